@@ -1,0 +1,81 @@
+//! Which Core, if any, this thread is running right now.
+//!
+//! A single thread-local pointer, set by [`enter`] for the duration of `Core::run` (and of a
+//! Core's drop). It is what makes a wake on the Core's own thread cheap: the waker checks the
+//! pointer and pushes onto the local run queue directly.
+
+use std::cell::Cell;
+use std::ptr;
+use std::sync::Arc;
+
+use crate::scheduler::Local;
+use crate::shared::Shared;
+
+thread_local! {
+    /// The running Core's scheduler, or null. `const`-initialised and without a destructor,
+    /// so reading it is a plain thread-local load and never fails, even during thread exit.
+    static CURRENT: Cell<*const Local> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with the running Core's scheduler when this thread is running `shared`'s Core.
+#[inline]
+pub(crate) fn with_running<R>(shared: &Arc<Shared>, f: impl FnOnce(&Local) -> R) -> Option<R> {
+    let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: a non-null pointer is set by `enter` and reset by the guard's drop, while the
+    // `Core` that owns the `Local` is borrowed by `run` or being dropped; only this thread
+    // reads it.
+    let local = unsafe { local.as_ref()? };
+    ptr::eq(Arc::as_ptr(&local.shared), Arc::as_ptr(shared)).then(|| f(local))
+}
+
+/// Whether this thread is running the Core whose shared half is at `shared`.
+pub(crate) fn is_running(shared: *const Shared) -> bool {
+    let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: as in `with_running`.
+    unsafe { local.as_ref() }.is_some_and(|local| ptr::eq(Arc::as_ptr(&local.shared), shared))
+}
+
+/// Calls `f` with the running Core's scheduler, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+    let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: as in `with_running`.
+    unsafe { local.as_ref() }.map(f)
+}
+
+/// Marks a Core as running on this thread until the guard drops (also on unwind).
+///
+/// The guard does not borrow the `Local`; its creator must keep the `Local` alive while the
+/// guard lives (`Core::run` and `Core::drop` hold the `Core` throughout).
+pub(crate) struct Enter {
+    previous: *const Local,
+}
+
+/// Enters `local` for `Core::run`.
+///
+/// # Panics
+/// If a Core is already running on this thread: the inner `run` would block the outer Core
+/// for as long as it runs, and a future waiting on the outer Core would never complete.
+pub(crate) fn enter(local: &Local) -> Enter {
+    let previous = CURRENT.with(|current| current.replace(local));
+    if !previous.is_null() {
+        CURRENT.with(|current| current.set(previous));
+        panic!(
+            "Core::run called while a mirage Core is already running on this thread; \
+             a nested run would block the outer Core (deadlock). \
+             Use mirage::spawn, or .await the future, instead"
+        );
+    }
+    Enter { previous }
+}
+
+/// Enters `local` for its drop, even from inside another Core's run (a task may own a Core).
+pub(crate) fn enter_for_drop(local: &Local) -> Enter {
+    let previous = CURRENT.with(|current| current.replace(local));
+    Enter { previous }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.previous));
+    }
+}

@@ -1,0 +1,228 @@
+//! `Core`: the event loop that runs tasks and waits for I/O.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::context;
+use crate::reactor::{Reactor, WAKER_TOKEN};
+use crate::scheduler::Local;
+use crate::shared::Shared;
+use crate::task::raw::TaskRef;
+use crate::task::{waker, JoinHandle};
+
+/// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
+/// keeps waking itself cannot starve sockets and timers.
+const TASKS_PER_TURN: usize = 128;
+
+/// How many I/O events one poll collects; more wait for the next turn.
+const EVENTS_PER_POLL: usize = 1024;
+
+/// A single-threaded event loop: it runs tasks and waits for I/O readiness.
+///
+/// One `Core` per thread; it never moves between threads (`!Send`), so its tasks need not be
+/// `Send` and its bookkeeping takes no locks. Wakers stay `Send + Sync`: a task woken from
+/// another thread is handed over through a queue, and a Core blocked in its poller wakes up.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new()?;
+/// let answer = core.run(async {
+///     let task = mirage::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Core {
+    /// Boxed so the thread-local pointer to it survives moves of the `Core`.
+    local: Box<Local>,
+    poll: mio::Poll,
+    events: mio::Events,
+    root_waker: Waker,
+    /// Reused buffers, so a turn allocates nothing.
+    remote_tasks: Vec<TaskRef>,
+    io_wakers: Vec<Waker>,
+}
+
+impl Core {
+    /// Creates a Core: an epoll instance and an eventfd for cross-thread wake-ups.
+    ///
+    /// # Errors
+    ///
+    /// When the operating system refuses those descriptors (e.g. the process is out of file
+    /// descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let core = mirage::Core::new()?;
+    /// # drop(core);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new() -> io::Result<Core> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let shared = Arc::new(Shared::new(waker));
+        let reactor = Rc::new(Reactor::new(poll.registry().try_clone()?));
+        Ok(Core {
+            root_waker: waker::root(&shared),
+            local: Box::new(Local::new(shared, reactor)),
+            poll,
+            events: mio::Events::with_capacity(EVENTS_PER_POLL),
+            remote_tasks: Vec::new(),
+            io_wakers: Vec::new(),
+        })
+    }
+
+    /// Runs `future` to completion on this thread, running every spawned task meanwhile,
+    /// and returns its output.
+    ///
+    /// `future` need not be `'static` nor `Send`: it may borrow from the caller. Tasks still
+    /// pending when it completes stay in the Core and continue at the next `run`. A panic in
+    /// `future` propagates to the caller (a panic in a spawned task does not; see
+    /// [`JoinHandle`]).
+    ///
+    /// # Panics
+    ///
+    /// If a Core is already running on this thread: the nested run would block the outer
+    /// one. Spawn the future, or `.await` it, instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut log = Vec::new();
+    /// core.run(async { log.push("borrowed, not 'static") });
+    /// assert_eq!(log.len(), 1);
+    /// ```
+    pub fn run<F: Future>(&mut self, future: F) -> F::Output {
+        let _running = context::enter(&self.local);
+        let mut future = pin!(future);
+        let root_waker = self.root_waker.clone();
+        let mut cx = Context::from_waker(&root_waker);
+        self.local.shared.wake_root(true);
+        loop {
+            if self.local.shared.take_root_woken() {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            self.local.run_tasks(TASKS_PER_TURN);
+            if self.local.shared.is_notified() {
+                self.local.shared.drain(&mut self.remote_tasks);
+                self.local.schedule_remote(&mut self.remote_tasks);
+            }
+            self.park();
+        }
+    }
+
+    /// Spawns a task on this Core from outside it; it starts at the next [`run`](Core::run).
+    /// Inside a running Core, use [`mirage::spawn`](crate::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let handle = core.spawn(async { "spawned before run" });
+    /// assert_eq!(core.run(handle).unwrap(), "spawned before run");
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.local.spawn(future)
+    }
+
+    /// Waits for I/O: without blocking when work is ready, otherwise until an I/O event or
+    /// a wake-up from another thread.
+    fn park(&mut self) {
+        let shared = &self.local.shared;
+        let ready = self.local.has_ready() || shared.is_root_woken() || shared.is_notified();
+        if ready && self.local.reactor.is_empty() {
+            // Nothing registered could be ready: skip the system call.
+            return;
+        }
+        // The timer plugs in here: the timeout becomes the time until the wheel's next
+        // deadline, and after the poll the wheel is advanced to now, waking due timers.
+        let timeout = if ready { Some(Duration::ZERO) } else { None };
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return,
+            // epoll_wait fails only on a bad descriptor or buffer: a bug, not a condition
+            // to retry (retrying would spin).
+            Err(err) => panic!("mirage Core: polling for I/O failed: {err}"),
+        }
+        self.local
+            .reactor
+            .dispatch(&self.events, &mut self.io_wakers);
+        for waker in self.io_wakers.drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for Core {
+    /// Drops every task the Core holds; each future's destructor runs exactly once, and their
+    /// `JoinHandle`s report cancellation.
+    fn drop(&mut self) {
+        let _dropping = context::enter_for_drop(&self.local);
+        self.local.shutdown();
+        self.remote_tasks.clear();
+    }
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("tasks", &self.local.task_count())
+            .field("ready", &self.local.has_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Spawns a task on the Core running on this thread and returns its [`JoinHandle`].
+///
+/// The future needs no `Send` bound: it stays on this thread. It starts running after the
+/// current task yields.
+///
+/// # Panics
+///
+/// Outside a running Core (call it from inside [`Core::run`], or use [`Core::spawn`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let shared = Rc::new(5); // `Rc` is not `Send`, and need not be.
+///     let task = mirage::spawn({
+///         let shared = Rc::clone(&shared);
+///         async move { *shared * 2 }
+///     });
+///     assert_eq!(task.await.unwrap(), 10);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match context::with_current(|local| local.spawn(future)) {
+        Some(handle) => handle,
+        None => panic!(
+            "mirage::spawn called outside a running Core: call it from inside Core::run \
+             (or a task on it), or use Core::spawn"
+        ),
+    }
+}

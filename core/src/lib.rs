@@ -1,0 +1,27 @@
+//! The heart of [Mirage](https://docs.rs/mirage): a single-threaded event loop ([`Core`]),
+//! its tasks ([`spawn`], [`JoinHandle`]), the I/O reactor that sockets build on
+//! ([`io::Registration`]), and channels between tasks of one Core ([`sync`]).
+//!
+//! Most users depend on the `mirage` facade crate, which re-exports all of this.
+
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod context;
+mod event_loop;
+mod reactor;
+mod scheduler;
+mod shared;
+pub mod sync;
+mod task;
+mod yield_now;
+
+pub use event_loop::{spawn, Core};
+pub use task::{JoinError, JoinHandle};
+pub use yield_now::{yield_now, YieldNow};
+
+/// Low-level I/O: connecting file descriptors to a Core's reactor.
+pub mod io {
+    pub use crate::reactor::{Direction, Ready, Registration};
+}

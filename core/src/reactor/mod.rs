@@ -1,0 +1,130 @@
+//! The I/O reactor: readiness of registered file descriptors, from `mio`.
+//!
+//! The Core owns the `mio::Poll` and calls it once per turn; this module turns the events
+//! into readiness bits and wakes the tasks waiting on them. Descriptors are registered
+//! edge-triggered for both directions, once; readiness is cleared only when an operation
+//! reports `WouldBlock` (see [`Registration`]).
+
+mod registration;
+mod scheduled_io;
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::task::Waker;
+
+use mio::unix::SourceFd;
+use mio::{Interest, Token};
+use slab::Slab;
+
+pub use registration::{Ready, Registration};
+use scheduled_io::ScheduledIo;
+
+/// The token of the Core's own `mio::Waker`, which no registration can get (slab indices
+/// stay far below it).
+pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
+
+/// One direction of I/O readiness.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::Direction;
+/// assert_ne!(Direction::Read, Direction::Write);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Readable: a read (or accept, or recv) may make progress.
+    Read,
+    /// Writable: a write (or send, or a pending connect) may make progress.
+    Write,
+}
+
+/// The registrations of one Core.
+pub(crate) struct Reactor {
+    registry: mio::Registry,
+    ios: RefCell<Slab<Rc<ScheduledIo>>>,
+    /// Tags tokens so an event for a slot that was freed and reused is recognised as stale.
+    generation: Cell<u32>,
+}
+
+impl Reactor {
+    pub(crate) fn new(registry: mio::Registry) -> Reactor {
+        Reactor {
+            registry,
+            ios: RefCell::new(Slab::new()),
+            generation: Cell::new(0),
+        }
+    }
+
+    /// Registers `fd` for readable and writable edges.
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<Rc<ScheduledIo>> {
+        let mut ios = self.ios.borrow_mut();
+        let entry = ios.vacant_entry();
+        let index = entry.key();
+        assert!(
+            index < u32::MAX as usize,
+            "more than 4 billion I/O registrations"
+        );
+        let generation = self.generation.get().wrapping_add(1);
+        self.generation.set(generation);
+        let token = ((generation as usize) << 32) | index;
+        self.registry.register(
+            &mut SourceFd(&fd),
+            Token(token),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        let io = Rc::new(ScheduledIo::new(token));
+        entry.insert(Rc::clone(&io));
+        Ok(io)
+    }
+
+    /// Removes a registration. The caller must still have `fd` open.
+    pub(crate) fn deregister(&self, io: &ScheduledIo, fd: RawFd) -> io::Result<()> {
+        let index = io.token & (u32::MAX as usize);
+        let removed = self.ios.borrow_mut().try_remove(index);
+        debug_assert!(removed.is_some_and(|r| r.token == io.token));
+        self.registry.deregister(&mut SourceFd(&fd))
+    }
+
+    /// Whether no descriptor is registered: then a turn with tasks ready can skip the poll.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ios.borrow().is_empty()
+    }
+
+    /// Applies a batch of events, collecting the wakers to wake into `wake`. The caller
+    /// wakes them after this returns, with no borrow held.
+    pub(crate) fn dispatch(&self, events: &mio::Events, wake: &mut Vec<Waker>) {
+        let ios = self.ios.borrow();
+        for event in events {
+            let token = event.token();
+            if token == WAKER_TOKEN {
+                continue;
+            }
+            let Some(io) = ios.get(token.0 & (u32::MAX as usize)) else {
+                continue;
+            };
+            if io.token != token.0 {
+                continue;
+            }
+            let mut bits = 0;
+            if event.is_readable() {
+                bits |= scheduled_io::READABLE;
+            }
+            if event.is_writable() {
+                bits |= scheduled_io::WRITABLE;
+            }
+            if event.is_read_closed() {
+                bits |= scheduled_io::READ_CLOSED;
+            }
+            if event.is_write_closed() {
+                bits |= scheduled_io::WRITE_CLOSED;
+            }
+            if event.is_error() {
+                bits |= scheduled_io::ERROR;
+            }
+            io.set_ready(bits, wake);
+        }
+    }
+}

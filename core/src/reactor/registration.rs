@@ -1,0 +1,228 @@
+//! `Registration`: a file descriptor's link to a Core's reactor.
+
+use std::cell::OnceCell;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::os::fd::RawFd;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::scheduled_io::{ScheduledIo, POLL_WAITER};
+use super::{Direction, Reactor};
+use crate::context;
+
+/// Connects a non-blocking file descriptor to the reactor of a [`Core`](crate::Core), the
+/// building block of every Mirage socket.
+///
+/// Creating one needs no running Core: the descriptor is registered with the Core that first
+/// polls it for readiness, edge-triggered for both directions. I/O goes through
+/// [`poll_io`](Registration::poll_io) or [`io`](Registration::io), which try the system call
+/// first and wait for readiness only after `WouldBlock`, clearing the readiness they saw, so
+/// no edge is lost.
+///
+/// A `Registration` does not own the descriptor. Drop it (which deregisters) *before* closing
+/// the descriptor: declare it before the field that owns the descriptor.
+///
+/// A registered descriptor belongs to one Core; polling it from a task of another Core
+/// (even on the same thread) waits until the first Core runs.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::{Direction, Registration};
+///
+/// let (mut a, b) = UnixStream::pair().unwrap();
+/// b.set_nonblocking(true).unwrap();
+/// let registration = Registration::new(b.as_raw_fd());
+/// let mut core = mirage::Core::new().unwrap();
+/// let got = core.run(async {
+///     mirage::spawn(async move { a.write_all(b"ping").unwrap() });
+///     let mut buf = [0; 4];
+///     let n = registration.io(Direction::Read, || (&b).read(&mut buf)).await.unwrap();
+///     buf[..n].to_vec()
+/// });
+/// assert_eq!(got, b"ping");
+/// ```
+pub struct Registration {
+    fd: RawFd,
+    registered: OnceCell<Registered>,
+}
+
+struct Registered {
+    reactor: Rc<Reactor>,
+    io: Rc<ScheduledIo>,
+}
+
+impl Registration {
+    /// A registration for `fd`, which must be in non-blocking mode. Nothing is registered
+    /// until the first readiness poll.
+    pub fn new(fd: RawFd) -> Registration {
+        Registration {
+            fd,
+            registered: OnceCell::new(),
+        }
+    }
+
+    /// The descriptor.
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    fn registered(&self) -> io::Result<&Registered> {
+        if let Some(registered) = self.registered.get() {
+            return Ok(registered);
+        }
+        let reactor = context::with_current(|local| Rc::clone(&local.reactor)).expect(
+            "mirage I/O polled outside a running Core: \
+             sockets must be used from inside Core::run (or a task spawned on it)",
+        );
+        let io = reactor.register(self.fd)?;
+        Ok(self.registered.get_or_init(|| Registered { reactor, io }))
+    }
+
+    /// Polls for readiness in `direction`; when not ready, the task is woken at the next edge.
+    ///
+    /// Only the last task to call this per direction is woken (as with poll-style I/O traits);
+    /// use [`ready`](Registration::ready) for several concurrent waiters.
+    pub fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
+        let io = &self.registered()?.io;
+        if io.is_ready(direction) {
+            return Poll::Ready(Ok(()));
+        }
+        io.waiters(direction)
+            .borrow_mut()
+            .register(POLL_WAITER, cx.waker());
+        Poll::Pending
+    }
+
+    /// Waits for readiness in `direction`. Cancel-safe: dropping the future forgets the
+    /// waiter.
+    pub fn ready(&self, direction: Direction) -> Ready<'_> {
+        Ready {
+            registration: self,
+            direction,
+            waiter: None,
+        }
+    }
+
+    /// Forgets readiness in `direction`; call it when an operation returned `WouldBlock`.
+    pub fn clear_ready(&self, direction: Direction) {
+        if let Some(registered) = self.registered.get() {
+            registered.io.clear_ready(direction);
+        }
+    }
+
+    /// Runs the non-blocking `op` until it stops reporting `WouldBlock`, waiting for
+    /// readiness in `direction` in between. The first attempt happens before any readiness
+    /// check, so an operation that can complete at once costs one system call.
+    pub fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_ready(direction);
+                    match self.poll_ready(cx, direction) {
+                        Poll::Ready(Ok(())) => continue,
+                        Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// The async form of [`poll_io`](Registration::poll_io). Cancel-safe as far as `op` is:
+    /// dropping the future between attempts loses nothing.
+    pub async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_ready(direction);
+                    self.ready(direction).await?;
+                }
+                result => return result,
+            }
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(registered) = self.registered.take() {
+            // Fails only if the descriptor was already closed, which removed it from epoll.
+            let _ = registered.reactor.deregister(&registered.io, self.fd);
+        }
+    }
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("fd", &self.fd)
+            .field("registered", &self.registered.get().is_some())
+            .finish()
+    }
+}
+
+/// The future returned by [`Registration::ready`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Ready<'a> {
+    registration: &'a Registration,
+    direction: Direction,
+    waiter: Option<u64>,
+}
+
+impl Future for Ready<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let io = &self.registration.registered()?.io;
+        let waiters = io.waiters(self.direction);
+        if io.is_ready(self.direction) {
+            if let Some(id) = self.waiter.take() {
+                let own = waiters.borrow_mut().remove(id);
+                drop(own);
+            }
+            return Poll::Ready(Ok(()));
+        }
+        let id = *self.waiter.get_or_insert_with(|| io.new_waiter_id());
+        waiters.borrow_mut().register(id, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Drop for Ready<'_> {
+    fn drop(&mut self) {
+        if let (Some(id), Some(registered)) = (self.waiter, self.registration.registered.get()) {
+            let own = registered
+                .io
+                .waiters(self.direction)
+                .borrow_mut()
+                .remove(id);
+            drop(own);
+        }
+    }
+}
+
+impl fmt::Debug for Ready<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ready")
+            .field("fd", &self.registration.fd)
+            .field("direction", &self.direction)
+            .finish()
+    }
+}

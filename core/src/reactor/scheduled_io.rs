@@ -1,0 +1,114 @@
+//! Per-registration readiness and the tasks waiting on it.
+
+use std::cell::{Cell, RefCell};
+use std::task::Waker;
+
+use smallvec::SmallVec;
+
+use super::Direction;
+
+/// Readiness bits, set by the reactor from epoll events and cleared by an operation that
+/// saw `WouldBlock`.
+pub(crate) const READABLE: u8 = 1 << 0;
+pub(crate) const WRITABLE: u8 = 1 << 1;
+pub(crate) const READ_CLOSED: u8 = 1 << 2;
+pub(crate) const WRITE_CLOSED: u8 = 1 << 3;
+pub(crate) const ERROR: u8 = 1 << 4;
+
+/// The bits that make a direction ready: an operation in that direction will not block
+/// (it may fail, or read end-of-file).
+pub(crate) fn mask(direction: Direction) -> u8 {
+    match direction {
+        Direction::Read => READABLE | READ_CLOSED | ERROR,
+        Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
+    }
+}
+
+/// Waiter id used by the poll-style API, which has no future to identify the caller: the
+/// last task to poll is the one woken, as with `AsyncRead`-style traits elsewhere.
+pub(crate) const POLL_WAITER: u64 = 0;
+
+/// Tasks waiting for one direction. Usually one, so it lives inline.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    list: SmallVec<[(u64, Waker); 1]>,
+}
+
+impl Waiters {
+    /// Registers or refreshes the waker of waiter `id`.
+    pub(crate) fn register(&mut self, id: u64, waker: &Waker) {
+        match self.list.iter_mut().find(|(key, _)| *key == id) {
+            Some((_, current)) if current.will_wake(waker) => {}
+            Some((_, current)) => current.clone_from(waker),
+            None => self.list.push((id, waker.clone())),
+        }
+    }
+
+    /// Forgets waiter `id` (its future was dropped or completed).
+    pub(crate) fn remove(&mut self, id: u64) -> Option<Waker> {
+        let index = self.list.iter().position(|(key, _)| *key == id)?;
+        Some(self.list.swap_remove(index).1)
+    }
+
+    /// Moves every waker into `out`.
+    pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
+        out.extend(self.list.drain(..).map(|(_, waker)| waker));
+    }
+}
+
+/// The state the reactor keeps for one registered file descriptor.
+pub(crate) struct ScheduledIo {
+    /// The mio token: slab index in the low 32 bits, a generation above (see `Reactor`).
+    pub(crate) token: usize,
+    readiness: Cell<u8>,
+    pub(crate) readers: RefCell<Waiters>,
+    pub(crate) writers: RefCell<Waiters>,
+    next_waiter: Cell<u64>,
+}
+
+impl ScheduledIo {
+    pub(crate) fn new(token: usize) -> ScheduledIo {
+        ScheduledIo {
+            token,
+            readiness: Cell::new(0),
+            readers: RefCell::default(),
+            writers: RefCell::default(),
+            next_waiter: Cell::new(POLL_WAITER + 1),
+        }
+    }
+
+    /// A fresh id for a readiness future.
+    pub(crate) fn new_waiter_id(&self) -> u64 {
+        let id = self.next_waiter.get();
+        self.next_waiter.set(id + 1);
+        id
+    }
+
+    pub(crate) fn waiters(&self, direction: Direction) -> &RefCell<Waiters> {
+        match direction {
+            Direction::Read => &self.readers,
+            Direction::Write => &self.writers,
+        }
+    }
+
+    pub(crate) fn is_ready(&self, direction: Direction) -> bool {
+        self.readiness.get() & mask(direction) != 0
+    }
+
+    /// Records readiness from an event, collecting the wakers of the directions it readies.
+    pub(crate) fn set_ready(&self, bits: u8, wake: &mut Vec<Waker>) {
+        self.readiness.set(self.readiness.get() | bits);
+        if bits & mask(Direction::Read) != 0 {
+            self.readers.borrow_mut().take_all(wake);
+        }
+        if bits & mask(Direction::Write) != 0 {
+            self.writers.borrow_mut().take_all(wake);
+        }
+    }
+
+    /// Forgets readiness in `direction`, after an operation saw `WouldBlock`. Under
+    /// edge-triggered polling the next edge arrives as a new event, so nothing is lost.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        self.readiness.set(self.readiness.get() & !mask(direction));
+    }
+}

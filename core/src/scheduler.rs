@@ -1,0 +1,179 @@
+//! The single-threaded half of a Core: the run queue and the list of live tasks.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Context;
+
+use crate::reactor::Reactor;
+use crate::shared::Shared;
+use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
+use crate::task::raw::{TaskPtr, TaskRef};
+use crate::task::{waker, JoinHandle};
+
+/// A Core's scheduler state. Lives in a `Box` so the thread-local pointer to it stays valid
+/// while the `Core` value moves.
+pub(crate) struct Local {
+    /// The thread-safe half.
+    pub(crate) shared: Arc<Shared>,
+    /// The I/O reactor (shared with registrations, which may outlive the Core).
+    pub(crate) reactor: Rc<Reactor>,
+    /// Tasks ready to run, each at most once (`QUEUED`).
+    queue: RefCell<VecDeque<TaskPtr>>,
+    /// Every task whose future is alive (`IN_LIST`); a task's `slot` is its index here.
+    /// Removal swaps the last task into the hole, so a slot costs 8 bytes and no search.
+    tasks: RefCell<Vec<TaskPtr>>,
+}
+
+impl Local {
+    pub(crate) fn new(shared: Arc<Shared>, reactor: Rc<Reactor>) -> Local {
+        Local {
+            shared,
+            reactor,
+            queue: RefCell::new(VecDeque::new()),
+            tasks: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Spawns `future` as a task, ready to run.
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let task = TaskPtr::allocate(future, Arc::clone(&self.shared), IN_LIST | JOIN | QUEUED);
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            let slot = u32::try_from(tasks.len()).expect("more than 4 billion tasks on one Core");
+            task.header().slot.set(slot);
+            tasks.push(task);
+        }
+        self.queue.borrow_mut().push_back(task);
+        JoinHandle::new(task)
+    }
+
+    /// Puts a task of this Core on the run queue unless it is queued or finished.
+    #[inline]
+    pub(crate) fn schedule(&self, task: TaskPtr) {
+        let header = task.header();
+        if header.has(FUTURE) && !header.has(QUEUED) {
+            header.set(QUEUED);
+            self.queue.borrow_mut().push_back(task);
+        }
+    }
+
+    /// How many tasks are alive.
+    pub(crate) fn task_count(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+
+    /// Whether a task is waiting to run.
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.queue.borrow().is_empty()
+    }
+
+    /// Runs up to `budget` tasks from the queue.
+    pub(crate) fn run_tasks(&self, budget: usize) {
+        for _ in 0..budget {
+            let Some(task) = self.queue.borrow_mut().pop_front() else {
+                return;
+            };
+            self.run_task(task);
+        }
+    }
+
+    fn run_task(&self, task: TaskPtr) {
+        let header = task.header();
+        if !header.has(FUTURE) {
+            // Woke itself, then completed: only the queue entry is left to release.
+            // SAFETY: owner thread; the queue entry held the `QUEUED` flag.
+            unsafe { task.release(QUEUED) };
+            return;
+        }
+        // Still `IN_LIST`, so clearing `QUEUED` keeps the owner reference.
+        header.unset(QUEUED);
+        let completed = if header.has(CANCEL) {
+            // SAFETY: owner thread, `FUTURE` is set.
+            unsafe { task.cancel() };
+            true
+        } else {
+            // SAFETY: the task stays allocated during the poll (it is `IN_LIST`).
+            let waker = unsafe { waker::borrowed(task) };
+            let mut cx = Context::from_waker(&waker);
+            // SAFETY: owner thread, `FUTURE` is set, and tasks are never polled re-entrantly
+            // (nested `Core::run` is refused).
+            unsafe { task.poll(&mut cx) }
+        };
+        if completed {
+            self.unlist(task);
+            self.finish(task);
+        }
+    }
+
+    /// Removes a completed task from the task list.
+    fn unlist(&self, task: TaskPtr) {
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = task.header().slot.get() as usize;
+        debug_assert!(tasks[slot] == task, "task list slot out of sync");
+        tasks.swap_remove(slot);
+        if let Some(moved) = tasks.get(slot) {
+            moved.header().slot.set(slot as u32);
+        }
+    }
+
+    /// After a task's stage holds its output: drops the output if nobody will read it,
+    /// releases the list's hold and wakes the joiner.
+    fn finish(&self, task: TaskPtr) {
+        let header = task.header();
+        // SAFETY: owner thread; the join waker cell is only touched on it, not re-entrantly.
+        let joiner = unsafe { (*header.join_waker.get()).take() };
+        if !header.has(JOIN) {
+            // Detached: nobody will read the output. A panicking destructor must not take
+            // the Core down with it, as a panic in the task itself would not.
+            // SAFETY: owner thread, `OUTPUT` is set after completion.
+            let _ = catch_unwind(AssertUnwindSafe(|| unsafe { task.drop_output() }));
+        }
+        // SAFETY: owner thread; the task held `IN_LIST` until now. `task` is not used after.
+        unsafe { task.release(IN_LIST) };
+        if let Some(joiner) = joiner {
+            joiner.wake();
+        }
+    }
+
+    /// Schedules tasks woken from elsewhere.
+    pub(crate) fn schedule_remote(&self, tasks: &mut Vec<TaskRef>) {
+        for task in tasks.drain(..) {
+            task.ptr()
+                .header()
+                .remote_queued
+                .store(false, std::sync::atomic::Ordering::Release);
+            self.schedule(task.ptr());
+        }
+    }
+
+    /// Drops every task (their futures' destructors run once each), for the Core's drop.
+    pub(crate) fn shutdown(&self) {
+        // A destructor may spawn or wake tasks: keep going until the list stays empty.
+        loop {
+            let Some(task) = self.tasks.borrow_mut().pop() else {
+                break;
+            };
+            // SAFETY: owner thread; a listed task's stage holds its future.
+            unsafe { task.cancel() };
+            self.finish(task);
+        }
+        for task in self.shared.close() {
+            drop(task);
+        }
+        loop {
+            let Some(task) = self.queue.borrow_mut().pop_front() else {
+                break;
+            };
+            // SAFETY: owner thread; the queue entry held `QUEUED`.
+            unsafe { task.release(QUEUED) };
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The thread-safe half of a Core: how other threads hand it work.
+//!
+//! Everything else in a Core is single-threaded. A waker woken on another thread (or on the
+//! Core's own thread while the Core is not running) pushes its task here and, unless a
+//! notification is already pending, wakes the Core's `mio::Poll` through a `mio::Waker`
+//! (an eventfd on Linux), so a Core blocked in `epoll_wait` returns at once.
+//!
+//! # The notification protocol
+//!
+//! `notified` coalesces wake-ups: one eventfd write per Core wake-up, however many tasks are
+//! pushed. A waker pushes its task *then* swaps `notified` to true and writes the eventfd
+//! only if it was false. The Core clears `notified` *then* drains the queue. Whatever the
+//! interleaving, a pushed task is either drained now or its pusher saw `notified == false`
+//! after the drain and wrote the eventfd, so no wake-up is lost. The Core only blocks after
+//! seeing `notified == false`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crate::task::raw::TaskRef;
+
+/// The Core's thread-safe half, shared through `Arc` by every task of the Core.
+pub(crate) struct Shared {
+    /// Tasks woken from outside the Core's running thread.
+    queue: Mutex<Remote>,
+    /// Something was pushed or the root future was woken since the Core last looked.
+    notified: AtomicBool,
+    /// The future passed to `Core::run` was woken.
+    root_woken: AtomicBool,
+    /// Wakes the Core's poller.
+    waker: mio::Waker,
+}
+
+struct Remote {
+    tasks: Vec<TaskRef>,
+    /// Set when the Core is dropped: later wakes have nobody to run them.
+    closed: bool,
+}
+
+impl Shared {
+    pub(crate) fn new(waker: mio::Waker) -> Shared {
+        Shared {
+            queue: Mutex::new(Remote {
+                tasks: Vec::new(),
+                closed: false,
+            }),
+            notified: AtomicBool::new(false),
+            root_woken: AtomicBool::new(false),
+            waker,
+        }
+    }
+
+    /// Hands a task to the Core from any thread. Dropped at once if the Core is gone.
+    pub(crate) fn push_remote(&self, task: TaskRef) {
+        {
+            let mut remote = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if remote.closed {
+                drop(remote);
+                drop(task);
+                return;
+            }
+            remote.tasks.push(task);
+        }
+        self.notify();
+    }
+
+    /// Marks the root future woken; `local` is true on the Core's own running thread, where
+    /// the loop will see the flag without a notification.
+    pub(crate) fn wake_root(&self, local: bool) {
+        if local {
+            self.root_woken.store(true, Ordering::Relaxed);
+        } else {
+            self.root_woken.store(true, Ordering::Release);
+            self.notify();
+        }
+    }
+
+    /// Whether the root future was woken and not yet polled.
+    pub(crate) fn is_root_woken(&self) -> bool {
+        self.root_woken.load(Ordering::Acquire)
+    }
+
+    /// Takes the root-woken flag.
+    pub(crate) fn take_root_woken(&self) -> bool {
+        // A load first: the flag is usually already false and a plain load is cheaper than
+        // a swap.
+        self.root_woken.load(Ordering::Acquire) && self.root_woken.swap(false, Ordering::AcqRel)
+    }
+
+    fn notify(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // An eventfd write fails only if the counter would overflow, which mio handles by
+            // draining it; there is nothing useful to do with an error here, and a wake must
+            // never panic.
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Whether a notification is pending (cheap: one load).
+    pub(crate) fn is_notified(&self) -> bool {
+        self.notified.load(Ordering::Acquire)
+    }
+
+    /// Clears the notification and moves the remote tasks into `out`.
+    pub(crate) fn drain(&self, out: &mut Vec<TaskRef>) {
+        self.notified.store(false, Ordering::SeqCst);
+        let mut remote = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        out.append(&mut remote.tasks);
+    }
+
+    /// Refuses further remote tasks and returns the ones queued, for the Core's drop.
+    pub(crate) fn close(&self) -> Vec<TaskRef> {
+        let mut remote = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        remote.closed = true;
+        std::mem::take(&mut remote.tasks)
+    }
+}

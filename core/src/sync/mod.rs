@@ -1,0 +1,41 @@
+//! Channels for tasks that share one thread (one event loop).
+//!
+//! Every task of a Mirage event loop runs on the same thread, so these
+//! channels need no locks or atomics: their state lives in an
+//! `Rc<RefCell<..>>` and all handles are `!Send` and `!Sync`.
+//!
+//! - [`oneshot`]: send a single value, e.g. the reply to a request.
+//! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
+//!   back-pressure, or [unbounded](fn@mpsc::unbounded).
+//!
+//! A send to a channel whose receiver is gone hands the value back in
+//! [`SendError`].
+//!
+//! # Examples
+//!
+//! ```
+//! use mirage::sync::{mpsc, oneshot};
+//!
+//! let mut core = mirage::Core::new().unwrap();
+//! core.run(async {
+//!     let (tx, mut rx) = mpsc::channel::<(u32, oneshot::Sender<u32>)>(16);
+//!     mirage::spawn(async move {
+//!         while let Some((n, reply)) = rx.recv().await {
+//!             let _ = reply.send(n * 2);
+//!         }
+//!     });
+//!     let (reply_tx, reply_rx) = oneshot::channel();
+//!     tx.send((21, reply_tx)).await.unwrap();
+//!     assert_eq!(reply_rx.await, Ok(42));
+//! });
+//! ```
+
+mod error;
+pub mod mpsc;
+pub mod oneshot;
+mod wait_list;
+
+#[cfg(test)]
+mod test_util;
+
+pub use error::SendError;

@@ -1,0 +1,318 @@
+//! The bounded channel: [`channel`], [`Sender`], [`Receiver`], [`Send`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::chan::{self, Closed, Recv, Rx, Tx};
+use super::error::{SendError, TryRecvError, TrySendError};
+
+/// Creates a bounded channel holding at most `capacity` queued messages.
+///
+/// When the channel is full, [`Sender::send`] waits for room (senders are
+/// served in the order they started waiting) and [`Sender::try_send`] fails
+/// with [`TrySendError::Full`].
+///
+/// # Panics
+///
+/// Panics if `capacity` is zero.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::channel(8);
+///     mirage::spawn(async move { tx.send(1).await.unwrap(); });
+///     assert_eq!(rx.recv().await, Some(1));
+///     assert_eq!(rx.recv().await, None);
+/// });
+/// ```
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(
+        capacity > 0,
+        "mpsc::channel capacity must be greater than zero"
+    );
+    let (tx, rx) = chan::channel(Some(capacity));
+    (Sender { tx }, Receiver { rx })
+}
+
+/// The sending half of a bounded channel; cheap to clone.
+///
+/// The receiver sees the channel as disconnected once every clone is dropped.
+pub struct Sender<T> {
+    tx: Tx<T>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting for a free slot if the channel is full.
+    ///
+    /// Fails, handing the value back in [`SendError`], if the receiver is (or
+    /// becomes, while waiting) dropped or closed.
+    ///
+    /// Waiting senders are served first come, first served: once this future
+    /// has returned `Pending`, no later `send` or `try_send` takes a slot
+    /// ahead of it.
+    ///
+    /// # Cancel safety
+    ///
+    /// If the returned future is dropped before completing, `value` is
+    /// dropped and **not** sent. No slot is lost: a slot already reserved
+    /// for this sender is handed to the next waiting sender (or freed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(1);
+    ///     tx.send("a").await.unwrap();
+    ///     // Full: this send waits until the receiver makes room.
+    ///     mirage::spawn(async move { tx.send("b").await.unwrap() });
+    ///     assert_eq!(rx.recv().await, Some("a"));
+    ///     assert_eq!(rx.recv().await, Some("b"));
+    /// });
+    /// ```
+    pub fn send(&self, value: T) -> Send<'_, T> {
+        Send {
+            tx: &self.tx,
+            value: Some(value),
+            waiter: None,
+        }
+    }
+
+    /// Sends `value` if a slot is free right now.
+    ///
+    /// Fails with [`TrySendError::Full`] if every slot is taken or reserved
+    /// for a waiting sender, and with [`TrySendError::Closed`] if the
+    /// receiver was dropped or closed; both hand the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(tx.try_send(2), Ok(()));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.tx.try_send(value)
+    }
+
+    /// Returns `true` if the receiver was dropped or closed.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Waits until the receiver is dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, rx) = mirage::sync::mpsc::channel::<u8>(1);
+    ///     mirage::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub fn closed(&self) -> Closed<'_, T> {
+        self.tx.closed()
+    }
+
+    /// Number of free slots right now: `max_capacity` minus queued messages
+    /// minus slots reserved for senders that were woken but have not yet
+    /// pushed their value.
+    pub fn capacity(&self) -> usize {
+        self.tx.capacity()
+    }
+
+    /// The capacity the channel was created with.
+    pub fn max_capacity(&self) -> usize {
+        self.tx.max_capacity()
+    }
+
+    /// Returns `true` if both senders belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+
+    /// Slots held by the send-waiter and `closed()`-waiter lists.
+    #[cfg(test)]
+    pub(crate) fn waiter_slots(&self) -> (usize, usize) {
+        self.tx.waiter_slots()
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Sender {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("capacity", &self.capacity())
+            .field("max_capacity", &self.max_capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Future returned by [`Sender::send`].
+///
+/// Resolves to `Ok(())` once the value is queued, or to `Err(SendError(value))`
+/// if the receiver is dropped or closed first. Dropping it before completion
+/// drops the value without sending it and never loses a slot. Panics if
+/// polled after completion.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Send<'a, T> {
+    tx: &'a Tx<T>,
+    /// `None` once sent or returned.
+    value: Option<T>,
+    /// Entry in the channel's send-waiter list while waiting.
+    waiter: Option<usize>,
+}
+
+// `value` is never pinned: it is only moved out by value.
+impl<T> Unpin for Send<'_, T> {}
+
+impl<T> Future for Send<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.tx.poll_send(&mut this.waiter, &mut this.value, cx)
+    }
+}
+
+impl<T> Drop for Send<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.waiter.take() {
+            self.tx.cancel_send(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Send<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Send")
+            .field("waiting", &self.waiter.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving half of a bounded channel.
+///
+/// Dropping it closes the channel: queued messages are dropped at once and
+/// every waiting sender is woken and gets its value back.
+pub struct Receiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> Receiver<T> {
+    /// Receives the next message, waiting if the queue is empty.
+    ///
+    /// Returns `None` once every sender is dropped (or the receiver is
+    /// [closed](Self::close)) **and** the queue is drained. Cancel-safe:
+    /// dropping the future loses no message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(4);
+    ///     mirage::spawn(async move {
+    ///         for i in 0..3 {
+    ///             tx.send(i).await.unwrap();
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = rx.recv().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    /// });
+    /// ```
+    pub fn recv(&mut self) -> Recv<'_, T> {
+        self.rx.recv()
+    }
+
+    /// Polls for the next message; on `Pending`, the task of `cx` is woken
+    /// when a message arrives or the last sender is dropped.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// Takes the next message without waiting.
+    ///
+    /// Fails with [`TryRecvError::Empty`] if none is queued but senders
+    /// remain, and with [`TryRecvError::Disconnected`] if none is queued and
+    /// none can arrive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(2);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(5).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Closes the channel without dropping the receiver.
+    ///
+    /// New sends fail and waiting senders are woken and get their value
+    /// back; messages already queued can still be received, after which
+    /// [`recv`](Self::recv) returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.try_recv().is_err());
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Number of queued messages.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Returns `true` if no message is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+//! Error types of the [`mpsc`](super) channels.
+
+use std::error::Error;
+use std::fmt;
+
+pub use crate::sync::error::SendError;
+
+/// Why [`Sender::try_send`](super::Sender::try_send) failed; the value is
+/// handed back either way.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::mpsc::{self, error::TrySendError};
+///
+/// let (tx, rx) = mpsc::channel(1);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// drop(rx);
+/// assert_eq!(tx.try_send(3).unwrap_err().into_inner(), 3);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TrySendError<T> {
+    /// Every slot is taken (or reserved for a waiting sender).
+    Full(T),
+    /// The receiver was dropped or closed.
+    Closed(T),
+}
+
+impl<T> TrySendError<T> {
+    /// Returns the value that could not be sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            TrySendError::Full(value) | TrySendError::Closed(value) => value,
+        }
+    }
+
+    /// Returns `true` for [`TrySendError::Full`].
+    pub fn is_full(&self) -> bool {
+        matches!(self, TrySendError::Full(_))
+    }
+
+    /// Returns `true` for [`TrySendError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TrySendError::Closed(_))
+    }
+}
+
+impl<T> From<SendError<T>> for TrySendError<T> {
+    fn from(err: SendError<T>) -> Self {
+        TrySendError::Closed(err.0)
+    }
+}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrySendError::Full(_) => "Full(..)",
+            TrySendError::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrySendError::Full(_) => "no available capacity",
+            TrySendError::Closed(_) => "sending on a closed channel",
+        })
+    }
+}
+
+impl<T> Error for TrySendError<T> {}
+
+/// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryRecvError {
+    /// The queue is empty but senders remain, so a message may still arrive.
+    Empty,
+    /// The queue is empty and no message can arrive any more: every sender
+    /// is gone or the receiver was closed.
+    Disconnected,
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryRecvError::Empty => "receiving on an empty channel",
+            TryRecvError::Disconnected => "receiving on an empty and disconnected channel",
+        })
+    }
+}
+
+impl Error for TryRecvError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn try_send_error_accessors_and_formatting() {
+        struct Opaque;
+        let full = TrySendError::Full(Opaque);
+        assert!(full.is_full() && !full.is_closed());
+        assert_eq!(format!("{full:?}"), "Full(..)");
+        assert_eq!(full.to_string(), "no available capacity");
+        let closed: TrySendError<u8> = SendError(4).into();
+        assert_eq!(closed, TrySendError::Closed(4));
+        assert_eq!(closed.into_inner(), 4);
+        assert_eq!(
+            TryRecvError::Disconnected.to_string(),
+            "receiving on an empty and disconnected channel"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! Multi-producer, single-consumer FIFO channels for tasks on one thread.
+//!
+//! - [`channel`] creates a **bounded** channel: [`Sender::send`] waits while
+//!   the queue is full, which gives back-pressure. Waiting senders are served
+//!   in FIFO order.
+//! - [`unbounded`](fn@unbounded) creates an **unbounded** channel:
+//!   [`UnboundedSender::send`] never waits.
+//!
+//! Senders are cheap to clone. [`Receiver::recv`] yields `None` once every
+//! sender is dropped (or the receiver is closed) and the queue is drained.
+//! Dropping the receiver drops all queued messages at once; later sends hand
+//! their value back in [`SendError`].
+//!
+//! All handles are `!Send`: they belong to the event loop that created them.
+//!
+//! # Examples
+//!
+//! ```
+//! let mut core = mirage::Core::new().unwrap();
+//! core.run(async {
+//!     let (tx, mut rx) = mirage::sync::mpsc::channel(8);
+//!     for id in 0..3 {
+//!         let tx = tx.clone();
+//!         mirage::spawn(async move { tx.send(id).await.unwrap() });
+//!     }
+//!     drop(tx);
+//!     let mut sum = 0;
+//!     while let Some(id) = rx.recv().await {
+//!         sum += id;
+//!     }
+//!     assert_eq!(sum, 3);
+//! });
+//! ```
+
+mod bounded;
+mod chan;
+pub mod error;
+mod unbounded;
+
+pub use bounded::{channel, Receiver, Send, Sender};
+pub use chan::{Closed, Recv};
+pub use error::{SendError, TryRecvError, TrySendError};
+pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -1,0 +1,321 @@
+//! The unbounded channel: [`unbounded`], [`UnboundedSender`],
+//! [`UnboundedReceiver`].
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use super::chan::{self, Closed, Recv, Rx, Tx};
+use super::error::{SendError, TryRecvError};
+
+/// Creates a channel whose queue grows without limit.
+///
+/// [`UnboundedSender::send`] never waits, so nothing slows down a producer
+/// that outpaces the consumer; prefer [`channel`](super::channel) when that
+/// matters.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+///     mirage::spawn(async move {
+///         tx.send("hello").unwrap();
+///         tx.send("world").unwrap();
+///     });
+///     assert_eq!(rx.recv().await, Some("hello"));
+///     assert_eq!(rx.recv().await, Some("world"));
+///     assert_eq!(rx.recv().await, None);
+/// });
+/// ```
+pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let (tx, rx) = chan::channel(None);
+    (UnboundedSender { tx }, UnboundedReceiver { rx })
+}
+
+/// The sending half of an unbounded channel; cheap to clone.
+///
+/// The receiver sees the channel as disconnected once every clone is dropped.
+pub struct UnboundedSender<T> {
+    tx: Tx<T>,
+}
+
+impl<T> UnboundedSender<T> {
+    /// Queues `value` without waiting and wakes the receiving task.
+    ///
+    /// Fails, handing the value back in [`SendError`], if the receiver was
+    /// dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.tx.send_unbounded(value)
+    }
+
+    /// Returns `true` if the receiver was dropped or closed.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Waits until the receiver is dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::unbounded::<u8>();
+    ///     mirage::spawn(async move { rx.close() });
+    ///     tx.closed().await;
+    ///     assert!(tx.send(1).is_err());
+    /// });
+    /// ```
+    pub fn closed(&self) -> Closed<'_, T> {
+        self.tx.closed()
+    }
+
+    /// Returns `true` if both senders belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> Self {
+        UnboundedSender {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for UnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedSender")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The receiving half of an unbounded channel.
+///
+/// Dropping it closes the channel and drops queued messages at once.
+pub struct UnboundedReceiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// Receives the next message, waiting if the queue is empty.
+    ///
+    /// Returns `None` once every sender is dropped (or the receiver is
+    /// [closed](Self::close)) **and** the queue is drained. Cancel-safe:
+    /// dropping the future loses no message.
+    pub fn recv(&mut self) -> Recv<'_, T> {
+        self.rx.recv()
+    }
+
+    /// Polls for the next message; on `Pending`, the task of `cx` is woken
+    /// when a message arrives or the last sender is dropped.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// Takes the next message without waiting.
+    ///
+    /// Fails with [`TryRecvError::Empty`] if none is queued but senders
+    /// remain, and with [`TryRecvError::Disconnected`] if none is queued and
+    /// none can arrive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = mpsc::unbounded::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Closes the channel without dropping the receiver: new sends fail,
+    /// messages already queued can still be received.
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Number of queued messages.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Returns `true` if no message is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> fmt::Debug for UnboundedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedReceiver")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::test_util::*;
+    use std::cell::Cell;
+    use std::pin::pin;
+    use std::rc::Rc;
+
+    #[test]
+    fn messages_arrive_in_order_and_wake_once() {
+        let (tx, mut rx) = unbounded();
+        let (counter, waker) = counting_waker();
+        assert!(poll_with(pin!(rx.recv()), &waker).is_pending());
+        assert_eq!(counter.count(), 0);
+        for i in 0..1000 {
+            tx.send(i).unwrap();
+        }
+        assert_eq!(counter.count(), 1);
+        assert_eq!(rx.len(), 1000);
+        for i in 0..1000 {
+            assert_eq!(poll_with(pin!(rx.recv()), &waker), Poll::Ready(Some(i)));
+        }
+        assert!(rx.is_empty());
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+
+    #[test]
+    fn none_only_after_all_senders_dropped_and_drained() {
+        let (tx, mut rx) = unbounded();
+        let tx2 = tx.clone();
+        assert!(tx.same_channel(&tx2));
+        tx.send(1).unwrap();
+        drop(tx);
+        tx2.send(2).unwrap();
+        let (counter, waker) = counting_waker();
+        assert_eq!(
+            rx.poll_recv(&mut Context::from_waker(&waker)),
+            Poll::Ready(Some(1))
+        );
+        assert_eq!(
+            rx.poll_recv(&mut Context::from_waker(&waker)),
+            Poll::Ready(Some(2))
+        );
+        assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        drop(tx2);
+        assert_eq!(counter.count(), 1);
+        assert_eq!(
+            rx.poll_recv(&mut Context::from_waker(&waker)),
+            Poll::Ready(None)
+        );
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    }
+
+    #[test]
+    fn send_after_receiver_gone_returns_value() {
+        let (tx, mut rx) = unbounded();
+        let (counter, waker) = counting_waker();
+        let mut closed = pin!(tx.closed());
+        assert!(poll_with(closed.as_mut(), &waker).is_pending());
+        assert!(!tx.is_closed());
+        rx.close();
+        assert_eq!(counter.count(), 1);
+        assert!(poll_with(closed.as_mut(), &waker).is_ready());
+        assert!(tx.is_closed());
+        assert_eq!(
+            tx.send(String::from("x")),
+            Err(SendError(String::from("x")))
+        );
+        assert_eq!(poll_with(pin!(rx.recv()), &waker), Poll::Ready(None));
+        drop(rx);
+        assert_eq!(tx.send(String::from("y")).unwrap_err().into_inner(), "y");
+    }
+
+    #[test]
+    fn close_keeps_queued_messages() {
+        let (tx, mut rx) = unbounded();
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        rx.close();
+        assert!(tx.send(3).is_err());
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(rx.try_recv(), Ok(2));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    }
+
+    #[test]
+    fn dropping_receiver_drops_queued_messages_exactly_once() {
+        let drops = Rc::new(Cell::new(0));
+        let (tx, rx) = unbounded();
+        for _ in 0..5 {
+            tx.send(DropCounter(drops.clone())).unwrap();
+        }
+        drop(rx);
+        assert_eq!(drops.get(), 5);
+        drop(tx);
+        assert_eq!(drops.get(), 5);
+    }
+
+    #[test]
+    fn receiver_waker_may_send_from_wake() {
+        let (tx, mut rx) = unbounded();
+        let tx = Rc::new(tx);
+        let waker = {
+            let tx = tx.clone();
+            wake_hook_waker(move || tx.send(99).unwrap())
+        };
+        assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        tx.send(1).unwrap();
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(rx.try_recv(), Ok(99));
+    }
+
+    #[test]
+    fn disconnect_and_close_wakeups_may_reenter() {
+        let (tx, rx) = unbounded::<u8>();
+        let rx = Rc::new(std::cell::RefCell::new(rx));
+        let seen = Rc::new(Cell::new(None));
+        let waker = {
+            let (rx, seen) = (rx.clone(), seen.clone());
+            wake_hook_waker(move || seen.set(Some(rx.borrow_mut().try_recv())))
+        };
+        let pending = rx.borrow_mut().poll_recv(&mut Context::from_waker(&waker));
+        assert!(pending.is_pending());
+        drop(tx);
+        assert_eq!(seen.get(), Some(Err(TryRecvError::Disconnected)));
+
+        let (tx, mut rx) = unbounded::<u8>();
+        let tx = Rc::new(tx);
+        let closed_seen = Rc::new(Cell::new(false));
+        let waker = {
+            let (tx, seen) = (tx.clone(), closed_seen.clone());
+            wake_hook_waker(move || seen.set(tx.is_closed() && tx.send(1).is_err()))
+        };
+        let mut closed = pin!(tx.closed());
+        assert!(poll_with(closed.as_mut(), &waker).is_pending());
+        rx.close();
+        assert!(closed_seen.get());
+    }
+
+    #[test]
+    fn debug_output_does_not_need_debug_values() {
+        struct Opaque;
+        let (tx, rx) = unbounded::<Opaque>();
+        assert_eq!(format!("{tx:?}"), "UnboundedSender { closed: false }");
+        assert_eq!(format!("{rx:?}"), "UnboundedReceiver { len: 0 }");
+        assert_eq!(format!("{:?}", tx.closed()), "Closed { .. }");
+    }
+}

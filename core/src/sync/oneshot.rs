@@ -1,0 +1,529 @@
+//! A channel for sending a single value between two tasks on the same thread.
+//!
+//! [`channel`] returns a [`Sender`] and a [`Receiver`]. [`Sender::send`] is
+//! synchronous and consumes the sender; the [`Receiver`] is itself a future
+//! resolving to the value, or to [`RecvError`] if the sender was dropped
+//! without sending. The sender can wait for the receiver to lose interest
+//! with [`Sender::closed`].
+//!
+//! Both halves are `!Send`: they may only be used by tasks of the event loop
+//! that created them.
+//!
+//! # Examples
+//!
+//! ```
+//! let mut core = mirage::Core::new().unwrap();
+//! core.run(async {
+//!     let (tx, rx) = mirage::sync::oneshot::channel();
+//!     mirage::spawn(async move {
+//!         tx.send("done").unwrap();
+//!     });
+//!     assert_eq!(rx.await, Ok("done"));
+//! });
+//! ```
+
+use std::cell::RefCell;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+pub use super::error::SendError;
+use super::wait_list::update_waker;
+
+/// Creates a new one-shot channel, returning its sending and receiving halves.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::oneshot::{self, TryRecvError};
+///
+/// let (tx, mut rx) = oneshot::channel();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// tx.send(3).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(3));
+/// ```
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let inner = Rc::new(RefCell::new(Inner {
+        value: None,
+        tx_done: false,
+        rx_closed: false,
+        rx_waker: None,
+        tx_waker: None,
+    }));
+    (
+        Sender {
+            inner: inner.clone(),
+        },
+        Receiver { inner, done: false },
+    )
+}
+
+struct Inner<T> {
+    value: Option<T>,
+    /// The sender sent a value or was dropped.
+    tx_done: bool,
+    /// The receiver was closed or dropped.
+    rx_closed: bool,
+    /// Task waiting on the receiver.
+    rx_waker: Option<Waker>,
+    /// Task waiting in [`Sender::closed`].
+    tx_waker: Option<Waker>,
+}
+
+/// Sends one value to the paired [`Receiver`]; created by [`channel`].
+///
+/// Dropping the sender without sending makes the receiver resolve to
+/// [`RecvError`].
+pub struct Sender<T> {
+    inner: Rc<RefCell<Inner<T>>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value` without waiting, waking the receiving task.
+    ///
+    /// Fails, handing `value` back in [`SendError`], if the receiver was
+    /// dropped or [closed](Receiver::close).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::oneshot;
+    ///
+    /// let (tx, rx) = oneshot::channel();
+    /// drop(rx);
+    /// assert_eq!(tx.send(5).unwrap_err().0, 5);
+    /// ```
+    pub fn send(self, value: T) -> Result<(), SendError<T>> {
+        let mut inner = self.inner.borrow_mut();
+        if inner.rx_closed {
+            return Err(SendError(value));
+        }
+        inner.value = Some(value);
+        inner.tx_done = true;
+        let waker = inner.rx_waker.take();
+        drop(inner);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Returns `true` if the receiver was dropped or closed, so that
+    /// [`send`](Self::send) would fail.
+    pub fn is_closed(&self) -> bool {
+        self.inner.borrow().rx_closed
+    }
+
+    /// Waits until the receiver is dropped or closed.
+    ///
+    /// Useful to abandon work whose result nobody wants any more. Only the
+    /// task that polled the returned future most recently is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (mut tx, rx) = mirage::sync::oneshot::channel::<u32>();
+    ///     mirage::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub fn closed(&mut self) -> Closed<'_, T> {
+        Closed { sender: self }
+    }
+
+    /// Polls for the receiver being dropped or closed; on `Pending`, the task
+    /// of `cx` is woken when that happens.
+    pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut inner = self.inner.borrow_mut();
+        if inner.rx_closed {
+            return Poll::Ready(());
+        }
+        let old = update_waker(&mut inner.tx_waker, cx.waker());
+        drop(inner);
+        drop(old);
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let mut inner = self.inner.borrow_mut();
+        let own_waker = inner.tx_waker.take();
+        let rx_waker = if inner.tx_done {
+            None
+        } else {
+            inner.tx_done = true;
+            inner.rx_waker.take()
+        };
+        drop(inner);
+        drop(own_waker);
+        if let Some(waker) = rx_waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Future returned by [`Sender::closed`]; completes when the receiver is
+/// dropped or closed.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Closed<'a, T> {
+    sender: &'a mut Sender<T>,
+}
+
+impl<T> Future for Closed<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().sender.poll_closed(cx)
+    }
+}
+
+impl<T> fmt::Debug for Closed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed").finish_non_exhaustive()
+    }
+}
+
+/// Receives the value from the paired [`Sender`]; created by [`channel`].
+///
+/// The receiver is a future: awaiting it yields `Ok(value)`, or
+/// `Err(RecvError)` if the sender was dropped without sending (or the
+/// receiver was [closed](Self::close) before a value arrived).
+///
+/// Once it has completed, polling it again **panics** with
+/// `"oneshot::Receiver polled after completion"` (as for most futures; use
+/// [`try_recv`](Self::try_recv), which keeps answering
+/// [`TryRecvError::Closed`], if you need to ask again).
+///
+/// Dropping the receiver drops a value that was sent but not received, and
+/// wakes a task waiting in [`Sender::closed`].
+pub struct Receiver<T> {
+    inner: Rc<RefCell<Inner<T>>>,
+    /// A value or error was handed out.
+    done: bool,
+}
+
+impl<T> Receiver<T> {
+    /// Takes the value if it has been sent, without waiting.
+    ///
+    /// Returns [`TryRecvError::Empty`] while the sender may still send, and
+    /// [`TryRecvError::Closed`] if no value will ever arrive (sender dropped,
+    /// receiver closed, or the value was already received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::oneshot::{self, TryRecvError};
+    ///
+    /// let (tx, mut rx) = oneshot::channel::<u8>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        if self.done {
+            return Err(TryRecvError::Closed);
+        }
+        let mut inner = self.inner.borrow_mut();
+        if let Some(value) = inner.value.take() {
+            self.done = true;
+            Ok(value)
+        } else if inner.tx_done || inner.rx_closed {
+            self.done = true;
+            Err(TryRecvError::Closed)
+        } else {
+            Err(TryRecvError::Empty)
+        }
+    }
+
+    /// Closes the channel without dropping the receiver.
+    ///
+    /// Later [`Sender::send`] calls fail and a task waiting in
+    /// [`Sender::closed`] is woken. A value sent before `close` can still be
+    /// received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// assert!(tx.send(1).is_err());
+    /// assert!(rx.try_recv().is_err());
+    /// ```
+    pub fn close(&mut self) {
+        let mut inner = self.inner.borrow_mut();
+        inner.rx_closed = true;
+        let waker = inner.tx_waker.take();
+        drop(inner);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, RecvError>;
+
+    /// # Panics
+    ///
+    /// Panics if polled again after it returned `Ready`.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        assert!(!this.done, "oneshot::Receiver polled after completion");
+        let mut inner = this.inner.borrow_mut();
+        if let Some(value) = inner.value.take() {
+            this.done = true;
+            return Poll::Ready(Ok(value));
+        }
+        if inner.tx_done || inner.rx_closed {
+            this.done = true;
+            return Poll::Ready(Err(RecvError));
+        }
+        let old = update_waker(&mut inner.rx_waker, cx.waker());
+        drop(inner);
+        drop(old);
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let mut inner = self.inner.borrow_mut();
+        inner.rx_closed = true;
+        let value = inner.value.take();
+        let own_waker = inner.rx_waker.take();
+        let tx_waker = inner.tx_waker.take();
+        drop(inner);
+        if let Some(waker) = tx_waker {
+            waker.wake();
+        }
+        drop(own_waker);
+        drop(value);
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.inner.borrow();
+        let state = if self.done {
+            "terminated"
+        } else if inner.value.is_some() {
+            "ready"
+        } else if inner.tx_done || inner.rx_closed {
+            "closed"
+        } else {
+            "empty"
+        };
+        f.debug_struct("Receiver").field("state", &state).finish()
+    }
+}
+
+/// The sender was dropped without sending (or the receiver was closed before
+/// a value arrived); returned by awaiting a [`Receiver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecvError;
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel closed")
+    }
+}
+
+impl Error for RecvError {}
+
+/// Why [`Receiver::try_recv`] returned no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryRecvError {
+    /// No value yet, but the sender may still send one.
+    Empty,
+    /// No value will ever arrive: the sender was dropped, the receiver was
+    /// closed, or the value was already received.
+    Closed,
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryRecvError::Empty => "channel empty",
+            TryRecvError::Closed => "channel closed",
+        })
+    }
+}
+
+impl Error for TryRecvError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::test_util::*;
+    use std::cell::Cell;
+    use std::pin::pin;
+
+    #[test]
+    fn send_wakes_pending_receiver_once() {
+        let (tx, mut rx) = channel();
+        let (counter, waker) = counting_waker();
+        assert!(poll_with(Pin::new(&mut rx), &waker).is_pending());
+        assert!(poll_with(Pin::new(&mut rx), &waker).is_pending());
+        assert_eq!(counter.count(), 0, "woken before anything happened");
+        tx.send(7).unwrap();
+        assert_eq!(counter.count(), 1);
+        assert_eq!(poll_with(Pin::new(&mut rx), &waker), Poll::Ready(Ok(7)));
+    }
+
+    #[test]
+    fn dropping_sender_wakes_receiver_with_error() {
+        let (tx, mut rx) = channel::<u8>();
+        let (counter, waker) = counting_waker();
+        assert!(poll_with(Pin::new(&mut rx), &waker).is_pending());
+        drop(tx);
+        assert_eq!(counter.count(), 1);
+        assert_eq!(
+            poll_with(Pin::new(&mut rx), &waker),
+            Poll::Ready(Err(RecvError))
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "oneshot::Receiver polled after completion")]
+    fn polling_after_completion_panics() {
+        let (tx, mut rx) = channel();
+        tx.send(1).unwrap();
+        let (_, waker) = counting_waker();
+        assert!(poll_with(Pin::new(&mut rx), &waker).is_ready());
+        let _ = poll_with(Pin::new(&mut rx), &waker);
+    }
+
+    #[test]
+    fn try_recv_states() {
+        let (tx, mut rx) = channel();
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        tx.send(String::from("hi")).unwrap();
+        assert_eq!(rx.try_recv().as_deref(), Ok("hi"));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+
+        let (tx, mut rx) = channel::<u8>();
+        drop(tx);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    }
+
+    #[test]
+    fn send_to_dropped_receiver_returns_value() {
+        let (tx, rx) = channel();
+        assert!(!tx.is_closed());
+        drop(rx);
+        assert!(tx.is_closed());
+        assert_eq!(
+            tx.send(String::from("back")),
+            Err(SendError(String::from("back")))
+        );
+    }
+
+    #[test]
+    fn close_keeps_sent_value_and_rejects_later_sends() {
+        let (tx, mut rx) = channel();
+        tx.send(1).unwrap();
+        rx.close();
+        assert_eq!(rx.try_recv(), Ok(1));
+
+        let (tx, mut rx) = channel::<u8>();
+        rx.close();
+        assert!(tx.is_closed());
+        assert_eq!(tx.send(2), Err(SendError(2)));
+        let (_, waker) = counting_waker();
+        assert_eq!(
+            poll_with(Pin::new(&mut rx), &waker),
+            Poll::Ready(Err(RecvError))
+        );
+    }
+
+    #[test]
+    fn closed_completes_on_receiver_drop_and_on_close() {
+        let (mut tx, rx) = channel::<u8>();
+        let (counter, waker) = counting_waker();
+        {
+            let mut closed = pin!(tx.closed());
+            assert!(poll_with(closed.as_mut(), &waker).is_pending());
+            assert_eq!(counter.count(), 0);
+            drop(rx);
+            assert_eq!(counter.count(), 1);
+            assert!(poll_with(closed.as_mut(), &waker).is_ready());
+        }
+
+        let (mut tx, mut rx) = channel::<u8>();
+        let mut closed = pin!(tx.closed());
+        assert!(poll_with(closed.as_mut(), &waker).is_pending());
+        rx.close();
+        assert_eq!(counter.count(), 2);
+        assert!(poll_with(closed.as_mut(), &waker).is_ready());
+    }
+
+    #[test]
+    fn unreceived_value_dropped_once_with_receiver() {
+        let drops = Rc::new(Cell::new(0));
+        let (tx, rx) = channel();
+        tx.send(DropCounter(drops.clone())).unwrap();
+        assert_eq!(drops.get(), 0);
+        drop(rx);
+        assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn receiver_waker_may_reenter_channel() {
+        let (tx, rx) = channel::<u8>();
+        let rx = Rc::new(RefCell::new(rx));
+        let got = Rc::new(Cell::new(None));
+        let waker = {
+            let (rx, got) = (rx.clone(), got.clone());
+            wake_hook_waker(move || got.set(Some(rx.borrow_mut().try_recv())))
+        };
+        assert!(poll_with(Pin::new(&mut *rx.borrow_mut()), &waker).is_pending());
+        tx.send(9).unwrap();
+        assert_eq!(got.get(), Some(Ok(9)));
+    }
+
+    #[test]
+    fn replaced_waker_is_dropped_outside_the_borrow() {
+        let (tx, mut rx) = channel::<u8>();
+        let tx = Rc::new(RefCell::new(Some(tx)));
+        let first = {
+            let tx = tx.clone();
+            // Dropping this waker drops the sender, which re-enters the channel.
+            drop_hook_waker(move || drop(tx.borrow_mut().take()))
+        };
+        assert!(poll_with(Pin::new(&mut rx), &first).is_pending());
+        drop(first);
+        let (counter, second) = counting_waker();
+        assert!(poll_with(Pin::new(&mut rx), &second).is_pending());
+        assert!(tx.borrow().is_none(), "old waker should have been dropped");
+        assert_eq!(counter.count(), 1, "sender drop must wake the new waker");
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    }
+
+    #[test]
+    fn debug_and_display_do_not_need_debug_values() {
+        struct Opaque;
+        let (tx, rx) = channel::<Opaque>();
+        assert_eq!(format!("{tx:?}"), "Sender { closed: false }");
+        assert_eq!(format!("{rx:?}"), "Receiver { state: \"empty\" }");
+        assert_eq!(RecvError.to_string(), "channel closed");
+        assert_eq!(TryRecvError::Empty.to_string(), "channel empty");
+    }
+}

@@ -1,0 +1,134 @@
+//! `JoinHandle`: the spawner's side of a task.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::error::JoinError;
+use super::header::{CANCEL, FUTURE, JOIN, OUTPUT};
+use super::raw::TaskPtr;
+use super::waker;
+
+/// An owned permission to await a spawned task's result, or to abort it.
+///
+/// Awaiting it yields `Ok(value)` when the task completed, and a [`JoinError`] when it
+/// panicked or was aborted. Dropping the handle *detaches* the task: it keeps running and
+/// its output is dropped when it completes.
+///
+/// Like the task itself, a `JoinHandle` stays on its Core's thread (it is `!Send`).
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// let sum = core.run(async {
+///     let handle = mirage::spawn(async { 40 + 2 });
+///     handle.await.unwrap()
+/// });
+/// assert_eq!(sum, 42);
+/// ```
+pub struct JoinHandle<T> {
+    task: TaskPtr,
+    _output: PhantomData<T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Takes the owner's `JOIN` hold, already set in the task's state.
+    pub(crate) fn new(task: TaskPtr) -> JoinHandle<T> {
+        JoinHandle {
+            task,
+            _output: PhantomData,
+        }
+    }
+
+    /// Cancels the task: its future is dropped the next time the Core would run it, and
+    /// awaiting the handle yields a [`JoinError`] for which
+    /// [`is_cancelled`](JoinError::is_cancelled) is true. Does nothing if the task already
+    /// completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let handle = mirage::spawn(std::future::pending::<()>());
+    ///     handle.abort();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        let header = self.task.header();
+        if header.has(FUTURE) && !header.has(CANCEL) {
+            header.set(CANCEL);
+            waker::schedule(self.task);
+        }
+    }
+
+    /// Whether the task has finished: completed, panicked, or been cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let handle = mirage::spawn(async {});
+    ///     assert!(!handle.is_finished());
+    ///     mirage::yield_now().await;
+    ///     assert!(handle.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        !self.task.header().has(FUTURE)
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let header = self.task.header();
+        if header.has(OUTPUT) {
+            let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
+            // SAFETY: owner thread (the handle is `!Send`), `OUTPUT` is set, and `output`
+            // has this task's output type.
+            unsafe { self.task.take_output(&mut output as *mut _ as *mut ()) };
+            return output;
+        }
+        assert!(
+            header.has(FUTURE),
+            "JoinHandle polled again after it returned the task's result"
+        );
+        // SAFETY: owner thread; nothing else borrows the join waker cell during this call.
+        let slot = unsafe { &mut *header.join_waker.get() };
+        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            let previous = slot.replace(cx.waker().clone());
+            drop(previous);
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let header = self.task.header();
+        // SAFETY: owner thread; nothing else borrows the join waker cell during this call.
+        let joiner = unsafe { (*header.join_waker.get()).take() };
+        drop(joiner);
+        if header.has(OUTPUT) {
+            // SAFETY: owner thread, `OUTPUT` is set.
+            unsafe { self.task.drop_output() };
+        }
+        // SAFETY: owner thread; the handle held `JOIN` and is not used after.
+        unsafe { self.task.release(JOIN) };
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

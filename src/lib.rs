@@ -1,0 +1,23 @@
+//! Mirage: a timer- and select-centric single-threaded async toolkit.
+//!
+//! Code that reads like blocking `std::net` code, run by a [`Core`]: one event loop per
+//! thread, with tasks that need not be `Send` and bookkeeping that takes no locks.
+//!
+//! # Examples
+//!
+//! ```
+//! let mut core = mirage::Core::new()?;
+//! core.run(async {
+//!     let (tx, rx) = mirage::sync::oneshot::channel();
+//!     mirage::spawn(async move { tx.send("hello").unwrap() });
+//!     assert_eq!(rx.await.unwrap(), "hello");
+//! });
+//! # std::io::Result::Ok(())
+//! ```
+
+pub use mirage_core::{io, spawn, sync, yield_now, Core, JoinError, JoinHandle, YieldNow};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

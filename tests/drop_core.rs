@@ -1,0 +1,99 @@
+//! Dropping a Core drops every task it holds, exactly once.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use mirage::Core;
+
+struct CountDrop(Rc<Cell<u32>>);
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[test]
+fn dropping_a_core_runs_each_pending_destructor_exactly_once() {
+    let drops = Rc::new(Cell::new(0));
+    let mut handles = Vec::new();
+    {
+        let mut core = Core::new().unwrap();
+        core.run(async {
+            for _ in 0..1000 {
+                let guard = CountDrop(Rc::clone(&drops));
+                handles.push(mirage::spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await
+                }));
+            }
+            mirage::yield_now().await;
+        });
+        assert_eq!(drops.get(), 0);
+        // Some are queued again (woken), some idle: both kinds must be dropped.
+        handles[0].abort();
+    }
+    assert_eq!(drops.get(), 1000);
+    // The handles outlive the Core and report cancellation.
+    assert!(handles.iter().all(|h| h.is_finished()));
+    let mut other = Core::new().unwrap();
+    for handle in handles.drain(..10) {
+        assert!(other.run(handle).unwrap_err().is_cancelled());
+    }
+}
+
+#[test]
+fn destructors_may_spawn_and_wake_during_the_drop() {
+    let drops = Rc::new(Cell::new(0));
+    {
+        struct SpawnOnDrop(Rc<Cell<u32>>);
+        impl Drop for SpawnOnDrop {
+            fn drop(&mut self) {
+                let guard = CountDrop(Rc::clone(&self.0));
+                mirage::spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await
+                });
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let mut core = Core::new().unwrap();
+        core.run(async {
+            let guard = SpawnOnDrop(Rc::clone(&drops));
+            mirage::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+            mirage::yield_now().await;
+        });
+    }
+    assert_eq!(
+        drops.get(),
+        2,
+        "the task spawned during the drop was dropped too"
+    );
+}
+
+#[test]
+fn a_waker_outliving_its_core_is_harmless() {
+    let mut core = Core::new().unwrap();
+    let waker = core.run(async {
+        let (tx, rx) = mirage::sync::oneshot::channel();
+        let mut tx = Some(tx);
+        mirage::spawn(async move {
+            std::future::poll_fn(|cx| {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(cx.waker().clone());
+                }
+                std::task::Poll::<()>::Pending
+            })
+            .await
+        });
+        rx.await.unwrap()
+    });
+    drop(core);
+    // Waking and dropping a waker of a dropped Core, here and on another thread.
+    waker.wake_by_ref();
+    let clone = waker.clone();
+    std::thread::spawn(move || clone.wake()).join().unwrap();
+    drop(waker);
+}

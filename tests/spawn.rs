@@ -1,0 +1,151 @@
+//! Spawning, joining and detaching tasks.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use mirage::Core;
+
+#[test]
+fn hundred_thousand_tasks_are_spawned_and_joined() {
+    let mut core = Core::new().unwrap();
+    let total = core.run(async {
+        let handles: Vec<_> = (0..100_000u64)
+            .map(|i| {
+                mirage::spawn(async move {
+                    mirage::yield_now().await;
+                    i
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for handle in handles {
+            total += handle.await.unwrap();
+        }
+        total
+    });
+    assert_eq!(total, (0..100_000u64).sum::<u64>());
+}
+
+#[test]
+fn spawn_outside_a_core_panics_with_a_clear_message() {
+    let err = std::panic::catch_unwind(|| {
+        mirage::spawn(async {});
+    })
+    .unwrap_err();
+    let msg = err.downcast_ref::<&str>().copied().unwrap_or_else(|| {
+        err.downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default()
+    });
+    assert!(msg.contains("outside a running Core"), "message: {msg}");
+}
+
+#[test]
+fn core_spawn_before_run_starts_at_the_next_run() {
+    let mut core = Core::new().unwrap();
+    let ran = Rc::new(Cell::new(false));
+    let handle = core.spawn({
+        let ran = Rc::clone(&ran);
+        async move { ran.set(true) }
+    });
+    assert!(!ran.get(), "a task must not run before the Core does");
+    core.run(handle).unwrap();
+    assert!(ran.get());
+}
+
+#[test]
+fn pending_tasks_continue_at_the_next_run() {
+    let mut core = Core::new().unwrap();
+    let (tx, rx) = mirage::sync::oneshot::channel::<u32>();
+    let waiter = core.spawn(async move { rx.await.unwrap() + 1 });
+    core.run(mirage::yield_now());
+    assert!(!waiter.is_finished());
+    tx.send(41).unwrap();
+    assert_eq!(core.run(waiter).unwrap(), 42);
+}
+
+#[test]
+fn detached_task_runs_to_completion_and_drops_its_output() {
+    struct Output(Rc<Cell<u32>>);
+    impl Drop for Output {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let mut core = Core::new().unwrap();
+    let drops = Rc::new(Cell::new(0));
+    let finished = Rc::new(Cell::new(false));
+    core.run({
+        let (drops, finished) = (Rc::clone(&drops), Rc::clone(&finished));
+        async move {
+            drop(mirage::spawn(async move {
+                mirage::yield_now().await;
+                finished.set(true);
+                Output(drops)
+            }));
+            for _ in 0..3 {
+                mirage::yield_now().await;
+            }
+        }
+    });
+    assert!(finished.get(), "a detached task must keep running");
+    assert_eq!(drops.get(), 1, "its output is dropped exactly once");
+}
+
+#[test]
+fn yield_now_lets_every_ready_task_run_first() {
+    let mut core = Core::new().unwrap();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    core.run({
+        let log = Rc::clone(&log);
+        async move {
+            for i in 0..3 {
+                let log = Rc::clone(&log);
+                mirage::spawn(async move { log.borrow_mut().push(i) });
+            }
+            mirage::yield_now().await;
+            log.borrow_mut().push(99);
+        }
+    });
+    assert_eq!(*log.borrow(), vec![0, 1, 2, 99]);
+}
+
+#[test]
+fn a_self_waking_task_does_not_starve_the_root_future() {
+    let mut core = Core::new().unwrap();
+    let spins = Rc::new(Cell::new(0u64));
+    core.run({
+        let spins = Rc::clone(&spins);
+        async move {
+            let spinner = mirage::spawn({
+                let spins = Rc::clone(&spins);
+                async move {
+                    loop {
+                        spins.set(spins.get() + 1);
+                        mirage::yield_now().await;
+                    }
+                }
+            });
+            for _ in 0..10 {
+                mirage::yield_now().await;
+            }
+            spinner.abort();
+        }
+    });
+    assert!(spins.get() >= 10, "the spinner ran too: {}", spins.get());
+}
+
+#[test]
+fn join_handle_reports_is_finished() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (tx, rx) = mirage::sync::oneshot::channel::<()>();
+        let handle = mirage::spawn(async move { rx.await.is_ok() });
+        mirage::yield_now().await;
+        assert!(!handle.is_finished());
+        tx.send(()).unwrap();
+        mirage::yield_now().await;
+        assert!(handle.is_finished());
+        assert!(handle.await.unwrap());
+    });
+}
