@@ -1,0 +1,240 @@
+//! The slab entry of one timer and the index-linked lists threaded through
+//! the entries.
+//!
+//! Every list (a level's slot, the parked list, the due list) is a doubly
+//! linked list whose links are slab indices stored in the entries, so a
+//! timer is unlinked in O(1) from its key alone, with no allocation per
+//! list and no search.
+
+use std::num::NonZeroU64;
+
+use slab::Slab;
+
+/// "No entry" in a link; the wheel never hands out this slab index.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// Which list an entry is linked into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Home {
+    /// A slot of a level.
+    Slot {
+        /// Level index.
+        level: u8,
+        /// Slot within the level.
+        slot: u8,
+    },
+    /// The parked list: beyond the top level's reach.
+    Parked,
+    /// The due list: inserted with a deadline not after `now`.
+    Due,
+}
+
+/// One pending timer, as stored in the slab.
+#[derive(Debug)]
+pub(crate) struct Entry<T> {
+    /// The payload handed back on expiry.
+    pub(crate) value: T,
+    /// Tick at (or after) which the timer is due.
+    pub(crate) deadline: u64,
+    /// Must match the key's generation; see [`super::TimerKey`].
+    pub(crate) generation: NonZeroU64,
+    /// Previous entry in the same list, or [`NIL`].
+    pub(crate) prev: u32,
+    /// Next entry in the same list, or [`NIL`].
+    pub(crate) next: u32,
+    /// The list holding this entry.
+    pub(crate) home: Home,
+}
+
+impl<T> Entry<T> {
+    /// An unlinked entry. `generation` must be non-zero.
+    pub(crate) fn new(value: T, deadline: u64, generation: u64) -> Self {
+        Entry {
+            value,
+            deadline,
+            generation: NonZeroU64::new(generation).expect("generation 0 is never issued"),
+            prev: NIL,
+            next: NIL,
+            home: Home::Due,
+        }
+    }
+}
+
+/// Head and tail of one index-linked list, and a lower bound of the
+/// deadlines in it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct List {
+    head: u32,
+    tail: u32,
+    /// Minimum deadline pushed since the list was last empty. Removal does
+    /// not raise it (that would need a scan), so it is a lower bound that
+    /// is exact until the earliest entry is unlinked.
+    min_deadline: u64,
+}
+
+impl List {
+    /// An empty list.
+    pub(crate) const EMPTY: List = List {
+        head: NIL,
+        tail: NIL,
+        min_deadline: u64::MAX,
+    };
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    /// First entry, or [`NIL`].
+    pub(crate) fn head(&self) -> u32 {
+        self.head
+    }
+
+    /// Last entry, or [`NIL`].
+    #[cfg(test)]
+    pub(crate) fn tail(&self) -> u32 {
+        self.tail
+    }
+
+    /// Lower bound of the deadlines in the list (`u64::MAX` when empty).
+    pub(crate) fn min_deadline(&self) -> u64 {
+        self.min_deadline
+    }
+
+    /// Appends `index`, which must not be linked anywhere.
+    pub(crate) fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: u32) {
+        let tail = self.tail;
+        let entry = &mut entries[index as usize];
+        debug_assert!(
+            entry.prev == NIL && entry.next == NIL && self.head != index,
+            "pushing linked entry {index}: prev {} next {} list {self:?}",
+            entry.prev,
+            entry.next
+        );
+        entry.prev = tail;
+        entry.next = NIL;
+        let deadline = entry.deadline;
+        if tail == NIL {
+            self.head = index;
+            self.min_deadline = deadline;
+        } else {
+            entries[tail as usize].next = index;
+            self.min_deadline = self.min_deadline.min(deadline);
+        }
+        self.tail = index;
+    }
+
+    /// Unlinks `index`, which must be in this list.
+    pub(crate) fn unlink<T>(&mut self, entries: &mut Slab<Entry<T>>, index: u32) {
+        let entry = &mut entries[index as usize];
+        let (prev, next) = (entry.prev, entry.next);
+        entry.prev = NIL;
+        entry.next = NIL;
+        if prev == NIL {
+            debug_assert_eq!(self.head, index, "unlinking {index}, not in {self:?}");
+            self.head = next;
+        } else {
+            entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            debug_assert_eq!(self.tail, index, "unlinking {index}, not in {self:?}");
+            self.tail = prev;
+        } else {
+            entries[next as usize].prev = prev;
+        }
+        if self.head == NIL {
+            self.min_deadline = u64::MAX;
+        }
+    }
+
+    /// Unlinks and returns the first entry.
+    pub(crate) fn pop_front<T>(&mut self, entries: &mut Slab<Entry<T>>) -> Option<u32> {
+        let head = self.head;
+        if head == NIL {
+            return None;
+        }
+        self.unlink(entries, head);
+        Some(head)
+    }
+
+    /// Empties the list, returning the head of the detached chain. The
+    /// caller walks it through `next` (reading `next` before relinking an
+    /// entry) and must relink or remove every entry of it.
+    pub(crate) fn take(&mut self) -> u32 {
+        std::mem::replace(self, List::EMPTY).head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The layout of one slot of `slab::Slab<T>`'s vector: slab 0.4 stores
+    /// `enum Entry<T> { Vacant(usize), Occupied(T) }`, which is private, so
+    /// it is mirrored here to measure it.
+    #[allow(dead_code)]
+    enum SlabSlot<T> {
+        Vacant(usize),
+        Occupied(T),
+    }
+
+    #[test]
+    fn slab_slot_fits_in_64_bytes_for_a_waker_sized_payload() {
+        // A `std::task::Waker` is two pointers.
+        assert_eq!(size_of::<[usize; 2]>(), size_of::<std::task::Waker>());
+        let entry = size_of::<Entry<[usize; 2]>>();
+        let slot = size_of::<SlabSlot<Entry<[usize; 2]>>>();
+        assert!(slot <= 64, "slab slot is {slot} bytes (entry {entry})");
+        assert!(size_of::<SlabSlot<Entry<std::task::Waker>>>() <= 64);
+        // 16 (value) + 8 (deadline) + 8 (generation) + 2 * 4 (links)
+        // + 3 (home) = 43, padded to 48; slab's vacant variant fits in the
+        // niche of `Home`, so the slot adds nothing.
+        assert_eq!(entry, 48);
+        assert_eq!(slot, 48);
+    }
+
+    fn list_of(entries: &Slab<Entry<u32>>, list: &List) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut cur = list.head();
+        let mut prev = NIL;
+        while cur != NIL {
+            assert_eq!(entries[cur as usize].prev, prev);
+            out.push(entries[cur as usize].value);
+            prev = cur;
+            cur = entries[cur as usize].next;
+        }
+        assert_eq!(list.tail, prev);
+        out
+    }
+
+    #[test]
+    fn push_unlink_pop() {
+        let mut entries = Slab::new();
+        let mut list = List::EMPTY;
+        let ids: Vec<u32> = (0..5u32)
+            .map(|i| entries.insert(Entry::new(i, 100 - u64::from(i), 1)) as u32)
+            .collect();
+        for &id in &ids {
+            list.push_back(&mut entries, id);
+        }
+        assert_eq!(list_of(&entries, &list), [0, 1, 2, 3, 4]);
+        assert_eq!(list.min_deadline(), 96);
+        list.unlink(&mut entries, ids[2]);
+        list.unlink(&mut entries, ids[4]);
+        assert_eq!(list_of(&entries, &list), [0, 1, 3]);
+        // A lower bound: not raised by removing the minimum.
+        assert_eq!(list.min_deadline(), 96);
+        assert_eq!(list.pop_front(&mut entries), Some(ids[0]));
+        list.unlink(&mut entries, ids[3]);
+        assert_eq!(list_of(&entries, &list), [1]);
+        assert_eq!(list.pop_front(&mut entries), Some(ids[1]));
+        assert!(list.is_empty());
+        assert_eq!(list.min_deadline(), u64::MAX);
+        assert_eq!(list.pop_front(&mut entries), None);
+        // Refilled, the bound starts afresh.
+        list.push_back(&mut entries, ids[0]);
+        assert_eq!(list.min_deadline(), 100);
+        assert_eq!(list.take(), ids[0]);
+        assert!(list.is_empty());
+    }
+}

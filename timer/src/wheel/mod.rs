@@ -1,0 +1,465 @@
+//! A hierarchical timing wheel (Varghese & Lauck) over integer ticks.
+//!
+//! # Layout
+//!
+//! * **7 levels of 64 slots** (`level.rs`): level `L` slots are `64^L`
+//!   ticks wide; a timer sits at the level of the highest base-64 digit in
+//!   which its deadline differs from [`Wheel::now`], and is *cascaded* to a
+//!   finer level when `now` reaches its slot's start. The top level wraps,
+//!   which gives a reach of at least [`HORIZON`] = `63 * 2^36` ticks
+//!   (≈ 50.1 days at 1 µs per tick) from any `now`.
+//! * **Parked list**: later deadlines wait there and are re-placed when the
+//!   earliest of them comes into the top level's reach.
+//! * **Due list**: timers inserted (or rescheduled) with a deadline at or
+//!   before `now`; the next [`Wheel::advance`] yields them first.
+//!
+//! Every list is index-linked through the entries of one `slab::Slab`
+//! (`entry.rs`), so insert, remove and reschedule are O(1) and a pending
+//! timer costs one slab slot (48 bytes for a 16-byte payload).
+//!
+//! # Examples
+//!
+//! ```
+//! use mirage_timer::wheel::Wheel;
+//!
+//! let mut wheel = Wheel::with_start(1_000);
+//! let late = wheel.insert(1_000 + 86_400_000_000, "in a day");
+//! wheel.insert(1_500, "soon");
+//! assert_eq!(wheel.next_expiration(), Some(1_500));
+//!
+//! let mut fired = Vec::new();
+//! wheel.advance(2_000, |_, value| fired.push(value));
+//! assert_eq!(fired, ["soon"]);
+//! assert_eq!(wheel.len(), 1);
+//! assert_eq!(wheel.remove(late), Some("in a day"));
+//! assert!(wheel.is_empty());
+//! ```
+
+mod entry;
+mod events;
+mod key;
+mod level;
+#[cfg(test)]
+mod model_tests;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use slab::Slab;
+
+use self::entry::{Entry, Home, List, NIL};
+use self::events::Source;
+pub use self::key::TimerKey;
+pub use self::level::HORIZON;
+use self::level::{placement, slot_of, Level, Placement, LEVELS};
+
+/// A hierarchical timing wheel holding timers with payloads of type `T`.
+///
+/// Time is a `u64` count of ticks; the wheel never reads a clock. See the
+/// [module docs](self) for the layout.
+///
+/// # Expiry order
+///
+/// One [`advance`](Wheel::advance) yields timers in deadline order; timers
+/// with equal deadlines come out in the order they were inserted (a
+/// [`reschedule`](Wheel::reschedule) counts as a new insertion).
+///
+/// # Examples
+///
+/// ```
+/// use mirage_timer::wheel::Wheel;
+///
+/// let mut wheel = Wheel::new();
+/// for deadline in [30, 10, 20, 10] {
+///     wheel.insert(deadline, deadline);
+/// }
+/// let mut order = Vec::new();
+/// wheel.advance(25, |_, deadline| order.push(deadline));
+/// assert_eq!(order, [10, 10, 20]);
+/// assert_eq!(wheel.now(), 25);
+/// assert_eq!(wheel.next_expiration(), Some(30));
+/// ```
+pub struct Wheel<T> {
+    /// Every tick up to and including `now` has been processed.
+    now: u64,
+    entries: Slab<Entry<T>>,
+    levels: Box<[Level; LEVELS]>,
+    /// Timers beyond the top level's reach.
+    parked: List,
+    /// Timers whose deadline was not after `now` when scheduled.
+    due: List,
+    /// Generation of the next inserted timer; never 0.
+    next_generation: u64,
+    /// Reused buffer for sorting the due list.
+    scratch: Vec<u32>,
+    /// Events (slot fires, cascades, unparks) processed so far, for tests
+    /// that check big jumps visit only occupied slots.
+    #[cfg(test)]
+    events: u64,
+}
+
+impl<T> Wheel<T> {
+    /// Creates an empty wheel standing at tick 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let wheel: Wheel<()> = Wheel::new();
+    /// assert_eq!(wheel.now(), 0);
+    /// assert!(wheel.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::with_start(0)
+    }
+
+    /// Creates an empty wheel standing at tick `now`: deadlines up to `now`
+    /// count as already due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::with_start(100);
+    /// wheel.insert(40, "late already");
+    /// assert_eq!(wheel.next_expiration(), Some(100));
+    /// ```
+    pub fn with_start(now: u64) -> Self {
+        Wheel {
+            now,
+            entries: Slab::new(),
+            levels: Box::new(std::array::from_fn(Level::new)),
+            parked: List::EMPTY,
+            due: List::EMPTY,
+            next_generation: 1,
+            scratch: Vec::new(),
+            #[cfg(test)]
+            events: 0,
+        }
+    }
+
+    /// The tick the wheel stands at: every timer due at or before it has
+    /// been yielded by [`advance`](Wheel::advance) (or is in the due list
+    /// for the next call, if inserted with a past deadline).
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Number of pending timers.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no timer is pending.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds a timer due at tick `deadline`, in O(1).
+    ///
+    /// A deadline at or before [`now`](Wheel::now) is due at once: the next
+    /// [`advance`](Wheel::advance) yields it, even one that does not move
+    /// time forward.
+    ///
+    /// # Panics
+    ///
+    /// If `u32::MAX - 1` timers are already pending, or after 2^64 - 1
+    /// inserts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::with_start(50);
+    /// let key = wheel.insert(80, "eighty");
+    /// assert_eq!(wheel.deadline(key), Some(80));
+    /// wheel.insert(10, "past"); // fires on the next advance
+    /// let mut fired = Vec::new();
+    /// wheel.advance(50, |_, v| fired.push(v));
+    /// assert_eq!(fired, ["past"]);
+    /// ```
+    pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        let vacant = self.entries.vacant_entry();
+        let index = match u32::try_from(vacant.key()) {
+            Ok(index) if index != NIL => index,
+            _ => panic!("a Wheel holds at most u32::MAX - 1 timers"),
+        };
+        let generation = self.next_generation;
+        self.next_generation = generation
+            .checked_add(1)
+            .expect("timer generation counter exhausted");
+        let entry = vacant.insert(Entry::new(value, deadline, generation));
+        let key = TimerKey {
+            index,
+            generation: entry.generation,
+        };
+        self.schedule(index);
+        key
+    }
+
+    /// Removes a pending timer in O(1), returning its payload; `None` if
+    /// the key's timer already fired or was removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(7, "x");
+    /// assert_eq!(wheel.remove(key), Some("x"));
+    /// assert_eq!(wheel.remove(key), None);
+    /// ```
+    pub fn remove(&mut self, key: TimerKey) -> Option<T> {
+        let index = self.resolve(key)?;
+        self.unlink(index);
+        Some(self.entries.remove(index as usize).value)
+    }
+
+    /// Moves a pending timer to `deadline` in O(1), keeping its key and
+    /// payload; returns `false` (and does nothing) if the key's timer
+    /// already fired or was removed. Among timers with the same deadline it
+    /// then counts as the most recently inserted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(100, ());
+    /// assert!(wheel.reschedule(key, 20));
+    /// assert_eq!(wheel.next_expiration(), Some(20));
+    /// wheel.advance(20, |_, _| {});
+    /// assert!(!wheel.reschedule(key, 30));
+    /// ```
+    pub fn reschedule(&mut self, key: TimerKey, deadline: u64) -> bool {
+        let Some(index) = self.resolve(key) else {
+            return false;
+        };
+        self.unlink(index);
+        self.entries[index as usize].deadline = deadline;
+        self.schedule(index);
+        true
+    }
+
+    /// The deadline of a pending timer, as last given to
+    /// [`insert`](Wheel::insert) or [`reschedule`](Wheel::reschedule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(1 << 50, ());
+    /// assert_eq!(wheel.deadline(key), Some(1 << 50));
+    /// ```
+    pub fn deadline(&self, key: TimerKey) -> Option<u64> {
+        let index = self.resolve(key)?;
+        Some(self.entries[index as usize].deadline)
+    }
+
+    /// Mutable access to a pending timer's payload, e.g. to replace a
+    /// stored waker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(3, 1);
+    /// *wheel.get_mut(key).unwrap() = 2;
+    /// assert_eq!(wheel.remove(key), Some(2));
+    /// assert!(wheel.get_mut(key).is_none());
+    /// ```
+    pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        let index = self.resolve(key)?;
+        Some(&mut self.entries[index as usize].value)
+    }
+
+    /// The tick at which the next timer is due: the event loop's poll
+    /// deadline. `None` when no timer is pending.
+    ///
+    /// Never earlier than [`now`](Wheel::now) (exactly `now` while a timer
+    /// with a past deadline waits) and never later than the earliest
+    /// pending deadline. It is that deadline exactly unless the earliest
+    /// timer of the same slot was removed or rescheduled since the slot
+    /// filled up: then it is a lower bound within that slot, the wake-up
+    /// there yields nothing, and the [`advance`](Wheel::advance) cascades
+    /// the slot so the next answer is exact again.
+    ///
+    /// Cost O(levels): the first occupied slot comes from each level's
+    /// occupancy mask, and each slot keeps a lower bound of its deadlines.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// assert_eq!(wheel.next_expiration(), None);
+    /// wheel.insert(5_000_000, ());
+    /// wheel.insert(70_000, ());
+    /// assert_eq!(wheel.next_expiration(), Some(70_000));
+    /// ```
+    pub fn next_expiration(&self) -> Option<u64> {
+        let next = if !self.due.is_empty() {
+            Some(self.now)
+        } else if let Some((level, slot, _)) = self.first_slot() {
+            Some(self.levels[level].min_deadline(slot))
+        } else if !self.parked.is_empty() {
+            Some(self.parked.min_deadline())
+        } else {
+            None
+        };
+        debug_assert!(
+            next.is_none_or(|next| next >= self.now),
+            "next expiration {next:?} before now: {self:?}"
+        );
+        next
+    }
+
+    /// Moves the wheel to tick `now` and hands every timer due at or before
+    /// it to `on_expired`, each exactly once, in the order documented on
+    /// [`Wheel`]; timers due later stay. A `now` earlier than
+    /// [`Wheel::now`] does not move time back: it only yields timers
+    /// inserted with a past deadline.
+    ///
+    /// Cost: O(levels) per call, plus amortised O(1) per yielded timer and
+    /// per cascade step (a timer is re-placed at most once per level on its
+    /// way down). Large jumps visit only occupied slots. Re-placing the
+    /// parked list costs O(parked timers) each time its earliest deadline
+    /// comes into reach. Timers inserted with a past deadline are sorted:
+    /// O(k log k) for k of them (O(k) if inserted in deadline order).
+    ///
+    /// If `on_expired` panics, the timers not yet yielded stay pending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// wheel.insert(1_000_000_000_000, "far");
+    /// wheel.insert(3, "near");
+    /// let mut fired = Vec::new();
+    /// wheel.advance(1_000_000_000_000, |_, v| fired.push(v));
+    /// assert_eq!(fired, ["near", "far"]);
+    /// ```
+    pub fn advance(&mut self, now: u64, mut on_expired: impl FnMut(TimerKey, T)) {
+        let target = now.max(self.now);
+        self.fire_due(&mut on_expired);
+        while let Some(event) = self.next_event() {
+            if event.at > target {
+                break;
+            }
+            debug_assert!(
+                event.at >= self.now,
+                "{event:?} is behind now, advancing to {target}: {self:?}"
+            );
+            self.now = event.at;
+            #[cfg(test)]
+            {
+                self.events += 1;
+            }
+            match event.source {
+                Source::Slot { level: 0, slot } => self.fire_slot(slot, &mut on_expired),
+                Source::Slot { level, slot } => {
+                    let chain = self.levels[level].take(slot);
+                    self.replace_chain(chain);
+                }
+                Source::Parked => {
+                    let chain = self.parked.take();
+                    self.replace_chain(chain);
+                }
+            }
+        }
+        self.now = target;
+    }
+
+    /// Looks a key up, checking its generation.
+    fn resolve(&self, key: TimerKey) -> Option<u32> {
+        let entry = self.entries.get(key.index as usize)?;
+        (entry.generation == key.generation).then_some(key.index)
+    }
+
+    /// Links an unlinked entry according to its deadline: the due list if
+    /// it is not after `now`, else the levels or the parked list.
+    fn schedule(&mut self, index: u32) {
+        if self.entries[index as usize].deadline <= self.now {
+            self.entries[index as usize].home = Home::Due;
+            self.due.push_back(&mut self.entries, index);
+        } else {
+            self.place(index);
+        }
+    }
+
+    /// Links an unlinked entry with a deadline not before `now` into the
+    /// levels or the parked list.
+    fn place(&mut self, index: u32) {
+        let deadline = self.entries[index as usize].deadline;
+        match placement(self.now, deadline) {
+            Placement::Level(level) => {
+                let slot = slot_of(level, deadline);
+                self.entries[index as usize].home = Home::Slot {
+                    level: level as u8,
+                    slot: slot as u8,
+                };
+                self.levels[level].push(&mut self.entries, slot, index);
+            }
+            Placement::Parked => {
+                self.entries[index as usize].home = Home::Parked;
+                self.parked.push_back(&mut self.entries, index);
+            }
+        }
+    }
+
+    /// Unlinks an entry from whichever list holds it.
+    fn unlink(&mut self, index: u32) {
+        match self.entries[index as usize].home {
+            Home::Slot { level, slot } => {
+                self.levels[usize::from(level)].unlink(&mut self.entries, usize::from(slot), index)
+            }
+            Home::Parked => self.parked.unlink(&mut self.entries, index),
+            Home::Due => self.due.unlink(&mut self.entries, index),
+        }
+    }
+}
+
+impl<T> Default for Wheel<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A summary: `now`, the number of timers, the occupied slots per level
+/// (counts and masks) and whether the due and parked lists hold timers.
+/// Never lists the timers themselves.
+impl<T> fmt::Debug for Wheel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Computed without `next_expiration`, whose debug assertion prints
+        // this summary.
+        let occupied: [u32; LEVELS] =
+            std::array::from_fn(|l| self.levels[l].occupied().count_ones());
+        let masks: [String; LEVELS] =
+            std::array::from_fn(|l| format!("{:#018x}", self.levels[l].occupied()));
+        f.debug_struct("Wheel")
+            .field("now", &self.now)
+            .field("len", &self.entries.len())
+            .field("occupied_slots_per_level", &occupied)
+            .field("occupancy_masks", &masks)
+            .field("has_due", &!self.due.is_empty())
+            .field("has_parked", &!self.parked.is_empty())
+            .field(
+                "parked_min_deadline",
+                &(!self.parked.is_empty()).then(|| self.parked.min_deadline()),
+            )
+            .finish()
+    }
+}
