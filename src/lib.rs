@@ -15,7 +15,7 @@
 //! # std::io::Result::Ok(())
 //! ```
 
-pub use mirage_core::{io, spawn, sync, yield_now, Core, JoinError, JoinHandle, YieldNow};
+pub use mirage_core::{io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -9,10 +9,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use std::os::fd::AsRawFd;
+
 use crate::context;
-use crate::reactor::{Reactor, WAKER_TOKEN};
+use crate::reactor::{Reactor, TIMER_TOKEN, WAKER_TOKEN};
 use crate::scheduler::Local;
 use crate::shared::Shared;
+use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
 use crate::task::{waker, JoinHandle};
 
@@ -46,6 +49,10 @@ pub struct Core {
     poll: mio::Poll,
     events: mio::Events,
     root_waker: Waker,
+    /// Wakes a blocked Core at the next timer deadline (see `time`'s docs on precision).
+    timerfd: TimerFd,
+    /// The tick the timerfd is armed for, until it fires.
+    armed: Option<u64>,
     /// Reused buffers, so a turn allocates nothing.
     remote_tasks: Vec<TaskRef>,
     io_wakers: Vec<Waker>,
@@ -71,9 +78,17 @@ impl Core {
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let shared = Arc::new(Shared::new(waker));
         let reactor = Rc::new(Reactor::new(poll.registry().try_clone()?));
+        let timerfd = TimerFd::new()?;
+        poll.registry().register(
+            &mut mio::unix::SourceFd(&timerfd.as_raw_fd()),
+            TIMER_TOKEN,
+            mio::Interest::READABLE,
+        )?;
         Ok(Core {
             root_waker: waker::root(&shared),
             local: Box::new(Local::new(shared, reactor)),
+            timerfd,
+            armed: None,
             poll,
             events: mio::Events::with_capacity(EVENTS_PER_POLL),
             remote_tasks: Vec::new(),
@@ -141,30 +156,61 @@ impl Core {
         self.local.spawn(future)
     }
 
-    /// Waits for I/O: without blocking when work is ready, otherwise until an I/O event or
-    /// a wake-up from another thread.
+    /// Waits for I/O and timers: without blocking when work is ready, otherwise until an I/O
+    /// event, a wake-up from another thread, or the next timer deadline. Then fires the
+    /// timers that are due.
     fn park(&mut self) {
-        let shared = &self.local.shared;
-        let ready = self.local.has_ready() || shared.is_root_woken() || shared.is_notified();
-        if ready && self.local.reactor.is_empty() {
-            // Nothing registered could be ready: skip the system call.
-            return;
+        let local = &*self.local;
+        let ready = local.has_ready() || local.shared.is_root_woken() || local.shared.is_notified();
+        let next_timer = local.timers.next_expiration();
+        let paused = local.timers.clock.is_paused();
+        let timeout = if ready || (paused && next_timer.is_some()) {
+            Some(Duration::ZERO)
+        } else {
+            next_timer.and_then(|tick| self.arm_timer(tick))
+        };
+        let local = &*self.local;
+        let mut io_events = false;
+        if timeout != Some(Duration::ZERO) || !local.reactor.is_empty() {
+            match self.poll.poll(&mut self.events, timeout) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                // epoll_wait fails only on a bad descriptor or buffer: a bug, not a condition
+                // to retry (retrying would spin).
+                Err(err) => panic!("mirage Core: polling for I/O failed: {err}"),
+            }
+            io_events = !self.events.is_empty();
+            if local.reactor.dispatch(&self.events, &mut self.io_wakers) {
+                self.armed = None;
+            }
         }
-        // The timer plugs in here: the timeout becomes the time until the wheel's next
-        // deadline, and after the poll the wheel is advanced to now, waking due timers.
-        let timeout = if ready { Some(Duration::ZERO) } else { None };
-        match self.poll.poll(&mut self.events, timeout) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => return,
-            // epoll_wait fails only on a bad descriptor or buffer: a bug, not a condition
-            // to retry (retrying would spin).
-            Err(err) => panic!("mirage Core: polling for I/O failed: {err}"),
+        if let Some(tick) = next_timer {
+            if paused && !ready && !io_events {
+                // Virtual time with nothing else to do: jump to the next deadline.
+                local.timers.clock.jump_to(tick);
+            }
+            local.timers.fire_due(&mut self.io_wakers);
         }
-        self.local
-            .reactor
-            .dispatch(&self.events, &mut self.io_wakers);
         for waker in self.io_wakers.drain(..) {
             waker.wake();
+        }
+    }
+
+    /// Arms the timerfd for `tick` unless it is already armed at or before it (an early
+    /// wake-up re-arms). Returns a fallback poll timeout if arming failed.
+    fn arm_timer(&mut self, tick: u64) -> Option<Duration> {
+        if self.armed.is_some_and(|armed| armed <= tick) {
+            return None;
+        }
+        let after = self.local.timers.clock.real_duration_until(tick);
+        match self.timerfd.set(after) {
+            Ok(()) => {
+                self.armed = Some(tick);
+                None
+            }
+            // Cannot happen with a valid descriptor and duration; epoll's own timeout
+            // (millisecond resolution) still wakes the Core, if later.
+            Err(_) => Some(after),
         }
     }
 }
@@ -184,6 +230,7 @@ impl fmt::Debug for Core {
         f.debug_struct("Core")
             .field("tasks", &self.local.task_count())
             .field("ready", &self.local.has_ready())
+            .field("timers", &self.local.timers.len())
             .finish_non_exhaustive()
     }
 }

@@ -1,6 +1,7 @@
 //! The heart of [Mirage](https://docs.rs/mirage): a single-threaded event loop ([`Core`]),
 //! its tasks ([`spawn`], [`JoinHandle`]), the I/O reactor that sockets build on
-//! ([`io::Registration`]), and channels between tasks of one Core ([`sync`]).
+//! ([`io::Registration`]), timers ([`time`]), and channels between tasks of one Core
+//! ([`sync`]).
 //!
 //! Most users depend on the `mirage` facade crate, which re-exports all of this.
 
@@ -14,7 +15,9 @@ mod reactor;
 mod scheduler;
 mod shared;
 pub mod sync;
+mod sys;
 mod task;
+pub mod time;
 mod yield_now;
 
 pub use event_loop::{spawn, Core};

@@ -13,6 +13,7 @@ use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
 use crate::task::raw::{TaskPtr, TaskRef};
 use crate::task::{waker, JoinHandle};
+use crate::time::driver::Timers;
 
 /// A Core's scheduler state. Lives in a `Box` so the thread-local pointer to it stays valid
 /// while the `Core` value moves.
@@ -21,6 +22,8 @@ pub(crate) struct Local {
     pub(crate) shared: Arc<Shared>,
     /// The I/O reactor (shared with registrations, which may outlive the Core).
     pub(crate) reactor: Rc<Reactor>,
+    /// The clock and timing wheel (shared with timers, which may outlive the Core).
+    pub(crate) timers: Rc<Timers>,
     /// Tasks ready to run, each at most once (`QUEUED`).
     queue: RefCell<VecDeque<TaskPtr>>,
     /// Every task whose future is alive (`IN_LIST`); a task's `slot` is its index here.
@@ -33,6 +36,7 @@ impl Local {
         Local {
             shared,
             reactor,
+            timers: Rc::new(Timers::new()),
             queue: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(Vec::new()),
         }

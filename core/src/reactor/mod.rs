@@ -21,9 +21,11 @@ use slab::Slab;
 pub use registration::{Ready, Registration};
 use scheduled_io::ScheduledIo;
 
-/// The token of the Core's own `mio::Waker`, which no registration can get (slab indices
-/// stay far below it).
+/// The token of the Core's own `mio::Waker`. Tokens from here up are the Core's own; no
+/// registration can get one (slab indices stay far below).
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
+/// The token of the Core's timerfd.
+pub(crate) const TIMER_TOKEN: Token = Token(usize::MAX - 1);
 
 /// One direction of I/O readiness.
 ///
@@ -94,12 +96,14 @@ impl Reactor {
     }
 
     /// Applies a batch of events, collecting the wakers to wake into `wake`. The caller
-    /// wakes them after this returns, with no borrow held.
-    pub(crate) fn dispatch(&self, events: &mio::Events, wake: &mut Vec<Waker>) {
+    /// wakes them after this returns, with no borrow held. Returns whether the timerfd fired.
+    pub(crate) fn dispatch(&self, events: &mio::Events, wake: &mut Vec<Waker>) -> bool {
         let ios = self.ios.borrow();
+        let mut timer_fired = false;
         for event in events {
             let token = event.token();
-            if token == WAKER_TOKEN {
+            if token >= TIMER_TOKEN {
+                timer_fired |= token == TIMER_TOKEN;
                 continue;
             }
             let Some(io) = ios.get(token.0 & (u32::MAX as usize)) else {
@@ -126,5 +130,6 @@ impl Reactor {
             }
             io.set_ready(bits, wake);
         }
+        timer_fired
     }
 }

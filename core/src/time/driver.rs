@@ -1,0 +1,84 @@
+//! The timers of one Core: its clock and its timing wheel.
+//!
+//! The wheel holds one `Waker` per registered timer. A timer future registers on its first
+//! pending poll, refreshes its waker when polled by another task, and removes its entry when
+//! dropped. The event loop asks for the next expiration before it blocks and calls
+//! [`Timers::fire_due`] after every poll.
+
+use std::cell::RefCell;
+use std::task::{Context, Poll, Waker};
+
+use mirage_timer::wheel::{TimerKey, Wheel};
+
+use super::clock::Clock;
+
+pub(crate) struct Timers {
+    pub(crate) clock: Clock,
+    wheel: RefCell<Wheel<Waker>>,
+}
+
+impl Timers {
+    pub(crate) fn new() -> Timers {
+        Timers {
+            clock: Clock::new(),
+            wheel: RefCell::new(Wheel::new()),
+        }
+    }
+
+    /// Polls the timer `key` (registering it when `None`) for `deadline` (a tick). Ready once
+    /// the wheel has reached the deadline; the entry is then gone and `key` is `None`.
+    pub(crate) fn poll_timer(
+        &self,
+        key: &mut Option<TimerKey>,
+        deadline: u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let mut wheel = self.wheel.borrow_mut();
+        if deadline <= wheel.now() {
+            let stale = key.take().and_then(|key| wheel.remove(key));
+            drop(wheel);
+            drop(stale);
+            return Poll::Ready(());
+        }
+        match key.and_then(|key| wheel.get_mut(key)) {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            Some(waker) => {
+                let previous = std::mem::replace(waker, cx.waker().clone());
+                drop(wheel);
+                drop(previous);
+            }
+            None => *key = Some(wheel.insert(deadline, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+
+    /// Moves a registered timer to a new deadline; false when `key` already fired.
+    pub(crate) fn reschedule(&self, key: TimerKey, deadline: u64) -> bool {
+        self.wheel.borrow_mut().reschedule(key, deadline)
+    }
+
+    /// Removes a timer; its waker is dropped after the wheel is released.
+    pub(crate) fn remove(&self, key: TimerKey) {
+        let waker = self.wheel.borrow_mut().remove(key);
+        drop(waker);
+    }
+
+    /// The earliest tick at which a timer is due, if any.
+    pub(crate) fn next_expiration(&self) -> Option<u64> {
+        self.wheel.borrow().next_expiration()
+    }
+
+    /// Advances the wheel to the clock's now, collecting the wakers of due timers in
+    /// deadline order.
+    pub(crate) fn fire_due(&self, out: &mut Vec<Waker>) {
+        let now = self.clock.tick_at_or_before(self.clock.now());
+        self.wheel
+            .borrow_mut()
+            .advance(now, |_, waker| out.push(waker));
+    }
+
+    /// How many timers are registered.
+    pub(crate) fn len(&self) -> usize {
+        self.wheel.borrow().len()
+    }
+}

@@ -1,0 +1,211 @@
+//! `Interval`: ticks at a fixed period.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::{sleep_until, Instant, Sleep};
+
+/// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes at once.
+///
+/// Ticks are scheduled from the previous tick's deadline, not from when the task got to run,
+/// so they do not drift.
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{interval, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now();
+///     let mut ticks = interval(Duration::from_millis(10));
+///     for _ in 0..100 {
+///         ticks.tick().await;
+///     }
+///     assert_eq!(start.elapsed(), Duration::from_millis(990));
+/// });
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{interval_at, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now() + Duration::from_secs(1);
+///     let mut ticks = interval_at(start, Duration::from_secs(1));
+///     assert_eq!(ticks.tick().await, start);
+///     assert_eq!(ticks.tick().await, start + Duration::from_secs(1));
+/// });
+/// ```
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(
+        period > Duration::ZERO,
+        "mirage::time::interval: the period must be greater than zero"
+    );
+    Interval {
+        sleep: sleep_until(start),
+        period,
+        missed_tick_behavior: MissedTickBehavior::default(),
+    }
+}
+
+/// What an [`Interval`] does when ticks were missed because the task ran late: the next
+/// tick's deadline had already passed when a tick completed.
+///
+/// Example: period 10 ms, ticks due at 0, 10, 20, 30 ms...; the task is stalled from 5 ms to
+/// 35 ms, so the tick due at 10 ms completes at 35 ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Catch up: the missed ticks (20 and 30 ms) complete at once, then 40, 50 ms...
+    #[default]
+    Burst,
+    /// Start over from now: the next ticks are at 45, 55 ms... (`period` after the late tick).
+    Delay,
+    /// Skip the missed ticks, stay on the original grid: the next tick is at 40 ms.
+    Skip,
+}
+
+impl MissedTickBehavior {
+    /// The deadline after a tick that was due at `due` and completed at `now`.
+    fn next(self, due: Instant, now: Instant, period: Duration) -> Instant {
+        let on_schedule = due + period;
+        if now < on_schedule {
+            return on_schedule;
+        }
+        match self {
+            MissedTickBehavior::Burst => on_schedule,
+            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Skip => {
+                // The first grid point after `now`.
+                let late = (now - due).as_nanos();
+                let periods = late / period.as_nanos() + 1;
+                let skip = period.saturating_mul(u32::try_from(periods).unwrap_or(u32::MAX));
+                due.checked_add(skip).unwrap_or(now + period)
+            }
+        }
+    }
+}
+
+/// A stream of evenly spaced ticks; see [`interval`].
+pub struct Interval {
+    sleep: Sleep,
+    period: Duration,
+    missed_tick_behavior: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the instant it was due at.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no tick is lost.
+    pub fn tick(&mut self) -> impl Future<Output = Instant> + '_ {
+        poll_fn(|cx| self.poll_tick(cx))
+    }
+
+    /// Polls for the next tick; see [`tick`](Interval::tick).
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        let due = self.sleep.deadline();
+        // A tick already due needs no trip through the wheel: this makes the first tick
+        // immediate and a burst of missed ticks take no extra turns.
+        if !self.sleep.is_elapsed() && Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let now = Instant::now();
+        let next = self.missed_tick_behavior.next(due, now, self.period);
+        self.sleep.reset(next);
+        Poll::Ready(due)
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     ticks.tick().await;
+    ///     mirage::time::advance(Duration::from_millis(500)).await;
+    ///     ticks.reset();
+    ///     let start = Instant::now();
+    ///     ticks.tick().await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn reset(&mut self) {
+        self.sleep.reset(Instant::now() + self.period);
+    }
+
+    /// Makes the next tick due at once.
+    pub fn reset_immediately(&mut self) {
+        self.sleep.reset(Instant::now());
+    }
+
+    /// Makes the next tick due at `deadline`, the schedule continuing from there.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.sleep.reset(deadline);
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// What happens when ticks are missed.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed_tick_behavior
+    }
+
+    /// Sets what happens when ticks are missed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, MissedTickBehavior};
+    ///
+    /// let mut ticks = interval(Duration::from_secs(1));
+    /// ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    /// assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Skip);
+    /// ```
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed_tick_behavior = behavior;
+    }
+}
+
+impl fmt::Debug for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interval")
+            .field("next", &self.sleep.deadline())
+            .field("period", &self.period)
+            .field("missed_tick_behavior", &self.missed_tick_behavior)
+            .finish()
+    }
+}

@@ -1,0 +1,175 @@
+//! `Sleep`: a future that completes at a deadline.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mirage_timer::wheel::TimerKey;
+
+use super::driver::Timers;
+use super::Instant;
+use crate::context;
+
+/// Waits until `duration` has elapsed on the running Core's clock.
+///
+/// The deadline is fixed when `sleep` is called. A sleep never completes before its
+/// deadline; on an idle Core it completes within microseconds after it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let start = mirage::time::Instant::now();
+///     mirage::time::sleep(Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    sleep_until(now.far_future_saturating(duration))
+}
+
+/// Waits until `deadline` on the running Core's clock. A deadline in the past completes at
+/// the Core's next turn.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{sleep_until, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let deadline = Instant::now() + Duration::from_millis(2);
+///     sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        tick: 0,
+        timers: None,
+        key: None,
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It registers with the Core's timing wheel on its first pending poll and leaves the wheel
+/// as soon as it is dropped. `Sleep` is `Unpin`: it can be polled through `&mut` and kept
+/// across loop iterations without pinning.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    /// `deadline` as a wheel tick of `timers`' clock; valid while `timers` is set.
+    tick: u64,
+    /// The Core this sleep registered with.
+    timers: Option<Rc<Timers>>,
+    /// Its wheel entry, while registered and not yet fired.
+    key: Option<TimerKey>,
+}
+
+impl Sleep {
+    /// The instant at which this sleep completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{sleep_until, Instant};
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(sleep_until(deadline).deadline(), deadline);
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached on the running Core's clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sleep = mirage::time::sleep(Duration::from_secs(60));
+    /// assert!(!sleep.is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        self.deadline <= Instant::now()
+    }
+
+    /// Moves the deadline, earlier or later, even after the sleep completed; the task
+    /// waiting on it is woken at the new deadline. O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{sleep, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let start = Instant::now();
+    ///     let mut nap = sleep(Duration::from_secs(10));
+    ///     nap.reset(start + Duration::from_secs(1));
+    ///     (&mut nap).await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some(timers) = &self.timers {
+            self.tick = timers.clock.tick_at_or_after(deadline.into_std());
+            if let Some(key) = self.key {
+                if !timers.reschedule(key, self.tick) {
+                    self.key = None;
+                }
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let timers = match &this.timers {
+            Some(timers) => timers,
+            None => {
+                let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
+                    "mirage::time::Sleep polled outside a running Core: \
+                     timers must be awaited inside Core::run (or a task spawned on it)",
+                );
+                this.tick = timers.clock.tick_at_or_after(this.deadline.into_std());
+                this.timers.insert(timers)
+            }
+        };
+        timers.poll_timer(&mut this.key, this.tick, cx)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let (Some(timers), Some(key)) = (&self.timers, self.key) {
+            timers.remove(key);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.key.is_some())
+            .finish()
+    }
+}

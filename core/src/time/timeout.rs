@@ -1,0 +1,160 @@
+//! `Timeout`: a future with a time limit.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::{sleep, sleep_until, Instant, Sleep};
+
+/// Requires `future` to complete within `duration`, or yields [`Elapsed`].
+///
+/// The future is polled before the timer is checked, so a future that is ready never times
+/// out, and a timeout around a future that completes at once costs no timer registration.
+/// Dropping the `Timeout` drops the future and removes its timer.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::timeout;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let slow = mirage::time::sleep(Duration::from_secs(60));
+///     assert!(timeout(Duration::from_secs(1), slow).await.is_err());
+///     assert_eq!(timeout(Duration::from_secs(1), async { 5 }).await, Ok(5));
+/// });
+/// ```
+pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
+    Timeout {
+        future: future.into_future(),
+        sleep: sleep(duration),
+    }
+}
+
+/// Requires `future` to complete by `deadline`, or yields [`Elapsed`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{timeout_at, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let deadline = Instant::now() + Duration::from_millis(10);
+///     let never = std::future::pending::<()>();
+///     assert!(timeout_at(deadline, never).await.is_err());
+///     assert_eq!(Instant::now(), deadline);
+/// });
+/// ```
+pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
+    Timeout {
+        future: future.into_future(),
+        sleep: sleep_until(deadline),
+    }
+}
+
+/// The future returned by [`timeout`] and [`timeout_at`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Timeout<F> {
+    future: F,
+    sleep: Sleep,
+}
+
+impl<F> Timeout<F> {
+    /// The wrapped future.
+    pub fn get_ref(&self) -> &F {
+        &self.future
+    }
+
+    /// The wrapped future, mutably.
+    pub fn get_mut(&mut self) -> &mut F {
+        &mut self.future
+    }
+
+    /// The wrapped future, dropping the timer.
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+
+    /// The instant at which the future times out.
+    pub fn deadline(&self) -> Instant {
+        self.sleep.deadline()
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of a pinned
+        // `Timeout` (`into_inner` takes `self` by value, which needs `Unpin` once pinned) and
+        // `Timeout` has no `Drop` impl that could move it. `sleep` is `Unpin` and not pinned.
+        let (future, sleep) = unsafe {
+            let this = self.get_unchecked_mut();
+            (Pin::new_unchecked(&mut this.future), &mut this.sleep)
+        };
+        if let Poll::Ready(output) = future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("deadline", &self.sleep.deadline())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error of a [`Timeout`] whose deadline passed first.
+///
+/// Converts into an [`io::Error`] of kind [`TimedOut`](io::ErrorKind::TimedOut), so `?`
+/// works in functions returning `io::Result`.
+///
+/// # Examples
+///
+/// ```
+/// let err: std::io::Error = mirage::time::Elapsed::new().into();
+/// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl Elapsed {
+    /// An `Elapsed` error, for code that reports timeouts of its own the same way.
+    pub fn new() -> Elapsed {
+        Elapsed(())
+    }
+}
+
+impl Default for Elapsed {
+    fn default() -> Elapsed {
+        Elapsed::new()
+    }
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for io::Error {
+    fn from(elapsed: Elapsed) -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, elapsed)
+    }
+}

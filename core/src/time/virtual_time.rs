@@ -1,0 +1,101 @@
+//! Virtual time for tests: pause the clock, advance it by hand, or let it jump.
+
+use std::time::Duration;
+
+use crate::context;
+use crate::yield_now;
+
+fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
+    context::with_current(|local| f(&local.timers.clock)).unwrap_or_else(|| {
+        panic!("mirage::time::{what} called outside a running Core: call it inside Core::run")
+    })
+}
+
+/// Freezes the running Core's clock.
+///
+/// While time is paused and the Core has nothing else to do (no task ready, no I/O event),
+/// the clock jumps straight to the next timer's deadline, so a test of a 30-second timeout
+/// runs in microseconds. Timers fire exactly at their deadlines, in deadline order.
+///
+/// # Panics
+///
+/// Outside a running Core, or if time is already paused.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{sleep, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now();
+///     sleep(Duration::from_secs(30)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(30));
+/// });
+/// ```
+pub fn pause() {
+    with_clock("pause", |clock| clock.pause());
+}
+
+/// Lets the running Core's clock follow real time again, from the virtual time reached.
+///
+/// # Panics
+///
+/// Outside a running Core, or if time is not paused.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     mirage::time::resume();
+/// });
+/// ```
+pub fn resume() {
+    with_clock("resume", |clock| clock.resume());
+}
+
+/// Moves paused time forward by `duration`, fires the timers that became due, and yields so
+/// the tasks they woke run before this one continues.
+///
+/// # Panics
+///
+/// When polled outside a running Core, or if time is not paused.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{advance, sleep, Instant};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let sleeper = mirage::spawn(sleep(Duration::from_secs(5)));
+///     advance(Duration::from_secs(4)).await;
+///     assert!(!sleeper.is_finished());
+///     advance(Duration::from_secs(1)).await;
+///     assert!(sleeper.is_finished());
+/// });
+/// ```
+pub async fn advance(duration: Duration) {
+    let woken = context::with_current(|local| {
+        local.timers.clock.advance(duration);
+        let mut wakers = Vec::new();
+        local.timers.fire_due(&mut wakers);
+        wakers
+    })
+    .unwrap_or_else(|| {
+        panic!("mirage::time::advance called outside a running Core: call it inside Core::run")
+    });
+    for waker in woken {
+        waker.wake();
+    }
+    // The woken tasks are queued ahead of this one; a second yield lets the tasks they in
+    // turn wake at once (e.g. a `JoinHandle` waiter) run too.
+    yield_now().await;
+    yield_now().await;
+}

@@ -1,0 +1,118 @@
+//! Intervals in virtual time: drift-free ticks and the missed-tick behaviours.
+
+use std::time::Duration;
+
+use mirage::time::{interval, interval_at, pause, sleep, Instant, MissedTickBehavior};
+use mirage::Core;
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn hundred_ticks_of_10ms_take_exactly_990ms() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let mut ticks = interval(10 * MS);
+        for i in 0..100u32 {
+            let due = ticks.tick().await;
+            assert_eq!(due, start + i * 10 * MS);
+            assert_eq!(Instant::now(), due, "tick {i} fired exactly on time");
+        }
+        assert_eq!(start.elapsed(), 990 * MS);
+    });
+}
+
+/// Ticks at 0, stalls until 35 ms, then records (due, now) of the next four ticks, in ms.
+fn after_a_stall(behavior: MissedTickBehavior) -> Vec<(u64, u64)> {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let mut ticks = interval(10 * MS);
+        ticks.set_missed_tick_behavior(behavior);
+        ticks.tick().await;
+        sleep(35 * MS).await; // the task is busy; ticks at 10, 20 and 30 ms are missed
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let due = ticks.tick().await;
+            let ms = |t: Instant| (t - start).as_millis() as u64;
+            seen.push((ms(due), ms(Instant::now())));
+        }
+        seen
+    })
+}
+
+#[test]
+fn burst_catches_up_at_once_then_keeps_the_grid() {
+    assert_eq!(
+        after_a_stall(MissedTickBehavior::Burst),
+        [(10, 35), (20, 35), (30, 35), (40, 40)]
+    );
+}
+
+#[test]
+fn delay_restarts_the_schedule_from_the_late_tick() {
+    assert_eq!(
+        after_a_stall(MissedTickBehavior::Delay),
+        [(10, 35), (45, 45), (55, 55), (65, 65)]
+    );
+}
+
+#[test]
+fn skip_drops_the_missed_ticks_and_stays_on_the_grid() {
+    assert_eq!(
+        after_a_stall(MissedTickBehavior::Skip),
+        [(10, 35), (40, 40), (50, 50), (60, 60)]
+    );
+}
+
+#[test]
+fn a_tick_that_is_late_by_less_than_a_period_keeps_the_schedule() {
+    for behavior in [
+        MissedTickBehavior::Burst,
+        MissedTickBehavior::Delay,
+        MissedTickBehavior::Skip,
+    ] {
+        let mut core = Core::new().unwrap();
+        let seen = core.run(async {
+            pause();
+            let start = Instant::now();
+            let mut ticks = interval(10 * MS);
+            ticks.set_missed_tick_behavior(behavior);
+            ticks.tick().await;
+            sleep(13 * MS).await;
+            let mut seen = Vec::new();
+            for _ in 0..2 {
+                seen.push((ticks.tick().await - start).as_millis());
+            }
+            seen
+        });
+        assert_eq!(seen, [10, 20], "{behavior:?}");
+    }
+}
+
+#[test]
+fn interval_at_starts_later_and_reset_restarts_from_now() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let mut ticks = interval_at(start + 100 * MS, 10 * MS);
+        assert_eq!(ticks.tick().await - start, 100 * MS);
+        sleep(3 * MS).await;
+        ticks.reset();
+        assert_eq!(ticks.tick().await - start, 113 * MS);
+        ticks.reset_immediately();
+        assert_eq!(ticks.tick().await - start, 113 * MS);
+        ticks.reset_at(start + 200 * MS);
+        assert_eq!(ticks.tick().await - start, 200 * MS);
+        assert_eq!(ticks.tick().await - start, 210 * MS);
+    });
+}
+
+#[test]
+#[should_panic(expected = "period must be greater than zero")]
+fn a_zero_period_panics_clearly() {
+    let _ = interval(Duration::ZERO);
+}

@@ -1,0 +1,74 @@
+//! Timers in real time, with generous bounds: never early, and a blocked Core wakes up.
+
+use std::time::Duration;
+
+use mirage::time::{sleep, sleep_until, timeout, Instant};
+use mirage::Core;
+
+#[test]
+fn real_sleeps_never_complete_early_and_complete_eventually() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        for ms in [1u64, 2, 5, 10, 20] {
+            let deadline = Instant::now() + Duration::from_millis(ms);
+            sleep_until(deadline).await;
+            let now = std::time::Instant::now();
+            assert!(now >= deadline.into_std(), "woke before its deadline");
+            // Generous: a loaded CI machine may be slow, but not seconds slow.
+            assert!(now - deadline.into_std() < Duration::from_secs(2));
+        }
+    });
+}
+
+#[test]
+fn a_timer_wakes_a_core_blocked_with_nothing_else_to_do() {
+    let mut core = Core::new().unwrap();
+    let start = std::time::Instant::now();
+    // No I/O, no other tasks: only the timerfd can end this run.
+    core.run(sleep(Duration::from_millis(30)));
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn an_earlier_timer_added_while_blocked_rearms_the_kernel_timer() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let start = Instant::now();
+        // The long timer arms the kernel timer first; the short one, registered from a task
+        // woken by another thread, must still wake the Core on time.
+        let long = mirage::spawn(sleep(Duration::from_secs(3600)));
+        mirage::yield_now().await;
+        let (tx, rx) = mirage::sync::oneshot::channel::<()>();
+        let short = mirage::spawn(async move {
+            rx.await.unwrap();
+            sleep(Duration::from_millis(20)).await;
+        });
+        tx.send(()).unwrap();
+        short.await.unwrap();
+        long.abort();
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(20));
+        assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    });
+}
+
+#[test]
+fn many_timeouts_on_pending_futures_all_fire() {
+    let mut core = Core::new().unwrap();
+    let fired = core.run(async {
+        let handles: Vec<_> = (0..1000u64)
+            .map(|i| {
+                mirage::spawn(timeout(
+                    Duration::from_micros(i * 20),
+                    std::future::pending::<()>(),
+                ))
+            })
+            .collect();
+        let mut fired = 0;
+        for handle in handles {
+            fired += handle.await.unwrap().is_err() as usize;
+        }
+        fired
+    });
+    assert_eq!(fired, 1000);
+}

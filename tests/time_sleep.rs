@@ -1,0 +1,224 @@
+//! Sleeps in virtual time: deadlines, order, reset, and dropping timers mid-flight.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mirage::time::{advance, pause, sleep, sleep_until, Instant, Sleep};
+use mirage::Core;
+
+#[test]
+fn a_30_second_sleep_takes_no_real_time_when_paused() {
+    let mut core = Core::new().unwrap();
+    let real = std::time::Instant::now();
+    let elapsed = core.run(async {
+        pause();
+        let start = Instant::now();
+        sleep(Duration::from_secs(30)).await;
+        start.elapsed()
+    });
+    assert_eq!(elapsed, Duration::from_secs(30));
+    assert!(
+        real.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        real.elapsed()
+    );
+}
+
+#[test]
+fn hundred_thousand_concurrent_sleeps_wake_in_deadline_order() {
+    const N: u64 = 100_000;
+    let mut core = Core::new().unwrap();
+    let order = Rc::new(RefCell::new(Vec::with_capacity(N as usize)));
+    core.run({
+        let order = Rc::clone(&order);
+        async move {
+            pause();
+            let start = Instant::now();
+            // Deadlines in a scrambled order, some shared, spread over ~2 minutes so they
+            // sit on several wheel levels.
+            let handles: Vec<_> = (0..N)
+                .map(|i| {
+                    let micros = (i * 7_919 % N) * 1_231;
+                    let deadline = start + Duration::from_micros(micros);
+                    let order = Rc::clone(&order);
+                    mirage::spawn(async move {
+                        sleep_until(deadline).await;
+                        assert_eq!(Instant::now(), deadline, "fired exactly at its deadline");
+                        order.borrow_mut().push(micros);
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+    let order = order.borrow();
+    assert_eq!(order.len(), N as usize);
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "woken out of order");
+}
+
+#[test]
+fn reset_moves_the_deadline_earlier_and_later() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let mut nap = sleep(Duration::from_secs(10));
+        nap.reset(start + Duration::from_secs(2));
+        (&mut nap).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+
+        // Later, after it completed: it waits again.
+        nap.reset(start + Duration::from_secs(5));
+        assert!(!nap.is_elapsed());
+        (&mut nap).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+
+        // Reset while registered and pending, from another task's point of view.
+        let (tx, rx) = mirage::sync::oneshot::channel::<()>();
+        let sleeper = mirage::spawn(async move {
+            let mut nap = sleep(Duration::from_secs(100));
+            let mut rx = rx;
+            std::future::poll_fn(|cx| {
+                let _ = Pin::new(&mut nap).poll(cx);
+                Pin::new(&mut rx).poll(cx)
+            })
+            .await
+            .unwrap();
+            nap.reset(Instant::now() + Duration::from_secs(1));
+            nap.await;
+            Instant::now()
+        });
+        advance(Duration::from_secs(3)).await;
+        tx.send(()).unwrap();
+        let woke = sleeper.await.unwrap();
+        assert_eq!(woke - start, Duration::from_secs(9));
+    });
+}
+
+#[test]
+fn a_deadline_in_the_past_completes_at_once() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        advance(Duration::from_secs(1)).await;
+        sleep_until(start).await;
+        sleep(Duration::ZERO).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    });
+}
+
+/// Polls a sleep once, drops it, then stays pending forever, counting its own polls.
+struct PollOnceThenDrop {
+    sleep: Option<Sleep>,
+    polls: Rc<Cell<u32>>,
+}
+
+impl Future for PollOnceThenDrop {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.set(self.polls.get() + 1);
+        if let Some(mut sleep) = self.sleep.take() {
+            assert!(Pin::new(&mut sleep).poll(cx).is_pending());
+        }
+        Poll::Pending
+    }
+}
+
+#[test]
+fn dropping_a_registered_sleep_removes_its_timer() {
+    let mut core = Core::new().unwrap();
+    let polls = Rc::new(Cell::new(0));
+    core.run({
+        let polls = Rc::clone(&polls);
+        async move {
+            pause();
+            let start = Instant::now();
+            let task = mirage::spawn(PollOnceThenDrop {
+                sleep: Some(sleep(Duration::from_secs(1))),
+                polls,
+            });
+            sleep(Duration::from_secs(3)).await;
+            // Had the entry stayed in the wheel, virtual time would also have stopped at 1 s
+            // and woken the task a second time.
+            assert_eq!(start.elapsed(), Duration::from_secs(3));
+            task.abort();
+        }
+    });
+    assert_eq!(polls.get(), 1, "the dropped sleep's timer woke its task");
+}
+
+#[test]
+fn aborting_sleeping_tasks_mid_flight_leaves_the_others_on_time() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let handles: Vec<_> = (1..=1000u64)
+            .map(|i| {
+                mirage::spawn(async move {
+                    sleep_until(start + Duration::from_millis(i)).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        advance(Duration::from_micros(500)).await;
+        for handle in handles.iter().step_by(2) {
+            handle.abort();
+        }
+        for (i, handle) in handles.into_iter().enumerate() {
+            let result = handle.await;
+            if i % 2 == 0 {
+                assert!(result.unwrap_err().is_cancelled());
+            } else {
+                assert_eq!(result.unwrap() - start, Duration::from_millis(i as u64 + 1));
+            }
+        }
+    });
+}
+
+#[test]
+fn a_sleep_polled_by_a_new_task_wakes_the_new_one() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let mut nap = sleep(Duration::from_secs(1));
+        // Registered by the root future...
+        std::future::poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        // ...then moved into a task, which must be the one woken.
+        let start = Instant::now();
+        mirage::spawn(nap).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    });
+}
+
+#[test]
+#[should_panic(expected = "outside a running Core")]
+fn pause_outside_a_core_panics_clearly() {
+    pause();
+}
+
+#[test]
+#[should_panic(expected = "outside a running Core")]
+fn a_sleep_polled_outside_a_core_panics_clearly() {
+    let mut nap = sleep(Duration::from_secs(1));
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let _ = Pin::new(&mut nap).poll(&mut cx);
+}
+
+#[test]
+#[should_panic(expected = "not paused")]
+fn advance_without_pause_panics_clearly() {
+    let mut core = Core::new().unwrap();
+    core.run(advance(Duration::from_secs(1)));
+}
