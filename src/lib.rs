@@ -17,6 +17,11 @@
 
 pub use mirage_core::{io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow};
 
+/// Networking: TCP, UDP and Unix sockets shaped like `std::net`.
+pub mod net {
+    pub use mirage_net::*;
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -11,6 +11,7 @@
 
 mod context;
 mod event_loop;
+pub mod io;
 mod reactor;
 mod scheduler;
 mod shared;
@@ -23,8 +24,3 @@ mod yield_now;
 pub use event_loop::{spawn, Core};
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};
-
-/// Low-level I/O: connecting file descriptors to a Core's reactor.
-pub mod io {
-    pub use crate::reactor::{Direction, Ready, Registration};
-}

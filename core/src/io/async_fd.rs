@@ -1,0 +1,199 @@
+//! `AsyncFd`: any non-blocking file descriptor, driven by the Core.
+
+use std::fmt;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::task::{Context, Poll};
+
+use crate::reactor::{Direction, Registration};
+
+/// Drives a non-blocking file descriptor through the running Core's reactor: a pipe, a
+/// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
+///
+/// `AsyncFd` owns `inner` and deregisters it before dropping it. Creating one needs no
+/// running Core; the descriptor registers with the Core that first waits on it. `inner`
+/// must already be in non-blocking mode.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::AsyncFd;
+///
+/// let (mut tx, rx) = UnixStream::pair().unwrap();
+/// rx.set_nonblocking(true).unwrap();
+/// let rx = AsyncFd::new(rx);
+/// let mut core = mirage::Core::new().unwrap();
+/// let n = core.run(async {
+///     mirage::spawn(async move { tx.write_all(b"ping").unwrap() });
+///     let mut buf = [0; 16];
+///     loop {
+///         let mut guard = rx.readable().await.unwrap();
+///         match guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+///             Ok(result) => break result.unwrap(),
+///             Err(_would_block) => continue,
+///         }
+///     }
+/// });
+/// assert_eq!(n, 4);
+/// ```
+pub struct AsyncFd<T: AsRawFd> {
+    /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
+    registration: Registration,
+    /// Always `Some`, except while `into_inner` takes it out.
+    inner: Option<T>,
+}
+
+impl<T: AsRawFd> AsyncFd<T> {
+    /// Wraps `inner`, which must be in non-blocking mode.
+    pub fn new(inner: T) -> AsyncFd<T> {
+        AsyncFd {
+            registration: Registration::new(inner.as_raw_fd()),
+            inner: Some(inner),
+        }
+    }
+
+    /// The wrapped value.
+    pub fn get_ref(&self) -> &T {
+        self.inner.as_ref().expect("AsyncFd already taken apart")
+    }
+
+    /// The wrapped value, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.as_mut().expect("AsyncFd already taken apart")
+    }
+
+    /// Deregisters the descriptor and returns the wrapped value.
+    pub fn into_inner(mut self) -> T {
+        let inner = self.inner.take().expect("AsyncFd already taken apart");
+        // `self` drops here: the registration is removed while `inner` is still open.
+        drop(self);
+        inner
+    }
+
+    /// Waits until the descriptor is readable. Cancel-safe.
+    pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Direction::Read).await
+    }
+
+    /// Waits until the descriptor is writable. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Direction::Write).await
+    }
+
+    /// Waits for readiness in `direction`. Cancel-safe.
+    pub async fn ready(&self, direction: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.registration.ready(direction).await?;
+        Ok(AsyncFdReadyGuard {
+            fd: self,
+            direction,
+        })
+    }
+
+    /// Polls for readability; only the last task to poll is woken.
+    pub fn poll_read_ready(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        self.poll_ready(cx, Direction::Read)
+    }
+
+    /// Polls for writability; only the last task to poll is woken.
+    pub fn poll_write_ready(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        self.poll_ready(cx, Direction::Write)
+    }
+
+    fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        self.registration
+            .poll_ready(cx, direction)
+            .map_ok(|()| AsyncFdReadyGuard {
+                fd: self,
+                direction,
+            })
+    }
+
+    /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
+    /// readiness in `direction` in between; the first attempt comes before any wait.
+    pub async fn async_io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration.io(direction, || op(self.get_ref())).await
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.registration.fd()
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFd")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+/// Proof that an [`AsyncFd`] was ready in one direction; returned by
+/// [`readable`](AsyncFd::readable) and [`writable`](AsyncFd::writable).
+///
+/// Readiness stays set until an operation reports `WouldBlock`: run operations through
+/// [`try_io`](AsyncFdReadyGuard::try_io), which clears it then, or call
+/// [`clear_ready`](AsyncFdReadyGuard::clear_ready) yourself. Otherwise the next wait returns
+/// at once.
+pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
+    fd: &'a AsyncFd<T>,
+    direction: Direction,
+}
+
+impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
+    /// Forgets the readiness this guard saw: the next wait waits for a new edge.
+    pub fn clear_ready(&mut self) {
+        self.fd.registration.clear_ready(self.direction);
+    }
+
+    /// Runs `op`; if it returns `WouldBlock`, clears readiness and returns `Err(TryIoError)`
+    /// so the caller waits again.
+    pub fn try_io<R>(
+        &mut self,
+        op: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        match op(self.fd) {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_ready();
+                Err(TryIoError(()))
+            }
+            result => Ok(result),
+        }
+    }
+
+    /// The `AsyncFd` this guard belongs to.
+    pub fn get_ref(&self) -> &'a AsyncFd<T> {
+        self.fd
+    }
+}
+
+impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFdReadyGuard")
+            .field("fd", &self.fd.registration.fd())
+            .field("direction", &self.direction)
+            .finish()
+    }
+}
+
+/// The operation passed to [`AsyncFdReadyGuard::try_io`] would have blocked; readiness was
+/// cleared, so wait again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryIoError(());

@@ -1,0 +1,166 @@
+//! `read().await`-style methods on top of the poll-level traits.
+
+use std::future::{poll_fn, Future};
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+
+use super::{AsyncRead, AsyncWrite};
+
+/// Async methods for every [`AsyncRead`], named after [`std::io::Read`]'s.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::AsyncReadExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut input: &[u8] = b"hello world";
+///     let mut word = [0; 5];
+///     input.read_exact(&mut word).await.unwrap();
+///     assert_eq!(&word, b"hello");
+///     let mut rest = Vec::new();
+///     input.read_to_end(&mut rest).await.unwrap();
+///     assert_eq!(rest, b" world");
+/// });
+/// ```
+pub trait AsyncReadExt: AsyncRead {
+    /// Reads into `buf`, returning how many bytes were read; 0 means end of stream.
+    /// Cancel-safe: if the future is dropped before it completes, no data was read.
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_read(cx, buf))
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first. Not
+    /// cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<()>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut filled = 0;
+            while filled < buf.len() {
+                match self.read(&mut buf[filled..]).await {
+                    Ok(0) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "stream ended before the buffer was filled",
+                        ))
+                    }
+                    Ok(n) => filled += n,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
+    fn read_to_end<'a>(
+        &'a mut self,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let start = buf.len();
+            let mut chunk = [0u8; 8192];
+            loop {
+                match self.read(&mut chunk).await {
+                    Ok(0) => return Ok(buf.len() - start),
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+    }
+}
+
+impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
+
+/// Async methods for every [`AsyncWrite`], named after [`std::io::Write`]'s.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::AsyncWriteExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let mut out = Vec::new();
+/// core.run(async {
+///     out.write_all(b"hello ").await.unwrap();
+///     out.write(b"world").await.unwrap();
+///     out.flush().await.unwrap();
+/// });
+/// assert_eq!(out, b"hello world");
+/// ```
+pub trait AsyncWriteExt: AsyncWrite {
+    /// Writes from `buf`, returning how many bytes were written. Cancel-safe: if the future
+    /// is dropped before it completes, nothing was written.
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
+    }
+
+    /// Writes from several buffers with one system call where possible.
+    fn write_vectored<'a>(
+        &'a mut self,
+        bufs: &'a [IoSlice<'a>],
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_write_vectored(cx, bufs))
+    }
+
+    /// Writes all of `buf`; `WriteZero` if the sink stops accepting bytes. Not cancel-safe:
+    /// dropping it may leave a prefix of `buf` written.
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut rest = buf;
+            while !rest.is_empty() {
+                match self.write(rest).await {
+                    Ok(0) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::WriteZero,
+                            "the sink accepted no more bytes",
+                        ))
+                    }
+                    Ok(n) => rest = &rest[n..],
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Flushes buffered data (sockets have none).
+    fn flush(&mut self) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_flush(cx))
+    }
+
+    /// Shuts down the write side: the peer reads end of stream.
+    fn close(&mut self) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_close(cx))
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}

@@ -1,0 +1,35 @@
+//! Accepting connections without ever ending the server over a transient error.
+
+use std::io;
+use std::time::Duration;
+
+use mirage_core::time::sleep;
+
+use crate::sys::{is_connection_aborted, is_resource_exhaustion};
+
+/// The first wait after running out of descriptors; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(1);
+/// The longest wait between attempts while out of descriptors: also the longest delay
+/// before a server notices that descriptors freed up.
+const MAX_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Runs `accept_once` until it yields a connection or a real error. Out of descriptors
+/// (`EMFILE`/`ENFILE`) it sleeps with exponential backoff instead of spinning or failing;
+/// a connection reset before it was accepted is skipped.
+pub(crate) async fn accept_with_backoff<T, F, Fut>(mut accept_once: F) -> io::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = io::Result<T>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        match accept_once().await {
+            Err(err) if is_resource_exhaustion(&err) => {
+                sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(err) if is_connection_aborted(&err) => {}
+            result => return result,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! `Source`: a non-blocking socket, its reactor registration and its std-style timeouts.
+//!
+//! Every Mirage socket is a `Source` around the std socket it wraps. An operation always
+//! tries the system call first and waits for readiness only after `WouldBlock`.
+//!
+//! Timeouts follow `std::net`: each operation that waits longer than the direction's timeout
+//! fails with `TimedOut`, and the socket stays usable. The `async` methods keep the timer in
+//! their own future (so each call has its own full timeout, and dropping the call drops the
+//! timer). The poll-level methods keep one timer per direction in the `Source`: it starts
+//! when a poll first returns `Pending` and is cleared when the operation completes.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mirage_core::io::{Direction, Registration};
+use mirage_core::time::{sleep, Sleep};
+
+pub(crate) struct Source<S: AsRawFd> {
+    /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
+    registration: Registration,
+    read_timeout: Cell<Option<Duration>>,
+    write_timeout: Cell<Option<Duration>>,
+    /// The pending poll-level read's timer.
+    read_timer: RefCell<Option<Sleep>>,
+    /// The pending poll-level write's timer.
+    write_timer: RefCell<Option<Sleep>>,
+    inner: S,
+}
+
+impl<S: AsRawFd> Source<S> {
+    /// Wraps a socket that is already in non-blocking mode.
+    pub(crate) fn new(inner: S) -> Source<S> {
+        Source {
+            registration: Registration::new(inner.as_raw_fd()),
+            read_timeout: Cell::new(None),
+            write_timeout: Cell::new(None),
+            read_timer: RefCell::new(None),
+            write_timer: RefCell::new(None),
+            inner,
+        }
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Deregisters and returns the socket.
+    pub(crate) fn into_inner(self) -> S {
+        let Source {
+            registration,
+            inner,
+            ..
+        } = self;
+        drop(registration);
+        inner
+    }
+
+    fn timeout_cell(&self, direction: Direction) -> &Cell<Option<Duration>> {
+        match direction {
+            Direction::Read => &self.read_timeout,
+            Direction::Write => &self.write_timeout,
+        }
+    }
+
+    fn timer_cell(&self, direction: Direction) -> &RefCell<Option<Sleep>> {
+        match direction {
+            Direction::Read => &self.read_timer,
+            Direction::Write => &self.write_timer,
+        }
+    }
+
+    /// The timeout of `direction`.
+    pub(crate) fn timeout(&self, direction: Direction) -> Option<Duration> {
+        self.timeout_cell(direction).get()
+    }
+
+    /// Sets the timeout of `direction`; `Some(ZERO)` is refused, as std does.
+    pub(crate) fn set_timeout(
+        &self,
+        direction: Direction,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        if timeout == Some(Duration::ZERO) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot set a 0 duration timeout",
+            ));
+        }
+        self.timeout_cell(direction).set(timeout);
+        Ok(())
+    }
+
+    /// Runs `op` until it does not report `WouldBlock`, waiting for readiness in between,
+    /// and failing with `TimedOut` after waiting longer than the direction's timeout.
+    /// Cancel-safe as far as `op` is: dropping it between attempts loses nothing.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut timer: Option<Sleep> = None;
+        loop {
+            match op(&self.inner) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+            self.registration.clear_ready(direction);
+            if timer.is_none() {
+                timer = self.timeout(direction).map(sleep);
+            }
+            let mut ready = pin!(self.registration.ready(direction));
+            poll_fn(|cx| {
+                if let Poll::Ready(result) = ready.as_mut().poll(cx) {
+                    return Poll::Ready(result);
+                }
+                match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
+                    Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
+                    _ => Poll::Pending,
+                }
+            })
+            .await?;
+        }
+    }
+
+    /// The poll-level form of [`io`](Source::io). Only the last task to poll a direction is
+    /// woken.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(&self.inner) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => {
+                    self.timer_cell(direction).replace(None);
+                    return Poll::Ready(result);
+                }
+            }
+            self.registration.clear_ready(direction);
+            match self.registration.poll_ready(cx, direction) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return self.poll_timer(cx, direction),
+            }
+        }
+    }
+
+    /// Forgets readiness in `direction`.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        self.registration.clear_ready(direction);
+    }
+
+    /// Waits for readiness in `direction`, honouring its timeout. Cancel-safe.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        self.ready_within(direction, self.timeout(direction)).await
+    }
+
+    /// Waits for readiness in `direction`, failing with `TimedOut` after `timeout`.
+    pub(crate) async fn ready_within(
+        &self,
+        direction: Direction,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        let mut timer = timeout.map(sleep);
+        let mut ready = pin!(self.registration.ready(direction));
+        poll_fn(|cx| {
+            if let Poll::Ready(result) = ready.as_mut().poll(cx) {
+                return Poll::Ready(result);
+            }
+            match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
+                _ => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// After a `Pending` poll: starts the direction's timer if it has a timeout, and fails
+    /// with `TimedOut` once it fires.
+    fn poll_timer<R>(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<R>> {
+        let Some(timeout) = self.timeout(direction) else {
+            return Poll::Pending;
+        };
+        let mut slot = self.timer_cell(direction).borrow_mut();
+        let timer = slot.get_or_insert_with(|| sleep(timeout));
+        if Pin::new(timer).poll(cx).is_ready() {
+            let fired = slot.take();
+            drop(slot);
+            drop(fired);
+            return Poll::Ready(Err(timed_out(direction)));
+        }
+        Poll::Pending
+    }
+}
+
+/// The error of an operation that waited longer than its timeout.
+pub(crate) fn timed_out(direction: Direction) -> io::Error {
+    let what = match direction {
+        Direction::Read => "read timed out",
+        Direction::Write => "write timed out",
+    };
+    io::Error::new(io::ErrorKind::TimedOut, what)
+}
+
+impl<S: AsRawFd + fmt::Debug> fmt::Debug for Source<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,111 @@
+//! `TcpListener`.
+
+use std::fmt;
+use std::io;
+use std::net::{self, SocketAddr};
+
+use mirage_core::io::Direction;
+
+use crate::accept::accept_with_backoff;
+use crate::addr::{Target, ToSocketAddrs};
+use crate::source::Source;
+use crate::TcpStream;
+
+/// A TCP socket server, listening for connections; shaped like [`std::net::TcpListener`].
+///
+/// `bind` is synchronous and needs no running Core; the listener registers with the Core
+/// that first accepts on it.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::{TcpListener, TcpStream};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async move {
+///     mirage::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+///     let (_stream, peer) = listener.accept().await?;
+///     assert!(peer.ip().is_loopback());
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct TcpListener {
+    io: Source<net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` and listens, like [`std::net::TcpListener::bind`] (with
+    /// `SO_REUSEADDR`). Tries each resolved address until one binds.
+    ///
+    /// Synchronous: a host name (rather than an IP address) is resolved on the calling
+    /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
+    /// a running Core from blocking.
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+        let listener = match addr.to_target() {
+            Target::Resolved(addrs) => net::TcpListener::bind(&addrs[..])?,
+            Target::HostPort(host) => net::TcpListener::bind(host)?,
+            Target::Host(host, port) => net::TcpListener::bind((host.as_str(), port))?,
+        };
+        TcpListener::from_std(listener)
+    }
+
+    /// Accepts a connection: the stream and the peer's address.
+    ///
+    /// A server loop never ends over a transient error: when the process runs out of file
+    /// descriptors (`EMFILE`, `ENFILE`), `accept` waits with a growing backoff (up to 100 ms)
+    /// and retries, instead of spinning or failing; a connection reset before it could be
+    /// accepted is skipped.
+    ///
+    /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
+    /// backlog).
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) =
+            accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
+                .await?;
+        Ok((TcpStream::from_std(stream)?, addr))
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets `IP_TTL` for accepted connections' packets.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a std listener, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            io: Source::new(listener),
+        })
+    }
+
+    /// Deregisters the listener and returns it as a std listener, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::TcpListener> {
+        let listener = self.io.into_inner();
+        listener.set_nonblocking(false)?;
+        Ok(listener)
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

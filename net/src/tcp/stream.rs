@@ -1,0 +1,396 @@
+//! `TcpStream`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{self, Shutdown, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
+
+use crate::addr::{each_addr, ToSocketAddrs};
+use crate::source::Source;
+use crate::sys::send_vectored;
+
+/// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
+/// buffers, and timeouts set the std way.
+///
+/// I/O methods take `&self`, so one task can read while another writes the same stream
+/// (share it with `Rc<TcpStream>`), as `impl Read for &TcpStream` allows in std.
+///
+/// With a read (write) timeout set, each read (write) that waits longer fails with
+/// [`TimedOut`](io::ErrorKind::TimedOut) and the stream stays usable.
+///
+/// Writing to a peer that closed the connection fails with
+/// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.
+///
+/// # Examples
+///
+/// A client loop, as with blocking sockets:
+///
+/// ```
+/// use mirage::net::{TcpListener, TcpStream};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let mut core = mirage::Core::new()?;
+/// let received = core.run(async move {
+///     mirage::spawn(async move {
+///         let (stream, _) = listener.accept().await.unwrap();
+///         stream.write_all(b"hello, ").await.unwrap();
+///         stream.write_all(b"world").await.unwrap();
+///     });
+///     let stream = TcpStream::connect(addr).await?;
+///     let mut received = Vec::new();
+///     let mut buf = [0u8; 1024];
+///     loop {
+///         let n = stream.read(&mut buf).await?;
+///         if n == 0 {
+///             break;
+///         }
+///         received.extend_from_slice(&buf[..n]);
+///     }
+///     std::io::Result::Ok(received)
+/// })?;
+/// assert_eq!(received, b"hello, world");
+/// # std::io::Result::Ok(())
+/// ```
+pub struct TcpStream {
+    io: Source<net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each resolved address in turn; returns the first
+    /// connection made or the last error (`ConnectionRefused`, …). A host name is resolved
+    /// off the Core's thread.
+    ///
+    /// Cancel-safe: dropping the future closes the half-open socket.
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        each_addr(addr, |addr| TcpStream::connect_addr(addr, None)).await
+    }
+
+    /// Connects to `addr`, failing with [`TimedOut`](io::ErrorKind::TimedOut) if the
+    /// connection is not established within `timeout`; the same signature as
+    /// [`std::net::TcpStream::connect_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero `timeout`, as std.
+    pub async fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+        if timeout.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot set a 0 duration timeout",
+            ));
+        }
+        TcpStream::connect_addr(*addr, Some(timeout)).await
+    }
+
+    async fn connect_addr(addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+        let stream = TcpStream {
+            io: Source::new(net::TcpStream::from(mio::net::TcpStream::connect(addr)?)),
+        };
+        loop {
+            // A connect in progress becomes writable when it completes or fails.
+            match stream.io.ready_within(Direction::Write, timeout).await {
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
+                }
+                result => result?,
+            }
+            if let Some(err) = stream.io.get_ref().take_error()? {
+                return Err(err);
+            }
+            match stream.io.get_ref().peer_addr() {
+                Ok(_) => return Ok(stream),
+                // Woken before the handshake finished: wait for the next edge.
+                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                    stream.io.clear_ready(Direction::Write)
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
+    /// orderly close (or for an empty `buf`).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no data was read.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| (&*stream).read(buf))
+            .await
+    }
+
+    /// Reads into several buffers with one system call.
+    ///
+    /// Cancel-safe, as [`read`](TcpStream::read).
+    pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| (&*stream).read_vectored(bufs))
+            .await
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
+    ///
+    /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed before the buffer was filled",
+                    ))
+                }
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads into `buf` without consuming: the next read returns the same bytes.
+    ///
+    /// Cancel-safe.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |stream| stream.peek(buf)).await
+    }
+
+    /// Writes from `buf`, returning how many bytes were written.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was written.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |stream| (&*stream).write(buf))
+            .await
+    }
+
+    /// Writes from several buffers with one system call.
+    ///
+    /// Cancel-safe, as [`write`](TcpStream::write).
+    pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |stream| {
+                send_vectored(stream.as_raw_fd(), bufs)
+            })
+            .await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the connection accepted no more bytes",
+                    ))
+                }
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Read).await
+    }
+
+    /// Waits until the stream is writable. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Write).await
+    }
+
+    /// Shuts down the read, write, or both halves, as [`std::net::TcpStream::shutdown`].
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets the read timeout: each later read that waits longer fails with `TimedOut`.
+    /// `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let stream = TcpStream::connect(addr).await?;
+    ///     let (_server_side, _) = listener.accept().await?;
+    ///     stream.set_read_timeout(Some(Duration::from_millis(10)))?;
+    ///     let mut buf = [0; 16];
+    ///     let err = stream.read(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Read, timeout)
+    }
+
+    /// Sets the write timeout: each later write that waits longer fails with `TimedOut`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Write, timeout)
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Read))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Write))
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            io: Source::new(stream),
+        })
+    }
+
+    /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::TcpStream> {
+        let stream = self.io.into_inner();
+        stream.set_nonblocking(false)?;
+        Ok(stream)
+    }
+
+    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |stream| (&*stream).read(buf))
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |stream| (&*stream).write(buf))
+    }
+
+    fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |stream| {
+            send_vectored(stream.as_raw_fd(), bufs)
+        })
+    }
+}
+
+/// Poll-level reads; with a read timeout set, a read that stays pending longer fails with
+/// `TimedOut`. Only the last task to poll is woken.
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+macro_rules! impl_async_write {
+    ($ty:ty) => {
+        /// Poll-level writes; with a write timeout set, a write that stays pending longer
+        /// fails with `TimedOut`. `poll_close` shuts down the write half.
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(self.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+impl_async_write!(TcpStream);
+impl_async_write!(&TcpStream);
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

@@ -1,0 +1,446 @@
+//! TCP on loopback: transfers, many connections, timeouts, and faults.
+
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::io::AsyncReadExt;
+use mirage::net::{TcpListener, TcpStream};
+use mirage::time::{timeout, Instant};
+use mirage::Core;
+
+fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn checksum(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf29ce484222325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+#[test]
+fn large_transfer_in_random_chunks_arrives_intact() {
+    const LEN: usize = 8 << 20;
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    let (sent, received) = core.run(async move {
+        let sender = mirage::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut rng = Lcg(7);
+            let data: Vec<u8> = (0..LEN).map(|_| rng.next() as u8).collect();
+            let mut offset = 0;
+            while offset < LEN {
+                let chunk = (1 + rng.next() as usize % 70_000).min(LEN - offset);
+                stream
+                    .write_all(&data[offset..offset + chunk])
+                    .await
+                    .unwrap();
+                offset += chunk;
+            }
+            checksum(&data)
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let mut rng = Lcg(11);
+        let mut received = Vec::with_capacity(LEN);
+        let mut buf = vec![0u8; 100_000];
+        loop {
+            let want = 1 + rng.next() as usize % buf.len();
+            let n = stream.read(&mut buf[..want]).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+        (sender.await.unwrap(), (received.len(), checksum(&received)))
+    });
+    assert_eq!(received, (LEN, sent));
+}
+
+#[test]
+fn a_thousand_concurrent_connections_on_one_core() {
+    const CONNECTIONS: usize = 1000;
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    let echoed = core.run(async move {
+        // Echo server: a task per connection.
+        mirage::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                mirage::spawn(async move {
+                    let mut buf = [0u8; 64];
+                    loop {
+                        match stream.read(&mut buf).await.unwrap() {
+                            0 => break,
+                            n => stream.write_all(&buf[..n]).await.unwrap(),
+                        }
+                    }
+                });
+            }
+        });
+        let clients: Vec<_> = (0..CONNECTIONS)
+            .map(|i| {
+                mirage::spawn(async move {
+                    let stream = TcpStream::connect(addr).await.unwrap();
+                    let message = format!("hello from {i}");
+                    stream.write_all(message.as_bytes()).await.unwrap();
+                    let mut buf = vec![0u8; message.len()];
+                    stream.read_exact(&mut buf).await.unwrap();
+                    buf == message.as_bytes()
+                })
+            })
+            .collect();
+        let mut echoed = 0;
+        for client in clients {
+            echoed += client.await.unwrap() as usize;
+        }
+        echoed
+    });
+    assert_eq!(echoed, CONNECTIONS);
+}
+
+#[test]
+fn read_timeout_fires_and_the_stream_stays_usable() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(30)))
+            .unwrap();
+        assert_eq!(
+            client.read_timeout().unwrap(),
+            Some(Duration::from_millis(30))
+        );
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        let err = client.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        // Still usable: data sent now is read normally, with the timeout still set.
+        server.write_all(b"late").await.unwrap();
+        let n = client.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"late");
+        // And each read gets its own full timeout again.
+        assert_eq!(
+            client.read(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+    });
+}
+
+#[test]
+fn poll_level_reads_honour_the_read_timeout_too() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (_server, _) = listener.accept().await.unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let mut buf = [0u8; 8];
+        // Through the generic AsyncRead trait.
+        let err = AsyncReadExt::read(&mut client, &mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    });
+}
+
+#[test]
+fn a_zero_timeout_is_invalid_input_as_in_std() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        drop(listener);
+        for result in [
+            client.set_read_timeout(Some(Duration::ZERO)),
+            client.set_write_timeout(Some(Duration::ZERO)),
+        ] {
+            assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        }
+        let err = TcpStream::connect_timeout(&addr, Duration::ZERO)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
+fn write_timeout_fires_when_the_peer_does_not_read() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (_server, _) = listener.accept().await.unwrap();
+        client
+            .set_write_timeout(Some(Duration::from_millis(30)))
+            .unwrap();
+        let chunk = vec![0u8; 1 << 16];
+        let err = loop {
+            if let Err(err) = client.write(&chunk).await {
+                break err;
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    });
+}
+
+/// A listener with a backlog of 0: once one connection waits to be accepted, Linux drops
+/// further SYNs, so the next connect hangs.
+fn listener_with_full_backlog() -> (std::net::TcpListener, SocketAddr) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // SAFETY: re-listening on our own open socket with a smaller backlog.
+    let rc = unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 0) };
+    assert_eq!(rc, 0);
+    (listener, addr)
+}
+
+#[test]
+fn connect_timeout_fires_against_a_full_backlog() {
+    let mut core = Core::new().unwrap();
+    let (_listener, addr) = listener_with_full_backlog();
+    core.run(async move {
+        let mut queued = Vec::new();
+        let limit = Duration::from_millis(200);
+        for _ in 0..16 {
+            let started = Instant::now();
+            match TcpStream::connect_timeout(&addr, limit).await {
+                Ok(stream) => queued.push(stream),
+                Err(err) => {
+                    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+                    assert!(started.elapsed() >= limit);
+                    return;
+                }
+            }
+        }
+        panic!("no connect timed out after filling the backlog");
+    });
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_refused() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    drop(listener);
+    let err = core.run(TcpStream::connect(addr)).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn a_reset_connection_reports_connection_reset() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"unread").await.unwrap();
+        // Give the bytes time to land, then close with them unread: Linux sends RST.
+        server.readable().await.unwrap();
+        drop(server);
+        let mut buf = [0u8; 8];
+        let err = loop {
+            match client.read(&mut buf).await {
+                Err(err) => break err,
+                Ok(0) => panic!("orderly close instead of a reset"),
+                Ok(_) => {}
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    });
+}
+
+#[test]
+fn orderly_close_reads_zero_and_writing_to_it_breaks_the_pipe() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        drop(server);
+        let mut buf = [0u8; 8];
+        assert_eq!(client.read(&mut buf).await.unwrap(), 0);
+        assert_eq!(
+            client.read(&mut buf).await.unwrap(),
+            0,
+            "end of stream stays"
+        );
+        // The first write may succeed (the peer answers it with RST); later ones fail.
+        let mut kinds = Vec::new();
+        for _ in 0..10 {
+            if let Err(err) = client.write(b"anyone?").await {
+                kinds.push(err.kind());
+            }
+            mirage::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(kinds.contains(&io::ErrorKind::BrokenPipe), "{kinds:?}");
+        assert!(kinds.iter().all(|k| matches!(
+            k,
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+        )));
+    });
+}
+
+#[test]
+fn half_close_lets_the_peer_answer_after_reading_to_the_end() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    let answer = core.run(async move {
+        mirage::spawn(async move {
+            let (mut server, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            server.read_to_end(&mut request).await.unwrap();
+            server
+                .write_all(format!("got {} bytes", request.len()).as_bytes())
+                .await
+                .unwrap();
+        });
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client.write_all(&[7u8; 1000]).await.unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        let mut buf = Vec::new();
+        client.read_to_end(&mut buf).await.unwrap();
+        answer.push_str(std::str::from_utf8(&buf).unwrap());
+        answer
+    });
+    assert_eq!(answer, "got 1000 bytes");
+}
+
+#[test]
+fn one_task_reads_while_another_writes_through_an_rc() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    let total = core.run(async move {
+        mirage::spawn(async move {
+            let (server, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                match server.read(&mut buf).await.unwrap() {
+                    0 => break,
+                    n => server.write_all(&buf[..n]).await.unwrap(),
+                }
+            }
+        });
+        let client = Rc::new(TcpStream::connect(addr).await.unwrap());
+        let writer = mirage::spawn({
+            let client = Rc::clone(&client);
+            async move {
+                let data = vec![1u8; 4 << 20];
+                client.write_all(&data).await.unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+            }
+        });
+        let mut total = 0;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match client.read(&mut buf).await.unwrap() {
+                0 => break,
+                n => total += n,
+            }
+        }
+        writer.await.unwrap();
+        total
+    });
+    assert_eq!(total, 4 << 20);
+}
+
+#[test]
+fn vectored_writes_and_peek() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let n = client
+            .write_vectored(&[IoSlice::new(b"hello "), IoSlice::new(b"world")])
+            .await
+            .unwrap();
+        assert_eq!(n, 11);
+        let mut buf = [0u8; 11];
+        server.readable().await.unwrap();
+        let peeked = server.peek(&mut buf).await.unwrap();
+        assert!(peeked > 0);
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"hello world");
+    });
+}
+
+#[test]
+fn host_names_resolve_without_blocking_and_std_conversions_round_trip() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let stream = TcpStream::connect(("localhost", addr.port()))
+            .await
+            .unwrap();
+        let (server, peer) = listener.accept().await.unwrap();
+        assert_eq!(stream.local_addr().unwrap(), peer);
+        assert_eq!(stream.peer_addr().unwrap(), addr);
+        stream.set_nodelay(true).unwrap();
+        assert!(stream.nodelay().unwrap());
+        stream.set_ttl(42).unwrap();
+        assert_eq!(stream.ttl().unwrap(), 42);
+        assert!(stream.take_error().unwrap().is_none());
+        // Out to std (blocking) and back.
+        let std_stream = stream.into_std().unwrap();
+        let stream = TcpStream::from_std(std_stream).unwrap();
+        server.write_all(b"ok").await.unwrap();
+        let mut buf = [0u8; 2];
+        stream.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ok");
+        assert!(format!("{stream:?}").contains("TcpStream"));
+    });
+}
+
+#[test]
+fn sockets_created_before_the_core_runs_work_inside_it() {
+    let (listener, addr) = listener();
+    let std_client = std::net::TcpStream::connect(addr).unwrap();
+    let client = TcpStream::from_std(std_client).unwrap();
+    let mut core = Core::new().unwrap();
+    let echoed = core.run(async move {
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"early").await.unwrap();
+        let mut buf = [0u8; 5];
+        server.read_exact(&mut buf).await.unwrap();
+        buf
+    });
+    assert_eq!(&echoed, b"early");
+}
+
+#[test]
+fn a_dropped_pending_read_loses_no_data() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4];
+        mirage::time::pause();
+        assert!(timeout(Duration::from_millis(5), client.read(&mut buf))
+            .await
+            .is_err());
+        mirage::time::resume();
+        server.write_all(b"data").await.unwrap();
+        client.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"data");
+    });
+}
