@@ -1,0 +1,78 @@
+//! `AsyncFd` drives descriptors Mirage does not wrap: here a pipe.
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+
+use mirage::io::{AsyncFd, Direction};
+use mirage::Core;
+
+fn nonblocking_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    for fd in [reader.as_raw_fd(), writer.as_raw_fd()] {
+        // SAFETY: plain fcntl flag manipulation on descriptors we own.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        // SAFETY: as above.
+        let rc = unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+        assert_eq!(rc, 0);
+    }
+    (reader, writer)
+}
+
+#[test]
+fn a_pipe_reader_waits_for_the_writer_task() {
+    let (reader, writer) = nonblocking_pipe();
+    let (reader, writer) = (AsyncFd::new(reader), AsyncFd::new(writer));
+    let mut core = Core::new().unwrap();
+    let received = core.run(async move {
+        let writer_task = mirage::spawn(async move {
+            for chunk in [&b"hello "[..], b"pipe"] {
+                mirage::yield_now().await;
+                let mut guard = writer.writable().await.unwrap();
+                guard
+                    .try_io(|fd| fd.get_ref().write(chunk))
+                    .expect("an empty pipe is writable")
+                    .unwrap();
+            }
+            // Dropping the writer closes the pipe: the reader sees end of file.
+        });
+        let mut received = Vec::new();
+        let mut buf = [0u8; 64];
+        loop {
+            let mut guard = reader.readable().await.unwrap();
+            match guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                Ok(Err(err)) => panic!("{err}"),
+                Err(_would_block) => continue,
+            }
+        }
+        writer_task.await.unwrap();
+        received
+    });
+    assert_eq!(received, b"hello pipe");
+}
+
+#[test]
+fn async_io_retries_until_the_operation_stops_blocking() {
+    let (reader, writer) = nonblocking_pipe();
+    let reader = AsyncFd::new(reader);
+    let mut writer = writer;
+    let mut core = Core::new().unwrap();
+    let n = core.run(async {
+        mirage::spawn(async move {
+            mirage::yield_now().await;
+            writer.write_all(b"late").unwrap();
+        });
+        let mut buf = [0u8; 8];
+        reader
+            .async_io(Direction::Read, |fd| (&*fd).read(&mut buf))
+            .await
+            .unwrap()
+    });
+    assert_eq!(n, 4);
+    // into_inner deregisters and hands the descriptor back still open: a read works and
+    // sees end of file (the writer task finished and closed its end), not EBADF.
+    let mut reader = reader.into_inner();
+    let mut buf = [0u8; 1];
+    assert_eq!(reader.read(&mut buf).unwrap(), 0);
+}
