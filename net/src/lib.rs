@@ -23,6 +23,10 @@ mod addr;
 mod source;
 mod sys;
 mod tcp;
+mod udp;
+mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

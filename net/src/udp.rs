@@ -1,0 +1,319 @@
+//! `UdpSocket`.
+
+use std::fmt;
+use std::io;
+use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use mirage_core::io::Direction;
+
+use crate::addr::{each_addr, resolve, Target, ToSocketAddrs};
+use crate::source::Source;
+
+/// A UDP socket, shaped like [`std::net::UdpSocket`]: the same method names, borrowed
+/// buffers, and timeouts set the std way.
+///
+/// I/O methods take `&self`, so one task can receive while another sends on the same
+/// socket (share it with `Rc<UdpSocket>`). Each `send`/`send_to` sends one datagram; each
+/// `recv`/`recv_from` receives one, truncated to the buffer if it is longer.
+///
+/// With a read (write) timeout set, each receive (send) that waits longer fails with
+/// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::UdpSocket;
+///
+/// let a = UdpSocket::bind("127.0.0.1:0")?;
+/// let b = UdpSocket::bind("127.0.0.1:0")?;
+/// let b_addr = b.local_addr()?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async move {
+///     a.send_to(b"ping", b_addr).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"ping");
+///     assert_eq!(from, a.local_addr()?);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UdpSocket {
+    io: Source<net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds to `addr`, like [`std::net::UdpSocket::bind`]. Tries each resolved address
+    /// until one binds.
+    ///
+    /// Synchronous: a host name (rather than an IP address) is resolved on the calling
+    /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
+    /// a running Core from blocking.
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
+        let socket = match addr.to_target() {
+            Target::Resolved(addrs) => net::UdpSocket::bind(&addrs[..])?,
+            Target::HostPort(host) => net::UdpSocket::bind(host)?,
+            Target::Host(host, port) => net::UdpSocket::bind((host.as_str(), port))?,
+        };
+        UdpSocket::from_std(socket)
+    }
+
+    /// Connects the socket to `addr`: `send` and `recv` then talk to it alone, and
+    /// datagrams from other addresses are dropped. Tries each resolved address until one
+    /// succeeds; a host name is resolved off the Core's thread.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, the socket's peer may be
+    /// any of the addresses tried so far, or none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.connect(b.local_addr()?).await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send(b"hello").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
+        each_addr(addr, |addr| async move { self.io.get_ref().connect(addr) }).await
+    }
+
+    /// Sends `buf` as one datagram to the connected peer; returns how many bytes were sent.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` if the socket is not connected; `ConnectionRefused` may report an
+    /// ICMP "port unreachable" from an earlier datagram.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |socket| socket.send(buf))
+            .await
+    }
+
+    /// Receives one datagram from the connected peer into `buf`; returns its length (at
+    /// most `buf.len()`: the rest of a longer datagram is discarded).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |socket| socket.recv(buf)).await
+    }
+
+    /// Sends `buf` as one datagram to `addr`; returns how many bytes were sent. Like std,
+    /// sends to the first address `addr` resolves to; a host name is resolved off the
+    /// Core's thread.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
+        let addr = resolve(addr.to_target()).await?[0];
+        self.io
+            .io(Direction::Write, |socket| socket.send_to(buf, addr))
+            .await
+    }
+
+    /// Receives one datagram into `buf`; returns its length (at most `buf.len()`) and the
+    /// address it came from.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .io(Direction::Read, |socket| socket.recv_from(buf))
+            .await
+    }
+
+    /// Like [`recv_from`](UdpSocket::recv_from), but leaves the datagram queued: the next
+    /// receive returns it again.
+    ///
+    /// Cancel-safe.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .io(Direction::Read, |socket| socket.peek_from(buf))
+            .await
+    }
+
+    /// Like [`recv`](UdpSocket::recv), but leaves the datagram queued: the next receive
+    /// returns it again.
+    ///
+    /// Cancel-safe.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |socket| socket.peek(buf)).await
+    }
+
+    /// Waits until a datagram (or an error) is ready to receive. Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Read).await
+    }
+
+    /// Waits until the socket can send. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Write).await
+    }
+
+    /// Sets the read timeout: each later receive (or peek) that waits longer fails with
+    /// `TimedOut`. `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_read_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut buf = [0; 16];
+    ///     let err = socket.recv_from(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Read, timeout)
+    }
+
+    /// Sets the write timeout: each later send that waits longer fails with `TimedOut`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Write, timeout)
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Read))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Write))
+    }
+
+    /// The address this socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The address of the connected peer; `NotConnected` if there is none.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Sets `SO_BROADCAST`: whether datagrams may be sent to a broadcast address.
+    pub fn set_broadcast(&self, broadcast: bool) -> io::Result<()> {
+        self.io.get_ref().set_broadcast(broadcast)
+    }
+
+    /// `SO_BROADCAST`.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.io.get_ref().broadcast()
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether multicast datagrams sent come back to this host.
+    pub fn set_multicast_loop_v4(&self, multicast_loop_v4: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v4(multicast_loop_v4)
+    }
+
+    /// `IP_MULTICAST_LOOP`.
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v4()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`: how many hops IPv4 multicast datagrams may take.
+    pub fn set_multicast_ttl_v4(&self, multicast_ttl_v4: u32) -> io::Result<()> {
+        self.io.get_ref().set_multicast_ttl_v4(multicast_ttl_v4)
+    }
+
+    /// `IP_MULTICAST_TTL`.
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.io.get_ref().multicast_ttl_v4()
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP`: whether multicast datagrams sent come back to this host.
+    pub fn set_multicast_loop_v6(&self, multicast_loop_v6: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v6(multicast_loop_v6)
+    }
+
+    /// `IPV6_MULTICAST_LOOP`.
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v6()
+    }
+
+    /// Joins the IPv4 multicast group `multiaddr` on the interface with address
+    /// `interface` (`Ipv4Addr::UNSPECIFIED` lets the system choose).
+    pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v4(multiaddr, interface)
+    }
+
+    /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface`
+    /// (0 lets the system choose).
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves an IPv4 multicast group joined with
+    /// [`join_multicast_v4`](UdpSocket::join_multicast_v4).
+    pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v4(multiaddr, interface)
+    }
+
+    /// Leaves an IPv6 multicast group joined with
+    /// [`join_multicast_v6`](UdpSocket::join_multicast_v6).
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: Source::new(socket),
+        })
+    }
+
+    /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::UdpSocket> {
+        let socket = self.io.into_inner();
+        socket.set_nonblocking(false)?;
+        Ok(socket)
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

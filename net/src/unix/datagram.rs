@@ -1,0 +1,230 @@
+//! `UnixDatagram`.
+
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use mirage_core::io::Direction;
+
+use crate::source::Source;
+use crate::sys::send_vectored;
+
+/// A Unix-domain datagram socket, shaped like [`std::os::unix::net::UnixDatagram`]: the
+/// same method names, borrowed buffers, and timeouts set the std way.
+///
+/// I/O methods take `&self`, so one task can receive while another sends on the same
+/// socket (share it with `Rc<UnixDatagram>`). Each send sends one datagram; each receive
+/// receives one, truncated to the buffer if it is longer. Unlike UDP, delivery is reliable:
+/// a send waits while the receiver's queue is full.
+///
+/// With a read (write) timeout set, each receive (send) that waits longer fails with
+/// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::UnixDatagram;
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async move {
+///     a.send(b"ping").await?;
+///     let mut buf = [0; 16];
+///     let n = b.recv(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"ping");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixDatagram {
+    io: Source<net::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    /// Creates the socket file at `path` and binds to it, like
+    /// [`std::os::unix::net::UnixDatagram::bind`]. As with std, dropping the socket does
+    /// not remove the file.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` if a file already exists at `path`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let path = std::env::temp_dir().join(format!("mirage-doc-dgram-{}", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = UnixDatagram::bind(&path)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     client.send_to(b"hello", &path).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = server.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     assert!(from.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(net::UnixDatagram::bind(path)?)
+    }
+
+    /// Creates a socket bound to no address: it can send, but receives only replies sent
+    /// back to it over a connection.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(net::UnixDatagram::unbound()?)
+    }
+
+    /// Creates a pair of connected, unnamed sockets (`socketpair`). Needs no running Core.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
+    }
+
+    /// Connects the socket to the socket bound at `path`: `send` and `recv` then talk to it
+    /// alone. Synchronous, as std: connecting a datagram socket never waits.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` if nothing exists at `path`, `ConnectionRefused` if no socket is bound
+    /// there, as std.
+    pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// Sends `buf` as one datagram to the connected peer; returns how many bytes were sent.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` without a peer; `BrokenPipe` after `shutdown(Write)` (never a
+    /// SIGPIPE); `ConnectionRefused` once the peer is closed.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |socket| {
+                send_vectored(socket.as_raw_fd(), &[IoSlice::new(buf)])
+            })
+            .await
+    }
+
+    /// Receives one datagram into `buf`; returns its length (at most `buf.len()`: the rest
+    /// of a longer datagram is discarded).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |socket| socket.recv(buf)).await
+    }
+
+    /// Sends `buf` as one datagram to the socket bound at `path`; returns how many bytes
+    /// were sent.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.io
+            .io(Direction::Write, |socket| socket.send_to(buf, path))
+            .await
+    }
+
+    /// Receives one datagram into `buf`; returns its length (at most `buf.len()`) and the
+    /// sender's address (unnamed if the sender is not bound).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .io(Direction::Read, |socket| socket.recv_from(buf))
+            .await
+    }
+
+    /// Waits until a datagram (or an error) is ready to receive. Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Read).await
+    }
+
+    /// Waits until the socket can send. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Write).await
+    }
+
+    /// Shuts down the read, write, or both halves, as
+    /// [`std::os::unix::net::UnixDatagram::shutdown`]. A send after shutting down the write
+    /// half fails with `BrokenPipe` (never a SIGPIPE).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets the read timeout: each later receive that waits longer fails with `TimedOut`.
+    /// `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Read, timeout)
+    }
+
+    /// Sets the write timeout: each later send that waits longer fails with `TimedOut`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Write, timeout)
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Read))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Write))
+    }
+
+    /// The address this socket is bound to (unnamed if it is not bound).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The address of the connected peer; `NotConnected` if there is none.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(socket: net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        Ok(UnixDatagram {
+            io: Source::new(socket),
+        })
+    }
+
+    /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::UnixDatagram> {
+        let socket = self.io.into_inner();
+        socket.set_nonblocking(false)?;
+        Ok(socket)
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

@@ -1,0 +1,101 @@
+//! `UnixListener`.
+
+use std::fmt;
+use std::io;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+
+use mirage_core::io::Direction;
+
+use crate::accept::accept_with_backoff;
+use crate::source::Source;
+use crate::UnixStream;
+
+/// A Unix-domain socket server, listening for connections; shaped like
+/// [`std::os::unix::net::UnixListener`].
+///
+/// `bind` is synchronous and needs no running Core; the listener registers with the Core
+/// that first accepts on it. As with std, dropping the listener does not remove the socket
+/// file: remove it yourself (and remove a stale one before binding again).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::{UnixListener, UnixStream};
+///
+/// let path = std::env::temp_dir().join(format!("mirage-doc-listener-{}", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let listener = UnixListener::bind(&path)?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async {
+///     let client = path.clone();
+///     mirage::spawn(async move { UnixStream::connect(client).await.unwrap() });
+///     let (_stream, peer) = listener.accept().await?;
+///     assert!(peer.is_unnamed());
+///     std::io::Result::Ok(())
+/// })?;
+/// std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixListener {
+    io: Source<net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Creates the socket file at `path` and listens on it, like
+    /// [`std::os::unix::net::UnixListener::bind`].
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` if a file already exists at `path`, as std.
+    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
+        UnixListener::from_std(net::UnixListener::bind(path)?)
+    }
+
+    /// Accepts a connection: the stream and the peer's address (usually unnamed).
+    ///
+    /// A server loop never ends over a transient error: when the process runs out of file
+    /// descriptors (`EMFILE`, `ENFILE`), `accept` waits with a growing backoff (up to 100 ms)
+    /// and retries, instead of spinning or failing; a connection reset before it could be
+    /// accepted is skipped.
+    ///
+    /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
+    /// backlog).
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (stream, addr) =
+            accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
+                .await?;
+        Ok((UnixStream::from_std(stream)?, addr))
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a std listener, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(listener: net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: Source::new(listener),
+        })
+    }
+
+    /// Deregisters the listener and returns it as a std listener, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::UnixListener> {
+        let listener = self.io.into_inner();
+        listener.set_nonblocking(false)?;
+        Ok(listener)
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

@@ -1,0 +1,388 @@
+//! `UnixStream`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
+use mirage_core::time::sleep;
+
+use crate::source::Source;
+use crate::sys::send_vectored;
+
+/// The first wait after a listener's backlog was found full; it doubles up to
+/// [`MAX_CONNECT_BACKOFF`].
+const FIRST_CONNECT_BACKOFF: Duration = Duration::from_millis(1);
+/// The longest wait between connection attempts while the listener's backlog is full.
+const MAX_CONNECT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// A Unix-domain stream connection, shaped like [`std::os::unix::net::UnixStream`]: the
+/// same method names, borrowed buffers, and timeouts set the std way.
+///
+/// I/O methods take `&self`, so one task can read while another writes the same stream
+/// (share it with `Rc<UnixStream>`), as `impl Read for &UnixStream` allows in std.
+///
+/// With a read (write) timeout set, each read (write) that waits longer fails with
+/// [`TimedOut`](io::ErrorKind::TimedOut) and the stream stays usable.
+///
+/// Writing to a peer that closed the connection fails with
+/// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::UnixStream;
+///
+/// let (a, b) = UnixStream::pair()?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async move {
+///     a.write_all(b"hello").await?;
+///     let mut buf = [0; 5];
+///     b.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hello");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixStream {
+    io: Source<net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket named by `path`.
+    ///
+    /// Where std's blocking `connect` waits while the listener's backlog is full, this
+    /// retries with a growing backoff (up to 100 ms) without blocking the Core.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` if nothing exists at `path`, `ConnectionRefused` if no one listens
+    /// there, as std.
+    ///
+    /// Cancel-safe: dropping the future closes the half-open socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let path = std::env::temp_dir().join(format!("mirage-doc-connect-{}", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0; 4];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
+        let path = path.as_ref();
+        let mut backoff = FIRST_CONNECT_BACKOFF;
+        let stream = loop {
+            match mio::net::UnixStream::connect(path) {
+                Ok(stream) => break stream,
+                // The listener's backlog is full, and no readiness event will say when it
+                // has room again: wait and retry, as a blocking connect would wait.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_CONNECT_BACKOFF);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        };
+        let stream = UnixStream {
+            io: Source::new(net::UnixStream::from(stream)),
+        };
+        loop {
+            if let Some(err) = stream.io.get_ref().take_error()? {
+                return Err(err);
+            }
+            match stream.io.get_ref().peer_addr() {
+                // Linux completes a Unix-domain connect at once: no wait in the usual case.
+                Ok(_) => return Ok(stream),
+                // A connect still in progress becomes writable when it completes or fails.
+                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                    stream.io.clear_ready(Direction::Write);
+                    stream.io.ready_within(Direction::Write, None).await?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Creates a pair of connected streams (`socketpair`). Needs no running Core.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
+    /// orderly close (or for an empty `buf`).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, no data was read.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| (&*stream).read(buf))
+            .await
+    }
+
+    /// Reads into several buffers with one system call.
+    ///
+    /// Cancel-safe, as [`read`](UnixStream::read).
+    pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| (&*stream).read_vectored(bufs))
+            .await
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
+    ///
+    /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed before the buffer was filled",
+                    ))
+                }
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes from `buf`, returning how many bytes were written.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was written.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |stream| send(stream, buf))
+            .await
+    }
+
+    /// Writes from several buffers with one system call.
+    ///
+    /// Cancel-safe, as [`write`](UnixStream::write).
+    pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |stream| {
+                send_vectored(stream.as_raw_fd(), bufs)
+            })
+            .await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the connection accepted no more bytes",
+                    ))
+                }
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Read).await
+    }
+
+    /// Waits until the stream is writable. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Write).await
+    }
+
+    /// Shuts down the read, write, or both halves, as
+    /// [`std::os::unix::net::UnixStream::shutdown`].
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets the read timeout: each later read that waits longer fails with `TimedOut`.
+    /// `None` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_read_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut buf = [0; 16];
+    ///     let err = a.read(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Read, timeout)
+    }
+
+    /// Sets the write timeout: each later write that waits longer fails with `TimedOut`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.io.set_timeout(Direction::Write, timeout)
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Read))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.io.timeout(Direction::Write))
+    }
+
+    /// The address of the remote end (unnamed for a client or a `pair` stream).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The address of the local end (unnamed for a client or a `pair` stream).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: Source::new(stream),
+        })
+    }
+
+    /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    pub fn into_std(self) -> io::Result<net::UnixStream> {
+        let stream = self.io.into_inner();
+        stream.set_nonblocking(false)?;
+        Ok(stream)
+    }
+
+    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |stream| (&*stream).read(buf))
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |stream| send(stream, buf))
+    }
+
+    fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |stream| {
+            send_vectored(stream.as_raw_fd(), bufs)
+        })
+    }
+}
+
+/// Writes `buf` with `MSG_NOSIGNAL`, so a closed peer gives `BrokenPipe`, never SIGPIPE.
+/// (std's `UnixStream::write` does so today, but does not promise it.)
+fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
+    send_vectored(stream.as_raw_fd(), &[IoSlice::new(buf)])
+}
+
+/// Poll-level reads; with a read timeout set, a read that stays pending longer fails with
+/// `TimedOut`. Only the last task to poll is woken.
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncRead for &UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+macro_rules! impl_async_write {
+    ($ty:ty) => {
+        /// Poll-level writes; with a write timeout set, a write that stays pending longer
+        /// fails with `TimedOut`. `poll_close` shuts down the write half.
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(self.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+impl_async_write!(UnixStream);
+impl_async_write!(&UnixStream);
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

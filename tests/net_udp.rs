@@ -1,0 +1,321 @@
+//! UDP on loopback: datagram round trips, connected sockets, peeking, timeouts and names.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::net::{lookup_host, UdpSocket};
+use mirage::time::{timeout, Instant};
+use mirage::Core;
+
+fn socket() -> (UdpSocket, SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
+
+/// Fails the test instead of hanging it if a datagram goes missing.
+const GENEROUS: Duration = Duration::from_secs(10);
+
+#[test]
+fn send_to_and_recv_from_round_trip_between_two_sockets() {
+    let mut core = Core::new().unwrap();
+    let (a, a_addr) = socket();
+    let (b, b_addr) = socket();
+    core.run(async move {
+        // The echo side waits before anything is sent: the datagram must wake it.
+        let echo = mirage::spawn(async move {
+            let mut buf = [0u8; 64];
+            for _ in 0..3 {
+                let (n, from) = b.recv_from(&mut buf).await.unwrap();
+                b.send_to(&buf[..n], from).await.unwrap();
+            }
+        });
+        mirage::yield_now().await;
+        for message in [&b"one"[..], b"two", b""] {
+            assert_eq!(a.send_to(message, b_addr).await.unwrap(), message.len());
+            let mut buf = [0u8; 64];
+            let (n, from) = timeout(GENEROUS, a.recv_from(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(&buf[..n], message);
+            assert_eq!(from, b_addr);
+        }
+        echo.await.unwrap();
+        assert_ne!(a_addr, b_addr);
+    });
+}
+
+#[test]
+fn connected_sockets_send_and_recv_and_ignore_strangers() {
+    let mut core = Core::new().unwrap();
+    let (a, a_addr) = socket();
+    let (b, b_addr) = socket();
+    let (stranger, _) = socket();
+    core.run(async move {
+        assert_eq!(
+            a.peer_addr().unwrap_err().kind(),
+            io::ErrorKind::NotConnected
+        );
+        a.connect(b_addr).await.unwrap();
+        b.connect(a_addr).await.unwrap();
+        assert_eq!(a.peer_addr().unwrap(), b_addr);
+
+        // A connected socket receives only from its peer: the stranger's datagram, sent
+        // first, is dropped by the kernel.
+        stranger.send_to(b"intruder", a_addr).await.unwrap();
+        b.send(b"from b").await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = timeout(GENEROUS, a.recv(&mut buf)).await.unwrap().unwrap();
+        assert_eq!(&buf[..n], b"from b");
+
+        a.send(b"from a").await.unwrap();
+        let n = timeout(GENEROUS, b.recv(&mut buf)).await.unwrap().unwrap();
+        assert_eq!(&buf[..n], b"from a");
+    });
+}
+
+#[test]
+fn peeking_leaves_the_datagram_queued() {
+    let mut core = Core::new().unwrap();
+    let (a, a_addr) = socket();
+    let (b, b_addr) = socket();
+    core.run(async move {
+        a.send_to(b"first", b_addr).await.unwrap();
+        a.send_to(b"second", b_addr).await.unwrap();
+        let mut buf = [0u8; 64];
+        for _ in 0..2 {
+            let (n, from) = timeout(GENEROUS, b.peek_from(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((&buf[..n], from), (&b"first"[..], a_addr));
+        }
+        let (n, _) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"first");
+
+        // `peek` on a connected socket, likewise.
+        b.connect(a_addr).await.unwrap();
+        let n = b.peek(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"second");
+        let n = b.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"second");
+
+        // Nothing left: a receive now waits (and times out).
+        b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        assert_eq!(
+            b.recv(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+    });
+}
+
+#[test]
+fn read_timeout_fires_and_the_socket_stays_usable() {
+    let mut core = Core::new().unwrap();
+    let (a, a_addr) = socket();
+    let (b, b_addr) = socket();
+    core.run(async move {
+        b.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+        assert_eq!(b.read_timeout().unwrap(), Some(Duration::from_millis(30)));
+        let mut buf = [0u8; 16];
+        let started = Instant::now();
+        let err = b.recv_from(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= Duration::from_millis(30));
+
+        // Still usable, with the timeout still set.
+        a.send_to(b"late", b_addr).await.unwrap();
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"late"[..], a_addr));
+        // And each receive gets its own full timeout again.
+        assert_eq!(
+            b.recv_from(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+
+        // Cleared, a receive waits for as long as it takes.
+        b.set_read_timeout(None).unwrap();
+        assert_eq!(b.read_timeout().unwrap(), None);
+        let waiting = timeout(Duration::from_millis(40), b.recv_from(&mut buf)).await;
+        assert!(waiting.is_err(), "{waiting:?}");
+    });
+}
+
+#[test]
+fn a_zero_timeout_is_invalid_input_as_in_std() {
+    let (a, _) = socket();
+    a.set_write_timeout(Some(Duration::from_secs(1))).unwrap();
+    for result in [
+        a.set_read_timeout(Some(Duration::ZERO)),
+        a.set_write_timeout(Some(Duration::ZERO)),
+    ] {
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+    // A refused timeout leaves the previous one in place.
+    assert_eq!(a.read_timeout().unwrap(), None);
+    assert_eq!(a.write_timeout().unwrap(), Some(Duration::from_secs(1)));
+}
+
+#[test]
+fn sockets_bound_before_the_core_runs_work_inside_it_and_convert_to_std() {
+    // Bound (and one converted from std) with no Core anywhere.
+    let a = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let b = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+    let b_addr = b.local_addr().unwrap();
+    assert!(format!("{a:?}").contains("UdpSocket"), "{a:?}");
+    let mut core = Core::new().unwrap();
+    let b = core.run(async move {
+        a.send_to(b"before", b_addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, _) = timeout(GENEROUS, b.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"before");
+        b
+    });
+    // Back to a blocking std socket, still bound to the same address.
+    let b = b.into_std().unwrap();
+    assert_eq!(b.local_addr().unwrap(), b_addr);
+    b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    let mut buf = [0u8; 16];
+    assert!(matches!(
+        b.recv_from(&mut buf).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ));
+}
+
+#[test]
+fn a_64_kib_datagram_arrives_whole() {
+    // The largest UDP payload over IPv4: 65535 minus the IP and UDP headers.
+    const LEN: usize = 65_507;
+    let mut core = Core::new().unwrap();
+    let (a, _) = socket();
+    let (b, b_addr) = socket();
+    core.run(async move {
+        let sent: Vec<u8> = (0..LEN).map(|i| (i * 7 % 251) as u8).collect();
+        assert_eq!(a.send_to(&sent, b_addr).await.unwrap(), LEN);
+        let mut buf = vec![0u8; 1 << 17];
+        let (n, _) = timeout(GENEROUS, b.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, LEN);
+        assert!(buf[..n] == sent[..], "datagram corrupted");
+
+        // Into a short buffer, the datagram is truncated and its rest discarded.
+        a.send_to(&sent, b_addr).await.unwrap();
+        a.send_to(b"next", b_addr).await.unwrap();
+        let mut short = [0u8; 10];
+        let (n, _) = b.recv_from(&mut short).await.unwrap();
+        assert_eq!(&short[..n], &sent[..10]);
+        let (n, _) = b.recv_from(&mut short).await.unwrap();
+        assert_eq!(&short[..n], b"next");
+    });
+}
+
+#[test]
+fn host_names_resolve_for_send_to_and_connect() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // Bind where "localhost" resolves first (127.0.0.1 or ::1), as std's `send_to`
+        // sends to the first address only.
+        let first = lookup_host(("localhost", 0)).await.unwrap().next().unwrap();
+        assert!(first.ip().is_loopback());
+        let receiver = UdpSocket::bind((first.ip(), 0)).unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let sender = UdpSocket::bind((first.ip(), 0)).unwrap();
+
+        sender
+            .send_to(b"by name", ("localhost", port))
+            .await
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = timeout(GENEROUS, receiver.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"by name");
+        assert_eq!(from, sender.local_addr().unwrap());
+
+        // `connect` tries each address "localhost" resolves to until one suits the socket.
+        sender.connect(format!("localhost:{port}")).await.unwrap();
+        assert_eq!(sender.peer_addr().unwrap().port(), port);
+        sender.send(b"connected").await.unwrap();
+        let n = timeout(GENEROUS, receiver.recv(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"connected");
+    });
+}
+
+#[test]
+fn one_task_receives_while_another_sends_through_an_rc() {
+    const COUNT: u32 = 200;
+    let mut core = Core::new().unwrap();
+    let (a, _) = socket();
+    let (peer, peer_addr) = socket();
+    core.run(async move {
+        let a = Rc::new(a);
+        // The peer echoes every datagram back.
+        mirage::spawn(async move {
+            let mut buf = [0u8; 16];
+            loop {
+                let (n, from) = peer.recv_from(&mut buf).await.unwrap();
+                peer.send_to(&buf[..n], from).await.unwrap();
+            }
+        });
+        let receiver = mirage::spawn({
+            let a = Rc::clone(&a);
+            async move {
+                let mut sum = 0u64;
+                let mut buf = [0u8; 16];
+                for _ in 0..COUNT {
+                    let (n, from) = a.recv_from(&mut buf).await.unwrap();
+                    assert_eq!((n, from), (4, peer_addr));
+                    sum += u32::from_le_bytes(buf[..4].try_into().unwrap()) as u64;
+                }
+                sum
+            }
+        });
+        for i in 0..COUNT {
+            a.send_to(&i.to_le_bytes(), peer_addr).await.unwrap();
+            // Keep well under the receive buffers, so loopback drops nothing.
+            if i % 16 == 0 {
+                mirage::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        let sum = timeout(GENEROUS, receiver).await.unwrap().unwrap();
+        assert_eq!(sum, (0..COUNT as u64).sum::<u64>());
+    });
+}
+
+#[test]
+fn socket_options_round_trip() {
+    let (a, _) = socket();
+    a.set_broadcast(true).unwrap();
+    assert!(a.broadcast().unwrap());
+    a.set_ttl(42).unwrap();
+    assert_eq!(a.ttl().unwrap(), 42);
+    a.set_multicast_loop_v4(false).unwrap();
+    assert!(!a.multicast_loop_v4().unwrap());
+    a.set_multicast_ttl_v4(7).unwrap();
+    assert_eq!(a.multicast_ttl_v4().unwrap(), 7);
+    assert!(a.take_error().unwrap().is_none());
+
+    let v6 = match UdpSocket::bind("[::1]:0") {
+        Ok(v6) => v6,
+        // No IPv6 on this machine: nothing more to check.
+        Err(_) => return,
+    };
+    v6.set_multicast_loop_v6(false).unwrap();
+    assert!(!v6.multicast_loop_v6().unwrap());
+    assert_eq!(
+        v6.local_addr().unwrap().ip(),
+        IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
+    );
+}

@@ -1,0 +1,563 @@
+//! Unix-domain sockets in a temporary directory: streams through a listener and in pairs,
+//! datagrams, timeouts, faults, and the generic byte-stream traits.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mirage::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use mirage::net::{UnixDatagram, UnixListener, UnixStream};
+use mirage::time::{sleep, timeout, Instant};
+use mirage::Core;
+
+/// A socket path unique to this process and test, removed on drop (pass or fail).
+struct SocketPath(PathBuf);
+
+impl SocketPath {
+    fn new(test: &str) -> SocketPath {
+        let path = std::env::temp_dir().join(format!("mirage-{}-{test}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        SocketPath(path)
+    }
+}
+
+impl AsRef<Path> for SocketPath {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for SocketPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Fails the test instead of hanging it.
+const GENEROUS: Duration = Duration::from_secs(10);
+
+/// A small deterministic generator, so failures reproduce.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn checksum(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf29ce484222325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+#[test]
+fn a_stream_round_trips_through_a_listener_and_connect() {
+    let path = SocketPath::new("stream-round-trip");
+    let listener = UnixListener::bind(&path).unwrap();
+    assert_eq!(
+        listener.local_addr().unwrap().as_pathname(),
+        Some(path.as_ref())
+    );
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // An echo server, waiting before any client exists.
+        let server = mirage::spawn(async move {
+            let (stream, peer) = listener.accept().await.unwrap();
+            assert!(peer.is_unnamed());
+            let mut buf = [0u8; 64];
+            loop {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                stream.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+        let client = UnixStream::connect(&path).await.unwrap();
+        assert_eq!(
+            client.peer_addr().unwrap().as_pathname(),
+            Some(path.as_ref())
+        );
+        assert!(client.local_addr().unwrap().is_unnamed());
+        for message in [&b"hello"[..], b"unix", b"world"] {
+            client.write_all(message).await.unwrap();
+            let mut buf = vec![0u8; message.len()];
+            timeout(GENEROUS, client.read_exact(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(buf, message);
+        }
+        client.shutdown(Shutdown::Write).unwrap();
+        timeout(GENEROUS, server).await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn a_pair_round_trips_both_ways_including_vectored_io() {
+    // Created before any Core exists.
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        a.write_all(b"a to b").await.unwrap();
+        let mut buf = [0u8; 6];
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"a to b");
+
+        let n = b
+            .write_vectored(&[
+                IoSlice::new(b"b "),
+                IoSlice::new(b"to "),
+                IoSlice::new(b"a"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(n, 6);
+        let (mut head, mut tail) = ([0u8; 2], [0u8; 8]);
+        let n = a
+            .read_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut tail)])
+            .await
+            .unwrap();
+        assert_eq!(n, 6);
+        assert_eq!((&head[..], &tail[..4]), (&b"b "[..], &b"to a"[..]));
+    });
+}
+
+#[test]
+fn a_large_transfer_in_random_chunks_arrives_intact() {
+    const LEN: usize = 8 << 20;
+    let path = SocketPath::new("large-transfer");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut core = Core::new().unwrap();
+    let (sent, received) = core.run(async {
+        let sender = mirage::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut rng = Lcg(7);
+            let data: Vec<u8> = (0..LEN).map(|_| rng.next() as u8).collect();
+            let mut offset = 0;
+            while offset < LEN {
+                let chunk = (1 + rng.next() as usize % 70_000).min(LEN - offset);
+                stream
+                    .write_all(&data[offset..offset + chunk])
+                    .await
+                    .unwrap();
+                offset += chunk;
+            }
+            checksum(&data)
+        });
+        let stream = UnixStream::connect(&path).await.unwrap();
+        let mut rng = Lcg(11);
+        let mut received = Vec::with_capacity(LEN);
+        let mut buf = vec![0u8; 100_000];
+        loop {
+            let want = 1 + rng.next() as usize % buf.len();
+            let n = stream.read(&mut buf[..want]).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+        (sender.await.unwrap(), (received.len(), checksum(&received)))
+    });
+    assert_eq!(received, (LEN, sent));
+}
+
+#[test]
+fn the_peers_close_reads_zero_and_writing_to_it_breaks_the_pipe() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let reader = mirage::spawn(async move {
+            let mut buf = [0u8; 8];
+            let first = a.read(&mut buf).await.unwrap();
+            // Waits for the close: the end of stream wakes it.
+            let second = a.read(&mut buf).await.unwrap();
+            (first, second, a)
+        });
+        b.write_all(b"bye").await.unwrap();
+        sleep(Duration::from_millis(5)).await;
+        drop(b);
+        let (first, second, a) = timeout(GENEROUS, reader).await.unwrap().unwrap();
+        assert_eq!((first, second), (3, 0));
+
+        // Writing to the closed peer fails (no SIGPIPE: see net_unix_sigpipe.rs).
+        let err = a.write(b"anyone?").await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        let err = a
+            .write_vectored(&[IoSlice::new(b"any"), IoSlice::new(b"one?")])
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn read_timeout_fires_and_the_stream_stays_usable() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        a.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+        assert_eq!(a.read_timeout().unwrap(), Some(Duration::from_millis(30)));
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        let err = a.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= Duration::from_millis(30));
+
+        // Still usable, with the timeout still set.
+        b.write_all(b"late").await.unwrap();
+        let n = a.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"late");
+        assert_eq!(
+            a.read(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+
+        // Poll-level reads (through the generic trait) honour it too.
+        let mut a_ref = &a;
+        let err = AsyncReadExt::read(&mut a_ref, &mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    });
+}
+
+#[test]
+fn write_timeout_fires_when_the_peer_does_not_read() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        a.set_write_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let chunk = vec![0u8; 1 << 16];
+        let err = loop {
+            if let Err(err) = timeout(GENEROUS, a.write(&chunk)).await.unwrap() {
+                break err;
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    });
+}
+
+#[test]
+fn a_zero_timeout_is_invalid_input_as_in_std() {
+    let (stream, _) = UnixStream::pair().unwrap();
+    let (datagram, _) = UnixDatagram::pair().unwrap();
+    for result in [
+        stream.set_read_timeout(Some(Duration::ZERO)),
+        stream.set_write_timeout(Some(Duration::ZERO)),
+        datagram.set_read_timeout(Some(Duration::ZERO)),
+        datagram.set_write_timeout(Some(Duration::ZERO)),
+    ] {
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+    assert_eq!(stream.read_timeout().unwrap(), None);
+    assert_eq!(datagram.write_timeout().unwrap(), None);
+}
+
+#[test]
+fn half_close_lets_the_peer_answer_after_reading_to_the_end() {
+    let (client, server) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    let answer = core.run(async move {
+        mirage::spawn(async move {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4];
+            loop {
+                match server.read(&mut buf).await.unwrap() {
+                    0 => break,
+                    n => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let reply = format!("got {} bytes", request.len());
+            server.write_all(reply.as_bytes()).await.unwrap();
+        });
+        client.write_all(b"the whole request").await.unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        let mut client = &client;
+        timeout(GENEROUS, client.read_to_end(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        answer
+    });
+    assert_eq!(answer, b"got 17 bytes");
+}
+
+/// A length-prefixed echo, written once against the generic traits.
+async fn echo_frame<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) -> io::Result<usize> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).await?;
+    let mut frame = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut frame).await?;
+    stream.write_all(&len).await?;
+    stream.write_all(&frame).await?;
+    stream.flush().await?;
+    Ok(frame.len())
+}
+
+/// The client's side of [`echo_frame`], generic too.
+async fn request<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    frame: &[u8],
+) -> io::Result<Vec<u8>> {
+    stream
+        .write_all(&(frame.len() as u32).to_be_bytes())
+        .await?;
+    stream.write_all(frame).await?;
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).await?;
+    let mut back = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut back).await?;
+    Ok(back)
+}
+
+#[test]
+fn generic_code_over_the_async_io_traits_drives_unix_streams() {
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        // By value on one side, by reference on the other.
+        let echoed = mirage::spawn(async move {
+            let mut total = 0;
+            for _ in 0..2 {
+                total += echo_frame(&mut server).await.unwrap();
+            }
+            // The client's close ends the stream.
+            let mut rest = Vec::new();
+            assert_eq!(server.read_to_end(&mut rest).await.unwrap(), 0);
+            total
+        });
+        let mut by_ref = &client;
+        for frame in [&b"first frame"[..], &[7u8; 100_000][..]] {
+            let back = request(&mut by_ref, frame).await.unwrap();
+            assert_eq!(back, frame);
+        }
+        AsyncWriteExt::close(&mut by_ref).await.unwrap();
+        let total = timeout(GENEROUS, echoed).await.unwrap().unwrap();
+        assert_eq!(total, 11 + 100_000);
+    });
+}
+
+#[test]
+fn connecting_to_a_missing_or_dead_path_fails_as_in_std() {
+    let missing = SocketPath::new("missing");
+    let dead = SocketPath::new("dead");
+    // A socket file whose listener is gone.
+    drop(UnixListener::bind(&dead).unwrap());
+    assert!(dead.0.exists());
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let err = UnixStream::connect(&missing).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let err = UnixStream::connect(&dead).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    });
+    // And binding over an existing file is refused, as std.
+    let err = UnixListener::bind(&dead).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+}
+
+#[test]
+fn connect_waits_while_the_listeners_backlog_is_full() {
+    const CLIENTS: usize = 20;
+    let path = SocketPath::new("full-backlog");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    // SAFETY: re-listening on our own open socket with a tiny backlog, so that most
+    // clients find it full (a non-blocking connect then fails with EAGAIN).
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 1) }, 0);
+    let listener = UnixListener::from_std(listener).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|i| {
+                let path = path.0.clone();
+                mirage::spawn(async move {
+                    let stream = UnixStream::connect(&path).await.unwrap();
+                    stream.write_all(&(i as u32).to_le_bytes()).await.unwrap();
+                })
+            })
+            .collect();
+        // Let every client try (and most find the backlog full) before accepting.
+        sleep(Duration::from_millis(20)).await;
+        let mut seen = [false; CLIENTS];
+        for _ in 0..CLIENTS {
+            let (stream, _) = timeout(GENEROUS, listener.accept()).await.unwrap().unwrap();
+            let mut id = [0u8; 4];
+            stream.read_exact(&mut id).await.unwrap();
+            seen[u32::from_le_bytes(id) as usize] = true;
+        }
+        for client in clients {
+            client.await.unwrap();
+        }
+        assert!(seen.iter().all(|&seen| seen), "{seen:?}");
+    });
+}
+
+#[test]
+fn streams_and_listeners_convert_to_and_from_std() {
+    let path = SocketPath::new("std-conversion");
+    let listener =
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind(&path).unwrap()).unwrap();
+    assert!(format!("{listener:?}").contains("UnixListener"));
+    let mut core = Core::new().unwrap();
+    let (listener, server) = core.run(async {
+        let client = UnixStream::connect(&path).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        assert!(format!("{server:?}").contains("UnixStream"));
+        client.write_all(b"to std").await.unwrap();
+        (listener, server)
+    });
+    // Back in blocking std land, the data is still there.
+    let mut server = server.into_std().unwrap();
+    let mut buf = [0u8; 6];
+    io::Read::read_exact(&mut server, &mut buf).unwrap();
+    assert_eq!(&buf, b"to std");
+    let listener = listener.into_std().unwrap();
+    assert_eq!(
+        listener.local_addr().unwrap().as_pathname(),
+        Some(path.as_ref())
+    );
+    assert!(listener.take_error().unwrap().is_none());
+}
+
+#[test]
+fn datagrams_round_trip_between_bound_and_unbound_sockets() {
+    let server_path = SocketPath::new("dgram-server");
+    let client_path = SocketPath::new("dgram-client");
+    let server = UnixDatagram::bind(&server_path).unwrap();
+    let client = UnixDatagram::bind(&client_path).unwrap();
+    let anonymous = UnixDatagram::unbound().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // The server waits before anything is sent: the datagram must wake it.
+        let echo = mirage::spawn(async move {
+            let mut buf = [0u8; 64];
+            let (n, from) = server.recv_from(&mut buf).await.unwrap();
+            let from = from.as_pathname().unwrap().to_owned();
+            server.send_to(&buf[..n], from).await.unwrap();
+            let (n, from) = server.recv_from(&mut buf).await.unwrap();
+            assert!(from.is_unnamed());
+            buf[..n].to_vec()
+        });
+        mirage::yield_now().await;
+        client.send_to(b"echo me", &server_path).await.unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = timeout(GENEROUS, client.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], b"echo me");
+        assert_eq!(from.as_pathname(), Some(server_path.as_ref()));
+
+        anonymous.send_to(b"anonymous", &server_path).await.unwrap();
+        let got = timeout(GENEROUS, echo).await.unwrap().unwrap();
+        assert_eq!(got, b"anonymous");
+    });
+}
+
+#[test]
+fn connected_datagrams_send_and_recv_and_keep_their_boundaries() {
+    let path = SocketPath::new("dgram-connected");
+    let server = UnixDatagram::bind(&path).unwrap();
+    let client = UnixDatagram::unbound().unwrap();
+    assert_eq!(
+        client.peer_addr().unwrap_err().kind(),
+        io::ErrorKind::NotConnected
+    );
+    client.connect(&path).unwrap();
+    assert_eq!(
+        client.peer_addr().unwrap().as_pathname(),
+        Some(path.as_ref())
+    );
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        client.send(b"one").await.unwrap();
+        client.send(b"two").await.unwrap();
+        let mut buf = [0u8; 64];
+        assert_eq!(server.recv(&mut buf).await.unwrap(), 3);
+        assert_eq!(&buf[..3], b"one");
+        assert_eq!(server.recv(&mut buf).await.unwrap(), 3);
+        assert_eq!(&buf[..3], b"two");
+
+        // A pair, both ways; an empty datagram is a datagram too.
+        for message in [&b"ping"[..], b""] {
+            a.send(message).await.unwrap();
+            let n = timeout(GENEROUS, b.recv(&mut buf)).await.unwrap().unwrap();
+            assert_eq!(&buf[..n], message);
+        }
+        b.send(b"pong").await.unwrap();
+        let n = a.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"pong");
+
+        // Shut down for writing, a send fails; closed, the peer refuses.
+        a.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(
+            a.send(b"late").await.unwrap_err().kind(),
+            io::ErrorKind::BrokenPipe
+        );
+        drop(a);
+        assert_eq!(
+            b.send(b"gone").await.unwrap_err().kind(),
+            io::ErrorKind::ConnectionRefused
+        );
+    });
+}
+
+#[test]
+fn a_datagram_send_waits_while_the_receivers_queue_is_full() {
+    const COUNT: u32 = 300;
+    let path = SocketPath::new("dgram-backpressure");
+    let receiver = UnixDatagram::bind(&path).unwrap();
+    let sender = UnixDatagram::unbound().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // The receiver's queue holds only a few datagrams (net.unix.max_dgram_qlen): the
+        // sender must wait for the slow receiver, not fail or lose any.
+        let sending = mirage::spawn(async move {
+            for i in 0..COUNT {
+                sender.send_to(&i.to_le_bytes(), &path.0).await.unwrap();
+            }
+        });
+        sleep(Duration::from_millis(20)).await;
+        let mut buf = [0u8; 8];
+        for i in 0..COUNT {
+            let n = timeout(GENEROUS, receiver.recv(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(&buf[..n], i.to_le_bytes());
+        }
+        timeout(GENEROUS, sending).await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn datagram_read_timeout_fires_and_the_socket_stays_usable() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        a.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        assert_eq!(
+            a.recv(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+        assert!(started.elapsed() >= Duration::from_millis(20));
+        b.send(b"late").await.unwrap();
+        let n = a.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"late");
+        // Back to std, blocking, and the data path still works.
+        let a = a.into_std().unwrap();
+        b.send(b"std").await.unwrap();
+        let n = a.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"std");
+    });
+}

@@ -1,0 +1,75 @@
+//! Dropping Unix sockets, and pending operations on them, leaks no file descriptor.
+//!
+//! Alone in its test binary: it counts the process's descriptors, which tests running in
+//! parallel threads would change.
+
+use std::time::Duration;
+
+use mirage::net::{UnixDatagram, UnixListener, UnixStream};
+use mirage::time::timeout;
+use mirage::Core;
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn unix_sockets_and_pending_operations_release_their_descriptors() {
+    let path = std::env::temp_dir().join(format!("mirage-{}-fd-leak.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut core = Core::new().unwrap();
+    let baseline = open_fds();
+    core.run(async {
+        for _ in 0..50 {
+            let listener = UnixListener::bind(&path).unwrap();
+            let client = UnixStream::connect(&path).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // A read left pending and dropped by its timeout.
+            let mut buf = [0u8; 8];
+            assert!(timeout(Duration::from_millis(1), server.read(&mut buf))
+                .await
+                .is_err());
+            // An accept left pending and dropped.
+            assert!(timeout(Duration::from_millis(1), listener.accept())
+                .await
+                .is_err());
+            // A connect refused after the listener is gone, and one to a missing path.
+            drop((client, server, listener));
+            assert!(UnixStream::connect(&path).await.is_err());
+            std::fs::remove_file(&path).unwrap();
+            assert!(UnixStream::connect(&path).await.is_err());
+
+            // Datagram sockets, with a receive left pending and dropped.
+            let (a, b) = UnixDatagram::pair().unwrap();
+            assert!(timeout(Duration::from_millis(1), a.recv(&mut buf))
+                .await
+                .is_err());
+            drop((a, b));
+            let (a, b) = UnixStream::pair().unwrap();
+            drop((a.into_std().unwrap(), b));
+        }
+        // Tasks holding streams, aborted mid-read; the accepted ends dropped at once.
+        let listener = UnixListener::bind(&path).unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let path = path.clone();
+                mirage::spawn(async move {
+                    let stream = UnixStream::connect(&path).await.unwrap();
+                    let mut buf = [0u8; 8];
+                    let _ = stream.read(&mut buf).await;
+                })
+            })
+            .collect();
+        for _ in 0..20 {
+            drop(listener.accept().await.unwrap());
+        }
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    });
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(open_fds(), baseline, "descriptors leaked");
+}
