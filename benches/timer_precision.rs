@@ -1,0 +1,88 @@
+//! Timer precision: how late a 1 ms sleep wakes on an otherwise idle runtime, Mirage beside
+//! tokio's current-thread runtime, same run.
+//!
+//! `cargo bench --bench timer_precision` (a plain `main`, not criterion). For each runtime,
+//! 2,000 sequential `sleep_until(now + 1 ms)`; lateness is the `std::time::Instant` after
+//! the wake-up minus the deadline. Prints p50, p90, p99 and max lateness in microseconds,
+//! and how many wake-ups came before their deadline (there should be none).
+
+#![allow(missing_docs)]
+
+use std::time::{Duration, Instant};
+
+const ITERATIONS: usize = 2_000;
+const SLEEP: Duration = Duration::from_millis(1);
+
+/// Lateness of each wake-up in nanoseconds; negative when early.
+type Latenesses = Vec<i128>;
+
+fn lateness(deadline: Instant) -> i128 {
+    let now = Instant::now();
+    match now.checked_duration_since(deadline) {
+        Some(late) => late.as_nanos() as i128,
+        None => -((deadline - now).as_nanos() as i128),
+    }
+}
+
+fn mirage_latenesses() -> Latenesses {
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        let mut out = Vec::with_capacity(ITERATIONS);
+        for _ in 0..ITERATIONS {
+            let deadline = mirage::time::Instant::now() + SLEEP;
+            mirage::time::sleep_until(deadline).await;
+            out.push(lateness(deadline.into_std()));
+        }
+        out
+    })
+}
+
+fn tokio_latenesses() -> Latenesses {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut out = Vec::with_capacity(ITERATIONS);
+        for _ in 0..ITERATIONS {
+            let deadline = tokio::time::Instant::now() + SLEEP;
+            tokio::time::sleep_until(deadline).await;
+            out.push(lateness(deadline.into_std()));
+        }
+        out
+    })
+}
+
+fn percentile(sorted: &[i128], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1_000.0
+}
+
+fn report(runtime: &str, mut latenesses: Latenesses) {
+    latenesses.sort_unstable();
+    let early = latenesses.iter().filter(|&&l| l < 0).count();
+    println!(
+        "{runtime:<8} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {early:>6}",
+        percentile(&latenesses, 50.0),
+        percentile(&latenesses, 90.0),
+        percentile(&latenesses, 99.0),
+        *latenesses.last().unwrap() as f64 / 1_000.0,
+    );
+    if early > 0 {
+        let earliest = -latenesses[0] as f64 / 1_000.0;
+        println!("         {early} wake-ups before the deadline, earliest {earliest:.1} µs early");
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; there is nothing to configure.
+    let mirage = mirage_latenesses();
+    let tokio = tokio_latenesses();
+    println!("lateness of a 1 ms sleep, {ITERATIONS} sequential sleeps per runtime (µs)");
+    println!(
+        "{:<8} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "runtime", "p50", "p90", "p99", "max", "early"
+    );
+    report("mirage", mirage);
+    report("tokio", tokio);
+}

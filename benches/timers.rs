@@ -1,0 +1,293 @@
+//! Timer benchmarks, Mirage beside tokio's current-thread runtime, same run.
+//!
+//! `cargo bench --bench timers`. Each benchmark id has a `mirage` and a `tokio` variant;
+//! compare them as a ratio (absolute times on a shared machine are noise). Before the
+//! benchmarks it prints the sizes of both runtimes' `Sleep` and `Timeout` futures, and while
+//! building the pending timers of `sleep_create_register_cancel` it prints how long that
+//! took and how much memory each pending timer costs.
+//!
+//! - `sleep_create_register_cancel/{mirage,tokio}/{1k,100k,1M,10M}`: with N other timers
+//!   registered (deadlines spread over one to two hours from now), create a one-hour
+//!   sleep, poll it once so it registers, and drop it. Per timer.
+//! - `sleep_fire_1m_tasks/{mirage,tokio}`: spawn a million tasks that each sleep until a
+//!   deadline spread evenly over the next 50 ms, and join them all; from the first spawn to
+//!   the last join.
+//! - `timeout_ready/{mirage,tokio}`: `timeout(1 s, ready(1)).await`. Per timeout.
+
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+
+use std::future::{poll_fn, Future};
+use std::hint::black_box;
+use std::pin::{pin, Pin};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// The `i`th of `n` offsets spread evenly over `span`.
+fn spread(i: usize, n: usize, span: Duration) -> Duration {
+    Duration::from_nanos((span.as_nanos() * i as u128 / n as u128) as u64)
+}
+
+/// Resident set size of this process, in bytes (0 where /proc is missing).
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn report_setup(runtime: &str, n: usize, took: Duration, rss_before: u64) {
+    let per_timer = rss_bytes().saturating_sub(rss_before) as f64 / n as f64;
+    eprintln!(
+        "setup {runtime:>6} {n:>9} pending timers: {:>8.3} s, {per_timer:>6.1} B RSS per timer",
+        took.as_secs_f64()
+    );
+}
+
+/// `n` Mirage sleeps at one to two hours from now, each polled once so it is registered.
+fn mirage_pending(core: &mut mirage::Core, n: usize) -> Vec<mirage::time::Sleep> {
+    let rss_before = rss_bytes();
+    let start = Instant::now();
+    let pending = core.run(async move {
+        let base = mirage::time::Instant::now() + HOUR;
+        let mut pending: Vec<mirage::time::Sleep> = (0..n)
+            .map(|i| mirage::time::sleep_until(base + spread(i, n, HOUR)))
+            .collect();
+        poll_fn(|cx| {
+            for sleep in &mut pending {
+                assert!(Pin::new(sleep).poll(cx).is_pending());
+            }
+            Poll::Ready(())
+        })
+        .await;
+        pending
+    });
+    report_setup("mirage", n, start.elapsed(), rss_before);
+    pending
+}
+
+/// `n` tokio sleeps at one to two hours from now, each polled once so it is registered.
+fn tokio_pending(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Pin<Box<tokio::time::Sleep>>> {
+    let rss_before = rss_bytes();
+    let start = Instant::now();
+    let pending = rt.block_on(async move {
+        let base = tokio::time::Instant::now() + HOUR;
+        let mut pending: Vec<Pin<Box<tokio::time::Sleep>>> = (0..n)
+            .map(|i| Box::pin(tokio::time::sleep_until(base + spread(i, n, HOUR))))
+            .collect();
+        poll_fn(|cx| {
+            for sleep in &mut pending {
+                assert!(sleep.as_mut().poll(cx).is_pending());
+            }
+            Poll::Ready(())
+        })
+        .await;
+        pending
+    });
+    report_setup("tokio", n, start.elapsed(), rss_before);
+    pending
+}
+
+/// Create, register (one pending poll) and drop a one-hour sleep beside N pending timers.
+fn sleep_create_register_cancel(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sleep_create_register_cancel");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    for (label, n) in [
+        ("1k", 1_000),
+        ("100k", 100_000),
+        ("1M", 1_000_000),
+        ("10M", 10_000_000),
+    ] {
+        group.sample_size(if n >= 10_000_000 { 10 } else { 30 });
+
+        // Built once per benchmark on its first sample (and not at all when a filter skips
+        // it), kept across the samples: criterion calls the routine once per sample.
+        let mut mirage: Option<(mirage::Core, Vec<mirage::time::Sleep>)> = None;
+        group.bench_function(BenchmarkId::new("mirage", label), |b| {
+            let (core, _pending) = mirage.get_or_insert_with(|| {
+                let mut core = mirage::Core::new().unwrap();
+                let pending = mirage_pending(&mut core, n);
+                (core, pending)
+            });
+            b.iter_custom(|iters| {
+                core.run(poll_fn(|cx| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let mut sleep = mirage::time::sleep(HOUR);
+                        black_box(Pin::new(&mut sleep).poll(cx).is_pending());
+                        drop(sleep);
+                    }
+                    Poll::Ready(start.elapsed())
+                }))
+            })
+        });
+        drop(mirage);
+
+        let mut tokio: Option<(tokio::runtime::Runtime, Vec<Pin<Box<tokio::time::Sleep>>>)> = None;
+        group.bench_function(BenchmarkId::new("tokio", label), |b| {
+            let (rt, _pending) = tokio.get_or_insert_with(|| {
+                let rt = tokio_rt();
+                let pending = tokio_pending(&rt, n);
+                (rt, pending)
+            });
+            b.iter_custom(|iters| {
+                rt.block_on(poll_fn(|cx| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let mut sleep = pin!(tokio::time::sleep(HOUR));
+                        black_box(sleep.as_mut().poll(cx).is_pending());
+                    }
+                    Poll::Ready(start.elapsed())
+                }))
+            })
+        });
+        drop(tokio);
+    }
+    group.finish();
+}
+
+const FIRE_TASKS: usize = 1_000_000;
+const FIRE_SPAN: Duration = Duration::from_millis(50);
+
+/// A million tasks each sleeping until a deadline spread over 50 ms, all joined.
+fn sleep_fire_1m_tasks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sleep_fire_1m_tasks");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .throughput(Throughput::Elements(FIRE_TASKS as u64));
+    group.bench_function("mirage", |b| {
+        let mut core = mirage::Core::new().unwrap();
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += core.run(async {
+                    let began = Instant::now();
+                    let start = mirage::time::Instant::now();
+                    let handles: Vec<_> = (0..FIRE_TASKS)
+                        .map(|i| {
+                            let deadline = start + spread(i, FIRE_TASKS, FIRE_SPAN);
+                            mirage::spawn(mirage::time::sleep_until(deadline))
+                        })
+                        .collect();
+                    for handle in handles {
+                        handle.await.unwrap();
+                    }
+                    began.elapsed()
+                });
+            }
+            total
+        })
+    });
+    group.bench_function("tokio", |b| {
+        let rt = tokio_rt();
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += rt.block_on(async {
+                    let began = Instant::now();
+                    let start = tokio::time::Instant::now();
+                    let handles: Vec<_> = (0..FIRE_TASKS)
+                        .map(|i| {
+                            let deadline = start + spread(i, FIRE_TASKS, FIRE_SPAN);
+                            tokio::spawn(tokio::time::sleep_until(deadline))
+                        })
+                        .collect();
+                    for handle in handles {
+                        handle.await.unwrap();
+                    }
+                    began.elapsed()
+                });
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+/// `timeout` around a future that is ready at once.
+fn timeout_ready(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timeout_ready");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("mirage", |b| {
+        let mut core = mirage::Core::new().unwrap();
+        b.iter_custom(|iters| {
+            core.run(async {
+                let start = Instant::now();
+                let mut sum = 0u64;
+                for _ in 0..iters {
+                    let ready = std::future::ready(black_box(1u64));
+                    sum += mirage::time::timeout(Duration::from_secs(1), ready)
+                        .await
+                        .unwrap();
+                }
+                black_box(sum);
+                start.elapsed()
+            })
+        })
+    });
+    group.bench_function("tokio", |b| {
+        let rt = tokio_rt();
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut sum = 0u64;
+                for _ in 0..iters {
+                    let ready = std::future::ready(black_box(1u64));
+                    sum += tokio::time::timeout(Duration::from_secs(1), ready)
+                        .await
+                        .unwrap();
+                }
+                black_box(sum);
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
+fn print_sizes() {
+    use std::future::Ready;
+    use std::mem::size_of;
+    eprintln!("size_of                         mirage  tokio");
+    eprintln!(
+        "Sleep                           {:>6}  {:>5}",
+        size_of::<mirage::time::Sleep>(),
+        size_of::<tokio::time::Sleep>()
+    );
+    eprintln!(
+        "Timeout<Ready<i32>>             {:>6}  {:>5}",
+        size_of::<mirage::time::Timeout<Ready<i32>>>(),
+        size_of::<tokio::time::Timeout<Ready<i32>>>()
+    );
+}
+
+criterion_group!(
+    benches,
+    sleep_create_register_cancel,
+    sleep_fire_1m_tasks,
+    timeout_ready
+);
+
+// `criterion_main!(benches)`, with the sizes printed first.
+fn main() {
+    print_sizes();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
