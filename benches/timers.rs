@@ -9,6 +9,8 @@
 //! - `sleep_create_register_cancel/{mirage,tokio}/{1k,100k,1M,10M}`: with N other timers
 //!   registered (deadlines spread over one to two hours from now), create a one-hour
 //!   sleep, poll it once so it registers, and drop it. Per timer.
+//! - `sleep_create_register_cancel_earliest/...`: the same with a one-minute sleep, which is
+//!   always the earliest timer (tokio then wakes its timer driver through an eventfd).
 //! - `sleep_fire_1m_tasks/{mirage,tokio}`: spawn a million tasks that each sleep until a
 //!   deadline spread evenly over the next 50 ms, and join them all; from the first spawn to
 //!   the last join.
@@ -98,9 +100,25 @@ fn tokio_pending(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Pin<Box<tokio::t
     pending
 }
 
-/// Create, register (one pending poll) and drop a one-hour sleep beside N pending timers.
+/// Create, register (one pending poll) and drop a one-hour sleep beside N pending timers
+/// (one to two hours out): the new timer is never the earliest.
 fn sleep_create_register_cancel(c: &mut Criterion) {
-    let mut group = c.benchmark_group("sleep_create_register_cancel");
+    create_register_cancel(c, "sleep_create_register_cancel", HOUR);
+}
+
+/// The same with a one-minute sleep: the new timer is always the earliest, so a runtime
+/// whose timer driver sleeps until the earliest deadline must be told (tokio wakes its
+/// driver through an eventfd; Mirage's loop recomputes its timeout before it blocks).
+fn sleep_create_register_cancel_earliest(c: &mut Criterion) {
+    create_register_cancel(
+        c,
+        "sleep_create_register_cancel_earliest",
+        Duration::from_secs(60),
+    );
+}
+
+fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
+    let mut group = c.benchmark_group(name);
     group
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
@@ -125,7 +143,7 @@ fn sleep_create_register_cancel(c: &mut Criterion) {
                 core.run(poll_fn(|cx| {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        let mut sleep = mirage::time::sleep(HOUR);
+                        let mut sleep = mirage::time::sleep(new_sleep);
                         black_box(Pin::new(&mut sleep).poll(cx).is_pending());
                         drop(sleep);
                     }
@@ -146,7 +164,7 @@ fn sleep_create_register_cancel(c: &mut Criterion) {
                 rt.block_on(poll_fn(|cx| {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        let mut sleep = pin!(tokio::time::sleep(HOUR));
+                        let mut sleep = pin!(tokio::time::sleep(new_sleep));
                         black_box(sleep.as_mut().poll(cx).is_pending());
                     }
                     Poll::Ready(start.elapsed())
@@ -281,6 +299,7 @@ fn print_sizes() {
 criterion_group!(
     benches,
     sleep_create_register_cancel,
+    sleep_create_register_cancel_earliest,
     sleep_fire_1m_tasks,
     timeout_ready
 );

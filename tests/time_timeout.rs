@@ -53,6 +53,8 @@ fn a_timeout_whose_deadline_passed_while_pending_wins_over_a_later_future() {
         pause();
         let (tx, rx) = mirage::sync::oneshot::channel::<u8>();
         let waiter = mirage::spawn(timeout(Duration::from_millis(10), rx));
+        // Let the waiter run: its time limit starts at that first (pending) poll.
+        mirage::yield_now().await;
         advance(Duration::from_millis(10)).await;
         assert!(waiter.is_finished());
         assert!(
@@ -101,5 +103,24 @@ fn timeout_accepts_into_future_and_exposes_the_inner_future() {
         assert_eq!(wrapped.get_ref().clone().into_inner(), 3);
         assert_eq!(wrapped.deadline() - Instant::now(), Duration::from_secs(1));
         assert_eq!(wrapped.await, Ok(3));
+    });
+}
+
+#[test]
+fn timeout_starts_its_clock_at_the_first_pending_poll_and_timeout_at_is_fixed() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let relative = timeout(Duration::from_secs(2), std::future::pending::<()>());
+        let absolute = timeout_at(start + Duration::from_secs(2), std::future::pending::<()>());
+        advance(Duration::from_secs(1)).await;
+        // Not polled yet: the relative limit has not started.
+        assert_eq!(relative.deadline() - Instant::now(), Duration::from_secs(2));
+        assert!(relative.await.is_err());
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        // The absolute deadline passed while we waited: it times out at once.
+        assert!(absolute.await.is_err());
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
     });
 }

@@ -24,6 +24,9 @@ pub(crate) struct Clock {
     real_base: Cell<StdInstant>,
     /// `Some(now)` while paused.
     frozen: Cell<Option<StdInstant>>,
+    /// Whether virtual time ever left real time (a `resume` after a `pause`); until then
+    /// `now` is the system clock, with no arithmetic.
+    shifted: Cell<bool>,
 }
 
 impl Clock {
@@ -34,6 +37,7 @@ impl Clock {
             virtual_base: Cell::new(now),
             real_base: Cell::new(now),
             frozen: Cell::new(None),
+            shifted: Cell::new(false),
         }
     }
 
@@ -42,6 +46,7 @@ impl Clock {
     pub(crate) fn now(&self) -> StdInstant {
         match self.frozen.get() {
             Some(frozen) => frozen,
+            None if !self.shifted.get() => StdInstant::now(),
             None => self.virtual_base.get() + (StdInstant::now() - self.real_base.get()),
         }
     }
@@ -69,6 +74,7 @@ impl Clock {
             .expect("mirage::time::resume called while time is not paused");
         self.virtual_base.set(frozen);
         self.real_base.set(StdInstant::now());
+        self.shifted.set(true);
     }
 
     /// Moves paused time forward by `by`.

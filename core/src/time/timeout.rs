@@ -12,8 +12,11 @@ use super::{sleep, sleep_until, Instant, Sleep};
 /// Requires `future` to complete within `duration`, or yields [`Elapsed`].
 ///
 /// The future is polled before the timer is checked, so a future that is ready never times
-/// out, and a timeout around a future that completes at once costs no timer registration.
-/// Dropping the `Timeout` drops the future and removes its timer.
+/// out. The time limit starts at the first poll that finds the future pending: a timeout
+/// around a future that completes at once reads no clock and registers no timer. (With the
+/// usual `timeout(d, future).await`, creation and first poll are the same moment; use
+/// [`timeout_at`] for a deadline fixed in advance.) Dropping the `Timeout` drops the future
+/// and removes its timer.
 ///
 /// # Examples
 ///
@@ -32,7 +35,7 @@ use super::{sleep, sleep_until, Instant, Sleep};
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        sleep: sleep(duration),
+        limit: Limit::After(duration),
     }
 }
 
@@ -56,7 +59,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        sleep: sleep_until(deadline),
+        limit: Limit::At(sleep_until(deadline)),
     }
 }
 
@@ -64,7 +67,15 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timeout<F> {
     future: F,
-    sleep: Sleep,
+    limit: Limit,
+}
+
+/// A time limit, started or not.
+enum Limit {
+    /// `timeout(duration, ..)` not yet found pending: the clock starts then.
+    After(Duration),
+    /// The deadline's timer.
+    At(Sleep),
 }
 
 impl<F> Timeout<F> {
@@ -83,9 +94,13 @@ impl<F> Timeout<F> {
         self.future
     }
 
-    /// The instant at which the future times out.
+    /// The instant at which the future times out; for a [`timeout`] not yet polled, the
+    /// instant it would time out if it were polled now.
     pub fn deadline(&self) -> Instant {
-        self.sleep.deadline()
+        match &self.limit {
+            Limit::After(duration) => Instant::now().far_future_saturating(*duration),
+            Limit::At(sleep) => sleep.deadline(),
+        }
     }
 }
 
@@ -95,14 +110,24 @@ impl<F: Future> Future for Timeout<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of a pinned
         // `Timeout` (`into_inner` takes `self` by value, which needs `Unpin` once pinned) and
-        // `Timeout` has no `Drop` impl that could move it. `sleep` is `Unpin` and not pinned.
-        let (future, sleep) = unsafe {
+        // `Timeout` has no `Drop` impl that could move it. `limit` is `Unpin` and not pinned.
+        let (future, limit) = unsafe {
             let this = self.get_unchecked_mut();
-            (Pin::new_unchecked(&mut this.future), &mut this.sleep)
+            (Pin::new_unchecked(&mut this.future), &mut this.limit)
         };
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
+        let sleep = match limit {
+            Limit::At(sleep) => sleep,
+            Limit::After(duration) => {
+                *limit = Limit::At(sleep(*duration));
+                let Limit::At(sleep) = limit else {
+                    unreachable!()
+                };
+                sleep
+            }
+        };
         match Pin::new(sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
@@ -113,7 +138,7 @@ impl<F: Future> Future for Timeout<F> {
 impl<F> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timeout")
-            .field("deadline", &self.sleep.deadline())
+            .field("deadline", &self.deadline())
             .finish_non_exhaustive()
     }
 }
