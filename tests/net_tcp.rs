@@ -444,3 +444,28 @@ fn a_dropped_pending_read_loses_no_data() {
         assert_eq!(&buf, b"data");
     });
 }
+
+#[test]
+fn a_short_read_then_end_of_stream_reported_in_the_same_edge_does_not_hang() {
+    // The peer's data and its FIN arrive together, so one epoll event reports both. The
+    // short read that takes the data marks the socket drained; end-of-stream must stay
+    // visible, since no further edge will report it.
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // A read that waits registers the client with the reactor.
+        let mut buf = [0u8; 64];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err());
+        server.write_all(b"last words").await.unwrap();
+        drop(server);
+        mirage::time::sleep(Duration::from_millis(20)).await;
+        let n = client.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"last words");
+        let eof = timeout(Duration::from_secs(5), client.read(&mut buf)).await;
+        assert_eq!(eof.expect("read hung after a short read").unwrap(), 0);
+    });
+}

@@ -99,6 +99,10 @@ impl<S: AsRawFd> Source<S> {
     /// Runs `op` until it does not report `WouldBlock`, waiting for readiness in between,
     /// and failing with `TimedOut` after waiting longer than the direction's timeout.
     /// Cancel-safe as far as `op` is: dropping it between attempts loses nothing.
+    ///
+    /// `op` runs at once unless the socket is known not ready in `direction` (the last
+    /// operation saw `WouldBlock` or drained it, and no edge came since): then it waits
+    /// first, saving a system call that would fail.
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
@@ -106,12 +110,15 @@ impl<S: AsRawFd> Source<S> {
     ) -> io::Result<R> {
         let mut timer: Option<Sleep> = None;
         loop {
-            match op(&self.inner) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                result => return result,
+            if self.registration.is_ready(direction) {
+                match op(&self.inner) {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        self.registration.clear_ready(direction)
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return result,
+                }
             }
-            self.registration.clear_ready(direction);
             if timer.is_none() {
                 timer = self.timeout(direction).map(sleep);
             }
@@ -138,15 +145,18 @@ impl<S: AsRawFd> Source<S> {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            match op(&self.inner) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                result => {
-                    self.timer_cell(direction).replace(None);
-                    return Poll::Ready(result);
+            if self.registration.is_ready(direction) {
+                match op(&self.inner) {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        self.registration.clear_ready(direction)
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    result => {
+                        self.timer_cell(direction).replace(None);
+                        return Poll::Ready(result);
+                    }
                 }
             }
-            self.registration.clear_ready(direction);
             match self.registration.poll_ready(cx, direction) {
                 Poll::Ready(Ok(())) => continue,
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
@@ -158,6 +168,43 @@ impl<S: AsRawFd> Source<S> {
     /// Forgets readiness in `direction`.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         self.registration.clear_ready(direction);
+    }
+
+    /// [`io`](Source::io) for a byte-stream read or write of `len` bytes: a short result
+    /// shows the socket drained (receive buffer empty, or send buffer full), so the next
+    /// operation waits for an edge instead of trying a system call that would fail.
+    pub(crate) async fn io_bytes(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let n = self.io(direction, op).await?;
+        self.note_short(direction, n, len);
+        Ok(n)
+    }
+
+    /// [`poll_io`](Source::poll_io) for a byte-stream read or write; see
+    /// [`io_bytes`](Source::io_bytes).
+    pub(crate) fn poll_io_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let result = self.poll_io(cx, direction, op);
+        if let Poll::Ready(Ok(n)) = result {
+            self.note_short(direction, n, len);
+        }
+        result
+    }
+
+    fn note_short(&self, direction: Direction, n: usize, len: usize) {
+        // Zero bytes is end of stream (or an empty buffer): nothing to learn.
+        if 0 < n && n < len {
+            self.registration.mark_drained(direction);
+        }
     }
 
     /// Waits for readiness in `direction`, honouring its timeout. Cancel-safe.

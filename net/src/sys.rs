@@ -37,3 +37,8 @@ pub(crate) fn is_resource_exhaustion(err: &io::Error) -> bool {
 pub(crate) fn is_connection_aborted(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::ConnectionAborted
 }
+
+/// The total length of a vectored buffer list.
+pub(crate) fn total_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usize {
+    bufs.iter().map(|buf| buf.len()).sum()
+}

@@ -117,6 +117,26 @@ impl Registration {
         }
     }
 
+    /// Whether an operation in `direction` is worth trying now: false only once the
+    /// descriptor is registered and known not ready (an operation saw `WouldBlock`, or a
+    /// short read or write, and no edge came since). Then waiting saves a system call that
+    /// would fail.
+    pub fn is_ready(&self, direction: Direction) -> bool {
+        self.registered
+            .get()
+            .is_none_or(|registered| registered.io.is_ready(direction))
+    }
+
+    /// Records that the last operation drained `direction`: a read returned fewer bytes
+    /// than asked (the receive buffer is empty) or a write took fewer than offered (the
+    /// send buffer is full). The next operation then waits for an edge instead of trying a
+    /// system call that would return `WouldBlock`. End-of-stream and error stay visible.
+    pub fn mark_drained(&self, direction: Direction) {
+        if let Some(registered) = self.registered.get() {
+            registered.io.clear_edge(direction);
+        }
+    }
+
     /// Runs the non-blocking `op` until it stops reporting `WouldBlock`, waiting for
     /// readiness in `direction` in between. The first attempt happens before any readiness
     /// check, so an operation that can complete at once costs one system call.

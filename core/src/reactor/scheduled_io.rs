@@ -52,7 +52,14 @@ impl Waiters {
 
     /// Moves every waker into `out`.
     pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
-        out.extend(self.list.drain(..).map(|(_, waker)| waker));
+        // One waiter is the common case: skip the generic iterator machinery for it.
+        if self.list.len() == 1 {
+            if let Some((_, waker)) = self.list.pop() {
+                out.push(waker);
+            }
+        } else {
+            out.extend(self.list.drain(..).map(|(_, waker)| waker));
+        }
     }
 }
 
@@ -110,5 +117,16 @@ impl ScheduledIo {
     /// edge-triggered polling the next edge arrives as a new event, so nothing is lost.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         self.readiness.set(self.readiness.get() & !mask(direction));
+    }
+
+    /// Forgets that `direction` is readable or writable, after a short read or write
+    /// showed the socket drained (or full), but keeps end-of-stream and error: those are
+    /// reported by one edge only, and an operation must still see them at once.
+    pub(crate) fn clear_edge(&self, direction: Direction) {
+        let edge = match direction {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        };
+        self.readiness.set(self.readiness.get() & !edge);
     }
 }

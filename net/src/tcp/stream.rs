@@ -12,7 +12,7 @@ use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
-use crate::sys::send_vectored;
+use crate::sys::{send_vectored, total_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -120,7 +120,7 @@ impl TcpStream {
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |stream| (&*stream).read(buf))
+            .io_bytes(Direction::Read, buf.len(), |stream| (&*stream).read(buf))
             .await
     }
 
@@ -129,7 +129,9 @@ impl TcpStream {
     /// Cancel-safe, as [`read`](TcpStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |stream| (&*stream).read_vectored(bufs))
+            .io_bytes(Direction::Read, total_len(bufs), |stream| {
+                (&*stream).read_vectored(bufs)
+            })
             .await
     }
 
@@ -163,7 +165,7 @@ impl TcpStream {
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |stream| (&*stream).write(buf))
+            .io_bytes(Direction::Write, buf.len(), |stream| (&*stream).write(buf))
             .await
     }
 
@@ -172,7 +174,7 @@ impl TcpStream {
     /// Cancel-safe, as [`write`](TcpStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |stream| {
+            .io_bytes(Direction::Write, total_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -313,12 +315,16 @@ impl TcpStream {
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Read, |stream| (&*stream).read(buf))
+            .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
+                (&*stream).read(buf)
+            })
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |stream| (&*stream).write(buf))
+            .poll_io_bytes(cx, Direction::Write, buf.len(), |stream| {
+                (&*stream).write(buf)
+            })
     }
 
     fn poll_write_vectored_priv(
@@ -326,9 +332,10 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |stream| {
-            send_vectored(stream.as_raw_fd(), bufs)
-        })
+        self.io
+            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+                send_vectored(stream.as_raw_fd(), bufs)
+            })
     }
 }
 

@@ -14,7 +14,7 @@ use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
 use mirage_core::time::sleep;
 
 use crate::source::Source;
-use crate::sys::send_vectored;
+use crate::sys::{send_vectored, total_len};
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].
@@ -136,7 +136,7 @@ impl UnixStream {
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |stream| (&*stream).read(buf))
+            .io_bytes(Direction::Read, buf.len(), |stream| (&*stream).read(buf))
             .await
     }
 
@@ -145,7 +145,9 @@ impl UnixStream {
     /// Cancel-safe, as [`read`](UnixStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |stream| (&*stream).read_vectored(bufs))
+            .io_bytes(Direction::Read, total_len(bufs), |stream| {
+                (&*stream).read_vectored(bufs)
+            })
             .await
     }
 
@@ -172,7 +174,7 @@ impl UnixStream {
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |stream| send(stream, buf))
+            .io_bytes(Direction::Write, buf.len(), |stream| send(stream, buf))
             .await
     }
 
@@ -181,7 +183,7 @@ impl UnixStream {
     /// Cancel-safe, as [`write`](UnixStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |stream| {
+            .io_bytes(Direction::Write, total_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -299,12 +301,14 @@ impl UnixStream {
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Read, |stream| (&*stream).read(buf))
+            .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
+                (&*stream).read(buf)
+            })
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |stream| send(stream, buf))
+            .poll_io_bytes(cx, Direction::Write, buf.len(), |stream| send(stream, buf))
     }
 
     fn poll_write_vectored_priv(
@@ -312,9 +316,10 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |stream| {
-            send_vectored(stream.as_raw_fd(), bufs)
-        })
+        self.io
+            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+                send_vectored(stream.as_raw_fd(), bufs)
+            })
     }
 }
 
