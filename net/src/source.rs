@@ -103,36 +103,16 @@ impl<S: AsRawFd> Source<S> {
     /// `op` runs at once unless the socket is known not ready in `direction` (the last
     /// operation saw `WouldBlock` or drained it, and no edge came since): then it waits
     /// first, saving a system call that would fail.
-    pub(crate) async fn io<R>(
-        &self,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let mut timer: Option<Sleep> = None;
-        loop {
-            if self.registration.is_ready(direction) {
-                match op(&self.inner) {
-                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                        self.registration.clear_ready(direction)
-                    }
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    result => return result,
-                }
-            }
-            if timer.is_none() {
-                timer = self.timeout(direction).map(sleep);
-            }
-            let mut ready = pin!(self.registration.ready(direction));
-            poll_fn(|cx| {
-                if let Poll::Ready(result) = ready.as_mut().poll(cx) {
-                    return Poll::Ready(result);
-                }
-                match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
-                    Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
-                    _ => Poll::Pending,
-                }
-            })
-            .await?;
+    pub(crate) fn io<R, F>(&self, direction: Direction, op: F) -> Io<'_, S, F>
+    where
+        F: FnMut(&S) -> io::Result<R>,
+    {
+        Io {
+            source: self,
+            direction,
+            op,
+            waiter: None,
+            timer: None,
         }
     }
 
@@ -247,6 +227,72 @@ impl<S: AsRawFd> Source<S> {
             return Poll::Ready(Err(timed_out(direction)));
         }
         Poll::Pending
+    }
+}
+
+/// The future of [`Source::io`]: one socket operation, retried on readiness.
+///
+/// Written by hand rather than as an `async fn` over [`Registration::ready`]: it is on
+/// every read and write, and the nested futures cost more than the operation's own logic.
+pub(crate) struct Io<'a, S: AsRawFd, F> {
+    source: &'a Source<S>,
+    direction: Direction,
+    op: F,
+    /// This operation's place among the direction's waiters, once it waited.
+    waiter: Option<u64>,
+    /// Started the first time the operation has to wait, if the direction has a timeout.
+    timer: Option<Sleep>,
+}
+
+// `Io` never pins its fields (it calls `op` through `&mut` and pins only the `Unpin` timer),
+// so it is `Unpin` whatever `op` is.
+impl<S: AsRawFd, F> Unpin for Io<'_, S, F> {}
+
+impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
+    type Output = io::Result<R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        let registration = &this.source.registration;
+        loop {
+            if registration.is_ready(this.direction) {
+                match (this.op)(&this.source.inner) {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        registration.clear_ready(this.direction)
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return Poll::Ready(result),
+                }
+            }
+            match registration.poll_ready_waiter(cx, this.direction, &mut this.waiter) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {}
+            }
+            if this.timer.is_none() {
+                match this.source.timeout(this.direction) {
+                    Some(timeout) => this.timer = Some(sleep(timeout)),
+                    None => return Poll::Pending,
+                }
+            }
+            if let Some(timer) = &mut this.timer {
+                if Pin::new(timer).poll(cx).is_ready() {
+                    return Poll::Ready(Err(timed_out(this.direction)));
+                }
+            }
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<S: AsRawFd, F> Drop for Io<'_, S, F> {
+    fn drop(&mut self) {
+        // Most operations complete without ever waiting.
+        if self.waiter.is_some() {
+            self.source
+                .registration
+                .forget_waiter(self.direction, &mut self.waiter);
+        }
     }
 }
 

@@ -100,6 +100,37 @@ impl Registration {
         Poll::Pending
     }
 
+    /// Polls for readiness in `direction` on behalf of one waiter among possibly several:
+    /// `waiter` holds its id (`None` until it first waits). Each concurrent waiter is woken.
+    /// Call [`forget_waiter`](Registration::forget_waiter) when the waiter gives up; this
+    /// is what [`ready`](Registration::ready) does, for futures of your own.
+    pub fn poll_ready_waiter(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        waiter: &mut Option<u64>,
+    ) -> Poll<io::Result<()>> {
+        let io = &self.registered()?.io;
+        if io.is_ready(direction) {
+            if let Some(id) = waiter.take() {
+                let own = io.waiters(direction).borrow_mut().remove(id);
+                drop(own);
+            }
+            return Poll::Ready(Ok(()));
+        }
+        let id = *waiter.get_or_insert_with(|| io.new_waiter_id());
+        io.waiters(direction).borrow_mut().register(id, cx.waker());
+        Poll::Pending
+    }
+
+    /// Forgets a waiter of [`poll_ready_waiter`](Registration::poll_ready_waiter).
+    pub fn forget_waiter(&self, direction: Direction, waiter: &mut Option<u64>) {
+        if let (Some(id), Some(registered)) = (waiter.take(), self.registered.get()) {
+            let own = registered.io.waiters(direction).borrow_mut().remove(id);
+            drop(own);
+        }
+    }
+
     /// Waits for readiness in `direction`. Cancel-safe: dropping the future forgets the
     /// waiter.
     pub fn ready(&self, direction: Direction) -> Ready<'_> {
@@ -210,31 +241,16 @@ impl Future for Ready<'_> {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let io = &self.registration.registered()?.io;
-        let waiters = io.waiters(self.direction);
-        if io.is_ready(self.direction) {
-            if let Some(id) = self.waiter.take() {
-                let own = waiters.borrow_mut().remove(id);
-                drop(own);
-            }
-            return Poll::Ready(Ok(()));
-        }
-        let id = *self.waiter.get_or_insert_with(|| io.new_waiter_id());
-        waiters.borrow_mut().register(id, cx.waker());
-        Poll::Pending
+        let this = &mut *self;
+        this.registration
+            .poll_ready_waiter(cx, this.direction, &mut this.waiter)
     }
 }
 
 impl Drop for Ready<'_> {
     fn drop(&mut self) {
-        if let (Some(id), Some(registered)) = (self.waiter, self.registration.registered.get()) {
-            let own = registered
-                .io
-                .waiters(self.direction)
-                .borrow_mut()
-                .remove(id);
-            drop(own);
-        }
+        self.registration
+            .forget_waiter(self.direction, &mut self.waiter);
     }
 }
 

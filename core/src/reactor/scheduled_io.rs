@@ -52,13 +52,11 @@ impl Waiters {
 
     /// Moves every waker into `out`.
     pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
-        // One waiter is the common case: skip the generic iterator machinery for it.
-        if self.list.len() == 1 {
-            if let Some((_, waker)) = self.list.pop() {
-                out.push(waker);
-            }
-        } else {
-            out.extend(self.list.drain(..).map(|(_, waker)| waker));
+        // No waiter or one are the common cases: skip the generic iterator machinery.
+        match self.list.len() {
+            0 => {}
+            1 => out.extend(self.list.pop().map(|(_, waker)| waker)),
+            _ => out.extend(self.list.drain(..).map(|(_, waker)| waker)),
         }
     }
 }
