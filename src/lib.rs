@@ -16,6 +16,13 @@
 //! ```
 
 pub use mirage_core::{io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow};
+pub use mirage_select::{main, select, test};
+
+/// What the expansions of [`select!`], [`main`] and [`test`] call. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use mirage_core::select_support::{branch_poller, Branch, Select};
+}
 
 /// Networking: TCP, UDP and Unix sockets shaped like `std::net`.
 pub mod net {

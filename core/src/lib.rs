@@ -14,6 +14,8 @@ mod event_loop;
 pub mod io;
 mod reactor;
 mod scheduler;
+#[doc(hidden)]
+pub mod select_support;
 mod shared;
 pub mod sync;
 mod sys;

@@ -1,0 +1,231 @@
+//! `Select`: the state machine behind one `select!`.
+
+use std::fmt;
+use std::hint;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use super::branch_waker::BranchWaker;
+use super::wake_set::WakeSet;
+use super::{fairness, pool};
+
+/// The most branches one `select!` takes: one bit each in a `u64`.
+pub(crate) const MAX_BRANCHES: usize = 64;
+
+/// What polling one branch gave, as the expansion reports it to [`Select::poll`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::__private::Branch;
+///
+/// // The expansion's test after a branch's future completed with `output`:
+/// let output = Some(3);
+/// let branch = if matches!(&output, Some(_)) { Branch::Won(output) } else { Branch::Mismatched };
+/// assert!(matches!(branch, Branch::Won(Some(3))));
+/// ```
+#[derive(Debug)]
+pub enum Branch<O> {
+    /// The branch's future is pending.
+    Pending,
+    /// The future completed and its output matched the branch's pattern: this branch wins.
+    Won(O),
+    /// The future completed but its output did not match: the branch is disabled and the
+    /// others keep racing.
+    Mismatched,
+}
+
+/// The state of one `select!` while it runs: which branches still race, where each pass
+/// starts, and the wake set (`wake_set.rs`) their wakers point to.
+///
+/// The branch futures themselves live in the expansion (pinned on its stack); [`Select::poll`]
+/// gets a closure that polls branch `i` with the context it is given and tests the pattern.
+///
+/// # Examples
+///
+/// What `select! { a = fut_a => .., b = fut_b => .. }` does, by hand:
+///
+/// ```
+/// use std::future::{poll_fn, Future};
+/// use std::pin::pin;
+/// use mirage::__private::{Branch, Select};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let winner = core.run(async {
+///     let mut select = Select::new(2, 0b11, false);
+///     let mut a = pin!(std::future::pending::<u32>());
+///     let mut b = pin!(async { 7u32 });
+///     poll_fn(|cx| {
+///         select.poll(cx, &mut |i, cx| {
+///             let poll = if i == 0 { a.as_mut().poll(cx) } else { b.as_mut().poll(cx) };
+///             match poll {
+///                 std::task::Poll::Ready(v) => Branch::Won((i, v)),
+///                 std::task::Poll::Pending => Branch::Pending,
+///             }
+///         })
+///     })
+///     .await
+/// });
+/// assert_eq!(winner, Some((1, 7)));
+/// ```
+pub struct Select {
+    /// Bit `i` set: branch `i` still races. Cleared for a false precondition (before the
+    /// first poll) and for a completion whose pattern did not match; a cleared branch is
+    /// never polled again.
+    enabled: u64,
+    /// The branch each pass starts from; passes go round from there in index order.
+    pub(super) start: u32,
+    /// Leased from the pool at the first poll, given back on drop.
+    set: Option<Arc<WakeSet>>,
+    /// `(data, vtable)` of the parent waker stored in `set`, to skip storing it again while
+    /// the task's waker stays the same. The stored clone keeps that waker alive, so the
+    /// addresses cannot be reused by another waker meanwhile.
+    parent: Option<(usize, usize)>,
+    /// Whether the first poll (which polls every enabled branch) happened.
+    polled: bool,
+}
+
+impl Select {
+    /// A `select!` over `len` branches, of which those whose bit is set in `enabled` race.
+    /// `biased`: every pass starts at branch 0; otherwise the starting branch moves on each
+    /// time a `select!` is entered on this thread (see `fairness.rs`).
+    ///
+    /// # Panics
+    ///
+    /// If `len` is 0 or more than 64, or `enabled` names a branch `>= len`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let select = mirage::__private::Select::new(3, 0b101, true);
+    /// # drop(select);
+    /// ```
+    pub fn new(len: usize, enabled: u64, biased: bool) -> Select {
+        assert!(
+            (1..=MAX_BRANCHES).contains(&len),
+            "a select! has 1 to 64 branches, not {len}"
+        );
+        assert!(
+            len == MAX_BRANCHES || enabled >> len == 0,
+            "enabled mask {enabled:#x} names a branch past {len}"
+        );
+        let start = if biased {
+            0
+        } else {
+            fairness::start(len as u32)
+        };
+        Select {
+            enabled,
+            start,
+            set: None,
+            parent: None,
+            polled: false,
+        }
+    }
+
+    /// Polls the branches that are due and returns the first winner's output, `None` once
+    /// every branch is disabled, or `Pending`.
+    ///
+    /// Due are every enabled branch at the first poll, and afterwards only the enabled
+    /// branches whose waker fired since the previous poll. `poll_branch(i, cx)` must poll
+    /// branch `i` with `cx` (whose waker is branch `i`'s own) and report what happened; it is
+    /// never called again for a branch after it reported `Won` or `Mismatched`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Select`].
+    #[inline]
+    pub fn poll<O, F>(&mut self, cx: &mut Context<'_>, poll_branch: &mut F) -> Poll<Option<O>>
+    where
+        F: FnMut(usize, &mut Context<'_>) -> Branch<O>,
+    {
+        if self.enabled == 0 {
+            return Poll::Ready(None);
+        }
+        let set = self.set.get_or_insert_with(pool::acquire);
+        let due = if self.polled {
+            set.take_woken() & self.enabled
+        } else {
+            self.polled = true;
+            self.enabled
+        };
+        // Rotating right by `start` puts branch `start` at bit 0, so lowest-bit-first visits
+        // start, start + 1, .., then wraps to 0, .., start - 1. Branches past `len` are never
+        // set, so the 64-bit rotation needs no mask.
+        let mut order = due.rotate_right(self.start);
+        while order != 0 {
+            let index = (order.trailing_zeros() + self.start) % 64;
+            order &= order - 1;
+            let waker = BranchWaker::new(set, index);
+            // `poll_branch` borrows every branch's future. Inlined into this loop, the
+            // compiler would load all those borrows before it, on every poll: a wake-up would
+            // cost O(branches) again. Hiding the closure's address behind `black_box` keeps
+            // each load in the arm that uses it.
+            let poll_branch = hint::black_box(&mut *poll_branch);
+            match poll_branch(index as usize, &mut Context::from_waker(&waker)) {
+                Branch::Pending => {}
+                Branch::Won(output) => return Poll::Ready(Some(output)),
+                Branch::Mismatched => self.enabled &= !(1 << index),
+            }
+        }
+        if self.enabled == 0 {
+            return Poll::Ready(None);
+        }
+        register_parent(set, &mut self.parent, cx.waker());
+        Poll::Pending
+    }
+}
+
+/// Stores `waker` as `set`'s parent unless it is the one stored already.
+#[inline]
+fn register_parent(set: &WakeSet, stored: &mut Option<(usize, usize)>, waker: &Waker) {
+    let id = (
+        waker.data() as usize,
+        std::ptr::from_ref(waker.vtable()) as usize,
+    );
+    if *stored != Some(id) {
+        set.set_parent(waker);
+        *stored = Some(id);
+    }
+}
+
+/// Returns `poll_branch` as it is. The expansion passes its branch closure through here so
+/// that the closure's signature comes from this bound (the argument is a `&mut Context` of
+/// any lifetimes) rather than from inference.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::__private::{branch_poller, Branch};
+///
+/// let mut poll_branch = branch_poller(|i, _cx| Branch::Won(i));
+/// # let _ = &mut poll_branch;
+/// ```
+#[inline]
+pub fn branch_poller<O, F>(poll_branch: F) -> F
+where
+    F: FnMut(usize, &mut Context<'_>) -> Branch<O>,
+{
+    poll_branch
+}
+
+impl Drop for Select {
+    fn drop(&mut self) {
+        if let Some(set) = self.set.take() {
+            if self.parent.is_some() {
+                set.clear_parent();
+            }
+            pool::release(set);
+        }
+    }
+}
+
+impl fmt::Debug for Select {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Select")
+            .field("enabled", &format_args!("{:#b}", self.enabled))
+            .field("start", &self.start)
+            .field("polled", &self.polled)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,268 @@
+//! Unit tests of the pieces: branch wakers, the pool, fairness and the poll order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::branch_waker::BranchWaker;
+use super::wake_set::WakeSet;
+use super::{fairness, pool, Branch, Select};
+
+/// A parent waker that counts its wakes.
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counter() -> (Arc<Counter>, Waker) {
+    let counter = Arc::new(Counter::default());
+    (counter.clone(), Waker::from(counter))
+}
+
+#[test]
+fn branch_wakers_count_references_and_set_their_bit() {
+    let set = Arc::new(WakeSet::new());
+    let (parent, parent_waker) = counter();
+    set.set_parent(&parent_waker);
+    let borrowed = BranchWaker::new(&set, 63);
+    assert_eq!(Arc::strong_count(&set), 1, "a borrowed waker owns no count");
+    let owned = (*borrowed).clone();
+    assert_eq!(Arc::strong_count(&set), 2);
+    assert!(owned.will_wake(&borrowed));
+    assert!(!owned.will_wake(&BranchWaker::new(&set, 62)));
+    owned.wake_by_ref();
+    assert_eq!(set.take_woken(), 1 << 63);
+    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    owned.wake();
+    assert_eq!(
+        Arc::strong_count(&set),
+        1,
+        "waking by value gives the count back"
+    );
+    assert_eq!(set.take_woken(), 1 << 63);
+}
+
+#[test]
+fn only_the_first_wake_since_the_last_take_wakes_the_parent() {
+    let set = Arc::new(WakeSet::new());
+    let (parent, parent_waker) = counter();
+    set.set_parent(&parent_waker);
+    for branch in [3, 5, 3] {
+        BranchWaker::new(&set, branch).wake_by_ref();
+    }
+    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    assert_eq!(set.take_woken(), (1 << 3) | (1 << 5));
+    BranchWaker::new(&set, 0).wake_by_ref();
+    assert_eq!(parent.0.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_parent_stored_after_a_wake_is_woken_at_once() {
+    let set = Arc::new(WakeSet::new());
+    BranchWaker::new(&set, 1).wake_by_ref(); // nobody to wake yet
+    let (parent, parent_waker) = counter();
+    set.set_parent(&parent_waker);
+    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_waker_that_outlives_its_set_lease_is_harmless() {
+    let set = Arc::new(WakeSet::new());
+    let (parent, parent_waker) = counter();
+    set.set_parent(&parent_waker);
+    let late = (*BranchWaker::new(&set, 2)).clone();
+    set.clear_parent();
+    drop(set);
+    let thread = std::thread::spawn(move || late.wake());
+    thread.join().unwrap();
+    drop(parent_waker);
+    assert_eq!(parent.0.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        Arc::strong_count(&parent),
+        1,
+        "the cleared parent was released"
+    );
+}
+
+#[test]
+fn the_pool_hands_back_the_latest_set_clean_and_without_its_parent() {
+    // Drain whatever earlier tests on this thread left.
+    while pool::free_len() > 0 {
+        let _ = pool::acquire();
+    }
+    let first = pool::acquire();
+    let second = pool::acquire();
+    let (second_address, first_address) = (Arc::as_ptr(&second), Arc::as_ptr(&first));
+    // A waker left behind by a losing future, still holding the set.
+    let straggler = (*BranchWaker::new(&second, 4)).clone();
+    let (parent, parent_waker) = counter();
+    second.set_parent(&parent_waker);
+    second.clear_parent();
+    pool::release(first);
+    pool::release(second);
+    let reused = pool::acquire();
+    assert_eq!(
+        Arc::as_ptr(&reused),
+        second_address,
+        "last released, first reused"
+    );
+    assert!(
+        straggler.will_wake(&BranchWaker::new(&reused, 4)),
+        "no clone needed"
+    );
+    straggler.wake_by_ref();
+    assert_eq!(
+        parent.0.load(Ordering::SeqCst),
+        0,
+        "the old parent is not woken"
+    );
+    assert_eq!(
+        reused.take_woken(),
+        1 << 4,
+        "a spurious bit for the new owner, no more"
+    );
+    assert_eq!(Arc::as_ptr(&pool::acquire()), first_address);
+}
+
+#[test]
+fn fairness_spreads_the_start_evenly() {
+    for len in [2u32, 3, 7, 64] {
+        let mut hits = vec![0u32; len as usize];
+        let turns = 64_000;
+        for _ in 0..turns {
+            hits[fairness::start(len) as usize] += 1;
+        }
+        let expected = turns as f64 / f64::from(len);
+        for (branch, &n) in hits.iter().enumerate() {
+            let ratio = f64::from(n) / expected;
+            assert!(
+                (0.95..1.05).contains(&ratio),
+                "len {len}: branch {branch} started {n} times"
+            );
+        }
+    }
+}
+
+#[test]
+fn fairness_survives_two_selects_taking_turns() {
+    let mut first_wins = [0u32; 2];
+    for _ in 0..10_000 {
+        first_wins[fairness::start(2) as usize] += 1;
+        let _other_select = fairness::start(2);
+    }
+    assert!(
+        first_wins.iter().all(|&n| (4_000..6_000).contains(&n)),
+        "{first_wins:?}"
+    );
+}
+
+#[test]
+fn a_pass_visits_due_branches_once_each_from_the_start_branch() {
+    let (_, parent) = counter();
+    let mut cx = Context::from_waker(&parent);
+    for start_at in 0..5 {
+        let mut select = Select::new(5, 0b11111, true);
+        select.start = start_at;
+        let mut visited = Vec::new();
+        let poll = select.poll(&mut cx, &mut |i, _| {
+            visited.push(i);
+            Branch::<()>::Pending
+        });
+        assert!(poll.is_pending());
+        let expected: Vec<usize> = (0..5).map(|k| (k + start_at as usize) % 5).collect();
+        assert_eq!(visited, expected);
+    }
+}
+
+#[test]
+fn after_the_first_poll_only_woken_branches_are_polled() {
+    let (parent, parent_waker) = counter();
+    let mut cx = Context::from_waker(&parent_waker);
+    let mut select = Select::new(64, u64::MAX, false);
+    let mut wakers = Vec::new();
+    let poll = select.poll(&mut cx, &mut |i, cx| {
+        wakers.push((i, cx.waker().clone()));
+        Branch::<()>::Pending
+    });
+    assert!(poll.is_pending());
+    assert_eq!(wakers.len(), 64);
+    wakers.sort_by_key(|(i, _)| *i);
+    wakers[40].1.wake_by_ref();
+    wakers[7].1.wake_by_ref();
+    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    let mut polled = Vec::new();
+    let poll = select.poll(&mut cx, &mut |i, _| {
+        polled.push(i);
+        if i == 40 {
+            Branch::<()>::Mismatched
+        } else {
+            Branch::Pending
+        }
+    });
+    assert!(poll.is_pending());
+    polled.sort();
+    assert_eq!(polled, [7, 40]);
+    // A spurious poll polls nothing; a late wake of the disabled branch polls nothing.
+    wakers[40].1.wake_by_ref();
+    let poll = select.poll(&mut cx, &mut |i, _| -> Branch<()> { panic!("polled {i}") });
+    assert!(poll.is_pending());
+    wakers[9].1.wake_by_ref();
+    let poll = select.poll(&mut cx, &mut |i, _| Branch::Won(i));
+    assert_eq!(poll, Poll::Ready(Some(9)));
+}
+
+#[test]
+fn every_branch_disabled_gives_none() {
+    let (_, parent) = counter();
+    let mut cx = Context::from_waker(&parent);
+    let mut select = Select::new(2, 0b01, false);
+    let poll = select.poll(&mut cx, &mut |i, _| {
+        assert_eq!(i, 0, "branch 1 is disabled");
+        Branch::<()>::Mismatched
+    });
+    assert_eq!(poll, Poll::Ready(None));
+    let mut none_enabled = Select::new(3, 0, false);
+    assert_eq!(
+        none_enabled.poll(&mut cx, &mut |_, _| -> Branch<()> { unreachable!() }),
+        Poll::Ready(None)
+    );
+}
+
+#[test]
+fn a_wake_racing_a_new_parent_is_never_lost() {
+    // Each round a wake on another thread races the owner storing a fresh parent, as when a
+    // branch is woken while its `select!` finishes a poll. Whichever comes first, the fresh
+    // parent must end up woken: the wake either found it stored, or left a bit that
+    // `set_parent` saw.
+    let set = Arc::new(WakeSet::new());
+    let waker = (*BranchWaker::new(&set, 17)).clone();
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let rounds = 2_000;
+    let remote = {
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            for _ in 0..rounds {
+                barrier.wait();
+                waker.wake_by_ref();
+                barrier.wait();
+            }
+        })
+    };
+    for round in 0..rounds {
+        set.take_woken();
+        set.clear_parent();
+        let (fresh, fresh_waker) = counter();
+        barrier.wait();
+        set.set_parent(&fresh_waker);
+        barrier.wait();
+        assert!(
+            fresh.0.load(Ordering::SeqCst) >= 1,
+            "round {round}: wake lost"
+        );
+    }
+    remote.join().unwrap();
+}

@@ -1,0 +1,98 @@
+//! Code generation for `#[mirage::main]` and `#[mirage::test]`.
+//!
+//! ```text
+//! #[mirage::test(start_paused = true)]         #[::core::prelude::v1::test]
+//! async fn name() -> R { body }          =>    fn name() -> R {
+//!                                                  let body = async move {
+//!                                                      ::mirage::time::pause();
+//!                                                      let output: R = { body };
+//!                                                      output
+//!                                                  };
+//!                                                  ::mirage::Core::new()
+//!                                                      .expect("failed to create the mirage Core")
+//!                                                      .run(body)
+//!                                              }
+//! ```
+//!
+//! The `let output: R` gives the async block its type up front, so `?` in the body knows
+//! the error type to convert to, and a body of the wrong type is reported at its tail.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{Error, Ident, ItemFn, ReturnType, Type};
+
+use super::valid::Checked;
+use super::Kind;
+
+pub(crate) fn expand(checked: Checked, errors: Vec<Error>) -> TokenStream {
+    let errors = errors.iter().map(Error::to_compile_error);
+    let item = match checked {
+        Checked::Run {
+            kind,
+            start_paused,
+            function,
+        } => run(kind, start_paused, &function),
+        Checked::AsWritten(function) => function.into_token_stream(),
+        Checked::Stub { kind, function } => stub(kind, &function),
+    };
+    quote!(#(#errors)* #item)
+}
+
+/// The item as it was written, after an error that leaves nothing to expand.
+pub(crate) fn unchanged(item: TokenStream, error: Error) -> TokenStream {
+    let error = error.to_compile_error();
+    quote!(#error #item)
+}
+
+fn test_attribute(kind: Kind) -> Option<TokenStream> {
+    (kind == Kind::Test).then(|| quote!(#[::core::prelude::v1::test]))
+}
+
+fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = function;
+    let name = &sig.ident;
+    let output = &sig.output;
+    let block = &function.block;
+    let test = test_attribute(kind);
+    let pause = start_paused.then(|| quote!(::mirage::time::pause();));
+    let body_var = Ident::new("__mirage_body", Span::mixed_site());
+    let output_var = Ident::new("__mirage_output", Span::mixed_site());
+    let body = match output {
+        ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_)) => quote! {
+            async move {
+                #pause
+                let #output_var: #ty = #block;
+                #output_var
+            }
+        },
+        _ => quote!(async move { #pause #block }),
+    };
+    quote! {
+        #test
+        #(#attrs)*
+        #vis fn #name() #output {
+            let #body_var = #body;
+            ::mirage::Core::new()
+                .expect("failed to create the mirage Core")
+                .run(#body_var)
+        }
+    }
+}
+
+fn stub(kind: Kind, function: &ItemFn) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = function;
+    let name = &sig.ident;
+    let output = &sig.output;
+    let test = test_attribute(kind);
+    quote! {
+        #test
+        #(#attrs)*
+        #vis fn #name() #output {
+            ::core::unimplemented!()
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Code generation for `select!`.
+//!
+//! A `select!` with branches `p_i = f_i, if c_i => h_i` becomes (names simplified):
+//!
+//! ```text
+//! {
+//!     enum Output<T0, T1> { B0(T0), B1(T1) }
+//!     let mut enabled: u64 = <bits of the branches without a precondition>;
+//!     if c_1 { enabled |= 1 << 1; }
+//!     let output = {
+//!         let mut select = ::mirage::__private::Select::new(2, enabled, biased);
+//!         let mut future_0 = pin!(into_future(f_0));
+//!         let mut future_1 = pin!(into_future(f_1));
+//!         let mut poll_branch = |i, cx| match i {
+//!             0 => match future_0.as_mut().poll(cx) {
+//!                 Ready(v) => if matches!(&v, p_0') { Won(Output::B0(v)) } else { Mismatched },
+//!                 Pending => Pending,
+//!             },
+//!             1 => ...
+//!         };
+//!         poll_fn(|cx| select.poll(cx, &mut poll_branch)).await
+//!     }; // the futures are dropped here, before any handler runs
+//!     match output {
+//!         Some(Output::B0(p_0)) => h_0,
+//!         Some(Output::B1(p_1)) => h_1,
+//!         None => <else handler, or a panic>,
+//!     }
+//! }
+//! ```
+//!
+//! `p_i'` is the pattern with its bindings neutralised (`pattern.rs`). The handlers sit
+//! outside every closure, so `return`, `break`, `continue` and `?` act on the code around
+//! the `select!`. Internal names have mixed-site hygiene (user code cannot see them), save
+//! the locals that hold the pinned futures (see `future_local`).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Error, Ident};
+
+use super::ast::Branch;
+use super::pattern;
+use super::valid::Select;
+
+/// The expansion of a valid `select!`, preceded by `errors` (mistakes that did not prevent
+/// expanding it).
+pub(crate) fn expand(select: Option<Select>, errors: Vec<Error>) -> TokenStream {
+    match select {
+        Some(select) => {
+            let errors = errors.iter().map(Error::to_compile_error);
+            let body = expand_select(&select);
+            quote!({ #(#errors)* #body })
+        }
+        None => fallback(errors),
+    }
+}
+
+/// What a `select!` that cannot be expanded becomes: its errors, the last one as the value
+/// of the block, an expression of the compiler's error type, so that the code around it
+/// reports nothing more.
+pub(crate) fn fallback(mut errors: Vec<Error>) -> TokenStream {
+    let Some(last) = errors.pop() else {
+        return quote!({});
+    };
+    let errors = errors.iter().map(Error::to_compile_error);
+    let last = last.to_compile_error();
+    quote!({ #(#errors)* (#last) })
+}
+
+/// The name of the local holding branch `i`'s pinned future. It takes the future
+/// expression's own span, and so does the code that converts and polls the future: "`X` is
+/// not a future" is then reported at the expression, and once (the compiler merges the
+/// errors of the conversion and of the poll because their spans are equal, hygiene
+/// included). Declared and used with that one span, the name resolves in whatever macro
+/// context the expression came from; numbered, it shadows nothing.
+fn future_local(i: usize, branch: &Branch) -> Ident {
+    Ident::new(&format!("__mirage_future_{i}"), branch.future.span())
+}
+
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn expand_select(select: &Select) -> TokenStream {
+    let len = select.branches.len();
+    let output_enum = mixed("__MirageSelectOutput");
+    let enabled = mixed("__mirage_enabled");
+    let output = mixed("__mirage_output");
+    let state = mixed("__mirage_select");
+    let cx = mixed("__mirage_cx");
+    let poll_branch = mixed("__mirage_poll_branch");
+    let branch = mixed("__mirage_branch");
+    let value = mixed("__mirage_value");
+    let matched = mixed("__mirage_matched");
+    let private = quote!(::mirage::__private);
+
+    let type_params: Vec<Ident> = (0..len).map(|i| format_ident!("T{}", i)).collect();
+    let variants: Vec<Ident> = (0..len).map(|i| format_ident!("B{}", i)).collect();
+
+    let always_enabled = select
+        .branches
+        .iter()
+        .enumerate()
+        .filter(|(_, branch)| branch.precondition.is_none())
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    let preconditions: Vec<TokenStream> = select
+        .branches
+        .iter()
+        .enumerate()
+        .filter_map(|(i, branch)| {
+            let condition = branch.precondition.as_ref()?;
+            let bit = 1u64 << i;
+            Some(quote!(if #condition { #enabled |= #bit; }))
+        })
+        .collect();
+    let enabled_mut = (!preconditions.is_empty()).then(|| quote!(mut));
+
+    let pinned = select.branches.iter().enumerate().map(|(i, branch)| {
+        let future = &branch.future;
+        let local = future_local(i, branch);
+        quote_spanned! {future.span()=>
+            let mut #local = ::core::pin::pin!(::core::future::IntoFuture::into_future(#future));
+        }
+    });
+
+    let poll_arms = select.branches.iter().enumerate().map(|(i, branch)| {
+        let variant = &variants[i];
+        let won = quote!(#private::Branch::Won(#output_enum::#variant(#value)));
+        let on_ready = if pattern::is_wildcard(&branch.pat) {
+            won
+        } else {
+            let test = pattern::test_pattern(&branch.pat);
+            quote! {
+                #[allow(unused_variables, unreachable_patterns)]
+                let #matched = ::core::matches!(&#value, #test);
+                if #matched { #won } else { #private::Branch::Mismatched }
+            }
+        };
+        let local = future_local(i, branch);
+        let poll = quote_spanned! {branch.future.span()=>
+            ::core::future::Future::poll(#local.as_mut(), #cx)
+        };
+        quote! {
+            #i => match #poll {
+                ::core::task::Poll::Ready(#value) => { #on_ready }
+                ::core::task::Poll::Pending => #private::Branch::Pending,
+            },
+        }
+    });
+
+    let handler_arms = select.branches.iter().enumerate().map(|(i, branch)| {
+        let variant = &variants[i];
+        let pat = &branch.pat;
+        let handler = &branch.handler;
+        quote!(::core::option::Option::Some(#output_enum::#variant(#pat)) => #handler,)
+    });
+    let else_arm = match &select.else_handler {
+        Some(handler) => quote!(#handler),
+        None => quote!(::core::panic!(
+            "select!: all branches are disabled and there is no else branch"
+        )),
+    };
+    let biased = select.biased;
+
+    quote! {{
+        enum #output_enum<#(#type_params),*> { #(#variants(#type_params),)* }
+        let #enabled_mut #enabled: u64 = #always_enabled;
+        #(#preconditions)*
+        let #output = {
+            // Declared before the futures, so dropped after them: its wake set goes back to
+            // the pool once the losers have dropped (or left behind) their wakers.
+            let mut #state = #private::Select::new(#len, #enabled, #biased);
+            #(#pinned)*
+            // Made once: it borrows every future, and a closure made in each poll would
+            // copy all those borrows on every wake-up.
+            let mut #poll_branch = #private::branch_poller(|#branch, #cx| match #branch {
+                #(#poll_arms)*
+                _ => ::core::unreachable!(),
+            });
+            ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await
+        };
+        match #output {
+            #(#handler_arms)*
+            ::core::option::Option::None => #else_arm,
+            #[allow(unreachable_patterns)]
+            _ => ::core::unreachable!("the winning branch's output matched its pattern"),
+        }
+    }}
+}

@@ -1,0 +1,67 @@
+//! `#[mirage::main]` and `#[mirage::test]`.
+
+use std::time::Duration;
+
+use mirage::time::{sleep, timeout, Instant};
+
+#[mirage::main]
+async fn main_like() -> u32 {
+    mirage::spawn(async { 40 }).await.unwrap() + 2
+}
+
+#[mirage::main]
+async fn main_with_question_mark() -> Result<u32, std::num::ParseIntError> {
+    let n: u32 = "7".parse()?;
+    let _: u32 = "x".parse()?;
+    Ok(n)
+}
+
+#[mirage::main(start_paused = true)]
+async fn main_paused() -> Duration {
+    let start = Instant::now();
+    sleep(Duration::from_secs(3600)).await;
+    start.elapsed()
+}
+
+#[test]
+fn main_runs_the_body_on_a_new_core() {
+    assert_eq!(main_like(), 42);
+    assert_eq!(main_paused(), Duration::from_secs(3600));
+    assert!(main_with_question_mark().is_err());
+}
+
+#[mirage::test]
+async fn a_test_runs_on_a_core() {
+    let (tx, rx) = mirage::sync::oneshot::channel();
+    mirage::spawn(async move { tx.send(5).unwrap() });
+    assert_eq!(rx.await, Ok(5));
+}
+
+#[mirage::test]
+async fn a_test_may_return_a_result() -> Result<(), std::num::ParseIntError> {
+    let n: u8 = "12".parse()?;
+    assert_eq!(n, 12);
+    Ok(())
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_slow_reply_times_out() {
+    let start = Instant::now();
+    let reply = timeout(Duration::from_secs(30), sleep(Duration::from_secs(60))).await;
+    assert!(reply.is_err());
+    assert_eq!(start.elapsed(), Duration::from_secs(30));
+}
+
+#[mirage::test(start_paused = false)]
+async fn start_paused_false_runs_in_real_time() {
+    let start = std::time::Instant::now();
+    sleep(Duration::from_millis(2)).await;
+    assert!(start.elapsed() >= Duration::from_millis(2));
+}
+
+#[mirage::test]
+#[should_panic(expected = "boom")]
+async fn a_panicking_test_fails() {
+    mirage::yield_now().await;
+    panic!("boom");
+}

@@ -1,0 +1,401 @@
+//! `select!`: which branch wins, when losers are dropped, preconditions, `else`, `biased`,
+//! fairness, borrowing, and control flow in handlers.
+
+mod select_common;
+
+use std::cell::Cell;
+use std::future::{ready, IntoFuture};
+use std::pin::pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::sync::mpsc;
+use mirage::time::{sleep, Instant};
+use select_common::{Gate, PanicIfPolled, SetOnDrop};
+
+#[mirage::test]
+async fn the_value_of_a_select_is_the_winning_handler_s_value() {
+    let n = mirage::select! {
+        n = ready(20) => n + 1,
+        _ = std::future::pending::<()>() => 0,
+    };
+    assert_eq!(n, 21);
+}
+
+#[mirage::test]
+async fn a_single_branch_works() {
+    let n = mirage::select! { n = ready(1u8) => n };
+    assert_eq!(n, 1);
+}
+
+#[mirage::test(start_paused = true)]
+async fn losers_are_dropped_before_the_handler_runs() {
+    let dropped = Rc::new(Cell::new(false));
+    let guard = SetOnDrop(dropped.clone());
+    let loser = async move {
+        let _guard = guard;
+        sleep(Duration::from_secs(10)).await;
+    };
+    let gate = Gate::new();
+    let opener = gate.clone();
+    mirage::spawn(async move { opener.open() });
+    mirage::select! {
+        biased;
+        _ = loser => unreachable!("the loser never completes"),
+        _ = gate.wait(()) => assert!(dropped.get(), "the loser was dropped before the handler"),
+    }
+}
+
+#[test]
+fn a_losing_timer_leaves_the_wheel() {
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause();
+        let gate = Gate::new();
+        let opener = gate.clone();
+        mirage::spawn(async move { opener.open() });
+        mirage::select! {
+            biased;
+            _ = sleep(Duration::from_secs(60)) => unreachable!(),
+            _ = gate.wait(()) => {}
+        }
+    });
+    let debug = format!("{core:?}");
+    assert!(debug.contains("timers: 0"), "{debug}");
+}
+
+#[mirage::test]
+async fn a_pattern_mismatch_disables_only_that_branch() {
+    let gate = Gate::new();
+    let opener = gate.clone();
+    let mismatching = Gate::new();
+    mismatching.open();
+    mirage::spawn(async move { opener.open() });
+    let got = mirage::select! {
+        Some(n) = mismatching.wait(None::<u32>) => n,
+        n = gate.wait(7u32) => n + 100,
+    };
+    assert_eq!(got, 107);
+    assert_eq!(
+        mismatching.polls(),
+        1,
+        "a completed branch is never polled again"
+    );
+}
+
+#[mirage::test]
+async fn patterns_with_ref_mut_and_at_bindings() {
+    let mut v = mirage::select! {
+        Some(mut v) = ready(Some(vec![1])) => {
+            v.push(2);
+            v
+        }
+    };
+    v.push(3);
+    assert_eq!(v, [1, 2, 3]);
+    let n = mirage::select! {
+        n @ 1..=9 = ready(12) => n,
+        (ref a, b) = ready((String::from("x"), 2)) => a.len() + b,
+    };
+    assert_eq!(
+        n, 3,
+        "12 is outside 1..=9, so only the second branch can win"
+    );
+    let r = mirage::select! {
+        Ok(&x) | Err(&x) = ready(Ok::<&u8, &u8>(&5)) => x,
+    };
+    assert_eq!(r, 5);
+}
+
+#[mirage::test]
+async fn a_false_precondition_disables_a_branch_which_is_never_polled() {
+    let evaluated = Cell::new(0);
+    let condition = || {
+        evaluated.set(evaluated.get() + 1);
+        false
+    };
+    for _ in 0..10 {
+        let n = mirage::select! {
+            _ = PanicIfPolled, if condition() => unreachable!(),
+            n = ready(3), if true => n,
+        };
+        assert_eq!(n, 3);
+    }
+    assert_eq!(evaluated.get(), 10, "evaluated once per entry");
+}
+
+#[mirage::test]
+async fn preconditions_are_evaluated_before_the_futures_borrow() {
+    let mut queue = vec![1, 2];
+    let popped = mirage::select! {
+        n = async { queue.pop() }, if !queue.is_empty() => n,
+        else => None,
+    };
+    assert_eq!(popped, Some(2));
+}
+
+#[mirage::test]
+async fn else_runs_when_every_branch_is_disabled() {
+    let all_preconditions_false = mirage::select! {
+        _ = PanicIfPolled, if false => 1,
+        else => 2,
+    };
+    assert_eq!(all_preconditions_false, 2);
+    let all_mismatched = mirage::select! {
+        Some(_) = ready(None::<u8>) => 1,
+        Ok(_) = async { Err::<u8, ()>(()) } => 1,
+        else => 3,
+    };
+    assert_eq!(all_mismatched, 3);
+}
+
+#[mirage::test]
+#[should_panic(expected = "all branches are disabled and there is no else branch")]
+async fn without_else_every_branch_disabled_panics() {
+    mirage::select! {
+        Some(_) = ready(None::<u8>) => {}
+    }
+}
+
+#[mirage::test]
+async fn biased_polls_in_declaration_order() {
+    for _ in 0..100 {
+        let winner = mirage::select! {
+            biased;
+            _ = ready(()) => 0,
+            _ = ready(()) => 1,
+            _ = ready(()) => 2,
+        };
+        assert_eq!(winner, 0);
+    }
+    let order = std::cell::RefCell::new(Vec::new());
+    let record = |i| {
+        let order = &order;
+        std::future::poll_fn(move |_| {
+            order.borrow_mut().push(i);
+            std::task::Poll::<()>::Pending
+        })
+    };
+    let gate = Gate::new();
+    gate.open();
+    mirage::select! {
+        biased;
+        _ = record(0) => {}
+        _ = record(1) => {}
+        _ = record(2) => {}
+        _ = gate.wait(()) => {}
+    }
+    assert_eq!(*order.borrow(), [0, 1, 2]);
+}
+
+#[mirage::test]
+async fn two_always_ready_branches_each_win_about_half_the_time() {
+    let mut wins = [0u32; 2];
+    for _ in 0..10_000 {
+        mirage::select! {
+            _ = ready(()) => wins[0] += 1,
+            _ = ready(()) => wins[1] += 1,
+        }
+    }
+    assert!(
+        wins.iter().all(|&n| (4_000..=6_000).contains(&n)),
+        "wins: {wins:?}"
+    );
+}
+
+#[mirage::test]
+async fn three_always_ready_branches_share_fairly() {
+    let mut wins = [0u32; 3];
+    for _ in 0..9_000 {
+        let i = mirage::select! {
+            _ = ready(()) => 0,
+            _ = ready(()) => 1,
+            _ = ready(()) => 2,
+        };
+        wins[i] += 1;
+    }
+    assert!(
+        wins.iter().all(|&n| (2_500..=3_500).contains(&n)),
+        "wins: {wins:?}"
+    );
+}
+
+async fn fill(buf: &mut [u8], after: Duration) -> usize {
+    sleep(after).await;
+    buf[..3].copy_from_slice(b"abc");
+    3
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_branch_may_borrow_a_buffer_while_another_owns_a_timer() {
+    let mut buf = [0u8; 16];
+    let n = mirage::select! {
+        n = fill(&mut buf, Duration::from_millis(10)) => n,
+        _ = sleep(Duration::from_secs(1)) => 0,
+    };
+    assert_eq!(&buf[..n], b"abc");
+    let start = Instant::now();
+    let n = mirage::select! {
+        n = fill(&mut buf[8..], Duration::from_secs(5)) => n,
+        _ = sleep(Duration::from_secs(1)) => 0,
+    };
+    assert_eq!(n, 0);
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(&buf[8..11], [0, 0, 0], "the losing read never wrote");
+}
+
+#[mirage::test(start_paused = true)]
+async fn selecting_on_mut_future_keeps_it_across_iterations() {
+    let start = Instant::now();
+    let mut deadline = sleep(Duration::from_millis(5_500)); // `Sleep` is `Unpin`
+    let mut ticks = 0;
+    loop {
+        mirage::select! {
+            _ = &mut deadline => break,
+            _ = sleep(Duration::from_secs(1)) => ticks += 1,
+        }
+    }
+    assert_eq!(ticks, 5);
+    assert_eq!(start.elapsed(), Duration::from_millis(5_500));
+
+    // A future that is not `Unpin`, pinned first; created once, polled across selects.
+    let created = Cell::new(0);
+    let slow = async {
+        created.set(created.get() + 1);
+        sleep(Duration::from_millis(3_500)).await;
+        "done"
+    };
+    let mut slow = pin!(slow);
+    let mut seconds = 0;
+    let result = loop {
+        mirage::select! {
+            s = &mut slow => break s,
+            _ = sleep(Duration::from_secs(1)) => seconds += 1,
+        }
+    };
+    assert_eq!((result, seconds, created.get()), ("done", 3, 1));
+}
+
+#[mirage::test]
+async fn sixty_four_branches() {
+    let gates: Vec<Gate> = (0..64).map(|_| Gate::new()).collect();
+    let last = gates[63].clone();
+    mirage::spawn(async move { last.open() });
+    macro_rules! select_64 {
+        ($($i:literal)*) => {
+            mirage::select! {
+                $( i = gates[$i].wait($i) => i, )*
+            }
+        };
+    }
+    let winner = select_64!(
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+        32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+        61 62 63
+    );
+    assert_eq!(winner, 63);
+    assert!(gates[..63].iter().all(|g| g.polls() == 1));
+    assert_eq!(gates[63].polls(), 2);
+}
+
+#[mirage::test]
+async fn handlers_can_continue_and_break_the_enclosing_loop() {
+    let (tx, mut rx) = mpsc::unbounded::<u32>();
+    for n in [1, 3, 4, 5] {
+        tx.send(n).unwrap();
+    }
+    let mut skipped = 0;
+    let first_even = loop {
+        mirage::select! {
+            Some(n) = rx.recv() => {
+                if !n.is_multiple_of(2) {
+                    skipped += 1;
+                    continue;
+                }
+                break n;
+            }
+        }
+    };
+    assert_eq!((first_even, skipped), (4, 2));
+}
+
+async fn parse_first(input: &str) -> Result<u32, std::num::ParseIntError> {
+    mirage::select! {
+        text = ready(input) => {
+            let n: u32 = text.parse()?;
+            if n == 0 {
+                return Ok(100);
+            }
+            Ok(n)
+        }
+    }
+}
+
+#[mirage::test]
+async fn handlers_can_return_and_use_the_question_mark() {
+    assert_eq!(parse_first("7").await, Ok(7));
+    assert_eq!(parse_first("0").await, Ok(100));
+    assert!(parse_first("x").await.is_err());
+}
+
+struct Later(u32);
+
+impl IntoFuture for Later {
+    type Output = u32;
+    type IntoFuture = std::future::Ready<u32>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        ready(self.0)
+    }
+}
+
+#[mirage::test]
+async fn branches_take_into_future_values() {
+    let n = mirage::select! { n = Later(9) => n };
+    assert_eq!(n, 9);
+}
+
+#[mirage::test(start_paused = true)]
+async fn selects_nest() {
+    let n = mirage::select! {
+        n = async {
+            mirage::select! {
+                _ = sleep(Duration::from_secs(2)) => 2,
+                _ = sleep(Duration::from_secs(1)) => 1,
+            }
+        } => n,
+        _ = sleep(Duration::from_secs(3)) => 3,
+    };
+    assert_eq!(n, 1);
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_future_expression_may_use_question_mark_in_the_enclosing_fn() {
+    async fn run() -> Result<u32, String> {
+        let ok: Result<u32, String> = Ok(4);
+        let n = mirage::select! {
+            n = ready(ok?) => n,
+        };
+        Ok(n)
+    }
+    assert_eq!(run().await, Ok(4));
+}
+
+/// `select!` inside a `macro_rules!`, with futures whose tokens come from the macro's caller
+/// (a different hygiene context than the `select!` itself).
+macro_rules! race {
+    ($make:ident, $other:expr) => {
+        mirage::select! {
+            biased;
+            n = $make(1) => n,
+            n = $other => n,
+        }
+    };
+}
+
+#[mirage::test]
+async fn futures_passed_in_by_another_macro() {
+    assert_eq!(race!(ready, ready(2)), 1);
+    let later = std::future::pending::<i32>();
+    assert_eq!(race!(ready, later), 1);
+}

@@ -1,0 +1,195 @@
+//! `select!` polls only the branches whose own waker fired, and branch wakers stay harmless
+//! after the `select!` is gone, on any thread.
+
+mod select_common;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use select_common::Gate;
+
+/// Completes if the driving task finished without opening the gate it should have opened
+/// (it panicked): the test then fails instead of hanging.
+async fn driver_failed(driver: &mirage::JoinHandle<()>) {
+    while !driver.is_finished() {
+        mirage::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[mirage::test]
+async fn after_the_first_poll_only_woken_branches_are_polled() {
+    let gates: Vec<Gate> = (0..8).map(|_| Gate::new()).collect();
+    let driver = {
+        let gates = gates.clone();
+        mirage::spawn(async move {
+            // This task first runs once the select has polled every gate and waits.
+            assert!(gates.iter().all(|g| g.polls() == 1));
+            // A wake without opening: branch 5 alone is polled again.
+            gates[5].wake();
+            while gates[5].polls() < 2 {
+                mirage::yield_now().await;
+            }
+            let polls: Vec<u32> = gates.iter().map(Gate::polls).collect();
+            assert_eq!(polls, [1, 1, 1, 1, 1, 2, 1, 1]);
+            gates[2].open();
+        })
+    };
+    let winner = mirage::select! {
+        i = gates[0].wait(0) => i,
+        i = gates[1].wait(1) => i,
+        i = gates[2].wait(2) => i,
+        i = gates[3].wait(3) => i,
+        i = gates[4].wait(4) => i,
+        i = gates[5].wait(5) => i,
+        i = gates[6].wait(6) => i,
+        i = gates[7].wait(7) => i,
+        _ = driver_failed(&driver) => unreachable!(),
+    };
+    driver.await.unwrap();
+    assert_eq!(winner, 2);
+    let polls: Vec<u32> = gates.iter().map(Gate::polls).collect();
+    assert_eq!(polls, [1, 1, 2, 1, 1, 2, 1, 1]);
+}
+
+#[mirage::test]
+async fn two_branches_woken_together_are_each_polled_once() {
+    let gates: Vec<Gate> = (0..4).map(|_| Gate::new()).collect();
+    let opener = gates.clone();
+    mirage::spawn(async move {
+        opener[3].wake();
+        opener[1].open();
+    });
+    let winner = mirage::select! {
+        biased;
+        i = gates[0].wait(0) => i,
+        i = gates[1].wait(1) => i,
+        i = gates[2].wait(2) => i,
+        i = gates[3].wait(3) => i,
+    };
+    assert_eq!(winner, 1);
+    let polls: Vec<u32> = gates.iter().map(Gate::polls).collect();
+    assert_eq!(
+        polls,
+        [1, 2, 1, 1],
+        "biased: branch 1 is polled before 3 and wins"
+    );
+}
+
+#[mirage::test]
+async fn a_branch_that_wakes_itself_while_polled_is_polled_again_later() {
+    // `yield_now` wakes its waker during its own poll.
+    let gate = Gate::new();
+    let yielded = mirage::select! {
+        _ = async {
+            for _ in 0..3 {
+                mirage::yield_now().await;
+            }
+        } => true,
+        _ = gate.wait(()) => false,
+    };
+    assert!(yielded);
+    assert_eq!(gate.polls(), 1);
+}
+
+/// A future that hands its waker to a shared slot (as a channel would) and never completes.
+struct LeakWaker(Arc<Mutex<Option<Waker>>>);
+
+impl Future for LeakWaker {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.0.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[mirage::test]
+async fn a_branch_waker_woken_after_the_select_finished_is_harmless() {
+    let slot = Arc::new(Mutex::new(None::<Waker>));
+    let gate = Gate::new();
+    let opener = gate.clone();
+    mirage::spawn(async move { opener.open() });
+    mirage::select! {
+        _ = LeakWaker(slot.clone()) => unreachable!(),
+        _ = gate.wait(()) => {}
+    }
+    let late = slot
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the loser left its waker behind");
+    // Same thread, by reference and by value, then from another thread.
+    late.wake_by_ref();
+    let clone = late.clone();
+    clone.wake();
+    std::thread::spawn(move || late.wake()).join().unwrap();
+
+    // A later select is not disturbed by the old wakers.
+    let later = Gate::new();
+    let second_slot = Arc::new(Mutex::new(None::<Waker>));
+    let opener = later.clone();
+    let old_slot = slot.clone();
+    mirage::spawn(async move {
+        if let Some(waker) = old_slot.lock().unwrap().take() {
+            waker.wake();
+        }
+        opener.open();
+    });
+    mirage::select! {
+        _ = LeakWaker(second_slot.clone()) => unreachable!(),
+        _ = later.wait(()) => {}
+    }
+    assert_eq!(later.polls(), 2);
+}
+
+/// Completes once its flag is set, from whatever thread.
+struct Flag {
+    set: Arc<AtomicBool>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl Future for Flag {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        if self.set.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[mirage::test]
+async fn a_branch_woken_from_another_thread_wins() {
+    let set = Arc::new(AtomicBool::new(false));
+    let waker = Arc::new(Mutex::new(None::<Waker>));
+    let polls = Arc::new(AtomicUsize::new(0));
+    let flag = Flag {
+        set: set.clone(),
+        waker: waker.clone(),
+        polls: polls.clone(),
+    };
+    let thread = std::thread::spawn(move || loop {
+        if let Some(waker) = waker.lock().unwrap().take() {
+            set.store(true, Ordering::SeqCst);
+            waker.wake();
+            return;
+        }
+        std::thread::sleep(Duration::from_micros(100));
+    });
+    let won = mirage::select! {
+        _ = flag => true,
+        _ = mirage::time::sleep(Duration::from_secs(10)) => false,
+    };
+    thread.join().unwrap();
+    assert!(won);
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+}

@@ -1,0 +1,2 @@
+#[mirage::main]
+fn main() {}

@@ -1,0 +1,4 @@
+#[mirage::main]
+async fn main(name: String) {
+    println!("{name}");
+}

@@ -1,0 +1,11 @@
+async fn race() -> u32 {
+    mirage::select! {
+        n = std::future::ready(1) => n,
+        else => 0,
+        else => 1,
+    }
+}
+
+fn main() {
+    drop(race());
+}

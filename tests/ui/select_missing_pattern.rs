@@ -1,0 +1,9 @@
+async fn race() {
+    mirage::select! {
+        std::future::ready(1) => {}
+    }
+}
+
+fn main() {
+    drop(race());
+}

@@ -1,0 +1,4 @@
+#[mirage::test(start_paused = 1)]
+async fn runs() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[mirage::test(flavor = "multi_thread")]
+async fn runs() {}
+
+fn main() {}
