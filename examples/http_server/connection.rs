@@ -1,0 +1,396 @@
+//! One client connection: reads requests (pipelined ones in order), answers them, and
+//! enforces the limits and timeouts of [`Config`].
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::task::Poll;
+
+use mirage::net::TcpStream;
+use mirage::time::{sleep, timeout_at, Instant, Sleep};
+
+use crate::config::Config;
+use crate::event::{Shutdown, Subscription};
+use crate::request::{self, BodyKind, HeadError};
+use crate::response::{self, Response, Status};
+use crate::routes;
+
+/// Flush responses to pipelined requests once this much is buffered.
+const FLUSH_AT: usize = 64 * 1024;
+
+pub struct Connection {
+    stream: TcpStream,
+    config: Rc<Config>,
+    shutdown: Shutdown,
+    /// Received bytes not yet consumed: `buf[start..end]`.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// When the first byte of the head being received arrived.
+    head_started: Option<Instant>,
+    /// The current request's body.
+    body: Vec<u8>,
+    /// Responses not yet written.
+    out: Vec<u8>,
+    /// Wakes the connection when the server shuts down while it waits for a request.
+    shutdown_slot: Subscription,
+    /// The idle timer, armed once and pushed back lazily: see [`Connection::fill_idle`].
+    idle_timer: Option<Sleep>,
+    /// Whether a read succeeded since the idle timer was last armed.
+    active: bool,
+}
+
+/// Whether to keep serving after a request.
+enum Next {
+    Continue,
+    Close,
+}
+
+impl Connection {
+    pub fn new(stream: TcpStream, config: Rc<Config>, shutdown: Shutdown) -> Connection {
+        // Room for the largest head, so a head never has to be split across buffers.
+        let size = config.max_head.max(8 * 1024) * 2;
+        Connection {
+            stream,
+            config,
+            buf: vec![0; size].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            head_started: None,
+            body: Vec::new(),
+            out: Vec::with_capacity(4096),
+            shutdown_slot: shutdown.subscribe(),
+            shutdown,
+            idle_timer: None,
+            active: false,
+        }
+    }
+
+    /// Serves requests until the client leaves, misbehaves, or the server shuts down.
+    /// I/O errors just end the connection: one bad client affects no other.
+    pub async fn run(mut self) {
+        let _ = self
+            .stream
+            .set_write_timeout(Some(self.config.body_timeout));
+        let _ = self.serve().await;
+    }
+
+    async fn serve(&mut self) -> io::Result<()> {
+        loop {
+            let next = self.answer_buffered().await?;
+            self.flush().await?;
+            if let Next::Close = next {
+                return Ok(());
+            }
+            if !self.receive().await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Answers every complete request in the buffer, in order.
+    async fn answer_buffered(&mut self) -> io::Result<Next> {
+        while self.start < self.end {
+            let head = match request::parse(&self.buf[self.start..self.end], self.config.max_head) {
+                Ok(Some(head)) => head,
+                Ok(None) => return Ok(Next::Continue),
+                Err(err) => {
+                    self.error(head_error_status(err), false);
+                    return Ok(Next::Close);
+                }
+            };
+            // Copy what outlives the borrow of the buffer.
+            let (method, body_kind, http10, expect) =
+                (head.method, head.body, head.http10, head.expect_continue);
+            let mut keep_alive = head.keep_alive;
+            // Routed now: reading the body may reuse the buffer the path lives in.
+            let route = routes::route(method, head.path);
+            self.start += head.len;
+            self.head_started = None;
+
+            match self.read_body(body_kind, http10, expect).await? {
+                Ok(()) => {}
+                Err(status) => {
+                    self.error(status, http10);
+                    return Ok(Next::Close);
+                }
+            }
+            if self.shutdown.is_triggered() {
+                keep_alive = false;
+            }
+            let mut response = routes::respond(route, method, &self.body);
+            response.keep_alive = keep_alive;
+            response.http10 = http10;
+            response.write_to(&mut self.out);
+            if !keep_alive {
+                return Ok(Next::Close);
+            }
+            if self.out.len() >= FLUSH_AT {
+                self.flush().await?;
+            }
+        }
+        Ok(Next::Continue)
+    }
+
+    /// Reads the request body into `self.body`; `Err(status)` refuses the request.
+    async fn read_body(
+        &mut self,
+        kind: BodyKind,
+        http10: bool,
+        expect_continue: bool,
+    ) -> io::Result<Result<(), Status>> {
+        self.body.clear();
+        let max = self.config.max_body;
+        match kind {
+            BodyKind::None => return Ok(Ok(())),
+            BodyKind::Length(n) if n > max as u64 => return Ok(Err(response::PAYLOAD_TOO_LARGE)),
+            _ => {}
+        }
+        if expect_continue && !http10 {
+            // Earlier responses first, then the go-ahead the client waits for.
+            self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            self.flush().await?;
+        }
+        let deadline = Instant::now() + self.config.body_timeout;
+        match kind {
+            BodyKind::None => Ok(Ok(())),
+            BodyKind::Length(n) => {
+                let mut left = n as usize;
+                while left > 0 {
+                    if self.start == self.end && !self.fill(deadline).await? {
+                        // Too slow, or gone (then nobody reads the answer anyway).
+                        return Ok(Err(response::REQUEST_TIMEOUT));
+                    }
+                    let take = left.min(self.end - self.start);
+                    self.body
+                        .extend_from_slice(&self.buf[self.start..self.start + take]);
+                    self.start += take;
+                    left -= take;
+                }
+                Ok(Ok(()))
+            }
+            BodyKind::Chunked => self.read_chunked(deadline, max).await,
+        }
+    }
+
+    /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers.
+    async fn read_chunked(
+        &mut self,
+        deadline: Instant,
+        max: usize,
+    ) -> io::Result<Result<(), Status>> {
+        loop {
+            let Some(line) = self.line(deadline).await? else {
+                return Ok(Err(response::BAD_REQUEST));
+            };
+            let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
+            let Some(size) = parse_hex(trim(size_text)) else {
+                return Ok(Err(response::BAD_REQUEST));
+            };
+            if size == 0 {
+                break;
+            }
+            if self.body.len() + size > max {
+                return Ok(Err(response::PAYLOAD_TOO_LARGE));
+            }
+            let mut left = size;
+            while left > 0 {
+                if self.start == self.end && !self.fill(deadline).await? {
+                    return Ok(Err(response::REQUEST_TIMEOUT));
+                }
+                let take = left.min(self.end - self.start);
+                self.body
+                    .extend_from_slice(&self.buf[self.start..self.start + take]);
+                self.start += take;
+                left -= take;
+            }
+            match self.line(deadline).await? {
+                Some(empty) if empty.is_empty() => {}
+                _ => return Ok(Err(response::BAD_REQUEST)),
+            }
+        }
+        // Trailer fields, up to the blank line.
+        loop {
+            match self.line(deadline).await? {
+                Some(line) if line.is_empty() => return Ok(Ok(())),
+                Some(_) => {}
+                None => return Ok(Err(response::BAD_REQUEST)),
+            }
+        }
+    }
+
+    /// The next line (without CRLF), reading more as needed; `None` if the client closed
+    /// or sent a line longer than a head may be.
+    async fn line(&mut self, deadline: Instant) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            let pending = &self.buf[self.start..self.end];
+            if let Some(i) = pending.iter().position(|&b| b == b'\n') {
+                let line = pending[..i].strip_suffix(b"\r").unwrap_or(&pending[..i]);
+                let line = line.to_vec();
+                self.start += i + 1;
+                return Ok(Some(line));
+            }
+            if pending.len() > self.config.max_head || !self.fill(deadline).await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Waits for more of the next request head: while idle, up to the idle timeout (or
+    /// until shutdown); once its first byte came, until the header deadline, answering 408
+    /// when it passes. False when the connection should close.
+    async fn receive(&mut self) -> io::Result<bool> {
+        if self.start == self.end {
+            // Idle between requests.
+            self.start = 0;
+            self.end = 0;
+            if self.shutdown.is_triggered() {
+                return Ok(false);
+            }
+            let more = self.fill_idle().await?;
+            self.head_started = None;
+            return Ok(more);
+        }
+        // Part of a head is here: the rest must come before the header deadline.
+        let started = *self.head_started.get_or_insert_with(Instant::now);
+        let deadline = started + self.config.header_timeout;
+        if self.fill(deadline).await? {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            self.error(response::REQUEST_TIMEOUT, false);
+            let _ = self.flush().await;
+        }
+        Ok(false)
+    }
+
+    /// Waits for the next request's first bytes, up to the idle timeout, or until shutdown.
+    /// False when the connection should close.
+    ///
+    /// This wait happens once per request, so it avoids per-request timer work: the idle
+    /// timer stays armed across requests, and when it fires after a read happened since it
+    /// was armed, it is pushed one idle period on instead of closing the connection. A
+    /// connection is therefore closed after between one and two idle timeouts of silence,
+    /// never before one, and the clock is read once per idle period, not per request.
+    async fn fill_idle(&mut self) -> io::Result<bool> {
+        let idle = self.config.idle_timeout;
+        let Connection {
+            stream,
+            buf,
+            end,
+            shutdown,
+            shutdown_slot,
+            idle_timer,
+            active,
+            ..
+        } = self;
+        let mut read = pin!(stream.read(&mut buf[*end..]));
+        let result = poll_fn(|cx| {
+            if let Poll::Ready(result) = read.as_mut().poll(cx) {
+                return Poll::Ready(Some(result));
+            }
+            if shutdown.is_triggered() {
+                return Poll::Ready(None);
+            }
+            shutdown_slot.register(cx);
+            let timer = idle_timer.get_or_insert_with(|| sleep(idle));
+            loop {
+                if Pin::new(&mut *timer).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                if !std::mem::take(active) {
+                    return Poll::Ready(None);
+                }
+                timer.reset(Instant::now() + idle);
+            }
+        })
+        .await;
+        match result {
+            Some(Ok(0)) | None => Ok(false),
+            Some(Ok(n)) => {
+                *end += n;
+                *active = true;
+                Ok(true)
+            }
+            Some(Err(err)) => Err(err),
+        }
+    }
+
+    /// Reads more bytes into the buffer before `deadline`. False on end of stream or when
+    /// the deadline passes.
+    async fn fill(&mut self, deadline: Instant) -> io::Result<bool> {
+        if self.end == self.buf.len() {
+            // Move the unconsumed bytes to the front to make room.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.end == self.buf.len() {
+                return Ok(false);
+            }
+        }
+        match timeout_at(deadline, self.stream.read(&mut self.buf[self.end..])).await {
+            Ok(Ok(0)) | Err(_) => Ok(false),
+            Ok(Ok(n)) => {
+                self.end += n;
+                self.active = true;
+                Ok(true)
+            }
+            Ok(Err(err)) => Err(err),
+        }
+    }
+
+    /// Writes the buffered responses.
+    async fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Queues an error response that closes the connection.
+    fn error(&mut self, status: Status, http10: bool) {
+        Response {
+            status,
+            content_type: "text/plain",
+            body: status.1.as_bytes(),
+            keep_alive: false,
+            http10,
+            head_only: false,
+            allow: None,
+        }
+        .write_to(&mut self.out);
+    }
+}
+
+fn head_error_status(err: HeadError) -> Status {
+    match err {
+        HeadError::BadRequest(_) => response::BAD_REQUEST,
+        HeadError::TooLarge => response::HEADERS_TOO_LARGE,
+        HeadError::NotImplemented(_) => response::NOT_IMPLEMENTED,
+        HeadError::VersionNotSupported => response::VERSION_NOT_SUPPORTED,
+    }
+}
+
+fn parse_hex(text: &[u8]) -> Option<usize> {
+    if text.is_empty() || text.len() > 8 {
+        return None;
+    }
+    text.iter().try_fold(0usize, |n, &b| {
+        let digit = (b as char).to_digit(16)?;
+        Some(n * 16 + digit as usize)
+    })
+}
+
+fn trim(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |i| i + 1);
+    &text[start..end]
+}

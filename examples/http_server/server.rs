@@ -1,0 +1,46 @@
+//! The accept loop and graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+
+use mirage::net::TcpListener;
+
+use crate::config::Config;
+use crate::connection::Connection;
+use crate::event::{Shutdown, Tracker};
+
+/// Serves HTTP on `listener` until `stop` completes; then stops accepting, lets requests in
+/// flight finish (idle keep-alive connections close at once), and returns once every
+/// connection is done or `config.shutdown_grace` has passed.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let config = Rc::new(config);
+    let shutdown = Shutdown::default();
+    let connections = Tracker::default();
+    let mut stop = pin!(stop);
+    loop {
+        mirage::select! {
+            accepted = listener.accept() => {
+                let (stream, _peer) = accepted?;
+                let _ = stream.set_nodelay(true);
+                let guard = connections.enter();
+                let connection = Connection::new(stream, Rc::clone(&config), shutdown.clone());
+                mirage::spawn(async move {
+                    connection.run().await;
+                    drop(guard);
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    // New connections are refused from here on.
+    drop(listener);
+    shutdown.trigger();
+    let _ = mirage::time::timeout(config.shutdown_grace, connections.idle()).await;
+    Ok(())
+}
