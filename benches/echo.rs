@@ -61,6 +61,11 @@
 
 #![allow(missing_docs)] // a bench binary
 
+mod common;
+
+use common::{
+    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, ratio, tool_works,
+};
 use std::cell::{Cell, RefCell};
 use std::env;
 use std::fmt::Write as _;
@@ -93,15 +98,6 @@ fn main() {
     }
 }
 
-fn invalid(msg: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
-}
-
-fn parse<T: std::str::FromStr>(arg: Option<&String>, what: &str) -> io::Result<T> {
-    arg.and_then(|a| a.parse().ok())
-        .ok_or_else(|| invalid(format!("missing or bad {what}")))
-}
-
 // ---------------------------------------------------------------------------------------
 // Servers: the same shape on both runtimes.
 
@@ -114,12 +110,6 @@ fn server(args: &[String]) -> io::Result<()> {
         Some("tokio") => serve_tokio(addr, conns),
         _ => Err(invalid("server mirage|tokio <addr> <connections>")),
     }
-}
-
-fn announce(addr: SocketAddr) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    writeln!(out, "listening {addr}")?;
-    out.flush()
 }
 
 fn serve_mirage(addr: SocketAddr, conns: usize) -> io::Result<()> {
@@ -365,30 +355,6 @@ struct ClientResult {
     p99_us: f64,
 }
 
-fn env_list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
-    env::var(name)
-        .unwrap_or_else(|_| default.into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
-}
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn tool_works(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn run() -> io::Result<()> {
     let exe = env::current_exe()?;
     let conns: Vec<usize> = env_list("ECHO_CONNS", "16,256");
@@ -491,18 +457,6 @@ fn run() -> io::Result<()> {
     }
     print!("{}", table(&rows));
     Ok(())
-}
-
-/// `prefix… program`, e.g. `taskset -c 0 valgrind … <exe>`.
-fn command(prefix: &[String], program: &Path) -> Command {
-    match prefix.split_first() {
-        Some((first, rest)) => {
-            let mut cmd = Command::new(first);
-            cmd.args(rest).arg(program);
-            cmd
-        }
-        None => Command::new(program),
-    }
 }
 
 /// A few hundred messages through each server, no tools needed: what `cargo test
@@ -721,32 +675,6 @@ impl Ctx<'_> {
             .ok_or_else(|| io::Error::other("no totals in callgrind output"))?;
         Ok((ir, per_conn * config.conns as u64))
     }
-}
-
-fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
-    match value {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "n/a".into(),
-    }
-}
-
-/// The median of the known values.
-fn median(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    let mut values: Vec<f64> = values.flatten().filter(|v| v.is_finite()).collect();
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    })
-}
-
-fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    Some(a? / b?)
 }
 
 fn table(rows: &[(usize, usize, String, Row)]) -> String {

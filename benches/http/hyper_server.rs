@@ -23,7 +23,7 @@ pub fn serve(addr: SocketAddr) -> io::Result<()> {
         .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        crate::announce(listener.local_addr()?)?;
+        crate::common::announce(listener.local_addr()?)?;
         loop {
             let (stream, _) = listener.accept().await?;
             let _ = stream.set_nodelay(true);

@@ -33,7 +33,7 @@ pub fn serve(addr: SocketAddr) -> io::Result<()> {
         addr
     };
     let server = HttpServer(Plaintext).start(addr)?;
-    crate::announce(addr)?;
+    crate::common::announce(addr)?;
     server
         .join()
         .map_err(|_| io::Error::other("may_minihttp's accept loop panicked"))

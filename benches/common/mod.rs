@@ -1,0 +1,96 @@
+//! Helpers shared by the benchmark harnesses that run servers as child processes
+//! (`benches/echo.rs`, `benches/http.rs`): argument and environment parsing, running tools
+//! under a command prefix, and the statistics of their tables.
+
+#![allow(dead_code)] // each harness uses its own subset
+
+use std::env;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Tells the orchestrator, on stdout, where a server listens.
+pub fn announce(addr: SocketAddr) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening {addr}")?;
+    out.flush()
+}
+
+/// `prefix… program`, e.g. `taskset -c 0 valgrind … <exe>`.
+pub fn command(prefix: &[String], program: &Path) -> Command {
+    match prefix.split_first() {
+        Some((first, rest)) => {
+            let mut cmd = Command::new(first);
+            cmd.args(rest).arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    }
+}
+
+/// A comma-separated list from the environment variable `name`, or from `default`.
+pub fn env_list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    env::var(name)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// A number from the environment variable `name`, or `default`.
+pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
+    env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A table cell: the value, or `n/a`.
+pub fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "n/a".into(),
+    }
+}
+
+/// An `InvalidInput` error with `msg`.
+pub fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
+}
+
+/// The median of the known values.
+pub fn median(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let mut values: Vec<f64> = values.flatten().filter(|v| v.is_finite()).collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+/// Parses a command-line argument, naming `what` in the error.
+pub fn parse<T: std::str::FromStr>(arg: Option<&String>, what: &str) -> io::Result<T> {
+    arg.and_then(|a| a.parse().ok())
+        .ok_or_else(|| invalid(format!("missing or bad {what}")))
+}
+
+/// `a / b`, when both are known.
+pub fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some(a? / b?)
+}
+
+/// Whether an external tool runs here.
+pub fn tool_works(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
