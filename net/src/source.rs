@@ -180,6 +180,51 @@ impl<S: AsRawFd> Source<S> {
         result
     }
 
+    /// Fills all of `buf` with `read` (a byte-stream read of the socket); `UnexpectedEof` if
+    /// the stream ends first. Not cancel-safe: a dropped call may have consumed a prefix.
+    pub(crate) async fn read_exact(
+        &self,
+        mut buf: &mut [u8],
+        mut read: impl FnMut(&S, &mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self
+                .io_bytes(Direction::Read, buf.len(), |stream| read(stream, buf))
+                .await?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection closed before the buffer was filled",
+                ));
+            }
+            buf = &mut std::mem::take(&mut buf)[n..];
+        }
+        Ok(())
+    }
+
+    /// Writes all of `buf` with `write` (a byte-stream write of the socket); `WriteZero` if
+    /// the socket stops taking bytes. Not cancel-safe: a dropped call may have written a
+    /// prefix.
+    pub(crate) async fn write_all(
+        &self,
+        mut buf: &[u8],
+        mut write: impl FnMut(&S, &[u8]) -> io::Result<usize>,
+    ) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self
+                .io_bytes(Direction::Write, buf.len(), |stream| write(stream, buf))
+                .await?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the connection accepted no more bytes",
+                ));
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
     fn note_short(&self, direction: Direction, n: usize, len: usize) {
         // Zero bytes is end of stream (or an empty buffer): nothing to learn.
         if 0 < n && n < len {

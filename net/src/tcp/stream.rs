@@ -138,19 +138,10 @@ impl TcpStream {
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
     ///
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
-    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "connection closed before the buffer was filled",
-                    ))
-                }
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.io
+            .read_exact(buf, |stream, buf| (&*stream).read(buf))
+            .await
     }
 
     /// Reads into `buf` without consuming: the next read returns the same bytes.
@@ -183,19 +174,10 @@ impl TcpStream {
     /// Writes all of `buf`.
     ///
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "the connection accepted no more bytes",
-                    ))
-                }
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.io
+            .write_all(buf, |stream, buf| (&*stream).write(buf))
+            .await
     }
 
     /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
