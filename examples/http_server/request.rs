@@ -48,58 +48,123 @@ pub enum HeadError {
 }
 
 /// Parses the head at the start of `buf`: `Ok(None)` when it is not complete yet.
+///
+/// One pass over the bytes, each looked up once in a table of character classes; a
+/// malformed head is refused as soon as its first bad byte arrives.
 pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError> {
     // A robust server ignores empty lines before a request line (RFC 9112 §2.2).
-    let skipped = buf
-        .iter()
-        .position(|&b| b != b'\r' && b != b'\n')
-        .unwrap_or(buf.len());
-    let rest = &buf[skipped..];
-    let Some(end) = find_head_end(rest) else {
-        return if rest.len() > max_head {
-            Err(HeadError::TooLarge)
-        } else {
-            Ok(None)
-        };
+    let skipped = match buf.first() {
+        Some(b'\r' | b'\n') => buf
+            .iter()
+            .position(|&b| b != b'\r' && b != b'\n')
+            .unwrap_or(buf.len()),
+        _ => 0,
     };
-    if end > max_head {
-        return Err(HeadError::TooLarge);
+    match parse_head(buf, skipped) {
+        Ok(head) if head.len - skipped > max_head => Err(HeadError::TooLarge),
+        Ok(head) => Ok(Some(head)),
+        Err(Stop::Partial) if buf.len() - skipped > max_head => Err(HeadError::TooLarge),
+        Err(Stop::Partial) => Ok(None),
+        Err(Stop::Refused(err)) => Err(err),
     }
-    let mut lines = rest[..end].split(|&b| b == b'\n').map(trim_cr);
-    let request_line = lines.next().unwrap_or_default();
-    let (method, path, http10) = parse_request_line(request_line)?;
+}
+
+/// Why [`parse_head`] stopped short of a head.
+enum Stop {
+    /// The bytes so far are a valid beginning: wait for more.
+    Partial,
+    Refused(HeadError),
+}
+
+impl From<HeadError> for Stop {
+    fn from(err: HeadError) -> Stop {
+        Stop::Refused(err)
+    }
+}
+
+fn bad(why: &'static str) -> Stop {
+    Stop::Refused(HeadError::BadRequest(why))
+}
+
+/// Parses the head that starts at `buf[at..]`.
+fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
+    // The request line: method SP request-target SP HTTP-version CRLF.
+    let start = at;
+    at = skip(buf, at, TOKEN)?;
+    let method = &buf[start..at];
+    if method.is_empty() || buf[at] != b' ' {
+        return Err(bad("invalid method"));
+    }
+    at += 1;
+    let start = at;
+    // Only the path matters for routing; a query string is ignored.
+    at = skip_words(buf, at, PATH, path_stops)?;
+    let path = &buf[start..at];
+    if buf[at] == b'?' {
+        at = skip_words(buf, at, TARGET, target_stops)?;
+    }
+    if path.is_empty() || buf[at] != b' ' {
+        return Err(bad("invalid request target"));
+    }
+    at += 1;
+    let start = at;
+    at = skip_words(buf, at, TARGET, target_stops)?;
+    let http10 = match &buf[start..at] {
+        b"HTTP/1.1" => false,
+        b"HTTP/1.0" => true,
+        v if v.starts_with(b"HTTP/") => return Err(HeadError::VersionNotSupported.into()),
+        _ => return Err(bad("invalid HTTP version")),
+    };
+    at = line_end(buf, at, "malformed request line")?;
 
     let mut head = Head {
-        method,
+        method: match method {
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"POST" => Method::Post,
+            _ => Method::Other,
+        },
         path,
         body: BodyKind::None,
         keep_alive: !http10,
         expect_continue: false,
         http10,
-        len: skipped + end,
+        len: 0,
     };
     let (mut length, mut chunked, mut host) = (None::<u64>, false, false);
-    for line in lines {
-        if line.is_empty() {
-            break;
+    // Header fields up to the blank line: field-name ":" OWS field-value OWS CRLF.
+    loop {
+        match buf.get(at) {
+            None => return Err(Stop::Partial),
+            Some(b'\r' | b'\n') => {
+                at = line_end(buf, at, "malformed blank line")?;
+                break;
+            }
+            Some(_) => {}
         }
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(HeadError::BadRequest("header line without a colon"))?;
-        let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&b| is_token(b)) {
-            // Also catches whitespace before the colon, which RFC 9112 says to reject.
-            return Err(HeadError::BadRequest("invalid header name"));
+        let start = at;
+        at = skip(buf, at, TOKEN)?;
+        let name = &buf[start..at];
+        match buf[at] {
+            b':' if !name.is_empty() => {}
+            b'\r' | b'\n' => return Err(bad("header line without a colon")),
+            // Also whitespace before the colon, and obsolete line folding: RFC 9112
+            // says to reject both.
+            _ => return Err(bad("invalid header name")),
         }
-        let value = trim_ows(&line[colon + 1..]);
+        at = skip(buf, at + 1, SPACE)?;
+        let start = at;
+        at = skip_words(buf, at, VALUE, value_stops)?;
+        let value = trim_trailing_ows(&buf[start..at]);
+        at = line_end(buf, at, "invalid character in a header value")?;
+
         // Dispatch on the length first: most headers match none of these and cost one
         // comparison of lengths.
         match name.len() {
             14 if name.eq_ignore_ascii_case(b"content-length") => {
                 let parsed = parse_length(value)?;
                 if length.is_some_and(|l| l != parsed) {
-                    return Err(HeadError::BadRequest("conflicting Content-Length headers"));
+                    return Err(bad("conflicting Content-Length headers"));
                 }
                 length = Some(parsed);
             }
@@ -107,7 +172,8 @@ pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError>
                 if !value.eq_ignore_ascii_case(b"chunked") {
                     return Err(HeadError::NotImplemented(
                         "only the chunked transfer coding is supported",
-                    ));
+                    )
+                    .into());
                 }
                 chunked = true;
             }
@@ -128,125 +194,188 @@ pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError>
         }
     }
     if !host && !http10 {
-        return Err(HeadError::BadRequest(
-            "HTTP/1.1 request without a Host header",
-        ));
+        return Err(bad("HTTP/1.1 request without a Host header"));
     }
     head.body = match (chunked, length) {
         // Both framings at once is how requests are smuggled past proxies: refuse.
-        (true, Some(_)) => {
-            return Err(HeadError::BadRequest(
-                "both Content-Length and Transfer-Encoding",
-            ))
-        }
+        (true, Some(_)) => return Err(bad("both Content-Length and Transfer-Encoding")),
         (true, None) => BodyKind::Chunked,
         (false, Some(0)) | (false, None) => BodyKind::None,
         (false, Some(n)) => BodyKind::Length(n),
     };
-    Ok(Some(head))
+    head.len = at;
+    Ok(head)
 }
 
-/// The offset just past the blank line that ends the head.
-fn find_head_end(buf: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = buf[from..].iter().position(|&b| b == b'\n') {
-        let at = from + i;
-        // "\n\n" or "\n\r\n" ends the head.
-        match buf.get(at + 1) {
-            Some(b'\n') => return Some(at + 2),
-            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
-            Some(_) => from = at + 1,
-            None => return None,
+/// The index of the first byte from `at` on that is not in `class`; `Partial` if the
+/// buffer ends first.
+#[inline]
+fn skip(buf: &[u8], at: usize, class: u8) -> Result<usize, Stop> {
+    let rest = buf.get(at..).unwrap_or_default();
+    match rest.iter().position(|&b| CLASSES[b as usize] & class == 0) {
+        Some(i) => Ok(at + i),
+        None => Err(Stop::Partial),
+    }
+}
+
+/// [`skip`] for a class whose complement `stops` can find eight bytes at a time: it
+/// returns a mask with the high bit of each byte outside the class set, exact at least for
+/// the lowest such byte. It may also flag bytes the class allows (a tab in a header value),
+/// which the class table then lets through.
+#[inline]
+fn skip_words(
+    buf: &[u8],
+    mut at: usize,
+    class: u8,
+    stops: impl Fn(u64) -> u64,
+) -> Result<usize, Stop> {
+    while let Some(word) = buf.get(at..at + 8) {
+        let mask = stops(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if mask == 0 {
+            at += 8;
+            continue;
         }
+        at += (mask.trailing_zeros() / 8) as usize;
+        if CLASSES[buf[at] as usize] & class == 0 {
+            return Ok(at);
+        }
+        at += 1;
     }
-    None
+    skip(buf, at, class)
 }
 
-fn parse_request_line(line: &[u8]) -> Result<(Method, &[u8], bool), HeadError> {
-    let mut parts = line.split(|&b| b == b' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(HeadError::BadRequest("malformed request line"));
-    };
-    if method.is_empty() || !method.iter().all(|&b| is_token(b)) {
-        return Err(HeadError::BadRequest("invalid method"));
-    }
-    if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
-        return Err(HeadError::BadRequest("invalid request target"));
-    }
-    let http10 = match version {
-        b"HTTP/1.1" => false,
-        b"HTTP/1.0" => true,
-        v if v.starts_with(b"HTTP/") => return Err(HeadError::VersionNotSupported),
-        _ => return Err(HeadError::BadRequest("invalid HTTP version")),
-    };
-    let method = match method {
-        b"GET" => Method::Get,
-        b"HEAD" => Method::Head,
-        b"POST" => Method::Post,
-        _ => Method::Other,
-    };
-    // Only the path matters for routing; a query string is ignored.
-    let path = target.split(|&b| b == b'?').next().unwrap_or(target);
-    Ok((method, path, http10))
+// Byte-wise comparisons of all eight bytes of a little-endian word at once: each sets the
+// high bit of the bytes that match, exactly for the lowest one (a borrow or carry can only
+// spread from a matching byte to the bytes above it).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of `word` below `n` (`n` <= 128).
+#[inline]
+fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH_BITS
 }
 
-fn parse_length(value: &[u8]) -> Result<u64, HeadError> {
+/// The bytes of `word` above `n` (`n` <= 127).
+#[inline]
+fn above(word: u64, n: u8) -> u64 {
+    (word.wrapping_add(ONES * u64::from(127 - n)) | word) & HIGH_BITS
+}
+
+/// The bytes of `word` equal to `b`.
+#[inline]
+fn equal(word: u64, b: u8) -> u64 {
+    below(word ^ (ONES * u64::from(b)), 1)
+}
+
+/// The bytes outside visible ASCII: those that end a request target.
+fn target_stops(word: u64) -> u64 {
+    below(word, 0x21) | above(word, 0x7e)
+}
+
+/// The bytes that end a path: those that end a target, and `?`.
+fn path_stops(word: u64) -> u64 {
+    target_stops(word) | equal(word, b'?')
+}
+
+/// The control characters, which end a header value (and tabs, which do not).
+fn value_stops(word: u64) -> u64 {
+    below(word, 0x20) | equal(word, 0x7f)
+}
+
+/// Past the CRLF (or bare LF, RFC 9112 §2.2) at `at`; anything else is refused with `why`.
+#[inline]
+fn line_end(buf: &[u8], at: usize, why: &'static str) -> Result<usize, Stop> {
+    match (buf.get(at), buf.get(at + 1)) {
+        (Some(b'\n'), _) => Ok(at + 1),
+        (Some(b'\r'), Some(b'\n')) => Ok(at + 2),
+        (None, _) | (Some(b'\r'), None) => Err(Stop::Partial),
+        _ => Err(bad(why)),
+    }
+}
+
+fn parse_length(value: &[u8]) -> Result<u64, Stop> {
     if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
-        return Err(HeadError::BadRequest("invalid Content-Length"));
+        return Err(bad("invalid Content-Length"));
     }
     Ok(value
         .iter()
         .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
 }
 
-/// RFC 9110 token characters (header names, methods), as a table: this runs for every
-/// byte of every header name.
-fn is_token(b: u8) -> bool {
-    const TABLE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut i = 0;
-        while i < 256 {
-            let c = i as u8;
-            table[i] = c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                );
-            i += 1;
+/// RFC 9110 token characters: methods and header names.
+const TOKEN: u8 = 1;
+/// Characters of a request target (visible ASCII)...
+const TARGET: u8 = 2;
+/// ...and of its path: the target's characters but `?`.
+const PATH: u8 = 4;
+/// Characters of a header value: visible ASCII, space, tab and obs-text (RFC 9110 §5.5);
+/// no control characters, so no bare CR.
+const VALUE: u8 = 8;
+/// Optional whitespace: space and tab.
+const SPACE: u8 = 16;
+
+/// The classes of every byte, as a table: parsing looks up each byte of a head once.
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let token = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        let visible = c.is_ascii_graphic();
+        let mut class = 0;
+        if token {
+            class |= TOKEN;
         }
-        table
-    };
-    TABLE[b as usize]
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Trims optional whitespace (spaces and tabs) around a header value.
-fn trim_ows(mut value: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = value {
-        value = rest;
+        if visible {
+            class |= TARGET;
+        }
+        if visible && c != b'?' {
+            class |= PATH;
+        }
+        if visible || c == b' ' || c == b'\t' || c >= 0x80 {
+            class |= VALUE;
+        }
+        if c == b' ' || c == b'\t' {
+            class |= SPACE;
+        }
+        table[i] = class;
+        i += 1;
     }
+    table
+};
+
+/// Trims trailing optional whitespace (spaces and tabs) off a header value.
+fn trim_trailing_ows(mut value: &[u8]) -> &[u8] {
     while let [rest @ .., b' ' | b'\t'] = value {
         value = rest;
     }
     value
+}
+
+/// Trims optional whitespace (spaces and tabs) around a list element.
+fn trim_ows(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    trim_trailing_ows(value)
 }
 
 #[cfg(test)]
@@ -293,6 +422,82 @@ mod tests {
             parse(b"GET / HTTP/1.1\r\n\r\n", 8192),
             Err(HeadError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn every_prefix_of_a_valid_head_waits_for_more() {
+        let buf = b"\r\nPOST /echo?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length:  5 \t\r\n\r\n";
+        for end in 0..buf.len() {
+            assert!(parse(&buf[..end], 8192).unwrap().is_none(), "prefix {end}");
+        }
+        let head = parse(buf, 8192).unwrap().unwrap();
+        assert_eq!(head.method, Method::Post);
+        assert_eq!(head.path, b"/echo");
+        assert_eq!(head.body, BodyKind::Length(5));
+        assert_eq!(head.len, buf.len());
+        // Bare LFs end lines too (RFC 9112 §2.2).
+        let head = parse(b"GET / HTTP/1.1\nHost: a\n\n", 8192)
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.len, 24);
+    }
+
+    #[test]
+    fn control_characters_and_folded_lines_are_refused() {
+        for bad in [
+            &b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+            b"GET / HTTP/1.1\r\nNo colon\r\n\r\n",
+            b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(bad, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Refused as soon as the bad byte arrives, before the head ends.
+        assert!(parse(b"GET / HTTP/1.1\r\nHo\x01", 8192).is_err());
+    }
+
+    #[test]
+    fn a_complete_head_over_the_limit_is_too_large() {
+        let buf = b"GET / HTTP/1.1\r\nHost: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+        assert_eq!(parse(buf, 32).unwrap_err(), HeadError::TooLarge);
+        assert!(parse(buf, buf.len()).unwrap().is_some());
+    }
+
+    #[test]
+    fn word_tests_find_the_first_byte_outside_the_class() {
+        type Stops = fn(u64) -> u64;
+        let tests: [(Stops, u8); 3] = [
+            (target_stops, TARGET),
+            (path_stops, PATH),
+            (value_stops, VALUE),
+        ];
+        let outside = |b: u8, class: u8| CLASSES[b as usize] & class == 0 || b == b'\t';
+        for (stops, class) in tests {
+            // Any byte value at any position, then a second one anywhere above it.
+            for first in 0..=255u8 {
+                for pos in 0..8 {
+                    for second in [b'a', 0, b'\r', b' ', b'?', 0x7f, 0x80, 0xff, first] {
+                        for above in pos + 1..=8 {
+                            let mut bytes = *b"abcdefgh";
+                            bytes[pos] = first;
+                            if above < 8 {
+                                bytes[above] = second;
+                            }
+                            let found =
+                                (stops(u64::from_le_bytes(bytes)).trailing_zeros() / 8) as usize;
+                            let expected = bytes.iter().position(|&b| outside(b, class));
+                            assert_eq!(found, expected.unwrap_or(8), "{bytes:?} class {class}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
