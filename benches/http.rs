@@ -81,6 +81,9 @@ mod config;
 #[allow(dead_code)]
 #[path = "../examples/http_server/connection.rs"]
 mod connection;
+#[allow(dead_code, unused_imports)] // its unit tests are not compiled here
+#[path = "../examples/http_server/date.rs"]
+mod date;
 #[allow(dead_code)]
 #[path = "../examples/http_server/event.rs"]
 mod event;

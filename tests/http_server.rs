@@ -9,6 +9,8 @@
 mod config;
 #[path = "../examples/http_server/connection.rs"]
 mod connection;
+#[path = "../examples/http_server/date.rs"]
+mod date;
 #[path = "../examples/http_server/event.rs"]
 mod event;
 #[path = "../examples/http_server/request.rs"]

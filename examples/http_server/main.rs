@@ -12,6 +12,7 @@
 
 mod config;
 mod connection;
+mod date;
 mod event;
 mod request;
 mod response;

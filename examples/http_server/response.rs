@@ -1,7 +1,8 @@
 //! Writing responses into the connection's output buffer.
 
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::date;
 
 /// A status line's code and reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,38 @@ pub struct Response<'a> {
 
 impl Response<'_> {
     /// Appends the response to `out`.
+    ///
+    /// Consecutive responses mostly have the same head (the same status, type, length and
+    /// second of the date), so the last head written on this thread is kept and copied
+    /// whole when the next one matches it.
     pub fn write_to(&self, out: &mut Vec<u8>) {
+        date::with_date(|date| {
+            let key = HeadKey {
+                status: self.status.0,
+                content_type: self.content_type,
+                length: self.body.len(),
+                keep_alive: self.keep_alive,
+                http10: self.http10,
+                allow: self.allow,
+                date: *date,
+            };
+            LAST_HEAD.with(|last| {
+                let mut last = last.borrow_mut();
+                if last.0 != Some(key) {
+                    last.1.clear();
+                    self.write_head(&mut last.1, date);
+                    last.0 = Some(key);
+                }
+                out.extend_from_slice(&last.1);
+            });
+        });
+        if !self.head_only {
+            out.extend_from_slice(self.body);
+        }
+    }
+
+    /// Appends the status line and headers, through the blank line.
+    fn write_head(&self, out: &mut Vec<u8>, date: &[u8; 29]) {
         out.extend_from_slice(if self.http10 {
             b"HTTP/1.0 "
         } else {
@@ -48,7 +80,7 @@ impl Response<'_> {
         out.extend_from_slice(b"\r\nContent-Length: ");
         push_decimal(out, self.body.len() as u64);
         out.extend_from_slice(b"\r\nDate: ");
-        with_date(|date| out.extend_from_slice(date));
+        out.extend_from_slice(date);
         if let Some(allow) = self.allow {
             out.extend_from_slice(b"\r\nAllow: ");
             out.extend_from_slice(allow.as_bytes());
@@ -59,10 +91,24 @@ impl Response<'_> {
             _ => {}
         }
         out.extend_from_slice(b"\r\n\r\n");
-        if !self.head_only {
-            out.extend_from_slice(self.body);
-        }
     }
+}
+
+/// Everything a response head depends on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct HeadKey {
+    status: u16,
+    content_type: &'static str,
+    length: usize,
+    keep_alive: bool,
+    http10: bool,
+    allow: Option<&'static str>,
+    date: [u8; 29],
+}
+
+thread_local! {
+    /// The last head written on this thread, and what it was written for.
+    static LAST_HEAD: RefCell<(Option<HeadKey>, Vec<u8>)> = const { RefCell::new((None, Vec::new())) };
 }
 
 /// Appends `n` in decimal.
@@ -80,79 +126,44 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
-thread_local! {
-    /// The formatted `Date` and the second it is for: formatted once per second.
-    static DATE: RefCell<(u64, [u8; 29])> = const { RefCell::new((u64::MAX, [0; 29])) };
-}
-
-/// Calls `f` with the current date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37 GMT").
-fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    DATE.with(|cell| {
-        let mut cached = cell.borrow_mut();
-        if cached.0 != now {
-            *cached = (now, imf_fixdate(now));
-        }
-        f(&cached.1)
-    })
-}
-
-/// Formats Unix seconds as an IMF-fixdate (RFC 9110 §5.6.7).
-fn imf_fixdate(secs: u64) -> [u8; 29] {
-    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    let days = secs / 86_400;
-    let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-
-    let mut out = [0u8; 29];
-    out[..3].copy_from_slice(DAYS[(days % 7) as usize]);
-    out[3..5].copy_from_slice(b", ");
-    two_digits(&mut out[5..7], day as u64);
-    out[7] = b' ';
-    out[8..11].copy_from_slice(MONTHS[(month - 1) as usize]);
-    out[11] = b' ';
-    let year = year as u64;
-    two_digits(&mut out[12..14], year / 100);
-    two_digits(&mut out[14..16], year % 100);
-    out[16] = b' ';
-    two_digits(&mut out[17..19], hour);
-    out[19] = b':';
-    two_digits(&mut out[20..22], minute);
-    out[22] = b':';
-    two_digits(&mut out[23..25], second);
-    out[25..].copy_from_slice(b" GMT");
-    out
-}
-
-fn two_digits(out: &mut [u8], n: u64) {
-    out[0] = b'0' + (n / 10 % 10) as u8;
-    out[1] = b'0' + (n % 10) as u8;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn without_date(response: &[u8]) -> Vec<u8> {
+        let at = response.windows(6).position(|w| w == b"Date: ").unwrap() + 6;
+        [&response[..at], &response[at + 29..]].concat()
+    }
+
     #[test]
-    fn dates_format_as_imf_fixdate() {
-        assert_eq!(&imf_fixdate(784_111_777), b"Sun, 06 Nov 1994 08:49:37 GMT");
-        assert_eq!(&imf_fixdate(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(&imf_fixdate(951_782_400), b"Tue, 29 Feb 2000 00:00:00 GMT");
+    fn a_reused_head_matches_a_freshly_written_one() {
+        let plain = |keep_alive, http10, body: &'static [u8]| Response {
+            status: OK,
+            content_type: "text/plain",
+            body,
+            keep_alive,
+            http10,
+            head_only: false,
+            allow: None,
+        };
+        // Each response after the first either reuses the last head or writes its own;
+        // either way it must equal what writing it from scratch gives.
+        for response in [
+            plain(true, false, b"a"),
+            plain(true, false, b"b"),
+            plain(false, false, b"b"),
+            plain(true, true, b"b"),
+            plain(true, false, b"ab"),
+            plain(true, false, b"ba"),
+        ] {
+            let mut reused = Vec::new();
+            response.write_to(&mut reused);
+            let mut fresh = Vec::new();
+            date::with_date(|date| response.write_head(&mut fresh, date));
+            fresh.extend_from_slice(response.body);
+            // The date may have moved to the next second in between.
+            assert_eq!(without_date(&reused), without_date(&fresh));
+        }
     }
 
     #[test]

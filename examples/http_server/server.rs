@@ -9,6 +9,7 @@ use mirage::net::TcpListener;
 
 use crate::config::Config;
 use crate::connection::Connection;
+use crate::date;
 use crate::event::{Shutdown, Tracker};
 
 /// Serves HTTP on `listener` until `stop` completes; then stops accepting, lets requests in
@@ -23,6 +24,8 @@ pub async fn serve(
     let shutdown = Shutdown::default();
     let connections = Tracker::default();
     let mut stop = pin!(stop);
+    // Ends with this function, however it returns.
+    let _date = StopOnDrop(mirage::spawn(date::keep_fresh()));
     loop {
         mirage::select! {
             accepted = listener.accept() => {
@@ -43,4 +46,13 @@ pub async fn serve(
     shutdown.trigger();
     let _ = mirage::time::timeout(config.shutdown_grace, connections.idle()).await;
     Ok(())
+}
+
+/// Aborts a helper task when dropped.
+struct StopOnDrop(mirage::JoinHandle<()>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
