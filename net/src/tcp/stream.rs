@@ -1,7 +1,7 @@
 //! `TcpStream`.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
@@ -12,7 +12,7 @@ use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
-use crate::sys::{send_vectored, total_len};
+use crate::sys::{recv, send, send_vectored, total_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -120,7 +120,9 @@ impl TcpStream {
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, buf.len(), |stream| (&*stream).read(buf))
+            .io_bytes(Direction::Read, buf.len(), |stream| {
+                recv(stream.as_raw_fd(), buf)
+            })
             .await
     }
 
@@ -140,7 +142,7 @@ impl TcpStream {
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
-            .read_exact(buf, |stream, buf| (&*stream).read(buf))
+            .read_exact(buf, |stream, buf| recv(stream.as_raw_fd(), buf))
             .await
     }
 
@@ -156,7 +158,9 @@ impl TcpStream {
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Write, buf.len(), |stream| (&*stream).write(buf))
+            .io_bytes(Direction::Write, buf.len(), |stream| {
+                send(stream.as_raw_fd(), buf)
+            })
             .await
     }
 
@@ -176,7 +180,7 @@ impl TcpStream {
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io
-            .write_all(buf, |stream, buf| (&*stream).write(buf))
+            .write_all(buf, |stream, buf| send(stream.as_raw_fd(), buf))
             .await
     }
 
@@ -298,14 +302,14 @@ impl TcpStream {
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
-                (&*stream).read(buf)
+                recv(stream.as_raw_fd(), buf)
             })
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Write, buf.len(), |stream| {
-                (&*stream).write(buf)
+                send(stream.as_raw_fd(), buf)
             })
     }
 

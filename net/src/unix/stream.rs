@@ -14,7 +14,7 @@ use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
 use mirage_core::time::sleep;
 
 use crate::source::Source;
-use crate::sys::{send_vectored, total_len};
+use crate::sys::{self, send_vectored, total_len};
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].
@@ -136,7 +136,9 @@ impl UnixStream {
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, buf.len(), |stream| (&*stream).read(buf))
+            .io_bytes(Direction::Read, buf.len(), |stream| {
+                sys::recv(stream.as_raw_fd(), buf)
+            })
             .await
     }
 
@@ -156,7 +158,7 @@ impl UnixStream {
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
-            .read_exact(buf, |stream, buf| (&*stream).read(buf))
+            .read_exact(buf, |stream, buf| sys::recv(stream.as_raw_fd(), buf))
             .await
     }
 
@@ -282,7 +284,7 @@ impl UnixStream {
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
-                (&*stream).read(buf)
+                sys::recv(stream.as_raw_fd(), buf)
             })
     }
 
@@ -306,7 +308,7 @@ impl UnixStream {
 /// Writes `buf` with `MSG_NOSIGNAL`, so a closed peer gives `BrokenPipe`, never SIGPIPE.
 /// (std's `UnixStream::write` does so today, but does not promise it.)
 fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
-    send_vectored(stream.as_raw_fd(), &[IoSlice::new(buf)])
+    sys::send(stream.as_raw_fd(), buf)
 }
 
 /// Poll-level reads; with a read timeout set, a read that stays pending longer fails with
