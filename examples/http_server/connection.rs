@@ -109,12 +109,14 @@ impl Connection {
             self.start += head.len;
             self.head_started = None;
 
-            match self.read_body(body_kind, http10, expect).await? {
-                Ok(()) => {}
-                Err(status) => {
+            // Most requests have no body: no need to enter `read_body`'s state machine.
+            if body_kind != BodyKind::None {
+                if let Err(status) = self.read_body(body_kind, http10, expect).await? {
                     self.error(status, http10);
                     return Ok(Next::Close);
                 }
+            } else {
+                self.body.clear();
             }
             if self.shutdown.is_triggered() {
                 keep_alive = false;

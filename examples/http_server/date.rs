@@ -8,8 +8,15 @@ use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 thread_local! {
-    /// The current date while [`keep_fresh`] runs on this thread.
-    static FRESH: RefCell<Option<[u8; 29]>> = const { RefCell::new(None) };
+    /// The current date while [`keep_fresh`] runs on this thread, and how many times it
+    /// changed.
+    static FRESH: RefCell<Option<Fresh>> = const { RefCell::new(None) };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fresh {
+    text: [u8; 29],
+    generation: u64,
 }
 
 /// Keeps this thread's date current until dropped: each second, just after the wall clock's
@@ -23,20 +30,22 @@ pub async fn keep_fresh() {
         }
     }
     let _clear = Clear;
-    loop {
+    for generation in 0.. {
         let now = since_epoch();
-        FRESH.with(|fresh| *fresh.borrow_mut() = Some(imf_fixdate(now.as_secs())));
+        let text = imf_fixdate(now.as_secs());
+        FRESH.with(|fresh| *fresh.borrow_mut() = Some(Fresh { text, generation }));
         // The timer never fires early, so this wakes in the next second.
         let into_second = Duration::from_nanos(now.subsec_nanos().into());
         mirage::time::sleep(Duration::from_secs(1) - into_second).await;
     }
 }
 
-/// Calls `f` with the current date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37 GMT").
-pub fn with_date<R>(f: impl FnOnce(&[u8; 29]) -> R) -> R {
+/// Calls `f` with the current date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37 GMT")
+/// and, while [`keep_fresh`] runs, a number that changes whenever the date does.
+pub fn with_date<R>(f: impl FnOnce(&[u8; 29], Option<u64>) -> R) -> R {
     FRESH.with(|fresh| match &*fresh.borrow() {
-        Some(date) => f(date),
-        None => f(&imf_fixdate(since_epoch().as_secs())),
+        Some(date) => f(&date.text, Some(date.generation)),
+        None => f(&imf_fixdate(since_epoch().as_secs()), None),
     })
 }
 
@@ -113,7 +122,7 @@ mod tests {
                 .with(|fresh| *fresh.borrow())
                 .expect("the task sets the date");
             let after = since_epoch().as_secs();
-            assert!((before..=after).any(|secs| imf_fixdate(secs) == cached));
+            assert!((before..=after).any(|secs| imf_fixdate(secs) == cached.text));
             ticker.abort();
             mirage::yield_now().await;
         });

@@ -87,6 +87,7 @@ fn bad(why: &'static str) -> Stop {
 }
 
 /// Parses the head that starts at `buf[at..]`.
+#[inline]
 fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     // The request line: method SP request-target SP HTTP-version CRLF.
     let start = at;
@@ -222,7 +223,7 @@ fn skip(buf: &[u8], at: usize, class: u8) -> Result<usize, Stop> {
 /// returns a mask with the high bit of each byte outside the class set, exact at least for
 /// the lowest such byte. It may also flag bytes the class allows (a tab in a header value),
 /// which the class table then lets through.
-#[inline]
+#[inline(always)]
 fn skip_words(
     buf: &[u8],
     mut at: usize,
@@ -286,10 +287,12 @@ fn value_stops(word: u64) -> u64 {
 /// Past the CRLF (or bare LF, RFC 9112 §2.2) at `at`; anything else is refused with `why`.
 #[inline]
 fn line_end(buf: &[u8], at: usize, why: &'static str) -> Result<usize, Stop> {
-    match (buf.get(at), buf.get(at + 1)) {
-        (Some(b'\n'), _) => Ok(at + 1),
-        (Some(b'\r'), Some(b'\n')) => Ok(at + 2),
-        (None, _) | (Some(b'\r'), None) => Err(Stop::Partial),
+    if let Some(b"\r\n") = buf.get(at..at + 2) {
+        return Ok(at + 2);
+    }
+    match buf.get(at..) {
+        Some([b'\n', ..]) => Ok(at + 1),
+        Some([] | [b'\r']) | None => Err(Stop::Partial),
         _ => Err(bad(why)),
     }
 }
