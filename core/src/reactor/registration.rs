@@ -73,10 +73,18 @@ impl Registration {
         self.fd
     }
 
+    #[inline]
     fn registered(&self) -> io::Result<&Registered> {
-        if let Some(registered) = self.registered.get() {
-            return Ok(registered);
+        match self.registered.get() {
+            Some(registered) => Ok(registered),
+            None => self.register(),
         }
+    }
+
+    /// The first poll's registration, kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> io::Result<&Registered> {
         let reactor = context::with_current(|local| Rc::clone(&local.reactor)).expect(
             "mirage I/O polled outside a running Core: \
              sockets must be used from inside Core::run (or a task spawned on it)",
