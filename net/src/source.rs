@@ -153,15 +153,14 @@ impl<S: AsRawFd> Source<S> {
     /// [`io`](Source::io) for a byte-stream read or write of `len` bytes: a short result
     /// shows the socket drained (receive buffer empty, or send buffer full), so the next
     /// operation waits for an edge instead of trying a system call that would fail.
-    pub(crate) async fn io_bytes(
-        &self,
-        direction: Direction,
-        len: usize,
-        op: impl FnMut(&S) -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        let n = self.io(direction, op).await?;
-        self.note_short(direction, n, len);
-        Ok(n)
+    pub(crate) fn io_bytes<F>(&self, direction: Direction, len: usize, op: F) -> IoBytes<'_, S, F>
+    where
+        F: FnMut(&S) -> io::Result<usize>,
+    {
+        IoBytes {
+            io: self.io(direction, op),
+            len,
+        }
     }
 
     /// [`poll_io`](Source::poll_io) for a byte-stream read or write; see
@@ -314,19 +313,54 @@ impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => {}
             }
-            if this.timer.is_none() {
-                match this.source.timeout(this.direction) {
-                    Some(timeout) => this.timer = Some(sleep(timeout)),
-                    None => return Poll::Pending,
-                }
+            if this.timer.is_none() && this.source.timeout(this.direction).is_none() {
+                return Poll::Pending;
             }
-            if let Some(timer) = &mut this.timer {
-                if Pin::new(timer).poll(cx).is_ready() {
-                    return Poll::Ready(Err(timed_out(this.direction)));
-                }
-            }
-            return Poll::Pending;
+            return poll_timeout(&mut this.timer, this.source, this.direction, cx);
         }
+    }
+}
+
+/// An [`Io`] that is waiting, with a timeout in its direction: starts the timer on the
+/// first call and fails with `TimedOut` once it fires. Out of line, so the common path
+/// without timeouts stays small.
+#[inline(never)]
+fn poll_timeout<S: AsRawFd, R>(
+    timer: &mut Option<Sleep>,
+    source: &Source<S>,
+    direction: Direction,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<R>> {
+    let timer = match timer {
+        Some(timer) => timer,
+        None => match source.timeout(direction) {
+            Some(timeout) => timer.insert(sleep(timeout)),
+            None => return Poll::Pending,
+        },
+    };
+    if Pin::new(timer).poll(cx).is_ready() {
+        return Poll::Ready(Err(timed_out(direction)));
+    }
+    Poll::Pending
+}
+
+/// The future of [`Source::io_bytes`]: an [`Io`] that notes a short transfer.
+pub(crate) struct IoBytes<'a, S: AsRawFd, F> {
+    io: Io<'a, S, F>,
+    len: usize,
+}
+
+impl<S: AsRawFd, F: FnMut(&S) -> io::Result<usize>> Future for IoBytes<'_, S, F> {
+    type Output = io::Result<usize>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.io).poll(cx);
+        if let Poll::Ready(Ok(n)) = result {
+            this.io.source.note_short(this.io.direction, n, this.len);
+        }
+        result
     }
 }
 
