@@ -305,7 +305,11 @@ impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
                         registration.clear_ready(this.direction)
                     }
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    result => return Poll::Ready(result),
+                    result => {
+                        // So that dropping the finished operation has nothing to do.
+                        registration.ready_after_wait(this.direction, &mut this.waiter);
+                        return Poll::Ready(result);
+                    }
                 }
             }
             match registration.poll_ready_waiter(cx, this.direction, &mut this.waiter) {

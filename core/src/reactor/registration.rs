@@ -120,15 +120,29 @@ impl Registration {
     ) -> Poll<io::Result<()>> {
         let io = &self.registered()?.io;
         if io.is_ready(direction) {
-            if let Some(id) = waiter.take() {
-                let own = io.waiters(direction).borrow_mut().remove(id);
-                drop(own);
-            }
+            self.ready_after_wait(direction, waiter);
             return Poll::Ready(Ok(()));
         }
         let id = *waiter.get_or_insert_with(|| io.new_waiter_id());
         io.waiters(direction).borrow_mut().register(id, cx.waker());
         Poll::Pending
+    }
+
+    /// Forgets `waiter` once `direction` was found ready. Readiness is set only by the
+    /// reactor's event, which takes every waiter of the direction along with it, so a
+    /// waiter registered before is already gone and there is nothing to search for.
+    #[inline]
+    pub fn ready_after_wait(&self, direction: Direction, waiter: &mut Option<u64>) {
+        if let Some(id) = waiter.take() {
+            debug_assert!(
+                self.registered.get().is_none_or(|registered| !registered
+                    .io
+                    .waiters(direction)
+                    .borrow()
+                    .contains(id)),
+                "a ready direction still lists waiter {id}"
+            );
+        }
     }
 
     /// Forgets a waiter of [`poll_ready_waiter`](Registration::poll_ready_waiter).

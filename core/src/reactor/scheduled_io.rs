@@ -75,6 +75,12 @@ impl Waiters {
         Some(self.rest.swap_remove(index).1)
     }
 
+    /// Whether waiter `id` is registered.
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.first.as_ref().is_some_and(|(key, _)| *key == id)
+            || self.rest.iter().any(|(key, _)| *key == id)
+    }
+
     /// Moves every waker into `out`.
     pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
         out.extend(self.first.take().map(|(_, waker)| waker));
