@@ -100,6 +100,47 @@ impl List {
         self.min_deadline
     }
 
+    /// Appends an entry that is not in the slab yet, due at `deadline`, as
+    /// slab index `index`: links the old tail to it and returns that tail
+    /// (or [`NIL`]), which the caller stores as the new entry's `prev` (its
+    /// `next` is [`NIL`]). Saves `push_back`'s lookups of the new entry.
+    #[inline]
+    pub(crate) fn push_back_new<T>(
+        &mut self,
+        entries: &mut Slab<Entry<T>>,
+        index: u32,
+        deadline: u64,
+    ) -> u32 {
+        let tail = self.tail;
+        if tail == NIL {
+            self.head = index;
+            self.min_deadline = deadline;
+        } else {
+            entries[tail as usize].next = index;
+            self.min_deadline = self.min_deadline.min(deadline);
+        }
+        self.tail = index;
+        tail
+    }
+
+    /// Unlinks an entry already taken out of the slab, given its links.
+    #[inline]
+    pub(crate) fn unlink_removed<T>(&mut self, entries: &mut Slab<Entry<T>>, prev: u32, next: u32) {
+        if prev == NIL {
+            self.head = next;
+        } else {
+            entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            entries[next as usize].prev = prev;
+        }
+        if self.head == NIL {
+            self.min_deadline = u64::MAX;
+        }
+    }
+
     /// Appends `index`, which must not be linked anywhere.
     pub(crate) fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: u32) {
         let tail = self.tail;

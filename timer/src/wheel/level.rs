@@ -71,6 +71,7 @@ pub(crate) const fn slot_span(level: usize) -> u64 {
 }
 
 /// The slot of `level` that `tick` falls in: its digit at that level.
+#[inline]
 pub(crate) const fn slot_of(level: usize, tick: u64) -> usize {
     ((tick >> slot_shift(level)) & SLOT_MASK) as usize
 }
@@ -88,6 +89,7 @@ pub(crate) enum Placement {
 ///
 /// Requires `deadline >= now`: earlier deadlines are already due and never
 /// enter the levels.
+#[inline]
 pub(crate) fn placement(now: u64, deadline: u64) -> Placement {
     debug_assert!(
         deadline >= now,
@@ -177,6 +179,28 @@ impl Level {
         self.occupied |= 1 << slot;
     }
 
+    /// The list of `slot`, marked occupied, for a new entry to be appended
+    /// with [`List::push_back_new`].
+    #[inline]
+    pub(crate) fn slot_for_push(&mut self, slot: usize) -> &mut List {
+        self.occupied |= 1 << slot;
+        &mut self.slots[slot]
+    }
+
+    /// Unlinks an entry already taken out of the slab from `slot`, given its
+    /// links.
+    #[inline]
+    pub(crate) fn unlink_removed<T>(
+        &mut self,
+        entries: &mut Slab<Entry<T>>,
+        slot: usize,
+        prev: u32,
+        next: u32,
+    ) {
+        self.slots[slot].unlink_removed(entries, prev, next);
+        self.sync_bit(slot);
+    }
+
     /// Unlinks timer `index` from `slot`, wherever it is in the list.
     pub(crate) fn unlink<T>(&mut self, entries: &mut Slab<Entry<T>>, slot: usize, index: u32) {
         self.slots[slot].unlink(entries, index);
@@ -200,6 +224,7 @@ impl Level {
         self.slots[slot].take()
     }
 
+    #[inline]
     fn sync_bit(&mut self, slot: usize) {
         if self.slots[slot].is_empty() {
             self.occupied &= !(1 << slot);
