@@ -31,6 +31,7 @@ use crate::context;
 ///     assert!(start.elapsed() >= Duration::from_millis(5));
 /// });
 /// ```
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     let monotonic = context::with_current(|local| local.timers.clock.monotonic_deadline(duration));
     match monotonic.flatten() {
