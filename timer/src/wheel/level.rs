@@ -27,9 +27,7 @@
 //! `now` (≈ 50 days at 1 µs per tick). Later deadlines are *parked* in a
 //! separate list until [`unpark_tick`].
 
-use slab::Slab;
-
-use super::entry::{Entry, List};
+use super::entry::{Entries, List};
 
 /// Bits of the deadline consumed by one level.
 pub(crate) const LEVEL_BITS: u32 = 6;
@@ -174,7 +172,7 @@ impl Level {
     }
 
     /// Appends timer `index` to `slot`.
-    pub(crate) fn push<T>(&mut self, entries: &mut Slab<Entry<T>>, slot: usize, index: u32) {
+    pub(crate) fn push<T>(&mut self, entries: &mut Entries<T>, slot: usize, index: u32) {
         self.slots[slot].push_back(entries, index);
         self.occupied |= 1 << slot;
     }
@@ -192,7 +190,7 @@ impl Level {
     #[inline]
     pub(crate) fn unlink_removed<T>(
         &mut self,
-        entries: &mut Slab<Entry<T>>,
+        entries: &mut Entries<T>,
         slot: usize,
         prev: u32,
         next: u32,
@@ -202,17 +200,13 @@ impl Level {
     }
 
     /// Unlinks timer `index` from `slot`, wherever it is in the list.
-    pub(crate) fn unlink<T>(&mut self, entries: &mut Slab<Entry<T>>, slot: usize, index: u32) {
+    pub(crate) fn unlink<T>(&mut self, entries: &mut Entries<T>, slot: usize, index: u32) {
         self.slots[slot].unlink(entries, index);
         self.sync_bit(slot);
     }
 
     /// Removes and returns the first timer of `slot`.
-    pub(crate) fn pop_front<T>(
-        &mut self,
-        entries: &mut Slab<Entry<T>>,
-        slot: usize,
-    ) -> Option<u32> {
+    pub(crate) fn pop_front<T>(&mut self, entries: &mut Entries<T>, slot: usize) -> Option<u32> {
         let index = self.slots[slot].pop_front(entries);
         self.sync_bit(slot);
         index
@@ -270,6 +264,7 @@ impl Level {
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry::Entry;
     use super::*;
 
     /// Checks every property the wheel relies on for one `(now, deadline)`.
@@ -418,7 +413,7 @@ mod tests {
 
     #[test]
     fn next_occupied_uses_distance_from_now() {
-        let mut entries = Slab::<Entry<()>>::new();
+        let mut entries = Entries::<()>::new();
         let mut level = Level::new(1);
         let index = u32::try_from(entries.insert(Entry::new((), 64 * 5 + 7, 1))).unwrap();
         level.push(&mut entries, 5, index);

@@ -13,7 +13,7 @@
 //! * **Due list**: timers inserted (or rescheduled) with a deadline at or
 //!   before `now`; the next [`Wheel::advance`] yields them first.
 //!
-//! Every list is index-linked through the entries of one `slab::Slab`
+//! Every list is index-linked through the entries of one slab
 //! (`entry.rs`), so insert, remove and reschedule are O(1) and a pending
 //! timer costs one slab slot (48 bytes for a 16-byte payload).
 //!
@@ -46,9 +46,7 @@ mod tests;
 
 use std::fmt;
 
-use slab::Slab;
-
-use self::entry::{Entry, Home, List, NIL};
+use self::entry::{Entries, Entry, Home, List, NIL};
 use self::events::Source;
 pub use self::key::TimerKey;
 pub use self::level::HORIZON;
@@ -83,7 +81,7 @@ use self::level::{placement, slot_of, Level, Placement, LEVELS};
 pub struct Wheel<T> {
     /// Every tick up to and including `now` has been processed.
     now: u64,
-    entries: Slab<Entry<T>>,
+    entries: Entries<T>,
     levels: Box<[Level; LEVELS]>,
     /// Timers beyond the top level's reach.
     parked: List,
@@ -130,7 +128,7 @@ impl<T> Wheel<T> {
     pub fn with_start(now: u64) -> Self {
         Wheel {
             now,
-            entries: Slab::new(),
+            entries: Entries::new(),
             levels: Box::new(std::array::from_fn(Level::new)),
             parked: List::EMPTY,
             due: List::EMPTY,
