@@ -36,6 +36,7 @@ pub(crate) fn is_running(shared: *const Shared) -> bool {
 }
 
 /// Calls `f` with the running Core's scheduler, if any.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
     let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
     // SAFETY: as in `with_running`.

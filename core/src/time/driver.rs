@@ -27,6 +27,7 @@ impl Timers {
 
     /// Polls the timer `key` (registering it when `None`) for `deadline` (a tick). Ready once
     /// the wheel has reached the deadline; the entry is then gone and `key` is `None`.
+    #[inline]
     pub(crate) fn poll_timer(
         &self,
         key: &mut Option<TimerKey>,
@@ -58,6 +59,7 @@ impl Timers {
     }
 
     /// Removes a timer; its waker is dropped after the wheel is released.
+    #[inline]
     pub(crate) fn remove(&self, key: TimerKey) {
         let waker = self.wheel.borrow_mut().remove(key);
         drop(waker);

@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
+use super::clock::FAR_FUTURE;
 use crate::context;
 
 /// A measurement of the running Core's monotonic clock, which follows virtual time while it
@@ -153,9 +154,8 @@ impl Instant {
     /// A deadline `duration` from now that stays representable: far-future durations are
     /// capped at about 30 years, as a deadline that far out never fires in practice.
     pub(crate) fn far_future_saturating(self, duration: Duration) -> Instant {
-        const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
-        self.checked_add(duration.min(FAR))
-            .unwrap_or(self + Duration::from_secs(86_400))
+        self.checked_add(duration.min(FAR_FUTURE))
+            .unwrap_or_else(|| self + Duration::from_secs(86_400))
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use mirage_timer::wheel::TimerKey;
 
+use super::clock::instant_of_monotonic;
 use super::driver::Timers;
 use super::Instant;
 use crate::context;
@@ -30,9 +31,18 @@ use crate::context;
 ///     assert!(start.elapsed() >= Duration::from_millis(5));
 /// });
 /// ```
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.far_future_saturating(duration))
+    let monotonic = context::with_current(|local| local.timers.clock.monotonic_deadline(duration));
+    match monotonic.flatten() {
+        Some(nanos) => Sleep {
+            deadline: Deadline::Monotonic(nanos),
+            tick: 0,
+            timers: None,
+            key: None,
+        },
+        None => sleep_until(Instant::now().far_future_saturating(duration)),
+    }
 }
 
 /// Waits until `deadline` on the running Core's clock. A deadline in the past completes at
@@ -53,7 +63,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        deadline,
+        deadline: Deadline::At(deadline),
         tick: 0,
         timers: None,
         key: None,
@@ -67,13 +77,41 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// across loop iterations without pinning.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
-    deadline: Instant,
+    deadline: Deadline,
     /// `deadline` as a wheel tick of `timers`' clock; valid while `timers` is set.
     tick: u64,
     /// The Core this sleep registered with.
     timers: Option<Rc<Timers>>,
     /// Its wheel entry, while registered and not yet fired.
     key: Option<TimerKey>,
+}
+
+/// A [`Sleep`]'s deadline.
+#[derive(Clone, Copy)]
+enum Deadline {
+    /// On the Core's clock.
+    At(Instant),
+    /// From [`sleep`] on a Core in system time: `CLOCK_MONOTONIC` nanoseconds, which convert
+    /// to a wheel tick without `Instant` arithmetic.
+    Monotonic(u64),
+}
+
+impl Deadline {
+    fn instant(self) -> Instant {
+        match self {
+            Deadline::At(instant) => instant,
+            Deadline::Monotonic(nanos) => Instant::from_std(instant_of_monotonic(nanos)),
+        }
+    }
+
+    /// The wheel tick of `timers`' clock this deadline fires at.
+    #[inline]
+    fn tick(self, timers: &Timers) -> u64 {
+        match self {
+            Deadline::At(instant) => timers.clock.tick_at_or_after(instant.into_std()),
+            Deadline::Monotonic(nanos) => timers.clock.tick_at_or_after_monotonic(nanos),
+        }
+    }
 }
 
 impl Sleep {
@@ -89,7 +127,7 @@ impl Sleep {
     /// assert_eq!(sleep_until(deadline).deadline(), deadline);
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.deadline.instant()
     }
 
     /// Whether the deadline has been reached on the running Core's clock.
@@ -102,7 +140,7 @@ impl Sleep {
     /// assert!(!sleep.is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.deadline <= Instant::now()
+        self.deadline() <= Instant::now()
     }
 
     /// Moves the deadline, earlier or later, even after the sleep completed; the task
@@ -125,9 +163,9 @@ impl Sleep {
     /// });
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
-        self.deadline = deadline;
+        self.deadline = Deadline::At(deadline);
         if let Some(timers) = &self.timers {
-            self.tick = timers.clock.tick_at_or_after(deadline.into_std());
+            self.tick = self.deadline.tick(timers);
             if let Some(key) = self.key {
                 if !timers.reschedule(key, self.tick) {
                     self.key = None;
@@ -149,7 +187,7 @@ impl Future for Sleep {
                     "mirage::time::Sleep polled outside a running Core: \
                      timers must be awaited inside Core::run (or a task spawned on it)",
                 );
-                this.tick = timers.clock.tick_at_or_after(this.deadline.into_std());
+                this.tick = this.deadline.tick(&timers);
                 this.timers.insert(timers)
             }
         };
@@ -168,7 +206,7 @@ impl Drop for Sleep {
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .field("registered", &self.key.is_some())
             .finish()
     }

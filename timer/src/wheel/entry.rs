@@ -7,8 +7,7 @@
 //! list and no search.
 
 use std::num::NonZeroU64;
-
-use slab::Slab;
+use std::ops::{Index, IndexMut};
 
 /// "No entry" in a link; the wheel never hands out this slab index.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -60,6 +59,122 @@ impl<T> Entry<T> {
     }
 }
 
+/// The storage of the entries: a vector of slots with a free list threaded
+/// through the vacant ones, as `slab::Slab` keeps them, but with insert and
+/// remove inlined into the timer path (`Slab::insert` was an out-of-line
+/// call that looked the slot up twice).
+#[derive(Debug)]
+pub(crate) struct Entries<T> {
+    slots: Vec<Slot<T>>,
+    /// The first vacant slot; `slots.len()` when none is.
+    next_free: usize,
+    /// Occupied slots.
+    len: usize,
+}
+
+/// One slot of [`Entries`].
+#[derive(Debug)]
+enum Slot<T> {
+    /// Free; holds the next free slot (`slots.len()` at the end of the list).
+    Vacant(usize),
+    Occupied(Entry<T>),
+}
+
+impl<T> Entries<T> {
+    pub(crate) fn new() -> Self {
+        Entries {
+            slots: Vec::new(),
+            next_free: 0,
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The index the next [`insert`](Entries::insert) uses.
+    pub(crate) fn vacant_key(&self) -> usize {
+        self.next_free
+    }
+
+    /// Stores `entry` at [`vacant_key`](Entries::vacant_key) and returns
+    /// that index.
+    #[inline]
+    pub(crate) fn insert(&mut self, entry: Entry<T>) -> usize {
+        let index = self.next_free;
+        match self.slots.get_mut(index) {
+            Some(slot) => {
+                let Slot::Vacant(next) = *slot else {
+                    unreachable!("free list reaches occupied slot {index}")
+                };
+                self.next_free = next;
+                *slot = Slot::Occupied(entry);
+            }
+            None => {
+                self.slots.push(Slot::Occupied(entry));
+                self.next_free = index + 1;
+            }
+        }
+        self.len += 1;
+        index
+    }
+
+    /// Takes the entry at `index` out.
+    ///
+    /// # Panics
+    ///
+    /// If no entry is stored there.
+    #[inline]
+    pub(crate) fn remove(&mut self, index: usize) -> Entry<T> {
+        let slot = &mut self.slots[index];
+        if !matches!(slot, Slot::Occupied(_)) {
+            panic!("no timer entry at {index}");
+        }
+        let Slot::Occupied(entry) = std::mem::replace(slot, Slot::Vacant(self.next_free)) else {
+            unreachable!()
+        };
+        self.next_free = index;
+        self.len -= 1;
+        entry
+    }
+
+    /// The entry at `index`, if one is stored there.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&Entry<T>> {
+        match self.slots.get(index) {
+            Some(Slot::Occupied(entry)) => Some(entry),
+            _ => None,
+        }
+    }
+}
+
+impl<T> Index<usize> for Entries<T> {
+    type Output = Entry<T>;
+
+    #[inline]
+    fn index(&self, index: usize) -> &Entry<T> {
+        match &self.slots[index] {
+            Slot::Occupied(entry) => entry,
+            Slot::Vacant(_) => panic!("no timer entry at {index}"),
+        }
+    }
+}
+
+impl<T> IndexMut<usize> for Entries<T> {
+    #[inline]
+    fn index_mut(&mut self, index: usize) -> &mut Entry<T> {
+        match &mut self.slots[index] {
+            Slot::Occupied(entry) => entry,
+            Slot::Vacant(_) => panic!("no timer entry at {index}"),
+        }
+    }
+}
+
 /// Head and tail of one index-linked list, and a lower bound of the
 /// deadlines in it.
 #[derive(Debug, Clone, Copy)]
@@ -100,8 +215,49 @@ impl List {
         self.min_deadline
     }
 
+    /// Appends an entry that is not in the slab yet, due at `deadline`, as
+    /// slab index `index`: links the old tail to it and returns that tail
+    /// (or [`NIL`]), which the caller stores as the new entry's `prev` (its
+    /// `next` is [`NIL`]). Saves `push_back`'s lookups of the new entry.
+    #[inline]
+    pub(crate) fn push_back_new<T>(
+        &mut self,
+        entries: &mut Entries<T>,
+        index: u32,
+        deadline: u64,
+    ) -> u32 {
+        let tail = self.tail;
+        if tail == NIL {
+            self.head = index;
+            self.min_deadline = deadline;
+        } else {
+            entries[tail as usize].next = index;
+            self.min_deadline = self.min_deadline.min(deadline);
+        }
+        self.tail = index;
+        tail
+    }
+
+    /// Unlinks an entry already taken out of the slab, given its links.
+    #[inline]
+    pub(crate) fn unlink_removed<T>(&mut self, entries: &mut Entries<T>, prev: u32, next: u32) {
+        if prev == NIL {
+            self.head = next;
+        } else {
+            entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            entries[next as usize].prev = prev;
+        }
+        if self.head == NIL {
+            self.min_deadline = u64::MAX;
+        }
+    }
+
     /// Appends `index`, which must not be linked anywhere.
-    pub(crate) fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: u32) {
+    pub(crate) fn push_back<T>(&mut self, entries: &mut Entries<T>, index: u32) {
         let tail = self.tail;
         let entry = &mut entries[index as usize];
         debug_assert!(
@@ -124,7 +280,7 @@ impl List {
     }
 
     /// Unlinks `index`, which must be in this list.
-    pub(crate) fn unlink<T>(&mut self, entries: &mut Slab<Entry<T>>, index: u32) {
+    pub(crate) fn unlink<T>(&mut self, entries: &mut Entries<T>, index: u32) {
         let entry = &mut entries[index as usize];
         let (prev, next) = (entry.prev, entry.next);
         entry.prev = NIL;
@@ -147,7 +303,7 @@ impl List {
     }
 
     /// Unlinks and returns the first entry.
-    pub(crate) fn pop_front<T>(&mut self, entries: &mut Slab<Entry<T>>) -> Option<u32> {
+    pub(crate) fn pop_front<T>(&mut self, entries: &mut Entries<T>) -> Option<u32> {
         let head = self.head;
         if head == NIL {
             return None;
@@ -169,31 +325,55 @@ mod tests {
     use super::*;
     use std::mem::size_of;
 
-    /// The layout of one slot of `slab::Slab<T>`'s vector: slab 0.4 stores
-    /// `enum Entry<T> { Vacant(usize), Occupied(T) }`, which is private, so
-    /// it is mirrored here to measure it.
-    #[allow(dead_code)]
-    enum SlabSlot<T> {
-        Vacant(usize),
-        Occupied(T),
-    }
-
     #[test]
-    fn slab_slot_fits_in_64_bytes_for_a_waker_sized_payload() {
+    fn slot_fits_in_64_bytes_for_a_waker_sized_payload() {
         // A `std::task::Waker` is two pointers.
         assert_eq!(size_of::<[usize; 2]>(), size_of::<std::task::Waker>());
         let entry = size_of::<Entry<[usize; 2]>>();
-        let slot = size_of::<SlabSlot<Entry<[usize; 2]>>>();
-        assert!(slot <= 64, "slab slot is {slot} bytes (entry {entry})");
-        assert!(size_of::<SlabSlot<Entry<std::task::Waker>>>() <= 64);
+        let slot = size_of::<Slot<[usize; 2]>>();
+        assert!(slot <= 64, "slot is {slot} bytes (entry {entry})");
+        assert!(size_of::<Slot<std::task::Waker>>() <= 64);
         // 16 (value) + 8 (deadline) + 8 (generation) + 2 * 4 (links)
-        // + 3 (home) = 43, padded to 48; slab's vacant variant fits in the
+        // + 3 (home) = 43, padded to 48; the vacant variant fits in the
         // niche of `Home`, so the slot adds nothing.
         assert_eq!(entry, 48);
         assert_eq!(slot, 48);
     }
 
-    fn list_of(entries: &Slab<Entry<u32>>, list: &List) -> Vec<u32> {
+    #[test]
+    fn entries_reuse_freed_slots_last_freed_first() {
+        let mut entries = Entries::new();
+        let a = entries.insert(Entry::new('a', 1, 1));
+        let b = entries.insert(Entry::new('b', 2, 2));
+        let c = entries.insert(Entry::new('c', 3, 3));
+        assert_eq!((a, b, c, entries.len()), (0, 1, 2, 3));
+        assert_eq!(entries.remove(a).value, 'a');
+        assert_eq!(entries.remove(c).value, 'c');
+        assert!(entries.get(a).is_none() && entries.get(c).is_none() && entries.get(9).is_none());
+        assert_eq!(entries.vacant_key(), c);
+        assert_eq!(entries.insert(Entry::new('d', 4, 4)), c);
+        assert_eq!(entries.insert(Entry::new('e', 5, 5)), a);
+        assert_eq!(entries.insert(Entry::new('f', 6, 6)), 3);
+        assert_eq!(entries.len(), 4);
+        assert_eq!(entries[b].value, 'b');
+        entries[b].value = 'B';
+        assert_eq!(entries.get(b).map(|e| e.value), Some('B'));
+        for index in [a, b, c, 3] {
+            entries.remove(index);
+        }
+        assert!(entries.is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "no timer entry at 0")]
+    fn removing_a_vacant_slot_panics() {
+        let mut entries = Entries::new();
+        let a = entries.insert(Entry::new((), 1, 1));
+        entries.remove(a);
+        entries.remove(a);
+    }
+
+    fn list_of(entries: &Entries<u32>, list: &List) -> Vec<u32> {
         let mut out = Vec::new();
         let mut cur = list.head();
         let mut prev = NIL;
@@ -209,7 +389,7 @@ mod tests {
 
     #[test]
     fn push_unlink_pop() {
-        let mut entries = Slab::new();
+        let mut entries = Entries::new();
         let mut list = List::EMPTY;
         let ids: Vec<u32> = (0..5u32)
             .map(|i| entries.insert(Entry::new(i, 100 - u64::from(i), 1)) as u32)

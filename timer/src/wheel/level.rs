@@ -27,9 +27,7 @@
 //! `now` (≈ 50 days at 1 µs per tick). Later deadlines are *parked* in a
 //! separate list until [`unpark_tick`].
 
-use slab::Slab;
-
-use super::entry::{Entry, List};
+use super::entry::{Entries, List};
 
 /// Bits of the deadline consumed by one level.
 pub(crate) const LEVEL_BITS: u32 = 6;
@@ -71,6 +69,7 @@ pub(crate) const fn slot_span(level: usize) -> u64 {
 }
 
 /// The slot of `level` that `tick` falls in: its digit at that level.
+#[inline]
 pub(crate) const fn slot_of(level: usize, tick: u64) -> usize {
     ((tick >> slot_shift(level)) & SLOT_MASK) as usize
 }
@@ -88,6 +87,7 @@ pub(crate) enum Placement {
 ///
 /// Requires `deadline >= now`: earlier deadlines are already due and never
 /// enter the levels.
+#[inline]
 pub(crate) fn placement(now: u64, deadline: u64) -> Placement {
     debug_assert!(
         deadline >= now,
@@ -172,23 +172,41 @@ impl Level {
     }
 
     /// Appends timer `index` to `slot`.
-    pub(crate) fn push<T>(&mut self, entries: &mut Slab<Entry<T>>, slot: usize, index: u32) {
+    pub(crate) fn push<T>(&mut self, entries: &mut Entries<T>, slot: usize, index: u32) {
         self.slots[slot].push_back(entries, index);
         self.occupied |= 1 << slot;
     }
 
+    /// The list of `slot`, marked occupied, for a new entry to be appended
+    /// with [`List::push_back_new`].
+    #[inline]
+    pub(crate) fn slot_for_push(&mut self, slot: usize) -> &mut List {
+        self.occupied |= 1 << slot;
+        &mut self.slots[slot]
+    }
+
+    /// Unlinks an entry already taken out of the slab from `slot`, given its
+    /// links.
+    #[inline]
+    pub(crate) fn unlink_removed<T>(
+        &mut self,
+        entries: &mut Entries<T>,
+        slot: usize,
+        prev: u32,
+        next: u32,
+    ) {
+        self.slots[slot].unlink_removed(entries, prev, next);
+        self.sync_bit(slot);
+    }
+
     /// Unlinks timer `index` from `slot`, wherever it is in the list.
-    pub(crate) fn unlink<T>(&mut self, entries: &mut Slab<Entry<T>>, slot: usize, index: u32) {
+    pub(crate) fn unlink<T>(&mut self, entries: &mut Entries<T>, slot: usize, index: u32) {
         self.slots[slot].unlink(entries, index);
         self.sync_bit(slot);
     }
 
     /// Removes and returns the first timer of `slot`.
-    pub(crate) fn pop_front<T>(
-        &mut self,
-        entries: &mut Slab<Entry<T>>,
-        slot: usize,
-    ) -> Option<u32> {
+    pub(crate) fn pop_front<T>(&mut self, entries: &mut Entries<T>, slot: usize) -> Option<u32> {
         let index = self.slots[slot].pop_front(entries);
         self.sync_bit(slot);
         index
@@ -200,6 +218,7 @@ impl Level {
         self.slots[slot].take()
     }
 
+    #[inline]
     fn sync_bit(&mut self, slot: usize) {
         if self.slots[slot].is_empty() {
             self.occupied &= !(1 << slot);
@@ -245,6 +264,7 @@ impl Level {
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry::Entry;
     use super::*;
 
     /// Checks every property the wheel relies on for one `(now, deadline)`.
@@ -393,7 +413,7 @@ mod tests {
 
     #[test]
     fn next_occupied_uses_distance_from_now() {
-        let mut entries = Slab::<Entry<()>>::new();
+        let mut entries = Entries::<()>::new();
         let mut level = Level::new(1);
         let index = u32::try_from(entries.insert(Entry::new((), 64 * 5 + 7, 1))).unwrap();
         level.push(&mut entries, 5, index);

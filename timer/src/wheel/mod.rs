@@ -13,7 +13,7 @@
 //! * **Due list**: timers inserted (or rescheduled) with a deadline at or
 //!   before `now`; the next [`Wheel::advance`] yields them first.
 //!
-//! Every list is index-linked through the entries of one `slab::Slab`
+//! Every list is index-linked through the entries of one slab
 //! (`entry.rs`), so insert, remove and reschedule are O(1) and a pending
 //! timer costs one slab slot (48 bytes for a 16-byte payload).
 //!
@@ -46,9 +46,7 @@ mod tests;
 
 use std::fmt;
 
-use slab::Slab;
-
-use self::entry::{Entry, Home, List, NIL};
+use self::entry::{Entries, Entry, Home, List, NIL};
 use self::events::Source;
 pub use self::key::TimerKey;
 pub use self::level::HORIZON;
@@ -83,7 +81,7 @@ use self::level::{placement, slot_of, Level, Placement, LEVELS};
 pub struct Wheel<T> {
     /// Every tick up to and including `now` has been processed.
     now: u64,
-    entries: Slab<Entry<T>>,
+    entries: Entries<T>,
     levels: Box<[Level; LEVELS]>,
     /// Timers beyond the top level's reach.
     parked: List,
@@ -130,7 +128,7 @@ impl<T> Wheel<T> {
     pub fn with_start(now: u64) -> Self {
         Wheel {
             now,
-            entries: Slab::new(),
+            entries: Entries::new(),
             levels: Box::new(std::array::from_fn(Level::new)),
             parked: List::EMPTY,
             due: List::EMPTY,
@@ -182,9 +180,9 @@ impl<T> Wheel<T> {
     /// wheel.advance(50, |_, v| fired.push(v));
     /// assert_eq!(fired, ["past"]);
     /// ```
+    #[inline]
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
-        let vacant = self.entries.vacant_entry();
-        let index = match u32::try_from(vacant.key()) {
+        let index = match u32::try_from(self.entries.vacant_key()) {
             Ok(index) if index != NIL => index,
             _ => panic!("a Wheel holds at most u32::MAX - 1 timers"),
         };
@@ -192,12 +190,25 @@ impl<T> Wheel<T> {
         self.next_generation = generation
             .checked_add(1)
             .expect("timer generation counter exhausted");
-        let entry = vacant.insert(Entry::new(value, deadline, generation));
+        let mut entry = Entry::new(value, deadline, generation);
+        // Link first, then store: the new entry is written once, with its
+        // links and home, instead of being looked up again for each.
+        let home = self.home_of(deadline);
+        let list = match home {
+            Home::Slot { level, slot } => {
+                self.levels[usize::from(level)].slot_for_push(usize::from(slot))
+            }
+            Home::Parked => &mut self.parked,
+            Home::Due => &mut self.due,
+        };
+        entry.prev = list.push_back_new(&mut self.entries, index, deadline);
+        entry.home = home;
         let key = TimerKey {
             index,
             generation: entry.generation,
         };
-        self.schedule(index);
+        let stored = self.entries.insert(entry);
+        debug_assert_eq!(stored, index as usize);
         key
     }
 
@@ -214,10 +225,22 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some("x"));
     /// assert_eq!(wheel.remove(key), None);
     /// ```
+    #[inline]
     pub fn remove(&mut self, key: TimerKey) -> Option<T> {
         let index = self.resolve(key)?;
-        self.unlink(index);
-        Some(self.entries.remove(index as usize).value)
+        let entry = self.entries.remove(index as usize);
+        let (prev, next) = (entry.prev, entry.next);
+        match entry.home {
+            Home::Slot { level, slot } => self.levels[usize::from(level)].unlink_removed(
+                &mut self.entries,
+                usize::from(slot),
+                prev,
+                next,
+            ),
+            Home::Parked => self.parked.unlink_removed(&mut self.entries, prev, next),
+            Home::Due => self.due.unlink_removed(&mut self.entries, prev, next),
+        }
+        Some(entry.value)
     }
 
     /// Moves a pending timer to `deadline` in O(1), keeping its key and
@@ -383,7 +406,24 @@ impl<T> Wheel<T> {
         self.now = target;
     }
 
+    /// Where a timer due at `deadline` goes now: the due list if it is not
+    /// after `now`, else a level's slot or the parked list.
+    #[inline]
+    fn home_of(&self, deadline: u64) -> Home {
+        if deadline <= self.now {
+            return Home::Due;
+        }
+        match placement(self.now, deadline) {
+            Placement::Level(level) => Home::Slot {
+                level: level as u8,
+                slot: slot_of(level, deadline) as u8,
+            },
+            Placement::Parked => Home::Parked,
+        }
+    }
+
     /// Looks a key up, checking its generation.
+    #[inline]
     fn resolve(&self, key: TimerKey) -> Option<u32> {
         let entry = self.entries.get(key.index as usize)?;
         (entry.generation == key.generation).then_some(key.index)
