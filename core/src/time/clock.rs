@@ -12,11 +12,10 @@
 //! `sleep` on a Core in system time reads `CLOCK_MONOTONIC` directly, as nanoseconds
 //! ([`monotonic_nanos`]): the clock `std::time::Instant` reads on Linux, without the
 //! `Instant` arithmetic, which costs more than the read itself. Such a reading is placed on
-//! the `Instant` axis through one process-wide reference pair ([`instant_of_monotonic`]),
+//! the `Instant` axis through a reference pair read once per thread ([`instant_of_monotonic`]),
 //! never earlier than the moment it was read.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant as StdInstant};
 
 /// Nanoseconds per wheel tick.
@@ -47,12 +46,17 @@ pub(crate) fn monotonic_nanos() -> u64 {
 /// A reading of [`monotonic_nanos`] and an `Instant` read just after it: the `Instant` is
 /// at or after the moment the nanoseconds name, so placing readings by it never moves them
 /// earlier.
+///
+/// One pair per thread (a Core and its sleeps stay on their thread), so there is no state
+/// shared between threads; any pair read this way places readings safely.
 fn reference() -> (u64, StdInstant) {
-    static REFERENCE: OnceLock<(u64, StdInstant)> = OnceLock::new();
-    *REFERENCE.get_or_init(|| {
-        let nanos = monotonic_nanos();
-        (nanos, StdInstant::now())
-    })
+    thread_local! {
+        static REFERENCE: (u64, StdInstant) = {
+            let nanos = monotonic_nanos();
+            (nanos, StdInstant::now())
+        };
+    }
+    REFERENCE.with(|reference| *reference)
 }
 
 /// The `Instant` of a [`monotonic_nanos`] value: never before the moment it names, and the
