@@ -49,6 +49,11 @@
 //!   Closed loop, one message in flight per connection: one `epoll_wait` returns at most
 //!   `connections` events, so a runtime that reads and writes once per message cannot go
 //!   below 2 + 1/connections (2.0625 at 16 connections).
+//! - **epoll_wait/msg**: the `epoll_wait` calls among them (`syscalls:sys_enter_epoll_wait`
+//!   and `_epoll_pwait`, counted alongside), so the rest is the reads and writes. How many
+//!   events a wait finds depends on the load's rhythm more than on the runtime: a server
+//!   that answers at once tends to wake once per message, and the same server's runs swing
+//!   between that and batches of several.
 //! - **instr/msg**: user-space instructions of the server (callgrind `Ir`), from two runs of
 //!   N and 2N messages: (Ir(2N) − Ir(N)) / N, which cancels start-up, accept and teardown.
 //!   The server is slow under valgrind, so it sees more connections ready per `epoll_wait`
@@ -64,7 +69,8 @@
 mod common;
 
 use common::{
-    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, ratio, tool_works,
+    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts, ratio,
+    tool_works, SyscallCounts, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -342,6 +348,8 @@ struct Config {
 #[derive(Default, Clone)]
 struct Row {
     syscalls_per_msg: Option<f64>,
+    /// The `epoll_wait` share of `syscalls_per_msg`: how many events each wait found.
+    epoll_per_msg: Option<f64>,
     instr_per_msg: Option<f64>,
     msgs_per_sec: Option<f64>,
     p50_us: Option<f64>,
@@ -414,13 +422,14 @@ fn run() -> io::Result<()> {
                      in {:.3} s, {} server syscalls, p99 {:.1} µs",
                     client.messages,
                     client.seconds,
-                    syscalls.map_or("n/a".into(), |n| n.to_string()),
+                    syscalls.map_or("n/a".into(), |n| format!("{} ({} epoll_wait)", n.0, n.1)),
                     client.p99_us,
                 );
                 if client.messages > 0 {
                     let messages = client.messages as f64;
                     samples.push(Row {
-                        syscalls_per_msg: syscalls.map(|n| n as f64 / messages),
+                        syscalls_per_msg: syscalls.map(|n| n.0 as f64 / messages),
+                        epoll_per_msg: syscalls.map(|n| n.1 as f64 / messages),
                         instr_per_msg: None,
                         msgs_per_sec: Some(messages / client.seconds),
                         p50_us: Some(client.p50_us),
@@ -432,6 +441,7 @@ fn run() -> io::Result<()> {
         for (runtime, samples) in runtimes.iter().zip(&samples) {
             let mut row = Row {
                 syscalls_per_msg: median(samples.iter().map(|r| r.syscalls_per_msg)),
+                epoll_per_msg: median(samples.iter().map(|r| r.epoll_per_msg)),
                 instr_per_msg: None,
                 msgs_per_sec: median(samples.iter().map(|r| r.msgs_per_sec)),
                 p50_us: median(samples.iter().map(|r| r.p50_us)),
@@ -567,7 +577,7 @@ impl Ctx<'_> {
         warmup: f64,
         seconds: f64,
         perf: bool,
-    ) -> io::Result<(ClientResult, Option<u64>)> {
+    ) -> io::Result<(ClientResult, Option<SyscallCounts>)> {
         let (mut server, addr) = self.start_server(&self.server_pin, runtime, config.conns)?;
         let mut extra: Vec<String> = vec![
             "--warmup".into(),
@@ -593,6 +603,8 @@ impl Ctx<'_> {
                         "stat",
                         "-e",
                         "raw_syscalls:sys_enter",
+                        "-e",
+                        EPOLL_EVENTS,
                         "-x",
                         ",",
                         "-D",
@@ -622,13 +634,7 @@ impl Ctx<'_> {
         if let Some(mut perf) = perf_child {
             // perf stat -p exits once the server has.
             perf.wait()?;
-            let text = fs::read_to_string(&perf_out)?;
-            let line = text
-                .lines()
-                .find(|l| l.contains(",raw_syscalls:sys_enter,"))
-                .ok_or_else(|| io::Error::other(format!("perf said {text:?}")))?;
-            let value = line.split(',').next().unwrap_or("");
-            syscalls = Some(value.trim().parse().unwrap_or(0));
+            syscalls = Some(perf_counts(&fs::read_to_string(&perf_out)?)?);
         }
         Ok((client, syscalls))
     }
@@ -681,9 +687,10 @@ fn table(rows: &[(usize, usize, String, Row)]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n| runtime | conns | size | syscalls/msg | instr/msg | msgs/s | p50 µs | p99 µs |"
+        "\n| runtime | conns | size | syscalls/msg | epoll_wait/msg | instr/msg | msgs/s | p50 µs \
+         | p99 µs |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut i = 0;
     while i < rows.len() {
         let (conns, size) = (rows[i].0, rows[i].1);
@@ -695,8 +702,9 @@ fn table(rows: &[(usize, usize, String, Row)]) -> String {
         for (_, _, runtime, row) in &group {
             let _ = writeln!(
                 out,
-                "| {runtime} | {conns} | {size} B | {} | {} | {} | {} | {} |",
+                "| {runtime} | {conns} | {size} B | {} | {} | {} | {} | {} | {} |",
                 fmt_opt(row.syscalls_per_msg, 3),
+                fmt_opt(row.epoll_per_msg, 3),
                 fmt_opt(row.instr_per_msg, 0),
                 fmt_opt(row.msgs_per_sec, 0),
                 fmt_opt(row.p50_us, 1),
@@ -707,8 +715,9 @@ fn table(rows: &[(usize, usize, String, Row)]) -> String {
         if let (Some(m), Some(t)) = (find("mirage"), find("tokio")) {
             let _ = writeln!(
                 out,
-                "| **mirage/tokio** | {conns} | {size} B | {} | {} | {} | {} | {} |",
+                "| **mirage/tokio** | {conns} | {size} B | {} | {} | {} | {} | {} | {} |",
                 fmt_opt(ratio(m.syscalls_per_msg, t.syscalls_per_msg), 3),
+                fmt_opt(ratio(m.epoll_per_msg, t.epoll_per_msg), 3),
                 fmt_opt(ratio(m.instr_per_msg, t.instr_per_msg), 3),
                 fmt_opt(ratio(m.msgs_per_sec, t.msgs_per_sec), 3),
                 fmt_opt(ratio(m.p50_us, t.p50_us), 3),

@@ -65,7 +65,9 @@
 //! - **syscalls/req**: `perf stat -e raw_syscalls:sys_enter -p <server>` (all its threads)
 //!   enabled through `--control` just before the measured wrk run starts and disabled just
 //!   after it ends, divided by the requests wrk counted. The 64 accepts and closes add
-//!   about 0.001 per request.
+//!   about 0.001 per request. **epoll_wait/req** is the share of `epoll_wait` in it
+//!   (counted alongside): the rest is one read and one write per request (per 16 requests
+//!   at depth 16).
 //! - **instr/req**: user-space instructions of the server (callgrind `Ir`, all threads),
 //!   from two runs of the exact-count client with N and 2N requests:
 //!   (Ir(2N) − Ir(N)) / N, which cancels start-up, accept and teardown. Under valgrind the
@@ -108,7 +110,8 @@ mod may_server;
 mod common;
 
 use common::{
-    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, ratio, tool_works,
+    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts, ratio,
+    tool_works, SyscallCounts, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -391,6 +394,8 @@ fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
 #[derive(Default, Clone)]
 struct Row {
     syscalls_per_req: Option<f64>,
+    /// The `epoll_wait` share of `syscalls_per_req`: how many events each wait found.
+    epoll_per_req: Option<f64>,
     instr_per_req: Option<f64>,
     req_per_sec: Option<f64>,
     p50_ms: Option<f64>,
@@ -485,13 +490,14 @@ fn run() -> io::Result<()> {
                         wrk.requests,
                         wrk.req_per_sec,
                         fmt_opt(wrk.p99_ms, 3),
-                        syscalls.map_or("n/a".into(), |n| n.to_string()),
+                        syscalls.map_or("n/a".into(), |n| format!("{} ({} epoll_wait)", n.0, n.1)),
                         fmt_opt(client.as_ref().map(|c| c.req_per_sec), 0),
                         fmt_opt(client.as_ref().map(|c| c.p99_ms), 3),
                     );
                     if wrk.requests > 0 {
                         samples.push(Row {
-                            syscalls_per_req: syscalls.map(|n| n as f64 / wrk.requests as f64),
+                            syscalls_per_req: syscalls.map(|n| n.0 as f64 / wrk.requests as f64),
+                            epoll_per_req: syscalls.map(|n| n.1 as f64 / wrk.requests as f64),
                             instr_per_req: None,
                             req_per_sec: Some(wrk.req_per_sec),
                             p50_ms: wrk.p50_ms,
@@ -506,6 +512,7 @@ fn run() -> io::Result<()> {
         for (name, samples) in servers.iter().zip(&samples) {
             let mut row = Row {
                 syscalls_per_req: median(samples.iter().map(|r| r.syscalls_per_req)),
+                epoll_per_req: median(samples.iter().map(|r| r.epoll_per_req)),
                 instr_per_req: None,
                 req_per_sec: median(samples.iter().map(|r| r.req_per_sec)),
                 p50_ms: median(samples.iter().map(|r| r.p50_ms)),
@@ -720,7 +727,7 @@ impl Ctx<'_> {
         name: &str,
         depth: u64,
         timing: &Timing,
-    ) -> io::Result<(WrkResult, Option<u64>, Option<ClientResult>)> {
+    ) -> io::Result<(WrkResult, Option<SyscallCounts>, Option<ClientResult>)> {
         let mut server = self.start_server(&self.server_pin, name)?;
         if timing.warmup > 0 {
             self.wrk(server.addr, depth, timing.warmup)?;
@@ -862,6 +869,8 @@ impl PerfCounter {
                 "stat",
                 "-e",
                 "raw_syscalls:sys_enter",
+                "-e",
+                EPOLL_EVENTS,
                 "-x",
                 ",",
                 "-D",
@@ -889,22 +898,13 @@ impl PerfCounter {
         Ok(counter)
     }
 
-    /// Stops counting; the system calls counted.
-    fn finish(&mut self) -> io::Result<u64> {
+    /// Stops counting; the system calls counted, and the `epoll_wait` calls among them.
+    fn finish(&mut self) -> io::Result<SyscallCounts> {
         self.command("disable")?;
         // SAFETY: plain FFI call; the pid is our own child's, which we have not waited for.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
         self.child.wait()?;
-        let text = fs::read_to_string(&self.out)?;
-        let line = text
-            .lines()
-            .find(|l| l.contains(",raw_syscalls:sys_enter,"))
-            .ok_or_else(|| io::Error::other(format!("perf said {text:?}")))?;
-        let value = line.split(',').next().unwrap_or("");
-        value
-            .trim()
-            .parse()
-            .map_err(|_| io::Error::other(format!("perf said {text:?}")))
+        perf_counts(&fs::read_to_string(&self.out)?)
     }
 
     /// Sends `enable`/`disable` and waits for perf's `ack`.
@@ -978,10 +978,10 @@ fn table(rows: &[(u64, String, Row)], conns: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n| server | depth | syscalls/req | instr/req | req/s | p50 ms | p99 ms | \
-         client req/s | client p99 ms |"
+        "\n| server | depth | syscalls/req | epoll_wait/req | instr/req | req/s | p50 ms | \
+         p99 ms | client req/s | client p99 ms |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut i = 0;
     while i < rows.len() {
         let depth = rows[i].0;
@@ -990,8 +990,9 @@ fn table(rows: &[(u64, String, Row)], conns: usize) -> String {
         for (_, name, row) in &group {
             let _ = writeln!(
                 out,
-                "| {name} | {depth} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {name} | {depth} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 fmt_opt(row.syscalls_per_req, 3),
+                fmt_opt(row.epoll_per_req, 3),
                 fmt_opt(row.instr_per_req, 0),
                 fmt_opt(row.req_per_sec, 0),
                 fmt_opt(row.p50_ms, 3),
@@ -1006,8 +1007,9 @@ fn table(rows: &[(u64, String, Row)], conns: usize) -> String {
             if let Some(p) = find(peer) {
                 let _ = writeln!(
                     out,
-                    "| **mirage/{peer}** | {depth} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| **mirage/{peer}** | {depth} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     fmt_opt(ratio(m.syscalls_per_req, p.syscalls_per_req), 3),
+                    fmt_opt(ratio(m.epoll_per_req, p.epoll_per_req), 3),
                     fmt_opt(ratio(m.instr_per_req, p.instr_per_req), 3),
                     fmt_opt(ratio(m.req_per_sec, p.req_per_sec), 3),
                     fmt_opt(ratio(m.p50_ms, p.p50_ms), 3),

@@ -594,14 +594,21 @@ def net_section(name: str, md: list[str], headline: list) -> None:
                   "**syscalls/msg** (`perf stat -e raw_syscalls:sys_enter` on the server over "
                   "the measured window) and **instr/msg** (callgrind user-space instructions, "
                   "(Ir(2N) − Ir(N)) / N) are the figures to judge by; msgs/s and latency are "
-                  "dominated by kernel TCP work and machine noise. Lower counts are better.\n")
+                  "dominated by kernel TCP work and machine noise. Lower counts are better. "
+                  "**epoll_wait/msg** is the waiting part of syscalls/msg: the rest is the "
+                  "reads and writes (2 per message at 64 B). How many events one wait finds "
+                  "depends on how the load arrives: a server that answers each message at once "
+                  "settles into waking once per message, one that is slower per message finds "
+                  "more ready at each wake, and runs of the same server swing between the two.\n")
     else:
         md.append("HTTP `GET /plaintext` (`benches/http.rs`): Mirage's HTTP server example "
                   "beside hyper 1.x on tokio's current-thread runtime and `may_minihttp` on one "
                   "`may` worker; server on CPU 0, `wrk -t1 -c64` (or the exact-count client "
                   "under callgrind) on CPU 1; depth 16 = 16 pipelined requests per write. "
                   "**syscalls/req** and **instr/req** are the figures to judge by. Lower "
-                  "counts are better.\n")
+                  "counts are better. **epoll_wait/req** is the waiting part of syscalls/req "
+                  "(the rest is one read and one write per request, or per 16 at depth 16); "
+                  "it depends on how many requests each wake finds, as for echo.\n")
     note = status_line(name)
     if note:
         md.append(note + "\n")
@@ -626,7 +633,8 @@ def net_section(name: str, md: list[str], headline: list) -> None:
     md.append("|---|---:|" + "---:|" * len(peers) * 2 + "---|---|")
     charts = {"syscalls": [], "instr": [], "rate": []}
     head_rows = {"syscalls": [], "instr": []}
-    metrics = [(f"syscalls/{unit}", "syscalls"), (f"instr/{unit}", "instr"),
+    metrics = [(f"syscalls/{unit}", "syscalls"), (f"epoll_wait/{unit}", "epoll"),
+               (f"instr/{unit}", "instr"),
                ("msgs/s" if is_echo else "req/s", "rate"), ("p99 µs" if is_echo else "p99 ms", "p99")]
     for cfg, servers in data.items():
         for col, kind in metrics:
@@ -650,6 +658,8 @@ def net_section(name: str, md: list[str], headline: list) -> None:
                 peer_ok = [None if rs[0] is None else rs[0] <= 0.3,
                            None if rs[1] is None else rs[1] < 1.0]
                 ok = None if None in peer_ok else all(peer_ok)
+            elif kind == "epoll":
+                goal = "(part of syscalls: set by how many events each wait finds)"
             elif kind in ("rate", "p99"):
                 goal = "(noisy, informative)"
             cells = " | ".join(fmt_num(vals[p], 4) for p in peers)

@@ -94,3 +94,28 @@ pub fn tool_works(program: &str, args: &[&str]) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// The `perf stat` events of the `epoll_wait` calls (either form), counted beside
+/// `raw_syscalls:sys_enter` to show how much of a server's system call count is waiting.
+pub const EPOLL_EVENTS: &str = "syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait";
+
+/// A server's system calls over a measured window, and the `epoll_wait` calls among them.
+pub type SyscallCounts = (u64, u64);
+
+/// From `perf stat -x ,` output with `raw_syscalls:sys_enter` and [`EPOLL_EVENTS`]: all
+/// system calls, and the `epoll_wait` ones among them.
+pub fn perf_counts(text: &str) -> io::Result<SyscallCounts> {
+    let bad = || io::Error::other(format!("perf said {text:?}"));
+    let count = |line: &str| line.split(',').next()?.trim().parse::<u64>().ok();
+    let total = text
+        .lines()
+        .find(|l| l.contains(",raw_syscalls:sys_enter,"))
+        .and_then(count)
+        .ok_or_else(bad)?;
+    let epoll = text
+        .lines()
+        .filter(|l| l.contains(",syscalls:sys_enter_epoll_"))
+        .map(|l| count(l).ok_or_else(bad))
+        .sum::<io::Result<u64>>()?;
+    Ok((total, epoll))
+}
