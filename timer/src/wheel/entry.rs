@@ -258,7 +258,6 @@ impl List {
 
     /// Appends `index`, which must not be linked anywhere.
     pub(crate) fn push_back<T>(&mut self, entries: &mut Entries<T>, index: u32) {
-        let tail = self.tail;
         let entry = &mut entries[index as usize];
         debug_assert!(
             entry.prev == NIL && entry.next == NIL && self.head != index,
@@ -266,17 +265,10 @@ impl List {
             entry.prev,
             entry.next
         );
-        entry.prev = tail;
         entry.next = NIL;
         let deadline = entry.deadline;
-        if tail == NIL {
-            self.head = index;
-            self.min_deadline = deadline;
-        } else {
-            entries[tail as usize].next = index;
-            self.min_deadline = self.min_deadline.min(deadline);
-        }
-        self.tail = index;
+        let tail = self.push_back_new(entries, index, deadline);
+        entries[index as usize].prev = tail;
     }
 
     /// Unlinks `index`, which must be in this list.
@@ -285,21 +277,11 @@ impl List {
         let (prev, next) = (entry.prev, entry.next);
         entry.prev = NIL;
         entry.next = NIL;
-        if prev == NIL {
-            debug_assert_eq!(self.head, index, "unlinking {index}, not in {self:?}");
-            self.head = next;
-        } else {
-            entries[prev as usize].next = next;
-        }
-        if next == NIL {
-            debug_assert_eq!(self.tail, index, "unlinking {index}, not in {self:?}");
-            self.tail = prev;
-        } else {
-            entries[next as usize].prev = prev;
-        }
-        if self.head == NIL {
-            self.min_deadline = u64::MAX;
-        }
+        debug_assert!(
+            (prev != NIL || self.head == index) && (next != NIL || self.tail == index),
+            "unlinking {index}, not in {self:?}"
+        );
+        self.unlink_removed(entries, prev, next);
     }
 
     /// Unlinks and returns the first entry.
