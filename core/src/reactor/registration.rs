@@ -128,9 +128,13 @@ impl Registration {
         Poll::Pending
     }
 
-    /// Forgets `waiter` once `direction` was found ready. Readiness is set only by the
-    /// reactor's event, which takes every waiter of the direction along with it, so a
-    /// waiter registered before is already gone and there is nothing to search for.
+    /// Forgets the id of a [`poll_ready_waiter`](Registration::poll_ready_waiter) waiter
+    /// whose operation went ahead because [`is_ready`](Registration::is_ready) was true.
+    /// Cheaper than [`forget_waiter`](Registration::forget_waiter): readiness is set only by
+    /// the reactor's event, which takes every waiter of the direction along with it, so the
+    /// entry is already gone and there is nothing to search for. Called in any other state,
+    /// it panics in debug builds; release builds leave the entry until the next event takes
+    /// it (a spurious wake, nothing worse).
     #[inline]
     pub fn ready_after_wait(&self, direction: Direction, waiter: &mut Option<u64>) {
         if let Some(id) = waiter.take() {
