@@ -4,13 +4,15 @@
 //! response copies 29 bytes instead of reading the clock and formatting. Without it running
 //! (in unit tests), [`with_date`] formats the current date itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 thread_local! {
-    /// The current date while [`keep_fresh`] runs on this thread, and how many times it
-    /// changed.
+    /// The current date while [`keep_fresh`] runs on this thread.
     static FRESH: RefCell<Option<Fresh>> = const { RefCell::new(None) };
+    /// How many dates this thread has formatted: never reset, so a generation names one
+    /// date even across servers that run one after another on the thread.
+    static GENERATIONS: Cell<u64> = const { Cell::new(0) };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +32,10 @@ pub async fn keep_fresh() {
         }
     }
     let _clear = Clear;
-    for generation in 0.. {
+    loop {
         let now = since_epoch();
         let text = imf_fixdate(now.as_secs());
+        let generation = GENERATIONS.with(|count| count.replace(count.get() + 1));
         FRESH.with(|fresh| *fresh.borrow_mut() = Some(Fresh { text, generation }));
         // The timer never fires early, so this wakes in the next second.
         let into_second = Duration::from_nanos(now.subsec_nanos().into());
@@ -109,6 +112,26 @@ mod tests {
         assert_eq!(&imf_fixdate(784_111_777), b"Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(&imf_fixdate(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(&imf_fixdate(951_782_400), b"Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+
+    #[test]
+    fn a_restarted_task_never_reuses_a_generation() {
+        // A response head cached under an old generation must never match a new date.
+        let mut core = mirage::Core::new().unwrap();
+        let mut generation = || {
+            core.run(async {
+                let ticker = mirage::spawn(keep_fresh());
+                mirage::yield_now().await;
+                let fresh = FRESH
+                    .with(|fresh| *fresh.borrow())
+                    .expect("the date is set");
+                ticker.abort();
+                mirage::yield_now().await;
+                fresh.generation
+            })
+        };
+        let first = generation();
+        assert!(generation() > first);
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl Response<'_> {
             };
             let key = HeadKey {
                 status: self.status.0,
+                reason: (self.status.1.as_ptr(), self.status.1.len()),
                 content_type: (self.content_type.as_ptr(), self.content_type.len()),
                 length: self.body.len(),
                 keep_alive: self.keep_alive,
@@ -103,6 +104,7 @@ impl Response<'_> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct HeadKey {
     status: u16,
+    reason: (*const u8, usize),
     content_type: (*const u8, usize),
     length: usize,
     keep_alive: bool,
