@@ -1,14 +1,13 @@
 //! Dropping sockets, and pending operations on them, leaks no file descriptor.
 
+mod net_common;
+
 use std::time::Duration;
 
 use mirage::net::{TcpListener, TcpStream};
 use mirage::time::timeout;
 use mirage::Core;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+use net_common::open_fds;
 
 #[test]
 fn sockets_and_pending_operations_release_their_descriptors() {

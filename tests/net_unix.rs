@@ -1,6 +1,8 @@
 //! Unix-domain sockets in a temporary directory: streams through a listener and in pairs,
 //! datagrams, timeouts, faults, and the generic byte-stream traits.
 
+mod net_common;
+
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
@@ -11,6 +13,7 @@ use mirage::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use mirage::net::{UnixDatagram, UnixListener, UnixStream};
 use mirage::time::{sleep, timeout, Instant};
 use mirage::Core;
+use net_common::{checksum, Lcg};
 
 /// A socket path unique to this process and test, removed on drop (pass or fail).
 struct SocketPath(PathBuf);
@@ -37,24 +40,6 @@ impl Drop for SocketPath {
 
 /// Fails the test instead of hanging it.
 const GENEROUS: Duration = Duration::from_secs(10);
-
-/// A small deterministic generator, so failures reproduce.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
-fn checksum(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf29ce484222325u64, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    })
-}
 
 #[test]
 fn a_stream_round_trips_through_a_listener_and_connect() {

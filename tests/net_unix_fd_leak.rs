@@ -3,15 +3,14 @@
 //! Alone in its test binary: it counts the process's descriptors, which tests running in
 //! parallel threads would change.
 
+mod net_common;
+
 use std::time::Duration;
 
 use mirage::net::{UnixDatagram, UnixListener, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+use net_common::open_fds;
 
 #[test]
 fn unix_sockets_and_pending_operations_release_their_descriptors() {
