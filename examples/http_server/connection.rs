@@ -157,21 +157,7 @@ impl Connection {
         let deadline = Instant::now() + self.config.body_timeout;
         match kind {
             BodyKind::None => Ok(Ok(())),
-            BodyKind::Length(n) => {
-                let mut left = n as usize;
-                while left > 0 {
-                    if self.start == self.end && !self.fill(deadline).await? {
-                        // Too slow, or gone (then nobody reads the answer anyway).
-                        return Ok(Err(response::REQUEST_TIMEOUT));
-                    }
-                    let take = left.min(self.end - self.start);
-                    self.body
-                        .extend_from_slice(&self.buf[self.start..self.start + take]);
-                    self.start += take;
-                    left -= take;
-                }
-                Ok(Ok(()))
-            }
+            BodyKind::Length(n) => self.take_body(n as usize, deadline).await,
             BodyKind::Chunked => self.read_chunked(deadline, max).await,
         }
     }
@@ -196,16 +182,8 @@ impl Connection {
             if self.body.len() + size > max {
                 return Ok(Err(response::PAYLOAD_TOO_LARGE));
             }
-            let mut left = size;
-            while left > 0 {
-                if self.start == self.end && !self.fill(deadline).await? {
-                    return Ok(Err(response::REQUEST_TIMEOUT));
-                }
-                let take = left.min(self.end - self.start);
-                self.body
-                    .extend_from_slice(&self.buf[self.start..self.start + take]);
-                self.start += take;
-                left -= take;
+            if let Err(status) = self.take_body(size, deadline).await? {
+                return Ok(Err(status));
             }
             match self.line(deadline).await? {
                 Some(empty) if empty.is_empty() => {}
@@ -220,6 +198,24 @@ impl Connection {
                 None => return Ok(Err(response::BAD_REQUEST)),
             }
         }
+    }
+
+    /// Appends the next `len` bytes of the request to `self.body`, reading more as needed
+    /// until `deadline`; 408 if the client is too slow, or gone (then nobody reads the
+    /// answer anyway).
+    async fn take_body(&mut self, len: usize, deadline: Instant) -> io::Result<Result<(), Status>> {
+        let mut left = len;
+        while left > 0 {
+            if self.start == self.end && !self.fill(deadline).await? {
+                return Ok(Err(response::REQUEST_TIMEOUT));
+            }
+            let take = left.min(self.end - self.start);
+            self.body
+                .extend_from_slice(&self.buf[self.start..self.start + take]);
+            self.start += take;
+            left -= take;
+        }
+        Ok(Ok(()))
     }
 
     /// The next line (without CRLF), reading more as needed; `None` if the client closed
