@@ -69,8 +69,8 @@
 mod common;
 
 use common::{
-    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts, ratio,
-    tool_works, SyscallCounts, EPOLL_EVENTS,
+    announce, command, dispatch, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts,
+    ratio, tool_works, SyscallCounts, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -86,22 +86,7 @@ use std::time::{Duration, Instant};
 const BUF_SIZE: usize = 4096;
 
 fn main() {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("server") => server(&args[1..]),
-        Some("client") => client(&args[1..]),
-        Some("run") => run(),
-        // `cargo bench` passes `--bench`; `cargo test --all-targets` passes nothing (or test
-        // harness flags): there, only check that both servers echo.
-        _ if args.iter().any(|a| a == "--bench") => run(),
-        None => smoke(),
-        Some(arg) if arg.starts_with('-') => smoke(),
-        Some(other) => Err(invalid(format!("unknown sub-command {other:?}"))),
-    };
-    if let Err(err) = result {
-        eprintln!("echo: {err}");
-        std::process::exit(1);
-    }
+    dispatch("echo", server, client, run, smoke);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -110,8 +110,8 @@ mod may_server;
 mod common;
 
 use common::{
-    announce, command, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts, ratio,
-    tool_works, SyscallCounts, EPOLL_EVENTS,
+    announce, command, dispatch, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts,
+    ratio, tool_works, SyscallCounts, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -142,22 +142,7 @@ end
 "#;
 
 fn main() {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("server") => server_command(&args[1..]),
-        Some("client") => client_command(&args[1..]),
-        Some("run") => run(),
-        // `cargo bench` passes `--bench`; `cargo test --all-targets` passes nothing (or test
-        // harness flags): there, only check that the servers answer.
-        _ if args.iter().any(|a| a == "--bench") => run(),
-        None => smoke(),
-        Some(arg) if arg.starts_with('-') => smoke(),
-        Some(other) => Err(invalid(format!("unknown sub-command {other:?}"))),
-    };
-    if let Err(err) = result {
-        eprintln!("http: {err}");
-        std::process::exit(1);
-    }
+    dispatch("http", server_command, client_command, run, smoke);
 }
 
 // ---------------------------------------------------------------------------------------

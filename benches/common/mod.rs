@@ -119,3 +119,30 @@ pub fn perf_counts(text: &str) -> io::Result<SyscallCounts> {
         .sum::<io::Result<u64>>()?;
     Ok((total, epoll))
 }
+
+/// A network bench's `main`: `server …` and `client …` run the pieces, `run` (or
+/// `cargo bench`, which passes `--bench`) the whole comparison; no arguments, or test
+/// harness flags (`cargo test --all-targets`), only the smoke check. Exits 1 with `name:
+/// error` on failure.
+pub fn dispatch(
+    name: &str,
+    server: fn(&[String]) -> io::Result<()>,
+    client: fn(&[String]) -> io::Result<()>,
+    run: fn() -> io::Result<()>,
+    smoke: fn() -> io::Result<()>,
+) {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("server") => server(&args[1..]),
+        Some("client") => client(&args[1..]),
+        Some("run") => run(),
+        _ if args.iter().any(|a| a == "--bench") => run(),
+        None => smoke(),
+        Some(arg) if arg.starts_with('-') => smoke(),
+        Some(other) => Err(invalid(format!("unknown sub-command {other:?}"))),
+    };
+    if let Err(err) = result {
+        eprintln!("{name}: {err}");
+        std::process::exit(1);
+    }
+}
