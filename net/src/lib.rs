@@ -20,6 +20,7 @@
 
 mod accept;
 mod addr;
+mod byte_stream;
 mod source;
 mod sys;
 mod tcp;

@@ -5,11 +5,10 @@ use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use mirage_core::io::{AsyncRead, AsyncWrite, Direction};
+use mirage_core::io::Direction;
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
@@ -325,62 +324,7 @@ impl TcpStream {
     }
 }
 
-/// Poll-level reads; with a read timeout set, a read that stays pending longer fails with
-/// `TimedOut`. Only the last task to poll is woken.
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_priv(cx, buf)
-    }
-}
-
-impl AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_priv(cx, buf)
-    }
-}
-
-macro_rules! impl_async_write {
-    ($ty:ty) => {
-        /// Poll-level writes; with a write timeout set, a write that stays pending longer
-        /// fails with `TimedOut`. `poll_close` shuts down the write half.
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
-            }
-        }
-    };
-}
-
-impl_async_write!(TcpStream);
-impl_async_write!(&TcpStream);
+crate::byte_stream::impl_byte_stream!(TcpStream);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
