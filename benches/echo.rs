@@ -70,7 +70,7 @@ mod common;
 
 use common::{
     announce, command, dispatch, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts,
-    ratio, tool_works, SyscallCounts, EPOLL_EVENTS,
+    ratio, tool_works, SyscallCounts, Tools, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -363,30 +363,12 @@ fn run() -> io::Result<()> {
 
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("echo");
     fs::create_dir_all(&dir)?;
-    let have_taskset = tool_works("taskset", &["-c", "0", "true"]);
-    let have_perf = tool_works("perf", &["stat", "-e", "raw_syscalls:sys_enter", "true"]);
-    let have_valgrind = tool_works("valgrind", &["--version"]);
-    if !have_taskset {
-        eprintln!("echo: taskset unavailable: server and client run unpinned");
-    }
-    if !have_perf {
-        eprintln!("echo: `perf stat -e raw_syscalls:sys_enter` unavailable: no syscall counts");
-    }
-    if !have_valgrind {
-        eprintln!("echo: valgrind unavailable: no instruction counts");
-    }
-    let pin = |cpu: &str| -> Vec<String> {
-        if have_taskset {
-            vec!["taskset".into(), "-c".into(), cpu.into()]
-        } else {
-            Vec::new()
-        }
-    };
+    let tools = Tools::detect("echo");
     let ctx = Ctx {
         exe: &exe,
         dir: &dir,
-        server_pin: pin(&server_cpu),
-        client_pin: pin(&client_cpu),
+        server_pin: tools.pin(&server_cpu),
+        client_pin: tools.pin(&client_cpu),
     };
 
     let configs: Vec<Config> = conns
@@ -401,7 +383,7 @@ fn run() -> io::Result<()> {
         for rep in 1..=repeats {
             for (runtime, samples) in runtimes.iter().zip(&mut samples) {
                 let (client, syscalls) =
-                    ctx.timed_run(runtime, config, warmup, seconds, have_perf)?;
+                    ctx.timed_run(runtime, config, warmup, seconds, tools.perf)?;
                 eprintln!(
                     "echo: {runtime} {c} conns {s} B, timed run {rep}/{repeats}: {} messages \
                      in {:.3} s, {} server syscalls, p99 {:.1} µs",
@@ -432,7 +414,7 @@ fn run() -> io::Result<()> {
                 p50_us: median(samples.iter().map(|r| r.p50_us)),
                 p99_us: median(samples.iter().map(|r| r.p99_us)),
             };
-            if have_valgrind {
+            if tools.valgrind {
                 let mut per_msg = Vec::new();
                 for rep in 1..=cg_repeats {
                     let small = ctx.callgrind_run(runtime, config, cg_messages)?;

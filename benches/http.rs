@@ -111,7 +111,7 @@ mod common;
 
 use common::{
     announce, command, dispatch, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts,
-    ratio, tool_works, SyscallCounts, EPOLL_EVENTS,
+    ratio, tool_works, SyscallCounts, Tools, EPOLL_EVENTS,
 };
 use std::cell::{Cell, RefCell};
 use std::env;
@@ -423,35 +423,17 @@ fn run() -> io::Result<()> {
     let script = dir.join("pipeline.lua");
     fs::write(&script, PIPELINE_LUA)?;
     let have_wrk = tool_works("wrk", &["--version"]) || tool_works("which", &["wrk"]);
-    let have_taskset = tool_works("taskset", &["-c", "0", "true"]);
-    let have_perf = tool_works("perf", &["stat", "-e", "raw_syscalls:sys_enter", "true"]);
-    let have_valgrind = tool_works("valgrind", &["--version"]);
     if !have_wrk {
         eprintln!("http: wrk unavailable (apt-get install wrk): no timed runs");
     }
-    if !have_taskset {
-        eprintln!("http: taskset unavailable: servers and clients run unpinned");
-    }
-    if !have_perf {
-        eprintln!("http: `perf stat -e raw_syscalls:sys_enter` unavailable: no syscall counts");
-    }
-    if !have_valgrind {
-        eprintln!("http: valgrind unavailable: no instruction counts");
-    }
-    let pin = |cpu: &str| -> Vec<String> {
-        if have_taskset {
-            vec!["taskset".into(), "-c".into(), cpu.into()]
-        } else {
-            Vec::new()
-        }
-    };
+    let tools = Tools::detect("http");
     let ctx = Ctx {
         exe: &exe,
         dir: &dir,
         script: &script,
         conns,
-        server_pin: pin(&server_cpu),
-        client_pin: pin(&client_cpu),
+        server_pin: tools.pin(&server_cpu),
+        client_pin: tools.pin(&client_cpu),
     };
 
     let mut rows: Vec<(u64, String, Row)> = Vec::new();
@@ -465,7 +447,7 @@ fn run() -> io::Result<()> {
                         warmup,
                         seconds,
                         client_seconds,
-                        perf: have_perf,
+                        perf: tools.perf,
                     };
                     let (wrk, syscalls, client) = ctx.timed_run(name, depth, &timing)?;
                     eprintln!(
@@ -505,7 +487,7 @@ fn run() -> io::Result<()> {
                 client_req_per_sec: median(samples.iter().map(|r| r.client_req_per_sec)),
                 client_p99_ms: median(samples.iter().map(|r| r.client_p99_ms)),
             };
-            if have_valgrind {
+            if tools.valgrind {
                 let mut per_req = Vec::new();
                 for rep in 1..=cg_repeats {
                     let small = ctx.callgrind_run(name, depth, cg_requests)?;

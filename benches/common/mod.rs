@@ -146,3 +146,44 @@ pub fn dispatch(
         std::process::exit(1);
     }
 }
+
+/// Which measuring tools this machine has; each missing one is reported once, and its
+/// figures are left `n/a`.
+pub struct Tools {
+    pub taskset: bool,
+    pub perf: bool,
+    pub valgrind: bool,
+}
+
+impl Tools {
+    /// Probes for `taskset`, `perf` with the `raw_syscalls:sys_enter` event, and `valgrind`,
+    /// saying on stderr (prefixed `name:`) what is missing.
+    pub fn detect(name: &str) -> Tools {
+        let tools = Tools {
+            taskset: tool_works("taskset", &["-c", "0", "true"]),
+            perf: tool_works("perf", &["stat", "-e", "raw_syscalls:sys_enter", "true"]),
+            valgrind: tool_works("valgrind", &["--version"]),
+        };
+        if !tools.taskset {
+            eprintln!("{name}: taskset unavailable: servers and clients run unpinned");
+        }
+        if !tools.perf {
+            eprintln!(
+                "{name}: `perf stat -e raw_syscalls:sys_enter` unavailable: no syscall counts"
+            );
+        }
+        if !tools.valgrind {
+            eprintln!("{name}: valgrind unavailable: no instruction counts");
+        }
+        tools
+    }
+
+    /// The command prefix that pins a process to `cpu` (empty without `taskset`).
+    pub fn pin(&self, cpu: &str) -> Vec<String> {
+        if self.taskset {
+            vec!["taskset".into(), "-c".into(), cpu.into()]
+        } else {
+            Vec::new()
+        }
+    }
+}
