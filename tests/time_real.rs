@@ -1,5 +1,9 @@
 //! Timers in real time, with generous bounds: never early, and a blocked Core wakes up.
 
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use mirage::time::{sleep, sleep_until, timeout, Instant};
@@ -71,4 +75,44 @@ fn many_timeouts_on_pending_futures_all_fire() {
         fired
     });
     assert_eq!(fired, 1000);
+}
+
+#[test]
+fn a_kernel_timer_armed_before_pause_is_rearmed_after_resume() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let sleeper = mirage::spawn(sleep(Duration::from_secs(2)));
+        mirage::yield_now().await;
+        // Block the Core with its kernel timer armed for the sleeper, until another thread
+        // wakes it.
+        let woken = Arc::new(AtomicBool::new(false));
+        let mut waker_sent = false;
+        poll_fn(|cx| {
+            if woken.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            if !std::mem::replace(&mut waker_sent, true) {
+                let (woken, waker) = (Arc::clone(&woken), cx.waker().clone());
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    woken.store(true, Ordering::Release);
+                    waker.wake();
+                });
+            }
+            Poll::Pending
+        })
+        .await;
+        // Virtual time moves the sleeper's deadline 1.9 s closer in real time: the kernel
+        // timer armed under the old mapping would fire far too late.
+        mirage::time::pause();
+        mirage::time::advance(Duration::from_millis(1900)).await;
+        mirage::time::resume();
+        let start = std::time::Instant::now();
+        sleeper.await.unwrap();
+        let waited = start.elapsed();
+        assert!(
+            waited < Duration::from_secs(1),
+            "the sleeper's last ~50 ms took {waited:?}"
+        );
+    });
 }

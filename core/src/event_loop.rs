@@ -51,8 +51,9 @@ pub struct Core {
     root_waker: Waker,
     /// Wakes a blocked Core at the next timer deadline (see `time`'s docs on precision).
     timerfd: TimerFd,
-    /// The tick the timerfd is armed for, until it fires.
-    armed: Option<u64>,
+    /// The tick the timerfd is armed for, until it fires, and the clock epoch it was armed
+    /// in (after a `pause`/`resume` the same tick maps to another real time).
+    armed: Option<(u64, u64)>,
     /// Reused buffers, so a turn allocates nothing.
     remote_tasks: Vec<TaskRef>,
     io_wakers: Vec<Waker>,
@@ -199,13 +200,18 @@ impl Core {
     /// Arms the timerfd for `tick` unless it is already armed at or before it (an early
     /// wake-up re-arms). Returns a fallback poll timeout if arming failed.
     fn arm_timer(&mut self, tick: u64) -> Option<Duration> {
-        if self.armed.is_some_and(|armed| armed <= tick) {
+        let clock = &self.local.timers.clock;
+        let epoch = clock.epoch();
+        if self
+            .armed
+            .is_some_and(|(armed, armed_epoch)| armed <= tick && armed_epoch == epoch)
+        {
             return None;
         }
-        let after = self.local.timers.clock.real_duration_until(tick);
+        let after = clock.real_duration_until(tick);
         match self.timerfd.set(after) {
             Ok(()) => {
-                self.armed = Some(tick);
+                self.armed = Some((tick, epoch));
                 None
             }
             // Cannot happen with a valid descriptor and duration; epoll's own timeout

@@ -94,6 +94,9 @@ pub(crate) struct Clock {
     /// Whether virtual time ever left real time (a `resume` after a `pause`); until then
     /// `now` is the system clock, with no arithmetic.
     shifted: Cell<bool>,
+    /// Changes whenever the mapping from ticks to real time changes (`pause`, `resume`), so
+    /// a kernel timer armed for a tick under the old mapping is known to be stale.
+    epoch: Cell<u64>,
 }
 
 impl Clock {
@@ -108,6 +111,7 @@ impl Clock {
             real_base: Cell::new(now),
             frozen: Cell::new(None),
             shifted: Cell::new(false),
+            epoch: Cell::new(0),
         }
     }
 
@@ -146,6 +150,7 @@ impl Clock {
         let now = self.now();
         self.frozen
             .set(Some(self.instant_of(self.tick_at_or_after(now))));
+        self.epoch.set(self.epoch.get() + 1);
     }
 
     /// Lets time run again from where virtual time stands.
@@ -157,14 +162,25 @@ impl Clock {
         self.virtual_base.set(frozen);
         self.real_base.set(StdInstant::now());
         self.shifted.set(true);
+        self.epoch.set(self.epoch.get() + 1);
     }
 
-    /// Moves paused time forward by `by`.
+    /// Which mapping from ticks to real time is in force; see the `epoch` field.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.get()
+    }
+
+    /// Moves paused time forward by `by`, rounded up to the tick grid (by less than a
+    /// microsecond), so deadlines a whole number of microseconds away fire exactly at them.
     pub(crate) fn advance(&self, by: Duration) {
         let frozen = self.frozen.get().expect(
             "mirage::time::advance called while time is not paused; call mirage::time::pause first",
         );
-        self.frozen.set(Some(frozen + by));
+        let target = frozen.checked_add(by).unwrap_or_else(|| {
+            panic!("mirage::time::advance({by:?}) would move the clock past the end of time")
+        });
+        let on_grid = self.instant_of(self.tick_at_or_after(target));
+        self.frozen.set(Some(on_grid.max(target)));
     }
 
     /// Moves paused time forward to `tick` (never backwards).
@@ -280,6 +296,37 @@ mod tests {
         let after = clock.now();
         assert!(after >= virtual_now);
         assert!(after - virtual_now < Duration::from_secs(60));
+    }
+
+    #[test]
+    fn advance_stays_on_the_tick_grid() {
+        let clock = Clock::new();
+        clock.pause();
+        let start = clock.now();
+        clock.advance(Duration::from_nanos(1_500));
+        assert_eq!(clock.now() - start, Duration::from_micros(2));
+        clock.advance(Duration::from_millis(10));
+        assert_eq!(clock.now() - start, Duration::from_micros(10_002));
+        let tick = clock.tick_at_or_after(clock.now());
+        assert_eq!(clock.instant_of(tick), clock.now());
+    }
+
+    #[test]
+    fn pause_and_resume_change_the_epoch() {
+        let clock = Clock::new();
+        let first = clock.epoch();
+        clock.pause();
+        let paused = clock.epoch();
+        clock.resume();
+        assert!(first != paused && paused != clock.epoch());
+    }
+
+    #[test]
+    #[should_panic(expected = "past the end of time")]
+    fn advance_past_the_end_of_time_panics_clearly() {
+        let clock = Clock::new();
+        clock.pause();
+        clock.advance(Duration::MAX);
     }
 
     #[test]

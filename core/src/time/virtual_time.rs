@@ -61,9 +61,14 @@ pub fn resume() {
 /// Moves paused time forward by `duration`, fires the timers that became due, and yields so
 /// the tasks they woke run before this one continues.
 ///
+/// Virtual time moves on the timing wheel's whole-microsecond grid: a `duration` with a
+/// fraction of a microsecond is rounded up to the next one, so that timers a whole number
+/// of microseconds away still fire exactly at their deadlines.
+///
 /// # Panics
 ///
-/// When polled outside a running Core, or if time is not paused.
+/// When polled outside a running Core, if time is not paused, or if the clock would move
+/// past what `Instant` can represent.
 ///
 /// # Examples
 ///
