@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mirage::time::{interval, interval_at, pause, sleep, Instant, MissedTickBehavior};
+use mirage::time::{interval, interval_at, pause, sleep, timeout, Instant, MissedTickBehavior};
 use mirage::Core;
 
 const MS: Duration = Duration::from_millis(1);
@@ -67,28 +67,85 @@ fn skip_drops_the_missed_ticks_and_stays_on_the_grid() {
     );
 }
 
+/// Ticks at 0 with `period`, stalls for `stall`, then returns the dues of the next three
+/// ticks, in ms.
+fn dues_after(behavior: MissedTickBehavior, period: Duration, stall: Duration) -> Vec<u128> {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let mut ticks = interval(period);
+        ticks.set_missed_tick_behavior(behavior);
+        ticks.tick().await;
+        sleep(stall).await;
+        let mut dues = Vec::new();
+        for _ in 0..3 {
+            dues.push((ticks.tick().await - start).as_millis());
+        }
+        dues
+    })
+}
+
 #[test]
-fn a_tick_that_is_late_by_less_than_a_period_keeps_the_schedule() {
+fn a_tick_late_by_at_most_5ms_keeps_the_schedule() {
     for behavior in [
         MissedTickBehavior::Burst,
         MissedTickBehavior::Delay,
         MissedTickBehavior::Skip,
     ] {
-        let mut core = Core::new().unwrap();
-        let seen = core.run(async {
-            pause();
-            let start = Instant::now();
-            let mut ticks = interval(10 * MS);
-            ticks.set_missed_tick_behavior(behavior);
-            ticks.tick().await;
-            sleep(13 * MS).await;
-            let mut seen = Vec::new();
-            for _ in 0..2 {
-                seen.push((ticks.tick().await - start).as_millis());
-            }
-            seen
-        });
-        assert_eq!(seen, [10, 20], "{behavior:?}");
+        // The tick due at 10 ms completes at 13 and at 15 ms.
+        assert_eq!(
+            dues_after(behavior, 10 * MS, 13 * MS),
+            [10, 20, 30],
+            "{behavior:?}"
+        );
+        assert_eq!(
+            dues_after(behavior, 10 * MS, 15 * MS),
+            [10, 20, 30],
+            "{behavior:?}"
+        );
+    }
+}
+
+#[test]
+fn a_tick_late_by_more_than_5ms_but_less_than_a_period() {
+    // Due at 10 ms, completes at 17 ms: only `Delay` moves the schedule, as in tokio.
+    let late = |behavior| dues_after(behavior, 10 * MS, 17 * MS);
+    assert_eq!(late(MissedTickBehavior::Burst), [10, 20, 30]);
+    assert_eq!(late(MissedTickBehavior::Delay), [10, 27, 37]);
+    assert_eq!(late(MissedTickBehavior::Skip), [10, 20, 30]);
+}
+
+#[test]
+fn with_a_period_under_5ms_a_tick_a_period_late_counts_as_missed() {
+    // Period 2 ms, due at 2 ms, completes at 5 ms: the tick due at 4 ms was missed.
+    let late = |behavior| dues_after(behavior, 2 * MS, 5 * MS);
+    assert_eq!(late(MissedTickBehavior::Burst), [2, 4, 6]);
+    assert_eq!(late(MissedTickBehavior::Delay), [2, 7, 9]);
+    assert_eq!(late(MissedTickBehavior::Skip), [2, 6, 8]);
+}
+
+#[test]
+fn a_huge_period_means_never_again_without_overflowing() {
+    for period in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
+        for behavior in [
+            MissedTickBehavior::Burst,
+            MissedTickBehavior::Delay,
+            MissedTickBehavior::Skip,
+        ] {
+            let mut core = Core::new().unwrap();
+            core.run(async {
+                pause();
+                let mut ticks = interval(period);
+                ticks.set_missed_tick_behavior(behavior);
+                ticks.tick().await;
+                sleep(3600 * 1000 * MS).await; // late by an hour
+                let second = timeout(MS, ticks.tick()).await;
+                assert!(second.is_err(), "{behavior:?}: the second tick never comes");
+                ticks.reset();
+                assert!(timeout(MS, ticks.tick()).await.is_err());
+            });
+        }
     }
 }
 

@@ -73,11 +73,35 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
     }
 }
 
-/// What an [`Interval`] does when ticks were missed because the task ran late: the next
-/// tick's deadline had already passed when a tick completed.
+/// What an [`Interval`] does when a tick completes late, because the task did not poll
+/// it in time.
+///
+/// A tick counts as late when it completes more than 5 ms after its deadline (tokio's
+/// allowance), or more than one period after it if the period is shorter than 5 ms (then
+/// the next tick was missed outright; tokio would still count such a tick as on time). A
+/// tick that is not late keeps the schedule, whatever the behaviour.
 ///
 /// Example: period 10 ms, ticks due at 0, 10, 20, 30 ms...; the task is stalled from 5 ms to
 /// 35 ms, so the tick due at 10 ms completes at 35 ms.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{interval, sleep, Instant, MissedTickBehavior};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now();
+///     let mut ticks = interval(Duration::from_millis(10));
+///     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+///     ticks.tick().await;
+///     sleep(Duration::from_millis(35)).await; // the task stalls
+///     assert_eq!(ticks.tick().await - start, Duration::from_millis(10)); // late
+///     assert_eq!(ticks.tick().await - start, Duration::from_millis(45)); // 35 + 10
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MissedTickBehavior {
     /// Catch up: the missed ticks (20 and 30 ms) complete at once, then 40, 50 ms...
@@ -89,22 +113,28 @@ pub enum MissedTickBehavior {
     Skip,
 }
 
+/// How late a tick may complete and still count as on time, at most (see
+/// [`MissedTickBehavior`]).
+const LATE_ALLOWANCE: Duration = Duration::from_millis(5);
+
 impl MissedTickBehavior {
-    /// The deadline after a tick that was due at `due` and completed at `now`.
+    /// The deadline after a tick that was due at `due` and completed at `now`. Never
+    /// overflows: a deadline beyond what `Instant` holds is capped far in the future.
     fn next(self, due: Instant, now: Instant, period: Duration) -> Instant {
-        let on_schedule = due + period;
-        if now < on_schedule {
+        let on_schedule = due.far_future_saturating(period);
+        let late = now.saturating_duration_since(due);
+        if late <= period.min(LATE_ALLOWANCE) {
             return on_schedule;
         }
         match self {
             MissedTickBehavior::Burst => on_schedule,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Delay => now.far_future_saturating(period),
             MissedTickBehavior::Skip => {
-                // The first grid point after `now`.
-                let late = (now - due).as_nanos();
-                let periods = late / period.as_nanos() + 1;
-                let skip = period.saturating_mul(u32::try_from(periods).unwrap_or(u32::MAX));
-                due.checked_add(skip).unwrap_or(now + period)
+                // The first grid point after `now`. `late` is below `u64::MAX` nanoseconds
+                // (584 years), so the remainder fits.
+                let behind = late.as_nanos() % period.as_nanos();
+                let behind = Duration::from_nanos(u64::try_from(behind).unwrap_or(u64::MAX));
+                now.far_future_saturating(period.saturating_sub(behind))
             }
         }
     }
@@ -160,7 +190,8 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.sleep.reset(Instant::now() + self.period);
+        self.sleep
+            .reset(Instant::now().far_future_saturating(self.period));
     }
 
     /// Makes the next tick due at once.
