@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use super::{sleep, sleep_until, Instant, Sleep};
 
-/// Requires `future` to complete within `duration`, or yields [`Elapsed`].
+/// Requires `future` to complete within `duration` from now, or yields [`Elapsed`].
 ///
-/// The future is polled before the timer is checked, so a future that is ready never times
-/// out. The time limit starts at the first poll that finds the future pending: a timeout
-/// around a future that completes at once reads no clock and registers no timer. (With the
-/// usual `timeout(d, future).await`, creation and first poll are the same moment; use
-/// [`timeout_at`] for a deadline fixed in advance.) Dropping the `Timeout` drops the future
-/// and removes its timer.
+/// The deadline is fixed when `timeout` is called, as with tokio's `timeout`. The future is
+/// polled before the timer is checked, so a future that is ready never times out, and a
+/// timer is registered only if the future is found pending. Dropping the `Timeout` drops the
+/// future and removes its timer.
 ///
 /// # Examples
 ///
@@ -35,7 +33,7 @@ use super::{sleep, sleep_until, Instant, Sleep};
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        limit: Limit::After(duration),
+        sleep: sleep(duration),
     }
 }
 
@@ -59,48 +57,94 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        limit: Limit::At(sleep_until(deadline)),
+        sleep: sleep_until(deadline),
     }
 }
 
-/// The future returned by [`timeout`] and [`timeout_at`].
+/// The future returned by [`timeout`] and [`timeout_at`]: the wrapped future's output, or
+/// [`Elapsed`] if the deadline passed first.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{timeout, Timeout};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let limited: Timeout<_> = timeout(Duration::from_secs(1), async { "done" });
+///     assert_eq!(limited.await, Ok("done"));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timeout<F> {
     future: F,
-    limit: Limit,
-}
-
-/// A time limit, started or not.
-enum Limit {
-    /// `timeout(duration, ..)` not yet found pending: the clock starts then.
-    After(Duration),
-    /// The deadline's timer.
-    At(Sleep),
+    /// The deadline's timer; it registers with the wheel only once `future` is pending.
+    sleep: Sleep,
 }
 
 impl<F> Timeout<F> {
     /// The wrapped future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let limited = mirage::time::timeout(Duration::from_secs(1), std::future::ready(7));
+    /// assert_eq!(limited.get_ref().clone().into_inner(), 7);
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// The wrapped future, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut limited = mirage::time::timeout(Duration::from_secs(1), std::future::ready(7));
+    /// *limited.get_mut() = std::future::ready(8);
+    /// assert_eq!(limited.into_inner().into_inner(), 8);
+    /// ```
     pub fn get_mut(&mut self) -> &mut F {
         &mut self.future
     }
 
     /// The wrapped future, dropping the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let limited = mirage::time::timeout(Duration::from_secs(1), std::future::ready(7));
+    /// let inner: std::future::Ready<i32> = limited.into_inner();
+    /// assert_eq!(inner.into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }
 
-    /// The instant at which the future times out; for a [`timeout`] not yet polled, the
-    /// instant it would time out if it were polled now.
+    /// The instant at which the future times out, fixed when the `Timeout` was made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{timeout, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let limited = timeout(Duration::from_secs(1), std::future::pending::<()>());
+    ///     assert_eq!(limited.deadline(), Instant::now() + Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
-        match &self.limit {
-            Limit::After(duration) => Instant::now().far_future_saturating(*duration),
-            Limit::At(sleep) => sleep.deadline(),
-        }
+        self.sleep.deadline()
     }
 }
 
@@ -110,24 +154,14 @@ impl<F: Future> Future for Timeout<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of a pinned
         // `Timeout` (`into_inner` takes `self` by value, which needs `Unpin` once pinned) and
-        // `Timeout` has no `Drop` impl that could move it. `limit` is `Unpin` and not pinned.
-        let (future, limit) = unsafe {
+        // `Timeout` has no `Drop` impl that could move it. `sleep` is `Unpin` and not pinned.
+        let (future, sleep) = unsafe {
             let this = self.get_unchecked_mut();
-            (Pin::new_unchecked(&mut this.future), &mut this.limit)
+            (Pin::new_unchecked(&mut this.future), &mut this.sleep)
         };
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let sleep = match limit {
-            Limit::At(sleep) => sleep,
-            Limit::After(duration) => {
-                *limit = Limit::At(sleep(*duration));
-                let Limit::At(sleep) = limit else {
-                    unreachable!()
-                };
-                sleep
-            }
-        };
         match Pin::new(sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
@@ -159,6 +193,13 @@ pub struct Elapsed(());
 
 impl Elapsed {
     /// An `Elapsed` error, for code that reports timeouts of its own the same way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let elapsed = mirage::time::Elapsed::new();
+    /// assert_eq!(elapsed.to_string(), "deadline has elapsed");
+    /// ```
     pub fn new() -> Elapsed {
         Elapsed(())
     }
