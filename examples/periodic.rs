@@ -1,4 +1,4 @@
-//! Periodic work: a heartbeat on an interval, a worker whose every job is bounded by a
+//! Periodic work: a heartbeat task on an interval, a worker whose every job is bounded by a
 //! timeout, and a clean stop after a fixed number of heartbeats.
 //!
 //! Run it with `cargo run --example periodic`; it finishes in about half a second.
@@ -42,17 +42,21 @@ fn main() -> std::io::Result<()> {
             (done, timed_out)
         });
 
-        // The heartbeat: one tick per period, each handing the worker a job.
-        let mut heartbeat = interval(PERIOD);
-        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        for n in 1..=HEARTBEATS {
-            let due = heartbeat.tick().await;
-            println!("heartbeat {n} at {:?}", due - start);
-            jobs_tx.send(n).await.expect("the worker stopped early");
-        }
+        // The heartbeat task: one tick per period, each handing the worker a job. It owns
+        // the sending half, so the channel closes when it stops.
+        let heartbeat = mirage::spawn(async move {
+            let mut ticks = interval(PERIOD);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            for n in 1..=HEARTBEATS {
+                let due = ticks.tick().await;
+                println!("heartbeat {n} at {:?}", due - start);
+                jobs_tx.send(n).await.expect("the worker stopped early");
+            }
+        });
 
-        // Clean stop: closing the channel ends the worker's loop once it drained it.
-        drop(jobs_tx);
+        // Clean stop: after the last heartbeat the channel closes, which ends the worker's
+        // loop once it has drained it.
+        heartbeat.await.expect("the heartbeat panicked");
         let (done, timed_out) = worker.await.expect("the worker panicked");
         println!("stopped after {HEARTBEATS} heartbeats: {done} jobs done, {timed_out} timed out");
     });
