@@ -7,6 +7,17 @@
 //! pick a poll timeout, and calls [`wheel::Wheel::advance`] to collect the
 //! timers that are due.
 //!
+//! # Precision
+//!
+//! The wheel fires a timer at the first [`wheel::Wheel::advance`] that
+//! reaches its tick, never before, so its precision is the caller's tick
+//! and wake-up. Mirage's `Core` uses one-microsecond ticks (deadlines
+//! rounded up, the clock rounded down) and wakes for the earliest deadline
+//! through a `timerfd` rather than `epoll_wait`'s millisecond timeout: a
+//! timerfd has nanosecond resolution and no timer slack, so on an idle Core
+//! a timer fires microseconds after its deadline. The `mirage::time` module
+//! docs say more.
+//!
 //! # Examples
 //!
 //! ```

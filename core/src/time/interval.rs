@@ -141,6 +141,22 @@ impl MissedTickBehavior {
 }
 
 /// A stream of evenly spaced ticks; see [`interval`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{interval, Instant, Interval};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now();
+///     let mut ticks: Interval = interval(Duration::from_millis(10));
+///     let dues = [ticks.tick().await, ticks.tick().await, ticks.tick().await];
+///     assert_eq!(dues.map(|due| (due - start).as_millis()), [0, 10, 20]);
+/// });
+/// ```
 pub struct Interval {
     sleep: Sleep,
     period: Duration,
@@ -151,11 +167,46 @@ impl Interval {
     /// Waits for the next tick and returns the instant it was due at.
     ///
     /// Cancel-safe: if the future is dropped before it completes, no tick is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let start = Instant::now();
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     assert_eq!(ticks.tick().await, start); // the first tick is immediate
+    ///     assert_eq!(ticks.tick().await, start + Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn tick(&mut self) -> impl Future<Output = Instant> + '_ {
         poll_fn(|cx| self.poll_tick(cx))
     }
 
     /// Polls for the next tick; see [`tick`](Interval::tick).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::time::Duration;
+    /// use mirage::time::interval;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut ticks = interval(Duration::from_secs(60));
+    ///     poll_fn(|cx| {
+    ///         assert!(ticks.poll_tick(cx).is_ready()); // the first tick is immediate
+    ///         assert!(ticks.poll_tick(cx).is_pending());
+    ///         std::task::Poll::Ready(())
+    ///     })
+    ///     .await;
+    /// });
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let due = self.sleep.deadline();
         // A tick already due needs no trip through the wheel: this makes the first tick
@@ -195,21 +246,75 @@ impl Interval {
     }
 
     /// Makes the next tick due at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     ticks.tick().await;
+    ///     ticks.reset_immediately();
+    ///     let before = Instant::now();
+    ///     ticks.tick().await;
+    ///     assert_eq!(Instant::now(), before); // no wait
+    /// });
+    /// ```
     pub fn reset_immediately(&mut self) {
         self.sleep.reset(Instant::now());
     }
 
     /// Makes the next tick due at `deadline`, the schedule continuing from there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let start = Instant::now();
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     ticks.reset_at(start + Duration::from_millis(300));
+    ///     assert_eq!(ticks.tick().await - start, Duration::from_millis(300));
+    ///     assert_eq!(ticks.tick().await - start, Duration::from_millis(1300));
+    /// });
+    /// ```
     pub fn reset_at(&mut self, deadline: Instant) {
         self.sleep.reset(deadline);
     }
 
     /// The period between ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let ticks = mirage::time::interval(Duration::from_millis(250));
+    /// assert_eq!(ticks.period(), Duration::from_millis(250));
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
-    /// What happens when ticks are missed.
+    /// What happens when ticks are missed; [`Burst`](MissedTickBehavior::Burst) unless set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::MissedTickBehavior;
+    ///
+    /// let ticks = mirage::time::interval(Duration::from_secs(1));
+    /// assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Burst);
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed_tick_behavior
     }

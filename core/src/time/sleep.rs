@@ -75,6 +75,23 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// It registers with the Core's timing wheel on its first pending poll and leaves the wheel
 /// as soon as it is dropped. `Sleep` is `Unpin`: it can be polled through `&mut` and kept
 /// across loop iterations without pinning.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::{sleep, Instant, Sleep};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = Instant::now();
+///     let mut nap: Sleep = sleep(Duration::from_secs(1));
+///     (&mut nap).await; // Unpin: awaited through `&mut`, then still inspectable
+///     assert!(nap.is_elapsed());
+///     assert_eq!(nap.deadline() - start, Duration::from_secs(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Deadline,

@@ -142,16 +142,52 @@ impl<T> Wheel<T> {
     /// The tick the wheel stands at: every timer due at or before it has
     /// been yielded by [`advance`](Wheel::advance) (or is in the due list
     /// for the next call, if inserted with a past deadline).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::<()>::with_start(7);
+    /// assert_eq!(wheel.now(), 7);
+    /// wheel.advance(20, |_, _| {});
+    /// assert_eq!(wheel.now(), 20);
+    /// ```
     pub fn now(&self) -> u64 {
         self.now
     }
 
     /// Number of pending timers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(10, 'a');
+    /// wheel.insert(20, 'b');
+    /// assert_eq!(wheel.len(), 2);
+    /// wheel.remove(key);
+    /// assert_eq!(wheel.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether no timer is pending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage_timer::wheel::Wheel;
+    ///
+    /// let mut wheel = Wheel::new();
+    /// assert!(wheel.is_empty());
+    /// wheel.insert(10, ());
+    /// wheel.advance(10, |_, _| {});
+    /// assert!(wheel.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
