@@ -105,6 +105,24 @@ async fn patterns_with_ref_mut_and_at_bindings() {
         Ok(&x) | Err(&x) = ready(Ok::<&u8, &u8>(&5)) => x,
     };
     assert_eq!(r, 5);
+    let s = mirage::select! {
+        ref mut s = ready(String::from("a")) => {
+            s.push('x');
+            s.clone()
+        }
+    };
+    assert_eq!(s, "ax", "the handler mutated the output through `ref mut`");
+    let (len, pushed) = mirage::select! {
+        Some((ref mut v, n)) = ready(Some((vec![1u8], 2u8))) => {
+            v.push(n);
+            (v.len(), v[1])
+        }
+    };
+    assert_eq!(
+        (len, pushed),
+        (2, 2),
+        "a nested `ref mut` binding mutates in place"
+    );
 }
 
 #[mirage::test]

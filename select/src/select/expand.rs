@@ -7,7 +7,7 @@
 //!     enum Output<T0, T1> { B0(T0), B1(T1) }
 //!     let mut enabled: u64 = <bits of the branches without a precondition>;
 //!     if c_1 { enabled |= 1 << 1; }
-//!     let output = {
+//!     let mut output = {
 //!         let mut select = ::mirage::__private::Select::new(2, enabled, biased);
 //!         let mut future_0 = pin!(into_future(f_0));
 //!         let mut future_1 = pin!(into_future(f_1));
@@ -166,7 +166,9 @@ fn expand_select(select: &Select) -> TokenStream {
         enum #output_enum<#(#type_params),*> { #(#variants(#type_params),)* }
         let #enabled_mut #enabled: u64 = #always_enabled;
         #(#preconditions)*
-        let #output = {
+        // `mut`: the handlers match on this place, and a `ref mut` binding borrows it mutably.
+        #[allow(unused_mut)]
+        let mut #output = {
             // Declared before the futures, so dropped after them: its wake set goes back to
             // the pool once the losers have dropped (or left behind) their wakers.
             let mut #state = #private::Select::new(#len, #enabled, #biased);
