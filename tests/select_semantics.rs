@@ -125,6 +125,57 @@ async fn patterns_with_ref_mut_and_at_bindings() {
     );
 }
 
+const QUIT: &str = "quit";
+
+#[mirage::test]
+async fn literal_and_const_patterns_of_reference_type() {
+    let n = mirage::select! { "quit" = ready("quit") => 1 };
+    assert_eq!(n, 1);
+    let n = mirage::select! { QUIT = ready("quit") => 2 };
+    assert_eq!(n, 2);
+    let n = mirage::select! { b"ab" = ready(b"ab") => 3 };
+    assert_eq!(n, 3);
+    let word = mirage::select! { word @ ("quit" | "exit") = ready("exit") => word };
+    assert_eq!(word, "exit");
+    let got = mirage::select! {
+        biased;
+        "quit" = ready("stay") => "literal",
+        QUIT = ready("stay") => "const",
+        Some(("quit", _)) = ready(Some(("stay", 1))) => "nested",
+        other = ready("stay") => other,
+    };
+    assert_eq!(got, "stay", "each mismatch disabled only its own branch");
+    let n = mirage::select! {
+        Some((QUIT, n)) = ready(Some(("quit", 4))) => n,
+    };
+    assert_eq!(n, 4);
+}
+
+#[mirage::test]
+async fn testing_a_pattern_neither_moves_nor_leaks_the_output() {
+    let n = mirage::select! {
+        None = ready(None::<String>) => 1,
+    };
+    assert_eq!(n, 1);
+    let (s, n) = mirage::select! {
+        (s, "quit", n) = ready((String::from("owned"), "quit", 5)) => (s, n),
+    };
+    assert_eq!((s.as_str(), n), ("owned", 5));
+    let dropped = Rc::new(Cell::new(false));
+    let mismatching = ready((None::<String>, SetOnDrop(dropped.clone())));
+    let gate = Gate::new();
+    gate.open();
+    let seen = mirage::select! {
+        biased;
+        (Some(_s), _guard) = mismatching => unreachable!("None does not match Some(_)"),
+        () = gate.wait(()) => dropped.get(),
+    };
+    assert!(
+        seen,
+        "the mismatched output was dropped before the other branch won"
+    );
+}
+
 #[mirage::test]
 async fn a_false_precondition_disables_a_branch_which_is_never_polled() {
     let evaluated = Cell::new(0);
