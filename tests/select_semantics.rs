@@ -314,6 +314,46 @@ async fn a_branch_may_borrow_a_buffer_while_another_owns_a_timer() {
 }
 
 #[mirage::test(start_paused = true)]
+async fn a_handler_reads_and_writes_the_buffer_the_winning_future_borrowed() {
+    let mut buf = [0u8; 8];
+    let got = mirage::select! {
+        n = fill(&mut buf, Duration::from_millis(10)) => {
+            buf[n] = b'!';
+            buf[..=n].to_vec()
+        }
+        _ = sleep(Duration::from_secs(1)) => Vec::new(),
+    };
+    assert_eq!(got, b"abc!");
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_handler_may_await_and_its_value_is_the_select_s_value() {
+    let (tx, mut rx) = mpsc::unbounded::<u32>();
+    mirage::spawn(async move {
+        for n in [2, 7] {
+            sleep(Duration::from_secs(1)).await;
+            tx.send(n).unwrap();
+        }
+    });
+    let start = Instant::now();
+    let product = mirage::select! {
+        // The handler awaits the channel that the winning future had borrowed.
+        Some(a) = rx.recv() => {
+            let b = rx.recv().await.expect("a second message");
+            sleep(Duration::from_secs(3)).await;
+            a * b
+        }
+        _ = sleep(Duration::from_millis(1_500)) => 0,
+    };
+    assert_eq!(product, 14);
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(5),
+        "1 s to the first message, 1 s to the second, 3 s of sleep in the handler"
+    );
+}
+
+#[mirage::test(start_paused = true)]
 async fn selecting_on_mut_future_keeps_it_across_iterations() {
     let start = Instant::now();
     let mut deadline = sleep(Duration::from_millis(5_500)); // `Sleep` is `Unpin`
