@@ -105,6 +105,75 @@ async fn patterns_with_ref_mut_and_at_bindings() {
         Ok(&x) | Err(&x) = ready(Ok::<&u8, &u8>(&5)) => x,
     };
     assert_eq!(r, 5);
+    let s = mirage::select! {
+        ref mut s = ready(String::from("a")) => {
+            s.push('x');
+            s.clone()
+        }
+    };
+    assert_eq!(s, "ax", "the handler mutated the output through `ref mut`");
+    let (len, pushed) = mirage::select! {
+        Some((ref mut v, n)) = ready(Some((vec![1u8], 2u8))) => {
+            v.push(n);
+            (v.len(), v[1])
+        }
+    };
+    assert_eq!(
+        (len, pushed),
+        (2, 2),
+        "a nested `ref mut` binding mutates in place"
+    );
+}
+
+const QUIT: &str = "quit";
+
+#[mirage::test]
+async fn literal_and_const_patterns_of_reference_type() {
+    let n = mirage::select! { "quit" = ready("quit") => 1 };
+    assert_eq!(n, 1);
+    let n = mirage::select! { QUIT = ready("quit") => 2 };
+    assert_eq!(n, 2);
+    let n = mirage::select! { b"ab" = ready(b"ab") => 3 };
+    assert_eq!(n, 3);
+    let word = mirage::select! { word @ ("quit" | "exit") = ready("exit") => word };
+    assert_eq!(word, "exit");
+    let got = mirage::select! {
+        biased;
+        "quit" = ready("stay") => "literal",
+        QUIT = ready("stay") => "const",
+        Some(("quit", _)) = ready(Some(("stay", 1))) => "nested",
+        other = ready("stay") => other,
+    };
+    assert_eq!(got, "stay", "each mismatch disabled only its own branch");
+    let n = mirage::select! {
+        Some((QUIT, n)) = ready(Some(("quit", 4))) => n,
+    };
+    assert_eq!(n, 4);
+}
+
+#[mirage::test]
+async fn testing_a_pattern_neither_moves_nor_leaks_the_output() {
+    let n = mirage::select! {
+        None = ready(None::<String>) => 1,
+    };
+    assert_eq!(n, 1);
+    let (s, n) = mirage::select! {
+        (s, "quit", n) = ready((String::from("owned"), "quit", 5)) => (s, n),
+    };
+    assert_eq!((s.as_str(), n), ("owned", 5));
+    let dropped = Rc::new(Cell::new(false));
+    let mismatching = ready((None::<String>, SetOnDrop(dropped.clone())));
+    let gate = Gate::new();
+    gate.open();
+    let seen = mirage::select! {
+        biased;
+        (Some(_s), _guard) = mismatching => unreachable!("None does not match Some(_)"),
+        () = gate.wait(()) => dropped.get(),
+    };
+    assert!(
+        seen,
+        "the mismatched output was dropped before the other branch won"
+    );
 }
 
 #[mirage::test]
@@ -242,6 +311,46 @@ async fn a_branch_may_borrow_a_buffer_while_another_owns_a_timer() {
     assert_eq!(n, 0);
     assert_eq!(start.elapsed(), Duration::from_secs(1));
     assert_eq!(&buf[8..11], [0, 0, 0], "the losing read never wrote");
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_handler_reads_and_writes_the_buffer_the_winning_future_borrowed() {
+    let mut buf = [0u8; 8];
+    let got = mirage::select! {
+        n = fill(&mut buf, Duration::from_millis(10)) => {
+            buf[n] = b'!';
+            buf[..=n].to_vec()
+        }
+        _ = sleep(Duration::from_secs(1)) => Vec::new(),
+    };
+    assert_eq!(got, b"abc!");
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_handler_may_await_and_its_value_is_the_select_s_value() {
+    let (tx, mut rx) = mpsc::unbounded::<u32>();
+    mirage::spawn(async move {
+        for n in [2, 7] {
+            sleep(Duration::from_secs(1)).await;
+            tx.send(n).unwrap();
+        }
+    });
+    let start = Instant::now();
+    let product = mirage::select! {
+        // The handler awaits the channel that the winning future had borrowed.
+        Some(a) = rx.recv() => {
+            let b = rx.recv().await.expect("a second message");
+            sleep(Duration::from_secs(3)).await;
+            a * b
+        }
+        _ = sleep(Duration::from_millis(1_500)) => 0,
+    };
+    assert_eq!(product, 14);
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(5),
+        "1 s to the first message, 1 s to the second, 3 s of sleep in the handler"
+    );
 }
 
 #[mirage::test(start_paused = true)]

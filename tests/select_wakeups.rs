@@ -146,6 +146,63 @@ async fn a_branch_waker_woken_after_the_select_finished_is_harmless() {
     assert_eq!(later.polls(), 2);
 }
 
+/// The exception the `select!` docs state: wake sets come from a per-thread pool, so a waker
+/// an earlier `select!` left behind polls the same-index branch of a later one once.
+#[mirage::test]
+async fn a_stale_waker_polls_the_same_branch_of_a_later_select_once() {
+    let slot = Arc::new(Mutex::new(None::<Waker>));
+    let gate = Gate::new();
+    gate.open();
+    mirage::select! {
+        biased;
+        _ = LeakWaker(slot.clone()) => unreachable!(),
+        _ = gate.wait(()) => {}
+    }
+    let stale = slot
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the loser left its waker");
+
+    let never_woken = Gate::new();
+    let later = Gate::new();
+    let opener = later.clone();
+    mirage::spawn(async move {
+        stale.wake();
+        opener.open();
+    });
+    mirage::select! {
+        biased;
+        _ = never_woken.wait(()) => unreachable!(),
+        _ = later.wait(()) => {}
+    }
+    assert_eq!(
+        never_woken.polls(),
+        2,
+        "the first poll, then one more from the stale waker of branch 0"
+    );
+
+    // In a loop the stale waker is the branch's new one, so a channel keeps it as it is.
+    let mut wakers = Vec::new();
+    for _ in 0..2 {
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let gate = Gate::new();
+        gate.open();
+        mirage::select! {
+            biased;
+            _ = LeakWaker(slot.clone()) => unreachable!(),
+            _ = gate.wait(()) => {}
+        }
+        wakers.push(
+            slot.lock()
+                .unwrap()
+                .take()
+                .expect("the loser left its waker"),
+        );
+    }
+    assert!(wakers[0].will_wake(&wakers[1]));
+}
+
 /// Completes once its flag is set, from whatever thread.
 struct Flag {
     set: Arc<AtomicBool>,

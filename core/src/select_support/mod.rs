@@ -6,7 +6,8 @@
 //!
 //! - [`Select`] (`select.rs`): the state machine. The first poll polls every enabled branch;
 //!   after that a poll polls only the branches whose own waker fired, found by iterating the
-//!   set bits of one `u64`, so a wake-up costs the same with 2 branches or 64.
+//!   set bits of one `u64`, so a wake-up costs the same with 2 branches or 64 (a waker
+//!   left behind by an earlier `select!` may add a spurious poll: see `pool.rs`).
 //! - `WakeSet` (`wake_set.rs`): the shared half, behind an `Arc` because branch wakers are
 //!   `Send + Sync` and may outlive the `select!` (a losing future may have left its waker in
 //!   a channel, or handed it to another thread). It holds the woken bits and the task to wake

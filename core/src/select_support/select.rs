@@ -19,9 +19,9 @@ pub(crate) const MAX_BRANCHES: usize = 64;
 /// ```
 /// use mirage::__private::Branch;
 ///
-/// // The expansion's test after a branch's future completed with `output`:
+/// // A branch with the pattern `Some(_)` whose future completed with `output`:
 /// let output = Some(3);
-/// let branch = if matches!(&output, Some(_)) { Branch::Won(output) } else { Branch::Mismatched };
+/// let branch = if let Some(_) = output { Branch::Won(output) } else { Branch::Mismatched };
 /// assert!(matches!(branch, Branch::Won(Some(3))));
 /// ```
 #[derive(Debug)]

@@ -1,5 +1,5 @@
 //! What the function and the arguments must be: an `async fn` without parameters or
-//! generics, and only `start_paused = <bool>`.
+//! generics, and only `start_paused = <bool>`, at most once.
 
 use syn::{Attribute, Error, Expr, ExprLit, ItemFn, Lit, Meta};
 
@@ -29,11 +29,19 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
     } = entry;
     let attribute = kind.attribute();
     let mut errors = Vec::new();
-    let mut start_paused = false;
+    let mut start_paused = None;
     for arg in &args {
         match start_paused_value(arg) {
-            Some(Ok(value)) => start_paused = value,
-            Some(Err(error)) => errors.push(error),
+            // Two values would leave the reader to guess which one wins.
+            Some(_) if start_paused.is_some() => errors.push(Error::new_spanned(
+                arg,
+                "`start_paused` is already given; remove this one",
+            )),
+            Some(Ok(value)) => start_paused = Some(value),
+            Some(Err(error)) => {
+                start_paused = Some(false);
+                errors.push(error);
+            }
             None => errors.push(Error::new_spanned(
                 arg.path(),
                 format!(
@@ -84,7 +92,7 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
     let checked = if runnable {
         Checked::Run {
             kind,
-            start_paused,
+            start_paused: start_paused.unwrap_or(false),
             function,
         }
     } else {

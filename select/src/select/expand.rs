@@ -7,13 +7,13 @@
 //!     enum Output<T0, T1> { B0(T0), B1(T1) }
 //!     let mut enabled: u64 = <bits of the branches without a precondition>;
 //!     if c_1 { enabled |= 1 << 1; }
-//!     let output = {
+//!     let mut output = {
 //!         let mut select = ::mirage::__private::Select::new(2, enabled, biased);
 //!         let mut future_0 = pin!(into_future(f_0));
 //!         let mut future_1 = pin!(into_future(f_1));
 //!         let mut poll_branch = |i, cx| match i {
 //!             0 => match future_0.as_mut().poll(cx) {
-//!                 Ready(v) => if matches!(&v, p_0') { Won(Output::B0(v)) } else { Mismatched },
+//!                 Ready(v) => if test(v, p_0') { Won(Output::B0(v)) } else { Mismatched },
 //!                 Pending => Pending,
 //!             },
 //!             1 => ...
@@ -28,10 +28,11 @@
 //! }
 //! ```
 //!
-//! `p_i'` is the pattern with its bindings neutralised (`pattern.rs`). The handlers sit
-//! outside every closure, so `return`, `break`, `continue` and `?` act on the code around
-//! the `select!`. Internal names have mixed-site hygiene (user code cannot see them), save
-//! the locals that hold the pinned futures (see `future_local`).
+//! `test(v, p_i')` matches `v` in place against the pattern with its bindings neutralised,
+//! without moving it (`pattern.rs`). The handlers sit outside every closure, so `return`,
+//! `break`, `continue` and `?` act on the code around the `select!`. Internal names have
+//! mixed-site hygiene (user code cannot see them), save the locals that hold the pinned
+//! futures (see `future_local`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -130,9 +131,15 @@ fn expand_select(select: &Select) -> TokenStream {
             won
         } else {
             let test = pattern::test_pattern(&branch.pat);
+            // Matches the output in place without moving it: see `pattern.rs`.
             quote! {
-                #[allow(unused_variables, unreachable_patterns)]
-                let #matched = ::core::matches!(&#value, #test);
+                let mut #matched = false;
+                // `name @ (a | b)` leaves `(a | b)`, whose parentheses are now redundant.
+                #[allow(unused_variables, unreachable_patterns, unused_parens)]
+                match #value {
+                    #test if { #matched = true; false } => ::core::unreachable!(),
+                    _ => {}
+                }
                 if #matched { #won } else { #private::Branch::Mismatched }
             }
         };
@@ -166,7 +173,9 @@ fn expand_select(select: &Select) -> TokenStream {
         enum #output_enum<#(#type_params),*> { #(#variants(#type_params),)* }
         let #enabled_mut #enabled: u64 = #always_enabled;
         #(#preconditions)*
-        let #output = {
+        // `mut`: the handlers match on this place, and a `ref mut` binding borrows it mutably.
+        #[allow(unused_mut)]
+        let mut #output = {
             // Declared before the futures, so dropped after them: its wake set goes back to
             // the pool once the losers have dropped (or left behind) their wakers.
             let mut #state = #private::Select::new(#len, #enabled, #biased);

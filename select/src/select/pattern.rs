@@ -3,16 +3,30 @@
 //! The branch's future is polled inside the state machine, but its handler runs outside it
 //! (so that `return`, `break`, `continue` and `?` in a handler act on the enclosing
 //! function). The state machine must therefore decide whether the output matches without
-//! moving it: it matches `&output` against a copy of the pattern in which nothing binds by
-//! value or needs a particular binding mode. The handler then matches the real pattern.
+//! moving it. It matches the output itself, not a reference to it, so that literal and
+//! constant patterns of reference type (`"quit"`, `QUIT: &str`) work as in a `match`:
+//!
+//! ```text
+//! let mut matched = false;
+//! match output {
+//!     test_pattern if { matched = true; false } => unreachable!(),
+//!     _ => {}
+//! }
+//! ```
+//!
+//! Syntax cannot tell a binding `x` from a constant or unit variant `X`, so plain
+//! identifiers stay in the test pattern; the guard keeps them harmless. A guard sees its
+//! arm's bindings by reference, and a by-value binding moves only when the arm is entered,
+//! which never happens: the guard records the match and fails. The bindings that syntax does
+//! show are removed so that the test needs nothing more than the guard: `ref mut` would need
+//! a mutable place, and `mut` or `name @` would only add unused bindings. The handler then
+//! matches the real pattern.
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{FieldPat, Pat, PatWild, Token};
 
-/// `pat` with every `ref`/`mut` binding replaced by `_`, every `name @ sub` by `sub`, and
-/// every `&sub` by `sub`. Matched against a reference, the remaining plain identifiers bind
-/// by reference (or compare against a constant of that name, as in the original), and
-/// default binding modes dereference where the original had `&`.
+/// `pat` with every `ref`/`mut` binding replaced by `_` and every `name @ sub` by `sub`.
+/// Plain identifiers (bindings or constants) and everything else stay as written.
 pub(crate) fn test_pattern(pat: &Pat) -> Pat {
     let mut pat = pat.clone();
     Clean.visit_pat_mut(&mut pat);
@@ -44,12 +58,6 @@ impl VisitMut for Clean {
                     underscore_token: Token![_](ident.ident.span()),
                 });
             }
-            Pat::Reference(reference) => {
-                let inner =
-                    std::mem::replace(&mut *reference.pat, Pat::Verbatim(Default::default()));
-                *pat = inner;
-                self.visit_pat_mut(pat);
-            }
             _ => visit_mut::visit_pat_mut(self, pat),
         }
     }
@@ -80,7 +88,8 @@ mod tests {
         assert_eq!(clean("Some(mut x)"), "Some (_)");
         assert_eq!(clean("(ref a, ref mut b, c)"), "(_ , _ , c)");
         assert_eq!(clean("whole @ Some(1..=3)"), "Some (1 ..= 3)");
-        assert_eq!(clean("Some(&x) | None"), "Some (x) | None");
+        assert_eq!(clean("Some(&x) | None"), "Some (& x) | None");
+        assert_eq!(clean("\"quit\" | QUIT"), "\"quit\" | QUIT");
         assert_eq!(clean("Point { ref x, y: 0 }"), "Point { x : _ , y : 0 }");
         assert_eq!(clean("Ok(n)"), "Ok (n)");
     }

@@ -1,0 +1,2 @@
+#[mirage::main(unknown = 1)]
+async fn main() {}

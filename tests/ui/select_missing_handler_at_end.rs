@@ -1,0 +1,9 @@
+async fn race() -> u32 {
+    mirage::select! {
+        n = std::future::ready(1)
+    }
+}
+
+fn main() {
+    drop(race());
+}

@@ -1,0 +1,4 @@
+#[mirage::test]
+fn runs() {}
+
+fn main() {}
