@@ -80,7 +80,7 @@
 #[allow(dead_code)]
 #[path = "../examples/http_server/config.rs"]
 mod config;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)] // its unit tests are not compiled here
 #[path = "../examples/http_server/connection.rs"]
 mod connection;
 #[allow(dead_code, unused_imports)] // its unit tests are not compiled here

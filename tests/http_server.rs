@@ -392,7 +392,12 @@ fn idle_keep_alive_connections_and_stalled_bodies_time_out() {
     assert_eq!(reply.status, 200);
     let idle = Instant::now();
     assert!(is_closed(&mut reader), "an idle connection is closed");
-    assert!(idle.elapsed() >= Duration::from_millis(150));
+    let took = idle.elapsed();
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+    assert!(
+        took < Duration::from_millis(200) + date::COARSE_LAG + Duration::from_secs(1),
+        "{took:?}"
+    );
 
     let (reply, mut reader) = exchange(
         &server,
@@ -400,6 +405,30 @@ fn idle_keep_alive_connections_and_stalled_bodies_time_out() {
     );
     assert_eq!(reply.status, 408);
     assert!(is_closed(&mut reader));
+    server.stop();
+}
+
+/// The idle timer used to be armed once per connection and pushed a whole period on when
+/// it found the connection active, so a client that sent one request right after connecting
+/// and went silent was closed after twice the idle timeout.
+#[test]
+fn an_idle_connection_closes_after_the_idle_timeout_not_twice_it() {
+    let idle_timeout = Duration::from_secs(3);
+    let server = TestServer::start(Config {
+        idle_timeout,
+        ..Config::default()
+    });
+    let (reply, mut reader) = exchange(&server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(reply.status, 200);
+    let idle = Instant::now();
+    assert!(is_closed(&mut reader), "an idle connection is closed");
+    let took = idle.elapsed();
+    assert!(took >= idle_timeout - Duration::from_millis(50), "{took:?}");
+    // At most COARSE_LAG late (1.25 s), with room for a slow machine: well short of 6 s.
+    assert!(
+        took < idle_timeout + date::COARSE_LAG + Duration::from_millis(750),
+        "{took:?}"
+    );
     server.stop();
 }
 

@@ -11,8 +11,9 @@ pub struct Config {
     pub max_body: usize,
     /// Time to receive a whole request head once its first byte arrived (slowloris guard).
     pub header_timeout: Duration,
-    /// Time a keep-alive connection may sit idle between requests: it is closed after
-    /// between one and two of these of silence (the timer is pushed back lazily).
+    /// Time a keep-alive connection may sit idle between requests: it is closed after this
+    /// much silence, plus at most [`COARSE_LAG`](crate::date::COARSE_LAG) (the requests are
+    /// timed by a coarse clock that ticks once a second).
     pub idle_timeout: Duration,
     /// Time to receive a whole request body.
     pub body_timeout: Duration,

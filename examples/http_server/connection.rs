@@ -6,11 +6,13 @@ use std::io;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
+use std::time::Duration;
 
 use mirage::net::TcpStream;
 use mirage::time::{sleep, timeout_at, Instant, Sleep};
 
 use crate::config::Config;
+use crate::date;
 use crate::event::{Shutdown, Subscription};
 use crate::request::{self, BodyKind, HeadError};
 use crate::response::{self, Response, Status};
@@ -37,8 +39,10 @@ pub struct Connection {
     shutdown_slot: Subscription,
     /// The idle timer, armed once and pushed back lazily: see [`Connection::fill_idle`].
     idle_timer: Option<Sleep>,
-    /// Whether a read succeeded since the idle timer was last armed.
-    active: bool,
+    /// When the connection last began to wait for a request, on the coarse clock
+    /// ([`date::coarse_now`]): never later than the true moment, and at most
+    /// [`date::COARSE_LAG`] earlier.
+    idle_since: Instant,
 }
 
 /// Whether to keep serving after a request.
@@ -63,7 +67,7 @@ impl Connection {
             shutdown_slot: shutdown.subscribe(),
             shutdown,
             idle_timer: None,
-            active: false,
+            idle_since: date::coarse_now(),
         }
     }
 
@@ -266,13 +270,16 @@ impl Connection {
     /// Waits for the next request's first bytes, up to the idle timeout, or until shutdown.
     /// False when the connection should close.
     ///
-    /// This wait happens once per request, so it avoids per-request timer work: the idle
-    /// timer stays armed across requests, and when it fires after a read happened since it
-    /// was armed, it is pushed one idle period on instead of closing the connection. A
-    /// connection is therefore closed after between one and two idle timeouts of silence,
-    /// never before one, and the clock is read once per idle period, not per request.
+    /// This wait happens once per request, so it avoids per-request timer work and clock
+    /// reads: it only stamps `idle_since` from the coarse clock (a thread-local load), and the
+    /// idle timer stays armed across requests. When the timer fires, [`idle_deadline`] says
+    /// whether the connection has been silent for the idle timeout; if not, the timer is
+    /// re-armed for when it will have been. A connection is therefore closed after between
+    /// one idle timeout and one idle timeout plus [`date::COARSE_LAG`] of silence (typically
+    /// plus half a second), never before; the clock is read only when the timer fires.
     async fn fill_idle(&mut self) -> io::Result<bool> {
         let idle = self.config.idle_timeout;
+        self.idle_since = date::coarse_now();
         let Connection {
             stream,
             buf,
@@ -280,7 +287,7 @@ impl Connection {
             shutdown,
             shutdown_slot,
             idle_timer,
-            active,
+            idle_since,
             ..
         } = self;
         let mut read = pin!(stream.read(&mut buf[*end..]));
@@ -297,10 +304,11 @@ impl Connection {
                 if Pin::new(&mut *timer).poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                if !std::mem::take(active) {
-                    return Poll::Ready(None);
+                let now = Instant::now();
+                match idle_deadline(*idle_since, date::coarse_clock(), now, idle) {
+                    Some(deadline) => timer.reset(deadline),
+                    None => return Poll::Ready(None),
                 }
-                timer.reset(Instant::now() + idle);
             }
         })
         .await;
@@ -308,7 +316,6 @@ impl Connection {
             Some(Ok(0)) | None => Ok(false),
             Some(Ok(n)) => {
                 *end += n;
-                *active = true;
                 Ok(true)
             }
             Some(Err(err)) => Err(err),
@@ -331,7 +338,6 @@ impl Connection {
             Ok(Ok(0)) | Err(_) => Ok(false),
             Ok(Ok(n)) => {
                 self.end += n;
-                self.active = true;
                 Ok(true)
             }
             Ok(Err(err)) => Err(err),
@@ -360,6 +366,29 @@ impl Connection {
         }
         .write_to(&mut self.out);
     }
+}
+
+/// When to close a connection whose idle timer fired at `now`, having begun to wait at
+/// `idle_since` by the coarse clock, which reads `coarse` now: `None` to close it at once.
+///
+/// `idle_since` is at or before the true start of the wait, so the deadline is computed from
+/// the latest that start can have been: `now` if the coarse clock has not moved since (no
+/// later bound is known), else the coarse clock's next reading after the stamp, which is at
+/// most `coarse` and at most [`date::COARSE_LAG`] after the stamp. Without a coarse clock
+/// the stamp was an exact reading.
+fn idle_deadline(
+    idle_since: Instant,
+    coarse: Option<Instant>,
+    now: Instant,
+    idle: Duration,
+) -> Option<Instant> {
+    let latest_start = match coarse {
+        None => idle_since,
+        Some(coarse) if coarse == idle_since => now,
+        Some(coarse) => coarse.min(idle_since + date::COARSE_LAG),
+    };
+    let deadline = latest_start + idle;
+    (deadline > now).then_some(deadline)
 }
 
 fn head_error_status(err: HeadError) -> Status {
@@ -391,4 +420,47 @@ fn trim(text: &[u8]) -> &[u8] {
         .rposition(|&b| b != b' ' && b != b'\t')
         .map_or(start, |i| i + 1);
     &text[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_deadline_follows_the_latest_possible_start_of_the_wait() {
+        let t0 = Instant::now();
+        let at = |millis: u64| t0 + Duration::from_millis(millis);
+        let lag = date::COARSE_LAG.as_millis() as u64;
+        // A request right after the connection opened (times in ms): the wait stamped 0
+        // began before the coarse clock's next reading, at most COARSE_LAG later. The
+        // timer armed at 0 fires at 60 s and is re-armed for 60 s + COARSE_LAG (not pushed
+        // a whole idle period on, to 120 s), when it closes.
+        let idle = Duration::from_secs(60);
+        assert_eq!(
+            idle_deadline(t0, Some(at(59_600)), at(60_000), idle),
+            Some(at(60_000 + lag))
+        );
+        assert_eq!(
+            idle_deadline(t0, Some(at(60_600)), at(60_000 + lag), idle),
+            None
+        );
+
+        // A short timeout: until the coarse clock moves, only `now` bounds the start of
+        // the wait; then its new reading does.
+        let idle = Duration::from_millis(200);
+        assert_eq!(idle_deadline(t0, Some(t0), at(200), idle), Some(at(400)));
+        assert_eq!(
+            idle_deadline(t0, Some(at(300)), at(400), idle),
+            Some(at(500))
+        );
+        assert_eq!(idle_deadline(t0, Some(at(300)), at(500), idle), None);
+
+        // Without a coarse clock the stamp is an exact reading.
+        let idle = Duration::from_secs(60);
+        assert_eq!(idle_deadline(t0, None, at(60_000), idle), None);
+        assert_eq!(
+            idle_deadline(at(1_000), None, at(60_000), idle),
+            Some(at(61_000))
+        );
+    }
 }
