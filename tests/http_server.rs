@@ -172,6 +172,16 @@ fn plaintext_index_echo_and_errors_for_unknown_paths_and_methods() {
     assert_eq!(reply.status, 200);
     assert!(String::from_utf8_lossy(&reply.body).contains("Mirage"));
 
+    // The absolute form, which a server must accept too (RFC 9112 §3.2.2).
+    let (reply, _) = exchange(
+        &server,
+        b"GET http://t/plaintext?x=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_slice()),
+        (200, &b"Hello, World!"[..])
+    );
+
     let (reply, _) = exchange(
         &server,
         b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello there",

@@ -22,6 +22,8 @@ pub enum BodyKind {
 #[derive(Debug)]
 pub struct Head<'a> {
     pub method: Method,
+    /// The path of the target, without its query; `/` for an absolute-form target without
+    /// one.
     pub path: &'a [u8],
     pub body: BodyKind,
     /// Whether the connection stays open after the response.
@@ -100,12 +102,15 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     let start = at;
     // Only the path matters for routing; a query string is ignored.
     at = skip_words(buf, at, PATH, path_stops)?;
-    let path = &buf[start..at];
+    let mut path = &buf[start..at];
     if buf[at] == b'?' {
         at = skip_words(buf, at, TARGET, target_stops)?;
     }
     if path.is_empty() || buf[at] != b' ' {
         return Err(bad("invalid request target"));
+    }
+    if path[0] != b'/' {
+        path = absolute_path(path)?;
     }
     at += 1;
     let start = at;
@@ -206,6 +211,32 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     };
     head.len = at;
     Ok(head)
+}
+
+/// The path of an absolute-form target (`http://authority/path`, RFC 9112 §3.2.2, as sent
+/// to proxies, and which a server must accept too), without its query: `/` if it has none.
+/// The authority is not checked against `Host` (the server has one name), but it must be
+/// present and carry no user information (RFC 9110 §4.2). Other targets that do not start
+/// with `/` (`*`, `host:port`) are returned as they are, and match no route.
+fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
+    let scheme = match target.iter().position(|&b| b == b':') {
+        Some(colon) => &target[..colon],
+        None => return Ok(target),
+    };
+    if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
+        return Ok(target);
+    }
+    let Some(rest) = target[scheme.len() + 1..].strip_prefix(b"//") else {
+        return Err(bad("invalid absolute-form request target"));
+    };
+    let (authority, path) = match rest.iter().position(|&b| b == b'/') {
+        Some(slash) => (&rest[..slash], &rest[slash..]),
+        None => (rest, &b"/"[..]),
+    };
+    if authority.is_empty() || authority.contains(&b'@') {
+        return Err(bad("invalid authority in the request target"));
+    }
+    Ok(path)
 }
 
 /// The index of the first byte from `at` on that is not in `class`; `Partial` if the
@@ -500,6 +531,32 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn absolute_form_targets_are_routed_on_their_path() {
+        for (target, path) in [
+            (&b"http://x/plaintext"[..], &b"/plaintext"[..]),
+            (b"HTTP://x:8080/echo?a=b", b"/echo"),
+            (b"https://[::1]:443/", b"/"),
+            (b"http://x", b"/"),
+            (b"http://x?q", b"/"),
+            // Not absolute form: left as it is, to match no route.
+            (b"*", b"*"),
+            (b"x:443", b"x:443"),
+        ] {
+            let head = [&b"GET "[..], target, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            let parsed = parse(&head, 8192).unwrap().unwrap();
+            assert_eq!(parsed.path, path, "{}", String::from_utf8_lossy(target));
+        }
+        for bad in [&b"http:/x/"[..], b"http:///plaintext", b"http://user@x/"] {
+            let head = [&b"GET "[..], bad, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
