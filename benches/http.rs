@@ -77,6 +77,9 @@
 #![allow(missing_docs)] // a bench binary
 
 // The Mirage server is the example's own modules, as `tests/http_server.rs` compiles them.
+#[allow(dead_code, unused_imports)] // its unit tests are not compiled here
+#[path = "../examples/http_server/chunked.rs"]
+mod chunked;
 #[allow(dead_code)]
 #[path = "../examples/http_server/config.rs"]
 mod config;

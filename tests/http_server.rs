@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../examples/http_server/chunked.rs"]
+mod chunked;
 #[path = "../examples/http_server/config.rs"]
 mod config;
 #[path = "../examples/http_server/connection.rs"]
@@ -350,6 +352,31 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
     // The server is unharmed.
     let (reply, _) = exchange(&server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(reply.status, 200);
+    server.stop();
+}
+
+/// Chunked framing is read strictly: a proxy in front may read a lenient form differently,
+/// which is how requests are smuggled. These were all answered 200.
+#[test]
+fn lenient_chunked_framing_is_refused_with_400_and_a_close() {
+    let server = TestServer::start(Config::default());
+    for body in [
+        &b"3\nabc\n0\n\n"[..],
+        b"3\r\nabc\n0\r\n\r\n",
+        b" 3\r\nabc\r\n0\r\n\r\n",
+        b"3;a=\x01\rb\r\nabc\r\n0\r\n\r\n",
+        b"3\r\nabc\r\n0\r\nbad trailer no colon\r\n\r\n",
+        b"3\r\nabc\r\n0\r\nTrailer: x\n\r\n",
+    ] {
+        let request = [
+            &b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            body,
+        ]
+        .concat();
+        let (reply, mut reader) = exchange(&server, &request);
+        assert_eq!(reply.status, 400, "{}", String::from_utf8_lossy(body));
+        assert!(is_closed(&mut reader));
+    }
     server.stop();
 }
 

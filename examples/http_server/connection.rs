@@ -3,6 +3,7 @@
 
 use std::future::{poll_fn, Future};
 use std::io;
+use std::ops::Range;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use mirage::net::TcpStream;
 use mirage::time::{sleep, timeout_at, Instant, Sleep};
 
+use crate::chunked;
 use crate::config::Config;
 use crate::date;
 use crate::event::{Shutdown, Subscription};
@@ -166,40 +168,47 @@ impl Connection {
         }
     }
 
-    /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers.
+    /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers, strictly
+    /// (see [`chunked`]): a malformed line gets 400.
     async fn read_chunked(
         &mut self,
         deadline: Instant,
         max: usize,
     ) -> io::Result<Result<(), Status>> {
+        let max_head = self.config.max_head;
         loop {
-            let Some(line) = self.line(deadline).await? else {
+            let line = match self.line(deadline, max_head, response::BAD_REQUEST).await? {
+                Ok(line) => line,
+                Err(status) => return Ok(Err(status)),
+            };
+            let Some(chunk) = chunked::size_line(&self.buf[line]) else {
                 return Ok(Err(response::BAD_REQUEST));
             };
-            let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
-            let Some(size) = parse_hex(trim(size_text)) else {
-                return Ok(Err(response::BAD_REQUEST));
-            };
-            if size == 0 {
-                break;
-            }
-            if self.body.len() + size > max {
+            if chunk.size > (max - self.body.len()) as u64 {
                 return Ok(Err(response::PAYLOAD_TOO_LARGE));
             }
-            if let Err(status) = self.take_body(size, deadline).await? {
+            if chunk.size == 0 {
+                break;
+            }
+            if let Err(status) = self.take_body(chunk.size as usize, deadline).await? {
                 return Ok(Err(status));
             }
-            match self.line(deadline).await? {
-                Some(empty) if empty.is_empty() => {}
-                _ => return Ok(Err(response::BAD_REQUEST)),
+            // The CRLF after the data: nothing else.
+            if let Err(status) = self.line(deadline, 0, response::BAD_REQUEST).await? {
+                return Ok(Err(status));
             }
         }
         // Trailer fields, up to the blank line.
         loop {
-            match self.line(deadline).await? {
-                Some(line) if line.is_empty() => return Ok(Ok(())),
-                Some(_) => {}
-                None => return Ok(Err(response::BAD_REQUEST)),
+            let line = match self.line(deadline, max_head, response::BAD_REQUEST).await? {
+                Ok(line) => line,
+                Err(status) => return Ok(Err(status)),
+            };
+            if line.is_empty() {
+                return Ok(Ok(()));
+            }
+            if !chunked::is_trailer_field(&self.buf[line]) {
+                return Ok(Err(response::BAD_REQUEST));
             }
         }
     }
@@ -222,19 +231,34 @@ impl Connection {
         Ok(Ok(()))
     }
 
-    /// The next line (without CRLF), reading more as needed; `None` if the client closed
-    /// or sent a line longer than a head may be.
-    async fn line(&mut self, deadline: Instant) -> io::Result<Option<Vec<u8>>> {
+    /// The next line of a chunked body, without its CRLF, as a range of the buffer (it is
+    /// consumed), reading more as needed until `deadline`. Refused with `too_long` if it is
+    /// longer than `limit`, with 400 if it ends in a bare LF, and with 408 if the client is
+    /// too slow, or gone.
+    async fn line(
+        &mut self,
+        deadline: Instant,
+        limit: usize,
+        too_long: Status,
+    ) -> io::Result<Result<Range<usize>, Status>> {
         loop {
             let pending = &self.buf[self.start..self.end];
             if let Some(i) = pending.iter().position(|&b| b == b'\n') {
-                let line = pending[..i].strip_suffix(b"\r").unwrap_or(&pending[..i]);
-                let line = line.to_vec();
+                if i > limit + 1 {
+                    return Ok(Err(too_long));
+                }
+                if i == 0 || pending[i - 1] != b'\r' {
+                    return Ok(Err(response::BAD_REQUEST));
+                }
+                let line = self.start..self.start + i - 1;
                 self.start += i + 1;
-                return Ok(Some(line));
+                return Ok(Ok(line));
             }
-            if pending.len() > self.config.max_head || !self.fill(deadline).await? {
-                return Ok(None);
+            if pending.len() > limit + 1 {
+                return Ok(Err(too_long));
+            }
+            if !self.fill(deadline).await? {
+                return Ok(Err(response::REQUEST_TIMEOUT));
             }
         }
     }
@@ -398,28 +422,6 @@ fn head_error_status(err: HeadError) -> Status {
         HeadError::NotImplemented(_) => response::NOT_IMPLEMENTED,
         HeadError::VersionNotSupported => response::VERSION_NOT_SUPPORTED,
     }
-}
-
-fn parse_hex(text: &[u8]) -> Option<usize> {
-    if text.is_empty() || text.len() > 8 {
-        return None;
-    }
-    text.iter().try_fold(0usize, |n, &b| {
-        let digit = (b as char).to_digit(16)?;
-        Some(n * 16 + digit as usize)
-    })
-}
-
-fn trim(text: &[u8]) -> &[u8] {
-    let start = text
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(text.len());
-    let end = text
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &text[start..end]
 }
 
 #[cfg(test)]

@@ -396,6 +396,16 @@ const CLASSES: [u8; 256] = {
     table
 };
 
+/// Whether `bytes` are all token characters (RFC 9110 §5.6.2), as a field name's are.
+pub fn is_token(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| CLASSES[b as usize] & TOKEN != 0)
+}
+
+/// Whether `bytes` are all characters of a field value: no control characters but HTAB.
+pub fn is_field_value(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| CLASSES[b as usize] & VALUE != 0)
+}
+
 /// Trims trailing optional whitespace (spaces and tabs) off a header value.
 fn trim_trailing_ows(mut value: &[u8]) -> &[u8] {
     while let [rest @ .., b' ' | b'\t'] = value {
