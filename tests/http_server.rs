@@ -380,6 +380,54 @@ fn lenient_chunked_framing_is_refused_with_400_and_a_close() {
     server.stop();
 }
 
+/// Extensions and trailers are skipped, but not without limit: 20,000 trailer lines, or
+/// 500 chunks with 4 KB extensions each, were accepted.
+#[test]
+fn chunk_extensions_and_trailers_count_toward_the_limits() {
+    let server = TestServer::start(Config {
+        max_head: 1024,
+        max_body: 1000,
+        ..Config::default()
+    });
+    let post = |body: &[u8]| {
+        let head = b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        exchange(&server, &[&head[..], body].concat())
+    };
+    // Up to the limits, accepted.
+    let mut body = Vec::new();
+    for _ in 0..4 {
+        body.extend_from_slice(format!("1;e={}\r\na\r\n", "x".repeat(200)).as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n");
+    for i in 0..9 {
+        body.extend_from_slice(format!("X-T{i}: {}\r\n", "v".repeat(100)).as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    let (reply, _) = post(&body);
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"aaaa"[..]));
+
+    // Extensions over the body limit: 413.
+    let mut body = Vec::new();
+    for _ in 0..5 {
+        body.extend_from_slice(format!("1;e={}\r\na\r\n", "x".repeat(200)).as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let (reply, mut reader) = post(&body);
+    assert_eq!(reply.status, 413);
+    assert!(is_closed(&mut reader));
+
+    // A trailer section larger than a head may be: 431.
+    let mut body = b"1\r\na\r\n0\r\n".to_vec();
+    for i in 0..10 {
+        body.extend_from_slice(format!("X-T{i}: {}\r\n", "v".repeat(100)).as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    let (reply, mut reader) = post(&body);
+    assert_eq!(reply.status, 431);
+    assert!(is_closed(&mut reader));
+    server.stop();
+}
+
 #[test]
 fn a_slowloris_client_is_cut_off_while_others_are_served() {
     let config = Config {

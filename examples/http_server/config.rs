@@ -5,9 +5,10 @@ use std::time::Duration;
 /// How the server protects itself from slow, idle and oversized clients.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The request line plus headers; more gets 431.
+    /// The request line plus headers, and apart from them a chunked body's trailer
+    /// fields; more gets 431.
     pub max_head: usize,
-    /// A request body; more gets 413.
+    /// A request body, with the chunk extensions of a chunked one; more gets 413.
     pub max_body: usize,
     /// Time to receive a whole request head once its first byte arrived (slowloris guard).
     pub header_timeout: Duration,

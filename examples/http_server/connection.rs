@@ -170,12 +170,17 @@ impl Connection {
 
     /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers, strictly
     /// (see [`chunked`]): a malformed line gets 400.
+    ///
+    /// What is skipped is still limited: extensions count toward the body limit `max` (413;
+    /// one chunk-size line longer than `max_head` gets 400), and the trailer section may be
+    /// as large as a head (`max_head`; 431 beyond).
     async fn read_chunked(
         &mut self,
         deadline: Instant,
         max: usize,
     ) -> io::Result<Result<(), Status>> {
         let max_head = self.config.max_head;
+        let mut extensions = 0;
         loop {
             let line = match self.line(deadline, max_head, response::BAD_REQUEST).await? {
                 Ok(line) => line,
@@ -184,7 +189,9 @@ impl Connection {
             let Some(chunk) = chunked::size_line(&self.buf[line]) else {
                 return Ok(Err(response::BAD_REQUEST));
             };
-            if chunk.size > (max - self.body.len()) as u64 {
+            extensions += chunk.extensions;
+            let used = self.body.len() + extensions;
+            if used > max || chunk.size > (max - used) as u64 {
                 return Ok(Err(response::PAYLOAD_TOO_LARGE));
             }
             if chunk.size == 0 {
@@ -199,17 +206,23 @@ impl Connection {
             }
         }
         // Trailer fields, up to the blank line.
+        let mut trailers = 0;
         loop {
-            let line = match self.line(deadline, max_head, response::BAD_REQUEST).await? {
+            let limit = max_head.saturating_sub(trailers);
+            let line = match self
+                .line(deadline, limit, response::HEADERS_TOO_LARGE)
+                .await?
+            {
                 Ok(line) => line,
                 Err(status) => return Ok(Err(status)),
             };
             if line.is_empty() {
                 return Ok(Ok(()));
             }
-            if !chunked::is_trailer_field(&self.buf[line]) {
+            if !chunked::is_trailer_field(&self.buf[line.clone()]) {
                 return Ok(Err(response::BAD_REQUEST));
             }
+            trailers += line.len() + 2;
         }
     }
 
