@@ -319,7 +319,7 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "a".repeat(2000)
     );
-    let cases: [(&[u8], u16); 6] = [
+    let cases: [(&[u8], u16); 9] = [
         (huge_header.as_bytes(), 431),
         (
             b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n",
@@ -327,6 +327,10 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         ),
         (b"GARBAGE\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\n\r\n", 400),
+        // Host: required, once, and valid (RFC 9112 §3.2).
+        (b"GET / HTTP/1.1\r\nHost: t\r\nHost: t\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
         (
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             400,

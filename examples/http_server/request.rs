@@ -160,6 +160,18 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         }
         at = skip(buf, at + 1, SPACE)?;
         let start = at;
+        if is_host(name) {
+            // RFC 9112 §3.2: 400 for more than one Host, or an invalid one. Its value is
+            // checked as it is scanned: a host and port, then only optional whitespace.
+            if host {
+                return Err(bad("more than one Host header"));
+            }
+            host = true;
+            at = skip_words(buf, at, HOST, host_stops)?;
+            at = skip(buf, at, SPACE)?;
+            at = line_end(buf, at, "invalid Host header")?;
+            continue;
+        }
         at = skip_words(buf, at, VALUE, value_stops)?;
         let value = trim_trailing_ows(&buf[start..at]);
         at = line_end(buf, at, "invalid character in a header value")?;
@@ -192,7 +204,6 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                     }
                 }
             }
-            4 if name.eq_ignore_ascii_case(b"host") => host = true,
             6 if name.eq_ignore_ascii_case(b"expect") => {
                 head.expect_continue = value.eq_ignore_ascii_case(b"100-continue");
             }
@@ -294,6 +305,17 @@ fn above(word: u64, n: u8) -> u64 {
     (word.wrapping_add(ONES * u64::from(127 - n)) | word) & HIGH_BITS
 }
 
+/// The bytes of `word` strictly between `low` and `high` (`high` <= 128), exactly: the high
+/// bits are cleared first, so nothing carries between bytes.
+#[inline]
+fn between(word: u64, low: u8, high: u8) -> u64 {
+    let low_bits = word & !HIGH_BITS;
+    (ONES * (127 + u64::from(high)) - low_bits)
+        & !word
+        & (low_bits + ONES * u64::from(127 - low))
+        & HIGH_BITS
+}
+
 /// The bytes of `word` equal to `b`.
 #[inline]
 fn equal(word: u64, b: u8) -> u64 {
@@ -313,6 +335,26 @@ fn path_stops(word: u64) -> u64 {
 /// The control characters, which end a header value (and tabs, which do not).
 fn value_stops(word: u64) -> u64 {
     below(word, 0x20) | equal(word, 0x7f)
+}
+
+/// The bytes that end the fast scan of a Host value: all those outside [`HOST`] and, to keep
+/// the test cheap, some inside it, which the class table then lets through. Those it passes
+/// are the characters of most hosts: letters, digits, `-`, `.` and `:`.
+fn host_stops(word: u64) -> u64 {
+    // Upper-case letters to lower case; the control characters this moves into the
+    // visible range are flagged by the first test.
+    let folded = word | (ONES * 0x20);
+    below(word, b'-') | equal(word, b'/') | between(folded, b':', b'a') | above(folded, b'z')
+}
+
+/// Whether a field name is `Host`, in any case, with one comparison: a name is made of
+/// token characters, and among them `| 0x20` only turns upper-case letters to lower case.
+#[inline]
+fn is_host(name: &[u8]) -> bool {
+    match <[u8; 4]>::try_from(name) {
+        Ok(four) => u32::from_le_bytes(four) | 0x2020_2020 == u32::from_le_bytes(*b"host"),
+        Err(_) => false,
+    }
 }
 
 /// Past the CRLF (or bare LF, RFC 9112 §2.2) at `at`; anything else is refused with `why`.
@@ -348,6 +390,9 @@ const PATH: u8 = 4;
 const VALUE: u8 = 8;
 /// Optional whitespace: space and tab.
 const SPACE: u8 = 16;
+/// Characters of a Host value (RFC 9110 §7.2): those of a URI's host (a registered name,
+/// an IPv4 address or a bracketed IP literal) and `:` before a port.
+const HOST: u8 = 32;
 
 /// The classes of every byte, as a table: parsing looks up each byte of a head once.
 const CLASSES: [u8; 256] = {
@@ -389,6 +434,32 @@ const CLASSES: [u8; 256] = {
         }
         if c == b' ' || c == b'\t' {
             class |= SPACE;
+        }
+        // RFC 3986: unreserved, percent-encoding, sub-delims, and `:`, `[`, `]`.
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'['
+                    | b']'
+            )
+        {
+            class |= HOST;
         }
         table[i] = class;
         i += 1;
@@ -516,17 +587,25 @@ mod tests {
     #[test]
     fn word_tests_find_the_first_byte_outside_the_class() {
         type Stops = fn(u64) -> u64;
-        let tests: [(Stops, u8); 3] = [
-            (target_stops, TARGET),
-            (path_stops, PATH),
-            (value_stops, VALUE),
+        let outside = |class: u8| move |b: u8| CLASSES[b as usize] & class == 0;
+        // What each test flags: the bytes outside its class, and a few inside, which the
+        // class table then lets through (a tab in a header value; a Host value's uncommon
+        // characters).
+        let host_fast = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':');
+        let tests: [(Stops, &dyn Fn(u8) -> bool); 4] = [
+            (target_stops, &outside(TARGET)),
+            (path_stops, &outside(PATH)),
+            (value_stops, &|b| outside(VALUE)(b) || b == b'\t'),
+            (host_stops, &|b| !host_fast(b)),
         ];
-        let outside = |b: u8, class: u8| CLASSES[b as usize] & class == 0 || b == b'\t';
-        for (stops, class) in tests {
+        assert!((0..=255u8).all(|b| !host_fast(b) || !outside(HOST)(b)));
+        for (i, (stops, flagged)) in tests.into_iter().enumerate() {
             // Any byte value at any position, then a second one anywhere above it.
             for first in 0..=255u8 {
                 for pos in 0..8 {
-                    for second in [b'a', 0, b'\r', b' ', b'?', 0x7f, 0x80, 0xff, first] {
+                    for second in [
+                        b'a', 0, b'\r', b' ', b'?', b'/', b'.', b'A', b'[', 0x7f, 0x80, 0xff, first,
+                    ] {
                         for above in pos + 1..=8 {
                             let mut bytes = *b"abcdefgh";
                             bytes[pos] = first;
@@ -535,8 +614,8 @@ mod tests {
                             }
                             let found =
                                 (stops(u64::from_le_bytes(bytes)).trailing_zeros() / 8) as usize;
-                            let expected = bytes.iter().position(|&b| outside(b, class));
-                            assert_eq!(found, expected.unwrap_or(8), "{bytes:?} class {class}");
+                            let expected = bytes.iter().position(|&b| flagged(b));
+                            assert_eq!(found, expected.unwrap_or(8), "{bytes:?} test {i}");
                         }
                     }
                 }
@@ -568,6 +647,53 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn host_is_required_once_and_valid() {
+        let with_host = |host: &[u8]| [&b"GET / HTTP/1.1\r\n"[..], host, b"\r\n"].concat();
+        for good in [
+            &b"Host: x\r\n"[..],
+            b"HOST: Example.COM:8080 \t\r\n",
+            b"host: 127.0.0.1:8080\r\n",
+            b"Host: [::1]:80\r\n",
+            b"Host: a-b_c~d%20!$&'()*+,;=\r\n",
+            b"Host:\r\n",
+            b"Hostname: a b\r\nHost: x\r\n",
+        ] {
+            let head = with_host(good);
+            assert!(
+                parse(&head, 8192).unwrap().is_some(),
+                "{}",
+                String::from_utf8_lossy(good)
+            );
+        }
+        for bad in [
+            &b""[..],
+            b"Host: x\r\nHost: x\r\n",
+            b"Host: x\r\nhost: y\r\n",
+            b"Host: a b\r\n",
+            b"Host: a\tb\r\n",
+            b"Host: a/b\r\n",
+            b"Host: user@a\r\n",
+            b"Host: a?b\r\n",
+            b"Host: a#b\r\n",
+            b"Host: a\\b\r\n",
+            b"Host: \"a\"\r\n",
+            b"Host: a{b}\r\n",
+            b"Host: caf\xc3\xa9\r\n",
+            b"Host: a\x7f\r\n",
+        ] {
+            let head = with_host(bad);
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Optional in HTTP/1.0, but checked when sent.
+        assert!(parse(b"GET / HTTP/1.0\r\n\r\n", 8192).unwrap().is_some());
+        assert!(parse(b"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 8192).is_err());
     }
 
     #[test]
