@@ -276,6 +276,17 @@ fn http10_and_connection_close_end_the_connection_after_the_response() {
     );
     assert_eq!(reply.header("connection"), Some("close"));
     assert!(is_closed(&mut reader));
+
+    // A Transfer-Encoding in HTTP/1.0 is faulty framing (RFC 9112 §6.1): the body is
+    // answered, then the connection closes, without serving the request after it.
+    let (reply, mut reader) = exchange(
+        &server,
+        b"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n\
+          3\r\nabc\r\n0\r\n\r\nGET /plaintext HTTP/1.0\r\n\r\n",
+    );
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"abc"[..]));
+    assert_eq!(reply.header("connection"), None);
+    assert!(is_closed(&mut reader));
     server.stop();
 }
 
@@ -319,7 +330,7 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "a".repeat(2000)
     );
-    let cases: [(&[u8], u16); 9] = [
+    let cases: [(&[u8], u16); 10] = [
         (huge_header.as_bytes(), 431),
         (
             b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n",
@@ -333,6 +344,12 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
         (
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        // Chunked twice: the body's length cannot be known (RFC 9112 §6.3).
+        (
+            b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\
+              Transfer-Encoding: chunked\r\n\r\n",
             400,
         ),
         (b"GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505),

@@ -187,13 +187,29 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                 length = Some(parsed);
             }
             17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
-                if !value.eq_ignore_ascii_case(b"chunked") {
-                    return Err(HeadError::NotImplemented(
-                        "only the chunked transfer coding is supported",
-                    )
-                    .into());
+                // A list of codings, maybe over several lines (RFC 9112 §6.1), of which
+                // chunked must be the last and is applied once; else the body's length
+                // cannot be known (§6.3: 400). Other codings are not implemented.
+                let mut codings = 0;
+                for coding in value.split(|&b| b == b',').map(trim_ows) {
+                    if coding.is_empty() {
+                        continue;
+                    }
+                    if chunked {
+                        return Err(bad("chunked is not the final transfer coding, once"));
+                    }
+                    if !coding.eq_ignore_ascii_case(b"chunked") {
+                        return Err(HeadError::NotImplemented(
+                            "only the chunked transfer coding is supported",
+                        )
+                        .into());
+                    }
+                    chunked = true;
+                    codings += 1;
                 }
-                chunked = true;
+                if codings == 0 {
+                    return Err(bad("empty Transfer-Encoding"));
+                }
             }
             10 if name.eq_ignore_ascii_case(b"connection") => {
                 for option in value.split(|&b| b == b',').map(trim_ows) {
@@ -212,6 +228,11 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     }
     if !host && !http10 {
         return Err(bad("HTTP/1.1 request without a Host header"));
+    }
+    if chunked && http10 {
+        // HTTP/1.0 has no transfer codings: RFC 9112 §6.1 says to treat the framing as
+        // faulty and close after the response. The body is still decoded and answered.
+        head.keep_alive = false;
     }
     head.body = match (chunked, length) {
         // Both framings at once is how requests are smuggled past proxies: refuse.
@@ -694,6 +715,47 @@ mod tests {
         // Optional in HTTP/1.0, but checked when sent.
         assert!(parse(b"GET / HTTP/1.0\r\n\r\n", 8192).unwrap().is_some());
         assert!(parse(b"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 8192).is_err());
+    }
+
+    #[test]
+    fn chunked_must_be_the_one_final_transfer_coding() {
+        let with_te = |lines: &[u8]| {
+            let head = [&b"POST / HTTP/1.1\r\nHost: x\r\n"[..], lines, b"\r\n"].concat();
+            parse(&head, 8192).map(|head| head.map(|head| head.body))
+        };
+        for good in [
+            &b"Transfer-Encoding: chunked\r\n"[..],
+            b"Transfer-Encoding: CHUNKED , \r\n",
+            b"Transfer-Encoding: ,chunked\r\n",
+        ] {
+            assert_eq!(with_te(good), Ok(Some(BodyKind::Chunked)));
+        }
+        for bad in [
+            &b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"[..],
+            b"Transfer-Encoding: chunked, chunked\r\n",
+            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+            b"Transfer-Encoding: chunked, gzip\r\n",
+            b"Transfer-Encoding: \r\n",
+            b"Transfer-Encoding: ,\r\n",
+        ] {
+            assert!(
+                matches!(with_te(bad), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(matches!(
+            with_te(b"Transfer-Encoding: gzip, chunked\r\n"),
+            Err(HeadError::NotImplemented(_))
+        ));
+        // HTTP/1.0 has no transfer codings: the connection closes after the response.
+        let head = parse(
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n",
+            8192,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((head.body, head.keep_alive), (BodyKind::Chunked, false));
     }
 
     #[test]
