@@ -144,8 +144,10 @@ fn read_reply_to(reader: &mut impl BufRead, head_request: bool) -> io::Result<Re
     Ok(reply)
 }
 
-/// Whether the server closed the connection (reads end of stream, or a reset).
-fn is_closed(reader: &mut impl Read) -> bool {
+/// Whether the server closed the connection (reads end of stream, or a reset). Pass the
+/// reader by value to close the client's side too (after an error, the server reads until
+/// then, or for a while).
+fn is_closed(mut reader: impl Read) -> bool {
     let mut byte = [0u8; 1];
     matches!(reader.read(&mut byte), Ok(0) | Err(_))
 }
@@ -433,9 +435,9 @@ fn chunk_extensions_and_trailers_count_toward_the_limits() {
         body.extend_from_slice(format!("1;e={}\r\na\r\n", "x".repeat(200)).as_bytes());
     }
     body.extend_from_slice(b"0\r\n\r\n");
-    let (reply, mut reader) = post(&body);
+    let (reply, reader) = post(&body);
     assert_eq!(reply.status, 413);
-    assert!(is_closed(&mut reader));
+    assert!(is_closed(reader));
 
     // A trailer section larger than a head may be: 431.
     let mut body = b"1\r\na\r\n0\r\n".to_vec();
@@ -443,9 +445,34 @@ fn chunk_extensions_and_trailers_count_toward_the_limits() {
         body.extend_from_slice(format!("X-T{i}: {}\r\n", "v".repeat(100)).as_bytes());
     }
     body.extend_from_slice(b"\r\n");
-    let (reply, mut reader) = post(&body);
+    let (reply, reader) = post(&body);
     assert_eq!(reply.status, 431);
-    assert!(is_closed(&mut reader));
+    assert!(is_closed(reader));
+    server.stop();
+}
+
+/// The server used to close right after an error response with the rest of the request
+/// unread, so the kernel answered with a reset, and the client could lose the response
+/// (RFC 9112 §9.6). Now it shuts down its side and reads the rest first.
+#[test]
+fn an_error_response_is_followed_by_a_clean_close_not_a_reset() {
+    let server = TestServer::start(Config::default());
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(20_000)
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("the response, then end of stream, not a reset");
+        let mut reader = &response[..];
+        let reply = read_reply(&mut reader).unwrap();
+        assert_eq!(reply.status, 431);
+        assert!(reader.is_empty());
+    }
     server.stop();
 }
 
@@ -505,12 +532,12 @@ fn idle_keep_alive_connections_and_stalled_bodies_time_out() {
         "{took:?}"
     );
 
-    let (reply, mut reader) = exchange(
+    let (reply, reader) = exchange(
         &server,
         b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly a little",
     );
     assert_eq!(reply.status, 408);
-    assert!(is_closed(&mut reader));
+    assert!(is_closed(reader));
     server.stop();
 }
 

@@ -3,6 +3,7 @@
 
 use std::future::{poll_fn, Future};
 use std::io;
+use std::net::Shutdown as HalfClose;
 use std::ops::Range;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
@@ -10,7 +11,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use mirage::net::TcpStream;
-use mirage::time::{sleep, timeout_at, Instant, Sleep};
+use mirage::time::{sleep, timeout, timeout_at, Instant, Sleep};
 
 use crate::chunked;
 use crate::config::Config;
@@ -22,6 +23,11 @@ use crate::routes;
 
 /// Flush responses to pipelined requests once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
+
+/// After an error response, the most the server reads and discards, and for how long, before
+/// it closes: see [`Connection::linger`].
+const LINGER_BYTES: usize = 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(2);
 
 pub struct Connection {
     stream: TcpStream,
@@ -41,6 +47,8 @@ pub struct Connection {
     shutdown_slot: Subscription,
     /// The idle timer, armed once and pushed back lazily: see [`Connection::fill_idle`].
     idle_timer: Option<Sleep>,
+    /// An error response was queued: close gently, see [`Connection::linger`].
+    linger: bool,
     /// When the connection last began to wait for a request, on the coarse clock
     /// ([`date::coarse_now`]): never later than the true moment, and at most
     /// [`date::COARSE_LAG`] earlier.
@@ -69,6 +77,7 @@ impl Connection {
             shutdown_slot: shutdown.subscribe(),
             shutdown,
             idle_timer: None,
+            linger: false,
             idle_since: date::coarse_now(),
         }
     }
@@ -80,6 +89,32 @@ impl Connection {
             .stream
             .set_write_timeout(Some(self.config.body_timeout));
         let _ = self.serve().await;
+        if self.linger {
+            self.linger().await;
+        }
+    }
+
+    /// Closes after an error response without losing it (RFC 9112 §9.6). Closing a socket
+    /// with unread input makes the kernel send a reset, and a client that gets it before
+    /// reading the response loses the response, so the server shuts down its sending side
+    /// (the client reads the response, then end of stream), then reads and discards what the
+    /// client still sends, until it closes, [`LINGER_BYTES`] or [`LINGER_TIME`], whichever
+    /// comes first: a client cannot hold the connection longer.
+    async fn linger(&mut self) {
+        if self.stream.shutdown(HalfClose::Write).is_err() {
+            return;
+        }
+        let (stream, buf) = (&self.stream, &mut self.buf);
+        let _ = timeout(LINGER_TIME, async {
+            let mut left = LINGER_BYTES;
+            while left > 0 {
+                match stream.read(buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => left = left.saturating_sub(n),
+                }
+            }
+        })
+        .await;
     }
 
     async fn serve(&mut self) -> io::Result<()> {
@@ -390,8 +425,9 @@ impl Connection {
         Ok(())
     }
 
-    /// Queues an error response that closes the connection.
+    /// Queues an error response that closes the connection, gently.
     fn error(&mut self, status: Status, http10: bool) {
+        self.linger = true;
         Response {
             status,
             content_type: "text/plain",
