@@ -77,10 +77,13 @@
 #![allow(missing_docs)] // a bench binary
 
 // The Mirage server is the example's own modules, as `tests/http_server.rs` compiles them.
+#[allow(dead_code, unused_imports)] // its unit tests are not compiled here
+#[path = "../examples/http_server/chunked.rs"]
+mod chunked;
 #[allow(dead_code)]
 #[path = "../examples/http_server/config.rs"]
 mod config;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)] // its unit tests are not compiled here
 #[path = "../examples/http_server/connection.rs"]
 mod connection;
 #[allow(dead_code, unused_imports)] // its unit tests are not compiled here

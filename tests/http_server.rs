@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../examples/http_server/chunked.rs"]
+mod chunked;
 #[path = "../examples/http_server/config.rs"]
 mod config;
 #[path = "../examples/http_server/connection.rs"]
@@ -142,8 +144,10 @@ fn read_reply_to(reader: &mut impl BufRead, head_request: bool) -> io::Result<Re
     Ok(reply)
 }
 
-/// Whether the server closed the connection (reads end of stream, or a reset).
-fn is_closed(reader: &mut impl Read) -> bool {
+/// Whether the server closed the connection (reads end of stream, or a reset). Pass the
+/// reader by value to close the client's side too (after an error, the server reads until
+/// then, or for a while).
+fn is_closed(mut reader: impl Read) -> bool {
     let mut byte = [0u8; 1];
     matches!(reader.read(&mut byte), Ok(0) | Err(_))
 }
@@ -171,6 +175,16 @@ fn plaintext_index_echo_and_errors_for_unknown_paths_and_methods() {
     let (reply, _) = exchange(&server, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(reply.status, 200);
     assert!(String::from_utf8_lossy(&reply.body).contains("Mirage"));
+
+    // The absolute form, which a server must accept too (RFC 9112 §3.2.2).
+    let (reply, _) = exchange(
+        &server,
+        b"GET http://t/plaintext?x=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_slice()),
+        (200, &b"Hello, World!"[..])
+    );
 
     let (reply, _) = exchange(
         &server,
@@ -264,6 +278,17 @@ fn http10_and_connection_close_end_the_connection_after_the_response() {
     );
     assert_eq!(reply.header("connection"), Some("close"));
     assert!(is_closed(&mut reader));
+
+    // A Transfer-Encoding in HTTP/1.0 is faulty framing (RFC 9112 §6.1): the body is
+    // answered, then the connection closes, without serving the request after it.
+    let (reply, mut reader) = exchange(
+        &server,
+        b"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n\
+          3\r\nabc\r\n0\r\n\r\nGET /plaintext HTTP/1.0\r\n\r\n",
+    );
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"abc"[..]));
+    assert_eq!(reply.header("connection"), None);
+    assert!(is_closed(&mut reader));
     server.stop();
 }
 
@@ -307,7 +332,7 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "a".repeat(2000)
     );
-    let cases: [(&[u8], u16); 6] = [
+    let cases: [(&[u8], u16); 10] = [
         (huge_header.as_bytes(), 431),
         (
             b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n",
@@ -315,8 +340,18 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         ),
         (b"GARBAGE\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\n\r\n", 400),
+        // Host: required, once, and valid (RFC 9112 §3.2).
+        (b"GET / HTTP/1.1\r\nHost: t\r\nHost: t\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
         (
             b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        // Chunked twice: the body's length cannot be known (RFC 9112 §6.3).
+        (
+            b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\
+              Transfer-Encoding: chunked\r\n\r\n",
             400,
         ),
         (b"GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505),
@@ -340,6 +375,104 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
     // The server is unharmed.
     let (reply, _) = exchange(&server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(reply.status, 200);
+    server.stop();
+}
+
+/// Chunked framing is read strictly: a proxy in front may read a lenient form differently,
+/// which is how requests are smuggled. These were all answered 200.
+#[test]
+fn lenient_chunked_framing_is_refused_with_400_and_a_close() {
+    let server = TestServer::start(Config::default());
+    for body in [
+        &b"3\nabc\n0\n\n"[..],
+        b"3\r\nabc\n0\r\n\r\n",
+        b" 3\r\nabc\r\n0\r\n\r\n",
+        b"3;a=\x01\rb\r\nabc\r\n0\r\n\r\n",
+        b"3\r\nabc\r\n0\r\nbad trailer no colon\r\n\r\n",
+        b"3\r\nabc\r\n0\r\nTrailer: x\n\r\n",
+    ] {
+        let request = [
+            &b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            body,
+        ]
+        .concat();
+        let (reply, mut reader) = exchange(&server, &request);
+        assert_eq!(reply.status, 400, "{}", String::from_utf8_lossy(body));
+        assert!(is_closed(&mut reader));
+    }
+    server.stop();
+}
+
+/// Extensions and trailers are skipped, but not without limit: 20,000 trailer lines, or
+/// 500 chunks with 4 KB extensions each, were accepted.
+#[test]
+fn chunk_extensions_and_trailers_count_toward_the_limits() {
+    let server = TestServer::start(Config {
+        max_head: 1024,
+        max_body: 1000,
+        ..Config::default()
+    });
+    let post = |body: &[u8]| {
+        let head = b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        exchange(&server, &[&head[..], body].concat())
+    };
+    // Up to the limits, accepted.
+    let mut body = Vec::new();
+    for _ in 0..4 {
+        body.extend_from_slice(format!("1;e={}\r\na\r\n", "x".repeat(200)).as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n");
+    for i in 0..9 {
+        body.extend_from_slice(format!("X-T{i}: {}\r\n", "v".repeat(100)).as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    let (reply, _) = post(&body);
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"aaaa"[..]));
+
+    // Extensions over the body limit: 413.
+    let mut body = Vec::new();
+    for _ in 0..5 {
+        body.extend_from_slice(format!("1;e={}\r\na\r\n", "x".repeat(200)).as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let (reply, reader) = post(&body);
+    assert_eq!(reply.status, 413);
+    assert!(is_closed(reader));
+
+    // A trailer section larger than a head may be: 431.
+    let mut body = b"1\r\na\r\n0\r\n".to_vec();
+    for i in 0..10 {
+        body.extend_from_slice(format!("X-T{i}: {}\r\n", "v".repeat(100)).as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    let (reply, reader) = post(&body);
+    assert_eq!(reply.status, 431);
+    assert!(is_closed(reader));
+    server.stop();
+}
+
+/// The server used to close right after an error response with the rest of the request
+/// unread, so the kernel answered with a reset, and the client could lose the response
+/// (RFC 9112 §9.6). Now it shuts down its side and reads the rest first.
+#[test]
+fn an_error_response_is_followed_by_a_clean_close_not_a_reset() {
+    let server = TestServer::start(Config::default());
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(20_000)
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("the response, then end of stream, not a reset");
+        let mut reader = &response[..];
+        let reply = read_reply(&mut reader).unwrap();
+        assert_eq!(reply.status, 431);
+        assert!(reader.is_empty());
+    }
     server.stop();
 }
 
@@ -392,14 +525,43 @@ fn idle_keep_alive_connections_and_stalled_bodies_time_out() {
     assert_eq!(reply.status, 200);
     let idle = Instant::now();
     assert!(is_closed(&mut reader), "an idle connection is closed");
-    assert!(idle.elapsed() >= Duration::from_millis(150));
+    let took = idle.elapsed();
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+    assert!(
+        took < Duration::from_millis(200) + date::COARSE_LAG + Duration::from_secs(1),
+        "{took:?}"
+    );
 
-    let (reply, mut reader) = exchange(
+    let (reply, reader) = exchange(
         &server,
         b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly a little",
     );
     assert_eq!(reply.status, 408);
-    assert!(is_closed(&mut reader));
+    assert!(is_closed(reader));
+    server.stop();
+}
+
+/// The idle timer used to be armed once per connection and pushed a whole period on when
+/// it found the connection active, so a client that sent one request right after connecting
+/// and went silent was closed after twice the idle timeout.
+#[test]
+fn an_idle_connection_closes_after_the_idle_timeout_not_twice_it() {
+    let idle_timeout = Duration::from_secs(3);
+    let server = TestServer::start(Config {
+        idle_timeout,
+        ..Config::default()
+    });
+    let (reply, mut reader) = exchange(&server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(reply.status, 200);
+    let idle = Instant::now();
+    assert!(is_closed(&mut reader), "an idle connection is closed");
+    let took = idle.elapsed();
+    assert!(took >= idle_timeout - Duration::from_millis(50), "{took:?}");
+    // At most COARSE_LAG late (1.25 s), with room for a slow machine: well short of 6 s.
+    assert!(
+        took < idle_timeout + date::COARSE_LAG + Duration::from_millis(750),
+        "{took:?}"
+    );
     server.stop();
 }
 

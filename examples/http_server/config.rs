@@ -5,14 +5,16 @@ use std::time::Duration;
 /// How the server protects itself from slow, idle and oversized clients.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The request line plus headers; more gets 431.
+    /// The request line plus headers, and apart from them a chunked body's trailer
+    /// fields; more gets 431.
     pub max_head: usize,
-    /// A request body; more gets 413.
+    /// A request body, with the chunk extensions of a chunked one; more gets 413.
     pub max_body: usize,
     /// Time to receive a whole request head once its first byte arrived (slowloris guard).
     pub header_timeout: Duration,
-    /// Time a keep-alive connection may sit idle between requests: it is closed after
-    /// between one and two of these of silence (the timer is pushed back lazily).
+    /// Time a keep-alive connection may sit idle between requests: it is closed after this
+    /// much silence, plus at most [`COARSE_LAG`](crate::date::COARSE_LAG) (the requests are
+    /// timed by a coarse clock that ticks once a second).
     pub idle_timeout: Duration,
     /// Time to receive a whole request body.
     pub body_timeout: Duration,

@@ -3,14 +3,19 @@
 
 use std::future::{poll_fn, Future};
 use std::io;
+use std::net::Shutdown as HalfClose;
+use std::ops::Range;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
+use std::time::Duration;
 
 use mirage::net::TcpStream;
-use mirage::time::{sleep, timeout_at, Instant, Sleep};
+use mirage::time::{sleep, timeout, timeout_at, Instant, Sleep};
 
+use crate::chunked;
 use crate::config::Config;
+use crate::date;
 use crate::event::{Shutdown, Subscription};
 use crate::request::{self, BodyKind, HeadError};
 use crate::response::{self, Response, Status};
@@ -18,6 +23,11 @@ use crate::routes;
 
 /// Flush responses to pipelined requests once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
+
+/// After an error response, the most the server reads and discards, and for how long, before
+/// it closes: see [`Connection::linger`].
+const LINGER_BYTES: usize = 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(2);
 
 pub struct Connection {
     stream: TcpStream,
@@ -37,8 +47,12 @@ pub struct Connection {
     shutdown_slot: Subscription,
     /// The idle timer, armed once and pushed back lazily: see [`Connection::fill_idle`].
     idle_timer: Option<Sleep>,
-    /// Whether a read succeeded since the idle timer was last armed.
-    active: bool,
+    /// An error response was queued: close gently, see [`Connection::linger`].
+    linger: bool,
+    /// When the connection last began to wait for a request, on the coarse clock
+    /// ([`date::coarse_now`]): never later than the true moment, and at most
+    /// [`date::COARSE_LAG`] earlier.
+    idle_since: Instant,
 }
 
 /// Whether to keep serving after a request.
@@ -63,7 +77,8 @@ impl Connection {
             shutdown_slot: shutdown.subscribe(),
             shutdown,
             idle_timer: None,
-            active: false,
+            linger: false,
+            idle_since: date::coarse_now(),
         }
     }
 
@@ -74,6 +89,32 @@ impl Connection {
             .stream
             .set_write_timeout(Some(self.config.body_timeout));
         let _ = self.serve().await;
+        if self.linger {
+            self.linger().await;
+        }
+    }
+
+    /// Closes after an error response without losing it (RFC 9112 §9.6). Closing a socket
+    /// with unread input makes the kernel send a reset, and a client that gets it before
+    /// reading the response loses the response, so the server shuts down its sending side
+    /// (the client reads the response, then end of stream), then reads and discards what the
+    /// client still sends, until it closes, [`LINGER_BYTES`] or [`LINGER_TIME`], whichever
+    /// comes first: a client cannot hold the connection longer.
+    async fn linger(&mut self) {
+        if self.stream.shutdown(HalfClose::Write).is_err() {
+            return;
+        }
+        let (stream, buf) = (&self.stream, &mut self.buf);
+        let _ = timeout(LINGER_TIME, async {
+            let mut left = LINGER_BYTES;
+            while left > 0 {
+                match stream.read(buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => left = left.saturating_sub(n),
+                }
+            }
+        })
+        .await;
     }
 
     async fn serve(&mut self) -> io::Result<()> {
@@ -162,41 +203,61 @@ impl Connection {
         }
     }
 
-    /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers.
+    /// Decodes a chunked body (RFC 9112 §7.1), skipping extensions and trailers, strictly
+    /// (see [`chunked`]): a malformed line gets 400.
+    ///
+    /// What is skipped is still limited: extensions count toward the body limit `max` (413;
+    /// one chunk-size line longer than `max_head` gets 400), and the trailer section may be
+    /// as large as a head (`max_head`; 431 beyond).
     async fn read_chunked(
         &mut self,
         deadline: Instant,
         max: usize,
     ) -> io::Result<Result<(), Status>> {
+        let max_head = self.config.max_head;
+        let mut extensions = 0;
         loop {
-            let Some(line) = self.line(deadline).await? else {
+            let line = match self.line(deadline, max_head, response::BAD_REQUEST).await? {
+                Ok(line) => line,
+                Err(status) => return Ok(Err(status)),
+            };
+            let Some(chunk) = chunked::size_line(&self.buf[line]) else {
                 return Ok(Err(response::BAD_REQUEST));
             };
-            let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
-            let Some(size) = parse_hex(trim(size_text)) else {
-                return Ok(Err(response::BAD_REQUEST));
-            };
-            if size == 0 {
-                break;
-            }
-            if self.body.len() + size > max {
+            extensions += chunk.extensions;
+            let used = self.body.len() + extensions;
+            if used > max || chunk.size > (max - used) as u64 {
                 return Ok(Err(response::PAYLOAD_TOO_LARGE));
             }
-            if let Err(status) = self.take_body(size, deadline).await? {
+            if chunk.size == 0 {
+                break;
+            }
+            if let Err(status) = self.take_body(chunk.size as usize, deadline).await? {
                 return Ok(Err(status));
             }
-            match self.line(deadline).await? {
-                Some(empty) if empty.is_empty() => {}
-                _ => return Ok(Err(response::BAD_REQUEST)),
+            // The CRLF after the data: nothing else.
+            if let Err(status) = self.line(deadline, 0, response::BAD_REQUEST).await? {
+                return Ok(Err(status));
             }
         }
         // Trailer fields, up to the blank line.
+        let mut trailers = 0;
         loop {
-            match self.line(deadline).await? {
-                Some(line) if line.is_empty() => return Ok(Ok(())),
-                Some(_) => {}
-                None => return Ok(Err(response::BAD_REQUEST)),
+            let limit = max_head.saturating_sub(trailers);
+            let line = match self
+                .line(deadline, limit, response::HEADERS_TOO_LARGE)
+                .await?
+            {
+                Ok(line) => line,
+                Err(status) => return Ok(Err(status)),
+            };
+            if line.is_empty() {
+                return Ok(Ok(()));
             }
+            if !chunked::is_trailer_field(&self.buf[line.clone()]) {
+                return Ok(Err(response::BAD_REQUEST));
+            }
+            trailers += line.len() + 2;
         }
     }
 
@@ -218,19 +279,34 @@ impl Connection {
         Ok(Ok(()))
     }
 
-    /// The next line (without CRLF), reading more as needed; `None` if the client closed
-    /// or sent a line longer than a head may be.
-    async fn line(&mut self, deadline: Instant) -> io::Result<Option<Vec<u8>>> {
+    /// The next line of a chunked body, without its CRLF, as a range of the buffer (it is
+    /// consumed), reading more as needed until `deadline`. Refused with `too_long` if it is
+    /// longer than `limit`, with 400 if it ends in a bare LF, and with 408 if the client is
+    /// too slow, or gone.
+    async fn line(
+        &mut self,
+        deadline: Instant,
+        limit: usize,
+        too_long: Status,
+    ) -> io::Result<Result<Range<usize>, Status>> {
         loop {
             let pending = &self.buf[self.start..self.end];
             if let Some(i) = pending.iter().position(|&b| b == b'\n') {
-                let line = pending[..i].strip_suffix(b"\r").unwrap_or(&pending[..i]);
-                let line = line.to_vec();
+                if i > limit + 1 {
+                    return Ok(Err(too_long));
+                }
+                if i == 0 || pending[i - 1] != b'\r' {
+                    return Ok(Err(response::BAD_REQUEST));
+                }
+                let line = self.start..self.start + i - 1;
                 self.start += i + 1;
-                return Ok(Some(line));
+                return Ok(Ok(line));
             }
-            if pending.len() > self.config.max_head || !self.fill(deadline).await? {
-                return Ok(None);
+            if pending.len() > limit + 1 {
+                return Ok(Err(too_long));
+            }
+            if !self.fill(deadline).await? {
+                return Ok(Err(response::REQUEST_TIMEOUT));
             }
         }
     }
@@ -266,13 +342,16 @@ impl Connection {
     /// Waits for the next request's first bytes, up to the idle timeout, or until shutdown.
     /// False when the connection should close.
     ///
-    /// This wait happens once per request, so it avoids per-request timer work: the idle
-    /// timer stays armed across requests, and when it fires after a read happened since it
-    /// was armed, it is pushed one idle period on instead of closing the connection. A
-    /// connection is therefore closed after between one and two idle timeouts of silence,
-    /// never before one, and the clock is read once per idle period, not per request.
+    /// This wait happens once per request, so it avoids per-request timer work and clock
+    /// reads: it only stamps `idle_since` from the coarse clock (a thread-local load), and the
+    /// idle timer stays armed across requests. When the timer fires, [`idle_deadline`] says
+    /// whether the connection has been silent for the idle timeout; if not, the timer is
+    /// re-armed for when it will have been. A connection is therefore closed after between
+    /// one idle timeout and one idle timeout plus [`date::COARSE_LAG`] of silence (typically
+    /// plus half a second), never before; the clock is read only when the timer fires.
     async fn fill_idle(&mut self) -> io::Result<bool> {
         let idle = self.config.idle_timeout;
+        self.idle_since = date::coarse_now();
         let Connection {
             stream,
             buf,
@@ -280,7 +359,7 @@ impl Connection {
             shutdown,
             shutdown_slot,
             idle_timer,
-            active,
+            idle_since,
             ..
         } = self;
         let mut read = pin!(stream.read(&mut buf[*end..]));
@@ -297,10 +376,11 @@ impl Connection {
                 if Pin::new(&mut *timer).poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                if !std::mem::take(active) {
-                    return Poll::Ready(None);
+                let now = Instant::now();
+                match idle_deadline(*idle_since, date::coarse_clock(), now, idle) {
+                    Some(deadline) => timer.reset(deadline),
+                    None => return Poll::Ready(None),
                 }
-                timer.reset(Instant::now() + idle);
             }
         })
         .await;
@@ -308,7 +388,6 @@ impl Connection {
             Some(Ok(0)) | None => Ok(false),
             Some(Ok(n)) => {
                 *end += n;
-                *active = true;
                 Ok(true)
             }
             Some(Err(err)) => Err(err),
@@ -331,7 +410,6 @@ impl Connection {
             Ok(Ok(0)) | Err(_) => Ok(false),
             Ok(Ok(n)) => {
                 self.end += n;
-                self.active = true;
                 Ok(true)
             }
             Ok(Err(err)) => Err(err),
@@ -347,8 +425,9 @@ impl Connection {
         Ok(())
     }
 
-    /// Queues an error response that closes the connection.
+    /// Queues an error response that closes the connection, gently.
     fn error(&mut self, status: Status, http10: bool) {
+        self.linger = true;
         Response {
             status,
             content_type: "text/plain",
@@ -362,6 +441,29 @@ impl Connection {
     }
 }
 
+/// When to close a connection whose idle timer fired at `now`, having begun to wait at
+/// `idle_since` by the coarse clock, which reads `coarse` now: `None` to close it at once.
+///
+/// `idle_since` is at or before the true start of the wait, so the deadline is computed from
+/// the latest that start can have been: `now` if the coarse clock has not moved since (no
+/// later bound is known), else the coarse clock's next reading after the stamp, which is at
+/// most `coarse` and at most [`date::COARSE_LAG`] after the stamp. Without a coarse clock
+/// the stamp was an exact reading.
+fn idle_deadline(
+    idle_since: Instant,
+    coarse: Option<Instant>,
+    now: Instant,
+    idle: Duration,
+) -> Option<Instant> {
+    let latest_start = match coarse {
+        None => idle_since,
+        Some(coarse) if coarse == idle_since => now,
+        Some(coarse) => coarse.min(idle_since + date::COARSE_LAG),
+    };
+    let deadline = latest_start + idle;
+    (deadline > now).then_some(deadline)
+}
+
 fn head_error_status(err: HeadError) -> Status {
     match err {
         HeadError::BadRequest(_) => response::BAD_REQUEST,
@@ -371,24 +473,45 @@ fn head_error_status(err: HeadError) -> Status {
     }
 }
 
-fn parse_hex(text: &[u8]) -> Option<usize> {
-    if text.is_empty() || text.len() > 8 {
-        return None;
-    }
-    text.iter().try_fold(0usize, |n, &b| {
-        let digit = (b as char).to_digit(16)?;
-        Some(n * 16 + digit as usize)
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn trim(text: &[u8]) -> &[u8] {
-    let start = text
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(text.len());
-    let end = text
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &text[start..end]
+    #[test]
+    fn the_idle_deadline_follows_the_latest_possible_start_of_the_wait() {
+        let t0 = Instant::now();
+        let at = |millis: u64| t0 + Duration::from_millis(millis);
+        let lag = date::COARSE_LAG.as_millis() as u64;
+        // A request right after the connection opened (times in ms): the wait stamped 0
+        // began before the coarse clock's next reading, at most COARSE_LAG later. The
+        // timer armed at 0 fires at 60 s and is re-armed for 60 s + COARSE_LAG (not pushed
+        // a whole idle period on, to 120 s), when it closes.
+        let idle = Duration::from_secs(60);
+        assert_eq!(
+            idle_deadline(t0, Some(at(59_600)), at(60_000), idle),
+            Some(at(60_000 + lag))
+        );
+        assert_eq!(
+            idle_deadline(t0, Some(at(60_600)), at(60_000 + lag), idle),
+            None
+        );
+
+        // A short timeout: until the coarse clock moves, only `now` bounds the start of
+        // the wait; then its new reading does.
+        let idle = Duration::from_millis(200);
+        assert_eq!(idle_deadline(t0, Some(t0), at(200), idle), Some(at(400)));
+        assert_eq!(
+            idle_deadline(t0, Some(at(300)), at(400), idle),
+            Some(at(500))
+        );
+        assert_eq!(idle_deadline(t0, Some(at(300)), at(500), idle), None);
+
+        // Without a coarse clock the stamp is an exact reading.
+        let idle = Duration::from_secs(60);
+        assert_eq!(idle_deadline(t0, None, at(60_000), idle), None);
+        assert_eq!(
+            idle_deadline(at(1_000), None, at(60_000), idle),
+            Some(at(61_000))
+        );
+    }
 }

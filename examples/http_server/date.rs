@@ -3,9 +3,18 @@
 //! [`keep_fresh`] runs beside the server and rewrites the date at each change of second, so a
 //! response copies 29 bytes instead of reading the clock and formatting. Without it running
 //! (in unit tests), [`with_date`] formats the current date itself.
+//!
+//! The same task keeps a coarse clock, [`coarse_now`]: the Core's time at its last run, for
+//! the connections to stamp each request with instead of reading the clock.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mirage::time::Instant;
+
+/// The longest the coarse clock trails the Core's clock while [`keep_fresh`] runs: the task
+/// runs once a second, plus room for its timer firing late on a busy Core.
+pub const COARSE_LAG: Duration = Duration::from_millis(1250);
 
 thread_local! {
     /// The current date while [`keep_fresh`] runs on this thread.
@@ -13,6 +22,8 @@ thread_local! {
     /// How many dates this thread has formatted: never reset, so a generation names one
     /// date even across servers that run one after another on the thread.
     static GENERATIONS: Cell<u64> = const { Cell::new(0) };
+    /// The Core's time when [`keep_fresh`] last ran on this thread, while it runs.
+    static COARSE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +40,7 @@ pub async fn keep_fresh() {
     impl Drop for Clear {
         fn drop(&mut self) {
             FRESH.with(|fresh| *fresh.borrow_mut() = None);
+            COARSE.with(|coarse| coarse.set(None));
         }
     }
     let _clear = Clear;
@@ -37,6 +49,7 @@ pub async fn keep_fresh() {
         let text = imf_fixdate(now.as_secs());
         let generation = GENERATIONS.with(|count| count.replace(count.get() + 1));
         FRESH.with(|fresh| *fresh.borrow_mut() = Some(Fresh { text, generation }));
+        COARSE.with(|coarse| coarse.set(Some(Instant::now())));
         // The timer never fires early, so this wakes in the next second.
         let into_second = Duration::from_nanos(now.subsec_nanos().into());
         mirage::time::sleep(Duration::from_secs(1) - into_second).await;
@@ -50,6 +63,19 @@ pub fn with_date<R>(f: impl FnOnce(&[u8; 29], Option<u64>) -> R) -> R {
         Some(date) => f(&date.text, Some(date.generation)),
         None => f(&imf_fixdate(since_epoch().as_secs()), None),
     })
+}
+
+/// The Core's time when [`keep_fresh`] last ran on this thread: at most [`COARSE_LAG`] ago
+/// while it runs, and never in the future. Costs a thread-local load, not a clock read.
+/// Without the task running (unit tests) it reads the clock.
+#[inline]
+pub fn coarse_now() -> Instant {
+    COARSE.with(Cell::get).unwrap_or_else(Instant::now)
+}
+
+/// The coarse clock as [`keep_fresh`] last set it; `None` while the task does not run.
+pub fn coarse_clock() -> Option<Instant> {
+    COARSE.with(Cell::get)
 }
 
 fn since_epoch() -> Duration {

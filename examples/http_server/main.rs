@@ -10,6 +10,7 @@
 //! Run it with `cargo run --release --example http_server -- 127.0.0.1:8080` (the address
 //! defaults to 127.0.0.1:8080), then try `curl http://127.0.0.1:8080/plaintext`.
 
+mod chunked;
 mod config;
 mod connection;
 mod date;

@@ -22,6 +22,8 @@ pub enum BodyKind {
 #[derive(Debug)]
 pub struct Head<'a> {
     pub method: Method,
+    /// The path of the target, without its query; `/` for an absolute-form target without
+    /// one.
     pub path: &'a [u8],
     pub body: BodyKind,
     /// Whether the connection stays open after the response.
@@ -100,12 +102,15 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     let start = at;
     // Only the path matters for routing; a query string is ignored.
     at = skip_words(buf, at, PATH, path_stops)?;
-    let path = &buf[start..at];
+    let mut path = &buf[start..at];
     if buf[at] == b'?' {
         at = skip_words(buf, at, TARGET, target_stops)?;
     }
     if path.is_empty() || buf[at] != b' ' {
         return Err(bad("invalid request target"));
+    }
+    if path[0] != b'/' {
+        path = absolute_path(path)?;
     }
     at += 1;
     let start = at;
@@ -155,6 +160,18 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         }
         at = skip(buf, at + 1, SPACE)?;
         let start = at;
+        if is_host(name) {
+            // RFC 9112 §3.2: 400 for more than one Host, or an invalid one. Its value is
+            // checked as it is scanned: a host and port, then only optional whitespace.
+            if host {
+                return Err(bad("more than one Host header"));
+            }
+            host = true;
+            at = skip_words(buf, at, HOST, host_stops)?;
+            at = skip(buf, at, SPACE)?;
+            at = line_end(buf, at, "invalid Host header")?;
+            continue;
+        }
         at = skip_words(buf, at, VALUE, value_stops)?;
         let value = trim_trailing_ows(&buf[start..at]);
         at = line_end(buf, at, "invalid character in a header value")?;
@@ -170,13 +187,29 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                 length = Some(parsed);
             }
             17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
-                if !value.eq_ignore_ascii_case(b"chunked") {
-                    return Err(HeadError::NotImplemented(
-                        "only the chunked transfer coding is supported",
-                    )
-                    .into());
+                // A list of codings, maybe over several lines (RFC 9112 §6.1), of which
+                // chunked must be the last and is applied once; else the body's length
+                // cannot be known (§6.3: 400). Other codings are not implemented.
+                let mut codings = 0;
+                for coding in value.split(|&b| b == b',').map(trim_ows) {
+                    if coding.is_empty() {
+                        continue;
+                    }
+                    if chunked {
+                        return Err(bad("chunked is not the final transfer coding, once"));
+                    }
+                    if !coding.eq_ignore_ascii_case(b"chunked") {
+                        return Err(HeadError::NotImplemented(
+                            "only the chunked transfer coding is supported",
+                        )
+                        .into());
+                    }
+                    chunked = true;
+                    codings += 1;
                 }
-                chunked = true;
+                if codings == 0 {
+                    return Err(bad("empty Transfer-Encoding"));
+                }
             }
             10 if name.eq_ignore_ascii_case(b"connection") => {
                 for option in value.split(|&b| b == b',').map(trim_ows) {
@@ -187,7 +220,6 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                     }
                 }
             }
-            4 if name.eq_ignore_ascii_case(b"host") => host = true,
             6 if name.eq_ignore_ascii_case(b"expect") => {
                 head.expect_continue = value.eq_ignore_ascii_case(b"100-continue");
             }
@@ -196,6 +228,11 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     }
     if !host && !http10 {
         return Err(bad("HTTP/1.1 request without a Host header"));
+    }
+    if chunked && http10 {
+        // HTTP/1.0 has no transfer codings: RFC 9112 §6.1 says to treat the framing as
+        // faulty and close after the response. The body is still decoded and answered.
+        head.keep_alive = false;
     }
     head.body = match (chunked, length) {
         // Both framings at once is how requests are smuggled past proxies: refuse.
@@ -206,6 +243,32 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     };
     head.len = at;
     Ok(head)
+}
+
+/// The path of an absolute-form target (`http://authority/path`, RFC 9112 §3.2.2, as sent
+/// to proxies, and which a server must accept too), without its query: `/` if it has none.
+/// The authority is not checked against `Host` (the server has one name), but it must be
+/// present and carry no user information (RFC 9110 §4.2). Other targets that do not start
+/// with `/` (`*`, `host:port`) are returned as they are, and match no route.
+fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
+    let scheme = match target.iter().position(|&b| b == b':') {
+        Some(colon) => &target[..colon],
+        None => return Ok(target),
+    };
+    if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
+        return Ok(target);
+    }
+    let Some(rest) = target[scheme.len() + 1..].strip_prefix(b"//") else {
+        return Err(bad("invalid absolute-form request target"));
+    };
+    let (authority, path) = match rest.iter().position(|&b| b == b'/') {
+        Some(slash) => (&rest[..slash], &rest[slash..]),
+        None => (rest, &b"/"[..]),
+    };
+    if authority.is_empty() || authority.contains(&b'@') {
+        return Err(bad("invalid authority in the request target"));
+    }
+    Ok(path)
 }
 
 /// The index of the first byte from `at` on that is not in `class`; `Partial` if the
@@ -263,6 +326,17 @@ fn above(word: u64, n: u8) -> u64 {
     (word.wrapping_add(ONES * u64::from(127 - n)) | word) & HIGH_BITS
 }
 
+/// The bytes of `word` strictly between `low` and `high` (`high` <= 128), exactly: the high
+/// bits are cleared first, so nothing carries between bytes.
+#[inline]
+fn between(word: u64, low: u8, high: u8) -> u64 {
+    let low_bits = word & !HIGH_BITS;
+    (ONES * (127 + u64::from(high)) - low_bits)
+        & !word
+        & (low_bits + ONES * u64::from(127 - low))
+        & HIGH_BITS
+}
+
 /// The bytes of `word` equal to `b`.
 #[inline]
 fn equal(word: u64, b: u8) -> u64 {
@@ -282,6 +356,26 @@ fn path_stops(word: u64) -> u64 {
 /// The control characters, which end a header value (and tabs, which do not).
 fn value_stops(word: u64) -> u64 {
     below(word, 0x20) | equal(word, 0x7f)
+}
+
+/// The bytes that end the fast scan of a Host value: all those outside [`HOST`] and, to keep
+/// the test cheap, some inside it, which the class table then lets through. Those it passes
+/// are the characters of most hosts: letters, digits, `-`, `.` and `:`.
+fn host_stops(word: u64) -> u64 {
+    // Upper-case letters to lower case; the control characters this moves into the
+    // visible range are flagged by the first test.
+    let folded = word | (ONES * 0x20);
+    below(word, b'-') | equal(word, b'/') | between(folded, b':', b'a') | above(folded, b'z')
+}
+
+/// Whether a field name is `Host`, in any case, with one comparison: a name is made of
+/// token characters, and among them `| 0x20` only turns upper-case letters to lower case.
+#[inline]
+fn is_host(name: &[u8]) -> bool {
+    match <[u8; 4]>::try_from(name) {
+        Ok(four) => u32::from_le_bytes(four) | 0x2020_2020 == u32::from_le_bytes(*b"host"),
+        Err(_) => false,
+    }
 }
 
 /// Past the CRLF (or bare LF, RFC 9112 §2.2) at `at`; anything else is refused with `why`.
@@ -317,6 +411,9 @@ const PATH: u8 = 4;
 const VALUE: u8 = 8;
 /// Optional whitespace: space and tab.
 const SPACE: u8 = 16;
+/// Characters of a Host value (RFC 9110 §7.2): those of a URI's host (a registered name,
+/// an IPv4 address or a bracketed IP literal) and `:` before a port.
+const HOST: u8 = 32;
 
 /// The classes of every byte, as a table: parsing looks up each byte of a head once.
 const CLASSES: [u8; 256] = {
@@ -359,11 +456,47 @@ const CLASSES: [u8; 256] = {
         if c == b' ' || c == b'\t' {
             class |= SPACE;
         }
+        // RFC 3986: unreserved, percent-encoding, sub-delims, and `:`, `[`, `]`.
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'['
+                    | b']'
+            )
+        {
+            class |= HOST;
+        }
         table[i] = class;
         i += 1;
     }
     table
 };
+
+/// Whether `bytes` are all token characters (RFC 9110 §5.6.2), as a field name's are.
+pub fn is_token(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| CLASSES[b as usize] & TOKEN != 0)
+}
+
+/// Whether `bytes` are all characters of a field value: no control characters but HTAB.
+pub fn is_field_value(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| CLASSES[b as usize] & VALUE != 0)
+}
 
 /// Trims trailing optional whitespace (spaces and tabs) off a header value.
 fn trim_trailing_ows(mut value: &[u8]) -> &[u8] {
@@ -475,17 +608,25 @@ mod tests {
     #[test]
     fn word_tests_find_the_first_byte_outside_the_class() {
         type Stops = fn(u64) -> u64;
-        let tests: [(Stops, u8); 3] = [
-            (target_stops, TARGET),
-            (path_stops, PATH),
-            (value_stops, VALUE),
+        let outside = |class: u8| move |b: u8| CLASSES[b as usize] & class == 0;
+        // What each test flags: the bytes outside its class, and a few inside, which the
+        // class table then lets through (a tab in a header value; a Host value's uncommon
+        // characters).
+        let host_fast = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':');
+        let tests: [(Stops, &dyn Fn(u8) -> bool); 4] = [
+            (target_stops, &outside(TARGET)),
+            (path_stops, &outside(PATH)),
+            (value_stops, &|b| outside(VALUE)(b) || b == b'\t'),
+            (host_stops, &|b| !host_fast(b)),
         ];
-        let outside = |b: u8, class: u8| CLASSES[b as usize] & class == 0 || b == b'\t';
-        for (stops, class) in tests {
+        assert!((0..=255u8).all(|b| !host_fast(b) || !outside(HOST)(b)));
+        for (i, (stops, flagged)) in tests.into_iter().enumerate() {
             // Any byte value at any position, then a second one anywhere above it.
             for first in 0..=255u8 {
                 for pos in 0..8 {
-                    for second in [b'a', 0, b'\r', b' ', b'?', 0x7f, 0x80, 0xff, first] {
+                    for second in [
+                        b'a', 0, b'\r', b' ', b'?', b'/', b'.', b'A', b'[', 0x7f, 0x80, 0xff, first,
+                    ] {
                         for above in pos + 1..=8 {
                             let mut bytes = *b"abcdefgh";
                             bytes[pos] = first;
@@ -494,13 +635,127 @@ mod tests {
                             }
                             let found =
                                 (stops(u64::from_le_bytes(bytes)).trailing_zeros() / 8) as usize;
-                            let expected = bytes.iter().position(|&b| outside(b, class));
-                            assert_eq!(found, expected.unwrap_or(8), "{bytes:?} class {class}");
+                            let expected = bytes.iter().position(|&b| flagged(b));
+                            assert_eq!(found, expected.unwrap_or(8), "{bytes:?} test {i}");
                         }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn absolute_form_targets_are_routed_on_their_path() {
+        for (target, path) in [
+            (&b"http://x/plaintext"[..], &b"/plaintext"[..]),
+            (b"HTTP://x:8080/echo?a=b", b"/echo"),
+            (b"https://[::1]:443/", b"/"),
+            (b"http://x", b"/"),
+            (b"http://x?q", b"/"),
+            // Not absolute form: left as it is, to match no route.
+            (b"*", b"*"),
+            (b"x:443", b"x:443"),
+        ] {
+            let head = [&b"GET "[..], target, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            let parsed = parse(&head, 8192).unwrap().unwrap();
+            assert_eq!(parsed.path, path, "{}", String::from_utf8_lossy(target));
+        }
+        for bad in [&b"http:/x/"[..], b"http:///plaintext", b"http://user@x/"] {
+            let head = [&b"GET "[..], bad, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn host_is_required_once_and_valid() {
+        let with_host = |host: &[u8]| [&b"GET / HTTP/1.1\r\n"[..], host, b"\r\n"].concat();
+        for good in [
+            &b"Host: x\r\n"[..],
+            b"HOST: Example.COM:8080 \t\r\n",
+            b"host: 127.0.0.1:8080\r\n",
+            b"Host: [::1]:80\r\n",
+            b"Host: a-b_c~d%20!$&'()*+,;=\r\n",
+            b"Host:\r\n",
+            b"Hostname: a b\r\nHost: x\r\n",
+        ] {
+            let head = with_host(good);
+            assert!(
+                parse(&head, 8192).unwrap().is_some(),
+                "{}",
+                String::from_utf8_lossy(good)
+            );
+        }
+        for bad in [
+            &b""[..],
+            b"Host: x\r\nHost: x\r\n",
+            b"Host: x\r\nhost: y\r\n",
+            b"Host: a b\r\n",
+            b"Host: a\tb\r\n",
+            b"Host: a/b\r\n",
+            b"Host: user@a\r\n",
+            b"Host: a?b\r\n",
+            b"Host: a#b\r\n",
+            b"Host: a\\b\r\n",
+            b"Host: \"a\"\r\n",
+            b"Host: a{b}\r\n",
+            b"Host: caf\xc3\xa9\r\n",
+            b"Host: a\x7f\r\n",
+        ] {
+            let head = with_host(bad);
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Optional in HTTP/1.0, but checked when sent.
+        assert!(parse(b"GET / HTTP/1.0\r\n\r\n", 8192).unwrap().is_some());
+        assert!(parse(b"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 8192).is_err());
+    }
+
+    #[test]
+    fn chunked_must_be_the_one_final_transfer_coding() {
+        let with_te = |lines: &[u8]| {
+            let head = [&b"POST / HTTP/1.1\r\nHost: x\r\n"[..], lines, b"\r\n"].concat();
+            parse(&head, 8192).map(|head| head.map(|head| head.body))
+        };
+        for good in [
+            &b"Transfer-Encoding: chunked\r\n"[..],
+            b"Transfer-Encoding: CHUNKED , \r\n",
+            b"Transfer-Encoding: ,chunked\r\n",
+        ] {
+            assert_eq!(with_te(good), Ok(Some(BodyKind::Chunked)));
+        }
+        for bad in [
+            &b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"[..],
+            b"Transfer-Encoding: chunked, chunked\r\n",
+            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+            b"Transfer-Encoding: chunked, gzip\r\n",
+            b"Transfer-Encoding: \r\n",
+            b"Transfer-Encoding: ,\r\n",
+        ] {
+            assert!(
+                matches!(with_te(bad), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(matches!(
+            with_te(b"Transfer-Encoding: gzip, chunked\r\n"),
+            Err(HeadError::NotImplemented(_))
+        ));
+        // HTTP/1.0 has no transfer codings: the connection closes after the response.
+        let head = parse(
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n",
+            8192,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((head.body, head.keep_alive), (BodyKind::Chunked, false));
     }
 
     #[test]
