@@ -118,6 +118,9 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     let http10 = match &buf[start..at] {
         b"HTTP/1.1" => false,
         b"HTTP/1.0" => true,
+        // A later 1.x minor version is answered as HTTP/1.1, its highest version this server
+        // speaks (RFC 9110 §6.2, RFC 9112 §2.3).
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => false,
         v if v.starts_with(b"HTTP/") => return Err(HeadError::VersionNotSupported.into()),
         _ => return Err(bad("invalid HTTP version")),
     };
@@ -549,6 +552,10 @@ mod tests {
             parse(b"GET / HTTP/2.0\r\n\r\n", 8192).unwrap_err(),
             HeadError::VersionNotSupported
         );
+        let later_minor = parse(b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 8192)
+            .unwrap()
+            .expect("a complete head");
+        assert!(!later_minor.http10 && later_minor.keep_alive);
         let gzip = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n";
         assert!(matches!(
             parse(gzip, 8192),
