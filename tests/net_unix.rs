@@ -546,3 +546,37 @@ fn datagram_read_timeout_fires_and_the_socket_stays_usable() {
         assert_eq!(&buf[..n], b"std");
     });
 }
+
+#[test]
+fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
+    // As for TCP: one system call takes at most 1024 buffers, and a transfer of all of them
+    // is not a short one.
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        // A read that waits registers `a` with the reactor, which is what tracks readiness.
+        let mut byte = [0u8; 1];
+        assert!(timeout(Duration::from_millis(1), a.read(&mut byte))
+            .await
+            .is_err());
+
+        let ones = vec![IoSlice::new(&[1]); 1500];
+        let sent = a.write_vectored(&ones).await.unwrap();
+        assert!((1..=1500).contains(&sent), "sent {sent}");
+        let next = timeout(GENEROUS, a.write(b"!")).await;
+        assert_eq!(next.expect("write hung after 1500 buffers").unwrap(), 1);
+        let mut received = vec![0u8; sent + 1];
+        b.read_exact(&mut received).await.unwrap();
+        assert!(received[..sent].iter().all(|&x| x == 1) && received[sent] == b'!');
+
+        b.write_all(&[2; 3000]).await.unwrap();
+        let mut bytes = [[0u8; 1]; 2000];
+        let mut slices: Vec<_> = bytes.iter_mut().map(|x| IoSliceMut::new(x)).collect();
+        let got = a.read_vectored(&mut slices).await.unwrap();
+        assert!((1..=2000).contains(&got), "got {got}");
+        let mut rest = vec![0u8; 3000 - got];
+        let next = timeout(GENEROUS, a.read_exact(&mut rest)).await;
+        next.expect("read hung after 2000 buffers").unwrap();
+        assert!(bytes[..got].iter().flatten().chain(&rest).all(|&x| x == 2));
+    });
+}

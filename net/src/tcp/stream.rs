@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
@@ -12,7 +12,7 @@ use mirage_core::io::Direction;
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
-use crate::sys::{recv, send, send_vectored, total_len};
+use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -126,13 +126,14 @@ impl TcpStream {
         })
     }
 
-    /// Reads into several buffers with one system call.
+    /// Reads into several buffers with one system call. As with std, one call fills at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](TcpStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, total_len(bufs), |stream| {
-                (&*stream).read_vectored(bufs)
+            .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
+                recv_vectored(stream.as_raw_fd(), bufs)
             })
             .await
     }
@@ -163,12 +164,13 @@ impl TcpStream {
             })
     }
 
-    /// Writes from several buffers with one system call.
+    /// Writes from several buffers with one system call. As with std, one call sends at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`write`](TcpStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Write, total_len(bufs), |stream| {
+            .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -318,7 +320,7 @@ impl TcpStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+            .poll_io_bytes(cx, Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{self, SocketAddr};
@@ -14,7 +14,7 @@ use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
 use crate::source::Source;
-use crate::sys::{self, send_vectored, total_len};
+use crate::sys::{self, recv_vectored, send_vectored, vectored_len};
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].
@@ -142,13 +142,14 @@ impl UnixStream {
         })
     }
 
-    /// Reads into several buffers with one system call.
+    /// Reads into several buffers with one system call. As with std, one call fills at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](UnixStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, total_len(bufs), |stream| {
-                (&*stream).read_vectored(bufs)
+            .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
+                recv_vectored(stream.as_raw_fd(), bufs)
             })
             .await
     }
@@ -170,12 +171,13 @@ impl UnixStream {
             .io_bytes(Direction::Write, buf.len(), move |stream| send(stream, buf))
     }
 
-    /// Writes from several buffers with one system call.
+    /// Writes from several buffers with one system call. As with std, one call sends at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`write`](UnixStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Write, total_len(bufs), |stream| {
+            .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -298,7 +300,7 @@ impl UnixStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+            .poll_io_bytes(cx, Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
     }
