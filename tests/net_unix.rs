@@ -580,3 +580,97 @@ fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
         assert!(bytes[..got].iter().flatten().chain(&rest).all(|&x| x == 2));
     });
 }
+
+#[test]
+fn a_dropped_poll_level_read_leaves_the_next_read_its_full_timeout() {
+    // The poll-level read timer lives in the socket, so that re-polls keep one deadline. A
+    // read dropped while pending must not hand that deadline to the next read. Virtual
+    // time: the durations below are exact.
+    let (mut a, b) = UnixStream::pair().unwrap();
+    a.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let mut buf = [0u8; 8];
+        // Dropped at 150 ms; its deadline passes at 200 ms while nothing reads.
+        let dropped = timeout(
+            Duration::from_millis(150),
+            AsyncReadExt::read(&mut a, &mut buf),
+        )
+        .await;
+        assert!(dropped.is_err());
+        sleep(Duration::from_millis(100)).await;
+        let writer = mirage::spawn(async move {
+            sleep(Duration::from_millis(50)).await;
+            b.write_all(b"late").await.unwrap();
+            b
+        });
+        let started = Instant::now();
+        let n = AsyncReadExt::read(&mut a, &mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"late");
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+        let _b = writer.await.unwrap();
+
+        // Dropped with 50 ms of its deadline left: the next read still gets all 200 ms.
+        let dropped = timeout(
+            Duration::from_millis(150),
+            AsyncReadExt::read(&mut a, &mut buf),
+        )
+        .await;
+        assert!(dropped.is_err());
+        let started = Instant::now();
+        let err = AsyncReadExt::read(&mut a, &mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(200));
+
+        // Re-polls of one pending read (here every 10 ms) keep its deadline.
+        let mut read = std::pin::pin!(AsyncReadExt::read(&mut a, &mut buf));
+        let mut ticks = mirage::time::interval(Duration::from_millis(10));
+        let started = Instant::now();
+        let result = std::future::poll_fn(|cx| {
+            while ticks.poll_tick(cx).is_ready() {}
+            std::future::Future::poll(read.as_mut(), cx)
+        })
+        .await;
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(200));
+    });
+}
+
+#[test]
+fn a_dropped_poll_level_write_leaves_the_next_write_its_full_timeout() {
+    // As for reads: the write timer of a write dropped while pending is not inherited.
+    let (mut a, b) = UnixStream::pair().unwrap();
+    a.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let chunk = vec![7u8; 64 << 10];
+        // Fill the socket; the write that finds it full is dropped at 150 ms, and its
+        // deadline passes at 200 ms while nothing writes.
+        let mut written = 0;
+        while let Ok(n) = timeout(
+            Duration::from_millis(150),
+            AsyncWriteExt::write(&mut a, &chunk),
+        )
+        .await
+        {
+            written += n.unwrap();
+        }
+        assert!(written > 0);
+        sleep(Duration::from_millis(100)).await;
+        let reader = mirage::spawn(async move {
+            sleep(Duration::from_millis(50)).await;
+            let mut sink = vec![0u8; written];
+            b.read_exact(&mut sink).await.unwrap();
+            b
+        });
+        let started = Instant::now();
+        let n = AsyncWriteExt::write(&mut a, &chunk).await.unwrap();
+        assert!(n > 0);
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+        let _b = reader.await.unwrap();
+    });
+}

@@ -7,7 +7,11 @@
 //! fails with `TimedOut`, and the socket stays usable. The `async` methods keep the timer in
 //! their own future (so each call has its own full timeout, and dropping the call drops the
 //! timer). The poll-level methods keep one timer per direction in the `Source`: it starts
-//! when a poll first returns `Pending` and is cleared when the operation completes.
+//! when a poll first returns `Pending`, so that re-polls of the operation keep its deadline,
+//! and is cleared when the operation completes or times out, and when the next operation
+//! starts ([`start_poll_op`](Source::start_poll_op), from `AsyncRead::start_read` and
+//! `AsyncWrite::start_write`): an operation dropped while pending must not hand its
+//! deadline to the next one.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -26,9 +30,10 @@ pub(crate) struct Source<S: AsRawFd> {
     registration: Registration,
     read_timeout: Cell<Option<Duration>>,
     write_timeout: Cell<Option<Duration>>,
-    /// The pending poll-level read's timer.
+    /// The pending poll-level read's timer: kept across its polls, dropped when it
+    /// completes, times out, or the next read starts.
     read_timer: RefCell<Option<Sleep>>,
-    /// The pending poll-level write's timer.
+    /// The pending poll-level write's timer; as `read_timer`.
     write_timer: RefCell<Option<Sleep>>,
     inner: S,
 }
@@ -143,6 +148,13 @@ impl<S: AsRawFd> Source<S> {
                 Poll::Pending => return self.poll_timer(cx, direction),
             }
         }
+    }
+
+    /// A new poll-level operation begins in `direction`: forgets the timer an earlier one
+    /// left if it was dropped while pending, so the new one gets a full timeout. A poll
+    /// cannot tell a new operation from a re-poll of a pending one; the caller can.
+    pub(crate) fn start_poll_op(&self, direction: Direction) {
+        drop(self.timer_cell(direction).take());
     }
 
     /// Forgets readiness in `direction`.

@@ -8,6 +8,9 @@ use super::{AsyncRead, AsyncWrite};
 
 /// Async methods for every [`AsyncRead`], named after [`std::io::Read`]'s.
 ///
+/// Each read calls [`AsyncRead::start_read`] first, so it never inherits the state (such
+/// as a socket's read timeout timer) of an earlier read dropped while pending.
+///
 /// # Examples
 ///
 /// ```
@@ -31,6 +34,7 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_read();
         poll_fn(move |cx| Pin::new(&mut *self).poll_read(cx, buf))
     }
 
@@ -86,6 +90,9 @@ impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
 
 /// Async methods for every [`AsyncWrite`], named after [`std::io::Write`]'s.
 ///
+/// Each operation calls [`AsyncWrite::start_write`] first, so it never inherits the state
+/// (such as a socket's write timeout timer) of an earlier one dropped while pending.
+///
 /// # Examples
 ///
 /// ```
@@ -107,6 +114,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
     }
 
@@ -118,6 +126,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_write_vectored(cx, bufs))
     }
 
@@ -151,6 +160,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_flush(cx))
     }
 
@@ -159,6 +169,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_close(cx))
     }
 }
