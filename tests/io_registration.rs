@@ -176,3 +176,70 @@ fn polling_io_outside_a_core_panics_with_a_clear_message() {
     let mut cx = std::task::Context::from_waker(waker);
     let _ = registration.poll_ready(&mut cx, Direction::Read);
 }
+
+#[test]
+fn a_registration_moves_to_the_next_core_once_its_core_is_dropped() {
+    let (a, b) = pair();
+    let registration = Registration::new(b.as_raw_fd());
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        (&a).write_all(b"x").unwrap();
+        registration.ready(Direction::Read).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!((&b).read(&mut buf).unwrap(), 1);
+        registration.clear_ready(Direction::Read);
+    });
+    drop(first);
+    let mut second = Core::new().unwrap();
+    second.run(async {
+        // The wait starts before the data is written: only the second Core's reactor can
+        // end it.
+        let writer = mirage::spawn(async move {
+            mirage::yield_now().await;
+            (&a).write_all(b"y").unwrap();
+        });
+        let ready = mirage::time::timeout(
+            std::time::Duration::from_secs(5),
+            registration.ready(Direction::Read),
+        )
+        .await;
+        ready.expect("the wait on the second Core hung").unwrap();
+        writer.await.unwrap();
+    });
+    // Dropping the registration deregisters it from the second Core's epoll: registering the
+    // descriptor there again would fail with EEXIST otherwise.
+    drop(registration);
+    second.run(async {
+        Registration::new(b.as_raw_fd())
+            .ready(Direction::Read)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn polling_from_another_core_while_the_first_lives_is_an_error() {
+    let (a, b) = pair();
+    let registration = Registration::new(b.as_raw_fd());
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        (&a).write_all(b"x").unwrap();
+        registration.ready(Direction::Read).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!((&b).read(&mut buf).unwrap(), 1);
+        registration.clear_ready(Direction::Read);
+    });
+    let mut second = Core::new().unwrap();
+    let polled = second.run(mirage::time::timeout(
+        std::time::Duration::from_secs(5),
+        registration.ready(Direction::Read),
+    ));
+    let err = polled
+        .expect("polling from the second Core hung")
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Other);
+    assert!(err.to_string().contains("still alive"), "{err}");
+    // The first Core still drives it.
+    (&a).write_all(b"y").unwrap();
+    first.run(registration.ready(Direction::Read)).unwrap();
+}

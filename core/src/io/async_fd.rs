@@ -11,8 +11,9 @@ use crate::reactor::{Direction, Registration};
 /// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
 ///
 /// `AsyncFd` owns `inner` and deregisters it before dropping it. Creating one needs no
-/// running Core; the descriptor registers with the Core that first waits on it. `inner`
-/// must already be in non-blocking mode.
+/// running Core; the descriptor registers with the Core that first waits on it (see
+/// [`Registration`] for use from another Core). `inner` must already be in non-blocking
+/// mode.
 ///
 /// # Examples
 ///

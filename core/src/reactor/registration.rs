@@ -1,12 +1,13 @@
 //! `Registration`: a file descriptor's link to a Core's reactor.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::os::fd::RawFd;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::ptr;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::scheduled_io::{ScheduledIo, POLL_WAITER};
@@ -25,8 +26,11 @@ use crate::context;
 /// A `Registration` does not own the descriptor. Drop it (which deregisters) *before* closing
 /// the descriptor: declare it before the field that owns the descriptor.
 ///
-/// A registered descriptor belongs to one Core; polling it from a task of another Core
-/// (even on the same thread) waits until the first Core runs.
+/// A registered descriptor belongs to the Core it registered with. Polled for readiness
+/// from another Core (even on the same thread), it fails with
+/// [`ErrorKind::Other`](io::ErrorKind::Other) while that Core is alive; once that Core is
+/// dropped, it registers with the Core now polling it, so a socket can move on to a new
+/// Core.
 ///
 /// # Examples
 ///
@@ -54,8 +58,19 @@ pub struct Registration {
 }
 
 struct Registered {
-    reactor: Rc<Reactor>,
+    /// The reactor of the Core the descriptor is registered with. Weak, so that the
+    /// registration can tell that Core was dropped (and register with the next one) rather
+    /// than keep an orphaned reactor alive that no Core polls.
+    reactor: RefCell<Weak<Reactor>>,
+    /// Kept across a move to another Core, with a new token: waiter ids stay unique.
     io: Rc<ScheduledIo>,
+}
+
+impl Registered {
+    /// Whether the descriptor is registered with `reactor`.
+    fn is_with(&self, reactor: *const Reactor) -> bool {
+        ptr::eq(self.reactor.borrow().as_ptr(), reactor)
+    }
 }
 
 impl Registration {
@@ -73,15 +88,17 @@ impl Registration {
         self.fd
     }
 
+    /// The registration with the running Core's reactor, made on the first poll.
     #[inline]
     fn registered(&self) -> io::Result<&Registered> {
-        match self.registered.get() {
-            Some(registered) => Ok(registered),
-            None => self.register(),
+        let current = context::with_current(|local| Rc::as_ptr(&local.reactor));
+        match (self.registered.get(), current) {
+            (Some(registered), Some(current)) if registered.is_with(current) => Ok(registered),
+            _ => self.register(),
         }
     }
 
-    /// The first poll's registration, kept out of line.
+    /// The first poll's registration, or a move to another Core; kept out of line.
     #[cold]
     #[inline(never)]
     fn register(&self) -> io::Result<&Registered> {
@@ -89,8 +106,22 @@ impl Registration {
             "mirage I/O polled outside a running Core: \
              sockets must be used from inside Core::run (or a task spawned on it)",
         );
-        let io = reactor.register(self.fd)?;
-        Ok(self.registered.get_or_init(|| Registered { reactor, io }))
+        let Some(registered) = self.registered.get() else {
+            let io = reactor.register(self.fd)?;
+            let reactor = RefCell::new(Rc::downgrade(&reactor));
+            return Ok(self.registered.get_or_init(|| Registered { reactor, io }));
+        };
+        if registered.reactor.borrow().strong_count() > 0 {
+            return Err(io::Error::other(
+                "mirage I/O polled from a Core other than the one it is registered with, \
+                 which is still alive: a socket belongs to the Core that first polled it, \
+                 and moves to another only once that Core is dropped",
+            ));
+        }
+        // The old Core is gone, and its epoll instance with it: register afresh.
+        reactor.reregister(self.fd, &registered.io)?;
+        *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
+        Ok(registered)
     }
 
     /// Polls for readiness in `direction`; when not ready, the task is woken at the next edge.
@@ -240,8 +271,12 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(registered) = self.registered.take() {
-            // Fails only if the descriptor was already closed, which removed it from epoll.
-            let _ = registered.reactor.deregister(&registered.io, self.fd);
+            // A dropped Core's epoll instance is closed, which removed the descriptor.
+            if let Some(reactor) = registered.reactor.into_inner().upgrade() {
+                // Fails only if the descriptor was already closed, which removed it from
+                // epoll.
+                let _ = reactor.deregister(&registered.io, self.fd);
+            }
         }
     }
 }

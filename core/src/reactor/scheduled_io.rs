@@ -93,7 +93,8 @@ impl Waiters {
 /// The state the reactor keeps for one registered file descriptor.
 pub(crate) struct ScheduledIo {
     /// The mio token: slab index in the low 32 bits, a generation above (see `Reactor`).
-    pub(crate) token: usize,
+    /// Set by the reactor that registers the descriptor, again if it moves to another Core.
+    pub(crate) token: Cell<usize>,
     readiness: Cell<u8>,
     pub(crate) readers: RefCell<Waiters>,
     pub(crate) writers: RefCell<Waiters>,
@@ -101,14 +102,27 @@ pub(crate) struct ScheduledIo {
 }
 
 impl ScheduledIo {
-    pub(crate) fn new(token: usize) -> ScheduledIo {
+    /// Unregistered state; the reactor sets the token with [`reset`](ScheduledIo::reset).
+    pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
-            token,
+            token: Cell::new(usize::MAX),
             readiness: Cell::new(0),
             readers: RefCell::default(),
             writers: RefCell::default(),
             next_waiter: Cell::new(POLL_WAITER + 1),
         }
+    }
+
+    /// Starts over under `token`, for a new registration: no readiness, no waiters (their
+    /// wakers are returned, to be dropped with no borrow held). Waiter ids keep counting, so
+    /// an id handed out before stays unique.
+    pub(crate) fn reset(&self, token: usize) -> Vec<Waker> {
+        self.token.set(token);
+        self.readiness.set(0);
+        let mut stale = Vec::new();
+        self.readers.borrow_mut().take_all(&mut stale);
+        self.writers.borrow_mut().take_all(&mut stale);
+        stale
     }
 
     /// A fresh id for a readiness future.

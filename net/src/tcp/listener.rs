@@ -14,7 +14,9 @@ use crate::TcpStream;
 /// A TCP socket server, listening for connections; shaped like [`std::net::TcpListener`].
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
-/// that first accepts on it.
+/// that first waits on it. Waiting on it from another Core fails with
+/// [`ErrorKind::Other`](io::ErrorKind::Other) while that Core lives, and moves it to the new
+/// Core once the first is dropped.
 ///
 /// # Examples
 ///
