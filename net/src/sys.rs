@@ -169,10 +169,27 @@ pub(crate) fn is_resource_exhaustion(err: &io::Error) -> bool {
     )
 }
 
-/// Whether an `accept` error concerns only the one connection being accepted (it was reset
-/// before it could be accepted): the listener is fine and should keep going.
-pub(crate) fn is_connection_aborted(err: &io::Error) -> bool {
-    err.kind() == io::ErrorKind::ConnectionAborted
+/// Whether an `accept` error concerns only the connection being accepted, which it used
+/// up: the listener is fine and should try the next one at once.
+///
+/// That is a connection reset before it could be accepted (`ECONNABORTED`), or a network
+/// error pending on it: Linux passes those on from `accept`, and accept(2) says to treat
+/// them like `EAGAIN` and retry.
+pub(crate) fn is_lost_connection(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(
+            libc::ECONNABORTED
+                | libc::ENETDOWN
+                | libc::EPROTO
+                | libc::ENOPROTOOPT
+                | libc::EHOSTDOWN
+                | libc::ENONET
+                | libc::EHOSTUNREACH
+                | libc::EOPNOTSUPP
+                | libc::ENETUNREACH
+        )
+    )
 }
 
 /// How many bytes one [`send_vectored`] or [`recv_vectored`] of `bufs` can move: the
@@ -199,5 +216,40 @@ mod tests {
         let many = vec![IoSlice::new(&byte); IOV_MAX + 500];
         assert_eq!(vectored_len(&many), IOV_MAX);
         assert_eq!(vectored_len::<IoSlice<'_>>(&[]), 0);
+    }
+
+    #[test]
+    fn accept_errors_are_sorted_into_wait_retry_and_fail() {
+        let os = io::Error::from_raw_os_error;
+        for errno in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
+            assert!(is_resource_exhaustion(&os(errno)), "{errno}");
+            assert!(!is_lost_connection(&os(errno)), "{errno}");
+        }
+        let lost = [
+            libc::ECONNABORTED,
+            libc::ENETDOWN,
+            libc::EPROTO,
+            libc::ENOPROTOOPT,
+            libc::EHOSTDOWN,
+            libc::ENONET,
+            libc::EHOSTUNREACH,
+            libc::EOPNOTSUPP,
+            libc::ENETUNREACH,
+        ];
+        for errno in lost {
+            assert!(is_lost_connection(&os(errno)), "{errno}");
+            assert!(!is_resource_exhaustion(&os(errno)), "{errno}");
+        }
+        // A real failure of the listener, and an error with no errno, end the loop.
+        for err in [
+            os(libc::EBADF),
+            os(libc::EINVAL),
+            io::Error::other("no errno"),
+        ] {
+            assert!(
+                !is_lost_connection(&err) && !is_resource_exhaustion(&err),
+                "{err}"
+            );
+        }
     }
 }

@@ -57,9 +57,12 @@ impl UnixListener {
     /// Accepts a connection: the stream and the peer's address (usually unnamed).
     ///
     /// A server loop never ends over a transient error: when the process runs out of file
-    /// descriptors (`EMFILE`, `ENFILE`), `accept` waits with a growing backoff (up to 100 ms)
-    /// and retries, instead of spinning or failing; a connection reset before it could be
-    /// accepted is skipped.
+    /// descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), `accept` waits with a
+    /// growing backoff (up to 100 ms) and retries, instead of spinning or failing; a
+    /// connection reset before it could be accepted is skipped, and so is one whose pending
+    /// network error Linux reports through `accept` (`ENETDOWN`, `EPROTO`, `ENOPROTOOPT`,
+    /// `EHOSTDOWN`, `ENONET`, `EHOSTUNREACH`, `EOPNOTSUPP`, `ENETUNREACH`; accept(2) says to
+    /// retry).
     ///
     /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
     /// backlog).
