@@ -255,12 +255,22 @@ impl<S: AsRawFd> Source<S> {
         timeout: Option<Duration>,
     ) -> io::Result<()> {
         let mut timer = timeout.map(sleep);
+        self.ready_before(direction, timer.as_mut()).await
+    }
+
+    /// Waits for readiness in `direction`, failing with `TimedOut` once `timer` fires. A
+    /// timer kept across several waits bounds them all together. Cancel-safe.
+    pub(crate) async fn ready_before(
+        &self,
+        direction: Direction,
+        mut timer: Option<&mut Sleep>,
+    ) -> io::Result<()> {
         let mut ready = pin!(self.registration.ready(direction));
         poll_fn(|cx| {
             if let Poll::Ready(result) = ready.as_mut().poll(cx) {
                 return Poll::Ready(result);
             }
-            match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
+            match timer.as_deref_mut().map(|timer| Pin::new(timer).poll(cx)) {
                 Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
                 _ => Poll::Pending,
             }
@@ -403,5 +413,45 @@ pub(crate) fn timed_out(direction: Direction) -> io::Error {
 impl<S: AsRawFd + fmt::Debug> fmt::Debug for Source<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    use mirage_core::time::{pause, Instant};
+    use mirage_core::Core;
+
+    use super::*;
+
+    #[test]
+    fn one_timer_bounds_several_waits_together() {
+        let (mut peer, socket) = UnixStream::pair().unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let source = Source::new(socket);
+        let mut core = Core::new().unwrap();
+        core.run(async {
+            pause();
+            let started = Instant::now();
+            let mut timer = Some(sleep(Duration::from_millis(100)));
+            let writer = mirage_core::spawn(async move {
+                sleep(Duration::from_millis(60)).await;
+                peer.write_all(b"x").unwrap();
+                peer
+            });
+            source
+                .ready_before(Direction::Read, timer.as_mut())
+                .await
+                .unwrap();
+            assert_eq!(started.elapsed(), Duration::from_millis(60));
+            let _peer = writer.await.unwrap();
+            // As after a spurious wake-up: the next wait has only what is left.
+            source.clear_ready(Direction::Read);
+            let err = source.ready_before(Direction::Read, timer.as_mut()).await;
+            assert_eq!(err.unwrap_err().kind(), io::ErrorKind::TimedOut);
+            assert_eq!(started.elapsed(), Duration::from_millis(100));
+        });
     }
 }

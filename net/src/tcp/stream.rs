@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use mirage_core::io::Direction;
+use mirage_core::time::sleep;
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
@@ -96,9 +97,16 @@ impl TcpStream {
         let stream = TcpStream {
             io: Source::new(net::TcpStream::from(mio::net::TcpStream::connect(addr)?)),
         };
+        // One timer for the whole connect: a wake-up before the handshake completes must not
+        // start a new full timeout.
+        let mut timer = timeout.map(sleep);
         loop {
             // A connect in progress becomes writable when it completes or fails.
-            match stream.io.ready_within(Direction::Write, timeout).await {
+            match stream
+                .io
+                .ready_before(Direction::Write, timer.as_mut())
+                .await
+            {
                 Err(err) if err.kind() == io::ErrorKind::TimedOut => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
                 }
