@@ -22,6 +22,7 @@
 mod accept;
 mod addr;
 mod byte_stream;
+mod fd;
 mod source;
 mod sys;
 mod tcp;

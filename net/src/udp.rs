@@ -316,6 +316,8 @@ impl UdpSocket {
     }
 }
 
+crate::fd::impl_fd_traits!(UdpSocket);
+
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)

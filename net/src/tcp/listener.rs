@@ -109,6 +109,8 @@ impl TcpListener {
     }
 }
 
+crate::fd::impl_fd_traits!(TcpListener);
+
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)

@@ -340,6 +340,8 @@ impl TcpStream {
 
 crate::byte_stream::impl_byte_stream!(TcpStream);
 
+crate::fd::impl_fd_traits!(TcpStream);
+
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)

@@ -227,6 +227,8 @@ impl UnixDatagram {
     }
 }
 
+crate::fd::impl_fd_traits!(UnixDatagram);
+
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)

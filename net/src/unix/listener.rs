@@ -99,6 +99,8 @@ impl UnixListener {
     }
 }
 
+crate::fd::impl_fd_traits!(UnixListener);
+
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)

@@ -318,6 +318,8 @@ fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
 
 crate::byte_stream::impl_byte_stream!(UnixStream);
 
+crate::fd::impl_fd_traits!(UnixStream);
+
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)
