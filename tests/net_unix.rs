@@ -674,3 +674,70 @@ fn a_dropped_poll_level_write_leaves_the_next_write_its_full_timeout() {
         let _b = reader.await.unwrap();
     });
 }
+
+#[test]
+fn a_stream_peek_leaves_the_data_and_honours_the_read_timeout() {
+    let (a, b) = UnixStream::pair().unwrap();
+    b.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        let err = b.peek(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(30));
+
+        a.write_all(b"peek").await.unwrap();
+        for _ in 0..2 {
+            let n = b.peek(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"peek");
+        }
+        let mut read = [0u8; 4];
+        b.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, b"peek");
+    });
+}
+
+#[test]
+fn datagram_peeks_leave_the_datagram_queued_and_name_its_sender() {
+    let path = SocketPath::new("peek-dgram");
+    let sender_path = SocketPath::new("peek-dgram-sender");
+    let receiver = UnixDatagram::bind(&path).unwrap();
+    let named = UnixDatagram::bind(&sender_path).unwrap();
+    let unnamed = UnixDatagram::unbound().unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_millis(30)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut buf = [0u8; 16];
+        let err = receiver.peek_from(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            receiver.peek(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+
+        named.send_to(b"from a path", &path).await.unwrap();
+        unnamed.send_to(b"anonymous", &path).await.unwrap();
+        for _ in 0..2 {
+            let (n, from) = receiver.peek_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"from a path");
+            assert_eq!(from.as_pathname(), Some(sender_path.as_ref()));
+        }
+        let n = receiver.peek(&mut buf[..4]).await.unwrap();
+        assert_eq!(&buf[..n], b"from", "truncated to the buffer, as recv");
+        let (n, from) = receiver.recv_from(&mut buf).await.unwrap();
+        assert_eq!(
+            (&buf[..n], from.as_pathname()),
+            (&b"from a path"[..], Some(sender_path.as_ref()))
+        );
+
+        let (n, from) = receiver.peek_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"anonymous");
+        assert!(from.is_unnamed(), "{from:?}");
+        let n = receiver.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"anonymous");
+    });
+}

@@ -167,6 +167,35 @@ impl UnixStream {
             .await
     }
 
+    /// Reads into `buf` without consuming: the next read returns the same bytes. Waits as
+    /// [`read`](UnixStream::read) does, honouring the read timeout.
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.write_all(b"hello").await?;
+    ///     let mut buf = [0; 5];
+    ///     let n = b.peek(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| sys::peek(stream.as_raw_fd(), buf))
+            .await
+    }
+
     /// Writes from `buf`, returning how many bytes were written.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
@@ -210,7 +239,8 @@ impl UnixStream {
         self.io.get_ref().shutdown(how)
     }
 
-    /// Sets the read timeout: each later read that waits longer fails with `TimedOut`.
+    /// Sets the read timeout: each later read (or peek) that waits longer fails with
+    /// `TimedOut`.
     /// `None` waits forever.
     ///
     /// # Errors
