@@ -155,12 +155,22 @@ impl UdpSocket {
         self.io.io(Direction::Read, |socket| socket.peek(buf)).await
     }
 
-    /// Waits until a datagram (or an error) is ready to receive. Cancel-safe.
+    /// Waits until a datagram (or an error) is ready to receive.
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the socket can send. Cancel-safe.
+    /// Waits until the socket can send.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }

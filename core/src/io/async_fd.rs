@@ -123,6 +123,9 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
     /// readiness in `direction` in between; the first attempt comes before any wait.
+    ///
+    /// Cancel-safe as far as `op` is: dropping the future between attempts loses nothing
+    /// (with a single `read` or `write` as `op`, no data).
     pub async fn async_io<R>(
         &self,
         direction: Direction,

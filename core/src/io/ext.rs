@@ -64,6 +64,8 @@ pub trait AsyncReadExt: AsyncRead {
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
+    /// Cancel-safe in that no data is lost: if the future is dropped, every byte it read
+    /// is already in `buf` (only the count is lost).
     fn read_to_end<'a>(
         &'a mut self,
         buf: &'a mut Vec<u8>,
@@ -118,7 +120,8 @@ pub trait AsyncWriteExt: AsyncWrite {
         poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
     }
 
-    /// Writes from several buffers with one system call where possible.
+    /// Writes from several buffers with one system call where possible. Cancel-safe: if
+    /// the future is dropped before it completes, nothing was written.
     fn write_vectored<'a>(
         &'a mut self,
         bufs: &'a [IoSlice<'a>],
@@ -155,7 +158,8 @@ pub trait AsyncWriteExt: AsyncWrite {
         }
     }
 
-    /// Flushes buffered data (sockets have none).
+    /// Flushes buffered data (sockets have none). Cancel-safe for sockets, whose flush
+    /// completes at once; for another sink, as far as its `poll_flush` is.
     fn flush(&mut self) -> impl Future<Output = io::Result<()>> + '_
     where
         Self: Unpin,
@@ -164,7 +168,8 @@ pub trait AsyncWriteExt: AsyncWrite {
         poll_fn(move |cx| Pin::new(&mut *self).poll_flush(cx))
     }
 
-    /// Shuts down the write side: the peer reads end of stream.
+    /// Shuts down the write side: the peer reads end of stream. Cancel-safe for sockets,
+    /// whose close completes at once; for another sink, as far as its `poll_close` is.
     fn close(&mut self) -> impl Future<Output = io::Result<()>> + '_
     where
         Self: Unpin,

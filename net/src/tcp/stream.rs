@@ -80,6 +80,8 @@ impl TcpStream {
     /// connection is not established within `timeout`; the same signature as
     /// [`std::net::TcpStream::connect_timeout`].
     ///
+    /// Cancel-safe: dropping the future closes the half-open socket.
+    ///
     /// # Errors
     ///
     /// `InvalidInput` for a zero `timeout`, as std.
@@ -197,12 +199,22 @@ impl TcpStream {
             .await
     }
 
-    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    /// Waits until the stream is readable (data, end of stream, or an error).
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the stream is writable. Cancel-safe.
+    /// Waits until the stream is writable.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }

@@ -223,12 +223,22 @@ impl UnixStream {
         self.io.write_all(buf, send).await
     }
 
-    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    /// Waits until the stream is readable (data, end of stream, or an error).
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the stream is writable. Cancel-safe.
+    /// Waits until the stream is writable.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
