@@ -1,5 +1,5 @@
-//! Networking for [Mirage](https://docs.rs/mirage): TCP, UDP and Unix sockets shaped like
-//! `std::net`, driven by the running Core.
+//! Networking: TCP, UDP and Unix sockets shaped like `std::net`, driven by the running
+//! Core. Part of [Mirage](https://docs.rs/mirage), as `mirage::net`.
 //!
 //! Code reads like blocking `std::net` code: the same method names, borrowed (even stack)
 //! buffers, `?` for errors, and timeouts set the std way (`set_read_timeout`,

@@ -131,6 +131,11 @@ impl TcpStream {
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
     /// orderly close (or for an empty `buf`).
     ///
+    /// A read that fills all of `buf` leaves the next read to try a system call that may
+    /// find nothing: a buffer larger than the messages in flight keeps a request-response
+    /// exchange at two system calls per message (see
+    /// [the crate docs](crate#two-system-calls-per-message)).
+    ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         // A plain function returning the operation's future: an `async fn` would wrap it in
