@@ -332,15 +332,7 @@ fn a_socket_moves_to_a_second_core_once_the_first_is_dropped() {
         assert!(waited.is_err());
     });
 
-    // Used from another Core while the first lives: an error, not a silent hang.
     let mut second = Core::new().unwrap();
-    let err = second.run(async {
-        let mut buf = [0u8; 16];
-        let received = timeout(GENEROUS, socket.recv_from(&mut buf)).await;
-        received.expect("recv hung on the second Core").unwrap_err()
-    });
-    assert_eq!(err.kind(), io::ErrorKind::Other);
-
     drop(first);
     let received = second.run(async {
         let send = mirage::spawn(async move {

@@ -7,9 +7,8 @@
 //! only when it would block.
 //!
 //! Sockets can be created (`bind`, `from_std`) before any Core runs; each registers with the
-//! Core that first polls it, and moves to another Core only once that one is dropped
-//! (polled from another Core before, it fails with `ErrorKind::Other`). Host names are resolved on a helper thread, never blocking the
-//! Core.
+//! Core that first polls it, and moves to another Core once that one is dropped. Host names
+//! are resolved on a helper thread, never blocking the Core.
 //!
 //! # Two system calls per message
 //!

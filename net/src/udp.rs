@@ -20,9 +20,9 @@ use crate::source::Source;
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
 ///
-/// The socket registers with the Core that first waits on it. Waiting on it from another
-/// Core fails with [`ErrorKind::Other`](io::ErrorKind::Other) while that Core lives, and
-/// moves it to the new Core once the first is dropped.
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
 ///
 /// # Examples
 ///

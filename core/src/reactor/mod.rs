@@ -51,6 +51,16 @@ pub(crate) struct Reactor {
     generation: Cell<u32>,
 }
 
+impl Drop for Reactor {
+    /// Marks every descriptor still registered as orphaned: the epoll instance goes with the
+    /// Core, so a socket that outlives it must register with the next Core that waits on it.
+    fn drop(&mut self) {
+        for (_, io) in self.ios.get_mut().iter() {
+            io.orphan();
+        }
+    }
+}
+
 impl Reactor {
     pub(crate) fn new(registry: mio::Registry) -> Reactor {
         Reactor {

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::io;
 use std::os::fd::RawFd;
 use std::pin::Pin;
-use std::ptr;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
@@ -26,11 +25,10 @@ use crate::context;
 /// A `Registration` does not own the descriptor. Drop it (which deregisters) *before* closing
 /// the descriptor: declare it before the field that owns the descriptor.
 ///
-/// A registered descriptor belongs to the Core it registered with. Polled for readiness
-/// from another Core (even on the same thread), it fails with
-/// [`ErrorKind::Other`](io::ErrorKind::Other) while that Core is alive; once that Core is
-/// dropped, it registers with the Core now polling it, so a socket can move on to a new
-/// Core.
+/// A registered descriptor belongs to the Core it registered with: a task of another Core
+/// (on the same thread) that waits on it is woken when that Core next runs and sees the
+/// event. Once that Core is dropped, the descriptor registers with the Core that next waits
+/// on it, so a socket can move on to a new Core.
 ///
 /// # Examples
 ///
@@ -58,19 +56,12 @@ pub struct Registration {
 }
 
 struct Registered {
-    /// The reactor of the Core the descriptor is registered with. Weak, so that the
-    /// registration can tell that Core was dropped (and register with the next one) rather
-    /// than keep an orphaned reactor alive that no Core polls.
+    /// The reactor of the Core the descriptor is registered with, to deregister from. Weak,
+    /// so that a dropped Core's reactor is dropped with it (marking `io` orphaned, see
+    /// [`ScheduledIo::is_orphaned`]) rather than kept alive with no Core to poll it.
     reactor: RefCell<Weak<Reactor>>,
     /// Kept across a move to another Core, with a new token: waiter ids stay unique.
     io: Rc<ScheduledIo>,
-}
-
-impl Registered {
-    /// Whether the descriptor is registered with `reactor`.
-    fn is_with(&self, reactor: *const Reactor) -> bool {
-        ptr::eq(self.reactor.borrow().as_ptr(), reactor)
-    }
 }
 
 impl Registration {
@@ -88,17 +79,34 @@ impl Registration {
         self.fd
     }
 
-    /// The registration with the running Core's reactor, made on the first poll.
+    /// The registration, made on the first poll. Which Core it is with is checked only
+    /// before waiting ([`to_wait`](Registration::to_wait)): readiness already recorded lets
+    /// an operation go ahead whichever Core runs it, and this keeps a thread-local lookup off
+    /// every operation.
     #[inline]
     fn registered(&self) -> io::Result<&Registered> {
-        let current = context::with_current(|local| Rc::as_ptr(&local.reactor));
-        match (self.registered.get(), current) {
-            (Some(registered), Some(current)) if registered.is_with(current) => Ok(registered),
-            _ => self.register(),
+        match self.registered.get() {
+            Some(registered) => Ok(registered),
+            None => self.register(),
         }
     }
 
-    /// The first poll's registration, or a move to another Core; kept out of line.
+    /// `poll` after registering with the running Core, as the descriptor's Core was dropped;
+    /// kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn poll_after_register<T>(
+        &self,
+        poll: impl FnOnce(&Registration) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match self.register() {
+            Ok(_) => poll(self),
+            Err(err) => Poll::Ready(Err(err)),
+        }
+    }
+
+    /// The first poll's registration, or a move to the running Core once the descriptor's
+    /// Core was dropped; kept out of line.
     #[cold]
     #[inline(never)]
     fn register(&self) -> io::Result<&Registered> {
@@ -108,19 +116,17 @@ impl Registration {
         );
         let Some(registered) = self.registered.get() else {
             let io = reactor.register(self.fd)?;
-            let reactor = RefCell::new(Rc::downgrade(&reactor));
-            return Ok(self.registered.get_or_init(|| Registered { reactor, io }));
+            let registered = Registered {
+                reactor: RefCell::new(Rc::downgrade(&reactor)),
+                io,
+            };
+            return Ok(self.registered.get_or_init(|| registered));
         };
-        if registered.reactor.borrow().strong_count() > 0 {
-            return Err(io::Error::other(
-                "mirage I/O polled from a Core other than the one it is registered with, \
-                 which is still alive: a socket belongs to the Core that first polled it, \
-                 and moves to another only once that Core is dropped",
-            ));
+        if registered.io.is_orphaned() {
+            // The old Core is gone, and its epoll instance with it: register afresh.
+            reactor.reregister(self.fd, &registered.io)?;
+            *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
         }
-        // The old Core is gone, and its epoll instance with it: register afresh.
-        reactor.reregister(self.fd, &registered.io)?;
-        *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
         Ok(registered)
     }
 
@@ -129,10 +135,14 @@ impl Registration {
     /// Only the last task to call this per direction is woken (as with poll-style I/O traits);
     /// use [`ready`](Registration::ready) for several concurrent waiters.
     pub fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
-        let io = &self.registered()?.io;
-        if io.is_ready(direction) {
+        let registered = self.registered()?;
+        if registered.io.is_ready(direction) {
             return Poll::Ready(Ok(()));
         }
+        if registered.io.is_orphaned() {
+            return self.poll_after_register(|this| this.poll_ready(cx, direction));
+        }
+        let io = &registered.io;
         io.waiters(direction)
             .borrow_mut()
             .register(POLL_WAITER, cx.waker());
@@ -149,11 +159,15 @@ impl Registration {
         direction: Direction,
         waiter: &mut Option<u64>,
     ) -> Poll<io::Result<()>> {
-        let io = &self.registered()?.io;
-        if io.is_ready(direction) {
+        let registered = self.registered()?;
+        if registered.io.is_ready(direction) {
             self.ready_after_wait(direction, waiter);
             return Poll::Ready(Ok(()));
         }
+        if registered.io.is_orphaned() {
+            return self.poll_after_register(|this| this.poll_ready_waiter(cx, direction, waiter));
+        }
+        let io = &registered.io;
         let id = *waiter.get_or_insert_with(|| io.new_waiter_id());
         io.waiters(direction).borrow_mut().register(id, cx.waker());
         Poll::Pending

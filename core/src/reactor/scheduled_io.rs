@@ -90,6 +90,10 @@ impl Waiters {
     }
 }
 
+/// The token of a descriptor registered with no live reactor. Never a real token: a real
+/// token's low 32 bits are a slab index, which the reactor keeps below `u32::MAX`.
+const ORPHANED: usize = usize::MAX;
+
 /// The state the reactor keeps for one registered file descriptor.
 pub(crate) struct ScheduledIo {
     /// The mio token: slab index in the low 32 bits, a generation above (see `Reactor`).
@@ -105,7 +109,7 @@ impl ScheduledIo {
     /// Unregistered state; the reactor sets the token with [`reset`](ScheduledIo::reset).
     pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
-            token: Cell::new(usize::MAX),
+            token: Cell::new(ORPHANED),
             readiness: Cell::new(0),
             readers: RefCell::default(),
             writers: RefCell::default(),
@@ -123,6 +127,18 @@ impl ScheduledIo {
         self.readers.borrow_mut().take_all(&mut stale);
         self.writers.borrow_mut().take_all(&mut stale);
         stale
+    }
+
+    /// Whether the reactor this descriptor was registered with was dropped (with its Core),
+    /// so that it must register again before anything can wake a waiter.
+    #[inline]
+    pub(crate) fn is_orphaned(&self) -> bool {
+        self.token.get() == ORPHANED
+    }
+
+    /// Marks the descriptor orphaned: its reactor is being dropped.
+    pub(crate) fn orphan(&self) {
+        self.token.set(ORPHANED);
     }
 
     /// A fresh id for a readiness future.

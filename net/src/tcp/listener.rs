@@ -14,9 +14,8 @@ use crate::TcpStream;
 /// A TCP socket server, listening for connections; shaped like [`std::net::TcpListener`].
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
-/// that first waits on it. Waiting on it from another Core fails with
-/// [`ErrorKind::Other`](io::ErrorKind::Other) while that Core lives, and moves it to the new
-/// Core once the first is dropped.
+/// that first waits on it; a task of another Core waiting on it is woken when that Core next
+/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it.
 ///
 /// # Examples
 ///

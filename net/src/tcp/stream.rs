@@ -24,9 +24,9 @@ use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 /// With a read (write) timeout set, each read (write) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the stream stays usable.
 ///
-/// The socket registers with the Core that first waits on it. Waiting on it from another
-/// Core fails with [`ErrorKind::Other`](io::ErrorKind::Other) while that Core lives, and
-/// moves it to the new Core once the first is dropped.
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
 ///
 /// Writing to a peer that closed the connection fails with
 /// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.

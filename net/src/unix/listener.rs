@@ -15,9 +15,8 @@ use crate::UnixStream;
 /// [`std::os::unix::net::UnixListener`].
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
-/// that first waits on it. Waiting on it from another Core fails with
-/// [`ErrorKind::Other`](io::ErrorKind::Other) while that Core lives, and moves it to the new
-/// Core once the first is dropped. As with std, dropping the listener does not remove the socket
+/// that first waits on it; a task of another Core waiting on it is woken when that Core next
+/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it. As with std, dropping the listener does not remove the socket
 /// file: remove it yourself (and remove a stale one before binding again).
 ///
 /// # Examples
