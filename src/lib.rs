@@ -24,10 +24,9 @@ pub mod __private {
     pub use mirage_core::select_support::{branch_poller, Branch, Select};
 }
 
-/// Networking: TCP, UDP and Unix sockets shaped like `std::net`.
-pub mod net {
-    pub use mirage_net::*;
-}
+// Inlined, so that `mirage::net`'s docs are the crate docs of `mirage-net`, with its guide.
+#[doc(inline)]
+pub use mirage_net as net;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -176,3 +176,73 @@ fn polling_io_outside_a_core_panics_with_a_clear_message() {
     let mut cx = std::task::Context::from_waker(waker);
     let _ = registration.poll_ready(&mut cx, Direction::Read);
 }
+
+#[test]
+fn a_registration_moves_to_the_next_core_once_its_core_is_dropped() {
+    let (a, b) = pair();
+    let registration = Registration::new(b.as_raw_fd());
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        (&a).write_all(b"x").unwrap();
+        registration.ready(Direction::Read).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!((&b).read(&mut buf).unwrap(), 1);
+        registration.clear_ready(Direction::Read);
+    });
+    drop(first);
+    let mut second = Core::new().unwrap();
+    second.run(async {
+        // The wait starts before the data is written: only the second Core's reactor can
+        // end it.
+        let writer = mirage::spawn(async move {
+            mirage::yield_now().await;
+            (&a).write_all(b"y").unwrap();
+        });
+        let ready = mirage::time::timeout(
+            std::time::Duration::from_secs(5),
+            registration.ready(Direction::Read),
+        )
+        .await;
+        ready.expect("the wait on the second Core hung").unwrap();
+        writer.await.unwrap();
+    });
+    // Dropping the registration deregisters it from the second Core's epoll: registering the
+    // descriptor there again would fail with EEXIST otherwise.
+    drop(registration);
+    second.run(async {
+        Registration::new(b.as_raw_fd())
+            .ready(Direction::Read)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_task_of_another_core_waiting_on_a_registration_wakes_when_its_core_runs() {
+    let (a, b) = pair();
+    let registration = Rc::new(Registration::new(b.as_raw_fd()));
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        (&a).write_all(b"x").unwrap();
+        registration.ready(Direction::Read).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!((&b).read(&mut buf).unwrap(), 1);
+        registration.clear_ready(Direction::Read);
+    });
+    // A task of a second Core waits: the descriptor stays with the first Core.
+    let mut second = Core::new().unwrap();
+    let waiter = second.spawn({
+        let registration = Rc::clone(&registration);
+        async move { registration.ready(Direction::Read).await }
+    });
+    second.run(mirage::yield_now());
+    assert!(!waiter.is_finished());
+    // The event reaches the first Core's reactor when it runs, which wakes the waiter.
+    (&a).write_all(b"y").unwrap();
+    first.run(mirage::time::sleep(std::time::Duration::from_millis(1)));
+    let ready = second.run(mirage::time::timeout(
+        std::time::Duration::from_secs(5),
+        waiter,
+    ));
+    ready.expect("the waiter was not woken").unwrap().unwrap();
+}

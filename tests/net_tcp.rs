@@ -2,7 +2,7 @@
 
 mod net_common;
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::Duration;
@@ -452,5 +452,45 @@ fn a_short_read_then_end_of_stream_reported_in_the_same_edge_does_not_hang() {
         assert_eq!(&buf[..n], b"last words");
         let eof = timeout(Duration::from_secs(5), client.read(&mut buf)).await;
         assert_eq!(eof.expect("read hung after a short read").unwrap(), 0);
+    });
+}
+
+#[test]
+fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
+    // One system call takes at most IOV_MAX (1024) buffers. Taking the transfer of the first
+    // 1024 for a short one would mark the socket drained, and the next operation would wait
+    // for an edge that never comes.
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // A read that waits registers the client with the reactor, which is what tracks
+        // readiness.
+        let mut byte = [0u8; 1];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut byte))
+            .await
+            .is_err());
+
+        let ones = vec![IoSlice::new(&[1]); 1500];
+        let sent = client.write_vectored(&ones).await.unwrap();
+        assert!((1..=1500).contains(&sent), "sent {sent}");
+        let next = timeout(Duration::from_secs(5), client.write(b"!")).await;
+        assert_eq!(next.expect("write hung after 1500 buffers").unwrap(), 1);
+        let mut received = vec![0u8; sent + 1];
+        server.read_exact(&mut received).await.unwrap();
+        assert!(received[..sent].iter().all(|&b| b == 1) && received[sent] == b'!');
+
+        server.write_all(&[2; 3000]).await.unwrap();
+        // Let all of it arrive, so the vectored read leaves data queued behind no new edge.
+        mirage::time::sleep(Duration::from_millis(20)).await;
+        let mut bytes = [[0u8; 1]; 2000];
+        let mut slices: Vec<_> = bytes.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let got = client.read_vectored(&mut slices).await.unwrap();
+        assert!((1..=2000).contains(&got), "got {got}");
+        let mut rest = vec![0u8; 3000 - got];
+        let next = timeout(Duration::from_secs(5), client.read_exact(&mut rest)).await;
+        next.expect("read hung after 2000 buffers").unwrap();
+        assert!(bytes[..got].iter().flatten().chain(&rest).all(|&b| b == 2));
     });
 }

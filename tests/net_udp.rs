@@ -319,3 +319,31 @@ fn socket_options_round_trip() {
         IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
     );
 }
+
+#[test]
+fn a_socket_moves_to_a_second_core_once_the_first_is_dropped() {
+    let (socket, addr) = socket();
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        // A receive that waits registers the socket with the first Core.
+        let mut buf = [0u8; 16];
+        let waited = timeout(Duration::from_millis(1), socket.recv_from(&mut buf)).await;
+        assert!(waited.is_err());
+    });
+
+    let mut second = Core::new().unwrap();
+    drop(first);
+    let received = second.run(async {
+        let send = mirage::spawn(async move {
+            mirage::yield_now().await;
+            sender.send_to(b"moved", addr).unwrap();
+        });
+        let mut buf = [0u8; 16];
+        let received = timeout(GENEROUS, socket.recv_from(&mut buf)).await;
+        let (n, _) = received.expect("recv hung on the second Core").unwrap();
+        send.await.unwrap();
+        buf[..n].to_vec()
+    });
+    assert_eq!(received, b"moved");
+}

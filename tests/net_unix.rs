@@ -546,3 +546,198 @@ fn datagram_read_timeout_fires_and_the_socket_stays_usable() {
         assert_eq!(&buf[..n], b"std");
     });
 }
+
+#[test]
+fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
+    // As for TCP: one system call takes at most 1024 buffers, and a transfer of all of them
+    // is not a short one.
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        // A read that waits registers `a` with the reactor, which is what tracks readiness.
+        let mut byte = [0u8; 1];
+        assert!(timeout(Duration::from_millis(1), a.read(&mut byte))
+            .await
+            .is_err());
+
+        let ones = vec![IoSlice::new(&[1]); 1500];
+        let sent = a.write_vectored(&ones).await.unwrap();
+        assert!((1..=1500).contains(&sent), "sent {sent}");
+        let next = timeout(GENEROUS, a.write(b"!")).await;
+        assert_eq!(next.expect("write hung after 1500 buffers").unwrap(), 1);
+        let mut received = vec![0u8; sent + 1];
+        b.read_exact(&mut received).await.unwrap();
+        assert!(received[..sent].iter().all(|&x| x == 1) && received[sent] == b'!');
+
+        b.write_all(&[2; 3000]).await.unwrap();
+        let mut bytes = [[0u8; 1]; 2000];
+        let mut slices: Vec<_> = bytes.iter_mut().map(|x| IoSliceMut::new(x)).collect();
+        let got = a.read_vectored(&mut slices).await.unwrap();
+        assert!((1..=2000).contains(&got), "got {got}");
+        let mut rest = vec![0u8; 3000 - got];
+        let next = timeout(GENEROUS, a.read_exact(&mut rest)).await;
+        next.expect("read hung after 2000 buffers").unwrap();
+        assert!(bytes[..got].iter().flatten().chain(&rest).all(|&x| x == 2));
+    });
+}
+
+#[test]
+fn a_dropped_poll_level_read_leaves_the_next_read_its_full_timeout() {
+    // The poll-level read timer lives in the socket, so that re-polls keep one deadline. A
+    // read dropped while pending must not hand that deadline to the next read. Virtual
+    // time: the durations below are exact.
+    let (mut a, b) = UnixStream::pair().unwrap();
+    a.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let mut buf = [0u8; 8];
+        // Dropped at 150 ms; its deadline passes at 200 ms while nothing reads.
+        let dropped = timeout(
+            Duration::from_millis(150),
+            AsyncReadExt::read(&mut a, &mut buf),
+        )
+        .await;
+        assert!(dropped.is_err());
+        sleep(Duration::from_millis(100)).await;
+        let writer = mirage::spawn(async move {
+            sleep(Duration::from_millis(50)).await;
+            b.write_all(b"late").await.unwrap();
+            b
+        });
+        let started = Instant::now();
+        let n = AsyncReadExt::read(&mut a, &mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"late");
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+        let _b = writer.await.unwrap();
+
+        // Dropped with 50 ms of its deadline left: the next read still gets all 200 ms.
+        let dropped = timeout(
+            Duration::from_millis(150),
+            AsyncReadExt::read(&mut a, &mut buf),
+        )
+        .await;
+        assert!(dropped.is_err());
+        let started = Instant::now();
+        let err = AsyncReadExt::read(&mut a, &mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(200));
+
+        // Re-polls of one pending read (here every 10 ms) keep its deadline.
+        let mut read = std::pin::pin!(AsyncReadExt::read(&mut a, &mut buf));
+        let mut ticks = mirage::time::interval(Duration::from_millis(10));
+        let started = Instant::now();
+        let result = std::future::poll_fn(|cx| {
+            while ticks.poll_tick(cx).is_ready() {}
+            std::future::Future::poll(read.as_mut(), cx)
+        })
+        .await;
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(200));
+    });
+}
+
+#[test]
+fn a_dropped_poll_level_write_leaves_the_next_write_its_full_timeout() {
+    // As for reads: the write timer of a write dropped while pending is not inherited.
+    let (mut a, b) = UnixStream::pair().unwrap();
+    a.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let chunk = vec![7u8; 64 << 10];
+        // Fill the socket; the write that finds it full is dropped at 150 ms, and its
+        // deadline passes at 200 ms while nothing writes.
+        let mut written = 0;
+        while let Ok(n) = timeout(
+            Duration::from_millis(150),
+            AsyncWriteExt::write(&mut a, &chunk),
+        )
+        .await
+        {
+            written += n.unwrap();
+        }
+        assert!(written > 0);
+        sleep(Duration::from_millis(100)).await;
+        let reader = mirage::spawn(async move {
+            sleep(Duration::from_millis(50)).await;
+            let mut sink = vec![0u8; written];
+            b.read_exact(&mut sink).await.unwrap();
+            b
+        });
+        let started = Instant::now();
+        let n = AsyncWriteExt::write(&mut a, &chunk).await.unwrap();
+        assert!(n > 0);
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+        let _b = reader.await.unwrap();
+    });
+}
+
+#[test]
+fn a_stream_peek_leaves_the_data_and_honours_the_read_timeout() {
+    let (a, b) = UnixStream::pair().unwrap();
+    b.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        mirage::time::pause();
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        let err = b.peek(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), Duration::from_millis(30));
+
+        a.write_all(b"peek").await.unwrap();
+        for _ in 0..2 {
+            let n = b.peek(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"peek");
+        }
+        let mut read = [0u8; 4];
+        b.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, b"peek");
+    });
+}
+
+#[test]
+fn datagram_peeks_leave_the_datagram_queued_and_name_its_sender() {
+    let path = SocketPath::new("peek-dgram");
+    let sender_path = SocketPath::new("peek-dgram-sender");
+    let receiver = UnixDatagram::bind(&path).unwrap();
+    let named = UnixDatagram::bind(&sender_path).unwrap();
+    let unnamed = UnixDatagram::unbound().unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_millis(30)))
+        .unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut buf = [0u8; 16];
+        let err = receiver.peek_from(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            receiver.peek(&mut buf).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+
+        named.send_to(b"from a path", &path).await.unwrap();
+        unnamed.send_to(b"anonymous", &path).await.unwrap();
+        for _ in 0..2 {
+            let (n, from) = receiver.peek_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"from a path");
+            assert_eq!(from.as_pathname(), Some(sender_path.as_ref()));
+        }
+        let n = receiver.peek(&mut buf[..4]).await.unwrap();
+        assert_eq!(&buf[..n], b"from", "truncated to the buffer, as recv");
+        let (n, from) = receiver.recv_from(&mut buf).await.unwrap();
+        assert_eq!(
+            (&buf[..n], from.as_pathname()),
+            (&b"from a path"[..], Some(sender_path.as_ref()))
+        );
+
+        let (n, from) = receiver.peek_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"anonymous");
+        assert!(from.is_unnamed(), "{from:?}");
+        let n = receiver.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"anonymous");
+    });
+}

@@ -129,6 +129,9 @@ impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {
 ///
 /// What the system resolver reports (e.g. an unknown host), as an `io::Error`.
 ///
+/// Cancel-safe: dropping the future does not stop the helper thread, which finishes the
+/// lookup; its result is discarded.
+///
 /// # Examples
 ///
 /// ```

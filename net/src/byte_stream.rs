@@ -2,7 +2,8 @@
 //! a shared reference to it, as std implements `Read` and `Write` for `&TcpStream`.
 //!
 //! The stream type provides `poll_read_priv`, `poll_write_priv`,
-//! `poll_write_vectored_priv` and `shutdown`; the macro writes the four impls around them.
+//! `poll_write_vectored_priv`, `shutdown` and its `io: Source` field; the macro writes the
+//! four impls around them.
 
 /// Implements `AsyncRead` and `AsyncWrite` for `$ty` and `&$ty`.
 macro_rules! impl_byte_stream {
@@ -12,7 +13,8 @@ macro_rules! impl_byte_stream {
     };
     (@one $ty:ty) => {
         /// Poll-level reads; with a read timeout set, a read that stays pending longer fails
-        /// with `TimedOut`. Only the last task to poll is woken.
+        /// with `TimedOut`, counted from its first pending poll after `start_read`. Only the
+        /// last task to poll is woken.
         impl mirage_core::io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -21,10 +23,15 @@ macro_rules! impl_byte_stream {
             ) -> std::task::Poll<std::io::Result<usize>> {
                 self.poll_read_priv(cx, buf)
             }
+
+            fn start_read(self: std::pin::Pin<&mut Self>) {
+                self.io.start_poll_op(mirage_core::io::Direction::Read)
+            }
         }
 
         /// Poll-level writes; with a write timeout set, a write that stays pending longer
-        /// fails with `TimedOut`. `poll_close` shuts down the write half.
+        /// fails with `TimedOut`, counted from its first pending poll after `start_write`.
+        /// `poll_close` shuts down the write half.
         impl mirage_core::io::AsyncWrite for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
@@ -54,6 +61,10 @@ macro_rules! impl_byte_stream {
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
                 std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+            }
+
+            fn start_write(self: std::pin::Pin<&mut Self>) {
+                self.io.start_poll_op(mirage_core::io::Direction::Write)
             }
         }
     };

@@ -1,5 +1,5 @@
-//! Networking for [Mirage](https://docs.rs/mirage): TCP, UDP and Unix sockets shaped like
-//! `std::net`, driven by the running Core.
+//! Networking: TCP, UDP and Unix sockets shaped like `std::net`, driven by the running
+//! Core. Part of [Mirage](https://docs.rs/mirage), as `mirage::net`.
 //!
 //! Code reads like blocking `std::net` code: the same method names, borrowed (even stack)
 //! buffers, `?` for errors, and timeouts set the std way (`set_read_timeout`,
@@ -7,8 +7,8 @@
 //! only when it would block.
 //!
 //! Sockets can be created (`bind`, `from_std`) before any Core runs; each registers with the
-//! Core that first polls it. Host names are resolved on a helper thread, never blocking the
-//! Core.
+//! Core that first polls it, and moves to another Core once that one is dropped. Host names
+//! are resolved on a helper thread, never blocking the Core.
 //!
 //! # Two system calls per message
 //!
@@ -21,6 +21,7 @@
 mod accept;
 mod addr;
 mod byte_stream;
+mod fd;
 mod source;
 mod sys;
 mod tcp;

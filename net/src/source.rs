@@ -7,7 +7,11 @@
 //! fails with `TimedOut`, and the socket stays usable. The `async` methods keep the timer in
 //! their own future (so each call has its own full timeout, and dropping the call drops the
 //! timer). The poll-level methods keep one timer per direction in the `Source`: it starts
-//! when a poll first returns `Pending` and is cleared when the operation completes.
+//! when a poll first returns `Pending`, so that re-polls of the operation keep its deadline,
+//! and is cleared when the operation completes or times out, and when the next operation
+//! starts ([`start_poll_op`](Source::start_poll_op), from `AsyncRead::start_read` and
+//! `AsyncWrite::start_write`): an operation dropped while pending must not hand its
+//! deadline to the next one.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -26,9 +30,10 @@ pub(crate) struct Source<S: AsRawFd> {
     registration: Registration,
     read_timeout: Cell<Option<Duration>>,
     write_timeout: Cell<Option<Duration>>,
-    /// The pending poll-level read's timer.
+    /// The pending poll-level read's timer: kept across its polls, dropped when it
+    /// completes, times out, or the next read starts.
     read_timer: RefCell<Option<Sleep>>,
-    /// The pending poll-level write's timer.
+    /// The pending poll-level write's timer; as `read_timer`.
     write_timer: RefCell<Option<Sleep>>,
     inner: S,
 }
@@ -145,6 +150,13 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
+    /// A new poll-level operation begins in `direction`: forgets the timer an earlier one
+    /// left if it was dropped while pending, so the new one gets a full timeout. A poll
+    /// cannot tell a new operation from a re-poll of a pending one; the caller can.
+    pub(crate) fn start_poll_op(&self, direction: Direction) {
+        drop(self.timer_cell(direction).take());
+    }
+
     /// Forgets readiness in `direction`.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         self.registration.clear_ready(direction);
@@ -243,12 +255,22 @@ impl<S: AsRawFd> Source<S> {
         timeout: Option<Duration>,
     ) -> io::Result<()> {
         let mut timer = timeout.map(sleep);
+        self.ready_before(direction, timer.as_mut()).await
+    }
+
+    /// Waits for readiness in `direction`, failing with `TimedOut` once `timer` fires. A
+    /// timer kept across several waits bounds them all together. Cancel-safe.
+    pub(crate) async fn ready_before(
+        &self,
+        direction: Direction,
+        mut timer: Option<&mut Sleep>,
+    ) -> io::Result<()> {
         let mut ready = pin!(self.registration.ready(direction));
         poll_fn(|cx| {
             if let Poll::Ready(result) = ready.as_mut().poll(cx) {
                 return Poll::Ready(result);
             }
-            match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
+            match timer.as_deref_mut().map(|timer| Pin::new(timer).poll(cx)) {
                 Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
                 _ => Poll::Pending,
             }
@@ -391,5 +413,45 @@ pub(crate) fn timed_out(direction: Direction) -> io::Error {
 impl<S: AsRawFd + fmt::Debug> fmt::Debug for Source<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    use mirage_core::time::{pause, Instant};
+    use mirage_core::Core;
+
+    use super::*;
+
+    #[test]
+    fn one_timer_bounds_several_waits_together() {
+        let (mut peer, socket) = UnixStream::pair().unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let source = Source::new(socket);
+        let mut core = Core::new().unwrap();
+        core.run(async {
+            pause();
+            let started = Instant::now();
+            let mut timer = Some(sleep(Duration::from_millis(100)));
+            let writer = mirage_core::spawn(async move {
+                sleep(Duration::from_millis(60)).await;
+                peer.write_all(b"x").unwrap();
+                peer
+            });
+            source
+                .ready_before(Direction::Read, timer.as_mut())
+                .await
+                .unwrap();
+            assert_eq!(started.elapsed(), Duration::from_millis(60));
+            let _peer = writer.await.unwrap();
+            // As after a spurious wake-up: the next wait has only what is left.
+            source.clear_ready(Direction::Read);
+            let err = source.ready_before(Direction::Read, timer.as_mut()).await;
+            assert_eq!(err.unwrap_err().kind(), io::ErrorKind::TimedOut);
+            assert_eq!(started.elapsed(), Duration::from_millis(100));
+        });
     }
 }

@@ -20,6 +20,10 @@ use crate::source::Source;
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
 ///
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
+///
 /// # Examples
 ///
 /// ```
@@ -151,12 +155,22 @@ impl UdpSocket {
         self.io.io(Direction::Read, |socket| socket.peek(buf)).await
     }
 
-    /// Waits until a datagram (or an error) is ready to receive. Cancel-safe.
+    /// Waits until a datagram (or an error) is ready to receive.
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the socket can send. Cancel-safe.
+    /// Waits until the socket can send.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -311,6 +325,8 @@ impl UdpSocket {
         Ok(socket)
     }
 }
+
+crate::fd::impl_fd_traits!(UdpSocket);
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,8 +11,9 @@ use crate::reactor::{Direction, Registration};
 /// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
 ///
 /// `AsyncFd` owns `inner` and deregisters it before dropping it. Creating one needs no
-/// running Core; the descriptor registers with the Core that first waits on it. `inner`
-/// must already be in non-blocking mode.
+/// running Core; the descriptor registers with the Core that first waits on it (see
+/// [`Registration`] for use from another Core). `inner` must already be in non-blocking
+/// mode.
 ///
 /// # Examples
 ///
@@ -122,6 +123,9 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
     /// readiness in `direction` in between; the first attempt comes before any wait.
+    ///
+    /// Cancel-safe as far as `op` is: dropping the future between attempts loses nothing
+    /// (with a single `read` or `write` as `op`, no data).
     pub async fn async_io<R>(
         &self,
         direction: Direction,

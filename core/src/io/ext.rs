@@ -8,6 +8,9 @@ use super::{AsyncRead, AsyncWrite};
 
 /// Async methods for every [`AsyncRead`], named after [`std::io::Read`]'s.
 ///
+/// Each read calls [`AsyncRead::start_read`] first, so it never inherits the state (such
+/// as a socket's read timeout timer) of an earlier read dropped while pending.
+///
 /// # Examples
 ///
 /// ```
@@ -31,6 +34,7 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_read();
         poll_fn(move |cx| Pin::new(&mut *self).poll_read(cx, buf))
     }
 
@@ -60,6 +64,8 @@ pub trait AsyncReadExt: AsyncRead {
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
+    /// Cancel-safe in that no data is lost: if the future is dropped, every byte it read
+    /// is already in `buf` (only the count is lost).
     fn read_to_end<'a>(
         &'a mut self,
         buf: &'a mut Vec<u8>,
@@ -86,6 +92,9 @@ impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
 
 /// Async methods for every [`AsyncWrite`], named after [`std::io::Write`]'s.
 ///
+/// Each operation calls [`AsyncWrite::start_write`] first, so it never inherits the state
+/// (such as a socket's write timeout timer) of an earlier one dropped while pending.
+///
 /// # Examples
 ///
 /// ```
@@ -107,10 +116,12 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
     }
 
-    /// Writes from several buffers with one system call where possible.
+    /// Writes from several buffers with one system call where possible. Cancel-safe: if
+    /// the future is dropped before it completes, nothing was written.
     fn write_vectored<'a>(
         &'a mut self,
         bufs: &'a [IoSlice<'a>],
@@ -118,6 +129,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_write_vectored(cx, bufs))
     }
 
@@ -146,19 +158,23 @@ pub trait AsyncWriteExt: AsyncWrite {
         }
     }
 
-    /// Flushes buffered data (sockets have none).
+    /// Flushes buffered data (sockets have none). Cancel-safe for sockets, whose flush
+    /// completes at once; for another sink, as far as its `poll_flush` is.
     fn flush(&mut self) -> impl Future<Output = io::Result<()>> + '_
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_flush(cx))
     }
 
-    /// Shuts down the write side: the peer reads end of stream.
+    /// Shuts down the write side: the peer reads end of stream. Cancel-safe for sockets,
+    /// whose close completes at once; for another sink, as far as its `poll_close` is.
     fn close(&mut self) -> impl Future<Output = io::Result<()>> + '_
     where
         Self: Unpin,
     {
+        Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_close(cx))
     }
 }

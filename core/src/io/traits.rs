@@ -39,6 +39,39 @@ pub trait AsyncRead {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>>;
+
+    /// Tells the reader that a new read begins: what an earlier read dropped while pending
+    /// left behind is forgotten. The default does nothing.
+    ///
+    /// A re-poll of a pending read and the first poll of a new one look alike to
+    /// `poll_read`, so a reader that keeps per-read state between polls cannot tell them
+    /// apart. Mirage's sockets keep the pending read's timeout timer (a re-poll must not
+    /// restart it); without this call, a read dropped while pending (by `select!` or a
+    /// `timeout`) would hand its deadline to the next read, which could then fail with
+    /// `TimedOut` at once.
+    ///
+    /// [`AsyncReadExt`](super::AsyncReadExt)'s methods call it before each read. Call it
+    /// before the first `poll_read` of a read future of your own, and forward it from a
+    /// wrapper.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::pin::Pin;
+    /// use mirage::io::AsyncRead;
+    ///
+    /// async fn read_some<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut [u8]) -> usize {
+    ///     Pin::new(&mut *reader).start_read();
+    ///     poll_fn(|cx| Pin::new(&mut *reader).poll_read(cx, buf)).await.unwrap()
+    /// }
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut input: &[u8] = b"hello";
+    /// let mut buf = [0; 8];
+    /// assert_eq!(core.run(read_some(&mut input, &mut buf)), 5);
+    /// ```
+    fn start_read(self: Pin<&mut Self>) {}
 }
 
 /// Writes bytes to a sink, without blocking: the poll-level counterpart of
@@ -84,6 +117,32 @@ pub trait AsyncWrite {
 
     /// Shuts down the write side: the peer reads end of stream after what was written.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Tells the writer that a new write (or flush, or close) begins: what an earlier one
+    /// dropped while pending left behind is forgotten, as
+    /// [`AsyncRead::start_read`] does for reads. The default does nothing.
+    ///
+    /// [`AsyncWriteExt`](super::AsyncWriteExt)'s methods call it before each operation.
+    /// Call it before the first poll of a write future of your own, and forward it from a
+    /// wrapper.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::pin::Pin;
+    /// use mirage::io::AsyncWrite;
+    ///
+    /// async fn write_some<W: AsyncWrite + Unpin>(writer: &mut W, buf: &[u8]) -> usize {
+    ///     Pin::new(&mut *writer).start_write();
+    ///     poll_fn(|cx| Pin::new(&mut *writer).poll_write(cx, buf)).await.unwrap()
+    /// }
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut out = Vec::new();
+    /// assert_eq!(core.run(write_some(&mut out, b"hello")), 5);
+    /// ```
+    fn start_write(self: Pin<&mut Self>) {}
 }
 
 impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for &mut T {
@@ -94,6 +153,10 @@ impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for &mut T {
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut **self).poll_read(cx, buf)
     }
+
+    fn start_read(mut self: Pin<&mut Self>) {
+        Pin::new(&mut **self).start_read()
+    }
 }
 
 impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for Box<T> {
@@ -103,6 +166,10 @@ impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for Box<T> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut **self).poll_read(cx, buf)
+    }
+
+    fn start_read(mut self: Pin<&mut Self>) {
+        Pin::new(&mut **self).start_read()
     }
 }
 
@@ -117,6 +184,10 @@ where
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut().as_mut().poll_read(cx, buf)
+    }
+
+    fn start_read(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().start_read()
     }
 }
 
@@ -155,6 +226,10 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut **self).poll_close(cx)
     }
+
+    fn start_write(mut self: Pin<&mut Self>) {
+        Pin::new(&mut **self).start_write()
+    }
 }
 
 impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
@@ -180,6 +255,10 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut **self).poll_close(cx)
+    }
+
+    fn start_write(mut self: Pin<&mut Self>) {
+        Pin::new(&mut **self).start_write()
     }
 }
 
@@ -210,6 +289,10 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_close(cx)
+    }
+
+    fn start_write(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().start_write()
     }
 }
 

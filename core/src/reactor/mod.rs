@@ -51,6 +51,16 @@ pub(crate) struct Reactor {
     generation: Cell<u32>,
 }
 
+impl Drop for Reactor {
+    /// Marks every descriptor still registered as orphaned: the epoll instance goes with the
+    /// Core, so a socket that outlives it must register with the next Core that waits on it.
+    fn drop(&mut self) {
+        for (_, io) in self.ios.get_mut().iter() {
+            io.orphan();
+        }
+    }
+}
+
 impl Reactor {
     pub(crate) fn new(registry: mio::Registry) -> Reactor {
         Reactor {
@@ -62,6 +72,19 @@ impl Reactor {
 
     /// Registers `fd` for readable and writable edges.
     pub(crate) fn register(&self, fd: RawFd) -> io::Result<Rc<ScheduledIo>> {
+        let io = Rc::new(ScheduledIo::new());
+        self.insert(fd, &io)?;
+        Ok(io)
+    }
+
+    /// Registers `fd`, last registered with a reactor since dropped, under its old `io`: a
+    /// new token, no readiness until this reactor reports some, and no waiters (they
+    /// belonged to the dropped Core's tasks).
+    pub(crate) fn reregister(&self, fd: RawFd, io: &Rc<ScheduledIo>) -> io::Result<()> {
+        self.insert(fd, io)
+    }
+
+    fn insert(&self, fd: RawFd, io: &Rc<ScheduledIo>) -> io::Result<()> {
         let mut ios = self.ios.borrow_mut();
         let entry = ios.vacant_entry();
         let index = entry.key();
@@ -77,16 +100,22 @@ impl Reactor {
             Token(token),
             Interest::READABLE | Interest::WRITABLE,
         )?;
-        let io = Rc::new(ScheduledIo::new(token));
-        entry.insert(Rc::clone(&io));
-        Ok(io)
+        let stale_wakers = io.reset(token);
+        entry.insert(Rc::clone(io));
+        drop(ios);
+        // Dropped with no borrow held: a waker's drop may free its task.
+        drop(stale_wakers);
+        Ok(())
     }
 
     /// Removes a registration. The caller must still have `fd` open.
     pub(crate) fn deregister(&self, io: &ScheduledIo, fd: RawFd) -> io::Result<()> {
-        let index = io.token & (u32::MAX as usize);
-        let removed = self.ios.borrow_mut().try_remove(index);
-        debug_assert!(removed.is_some_and(|r| r.token == io.token));
+        let token = io.token.get();
+        let removed = self
+            .ios
+            .borrow_mut()
+            .try_remove(token & (u32::MAX as usize));
+        debug_assert!(removed.is_some_and(|r| r.token.get() == token));
         self.registry.deregister(&mut SourceFd(&fd))
     }
 
@@ -109,7 +138,7 @@ impl Reactor {
             let Some(io) = ios.get(token.0 & (u32::MAX as usize)) else {
                 continue;
             };
-            if io.token != token.0 {
+            if io.token.get() != token.0 {
                 continue;
             }
             let mut bits = 0;

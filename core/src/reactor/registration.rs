@@ -1,12 +1,12 @@
 //! `Registration`: a file descriptor's link to a Core's reactor.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::os::fd::RawFd;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::scheduled_io::{ScheduledIo, POLL_WAITER};
@@ -25,8 +25,10 @@ use crate::context;
 /// A `Registration` does not own the descriptor. Drop it (which deregisters) *before* closing
 /// the descriptor: declare it before the field that owns the descriptor.
 ///
-/// A registered descriptor belongs to one Core; polling it from a task of another Core
-/// (even on the same thread) waits until the first Core runs.
+/// A registered descriptor belongs to the Core it registered with: a task of another Core
+/// (on the same thread) that waits on it is woken when that Core next runs and sees the
+/// event. Once that Core is dropped, the descriptor registers with the Core that next waits
+/// on it, so a socket can move on to a new Core.
 ///
 /// # Examples
 ///
@@ -54,7 +56,11 @@ pub struct Registration {
 }
 
 struct Registered {
-    reactor: Rc<Reactor>,
+    /// The reactor of the Core the descriptor is registered with, to deregister from. Weak,
+    /// so that a dropped Core's reactor is dropped with it (marking `io` orphaned, see
+    /// [`ScheduledIo::is_orphaned`]) rather than kept alive with no Core to poll it.
+    reactor: RefCell<Weak<Reactor>>,
+    /// Kept across a move to another Core, with a new token: waiter ids stay unique.
     io: Rc<ScheduledIo>,
 }
 
@@ -73,6 +79,10 @@ impl Registration {
         self.fd
     }
 
+    /// The registration, made on the first poll. Which Core it is with is checked only
+    /// before waiting ([`to_wait`](Registration::to_wait)): readiness already recorded lets
+    /// an operation go ahead whichever Core runs it, and this keeps a thread-local lookup off
+    /// every operation.
     #[inline]
     fn registered(&self) -> io::Result<&Registered> {
         match self.registered.get() {
@@ -81,7 +91,22 @@ impl Registration {
         }
     }
 
-    /// The first poll's registration, kept out of line.
+    /// `poll` after registering with the running Core, as the descriptor's Core was dropped;
+    /// kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn poll_after_register<T>(
+        &self,
+        poll: impl FnOnce(&Registration) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match self.register() {
+            Ok(_) => poll(self),
+            Err(err) => Poll::Ready(Err(err)),
+        }
+    }
+
+    /// The first poll's registration, or a move to the running Core once the descriptor's
+    /// Core was dropped; kept out of line.
     #[cold]
     #[inline(never)]
     fn register(&self) -> io::Result<&Registered> {
@@ -89,8 +114,20 @@ impl Registration {
             "mirage I/O polled outside a running Core: \
              sockets must be used from inside Core::run (or a task spawned on it)",
         );
-        let io = reactor.register(self.fd)?;
-        Ok(self.registered.get_or_init(|| Registered { reactor, io }))
+        let Some(registered) = self.registered.get() else {
+            let io = reactor.register(self.fd)?;
+            let registered = Registered {
+                reactor: RefCell::new(Rc::downgrade(&reactor)),
+                io,
+            };
+            return Ok(self.registered.get_or_init(|| registered));
+        };
+        if registered.io.is_orphaned() {
+            // The old Core is gone, and its epoll instance with it: register afresh.
+            reactor.reregister(self.fd, &registered.io)?;
+            *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
+        }
+        Ok(registered)
     }
 
     /// Polls for readiness in `direction`; when not ready, the task is woken at the next edge.
@@ -98,10 +135,14 @@ impl Registration {
     /// Only the last task to call this per direction is woken (as with poll-style I/O traits);
     /// use [`ready`](Registration::ready) for several concurrent waiters.
     pub fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
-        let io = &self.registered()?.io;
-        if io.is_ready(direction) {
+        let registered = self.registered()?;
+        if registered.io.is_ready(direction) {
             return Poll::Ready(Ok(()));
         }
+        if registered.io.is_orphaned() {
+            return self.poll_after_register(|this| this.poll_ready(cx, direction));
+        }
+        let io = &registered.io;
         io.waiters(direction)
             .borrow_mut()
             .register(POLL_WAITER, cx.waker());
@@ -118,11 +159,15 @@ impl Registration {
         direction: Direction,
         waiter: &mut Option<u64>,
     ) -> Poll<io::Result<()>> {
-        let io = &self.registered()?.io;
-        if io.is_ready(direction) {
+        let registered = self.registered()?;
+        if registered.io.is_ready(direction) {
             self.ready_after_wait(direction, waiter);
             return Poll::Ready(Ok(()));
         }
+        if registered.io.is_orphaned() {
+            return self.poll_after_register(|this| this.poll_ready_waiter(cx, direction, waiter));
+        }
+        let io = &registered.io;
         let id = *waiter.get_or_insert_with(|| io.new_waiter_id());
         io.waiters(direction).borrow_mut().register(id, cx.waker());
         Poll::Pending
@@ -240,8 +285,12 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(registered) = self.registered.take() {
-            // Fails only if the descriptor was already closed, which removed it from epoll.
-            let _ = registered.reactor.deregister(&registered.io, self.fd);
+            // A dropped Core's epoll instance is closed, which removed the descriptor.
+            if let Some(reactor) = registered.reactor.into_inner().upgrade() {
+                // Fails only if the descriptor was already closed, which removed it from
+                // epoll.
+                let _ = reactor.deregister(&registered.io, self.fd);
+            }
         }
     }
 }

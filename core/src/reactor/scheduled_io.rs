@@ -90,10 +90,15 @@ impl Waiters {
     }
 }
 
+/// The token of a descriptor registered with no live reactor. Never a real token: a real
+/// token's low 32 bits are a slab index, which the reactor keeps below `u32::MAX`.
+const ORPHANED: usize = usize::MAX;
+
 /// The state the reactor keeps for one registered file descriptor.
 pub(crate) struct ScheduledIo {
     /// The mio token: slab index in the low 32 bits, a generation above (see `Reactor`).
-    pub(crate) token: usize,
+    /// Set by the reactor that registers the descriptor, again if it moves to another Core.
+    pub(crate) token: Cell<usize>,
     readiness: Cell<u8>,
     pub(crate) readers: RefCell<Waiters>,
     pub(crate) writers: RefCell<Waiters>,
@@ -101,14 +106,39 @@ pub(crate) struct ScheduledIo {
 }
 
 impl ScheduledIo {
-    pub(crate) fn new(token: usize) -> ScheduledIo {
+    /// Unregistered state; the reactor sets the token with [`reset`](ScheduledIo::reset).
+    pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
-            token,
+            token: Cell::new(ORPHANED),
             readiness: Cell::new(0),
             readers: RefCell::default(),
             writers: RefCell::default(),
             next_waiter: Cell::new(POLL_WAITER + 1),
         }
+    }
+
+    /// Starts over under `token`, for a new registration: no readiness, no waiters (their
+    /// wakers are returned, to be dropped with no borrow held). Waiter ids keep counting, so
+    /// an id handed out before stays unique.
+    pub(crate) fn reset(&self, token: usize) -> Vec<Waker> {
+        self.token.set(token);
+        self.readiness.set(0);
+        let mut stale = Vec::new();
+        self.readers.borrow_mut().take_all(&mut stale);
+        self.writers.borrow_mut().take_all(&mut stale);
+        stale
+    }
+
+    /// Whether the reactor this descriptor was registered with was dropped (with its Core),
+    /// so that it must register again before anything can wake a waiter.
+    #[inline]
+    pub(crate) fn is_orphaned(&self) -> bool {
+        self.token.get() == ORPHANED
+    }
+
+    /// Marks the descriptor orphaned: its reactor is being dropped.
+    pub(crate) fn orphan(&self) {
+        self.token.set(ORPHANED);
     }
 
     /// A fresh id for a readiness future.

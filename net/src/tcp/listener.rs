@@ -14,7 +14,8 @@ use crate::TcpStream;
 /// A TCP socket server, listening for connections; shaped like [`std::net::TcpListener`].
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
-/// that first accepts on it.
+/// that first waits on it; a task of another Core waiting on it is woken when that Core next
+/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it.
 ///
 /// # Examples
 ///
@@ -55,9 +56,12 @@ impl TcpListener {
     /// Accepts a connection: the stream and the peer's address.
     ///
     /// A server loop never ends over a transient error: when the process runs out of file
-    /// descriptors (`EMFILE`, `ENFILE`), `accept` waits with a growing backoff (up to 100 ms)
-    /// and retries, instead of spinning or failing; a connection reset before it could be
-    /// accepted is skipped.
+    /// descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), `accept` waits with a
+    /// growing backoff (up to 100 ms) and retries, instead of spinning or failing; a
+    /// connection reset before it could be accepted is skipped, and so is one whose pending
+    /// network error Linux reports through `accept` (`ENETDOWN`, `EPROTO`, `ENOPROTOOPT`,
+    /// `EHOSTDOWN`, `ENONET`, `EHOSTUNREACH`, `EOPNOTSUPP`, `ENETUNREACH`; accept(2) says to
+    /// retry).
     ///
     /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
     /// backlog).
@@ -103,6 +107,8 @@ impl TcpListener {
         Ok(listener)
     }
 }
+
+crate::fd::impl_fd_traits!(TcpListener);
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -2,17 +2,18 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use mirage_core::io::Direction;
+use mirage_core::time::sleep;
 
 use crate::addr::{each_addr, ToSocketAddrs};
 use crate::source::Source;
-use crate::sys::{recv, send, send_vectored, total_len};
+use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -22,6 +23,10 @@ use crate::sys::{recv, send, send_vectored, total_len};
 ///
 /// With a read (write) timeout set, each read (write) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the stream stays usable.
+///
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
 ///
 /// Writing to a peer that closed the connection fails with
 /// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.
@@ -75,6 +80,8 @@ impl TcpStream {
     /// connection is not established within `timeout`; the same signature as
     /// [`std::net::TcpStream::connect_timeout`].
     ///
+    /// Cancel-safe: dropping the future closes the half-open socket.
+    ///
     /// # Errors
     ///
     /// `InvalidInput` for a zero `timeout`, as std.
@@ -92,9 +99,16 @@ impl TcpStream {
         let stream = TcpStream {
             io: Source::new(net::TcpStream::from(mio::net::TcpStream::connect(addr)?)),
         };
+        // One timer for the whole connect: a wake-up before the handshake completes must not
+        // start a new full timeout.
+        let mut timer = timeout.map(sleep);
         loop {
             // A connect in progress becomes writable when it completes or fails.
-            match stream.io.ready_within(Direction::Write, timeout).await {
+            match stream
+                .io
+                .ready_before(Direction::Write, timer.as_mut())
+                .await
+            {
                 Err(err) if err.kind() == io::ErrorKind::TimedOut => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
                 }
@@ -117,6 +131,11 @@ impl TcpStream {
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
     /// orderly close (or for an empty `buf`).
     ///
+    /// A read that fills all of `buf` leaves the next read to try a system call that may
+    /// find nothing: a buffer larger than the messages in flight keeps a request-response
+    /// exchange at two system calls per message (see
+    /// [the crate docs](crate#two-system-calls-per-message)).
+    ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         // A plain function returning the operation's future: an `async fn` would wrap it in
@@ -126,13 +145,14 @@ impl TcpStream {
         })
     }
 
-    /// Reads into several buffers with one system call.
+    /// Reads into several buffers with one system call. As with std, one call fills at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](TcpStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, total_len(bufs), |stream| {
-                (&*stream).read_vectored(bufs)
+            .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
+                recv_vectored(stream.as_raw_fd(), bufs)
             })
             .await
     }
@@ -163,12 +183,13 @@ impl TcpStream {
             })
     }
 
-    /// Writes from several buffers with one system call.
+    /// Writes from several buffers with one system call. As with std, one call sends at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`write`](TcpStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Write, total_len(bufs), |stream| {
+            .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -183,12 +204,22 @@ impl TcpStream {
             .await
     }
 
-    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    /// Waits until the stream is readable (data, end of stream, or an error).
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the stream is writable. Cancel-safe.
+    /// Waits until the stream is writable.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -318,13 +349,15 @@ impl TcpStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+            .poll_io_bytes(cx, Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
     }
 }
 
 crate::byte_stream::impl_byte_stream!(TcpStream);
+
+crate::fd::impl_fd_traits!(TcpStream);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

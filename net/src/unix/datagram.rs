@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage_core::io::Direction;
 
 use crate::source::Source;
-use crate::sys::send_vectored;
+use crate::sys::{self, send_vectored};
 
 /// A Unix-domain datagram socket, shaped like [`std::os::unix::net::UnixDatagram`]: the
 /// same method names, borrowed buffers, and timeouts set the std way.
@@ -23,6 +23,10 @@ use crate::sys::send_vectored;
 ///
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
+///
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
 ///
 /// # Examples
 ///
@@ -146,12 +150,62 @@ impl UnixDatagram {
             .await
     }
 
-    /// Waits until a datagram (or an error) is ready to receive. Cancel-safe.
+    /// Like [`recv`](UnixDatagram::recv), but leaves the datagram queued: the next receive
+    /// returns it again.
+    ///
+    /// Cancel-safe.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |socket| sys::peek(socket.as_raw_fd(), buf))
+            .await
+    }
+
+    /// Like [`recv_from`](UnixDatagram::recv_from), but leaves the datagram queued: the
+    /// next receive returns it again.
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send(b"ping").await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.peek_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from.is_unnamed()), (&b"ping"[..], true));
+    ///     assert_eq!(b.recv(&mut buf).await?, 4, "still queued");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .io(Direction::Read, |socket| {
+                sys::peek_from_unix(socket.as_raw_fd(), buf)
+            })
+            .await
+    }
+
+    /// Waits until a datagram (or an error) is ready to receive.
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the socket can send. Cancel-safe.
+    /// Waits until the socket can send.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -163,7 +217,8 @@ impl UnixDatagram {
         self.io.get_ref().shutdown(how)
     }
 
-    /// Sets the read timeout: each later receive that waits longer fails with `TimedOut`.
+    /// Sets the read timeout: each later receive (or peek) that waits longer fails with
+    /// `TimedOut`.
     /// `None` waits forever.
     ///
     /// # Errors
@@ -222,6 +277,8 @@ impl UnixDatagram {
         Ok(socket)
     }
 }
+
+crate::fd::impl_fd_traits!(UnixDatagram);
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,7 +15,8 @@ use crate::UnixStream;
 /// [`std::os::unix::net::UnixListener`].
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
-/// that first accepts on it. As with std, dropping the listener does not remove the socket
+/// that first waits on it; a task of another Core waiting on it is woken when that Core next
+/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it. As with std, dropping the listener does not remove the socket
 /// file: remove it yourself (and remove a stale one before binding again).
 ///
 /// # Examples
@@ -55,9 +56,12 @@ impl UnixListener {
     /// Accepts a connection: the stream and the peer's address (usually unnamed).
     ///
     /// A server loop never ends over a transient error: when the process runs out of file
-    /// descriptors (`EMFILE`, `ENFILE`), `accept` waits with a growing backoff (up to 100 ms)
-    /// and retries, instead of spinning or failing; a connection reset before it could be
-    /// accepted is skipped.
+    /// descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), `accept` waits with a
+    /// growing backoff (up to 100 ms) and retries, instead of spinning or failing; a
+    /// connection reset before it could be accepted is skipped, and so is one whose pending
+    /// network error Linux reports through `accept` (`ENETDOWN`, `EPROTO`, `ENOPROTOOPT`,
+    /// `EHOSTDOWN`, `ENONET`, `EHOSTUNREACH`, `EOPNOTSUPP`, `ENETUNREACH`; accept(2) says to
+    /// retry).
     ///
     /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
     /// backlog).
@@ -93,6 +97,8 @@ impl UnixListener {
         Ok(listener)
     }
 }
+
+crate::fd::impl_fd_traits!(UnixListener);
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{self, SocketAddr};
@@ -14,7 +14,7 @@ use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
 use crate::source::Source;
-use crate::sys::{self, send_vectored, total_len};
+use crate::sys::{self, recv_vectored, send_vectored, vectored_len};
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].
@@ -30,6 +30,10 @@ const MAX_CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 ///
 /// With a read (write) timeout set, each read (write) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the stream stays usable.
+///
+/// The socket registers with the Core that first waits on it; a task of another Core
+/// waiting on it is woken when that Core next runs. Once that Core is dropped, the socket
+/// moves to the next Core that waits on it.
 ///
 /// Writing to a peer that closed the connection fails with
 /// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.
@@ -142,13 +146,14 @@ impl UnixStream {
         })
     }
 
-    /// Reads into several buffers with one system call.
+    /// Reads into several buffers with one system call. As with std, one call fills at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](UnixStream::read).
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Read, total_len(bufs), |stream| {
-                (&*stream).read_vectored(bufs)
+            .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
+                recv_vectored(stream.as_raw_fd(), bufs)
             })
             .await
     }
@@ -162,6 +167,35 @@ impl UnixStream {
             .await
     }
 
+    /// Reads into `buf` without consuming: the next read returns the same bytes. Waits as
+    /// [`read`](UnixStream::read) does, honouring the read timeout.
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.write_all(b"hello").await?;
+    ///     let mut buf = [0; 5];
+    ///     let n = b.peek(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .io(Direction::Read, |stream| sys::peek(stream.as_raw_fd(), buf))
+            .await
+    }
+
     /// Writes from `buf`, returning how many bytes were written.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
@@ -170,12 +204,13 @@ impl UnixStream {
             .io_bytes(Direction::Write, buf.len(), move |stream| send(stream, buf))
     }
 
-    /// Writes from several buffers with one system call.
+    /// Writes from several buffers with one system call. As with std, one call sends at
+    /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`write`](UnixStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
-            .io_bytes(Direction::Write, total_len(bufs), |stream| {
+            .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
             .await
@@ -188,12 +223,22 @@ impl UnixStream {
         self.io.write_all(buf, send).await
     }
 
-    /// Waits until the stream is readable (data, end of stream, or an error). Cancel-safe.
+    /// Waits until the stream is readable (data, end of stream, or an error).
+    ///
+    /// With a read timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a read would.
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
 
-    /// Waits until the stream is writable. Cancel-safe.
+    /// Waits until the stream is writable.
+    ///
+    /// With a write timeout set, fails with [`TimedOut`](io::ErrorKind::TimedOut) after
+    /// waiting that long, as a write would.
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -204,7 +249,8 @@ impl UnixStream {
         self.io.get_ref().shutdown(how)
     }
 
-    /// Sets the read timeout: each later read that waits longer fails with `TimedOut`.
+    /// Sets the read timeout: each later read (or peek) that waits longer fails with
+    /// `TimedOut`.
     /// `None` waits forever.
     ///
     /// # Errors
@@ -298,7 +344,7 @@ impl UnixStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io_bytes(cx, Direction::Write, total_len(bufs), |stream| {
+            .poll_io_bytes(cx, Direction::Write, vectored_len(bufs), |stream| {
                 send_vectored(stream.as_raw_fd(), bufs)
             })
     }
@@ -311,6 +357,8 @@ fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
 }
 
 crate::byte_stream::impl_byte_stream!(UnixStream);
+
+crate::fd::impl_fd_traits!(UnixStream);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
