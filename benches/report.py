@@ -746,7 +746,10 @@ def machine() -> list[str]:
         f"- Kernel: Linux {platform.release()}",
         f"- Rust: `{sh(['rustc', '--version']) or '?'}`",
         f"- Commit: `{sh(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD']) or '?'}`"
-        + (" (plus uncommitted changes)" if sh(['git', '-C', str(ROOT), 'status', '--porcelain', '--untracked-files=no']) else ""),
+        # The report's own outputs (rewritten by this run) do not count as changes.
+        + (" (plus uncommitted changes)" if sh(['git', '-C', str(ROOT), 'status', '--porcelain',
+                                                '--untracked-files=no', '--', '.',
+                                                ':!BENCHMARKS.md', ':!benches/charts']) else ""),
     ]
 
 
