@@ -177,18 +177,25 @@ fn polling_io_outside_a_core_panics_with_a_clear_message() {
     let _ = registration.poll_ready(&mut cx, Direction::Read);
 }
 
+/// Registers `registration` (for `pair.1`) with `core` by waiting for one byte written on
+/// `pair.0`, then consumes it, leaving the descriptor registered and not ready.
+fn register_with(core: &mut Core, registration: &Registration, pair: (&UnixStream, &UnixStream)) {
+    let (mut a, mut b) = pair;
+    core.run(async {
+        a.write_all(b"x").unwrap();
+        registration.ready(Direction::Read).await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(b.read(&mut buf).unwrap(), 1);
+        registration.clear_ready(Direction::Read);
+    });
+}
+
 #[test]
 fn a_registration_moves_to_the_next_core_once_its_core_is_dropped() {
     let (a, b) = pair();
     let registration = Registration::new(b.as_raw_fd());
     let mut first = Core::new().unwrap();
-    first.run(async {
-        (&a).write_all(b"x").unwrap();
-        registration.ready(Direction::Read).await.unwrap();
-        let mut buf = [0u8; 8];
-        assert_eq!((&b).read(&mut buf).unwrap(), 1);
-        registration.clear_ready(Direction::Read);
-    });
+    register_with(&mut first, &registration, (&a, &b));
     drop(first);
     let mut second = Core::new().unwrap();
     second.run(async {
@@ -222,13 +229,7 @@ fn a_task_of_another_core_waiting_on_a_registration_wakes_when_its_core_runs() {
     let (a, b) = pair();
     let registration = Rc::new(Registration::new(b.as_raw_fd()));
     let mut first = Core::new().unwrap();
-    first.run(async {
-        (&a).write_all(b"x").unwrap();
-        registration.ready(Direction::Read).await.unwrap();
-        let mut buf = [0u8; 8];
-        assert_eq!((&b).read(&mut buf).unwrap(), 1);
-        registration.clear_ready(Direction::Read);
-    });
+    register_with(&mut first, &registration, (&a, &b));
     // A task of a second Core waits: the descriptor stays with the first Core.
     let mut second = Core::new().unwrap();
     let waiter = second.spawn({
