@@ -741,3 +741,59 @@ fn datagram_peeks_leave_the_datagram_queued_and_name_its_sender() {
         assert_eq!(&buf[..n], b"anonymous");
     });
 }
+
+/// A Linux abstract-namespace address unique to this test run.
+fn abstract_addr(tag: &str) -> std::os::unix::net::SocketAddr {
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("mirage-test-{tag}-{}", std::process::id());
+    std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap()
+}
+
+#[test]
+fn streams_and_datagrams_work_on_abstract_addresses() {
+    use std::os::linux::net::SocketAddrExt;
+    let stream_addr = abstract_addr("stream");
+    let dgram_addr = abstract_addr("dgram");
+    let listener = UnixListener::bind_addr(&stream_addr).unwrap();
+    let server = UnixDatagram::bind_addr(&dgram_addr).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let client = timeout(GENEROUS, UnixStream::connect_addr(&stream_addr))
+            .await
+            .unwrap()
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        client.write_all(b"abstract").await.unwrap();
+        let mut buf = [0u8; 8];
+        accepted.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"abstract");
+
+        let sender = UnixDatagram::unbound().unwrap();
+        sender.send_to_addr(b"one", &dgram_addr).await.unwrap();
+        let connected = UnixDatagram::unbound().unwrap();
+        connected.connect_addr(&dgram_addr).unwrap();
+        connected.send(b"two").await.unwrap();
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            let n = timeout(GENEROUS, server.recv(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            got.push(buf[..n].to_vec());
+        }
+        assert_eq!(got, [b"one".to_vec(), b"two".to_vec()]);
+        assert_eq!(
+            connected.peer_addr().unwrap().as_abstract_name(),
+            dgram_addr.as_abstract_name()
+        );
+    });
+}
+
+#[test]
+fn connecting_to_an_unbound_abstract_address_is_refused() {
+    let mut core = Core::new().unwrap();
+    let err = core
+        .run(UnixStream::connect_addr(&abstract_addr("nobody")))
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+}

@@ -82,6 +82,34 @@ impl UnixDatagram {
         UnixDatagram::from_std(net::UnixDatagram::bind(path)?)
     }
 
+    /// Creates a socket bound to `addr`, which may be a Linux abstract-namespace address,
+    /// like [`std::os::unix::net::UnixDatagram::bind_addr`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-abstract-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let server = UnixDatagram::bind_addr(&addr)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     client.send_to_addr(b"hello", &addr).await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = server.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(net::UnixDatagram::bind_addr(addr)?)
+    }
+
     /// Creates a socket bound to no address: it can send, but receives only replies sent
     /// back to it over a connection.
     pub fn unbound() -> io::Result<UnixDatagram> {
@@ -103,6 +131,30 @@ impl UnixDatagram {
     /// there, as std.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         self.io.get_ref().connect(path)
+    }
+
+    /// Connects the socket to `addr`, which may be a Linux abstract-namespace address, like
+    /// [`std::os::unix::net::UnixDatagram::connect_addr`]; otherwise as
+    /// [`connect`](UnixDatagram::connect).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-connect-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let server = UnixDatagram::bind_addr(&addr)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.connect_addr(&addr)?;
+    /// assert_eq!(client.peer_addr()?.as_abstract_name(), Some(name.as_bytes()));
+    /// # drop(server);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn connect_addr(&self, addr: &SocketAddr) -> io::Result<()> {
+        self.io.get_ref().connect_addr(addr)
     }
 
     /// Sends `buf` as one datagram to the connected peer; returns how many bytes were sent.
@@ -137,6 +189,18 @@ impl UnixDatagram {
         let path = path.as_ref();
         self.io
             .io(Direction::Write, |socket| socket.send_to(buf, path))
+            .await
+    }
+
+    /// Sends `buf` as one datagram to `addr`, which may be a Linux abstract-namespace
+    /// address, like [`std::os::unix::net::UnixDatagram::send_to_addr`]; otherwise as
+    /// [`send_to`](UnixDatagram::send_to). See [`bind_addr`](UnixDatagram::bind_addr) for
+    /// an example.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    pub async fn send_to_addr(&self, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |socket| socket.send_to_addr(buf, addr))
             .await
     }
 

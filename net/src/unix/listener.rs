@@ -53,6 +53,26 @@ impl UnixListener {
         UnixListener::from_std(net::UnixListener::bind(path)?)
     }
 
+    /// Listens on `addr`, which may be a Linux abstract-namespace address (no file to
+    /// remove afterwards), like [`std::os::unix::net::UnixListener::bind_addr`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixListener;
+    ///
+    /// let name = format!("mirage-doc-listen-{}", std::process::id());
+    /// let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes())?)?;
+    /// let local = listener.local_addr()?;
+    /// assert_eq!(local.as_abstract_name(), Some(name.as_bytes()));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::from_std(net::UnixListener::bind_addr(addr)?)
+    }
+
     /// Accepts a connection: the stream and the peer's address (usually unnamed).
     ///
     /// A server loop never ends over a transient error: when the process runs out of file

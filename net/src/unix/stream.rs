@@ -94,9 +94,47 @@ impl UnixStream {
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let path = path.as_ref();
+        UnixStream::connect_with(|| mio::net::UnixStream::connect(path)).await
+    }
+
+    /// Connects to the socket at `addr`, which may be a Linux abstract-namespace address
+    /// (no file), like [`std::os::unix::net::UnixStream::connect_addr`]. Otherwise as
+    /// [`connect`](UnixStream::connect), errors and cancel-safety included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-abstract-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let listener = UnixListener::bind_addr(&addr)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let client = UnixStream::connect_addr(&addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_with(|| mio::net::UnixStream::connect_addr(addr)).await
+    }
+
+    /// Starts a connect with `start` (retried while the listener's backlog is full) and
+    /// waits for it to complete.
+    async fn connect_with(
+        mut start: impl FnMut() -> io::Result<mio::net::UnixStream>,
+    ) -> io::Result<UnixStream> {
         let mut backoff = FIRST_CONNECT_BACKOFF;
         let stream = loop {
-            match mio::net::UnixStream::connect(path) {
+            match start() {
                 Ok(stream) => break stream,
                 // The listener's backlog is full, and no readiness event will say when it
                 // has room again: wait and retry, as a blocking connect would wait.
