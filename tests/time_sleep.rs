@@ -222,3 +222,37 @@ fn advance_without_pause_panics_clearly() {
     let mut core = Core::new().unwrap();
     core.run(advance(Duration::from_secs(1)));
 }
+
+#[test]
+fn a_cancelled_sleep_never_lends_its_waker_to_another_task() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        // Task A registers a sleep and cancels it: the Core keeps A's waker for reuse.
+        let a = mirage::spawn(async {
+            let mut nap = sleep(Duration::from_secs(1));
+            std::future::poll_fn(|cx| {
+                assert!(Pin::new(&mut nap).poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+        });
+        a.await.unwrap();
+        // Task B's sleep must wake B.
+        let b = mirage::spawn(sleep(Duration::from_secs(2)));
+        let woke = mirage::time::timeout(Duration::from_secs(3), b).await;
+        assert!(woke.is_ok(), "task B was never woken");
+        // The same task reusing its own waker is woken too, over many iterations.
+        for _ in 0..1000 {
+            let mut nap = sleep(Duration::from_secs(1));
+            std::future::poll_fn(|cx| {
+                assert!(Pin::new(&mut nap).poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+        }
+        let start = Instant::now();
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(5));
+    });
+}

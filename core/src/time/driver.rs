@@ -5,7 +5,7 @@
 //! dropped. The event loop asks for the next expiration before it blocks and calls
 //! [`Timers::fire_due`] after every poll.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::task::{Context, Poll, Waker};
 
 use mirage_timer::wheel::{TimerKey, Wheel};
@@ -15,6 +15,12 @@ use super::clock::Clock;
 pub(crate) struct Timers {
     pub(crate) clock: Clock,
     wheel: RefCell<Wheel<Waker>>,
+    /// The waker of the last timer removed before it fired, kept for the next registration:
+    /// when that comes from the same task (`will_wake`), as in a loop that races a fresh
+    /// sleep against a read, it is reused instead of cloning one waker and dropping the
+    /// other, two atomic reference-count operations per timer. At most one waker is kept,
+    /// so at most one finished task's memory stays allocated a little longer.
+    spare: Cell<Option<Waker>>,
 }
 
 impl Timers {
@@ -22,6 +28,7 @@ impl Timers {
         Timers {
             clock: Clock::new(),
             wheel: RefCell::new(Wheel::new()),
+            spare: Cell::new(None),
         }
     }
 
@@ -48,7 +55,17 @@ impl Timers {
                 drop(wheel);
                 drop(previous);
             }
-            None => *key = Some(wheel.insert(deadline, cx.waker().clone())),
+            None => {
+                // Wakers are dropped only once the wheel is released: a drop may free a
+                // task whose own timers then leave the wheel.
+                let (waker, unused) = match self.spare.take() {
+                    Some(spare) if spare.will_wake(cx.waker()) => (spare, None),
+                    other => (cx.waker().clone(), other),
+                };
+                *key = Some(wheel.insert(deadline, waker));
+                drop(wheel);
+                drop(unused);
+            }
         }
         Poll::Pending
     }
@@ -58,11 +75,14 @@ impl Timers {
         self.wheel.borrow_mut().reschedule(key, deadline)
     }
 
-    /// Removes a timer; its waker is dropped after the wheel is released.
+    /// Removes a timer; its waker becomes the spare (see `spare`), and the one it replaces
+    /// is dropped after the wheel is released.
     #[inline]
     pub(crate) fn remove(&self, key: TimerKey) {
         let waker = self.wheel.borrow_mut().remove(key);
-        drop(waker);
+        if let Some(waker) = waker {
+            drop(self.spare.replace(Some(waker)));
+        }
     }
 
     /// The earliest tick at which a timer is due, if any.
