@@ -88,9 +88,27 @@ pub(crate) fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 
 #[inline]
 fn recv_flags(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: null address and length pointers ask for no peer address.
+    unsafe { recvfrom(fd, buf, flags, ptr::null_mut(), ptr::null_mut()) }
+}
+
+/// `recvfrom(2)` into `buf`, the peer's address into `addr` if it is not null.
+///
+/// # Safety
+///
+/// `addr` and `len` are both null, or `len` points to the size in bytes of the writable
+/// buffer at `addr`, both valid for the call.
+#[inline]
+unsafe fn recvfrom(
+    fd: RawFd,
+    buf: &mut [u8],
+    flags: libc::c_int,
+    addr: *mut libc::sockaddr,
+    len: *mut libc::socklen_t,
+) -> io::Result<usize> {
     // SAFETY: `recvfrom` writes at most `buf.len()` bytes into `buf`, which is valid and
-    // exclusively borrowed for the call; the null address and length pointers ask for no
-    // peer address.
+    // exclusively borrowed for the call, and (per the caller) at most `*len` bytes at
+    // `addr`, then the address's length into `*len`.
     unsafe {
         syscall6(
             libc::SYS_recvfrom,
@@ -99,8 +117,8 @@ fn recv_flags(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize
                 buf.as_mut_ptr() as usize,
                 buf.len(),
                 flags as usize,
-                ptr::null_mut::<libc::sockaddr>() as usize,
-                ptr::null_mut::<libc::socklen_t>() as usize,
+                addr as usize,
+                len as usize,
             ],
         )
     }
@@ -113,20 +131,14 @@ pub(crate) fn peek_from_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Un
     // SAFETY: `sockaddr_un` is plain data; all-zero is a valid (unnamed) address.
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
-    // SAFETY: `recvfrom` writes at most `buf.len()` bytes into `buf`, and at most `len`
-    // bytes (the size of `addr`) into `addr`, then the address's length into `len`; all
-    // three are valid and exclusively borrowed for the call.
+    // SAFETY: `len` is the size of `addr`, and both are exclusively borrowed for the call.
     let n = unsafe {
-        syscall6(
-            libc::SYS_recvfrom,
-            [
-                fd as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                libc::MSG_PEEK as usize,
-                ptr::from_mut(&mut addr) as usize,
-                ptr::from_mut(&mut len) as usize,
-            ],
+        recvfrom(
+            fd,
+            buf,
+            libc::MSG_PEEK,
+            ptr::from_mut(&mut addr).cast(),
+            &mut len,
         )
     }?;
     Ok((n, unix_addr(&addr, len)?))
