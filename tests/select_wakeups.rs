@@ -98,6 +98,14 @@ async fn a_branch_that_wakes_itself_while_polled_is_polled_again_later() {
 /// A future that hands its waker to a shared slot (as a channel would) and never completes.
 struct LeakWaker(Arc<Mutex<Option<Waker>>>);
 
+/// The waker a losing `LeakWaker` left in `slot`.
+fn left_waker(slot: &Mutex<Option<Waker>>) -> Waker {
+    slot.lock()
+        .unwrap()
+        .take()
+        .expect("the losing branch left its waker behind")
+}
+
 impl Future for LeakWaker {
     type Output = ();
 
@@ -117,11 +125,7 @@ async fn a_branch_waker_woken_after_the_select_finished_is_harmless() {
         _ = LeakWaker(slot.clone()) => unreachable!(),
         _ = gate.wait(()) => {}
     }
-    let late = slot
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the loser left its waker behind");
+    let late = left_waker(&slot);
     // Same thread, by reference and by value, then from another thread.
     late.wake_by_ref();
     let clone = late.clone();
@@ -158,11 +162,7 @@ async fn a_stale_waker_polls_the_same_branch_of_a_later_select_once() {
         _ = LeakWaker(slot.clone()) => unreachable!(),
         _ = gate.wait(()) => {}
     }
-    let stale = slot
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the loser left its waker");
+    let stale = left_waker(&slot);
 
     let never_woken = Gate::new();
     let later = Gate::new();
@@ -193,12 +193,7 @@ async fn a_stale_waker_polls_the_same_branch_of_a_later_select_once() {
             _ = LeakWaker(slot.clone()) => unreachable!(),
             _ = gate.wait(()) => {}
         }
-        wakers.push(
-            slot.lock()
-                .unwrap()
-                .take()
-                .expect("the loser left its waker"),
-        );
+        wakers.push(left_waker(&slot));
     }
     assert!(wakers[0].will_wake(&wakers[1]));
 }

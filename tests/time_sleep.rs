@@ -10,6 +10,15 @@ use std::time::Duration;
 use mirage::time::{advance, pause, sleep, sleep_until, Instant, Sleep};
 use mirage::Core;
 
+/// Polls `nap` once, which registers it with the running Core, and checks it is pending.
+async fn register(nap: &mut Sleep) {
+    std::future::poll_fn(|cx| {
+        assert!(Pin::new(&mut *nap).poll(cx).is_pending());
+        Poll::Ready(())
+    })
+    .await;
+}
+
 #[test]
 fn a_30_second_sleep_takes_no_real_time_when_paused() {
     let mut core = Core::new().unwrap();
@@ -190,11 +199,7 @@ fn a_sleep_polled_by_a_new_task_wakes_the_new_one() {
         pause();
         let mut nap = sleep(Duration::from_secs(1));
         // Registered by the root future...
-        std::future::poll_fn(|cx| {
-            assert!(Pin::new(&mut nap).poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        register(&mut nap).await;
         // ...then moved into a task, which must be the one woken.
         let start = Instant::now();
         mirage::spawn(nap).await.unwrap();
@@ -231,11 +236,7 @@ fn a_cancelled_sleep_never_lends_its_waker_to_another_task() {
         // Task A registers a sleep and cancels it: the Core keeps A's waker for reuse.
         let a = mirage::spawn(async {
             let mut nap = sleep(Duration::from_secs(1));
-            std::future::poll_fn(|cx| {
-                assert!(Pin::new(&mut nap).poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
+            register(&mut nap).await;
         });
         a.await.unwrap();
         // Task B's sleep must wake B.
@@ -245,11 +246,7 @@ fn a_cancelled_sleep_never_lends_its_waker_to_another_task() {
         // The same task reusing its own waker is woken too, over many iterations.
         for _ in 0..1000 {
             let mut nap = sleep(Duration::from_secs(1));
-            std::future::poll_fn(|cx| {
-                assert!(Pin::new(&mut nap).poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
+            register(&mut nap).await;
         }
         let start = Instant::now();
         sleep(Duration::from_millis(5)).await;
