@@ -15,6 +15,9 @@
 //! # std::io::Result::Ok(())
 //! ```
 
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
 pub use mirage_core::{io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow};
 pub use mirage_select::{main, select, test};
 

@@ -18,6 +18,10 @@
 //! `WouldBlock`: a third system call. A buffer larger than the messages in flight keeps it
 //! at two.
 
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod accept;
 mod addr;
 mod byte_stream;
