@@ -4,53 +4,65 @@
 //! The list is a stack: a `select!` takes the set most recently given back, which in a loop
 //! is the one its previous iteration used. That set may still be reachable from wakers the
 //! losing futures left behind (a `recv` leaves its waker in the channel until the next
-//! `recv` replaces it). Reusing it anyway is sound, since every waker holds an `Arc` and the
-//! parent was cleared on release, and it is what makes a loop cheap: branch `i`'s new waker
-//! is the same waker (`will_wake`) as the one its channel or timer still holds, so nothing
-//! is cloned, and a late wake of the old waker polls branch `i`, which in a loop is the same
-//! resource. A `select!` whose set comes from another call site may see a spurious poll of
-//! a branch instead, which futures must tolerate; it never misses a wake-up, because its
-//! first poll polls every branch and registers fresh wakers.
+//! `recv` replaces it). Reusing it anyway is sound, since every waker holds an `Arc`, and it
+//! is what makes a loop cheap: branch `i`'s new waker is the same waker (`will_wake`) as the
+//! one its channel or timer still holds, so nothing is cloned, and a late wake of the old
+//! waker polls branch `i`, which in a loop is the same resource. A `select!` whose set comes
+//! from another call site may see a spurious poll of a branch instead, which futures must
+//! tolerate; it never misses a wake-up, because its first poll polls every branch and
+//! registers fresh wakers.
+//!
+//! A released set keeps its parent, and the list remembers which waker that is
+//! ([`ParentId`]): the next `select!` of the same task finds its waker stored already and
+//! skips storing it, which spares two lock round trips and a waker clone and drop per
+//! `select!` (about a fifth of a loop iteration over 32 trivial branches, measured). The
+//! price: while the set waits here, a straggler's wake reaches that task, once, as a
+//! spurious wake; and up to [`CAPACITY`] wakers per thread stay alive until their set is
+//! reused by another task or freed. A set that does not fit in the list is not kept, and its
+//! owner clears the parent before letting it go.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::wake_set::WakeSet;
+use super::wake_set::{ParentId, WakeSet};
 
 /// Sets kept per thread: enough for nested and interleaved `select!`s.
-const CAPACITY: usize = 16;
+pub(crate) const CAPACITY: usize = 16;
 
 thread_local! {
-    static FREE: RefCell<Vec<Arc<WakeSet>>> = const { RefCell::new(Vec::new()) };
+    static FREE: RefCell<Vec<(Arc<WakeSet>, Option<ParentId>)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A set with no woken bits and no parent: the most recently released one, or a new one.
+/// A set with no woken bits: the most recently released one, with the parent it still
+/// holds, or a new one without a parent.
 #[inline]
-pub(crate) fn acquire() -> Arc<WakeSet> {
+pub(crate) fn acquire() -> (Arc<WakeSet>, Option<ParentId>) {
     let reused = FREE
         .try_with(|free| free.try_borrow_mut().ok()?.pop())
         .ok()
         .flatten();
     match reused {
-        Some(set) => {
+        Some((set, parent)) => {
             set.reset();
-            set
+            (set, parent)
         }
-        None => Arc::new(WakeSet::new()),
+        None => (Arc::new(WakeSet::new()), None),
     }
 }
 
-/// Gives `set` back. Its parent must already be cleared.
+/// Gives `set` back with `parent`, the id of the waker it holds (if any); hands it back
+/// instead when the list is full or, at thread exit, gone.
 #[inline]
-pub(crate) fn release(set: Arc<WakeSet>) {
-    // A set that does not fit is dropped after the borrow ends.
-    let _dropped = FREE.try_with(|free| match free.try_borrow_mut() {
-        Ok(mut free) if free.len() < CAPACITY => {
-            free.push(set);
-            None
+pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc<WakeSet>> {
+    let mut set = Some(set);
+    let _ = FREE.try_with(|free| {
+        if let Ok(mut free) = free.try_borrow_mut() {
+            if free.len() < CAPACITY {
+                free.extend(set.take().map(|set| (set, parent)));
+            }
         }
-        _ => Some(set),
     });
+    set
 }
 
 /// How many sets this thread's free list holds (for tests).

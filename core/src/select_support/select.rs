@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::branch_waker::BranchWaker;
-use super::wake_set::WakeSet;
+use super::wake_set::{parent_id, ParentId, WakeSet};
 use super::{fairness, pool};
 
 /// The most branches one `select!` takes: one bit each in a `u64`.
@@ -77,10 +77,11 @@ pub struct Select {
     pub(super) start: u32,
     /// Leased from the pool at the first poll, given back on drop.
     set: Option<Arc<WakeSet>>,
-    /// `(data, vtable)` of the parent waker stored in `set`, to skip storing it again while
-    /// the task's waker stays the same. The stored clone keeps that waker alive, so the
-    /// addresses cannot be reused by another waker meanwhile.
-    parent: Option<(usize, usize)>,
+    /// `(data, vtable)` of the parent waker stored in `set` (possibly by an earlier lease of
+    /// the same set), to skip storing it again while the task's waker stays the same. The
+    /// stored clone keeps that waker alive, so the addresses cannot be reused by another
+    /// waker meanwhile.
+    parent: Option<ParentId>,
     /// Whether the first poll (which polls every enabled branch) happened.
     polled: bool,
 }
@@ -142,7 +143,14 @@ impl Select {
         if self.enabled == 0 {
             return Poll::Ready(None);
         }
-        let set = self.set.get_or_insert_with(pool::acquire);
+        let set = match &self.set {
+            Some(set) => set,
+            None => {
+                let (set, parent) = pool::acquire();
+                self.parent = parent;
+                self.set.insert(set)
+            }
+        };
         let due = if self.polled {
             set.take_woken() & self.enabled
         } else {
@@ -178,11 +186,8 @@ impl Select {
 
 /// Stores `waker` as `set`'s parent unless it is the one stored already.
 #[inline]
-fn register_parent(set: &WakeSet, stored: &mut Option<(usize, usize)>, waker: &Waker) {
-    let id = (
-        waker.data() as usize,
-        std::ptr::from_ref(waker.vtable()) as usize,
-    );
+fn register_parent(set: &WakeSet, stored: &mut Option<ParentId>, waker: &Waker) {
+    let id = parent_id(waker);
     if *stored != Some(id) {
         set.set_parent(waker);
         *stored = Some(id);
@@ -212,10 +217,11 @@ where
 impl Drop for Select {
     fn drop(&mut self) {
         if let Some(set) = self.set.take() {
-            if self.parent.is_some() {
-                set.clear_parent();
+            if let Some(set) = pool::release(set, self.parent) {
+                if self.parent.is_some() {
+                    set.clear_parent();
+                }
             }
-            pool::release(set);
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::branch_waker::BranchWaker;
-use super::wake_set::WakeSet;
+use super::wake_set::{parent_id, WakeSet};
 use super::{fairness, pool, Branch, Select};
 
 /// A parent waker that counts its wakes.
@@ -88,27 +88,36 @@ fn a_waker_that_outlives_its_set_lease_is_harmless() {
     );
 }
 
-#[test]
-fn the_pool_hands_back_the_latest_set_clean_and_without_its_parent() {
-    // Drain whatever earlier tests on this thread left.
+/// Empties this thread's free list (earlier tests on the thread may have filled it).
+fn drain_pool() {
     while pool::free_len() > 0 {
         let _ = pool::acquire();
     }
-    let first = pool::acquire();
-    let second = pool::acquire();
+}
+
+#[test]
+fn the_pool_hands_back_the_latest_set_clean_with_its_parent() {
+    drain_pool();
+    let (first, no_parent) = pool::acquire();
+    assert_eq!(no_parent, None, "a new set has no parent");
+    let (second, _) = pool::acquire();
     let (second_address, first_address) = (Arc::as_ptr(&second), Arc::as_ptr(&first));
     // A waker left behind by a losing future, still holding the set.
     let straggler = (*BranchWaker::new(&second, 4)).clone();
     let (parent, parent_waker) = counter();
     second.set_parent(&parent_waker);
-    second.clear_parent();
-    pool::release(first);
-    pool::release(second);
-    let reused = pool::acquire();
+    let kept = Some(parent_id(&parent_waker));
+    assert!(pool::release(first, None).is_none());
+    assert!(pool::release(second, kept).is_none());
+    let (reused, reused_parent) = pool::acquire();
     assert_eq!(
         Arc::as_ptr(&reused),
         second_address,
         "last released, first reused"
+    );
+    assert_eq!(
+        reused_parent, kept,
+        "the parent it still holds comes with it"
     );
     assert!(
         straggler.will_wake(&BranchWaker::new(&reused, 4)),
@@ -117,15 +126,49 @@ fn the_pool_hands_back_the_latest_set_clean_and_without_its_parent() {
     straggler.wake_by_ref();
     assert_eq!(
         parent.0.load(Ordering::SeqCst),
-        0,
-        "the old parent is not woken"
+        1,
+        "the kept parent gets the straggler's (spurious) wake"
     );
     assert_eq!(
         reused.take_woken(),
         1 << 4,
         "a spurious bit for the new owner, no more"
     );
-    assert_eq!(Arc::as_ptr(&pool::acquire()), first_address);
+    assert_eq!(Arc::as_ptr(&pool::acquire().0), first_address);
+}
+
+#[test]
+fn a_select_keeps_its_parent_in_the_pool_and_clears_it_when_the_pool_is_full() {
+    drain_pool();
+    let (parent, parent_waker) = counter();
+    let mut cx = Context::from_waker(&parent_waker);
+    let pending = |_: usize, _: &mut Context<'_>| -> Branch<()> { Branch::Pending };
+    let selects: Vec<Select> = (0..pool::CAPACITY + 1)
+        .map(|_| {
+            let mut select = Select::new(2, 0b11, true);
+            assert!(select.poll(&mut cx, &mut { pending }).is_pending());
+            select
+        })
+        .collect();
+    assert_eq!(
+        Arc::strong_count(&parent),
+        2 + pool::CAPACITY + 1,
+        "one per select"
+    );
+    drop(selects);
+    assert_eq!(pool::free_len(), pool::CAPACITY);
+    assert_eq!(
+        Arc::strong_count(&parent),
+        2 + pool::CAPACITY,
+        "kept by each pooled set; the one that did not fit let go"
+    );
+    // The same task's next `select!` finds its waker stored already and stores no clone.
+    let mut again = Select::new(2, 0b11, true);
+    assert!(again.poll(&mut cx, &mut { pending }).is_pending());
+    assert_eq!(Arc::strong_count(&parent), 2 + pool::CAPACITY);
+    drop(again);
+    drain_pool();
+    assert_eq!(Arc::strong_count(&parent), 2, "freed sets let go of it");
 }
 
 #[test]

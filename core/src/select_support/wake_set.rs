@@ -10,7 +10,8 @@
 //!   first poll (which polls every branch, whatever the bits say) leaves it no wake-up to
 //!   miss.
 //! - **`parent`**: the waker of the task that polls the `select!`. Only the owner writes it
-//!   (when the task's waker changes, and to clear it when the `select!` ends); wakers read it.
+//!   (when the task's waker changes, and to clear it when a finished `select!` cannot give
+//!   the set back to the pool, which otherwise keeps it: see `pool.rs`); wakers read it.
 //!   Both sides hold the lock, so a stored waker is never torn or read while dropped.
 //!
 //! # No lost wake-ups
@@ -37,9 +38,22 @@ use super::parent::ParentSlot;
 pub(crate) struct WakeSet {
     /// Bit `i`: branch `i` was woken since the owner last looked.
     woken: AtomicU64,
-    /// The task to wake when a bit goes up; `None` before the first pending poll and after
-    /// the `select!` ended.
+    /// The task to wake when a bit goes up; `None` until a pending poll stores one. A pooled
+    /// set keeps the last one.
     parent: ParentSlot,
+}
+
+/// A waker's identity, `(data, vtable)` addresses: equal ids mean `will_wake`. Kept beside a
+/// set whose slot holds that waker, so the id cannot be reused while it is kept.
+pub(crate) type ParentId = (usize, usize);
+
+/// The identity of `waker`.
+#[inline]
+pub(crate) fn parent_id(waker: &Waker) -> ParentId {
+    (
+        waker.data() as usize,
+        std::ptr::from_ref(waker.vtable()) as usize,
+    )
 }
 
 /// The low bits of a `WakeSet` address that are always zero: room for a branch index 0..64.
@@ -97,7 +111,7 @@ impl WakeSet {
     }
 
     /// Forgets the parent, so a waker that outlives the `select!` keeps no task alive and
-    /// wakes nobody.
+    /// wakes nobody (for a set that does not go back to the pool).
     pub(crate) fn clear_parent(&self) {
         let old = self.parent.with(Option::take);
         drop(old);
