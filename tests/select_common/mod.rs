@@ -46,6 +46,10 @@ impl Gate {
         self.state.waker.borrow().clone()
     }
 
+    pub fn is_open(&self) -> bool {
+        self.state.open.get()
+    }
+
     pub fn polls(&self) -> u32 {
         self.state.polls.get()
     }
