@@ -144,13 +144,22 @@ pub(crate) fn peek_from_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Un
     Ok((n, unix_addr(&addr, len)?))
 }
 
+/// Room for `sockaddr_un::sun_path`: the bytes of the struct from that field on.
+const SUN_PATH_LEN: usize =
+    std::mem::size_of::<libc::sockaddr_un>() - std::mem::offset_of!(libc::sockaddr_un, sun_path);
+
 /// std's address for the `len` bytes of `addr` the kernel filled in.
 fn unix_addr(addr: &libc::sockaddr_un, len: libc::socklen_t) -> io::Result<UnixAddr> {
     let offset = std::mem::offset_of!(libc::sockaddr_un, sun_path);
     let path_len = (len as usize)
         .saturating_sub(offset)
         .min(addr.sun_path.len());
-    let path: Vec<u8> = addr.sun_path[..path_len].iter().map(|&c| c as u8).collect();
+    // `sun_path` holds `c_char`s; std takes bytes. Copied on the stack, not allocated.
+    let mut bytes = [0u8; SUN_PATH_LEN];
+    for (byte, &c) in bytes.iter_mut().zip(&addr.sun_path[..path_len]) {
+        *byte = c as u8;
+    }
+    let path = &bytes[..path_len];
     match path.split_first() {
         // An unnamed sender: Linux gives no path at all. std builds the same zero-length
         // address from an empty path.
