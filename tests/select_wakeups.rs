@@ -108,6 +108,20 @@ fn left_waker(slot: &Mutex<Option<Waker>>) -> Waker {
         .expect("the losing branch left its waker behind")
 }
 
+/// Runs a `select!` whose branch 0, a `LeakWaker`, loses to a branch that is ready at once,
+/// and returns the waker branch 0 left behind.
+async fn waker_left_by_a_finished_select() -> Waker {
+    let slot = Arc::new(Mutex::new(None::<Waker>));
+    let gate = Gate::new();
+    gate.open();
+    mirage::select! {
+        biased;
+        _ = LeakWaker(slot.clone()) => unreachable!(),
+        _ = gate.wait(()) => {}
+    }
+    left_waker(&slot)
+}
+
 impl Future for LeakWaker {
     type Output = ();
 
@@ -156,15 +170,7 @@ async fn a_branch_waker_woken_after_the_select_finished_is_harmless() {
 /// an earlier `select!` left behind polls the same-index branch of a later one once.
 #[mirage::test]
 async fn a_stale_waker_polls_the_same_branch_of_a_later_select_once() {
-    let slot = Arc::new(Mutex::new(None::<Waker>));
-    let gate = Gate::new();
-    gate.open();
-    mirage::select! {
-        biased;
-        _ = LeakWaker(slot.clone()) => unreachable!(),
-        _ = gate.wait(()) => {}
-    }
-    let stale = left_waker(&slot);
+    let stale = waker_left_by_a_finished_select().await;
 
     let never_woken = Gate::new();
     let later = Gate::new();
@@ -187,15 +193,7 @@ async fn a_stale_waker_polls_the_same_branch_of_a_later_select_once() {
     // In a loop the stale waker is the branch's new one, so a channel keeps it as it is.
     let mut wakers = Vec::new();
     for _ in 0..2 {
-        let slot = Arc::new(Mutex::new(None::<Waker>));
-        let gate = Gate::new();
-        gate.open();
-        mirage::select! {
-            biased;
-            _ = LeakWaker(slot.clone()) => unreachable!(),
-            _ = gate.wait(()) => {}
-        }
-        wakers.push(left_waker(&slot));
+        wakers.push(waker_left_by_a_finished_select().await);
     }
     assert!(wakers[0].will_wake(&wakers[1]));
 }
