@@ -70,7 +70,7 @@ pub fn with_date<R>(f: impl FnOnce(&[u8; 29], Option<u64>) -> R) -> R {
 /// Without the task running (unit tests) it reads the clock.
 #[inline]
 pub fn coarse_now() -> Instant {
-    COARSE.with(Cell::get).unwrap_or_else(Instant::now)
+    coarse_clock().unwrap_or_else(Instant::now)
 }
 
 /// The coarse clock as [`keep_fresh`] last set it; `None` while the task does not run.
