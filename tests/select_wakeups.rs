@@ -4,13 +4,13 @@
 mod select_common;
 
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use select_common::Gate;
+use select_common::{Gate, TaskSlot};
 
 /// Completes if the driving task finished without opening `gate`, the gate it should have
 /// opened (it panicked): the test then fails instead of hanging. Checks every millisecond;
@@ -244,4 +244,44 @@ async fn a_branch_woken_from_another_thread_wins() {
     thread.join().unwrap();
     assert!(won);
     assert_eq!(polls.load(Ordering::SeqCst), 2);
+}
+
+/// A pooled wake set keeps the waker of the task that used it last and skips storing the
+/// next task's waker when it is the same one. An executor that reuses a task slot may lend
+/// each poll a waker pointing at the slot, whose clones point elsewhere (at the task): the
+/// next task in that slot is polled with a waker equal, pointer for pointer, to the one the
+/// set was first given, yet the set holds a clone of the old task's waker. The set must
+/// wake the new task.
+#[test]
+fn the_next_task_in_a_reused_slot_is_woken() {
+    let slot = TaskSlot::new();
+    let first = slot.retask();
+    {
+        let (a, b) = (Gate::new(), Gate::new());
+        let mut select = pin!(async {
+            mirage::select! {
+                _ = a.wait(()) => {}
+                _ = b.wait(()) => {}
+            }
+        });
+        assert!(slot.poll(select.as_mut()).is_pending());
+        a.open();
+        assert_eq!(first.count(), 1);
+        assert!(slot.poll(select.as_mut()).is_ready());
+    }
+
+    // The first task is done; the next one takes its slot and runs a select! on this thread.
+    let next = slot.retask();
+    let (a, b) = (Gate::new(), Gate::new());
+    let mut select = pin!(async {
+        mirage::select! {
+            _ = a.wait(()) => {}
+            _ = b.wait(()) => {}
+        }
+    });
+    assert!(slot.poll(select.as_mut()).is_pending());
+    a.open();
+    assert_eq!(next.count(), 1, "the task now in the slot is woken");
+    assert_eq!(first.count(), 1, "the finished task is not");
+    assert!(slot.poll(select.as_mut()).is_ready());
 }

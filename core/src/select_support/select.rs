@@ -78,9 +78,9 @@ pub struct Select {
     /// Leased from the pool at the first poll, given back on drop.
     set: Option<Arc<WakeSet>>,
     /// `(data, vtable)` of the parent waker stored in `set` (possibly by an earlier lease of
-    /// the same set), to skip storing it again while the task's waker stays the same. The
-    /// stored clone keeps that waker alive, so the addresses cannot be reused by another
-    /// waker meanwhile.
+    /// the same set), to skip storing it again while the task's waker stays the same. It is
+    /// the stored clone's, which keeps those addresses in use, so no other waker can have
+    /// them meanwhile.
     parent: Option<ParentId>,
     /// Whether the first poll (which polls every enabled branch) happened.
     polled: bool,
@@ -187,10 +187,12 @@ impl Select {
 /// Stores `waker` as `set`'s parent unless it is the one stored already.
 #[inline]
 fn register_parent(set: &WakeSet, stored: &mut Option<ParentId>, waker: &Waker) {
-    let id = parent_id(waker);
-    if *stored != Some(id) {
-        set.set_parent(waker);
-        *stored = Some(id);
+    // `stored` is the id of the clone in the slot, alive there, so no other task's waker
+    // can have it. Not the id of the waker it was cloned from: a waker lent for one poll
+    // may point at an executor's task slot, and the next task in that slot lends an equal
+    // one while the slot here still holds the clone that wakes the old task.
+    if *stored != Some(parent_id(waker)) {
+        *stored = Some(set.set_parent(waker));
     }
 }
 

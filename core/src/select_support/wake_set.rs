@@ -44,7 +44,8 @@ pub(crate) struct WakeSet {
 }
 
 /// A waker's identity, `(data, vtable)` addresses: equal ids mean `will_wake`. Kept beside a
-/// set whose slot holds that waker, so the id cannot be reused while it is kept.
+/// set whose slot holds that waker, so the id cannot be reused while it is kept: the id of
+/// the stored clone, that is, which [`WakeSet::set_parent`] returns.
 pub(crate) type ParentId = (usize, usize);
 
 /// The identity of `waker`.
@@ -98,16 +99,21 @@ impl WakeSet {
         self.woken.swap(0, Ordering::AcqRel)
     }
 
-    /// Stores `parent` as the task to wake, then wakes it at once if a branch was woken
-    /// before it was stored (see "No lost wake-ups" above).
-    pub(crate) fn set_parent(&self, parent: &Waker) {
+    /// Stores a clone of `parent` as the task to wake, then wakes it at once if a branch was
+    /// woken before it was stored (see "No lost wake-ups" above). Returns the id of the
+    /// clone, which is not always `parent`'s: a waker lent for one poll may clone into a
+    /// waker with another data pointer, and only the clone stays alive to keep its id from
+    /// being reused.
+    pub(crate) fn set_parent(&self, parent: &Waker) -> ParentId {
         let new = parent.clone();
+        let id = parent_id(&new);
         // Dropped outside the lock: dropping a waker may run arbitrary code.
         let old = self.parent.with(|slot| slot.replace(new));
         drop(old);
         if self.woken.load(Ordering::Acquire) != 0 {
             parent.wake_by_ref();
         }
+        id
     }
 
     /// Forgets the parent, so a waker that outlives the `select!` keeps no task alive and
