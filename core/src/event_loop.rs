@@ -221,6 +221,14 @@ impl Core {
     }
 }
 
+#[cfg(test)]
+impl Core {
+    /// The Core's thread-safe half, for tests that check what keeps it alive.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.local.shared
+    }
+}
+
 impl Drop for Core {
     /// Drops every task the Core holds; each future's destructor runs exactly once, and their
     /// `JoinHandle`s report cancellation.
@@ -228,6 +236,11 @@ impl Drop for Core {
         let _dropping = context::enter_for_drop(&self.local);
         self.local.shutdown();
         self.remote_tasks.clear();
+        // The `select!`s of the tasks just dropped gave their wake sets back to this
+        // thread's pool, which keeps each set's parent (a waker of this Core's task or root
+        // future) for the next `select!`: let go of them, or they would keep this Core's
+        // shared half, and its eventfd, alive.
+        crate::select_support::forget_parents();
     }
 }
 

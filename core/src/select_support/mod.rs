@@ -31,3 +31,5 @@ mod wake_set;
 mod tests;
 
 pub use select::{branch_poller, Branch, Select};
+
+pub(crate) use pool::forget_parents;

@@ -18,12 +18,14 @@
 //! `select!` (an eighth of a loop iteration over 32 trivial branches: 0.44 s instead of
 //! 0.50 s per million, median of 20 alternating runs). The price: while the set waits here,
 //! a straggler's wake reaches that task, once, as a spurious wake; and up to [`CAPACITY`]
-//! wakers per thread stay alive until their set is reused by another task or freed. A set
-//! that does not fit in the list is not kept, and its owner clears the parent before
-//! letting it go.
+//! wakers per thread stay alive until their set is reused by another task or freed, or the
+//! Core they belong to is dropped, which forgets them all ([`forget_parents`]): each would
+//! keep that Core's shared half, and its eventfd, alive. A set that does not fit in the list
+//! is not kept, and its owner clears the parent before letting it go.
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::task::Waker;
 
 use super::wake_set::{ParentId, WakeSet};
 
@@ -64,6 +66,29 @@ pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc
         }
     });
     set
+}
+
+/// Forgets the parent of every set in this thread's list. A Core calls this when it is
+/// dropped: a kept parent is a waker of one of its tasks or of its root future, which keeps
+/// the Core's shared half (and its eventfd) alive until the set is reused or the thread
+/// exits.
+pub(crate) fn forget_parents() {
+    let parents: Vec<Waker> = FREE
+        .try_with(|free| {
+            let Ok(mut free) = free.try_borrow_mut() else {
+                return Vec::new();
+            };
+            free.iter_mut()
+                .filter_map(|(set, parent)| {
+                    *parent = None;
+                    set.take_parent()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Dropped after the list is released: dropping a waker may run arbitrary code, even a
+    // `select!`.
+    drop(parents);
 }
 
 /// How many sets this thread's free list holds (for tests).

@@ -309,3 +309,41 @@ fn a_wake_racing_a_new_parent_is_never_lost() {
     }
     remote.join().unwrap();
 }
+
+/// A `select!` that went pending once, then won: its set goes back to the pool with the
+/// waker it was polled with as its parent.
+async fn select_pending_once() {
+    let mut select = Select::new(1, 0b1, true);
+    let mut polls = 0;
+    std::future::poll_fn(|cx| {
+        select.poll(cx, &mut |_, cx| {
+            polls += 1;
+            if polls == 1 {
+                cx.waker().wake_by_ref();
+                Branch::Pending
+            } else {
+                Branch::Won(())
+            }
+        })
+    })
+    .await;
+}
+
+#[test]
+fn a_pooled_parent_does_not_keep_a_dropped_core_alive() {
+    drain_pool();
+    let mut core = crate::Core::new().unwrap();
+    let shared = Arc::downgrade(core.shared());
+    core.run(async {
+        select_pending_once().await;
+        crate::spawn(select_pending_once()).await.unwrap();
+    });
+    assert!(pool::free_len() > 0, "the sets went back to the pool");
+    drop(core);
+    assert_eq!(
+        shared.strong_count(),
+        0,
+        "a waker of the root future or a task, kept by a pooled set, would keep the \
+         Core's shared half (and its eventfd) alive"
+    );
+}

@@ -119,8 +119,12 @@ impl WakeSet {
     /// Forgets the parent, so a waker that outlives the `select!` keeps no task alive and
     /// wakes nobody (for a set that does not go back to the pool).
     pub(crate) fn clear_parent(&self) {
-        let old = self.parent.with(Option::take);
-        drop(old);
+        drop(self.take_parent());
+    }
+
+    /// Takes the parent out, for the caller to drop when it is safe to run arbitrary code.
+    pub(crate) fn take_parent(&self) -> Option<Waker> {
+        self.parent.with(Option::take)
     }
 
     /// Zeroes `woken` for a new lease.
