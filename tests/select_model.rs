@@ -300,6 +300,9 @@ struct Scenario {
     /// Stale wakers that fire before the `select!` is entered.
     stale_at_entry: Vec<(usize, bool)>,
     first_parent: usize,
+    /// The `select!` under test is a branch of another `select!`, whose branch waker is
+    /// its parent.
+    nested: bool,
     steps: Vec<Step>,
     /// The earlier `select!`: its branch count, the branch that wins it, and its parent.
     earlier_len: usize,
@@ -362,7 +365,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         (
             (any::<bool>(), any::<bool>(), enabled(n), ready_at_entry),
             vec((index(earlier), any::<bool>()), 0..3),
-            0..PARENTS,
+            (0..PARENTS, prop::bool::weighted(0.3)),
             vec(step(n, earlier), 1..12),
             (Just(earlier), 0..earlier, 0..PARENTS),
         )
@@ -370,7 +373,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 |(
                     (biased, with_else, enabled, ready_at_entry),
                     stale_at_entry,
-                    first_parent,
+                    (first_parent, nested),
                     steps,
                     (earlier_len, earlier_winner, earlier_parent),
                 )| Scenario {
@@ -380,12 +383,24 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     ready_at_entry,
                     stale_at_entry,
                     first_parent,
+                    nested,
                     steps,
                     earlier_len,
                     earlier_winner,
                     earlier_parent,
                 },
             )
+    })
+}
+
+/// `inner` as a branch of a `select!` whose other branch never completes: `inner` is then
+/// polled with a branch waker, and only when that waker fired.
+fn nested(inner: SelectFuture<'_>) -> SelectFuture<'_> {
+    Box::pin(async move {
+        mirage::select! {
+            outcome = inner => outcome,
+            () = std::future::pending() => unreachable!(),
+        }
     })
 }
 
@@ -559,6 +574,9 @@ fn run(scenario: &Scenario) {
     }
 
     let mut future = Some(select(&harness, scenario.biased, scenario.with_else));
+    if scenario.nested {
+        future = future.map(nested);
+    }
     // The parent of the latest poll, and the one the next poll gets.
     let mut parent = scenario.first_parent;
     let mut next_parent = parent;
