@@ -147,8 +147,16 @@ impl Select {
             Some(set) => set,
             None => {
                 let (set, parent) = pool::acquire();
+                let set = self.set.insert(set);
                 self.parent = parent;
-                self.set.insert(set)
+                if parent.is_some() {
+                    // A kept parent that is not this poller's waker is replaced before any
+                    // branch runs, so a leased set's parent is always its poller's: else it
+                    // could be a waker of the set a nested `select!` leases next, whose
+                    // parent becomes a waker of this one, a cycle of wakes and `Arc`s.
+                    register_parent(set, &mut self.parent, cx.waker());
+                }
+                set
             }
         };
         let due = if self.polled {

@@ -172,6 +172,52 @@ fn a_select_keeps_its_parent_in_the_pool_and_clears_it_when_the_pool_is_full() {
 }
 
 #[test]
+fn nested_selects_that_swap_sets_leave_no_cycle_of_parents() {
+    drain_pool();
+    let (_task, task_waker) = counter();
+    let mut cx = Context::from_waker(&task_waker);
+    let pending = |_: usize, _: &mut Context<'_>| -> Branch<()> { Branch::Pending };
+    // First round: `inner` pends as branch 0 of `outer`, so inner's set keeps a waker of
+    // outer's set as its parent. Outer's set goes back first: the next `select!` entered
+    // gets inner's set.
+    let mut outer = Select::new(2, 0b11, true);
+    let mut inner = Select::new(2, 0b11, true);
+    let polled = outer.poll(&mut cx, &mut |i, cx: &mut Context<'_>| {
+        if i == 0 {
+            assert!(inner.poll(cx, &mut { pending }).is_pending());
+        }
+        Branch::<()>::Pending
+    });
+    assert!(polled.is_pending());
+    drop(outer);
+    drop(inner);
+    // Second round, the roles swapped: the outer `select!` now holds the set whose kept
+    // parent is a branch waker of the set the inner one gets, and wins at once.
+    let mut outer = Select::new(2, 0b11, true);
+    let mut inner = Select::new(2, 0b11, true);
+    let won = outer.poll(&mut cx, &mut |i, cx: &mut Context<'_>| {
+        if i == 0 {
+            assert!(inner.poll(cx, &mut { pending }).is_pending());
+            Branch::Pending
+        } else {
+            Branch::Won(())
+        }
+    });
+    assert_eq!(won, Poll::Ready(Some(())));
+    drop(inner);
+    drop(outer);
+    // Each set's parent a waker of the other would be a cycle: both sets leaked, and a
+    // wake could chase it back into a slot whose lock it holds.
+    let sets = [pool::acquire().0, pool::acquire().0];
+    let freed = sets.each_ref().map(Arc::downgrade);
+    drop(sets);
+    assert!(
+        freed.iter().all(|set| set.upgrade().is_none()),
+        "two pooled sets keep each other alive through their parents"
+    );
+}
+
+#[test]
 fn fairness_spreads_the_start_evenly() {
     for len in [2u32, 3, 7, 64] {
         let mut hits = vec![0u32; len as usize];

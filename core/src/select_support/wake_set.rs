@@ -12,7 +12,10 @@
 //! - **`parent`**: the waker of the task that polls the `select!`. Only the owner writes it
 //!   (when the task's waker changes, and to clear it when a finished `select!` cannot give
 //!   the set back to the pool, which otherwise keeps it: see `pool.rs`); wakers read it.
-//!   Both sides hold the lock, so a stored waker is never torn or read while dropped.
+//!   Both sides hold the lock, so a stored waker is never torn or read while dropped. A
+//!   kept parent that is not the new owner's waker is replaced at its first poll, before any
+//!   branch runs, so the parent is always the waker of the set's latest poller: never a
+//!   waker of a set nested inside it, and so never part of a cycle of wakes.
 //!
 //! # No lost wake-ups
 //!
