@@ -253,3 +253,32 @@ fn a_cancelled_sleep_never_lends_its_waker_to_another_task() {
         assert_eq!(start.elapsed(), Duration::from_millis(5));
     });
 }
+
+#[test]
+fn advance_from_the_root_runs_every_task_it_woke_before_returning() {
+    // More tasks than the Core runs between two polls of the root future (128 a turn).
+    const N: usize = 300;
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let handles: Vec<_> = (0..N)
+            .map(|_| {
+                mirage::spawn(async move {
+                    sleep_until(start + Duration::from_millis(1)).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        // The Core idles (and jumps) only once every task has registered its sleep.
+        sleep(Duration::from_micros(1)).await;
+        advance(Duration::from_millis(1)).await;
+        let woke = handles.iter().filter(|handle| handle.is_finished()).count();
+        assert_eq!(woke, N, "tasks woken by advance still waiting to run");
+        // Had some woken tasks not run yet, they would see the clock of this second advance.
+        advance(Duration::from_secs(1)).await;
+        for handle in handles {
+            assert_eq!(handle.await.unwrap() - start, Duration::from_micros(1_001));
+        }
+    });
+}
