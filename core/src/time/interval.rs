@@ -11,7 +11,8 @@ use super::{sleep_until, Instant, Sleep};
 /// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes at once.
 ///
 /// Ticks are scheduled from the previous tick's deadline, not from when the task got to run,
-/// so they do not drift.
+/// so they do not drift. A `period` over about 30 years is capped there, as in
+/// [`sleep`](super::sleep()).
 ///
 /// # Panics
 ///

@@ -17,7 +17,9 @@ use crate::context;
 /// Waits until `duration` has elapsed on the running Core's clock.
 ///
 /// The deadline is fixed when `sleep` is called. A sleep never completes before its
-/// deadline; on an idle Core it completes within microseconds after it.
+/// deadline; on an idle Core it completes within microseconds after it. A `duration` over
+/// about 30 years (e.g. `Duration::MAX`, for "never") is capped there, which no real program
+/// waits out; under virtual time the cap is visible.
 ///
 /// # Examples
 ///

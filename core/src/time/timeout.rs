@@ -18,7 +18,7 @@ use super::{sleep, sleep_until, Instant, Sleep};
 /// usual `timeout(d, future).await`, creation and first poll are the same moment. (tokio's
 /// `timeout` starts its clock when it is made; where a `Timeout` is made well before it is
 /// first awaited and that matters, use [`timeout_at`], whose deadline is fixed.) Dropping the `Timeout` drops the future
-/// and removes its timer.
+/// and removes its timer. A `duration` over about 30 years is capped there, as in [`sleep`].
 ///
 /// # Examples
 ///
