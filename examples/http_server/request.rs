@@ -55,19 +55,30 @@ pub enum HeadError {
 /// malformed head is refused as soon as its first bad byte arrives.
 pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError> {
     // A robust server ignores empty lines before a request line (RFC 9112 §2.2).
-    let skipped = match buf.first() {
-        Some(b'\r' | b'\n') => buf
-            .iter()
-            .position(|&b| b != b'\r' && b != b'\n')
-            .unwrap_or(buf.len()),
-        _ => 0,
-    };
+    let skipped = empty_lines(buf);
+    if buf[skipped..] == *b"\r" {
+        // Maybe the CR of one more.
+        return Ok(None);
+    }
     match parse_head(buf, skipped) {
         Ok(head) if head.len - skipped > max_head => Err(HeadError::TooLarge),
         Ok(head) => Ok(Some(head)),
         Err(Stop::Partial) if buf.len() - skipped > max_head => Err(HeadError::TooLarge),
         Err(Stop::Partial) => Ok(None),
         Err(Stop::Refused(err)) => Err(err),
+    }
+}
+
+/// The length of the empty lines at the start of `buf`: CRLFs and bare LFs. A bare CR ends
+/// no line (RFC 9112 §2.2): it is left to the request line, which refuses it.
+fn empty_lines(buf: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+        match &buf[at..] {
+            [b'\n', ..] => at += 1,
+            [b'\r', b'\n', ..] => at += 2,
+            _ => return at,
+        }
     }
 }
 
@@ -603,6 +614,27 @@ mod tests {
         }
         // Refused as soon as the bad byte arrives, before the head ends.
         assert!(parse(b"GET / HTTP/1.1\r\nHo\x01", 8192).is_err());
+    }
+
+    /// A bare CR is no line end (RFC 9112 §2.2), so no empty line to skip before a request
+    /// line: `\rGET` was skipped to, and read as a request.
+    #[test]
+    fn a_bare_cr_before_the_request_line_is_refused() {
+        for bad in [
+            &b"\rGET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            b"\r\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"\r\n\rGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(bad, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // CRLFs and bare LFs are skipped, and a CR at the end waits for its LF.
+        let buf = b"\r\n\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(parse(buf, 8192).unwrap().unwrap().len, buf.len());
+        assert!(parse(b"\r\n\r", 8192).unwrap().is_none());
     }
 
     #[test]
