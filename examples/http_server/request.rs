@@ -151,7 +151,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         http10,
         len: 0,
     };
-    let (mut length, mut chunked, mut host) = (None::<u64>, false, false);
+    let (mut length, mut chunked, mut host, mut close) = (None::<u64>, false, false, false);
     // Header fields up to the blank line: field-name ":" OWS field-value OWS CRLF.
     loop {
         match buf.get(at) {
@@ -228,7 +228,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
             10 if name.eq_ignore_ascii_case(b"connection") => {
                 for option in value.split(|&b| b == b',').map(trim_ows) {
                     if option.eq_ignore_ascii_case(b"close") {
-                        head.keep_alive = false;
+                        close = true;
                     } else if option.eq_ignore_ascii_case(b"keep-alive") && http10 {
                         head.keep_alive = true;
                     }
@@ -242,6 +242,11 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     }
     if !host && !http10 {
         return Err(bad("HTTP/1.1 request without a Host header"));
+    }
+    if close {
+        // Whatever else the Connection fields say (RFC 9112 §9.6): in HTTP/1.0, a
+        // `keep-alive` beside it does not undo it.
+        head.keep_alive = false;
     }
     if chunked && http10 {
         // HTTP/1.0 has no transfer codings: RFC 9112 §6.1 says to treat the framing as
@@ -795,6 +800,21 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!((head.body, head.keep_alive), (BodyKind::Chunked, false));
+    }
+
+    /// `close` ends the connection whatever else the Connection fields say (RFC 9112 §9.6):
+    /// an HTTP/1.0 `keep-alive` after it kept the connection open.
+    #[test]
+    fn close_wins_over_an_http10_keep_alive() {
+        for fields in [
+            &b"Connection: close, keep-alive\r\n"[..],
+            b"Connection: close\r\nConnection: keep-alive\r\n",
+            b"Connection: keep-alive\r\nConnection: Close\r\n",
+        ] {
+            let head = [&b"GET / HTTP/1.0\r\n"[..], fields, b"\r\n"].concat();
+            let parsed = parse(&head, 8192).unwrap().unwrap();
+            assert!(!parsed.keep_alive, "{}", String::from_utf8_lossy(fields));
+        }
     }
 
     #[test]
