@@ -267,8 +267,10 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
 /// The path of an absolute-form target (`http://authority/path`, RFC 9112 §3.2.2, as sent
 /// to proxies, and which a server must accept too), without its query: `/` if it has none.
 /// The authority is not checked against `Host` (the server has one name), but it must be
-/// present and carry no user information (RFC 9110 §4.2). Other targets that do not start
-/// with `/` (`*`, `host:port`) are returned as they are, and match no route.
+/// present and, like a `Host` value, a host and port (RFC 9110 §4.2, §7.2): no user
+/// information, and no `#`, which would end it (RFC 3986 §3.2) and make the path after it a
+/// fragment to other parsers. Other targets that do not start with `/` (`*`, `host:port`)
+/// are returned as they are, and match no route.
 fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
     let scheme = match target.iter().position(|&b| b == b':') {
         Some(colon) => &target[..colon],
@@ -284,7 +286,7 @@ fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
         Some(slash) => (&rest[..slash], &rest[slash..]),
         None => (rest, &b"/"[..]),
     };
-    if authority.is_empty() || authority.contains(&b'@') {
+    if authority.is_empty() || !authority.iter().all(|&b| CLASSES[b as usize] & HOST != 0) {
         return Err(bad("invalid authority in the request target"));
     }
     Ok(path)
@@ -712,6 +714,30 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// An absolute-form target's authority ends at a `#` (RFC 3986 §3.2), where other parsers
+    /// read a fragment: `http://x#/plaintext` was routed to `/plaintext`, `#` taken for part
+    /// of the host. The authority is now held to a Host value's characters.
+    #[test]
+    fn an_absolute_form_authority_is_a_host_and_port() {
+        for bad in [
+            &b"http://x#/plaintext"[..],
+            b"http://#x/",
+            b"http://x\"y/",
+            b"http://x{y}/",
+            b"https://x\\y/",
+        ] {
+            let head = [&b"GET "[..], bad, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // A `#` after the authority stays in the path, as in an origin-form target.
+        let head = b"GET http://x/a#b HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(parse(head, 8192).unwrap().unwrap().path, b"/a#b");
     }
 
     #[test]
