@@ -207,8 +207,8 @@ impl Connection {
     /// (see [`chunked`]): a malformed line gets 400.
     ///
     /// What is skipped is still limited: extensions count toward the body limit `max` (413;
-    /// one chunk-size line longer than `max_head` gets 400), and the trailer section may be
-    /// as large as a head (`max_head`; 431 beyond).
+    /// one chunk-size line longer than `max_head` gets 400), and the trailer section, blank
+    /// line included, may be as large as a head (`max_head`; 431 beyond).
     async fn read_chunked(
         &mut self,
         deadline: Instant,
@@ -240,10 +240,11 @@ impl Connection {
                 return Ok(Err(status));
             }
         }
-        // Trailer fields, up to the blank line.
+        // Trailer fields, up to the blank line. Each leaves room for its CRLF and the blank
+        // line's: the limit counts the blank line, as a head's does.
         let mut trailers = 0;
         loop {
-            let limit = max_head.saturating_sub(trailers);
+            let limit = max_head.saturating_sub(trailers + 4);
             let line = match self
                 .line(deadline, limit, response::HEADERS_TOO_LARGE)
                 .await?
@@ -513,5 +514,112 @@ mod tests {
             idle_deadline(at(1_000), None, at(60_000), idle),
             Some(at(61_000))
         );
+    }
+
+    /// What the chunked body decoder made of a body: the body and the bytes it left unread
+    /// after it, or the status it refused the body with.
+    #[derive(Debug, PartialEq)]
+    enum Decoded {
+        Body { body: Vec<u8>, rest: Vec<u8> },
+        Refused(u16),
+    }
+
+    fn limits(max_head: usize, max_body: usize) -> Config {
+        Config {
+            max_head,
+            max_body,
+            // A decoder that waits for bytes that never come fails the test, late.
+            body_timeout: Duration::from_secs(10),
+            ..Config::default()
+        }
+    }
+
+    /// Decodes a chunked body with [`Connection::read_body`], from `pieces` sent over a
+    /// loopback connection, each once the server has read the one before (so that each
+    /// arrives in a read of its own), then the end of the stream.
+    fn decode_chunked(pieces: &[&[u8]], config: Config) -> Decoded {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        // The same socket, to peek at whether the server has read all that was sent.
+        let unread = server.try_clone().unwrap();
+        unread.set_nonblocking(true).unwrap();
+        let waiting = || match unread.peek(&mut [0]) {
+            Ok(n) => n > 0,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => false,
+            Err(err) => panic!("peek: {err}"),
+        };
+        let send = |piece: &[u8]| io::Write::write_all(&mut &client, piece).unwrap();
+        let sent = std::cell::Cell::new(0);
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            let stream = TcpStream::from_std(server).unwrap();
+            let mut conn = Connection::new(stream, Rc::new(config), Shutdown::default());
+            let outcome = {
+                let mut read = pin!(conn.read_body(BodyKind::Chunked, false, false));
+                let mut write = pin!(async {
+                    for piece in pieces {
+                        send(piece);
+                        sent.set(sent.get() + 1);
+                        while waiting() {
+                            mirage::yield_now().await;
+                        }
+                    }
+                    client.shutdown(HalfClose::Write).unwrap();
+                    std::future::pending::<()>().await;
+                });
+                poll_fn(|cx| {
+                    if let Poll::Ready(outcome) = read.as_mut().poll(cx) {
+                        return Poll::Ready(outcome);
+                    }
+                    let _ = write.as_mut().poll(cx);
+                    Poll::Pending
+                })
+                .await
+            };
+            if let Err(Status(code, _)) = outcome.unwrap() {
+                return Decoded::Refused(code);
+            }
+            // What is left: what the server buffered, then the rest of the stream.
+            let mut rest = conn.buf[conn.start..conn.end].to_vec();
+            pieces[sent.get()..].iter().for_each(|piece| send(piece));
+            let _ = client.shutdown(HalfClose::Write);
+            let mut buf = [0; 4096];
+            loop {
+                match conn.stream.read(&mut buf).await.unwrap() {
+                    0 => break,
+                    n => rest.extend_from_slice(&buf[..n]),
+                }
+            }
+            Decoded::Body {
+                body: conn.body.clone(),
+                rest,
+            }
+        })
+    }
+
+    /// The trailer section may be as large as a head, whose limit counts its blank line:
+    /// four bytes more were accepted, each trailer line's limit leaving out its own CRLF and
+    /// the blank line's.
+    #[test]
+    fn the_trailer_limit_counts_the_blank_line() {
+        // A section of 10 bytes: "X: abc" CRLF CRLF.
+        let body = &[&b"1\r\na\r\n0\r\nX: abc\r\n\r\nnext"[..]];
+        let whole = Decoded::Body {
+            body: b"a".to_vec(),
+            rest: b"next".to_vec(),
+        };
+        assert_eq!(decode_chunked(body, limits(10, 100)), whole);
+        assert_eq!(decode_chunked(body, limits(9, 100)), Decoded::Refused(431));
+        assert_eq!(decode_chunked(body, limits(6, 100)), Decoded::Refused(431));
+        // And so does a section of 16 bytes, in two fields, in two reads.
+        let body = &[&b"0\r\nX: abc\r\nY: "[..], b"d\r\n\r\n"];
+        let empty = Decoded::Body {
+            body: Vec::new(),
+            rest: Vec::new(),
+        };
+        assert_eq!(decode_chunked(body, limits(16, 100)), empty);
+        assert_eq!(decode_chunked(body, limits(15, 100)), Decoded::Refused(431));
+        assert_eq!(decode_chunked(body, limits(12, 100)), Decoded::Refused(431));
     }
 }
