@@ -55,19 +55,30 @@ pub enum HeadError {
 /// malformed head is refused as soon as its first bad byte arrives.
 pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError> {
     // A robust server ignores empty lines before a request line (RFC 9112 §2.2).
-    let skipped = match buf.first() {
-        Some(b'\r' | b'\n') => buf
-            .iter()
-            .position(|&b| b != b'\r' && b != b'\n')
-            .unwrap_or(buf.len()),
-        _ => 0,
-    };
+    let skipped = empty_lines(buf);
+    if buf[skipped..] == *b"\r" {
+        // Maybe the CR of one more.
+        return Ok(None);
+    }
     match parse_head(buf, skipped) {
         Ok(head) if head.len - skipped > max_head => Err(HeadError::TooLarge),
         Ok(head) => Ok(Some(head)),
         Err(Stop::Partial) if buf.len() - skipped > max_head => Err(HeadError::TooLarge),
         Err(Stop::Partial) => Ok(None),
         Err(Stop::Refused(err)) => Err(err),
+    }
+}
+
+/// The length of the empty lines at the start of `buf`: CRLFs and bare LFs. A bare CR ends
+/// no line (RFC 9112 §2.2): it is left to the request line, which refuses it.
+fn empty_lines(buf: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+        match &buf[at..] {
+            [b'\n', ..] => at += 1,
+            [b'\r', b'\n', ..] => at += 2,
+            _ => return at,
+        }
     }
 }
 
@@ -140,7 +151,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         http10,
         len: 0,
     };
-    let (mut length, mut chunked, mut host) = (None::<u64>, false, false);
+    let (mut length, mut chunked, mut host, mut close) = (None::<u64>, false, false, false);
     // Header fields up to the blank line: field-name ":" OWS field-value OWS CRLF.
     loop {
         match buf.get(at) {
@@ -217,7 +228,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
             10 if name.eq_ignore_ascii_case(b"connection") => {
                 for option in value.split(|&b| b == b',').map(trim_ows) {
                     if option.eq_ignore_ascii_case(b"close") {
-                        head.keep_alive = false;
+                        close = true;
                     } else if option.eq_ignore_ascii_case(b"keep-alive") && http10 {
                         head.keep_alive = true;
                     }
@@ -231,6 +242,11 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     }
     if !host && !http10 {
         return Err(bad("HTTP/1.1 request without a Host header"));
+    }
+    if close {
+        // Whatever else the Connection fields say (RFC 9112 §9.6): in HTTP/1.0, a
+        // `keep-alive` beside it does not undo it.
+        head.keep_alive = false;
     }
     if chunked && http10 {
         // HTTP/1.0 has no transfer codings: RFC 9112 §6.1 says to treat the framing as
@@ -251,8 +267,10 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
 /// The path of an absolute-form target (`http://authority/path`, RFC 9112 §3.2.2, as sent
 /// to proxies, and which a server must accept too), without its query: `/` if it has none.
 /// The authority is not checked against `Host` (the server has one name), but it must be
-/// present and carry no user information (RFC 9110 §4.2). Other targets that do not start
-/// with `/` (`*`, `host:port`) are returned as they are, and match no route.
+/// present and, like a `Host` value, a host and port (RFC 9110 §4.2, §7.2): no user
+/// information, and no `#`, which would end it (RFC 3986 §3.2) and make the path after it a
+/// fragment to other parsers. Other targets that do not start with `/` (`*`, `host:port`)
+/// are returned as they are, and match no route.
 fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
     let scheme = match target.iter().position(|&b| b == b':') {
         Some(colon) => &target[..colon],
@@ -268,7 +286,7 @@ fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
         Some(slash) => (&rest[..slash], &rest[slash..]),
         None => (rest, &b"/"[..]),
     };
-    if authority.is_empty() || authority.contains(&b'@') {
+    if authority.is_empty() || !authority.iter().all(|&b| CLASSES[b as usize] & HOST != 0) {
         return Err(bad("invalid authority in the request target"));
     }
     Ok(path)
@@ -605,6 +623,27 @@ mod tests {
         assert!(parse(b"GET / HTTP/1.1\r\nHo\x01", 8192).is_err());
     }
 
+    /// A bare CR is no line end (RFC 9112 §2.2), so no empty line to skip before a request
+    /// line: `\rGET` was skipped to, and read as a request.
+    #[test]
+    fn a_bare_cr_before_the_request_line_is_refused() {
+        for bad in [
+            &b"\rGET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            b"\r\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"\r\n\rGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(bad, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // CRLFs and bare LFs are skipped, and a CR at the end waits for its LF.
+        let buf = b"\r\n\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(parse(buf, 8192).unwrap().unwrap().len, buf.len());
+        assert!(parse(b"\r\n\r", 8192).unwrap().is_none());
+    }
+
     #[test]
     fn a_complete_head_over_the_limit_is_too_large() {
         let buf = b"GET / HTTP/1.1\r\nHost: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
@@ -675,6 +714,30 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// An absolute-form target's authority ends at a `#` (RFC 3986 §3.2), where other parsers
+    /// read a fragment: `http://x#/plaintext` was routed to `/plaintext`, `#` taken for part
+    /// of the host. The authority is now held to a Host value's characters.
+    #[test]
+    fn an_absolute_form_authority_is_a_host_and_port() {
+        for bad in [
+            &b"http://x#/plaintext"[..],
+            b"http://#x/",
+            b"http://x\"y/",
+            b"http://x{y}/",
+            b"https://x\\y/",
+        ] {
+            let head = [&b"GET "[..], bad, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+            assert!(
+                matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // A `#` after the authority stays in the path, as in an origin-form target.
+        let head = b"GET http://x/a#b HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(parse(head, 8192).unwrap().unwrap().path, b"/a#b");
     }
 
     #[test]
@@ -765,6 +828,21 @@ mod tests {
         assert_eq!((head.body, head.keep_alive), (BodyKind::Chunked, false));
     }
 
+    /// `close` ends the connection whatever else the Connection fields say (RFC 9112 §9.6):
+    /// an HTTP/1.0 `keep-alive` after it kept the connection open.
+    #[test]
+    fn close_wins_over_an_http10_keep_alive() {
+        for fields in [
+            &b"Connection: close, keep-alive\r\n"[..],
+            b"Connection: close\r\nConnection: keep-alive\r\n",
+            b"Connection: keep-alive\r\nConnection: Close\r\n",
+        ] {
+            let head = [&b"GET / HTTP/1.0\r\n"[..], fields, b"\r\n"].concat();
+            let parsed = parse(&head, 8192).unwrap().unwrap();
+            assert!(!parsed.keep_alive, "{}", String::from_utf8_lossy(fields));
+        }
+    }
+
     #[test]
     fn http10_closes_unless_asked_to_keep_alive() {
         let head = parse(b"GET / HTTP/1.0\r\n\r\n", 8192).unwrap().unwrap();
@@ -773,5 +851,694 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(head.keep_alive);
+    }
+
+    /// Property tests: the parser against httparse and against its own prefixes, and the
+    /// word tests against byte-at-a-time definitions of their classes.
+    mod properties {
+        use super::super::*;
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        use proptest::sample::{select, Index};
+
+        /// Large enough that no generated head is too large, unless a test says otherwise.
+        const ROOMY: usize = 1 << 16;
+
+        const TCHARS: &[u8] =
+            b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={}";
+        /// RFC 3986's characters of a host and port: unreserved, `%`, sub-delims, `:`,
+        /// `[` and `]`.
+        const HOST_CHARS: &[u8] =
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:[]";
+
+        fn cat(parts: &[&[u8]]) -> Vec<u8> {
+            parts.concat()
+        }
+
+        /// `clean` mostly, now and then `dirty`: a generated head is then valid but for a
+        /// few places, where parsers may disagree.
+        fn mostly<T: std::fmt::Debug + 'static>(
+            clean: impl Strategy<Value = T> + 'static,
+            dirty: impl Strategy<Value = T> + 'static,
+        ) -> BoxedStrategy<T> {
+            prop_oneof![20 => clean, 1 => dirty].boxed()
+        }
+
+        /// One character of a field value: token characters, separators, whitespace and
+        /// obs-text.
+        fn value_piece() -> BoxedStrategy<Vec<u8>> {
+            prop_oneof![
+                8 => select(TCHARS).prop_map(|b| vec![b]),
+                2 => select(SEPARATORS).prop_map(|b| vec![b]),
+                1 => Just(b" ".to_vec()),
+                1 => Just(b"\t".to_vec()),
+                1 => (0x80u8..=0xff).prop_map(|b| vec![b]),
+            ]
+            .boxed()
+        }
+
+        /// One "character" of an adversarial field: those of [`value_piece`], and the
+        /// control characters, DEL, bare CR, bare LF and CRLF.
+        fn any_piece() -> BoxedStrategy<Vec<u8>> {
+            prop_oneof![
+                6 => value_piece(),
+                1 => (0u8..0x20).prop_map(|b| vec![b]),
+                1 => Just(vec![0x7f]),
+                1 => Just(b"\r".to_vec()),
+                1 => Just(b"\n".to_vec()),
+                1 => Just(b"\r\n".to_vec()),
+            ]
+            .boxed()
+        }
+
+        fn pieces(len: std::ops::Range<usize>) -> BoxedStrategy<Vec<u8>> {
+            vec(any_piece(), len).prop_map(|p| p.concat()).boxed()
+        }
+
+        /// A field value, with a bad byte now and then.
+        fn field_value() -> BoxedStrategy<Vec<u8>> {
+            vec(mostly(value_piece(), any_piece()), 0..10)
+                .prop_map(|p| p.concat())
+                .boxed()
+        }
+
+        /// `word` in a random mix of cases.
+        fn cased(word: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+            vec(any::<bool>(), word.len()).prop_map(move |upper| {
+                let case = |(&b, up): (&u8, bool)| {
+                    if up {
+                        b.to_ascii_uppercase()
+                    } else {
+                        b.to_ascii_lowercase()
+                    }
+                };
+                word.iter().zip(upper).map(case).collect()
+            })
+        }
+
+        fn line_end() -> BoxedStrategy<&'static [u8]> {
+            let bad: &[&[u8]] = &[b"\r", b"\r\r\n", b" \r\n", b"\n\r"];
+            mostly(
+                prop_oneof![3 => Just(&b"\r\n"[..]), 1 => Just(&b"\n"[..])],
+                select(bad),
+            )
+        }
+
+        fn method() -> BoxedStrategy<Vec<u8>> {
+            let known: &[&[u8]] = &[b"GET", b"HEAD", b"POST", b"PUT", b"OPTIONS", b"M-SEARCH"];
+            let clean = prop_oneof![
+                6 => select(known).prop_map(<[u8]>::to_vec),
+                2 => vec(select(TCHARS), 1..8),
+                1 => cased(b"get"),
+            ];
+            mostly(clean, pieces(0..5))
+        }
+
+        /// A path or query: mostly characters valid there, then anything.
+        fn path_chars() -> BoxedStrategy<Vec<u8>> {
+            let valid = b"abcXYZ0189-._~%!$&'()*+,;=:@/?#";
+            let piece =
+                prop_oneof![60 => select(&valid[..]).prop_map(|b| vec![b]), 1 => any_piece()];
+            vec(piece, 0..10).prop_map(|p| p.concat()).boxed()
+        }
+
+        fn authority() -> BoxedStrategy<Vec<u8>> {
+            let piece = prop_oneof![
+                12 => select(HOST_CHARS).prop_map(|b| vec![b]),
+                1 => Just(b"#".to_vec()),
+                1 => select(&b"@?/\"{"[..]).prop_map(|b| vec![b]),
+                1 => any_piece(),
+            ];
+            vec(piece, 0..8).prop_map(|p| p.concat()).boxed()
+        }
+
+        fn target() -> BoxedStrategy<Vec<u8>> {
+            let scheme: &[&[u8]] = &[b"http", b"HTTP", b"https", b"hTtPs", b"ftp", b"http:"];
+            let slashes: &[&[u8]] = &[b"://", b"://", b"://", b":/", b":", b"//"];
+            let clean = prop_oneof![
+                6 => path_chars().prop_map(|p| cat(&[b"/", &p])),
+                3 => (select(scheme), select(slashes), authority(), path_chars())
+                    .prop_map(|(s, sl, a, p)| cat(&[s, sl, &a, &p])),
+                1 => Just(b"*".to_vec()),
+                1 => authority().prop_map(|a| cat(&[&a, b":443"])),
+            ];
+            mostly(clean, pieces(0..6))
+        }
+
+        fn version() -> BoxedStrategy<&'static [u8]> {
+            let good: &[&[u8]] = &[
+                b"HTTP/1.1",
+                b"HTTP/1.1",
+                b"HTTP/1.0",
+                b"HTTP/1.0",
+                b"HTTP/1.2",
+            ];
+            let odd: &[&[u8]] = &[
+                b"HTTP/2.0",
+                b"HTTP/0.9",
+                b"http/1.1",
+                b"HTTP/1.10",
+                b"HTTP/1.",
+                b"HTTP/11",
+                b"HTTP/1.1 ",
+                b"HTTP/1.x",
+                b"",
+            ];
+            mostly(select(good), select(odd))
+        }
+
+        /// One of `valid` mostly, else one of `invalid` or any field value.
+        fn value_of(
+            valid: &'static [&'static [u8]],
+            invalid: &'static [&'static [u8]],
+        ) -> BoxedStrategy<Vec<u8>> {
+            prop_oneof![
+                6 => select(valid).prop_map(<[u8]>::to_vec),
+                1 => select(invalid).prop_map(<[u8]>::to_vec),
+                1 => field_value(),
+            ]
+            .boxed()
+        }
+
+        fn host_value() -> BoxedStrategy<Vec<u8>> {
+            prop_oneof![
+                4 => vec(select(HOST_CHARS), 0..12),
+                1 => value_of(&[b"x", b"example.com:8080", b"[::1]:80"], &[b"a b", b"user@x"]),
+            ]
+            .boxed()
+        }
+
+        /// A header field: a name, the colon and whitespace, a value, trailing whitespace
+        /// and a line end.
+        fn header() -> impl Strategy<Value = Vec<u8>> {
+            let field = prop_oneof![
+                1 => (cased(b"host"), host_value()),
+                2 => (cased(b"content-length"), value_of(
+                    &[b"0", b"5", b"05", b"123"],
+                    &[b"18446744073709551616", b"99999999999999999999", b"1,1", b"+5", b"5 5",
+                      b"", b"0x5"],
+                )),
+                2 => (cased(b"transfer-encoding"), value_of(
+                    &[b"chunked", b"CHUNKED", b", chunked", b"chunked,", b" chunked\t"],
+                    &[b"gzip, chunked", b"chunked, chunked", b"chunked;q=1", b"", b"identity"],
+                )),
+                3 => (cased(b"connection"), value_of(
+                    &[b"close", b"keep-alive", b"Close, Keep-Alive", b"keep-alive, close",
+                      b"upgrade", b"keep-alive,close", b"", b"x,\tclose\t, Keep-Alive"],
+                    &[b"close;x", b"\"close\""],
+                )),
+                1 => (cased(b"expect"), value_of(
+                    &[b"100-continue", b"100-Continue", b"100-continue, foo", b""],
+                    &[b"100-continue;x", b"\"100-continue\""],
+                )),
+                1 => (cased(b"hostname"), field_value()),
+                4 => (vec(select(TCHARS), 1..10), field_value()),
+                1 => (pieces(0..4), field_value()),
+            ];
+            let colon: &[&[u8]] = &[b":", b": ", b":\t", b": \t "];
+            let bad_colon: &[&[u8]] = &[b" :", b"\t:", b"", b"::"];
+            let ows: &[&[u8]] = &[b"", b"", b"", b" ", b"\t", b" \t "];
+            (
+                field,
+                mostly(select(colon), select(bad_colon)),
+                select(ows),
+                line_end(),
+            )
+                .prop_map(|((name, value), colon, ows, end)| cat(&[&name, colon, &value, ows, end]))
+        }
+
+        /// A request head, often malformed, then a few bytes of the next request.
+        fn request() -> impl Strategy<Value = Vec<u8>> {
+            let leading: &[&[u8]] = &[b"\r\n", b"\n", b"\r\n\r\n", b"\r", b"\n\r\n", b"\r\r\n"];
+            let bad_space: &[&[u8]] = &[b"  ", b"\t", b""];
+            let space = || mostly(Just(&b" "[..]), select(bad_space));
+            (
+                (
+                    prop_oneof![8 => Just(&b""[..]), 1 => select(leading)],
+                    method(),
+                    space(),
+                ),
+                (target(), space(), version(), line_end()),
+                (
+                    proptest::option::weighted(0.8, "x|example.com|h:80"),
+                    any::<bool>(),
+                ),
+                vec(header(), 0..6),
+                (line_end(), vec(any::<u8>(), 0..6)),
+            )
+                .prop_map(
+                    |((lead, m, sp1), (t, sp2, v, eol), (host, first), headers, (end, rest))| {
+                        let host = host.map(|h| format!("Host: {h}\r\n").into_bytes());
+                        let host = host.as_deref().unwrap_or_default();
+                        let (before, after) = if first {
+                            (host, &[][..])
+                        } else {
+                            (&[][..], host)
+                        };
+                        cat(&[
+                            lead,
+                            &m,
+                            sp1,
+                            &t,
+                            sp2,
+                            v,
+                            eol,
+                            before,
+                            &headers.concat(),
+                            after,
+                            end,
+                            &rest,
+                        ])
+                    },
+                )
+        }
+
+        /// A request valid under RFC 9112 and this server's rules: what it must accept.
+        fn valid_request() -> impl Strategy<Value = Vec<u8>> {
+            let tchars = || vec(select(TCHARS), 1..8);
+            let vchar = prop_oneof![
+                8 => 0x21u8..=0x7e,
+                1 => Just(b' '),
+                1 => Just(b'\t'),
+                1 => 0x80u8..=0xff,
+            ];
+            // Field values neither start nor end with whitespace.
+            let value = (select(TCHARS), vec(vchar, 0..12), select(TCHARS))
+                .prop_map(|(first, middle, last)| cat(&[&[first], &middle, &[last]]));
+            let other = (tchars(), value).prop_filter("not a framing header", |(name, _)| {
+                let known: [&[u8]; 5] = [
+                    b"host",
+                    b"content-length",
+                    b"transfer-encoding",
+                    b"connection",
+                    b"expect",
+                ];
+                !known.iter().any(|k| name.eq_ignore_ascii_case(k))
+            });
+            let framing = prop_oneof![
+                Just(String::new()),
+                (0u64..100_000).prop_map(|n| format!("Content-Length: {n}\r\n")),
+                Just("Transfer-Encoding: chunked\r\n".to_string()),
+                Just("Connection: close\r\n".to_string()),
+                Just("Connection: keep-alive\r\nExpect: 100-continue\r\n".to_string()),
+            ];
+            let target = prop_oneof![
+                vec(select(&b"abcXYZ0189-._~%!$&'()*+,;=:@/"[..]), 0..12)
+                    .prop_map(|p| cat(&[b"/", &p])),
+                (
+                    vec(
+                        select(HOST_CHARS).prop_filter("no user information", |&b| b != b'@'),
+                        1..10
+                    ),
+                    vec(select(&b"abc/"[..]), 0..6)
+                )
+                    .prop_map(|(a, p)| cat(&[b"http://", &a, b"/", &p])),
+            ];
+            (
+                tchars(),
+                (
+                    target,
+                    proptest::option::of(vec(select(&b"a=b&/?:@"[..]), 0..8)),
+                ),
+                (any::<bool>(), any::<bool>()),
+                vec(other, 0..5),
+                framing,
+                vec(
+                    select(HOST_CHARS).prop_filter("no user information", |&b| b != b'@'),
+                    1..12,
+                ),
+            )
+                .prop_map(
+                    |(method, (target, query), (http10, lf), fields, framing, host)| {
+                        let eol: &[u8] = if lf { b"\n" } else { b"\r\n" };
+                        let query = query.map(|q| cat(&[b"?", &q])).unwrap_or_default();
+                        let version: &[u8] = if http10 { b"HTTP/1.0" } else { b"HTTP/1.1" };
+                        let mut head = cat(&[&method, b" ", &target, &query, b" ", version, eol]);
+                        head.extend_from_slice(&cat(&[b"Host: ", &host, eol]));
+                        for (name, value) in fields {
+                            head.extend_from_slice(&cat(&[&name, b": ", &value, eol]));
+                        }
+                        head.extend_from_slice(framing.as_bytes());
+                        head.extend_from_slice(eol);
+                        head
+                    },
+                )
+        }
+
+        /// `request` with some bytes changed, inserted or removed.
+        fn mutated(request: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
+            let byte = prop_oneof![
+                select(&b"\r\n \t:;,?/#@0aZ\x00\x7f\x80\xff"[..]),
+                any::<u8>(),
+            ];
+            let edit = (0u8..3, any::<Index>(), byte);
+            (request, vec(edit, 1..4)).prop_map(|(mut buf, edits)| {
+                for (kind, at, byte) in edits {
+                    let at = at.index(buf.len() + 1);
+                    match kind {
+                        0 if at < buf.len() => buf[at] = byte,
+                        1 => buf.insert(at, byte),
+                        _ if at < buf.len() => {
+                            buf.remove(at);
+                        }
+                        _ => buf.push(byte),
+                    }
+                }
+                buf
+            })
+        }
+
+        /// What a head accepted by `parse` must be by httparse's reading of the same
+        /// bytes, and how it must behave when it arrives in parts.
+        fn check(buf: &[u8]) -> Result<(), TestCaseError> {
+            let Ok(Some(head)) = parse(buf, ROOMY) else {
+                return Ok(());
+            };
+            let text = String::from_utf8_lossy(buf);
+            // Every strict prefix waits for more; longer buffers give the same head.
+            for end in 0..head.len {
+                prop_assert!(
+                    matches!(parse(&buf[..end], ROOMY), Ok(None)),
+                    "prefix {} of {:?}: {:?}",
+                    end,
+                    text,
+                    parse(&buf[..end], ROOMY)
+                );
+            }
+            for end in head.len..buf.len() {
+                let again = parse(&buf[..end], ROOMY).map(|h| h.map(|h| h.len));
+                prop_assert_eq!(again, Ok(Some(head.len)));
+            }
+
+            // httparse reads only HTTP/1.0 and 1.1; the parser answers a later 1.x as 1.1
+            // on purpose (RFC 9110 §6.2), so the oracle is shown 1.1.
+            let mut request = buf.to_vec();
+            let skipped = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap();
+            let lf = skipped + buf[skipped..].iter().position(|&b| b == b'\n').unwrap();
+            let end = lf - usize::from(buf[lf - 1] == b'\r');
+            if !head.http10 && buf[..end - 1].ends_with(b"HTTP/1.") {
+                request[end - 1] = b'1';
+            }
+            let mut fields = [httparse::EMPTY_HEADER; 32];
+            let mut oracle = httparse::Request::new(&mut fields);
+            let status = oracle.parse(&request);
+            prop_assert_eq!(
+                status,
+                Ok(httparse::Status::Complete(head.len)),
+                "{:?}",
+                text
+            );
+
+            let method = oracle.method.unwrap().as_bytes();
+            let expected = match method {
+                b"GET" => Method::Get,
+                b"HEAD" => Method::Head,
+                b"POST" => Method::Post,
+                _ => Method::Other,
+            };
+            prop_assert_eq!(head.method, expected, "{:?}", text);
+            prop_assert_eq!(oracle.version, Some(u8::from(!head.http10)), "{:?}", text);
+            let target = oracle.path.unwrap().as_bytes();
+            prop_assert_eq!(Some(head.path), routed_path(target), "{:?}", text);
+
+            let start = method.as_ptr() as usize - request.as_ptr() as usize;
+            let meaning = meaning(oracle.headers, head.http10);
+            prop_assert_eq!(
+                Ok((head.body, head.keep_alive, head.expect_continue)),
+                meaning,
+                "{:?}",
+                text
+            );
+            // The limit counts the head from its request line, not the empty lines before.
+            let exact = head.len - start;
+            prop_assert!(parse(buf, exact).unwrap().is_some());
+            prop_assert_eq!(parse(buf, exact - 1).unwrap_err(), HeadError::TooLarge);
+            Ok(())
+        }
+
+        /// The path a request target is routed on, by RFC 9112 §3.2 and RFC 3986 §3:
+        /// `None` if the target must be refused.
+        fn routed_path(target: &[u8]) -> Option<&[u8]> {
+            let path = target.split(|&b| b == b'?').next().unwrap();
+            let Some(colon) = path.iter().position(|&b| b == b':') else {
+                return Some(path);
+            };
+            let (scheme, rest) = (&path[..colon], &path[colon + 1..]);
+            if path.starts_with(b"/")
+                || !(scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https"))
+            {
+                return Some(path);
+            }
+            // The authority runs to the first "/", "?" or "#" (RFC 3986 §3.2); a request
+            // target has no fragment, and its authority is a host and port.
+            let rest = rest.strip_prefix(b"//")?;
+            let end = rest
+                .iter()
+                .position(|&b| matches!(b, b'/' | b'#'))
+                .unwrap_or(rest.len());
+            let authority = &rest[..end];
+            let host = authority.iter().all(|b| HOST_CHARS.contains(b));
+            if authority.is_empty() || !host || rest.get(end) == Some(&b'#') {
+                return None;
+            }
+            Some(if end == rest.len() {
+                b"/"
+            } else {
+                &rest[end..]
+            })
+        }
+
+        /// `value` without optional whitespace around it.
+        fn trimmed(value: &[u8]) -> Vec<u8> {
+            let ows = |b: &u8| *b == b' ' || *b == b'\t';
+            let start = value.iter().position(|b| !ows(b)).unwrap_or(value.len());
+            let end = value.iter().rposition(|b| !ows(b)).map_or(start, |e| e + 1);
+            value[start..end].to_vec()
+        }
+
+        /// What the header fields mean for the framing and the connection, by RFC 9110 and
+        /// 9112, read from httparse's fields: the body, keep-alive and 100-continue, or why
+        /// the head must be refused.
+        fn meaning(
+            fields: &[httparse::Header<'_>],
+            http10: bool,
+        ) -> Result<(BodyKind, bool, bool), &'static str> {
+            let named = |name: &'static str| {
+                fields
+                    .iter()
+                    .filter(move |f| f.name.eq_ignore_ascii_case(name))
+                    .map(|f| f.value)
+            };
+            let hosts: Vec<_> = named("host").map(trimmed).collect();
+            if hosts.len() > 1 || (hosts.is_empty() && !http10) {
+                return Err("one Host");
+            }
+            if hosts.iter().flatten().any(|b| !HOST_CHARS.contains(b)) {
+                return Err("invalid Host");
+            }
+            let mut length = None;
+            for value in named("content-length").map(trimmed) {
+                if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+                    return Err("invalid Content-Length");
+                }
+                let n = std::str::from_utf8(&value).unwrap().parse::<u64>();
+                let n = n.map_err(|_| "Content-Length overflows")?;
+                if length.is_some_and(|l| l != n) {
+                    return Err("different Content-Lengths");
+                }
+                length = Some(n);
+            }
+            let te: Vec<_> = named("transfer-encoding").collect();
+            let codings: Vec<Vec<u8>> = te
+                .iter()
+                .flat_map(|v| v.split(|&b| b == b','))
+                .map(trimmed)
+                .filter(|c| !c.is_empty())
+                .collect();
+            let chunked = match codings.as_slice() {
+                [] if te.is_empty() => false,
+                [only] if only.eq_ignore_ascii_case(b"chunked") => true,
+                _ => return Err("chunked is not the one transfer coding"),
+            };
+            let body = match (chunked, length) {
+                (true, Some(_)) => return Err("two framings"),
+                (true, None) => BodyKind::Chunked,
+                (false, None | Some(0)) => BodyKind::None,
+                (false, Some(n)) => BodyKind::Length(n),
+            };
+            let options: Vec<Vec<u8>> = named("connection")
+                .flat_map(|v| v.split(|&b| b == b','))
+                .map(trimmed)
+                .collect();
+            let has = |o: &[u8]| options.iter().any(|x| x.eq_ignore_ascii_case(o));
+            // "close" wins over anything else (RFC 9112 §9.3, §9.6).
+            let keep_alive = match http10 {
+                false => !has(b"close"),
+                // HTTP/1.0 has no transfer codings: chunked framing closes (RFC 9112 §6.1).
+                true => !has(b"close") && has(b"keep-alive") && !chunked,
+            };
+            // As the parser reads it: the last Expect field, whole.
+            let expect = named("expect")
+                .next_back()
+                .is_some_and(|v| trimmed(v).eq_ignore_ascii_case(b"100-continue"));
+            Ok((body, keep_alive, expect))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Whatever `parse` accepts, httparse reads the same way.
+            #[test]
+            fn accepted_heads_read_as_httparse_reads_them(buf in request()) {
+                check(&buf)?;
+            }
+
+            /// The same for valid requests with bytes changed.
+            #[test]
+            fn accepted_mutants_read_as_httparse_reads_them(buf in mutated(valid_request())) {
+                check(&buf)?;
+            }
+
+            /// A plainly valid request is accepted, whole.
+            #[test]
+            fn valid_requests_are_accepted(buf in valid_request()) {
+                let head = parse(&buf, ROOMY);
+                prop_assert!(
+                    matches!(head, Ok(Some(ref h)) if h.len == buf.len()),
+                    "{:?}: {:?}",
+                    String::from_utf8_lossy(&buf),
+                    head
+                );
+                check(&buf)?;
+            }
+
+            /// No input makes it panic, whatever the limit.
+            #[test]
+            fn any_bytes_are_parsed_or_refused(
+                buf in prop_oneof![vec(any::<u8>(), 0..64), pieces(0..40)],
+                max_head in 0usize..80,
+            ) {
+                let _ = parse(&buf, max_head);
+                check(&buf)?;
+            }
+        }
+
+        /// A byte at an edge of the classes the word tests tell apart, or any byte.
+        fn edgy_byte() -> BoxedStrategy<u8> {
+            let edges = b"\0\x01\t\n\r\x1f !\"#,-./09:;?@AZ[\\]^_`az{|}~\x7f\x80\x81\xfe\xff";
+            prop_oneof![select(&edges[..]), any::<u8>()].boxed()
+        }
+
+        /// The bytes of `word` a word test flags, as a byte-at-a-time test would: the high
+        /// bit of each byte for which `flag` holds.
+        fn flags(bytes: [u8; 8], flag: impl Fn(u8) -> bool) -> u64 {
+            let bits = bytes.map(|b| if flag(b) { 0x80 } else { 0 });
+            u64::from_le_bytes(bits)
+        }
+
+        /// The index of the lowest byte flagged in `mask`; 8 for none.
+        fn lowest(mask: u64) -> usize {
+            (mask.trailing_zeros() / 8) as usize
+        }
+
+        /// A word test, the byte-at-a-time test of what it flags (or of its class), and the
+        /// class.
+        type WordTest<'a> = (fn(u64) -> u64, &'a dyn Fn(u8) -> bool, u8);
+
+        /// Eight bytes, each an edge, any byte, or next to one of the `near` values.
+        fn word_near(near: Vec<u8>) -> impl Strategy<Value = [u8; 8]> {
+            let around: Vec<u8> = near
+                .iter()
+                .flat_map(|&n| [n.wrapping_sub(1), n, n.wrapping_add(1)])
+                .collect();
+            proptest::array::uniform8(prop_oneof![edgy_byte(), select(around)])
+        }
+
+        /// Characters of the request target's, header values' and Host values' classes,
+        /// in runs long enough for whole words, and now and then a byte outside them.
+        fn runs() -> impl Strategy<Value = Vec<u8>> {
+            vec(
+                prop_oneof![12 => select(&b"abcXYZ019-.:"[..]), 1 => edgy_byte()],
+                0..48,
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+            /// `below`, `above` and `equal` flag first the first byte they should, and
+            /// `between` flags exactly the bytes it should.
+            #[test]
+            fn word_comparisons_agree_with_byte_comparisons(
+                ((n, low, high, b), bytes) in (0u8..=128, 0u8..=127, 0u8..=128, any::<u8>())
+                    .prop_flat_map(|p| (Just(p), word_near(vec![p.0, p.1, p.2, p.3]))),
+            ) {
+                let word = u64::from_le_bytes(bytes);
+                let above_n = n.min(127);
+                let masks = [below(word, n), above(word, above_n), equal(word, b)];
+                for mask in masks {
+                    prop_assert_eq!(mask & !HIGH_BITS, 0);
+                }
+                prop_assert_eq!(lowest(masks[0]), lowest(flags(bytes, |x| x < n)));
+                prop_assert_eq!(lowest(masks[1]), lowest(flags(bytes, |x| x > above_n)));
+                prop_assert_eq!(lowest(masks[2]), lowest(flags(bytes, |x| x == b)));
+                let exact = flags(bytes, |x| low < x && x < high);
+                prop_assert_eq!(between(word, low, high), exact);
+            }
+
+            /// Each stop test flags first the first byte of the set it documents, and that
+            /// set holds every byte outside its class.
+            #[test]
+            fn stop_tests_agree_with_byte_tests(
+                bytes in proptest::array::uniform8(edgy_byte())
+            ) {
+                let word = u64::from_le_bytes(bytes);
+                let visible = |b: u8| (0x21..=0x7e).contains(&b);
+                let host_fast = |b: u8| b.is_ascii_alphanumeric() || b"-.:".contains(&b);
+                let tests: [WordTest<'_>; 4] = [
+                    (target_stops, &|b| !visible(b), TARGET),
+                    (path_stops, &|b| !visible(b) || b == b'?', PATH),
+                    (value_stops, &|b| b < 0x20 || b == 0x7f, VALUE),
+                    (host_stops, &|b| !host_fast(b), HOST),
+                ];
+                for (stops, flagged, class) in tests {
+                    prop_assert_eq!(lowest(stops(word)), lowest(flags(bytes, flagged)));
+                    for b in bytes {
+                        prop_assert!(CLASSES[b as usize] & class != 0 || flagged(b));
+                    }
+                }
+            }
+
+            /// `skip_words` finds what `skip`, and a byte-at-a-time definition of the class,
+            /// find, from any start (and `skip` does for tokens too).
+            #[test]
+            fn skip_words_agrees_with_a_byte_loop(buf in runs(), at in any::<Index>()) {
+                let at = at.index(buf.len() + 1);
+                let found = Result::<usize, Stop>::ok;
+                let visible = |b: u8| (0x21..=0x7e).contains(&b);
+                let tests: [WordTest<'_>; 4] = [
+                    (target_stops, &visible, TARGET),
+                    (path_stops, &|b| visible(b) && b != b'?', PATH),
+                    (value_stops, &|b| visible(b) || b == b' ' || b == b'\t' || b >= 0x80, VALUE),
+                    (host_stops, &|b| HOST_CHARS.contains(&b), HOST),
+                ];
+                for (stops, member, class) in tests {
+                    let bytewise = buf[at..].iter().position(|&b| !member(b)).map(|i| at + i);
+                    prop_assert_eq!(found(skip(&buf, at, class)), bytewise);
+                    prop_assert_eq!(found(skip_words(&buf, at, class, stops)), bytewise);
+                }
+                let token = buf[at..].iter().position(|b| !TCHARS.contains(b)).map(|i| at + i);
+                prop_assert_eq!(found(skip(&buf, at, TOKEN)), token);
+            }
+
+            /// `is_host` is a comparison with "host" that ignores case, for any token.
+            #[test]
+            fn is_host_ignores_case_only(
+                name in vec(prop_oneof![3 => select(&b"hostHOST"[..]), 1 => select(TCHARS)], 3..6)
+            ) {
+                prop_assert_eq!(is_host(&name), name.eq_ignore_ascii_case(b"host"));
+            }
+        }
     }
 }
