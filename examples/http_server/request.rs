@@ -54,16 +54,19 @@ pub enum HeadError {
 /// One pass over the bytes, each looked up once in a table of character classes; a
 /// malformed head is refused as soon as its first bad byte arrives.
 pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError> {
-    // A robust server ignores empty lines before a request line (RFC 9112 §2.2).
+    // A robust server ignores empty lines before a request line (RFC 9112 §2.2). They count
+    // toward `max_head`, so a flood of them gets 431 like any other oversized head.
     let skipped = empty_lines(buf);
-    if buf[skipped..] == *b"\r" {
+    let parsed = if buf[skipped..] == *b"\r" {
         // Maybe the CR of one more.
-        return Ok(None);
-    }
-    match parse_head(buf, skipped) {
-        Ok(head) if head.len - skipped > max_head => Err(HeadError::TooLarge),
+        Err(Stop::Partial)
+    } else {
+        parse_head(buf, skipped)
+    };
+    match parsed {
+        Ok(head) if head.len > max_head => Err(HeadError::TooLarge),
         Ok(head) => Ok(Some(head)),
-        Err(Stop::Partial) if buf.len() - skipped > max_head => Err(HeadError::TooLarge),
+        Err(Stop::Partial) if buf.len() > max_head => Err(HeadError::TooLarge),
         Err(Stop::Partial) => Ok(None),
         Err(Stop::Refused(err)) => Err(err),
     }
@@ -621,6 +624,26 @@ mod tests {
         }
         // Refused as soon as the bad byte arrives, before the head ends.
         assert!(parse(b"GET / HTTP/1.1\r\nHo\x01", 8192).is_err());
+    }
+
+    /// Empty lines before a request line count toward the head limit: a flood of them filled
+    /// the connection's buffer, which then closed with no response.
+    #[test]
+    fn empty_lines_before_a_request_count_toward_the_head_limit() {
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let max_head = request.len() + 5;
+        let mut buf = b"\r\n\n\r\n".to_vec();
+        buf.extend_from_slice(request);
+        assert_eq!(parse(&buf, max_head).unwrap().unwrap().len, buf.len());
+        buf.insert(0, b'\n');
+        assert!(matches!(parse(&buf, max_head), Err(HeadError::TooLarge)));
+        let flood = b"\r\n".repeat(max_head);
+        assert!(matches!(parse(&flood, max_head), Err(HeadError::TooLarge)));
+        assert!(matches!(parse(&flood[..max_head], max_head), Ok(None)));
+        assert!(matches!(
+            parse(&flood[..=max_head], max_head),
+            Err(HeadError::TooLarge)
+        ));
     }
 
     /// A bare CR is no line end (RFC 9112 §2.2), so no empty line to skip before a request
@@ -1262,7 +1285,6 @@ mod tests {
             let target = oracle.path.unwrap().as_bytes();
             prop_assert_eq!(Some(head.path), routed_path(target), "{:?}", text);
 
-            let start = method.as_ptr() as usize - request.as_ptr() as usize;
             let meaning = meaning(oracle.headers, head.http10);
             prop_assert_eq!(
                 Ok((head.body, head.keep_alive, head.expect_continue)),
@@ -1270,8 +1292,8 @@ mod tests {
                 "{:?}",
                 text
             );
-            // The limit counts the head from its request line, not the empty lines before.
-            let exact = head.len - start;
+            // The limit counts the head with the empty lines before its request line.
+            let exact = head.len;
             prop_assert!(parse(buf, exact).unwrap().is_some());
             prop_assert_eq!(parse(buf, exact - 1).unwrap_err(), HeadError::TooLarge);
             Ok(())
