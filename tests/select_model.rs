@@ -786,8 +786,8 @@ fn apply(action: &Action, harness: &Harness, model: &mut Model, stale: &[Waker])
 }
 
 proptest! {
+    // proptest's default: 256 cases, or `PROPTEST_CASES` (a handful under Miri).
     #![proptest_config(ProptestConfig {
-        cases: 256,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
