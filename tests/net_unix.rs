@@ -797,3 +797,34 @@ fn connecting_to_an_unbound_abstract_address_is_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
 }
+
+#[test]
+fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
+    // As on TCP (Linux 5.15 and later): a read stops at the urgent byte, short of the data
+    // queued after it, and no further edge will come for that data.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (client, server) = UnixStream::pair().unwrap();
+        let server = server.into_std().unwrap();
+        // A read that waits registers the client with the reactor.
+        let mut buf = [0u8; 64];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err());
+        io::Write::write_all(&mut &server, b"before").unwrap();
+        if !net_common::send_urgent(server.as_raw_fd()) {
+            return; // No urgent data on this kernel's Unix sockets.
+        }
+        io::Write::write_all(&mut &server, b"after").unwrap();
+        let mut received = Vec::new();
+        while received.len() < 11 {
+            let read = timeout(GENEROUS, client.read(&mut buf)).await;
+            let n = read.expect("read hung after the urgent byte").unwrap();
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(
+            received, b"beforeafter",
+            "the urgent byte is not in the stream"
+        );
+    });
+}
