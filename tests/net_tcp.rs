@@ -527,3 +527,34 @@ fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
         );
     });
 }
+
+#[test]
+fn an_empty_read_or_peek_returns_zero_at_once() {
+    // As documented, and as std's `Read` for a slice: a read into an empty buffer returns
+    // `Ok(0)`, whether or not data is queued. (The kernel reports `EAGAIN` for it when
+    // nothing is queued, and even when urgent data is next in line for a peek.)
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let within = Duration::from_secs(5);
+        for queued in [false, true] {
+            if queued {
+                server.write_all(b"x").await.unwrap();
+                client.readable().await.unwrap();
+            }
+            let read = timeout(within, client.read(&mut [])).await;
+            assert_eq!(read.expect("an empty read waited").unwrap(), 0);
+            let peek = timeout(within, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+            let vectored = timeout(within, client.read_vectored(&mut [])).await;
+            assert_eq!(vectored.expect("an empty vectored read waited").unwrap(), 0);
+            let poll_level = timeout(within, AsyncReadExt::read(&mut client, &mut [])).await;
+            assert_eq!(poll_level.expect("an empty poll_read waited").unwrap(), 0);
+        }
+        let mut byte = [0u8];
+        client.read_exact(&mut byte).await.unwrap();
+        assert_eq!(&byte, b"x", "the empty reads consumed nothing");
+    });
+}

@@ -828,3 +828,36 @@ fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
         );
     });
 }
+
+#[test]
+fn an_empty_read_or_peek_returns_zero_at_once() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut client, server) = UnixStream::pair().unwrap();
+        for queued in [false, true] {
+            if queued {
+                server.write_all(b"x").await.unwrap();
+            }
+            let read = timeout(GENEROUS, client.read(&mut [])).await;
+            assert_eq!(read.expect("an empty read waited").unwrap(), 0);
+            let peek = timeout(GENEROUS, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+            let vectored = timeout(GENEROUS, client.read_vectored(&mut [])).await;
+            assert_eq!(vectored.expect("an empty vectored read waited").unwrap(), 0);
+            let poll_level = timeout(GENEROUS, AsyncReadExt::read(&mut client, &mut [])).await;
+            assert_eq!(poll_level.expect("an empty poll_read waited").unwrap(), 0);
+        }
+        let mut byte = [0u8];
+        client.read_exact(&mut byte).await.unwrap();
+        assert_eq!(&byte, b"x", "the empty reads consumed nothing");
+        // Even a byte of urgent data next in line makes the kernel report `WouldBlock` for
+        // an empty peek.
+        let server = server.into_std().unwrap();
+        io::Write::write_all(&mut &server, b"y").unwrap();
+        if net_common::send_urgent(server.as_raw_fd()) {
+            client.readable().await.unwrap();
+            let peek = timeout(GENEROUS, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+        }
+    });
+}
