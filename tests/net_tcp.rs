@@ -2,8 +2,9 @@
 
 mod net_common;
 
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSlice, IoSliceMut, Write as _};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -492,5 +493,68 @@ fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
         let next = timeout(Duration::from_secs(5), client.read_exact(&mut rest)).await;
         next.expect("read hung after 2000 buffers").unwrap();
         assert!(bytes[..got].iter().flatten().chain(&rest).all(|&b| b == 2));
+    });
+}
+
+#[test]
+fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
+    // A read stops at the urgent mark, short of the data queued after it. Taking that short
+    // read for a drained socket would make the next read wait for an edge that never comes:
+    // all the data is already there.
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let server = server.into_std().unwrap();
+        // A read that waits registers the client with the reactor.
+        let mut buf = [0u8; 64];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err());
+        (&server).write_all(b"before").unwrap();
+        assert!(net_common::send_urgent(server.as_raw_fd()));
+        (&server).write_all(b"after").unwrap();
+        let mut received = Vec::new();
+        while received.len() < 11 {
+            let read = timeout(Duration::from_secs(5), client.read(&mut buf)).await;
+            let n = read.expect("read hung after the urgent mark").unwrap();
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(
+            received, b"beforeafter",
+            "the urgent byte is not in the stream"
+        );
+    });
+}
+
+#[test]
+fn an_empty_read_or_peek_returns_zero_at_once() {
+    // As documented, and as std's `Read` for a slice: a read into an empty buffer returns
+    // `Ok(0)`, whether or not data is queued. (The kernel reports `EAGAIN` for it when
+    // nothing is queued, and even when urgent data is next in line for a peek.)
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let within = Duration::from_secs(5);
+        for queued in [false, true] {
+            if queued {
+                server.write_all(b"x").await.unwrap();
+                client.readable().await.unwrap();
+            }
+            let read = timeout(within, client.read(&mut [])).await;
+            assert_eq!(read.expect("an empty read waited").unwrap(), 0);
+            let peek = timeout(within, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+            let vectored = timeout(within, client.read_vectored(&mut [])).await;
+            assert_eq!(vectored.expect("an empty vectored read waited").unwrap(), 0);
+            let poll_level = timeout(within, AsyncReadExt::read(&mut client, &mut [])).await;
+            assert_eq!(poll_level.expect("an empty poll_read waited").unwrap(), 0);
+        }
+        let mut byte = [0u8];
+        client.read_exact(&mut byte).await.unwrap();
+        assert_eq!(&byte, b"x", "the empty reads consumed nothing");
     });
 }

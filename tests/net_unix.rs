@@ -797,3 +797,67 @@ fn connecting_to_an_unbound_abstract_address_is_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
 }
+
+#[test]
+fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
+    // As on TCP (Linux 5.15 and later): a read stops at the urgent byte, short of the data
+    // queued after it, and no further edge will come for that data.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (client, server) = UnixStream::pair().unwrap();
+        let server = server.into_std().unwrap();
+        // A read that waits registers the client with the reactor.
+        let mut buf = [0u8; 64];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err());
+        io::Write::write_all(&mut &server, b"before").unwrap();
+        if !net_common::send_urgent(server.as_raw_fd()) {
+            return; // No urgent data on this kernel's Unix sockets.
+        }
+        io::Write::write_all(&mut &server, b"after").unwrap();
+        let mut received = Vec::new();
+        while received.len() < 11 {
+            let read = timeout(GENEROUS, client.read(&mut buf)).await;
+            let n = read.expect("read hung after the urgent byte").unwrap();
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(
+            received, b"beforeafter",
+            "the urgent byte is not in the stream"
+        );
+    });
+}
+
+#[test]
+fn an_empty_read_or_peek_returns_zero_at_once() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut client, server) = UnixStream::pair().unwrap();
+        for queued in [false, true] {
+            if queued {
+                server.write_all(b"x").await.unwrap();
+            }
+            let read = timeout(GENEROUS, client.read(&mut [])).await;
+            assert_eq!(read.expect("an empty read waited").unwrap(), 0);
+            let peek = timeout(GENEROUS, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+            let vectored = timeout(GENEROUS, client.read_vectored(&mut [])).await;
+            assert_eq!(vectored.expect("an empty vectored read waited").unwrap(), 0);
+            let poll_level = timeout(GENEROUS, AsyncReadExt::read(&mut client, &mut [])).await;
+            assert_eq!(poll_level.expect("an empty poll_read waited").unwrap(), 0);
+        }
+        let mut byte = [0u8];
+        client.read_exact(&mut byte).await.unwrap();
+        assert_eq!(&byte, b"x", "the empty reads consumed nothing");
+        // Even a byte of urgent data next in line makes the kernel report `WouldBlock` for
+        // an empty peek.
+        let server = server.into_std().unwrap();
+        io::Write::write_all(&mut &server, b"y").unwrap();
+        if net_common::send_urgent(server.as_raw_fd()) {
+            client.readable().await.unwrap();
+            let peek = timeout(GENEROUS, client.peek(&mut [])).await;
+            assert_eq!(peek.expect("an empty peek waited").unwrap(), 0);
+        }
+    });
+}

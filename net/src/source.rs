@@ -165,6 +165,10 @@ impl<S: AsRawFd> Source<S> {
     /// [`io`](Source::io) for a byte-stream read or write of `len` bytes: a short result
     /// shows the socket drained (receive buffer empty, or send buffer full), so the next
     /// operation waits for an edge instead of trying a system call that would fail.
+    ///
+    /// A read of 0 bytes returns `Ok(0)` at once, as documented for the streams' `read`: the
+    /// kernel would report `WouldBlock` for it while nothing is queued, and waiting for data
+    /// the read cannot take would hang it.
     pub(crate) fn io_bytes<F>(&self, direction: Direction, len: usize, op: F) -> IoBytes<'_, S, F>
     where
         F: FnMut(&S) -> io::Result<usize>,
@@ -184,6 +188,9 @@ impl<S: AsRawFd> Source<S> {
         len: usize,
         op: impl FnMut(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        if len == 0 && direction == Direction::Read {
+            return Poll::Ready(Ok(0));
+        }
         let result = self.poll_io(cx, direction, op);
         if let Poll::Ready(Ok(n)) = result {
             self.note_short(direction, n, len);
@@ -382,6 +389,9 @@ impl<S: AsRawFd, F: FnMut(&S) -> io::Result<usize>> Future for IoBytes<'_, S, F>
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.len == 0 && this.io.direction == Direction::Read {
+            return Poll::Ready(Ok(0));
+        }
         let result = Pin::new(&mut this.io).poll(cx);
         if let Poll::Ready(Ok(n)) = result {
             this.io.source.note_short(this.io.direction, n, this.len);

@@ -26,3 +26,17 @@ pub fn checksum(data: &[u8]) -> u64 {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+/// Sends one byte of urgent data (`MSG_OOB`) on the stream socket `fd`; false where the
+/// kernel has none for the socket type (Unix streams before Linux 5.15).
+pub fn send_urgent(fd: std::os::fd::RawFd) -> bool {
+    let byte = [b'!'];
+    // SAFETY: `byte` is valid for reads of its length for the call.
+    let n = unsafe { libc::send(fd, byte.as_ptr().cast(), 1, libc::MSG_OOB) };
+    let err = std::io::Error::last_os_error();
+    match n {
+        1 => true,
+        _ if err.raw_os_error() == Some(libc::EOPNOTSUPP) => false,
+        _ => panic!("MSG_OOB: {err}"),
+    }
+}

@@ -70,7 +70,8 @@ impl Reactor {
         }
     }
 
-    /// Registers `fd` for readable and writable edges.
+    /// Registers `fd` for readable and writable edges, and urgent data (see
+    /// [`scheduled_io::PRIORITY`]).
     pub(crate) fn register(&self, fd: RawFd) -> io::Result<Rc<ScheduledIo>> {
         let io = Rc::new(ScheduledIo::new());
         self.insert(fd, &io)?;
@@ -98,7 +99,7 @@ impl Reactor {
         self.registry.register(
             &mut SourceFd(&fd),
             Token(token),
-            Interest::READABLE | Interest::WRITABLE,
+            Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY,
         )?;
         let stale_wakers = io.reset(token);
         entry.insert(Rc::clone(io));
@@ -156,6 +157,9 @@ impl Reactor {
             }
             if event.is_error() {
                 bits |= scheduled_io::ERROR;
+            }
+            if event.is_priority() {
+                bits |= scheduled_io::PRIORITY;
             }
             io.set_ready(bits, wake);
         }

@@ -232,7 +232,8 @@ impl Registration {
     /// Records that the last operation drained `direction`: a read returned fewer bytes
     /// than asked (the receive buffer is empty) or a write took fewer than offered (the
     /// send buffer is full). The next operation then waits for an edge instead of trying a
-    /// system call that would return `WouldBlock`. End-of-stream and error stay visible.
+    /// system call that would return `WouldBlock`. End-of-stream, error and urgent data
+    /// stay visible.
     pub fn mark_drained(&self, direction: Direction) {
         if let Some(registered) = self.registered.get() {
             registered.io.clear_edge(direction);

@@ -12,12 +12,15 @@ pub(crate) const WRITABLE: u8 = 1 << 1;
 pub(crate) const READ_CLOSED: u8 = 1 << 2;
 pub(crate) const WRITE_CLOSED: u8 = 1 << 3;
 pub(crate) const ERROR: u8 = 1 << 4;
+/// Urgent data (`EPOLLPRI`): a stream read stops at the urgent mark, short of the data
+/// queued after it, so a short read does not show the socket drained while this is set.
+pub(crate) const PRIORITY: u8 = 1 << 5;
 
 /// The bits that make a direction ready: an operation in that direction will not block
 /// (it may fail, or read end-of-file).
 pub(crate) fn mask(direction: Direction) -> u8 {
     match direction {
-        Direction::Read => READABLE | READ_CLOSED | ERROR,
+        Direction::Read => READABLE | READ_CLOSED | ERROR | PRIORITY,
         Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
     }
 }
@@ -178,7 +181,9 @@ impl ScheduledIo {
 
     /// Forgets that `direction` is readable or writable, after a short read or write
     /// showed the socket drained (or full), but keeps end-of-stream and error: those are
-    /// reported by one edge only, and an operation must still see them at once.
+    /// reported by one edge only, and an operation must still see them at once. Keeps
+    /// urgent data too: a read that stopped at the urgent mark left data queued behind it,
+    /// which no further edge will report.
     pub(crate) fn clear_edge(&self, direction: Direction) {
         let edge = match direction {
             Direction::Read => READABLE,

@@ -129,7 +129,7 @@ impl TcpStream {
     }
 
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
-    /// orderly close (or for an empty `buf`).
+    /// orderly close, or at once for an empty `buf`.
     ///
     /// A read that fills all of `buf` leaves the next read to try a system call that may
     /// find nothing: a buffer larger than the messages in flight keeps a request-response
@@ -166,10 +166,16 @@ impl TcpStream {
             .await
     }
 
-    /// Reads into `buf` without consuming: the next read returns the same bytes.
+    /// Reads into `buf` without consuming: the next read returns the same bytes; `Ok(0)` at
+    /// once for an empty `buf`.
     ///
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // As `read`: the kernel may report `WouldBlock` for an empty buffer, even with data
+        // queued (in front of urgent data), and waiting would hang.
+        if buf.is_empty() {
+            return Ok(0);
+        }
         self.io.io(Direction::Read, |stream| stream.peek(buf)).await
     }
 

@@ -173,7 +173,7 @@ impl UnixStream {
     }
 
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
-    /// orderly close (or for an empty `buf`).
+    /// orderly close, or at once for an empty `buf`.
     ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
@@ -206,7 +206,8 @@ impl UnixStream {
     }
 
     /// Reads into `buf` without consuming: the next read returns the same bytes. Waits as
-    /// [`read`](UnixStream::read) does, honouring the read timeout.
+    /// [`read`](UnixStream::read) does, honouring the read timeout; `Ok(0)` at once for an
+    /// empty `buf`.
     ///
     /// Cancel-safe.
     ///
@@ -229,6 +230,11 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // As `read`: the kernel may report `WouldBlock` for an empty buffer, even with data
+        // queued (in front of urgent data), and waiting would hang.
+        if buf.is_empty() {
+            return Ok(0);
+        }
         self.io
             .io(Direction::Read, |stream| sys::peek(stream.as_raw_fd(), buf))
             .await
