@@ -830,6 +830,34 @@ fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
 }
 
 #[test]
+fn a_read_that_stops_at_passed_descriptors_does_not_stall_the_next() {
+    // The kernel ends a Unix stream read after a message that carried descriptors (they are
+    // closed, as this socket takes no ancillary data), short of the bytes queued behind it.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (client, server) = UnixStream::pair().unwrap();
+        let server = server.into_std().unwrap();
+        // A read that waits registers the client with the reactor.
+        let mut buf = [0u8; 64];
+        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err());
+        io::Write::write_all(&mut &server, b"abc").unwrap();
+        net_common::send_with_fd(server.as_raw_fd(), b"FD", server.as_raw_fd());
+        io::Write::write_all(&mut &server, b"def").unwrap();
+        let mut received = Vec::new();
+        while received.len() < 8 {
+            let read = timeout(GENEROUS, client.read(&mut buf)).await;
+            let n = read
+                .expect("read hung after the passed descriptor")
+                .unwrap();
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(received, b"abcFDdef");
+    });
+}
+
+#[test]
 fn an_empty_read_or_peek_returns_zero_at_once() {
     let mut core = Core::new().unwrap();
     core.run(async {

@@ -25,6 +25,8 @@ use std::time::Duration;
 use mirage_core::io::{Direction, Registration};
 use mirage_core::time::{sleep, Sleep};
 
+use crate::sys::StreamRead;
+
 pub(crate) struct Source<S: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
     registration: Registration,
@@ -169,9 +171,15 @@ impl<S: AsRawFd> Source<S> {
     /// A read of 0 bytes returns `Ok(0)` at once, as documented for the streams' `read`: the
     /// kernel would report `WouldBlock` for it while nothing is queued, and waiting for data
     /// the read cannot take would hang it.
-    pub(crate) fn io_bytes<F>(&self, direction: Direction, len: usize, op: F) -> IoBytes<'_, S, F>
+    pub(crate) fn io_bytes<T, F>(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: F,
+    ) -> IoBytes<'_, S, F>
     where
-        F: FnMut(&S) -> io::Result<usize>,
+        T: Transfer,
+        F: FnMut(&S) -> io::Result<T>,
     {
         IoBytes {
             io: self.io(direction, op),
@@ -181,29 +189,26 @@ impl<S: AsRawFd> Source<S> {
 
     /// [`poll_io`](Source::poll_io) for a byte-stream read or write; see
     /// [`io_bytes`](Source::io_bytes).
-    pub(crate) fn poll_io_bytes(
+    pub(crate) fn poll_io_bytes<T: Transfer>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        op: impl FnMut(&S) -> io::Result<usize>,
+        op: impl FnMut(&S) -> io::Result<T>,
     ) -> Poll<io::Result<usize>> {
         if len == 0 && direction == Direction::Read {
             return Poll::Ready(Ok(0));
         }
-        let result = self.poll_io(cx, direction, op);
-        if let Poll::Ready(Ok(n)) = result {
-            self.note_short(direction, n, len);
-        }
-        result
+        self.poll_io(cx, direction, op)
+            .map_ok(|transfer| self.note_transfer(direction, transfer, len))
     }
 
     /// Fills all of `buf` with `read` (a byte-stream read of the socket); `UnexpectedEof` if
     /// the stream ends first. Not cancel-safe: a dropped call may have consumed a prefix.
-    pub(crate) async fn read_exact(
+    pub(crate) async fn read_exact<T: Transfer>(
         &self,
         mut buf: &mut [u8],
-        mut read: impl FnMut(&S, &mut [u8]) -> io::Result<usize>,
+        mut read: impl FnMut(&S, &mut [u8]) -> io::Result<T>,
     ) -> io::Result<()> {
         while !buf.is_empty() {
             let n = self
@@ -243,11 +248,15 @@ impl<S: AsRawFd> Source<S> {
         Ok(())
     }
 
-    fn note_short(&self, direction: Direction, n: usize, len: usize) {
+    /// Notes what a transfer of up to `len` bytes showed (see [`io_bytes`](Source::io_bytes))
+    /// and returns its byte count.
+    fn note_transfer(&self, direction: Direction, transfer: impl Transfer, len: usize) -> usize {
+        let n = transfer.bytes();
         // Zero bytes is end of stream (or an empty buffer): nothing to learn.
-        if 0 < n && n < len {
+        if 0 < n && n < len && !transfer.cut_short() {
             self.registration.mark_drained(direction);
         }
+        n
     }
 
     /// Waits for readiness in `direction`, honouring its timeout. Cancel-safe.
@@ -383,7 +392,7 @@ pub(crate) struct IoBytes<'a, S: AsRawFd, F> {
     len: usize,
 }
 
-impl<S: AsRawFd, F: FnMut(&S) -> io::Result<usize>> Future for IoBytes<'_, S, F> {
+impl<S: AsRawFd, T: Transfer, F: FnMut(&S) -> io::Result<T>> Future for IoBytes<'_, S, F> {
     type Output = io::Result<usize>;
 
     #[inline]
@@ -392,11 +401,42 @@ impl<S: AsRawFd, F: FnMut(&S) -> io::Result<usize>> Future for IoBytes<'_, S, F>
         if this.len == 0 && this.io.direction == Direction::Read {
             return Poll::Ready(Ok(0));
         }
-        let result = Pin::new(&mut this.io).poll(cx);
-        if let Poll::Ready(Ok(n)) = result {
-            this.io.source.note_short(this.io.direction, n, this.len);
-        }
-        result
+        let (source, direction, len) = (this.io.source, this.io.direction, this.len);
+        Pin::new(&mut this.io)
+            .poll(cx)
+            .map_ok(|transfer| source.note_transfer(direction, transfer, len))
+    }
+}
+
+/// What one byte-stream system call moved: a byte count, and whether it stopped short of
+/// what the socket could take or give for another reason than a drained (or full) buffer.
+pub(crate) trait Transfer {
+    /// Bytes moved.
+    fn bytes(&self) -> usize;
+
+    /// Whether a short count may leave more to move at once; then it does not show the
+    /// socket drained.
+    fn cut_short(&self) -> bool {
+        false
+    }
+}
+
+impl Transfer for usize {
+    #[inline]
+    fn bytes(&self) -> usize {
+        *self
+    }
+}
+
+impl Transfer for StreamRead {
+    #[inline]
+    fn bytes(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn cut_short(&self) -> bool {
+        self.cut_short
     }
 }
 

@@ -201,6 +201,40 @@ pub(crate) const IOV_MAX: usize = libc::UIO_MAXIOV as usize;
 /// Receives into `bufs` with one `recvmsg`, like `readv`: `Ok(0)` at end of stream. Only the
 /// first [`IOV_MAX`] buffers are filled; [`vectored_len`] is how much that can take.
 pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    recvmsg(fd, bufs).map(|(n, _)| n)
+}
+
+/// What a read of a Unix stream socket got: see [`recv_stream`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamRead {
+    /// Bytes read.
+    pub(crate) len: usize,
+    /// The read stopped at a message whose ancillary data (passed descriptors, or credentials
+    /// under `SO_PASSCRED`) had no room and was dropped (`MSG_CTRUNC`). The kernel ends a
+    /// Unix stream read there, however much is queued behind it, so a short read then does
+    /// not show the socket drained.
+    pub(crate) cut_short: bool,
+}
+
+/// Reads a Unix stream socket into `buf` with `recvmsg`, which, unlike `recv`, tells when
+/// the read stopped early (see [`StreamRead`]).
+pub(crate) fn recv_stream(fd: RawFd, buf: &mut [u8]) -> io::Result<StreamRead> {
+    recv_stream_vectored(fd, &mut [IoSliceMut::new(buf)])
+}
+
+/// [`recv_stream`] into several buffers (only the first [`IOV_MAX`]).
+pub(crate) fn recv_stream_vectored(
+    fd: RawFd,
+    bufs: &mut [IoSliceMut<'_>],
+) -> io::Result<StreamRead> {
+    recvmsg(fd, bufs).map(|(len, flags)| StreamRead {
+        len,
+        cut_short: flags & libc::MSG_CTRUNC != 0,
+    })
+}
+
+/// `recvmsg(2)` into `bufs` with no name or control buffer: the count and `msg_flags`.
+fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, libc::c_int)> {
     // SAFETY: `msghdr` is plain data; all-zero is a valid empty header.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
@@ -209,12 +243,13 @@ pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Resul
     // SAFETY: `msg` points to `bufs`, exclusively borrowed for the call; the kernel writes
     // at most each buffer's length into it. No name or control buffer is passed, so the
     // kernel writes nothing else but `msg_flags`, in `msg`, which is mutable and ours.
-    unsafe {
+    let len = unsafe {
         syscall6(
             libc::SYS_recvmsg,
             [fd as usize, ptr::from_mut(&mut msg) as usize, 0, 0, 0, 0],
         )
-    }
+    }?;
+    Ok((len, msg.msg_flags))
 }
 
 /// Writes `bufs` with one `sendmsg(MSG_NOSIGNAL)`: like `writev`, but a closed peer gives

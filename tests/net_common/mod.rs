@@ -27,6 +27,46 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
+/// Sends `bytes` on the Unix stream socket `fd` with a copy of the descriptor `passed`
+/// attached (`SCM_RIGHTS`), in one `sendmsg`.
+pub fn send_with_fd(fd: std::os::fd::RawFd, bytes: &[u8], passed: std::os::fd::RawFd) {
+    let mut iov = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let size = std::mem::size_of::<libc::c_int>() as u32;
+    // Room for one `cmsghdr` and one descriptor, aligned for `cmsghdr`.
+    let mut control = [0u64; 8];
+    // SAFETY: `CMSG_SPACE` only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(size) } as usize;
+    assert!(space <= std::mem::size_of_val(&control));
+    // SAFETY: `msghdr` is plain data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: `msg` points at `control`, `space` bytes long and aligned for `cmsghdr`, so
+    // the first header and its data (one `c_int`) lie inside it; `sendmsg` reads `bytes`
+    // and `control`, both valid for the call.
+    let sent = unsafe {
+        let header = libc::CMSG_FIRSTHDR(&msg);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(size) as _;
+        libc::CMSG_DATA(header)
+            .cast::<libc::c_int>()
+            .write_unaligned(passed);
+        libc::sendmsg(fd, &msg, 0)
+    };
+    assert_eq!(
+        sent,
+        bytes.len() as isize,
+        "sendmsg: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
 /// Sends one byte of urgent data (`MSG_OOB`) on the stream socket `fd`; false where the
 /// kernel has none for the socket type (Unix streams before Linux 5.15).
 pub fn send_urgent(fd: std::os::fd::RawFd) -> bool {

@@ -14,7 +14,7 @@ use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
 use crate::source::Source;
-use crate::sys::{self, recv_vectored, send_vectored, vectored_len};
+use crate::sys::{self, send_vectored, vectored_len};
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].
@@ -180,7 +180,7 @@ impl UnixStream {
         // A plain function returning the operation's future: an `async fn` would wrap it in
         // one more state machine on the hottest path.
         self.io.io_bytes(Direction::Read, buf.len(), move |stream| {
-            sys::recv(stream.as_raw_fd(), buf)
+            sys::recv_stream(stream.as_raw_fd(), buf)
         })
     }
 
@@ -191,7 +191,7 @@ impl UnixStream {
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
-                recv_vectored(stream.as_raw_fd(), bufs)
+                sys::recv_stream_vectored(stream.as_raw_fd(), bufs)
             })
             .await
     }
@@ -201,7 +201,7 @@ impl UnixStream {
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
-            .read_exact(buf, |stream, buf| sys::recv(stream.as_raw_fd(), buf))
+            .read_exact(buf, |stream, buf| sys::recv_stream(stream.as_raw_fd(), buf))
             .await
     }
 
@@ -373,7 +373,7 @@ impl UnixStream {
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
-                sys::recv(stream.as_raw_fd(), buf)
+                sys::recv_stream(stream.as_raw_fd(), buf)
             })
     }
 
