@@ -798,35 +798,49 @@ fn connecting_to_an_unbound_abstract_address_is_refused() {
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
 }
 
+/// A stream pair whose client end is registered and has found nothing to read, with a
+/// blocking std peer. `feed` writes to the peer (false: the kernel cannot, skip); then the
+/// client's reads must return `expected`, none waiting longer than `GENEROUS`.
+async fn reads_after(feed: impl FnOnce(&std::os::unix::net::UnixStream) -> bool, expected: &[u8]) {
+    let (client, server) = UnixStream::pair().unwrap();
+    let server = server.into_std().unwrap();
+    // A read that waits registers the client with the reactor.
+    let mut buf = [0u8; 64];
+    assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
+        .await
+        .is_err());
+    if !feed(&server) {
+        return;
+    }
+    let mut received = Vec::new();
+    while received.len() < expected.len() {
+        let read = timeout(GENEROUS, client.read(&mut buf)).await;
+        let n = read
+            .unwrap_or_else(|_| panic!("read hung after {:?}", String::from_utf8_lossy(&received)))
+            .unwrap();
+        assert_ne!(n, 0, "end of stream with the peer open");
+        received.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(received, expected);
+}
+
 #[test]
 fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
     // As on TCP (Linux 5.15 and later): a read stops at the urgent byte, short of the data
-    // queued after it, and no further edge will come for that data.
+    // queued after it, and no further edge will come for that data. The urgent byte itself
+    // is not in the stream.
     let mut core = Core::new().unwrap();
-    core.run(async {
-        let (client, server) = UnixStream::pair().unwrap();
-        let server = server.into_std().unwrap();
-        // A read that waits registers the client with the reactor.
-        let mut buf = [0u8; 64];
-        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
-            .await
-            .is_err());
-        io::Write::write_all(&mut &server, b"before").unwrap();
-        if !net_common::send_urgent(server.as_raw_fd()) {
-            return; // No urgent data on this kernel's Unix sockets.
-        }
-        io::Write::write_all(&mut &server, b"after").unwrap();
-        let mut received = Vec::new();
-        while received.len() < 11 {
-            let read = timeout(GENEROUS, client.read(&mut buf)).await;
-            let n = read.expect("read hung after the urgent byte").unwrap();
-            received.extend_from_slice(&buf[..n]);
-        }
-        assert_eq!(
-            received, b"beforeafter",
-            "the urgent byte is not in the stream"
-        );
-    });
+    core.run(reads_after(
+        |server| {
+            io::Write::write_all(&mut &*server, b"before").unwrap();
+            if !net_common::send_urgent(server.as_raw_fd()) {
+                return false; // No urgent data on this kernel's Unix sockets.
+            }
+            io::Write::write_all(&mut &*server, b"after").unwrap();
+            true
+        },
+        b"beforeafter",
+    ));
 }
 
 #[test]
@@ -834,27 +848,15 @@ fn a_read_that_stops_at_passed_descriptors_does_not_stall_the_next() {
     // The kernel ends a Unix stream read after a message that carried descriptors (they are
     // closed, as this socket takes no ancillary data), short of the bytes queued behind it.
     let mut core = Core::new().unwrap();
-    core.run(async {
-        let (client, server) = UnixStream::pair().unwrap();
-        let server = server.into_std().unwrap();
-        // A read that waits registers the client with the reactor.
-        let mut buf = [0u8; 64];
-        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
-            .await
-            .is_err());
-        io::Write::write_all(&mut &server, b"abc").unwrap();
-        net_common::send_with_fd(server.as_raw_fd(), b"FD", server.as_raw_fd());
-        io::Write::write_all(&mut &server, b"def").unwrap();
-        let mut received = Vec::new();
-        while received.len() < 8 {
-            let read = timeout(GENEROUS, client.read(&mut buf)).await;
-            let n = read
-                .expect("read hung after the passed descriptor")
-                .unwrap();
-            received.extend_from_slice(&buf[..n]);
-        }
-        assert_eq!(received, b"abcFDdef");
-    });
+    core.run(reads_after(
+        |server| {
+            io::Write::write_all(&mut &*server, b"abc").unwrap();
+            net_common::send_with_fd(server.as_raw_fd(), b"FD", server.as_raw_fd());
+            io::Write::write_all(&mut &*server, b"def").unwrap();
+            true
+        },
+        b"abcFDdef",
+    ));
 }
 
 #[test]

@@ -246,6 +246,14 @@ async fn a_branch_woken_from_another_thread_wins() {
     assert_eq!(polls.load(Ordering::SeqCst), 2);
 }
 
+/// A `select!` that ends when `a` or `b` opens.
+async fn either(a: &Gate, b: &Gate) {
+    mirage::select! {
+        _ = a.wait(()) => {}
+        _ = b.wait(()) => {}
+    }
+}
+
 /// A pooled wake set keeps the waker of the task that used it last and skips storing the
 /// next task's waker when it is the same one. An executor that reuses a task slot may lend
 /// each poll a waker pointing at the slot, whose clones point elsewhere (at the task): the
@@ -258,12 +266,7 @@ fn the_next_task_in_a_reused_slot_is_woken() {
     let first = slot.retask();
     {
         let (a, b) = (Gate::new(), Gate::new());
-        let mut select = pin!(async {
-            mirage::select! {
-                _ = a.wait(()) => {}
-                _ = b.wait(()) => {}
-            }
-        });
+        let mut select = pin!(either(&a, &b));
         assert!(slot.poll(select.as_mut()).is_pending());
         a.open();
         assert_eq!(first.count(), 1);
@@ -273,12 +276,7 @@ fn the_next_task_in_a_reused_slot_is_woken() {
     // The first task is done; the next one takes its slot and runs a select! on this thread.
     let next = slot.retask();
     let (a, b) = (Gate::new(), Gate::new());
-    let mut select = pin!(async {
-        mirage::select! {
-            _ = a.wait(()) => {}
-            _ = b.wait(()) => {}
-        }
-    });
+    let mut select = pin!(either(&a, &b));
     assert!(slot.poll(select.as_mut()).is_pending());
     a.open();
     assert_eq!(next.count(), 1, "the task now in the slot is woken");

@@ -379,6 +379,14 @@ mod sleeps {
         }))
     }
 
+    /// The `i`th of the sleepers whose sleep the driver can still reach, if any.
+    fn pick_sleep(real: &[Real], i: Index) -> Option<usize> {
+        let sleeps: Vec<usize> = (0..real.len())
+            .filter(|&id| matches!(real[id], Real::Sleep { slot: Some(_), .. }))
+            .collect();
+        (!sleeps.is_empty()).then(|| sleeps[i.index(sleeps.len())])
+    }
+
     fn now_ns(start: Instant) -> u64 {
         (Instant::now() - start).as_nanos() as u64
     }
@@ -585,13 +593,9 @@ mod sleeps {
                         ));
                     }
                     Op::Reset(i, to) => {
-                        let sleeps: Vec<usize> = (0..real.len())
-                            .filter(|&id| matches!(real[id], Real::Sleep { slot: Some(_), .. }))
-                            .collect();
-                        if sleeps.is_empty() {
+                        let Some(id) = pick_sleep(&real, i) else {
                             continue;
-                        }
-                        let id = sleeps[i.index(sleeps.len())];
+                        };
                         let deadline = to.at(now);
                         if let Real::Sleep {
                             slot: Some(slot), ..
@@ -626,13 +630,9 @@ mod sleeps {
                         model.tasks[id].1 = true;
                     }
                     Op::Rehome(i) => {
-                        let sleeps: Vec<usize> = (0..real.len())
-                            .filter(|&id| matches!(real[id], Real::Sleep { slot: Some(_), .. }))
-                            .collect();
-                        if sleeps.is_empty() {
+                        let Some(id) = pick_sleep(&real, i) else {
                             continue;
-                        }
-                        let id = sleeps[i.index(sleeps.len())];
+                        };
                         if let Real::Sleep {
                             slot: Some(slot),
                             handle,
