@@ -73,7 +73,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner
     }
 
-    /// Waits until the descriptor is readable. Cancel-safe.
+    /// Waits until the descriptor is readable: data, end of file, an error, or priority data
+    /// (`EPOLLPRI`, e.g. a socket's urgent data) is waiting. Cancel-safe.
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Direction::Read).await
     }
