@@ -199,8 +199,13 @@ impl<S: AsRawFd> Source<S> {
         if len == 0 && direction == Direction::Read {
             return Poll::Ready(Ok(0));
         }
-        self.poll_io(cx, direction, op)
-            .map_ok(|transfer| self.note_transfer(direction, transfer, len))
+        match self.poll_io(cx, direction, op) {
+            Poll::Ready(Ok(transfer)) => {
+                Poll::Ready(Ok(self.note_transfer(direction, transfer, len)))
+            }
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     /// Fills all of `buf` with `read` (a byte-stream read of the socket); `UnexpectedEof` if
@@ -401,10 +406,15 @@ impl<S: AsRawFd, T: Transfer, F: FnMut(&S) -> io::Result<T>> Future for IoBytes<
         if this.len == 0 && this.io.direction == Direction::Read {
             return Poll::Ready(Ok(0));
         }
-        let (source, direction, len) = (this.io.source, this.io.direction, this.len);
-        Pin::new(&mut this.io)
-            .poll(cx)
-            .map_ok(|transfer| source.note_transfer(direction, transfer, len))
+        match Pin::new(&mut this.io).poll(cx) {
+            Poll::Ready(Ok(transfer)) => Poll::Ready(Ok(this.io.source.note_transfer(
+                this.io.direction,
+                transfer,
+                this.len,
+            ))),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
