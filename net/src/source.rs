@@ -208,6 +208,20 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
+    /// Reads into `buf` with `peek` (a byte-stream peek of the socket), without consuming;
+    /// `Ok(0)` at once for an empty `buf`: the kernel may report `WouldBlock` for it even
+    /// with data queued (in front of urgent data), and waiting would hang. Cancel-safe.
+    pub(crate) async fn peek(
+        &self,
+        buf: &mut [u8],
+        mut peek: impl FnMut(&S, &mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.io(Direction::Read, |stream| peek(stream, buf)).await
+    }
+
     /// Fills all of `buf` with `read` (a byte-stream read of the socket); `UnexpectedEof` if
     /// the stream ends first. Not cancel-safe: a dropped call may have consumed a prefix.
     pub(crate) async fn read_exact<T: Transfer>(
@@ -402,6 +416,8 @@ impl<S: AsRawFd, T: Transfer, F: FnMut(&S) -> io::Result<T>> Future for IoBytes<
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        // The same steps as `poll_io_bytes`, written out: shared through a closure they cost
+        // 15 to 20 more instructions per echoed message (callgrind), as `Poll::map_ok` did.
         let this = self.get_mut();
         if this.len == 0 && this.io.direction == Direction::Read {
             return Poll::Ready(Ok(0));

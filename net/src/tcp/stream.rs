@@ -171,12 +171,7 @@ impl TcpStream {
     ///
     /// Cancel-safe.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // As `read`: the kernel may report `WouldBlock` for an empty buffer, even with data
-        // queued (in front of urgent data), and waiting would hang.
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        self.io.io(Direction::Read, |stream| stream.peek(buf)).await
+        self.io.peek(buf, |stream, buf| stream.peek(buf)).await
     }
 
     /// Writes from `buf`, returning how many bytes were written.

@@ -230,13 +230,8 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // As `read`: the kernel may report `WouldBlock` for an empty buffer, even with data
-        // queued (in front of urgent data), and waiting would hang.
-        if buf.is_empty() {
-            return Ok(0);
-        }
         self.io
-            .io(Direction::Read, |stream| sys::peek(stream.as_raw_fd(), buf))
+            .peek(buf, |stream, buf| sys::peek(stream.as_raw_fd(), buf))
             .await
     }
 
