@@ -1,11 +1,15 @@
 //! A TCP chat server: every line a client sends goes to all the other connected clients,
 //! and a client that sends no line for a while is told goodbye and dropped.
 //!
-//! Each client has a task and an unbounded channel of outgoing lines; a registry shared by
+//! Each client has a task and a bounded channel of outgoing lines; a registry shared by
 //! the tasks (`Rc<RefCell<..>>`, no locks: every task runs on the one thread) holds the
 //! senders. The per-client loop is one `select!` over the three things that can happen
 //! next: a line arrives from the client, a line arrives for the client, or the idle timer
 //! fires.
+//!
+//! A client that stops reading must not make the server hold an ever longer queue for it:
+//! a client whose queue is full is dropped from the room, and one that accepts no bytes
+//! for the idle timeout (the stream's write timeout) is disconnected.
 //!
 //! Run it with `cargo run --example chat_server -- 127.0.0.1:7001 --idle 60` (both are
 //! the defaults), then chat from a few terminals with `nc 127.0.0.1 7001`. Stop it with
@@ -29,6 +33,11 @@ const DEFAULT_IDLE: Duration = Duration::from_secs(60);
 const DEMO_IDLE: Duration = Duration::from_millis(300);
 /// A client whose line grows longer than this without a newline is dropped.
 const MAX_LINE: usize = 1024;
+/// How many lines may wait for one client. A client this far behind is dropped, so one
+/// that stops reading costs the server a bounded amount of memory (the lines themselves are
+/// shared by every queue). Far more than one read's worth of lines (at most 512), so that a
+/// burst from a talker does not drop clients that read.
+const MAX_QUEUED: usize = 1024;
 
 /// The connected clients: each one's channel of outgoing lines, by client number.
 ///
@@ -37,15 +46,15 @@ const MAX_LINE: usize = 1024;
 #[derive(Default)]
 struct Room {
     next_id: Cell<u64>,
-    members: RefCell<BTreeMap<u64, mpsc::UnboundedSender<Rc<str>>>>,
+    members: RefCell<BTreeMap<u64, mpsc::Sender<Rc<str>>>>,
 }
 
 impl Room {
     /// Registers a client and returns its number and the receiving end of its channel.
-    fn join(&self) -> (u64, mpsc::UnboundedReceiver<Rc<str>>) {
+    fn join(&self) -> (u64, mpsc::Receiver<Rc<str>>) {
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
-        let (tx, rx) = mpsc::unbounded();
+        let (tx, rx) = mpsc::channel(MAX_QUEUED);
         self.members.borrow_mut().insert(id, tx);
         (id, rx)
     }
@@ -55,14 +64,15 @@ impl Room {
     }
 
     /// Queues `line` for every client but `from`. One allocation, shared by all the queues.
+    ///
+    /// A client whose queue is full is unregistered: dropping its sender ends its queue,
+    /// and its task says goodbye once it has written what was already queued.
     fn broadcast(&self, from: u64, line: &str) {
         let line: Rc<str> = format!("{line}\n").into();
-        for (&id, tx) in self.members.borrow().iter() {
-            if id != from {
-                // A closed channel is a client on its way out: nothing to do.
-                let _ = tx.send(line.clone());
-            }
-        }
+        self.members.borrow_mut().retain(|&id, tx| {
+            // A closed channel is a client on its way out: it goes too.
+            id == from || tx.try_send(line.clone()).is_ok()
+        });
     }
 }
 
@@ -100,6 +110,8 @@ enum Left {
     Quit,
     Idle,
     LineTooLong,
+    /// Its queue of outgoing lines filled up.
+    TooSlow,
 }
 
 /// Serves one client: registers it, runs its loop, and unregisters it whatever happened.
@@ -113,6 +125,9 @@ async fn client(room: Rc<Room>, stream: TcpStream, peer: SocketAddr, idle: Durat
         Ok(Left::Quit) => "quit".to_owned(),
         Ok(Left::Idle) => format!("idle for {idle:?}"),
         Ok(Left::LineTooLong) => "line too long".to_owned(),
+        Ok(Left::TooSlow) => format!("too slow: {MAX_QUEUED} lines behind"),
+        // Only writes have a timeout: the client accepted no bytes for that long.
+        Err(err) if err.kind() == io::ErrorKind::TimedOut => "too slow: not reading".to_owned(),
         Err(err) => format!("error: {err}"),
     };
     println!("server: {} left ({why})", name(id));
@@ -125,9 +140,11 @@ async fn chat(
     room: &Room,
     id: u64,
     stream: &TcpStream,
-    mut outgoing: mpsc::UnboundedReceiver<Rc<str>>,
+    mut outgoing: mpsc::Receiver<Rc<str>>,
     idle: Duration,
 ) -> io::Result<Left> {
+    // A write waits for the client to read; one that waits this long fails with `TimedOut`.
+    stream.set_write_timeout(Some(idle))?;
     let welcome = format!("* welcome, you are {}\n", name(id));
     stream.write_all(welcome.as_bytes()).await?;
     // One timer for the whole connection, moved forward on every line: `Sleep` is `Unpin`,
@@ -152,10 +169,19 @@ async fn chat(
                     stream.write_all(b"* line too long, goodbye\n").await?;
                     return Ok(Left::LineTooLong);
                 }
+                // One read's lines per turn: a client that sends without pause would
+                // otherwise run until its socket is empty while the others' queues fill.
+                mirage::yield_now().await;
             }
             // The room holds a sender for as long as this client is registered, so `recv`
-            // never yields `None` here.
-            Some(line) = outgoing.recv() => stream.write_all(line.as_bytes()).await?,
+            // yields `None` once the room dropped the client for a full queue.
+            line = outgoing.recv() => match line {
+                Some(line) => stream.write_all(line.as_bytes()).await?,
+                None => {
+                    stream.write_all(b"* you fell too far behind, goodbye\n").await?;
+                    return Ok(Left::TooSlow);
+                }
+            },
             _ = &mut idle_timer => {
                 let goodbye = format!("* no message for {idle:?}, goodbye\n");
                 stream.write_all(goodbye.as_bytes()).await?;
@@ -280,4 +306,81 @@ fn main() -> io::Result<()> {
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nusage: chat_server [ADDR] [--idle SECONDS] | chat_server --demo");
     std::process::exit(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirage::time::timeout;
+
+    /// The bound on each test: far beyond what it needs, so only a hang reaches it.
+    const GUARD: Duration = Duration::from_secs(30);
+    /// Long enough that the flood below never leaves the silent client idle first.
+    const IDLE: Duration = Duration::from_secs(2);
+
+    /// Reads `stream` line by line until a line starts with `prefix`; returns that line.
+    async fn wait_for(stream: &TcpStream, lines: &mut Lines, prefix: &str) -> io::Result<String> {
+        let mut buf = [0u8; 1024];
+        loop {
+            while let Some(line) = lines.next_line() {
+                if line.starts_with(prefix) {
+                    return Ok(line);
+                }
+            }
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            lines.push(&buf[..n]);
+        }
+    }
+
+    /// Sends long lines until a write fails.
+    async fn flood(stream: &TcpStream) -> io::Result<String> {
+        let line = format!("{}\n", "x".repeat(MAX_LINE - 24));
+        loop {
+            stream.write_all(line.as_bytes()).await?;
+        }
+    }
+
+    #[test]
+    fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            mirage::spawn(serve(listener, IDLE));
+            timeout(GUARD, async {
+                let mut alice = DemoClient::connect("alice", addr).await?;
+                alice.stream.set_read_timeout(None)?;
+                alice.hear().await?; // welcome
+
+                // Bob reads his welcome, then nothing more.
+                let mut bob = DemoClient::connect("bob", addr).await?;
+                bob.hear().await?;
+                alice.hear().await?; // bob joined
+
+                // Alice talks until the server gives up on bob: his socket's buffers fill,
+                // then his queue, then his writes time out.
+                let mut heard = Lines::default();
+                let bob_left = wait_for(&alice.stream, &mut heard, "* guest2 left");
+                let line: io::Result<String> = mirage::select! {
+                    result = flood(&alice.stream) => result,
+                    line = bob_left => line,
+                };
+                assert_eq!(line?, "* guest2 left (too slow: not reading)");
+
+                // The room goes on: alice hears who joins and what they say.
+                let carol = DemoClient::connect("carol", addr).await?;
+                wait_for(&alice.stream, &mut heard, "* guest3 joined").await?;
+                carol.say("hello").await?;
+                let hello = wait_for(&alice.stream, &mut heard, "guest3:").await?;
+                assert_eq!(hello, "guest3: hello");
+                io::Result::Ok(())
+            })
+            .await
+            .expect("the test ran past its guard")
+            .unwrap();
+        });
+    }
 }
