@@ -18,7 +18,9 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
-pub use mirage_core::{io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow};
+pub use mirage_core::{
+    coop, io, spawn, sync, time, yield_now, Core, JoinError, JoinHandle, YieldNow,
+};
 pub use mirage_select::{main, select, test};
 
 /// What the expansions of [`select!`], [`main`] and [`test`] call. Not a public API.

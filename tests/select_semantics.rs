@@ -289,6 +289,29 @@ async fn three_always_ready_branches_share_fairly() {
     );
 }
 
+/// Spends the task's whole cooperative budget at every poll and never completes, as a
+/// branch copying from a socket that is always ready does.
+async fn spend_every_budget() {
+    loop {
+        mirage::coop::consume_budget().await;
+    }
+}
+
+#[mirage::test]
+async fn a_branch_that_spends_the_budget_at_every_pass_does_not_starve_the_others() {
+    // Whichever branch goes first at entry, the other one gets the budget at the next pass.
+    for _ in 0..10 {
+        let won = mirage::time::timeout(Duration::from_secs(10), async {
+            mirage::select! {
+                _ = spend_every_budget() => unreachable!(),
+                _ = mirage::coop::consume_budget() => "needs one unit",
+            }
+        })
+        .await;
+        assert_eq!(won, Ok("needs one unit"));
+    }
+}
+
 async fn fill(buf: &mut [u8], after: Duration) -> usize {
     sleep(after).await;
     buf[..3].copy_from_slice(b"abc");

@@ -77,6 +77,8 @@ pub(crate) fn enter_for_drop(local: &Local) -> Enter {
 
 impl Drop for Enter {
     fn drop(&mut self) {
+        // The budget of the last task polled must not hold back what runs after the Core.
+        crate::coop::unconstrain();
         CURRENT.with(|current| current.set(self.previous));
     }
 }

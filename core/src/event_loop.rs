@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use std::os::fd::AsRawFd;
 
-use crate::context;
 use crate::reactor::{Reactor, TIMER_TOKEN, WAKER_TOKEN};
 use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
 use crate::task::{waker, JoinHandle};
+use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
 /// keeps waking itself cannot starve sockets and timers.
@@ -126,6 +126,7 @@ impl Core {
         self.local.shared.wake_root(true);
         loop {
             if self.local.shared.take_root_woken() {
+                coop::refill();
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return output;
                 }

@@ -10,6 +10,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod context;
+pub mod coop;
 mod event_loop;
 pub mod io;
 mod reactor;

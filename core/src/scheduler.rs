@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Context;
 
+use crate::coop;
 use crate::reactor::Reactor;
 use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
@@ -107,6 +108,7 @@ impl Local {
             // SAFETY: the task stays allocated during the poll (it is `IN_LIST`).
             let waker = unsafe { waker::borrowed(task) };
             let mut cx = Context::from_waker(&waker);
+            coop::refill();
             // SAFETY: owner thread, `FUTURE` is set, and tasks are never polled re-entrantly
             // (nested `Core::run` is refused).
             unsafe { task.poll(&mut cx) }

@@ -8,8 +8,10 @@ use std::task::{Context, Poll};
 ///
 /// A spawned task goes to the back of the run queue, so every task that was ready before it
 /// runs first. The future passed to [`Core::run`](crate::Core::run) is polled again after at
-/// most one turn of the loop (128 tasks). A loop that never awaits anything else should call
-/// this now and then, or it starves the rest of the Core.
+/// most one turn of the loop (128 tasks). Mirage's sockets yield on their own once a task
+/// has spent its [cooperative budget](crate::coop); a loop that awaits nothing that can be
+/// pending should call this (or [`consume_budget`](crate::coop::consume_budget)) now and
+/// then, or it starves the rest of the Core.
 ///
 /// # Examples
 ///

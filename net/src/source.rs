@@ -1,7 +1,9 @@
 //! `Source`: a non-blocking socket, its reactor registration and its std-style timeouts.
 //!
 //! Every Mirage socket is a `Source` around the std socket it wraps. An operation always
-//! tries the system call first and waits for readiness only after `WouldBlock`.
+//! tries the system call first and waits for readiness only after `WouldBlock`. Each attempt
+//! spends a unit of the task's cooperative budget (`mirage_core::coop`): a task whose
+//! sockets are always ready yields once it is spent, before the system call.
 //!
 //! Timeouts follow `std::net`: each operation that waits longer than the direction's timeout
 //! fails with `TimedOut`, and the socket stays usable. The `async` methods keep the timer in
@@ -19,9 +21,10 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::pin::{pin, Pin};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use mirage_core::coop;
 use mirage_core::io::{Direction, Registration};
 use mirage_core::time::{sleep, Sleep};
 
@@ -133,6 +136,7 @@ impl<S: AsRawFd> Source<S> {
     ) -> Poll<io::Result<R>> {
         loop {
             if self.registration.is_ready(direction) {
+                ready!(coop::poll_proceed(cx));
                 match op(&self.inner) {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                         self.registration.clear_ready(direction)
@@ -357,6 +361,8 @@ impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
         let registration = &this.source.registration;
         loop {
             if registration.is_ready(this.direction) {
+                // Only an attempt spends budget: waiting for readiness yields anyway.
+                ready!(coop::poll_proceed(cx));
                 match (this.op)(&this.source.inner) {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                         registration.clear_ready(this.direction)

@@ -73,8 +73,11 @@ pub struct Select {
     /// first poll) and for a completion whose pattern did not match; a cleared branch is
     /// never polled again.
     enabled: u64,
-    /// The branch each pass starts from; passes go round from there in index order.
+    /// The branch the next pass starts from; passes go round from there in index order. A
+    /// value of `len` or more starts at branch 0.
     pub(super) start: u32,
+    /// Every pass starts at branch 0.
+    biased: bool,
     /// Leased from the pool at the first poll, given back on drop.
     set: Option<Arc<WakeSet>>,
     /// `(data, vtable)` of the parent waker stored in `set` (possibly by an earlier lease of
@@ -89,7 +92,8 @@ pub struct Select {
 impl Select {
     /// A `select!` over `len` branches, of which those whose bit is set in `enabled` race.
     /// `biased`: every pass starts at branch 0; otherwise the starting branch moves on each
-    /// time a `select!` is entered on this thread (see `fairness.rs`).
+    /// time a `select!` is entered on this thread (see `fairness.rs`), and each later pass
+    /// starts after the branch that went first in the pass before.
     ///
     /// # Panics
     ///
@@ -118,6 +122,7 @@ impl Select {
         Select {
             enabled,
             start,
+            biased,
             set: None,
             parent: None,
             polled: false,
@@ -169,6 +174,10 @@ impl Select {
         // start, start + 1, .., then wraps to 0, .., start - 1. Branches past `len` are never
         // set, so the 64-bit rotation needs no mask.
         let mut order = due.rotate_right(self.start);
+        // Unless biased, the next pass starts after this one's first branch: a branch that
+        // spends the task's cooperative budget (see `coop`) on every pass would otherwise
+        // leave every later one to find it spent.
+        let next_start = (order.trailing_zeros() + self.start + 1) % 64;
         while order != 0 {
             let index = (order.trailing_zeros() + self.start) % 64;
             order &= order - 1;
@@ -186,6 +195,9 @@ impl Select {
         }
         if self.enabled == 0 {
             return Poll::Ready(None);
+        }
+        if !self.biased {
+            self.start = next_start;
         }
         register_parent(set, &mut self.parent, cx.waker());
         Poll::Pending
@@ -241,6 +253,7 @@ impl fmt::Debug for Select {
         f.debug_struct("Select")
             .field("enabled", &format_args!("{:#b}", self.enabled))
             .field("start", &self.start)
+            .field("biased", &self.biased)
             .field("polled", &self.polled)
             .finish_non_exhaustive()
     }

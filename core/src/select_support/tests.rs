@@ -268,6 +268,29 @@ fn a_pass_visits_due_branches_once_each_from_the_start_branch() {
 }
 
 #[test]
+fn each_pass_starts_after_the_first_branch_of_the_pass_before_unless_biased() {
+    let (_, parent) = counter();
+    let mut cx = Context::from_waker(&parent);
+    for (biased, expected) in [(false, [0, 1, 2, 0, 1]), (true, [0; 5])] {
+        let mut select = Select::new(3, 0b111, biased);
+        select.start = 0;
+        let mut firsts = Vec::new();
+        for _ in 0..5 {
+            let mut first = None;
+            let poll = select.poll(&mut cx, &mut |i, cx| {
+                first.get_or_insert(i);
+                // Due again at the next pass, as a branch whose budget ran out is.
+                cx.waker().wake_by_ref();
+                Branch::<()>::Pending
+            });
+            assert!(poll.is_pending());
+            firsts.push(first.unwrap());
+        }
+        assert_eq!(firsts, expected, "biased: {biased}");
+    }
+}
+
+#[test]
 fn after_the_first_poll_only_woken_branches_are_polled() {
     let (parent, parent_waker) = counter();
     let mut cx = Context::from_waker(&parent_waker);

@@ -1,0 +1,194 @@
+//! Cooperative scheduling: a task that always finds its sockets ready still gives the
+//! others a turn.
+//!
+//! A Core runs one task at a time, and a task runs until it awaits something that is not
+//! ready. A connection whose peer sends without pause keeps every `read` ready, so its task
+//! could loop for as long as the peer keeps up, and every other connection on the Core would
+//! wait. To prevent that, each task gets a budget of [`BUDGET`] operations each time it is
+//! polled. Mirage's sockets spend one unit per operation; once the budget is spent, the next
+//! operation returns `Pending` after waking its task, which goes to the back of the run
+//! queue, and proceeds when the task runs again. No data is lost: the operation had not
+//! started. A task with nothing ready never reaches its budget.
+//!
+//! Futures polled while no Core runs on the thread (by another executor, or by hand) are
+//! never held back; one polled by hand inside a task shares that task's budget. Code with its own ready-or-not operations can take part with [`poll_proceed`], and a
+//! busy loop that awaits nothing that can be pending with [`consume_budget`].
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Operations a task may complete in one poll before it yields to the others. The figure
+/// tokio uses: large enough that a task rarely notices (a pipelined HTTP connection spends
+/// three per batch of requests), small enough that one turn stays short.
+pub const BUDGET: u8 = 128;
+
+/// The budget of a poll that is not a Core's task: 2^64 operations, never spent.
+const UNCONSTRAINED: u64 = u64::MAX;
+
+thread_local! {
+    /// What is left of the running task's budget. `const`-initialised and without a
+    /// destructor, so reading it is a plain thread-local load.
+    static LEFT: Cell<u64> = const { Cell::new(UNCONSTRAINED) };
+}
+
+/// Gives the task about to be polled (or the future given to `Core::run`) a full budget.
+/// Called before every such poll, so no restore is needed after it: the polls in between
+/// belong to tasks too.
+#[inline]
+pub(crate) fn refill() {
+    LEFT.with(|left| left.set(u64::from(BUDGET)));
+}
+
+/// Leaves the thread unconstrained, for whatever it polls once its Core stops running.
+pub(crate) fn unconstrain() {
+    LEFT.with(|left| left.set(UNCONSTRAINED));
+}
+
+/// Spends one unit of the running task's budget: `Ready` if there was one left, otherwise
+/// wakes the task and returns `Pending`, so that it runs again after the other ready tasks.
+///
+/// Call it at the start of an operation that may complete without waiting (before any
+/// side effect), and return `Pending` when it does.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::poll_fn;
+/// use std::task::{ready, Context, Poll};
+///
+/// /// Numbers, always ready: a good citizen all the same.
+/// struct Counter(u64);
+///
+/// impl Counter {
+///     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<u64> {
+///         ready!(mirage::coop::poll_proceed(cx));
+///         self.0 += 1;
+///         Poll::Ready(self.0)
+///     }
+/// }
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let other = mirage::spawn(async {});
+///     let mut counter = Counter(0);
+///     let mut last = 0;
+///     while !other.is_finished() {
+///         last = poll_fn(|cx| counter.poll_next(cx)).await;
+///     }
+///     // The loop gave the other task a turn once its budget was spent.
+///     assert_eq!(last, u64::from(mirage::coop::BUDGET) + 1);
+/// });
+/// ```
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    LEFT.with(|left| {
+        let n = left.get();
+        if n == 0 {
+            return spent(cx);
+        }
+        left.set(n - 1);
+        Poll::Ready(())
+    })
+}
+
+/// The rare end of [`poll_proceed`], out of line so that the common one stays a few
+/// instructions.
+#[cold]
+#[inline(never)]
+fn spent(cx: &mut Context<'_>) -> Poll<()> {
+    cx.waker().wake_by_ref();
+    Poll::Pending
+}
+
+/// Spends one unit of the running task's budget, yielding first if it is spent: for a loop
+/// that awaits only things that are always ready (a [`Sleep`](crate::time::Sleep) already
+/// due, a channel that is never empty) and would otherwise keep the Core to itself.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let other = mirage::spawn(async {});
+///     // A busy loop that spends its budget lets the other task run.
+///     while !other.is_finished() {
+///         mirage::coop::consume_budget().await;
+///     }
+/// });
+/// ```
+pub fn consume_budget() -> ConsumeBudget {
+    ConsumeBudget { _private: () }
+}
+
+/// The future returned by [`consume_budget`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ConsumeBudget {
+    _private: (),
+}
+
+impl Future for ConsumeBudget {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        poll_proceed(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    struct CountWakes(std::sync::atomic::AtomicUsize);
+
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn wakes(counter: &Arc<CountWakes>) -> usize {
+        counter.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn outside_a_task_the_budget_is_never_spent() {
+        let counter = Arc::new(CountWakes(0.into()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..10 * usize::from(BUDGET) {
+            assert!(poll_proceed(&mut cx).is_ready());
+        }
+        assert_eq!(wakes(&counter), 0);
+    }
+
+    #[test]
+    fn a_spent_budget_wakes_the_task_and_returns_pending_until_the_next_poll() {
+        let counter = Arc::new(CountWakes(0.into()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        refill();
+        for _ in 0..BUDGET {
+            assert!(poll_proceed(&mut cx).is_ready());
+        }
+        assert!(poll_proceed(&mut cx).is_pending());
+        assert!(poll_proceed(&mut cx).is_pending());
+        assert_eq!(wakes(&counter), 2);
+        // The next poll of a task starts with a full budget.
+        refill();
+        assert!(poll_proceed(&mut cx).is_ready());
+        // Once the Core stops, none is spent.
+        unconstrain();
+        for _ in 0..10 * usize::from(BUDGET) {
+            assert!(poll_proceed(&mut cx).is_ready());
+        }
+        assert_eq!(wakes(&counter), 2);
+    }
+}
