@@ -2,9 +2,11 @@
 //! a turn, after at most one budget of operations.
 
 use std::cell::Cell;
+use std::io::{Read, Write};
 use std::rc::Rc;
 
 use mirage::coop::BUDGET;
+use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
 use mirage::Core;
 
@@ -63,4 +65,37 @@ fn the_root_future_yields_too() {
             "the other task ran after {reads} reads"
         );
     });
+}
+
+#[test]
+fn an_async_fd_that_is_always_ready_lets_a_later_task_run() {
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    reader.set_nonblocking(true).unwrap();
+    writer.write_all(&[7; QUEUED]).unwrap();
+    let reader = AsyncFd::new(reader);
+    let mut core = Core::new().unwrap();
+    let reads = core.run(async {
+        // The first wait registers the descriptor and waits for its first event.
+        let _ = reader.readable().await.unwrap();
+        let other_ran = Rc::new(Cell::new(false));
+        mirage::spawn({
+            let other_ran = other_ran.clone();
+            async move { other_ran.set(true) }
+        });
+        let mut reads = 0;
+        let mut byte = [0u8; 1];
+        while !other_ran.get() {
+            // Each wait finds the descriptor ready (one byte never drains it).
+            let mut guard = reader.readable().await.unwrap();
+            let n = guard.try_io(|fd| fd.get_ref().read(&mut byte));
+            assert_eq!(n.expect("a byte is queued").unwrap(), 1);
+            reads += 1;
+            assert!(reads < QUEUED, "the other task never ran");
+        }
+        reads
+    });
+    assert!(
+        (1..=usize::from(BUDGET) + 1).contains(&reads),
+        "the other task ran after {reads} reads"
+    );
 }

@@ -5,10 +5,11 @@
 //! ready. A connection whose peer sends without pause keeps every `read` ready, so its task
 //! could loop for as long as the peer keeps up, and every other connection on the Core would
 //! wait. To prevent that, each task gets a budget of [`BUDGET`] operations each time it is
-//! polled. Mirage's sockets spend one unit per operation; once the budget is spent, the next
-//! operation returns `Pending` after waking its task, which goes to the back of the run
-//! queue, and proceeds when the task runs again. No data is lost: the operation had not
-//! started. A task with nothing ready never reaches its budget.
+//! polled. Mirage's sockets spend one unit per operation, and [`AsyncFd`](crate::io::AsyncFd)
+//! one per wait for readiness; once the budget is spent, the next operation returns
+//! `Pending` after waking its task, which goes to the back of the run queue, and proceeds
+//! when the task runs again. No data is lost: the operation had not started. A task with
+//! nothing ready never reaches its budget.
 //!
 //! Futures polled while no Core runs on the thread (by another executor, or by hand) are
 //! never held back; one polled by hand inside a task shares that task's budget. Code with its own ready-or-not operations can take part with [`poll_proceed`], and a

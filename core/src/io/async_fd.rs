@@ -3,8 +3,9 @@
 use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
+use crate::coop;
 use crate::reactor::{Direction, Registration};
 
 /// Drives a non-blocking file descriptor through the running Core's reactor: a pipe, a
@@ -85,7 +86,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Waits for readiness in `direction`. Cancel-safe.
+    ///
+    /// Spends a unit of the task's [cooperative budget](crate::coop) first, so a loop over a
+    /// descriptor that is always ready still lets the other tasks run.
     pub async fn ready(&self, direction: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        coop::consume_budget().await;
         self.registration.ready(direction).await?;
         Ok(AsyncFdReadyGuard {
             fd: self,
@@ -93,7 +98,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         })
     }
 
-    /// Polls for readability; only the last task to poll is woken.
+    /// Polls for readability; only the last task to poll is woken. Spends a unit of the
+    /// task's [cooperative budget](crate::coop), as [`ready`](AsyncFd::ready) does.
     pub fn poll_read_ready(
         &self,
         cx: &mut Context<'_>,
@@ -101,7 +107,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.poll_ready(cx, Direction::Read)
     }
 
-    /// Polls for writability; only the last task to poll is woken.
+    /// Polls for writability; only the last task to poll is woken. Spends a unit of the
+    /// task's [cooperative budget](crate::coop), as [`ready`](AsyncFd::ready) does.
     pub fn poll_write_ready(
         &self,
         cx: &mut Context<'_>,
@@ -114,6 +121,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        ready!(coop::poll_proceed(cx));
         self.registration
             .poll_ready(cx, direction)
             .map_ok(|()| AsyncFdReadyGuard {
@@ -132,6 +140,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         direction: Direction,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
+        coop::consume_budget().await;
         self.registration.io(direction, || op(self.get_ref())).await
     }
 }
