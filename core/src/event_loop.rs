@@ -32,6 +32,21 @@ const EVENTS_PER_POLL: usize = 1024;
 /// `Send` and its bookkeeping takes no locks. Wakers stay `Send + Sync`: a task woken from
 /// another thread is handed over through a queue, and a Core blocked in its poller wakes up.
 ///
+/// # A turn of the loop
+///
+/// [`run`](Core::run) repeats these steps until its future completes:
+/// 1. the future given to `run` is polled, if it was woken;
+/// 2. up to 128 tasks from the run queue are polled, in the order they were woken (a task
+///    woken meanwhile goes to the back), each with a fresh [cooperative budget](crate::coop);
+/// 3. tasks woken from other threads join the run queue;
+/// 4. the Core polls for I/O: without blocking if anything is ready to run, otherwise until
+///    an I/O event, a wake-up from another thread, or the next timer deadline. Then it wakes
+///    the tasks whose sockets became ready, then those whose timers are due (in virtual time,
+///    with nothing else to do, the clock first jumps to the next deadline).
+///
+/// Tasks woken in step 4 run at step 2 of the next turn, and tasks that keep waking one
+/// another still let sockets and timers in after every 128 polls.
+///
 /// # Examples
 ///
 /// ```
