@@ -238,7 +238,12 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                 }
             }
             6 if name.eq_ignore_ascii_case(b"expect") => {
-                head.expect_continue = value.eq_ignore_ascii_case(b"100-continue");
+                // A list (RFC 9110 §10.1.1), possibly over several fields; other
+                // expectations are ignored, which the RFC allows.
+                head.expect_continue |= value
+                    .split(|&b| b == b',')
+                    .map(trim_ows)
+                    .any(|member| member.eq_ignore_ascii_case(b"100-continue"));
             }
             _ => {}
         }

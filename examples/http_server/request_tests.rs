@@ -338,6 +338,28 @@ fn http10_closes_unless_asked_to_keep_alive() {
     assert!(head.keep_alive);
 }
 
+/// `Expect` is a list, and may come in several fields (RFC 9110 §10.1.1): `100-continue`
+/// anywhere in it asks for the go-ahead. Only the last field's whole value counted before.
+#[test]
+fn expect_100_continue_is_found_in_any_member_of_any_field() {
+    for (fields, expected) in [
+        (&b"Expect: 100-continue\r\n"[..], true),
+        (b"Expect: foo, 100-Continue\r\n", true),
+        (b"Expect: 100-continue\r\nExpect: foo\r\n", true),
+        (b"Expect: foo\r\n", false),
+        (b"Expect: 100-continue=1\r\n", false),
+    ] {
+        let head = [&b"POST /echo HTTP/1.1\r\nHost: x\r\n"[..], fields, b"\r\n"].concat();
+        let parsed = parse(&head, 8192).unwrap().unwrap();
+        assert_eq!(
+            parsed.expect_continue,
+            expected,
+            "{}",
+            String::from_utf8_lossy(fields)
+        );
+    }
+}
+
 /// Property tests: the parser against httparse and against its own prefixes, and the
 /// word tests against byte-at-a-time definitions of their classes.
 mod properties {
@@ -861,10 +883,11 @@ mod properties {
             // HTTP/1.0 has no transfer codings: chunked framing closes (RFC 9112 §6.1).
             true => !has(b"close") && has(b"keep-alive") && !chunked,
         };
-        // As the parser reads it: the last Expect field, whole.
+        // Any member of any Expect field (RFC 9110 §10.1.1).
         let expect = named("expect")
-            .next_back()
-            .is_some_and(|v| trimmed(v).eq_ignore_ascii_case(b"100-continue"));
+            .flat_map(|v| v.split(|&b| b == b','))
+            .map(trimmed)
+            .any(|member| member.eq_ignore_ascii_case(b"100-continue"));
         Ok((body, keep_alive, expect))
     }
 
