@@ -4,7 +4,7 @@ mod net_common;
 
 use std::time::Duration;
 
-use mirage::net::{TcpListener, TcpStream};
+use mirage::net::{TcpListener, TcpSocket, TcpStream};
 use mirage::time::timeout;
 use mirage::Core;
 use net_common::open_fds;
@@ -28,9 +28,17 @@ fn sockets_and_pending_operations_release_their_descriptors() {
             assert!(timeout(Duration::from_millis(1), listener.accept())
                 .await
                 .is_err());
-            // A connect refused after the listener is gone.
+            // A connect refused after the listener is gone, plain and through a TcpSocket.
             drop((client, server, listener));
             assert!(TcpStream::connect(addr).await.is_err());
+            let socket = TcpSocket::new_v4().unwrap();
+            socket.set_reuseaddr(true).unwrap();
+            assert!(socket.connect(addr).await.is_err());
+            // A TcpSocket dropped unused, and one turned into a listener.
+            drop(TcpSocket::new_v6().unwrap());
+            let socket = TcpSocket::new_v4().unwrap();
+            socket.bind(addr).unwrap();
+            drop(socket.listen(8).unwrap());
         }
         // Tasks holding sockets, aborted mid-operation.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -11,13 +11,15 @@
 
 use std::ffi::OsStr;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::RawFd;
+use std::mem;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::ptr;
 
-use libc::c_long;
+use libc::{c_int, c_long};
 
 /// Makes system call `number` with six arguments; a negative result is `-errno`.
 ///
@@ -321,6 +323,141 @@ pub(crate) fn is_lost_connection(err: &io::Error) -> bool {
 /// an edge that never comes.
 pub(crate) fn vectored_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usize {
     bufs.iter().take(IOV_MAX).map(|buf| buf.len()).sum()
+}
+
+/// A new TCP socket of `domain` (`AF_INET` or `AF_INET6`), non-blocking and
+/// close-on-exec, neither bound nor connected.
+pub(crate) fn tcp_socket(domain: c_int) -> io::Result<OwnedFd> {
+    let flags = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: no pointers; returns a new descriptor or -1.
+    let fd = unsafe { libc::socket(domain, flags, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just created and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Sets the `c_int` socket option `name` at `level`.
+pub(crate) fn set_int_option(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    value: c_int,
+) -> io::Result<()> {
+    // SAFETY: the kernel reads `size_of::<c_int>()` bytes at `&value`, a live `c_int`.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            ptr::from_ref(&value).cast(),
+            mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Reads the `c_int` socket option `name` at `level`.
+pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    let mut len = mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`, and
+    // the actual length at `&mut len`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value)
+}
+
+/// Calls `f` with `addr` as a `sockaddr` pointer and its length, valid during the call.
+fn with_sockaddr<R>(
+    addr: &SocketAddr,
+    f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
+) -> R {
+    match addr {
+        SocketAddr::V4(addr) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: addr.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(addr.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            f(
+                ptr::from_ref(&sin).cast(),
+                mem::size_of_val(&sin) as libc::socklen_t,
+            )
+        }
+        SocketAddr::V6(addr) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: addr.port().to_be(),
+                sin6_flowinfo: addr.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: addr.ip().octets(),
+                },
+                sin6_scope_id: addr.scope_id(),
+            };
+            f(
+                ptr::from_ref(&sin6).cast(),
+                mem::size_of_val(&sin6) as libc::socklen_t,
+            )
+        }
+    }
+}
+
+/// Binds `fd` to `addr`.
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    // SAFETY: `with_sockaddr` passes a live address of the length it gives.
+    let rc = with_sockaddr(addr, |sockaddr, len| unsafe {
+        libc::bind(fd.as_raw_fd(), sockaddr, len)
+    });
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Marks `fd` as listening, with room for `backlog` connections not yet accepted (the
+/// kernel caps it at `net.core.somaxconn`).
+pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
+    let backlog = c_int::try_from(backlog).unwrap_or(c_int::MAX);
+    // SAFETY: no pointers.
+    if unsafe { libc::listen(fd.as_raw_fd(), backlog) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Starts connecting the non-blocking socket `fd` to `addr`. `Ok` once the connection is
+/// established or under way (`EINPROGRESS`; an interrupted call also goes on in the
+/// background): the socket becomes writable when it completes or fails.
+pub(crate) fn start_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    // SAFETY: `with_sockaddr` passes a live address of the length it gives.
+    let rc = with_sockaddr(addr, |sockaddr, len| unsafe {
+        libc::connect(fd.as_raw_fd(), sockaddr, len)
+    });
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        if !matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) {
+            return Err(err);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

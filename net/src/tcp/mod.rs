@@ -1,7 +1,9 @@
-//! TCP: listeners and streams.
+//! TCP: listeners, streams, and sockets configured before they become either.
 
 mod listener;
+mod socket;
 mod stream;
 
 pub use listener::TcpListener;
+pub use socket::TcpSocket;
 pub use stream::TcpStream;

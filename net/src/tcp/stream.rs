@@ -96,8 +96,18 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+        let stream = net::TcpStream::from(mio::net::TcpStream::connect(addr)?);
+        TcpStream::finish_connect(stream, timeout).await
+    }
+
+    /// Waits until the connect under way on the non-blocking `stream` completes, fails or
+    /// (with a `timeout`) takes too long. Cancel-safe: dropping the future closes the socket.
+    pub(crate) async fn finish_connect(
+        stream: net::TcpStream,
+        timeout: Option<Duration>,
+    ) -> io::Result<TcpStream> {
         let stream = TcpStream {
-            io: Source::new(net::TcpStream::from(mio::net::TcpStream::connect(addr)?)),
+            io: Source::new(stream),
         };
         // One timer for the whole connect: a wake-up before the handshake completes must not
         // start a new full timeout.

@@ -1,0 +1,206 @@
+//! `TcpSocket`: options set before listening or connecting, and one port shared by the
+//! listeners of several Cores on several threads through `SO_REUSEPORT`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use mirage::net::{TcpListener, TcpSocket, TcpStream};
+use mirage::time::timeout;
+use mirage::Core;
+
+fn any_port() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+fn reuseport_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+#[test]
+fn options_read_back_what_was_set() {
+    let socket = TcpSocket::new_v4().unwrap();
+    assert!(!socket.reuseaddr().unwrap());
+    assert!(!socket.reuseport().unwrap());
+    socket.set_reuseaddr(true).unwrap();
+    socket.set_reuseport(true).unwrap();
+    assert!(socket.reuseaddr().unwrap());
+    assert!(socket.reuseport().unwrap());
+    socket.set_reuseport(false).unwrap();
+    assert!(!socket.reuseport().unwrap());
+
+    // Linux doubles what it is asked for (half of it is bookkeeping) within its limits.
+    socket.set_send_buffer_size(32 * 1024).unwrap();
+    socket.set_recv_buffer_size(48 * 1024).unwrap();
+    assert_eq!(socket.send_buffer_size().unwrap(), 64 * 1024);
+    assert_eq!(socket.recv_buffer_size().unwrap(), 96 * 1024);
+    // A size past `c_int` is clamped, not wrapped into a negative one.
+    socket.set_send_buffer_size(u32::MAX).unwrap();
+    assert!(socket.send_buffer_size().unwrap() >= 64 * 1024);
+}
+
+#[test]
+fn a_taken_port_is_refused_unless_every_socket_on_it_reuses_it() {
+    let first = TcpSocket::new_v4().unwrap();
+    first.bind(any_port()).unwrap();
+    let addr = first.local_addr().unwrap();
+    let _first = first.listen(16).unwrap();
+
+    let second = TcpSocket::new_v4().unwrap();
+    second.set_reuseport(true).unwrap();
+    let err = second.bind(addr).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
+
+    let a = reuseport_listener(any_port()).unwrap();
+    let shared = a.local_addr().unwrap();
+    let b = reuseport_listener(shared).unwrap();
+    assert_eq!(b.local_addr().unwrap(), shared);
+}
+
+#[test]
+fn binding_twice_or_to_the_other_family_fails_cleanly() {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(any_port()).unwrap();
+    let err = socket.bind(any_port()).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+
+    // Either way round, an address of the other family is invalid input.
+    let v4 = TcpSocket::new_v4().unwrap();
+    let err = v4.bind("[::1]:0".parse().unwrap()).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+    let v6 = TcpSocket::new_v6().unwrap();
+    let err = v6.bind(any_port()).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+    let mut core = Core::new().unwrap();
+    let err = core
+        .run(
+            TcpSocket::new_v4()
+                .unwrap()
+                .connect("[::1]:80".parse().unwrap()),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+
+    let socket = TcpSocket::new_for(&"[::1]:0".parse().unwrap()).unwrap();
+    match socket.bind("[::1]:0".parse().unwrap()) {
+        Ok(()) => assert!(socket.local_addr().unwrap().is_ipv6()),
+        // A host without IPv6 on loopback.
+        Err(err) => assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable, "{err}"),
+    }
+}
+
+#[test]
+fn a_configured_socket_connects_and_its_listener_accepts() {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.bind(any_port()).unwrap();
+    let listener = socket.listen(16).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut core = Core::new().unwrap();
+    let received = core.run(async move {
+        let server = mirage::spawn(async move {
+            let (stream, peer) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 16];
+            let n = stream.read(&mut buf).await.unwrap();
+            (peer, buf[..n].to_vec())
+        });
+        let client = TcpSocket::new_v4().unwrap();
+        client.set_send_buffer_size(16 * 1024).unwrap();
+        client.bind(any_port()).unwrap();
+        let local = client.local_addr().unwrap();
+        let stream = client.connect(addr).await.unwrap();
+        assert_eq!(stream.local_addr().unwrap(), local);
+        assert_eq!(stream.peer_addr().unwrap(), addr);
+        stream.write_all(b"configured").await.unwrap();
+        let (peer, received) = server.await.unwrap();
+        assert_eq!(peer, local);
+        received
+    });
+    assert_eq!(received, b"configured");
+}
+
+/// That the socket is closed afterwards is checked in `net_fd_leak.rs`, which counts
+/// descriptors with no other test running.
+#[test]
+fn connecting_to_a_closed_port_is_refused() {
+    let addr = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let mut core = Core::new().unwrap();
+    let result = core.run(async move {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.connect(addr).await.map(drop)
+    });
+    assert_eq!(result.unwrap_err().kind(), io::ErrorKind::ConnectionRefused);
+}
+
+/// Two Cores on two threads, each with its own listener on one shared port: every
+/// connection is accepted by exactly one of them, and the kernel gives each a share.
+#[test]
+fn listeners_of_several_cores_share_one_port() {
+    const CORES: usize = 2;
+    const CONNECTIONS: usize = 64;
+    let first = reuseport_listener(any_port()).unwrap();
+    let addr = first.local_addr().unwrap();
+    let mut listeners = vec![first];
+    listeners.extend((1..CORES).map(|_| reuseport_listener(addr).unwrap()));
+    // Every listener exists before the first connection, so the kernel spreads them all.
+    let ready = Arc::new(Barrier::new(CORES + 1));
+    let servers: Vec<_> = listeners
+        .into_iter()
+        .map(|listener| {
+            let listener = listener.into_std().unwrap();
+            let ready = ready.clone();
+            thread::spawn(move || {
+                let listener = TcpListener::from_std(listener).unwrap();
+                let mut core = Core::new().unwrap();
+                ready.wait();
+                core.run(async move {
+                    let mut accepted = 0;
+                    // Each connection says one byte: 1 to count it, 0 to stop this server.
+                    loop {
+                        let (stream, _) = listener.accept().await.unwrap();
+                        let mut byte = [0u8; 1];
+                        stream.read_exact(&mut byte).await.unwrap();
+                        if byte[0] == 0 {
+                            return accepted;
+                        }
+                        accepted += 1;
+                        stream.write_all(b"k").await.unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    ready.wait();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        timeout(Duration::from_secs(30), async {
+            for _ in 0..CONNECTIONS {
+                let stream = TcpStream::connect(addr).await.unwrap();
+                stream.write_all(&[1]).await.unwrap();
+                let mut ack = [0u8; 1];
+                stream.read_exact(&mut ack).await.unwrap();
+            }
+        })
+        .await
+        .expect("a server stopped answering");
+    });
+    // Stop them: connect until each server has read its 0 (a server may get several).
+    let stops: Vec<_> = (0..CORES * 16)
+        .map(|_| std::net::TcpStream::connect(addr))
+        .collect();
+    for stop in stops.iter().flatten() {
+        use std::io::Write as _;
+        let _ = (&*stop).write_all(&[0]);
+    }
+    let accepted: Vec<usize> = servers.into_iter().map(|s| s.join().unwrap()).collect();
+    assert_eq!(accepted.iter().sum::<usize>(), CONNECTIONS, "{accepted:?}");
+    assert!(accepted.iter().all(|&n| n > 0), "{accepted:?}");
+}
