@@ -12,8 +12,9 @@
 //! nothing ready never reaches its budget.
 //!
 //! Futures polled while no Core runs on the thread (by another executor, or by hand) are
-//! never held back; one polled by hand inside a task shares that task's budget. Code with its own ready-or-not operations can take part with [`poll_proceed`], and a
-//! busy loop that awaits nothing that can be pending with [`consume_budget`].
+//! never held back; one polled by hand inside a task shares that task's budget. Code with
+//! its own ready-or-not operations can take part with [`poll_proceed`], and a busy loop
+//! that awaits nothing that can be pending with [`consume_budget`].
 
 use std::cell::Cell;
 use std::future::Future;
@@ -22,7 +23,7 @@ use std::task::{Context, Poll};
 
 /// Operations a task may complete in one poll before it yields to the others. The figure
 /// tokio uses: large enough that a task rarely notices (a pipelined HTTP connection spends
-/// three per batch of requests), small enough that one turn stays short.
+/// two or three per batch of requests), small enough that one turn stays short.
 pub const BUDGET: u8 = 128;
 
 /// The budget of a poll that is not a Core's task: 2^64 operations, never spent.
