@@ -1255,3 +1255,86 @@ proptest! {
         unix_send_errors(&dests, close_at);
     }
 }
+
+/// A sender's name in [`peeks_name_the_sender_as_receives_do`].
+#[derive(Debug, Clone)]
+enum Name {
+    Unnamed,
+    /// A path in a temporary directory whose file name is this long, at most what
+    /// `sun_path` holds.
+    Path(usize),
+    /// A Linux abstract name: any bytes, NULs included.
+    Abstract(Vec<u8>),
+}
+
+fn name_strategy() -> impl Strategy<Value = Name> {
+    prop_oneof![
+        Just(Name::Unnamed),
+        (1usize..120).prop_map(Name::Path),
+        prop::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..108).prop_map(Name::Abstract),
+    ]
+}
+
+/// What a Unix address is, comparable.
+fn unix_addr_parts(
+    addr: &std::os::unix::net::SocketAddr,
+) -> (bool, Option<PathBuf>, Option<Vec<u8>>) {
+    use std::os::linux::net::SocketAddrExt;
+    (
+        addr.is_unnamed(),
+        addr.as_pathname().map(Path::to_owned),
+        addr.as_abstract_name().map(<[u8]>::to_vec),
+    )
+}
+
+/// A sender with `name` sends to a bound receiver: `peek_from` names it exactly as
+/// `recv_from` (std's conversion) does, and as it was bound.
+fn peeks_name_the_sender(name: &Name) {
+    use std::os::linux::net::SocketAddrExt;
+    let dir = TempDir::new();
+    let receiver_path = dir.join("r");
+    let receiver = UnixDatagram::bind(&receiver_path).unwrap();
+    let sender = match name {
+        Name::Unnamed => UnixDatagram::unbound().unwrap(),
+        Name::Path(len) => {
+            // `sun_path` holds 108 bytes, the terminating NUL included.
+            let room = 107 - dir.0.as_os_str().len() - 1;
+            let path = dir.join(&"s".repeat((*len).min(room)));
+            UnixDatagram::bind(path).unwrap()
+        }
+        Name::Abstract(bytes) => {
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(bytes).unwrap();
+            UnixDatagram::bind_addr(&addr).unwrap()
+        }
+    };
+    let bound = unix_addr_parts(&sender.local_addr().unwrap());
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let run = async {
+            sender.send_to(b"hi", &receiver_path).await.unwrap();
+            let mut buf = [0u8; 4];
+            let (n, peeked) = prompt("a peek", receiver.peek_from(&mut buf))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"hi");
+            let (n, received) = prompt("a receive", receiver.recv_from(&mut buf))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"hi");
+            assert_eq!(unix_addr_parts(&peeked), unix_addr_parts(&received));
+            assert_eq!(unix_addr_parts(&received), bound);
+        };
+        timeout(GUARD, run).await.expect("the exchange hung");
+    });
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    /// `peek_from` on a Unix socket names unnamed senders, paths of every length and
+    /// abstract names as `recv_from` does.
+    #[test]
+    fn peeks_name_the_sender_as_receives_do(name in name_strategy()) {
+        peeks_name_the_sender(&name);
+    }
+}
