@@ -70,10 +70,20 @@ fn config(cases: u32) -> ProptestConfig {
 enum Kind {
     /// Two sockets on 127.0.0.1, the sender connected to the receiver.
     Udp,
+    /// As `Udp`, the sender not connected: it sends with `send_to` only.
+    UdpUnconnected,
     /// A `socketpair`: both connected, both unnamed.
     UnixPair,
     /// Two sockets bound to paths, the sender connected to the receiver.
     UnixPath,
+    /// As `UnixPath`, the sender not connected: it sends with `send_to` only.
+    UnixPathUnconnected,
+}
+
+impl Kind {
+    fn connected(self) -> bool {
+        !matches!(self, Kind::UdpUnconnected | Kind::UnixPathUnconnected)
+    }
 }
 
 /// A UDP or Unix datagram socket, so that each property runs on both.
@@ -237,11 +247,13 @@ struct Pair {
 impl Pair {
     async fn new(kind: Kind) -> Pair {
         match kind {
-            Kind::Udp => {
+            Kind::Udp | Kind::UdpUnconnected => {
                 let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
                 let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
                 let target = receiver.local_addr().unwrap();
-                sender.connect(target).await.unwrap();
+                if kind.connected() {
+                    sender.connect(target).await.unwrap();
+                }
                 Pair {
                     kind,
                     sender_addr: Addr::Ip(sender.local_addr().unwrap()),
@@ -262,12 +274,14 @@ impl Pair {
                     _dir: None,
                 }
             }
-            Kind::UnixPath => {
+            Kind::UnixPath | Kind::UnixPathUnconnected => {
                 let dir = TempDir::new();
                 let (sender_path, receiver_path) = (dir.join("sender"), dir.join("receiver"));
                 let receiver = UnixDatagram::bind(&receiver_path).unwrap();
                 let sender = UnixDatagram::bind(&sender_path).unwrap();
-                sender.connect(&receiver_path).unwrap();
+                if kind.connected() {
+                    sender.connect(&receiver_path).unwrap();
+                }
                 Pair {
                     kind,
                     sender: Socket::Unix(sender),
@@ -280,10 +294,10 @@ impl Pair {
         }
     }
 
-    /// Sends `buf` to the receiver: with `send_to` if `to` (and the receiver has a name),
-    /// else with `send`.
+    /// Sends `buf` to the receiver: with `send_to` if `to` (and the receiver has a name)
+    /// or the sender is not connected, else with `send`.
     async fn send(&self, buf: &[u8], to: bool) -> io::Result<usize> {
-        match (&self.target, to) {
+        match (&self.target, to || !self.kind.connected()) {
             (Some(target), true) => self.sender.send_to(buf, target).await,
             _ => self.sender.send(buf).await,
         }
@@ -293,7 +307,7 @@ impl Pair {
     /// after its send returns, if soon after; a receive with a short read timeout must not
     /// race it. (A `poll(2)` of the descriptor, which leaves the reactor's epoll alone.)
     fn wait_queued(&self) {
-        if matches!(self.kind, Kind::Udp) {
+        if matches!(self.kind, Kind::Udp | Kind::UdpUnconnected) {
             assert!(
                 poll_fd(self.receiver.fd(), libc::POLLIN),
                 "a datagram got lost"
@@ -368,7 +382,13 @@ fn pace_strategy() -> impl Strategy<Value = Pace> {
 }
 
 fn kind_strategy() -> impl Strategy<Value = Kind> {
-    prop_oneof![Just(Kind::Udp), Just(Kind::UnixPair), Just(Kind::UnixPath)]
+    prop_oneof![
+        Just(Kind::Udp),
+        Just(Kind::UdpUnconnected),
+        Just(Kind::UnixPair),
+        Just(Kind::UnixPath),
+        Just(Kind::UnixPathUnconnected),
+    ]
 }
 
 /// One step of [`datagrams_follow_the_model`].
@@ -794,6 +814,24 @@ fn numbered(i: u32, len: usize) -> Vec<u8> {
     data
 }
 
+/// Checks that a send left waiting for room was polled once, and again only for a (rare)
+/// spurious wake-up: it waited for a wake-up rather than spinning.
+///
+/// Except from a sender not connected to the receiver: Linux cannot tell such a sender
+/// when the receiver's queue has room (only a blocking send waits for that), and its
+/// socket reports writable after every failed attempt, so the send is retried each time
+/// round the event loop, hundreds of times a millisecond: it busy-waits. Known, and not
+/// fixed (tokio does the same); the rest of the property holds for it.
+fn check_waited(kind: Kind, polls: &Cell<u32>) {
+    if kind.connected() {
+        assert!(
+            polls.get() <= 3,
+            "a waiting send was polled {} times",
+            polls.get()
+        );
+    }
+}
+
 /// A Unix datagram sender whose receiver does not read: sends succeed until the socket
 /// buffer (for a pair) or the receiver's queue (for bound paths) is full; then a send
 /// waits, polled only when woken rather than spinning, and one dropped by a race, or failed
@@ -810,7 +848,12 @@ fn sends_wait_for_a_full_peer(
     let mut core = Core::new().unwrap();
     core.run(async {
         let pair = Pair::new(kind).await;
-        set_sockopt(pair.sender.fd(), libc::SO_SNDBUF, 4096);
+        // A pair fills the sender's buffer (the receiver's queue limit does not apply to a
+        // socket connected back to its sender), so make it small; sockets bound to paths
+        // fill the receiver's queue first.
+        if let Kind::UnixPair = kind {
+            set_sockopt(pair.sender.fd(), libc::SO_SNDBUF, 4096);
+        }
         let mut sent = Vec::new();
         let mut next = 0u32;
         let run = async {
@@ -826,12 +869,7 @@ fn sends_wait_for_a_full_peer(
                         sent.push(data);
                     }
                     None => {
-                        // Polled once, and again only for a (rare) spurious wake-up.
-                        assert!(
-                            polls.get() <= 3,
-                            "a waiting send was polled {} times",
-                            polls.get()
-                        );
+                        check_waited(kind, &polls);
                         break;
                     }
                 }
@@ -858,11 +896,7 @@ fn sends_wait_for_a_full_peer(
                 limit <= elapsed && elapsed < limit + SLACK,
                 "timed out after {elapsed:?}, with a timeout of {limit:?}"
             );
-            assert!(
-                polls.get() <= 3,
-                "a waiting send was polled {} times",
-                polls.get()
-            );
+            check_waited(kind, &polls);
             pair.sender.set_write_timeout(None).unwrap();
 
             // A send that waits until the receiver, reading at its own pace, makes room.
@@ -916,7 +950,11 @@ fn sends_wait_for_a_full_peer(
 }
 
 fn unix_kind_strategy() -> impl Strategy<Value = Kind> {
-    prop_oneof![Just(Kind::UnixPair), Just(Kind::UnixPath)]
+    prop_oneof![
+        Just(Kind::UnixPair),
+        Just(Kind::UnixPath),
+        Just(Kind::UnixPathUnconnected),
+    ]
 }
 
 /// A race that leaves a send waiting long enough (a millisecond or more) to tell one that
