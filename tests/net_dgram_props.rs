@@ -401,6 +401,8 @@ enum Step {
     /// Sets the read timeout to this many milliseconds (0: the refused zero), or clears
     /// it.
     ReadTimeout(Option<u8>),
+    /// Waits with `readable()`.
+    Readable,
 }
 
 fn step_strategy() -> impl Strategy<Value = Step> {
@@ -408,6 +410,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         4 => (len_strategy(), any::<bool>()).prop_map(|(len, to)| Step::Send { len, to }),
         4 => (how_strategy(), len_strategy()).prop_map(|(how, len)| Step::Receive { how, len }),
         1 => prop::option::of(0u8..4).prop_map(Step::ReadTimeout),
+        1 => Just(Step::Readable),
     ]
 }
 
@@ -463,6 +466,36 @@ async fn receive_step(
     }
 }
 
+/// A `readable()` of [`datagrams_follow_the_model`]: with a datagram queued it returns
+/// at once; with none it waits, and fails with `TimedOut` once the read timeout passes, "as
+/// a read would".
+async fn readable_step(pair: &Pair, queued: &VecDeque<Vec<u8>>, read_timeout: Option<Duration>) {
+    let readable = async {
+        match &pair.receiver {
+            Socket::Udp(s) => s.readable().await,
+            Socket::Unix(s) => s.readable().await,
+        }
+    };
+    if !queued.is_empty() {
+        pair.wait_queued();
+        prompt("readable()", readable).await.unwrap();
+        return;
+    }
+    let started = Instant::now();
+    match read_timeout {
+        None => {
+            let result = timeout(Duration::from_millis(1), readable).await;
+            assert!(result.is_err(), "readable() with nothing sent: {result:?}");
+        }
+        Some(limit) => {
+            let err = readable.await.expect_err("readable() with nothing sent");
+            let elapsed = started.elapsed();
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+            assert!(limit <= elapsed && elapsed < limit + SLACK, "{elapsed:?}");
+        }
+    }
+}
+
 /// A script of sends, receives and peeks of random sizes and read timeouts, checked step
 /// by step against a queue of the datagrams sent (see [`receive_step`]); at the end, the
 /// datagrams still queued are received in order, and then nothing.
@@ -489,6 +522,7 @@ fn datagrams_follow_the_model(kind: Kind, steps: &[Step]) {
                     Step::Receive { how, len } => {
                         receive_step(&pair, how, &mut buf[..len], &mut queued, read_timeout).await
                     }
+                    Step::Readable => readable_step(&pair, &queued, read_timeout).await,
                     Step::ReadTimeout(ms) => {
                         let limit = ms.map(|ms| Duration::from_millis(ms.into()));
                         let result = pair.receiver.set_read_timeout(limit);
