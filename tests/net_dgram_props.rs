@@ -2,10 +2,11 @@
 //! a `socketpair` and bound to paths in a temporary directory.
 //!
 //! Random sequences of datagrams of random sizes (0 included, and longer than the receive
-//! buffer), received and peeked with every method, raced against `select!` branches and
-//! timeouts that drop the receives, failed by read timeouts, shared by several receiving
-//! tasks through an `Rc`; senders that fill a peer that does not read; errors reported by
-//! the kernel. The properties are std's: each receive returns exactly one datagram, cut to
+//! buffer), from connected and unconnected senders, received and peeked with every method
+//! and awaited with `readable()`, raced against `select!` branches and timeouts that drop
+//! the receives, failed by read timeouts, shared by several receiving tasks through an
+//! `Rc`; senders that fill a peer that does not read; errors reported by the kernel,
+//! compared with std's blocking sockets. The properties are std's: each receive returns exactly one datagram, cut to
 //! the buffer (the rest is discarded); a peek returns the next datagram and leaves it
 //! queued; an empty datagram is received as `Ok(0)`; a cancelled or timed-out operation
 //! receives or sends nothing; every datagram sent arrives exactly once, in order; nothing
@@ -610,8 +611,8 @@ fn cancelled_receives_lose_nothing(
             let mut read_timeout = None;
             let mut ops = ops.iter().chain([&plain]).cycle();
             while received.get() < sent.len() {
-                match ops.next().unwrap() {
-                    &ReceiveOp::Receive(how, len, r) => {
+                match *ops.next().unwrap() {
+                    ReceiveOp::Receive(how, len, r) => {
                         let outcome = race(r, pair.receiver.receive(how, &mut buf[..len])).await;
                         match outcome {
                             None => {}
@@ -636,7 +637,7 @@ fn cancelled_receives_lose_nothing(
                             }
                         }
                     }
-                    &ReceiveOp::Timeout(us) => {
+                    ReceiveOp::Timeout(us) => {
                         read_timeout = us.map(|us| Duration::from_micros(us.into()));
                         pair.receiver.set_read_timeout(read_timeout).unwrap();
                     }
@@ -788,13 +789,16 @@ fn tasks_share_a_receiving_socket(
             empty
         };
         let empty = timeout(GUARD, run).await.expect("a task hung");
-        let mut tally = tally.borrow_mut();
-        tally.ids.sort_unstable();
+        let Tally {
+            mut ids,
+            empty: got_empty,
+        } = tally.take();
+        ids.sort_unstable();
         let expected: Vec<u32> = (0..datagrams.len() as u32)
             .filter(|&i| datagrams[i as usize].0 > 0)
             .collect();
-        assert_eq!(tally.ids, expected, "datagrams lost or received twice");
-        assert_eq!(tally.empty, empty, "empty datagrams lost or received twice");
+        assert_eq!(ids, expected, "datagrams lost or received twice");
+        assert_eq!(got_empty, empty, "empty datagrams lost or received twice");
         // And nothing is left.
         pair.receiver.set_read_timeout(None).unwrap();
         let mut buf = [0u8; 8];
