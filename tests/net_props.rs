@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use mirage::io::{AsyncReadExt, AsyncWriteExt};
 use mirage::net::{TcpListener, TcpStream, UnixStream};
-use mirage::time::{sleep, timeout};
+use mirage::time::timeout;
 use mirage::Core;
-use net_common::{send_urgent, Lcg};
+use net_common::{bytes, join, race, send_urgent, yields, Lcg, Pace, Race};
 use proptest::prelude::*;
 
 /// The guard on one whole case: far beyond what a case needs, so only a hang reaches it.
@@ -199,50 +199,12 @@ fn small_buffers(stream: &Stream) {
     set_sockopt(stream.fd(), libc::SO_RCVBUF, receive);
 }
 
-/// `len` reproducible bytes.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut rng = Lcg(seed);
-    (0..len).map(|_| rng.next() as u8).collect()
-}
-
-/// What a cancellable operation races against.
-#[derive(Debug, Clone, Copy)]
-enum Race {
-    /// Nothing: the operation runs to completion.
-    None,
-    /// A `biased` `select!` branch that completes on its `n + 1`th poll.
-    Yields(u8),
-    /// A `timeout` of this many microseconds.
-    Micros(u16),
-}
-
 fn race_strategy() -> impl Strategy<Value = Race> {
     prop_oneof![
         1 => Just(Race::None),
         2 => (0u8..4).prop_map(Race::Yields),
         2 => (0u16..400).prop_map(Race::Micros),
     ]
-}
-
-async fn yields(n: u8) {
-    for _ in 0..n {
-        mirage::yield_now().await;
-    }
-}
-
-/// Runs `operation` against `race`: `None` if it lost and was dropped.
-async fn race<F: Future>(race: Race, operation: F) -> Option<F::Output> {
-    match race {
-        Race::None => Some(operation.await),
-        Race::Yields(n) => mirage::select! {
-            biased;
-            result = operation => Some(result),
-            _ = yields(n) => None,
-        },
-        Race::Micros(us) => timeout(Duration::from_micros(us.into()), operation)
-            .await
-            .ok(),
-    }
 }
 
 /// A buffer length, small ones (0 and 1 included) often.
@@ -371,30 +333,9 @@ fn cancelled_reads_lose_nothing(kind: Kind, chunks: &[(usize, u8)], ops: &[ReadO
         let (writer, reader) = Stream::pair(kind).await;
         let writing = write_in_chunks(&writer, &data, chunks);
         let reading = read_to_end_with(&reader, ops, &data);
-        let both = async { futures_join(writing, reading).await };
+        let both = async { join(writing, reading).await };
         timeout(GUARD, both).await.expect("the exchange hung");
     });
-}
-
-/// Runs two futures to completion concurrently on this task.
-async fn futures_join<A: Future<Output = ()>, B: Future<Output = ()>>(a: A, b: B) {
-    let mut a = std::pin::pin!(a);
-    let mut b = std::pin::pin!(b);
-    let (mut a_done, mut b_done) = (false, false);
-    std::future::poll_fn(|cx| {
-        if !a_done {
-            a_done = a.as_mut().poll(cx).is_ready();
-        }
-        if !b_done {
-            b_done = b.as_mut().poll(cx).is_ready();
-        }
-        if a_done && b_done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
 
 proptest! {
@@ -422,22 +363,6 @@ proptest! {
         ops in prop::collection::vec(read_op_strategy(), 0..24),
     ) {
         cancelled_reads_lose_nothing(Kind::Unix, &chunks, &ops);
-    }
-}
-
-/// The pacing of one task between its operations: yields, or a short real sleep.
-#[derive(Debug, Clone, Copy)]
-enum Pace {
-    Yields(u8),
-    Micros(u16),
-}
-
-impl Pace {
-    async fn wait(self) {
-        match self {
-            Pace::Yields(n) => yields(n).await,
-            Pace::Micros(us) => sleep(Duration::from_micros(us.into())).await,
-        }
     }
 }
 

@@ -113,6 +113,37 @@ fn peeking_leaves_the_datagram_queued() {
 }
 
 #[test]
+fn readable_waits_again_once_the_last_datagram_is_received() {
+    let mut core = Core::new().unwrap();
+    let (a, _) = socket();
+    let (b, b_addr) = socket();
+    core.run(async move {
+        let mut buf = [0u8; 16];
+        // Registered with the reactor before the datagram comes, so that its edge is seen.
+        let waited = timeout(Duration::from_millis(1), b.readable()).await;
+        assert!(waited.is_err(), "readable() with nothing sent");
+        a.send_to(b"only", b_addr).await.unwrap();
+        timeout(GENEROUS, b.readable()).await.unwrap().unwrap();
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+
+        // Nothing is left: `readable()` waits, and times out as a receive would.
+        let waited = timeout(Duration::from_millis(20), b.readable()).await;
+        assert!(
+            waited.is_err(),
+            "readable() with nothing queued: {waited:?}"
+        );
+        b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let err = b.readable().await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+
+        a.send_to(b"next", b_addr).await.unwrap();
+        timeout(GENEROUS, b.readable()).await.unwrap().unwrap();
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+        assert_eq!(&buf[..4], b"next");
+    });
+}
+
+#[test]
 fn read_timeout_fires_and_the_socket_stays_usable() {
     let mut core = Core::new().unwrap();
     let (a, a_addr) = socket();

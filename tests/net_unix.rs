@@ -524,6 +524,30 @@ fn a_datagram_send_waits_while_the_receivers_queue_is_full() {
 }
 
 #[test]
+fn datagram_readable_waits_again_once_the_last_datagram_is_received() {
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let mut buf = [0u8; 8];
+        let waited = timeout(Duration::from_millis(1), b.readable()).await;
+        assert!(waited.is_err(), "readable() with nothing sent");
+        a.send(b"").await.unwrap();
+        timeout(GENEROUS, b.readable()).await.unwrap().unwrap();
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 0, "the empty datagram");
+
+        // Nothing is left: `readable()` waits, and times out as a receive would.
+        let waited = timeout(Duration::from_millis(20), b.readable()).await;
+        assert!(
+            waited.is_err(),
+            "readable() with nothing queued: {waited:?}"
+        );
+        b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let err = b.readable().await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    });
+}
+
+#[test]
 fn datagram_read_timeout_fires_and_the_socket_stays_usable() {
     let (a, b) = UnixDatagram::pair().unwrap();
     let mut core = Core::new().unwrap();

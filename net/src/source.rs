@@ -28,7 +28,7 @@ use mirage_core::coop;
 use mirage_core::io::{Direction, Registration};
 use mirage_core::time::{sleep, Sleep};
 
-use crate::sys::StreamRead;
+use crate::sys::{self, StreamRead};
 
 pub(crate) struct Source<S: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
@@ -282,9 +282,21 @@ impl<S: AsRawFd> Source<S> {
         n
     }
 
-    /// Waits for readiness in `direction`, honouring its timeout. Cancel-safe.
+    /// Waits until the socket is ready in `direction` (see [`sys::ready_now`]), honouring
+    /// its timeout: the public `readable` and `writable`. Cancel-safe.
+    ///
+    /// Readiness recorded by the reactor is not enough: it lasts from an edge until an
+    /// operation sees `WouldBlock` (or a short transfer), so it outlives the datagram, or
+    /// the bytes, that a completed receive took. The kernel is asked instead, and until it
+    /// says ready the wait goes on, through edges that turn out stale, under one timer.
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
-        self.ready_within(direction, self.timeout(direction)).await
+        let mut timer = self.timeout(direction).map(sleep);
+        while !sys::ready_now(self.inner.as_raw_fd(), direction)? {
+            // As after `WouldBlock`: the next edge wakes the wait.
+            self.registration.clear_ready(direction);
+            self.ready_before(direction, timer.as_mut()).await?;
+        }
+        Ok(())
     }
 
     /// Waits for readiness in `direction`, failing with `TimedOut` after `timeout`.

@@ -20,6 +20,7 @@ use std::os::unix::net::SocketAddr as UnixAddr;
 use std::ptr;
 
 use libc::{c_int, c_long};
+use mirage_core::io::Direction;
 
 /// Makes system call `number` with six arguments; a negative result is `-errno`.
 ///
@@ -278,6 +279,32 @@ pub(crate) fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize
                 0,
             ],
         )
+    }
+}
+
+/// Whether `fd` is ready in `direction` now, by `poll(2)` with no wait: from the kernel's
+/// present state, where the reactor only remembers the last edge. Ready to read is data,
+/// urgent data or end of stream; to write, room; either, an error or a hang-up.
+pub(crate) fn ready_now(fd: RawFd, direction: Direction) -> io::Result<bool> {
+    let events = match direction {
+        Direction::Read => libc::POLLIN | libc::POLLPRI | libc::POLLRDHUP,
+        Direction::Write => libc::POLLOUT,
+    };
+    let mut pollfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `pollfd` is one live, exclusively borrowed `struct pollfd`, and the count
+        // passed is 1; a zero timeout never blocks.
+        if unsafe { libc::poll(&mut pollfd, 1, 0) } >= 0 {
+            return Ok(pollfd.revents & (events | libc::POLLERR | libc::POLLHUP) != 0);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
     }
 }
 

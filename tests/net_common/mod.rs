@@ -1,4 +1,5 @@
-//! Helpers for the socket tests: reproducible data and a descriptor count.
+//! Helpers for the socket tests: reproducible data, a descriptor count, and the races and
+//! paces of the property tests.
 
 #![allow(dead_code)] // each test file uses a different subset
 
@@ -13,6 +14,12 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
+}
+
+/// `len` reproducible bytes.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = Lcg(seed);
+    (0..len).map(|_| rng.next() as u8).collect()
 }
 
 /// FNV-1a of `data`: compares large transfers without keeping both copies around.
@@ -79,4 +86,86 @@ pub fn send_urgent(fd: std::os::fd::RawFd) -> bool {
         _ if err.raw_os_error() == Some(libc::EOPNOTSUPP) => false,
         _ => panic!("MSG_OOB: {err}"),
     }
+}
+
+/// What a cancellable operation races against.
+#[derive(Debug, Clone, Copy)]
+pub enum Race {
+    /// Nothing: the operation runs to completion.
+    None,
+    /// A `biased` `select!` branch that completes on its `n + 1`th poll.
+    Yields(u8),
+    /// A `timeout` of this many microseconds.
+    Micros(u16),
+    /// An unbiased `select!` against a `sleep` of this many microseconds.
+    Sleep(u16),
+}
+
+pub async fn yields(n: u8) {
+    for _ in 0..n {
+        mirage::yield_now().await;
+    }
+}
+
+/// Runs `operation` against `race`: `None` if it lost and was dropped.
+pub async fn race<F: std::future::Future>(race: Race, operation: F) -> Option<F::Output> {
+    match race {
+        Race::None => Some(operation.await),
+        Race::Yields(n) => mirage::select! {
+            biased;
+            result = operation => Some(result),
+            _ = yields(n) => None,
+        },
+        Race::Micros(us) => {
+            mirage::time::timeout(std::time::Duration::from_micros(us.into()), operation)
+                .await
+                .ok()
+        }
+        Race::Sleep(us) => mirage::select! {
+            result = operation => Some(result),
+            _ = mirage::time::sleep(std::time::Duration::from_micros(us.into())) => None,
+        },
+    }
+}
+
+/// The pacing of one task between its operations: yields, or a short real sleep.
+#[derive(Debug, Clone, Copy)]
+pub enum Pace {
+    Yields(u8),
+    Micros(u16),
+}
+
+impl Pace {
+    pub async fn wait(self) {
+        match self {
+            Pace::Yields(n) => yields(n).await,
+            Pace::Micros(us) => {
+                mirage::time::sleep(std::time::Duration::from_micros(us.into())).await
+            }
+        }
+    }
+}
+
+/// Runs two futures to completion concurrently on this task.
+pub async fn join<A: std::future::Future<Output = ()>, B: std::future::Future<Output = ()>>(
+    a: A,
+    b: B,
+) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut a_done, mut b_done) = (false, false);
+    std::future::poll_fn(|cx| {
+        if !a_done {
+            a_done = a.as_mut().poll(cx).is_ready();
+        }
+        if !b_done {
+            b_done = b.as_mut().poll(cx).is_ready();
+        }
+        if a_done && b_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
