@@ -298,8 +298,8 @@ fn op(bounded: bool) -> BoxedStrategy<Op> {
         6 => any::<u8>().prop_map(Op::TrySend),
         5 => Just(Op::TryRecv),
         5 => any::<bool>().prop_map(Op::Recv),
-        1 => any::<u8>().prop_map(Op::DropSender),
-        1 => any::<u8>().prop_map(Op::CloneSender),
+        2 => any::<u8>().prop_map(Op::DropSender),
+        2 => any::<u8>().prop_map(Op::CloneSender),
         1 => Just(Op::Close),
         1 => Just(Op::DropReceiver),
         2 => any::<u8>().prop_map(Op::Closed),
@@ -694,7 +694,11 @@ impl<F: Flavor> Harness<F> {
                     Box::pin(async move { F::closed(&tx).await });
                 let w = self.wakes.fresh();
                 let res = poll_once(fut.as_mut(), &self.wakes.waker(w));
-                assert_eq!(res.is_ready(), self.model.rx_closed, "closed() gave {res:?}");
+                assert_eq!(
+                    res.is_ready(),
+                    self.model.rx_closed,
+                    "closed() gave {res:?}"
+                );
                 if res.is_pending() {
                     self.closeds.push(PendingClosed {
                         fut,
@@ -715,7 +719,11 @@ impl<F: Flavor> Harness<F> {
                     self.closeds[i].waker
                 };
                 let res = poll_once(self.closeds[i].fut.as_mut(), &self.wakes.waker(w));
-                assert_eq!(res.is_ready(), self.model.rx_closed, "closed() gave {res:?}");
+                assert_eq!(
+                    res.is_ready(),
+                    self.model.rx_closed,
+                    "closed() gave {res:?}"
+                );
                 if res.is_ready() {
                     self.closeds.remove(i);
                 } else {
@@ -864,7 +872,10 @@ enum OneshotOp {
     Close,
     DropReceiver,
     /// Poll `closed()` (through the future, or `poll_closed`), with a new waker or not.
-    Closed { fresh: bool, future: bool },
+    Closed {
+        fresh: bool,
+        future: bool,
+    },
 }
 
 fn oneshot_op() -> impl Strategy<Value = OneshotOp> {
@@ -1060,12 +1071,21 @@ fn run_oneshot(ops: &[OneshotOp]) {
 
 // ---------------------------------------------------------------------------------------
 
-proptest! {
-    // proptest's default: 256 cases, or `PROPTEST_CASES`.
-    #![proptest_config(ProptestConfig {
+/// `default` cases, or `PROPTEST_CASES` for a longer (or shorter) hunt.
+fn config(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok());
+    ProptestConfig {
+        cases: cases.unwrap_or(default),
         failure_persistence: None,
         ..ProptestConfig::default()
-    })]
+    }
+}
+
+proptest! {
+    // 512 cases: the file runs in about 1.5 s in a debug build.
+    #![proptest_config(config(512))]
 
     /// A bounded channel with several senders follows the model.
     #[test]
