@@ -30,6 +30,12 @@ use mirage_core::time::{sleep, Sleep};
 
 use crate::sys::{self, StreamRead};
 
+/// The first pause of [`Source::io_retrying`].
+pub(crate) const FIRST_RETRY: Duration = Duration::from_micros(100);
+/// The longest pause of [`Source::io_retrying`]: also the longest delay before a retried
+/// operation notices that it can go ahead.
+pub(crate) const MAX_RETRY: Duration = Duration::from_millis(10);
+
 pub(crate) struct Source<S: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
     registration: Registration,
@@ -290,6 +296,8 @@ impl<S: AsRawFd> Source<S> {
     /// the bytes, that a completed receive took. The kernel is asked instead, and until it
     /// says ready the wait goes on, through edges that turn out stale, under one timer.
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        // A loop over a socket that is always ready still lets the other tasks run.
+        coop::consume_budget().await;
         let mut timer = self.timeout(direction).map(sleep);
         while !sys::ready_now(self.inner.as_raw_fd(), direction)? {
             // As after `WouldBlock`: the next edge wakes the wait.
@@ -297,6 +305,43 @@ impl<S: AsRawFd> Source<S> {
             self.ready_before(direction, timer.as_mut()).await?;
         }
         Ok(())
+    }
+
+    /// Runs `op` until it does not report `WouldBlock`, retrying after growing pauses
+    /// ([`FIRST_RETRY`], doubling up to [`MAX_RETRY`]) instead of waiting for readiness, and
+    /// failing with `TimedOut` after the direction's timeout. Cancel-safe as far as `op` is.
+    ///
+    /// For the one operation whose readiness the kernel never signals: a Unix datagram
+    /// `send_to` to a receiver whose queue is full. Linux wakes only a blocking sender when
+    /// such a receiver makes room, and each failed non-blocking attempt signals the sender
+    /// writable again at once, so waiting for that edge would retry without pause.
+    pub(crate) async fn io_retrying<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut timer = self.timeout(direction).map(sleep);
+        let mut pause = FIRST_RETRY;
+        loop {
+            coop::consume_budget().await;
+            match op(&self.inner) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+            let mut retry = sleep(pause);
+            poll_fn(|cx| {
+                if Pin::new(&mut retry).poll(cx).is_ready() {
+                    return Poll::Ready(Ok(()));
+                }
+                match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
+                    Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
+                    _ => Poll::Pending,
+                }
+            })
+            .await?;
+            pause = (pause * 2).min(MAX_RETRY);
+        }
     }
 
     /// Waits for readiness in `direction`, failing with `TimedOut` after `timeout`.

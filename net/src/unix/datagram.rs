@@ -184,23 +184,28 @@ impl UnixDatagram {
     /// Sends `buf` as one datagram to the socket bound at `path`; returns how many bytes
     /// were sent.
     ///
+    /// While the receiver's queue is full, the send is retried after pauses that grow from
+    /// 100 µs to 10 ms: Linux tells a non-blocking sender nothing when that queue makes
+    /// room (unless the sender is [connected](UnixDatagram::connect) to the receiver and
+    /// uses [`send`](UnixDatagram::send), which waits for the room itself).
+    ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
         self.io
-            .io(Direction::Write, |socket| socket.send_to(buf, path))
+            .io_retrying(Direction::Write, |socket| socket.send_to(buf, path))
             .await
     }
 
     /// Sends `buf` as one datagram to `addr`, which may be a Linux abstract-namespace
     /// address, like [`std::os::unix::net::UnixDatagram::send_to_addr`]; otherwise as
     /// [`send_to`](UnixDatagram::send_to). See [`bind_addr`](UnixDatagram::bind_addr) for
-    /// an example.
+    /// an example. A full receiver is retried as by `send_to`.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
     pub async fn send_to_addr(&self, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |socket| socket.send_to_addr(buf, addr))
+            .io_retrying(Direction::Write, |socket| socket.send_to_addr(buf, addr))
             .await
     }
 
