@@ -16,6 +16,9 @@ use crate::source::Source;
 /// I/O methods take `&self`, so one task can receive while another sends on the same
 /// socket (share it with `Rc<UdpSocket>`). Each `send`/`send_to` sends one datagram; each
 /// `recv`/`recv_from` receives one, truncated to the buffer if it is longer.
+/// An empty buffer is no exception, as with std: a receive into it waits for a datagram
+/// and returns `Ok(0)` (discarding the datagram; a peek leaves it queued), unlike a stream
+/// read, which returns `Ok(0)` at once. An empty datagram is received as `Ok(0)` too.
 ///
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.

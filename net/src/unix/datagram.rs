@@ -20,6 +20,9 @@ use crate::sys::{self, send_vectored};
 /// socket (share it with `Rc<UnixDatagram>`). Each send sends one datagram; each receive
 /// receives one, truncated to the buffer if it is longer. Unlike UDP, delivery is reliable:
 /// a send waits while the receiver's queue is full.
+/// An empty buffer is no exception, as with std: a receive into it waits for a datagram
+/// and returns `Ok(0)` (discarding the datagram; a peek leaves it queued), unlike a stream
+/// read, which returns `Ok(0)` at once. An empty datagram is received as `Ok(0)` too.
 ///
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
