@@ -891,3 +891,34 @@ fn an_empty_read_or_peek_returns_zero_at_once() {
         }
     });
 }
+
+#[test]
+fn an_empty_write_returns_at_once_even_on_a_full_stream() {
+    // As std, whose empty write is a system call that cannot block: it returns `Ok(0)` at
+    // once when the send buffer is full (a write of bytes would wait), and the pending
+    // error once there is one (`BrokenPipe` after a shutdown).
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut client, _server) = UnixStream::pair().unwrap();
+        let chunk = vec![0u8; 1 << 16];
+        while timeout(Duration::from_millis(1), client.write(&chunk))
+            .await
+            .is_ok()
+        {}
+        let write = timeout(GENEROUS, client.write(&[])).await;
+        assert_eq!(write.expect("an empty write waited").unwrap(), 0);
+        let vectored = timeout(GENEROUS, client.write_vectored(&[IoSlice::new(&[])])).await;
+        assert_eq!(
+            vectored.expect("an empty vectored write waited").unwrap(),
+            0
+        );
+        let none = timeout(GENEROUS, client.write_vectored(&[])).await;
+        assert_eq!(none.expect("a write of no buffers waited").unwrap(), 0);
+        let poll_level = timeout(GENEROUS, AsyncWriteExt::write(&mut client, &[])).await;
+        assert_eq!(poll_level.expect("an empty poll_write waited").unwrap(), 0);
+        client.shutdown(Shutdown::Write).unwrap();
+        let write = timeout(GENEROUS, client.write(&[])).await;
+        let err = write.expect("an empty write waited").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    });
+}

@@ -174,7 +174,9 @@ impl TcpStream {
         self.io.peek(buf, |stream, buf| stream.peek(buf)).await
     }
 
-    /// Writes from `buf`, returning how many bytes were written.
+    /// Writes from `buf`, returning how many bytes were written. An empty `buf` does not wait
+    /// for room: as in std, it returns `Ok(0)` at once, or the error any write would get
+    /// (`BrokenPipe` after a shutdown).
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
@@ -185,7 +187,8 @@ impl TcpStream {
     }
 
     /// Writes from several buffers with one system call. As with std, one call sends at
-    /// most the first 1024 (`IOV_MAX`) buffers.
+    /// most the first 1024 (`IOV_MAX`) buffers. If those hold no bytes, the write returns at
+    /// once, as [`write`](TcpStream::write) of an empty buffer does.
     ///
     /// Cancel-safe, as [`write`](TcpStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
