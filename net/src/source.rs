@@ -17,6 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
+use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
@@ -157,6 +158,22 @@ impl<S: AsRawFd> Source<S> {
     /// cannot tell a new operation from a re-poll of a pending one; the caller can.
     pub(crate) fn start_poll_op(&self, direction: Direction) {
         drop(self.timer_cell(direction).take());
+    }
+
+    /// Shuts down `how` with `shutdown` (the socket's own), then wakes the writes waiting on
+    /// the write half if it was shut: they fail at once now, but on a Unix stream socket with
+    /// a full send buffer the kernel reports no event for it (see
+    /// [`Registration::mark_closed`]).
+    pub(crate) fn shutdown(
+        &self,
+        how: Shutdown,
+        shutdown: impl FnOnce(&S, Shutdown) -> io::Result<()>,
+    ) -> io::Result<()> {
+        shutdown(&self.inner, how)?;
+        if how != Shutdown::Read {
+            self.registration.mark_closed(Direction::Write);
+        }
+        Ok(())
     }
 
     /// Forgets readiness in `direction`.

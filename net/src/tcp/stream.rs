@@ -229,8 +229,12 @@ impl TcpStream {
     }
 
     /// Shuts down the read, write, or both halves, as [`std::net::TcpStream::shutdown`].
+    ///
+    /// Writes waiting for room when the write half shuts down fail at once with
+    /// [`BrokenPipe`](io::ErrorKind::BrokenPipe), as blocking writes in other threads do in
+    /// std.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        self.io.shutdown(how, |stream, how| stream.shutdown(how))
     }
 
     /// Sets the read timeout: each later read that waits longer fails with `TimedOut`.
