@@ -260,6 +260,11 @@ impl UnixStream {
 
     /// Writes all of `buf`.
     ///
+    /// A write timeout bounds each wait for room, not the whole call. If the call fails (a
+    /// timeout included), a prefix of `buf` may have been written, and the error does not
+    /// say how much, as with std's `write_all`; where that matters, call
+    /// [`write`](UnixStream::write) in a loop, which reports each step.
+    ///
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io.write_all(buf, send).await
