@@ -16,196 +16,19 @@
 mod net_common;
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::io::{self, IoSliceMut, Write as _};
+use std::io::{self, IoSliceMut};
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
 use std::time::Duration;
 
-use mirage::io::{AsyncReadExt, AsyncWriteExt};
-use mirage::net::{TcpListener, TcpStream, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
+use net_common::streams::{
+    pace_strategy, prompt, race_strategy, set_linger_zero, small_buffers, Kind, StdPeer, Stream,
+    GUARD,
+};
 use net_common::{bytes, join, race, send_urgent, yields, Lcg, Pace, Race};
 use proptest::prelude::*;
-
-/// The guard on one whole case: far beyond what a case needs, so only a hang reaches it.
-const GUARD: Duration = Duration::from_secs(20);
-
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Tcp,
-    Unix,
-}
-
-/// A TCP or Unix stream, so that each property runs on both.
-enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Stream {
-    async fn pair(kind: Kind) -> (Stream, Stream) {
-        match kind {
-            Kind::Tcp => {
-                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                let addr = listener.local_addr().unwrap();
-                let client = TcpStream::connect(addr).await.unwrap();
-                let (server, _) = listener.accept().await.unwrap();
-                (Stream::Tcp(client), Stream::Tcp(server))
-            }
-            Kind::Unix => {
-                let (a, b) = UnixStream::pair().unwrap();
-                (Stream::Unix(a), Stream::Unix(b))
-            }
-        }
-    }
-
-    /// A pair whose far end is a blocking std socket, for a peer that acts at once.
-    async fn pair_with_std_peer(kind: Kind) -> (Stream, StdPeer) {
-        match Stream::pair(kind).await {
-            (ours, Stream::Tcp(peer)) => (ours, StdPeer::Tcp(peer.into_std().unwrap())),
-            (ours, Stream::Unix(peer)) => (ours, StdPeer::Unix(peer.into_std().unwrap())),
-        }
-    }
-
-    async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf).await,
-            Stream::Unix(s) => s.read(buf).await,
-        }
-    }
-
-    /// A read through the poll-level `AsyncRead` impl of `&Stream`.
-    async fn poll_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => AsyncReadExt::read(&mut &*s, buf).await,
-            Stream::Unix(s) => AsyncReadExt::read(&mut &*s, buf).await,
-        }
-    }
-
-    async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read_vectored(bufs).await,
-            Stream::Unix(s) => s.read_vectored(bufs).await,
-        }
-    }
-
-    async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.peek(buf).await,
-            Stream::Unix(s) => s.peek(buf).await,
-        }
-    }
-
-    async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf).await,
-            Stream::Unix(s) => s.write(buf).await,
-        }
-    }
-
-    /// A write through the poll-level `AsyncWrite` impl of `&Stream`.
-    async fn poll_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => AsyncWriteExt::write(&mut &*s, buf).await,
-            Stream::Unix(s) => AsyncWriteExt::write(&mut &*s, buf).await,
-        }
-    }
-
-    async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.write_all(buf).await,
-            Stream::Unix(s) => s.write_all(buf).await,
-        }
-    }
-
-    fn shutdown(&self, how: Shutdown) {
-        match self {
-            Stream::Tcp(s) => s.shutdown(how).unwrap(),
-            Stream::Unix(s) => s.shutdown(how).unwrap(),
-        }
-    }
-
-    fn set_read_timeout(&self, timeout: Option<Duration>) {
-        match self {
-            Stream::Tcp(s) => s.set_read_timeout(timeout).unwrap(),
-            Stream::Unix(s) => s.set_read_timeout(timeout).unwrap(),
-        }
-    }
-
-    fn fd(&self) -> RawFd {
-        match self {
-            Stream::Tcp(s) => s.as_raw_fd(),
-            Stream::Unix(s) => s.as_raw_fd(),
-        }
-    }
-}
-
-/// The blocking std end of a pair: its writes are in the Mirage end's receive queue (or on
-/// their way through loopback) when they return.
-enum StdPeer {
-    Tcp(std::net::TcpStream),
-    Unix(std::os::unix::net::UnixStream),
-}
-
-impl StdPeer {
-    fn write_all(&self, buf: &[u8]) {
-        match self {
-            StdPeer::Tcp(s) => (&*s).write_all(buf).unwrap(),
-            StdPeer::Unix(s) => (&*s).write_all(buf).unwrap(),
-        }
-    }
-
-    fn shutdown(&self, how: Shutdown) {
-        match self {
-            StdPeer::Tcp(s) => s.shutdown(how).unwrap(),
-            StdPeer::Unix(s) => s.shutdown(how).unwrap(),
-        }
-    }
-
-    fn fd(&self) -> RawFd {
-        match self {
-            StdPeer::Tcp(s) => s.as_raw_fd(),
-            StdPeer::Unix(s) => s.as_raw_fd(),
-        }
-    }
-}
-
-/// Sets an integer `SOL_SOCKET` option.
-fn set_sockopt(fd: RawFd, option: libc::c_int, value: libc::c_int) {
-    // SAFETY: `value` is a live `c_int` and its size is passed with it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            option,
-            std::ptr::from_ref(&value).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
-}
-
-/// Shrinks the socket buffers, so that modest transfers fill them. TCP keeps a 64 KiB
-/// receive buffer: with less, loopback transfers crawl on zero-window probes.
-fn small_buffers(stream: &Stream) {
-    set_sockopt(stream.fd(), libc::SO_SNDBUF, 4096);
-    let receive = match stream {
-        Stream::Tcp(_) => 65536,
-        Stream::Unix(_) => 4096,
-    };
-    set_sockopt(stream.fd(), libc::SO_RCVBUF, receive);
-}
-
-fn race_strategy() -> impl Strategy<Value = Race> {
-    prop_oneof![
-        1 => Just(Race::None),
-        2 => (0u8..4).prop_map(Race::Yields),
-        2 => (0u16..400).prop_map(Race::Micros),
-    ]
-}
 
 /// A buffer length, small ones (0 and 1 included) often.
 fn len_strategy() -> impl Strategy<Value = usize> {
@@ -294,7 +117,9 @@ async fn read_to_end_with(stream: &Stream, ops: &[ReadOp], sent: &[u8]) {
                 (0, false)
             }
             ReadOp::Timeout(us) => {
-                stream.set_read_timeout(us.map(|us| Duration::from_micros(us.into())));
+                stream
+                    .set_read_timeout(us.map(|us| Duration::from_micros(us.into())))
+                    .unwrap();
                 (0, false)
             }
         };
@@ -364,13 +189,6 @@ proptest! {
     ) {
         cancelled_reads_lose_nothing(Kind::Unix, &chunks, &ops);
     }
-}
-
-fn pace_strategy() -> impl Strategy<Value = Pace> {
-    prop_oneof![
-        3 => (0u8..3).prop_map(Pace::Yields),
-        1 => (0u16..300).prop_map(Pace::Micros),
-    ]
 }
 
 /// One task's script in [`concurrent_tasks_share_a_stream`]: operation sizes and paces,
@@ -577,13 +395,6 @@ fn end_strategy() -> impl Strategy<Value = End> {
     prop_oneof![Just(End::Shutdown), Just(End::Close), Just(End::Reset)]
 }
 
-/// A read that must not wait: data (or end of stream, or an error) is already there.
-async fn prompt<T>(what: &str, operation: impl Future<Output = T>) -> T {
-    timeout(Duration::from_secs(5), operation)
-        .await
-        .unwrap_or_else(|_| panic!("{what} hung with data, end of stream or an error pending"))
-}
-
 /// A script of peer writes (some with urgent data), reads of every kind and size, and
 /// peeks: each read with data queued returns some of it, in order; each read with nothing
 /// queued waits, except an empty one, which returns 0 at once; once the peer ends, the reads return the rest and then end of stream
@@ -706,25 +517,6 @@ fn reads_follow_the_peer(kind: Kind, steps: &[Step], end: End) {
         let again = prompt("a read after end of stream", ours.read(&mut buf)).await;
         assert_eq!(again.unwrap(), 0);
     });
-}
-
-/// Sets `SO_LINGER` to zero seconds: closing the socket then resets the connection.
-fn set_linger_zero(fd: RawFd) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: `linger` is a live `struct linger` and its size is passed with it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            std::ptr::from_ref(&linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
 }
 
 proptest! {

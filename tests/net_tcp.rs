@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-use mirage::io::AsyncReadExt;
+use mirage::io::{AsyncReadExt, AsyncWriteExt};
 use mirage::net::{TcpListener, TcpStream};
 use mirage::time::{timeout, Instant};
 use mirage::Core;
@@ -556,5 +556,39 @@ fn an_empty_read_or_peek_returns_zero_at_once() {
         let mut byte = [0u8];
         client.read_exact(&mut byte).await.unwrap();
         assert_eq!(&byte, b"x", "the empty reads consumed nothing");
+    });
+}
+
+#[test]
+fn an_empty_write_returns_at_once_even_on_a_full_stream() {
+    // As std, whose empty write is a system call that cannot block: it returns `Ok(0)` at
+    // once when the send buffer is full (a write of bytes would wait), and the pending
+    // error once there is one (`BrokenPipe` after a shutdown).
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (_server, _) = listener.accept().await.unwrap();
+        let chunk = vec![0u8; 1 << 16];
+        while timeout(Duration::from_millis(1), client.write(&chunk))
+            .await
+            .is_ok()
+        {}
+        let within = Duration::from_secs(5);
+        let write = timeout(within, client.write(&[])).await;
+        assert_eq!(write.expect("an empty write waited").unwrap(), 0);
+        let vectored = timeout(within, client.write_vectored(&[IoSlice::new(&[])])).await;
+        assert_eq!(
+            vectored.expect("an empty vectored write waited").unwrap(),
+            0
+        );
+        let none = timeout(within, client.write_vectored(&[])).await;
+        assert_eq!(none.expect("a write of no buffers waited").unwrap(), 0);
+        let poll_level = timeout(within, AsyncWriteExt::write(&mut client, &[])).await;
+        assert_eq!(poll_level.expect("an empty poll_write waited").unwrap(), 0);
+        client.shutdown(Shutdown::Write).unwrap();
+        let write = timeout(within, client.write(&[])).await;
+        let err = write.expect("an empty write waited").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     });
 }

@@ -915,3 +915,70 @@ fn an_empty_read_or_peek_returns_zero_at_once() {
         }
     });
 }
+
+#[test]
+fn an_empty_write_returns_at_once_even_on_a_full_stream() {
+    // As std, whose empty write is a system call that cannot block: it returns `Ok(0)` at
+    // once when the send buffer is full (a write of bytes would wait), and the pending
+    // error once there is one (`BrokenPipe` after a shutdown).
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut client, _server) = UnixStream::pair().unwrap();
+        let chunk = vec![0u8; 1 << 16];
+        while timeout(Duration::from_millis(1), client.write(&chunk))
+            .await
+            .is_ok()
+        {}
+        let write = timeout(GENEROUS, client.write(&[])).await;
+        assert_eq!(write.expect("an empty write waited").unwrap(), 0);
+        let vectored = timeout(GENEROUS, client.write_vectored(&[IoSlice::new(&[])])).await;
+        assert_eq!(
+            vectored.expect("an empty vectored write waited").unwrap(),
+            0
+        );
+        let none = timeout(GENEROUS, client.write_vectored(&[])).await;
+        assert_eq!(none.expect("a write of no buffers waited").unwrap(), 0);
+        let poll_level = timeout(GENEROUS, AsyncWriteExt::write(&mut client, &[])).await;
+        assert_eq!(poll_level.expect("an empty poll_write waited").unwrap(), 0);
+        client.shutdown(Shutdown::Write).unwrap();
+        let write = timeout(GENEROUS, client.write(&[])).await;
+        let err = write.expect("an empty write waited").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
+    // Linux reports no event when a Unix stream socket whose send buffer is full shuts down
+    // its write half, yet a write now fails at once with `EPIPE` (std's blocking write
+    // returns it). The writes waiting for room must be woken to see it, not wait for the
+    // peer to read.
+    let (a, b) = UnixStream::pair().unwrap();
+    let a = std::rc::Rc::new(a);
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let chunk = vec![0u8; 1 << 16];
+        while timeout(Duration::from_millis(1), a.write(&chunk))
+            .await
+            .is_ok()
+        {}
+        let writer = {
+            let a = a.clone();
+            mirage::spawn(async move { a.write(b"waits").await })
+        };
+        let poll_level_writer = {
+            let a = a.clone();
+            mirage::spawn(async move { AsyncWriteExt::write(&mut &*a, b"waits too").await })
+        };
+        sleep(Duration::from_millis(5)).await;
+        a.shutdown(Shutdown::Write).unwrap();
+        for writer in [writer, poll_level_writer] {
+            let result = timeout(GENEROUS, writer)
+                .await
+                .expect("a waiting write hung");
+            let err = result.unwrap().unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        }
+        drop(b);
+    });
+}

@@ -31,7 +31,8 @@ macro_rules! impl_byte_stream {
 
         /// Poll-level writes; with a write timeout set, a write that stays pending longer
         /// fails with `TimedOut`, counted from its first pending poll after `start_write`.
-        /// `poll_close` shuts down the write half.
+        /// An empty write does not wait for room, as with the stream's `write`. `poll_close`
+        /// shuts down the write half.
         impl mirage_core::io::AsyncWrite for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod streams;
+
 /// A small deterministic generator, so failures reproduce.
 pub struct Lcg(pub u64);
 

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use super::scheduled_io::{ScheduledIo, POLL_WAITER};
+use super::scheduled_io::{ScheduledIo, POLL_WAITER, READ_CLOSED, WRITE_CLOSED};
 use super::{Direction, Reactor};
 use crate::context;
 
@@ -237,6 +237,28 @@ impl Registration {
     pub fn mark_drained(&self, direction: Direction) {
         if let Some(registered) = self.registered.get() {
             registered.io.clear_edge(direction);
+        }
+    }
+
+    /// Records that `direction` was shut down on this side (`shutdown(2)`), so that an
+    /// operation in it no longer waits: it fails at once (a write with `EPIPE`), or reads
+    /// what is left. Wakes the tasks waiting on `direction` to find that out. Linux reports
+    /// no event for it in every case: a Unix stream socket whose send buffer is full stays
+    /// unwritable after `shutdown(SHUT_WR)`, and a write waiting for room would wait until
+    /// the peer reads.
+    pub fn mark_closed(&self, direction: Direction) {
+        // Unregistered, nothing waits, and the first operation tries the system call.
+        let Some(registered) = self.registered.get() else {
+            return;
+        };
+        let closed = match direction {
+            Direction::Read => READ_CLOSED,
+            Direction::Write => WRITE_CLOSED,
+        };
+        let mut wake = Vec::new();
+        registered.io.set_ready(closed, &mut wake);
+        for waker in wake {
+            waker.wake();
         }
     }
 

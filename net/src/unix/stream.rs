@@ -235,7 +235,9 @@ impl UnixStream {
             .await
     }
 
-    /// Writes from `buf`, returning how many bytes were written.
+    /// Writes from `buf`, returning how many bytes were written. An empty `buf` does not wait
+    /// for room: as in std, it returns `Ok(0)` at once, or the error any write would get
+    /// (`BrokenPipe` after a shutdown).
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
@@ -244,7 +246,8 @@ impl UnixStream {
     }
 
     /// Writes from several buffers with one system call. As with std, one call sends at
-    /// most the first 1024 (`IOV_MAX`) buffers.
+    /// most the first 1024 (`IOV_MAX`) buffers. If those hold no bytes, the write returns at
+    /// once, as [`write`](UnixStream::write) of an empty buffer does.
     ///
     /// Cancel-safe, as [`write`](UnixStream::write).
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
@@ -256,6 +259,11 @@ impl UnixStream {
     }
 
     /// Writes all of `buf`.
+    ///
+    /// A write timeout bounds each wait for room, not the whole call. If the call fails (a
+    /// timeout included), a prefix of `buf` may have been written, and the error does not
+    /// say how much, as with std's `write_all`; where that matters, call
+    /// [`write`](UnixStream::write) in a loop, which reports each step.
     ///
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
@@ -284,8 +292,12 @@ impl UnixStream {
 
     /// Shuts down the read, write, or both halves, as
     /// [`std::os::unix::net::UnixStream::shutdown`].
+    ///
+    /// Writes waiting for room when the write half shuts down fail at once with
+    /// [`BrokenPipe`](io::ErrorKind::BrokenPipe), as blocking writes in other threads do in
+    /// std.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        self.io.shutdown(how, |stream, how| stream.shutdown(how))
     }
 
     /// Sets the read timeout: each later read (or peek) that waits longer fails with
