@@ -21,6 +21,8 @@
 
 mod net_common;
 
+mod prop_config;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -37,6 +39,7 @@ use mirage::net::{UdpSocket, UnixDatagram};
 use mirage::time::{sleep, timeout, Instant};
 use mirage::Core;
 use net_common::{bytes, join, race, Lcg, Pace, Race};
+use prop_config::config;
 use proptest::prelude::*;
 
 /// The guard on one whole case: far beyond what a case needs, so only a hang reaches it.
@@ -53,19 +56,6 @@ const MAX_LEN: usize = 2000;
 /// socket queues (`net.unix.max_dgram_qlen`, 10 by default), and little enough of the UDP
 /// receive buffer that loopback drops none.
 const WINDOW: usize = 8;
-
-/// `cases` cases, or `PROPTEST_CASES` for a longer hunt.
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {

@@ -15,6 +15,8 @@
 
 mod net_common;
 
+mod prop_config;
+
 use std::cell::RefCell;
 use std::io::{self, IoSliceMut};
 use std::net::Shutdown;
@@ -28,6 +30,7 @@ use net_common::streams::{
     GUARD,
 };
 use net_common::{bytes, join, race, send_urgent, yields, Lcg, Pace, Race};
+use prop_config::config;
 use proptest::prelude::*;
 
 /// A buffer length, small ones (0 and 1 included) often.
@@ -164,11 +167,7 @@ fn cancelled_reads_lose_nothing(kind: Kind, chunks: &[(usize, u8)], ops: &[ReadO
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 48,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config(48))]
 
     /// Reads, vectored and poll-level reads and peeks, of random sizes, raced against
     /// `select!` branches and timeouts that drop them, some failing with a read timeout:
@@ -331,11 +330,7 @@ fn lens_strategy() -> impl Strategy<Value = (usize, usize, usize)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 32,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config(32))]
 
     /// Two writers and two readers per direction on one TCP connection: no byte is lost or
     /// duplicated, every task finishes.
@@ -520,11 +515,7 @@ fn reads_follow_the_peer(kind: Kind, steps: &[Step], end: End) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 64,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config(64))]
 
     /// Reads follow a TCP peer's writes, urgent data, half close, close and reset.
     #[test]

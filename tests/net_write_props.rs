@@ -20,6 +20,8 @@
 
 mod net_common;
 
+mod prop_config;
+
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::rc::Rc;
@@ -31,24 +33,12 @@ use net_common::streams::{
     pace_strategy, prompt, race_strategy, set_linger_zero, small_buffers, Kind, Stream, GUARD,
 };
 use net_common::{join, race, yields, Lcg, Pace, Race};
+use prop_config::config;
 use proptest::prelude::*;
 
 /// How much longer than its timeout a single write may take to report `TimedOut`: generous,
 /// for a loaded machine; a lost wake-up of the timer would take forever.
 const SLACK: Duration = Duration::from_secs(2);
-
-/// `cases` cases, or `PROPTEST_CASES` for a longer hunt.
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 /// Fresh bytes for each write from one running generator, so that no two writes share a
 /// pattern and the peer's bytes can be traced to the write that sent them.

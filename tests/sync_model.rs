@@ -26,6 +26,8 @@
 //! The receiver may see one late wake-up on a waker it registered before a successful
 //! receive (as tokio's does).
 
+mod prop_config;
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -41,6 +43,7 @@ use mirage::sync::mpsc::{
     error::{TryRecvError, TrySendError},
 };
 use mirage::sync::{oneshot, SendError};
+use prop_config::config;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -1070,18 +1073,6 @@ fn run_oneshot(ops: &[OneshotOp]) {
 }
 
 // ---------------------------------------------------------------------------------------
-
-/// `default` cases, or `PROPTEST_CASES` for a longer (or shorter) hunt.
-fn config(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok());
-    ProptestConfig {
-        cases: cases.unwrap_or(default),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 proptest! {
     // 512 cases: the file runs in about 1.5 s in a debug build.

@@ -12,6 +12,8 @@
 //! Times are nanoseconds since the test paused the clock (on the grid, so a deadline's
 //! grid point is its offset rounded up to a whole microsecond).
 
+mod prop_config;
+
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn, Future};
 use std::pin::Pin;
@@ -25,6 +27,7 @@ use mirage::time::{
     Instant, Interval, MissedTickBehavior, Sleep,
 };
 use mirage::{Core, JoinHandle};
+use prop_config::config;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -1011,17 +1014,9 @@ mod intervals {
     }
 }
 
-/// 256 cases (about half a second each, in a debug build), or `PROPTEST_CASES` for a longer
-/// hunt.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok());
-    ProptestConfig::with_cases(cases.unwrap_or(256))
-}
-
 proptest! {
-    #![proptest_config(config())]
+    // 256 cases, about half a second each in a debug build.
+    #![proptest_config(config(256))]
 
     /// Sleeps, resets, aborts, races and timeouts complete exactly when the model says, and
     /// leave no timer behind and no task woken after it finished.
