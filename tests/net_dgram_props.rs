@@ -38,7 +38,7 @@ use std::time::Duration;
 use mirage::net::{UdpSocket, UnixDatagram};
 use mirage::time::{sleep, timeout, Instant};
 use mirage::Core;
-use net_common::{bytes, join, race, Lcg, Pace, Race};
+use net_common::{bytes, join, race, set_sockopt, Lcg, Pace, Race};
 use prop_config::config;
 use proptest::prelude::*;
 
@@ -818,21 +818,6 @@ proptest! {
     ) {
         tasks_share_a_receiving_socket(kind, &datagrams, &scripts, read_timeout);
     }
-}
-
-/// Sets an integer `SOL_SOCKET` option.
-fn set_sockopt(fd: RawFd, option: libc::c_int, value: libc::c_int) {
-    // SAFETY: `value` is a live `c_int` and its size is passed with it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            option,
-            std::ptr::from_ref(&value).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
 }
 
 /// Datagram `i` of [`sends_wait_for_a_full_peer`]: its index, then `len` bytes of its own.

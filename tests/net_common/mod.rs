@@ -171,3 +171,18 @@ pub async fn join<A: std::future::Future<Output = ()>, B: std::future::Future<Ou
     })
     .await
 }
+
+/// Sets an integer `SOL_SOCKET` option.
+pub fn set_sockopt(fd: std::os::fd::RawFd, option: libc::c_int, value: libc::c_int) {
+    // SAFETY: `value` is a live `c_int` and its size is passed with it.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            option,
+            std::ptr::from_ref(&value).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+}

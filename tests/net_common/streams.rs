@@ -13,7 +13,7 @@ use mirage::net::{TcpListener, TcpStream, UnixStream};
 use mirage::time::timeout;
 use proptest::prelude::*;
 
-use super::{Pace, Race};
+use super::{set_sockopt, Pace, Race};
 
 /// The guard on one whole case: far beyond what a case needs, so only a hang reaches it.
 pub const GUARD: Duration = Duration::from_secs(20);
@@ -219,21 +219,6 @@ impl StdPeer {
             StdPeer::Unix(s) => s.as_raw_fd(),
         }
     }
-}
-
-/// Sets an integer `SOL_SOCKET` option.
-pub fn set_sockopt(fd: RawFd, option: libc::c_int, value: libc::c_int) {
-    // SAFETY: `value` is a live `c_int` and its size is passed with it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            option,
-            std::ptr::from_ref(&value).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
 }
 
 /// Shrinks the socket buffers, so that modest transfers fill them. TCP keeps a 64 KiB
