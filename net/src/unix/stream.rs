@@ -36,7 +36,11 @@ const MAX_CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 /// moves to the next Core that waits on it.
 ///
 /// Writing to a peer that closed the connection fails with
-/// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE.
+/// [`BrokenPipe`](io::ErrorKind::BrokenPipe); it never raises SIGPIPE. One case has no
+/// event to wake on: a write waiting for room when the peer shuts down only its read half
+/// (`shutdown(Read)`) waits until the peer reads or closes, or the write timeout fires
+/// (Linux tells epoll nothing; a blocking write in std gets `BrokenPipe`). Set a write
+/// timeout where a peer might do that.
 ///
 /// # Examples
 ///
