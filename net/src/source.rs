@@ -32,10 +32,10 @@ use mirage_core::time::{sleep, Sleep};
 use crate::sys::{self, StreamRead};
 
 /// The first pause of [`Source::io_retrying`].
-pub(crate) const FIRST_RETRY: Duration = Duration::from_micros(100);
+const FIRST_RETRY: Duration = Duration::from_micros(100);
 /// The longest pause of [`Source::io_retrying`]: also the longest delay before a retried
 /// operation notices that it can go ahead.
-pub(crate) const MAX_RETRY: Duration = Duration::from_millis(10);
+const MAX_RETRY: Duration = Duration::from_millis(10);
 
 pub(crate) struct Source<S: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
