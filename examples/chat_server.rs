@@ -170,7 +170,8 @@ async fn chat(
                     return Ok(Left::LineTooLong);
                 }
                 // One read's lines per turn: a client that sends without pause would
-                // otherwise run until its socket is empty while the others' queues fill.
+                // otherwise get a whole cooperative budget of reads (128, thousands of
+                // lines) in one turn, while the others' queues fill.
                 mirage::yield_now().await;
             }
             // The room holds a sender for as long as this client is registered, so `recv`
