@@ -476,6 +476,42 @@ fn an_error_response_is_followed_by_a_clean_close_not_a_reset() {
     server.stop();
 }
 
+/// The server closed at once after a response that ends the connection (here HTTP/1.0
+/// with a chunked body, which the client asked to keep alive), with the client's next
+/// requests unread, so the kernel answered with a reset instead of an end of stream, which
+/// can cost the client the response (RFC 9112 §9.6). Now it closes gently, as after errors.
+#[test]
+fn a_close_after_a_response_is_clean_even_with_requests_unread() {
+    let server = TestServer::start(Config::default());
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        let mut request = b"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\n\
+            Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            .to_vec();
+        // More than the server reads at once: some stays unread in the socket.
+        for _ in 0..2000 {
+            request.extend_from_slice(b"GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        }
+        let writer = {
+            let mut stream = stream.try_clone().unwrap();
+            thread::spawn(move || {
+                let _ = stream.write_all(&request);
+            })
+        };
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("the response, then end of stream, not a reset");
+        let mut reader = &response[..];
+        let reply = read_reply(&mut reader).unwrap();
+        assert_eq!((reply.status, reply.body.as_slice()), (200, &b"abc"[..]));
+        assert!(reader.is_empty());
+        drop(stream);
+        writer.join().unwrap();
+    }
+    server.stop();
+}
+
 #[test]
 fn a_slowloris_client_is_cut_off_while_others_are_served() {
     let config = Config {
@@ -589,6 +625,9 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
         (200, &b"half done!"[..])
     );
     assert_eq!(reply.header("connection"), Some("close"));
+    // Closed gently: end of stream, then the server waits for the client to close (which
+    // the reader does when dropped), so that pipelined requests cause no reset.
+    assert!(is_closed(reader));
     stopper.join().unwrap();
     // No longer accepting.
     assert!(TcpStream::connect(addr).is_err());
