@@ -750,7 +750,7 @@ mod exchanges {
             cuts: Vec<Index>,
             /// The extension after each chunk's size, the last chunk's included.
             extensions: Vec<&'static str>,
-            trailers: Vec<&'static str>,
+            trailers: Vec<String>,
             upper_hex: bool,
             /// The first size line starts with a space: 400.
             corrupt: bool,
@@ -790,7 +790,7 @@ mod exchanges {
 
     #[derive(Debug, Clone)]
     enum Request {
-        Valid(Valid),
+        Valid(Box<Valid>),
         Refused(Refused),
     }
 
@@ -838,6 +838,38 @@ mod exchanges {
         at.windows(2).map(|w| &body[w[0]..w[1]]).collect()
     }
 
+    impl Valid {
+        /// The request line and header fields, through the blank line, after the empty
+        /// line before them if any.
+        fn head(&self) -> String {
+            let valid = self;
+            let eol = valid.eol;
+            let mut head = String::new();
+            if valid.leading_crlf {
+                head += eol;
+            }
+            head += &format!("{} {} {}{eol}", valid.method, valid.target, valid.version);
+            if valid.host {
+                head += &format!("Host: t{eol}");
+            }
+            if let Some(pad) = &valid.pad {
+                head += &format!("X-Pad: {pad}{eol}");
+            }
+            if !valid.connection.is_empty() {
+                head += &format!("Connection: {}{eol}", valid.connection.join(", "));
+            }
+            if valid.expect {
+                head += &format!("Expect: 100-continue{eol}");
+            }
+            match &valid.framing {
+                Framing::None => {}
+                Framing::Length => head += &format!("Content-Length: {}{eol}", valid.body.0.len()),
+                Framing::Chunked { .. } => head += &format!("Transfer-Encoding: chunked{eol}"),
+            }
+            head + eol
+        }
+    }
+
     impl Request {
         fn bytes(&self) -> Vec<u8> {
             let valid = match self {
@@ -859,30 +891,7 @@ mod exchanges {
                 }
                 Request::Valid(valid) => valid,
             };
-            let mut out = Vec::new();
-            let eol = valid.eol;
-            if valid.leading_crlf {
-                out.extend_from_slice(eol.as_bytes());
-            }
-            let mut head = format!("{} {} {}{eol}", valid.method, valid.target, valid.version);
-            if valid.host {
-                head += &format!("Host: t{eol}");
-            }
-            if let Some(pad) = &valid.pad {
-                head += &format!("X-Pad: {pad}{eol}");
-            }
-            if !valid.connection.is_empty() {
-                head += &format!("Connection: {}{eol}", valid.connection.join(", "));
-            }
-            if valid.expect {
-                head += &format!("Expect: 100-continue{eol}");
-            }
-            match &valid.framing {
-                Framing::None => {}
-                Framing::Length => head += &format!("Content-Length: {}{eol}", valid.body.0.len()),
-                Framing::Chunked { .. } => head += &format!("Transfer-Encoding: chunked{eol}"),
-            }
-            out.extend_from_slice(format!("{head}{eol}").as_bytes());
+            let mut out = valid.head().into_bytes();
             match &valid.framing {
                 Framing::None => {}
                 Framing::Length => out.extend_from_slice(&valid.body.0),
@@ -937,6 +946,7 @@ mod exchanges {
                 Request::Refused(Refused::HugeHead) => return refused(431),
                 Request::Refused(Refused::Version) => return refused(505),
                 Request::Refused(Refused::UnknownCoding) => return refused(501),
+                Request::Valid(valid) if valid.head().len() > MAX_HEAD => return refused(431),
                 Request::Valid(valid) => valid,
             };
             let version = if valid.http10 { "HTTP/1.0" } else { "HTTP/1.1" };
@@ -979,6 +989,7 @@ mod exchanges {
                 Framing::Chunked {
                     cuts,
                     extensions,
+                    trailers,
                     corrupt,
                     ..
                 } => {
@@ -995,6 +1006,14 @@ mod exchanges {
                             return error(413);
                         }
                         body += size;
+                    }
+                    // The trailer section, blank line included, may be as large as a head.
+                    let mut section = 2;
+                    for trailer in trailers {
+                        section += trailer.len() + 2;
+                        if section > MAX_HEAD {
+                            return error(431);
+                        }
                     }
                 }
                 _ => {}
@@ -1060,7 +1079,11 @@ mod exchanges {
 
     fn framing() -> impl Strategy<Value = Framing> {
         let extension = select(&["", "", ";a", ";a=b", " ;x=\"q s\"", "\t;n;m=1"][..]);
-        let trailer = select(&["X-T: v", "Trailer-Thing:", "x:\ty z"][..]);
+        let trailer = prop_oneof![
+            8 => select(&["X-T: v", "Trailer-Thing:", "x:\ty z"][..]).prop_map(String::from),
+            // Near the limit of the trailer section.
+            1 => (MAX_HEAD - 24..MAX_HEAD).prop_map(|n| format!("X-Long: {}", "t".repeat(n - 8))),
+        ];
         prop_oneof![
             2 => Just(Framing::Length),
             2 => (
@@ -1113,7 +1136,14 @@ mod exchanges {
             ),
             prop_oneof![10 => Just(Vec::new()), 1 => vec(connection, 1..3)],
             proptest::bool::weighted(0.15),
-            proptest::option::weighted(0.2, "[a-z0-9 ]{0,40}"),
+            proptest::option::weighted(
+                0.2,
+                prop_oneof![
+                    8 => "[a-z0-9 ]{0,40}".prop_map(Ok),
+                    // A head this many bytes from the limit.
+                    1 => (-2isize..=2).prop_map(Err),
+                ],
+            ),
             prop_oneof![1 => Just(None), 3 => (framing(), body()).prop_map(Some)],
         )
             .prop_map(
@@ -1130,7 +1160,7 @@ mod exchanges {
                         // Mostly kept alive, as an HTTP/1.1 connection is.
                         connection.push("keep-alive");
                     }
-                    Valid {
+                    let mut valid = Valid {
                         leading_crlf,
                         eol,
                         method,
@@ -1140,11 +1170,20 @@ mod exchanges {
                         host: !http10 || host10,
                         connection,
                         expect,
-                        // The pad's trailing spaces are optional whitespace: keep the value.
-                        pad: pad.map(|p| format!("{}.", p.trim_start())),
+                        pad: None,
                         framing,
                         body: Bytes(body),
-                    }
+                    };
+                    valid.pad = pad.map(|pad| match pad {
+                        // Its trailing spaces would be optional whitespace: keep the value.
+                        Ok(pad) => format!("{}.", pad.trim_start()),
+                        Err(off_limit) => {
+                            let line = "X-Pad: ".len() + eol.len();
+                            let len = MAX_HEAD as isize + off_limit - valid.head().len() as isize;
+                            "p".repeat(len as usize - line)
+                        }
+                    });
+                    valid
                 },
             )
     }
@@ -1160,7 +1199,7 @@ mod exchanges {
             ][..],
         );
         prop_oneof![
-            40 => valid().prop_map(Request::Valid),
+            40 => valid().prop_map(|valid| Request::Valid(Box::new(valid))),
             1 => refused.prop_map(Request::Refused),
         ]
     }
@@ -1281,14 +1320,15 @@ mod exchanges {
                 // Nothing more, not even for the requests that followed: a clean end of
                 // stream (not a reset, which could have lost the replies).
                 let mut rest = Vec::new();
-                match reader.read_to_end(&mut rest) {
-                    Ok(_) if rest.is_empty() => Ok(()),
-                    Ok(_) => Err(format!(
+                let read = reader.read_to_end(&mut rest);
+                check(rest.is_empty(), || {
+                    format!(
                         "answered after the close: {:?}",
                         String::from_utf8_lossy(&rest)
-                    )),
-                    Err(err) => Err(format!("no clean close: {err}")),
-                }
+                    )
+                })
+                .and_then(|()| read.map_err(|err| format!("no clean close: {err}")))
+                .map(drop)
             } else {
                 // Still open, and serving, with nothing sent that was not asked for.
                 writer.take().unwrap().join().unwrap();
