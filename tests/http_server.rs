@@ -24,6 +24,8 @@ mod routes;
 #[path = "../examples/http_server/server.rs"]
 mod server;
 
+mod prop_config;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream as StdUnixStream;
@@ -476,6 +478,42 @@ fn an_error_response_is_followed_by_a_clean_close_not_a_reset() {
     server.stop();
 }
 
+/// The server closed at once after a response that ends the connection (here HTTP/1.0
+/// with a chunked body, which the client asked to keep alive), with the client's next
+/// requests unread, so the kernel answered with a reset instead of an end of stream, which
+/// can cost the client the response (RFC 9112 §9.6). Now it closes gently, as after errors.
+#[test]
+fn a_close_after_a_response_is_clean_even_with_requests_unread() {
+    let server = TestServer::start(Config::default());
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        let mut request = b"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\n\
+            Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            .to_vec();
+        // More than the server reads at once: some stays unread in the socket.
+        for _ in 0..2000 {
+            request.extend_from_slice(b"GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        }
+        let writer = {
+            let mut stream = stream.try_clone().unwrap();
+            thread::spawn(move || {
+                let _ = stream.write_all(&request);
+            })
+        };
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("the response, then end of stream, not a reset");
+        let mut reader = &response[..];
+        let reply = read_reply(&mut reader).unwrap();
+        assert_eq!((reply.status, reply.body.as_slice()), (200, &b"abc"[..]));
+        assert!(reader.is_empty());
+        drop(stream);
+        writer.join().unwrap();
+    }
+    server.stop();
+}
+
 #[test]
 fn a_slowloris_client_is_cut_off_while_others_are_served() {
     let config = Config {
@@ -589,6 +627,9 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
         (200, &b"half done!"[..])
     );
     assert_eq!(reply.header("connection"), Some("close"));
+    // Closed gently: end of stream, then the server waits for the client to close (which
+    // the reader does when dropped), so that pipelined requests cause no reset.
+    assert!(is_closed(reader));
     stopper.join().unwrap();
     // No longer accepting.
     assert!(TcpStream::connect(addr).is_err());
@@ -646,4 +687,731 @@ fn curl_gets_posts_reuses_connections_and_uploads_chunked() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!(echoed, body);
     server.stop();
+}
+
+/// End-to-end properties: random sequences of requests, serialized into one byte stream,
+/// sent to the server over one connection (or several at once) split at random places with
+/// random pauses, or all at once, and the replies checked against a model of the server.
+mod exchanges {
+    use super::*;
+
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::{select, Index};
+
+    use crate::prop_config::config;
+
+    /// Small limits, so that oversized heads and bodies are cheap to send, and timeouts
+    /// no case comes near.
+    const MAX_HEAD: usize = 2048;
+    const MAX_BODY: usize = 16 * 1024;
+
+    fn limits() -> Config {
+        Config {
+            max_head: MAX_HEAD,
+            max_body: MAX_BODY,
+            header_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+
+    /// A body, shown short in failure reports.
+    #[derive(Clone, PartialEq)]
+    struct Bytes(Vec<u8>);
+
+    impl std::fmt::Debug for Bytes {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let shown = &self.0[..self.0.len().min(24)];
+            let more = if shown.len() < self.0.len() {
+                "..."
+            } else {
+                ""
+            };
+            write!(
+                f,
+                "{} bytes {:?}{more}",
+                self.0.len(),
+                String::from_utf8_lossy(shown)
+            )
+        }
+    }
+
+    /// How a request's body is framed.
+    #[derive(Debug, Clone)]
+    enum Framing {
+        /// No framing header: no body.
+        None,
+        Length,
+        Chunked {
+            /// Where the body is cut into chunks (empty chunks are skipped: a chunk of
+            /// size 0 is the last one).
+            cuts: Vec<Index>,
+            /// The extension after each chunk's size, the last chunk's included.
+            extensions: Vec<&'static str>,
+            trailers: Vec<String>,
+            upper_hex: bool,
+            /// The first size line starts with a space: 400.
+            corrupt: bool,
+        },
+    }
+
+    /// A request the server can parse the head of.
+    #[derive(Debug, Clone)]
+    struct Valid {
+        /// An empty line before the request line, which is ignored (RFC 9112 §2.2).
+        leading_crlf: bool,
+        /// How the head's lines end: CRLF, or a bare LF, which a server may accept
+        /// (RFC 9112 §2.2). A chunked body's lines always end in CRLF.
+        eol: &'static str,
+        method: &'static str,
+        target: &'static str,
+        /// HTTP/1.0, HTTP/1.1, or a later HTTP/1.x, answered as HTTP/1.1.
+        version: &'static str,
+        http10: bool,
+        host: bool,
+        connection: Vec<&'static str>,
+        expect: bool,
+        pad: Option<String>,
+        framing: Framing,
+        body: Bytes,
+    }
+
+    /// A request whose head is refused: each ends the connection.
+    #[derive(Debug, Clone, Copy)]
+    enum Refused {
+        Garbage,
+        NoHost,
+        HugeHead,
+        Version,
+        UnknownCoding,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Request {
+        Valid(Box<Valid>),
+        Refused(Refused),
+    }
+
+    /// What the model expects for one request.
+    #[derive(Debug, PartialEq)]
+    struct Expected {
+        /// A `100 Continue` comes first.
+        interim: bool,
+        status: u16,
+        version: String,
+        /// The body, or for HEAD the body a GET would have had (not sent).
+        body: Bytes,
+        head: bool,
+        allow: Option<String>,
+        connection: Option<String>,
+        /// The connection closes after this response.
+        closes: bool,
+    }
+
+    /// An error response's body: its reason phrase.
+    fn reason(status: u16) -> &'static str {
+        match status {
+            400 => "Bad Request",
+            413 => "Content Too Large",
+            431 => "Request Header Fields Too Large",
+            501 => "Not Implemented",
+            505 => "HTTP Version Not Supported",
+            _ => unreachable!("no error {status} in the model"),
+        }
+    }
+
+    fn index_page() -> Vec<u8> {
+        routes::respond(routes::Route::Index, request::Method::Get, b"")
+            .body
+            .to_vec()
+    }
+
+    /// The chunks of `body` cut at `cuts`, without empty ones.
+    fn chunks<'a>(body: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
+        let mut at: Vec<usize> = cuts.iter().map(|cut| cut.index(body.len() + 1)).collect();
+        at.push(0);
+        at.push(body.len());
+        at.sort_unstable();
+        at.dedup();
+        at.windows(2).map(|w| &body[w[0]..w[1]]).collect()
+    }
+
+    impl Valid {
+        /// The request line and header fields, through the blank line, after the empty
+        /// line before them if any.
+        fn head(&self) -> String {
+            let valid = self;
+            let eol = valid.eol;
+            let mut head = String::new();
+            if valid.leading_crlf {
+                head += eol;
+            }
+            head += &format!("{} {} {}{eol}", valid.method, valid.target, valid.version);
+            if valid.host {
+                head += &format!("Host: t{eol}");
+            }
+            if let Some(pad) = &valid.pad {
+                head += &format!("X-Pad: {pad}{eol}");
+            }
+            if !valid.connection.is_empty() {
+                head += &format!("Connection: {}{eol}", valid.connection.join(", "));
+            }
+            if valid.expect {
+                head += &format!("Expect: 100-continue{eol}");
+            }
+            match &valid.framing {
+                Framing::None => {}
+                Framing::Length => head += &format!("Content-Length: {}{eol}", valid.body.0.len()),
+                Framing::Chunked { .. } => head += &format!("Transfer-Encoding: chunked{eol}"),
+            }
+            head + eol
+        }
+    }
+
+    impl Request {
+        fn bytes(&self) -> Vec<u8> {
+            let valid = match self {
+                Request::Refused(refused) => {
+                    return match refused {
+                        Refused::Garbage => b"GARBAGE\r\n\r\n".to_vec(),
+                        Refused::NoHost => b"GET /plaintext HTTP/1.1\r\n\r\n".to_vec(),
+                        Refused::HugeHead => format!(
+                            "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+                            "a".repeat(MAX_HEAD)
+                        )
+                        .into_bytes(),
+                        Refused::Version => b"GET / HTTP/2.0\r\nHost: t\r\n\r\n".to_vec(),
+                        Refused::UnknownCoding => {
+                            b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"
+                                .to_vec()
+                        }
+                    }
+                }
+                Request::Valid(valid) => valid,
+            };
+            let mut out = valid.head().into_bytes();
+            match &valid.framing {
+                Framing::None => {}
+                Framing::Length => out.extend_from_slice(&valid.body.0),
+                Framing::Chunked {
+                    cuts,
+                    extensions,
+                    trailers,
+                    upper_hex,
+                    corrupt,
+                } => {
+                    let chunks = chunks(&valid.body.0, cuts);
+                    let last: &[u8] = b"";
+                    for (i, chunk) in chunks.iter().chain([&last]).enumerate() {
+                        if i == 0 && *corrupt {
+                            out.push(b' ');
+                        }
+                        let size = if *upper_hex {
+                            format!("{:X}", chunk.len())
+                        } else {
+                            format!("{:x}", chunk.len())
+                        };
+                        let extension = extensions.get(i).copied().unwrap_or("");
+                        out.extend_from_slice(format!("{size}{extension}\r\n").as_bytes());
+                        if !chunk.is_empty() {
+                            out.extend_from_slice(chunk);
+                            out.extend_from_slice(b"\r\n");
+                        }
+                    }
+                    for trailer in trailers {
+                        out.extend_from_slice(format!("{trailer}\r\n").as_bytes());
+                    }
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            out
+        }
+
+        /// What the server answers, written from the example's documented behaviour.
+        fn expected(&self) -> Expected {
+            let refused = |status| Expected {
+                interim: false,
+                status,
+                version: "HTTP/1.1".into(),
+                body: Bytes(reason(status).into()),
+                head: false,
+                allow: None,
+                connection: Some("close".into()),
+                closes: true,
+            };
+            let valid = match self {
+                Request::Refused(Refused::Garbage | Refused::NoHost) => return refused(400),
+                Request::Refused(Refused::HugeHead) => return refused(431),
+                Request::Refused(Refused::Version) => return refused(505),
+                Request::Refused(Refused::UnknownCoding) => return refused(501),
+                Request::Valid(valid) if valid.head().len() > MAX_HEAD => return refused(431),
+                Request::Valid(valid) => valid,
+            };
+            let version = if valid.http10 { "HTTP/1.0" } else { "HTTP/1.1" };
+            let has = |option: &str| {
+                valid
+                    .connection
+                    .iter()
+                    .any(|o| o.eq_ignore_ascii_case(option))
+            };
+            let chunked = matches!(valid.framing, Framing::Chunked { .. });
+            let keep_alive = if valid.http10 {
+                has("keep-alive") && !has("close") && !chunked
+            } else {
+                !has("close")
+            };
+            let connection = |keep_alive| match (keep_alive, valid.http10) {
+                (false, false) => Some("close".into()),
+                (true, true) => Some("keep-alive".into()),
+                _ => None,
+            };
+            // A body that is read at all is read after the go-ahead.
+            let reads_body = match &valid.framing {
+                Framing::None => false,
+                Framing::Length => !valid.body.0.is_empty() && valid.body.0.len() <= MAX_BODY,
+                Framing::Chunked { .. } => true,
+            };
+            let interim = valid.expect && !valid.http10 && reads_body;
+            let error = |status| Expected {
+                interim,
+                status,
+                version: version.into(),
+                body: Bytes(reason(status).into()),
+                head: false,
+                allow: None,
+                connection: connection(false),
+                closes: true,
+            };
+            match &valid.framing {
+                Framing::Length if valid.body.0.len() > MAX_BODY => return error(413),
+                Framing::Chunked {
+                    cuts,
+                    extensions,
+                    trailers,
+                    corrupt,
+                    ..
+                } => {
+                    if *corrupt {
+                        return error(400);
+                    }
+                    // Extensions count toward the body limit, checked at each size line.
+                    let (mut body, mut ext) = (0, 0);
+                    let chunks = chunks(&valid.body.0, cuts);
+                    let sizes = chunks.iter().map(|c| c.len()).chain([0]);
+                    for (i, size) in sizes.enumerate() {
+                        ext += extensions.get(i).map_or(0, |e| e.len());
+                        if body + ext + size > MAX_BODY {
+                            return error(413);
+                        }
+                        body += size;
+                    }
+                    // The trailer section, blank line included, may be as large as a head.
+                    let mut section = 2;
+                    for trailer in trailers {
+                        section += trailer.len() + 2;
+                        if section > MAX_HEAD {
+                            return error(431);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let path = valid
+                .target
+                .trim_start_matches("http://t")
+                .split('?')
+                .next()
+                .unwrap();
+            let (known, get_or_head) = match valid.method {
+                "GET" | "HEAD" => (true, true),
+                "POST" => (true, false),
+                _ => (false, false),
+            };
+            let (status, body, allow): (u16, Vec<u8>, _) = match path {
+                "/plaintext" if get_or_head => (200, b"Hello, World!".to_vec(), None),
+                "/" if get_or_head => (200, index_page(), None),
+                "/plaintext" | "/" => (405, b"method not allowed\n".to_vec(), Some("GET, HEAD")),
+                "/echo" if valid.method == "POST" => (200, valid.body.0.clone(), None),
+                "/echo" => (405, b"method not allowed\n".to_vec(), Some("POST")),
+                _ if known => (404, b"not found\n".to_vec(), None),
+                _ => (
+                    405,
+                    b"method not allowed\n".to_vec(),
+                    Some("GET, HEAD, POST"),
+                ),
+            };
+            Expected {
+                interim,
+                status,
+                version: version.into(),
+                body: Bytes(body),
+                head: valid.method == "HEAD",
+                allow: allow.map(String::from),
+                connection: connection(keep_alive),
+                closes: !keep_alive,
+            }
+        }
+    }
+
+    /// Any bytes: pseudo-random ones of a generated length (cheaper than a generated
+    /// vector, and the length is what shrinks).
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let len = prop_oneof![
+            6 => 0..64usize,
+            8 => 0..MAX_BODY - 256,
+            1 => MAX_BODY - 64..MAX_BODY + 64,
+        ];
+        (len, any::<u64>()).prop_map(|(len, seed)| {
+            let mut state = seed | 1;
+            (0..len)
+                .map(|_| {
+                    // xorshift64
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 32) as u8
+                })
+                .collect()
+        })
+    }
+
+    fn framing() -> impl Strategy<Value = Framing> {
+        let extension = select(&["", "", ";a", ";a=b", " ;x=\"q s\"", "\t;n;m=1"][..]);
+        let trailer = prop_oneof![
+            8 => select(&["X-T: v", "Trailer-Thing:", "x:\ty z"][..]).prop_map(String::from),
+            // Near the limit of the trailer section.
+            1 => (MAX_HEAD - 24..MAX_HEAD).prop_map(|n| format!("X-Long: {}", "t".repeat(n - 8))),
+        ];
+        prop_oneof![
+            2 => Just(Framing::Length),
+            2 => (
+                vec(any::<Index>(), 0..6),
+                vec(extension, 0..8),
+                vec(trailer, 0..3),
+                any::<bool>(),
+                proptest::bool::weighted(0.05),
+            )
+                .prop_map(|(cuts, extensions, trailers, upper_hex, corrupt)| {
+                    Framing::Chunked {
+                        cuts,
+                        extensions,
+                        trailers,
+                        upper_hex,
+                        corrupt,
+                    }
+                }),
+        ]
+    }
+
+    fn valid() -> impl Strategy<Value = Valid> {
+        // Mostly what a client would send, now and then anything.
+        let routed = prop_oneof![
+            3 => (
+                select(&["GET", "HEAD"][..]),
+                select(&["/plaintext", "/", "/plaintext?a", "http://t/plaintext"][..]),
+            ),
+            4 => (Just("POST"), select(&["/echo", "/echo?x=1", "http://t/echo"][..])),
+            2 => (
+                select(&["GET", "HEAD", "POST", "DELETE", "BREW"][..]),
+                select(&["/plaintext", "/", "/echo", "/missing", "http://t/"][..]),
+            ),
+        ];
+        let connection = select(&["close", "Close", "keep-alive", "Keep-Alive", "x-other"][..]);
+        let version = prop_oneof![
+            8 => Just("HTTP/1.1"),
+            1 => Just("HTTP/1.0"),
+            1 => select(&["HTTP/1.2", "HTTP/1.9"][..]),
+        ];
+        let eol = prop_oneof![6 => Just("\r\n"), 1 => Just("\n")];
+        (
+            (
+                proptest::bool::weighted(0.1),
+                eol,
+                routed,
+                version,
+                any::<bool>(),
+                proptest::bool::weighted(0.8),
+            ),
+            prop_oneof![10 => Just(Vec::new()), 1 => vec(connection, 1..3)],
+            proptest::bool::weighted(0.15),
+            proptest::option::weighted(
+                0.2,
+                prop_oneof![
+                    8 => "[a-z0-9 ]{0,40}".prop_map(Ok),
+                    // A head this many bytes from the limit.
+                    1 => (-2isize..=2).prop_map(Err),
+                ],
+            ),
+            prop_oneof![1 => Just(None), 3 => (framing(), body()).prop_map(Some)],
+        )
+            .prop_map(
+                |(
+                    (leading_crlf, eol, (method, target), version, host10, keep_alive10),
+                    mut connection,
+                    expect,
+                    pad,
+                    framed,
+                )| {
+                    let (framing, body) = framed.unwrap_or((Framing::None, Vec::new()));
+                    let http10 = version == "HTTP/1.0";
+                    if http10 && keep_alive10 && connection.is_empty() {
+                        // Mostly kept alive, as an HTTP/1.1 connection is.
+                        connection.push("keep-alive");
+                    }
+                    let mut valid = Valid {
+                        leading_crlf,
+                        eol,
+                        method,
+                        target,
+                        version,
+                        http10,
+                        host: !http10 || host10,
+                        connection,
+                        expect,
+                        pad: None,
+                        framing,
+                        body: Bytes(body),
+                    };
+                    valid.pad = pad.map(|pad| match pad {
+                        // Its trailing spaces would be optional whitespace: keep the value.
+                        Ok(pad) => format!("{}.", pad.trim_start()),
+                        Err(off_limit) => {
+                            let line = "X-Pad: ".len() + eol.len();
+                            let len = MAX_HEAD as isize + off_limit - valid.head().len() as isize;
+                            "p".repeat(len as usize - line)
+                        }
+                    });
+                    valid
+                },
+            )
+    }
+
+    fn request() -> impl Strategy<Value = Request> {
+        let refused = select(
+            &[
+                Refused::Garbage,
+                Refused::NoHost,
+                Refused::HugeHead,
+                Refused::Version,
+                Refused::UnknownCoding,
+            ][..],
+        );
+        prop_oneof![
+            40 => valid().prop_map(|valid| Request::Valid(Box::new(valid))),
+            1 => refused.prop_map(Request::Refused),
+        ]
+    }
+
+    /// How the stream is sent: cut at these places, with a pause of so many milliseconds
+    /// before each piece after a cut; no cuts sends it all at once.
+    type Pacing = Vec<(Index, u8)>;
+
+    fn pacing() -> impl Strategy<Value = Pacing> {
+        let pause = prop_oneof![4 => Just(0u8), 1 => 1u8..3];
+        prop_oneof![
+            1 => Just(Vec::new()),
+            3 => vec((any::<Index>(), pause), 1..12),
+        ]
+    }
+
+    /// A connection's requests and how they are sent.
+    fn exchange_plan() -> impl Strategy<Value = (Vec<Request>, Pacing)> {
+        (vec(request(), 1..12), pacing())
+    }
+
+    fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+        if ok {
+            Ok(())
+        } else {
+            Err(what())
+        }
+    }
+
+    /// Sends `requests` on one connection as `pacing` says, and checks the replies against
+    /// the model: in order, as expected, then the connection closes exactly where the
+    /// model says, or else stays open for one more request.
+    fn run_exchange(
+        server: &TestServer,
+        requests: &[Request],
+        pacing: &Pacing,
+    ) -> Result<(), String> {
+        let stream = server.connect();
+        // A reply takes milliseconds: a failure that waits for one that never comes is
+        // reported sooner, and shrunk in reasonable time.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        let bytes: Vec<u8> = requests.iter().flat_map(Request::bytes).collect();
+        let mut cuts: Vec<(usize, u8)> = pacing
+            .iter()
+            .map(|(at, pause)| (at.index(bytes.len() + 1), *pause))
+            .collect();
+        cuts.sort_unstable();
+        let mut writer = Some({
+            let mut stream = stream.try_clone().unwrap();
+            thread::spawn(move || {
+                let mut from = 0;
+                for (at, pause) in cuts.into_iter().chain([(bytes.len(), 0)]) {
+                    if pause > 0 {
+                        thread::sleep(Duration::from_millis(pause.into()));
+                    }
+                    // After the connection closes, writes may fail: the model says
+                    // where that may happen, and the reader checks it.
+                    if at > from && stream.write_all(&bytes[from..at]).is_err() {
+                        return;
+                    }
+                    from = from.max(at);
+                }
+            })
+        });
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut closed = false;
+        let mut outcome = Ok(());
+        for (i, request) in requests.iter().enumerate() {
+            let expected = request.expected();
+            outcome = (|| {
+                if expected.interim {
+                    let interim =
+                        read_reply(&mut reader).map_err(|err| format!("no 100 Continue: {err}"))?;
+                    check(interim.status == 100, || {
+                        format!("not 100 Continue: {interim:?}")
+                    })?;
+                }
+                let reply = read_reply_to(&mut reader, expected.head)
+                    .map_err(|err| format!("no reply: {err}"))?;
+                let length = reply.header("content-length").map(str::to_string);
+                let body = if expected.head {
+                    check(length == Some(expected.body.0.len().to_string()), || {
+                        format!("HEAD reply's length {length:?}")
+                    })?;
+                    expected.body.clone()
+                } else {
+                    Bytes(reply.body.clone())
+                };
+                // What the reply says, beside what the model says (the first and last
+                // fields are checked apart).
+                let got = Expected {
+                    interim: expected.interim,
+                    status: reply.status,
+                    version: reply.version.clone(),
+                    body,
+                    head: expected.head,
+                    allow: reply.header("allow").map(String::from),
+                    connection: reply.header("connection").map(String::from),
+                    closes: expected.closes,
+                };
+                check(got == expected, || {
+                    let differ = (got.body.0.iter().zip(&expected.body.0))
+                        .position(|(a, b)| a != b)
+                        .map_or(String::new(), |at| format!(", bodies differ at byte {at}"));
+                    format!("expected {expected:?}, got {got:?}{differ} ({reply:?})")
+                })
+            })()
+            .map_err(|err| format!("request {i} ({request:?}): {err}"));
+            if outcome.is_err() || expected.closes {
+                closed = expected.closes;
+                break;
+            }
+        }
+        if outcome.is_ok() {
+            outcome = if closed {
+                // Nothing more, not even for the requests that followed: a clean end of
+                // stream (not a reset, which could have lost the replies).
+                let mut rest = Vec::new();
+                let read = reader.read_to_end(&mut rest);
+                check(rest.is_empty(), || {
+                    format!(
+                        "answered after the close: {:?}",
+                        String::from_utf8_lossy(&rest)
+                    )
+                })
+                .and_then(|()| read.map_err(|err| format!("no clean close: {err}")))
+                .map(drop)
+            } else {
+                // Still open, and serving, with nothing sent that was not asked for.
+                writer.take().unwrap().join().unwrap();
+                let mut stream = reader.get_ref();
+                stream
+                    .write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nprobe")
+                    .map_err(|err| format!("closed early: {err}"))
+                    .and_then(|()| {
+                        read_reply(&mut reader).map_err(|err| format!("closed early: {err}"))
+                    })
+                    .and_then(|reply| {
+                        check((reply.status, &reply.body[..]) == (200, b"probe"), || {
+                            format!("then {reply:?}")
+                        })
+                    })
+            };
+        }
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        drop(reader);
+        drop(stream);
+        if let Some(writer) = writer {
+            writer.join().unwrap();
+        }
+        outcome
+    }
+
+    /// The case count, and a bound on the time spent shrinking a failure: a case that
+    /// fails by waiting out the read timeout takes seconds.
+    fn cases(cases: u32) -> ProptestConfig {
+        ProptestConfig {
+            max_shrink_time: 60_000,
+            ..config(cases)
+        }
+    }
+
+    /// A new connection is served.
+    fn healthy(server: &TestServer) -> Result<(), String> {
+        let (reply, _) = exchange(server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
+        check(
+            (reply.status, reply.body.as_slice()) == (200, &b"Hello, World!"[..]),
+            || format!("a new connection got {reply:?}"),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(cases(64))]
+
+        /// Pipelined or not, however the bytes arrive, each request on a connection is
+        /// answered in order as the model says, up to and not past the close.
+        #[test]
+        fn a_connection_answers_as_the_model_says((requests, pacing) in exchange_plan()) {
+            let server = TestServer::start(limits());
+            let outcome = run_exchange(&server, &requests, &pacing).and_then(|()| healthy(&server));
+            server.stop();
+            outcome.map_err(TestCaseError::fail)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cases(32))]
+
+        /// Connections served at once do not affect each other.
+        #[test]
+        fn concurrent_connections_answer_as_the_model_says(
+            plans in vec(exchange_plan(), 2..5),
+        ) {
+            let server = TestServer::start(limits());
+            let outcome = thread::scope(|scope| {
+                let runs: Vec<_> = plans
+                    .iter()
+                    .map(|(requests, pacing)| {
+                        scope.spawn(|| run_exchange(&server, requests, pacing))
+                    })
+                    .collect();
+                runs.into_iter()
+                    .enumerate()
+                    .try_for_each(|(i, run)| {
+                        run.join().unwrap().map_err(|err| format!("connection {i}: {err}"))
+                    })
+            })
+            .and_then(|()| healthy(&server));
+            server.stop();
+            outcome.map_err(TestCaseError::fail)?;
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::routes;
 /// Flush responses to pipelined requests once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
 
-/// After an error response, the most the server reads and discards, and for how long, before
+/// After a response that ends the connection, the most the server reads and discards, and for how long, before
 /// it closes: see [`Connection::linger`].
 const LINGER_BYTES: usize = 1024 * 1024;
 const LINGER_TIME: Duration = Duration::from_secs(2);
@@ -47,7 +47,8 @@ pub struct Connection {
     shutdown_slot: Subscription,
     /// The idle timer, armed once and pushed back lazily: see [`Connection::fill_idle`].
     idle_timer: Option<Sleep>,
-    /// An error response was queued: close gently, see [`Connection::linger`].
+    /// A response that ends the connection was queued (an error, or one to a request that
+    /// does not keep it alive): close gently, see [`Connection::linger`].
     linger: bool,
     /// When the connection last began to wait for a request, on the coarse clock
     /// ([`date::coarse_now`]): never later than the true moment, and at most
@@ -94,12 +95,13 @@ impl Connection {
         }
     }
 
-    /// Closes after an error response without losing it (RFC 9112 §9.6). Closing a socket
-    /// with unread input makes the kernel send a reset, and a client that gets it before
-    /// reading the response loses the response, so the server shuts down its sending side
-    /// (the client reads the response, then end of stream), then reads and discards what the
-    /// client still sends, until it closes, [`LINGER_BYTES`] or [`LINGER_TIME`], whichever
-    /// comes first: a client cannot hold the connection longer.
+    /// Closes after a response that ends the connection without losing it (RFC 9112 §9.6).
+    /// Closing a socket with unread input (a pipelined request, the rest of a refused one)
+    /// makes the kernel send a reset, and a client that gets it before reading the response
+    /// loses the response, so the server shuts down its sending side (the client reads the
+    /// response, then end of stream), then reads and discards what the client still sends,
+    /// until it closes, [`LINGER_BYTES`] or [`LINGER_TIME`], whichever comes first: a client
+    /// cannot hold the connection longer.
     async fn linger(&mut self) {
         if self.stream.shutdown(HalfClose::Write).is_err() {
             return;
@@ -167,6 +169,7 @@ impl Connection {
             response.http10 = http10;
             response.write_to(&mut self.out);
             if !keep_alive {
+                self.linger = true;
                 return Ok(Next::Close);
             }
             if self.out.len() >= FLUSH_AT {
