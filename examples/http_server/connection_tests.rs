@@ -351,7 +351,7 @@ mod chunked_properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #![proptest_config(crate::prop_config::config(128))]
 
         /// A body comes out whole however its encoding is cut up, and the decoder
         /// stops right after the blank line that ends it.

@@ -892,7 +892,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #![proptest_config(crate::prop_config::config(512))]
 
         /// Whatever `parse` accepts, httparse reads the same way.
         #[test]
@@ -971,7 +971,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+        #![proptest_config(crate::prop_config::config(1024))]
 
         /// `below`, `above` and `equal` flag first the first byte they should, and
         /// `between` flags exactly the bytes it should.
