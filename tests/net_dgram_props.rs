@@ -1,26 +1,24 @@
-//! Property tests of the datagram sockets: `UdpSocket` on loopback, and `UnixDatagram` as
-//! a `socketpair` and bound to paths in a temporary directory.
+//! Property tests of the datagram sockets: `UdpSocket` on loopback, and `UnixDatagram` as a
+//! `socketpair` and bound to paths in a temporary directory.
 //!
-//! Random sequences of datagrams of random sizes (0 included, and longer than the receive
-//! buffer), from connected and unconnected senders, received and peeked with every method
-//! and awaited with `readable()`, raced against `select!` branches and timeouts that drop
-//! the receives, failed by read timeouts, shared by several receiving tasks through an
-//! `Rc`; senders that fill a peer that does not read; errors reported by the kernel,
-//! compared with std's blocking sockets. The properties are std's: each receive returns exactly one datagram, cut to
-//! the buffer (the rest is discarded); a peek returns the next datagram and leaves it
-//! queued; an empty datagram is received as `Ok(0)`; a cancelled or timed-out operation
-//! receives or sends nothing; every datagram sent arrives exactly once, in order; nothing
-//! hangs.
+//! Random sequences of datagrams of random sizes (0 included, and longer than the receive buffer),
+//! from connected and unconnected senders, received and peeked with every method and awaited with
+//! `readable()`, raced against `select!` branches and timeouts that drop the receives, failed by
+//! read timeouts, shared by several receiving tasks through an `Rc`; senders that fill a peer that
+//! does not read; errors reported by the kernel, compared with std's blocking sockets. The
+//! properties are std's: each receive returns exactly one datagram, cut to the buffer (the rest is
+//! discarded); a peek returns the next datagram and leaves it queued; an empty datagram is received
+//! as `Ok(0)`; a cancelled or timed-out operation receives or sends nothing; every datagram sent
+//! arrives exactly once, in order; nothing hangs.
 //!
-//! Loopback UDP may drop datagrams when the receive buffer is full, so the senders keep
-//! only a few datagrams in flight. It has not been seen to reorder them, and the properties
-//! rely on it not doing so.
+//! Loopback UDP may drop datagrams when the receive buffer is full, so the senders keep only a few
+//! datagrams in flight. It has not been seen to reorder them, and the properties rely on it not
+//! doing so.
 //!
-//! Everything runs in real time, bounded by a generous guard that turns a lost wake-up into
-//! a failure (see `net_props.rs`).
+//! Everything runs in real time, bounded by a generous guard that turns a lost wake-up into a
+//! failure (see `net_props.rs`).
 
 mod net_common;
-
 mod prop_config;
 
 use std::cell::{Cell, RefCell};

@@ -14,7 +14,6 @@
 //! case takes milliseconds.
 
 mod net_common;
-
 mod prop_config;
 
 use std::cell::RefCell;
@@ -390,10 +389,10 @@ fn end_strategy() -> impl Strategy<Value = End> {
     prop_oneof![Just(End::Shutdown), Just(End::Close), Just(End::Reset)]
 }
 
-/// A script of peer writes (some with urgent data), reads of every kind and size, and
-/// peeks: each read with data queued returns some of it, in order; each read with nothing
-/// queued waits, except an empty one, which returns 0 at once; once the peer ends, the reads return the rest and then end of stream
-/// (or, after a reset, the rest or a prefix of it, then `ConnectionReset` or end of
+/// A script of peer writes (some with urgent data), reads of every kind and size, and peeks: each
+/// read with data queued returns some of it, in order; each read with nothing queued waits, except
+/// an empty one, which returns 0 at once; once the peer ends, the reads return the rest and then
+/// end of stream (or, after a reset, the rest or a prefix of it, then `ConnectionReset` or end of
 /// stream), never hanging.
 fn reads_follow_the_peer(kind: Kind, steps: &[Step], end: End) {
     let mut core = Core::new().unwrap();

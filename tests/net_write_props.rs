@@ -19,7 +19,6 @@
 //! Everything runs in real time under a generous guard, as in `net_props.rs`.
 
 mod net_common;
-
 mod prop_config;
 
 use std::io::{self, IoSlice};

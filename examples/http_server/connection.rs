@@ -24,8 +24,8 @@ use crate::routes;
 /// Flush responses to pipelined requests once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
 
-/// After a response that ends the connection, the most the server reads and discards, and for how long, before
-/// it closes: see [`Connection::linger`].
+/// After a response that ends the connection, the most the server reads and discards, and
+/// for how long, before it closes: see [`Connection::linger`].
 const LINGER_BYTES: usize = 1024 * 1024;
 const LINGER_TIME: Duration = Duration::from_secs(2);
 
