@@ -131,7 +131,8 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
-    /// readiness in `direction` in between; the first attempt comes before any wait.
+    /// readiness in `direction` in between; the first attempt comes before any wait (after
+    /// spending a unit of the task's [cooperative budget](crate::coop), as `ready` does).
     ///
     /// Cancel-safe as far as `op` is: dropping the future between attempts loses nothing
     /// (with a single `read` or `write` as `op`, no data).
