@@ -199,6 +199,21 @@ fn listener_with_full_backlog() -> (std::net::TcpListener, SocketAddr) {
     (listener, addr)
 }
 
+/// `bind` leaves room for 1024 connections not yet accepted, where std's 128 makes the
+/// kernel drop the SYNs of the rest: their connects stall for a second or more.
+#[test]
+fn bind_queues_a_burst_of_connections_beyond_std_s_backlog() {
+    let (listener, addr) = listener();
+    let clients: Vec<_> = (0..300)
+        .map(|i| {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500))
+                .unwrap_or_else(|err| panic!("connection {i} not queued: {err}"))
+        })
+        .collect();
+    assert_eq!(clients.len(), 300);
+    drop(listener);
+}
+
 #[test]
 fn connect_timeout_fires_against_a_full_backlog() {
     let mut core = Core::new().unwrap();

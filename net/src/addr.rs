@@ -166,6 +166,25 @@ pub(crate) async fn resolve(target: Target) -> io::Result<Vec<SocketAddr>> {
     Ok(addrs)
 }
 
+/// [`resolve`], on the calling thread: for the synchronous `bind`s, which resolve a host
+/// name where they are called, as std's do.
+pub(crate) fn resolve_now(target: Target) -> io::Result<Vec<SocketAddr>> {
+    let addrs: Vec<SocketAddr> = match target {
+        Target::Resolved(addrs) => addrs,
+        Target::HostPort(host) => std::net::ToSocketAddrs::to_socket_addrs(&host)?.collect(),
+        Target::Host(host, port) => {
+            std::net::ToSocketAddrs::to_socket_addrs(&(&*host, port))?.collect()
+        }
+    };
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        ));
+    }
+    Ok(addrs)
+}
+
 /// Tries `op` on each address in turn, returning the first success or the last error.
 pub(crate) async fn each_addr<A, T, F, Fut>(addr: A, mut op: F) -> io::Result<T>
 where

@@ -7,9 +7,9 @@ use std::net::{self, SocketAddr};
 use mirage_core::io::Direction;
 
 use crate::accept::accept_with_backoff;
-use crate::addr::{Target, ToSocketAddrs};
+use crate::addr::{resolve_now, ToSocketAddrs};
 use crate::source::Source;
-use crate::TcpStream;
+use crate::{TcpSocket, TcpStream};
 
 /// A TCP socket server, listening for connections; shaped like [`std::net::TcpListener`].
 ///
@@ -39,19 +39,45 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds to `addr` and listens, like [`std::net::TcpListener::bind`] (with
-    /// `SO_REUSEADDR`). Tries each resolved address until one binds.
+    /// `SO_REUSEADDR`), but with room for [`BACKLOG`](TcpListener::BACKLOG) connections not
+    /// yet accepted where std has 128: past it, the kernel drops a new connection's SYN and
+    /// the client retries only a second later. Tries each resolved address until one binds.
+    /// [`TcpSocket`](crate::TcpSocket) sets another backlog, and more options.
     ///
     /// Synchronous: a host name (rather than an IP address) is resolved on the calling
     /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
     /// a running Core from blocking.
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
-        let listener = match addr.to_target() {
-            Target::Resolved(addrs) => net::TcpListener::bind(&addrs[..])?,
-            Target::HostPort(host) => net::TcpListener::bind(host)?,
-            Target::Host(host, port) => net::TcpListener::bind((host.as_str(), port))?,
-        };
-        TcpListener::from_std(listener)
+        let mut last_err = None;
+        for addr in resolve_now(addr.to_target())? {
+            let socket = TcpSocket::new_for(&addr)?;
+            socket.set_reuseaddr(true)?;
+            match socket.bind(addr) {
+                Ok(()) => return socket.listen(TcpListener::BACKLOG),
+                Err(err) => last_err = Some(err),
+            }
+        }
+        Err(last_err.expect("resolve_now returns at least one address"))
     }
+
+    /// The backlog [`bind`](TcpListener::bind) asks for (the kernel caps it at
+    /// `net.core.somaxconn`, 4096 by default on Linux): tokio's figure.
+    ///
+    /// # Examples
+    ///
+    /// A listener with a backlog of its own:
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpSocket};
+    ///
+    /// let socket = TcpSocket::new_v4()?;
+    /// socket.set_reuseaddr(true)?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// let listener = socket.listen(4 * TcpListener::BACKLOG)?;
+    /// # drop(listener);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub const BACKLOG: u32 = 1024;
 
     /// Accepts a connection: the stream and the peer's address.
     ///
