@@ -41,6 +41,25 @@ impl Drop for SocketPath {
 /// Fails the test instead of hanging it.
 const GENEROUS: Duration = Duration::from_secs(10);
 
+/// `bind` leaves room for a burst of connections not yet accepted (std's Unix `bind`, which
+/// it uses, asks Linux for its maximum, `net.core.somaxconn`), as TCP's `bind` does.
+#[test]
+fn bind_queues_a_burst_of_connections_beyond_std_s_backlog() {
+    let path = SocketPath::new("backlog");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut clients = Vec::new();
+        for i in 0..300 {
+            let client = timeout(Duration::from_millis(500), UnixStream::connect(&path))
+                .await
+                .unwrap_or_else(|_| panic!("connection {i} not queued"));
+            clients.push(client.unwrap());
+        }
+    });
+    drop(listener);
+}
+
 #[test]
 fn a_stream_round_trips_through_a_listener_and_connect() {
     let path = SocketPath::new("stream-round-trip");
