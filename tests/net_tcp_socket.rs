@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -22,6 +23,24 @@ fn reuseport_listener(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(1024)
 }
 
+/// Whether `SO_KEEPALIVE` is set on `stream`.
+fn keepalive(stream: &TcpStream) -> bool {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            std::ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+    value != 0
+}
+
 #[test]
 fn options_read_back_what_was_set() {
     let socket = TcpSocket::new_v4().unwrap();
@@ -33,6 +52,10 @@ fn options_read_back_what_was_set() {
     assert!(socket.reuseport().unwrap());
     socket.set_reuseport(false).unwrap();
     assert!(!socket.reuseport().unwrap());
+    assert!(!socket.keepalive().unwrap() && !socket.nodelay().unwrap());
+    socket.set_keepalive(true).unwrap();
+    socket.set_nodelay(true).unwrap();
+    assert!(socket.keepalive().unwrap() && socket.nodelay().unwrap());
 
     // Linux doubles what it is asked for (half of it is bookkeeping) within its limits.
     socket.set_send_buffer_size(32 * 1024).unwrap();
@@ -98,6 +121,9 @@ fn binding_twice_or_to_the_other_family_fails_cleanly() {
 fn a_configured_socket_connects_and_its_listener_accepts() {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_reuseaddr(true).unwrap();
+    // Options of a listening socket carry over to the streams it accepts.
+    socket.set_keepalive(true).unwrap();
+    socket.set_nodelay(true).unwrap();
     socket.bind(any_port()).unwrap();
     let listener = socket.listen(16).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -105,15 +131,18 @@ fn a_configured_socket_connects_and_its_listener_accepts() {
     let received = core.run(async move {
         let server = mirage::spawn(async move {
             let (stream, peer) = listener.accept().await.unwrap();
+            assert!(keepalive(&stream) && stream.nodelay().unwrap());
             let mut buf = [0u8; 16];
             let n = stream.read(&mut buf).await.unwrap();
             (peer, buf[..n].to_vec())
         });
         let client = TcpSocket::new_v4().unwrap();
         client.set_send_buffer_size(16 * 1024).unwrap();
+        client.set_keepalive(true).unwrap();
         client.bind(any_port()).unwrap();
         let local = client.local_addr().unwrap();
         let stream = client.connect(addr).await.unwrap();
+        assert!(keepalive(&stream) && !stream.nodelay().unwrap());
         assert_eq!(stream.local_addr().unwrap(), local);
         assert_eq!(stream.peer_addr().unwrap(), addr);
         stream.write_all(b"configured").await.unwrap();

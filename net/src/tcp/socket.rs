@@ -14,7 +14,7 @@ use crate::{TcpListener, TcpStream};
 /// set before `bind`, `listen` or `connect` and that [`TcpListener::bind`] and
 /// [`TcpStream::connect`] cannot take: `SO_REUSEPORT` (several listeners on one port, one
 /// per Core and thread, the kernel spreading the connections among them), `SO_REUSEADDR`,
-/// the buffer sizes, and the listen backlog.
+/// `SO_KEEPALIVE`, `TCP_NODELAY`, the buffer sizes, and the listen backlog.
 ///
 /// Creating and configuring one needs no running Core; [`listen`](TcpSocket::listen) and
 /// [`connect`](TcpSocket::connect) turn it into a [`TcpListener`] or a [`TcpStream`]. It is
@@ -149,6 +149,71 @@ impl TcpSocket {
     /// ```
     pub fn reuseport(&self) -> io::Result<bool> {
         self.flag(libc::SO_REUSEPORT)
+    }
+
+    /// Sets `SO_KEEPALIVE`: once the connection has been idle for the kernel's keep-alive
+    /// time (`net.ipv4.tcp_keepalive_time`, two hours by default), it probes the peer, and a
+    /// peer that stopped answering (a host that crashed or vanished) ends the connection
+    /// with `TimedOut` on the next operation instead of leaving it open for ever. The
+    /// stream that [`connect`](TcpSocket::connect) returns, and the streams a listener made
+    /// from this socket accepts, keep the setting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::TcpSocket::new_v4()?;
+    /// socket.set_keepalive(true)?;
+    /// assert!(socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        self.set_flag(libc::SO_KEEPALIVE, keepalive)
+    }
+
+    /// Whether `SO_KEEPALIVE` is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn keepalive(&self) -> io::Result<bool> {
+        self.flag(libc::SO_KEEPALIVE)
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle delay for small writes) before connecting; the stream
+    /// keeps it. [`TcpStream::set_nodelay`] sets it afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::TcpSocket::new_v4()?;
+    /// socket.set_nodelay(true)?;
+    /// assert!(socket.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        sys::set_int_option(
+            self.fd.as_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            c_int::from(nodelay),
+        )
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn nodelay(&self) -> io::Result<bool> {
+        Ok(sys::int_option(self.fd.as_fd(), libc::IPPROTO_TCP, libc::TCP_NODELAY)? != 0)
     }
 
     /// Sets the size of the kernel's send buffer (`SO_SNDBUF`). Linux doubles the value
