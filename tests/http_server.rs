@@ -149,6 +149,19 @@ fn read_reply_to(reader: &mut impl BufRead, head_request: bool) -> io::Result<Re
 /// Whether the server closed the connection (reads end of stream, or a reset). Pass the
 /// reader by value to close the client's side too (after an error, the server reads until
 /// then, or for a while).
+/// Reads `stream` to its end and returns the one reply on it: a reset instead of an end of
+/// stream, or anything after the reply, fails the test.
+fn only_reply_then_end_of_stream(stream: &mut TcpStream) -> Reply {
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .expect("the response, then end of stream, not a reset");
+    let mut reader = &response[..];
+    let reply = read_reply(&mut reader).unwrap();
+    assert!(reader.is_empty(), "more after the reply: {reader:?}");
+    reply
+}
+
 fn is_closed(mut reader: impl Read) -> bool {
     let mut byte = [0u8; 1];
     matches!(reader.read(&mut byte), Ok(0) | Err(_))
@@ -466,14 +479,7 @@ fn an_error_response_is_followed_by_a_clean_close_not_a_reset() {
             "a".repeat(20_000)
         );
         stream.write_all(request.as_bytes()).unwrap();
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .expect("the response, then end of stream, not a reset");
-        let mut reader = &response[..];
-        let reply = read_reply(&mut reader).unwrap();
-        assert_eq!(reply.status, 431);
-        assert!(reader.is_empty());
+        assert_eq!(only_reply_then_end_of_stream(&mut stream).status, 431);
     }
     server.stop();
 }
@@ -500,14 +506,8 @@ fn a_close_after_a_response_is_clean_even_with_requests_unread() {
                 let _ = stream.write_all(&request);
             })
         };
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .expect("the response, then end of stream, not a reset");
-        let mut reader = &response[..];
-        let reply = read_reply(&mut reader).unwrap();
+        let reply = only_reply_then_end_of_stream(&mut stream);
         assert_eq!((reply.status, reply.body.as_slice()), (200, &b"abc"[..]));
-        assert!(reader.is_empty());
         drop(stream);
         writer.join().unwrap();
     }
