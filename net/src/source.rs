@@ -353,29 +353,9 @@ impl<S: AsRawFd> Source<S> {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 result => return result,
             }
-            let mut retry = sleep(pause);
-            poll_fn(|cx| {
-                if Pin::new(&mut retry).poll(cx).is_ready() {
-                    return Poll::Ready(Ok(()));
-                }
-                match timer.as_mut().map(|timer| Pin::new(timer).poll(cx)) {
-                    Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
-                    _ => Poll::Pending,
-                }
-            })
-            .await?;
+            before_timer(sleep(pause), timer.as_mut(), direction).await?;
             pause = (pause * 2).min(MAX_RETRY);
         }
-    }
-
-    /// Waits for readiness in `direction`, failing with `TimedOut` after `timeout`.
-    pub(crate) async fn ready_within(
-        &self,
-        direction: Direction,
-        timeout: Option<Duration>,
-    ) -> io::Result<()> {
-        let mut timer = timeout.map(sleep);
-        self.ready_before(direction, timer.as_mut()).await
     }
 
     /// Waits for readiness in `direction`, failing with `TimedOut` once `timer` fires. A
@@ -383,19 +363,9 @@ impl<S: AsRawFd> Source<S> {
     pub(crate) async fn ready_before(
         &self,
         direction: Direction,
-        mut timer: Option<&mut Sleep>,
+        timer: Option<&mut Sleep>,
     ) -> io::Result<()> {
-        let mut ready = pin!(self.registration.ready(direction));
-        poll_fn(|cx| {
-            if let Poll::Ready(result) = ready.as_mut().poll(cx) {
-                return Poll::Ready(result);
-            }
-            match timer.as_deref_mut().map(|timer| Pin::new(timer).poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
-                _ => Poll::Pending,
-            }
-        })
-        .await
+        before_timer(self.registration.ready(direction), timer, direction).await?
     }
 
     /// After a `Pending` poll: starts the direction's timer if it has a timeout, and fails
@@ -467,6 +437,26 @@ impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
             return poll_timeout(&mut this.timer, this.source, this.direction, cx);
         }
     }
+}
+
+/// Runs `wait` to completion, failing with `TimedOut` (in `direction`) if `timer` fires
+/// first; without a timer, only `wait` ends it. Cancel-safe as far as `wait` is.
+async fn before_timer<T>(
+    wait: impl Future<Output = T>,
+    mut timer: Option<&mut Sleep>,
+    direction: Direction,
+) -> io::Result<T> {
+    let mut wait = pin!(wait);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = wait.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match timer.as_deref_mut().map(|timer| Pin::new(timer).poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(timed_out(direction))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// An [`Io`] that is waiting, with a timeout in its direction: starts the timer on the

@@ -163,7 +163,7 @@ impl UnixStream {
                 // A connect still in progress becomes writable when it completes or fails.
                 Err(err) if err.kind() == io::ErrorKind::NotConnected => {
                     stream.io.clear_ready(Direction::Write);
-                    stream.io.ready_within(Direction::Write, None).await?;
+                    stream.io.ready_before(Direction::Write, None).await?;
                 }
                 Err(err) => return Err(err),
             }
