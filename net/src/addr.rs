@@ -157,13 +157,7 @@ pub(crate) async fn resolve(target: Target) -> io::Result<Vec<SocketAddr>> {
                 .await?
         }
     };
-    if addrs.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "could not resolve to any addresses",
-        ));
-    }
-    Ok(addrs)
+    at_least_one(addrs)
 }
 
 /// [`resolve`], on the calling thread: for the synchronous `bind`s, which resolve a host
@@ -176,6 +170,11 @@ pub(crate) fn resolve_now(target: Target) -> io::Result<Vec<SocketAddr>> {
             std::net::ToSocketAddrs::to_socket_addrs(&(&*host, port))?.collect()
         }
     };
+    at_least_one(addrs)
+}
+
+/// `addrs`, or `InvalidInput` if a name resolved to none (as std says).
+fn at_least_one(addrs: Vec<SocketAddr>) -> io::Result<Vec<SocketAddr>> {
     if addrs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mirage_core::io::Direction;
 
-use crate::addr::{each_addr, resolve, Target, ToSocketAddrs};
+use crate::addr::{each_addr, resolve, resolve_now, ToSocketAddrs};
 use crate::source::Source;
 
 /// A UDP socket, shaped like [`std::net::UdpSocket`]: the same method names, borrowed
@@ -58,12 +58,8 @@ impl UdpSocket {
     /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
     /// a running Core from blocking.
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
-        let socket = match addr.to_target() {
-            Target::Resolved(addrs) => net::UdpSocket::bind(&addrs[..])?,
-            Target::HostPort(host) => net::UdpSocket::bind(host)?,
-            Target::Host(host, port) => net::UdpSocket::bind((host.as_str(), port))?,
-        };
-        UdpSocket::from_std(socket)
+        let addrs = resolve_now(addr.to_target())?;
+        UdpSocket::from_std(net::UdpSocket::bind(&addrs[..])?)
     }
 
     /// Connects the socket to `addr`: `send` and `recv` then talk to it alone, and
