@@ -1,13 +1,18 @@
-//! Cooperative scheduling: a task whose socket is always ready still gives the other tasks
-//! a turn, after at most one budget of operations.
+//! Cooperative scheduling: a task whose socket, channel, timers or joined tasks are always
+//! ready still gives the other tasks a turn, after at most one budget of operations, and
+//! loses nothing when it does.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::io::{Read, Write};
 use std::rc::Rc;
+use std::time::Duration;
 
 use mirage::coop::BUDGET;
 use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
+use mirage::sync::{mpsc, oneshot};
+use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::Core;
 
 /// More one-byte reads queued than many budgets' worth.
@@ -98,4 +103,193 @@ fn an_async_fd_that_is_always_ready_lets_a_later_task_run() {
         (1..=usize::from(BUDGET) + 1).contains(&reads),
         "the other task ran after {reads} reads"
     );
+}
+
+/// Asserts that a task whose loop only meets ready operations lets a later task run within
+/// one budget. `busy` gets the flag the later task sets, loops until it sees it, and returns
+/// how many operations it completed; it is spawned before the task that sets the flag, so
+/// that task runs only when `busy` yields.
+///
+/// `prepare` runs first, on the Core, and returns `busy`.
+fn assert_a_later_task_runs_within_a_budget<Prepare, Busy, Fut>(prepare: Prepare)
+where
+    Prepare: Future<Output = Busy>,
+    Busy: FnOnce(Rc<Cell<bool>>) -> Fut,
+    Fut: Future<Output = usize> + 'static,
+{
+    let mut core = Core::new().unwrap();
+    let ops = core.run(async move {
+        let busy = prepare.await;
+        let other_ran = Rc::new(Cell::new(false));
+        let busy = mirage::spawn(busy(other_ran.clone()));
+        mirage::spawn(async move { other_ran.set(true) });
+        busy.await.unwrap()
+    });
+    assert!(
+        (1..=usize::from(BUDGET) + 1).contains(&ops),
+        "the other task ran after {ops} operations"
+    );
+}
+
+#[test]
+fn a_channel_that_is_never_empty_lets_a_later_task_run_and_loses_nothing() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = mpsc::unbounded();
+            for n in 0..QUEUED {
+                tx.send(n).unwrap();
+            }
+            drop(tx);
+            async move {
+                let mut received = 0;
+                while !other_ran.get() {
+                    assert_eq!(rx.recv().await, Some(received));
+                    received += 1;
+                    assert!(received < QUEUED, "the other task never ran");
+                }
+                // Every value is still there, in order, after the receives that yielded.
+                let ops = received;
+                while let Some(n) = rx.recv().await {
+                    assert_eq!(n, received);
+                    received += 1;
+                }
+                assert_eq!(received, QUEUED);
+                ops
+            }
+        }
+    });
+}
+
+#[test]
+fn a_bounded_channel_with_room_lets_a_later_sender_run_and_loses_nothing() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = mpsc::channel(QUEUED);
+            async move {
+                let mut sent = 0;
+                while !other_ran.get() {
+                    tx.send(sent).await.unwrap();
+                    sent += 1;
+                    assert!(sent < QUEUED, "the other task never ran");
+                }
+                drop(tx);
+                // Each value sent once, in order: a send that yielded sent nothing.
+                for n in 0..sent {
+                    assert_eq!(rx.try_recv(), Ok(n));
+                }
+                assert!(rx.try_recv().is_err());
+                sent
+            }
+        }
+    });
+}
+
+#[test]
+fn ready_oneshots_let_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let receivers: Vec<_> = (0..QUEUED)
+                .map(|n| {
+                    let (tx, rx) = oneshot::channel();
+                    tx.send(n).unwrap();
+                    rx
+                })
+                .collect();
+            async move {
+                let mut received = 0;
+                for rx in receivers {
+                    if other_ran.get() {
+                        break;
+                    }
+                    assert_eq!(rx.await, Ok(received));
+                    received += 1;
+                }
+                assert!(received < QUEUED, "the other task never ran");
+                received
+            }
+        }
+    });
+}
+
+#[test]
+fn joining_finished_tasks_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        let handles: Vec<_> = (0..QUEUED)
+            .map(|n| mirage::spawn(async move { n }))
+            .collect();
+        while !handles.iter().all(|handle| handle.is_finished()) {
+            mirage::yield_now().await;
+        }
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut joined = 0;
+            for handle in handles {
+                if other_ran.get() {
+                    break;
+                }
+                assert_eq!(handle.await.unwrap(), joined);
+                joined += 1;
+            }
+            assert!(joined < QUEUED, "the other task never ran");
+            joined
+        }
+    });
+}
+
+#[test]
+fn sleeps_already_due_let_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        time::pause();
+        let start = Instant::now();
+        time::advance(Duration::from_secs(1)).await;
+        move |other_ran: Rc<Cell<bool>>| async move {
+            let mut slept = 0;
+            while !other_ran.get() {
+                time::sleep_until(start).await;
+                slept += 1;
+                assert!(slept < QUEUED, "the other task never ran");
+            }
+            slept
+        }
+    });
+}
+
+#[test]
+fn a_burst_of_missed_ticks_lets_a_later_task_run_and_loses_no_tick() {
+    assert_a_later_task_runs_within_a_budget(async {
+        time::pause();
+        let period = Duration::from_millis(1);
+        let mut ticks = time::interval(period);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let first = ticks.tick().await;
+        time::advance(period * QUEUED as u32).await;
+        move |other_ran: Rc<Cell<bool>>| async move {
+            let mut ticked = 0;
+            while !other_ran.get() {
+                ticked += 1;
+                assert_eq!(ticks.tick().await, first + period * ticked);
+                assert!((ticked as usize) < QUEUED, "the other task never ran");
+            }
+            ticked as usize
+        }
+    });
+}
+
+#[test]
+fn a_future_that_spends_the_whole_budget_at_every_poll_still_times_out() {
+    // Run on a thread of its own, so that a timeout that never fires fails the test
+    // instead of hanging it.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut core = Core::new().unwrap();
+        let outcome = core.run(time::timeout(Duration::from_millis(20), async {
+            loop {
+                mirage::coop::consume_budget().await;
+            }
+        }));
+        done_tx.send(outcome.is_err()).unwrap();
+    });
+    let timed_out = done_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the timeout never fired");
+    assert!(timed_out);
 }

@@ -4,12 +4,25 @@
 //! A Core runs one task at a time, and a task runs until it awaits something that is not
 //! ready. A connection whose peer sends without pause keeps every `read` ready, so its task
 //! could loop for as long as the peer keeps up, and every other connection on the Core would
-//! wait. To prevent that, each task gets a budget of [`BUDGET`] operations each time it is
-//! polled. Mirage's sockets spend one unit per operation, and [`AsyncFd`](crate::io::AsyncFd)
-//! one per wait for readiness; once the budget is spent, the next operation returns
-//! `Pending` after waking its task, which goes to the back of the run queue, and proceeds
-//! when the task runs again. No data is lost: the operation had not started. A task with
-//! nothing ready never reaches its budget.
+//! wait. The same holds for a channel that is never empty, a burst of timers already due,
+//! or a loop over finished tasks. To prevent that, each task gets a budget of [`BUDGET`]
+//! operations each time it is polled, and every operation that can complete without
+//! waiting spends one unit when it would:
+//!
+//! - each attempt of a socket operation, and each wait for readiness of an
+//!   [`AsyncFd`](crate::io::AsyncFd) or a socket's `readable()`/`writable()`;
+//! - a value received from an [`mpsc`](crate::sync::mpsc) or
+//!   [`oneshot`](crate::sync::oneshot) channel, and a bounded send that finds room;
+//! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished;
+//! - a [`Sleep`](crate::time::Sleep) that finds its deadline passed, and an
+//!   [`Interval`](crate::time::Interval) tick.
+//!
+//! Once the budget is spent, the next such operation returns `Pending` after waking its
+//! task, which goes to the back of the run queue, and proceeds when the task runs again.
+//! Nothing is lost: the operation had not started, and a value stays in its channel. A
+//! task with nothing ready never reaches its budget. A [`Timeout`](crate::time::Timeout)
+//! checks its own deadline without spending, so a future that spends the whole budget at
+//! every poll still times out.
 //!
 //! Futures polled while no Core runs on the thread (by another executor, or by hand) are
 //! never held back; one polled by hand inside a task shares that task's budget. Code with
@@ -85,13 +98,25 @@ pub(crate) fn unconstrain() {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    if try_spend() {
+        Poll::Ready(())
+    } else {
+        spent(cx)
+    }
+}
+
+/// Spends one unit of the running task's budget if one is left; false, with nothing
+/// spent and nobody woken, if not. For operations that must release a borrow before they
+/// wake their task: the caller wakes it and returns `Pending`.
+#[inline]
+pub(crate) fn try_spend() -> bool {
     LEFT.with(|left| {
         let n = left.get();
         if n == 0 {
-            return spent(cx);
+            return false;
         }
         left.set(n - 1);
-        Poll::Ready(())
+        true
     })
 }
 
@@ -105,8 +130,8 @@ fn spent(cx: &mut Context<'_>) -> Poll<()> {
 }
 
 /// Spends one unit of the running task's budget, yielding first if it is spent: for a loop
-/// that awaits only things that are always ready (a [`Sleep`](crate::time::Sleep) already
-/// due, a channel that is never empty) and would otherwise keep the Core to itself.
+/// that awaits only things that never spend it (a future of another library that is
+/// always ready, or none at all) and would otherwise keep the Core to itself.
 ///
 /// # Examples
 ///

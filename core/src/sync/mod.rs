@@ -11,6 +11,10 @@
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
 //!
+//! Receiving a value, and a bounded send that finds room, spend one unit of
+//! the task's [`coop`](crate::coop) budget: a receiver whose channel is never
+//! empty still gives the other tasks a turn, and keeps every value.
+//!
 //! # Examples
 //!
 //! ```

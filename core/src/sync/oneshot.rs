@@ -32,6 +32,7 @@ use std::task::{Context, Poll, Waker};
 
 pub use super::error::SendError;
 use super::wait_list::update_waker;
+use crate::coop;
 
 /// Creates a new one-shot channel, returning its sending and receiving halves.
 ///
@@ -288,9 +289,15 @@ impl<T> Future for Receiver<T> {
         let this = self.get_mut();
         assert!(!this.done, "oneshot::Receiver polled after completion");
         let mut inner = this.inner.borrow_mut();
-        if let Some(value) = inner.value.take() {
+        if inner.value.is_some() {
+            if !coop::try_spend() {
+                // The value stays in the channel for the task's next turn.
+                drop(inner);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             this.done = true;
-            return Poll::Ready(Ok(value));
+            return Poll::Ready(Ok(inner.value.take().unwrap()));
         }
         if inner.tx_done || inner.rx_closed {
             this.done = true;

@@ -90,6 +90,7 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let header = self.task.header();
         if header.has(OUTPUT) {
+            std::task::ready!(crate::coop::poll_proceed(cx));
             let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
             // SAFETY: owner thread (the handle is `!Send`), `OUTPUT` is set, and `output`
             // has this task's output type.

@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::future::{poll_fn, Future};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use super::{sleep_until, Instant, Sleep};
+use crate::coop;
 
 /// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes at once.
 ///
@@ -212,9 +212,12 @@ impl Interval {
         let due = self.sleep.deadline();
         // A tick already due needs no trip through the wheel: this makes the first tick
         // immediate and a burst of missed ticks take no extra turns.
-        if !self.sleep.is_elapsed() && Pin::new(&mut self.sleep).poll(cx).is_pending() {
+        if !self.sleep.is_elapsed() && self.sleep.poll_deadline(cx).is_pending() {
             return Poll::Pending;
         }
+        // A burst of missed ticks yields like any loop over ready operations; the tick
+        // stays due for the task's next turn.
+        ready!(coop::poll_proceed(cx));
         let now = Instant::now();
         let next = self.missed_tick_behavior.next(due, now, self.period);
         self.sleep.reset(next);

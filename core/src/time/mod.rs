@@ -20,6 +20,13 @@
 //! nothing else to do jumps straight to the next deadline. Timers then fire exactly at their
 //! deadlines, with no rounding drift.
 //!
+//! # Fairness
+//!
+//! A sleep that finds its deadline passed, and each interval tick, spend one unit of the
+//! task's [`coop`](crate::coop) budget, so a loop over timers already due (a burst of
+//! missed ticks) gives the other tasks a turn. A [`Timeout`] checks its deadline without
+//! spending, so it fires even around a future that spends the whole budget.
+//!
 //! # Examples
 //!
 //! ```

@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use mirage_timer::wheel::TimerKey;
@@ -12,7 +12,7 @@ use mirage_timer::wheel::TimerKey;
 use super::clock::instant_of_monotonic;
 use super::driver::Timers;
 use super::Instant;
-use crate::context;
+use crate::{context, coop};
 
 /// Waits until `duration` has elapsed on the running Core's clock.
 ///
@@ -194,23 +194,36 @@ impl Sleep {
     }
 }
 
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let timers = match &this.timers {
+impl Sleep {
+    /// Polls for the deadline without spending the task's [`coop`] budget: for
+    /// [`Timeout`](super::Timeout), which must be able to fire even when the future it
+    /// limits spends the whole budget at every poll, and [`Interval`](super::Interval),
+    /// which spends once per tick itself.
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let timers = match &self.timers {
             Some(timers) => timers,
             None => {
                 let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
                     "mirage::time::Sleep polled outside a running Core: \
                      timers must be awaited inside Core::run (or a task spawned on it)",
                 );
-                this.tick = this.deadline.tick(&timers);
-                this.timers.insert(timers)
+                self.tick = self.deadline.tick(&timers);
+                self.timers.insert(timers)
             }
         };
-        timers.poll_timer(&mut this.key, this.tick, cx)
+        timers.poll_timer(&mut self.key, self.tick, cx)
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        ready!(self.get_mut().poll_deadline(cx));
+        // A sleep already due spends a unit, so that a loop over due timers yields; when
+        // none is left it completes at the task's next turn (its wheel entry is gone
+        // already, so that poll finds the deadline passed at once).
+        coop::poll_proceed(cx)
     }
 }
 

@@ -187,7 +187,9 @@ impl<F: Future> Future for Timeout<F> {
                 sleep
             }
         };
-        match Pin::new(sleep).poll(cx) {
+        // Not the budgeted `poll`: a future that spends the whole budget at every poll
+        // must still time out.
+        match sleep.poll_deadline(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
         }

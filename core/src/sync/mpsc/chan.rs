@@ -27,6 +27,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{SendError, TryRecvError, TrySendError};
+use crate::coop;
 use crate::sync::wait_list::{update_waker, WaitList};
 
 type Shared<T> = Rc<RefCell<State<T>>>;
@@ -197,6 +198,12 @@ impl<T> Tx<T> {
         let mut old = None;
         let has_slot = match *waiter {
             None if state.permits > 0 => {
+                if !coop::try_spend() {
+                    // Nothing taken: the value is sent at the task's next turn.
+                    drop(state);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 state.permits -= 1;
                 true
             }
@@ -285,11 +292,18 @@ impl<T> Rx<T> {
 
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut state = self.shared.borrow_mut();
-        if let Some(value) = state.queue.pop_front() {
+        if !state.queue.is_empty() {
+            if !coop::try_spend() {
+                // The value stays queued for the task's next turn.
+                drop(state);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let value = state.queue.pop_front();
             let next = state.release_slot();
             drop(state);
             wake(next);
-            return Poll::Ready(Some(value));
+            return Poll::Ready(value);
         }
         if state.rx_closed || state.tx_count == 0 {
             return Poll::Ready(None);
