@@ -4,15 +4,28 @@
 //!   implements (TCP and Unix streams), so a protocol can be written once, generically.
 //!   [`AsyncReadExt`] / [`AsyncWriteExt`] put `read`, `read_exact`, `write_all` and friends
 //!   on top. They have the shape of the `futures-io` traits.
+//! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
+//!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
+//!   [`AsyncBufRead`]. [`copy`] moves a whole stream from a reader to a writer.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;
+mod buf_read;
+mod buf_read_ext;
+mod buf_reader;
+mod copy;
 mod ext;
+mod lines;
 mod traits;
 
 pub use crate::reactor::{Direction, Ready, Registration};
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use buf_read::AsyncBufRead;
+pub use buf_read_ext::AsyncBufReadExt;
+pub use buf_reader::BufReader;
+pub use copy::copy;
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use lines::Lines;
 pub use traits::{AsyncRead, AsyncWrite};

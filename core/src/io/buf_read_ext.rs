@@ -1,0 +1,202 @@
+//! `read_line().await`-style methods on top of [`AsyncBufRead`].
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::{AsyncBufRead, Lines};
+
+/// Async methods for every [`AsyncBufRead`], named after [`std::io::BufRead`]'s.
+///
+/// Like [`AsyncReadExt`](super::AsyncReadExt)'s, each call starts a new read operation
+/// ([`AsyncRead::start_read`](super::AsyncRead::start_read)): on a socket with a read
+/// timeout, each read of the source the call makes may wait that long.
+///
+/// `read_until` and `read_line` buffer until they find the delimiter, however far away it
+/// is: a peer that never sends one grows the buffer without bound. Against untrusted
+/// peers, read lines with [`lines`](AsyncBufReadExt::lines) and
+/// [`Lines::max_len`], which refuses a longer line.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::AsyncBufReadExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut input: &[u8] = b"one\ntwo";
+///     let mut line = String::new();
+///     assert_eq!(input.read_line(&mut line).await.unwrap(), 4);
+///     assert_eq!(line, "one\n");
+///     line.clear();
+///     assert_eq!(input.read_line(&mut line).await.unwrap(), 3); // the last line
+///     assert_eq!(line, "two");
+///     assert_eq!(input.read_line(&mut line).await.unwrap(), 0); // end of stream
+/// });
+/// ```
+pub trait AsyncBufReadExt: AsyncBufRead {
+    /// Reads up to and including `byte`, or to the end of the stream, appending to `buf`;
+    /// returns how many bytes were appended (0 at the end of the stream).
+    ///
+    /// Cancel-safe in that no data is lost: if the future is dropped, every byte it
+    /// consumed is already in `buf`, and calling `read_until` again continues the same
+    /// search. An error leaves in `buf` what was read before it. `Interrupted` is retried.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncBufReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut input: &[u8] = b"key=value";
+    ///     let mut key = Vec::new();
+    ///     input.read_until(b'=', &mut key).await.unwrap();
+    ///     assert_eq!(key, b"key=");
+    ///     assert_eq!(input, b"value");
+    /// });
+    /// ```
+    fn read_until<'a>(
+        &'a mut self,
+        byte: u8,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        Pin::new(&mut *self).start_read();
+        let mut appended = 0;
+        poll_fn(move |cx| {
+            let found = ready!(poll_read_until(
+                Pin::new(&mut *self),
+                cx,
+                byte,
+                buf,
+                &mut appended
+            ));
+            Poll::Ready(found.map(|()| appended))
+        })
+    }
+
+    /// Reads a line, up to and including its `\n` (or to the end of the stream), appending
+    /// it to `buf`; returns how many bytes were appended (0 at the end of the stream).
+    ///
+    /// A line that is not UTF-8 fails with `InvalidData` and leaves `buf` as it was (its
+    /// bytes are consumed). Another error leaves in `buf` what was read before it, if that
+    /// much is UTF-8, as `std` does.
+    ///
+    /// Not cancel-safe: if the future is dropped, the part of the line read so far is lost
+    /// (`buf` is left as it was). In a [`select!`](../macro.select.html) loop, use
+    /// [`lines`](AsyncBufReadExt::lines), whose [`next_line`](Lines::next_line) is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncBufReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut input: &[u8] = b"GET / HTTP/1.1\r\nHost: example\r\n";
+    ///     let mut request_line = String::new();
+    ///     input.read_line(&mut request_line).await.unwrap();
+    ///     assert_eq!(request_line, "GET / HTTP/1.1\r\n");
+    ///
+    ///     let mut bad: &[u8] = b"\xff\xfe\n";
+    ///     let err = bad.read_line(&mut request_line).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     assert_eq!(request_line, "GET / HTTP/1.1\r\n");
+    /// });
+    /// ```
+    fn read_line<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut line = Vec::new();
+            let read = self.read_until(b'\n', &mut line).await;
+            match (read, String::from_utf8(line)) {
+                (Ok(n), Ok(line)) => {
+                    buf.push_str(&line);
+                    Ok(n)
+                }
+                (Ok(_), Err(_)) => Err(not_utf8()),
+                (Err(err), Ok(line)) => {
+                    buf.push_str(&line);
+                    Err(err)
+                }
+                (Err(err), Err(_)) => Err(err),
+            }
+        }
+    }
+
+    /// The lines of the stream, without their `\n` or `\r\n`, one per
+    /// [`next_line`](Lines::next_line) call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncBufReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut lines = (&b"one\r\ntwo\nthree"[..]).lines();
+    ///     let mut all = Vec::new();
+    ///     while let Some(line) = lines.next_line().await.unwrap() {
+    ///         all.push(line);
+    ///     }
+    ///     assert_eq!(all, ["one", "two", "three"]);
+    /// });
+    /// ```
+    fn lines(self) -> Lines<Self>
+    where
+        Self: Sized,
+    {
+        Lines::new(self)
+    }
+}
+
+impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
+
+/// Moves bytes from `reader`'s buffer to `buf` up to and including `byte`, counting them in
+/// `appended`: `Ready(Ok(()))` once `byte` or the end of the stream is reached.
+pub(super) fn poll_read_until<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    byte: u8,
+    buf: &mut Vec<u8>,
+    appended: &mut usize,
+) -> Poll<io::Result<()>> {
+    loop {
+        let (found, used) = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+            Ok(buffered) => match buffered.iter().position(|&b| b == byte) {
+                Some(at) => {
+                    buf.extend_from_slice(&buffered[..=at]);
+                    (true, at + 1)
+                }
+                None => {
+                    buf.extend_from_slice(buffered);
+                    (buffered.is_empty(), buffered.len())
+                }
+            },
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        reader.as_mut().consume(used);
+        *appended += used;
+        if found {
+            return Poll::Ready(Ok(()));
+        }
+    }
+}
+
+/// The error of a line that is not UTF-8, worded as `std`'s.
+pub(super) fn not_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
+}

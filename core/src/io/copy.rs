@@ -1,0 +1,59 @@
+//! `copy`: everything from a reader to a writer.
+
+use std::io;
+
+use super::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The size of [`copy`]'s buffer, the same as `std::io::copy`'s.
+const BUFFER: usize = 8 * 1024;
+
+/// Copies everything `reader` yields to `writer`, until `reader` reaches the end of its
+/// stream, then flushes `writer`; returns how many bytes were copied. The asynchronous
+/// counterpart of [`std::io::copy`].
+///
+/// `Interrupted` reads are retried; any other error ends the copy, and whatever was read
+/// but not yet written is lost, as with `std::io::copy`. Not cancel-safe, for the same
+/// reason. `writer` is not shut down at the end: for a TCP stream that should see the end
+/// too, call `shutdown(Shutdown::Write)` after. On sockets with read or write timeouts,
+/// each read and write of the copy may wait that long.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::AsyncReadExt;
+/// use mirage::net::UnixStream;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (mut near, far) = UnixStream::pair().unwrap();
+///     let mut source: &[u8] = &[7; 100_000];
+///     let copying = mirage::spawn(async move {
+///         let mut far = far;
+///         mirage::io::copy(&mut source, &mut far).await
+///     }); // `far` closes when the task ends
+///     let mut received = Vec::new();
+///     near.read_to_end(&mut received).await.unwrap();
+///     assert_eq!(copying.await.unwrap().unwrap(), 100_000);
+///     assert_eq!(received, vec![7; 100_000]);
+/// });
+/// ```
+pub async fn copy<R, W>(reader: &mut R, writer: &mut W) -> io::Result<u64>
+where
+    R: AsyncRead + Unpin + ?Sized,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut buf = vec![0; BUFFER];
+    let mut copied = 0;
+    loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        writer.write_all(&buf[..n]).await?;
+        copied += n as u64;
+    }
+    writer.flush().await?;
+    Ok(copied)
+}
