@@ -33,24 +33,11 @@ async fn read_until(reader: &UnixStream, other_ran: &Cell<bool>) -> usize {
 
 #[test]
 fn a_task_whose_socket_is_always_ready_lets_a_later_task_run() {
-    let mut core = Core::new().unwrap();
-    let reads = core.run(async {
+    assert_a_later_task_runs_within_a_budget(async {
         let (reader, writer) = UnixStream::pair().unwrap();
         writer.write_all(&[7; QUEUED]).await.unwrap();
-        let other_ran = Rc::new(Cell::new(false));
-        let reading = mirage::spawn({
-            let other_ran = other_ran.clone();
-            async move { read_until(&reader, &other_ran).await }
-        });
-        // Spawned behind the reader: it runs only when the reader yields.
-        mirage::spawn(async move { other_ran.set(true) });
-        reading.await.unwrap()
+        |other_ran: Rc<Cell<bool>>| async move { read_until(&reader, &other_ran).await }
     });
-    // One budget of reads, then the other task, then the read that sees its flag.
-    assert!(
-        (1..=usize::from(BUDGET) + 1).contains(&reads),
-        "the other task ran after {reads} reads"
-    );
 }
 
 #[test]
@@ -187,26 +174,18 @@ fn a_bounded_channel_with_room_lets_a_later_sender_run_and_loses_nothing() {
 #[test]
 fn ready_oneshots_let_a_later_task_run() {
     assert_a_later_task_runs_within_a_budget(async {
-        |other_ran: Rc<Cell<bool>>| {
-            let receivers: Vec<_> = (0..QUEUED)
-                .map(|n| {
-                    let (tx, rx) = oneshot::channel();
-                    tx.send(n).unwrap();
-                    rx
-                })
-                .collect();
-            async move {
-                let mut received = 0;
-                for rx in receivers {
-                    if other_ran.get() {
-                        break;
-                    }
-                    assert_eq!(rx.await, Ok(received));
-                    received += 1;
-                }
-                assert!(received < QUEUED, "the other task never ran");
-                received
-            }
+        let receivers: Vec<_> = (0..QUEUED)
+            .map(|n| {
+                let (tx, rx) = oneshot::channel();
+                tx.send(n).unwrap();
+                rx
+            })
+            .collect();
+        |other_ran: Rc<Cell<bool>>| async move {
+            await_in_order_until(&other_ran, receivers, |n, received| {
+                assert_eq!(received, Ok(n))
+            })
+            .await
         }
     });
 }
@@ -221,18 +200,31 @@ fn joining_finished_tasks_lets_a_later_task_run() {
             mirage::yield_now().await;
         }
         |other_ran: Rc<Cell<bool>>| async move {
-            let mut joined = 0;
-            for handle in handles {
-                if other_ran.get() {
-                    break;
-                }
-                assert_eq!(handle.await.unwrap(), joined);
-                joined += 1;
-            }
-            assert!(joined < QUEUED, "the other task never ran");
-            joined
+            await_in_order_until(&other_ran, handles, |n, joined| {
+                assert_eq!(joined.unwrap(), n)
+            })
+            .await
         }
     });
+}
+
+/// Awaits `ready` (futures that are all ready) in order until `other_ran` is set, checking
+/// each output with its index; returns how many it awaited.
+async fn await_in_order_until<F: Future>(
+    other_ran: &Cell<bool>,
+    ready: Vec<F>,
+    check: impl Fn(usize, F::Output),
+) -> usize {
+    let mut awaited = 0;
+    for future in ready {
+        if other_ran.get() {
+            break;
+        }
+        check(awaited, future.await);
+        awaited += 1;
+    }
+    assert!(awaited < QUEUED, "the other task never ran");
+    awaited
 }
 
 #[test]

@@ -242,10 +242,9 @@ proptest! {
                 } else {
                     lines.next_line().await
                 };
-                match kind(next) {
-                    Ok(None) => break all,
-                    Ok(Some(line)) => all.push(Ok(line)),
-                    Err(err) => all.push(Err(err)),
+                match kind(next).transpose() {
+                    None => break all,
+                    Some(line) => all.push(line),
                 }
             }
         });
@@ -288,10 +287,9 @@ proptest! {
                 .max_len(max_len);
             let mut all = Vec::new();
             while all.len() < expected.len() {
-                match kind(lines.next_line().await) {
-                    Ok(None) => break,
-                    Ok(Some(line)) => all.push(Ok(line)),
-                    Err(err) => all.push(Err(err)),
+                match kind(lines.next_line().await).transpose() {
+                    None => break,
+                    Some(line) => all.push(line),
                 }
             }
             all
