@@ -23,6 +23,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
+use mirage::io::{AsyncBufReadExt, BufReader, Lines};
 use mirage::net::{TcpListener, TcpStream};
 use mirage::sync::mpsc;
 use mirage::time::{sleep, Instant};
@@ -31,12 +32,13 @@ const DEFAULT_ADDR: &str = "127.0.0.1:7001";
 const DEFAULT_IDLE: Duration = Duration::from_secs(60);
 /// The idle timeout in `--demo` mode, short so that the demo ends quickly.
 const DEMO_IDLE: Duration = Duration::from_millis(300);
-/// A client whose line grows longer than this without a newline is dropped.
+/// A client that sends a longer line (or one that is not UTF-8) is dropped.
 const MAX_LINE: usize = 1024;
 /// How many lines may wait for one client. A client this far behind is dropped, so one
 /// that stops reading costs the server a bounded amount of memory (the lines themselves are
-/// shared by every queue). Far more than one read's worth of lines (at most 512), so that a
-/// burst from a talker does not drop clients that read.
+/// shared by every queue). Far more than the talkers queue between two turns of a client
+/// that reads (each talker sends one line per turn), so that a burst of talk does not drop
+/// clients that read.
 const MAX_QUEUED: usize = 1024;
 
 /// The connected clients: each one's channel of outgoing lines, by client number.
@@ -80,36 +82,12 @@ fn name(id: u64) -> String {
     format!("guest{id}")
 }
 
-/// Splits a byte stream into lines: bytes go in with [`push`](Lines::push), complete lines
-/// (without the `\n` or `\r\n`) come out of [`next_line`](Lines::next_line).
-#[derive(Default)]
-struct Lines {
-    pending: Vec<u8>,
-}
-
-impl Lines {
-    fn push(&mut self, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
-    }
-
-    fn next_line(&mut self) -> Option<String> {
-        let end = self.pending.iter().position(|&b| b == b'\n')?;
-        let line: Vec<u8> = self.pending.drain(..=end).collect();
-        let text = String::from_utf8_lossy(&line);
-        Some(text.trim_end_matches(['\n', '\r']).to_owned())
-    }
-
-    /// Whether the unfinished line has grown too long to keep buffering.
-    fn overflowed(&self) -> bool {
-        self.pending.len() > MAX_LINE
-    }
-}
-
 /// Why a client's connection ended.
 enum Left {
     Quit,
     Idle,
-    LineTooLong,
+    /// It sent a line too long, or not UTF-8.
+    BadLine,
     /// Its queue of outgoing lines filled up.
     TooSlow,
 }
@@ -124,7 +102,7 @@ async fn client(room: Rc<Room>, stream: TcpStream, peer: SocketAddr, idle: Durat
     let why = match result {
         Ok(Left::Quit) => "quit".to_owned(),
         Ok(Left::Idle) => format!("idle for {idle:?}"),
-        Ok(Left::LineTooLong) => "line too long".to_owned(),
+        Ok(Left::BadLine) => "line too long or not UTF-8".to_owned(),
         Ok(Left::TooSlow) => format!("too slow: {MAX_QUEUED} lines behind"),
         // Only writes have a timeout: the client accepted no bytes for that long.
         Err(err) if err.kind() == io::ErrorKind::TimedOut => "too slow: not reading".to_owned(),
@@ -150,30 +128,27 @@ async fn chat(
     // One timer for the whole connection, moved forward on every line: `Sleep` is `Unpin`,
     // so the loop selects on `&mut idle_timer` and the timer survives each iteration.
     let mut idle_timer = sleep(idle);
-    let mut lines = Lines::default();
-    let mut buf = [0u8; 1024];
+    let mut lines = BufReader::new(stream).lines().max_len(MAX_LINE);
     loop {
         mirage::select! {
-            // `read` is cancel-safe: when another branch wins, no bytes were consumed.
-            n = stream.read(&mut buf) => {
-                let n = n?;
-                if n == 0 {
-                    return Ok(Left::Quit);
-                }
-                lines.push(&buf[..n]);
-                while let Some(line) = lines.next_line() {
+            // `next_line` is cancel-safe: when another branch wins, the part of a line
+            // read so far stays buffered for the next call.
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
                     idle_timer.reset(Instant::now() + idle);
                     room.broadcast(id, &format!("{}: {line}", name(id)));
+                    // One line per turn: a client that sends without pause would
+                    // otherwise get a whole cooperative budget of reads (128, thousands of
+                    // lines) in one turn, while the others' queues fill.
+                    mirage::yield_now().await;
                 }
-                if lines.overflowed() {
-                    stream.write_all(b"* line too long, goodbye\n").await?;
-                    return Ok(Left::LineTooLong);
+                Ok(None) => return Ok(Left::Quit),
+                Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                    stream.write_all(b"* line too long or not UTF-8, goodbye\n").await?;
+                    return Ok(Left::BadLine);
                 }
-                // One read's lines per turn: a client that sends without pause would
-                // otherwise get a whole cooperative budget of reads (128, thousands of
-                // lines) in one turn, while the others' queues fill.
-                mirage::yield_now().await;
-            }
+                Err(err) => return Err(err),
+            },
             // The room holds a sender for as long as this client is registered, so `recv`
             // yields `None` once the room dropped the client for a full queue.
             line = outgoing.recv() => match line {
@@ -200,23 +175,28 @@ async fn serve(listener: TcpListener, idle: Duration) -> io::Result<()> {
     }
 }
 
-/// A demo client: a connection and what it has read so far.
-struct DemoClient {
-    who: &'static str,
-    stream: TcpStream,
-    lines: Lines,
+/// Connects a demo client to the server, with a read timeout so that a demo that goes
+/// wrong fails within a second instead of hanging.
+async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+    Ok(stream)
 }
 
-impl DemoClient {
-    async fn connect(who: &'static str, addr: SocketAddr) -> io::Result<DemoClient> {
-        let stream = TcpStream::connect(addr).await?;
-        // A demo that goes wrong fails within a second instead of hanging.
-        stream.set_read_timeout(Some(Duration::from_secs(1)))?;
-        Ok(DemoClient {
+/// A demo client: its connection, and the lines it hears from it.
+struct DemoClient<'a> {
+    who: &'static str,
+    stream: &'a TcpStream,
+    lines: Lines<BufReader<&'a TcpStream>>,
+}
+
+impl<'a> DemoClient<'a> {
+    fn new(who: &'static str, stream: &'a TcpStream) -> DemoClient<'a> {
+        DemoClient {
             who,
             stream,
-            lines: Lines::default(),
-        })
+            lines: BufReader::new(stream).lines(),
+        }
     }
 
     async fn say(&self, line: &str) -> io::Result<()> {
@@ -226,27 +206,22 @@ impl DemoClient {
 
     /// Reads and prints the next line; `None` once the server closed the connection.
     async fn hear(&mut self) -> io::Result<Option<String>> {
-        let mut buf = [0u8; 1024];
-        loop {
-            if let Some(line) = self.lines.next_line() {
-                println!("{} hears: {line}", self.who);
-                return Ok(Some(line));
-            }
-            let n = self.stream.read(&mut buf).await?;
-            if n == 0 {
-                println!("{} hears: (connection closed)", self.who);
-                return Ok(None);
-            }
-            self.lines.push(&buf[..n]);
+        let line = self.lines.next_line().await?;
+        match &line {
+            Some(line) => println!("{} hears: {line}", self.who),
+            None => println!("{} hears: (connection closed)", self.who),
         }
+        Ok(line)
     }
 }
 
 /// Two clients chat, then one goes quiet and is dropped while the other stays.
 async fn demo(addr: SocketAddr) -> io::Result<()> {
-    let mut alice = DemoClient::connect("alice", addr).await?;
+    let alice_stream = connect(addr).await?;
+    let mut alice = DemoClient::new("alice", &alice_stream);
     alice.hear().await?; // welcome
-    let mut bob = DemoClient::connect("bob  ", addr).await?;
+    let bob_stream = connect(addr).await?;
+    let mut bob = DemoClient::new("bob  ", &bob_stream);
     bob.hear().await?; // welcome
     alice.hear().await?; // bob joined
 
@@ -319,20 +294,17 @@ mod tests {
     /// Long enough that the flood below never leaves the silent client idle first.
     const IDLE: Duration = Duration::from_secs(2);
 
-    /// Reads `stream` line by line until a line starts with `prefix`; returns that line.
-    async fn wait_for(stream: &TcpStream, lines: &mut Lines, prefix: &str) -> io::Result<String> {
-        let mut buf = [0u8; 1024];
+    /// Reads lines until one starts with `prefix`; returns that line.
+    async fn wait_for(
+        lines: &mut Lines<BufReader<&TcpStream>>,
+        prefix: &str,
+    ) -> io::Result<String> {
         loop {
-            while let Some(line) = lines.next_line() {
-                if line.starts_with(prefix) {
-                    return Ok(line);
-                }
+            match lines.next_line().await? {
+                Some(line) if line.starts_with(prefix) => return Ok(line),
+                Some(_) => {}
+                None => return Err(io::ErrorKind::UnexpectedEof.into()),
             }
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            lines.push(&buf[..n]);
         }
     }
 
@@ -345,6 +317,35 @@ mod tests {
     }
 
     #[test]
+    fn a_client_that_sends_a_line_too_long_or_not_utf8_is_told_and_dropped() {
+        let too_long = format!("{}\n", "x".repeat(MAX_LINE + 1)).into_bytes();
+        for bad_line in [too_long, b"caf\xe9\n".to_vec()] {
+            let mut core = mirage::Core::new().unwrap();
+            core.run(async {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = listener.local_addr().unwrap();
+                mirage::spawn(serve(listener, IDLE));
+                timeout(GUARD, async {
+                    let stream = connect(addr).await?;
+                    let mut client = DemoClient::new("client", &stream);
+                    client.hear().await?; // welcome
+                    stream.write_all(&bad_line).await?;
+                    let goodbye = client.hear().await?;
+                    assert_eq!(
+                        goodbye.as_deref(),
+                        Some("* line too long or not UTF-8, goodbye")
+                    );
+                    assert_eq!(client.hear().await?, None);
+                    io::Result::Ok(())
+                })
+                .await
+                .expect("the test ran past its guard")
+                .unwrap();
+            });
+        }
+    }
+
+    #[test]
     fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
         let mut core = mirage::Core::new().unwrap();
         core.run(async {
@@ -352,30 +353,31 @@ mod tests {
             let addr = listener.local_addr().unwrap();
             mirage::spawn(serve(listener, IDLE));
             timeout(GUARD, async {
-                let mut alice = DemoClient::connect("alice", addr).await?;
-                alice.stream.set_read_timeout(None)?;
+                let alice_stream = connect(addr).await?;
+                alice_stream.set_read_timeout(None)?;
+                let mut alice = DemoClient::new("alice", &alice_stream);
                 alice.hear().await?; // welcome
 
                 // Bob reads his welcome, then nothing more.
-                let mut bob = DemoClient::connect("bob", addr).await?;
+                let bob_stream = connect(addr).await?;
+                let mut bob = DemoClient::new("bob", &bob_stream);
                 bob.hear().await?;
                 alice.hear().await?; // bob joined
 
                 // Alice talks until the server gives up on bob: his socket's buffers fill,
                 // then his queue, then his writes time out.
-                let mut heard = Lines::default();
-                let bob_left = wait_for(&alice.stream, &mut heard, "* guest2 left");
                 let line: io::Result<String> = mirage::select! {
-                    result = flood(&alice.stream) => result,
-                    line = bob_left => line,
+                    result = flood(alice.stream) => result,
+                    line = wait_for(&mut alice.lines, "* guest2 left") => line,
                 };
                 assert_eq!(line?, "* guest2 left (too slow: not reading)");
 
                 // The room goes on: alice hears who joins and what they say.
-                let carol = DemoClient::connect("carol", addr).await?;
-                wait_for(&alice.stream, &mut heard, "* guest3 joined").await?;
+                let carol_stream = connect(addr).await?;
+                let carol = DemoClient::new("carol", &carol_stream);
+                wait_for(&mut alice.lines, "* guest3 joined").await?;
                 carol.say("hello").await?;
-                let hello = wait_for(&alice.stream, &mut heard, "guest3:").await?;
+                let hello = wait_for(&mut alice.lines, "guest3:").await?;
                 assert_eq!(hello, "guest3: hello");
                 io::Result::Ok(())
             })
