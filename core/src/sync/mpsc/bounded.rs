@@ -248,7 +248,25 @@ impl<T> Receiver<T> {
     }
 
     /// Polls for the next message; on `Pending`, the task of `cx` is woken
-    /// when a message arrives or the last sender is dropped.
+    /// when a message arrives or the last sender is dropped. Inside a Core's
+    /// task, a message also waits (`Pending`, the task woken at once) when the
+    /// task's [`coop`](crate::coop) budget is spent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::sync::mpsc;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mpsc::channel(4);
+    ///     tx.try_send(7).unwrap();
+    ///     drop(tx);
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, Some(7));
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, None);
+    /// });
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
     }
