@@ -49,6 +49,21 @@ pub struct AsyncFd<T: AsRawFd> {
 
 impl<T: AsRawFd> AsyncFd<T> {
     /// Wraps `inner`, which must be in non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let raw = b.as_raw_fd();
+    /// let fd = AsyncFd::new(b); // registers with the Core that first waits on it
+    /// assert_eq!(fd.as_raw_fd(), raw);
+    /// # drop(a);
+    /// ```
     pub fn new(inner: T) -> AsyncFd<T> {
         AsyncFd {
             registration: Registration::new(inner.as_raw_fd()),
@@ -57,16 +72,57 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// The wrapped value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let fd = AsyncFd::new(b);
+    /// assert!(fd.get_ref().take_error().unwrap().is_none());
+    /// # drop(a);
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.inner.as_ref().expect("AsyncFd already taken apart")
     }
 
     /// The wrapped value, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let mut fd = AsyncFd::new(a);
+    /// assert_eq!(fd.get_mut().write(b"hi").unwrap(), 2);
+    /// # drop(b);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.as_mut().expect("AsyncFd already taken apart")
     }
 
     /// Deregisters the descriptor and returns the wrapped value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let fd = AsyncFd::new(b);
+    /// let b = fd.into_inner(); // deregistered, still open
+    /// b.set_nonblocking(false).unwrap();
+    /// # drop(a);
+    /// ```
     pub fn into_inner(mut self) -> T {
         let inner = self.inner.take().expect("AsyncFd already taken apart");
         // `self` drops here: the registration is removed while `inner` is still open.
@@ -76,11 +132,50 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Waits until the descriptor is readable: data, end of file, an error, or priority data
     /// (`EPOLLPRI`, e.g. a socket's urgent data) is waiting. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (mut a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// a.write_all(b"x").unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut guard = b.readable().await.unwrap();
+    ///     let mut byte = [0; 1];
+    ///     let n = guard.try_io(|fd| fd.get_ref().read(&mut byte)).unwrap().unwrap();
+    ///     assert_eq!((n, byte), (1, *b"x"));
+    /// });
+    /// ```
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Direction::Read).await
     }
 
     /// Waits until the descriptor is writable. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let a = AsyncFd::new(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut guard = a.writable().await.unwrap(); // an empty send buffer has room
+    ///     let n = guard.try_io(|fd| fd.get_ref().write(b"hi")).unwrap().unwrap();
+    ///     assert_eq!(n, 2);
+    /// });
+    /// # drop(b);
+    /// ```
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Direction::Write).await
     }
@@ -89,6 +184,23 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// Spends a unit of the task's [cooperative budget](crate::coop) first, so a loop over a
     /// descriptor that is always ready still lets the other tasks run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Direction};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// drop(a); // end of stream makes `b` readable
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let guard = b.ready(Direction::Read).await.unwrap();
+    ///     assert!(std::ptr::eq(guard.get_ref(), &b));
+    /// });
+    /// ```
     pub async fn ready(&self, direction: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         coop::consume_budget().await;
         self.registration.ready(direction).await?;
@@ -100,6 +212,23 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Polls for readability; only the last task to poll is woken. Spends a unit of the
     /// task's [cooperative budget](crate::coop), as [`ready`](AsyncFd::ready) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// drop(a); // end of stream makes `b` readable
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     poll_fn(|cx| b.poll_read_ready(cx).map_ok(drop)).await.unwrap();
+    /// });
+    /// ```
     pub fn poll_read_ready(
         &self,
         cx: &mut Context<'_>,
@@ -109,6 +238,23 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Polls for writability; only the last task to poll is woken. Spends a unit of the
     /// task's [cooperative budget](crate::coop), as [`ready`](AsyncFd::ready) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let a = AsyncFd::new(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     poll_fn(|cx| a.poll_write_ready(cx).map_ok(drop)).await.unwrap();
+    /// });
+    /// # drop(b);
+    /// ```
     pub fn poll_write_ready(
         &self,
         cx: &mut Context<'_>,
@@ -136,6 +282,26 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// Cancel-safe as far as `op` is: dropping the future between attempts loses nothing
     /// (with a single `read` or `write` as `op`, no data).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Direction};
+    ///
+    /// let (mut a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let n = core.run(async {
+    ///     mirage::spawn(async move { a.write_all(b"ping").unwrap() });
+    ///     let mut buf = [0; 8];
+    ///     // Tries the read, and waits for readability only while it would block.
+    ///     b.async_io(Direction::Read, |fd| (&*fd).read(&mut buf)).await.unwrap()
+    /// });
+    /// assert_eq!(n, 4);
+    /// ```
     pub async fn async_io<R>(
         &self,
         direction: Direction,
@@ -174,12 +340,52 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// Forgets the readiness this guard saw: the next wait waits for a new edge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let a = AsyncFd::new(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut guard = a.writable().await.unwrap();
+    ///     guard.get_ref().get_ref().write_all(b"x").unwrap();
+    ///     // Written by hand, outside `try_io`: say when the next wait must wait for an edge.
+    ///     guard.clear_ready();
+    /// });
+    /// # drop(b);
+    /// ```
     pub fn clear_ready(&mut self) {
         self.fd.registration.clear_ready(self.direction);
     }
 
     /// Runs `op`; if it returns `WouldBlock`, clears readiness and returns `Err(TryIoError)`
     /// so the caller waits again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// drop(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut guard = b.readable().await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     let read = guard.try_io(|fd| fd.get_ref().read(&mut buf));
+    ///     assert_eq!(read.unwrap().unwrap(), 0); // end of stream: `Ok`, not `WouldBlock`
+    /// });
+    /// ```
     pub fn try_io<R>(
         &mut self,
         op: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
@@ -194,6 +400,23 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     }
 
     /// The `AsyncFd` this guard belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// drop(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let guard = b.readable().await.unwrap();
+    ///     assert!(std::ptr::eq(guard.get_ref(), &b));
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
         self.fd
     }

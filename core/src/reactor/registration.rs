@@ -67,6 +67,20 @@ struct Registered {
 impl Registration {
     /// A registration for `fd`, which must be in non-blocking mode. Nothing is registered
     /// until the first readiness poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// assert_eq!(registration.fd(), b.as_raw_fd());
+    /// # drop(a);
+    /// ```
     pub fn new(fd: RawFd) -> Registration {
         Registration {
             fd,
@@ -75,6 +89,18 @@ impl Registration {
     }
 
     /// The descriptor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::Registration;
+    ///
+    /// let (_a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// assert_eq!(Registration::new(b.as_raw_fd()).fd(), b.as_raw_fd());
+    /// ```
     pub fn fd(&self) -> RawFd {
         self.fd
     }
@@ -134,6 +160,24 @@ impl Registration {
     ///
     /// Only the last task to call this per direction is woken (as with poll-style I/O traits);
     /// use [`ready`](Registration::ready) for several concurrent waiters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// drop(a); // end of stream: `b` becomes readable
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     poll_fn(|cx| registration.poll_ready(cx, Direction::Read)).await.unwrap();
+    /// });
+    /// ```
     pub fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
         let registered = self.registered()?;
         if registered.io.is_ready(direction) {
@@ -153,6 +197,39 @@ impl Registration {
     /// `waiter` holds its id (`None` until it first waits). Each concurrent waiter is woken.
     /// Call [`forget_waiter`](Registration::forget_waiter) when the waiter gives up; this
     /// is what [`ready`](Registration::ready) does, for futures of your own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// drop(a); // end of stream: `b` becomes readable
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     // Two waiters of one direction, each with its own id: both are woken.
+    ///     let (mut first, mut second) = (None, None);
+    ///     let both = poll_fn(|cx| {
+    ///         let one = registration.poll_ready_waiter(cx, Direction::Read, &mut first);
+    ///         let two = registration.poll_ready_waiter(cx, Direction::Read, &mut second);
+    ///         match (one, two) {
+    ///             (std::task::Poll::Ready(one), std::task::Poll::Ready(two)) => {
+    ///                 std::task::Poll::Ready(one.and(two))
+    ///             }
+    ///             _ => std::task::Poll::Pending,
+    ///         }
+    ///     });
+    ///     both.await.unwrap();
+    ///     // Each waiter that went ahead forgets its id.
+    ///     registration.forget_waiter(Direction::Read, &mut first);
+    ///     registration.forget_waiter(Direction::Read, &mut second);
+    /// });
+    /// ```
     pub fn poll_ready_waiter(
         &self,
         cx: &mut Context<'_>,
@@ -181,6 +258,30 @@ impl Registration {
     /// it panics in debug builds; release builds leave the entry until the next event takes
     /// it (a spurious wake, nothing worse).
     #[inline]
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// drop(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut waiter = None;
+    ///     poll_fn(|cx| registration.poll_ready_waiter(cx, Direction::Read, &mut waiter))
+    ///         .await
+    ///         .unwrap();
+    ///     // Ready: the entry is gone (`poll_ready_waiter` already did this, so it is a no-op).
+    ///     registration.ready_after_wait(Direction::Read, &mut waiter);
+    ///     assert_eq!(waiter, None);
+    /// });
+    /// ```
     pub fn ready_after_wait(&self, direction: Direction, waiter: &mut Option<u64>) {
         if let Some(id) = waiter.take() {
             debug_assert!(
@@ -195,6 +296,34 @@ impl Registration {
     }
 
     /// Forgets a waiter of [`poll_ready_waiter`](Registration::poll_ready_waiter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut waiter = None;
+    ///     // Nothing to read yet: the waiter registers, then gives up.
+    ///     poll_fn(|cx| {
+    ///         assert!(registration.poll_ready_waiter(cx, Direction::Read, &mut waiter).is_pending());
+    ///         Poll::Ready(())
+    ///     })
+    ///     .await;
+    ///     assert!(waiter.is_some());
+    ///     registration.forget_waiter(Direction::Read, &mut waiter);
+    ///     assert_eq!(waiter, None);
+    /// });
+    /// # drop(a);
+    /// ```
     pub fn forget_waiter(&self, direction: Direction, waiter: &mut Option<u64>) {
         if let (Some(id), Some(registered)) = (waiter.take(), self.registered.get()) {
             let own = registered.io.waiters(direction).borrow_mut().remove(id);
@@ -204,6 +333,23 @@ impl Registration {
 
     /// Waits for readiness in `direction`. Cancel-safe: dropping the future forgets the
     /// waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::spawn(async move { drop(a) }); // end of stream, later
+    ///     registration.ready(Direction::Read).await.unwrap();
+    /// });
+    /// ```
     pub fn ready(&self, direction: Direction) -> Ready<'_> {
         Ready {
             registration: self,
@@ -213,6 +359,32 @@ impl Registration {
     }
 
     /// Forgets readiness in `direction`; call it when an operation returned `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     registration.ready(Direction::Write).await.unwrap(); // registers
+    ///     let mut buf = [0; 8];
+    ///     match (&b).read(&mut buf) {
+    ///         Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+    ///             registration.clear_ready(Direction::Read);
+    ///             assert!(!registration.is_ready(Direction::Read));
+    ///         }
+    ///         other => panic!("nothing was sent: {other:?}"),
+    ///     }
+    /// });
+    /// # drop(a);
+    /// ```
     pub fn clear_ready(&self, direction: Direction) {
         if let Some(registered) = self.registered.get() {
             registered.io.clear_ready(direction);
@@ -223,6 +395,23 @@ impl Registration {
     /// descriptor is registered and known not ready (an operation saw `WouldBlock`, or a
     /// short read or write, and no edge came since). Then waiting saves a system call that
     /// would fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// // Not registered yet: worth trying.
+    /// assert!(registration.is_ready(Direction::Read));
+    /// registration.clear_ready(Direction::Read); // does nothing before registration
+    /// assert!(registration.is_ready(Direction::Write));
+    /// # drop(a);
+    /// ```
     pub fn is_ready(&self, direction: Direction) -> bool {
         self.registered
             .get()
@@ -234,6 +423,30 @@ impl Registration {
     /// send buffer is full). The next operation then waits for an edge instead of trying a
     /// system call that would return `WouldBlock`. End-of-stream, error and urgent data
     /// stay visible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     registration.ready(Direction::Write).await.unwrap(); // registers
+    ///     (&a).write_all(b"hi").unwrap();
+    ///     let mut buf = [0; 8];
+    ///     let n = registration.io(Direction::Read, || (&b).read(&mut buf)).await.unwrap();
+    ///     assert_eq!(n, 2);
+    ///     // A short read emptied the receive buffer: the next read waits for an edge.
+    ///     registration.mark_drained(Direction::Read);
+    ///     assert!(!registration.is_ready(Direction::Read));
+    /// });
+    /// ```
     pub fn mark_drained(&self, direction: Direction) {
         if let Some(registered) = self.registered.get() {
             registered.io.clear_edge(direction);
@@ -246,6 +459,27 @@ impl Registration {
     /// no event for it in every case: a Unix stream socket whose send buffer is full stays
     /// unwritable after `shutdown(SHUT_WR)`, and a write waiting for room would wait until
     /// the peer reads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     registration.ready(Direction::Write).await.unwrap(); // registers
+    ///     b.shutdown(Shutdown::Write).unwrap();
+    ///     registration.mark_closed(Direction::Write);
+    ///     assert!(registration.is_ready(Direction::Write)); // a write fails at once now
+    /// });
+    /// # drop(a);
+    /// ```
     pub fn mark_closed(&self, direction: Direction) {
         // Unregistered, nothing waits, and the first operation tries the system call.
         let Some(registered) = self.registered.get() else {
@@ -265,6 +499,27 @@ impl Registration {
     /// Runs the non-blocking `op` until it stops reporting `WouldBlock`, waiting for
     /// readiness in `direction` in between. The first attempt happens before any readiness
     /// check, so an operation that can complete at once costs one system call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let n = core.run(async {
+    ///     mirage::spawn(async move { (&a).write_all(b"ping").unwrap() });
+    ///     let mut buf = [0; 8];
+    ///     poll_fn(|cx| registration.poll_io(cx, Direction::Read, || (&b).read(&mut buf))).await
+    /// });
+    /// assert_eq!(n.unwrap(), 4);
+    /// ```
     pub fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
@@ -288,6 +543,26 @@ impl Registration {
 
     /// The async form of [`poll_io`](Registration::poll_io). Cancel-safe as far as `op` is:
     /// dropping the future between attempts loses nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let n = core.run(async {
+    ///     mirage::spawn(async move { (&a).write_all(b"ping").unwrap() });
+    ///     let mut buf = [0; 8];
+    ///     registration.io(Direction::Read, || (&b).read(&mut buf)).await
+    /// });
+    /// assert_eq!(n.unwrap(), 4);
+    /// ```
     pub async fn io<R>(
         &self,
         direction: Direction,

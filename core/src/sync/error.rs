@@ -26,6 +26,14 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::oneshot::channel();
+    /// drop(rx);
+    /// assert_eq!(tx.send(7).unwrap_err().into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }

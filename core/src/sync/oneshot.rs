@@ -114,6 +114,15 @@ impl<T> Sender<T> {
 
     /// Returns `true` if the receiver was dropped or closed, so that
     /// [`send`](Self::send) would fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::oneshot::channel::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.borrow().rx_closed
     }
@@ -140,6 +149,20 @@ impl<T> Sender<T> {
 
     /// Polls for the receiver being dropped or closed; on `Pending`, the task
     /// of `cx` is woken when that happens.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (mut tx, rx) = mirage::sync::oneshot::channel::<u8>();
+    ///     mirage::spawn(async move { drop(rx) });
+    ///     poll_fn(|cx| tx.poll_closed(cx)).await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let mut inner = self.inner.borrow_mut();
         if inner.rx_closed {

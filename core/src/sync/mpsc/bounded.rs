@@ -104,6 +104,15 @@ impl<T> Sender<T> {
     }
 
     /// Returns `true` if the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
@@ -128,16 +137,41 @@ impl<T> Sender<T> {
     /// Number of free slots right now: `max_capacity` minus queued messages
     /// minus slots reserved for senders that were woken but have not yet
     /// pushed their value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.capacity(), 3);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.tx.capacity()
     }
 
     /// The capacity the channel was created with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.max_capacity(), 4);
+    /// ```
     pub fn max_capacity(&self) -> usize {
         self.tx.max_capacity()
     }
 
     /// Returns `true` if both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let (other, _other_rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.tx.same_channel(&other.tx)
     }
@@ -314,11 +348,29 @@ impl<T> Receiver<T> {
     }
 
     /// Number of queued messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.rx.len()
     }
 
     /// Returns `true` if no message is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::channel(4);
+    /// assert!(rx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -29,6 +29,14 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel(1);
+    /// tx.try_send("first").unwrap();
+    /// assert_eq!(tx.try_send("second").unwrap_err().into_inner(), "second");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(value) | TrySendError::Closed(value) => value,
@@ -36,11 +44,27 @@ impl<T> TrySendError<T> {
     }
 
     /// Returns `true` for [`TrySendError::Full`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
 
     /// Returns `true` for [`TrySendError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::channel(1);
+    /// drop(rx);
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }

@@ -60,6 +60,15 @@ impl<T> UnboundedSender<T> {
     }
 
     /// Returns `true` if the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
@@ -82,6 +91,15 @@ impl<T> UnboundedSender<T> {
     }
 
     /// Returns `true` if both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// let (other, _other_rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.tx.same_channel(&other.tx)
     }
@@ -116,6 +134,25 @@ impl<T> UnboundedReceiver<T> {
     /// Returns `None` once every sender is dropped (or the receiver is
     /// [closed](Self::close)) **and** the queue is drained. Cancel-safe:
     /// dropping the future loses no message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+    ///     mirage::spawn(async move {
+    ///         for i in 0..3 {
+    ///             tx.send(i).unwrap();
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = rx.recv().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    /// });
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, T> {
         self.rx.recv()
     }
@@ -166,16 +203,44 @@ impl<T> UnboundedReceiver<T> {
 
     /// Closes the channel without dropping the receiver: new sends fail,
     /// messages already queued can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+    /// tx.send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // what was queued is still there
+    /// ```
     pub fn close(&mut self) {
         self.rx.close();
     }
 
     /// Number of queued messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::unbounded();
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.rx.len()
     }
 
     /// Returns `true` if no message is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::unbounded();
+    /// assert!(rx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
