@@ -37,6 +37,22 @@ use std::task::{Context, Poll};
 /// Operations a task may complete in one poll before it yields to the others. The figure
 /// tokio uses: large enough that a task rarely notices (a pipelined HTTP connection spends
 /// two or three per batch of requests), small enough that one turn stays short.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let other = mirage::spawn(async {});
+///     let mut spent = 0;
+///     while !other.is_finished() {
+///         mirage::coop::consume_budget().await;
+///         spent += 1;
+///     }
+///     // A budget's worth, then a yield to the other task, then the unit that waited.
+///     assert_eq!(spent, u32::from(mirage::coop::BUDGET) + 1);
+/// });
+/// ```
 pub const BUDGET: u8 = 128;
 
 /// The budget of a poll that is not a Core's task: 2^64 operations, never spent.
@@ -150,6 +166,16 @@ pub fn consume_budget() -> ConsumeBudget {
 }
 
 /// The future returned by [`consume_budget`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let spend: mirage::coop::ConsumeBudget = mirage::coop::consume_budget();
+///     spend.await; // a full budget: ready at once
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ConsumeBudget {

@@ -28,6 +28,16 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let yielding: mirage::YieldNow = mirage::yield_now();
+///     yielding.await; // the other ready tasks run first
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct YieldNow {

@@ -333,6 +333,23 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 /// [`try_io`](AsyncFdReadyGuard::try_io), which clears it then, or call
 /// [`clear_ready`](AsyncFdReadyGuard::clear_ready) yourself. Otherwise the next wait returns
 /// at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::{AsyncFd, AsyncFdReadyGuard};
+///
+/// let (a, b) = UnixStream::pair().unwrap();
+/// b.set_nonblocking(true).unwrap();
+/// let b = AsyncFd::new(b);
+/// drop(a);
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let guard: AsyncFdReadyGuard<'_, UnixStream> = b.readable().await.unwrap();
+///     assert!(std::ptr::eq(guard.get_ref(), &b));
+/// });
+/// ```
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     fd: &'a AsyncFd<T>,
     direction: Direction,
@@ -433,5 +450,26 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
 
 /// The operation passed to [`AsyncFdReadyGuard::try_io`] would have blocked; readiness was
 /// cleared, so wait again.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Read;
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::{AsyncFd, TryIoError};
+///
+/// let (a, b) = UnixStream::pair().unwrap();
+/// a.set_nonblocking(true).unwrap();
+/// let a = AsyncFd::new(a);
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     // Writable at once, but nothing to read: the read would block.
+///     let mut guard = a.writable().await.unwrap();
+///     let mut buf = [0; 8];
+///     let read: Result<_, TryIoError> = guard.try_io(|fd| fd.get_ref().read(&mut buf));
+///     assert!(read.is_err());
+/// });
+/// # drop(b);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryIoError(());

@@ -603,6 +603,24 @@ impl fmt::Debug for Registration {
 }
 
 /// The future returned by [`Registration::ready`].
+///
+/// # Examples
+///
+/// ```
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::{Direction, Registration};
+///
+/// let (a, b) = UnixStream::pair().unwrap();
+/// b.set_nonblocking(true).unwrap();
+/// let registration = Registration::new(b.as_raw_fd());
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let ready = registration.ready(Direction::Write);
+///     ready.await.unwrap(); // an empty send buffer has room
+/// });
+/// # drop(a);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Ready<'a> {
     registration: &'a Registration,

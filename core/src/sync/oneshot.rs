@@ -78,6 +78,17 @@ struct Inner<T> {
 ///
 /// Dropping the sender without sending makes the receiver resolve to
 /// [`RecvError`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mirage::sync::oneshot::channel();
+///     mirage::spawn(async move { tx.send("reply").unwrap() });
+///     assert_eq!(rx.await, Ok("reply"));
+/// });
+/// ```
 pub struct Sender<T> {
     inner: Rc<RefCell<Inner<T>>>,
 }
@@ -203,6 +214,18 @@ impl<T> fmt::Debug for Sender<T> {
 
 /// Future returned by [`Sender::closed`]; completes when the receiver is
 /// dropped or closed.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (mut tx, rx) = mirage::sync::oneshot::channel::<u8>();
+///     let closed: mirage::sync::oneshot::Closed<'_, u8> = tx.closed();
+///     drop(rx);
+///     closed.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Closed<'a, T> {
     sender: &'a mut Sender<T>,
@@ -235,6 +258,19 @@ impl<T> fmt::Debug for Closed<'_, T> {
 ///
 /// Dropping the receiver drops a value that was sent but not received, and
 /// wakes a task waiting in [`Sender::closed`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::oneshot::{self, RecvError};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = oneshot::channel::<u8>();
+///     drop(tx); // dropped without sending
+///     assert_eq!(rx.await, Err(RecvError));
+/// });
+/// ```
 pub struct Receiver<T> {
     inner: Rc<RefCell<Inner<T>>>,
     /// A value or error was handed out.
@@ -367,6 +403,18 @@ impl<T> fmt::Debug for Receiver<T> {
 
 /// The sender was dropped without sending (or the receiver was closed before
 /// a value arrived); returned by awaiting a [`Receiver`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mirage::sync::oneshot::channel::<u8>();
+///     drop(tx);
+///     let err: mirage::sync::oneshot::RecvError = rx.await.unwrap_err();
+///     assert_eq!(err.to_string(), "channel closed");
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RecvError;
 
@@ -379,6 +427,17 @@ impl fmt::Display for RecvError {
 impl Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::oneshot::{self, TryRecvError};
+///
+/// let (tx, mut rx) = oneshot::channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryRecvError {
     /// No value yet, but the sender may still send one.

@@ -41,6 +41,16 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// The sending half of a bounded channel; cheap to clone.
 ///
 /// The receiver sees the channel as disconnected once every clone is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mirage::sync::mpsc::channel(2);
+/// let other = tx.clone();
+/// tx.try_send("a").unwrap();
+/// other.try_send("b").unwrap();
+/// assert_eq!(rx.len(), 2);
+/// ```
 pub struct Sender<T> {
     tx: Tx<T>,
 }
@@ -207,6 +217,18 @@ impl<T> fmt::Debug for Sender<T> {
 /// if the receiver is dropped or closed first. Dropping it before completion
 /// drops the value without sending it and never loses a slot. Panics if
 /// polled after completion.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::channel(1);
+///     let send: mirage::sync::mpsc::Send<'_, u8> = tx.send(1);
+///     send.await.unwrap();
+///     assert_eq!(rx.recv().await, Some(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Send<'a, T> {
     tx: &'a Tx<T>,
@@ -248,6 +270,15 @@ impl<T> fmt::Debug for Send<'_, T> {
 ///
 /// Dropping it closes the channel: queued messages are dropped at once and
 /// every waiting sender is woken and gets its value back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::mpsc::channel(2);
+/// tx.try_send(1).unwrap();
+/// drop(rx); // closes the channel and drops what was queued
+/// assert!(tx.is_closed());
+/// ```
 pub struct Receiver<T> {
     rx: Rx<T>,
 }

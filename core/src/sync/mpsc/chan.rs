@@ -361,6 +361,18 @@ impl<T> Drop for Rx<T> {
 /// Resolves to the next message, or `None` once the channel is closed (every
 /// sender dropped, or the receiver closed) and drained. Cancel-safe: dropping
 /// it before completion loses no message.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+///     tx.send(1).unwrap();
+///     let recv: mirage::sync::mpsc::Recv<'_, u8> = rx.recv();
+///     assert_eq!(recv.await, Some(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Recv<'a, T> {
     rx: &'a mut Rx<T>,
@@ -383,6 +395,18 @@ impl<T> fmt::Debug for Recv<'_, T> {
 /// Future returned by `closed` on [`Sender`](super::Sender) and
 /// [`UnboundedSender`](super::UnboundedSender); completes once the receiver
 /// is dropped or closed. Every waiting task is woken.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mirage::sync::mpsc::channel::<u8>(1);
+///     let closed: mirage::sync::mpsc::Closed<'_, u8> = tx.closed();
+///     drop(rx);
+///     closed.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Closed<'a, T> {
     tx: &'a Tx<T>,

@@ -97,6 +97,17 @@ impl<T> fmt::Display for TrySendError<T> {
 impl<T> Error for TrySendError<T> {}
 
 /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no message.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::mpsc::{self, error::TryRecvError};
+///
+/// let (tx, mut rx) = mpsc::unbounded::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryRecvError {
     /// The queue is empty but senders remain, so a message may still arrive.

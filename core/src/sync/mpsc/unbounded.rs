@@ -36,6 +36,16 @@ pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 /// The sending half of an unbounded channel; cheap to clone.
 ///
 /// The receiver sees the channel as disconnected once every clone is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+/// let other = tx.clone();
+/// tx.send("a").unwrap();
+/// other.send("b").unwrap();
+/// assert_eq!(rx.try_recv(), Ok("a"));
+/// ```
 pub struct UnboundedSender<T> {
     tx: Tx<T>,
 }
@@ -124,6 +134,15 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 /// The receiving half of an unbounded channel.
 ///
 /// Dropping it closes the channel and drops queued messages at once.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mirage::sync::mpsc::unbounded();
+/// tx.send(1).unwrap();
+/// drop(rx); // closes the channel and drops what was queued
+/// assert!(tx.send(2).is_err());
+/// ```
 pub struct UnboundedReceiver<T> {
     rx: Rx<T>,
 }
