@@ -115,11 +115,40 @@ impl UnixDatagram {
 
     /// Creates a socket bound to no address: it can send, but receives only replies sent
     /// back to it over a connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let socket = UnixDatagram::unbound()?;
+    /// assert!(socket.local_addr()?.is_unnamed());
+    /// assert_eq!(socket.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::from_std(net::UnixDatagram::unbound()?)
     }
 
     /// Creates a pair of connected, unnamed sockets (`socketpair`). Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.send(b"pong").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = a.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"pong");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
@@ -132,6 +161,30 @@ impl UnixDatagram {
     ///
     /// `NotFound` if nothing exists at `path`, `ConnectionRefused` if no socket is bound
     /// there, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-connect-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = UnixDatagram::bind(&path)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.connect(&path)?;
+    /// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     client.send(b"hello").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = server.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         self.io.get_ref().connect(path)
     }
@@ -168,6 +221,26 @@ impl UnixDatagram {
     /// SIGPIPE); `ConnectionRefused` once the peer is closed.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     assert_eq!(a.send(b"ping").await?, 4);
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.recv(&mut buf).await?, 4);
+    ///     drop(b);
+    ///     let err = a.send(b"ping").await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
             .io(Direction::Write, |socket| {
@@ -180,6 +253,26 @@ impl UnixDatagram {
     /// of a longer datagram is discarded).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send(b"hello").await?;
+    ///     a.send(b"world").await?;
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(b.recv(&mut buf).await?, 2);
+    ///     assert_eq!(&buf, b"he", "the rest of the datagram is discarded");
+    ///     b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf, b"wo");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |socket| socket.recv(buf)).await
     }
@@ -193,6 +286,28 @@ impl UnixDatagram {
     /// uses [`send`](UnixDatagram::send), which waits for the room itself).
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-send-to-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = UnixDatagram::bind(&path)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     assert_eq!(client.send_to(b"hello", &path).await?, 5);
+    ///     let mut buf = [0; 16];
+    ///     let n = server.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
         self.io
@@ -206,6 +321,29 @@ impl UnixDatagram {
     /// an example. A full receiver is retried as by `send_to`.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-send-to-addr-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let server = UnixDatagram::bind_addr(&addr)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     assert_eq!(client.send_to_addr(b"hello", &addr).await?, 5);
+    ///     drop(server);
+    ///     let err = client.send_to_addr(b"hello", &addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "no one is bound there now");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send_to_addr(&self, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
         self.io
             .io_retrying(Direction::Write, |socket| socket.send_to_addr(buf, addr))
@@ -216,6 +354,28 @@ impl UnixDatagram {
     /// sender's address (unnamed if the sender is not bound).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = |side: &str| format!("mirage-doc-dgram-recv-from-{side}-{}", std::process::id());
+    /// let server = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name("server"))?)?;
+    /// let client = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name("client"))?)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     client.send_to_addr(b"ping", &server.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = server.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     assert_eq!(from.as_abstract_name(), Some(name("client").as_bytes()));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .io(Direction::Read, |socket| socket.recv_from(buf))
@@ -226,6 +386,24 @@ impl UnixDatagram {
     /// returns it again.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send(b"ping").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.peek(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     assert_eq!(b.recv(&mut buf).await?, 4, "still queued");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
             .io(Direction::Read, |socket| sys::peek(socket.as_raw_fd(), buf))
@@ -268,6 +446,26 @@ impl UnixDatagram {
     /// waiting that long, as a read would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.set_read_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     assert_eq!(b.readable().await.unwrap_err().kind(), ErrorKind::TimedOut);
+    ///     a.send(b"x").await?;
+    ///     b.readable().await?;
+    ///     assert_eq!(b.recv(&mut [0; 16]).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
@@ -278,6 +476,32 @@ impl UnixDatagram {
     /// waiting that long, as a write would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.set_write_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.writable().await?;
+    ///     let mut queued = 0;
+    ///     while a.send(b"x").await.is_ok() {
+    ///         queued += 1; // until no room is left and a send times out
+    ///     }
+    ///     assert_eq!(a.writable().await.unwrap_err().kind(), ErrorKind::TimedOut);
+    ///     for _ in 0..queued {
+    ///         b.recv(&mut [0; 1]).await?;
+    ///     }
+    ///     a.writable().await?; // room again
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -285,6 +509,23 @@ impl UnixDatagram {
     /// Shuts down the read, write, or both halves, as
     /// [`std::os::unix::net::UnixDatagram::shutdown`]. A send after shutting down the write
     /// half fails with `BrokenPipe` (never a SIGPIPE).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::net::Shutdown;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.shutdown(Shutdown::Write)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let err = a.send(b"x").await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
@@ -296,6 +537,23 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.set_read_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let err = a.recv(&mut [0; 16]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::TimedOut);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.io.set_timeout(Direction::Read, timeout)
     }
@@ -305,36 +563,147 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.set_write_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     // No one receives: once the peer's queue is full, a send times out.
+    ///     let err = loop {
+    ///         if let Err(err) = a.send(b"x").await {
+    ///             break err;
+    ///         }
+    ///     };
+    ///     assert_eq!(err.kind(), ErrorKind::TimedOut);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.io.set_timeout(Direction::Write, timeout)
     }
 
     /// The read timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let socket = UnixDatagram::unbound()?;
+    /// assert_eq!(socket.read_timeout()?, None);
+    /// socket.set_read_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(socket.read_timeout()?, Some(Duration::from_secs(1)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Read))
     }
 
     /// The write timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let socket = UnixDatagram::unbound()?;
+    /// assert_eq!(socket.write_timeout()?, None);
+    /// socket.set_write_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(socket.write_timeout()?, Some(Duration::from_secs(1)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Write))
     }
 
     /// The address this socket is bound to (unnamed if it is not bound).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let name = format!("mirage-doc-dgram-local-addr-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let socket = UnixDatagram::bind(&path)?;
+    /// assert_eq!(socket.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// assert!(UnixDatagram::unbound()?.local_addr()?.is_unnamed());
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// The address of the connected peer; `NotConnected` if there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.peer_addr()?.is_unnamed());
+    /// let err = UnixDatagram::unbound()?.peer_addr().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotConnected);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(b.send(b"never received"))?;
+    /// let name = format!("mirage-doc-dgram-take-error-{}", std::process::id());
+    /// let other = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes())?)?;
+    /// // `a` connects elsewhere: the datagram queued for it is dropped, and `b` is told.
+    /// a.connect_addr(&other.local_addr()?)?;
+    /// assert_eq!(b.take_error()?.unwrap().kind(), ErrorKind::ConnectionReset);
+    /// assert!(b.take_error()?.is_none(), "taken");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+    /// let a = UnixDatagram::from_std(a)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(a.send(b"hi"))?;
+    /// let mut buf = [0; 16];
+    /// let n = b.recv(&mut buf)?; // std's blocking receive
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(socket: net::UnixDatagram) -> io::Result<UnixDatagram> {
         socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
@@ -343,6 +712,21 @@ impl UnixDatagram {
     }
 
     /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let a = a.into_std()?;
+    /// a.send(b"hi")?; // std's blocking send
+    /// let mut buf = [0; 16];
+    /// let mut core = mirage::Core::new()?;
+    /// let n = core.run(b.recv(&mut buf))?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::UnixDatagram> {
         let socket = self.io.into_inner();
         socket.set_nonblocking(false)?;

@@ -16,8 +16,9 @@ use crate::UnixStream;
 ///
 /// `bind` is synchronous and needs no running Core; the listener registers with the Core
 /// that first waits on it; a task of another Core waiting on it is woken when that Core next
-/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it. As with std, dropping the listener does not remove the socket
-/// file: remove it yourself (and remove a stale one before binding again).
+/// runs. Once that Core is dropped, the listener moves to the next Core that waits on it. As
+/// with std, dropping the listener does not remove the socket file: remove it yourself (and
+/// remove a stale one before binding again).
 ///
 /// # Examples
 ///
@@ -49,6 +50,24 @@ impl UnixListener {
     /// # Errors
     ///
     /// `AddrInUse` if a file already exists at `path`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixListener;
+    ///
+    /// let name = format!("mirage-doc-listener-bind-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// let err = UnixListener::bind(&path).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::AddrInUse, "the file is still there");
+    /// # drop(listener);
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
         UnixListener::from_std(net::UnixListener::bind(path)?)
     }
@@ -85,6 +104,30 @@ impl UnixListener {
     ///
     /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
     /// backlog).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-listener-accept-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     let (server, peer) = listener.accept().await?;
+    ///     assert!(peer.is_unnamed());
+    ///     server.write_all(b"welcome").await?;
+    ///     let mut buf = [0; 7];
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"welcome");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) =
             accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
@@ -93,16 +136,64 @@ impl UnixListener {
     }
 
     /// The address this listener is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixListener;
+    ///
+    /// let name = format!("mirage-doc-listener-local-addr-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # drop(listener);
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    /// use mirage::net::UnixListener;
+    ///
+    /// let name = format!("mirage-doc-listener-take-error-{}", std::process::id());
+    /// let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes())?)?;
+    /// assert!(listener.take_error()?.is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a std listener, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::{self, SocketAddr};
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-listener-from-std-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let listener = UnixListener::from_std(net::UnixListener::bind_addr(&addr)?)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let _client = UnixStream::connect_addr(&addr).await?;
+    ///     let (_server, peer) = listener.accept().await?;
+    ///     assert!(peer.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(listener: net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
@@ -111,6 +202,22 @@ impl UnixListener {
     }
 
     /// Deregisters the listener and returns it as a std listener, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::{self, SocketAddr};
+    /// use mirage::net::UnixListener;
+    ///
+    /// let name = format!("mirage-doc-listener-into-std-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let listener = UnixListener::bind_addr(&addr)?.into_std()?;
+    /// let _client = net::UnixStream::connect_addr(&addr)?;
+    /// let (_server, peer) = listener.accept()?; // std's blocking accept; a connection is queued
+    /// assert!(peer.is_unnamed());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::UnixListener> {
         let listener = self.io.into_inner();
         listener.set_nonblocking(false)?;

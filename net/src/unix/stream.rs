@@ -171,6 +171,23 @@ impl UnixStream {
     }
 
     /// Creates a pair of connected streams (`socketpair`). Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.write_all(b"pong").await?;
+    ///     let mut buf = [0; 4];
+    ///     a.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"pong");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
@@ -180,6 +197,25 @@ impl UnixStream {
     /// orderly close, or at once for an empty `buf`.
     ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.write_all(b"hello").await?;
+    ///     drop(a);
+    ///     let mut buf = [0; 16];
+    ///     let n = b.read(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     assert_eq!(b.read(&mut buf).await?, 0, "the peer closed");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         // A plain function returning the operation's future: an `async fn` would wrap it in
         // one more state machine on the hottest path.
@@ -192,6 +228,25 @@ impl UnixStream {
     /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](UnixStream::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.write_all(b"headbody").await?;
+    ///     let (mut head, mut body) = ([0; 4], [0; 4]);
+    ///     let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    ///     assert_eq!(b.read_vectored(&mut bufs).await?, 8);
+    ///     assert_eq!((&head, &body), (b"head", b"body"));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
@@ -203,6 +258,27 @@ impl UnixStream {
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
     ///
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.write_all(b"abcdef").await?;
+    ///     drop(a);
+    ///     let mut buf = [0; 4];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"abcd");
+    ///     let err = b.read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
             .read_exact(buf, |stream, buf| sys::recv_stream(stream.as_raw_fd(), buf))
@@ -244,6 +320,24 @@ impl UnixStream {
     /// (`BrokenPipe` after a shutdown).
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let n = a.write(b"hello").await?;
+    ///     assert_eq!(n, 5);
+    ///     let mut buf = [0; 5];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         self.io
             .io_bytes(Direction::Write, buf.len(), move |stream| send(stream, buf))
@@ -254,6 +348,25 @@ impl UnixStream {
     /// once, as [`write`](UnixStream::write) of an empty buffer does.
     ///
     /// Cancel-safe, as [`write`](UnixStream::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let n = a.write_vectored(&[IoSlice::new(b"head"), IoSlice::new(b"body")]).await?;
+    ///     assert_eq!(n, 8);
+    ///     let mut buf = [0; 8];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"headbody");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
@@ -270,6 +383,27 @@ impl UnixStream {
     /// [`write`](UnixStream::write) in a loop, which reports each step.
     ///
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     // Far more than the socket buffer holds: `write_all` waits for the reader to make room.
+    ///     let data = vec![7; 1 << 20];
+    ///     let reader = mirage::spawn(async move {
+    ///         let mut buf = vec![0; 1 << 20];
+    ///         b.read_exact(&mut buf).await.map(|()| buf)
+    ///     });
+    ///     a.write_all(&data).await?;
+    ///     assert_eq!(reader.await.unwrap()?, data);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io.write_all(buf, send).await
     }
@@ -280,6 +414,26 @@ impl UnixStream {
     /// waiting that long, as a read would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// b.set_read_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     assert_eq!(b.readable().await.unwrap_err().kind(), ErrorKind::TimedOut);
+    ///     a.write_all(b"x").await?;
+    ///     b.readable().await?;
+    ///     assert_eq!(b.read(&mut [0; 16]).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
@@ -290,6 +444,26 @@ impl UnixStream {
     /// waiting that long, as a write would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_write_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.writable().await?;
+    ///     // Fill the socket buffer, which no one reads, until a write times out.
+    ///     a.write_all(&vec![0; 8 << 20]).await.unwrap_err();
+    ///     assert_eq!(a.writable().await.unwrap_err().kind(), ErrorKind::TimedOut);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -300,6 +474,24 @@ impl UnixStream {
     /// Writes waiting for room when the write half shuts down fail at once with
     /// [`BrokenPipe`](io::ErrorKind::BrokenPipe), as blocking writes in other threads do in
     /// std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::net::Shutdown;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.shutdown(Shutdown::Write)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     assert_eq!(a.write(b"x").await.unwrap_err().kind(), ErrorKind::BrokenPipe);
+    ///     assert_eq!(b.read(&mut [0; 16]).await?, 0, "b sees the end of the stream");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how, |stream, how| stream.shutdown(how))
     }
@@ -337,36 +529,151 @@ impl UnixStream {
     /// # Errors
     ///
     /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_write_timeout(Some(Duration::from_millis(10)))?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     // Far more than the socket buffer holds, and no one reads it.
+    ///     let err = a.write_all(&vec![0; 8 << 20]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::TimedOut);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.io.set_timeout(Direction::Write, timeout)
     }
 
     /// The read timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert_eq!(a.read_timeout()?, None);
+    /// a.set_read_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(a.read_timeout()?, Some(Duration::from_secs(1)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Read))
     }
 
     /// The write timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert_eq!(a.write_timeout()?, None);
+    /// a.set_write_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(a.write_timeout()?, Some(Duration::from_secs(1)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Write))
     }
 
     /// The address of the remote end (unnamed for a client or a `pair` stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-peer-addr-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let _listener = UnixListener::bind(&path)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
 
     /// The address of the local end (unnamed for a client or a `pair` stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-local-addr-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     assert!(client.local_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(a.write_all(b"never read"))?;
+    /// drop(b); // closing with unread data resets the connection
+    /// assert_eq!(a.take_error()?.unwrap().kind(), ErrorKind::ConnectionReset);
+    /// assert!(a.take_error()?.is_none(), "taken");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// let a = UnixStream::from_std(a)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(a.write_all(b"hi"))?;
+    /// let mut buf = [0; 2];
+    /// b.read_exact(&mut buf)?; // std's blocking read
+    /// assert_eq!(&buf, b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
@@ -375,6 +682,22 @@ impl UnixStream {
     }
 
     /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let mut a = a.into_std()?;
+    /// a.write_all(b"hi")?; // std's blocking write
+    /// let mut buf = [0; 2];
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(b.read_exact(&mut buf))?;
+    /// assert_eq!(&buf, b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::UnixStream> {
         let stream = self.io.into_inner();
         stream.set_nonblocking(false)?;
