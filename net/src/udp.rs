@@ -57,6 +57,19 @@ impl UdpSocket {
     /// Synchronous: a host name (rather than an IP address) is resolved on the calling
     /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
     /// a running Core from blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = socket.local_addr()?;
+    /// // The port is taken until `socket` is dropped.
+    /// let err = UdpSocket::bind(addr).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         let addrs = resolve_now(addr.to_target())?;
         UdpSocket::from_std(net::UdpSocket::bind(&addrs[..])?)
@@ -96,10 +109,30 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// `NotConnected` if the socket is not connected; `ConnectionRefused` may report an
-    /// ICMP "port unreachable" from an earlier datagram.
+    /// `EDESTADDRREQ` ("Destination address required", which std reports with no `ErrorKind`
+    /// of its own) if the socket is not connected; `ConnectionRefused` may report an ICMP
+    /// "port unreachable" from an earlier datagram.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.send(b"hello").await?, 5);
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"hello"[..], a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
             .io(Direction::Write, |socket| socket.send(buf))
@@ -110,6 +143,25 @@ impl UdpSocket {
     /// most `buf.len()`: the rest of a longer datagram is discarded).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"hello, world", b.local_addr()?).await?;
+    ///     let mut buf = [0; 5];
+    ///     assert_eq!(b.recv(&mut buf).await?, 5, "the rest of the datagram is discarded");
+    ///     assert_eq!(&buf, b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |socket| socket.recv(buf)).await
     }
@@ -119,6 +171,24 @@ impl UdpSocket {
     /// Core's thread.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     assert_eq!(a.send_to(b"ping", b.local_addr()?).await?, 4);
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
         let addr = resolve(addr.to_target()).await?[0];
         self.io
@@ -130,6 +200,26 @@ impl UdpSocket {
     /// address it came from.
     ///
     /// Cancel-safe: if the future is dropped before it completes, no datagram was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     client.send_to(b"ping", server.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = server.recv_from(&mut buf).await?;
+    ///     server.send_to(&buf[..n], from).await?;
+    ///     let (n, from) = client.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"ping"[..], server.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .io(Direction::Read, |socket| socket.recv_from(buf))
@@ -140,6 +230,26 @@ impl UdpSocket {
     /// receive returns it again.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.peek_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"hello"[..], a.local_addr()?));
+    ///     let (n, _) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello", "the peeked datagram is received again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .io(Direction::Read, |socket| socket.peek_from(buf))
@@ -150,6 +260,27 @@ impl UdpSocket {
     /// returns it again.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.peek(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello", "the peeked datagram is received again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |socket| socket.peek(buf)).await
     }
@@ -160,6 +291,24 @@ impl UdpSocket {
     /// waiting that long, as a read would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send_to(b"x", b.local_addr()?).await?;
+    ///     b.readable().await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.recv_from(&mut buf).await?, (1, a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
@@ -170,6 +319,21 @@ impl UdpSocket {
     /// waiting that long, as a write would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     socket.writable().await?;
+    ///     assert_eq!(socket.send_to(b"x", socket.local_addr()?).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -206,110 +370,342 @@ impl UdpSocket {
     /// # Errors
     ///
     /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_write_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(socket.write_timeout()?, Some(Duration::from_secs(1)));
+    /// let err = socket.set_write_timeout(Some(Duration::ZERO)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.io.set_timeout(Direction::Write, timeout)
     }
 
     /// The read timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(socket.read_timeout()?, None);
+    /// socket.set_read_timeout(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(socket.read_timeout()?, Some(Duration::from_secs(5)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Read))
     }
 
     /// The write timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(socket.write_timeout()?, None);
+    /// socket.set_write_timeout(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(socket.write_timeout()?, Some(Duration::from_secs(5)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Write))
     }
 
     /// The address this socket is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = socket.local_addr()?;
+    /// assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
+    /// assert_ne!(addr.port(), 0, "port 0 picks a free port");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// The address of the connected peer; `NotConnected` if there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let err = a.peer_addr().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(a.connect(b.local_addr()?))?;
+    /// assert_eq!(a.peer_addr()?, b.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
 
     /// Sets `SO_BROADCAST`: whether datagrams may be sent to a broadcast address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_broadcast(true)?;
+    /// assert!(socket.broadcast()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_broadcast(&self, broadcast: bool) -> io::Result<()> {
         self.io.get_ref().set_broadcast(broadcast)
     }
 
     /// `SO_BROADCAST`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(!socket.broadcast()?, "off by default");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.get_ref().broadcast()
     }
 
     /// Sets `IP_MULTICAST_LOOP`: whether multicast datagrams sent come back to this host.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_multicast_loop_v4(false)?;
+    /// assert!(!socket.multicast_loop_v4()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_loop_v4(&self, multicast_loop_v4: bool) -> io::Result<()> {
         self.io.get_ref().set_multicast_loop_v4(multicast_loop_v4)
     }
 
     /// `IP_MULTICAST_LOOP`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(socket.multicast_loop_v4()?, "on by default");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
         self.io.get_ref().multicast_loop_v4()
     }
 
     /// Sets `IP_MULTICAST_TTL`: how many hops IPv4 multicast datagrams may take.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_multicast_ttl_v4(8)?;
+    /// assert_eq!(socket.multicast_ttl_v4()?, 8);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_ttl_v4(&self, multicast_ttl_v4: u32) -> io::Result<()> {
         self.io.get_ref().set_multicast_ttl_v4(multicast_ttl_v4)
     }
 
     /// `IP_MULTICAST_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert_eq!(socket.multicast_ttl_v4()?, 1, "the local network only, by default");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
         self.io.get_ref().multicast_ttl_v4()
     }
 
     /// Sets `IPV6_MULTICAST_LOOP`: whether multicast datagrams sent come back to this host.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
+    /// socket.set_multicast_loop_v6(false)?;
+    /// assert!(!socket.multicast_loop_v6()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_loop_v6(&self, multicast_loop_v6: bool) -> io::Result<()> {
         self.io.get_ref().set_multicast_loop_v6(multicast_loop_v6)
     }
 
     /// `IPV6_MULTICAST_LOOP`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
+    /// assert!(socket.multicast_loop_v6()?, "on by default");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
         self.io.get_ref().multicast_loop_v6()
     }
 
     /// Joins the IPv4 multicast group `multiaddr` on the interface with address
     /// `interface` (`Ipv4Addr::UNSPECIFIED` lets the system choose).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let group = Ipv4Addr::new(224, 0, 0, 123);
+    /// socket.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// let err = socket.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "joined already");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
         self.io.get_ref().join_multicast_v4(multiaddr, interface)
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface`
     /// (0 lets the system choose).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv6Addr;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
+    /// let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x123);
+    /// let loopback = 1; // Linux gives the loopback interface index 1.
+    /// socket.join_multicast_v6(&group, loopback)?;
+    /// let err = socket.join_multicast_v6(&group, loopback).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "joined already");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.io.get_ref().join_multicast_v6(multiaddr, interface)
     }
 
     /// Leaves an IPv4 multicast group joined with
     /// [`join_multicast_v4`](UdpSocket::join_multicast_v4).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let group = Ipv4Addr::new(224, 0, 0, 123);
+    /// socket.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// socket.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST)?;
+    /// let err = socket.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrNotAvailable, "not a member any more");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
         self.io.get_ref().leave_multicast_v4(multiaddr, interface)
     }
 
     /// Leaves an IPv6 multicast group joined with
     /// [`join_multicast_v6`](UdpSocket::join_multicast_v6).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv6Addr;
+    ///
+    /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
+    /// let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x123);
+    /// let loopback = 1; // Linux gives the loopback interface index 1.
+    /// socket.join_multicast_v6(&group, loopback)?;
+    /// socket.leave_multicast_v6(&group, loopback)?;
+    /// let err = socket.leave_multicast_v6(&group, loopback).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrNotAvailable, "not a member any more");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.io.get_ref().leave_multicast_v6(multiaddr, interface)
     }
 
     /// Sets `IP_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_ttl(42)?;
+    /// assert_eq!(socket.ttl()?, 42);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
 
     /// `IP_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_ttl(100)?;
+    /// assert_eq!(socket.ttl()?, 100);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(socket.take_error()?.is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let socket = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    /// let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// peer.send_to(b"hi", socket.local_addr()?)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = socket.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"hi"[..], peer.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
@@ -318,6 +714,17 @@ impl UdpSocket {
     }
 
     /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = mirage::net::UdpSocket::bind("127.0.0.1:0")?.into_std()?;
+    /// socket.send_to(b"hi", socket.local_addr()?)?;
+    /// let mut buf = [0; 16];
+    /// let (n, _) = socket.recv_from(&mut buf)?; // a blocking receive
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::UdpSocket> {
         let socket = self.io.into_inner();
         socket.set_nonblocking(false)?;

@@ -47,6 +47,19 @@ impl TcpListener {
     /// Synchronous: a host name (rather than an IP address) is resolved on the calling
     /// thread, as std does; resolve it with [`lookup_host`](crate::lookup_host) first to keep
     /// a running Core from blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::TcpListener;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// // The port is taken until `listener` is dropped.
+    /// let err = TcpListener::bind(addr).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let mut last_err = None;
         for addr in resolve_now(addr.to_target())? {
@@ -91,6 +104,24 @@ impl TcpListener {
     ///
     /// Cancel-safe: if the future is dropped, no connection is lost (it stays in the
     /// backlog).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (stream, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     assert_eq!(stream.peer_addr()?, peer);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) =
             accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
@@ -99,26 +130,82 @@ impl TcpListener {
     }
 
     /// The address this listener is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
+    /// assert_ne!(addr.port(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// Sets `IP_TTL` for accepted connections' packets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    /// listener.set_ttl(42)?;
+    /// assert_eq!(listener.ttl()?, 42);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
 
     /// `IP_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    /// listener.set_ttl(100)?;
+    /// assert_eq!(listener.ttl()?, 100);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    /// assert!(listener.take_error()?.is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a std listener, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// let listener = TcpListener::from_std(std_listener)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (_stream, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
@@ -127,6 +214,18 @@ impl TcpListener {
     }
 
     /// Deregisters the listener and returns it as a std listener, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let listener = listener.into_std()?;
+    /// let client = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// // A blocking accept; the connection is already in the backlog.
+    /// let (_stream, peer) = listener.accept()?;
+    /// assert_eq!(peer, client.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::TcpListener> {
         let listener = self.io.into_inner();
         listener.set_nonblocking(false)?;

@@ -72,6 +72,22 @@ impl TcpStream {
     /// off the Core's thread.
     ///
     /// Cancel-safe: dropping the future closes the half-open socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let stream = TcpStream::connect(addr).await?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, |addr| TcpStream::connect_addr(addr, None)).await
     }
@@ -85,6 +101,25 @@ impl TcpStream {
     /// # Errors
     ///
     /// `InvalidInput` for a zero `timeout`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).await?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///     let err = TcpStream::connect_timeout(&addr, Duration::ZERO).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
         if timeout.is_zero() {
             return Err(io::Error::new(
@@ -147,6 +182,28 @@ impl TcpStream {
     /// [the crate docs](crate#two-system-calls-per-message)).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0; 1024];
+    ///     let n = server.read(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     drop(client);
+    ///     assert_eq!(server.read(&mut buf).await?, 0, "the peer closed");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         // A plain function returning the operation's future: an `async fn` would wrap it in
         // one more state machine on the hottest path.
@@ -159,6 +216,28 @@ impl TcpStream {
     /// most the first 1024 (`IOV_MAX`) buffers.
     ///
     /// Cancel-safe, as [`read`](TcpStream::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"headbody").await?;
+    ///     let (mut head, mut body) = ([0; 4], [0; 4]);
+    ///     let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    ///     assert_eq!(server.read_vectored(&mut bufs).await?, 8);
+    ///     assert_eq!((&head, &body), (b"head", b"body"));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
@@ -170,6 +249,29 @@ impl TcpStream {
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
     ///
     /// Not cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     drop(client);
+    ///     let mut buf = [0; 5];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     let err = server.read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
             .read_exact(buf, |stream, buf| recv(stream.as_raw_fd(), buf))
@@ -180,6 +282,28 @@ impl TcpStream {
     /// once for an empty `buf`.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut buf = [0; 5];
+    ///     server.peek(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello", "the peeked bytes are read again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.peek(buf, |stream, buf| stream.peek(buf)).await
     }
@@ -189,6 +313,26 @@ impl TcpStream {
     /// (`BrokenPipe` after a shutdown).
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert_eq!(client.write(b"hello").await?, 5);
+    ///     let mut buf = [0; 5];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
         self.io
             .io_bytes(Direction::Write, buf.len(), move |stream| {
@@ -201,6 +345,28 @@ impl TcpStream {
     /// once, as [`write`](TcpStream::write) of an empty buffer does.
     ///
     /// Cancel-safe, as [`write`](TcpStream::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let bufs = [IoSlice::new(b"hello, "), IoSlice::new(b"world")];
+    ///     assert_eq!(client.write_vectored(&bufs).await?, 12);
+    ///     let mut buf = [0; 12];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello, world");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Write, vectored_len(bufs), |stream| {
@@ -217,6 +383,27 @@ impl TcpStream {
     /// [`write`](TcpStream::write) in a loop, which reports each step.
     ///
     /// Not cancel-safe: dropping it may leave a prefix of `buf` written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     // More than the socket buffers hold: it waits for the reader to make room.
+    ///     let writer = mirage::spawn(async move { client.write_all(&[7; 1 << 20]).await });
+    ///     let mut buf = vec![0; 1 << 20];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert!(buf.iter().all(|&byte| byte == 7));
+    ///     writer.await.unwrap()
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         self.io
             .write_all(buf, |stream, buf| send(stream.as_raw_fd(), buf))
@@ -229,6 +416,26 @@ impl TcpStream {
     /// waiting that long, as a read would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"x").await?;
+    ///     server.readable().await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(server.read(&mut buf).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
         self.io.ready(Direction::Read).await
     }
@@ -239,6 +446,23 @@ impl TcpStream {
     /// waiting that long, as a write would.
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     client.writable().await?;
+    ///     assert_eq!(client.write(b"x").await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn writable(&self) -> io::Result<()> {
         self.io.ready(Direction::Write).await
     }
@@ -248,6 +472,28 @@ impl TcpStream {
     /// Writes waiting for room when the write half shuts down fail at once with
     /// [`BrokenPipe`](io::ErrorKind::BrokenPipe), as blocking writes in other threads do in
     /// std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.shutdown(Shutdown::Write)?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(server.read(&mut buf).await?, 0, "the server sees the end of the stream");
+    ///     let err = client.write(b"late").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how, |stream, how| stream.shutdown(how))
     }
@@ -288,56 +534,220 @@ impl TcpStream {
     /// # Errors
     ///
     /// `InvalidInput` for `Some(Duration::ZERO)`, as std.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let stream = TcpStream::connect(addr).await?;
+    ///     let (_server_side, _) = listener.accept().await?;
+    ///     stream.set_write_timeout(Some(Duration::from_millis(10)))?;
+    ///     // Nobody reads: once the socket buffers are full, a write times out.
+    ///     let chunk = [0; 64 * 1024];
+    ///     let err = loop {
+    ///         if let Err(err) = stream.write(&chunk).await {
+    ///             break err;
+    ///         }
+    ///     };
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.io.set_timeout(Direction::Write, timeout)
     }
 
     /// The read timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// assert_eq!(stream.read_timeout()?, None);
+    /// stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(stream.read_timeout()?, Some(Duration::from_secs(5)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Read))
     }
 
     /// The write timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// assert_eq!(stream.write_timeout()?, None);
+    /// stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(stream.write_timeout()?, Some(Duration::from_secs(5)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Write))
     }
 
     /// The remote address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert_eq!(client.peer_addr()?, addr);
+    ///     assert_eq!(server.peer_addr()?, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
 
     /// The local address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert_eq!(server.local_addr()?, addr);
+    ///     assert!(client.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.get_ref().set_nodelay(nodelay)
     }
 
     /// `TCP_NODELAY`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// assert!(!stream.nodelay()?, "Nagle's algorithm is on by default");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
 
     /// Sets `IP_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// stream.set_ttl(42)?;
+    /// assert_eq!(stream.ttl()?, 42);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
 
     /// `IP_TTL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// stream.set_ttl(100)?;
+    /// assert_eq!(stream.ttl()?, 100);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// # let stream = mirage::net::TcpStream::from_std(std_stream)?;
+    /// assert!(stream.take_error()?.is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use mirage::net::TcpStream;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let stream = TcpStream::from_std(std_stream)?;
+    /// let (mut server, _) = listener.accept()?;
+    /// server.write_all(b"hi")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut buf = [0; 2];
+    ///     stream.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
@@ -346,6 +756,23 @@ impl TcpStream {
     }
 
     /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// let stream = core.run(mirage::net::TcpStream::connect(listener.local_addr()?))?;
+    /// let mut stream = stream.into_std()?;
+    /// let (mut server, _) = listener.accept()?;
+    /// server.write_all(b"hi")?;
+    /// let mut buf = [0; 2];
+    /// stream.read_exact(&mut buf)?; // a blocking read
+    /// assert_eq!(&buf, b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<net::TcpStream> {
         let stream = self.io.into_inner();
         stream.set_nonblocking(false)?;
