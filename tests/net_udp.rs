@@ -176,6 +176,29 @@ fn read_timeout_fires_and_the_socket_stays_usable() {
 }
 
 #[test]
+fn send_on_an_unconnected_socket_is_not_connected() {
+    let (socket, _) = socket();
+    let mut core = Core::new().unwrap();
+    let err = core.run(socket.send(b"to nobody")).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotConnected, "{err}");
+    // The kernel's own error is kept underneath.
+    let source = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<io::Error>());
+    assert_eq!(
+        source.and_then(io::Error::raw_os_error),
+        Some(libc::EDESTADDRREQ)
+    );
+    // The socket is not harmed: once connected, it sends.
+    let (peer, peer_addr) = self::socket();
+    core.run(async {
+        socket.connect(peer_addr).await.unwrap();
+        assert_eq!(socket.send(b"now").await.unwrap(), 3);
+        assert_eq!(peer.recv(&mut [0; 8]).await.unwrap(), 3);
+    });
+}
+
+#[test]
 fn a_zero_timeout_is_invalid_input_as_in_std() {
     let (a, _) = socket();
     a.set_write_timeout(Some(Duration::from_secs(1))).unwrap();

@@ -109,9 +109,9 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// `EDESTADDRREQ` ("Destination address required", which std reports with no `ErrorKind`
-    /// of its own) if the socket is not connected; `ConnectionRefused` may report an ICMP
-    /// "port unreachable" from an earlier datagram.
+    /// `NotConnected` if the socket is not connected (Linux says `EDESTADDRREQ`, which std
+    /// leaves without an `ErrorKind` of its own; the OS error is kept as the source);
+    /// `ConnectionRefused` may report an ICMP "port unreachable" from an earlier datagram.
     ///
     /// Cancel-safe: if the future is dropped before it completes, nothing was sent.
     ///
@@ -137,6 +137,7 @@ impl UdpSocket {
         self.io
             .io(Direction::Write, |socket| socket.send(buf))
             .await
+            .map_err(not_connected_for_no_destination)
     }
 
     /// Receives one datagram from the connected peer into `buf`; returns its length (at
@@ -544,6 +545,7 @@ impl UdpSocket {
     /// # Examples
     ///
     /// ```
+    /// # if std::net::UdpSocket::bind("[::1]:0").is_err() { return Ok(()); } // no IPv6 here
     /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
     /// socket.set_multicast_loop_v6(false)?;
     /// assert!(!socket.multicast_loop_v6()?);
@@ -558,6 +560,7 @@ impl UdpSocket {
     /// # Examples
     ///
     /// ```
+    /// # if std::net::UdpSocket::bind("[::1]:0").is_err() { return Ok(()); } // no IPv6 here
     /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
     /// assert!(socket.multicast_loop_v6()?, "on by default");
     /// # std::io::Result::Ok(())
@@ -593,6 +596,7 @@ impl UdpSocket {
     /// ```
     /// use std::net::Ipv6Addr;
     ///
+    /// # if std::net::UdpSocket::bind("[::1]:0").is_err() { return Ok(()); } // no IPv6 here
     /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
     /// let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x123);
     /// let loopback = 1; // Linux gives the loopback interface index 1.
@@ -633,6 +637,7 @@ impl UdpSocket {
     /// ```
     /// use std::net::Ipv6Addr;
     ///
+    /// # if std::net::UdpSocket::bind("[::1]:0").is_err() { return Ok(()); } // no IPv6 here
     /// let socket = mirage::net::UdpSocket::bind("[::1]:0")?;
     /// let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x123);
     /// let loopback = 1; // Linux gives the loopback interface index 1.
@@ -733,6 +738,17 @@ impl UdpSocket {
 }
 
 crate::fd::impl_fd_traits!(UdpSocket);
+
+/// `send` on a socket with no peer fails with `EDESTADDRREQ`, which std leaves without an
+/// `ErrorKind`; it is `NotConnected` in all but name (what `peer_addr` says, and what a Unix
+/// datagram socket reports), so it gets that kind, with the OS error as its source.
+fn not_connected_for_no_destination(err: io::Error) -> io::Error {
+    if err.raw_os_error() == Some(libc::EDESTADDRREQ) {
+        io::Error::new(io::ErrorKind::NotConnected, err)
+    } else {
+        err
+    }
+}
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
