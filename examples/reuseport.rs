@@ -1,8 +1,8 @@
 //! One port served by several Cores, one per thread: each thread binds its own listener
 //! with `SO_REUSEPORT` (through `TcpSocket`), and the kernel spreads the incoming
 //! connections among them. Serving, the threads share nothing: no lock, no queue. Only the
-//! signal to stop crosses threads: a flag, and the waker of the task that waits for it,
-//! woken from the main thread.
+//! signal to stop crosses threads, from the main thread, through a
+//! `mirage::sync::cross_thread` channel to each server thread.
 //!
 //! Run it with `cargo run --release --example reuseport -- 127.0.0.1:7003 --threads 4`
 //! (both are the defaults), then connect a few times with `nc 127.0.0.1 7003`: each
@@ -10,16 +10,14 @@
 //! `cargo run --example reuseport -- --demo` instead starts the threads on a free port,
 //! makes 32 connections, prints how many each thread took, and exits.
 
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::mpsc;
 use std::thread;
 
 use mirage::io::AsyncReadExt;
 use mirage::net::{TcpListener, TcpSocket, TcpStream};
+use mirage::sync::cross_thread;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:7003";
 const DEFAULT_THREADS: usize = 4;
@@ -34,42 +32,13 @@ fn shared_listener(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(1024)
 }
 
-/// Tells one server thread to stop, from another thread: a flag, and the waker of the
-/// task waiting for it (a Mirage waker may be woken from any thread).
-#[derive(Default)]
-struct Stop {
-    stopped: AtomicBool,
-    waiter: Mutex<Option<Waker>>,
-}
-
-impl Stop {
-    fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        if let Some(waiter) = self.waiter.lock().unwrap().take() {
-            waiter.wake();
-        }
-    }
-
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            if self.stopped.load(Ordering::SeqCst) {
-                return Poll::Ready(());
-            }
-            *self.waiter.lock().unwrap() = Some(cx.waker().clone());
-            // Stopped between the first check and the store: the waker may have been missed.
-            if self.stopped.load(Ordering::SeqCst) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await
-    }
-}
-
 /// One thread's server: answers each connection with the thread's number and closes it,
 /// until told to stop. Returns how many connections it took.
-async fn serve(listener: TcpListener, thread: usize, stop: &Stop) -> io::Result<usize> {
+async fn serve(
+    listener: TcpListener,
+    thread: usize,
+    mut stop: cross_thread::Receiver<()>,
+) -> io::Result<usize> {
     let mut served = 0;
     loop {
         mirage::select! {
@@ -83,7 +52,8 @@ async fn serve(listener: TcpListener, thread: usize, stop: &Stop) -> io::Result<
                     let _ = stream.write_all(greeting.as_bytes()).await;
                 });
             }
-            _ = stop.wait() => return Ok(served),
+            // A message, or the main thread's sender dropped: either way, stop.
+            _ = stop.recv() => return Ok(served),
         }
     }
 }
@@ -91,7 +61,7 @@ async fn serve(listener: TcpListener, thread: usize, stop: &Stop) -> io::Result<
 /// A server thread: its handle, and how to stop it.
 struct Server {
     thread: thread::JoinHandle<io::Result<usize>>,
-    stop: Arc<Stop>,
+    stop: cross_thread::Sender<()>,
 }
 
 /// Starts `threads` threads, each with its own Core and listener on `addr` (the first one
@@ -103,25 +73,22 @@ fn start(addr: SocketAddr, threads: usize) -> io::Result<(SocketAddr, Vec<Server
         // Each thread binds its own listener; waiting until it has means the next one knows
         // the port, and every listener exists before the first client connects.
         let (bound, is_bound) = mpsc::channel();
-        let stop = Arc::new(Stop::default());
-        let thread = thread::spawn({
-            let stop = stop.clone();
-            move || {
-                let listener = shared_listener(addr)
-                    .and_then(|listener| Ok((listener.local_addr()?, listener)));
-                let listener = match listener {
-                    Ok((local, listener)) => {
-                        let _ = bound.send(Ok(local));
-                        listener
-                    }
-                    // The main thread reports it.
-                    Err(err) => {
-                        let _ = bound.send(Err(err));
-                        return Ok(0);
-                    }
-                };
-                mirage::Core::new()?.run(serve(listener, number, &stop))
-            }
+        let (stop, stop_rx) = cross_thread::channel();
+        let thread = thread::spawn(move || {
+            let listener =
+                shared_listener(addr).and_then(|listener| Ok((listener.local_addr()?, listener)));
+            let listener = match listener {
+                Ok((local, listener)) => {
+                    let _ = bound.send(Ok(local));
+                    listener
+                }
+                // The main thread reports it.
+                Err(err) => {
+                    let _ = bound.send(Err(err));
+                    return Ok(0);
+                }
+            };
+            mirage::Core::new()?.run(serve(listener, number, stop_rx))
         });
         addr = is_bound.recv().expect("the thread reports its address")?;
         servers.push(Server { thread, stop });
@@ -171,7 +138,8 @@ fn main() -> io::Result<()> {
     if demo_mode {
         mirage::Core::new()?.run(demo_clients(addr, DEMO_CONNECTIONS))?;
         for server in &servers {
-            server.stop.stop();
+            // Fails only if the thread already ended, which its join reports.
+            let _ = server.stop.send(());
         }
     }
     let mut total = 0;

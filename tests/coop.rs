@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage::coop::BUDGET;
 use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
-use mirage::sync::{mpsc, oneshot};
+use mirage::sync::{cross_thread, mpsc, oneshot};
 use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::Core;
 
@@ -143,6 +143,30 @@ fn a_channel_that_is_never_empty_lets_a_later_task_run_and_loses_nothing() {
                 assert_eq!(received, QUEUED);
                 ops
             }
+        }
+    });
+}
+
+#[test]
+fn a_cross_thread_channel_that_is_never_empty_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        let (tx, mut rx) = cross_thread::channel();
+        // Filled from another thread before the loop starts.
+        std::thread::spawn(move || {
+            for n in 0..QUEUED {
+                tx.send(n).unwrap();
+            }
+        })
+        .join()
+        .unwrap();
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut received = 0;
+            while !other_ran.get() {
+                assert_eq!(rx.recv().await, Some(received));
+                received += 1;
+                assert!(received < QUEUED, "the other task never ran");
+            }
+            received
         }
     });
 }

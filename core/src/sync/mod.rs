@@ -1,12 +1,15 @@
-//! Channels for tasks that share one thread (one event loop).
+//! Channels: between the tasks of one Core, and into a Core from other threads.
 //!
-//! Every task of a Mirage event loop runs on the same thread, so these
+//! Every task of a Mirage event loop runs on the same thread, so the local
 //! channels need no locks or atomics: their state lives in an
-//! `Rc<RefCell<..>>` and all handles are `!Send` and `!Sync`.
+//! `Rc<RefCell<..>>` and their handles are `!Send` and `!Sync`.
 //!
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
+//! - [`cross_thread`]: an unbounded queue whose senders may be on any thread
+//!   (another Core, a plain thread) and whose receiver a Core's task awaits;
+//!   the one channel here with a lock.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -34,6 +37,7 @@
 //! });
 //! ```
 
+pub mod cross_thread;
 mod error;
 pub mod mpsc;
 pub mod oneshot;

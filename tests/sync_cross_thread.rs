@@ -1,0 +1,126 @@
+//! `mirage::sync::cross_thread`: messages from other threads reach a Core's task, in each
+//! sender's order, whether the Core is busy or blocked in its poller; the channel ends when
+//! the last sender goes; a dropped receiver drops what was queued and fails later sends.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::thread;
+use std::time::Duration;
+
+use mirage::sync::cross_thread;
+use mirage::Core;
+
+/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
+/// longer than a generous guard (a lost wake-up would otherwise hang the test).
+fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std_mpsc::channel();
+    thread::spawn(move || done.send(f()).unwrap());
+    result
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the Core never saw the message: a lost wake-up")
+}
+
+#[test]
+fn messages_from_many_threads_all_arrive_in_each_senders_order() {
+    const THREADS: usize = 4;
+    const EACH: usize = if cfg!(miri) { 50 } else { 20_000 };
+    let received = within_guard(|| {
+        let (tx, mut rx) = cross_thread::channel();
+        let producers: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    for n in 0..EACH {
+                        tx.send((thread, n)).unwrap();
+                        if n % 64 == 0 {
+                            // Let the Core drain the queue and block again now and then, so
+                            // that sends also find it waiting.
+                            thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut core = Core::new().unwrap();
+        let received = core.run(async move {
+            let mut next = [0; THREADS];
+            let mut received = 0;
+            while let Some((thread, n)) = rx.recv().await {
+                assert_eq!(n, next[thread], "out of order from thread {thread}");
+                next[thread] += 1;
+                received += 1;
+            }
+            received
+        });
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        received
+    });
+    assert_eq!(received, THREADS * EACH);
+}
+
+#[test]
+fn a_core_blocked_in_its_poller_wakes_for_a_send_from_another_thread() {
+    let (tx, mut rx) = cross_thread::channel();
+    let (waiting_tx, waiting) = std_mpsc::channel();
+    let sender = thread::spawn(move || {
+        // Send once the Core is waiting, with nothing else to wake it.
+        waiting.recv().unwrap();
+        thread::sleep(Duration::from_millis(20));
+        tx.send("wake up").unwrap();
+        tx
+    });
+    let got = within_guard(move || {
+        let mut core = Core::new().unwrap();
+        core.run(async move {
+            waiting_tx.send(()).unwrap();
+            rx.recv().await
+        })
+    });
+    assert_eq!(got, Some("wake up"));
+    drop(sender.join().unwrap());
+}
+
+#[test]
+fn the_receiver_ends_when_the_last_sender_on_another_thread_drops() {
+    let (tx, mut rx) = cross_thread::channel::<u32>();
+    let dropper = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        drop(tx);
+    });
+    let got = within_guard(move || Core::new().unwrap().run(rx.recv()));
+    assert_eq!(got, None);
+    dropper.join().unwrap();
+}
+
+#[test]
+fn a_dropped_receiver_drops_the_queued_messages_and_fails_later_sends() {
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = cross_thread::channel();
+    for _ in 0..3 {
+        tx.send(Counted(drops.clone())).unwrap();
+    }
+    // Dropped on another thread, as a Core's receiver would be.
+    thread::spawn(move || drop(rx)).join().unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "the queued messages were dropped"
+    );
+    let back = tx.send(Counted(drops.clone())).unwrap_err().into_inner();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "the failed send handed its value back"
+    );
+    drop(back);
+    assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
