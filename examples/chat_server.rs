@@ -316,74 +316,73 @@ mod tests {
         }
     }
 
+    /// Runs `test` against a fresh server on a new Core; fails if it errs or runs past
+    /// [`GUARD`].
+    fn with_server<F: std::future::Future<Output = io::Result<()>>>(
+        test: impl FnOnce(SocketAddr) -> F,
+    ) {
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            mirage::spawn(serve(listener, IDLE));
+            timeout(GUARD, test(addr))
+                .await
+                .expect("the test ran past its guard")
+                .unwrap();
+        });
+    }
+
     #[test]
     fn a_client_that_sends_a_line_too_long_or_not_utf8_is_told_and_dropped() {
         let too_long = format!("{}\n", "x".repeat(MAX_LINE + 1)).into_bytes();
         for bad_line in [too_long, b"caf\xe9\n".to_vec()] {
-            let mut core = mirage::Core::new().unwrap();
-            core.run(async {
-                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                let addr = listener.local_addr().unwrap();
-                mirage::spawn(serve(listener, IDLE));
-                timeout(GUARD, async {
-                    let stream = connect(addr).await?;
-                    let mut client = DemoClient::new("client", &stream);
-                    client.hear().await?; // welcome
-                    stream.write_all(&bad_line).await?;
-                    let goodbye = client.hear().await?;
-                    assert_eq!(
-                        goodbye.as_deref(),
-                        Some("* line too long or not UTF-8, goodbye")
-                    );
-                    assert_eq!(client.hear().await?, None);
-                    io::Result::Ok(())
-                })
-                .await
-                .expect("the test ran past its guard")
-                .unwrap();
+            with_server(|addr| async move {
+                let stream = connect(addr).await?;
+                let mut client = DemoClient::new("client", &stream);
+                client.hear().await?; // welcome
+                stream.write_all(&bad_line).await?;
+                let goodbye = client.hear().await?;
+                assert_eq!(
+                    goodbye.as_deref(),
+                    Some("* line too long or not UTF-8, goodbye")
+                );
+                assert_eq!(client.hear().await?, None);
+                Ok(())
             });
         }
     }
 
     #[test]
     fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
-        let mut core = mirage::Core::new().unwrap();
-        core.run(async {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            mirage::spawn(serve(listener, IDLE));
-            timeout(GUARD, async {
-                let alice_stream = connect(addr).await?;
-                alice_stream.set_read_timeout(None)?;
-                let mut alice = DemoClient::new("alice", &alice_stream);
-                alice.hear().await?; // welcome
+        with_server(|addr| async move {
+            let alice_stream = connect(addr).await?;
+            alice_stream.set_read_timeout(None)?;
+            let mut alice = DemoClient::new("alice", &alice_stream);
+            alice.hear().await?; // welcome
 
-                // Bob reads his welcome, then nothing more.
-                let bob_stream = connect(addr).await?;
-                let mut bob = DemoClient::new("bob", &bob_stream);
-                bob.hear().await?;
-                alice.hear().await?; // bob joined
+            // Bob reads his welcome, then nothing more.
+            let bob_stream = connect(addr).await?;
+            let mut bob = DemoClient::new("bob", &bob_stream);
+            bob.hear().await?;
+            alice.hear().await?; // bob joined
 
-                // Alice talks until the server gives up on bob: his socket's buffers fill,
-                // then his queue, then his writes time out.
-                let line: io::Result<String> = mirage::select! {
-                    result = flood(alice.stream) => result,
-                    line = wait_for(&mut alice.lines, "* guest2 left") => line,
-                };
-                assert_eq!(line?, "* guest2 left (too slow: not reading)");
+            // Alice talks until the server gives up on bob: his socket's buffers fill,
+            // then his queue, then his writes time out.
+            let line: io::Result<String> = mirage::select! {
+                result = flood(alice.stream) => result,
+                line = wait_for(&mut alice.lines, "* guest2 left") => line,
+            };
+            assert_eq!(line?, "* guest2 left (too slow: not reading)");
 
-                // The room goes on: alice hears who joins and what they say.
-                let carol_stream = connect(addr).await?;
-                let carol = DemoClient::new("carol", &carol_stream);
-                wait_for(&mut alice.lines, "* guest3 joined").await?;
-                carol.say("hello").await?;
-                let hello = wait_for(&mut alice.lines, "guest3:").await?;
-                assert_eq!(hello, "guest3: hello");
-                io::Result::Ok(())
-            })
-            .await
-            .expect("the test ran past its guard")
-            .unwrap();
+            // The room goes on: alice hears who joins and what they say.
+            let carol_stream = connect(addr).await?;
+            let carol = DemoClient::new("carol", &carol_stream);
+            wait_for(&mut alice.lines, "* guest3 joined").await?;
+            carol.say("hello").await?;
+            let hello = wait_for(&mut alice.lines, "guest3:").await?;
+            assert_eq!(hello, "guest3: hello");
+            Ok(())
         });
     }
 }
