@@ -37,7 +37,7 @@ fn shared_listener(addr: SocketAddr) -> io::Result<TcpListener> {
 async fn serve(
     listener: TcpListener,
     thread: usize,
-    mut stop: cross_thread::Receiver<()>,
+    mut stop: cross_thread::UnboundedReceiver<()>,
 ) -> io::Result<usize> {
     let mut served = 0;
     loop {
@@ -61,7 +61,7 @@ async fn serve(
 /// A server thread: its handle, and how to stop it.
 struct Server {
     thread: thread::JoinHandle<io::Result<usize>>,
-    stop: cross_thread::Sender<()>,
+    stop: cross_thread::UnboundedSender<()>,
 }
 
 /// Starts `threads` threads, each with its own Core and listener on `addr` (the first one
@@ -73,7 +73,7 @@ fn start(addr: SocketAddr, threads: usize) -> io::Result<(SocketAddr, Vec<Server
         // Each thread binds its own listener; waiting until it has means the next one knows
         // the port, and every listener exists before the first client connects.
         let (bound, is_bound) = mpsc::channel();
-        let (stop, stop_rx) = cross_thread::channel();
+        let (stop, stop_rx) = cross_thread::unbounded();
         let thread = thread::spawn(move || {
             let listener =
                 shared_listener(addr).and_then(|listener| Ok((listener.local_addr()?, listener)));

@@ -25,7 +25,7 @@ fn messages_from_many_threads_all_arrive_in_each_senders_order() {
     const THREADS: usize = 4;
     const EACH: usize = if cfg!(miri) { 50 } else { 20_000 };
     let received = within_guard(|| {
-        let (tx, mut rx) = cross_thread::channel();
+        let (tx, mut rx) = cross_thread::unbounded();
         let producers: Vec<_> = (0..THREADS)
             .map(|thread| {
                 let tx = tx.clone();
@@ -61,7 +61,7 @@ fn messages_from_many_threads_all_arrive_in_each_senders_order() {
 
 #[test]
 fn a_core_blocked_in_its_poller_wakes_for_a_send_from_another_thread() {
-    let (tx, mut rx) = cross_thread::channel();
+    let (tx, mut rx) = cross_thread::unbounded();
     let (waiting_tx, waiting) = std_mpsc::channel();
     let sender = thread::spawn(move || {
         // Send once the Core is waiting, with nothing else to wake it.
@@ -83,7 +83,7 @@ fn a_core_blocked_in_its_poller_wakes_for_a_send_from_another_thread() {
 
 #[test]
 fn the_receiver_ends_when_the_last_sender_on_another_thread_drops() {
-    let (tx, mut rx) = cross_thread::channel::<u32>();
+    let (tx, mut rx) = cross_thread::unbounded::<u32>();
     let dropper = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
         drop(tx);
@@ -104,7 +104,7 @@ fn a_dropped_receiver_drops_the_queued_messages_and_fails_later_sends() {
     }
 
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = cross_thread::channel();
+    let (tx, rx) = cross_thread::unbounded();
     for _ in 0..3 {
         tx.send(Counted(drops.clone())).unwrap();
     }

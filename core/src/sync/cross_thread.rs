@@ -1,22 +1,21 @@
 //! A channel whose senders may be on other threads: how one Core hands work or a signal to
 //! another, or a plain thread to a Core.
 //!
-//! [`channel`] makes an unbounded multi-producer, single-consumer FIFO queue. The
-//! [`Sender`] is `Send + Sync` and cheap to clone: a send never waits, from any thread, and
-//! wakes the receiving task (on a Core blocked in its poller, through the Core's eventfd). A
-//! burst of sends before the receiver runs costs one wake-up. The [`Receiver`] can move to
-//! the thread of the Core that awaits it.
+//! [`unbounded`](fn@unbounded) makes an unbounded multi-producer, single-consumer FIFO
+//! queue. The [`UnboundedSender`] is `Send + Sync` and cheap to clone: a send never waits,
+//! from any thread, and wakes the receiving task (on a Core blocked in its poller, through
+//! the Core's eventfd). A burst of sends before the receiver runs costs one wake-up. The
+//! [`UnboundedReceiver`] can move to the thread of the Core that awaits it.
 //!
 //! It is the one channel in [`mirage::sync`](crate::sync) with a lock: a `std` mutex held
 //! for a queue push or pop, never while a waker runs or a message is dropped. Between the
-//! tasks of one Core, [`mpsc`](super::mpsc) costs less and offers back-pressure. There is no
-//! bounded form: a sender on a plain thread could only block. To bound what one Core
-//! queues for another, have the receiver answer through a second channel (credit, or a
-//! reply per request).
+//! tasks of one Core, [`mpsc`](super::mpsc) costs less and offers back-pressure. There is
+//! no bounded form yet: to bound what one Core queues for another, have the receiver
+//! answer through a second channel (credit, or a reply per request).
 //!
-//! As with `mpsc`, [`Receiver::recv`] yields `None` once every sender is dropped (or the
-//! receiver is closed) and the queue is drained; dropping the receiver drops what is
-//! queued, and later sends hand their value back in [`SendError`]. Receiving spends the
+//! As with `mpsc`, [`UnboundedReceiver::recv`] yields `None` once every sender is dropped
+//! (or the receiver is closed) and the queue is drained; dropping the receiver drops what
+//! is queued, and later sends hand their value back in [`SendError`]. Receiving spends the
 //! task's [`coop`] budget.
 //!
 //! # Examples
@@ -26,7 +25,7 @@
 //! ```
 //! use mirage::sync::cross_thread;
 //!
-//! let (tx, mut rx) = cross_thread::channel();
+//! let (tx, mut rx) = cross_thread::unbounded();
 //! let producers: Vec<_> = (0..4)
 //!     .map(|id| {
 //!         let tx = tx.clone();
@@ -58,19 +57,19 @@ use super::wait_list::update_waker;
 use super::SendError;
 use crate::coop;
 
-/// Creates an unbounded channel whose [`Sender`] may be used from any thread.
+/// Creates an unbounded channel whose [`UnboundedSender`] may be used from any thread.
 ///
 /// # Examples
 ///
 /// ```
-/// let (tx, mut rx) = mirage::sync::cross_thread::channel();
+/// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
 /// std::thread::spawn(move || tx.send("from another thread").unwrap())
 ///     .join()
 ///     .unwrap();
 /// let mut core = mirage::Core::new().unwrap();
 /// assert_eq!(core.run(rx.recv()), Some("from another thread"));
 /// ```
-pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
+pub fn unbounded<T: Send>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             queue: VecDeque::new(),
@@ -80,10 +79,10 @@ pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
         }),
     });
     (
-        Sender {
+        UnboundedSender {
             shared: Arc::clone(&shared),
         },
-        Receiver { shared },
+        UnboundedReceiver { shared },
     )
 }
 
@@ -110,7 +109,8 @@ impl<T> Shared<T> {
     }
 }
 
-/// The sending half of a [`channel`]: `Send + Sync`, cheap to clone.
+/// The sending half of an [`unbounded`](fn@unbounded) channel: `Send + Sync`, cheap to
+/// clone.
 ///
 /// The receiver sees the channel as disconnected once every clone is dropped.
 ///
@@ -119,25 +119,25 @@ impl<T> Shared<T> {
 /// ```
 /// use std::sync::Arc;
 ///
-/// let (tx, mut rx) = mirage::sync::cross_thread::channel();
+/// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
 /// let tx = Arc::new(tx); // shared by reference, too
 /// let other = Arc::clone(&tx);
 /// std::thread::spawn(move || other.send(1).unwrap()).join().unwrap();
 /// tx.send(2).unwrap();
 /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(1), Ok(2)));
 /// ```
-pub struct Sender<T> {
+pub struct UnboundedSender<T> {
     shared: Arc<Shared<T>>,
 }
 
-impl<T> Sender<T> {
+impl<T> UnboundedSender<T> {
     /// Queues `value` and wakes the receiving task; never waits. Fails, handing `value`
     /// back, if the receiver was dropped or closed.
     ///
     /// # Examples
     ///
     /// ```
-    /// let (tx, rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded();
     /// assert!(tx.send(1).is_ok());
     /// drop(rx);
     /// assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
@@ -156,12 +156,12 @@ impl<T> Sender<T> {
         Ok(())
     }
 
-    /// Whether the receiver was dropped or closed, so that [`send`](Sender::send) fails.
+    /// Whether the receiver was dropped or closed, so that [`send`](UnboundedSender::send) fails.
     ///
     /// # Examples
     ///
     /// ```
-    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>();
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded::<u8>();
     /// assert!(!tx.is_closed());
     /// drop(rx);
     /// assert!(tx.is_closed());
@@ -177,26 +177,26 @@ impl<T> Sender<T> {
     /// ```
     /// use mirage::sync::cross_thread;
     ///
-    /// let (tx, _rx) = cross_thread::channel::<u8>();
-    /// let (other, _other_rx) = cross_thread::channel::<u8>();
+    /// let (tx, _rx) = cross_thread::unbounded::<u8>();
+    /// let (other, _other_rx) = cross_thread::unbounded::<u8>();
     /// assert!(tx.same_channel(&tx.clone()));
     /// assert!(!tx.same_channel(&other));
     /// ```
-    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+    pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 }
 
-impl<T> Clone for Sender<T> {
+impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
         self.shared.lock().senders += 1;
-        Sender {
+        UnboundedSender {
             shared: Arc::clone(&self.shared),
         }
     }
 }
 
-impl<T> Drop for Sender<T> {
+impl<T> Drop for UnboundedSender<T> {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.senders -= 1;
@@ -212,23 +212,23 @@ impl<T> Drop for Sender<T> {
     }
 }
 
-impl<T> fmt::Debug for Sender<T> {
+impl<T> fmt::Debug for UnboundedSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
+        f.debug_struct("UnboundedSender")
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }
 }
 
-/// The receiving half of a [`channel`]. It may move to another thread (`Send`), and is
-/// awaited by one task at a time.
+/// The receiving half of an [`unbounded`](fn@unbounded) channel. It may move to another
+/// thread (`Send`), and is awaited by one task at a time.
 ///
 /// Dropping it closes the channel and drops the queued messages at once.
 ///
 /// # Examples
 ///
 /// ```
-/// let (tx, rx) = mirage::sync::cross_thread::channel();
+/// let (tx, rx) = mirage::sync::cross_thread::unbounded();
 /// tx.send(1).unwrap();
 /// let receiving = std::thread::spawn(move || {
 ///     let mut rx = rx; // moved to the thread of the Core that awaits it
@@ -236,21 +236,21 @@ impl<T> fmt::Debug for Sender<T> {
 /// });
 /// assert_eq!(receiving.join().unwrap(), Some(1));
 /// ```
-pub struct Receiver<T> {
+pub struct UnboundedReceiver<T> {
     shared: Arc<Shared<T>>,
 }
 
-impl<T> Receiver<T> {
+impl<T> UnboundedReceiver<T> {
     /// Receives the next message, waiting while the queue is empty.
     ///
     /// Returns `None` once every sender is dropped (or the receiver is
-    /// [closed](Receiver::close)) and the queue is drained. Cancel-safe: dropping the future
-    /// loses no message.
+    /// [closed](UnboundedReceiver::close)) and the queue is drained. Cancel-safe: dropping
+    /// the future loses no message.
     ///
     /// # Examples
     ///
     /// ```
-    /// let (tx, mut rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
     /// let sending = std::thread::spawn(move || {
     ///     for i in 0..3 {
     ///         tx.send(i).unwrap();
@@ -281,7 +281,7 @@ impl<T> Receiver<T> {
     /// ```
     /// use std::future::poll_fn;
     ///
-    /// let (tx, mut rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
     /// tx.send(7).unwrap();
     /// drop(tx);
     /// let mut core = mirage::Core::new().unwrap();
@@ -320,7 +320,7 @@ impl<T> Receiver<T> {
     /// ```
     /// use mirage::sync::{cross_thread, mpsc::error::TryRecvError};
     ///
-    /// let (tx, mut rx) = cross_thread::channel();
+    /// let (tx, mut rx) = cross_thread::unbounded();
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     /// tx.send(5).unwrap();
     /// drop(tx);
@@ -342,7 +342,7 @@ impl<T> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// let (tx, mut rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
     /// tx.send(1).unwrap();
     /// rx.close();
     /// assert!(tx.send(2).is_err());
@@ -357,7 +357,7 @@ impl<T> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// let (tx, rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded();
     /// tx.send(1).unwrap();
     /// tx.send(2).unwrap();
     /// assert_eq!(rx.len(), 2);
@@ -371,7 +371,7 @@ impl<T> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// let (tx, rx) = mirage::sync::cross_thread::channel();
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded();
     /// assert!(rx.is_empty());
     /// tx.send(1).unwrap();
     /// assert!(!rx.is_empty());
@@ -381,7 +381,7 @@ impl<T> Receiver<T> {
     }
 }
 
-impl<T> Drop for Receiver<T> {
+impl<T> Drop for UnboundedReceiver<T> {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.closed = true;
@@ -394,29 +394,29 @@ impl<T> Drop for Receiver<T> {
     }
 }
 
-impl<T> fmt::Debug for Receiver<T> {
+impl<T> fmt::Debug for UnboundedReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
+        f.debug_struct("UnboundedReceiver")
             .field("len", &self.len())
             .finish_non_exhaustive()
     }
 }
 
-/// The future returned by [`Receiver::recv`]; cancel-safe.
+/// The future returned by [`UnboundedReceiver::recv`]; cancel-safe.
 ///
 /// # Examples
 ///
 /// ```
 /// use mirage::sync::cross_thread;
 ///
-/// let (tx, mut rx) = cross_thread::channel();
+/// let (tx, mut rx) = cross_thread::unbounded();
 /// tx.send(1).unwrap();
 /// let recv: cross_thread::Recv<'_, u8> = rx.recv();
 /// assert_eq!(mirage::Core::new().unwrap().run(recv), Some(1));
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Recv<'a, T> {
-    receiver: &'a mut Receiver<T>,
+    receiver: &'a mut UnboundedReceiver<T>,
 }
 
 impl<T> Future for Recv<'_, T> {
@@ -438,7 +438,7 @@ mod tests {
     use super::*;
 
     /// A value whose destructor sends on the channel it was queued in.
-    struct SendsOnDrop(Option<Sender<SendsOnDrop>>);
+    struct SendsOnDrop(Option<UnboundedSender<SendsOnDrop>>);
 
     impl Drop for SendsOnDrop {
         fn drop(&mut self) {
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn dropping_the_receiver_drops_messages_outside_the_lock() {
-        let (tx, rx) = channel();
+        let (tx, rx) = unbounded();
         tx.send(SendsOnDrop(Some(tx.clone()))).unwrap();
         drop(rx);
         assert!(tx.is_closed());
@@ -460,7 +460,7 @@ mod tests {
 
     #[test]
     fn the_last_sender_dropped_ends_the_stream_after_the_queue() {
-        let (tx, mut rx) = channel();
+        let (tx, mut rx) = unbounded();
         let tx2 = tx.clone();
         tx.send(1).unwrap();
         drop(tx);
