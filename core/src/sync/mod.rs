@@ -37,6 +37,7 @@
 //! });
 //! ```
 
+mod chan;
 pub mod cross_thread;
 mod error;
 pub mod mpsc;

@@ -5,8 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::chan::{self, Closed, Recv, Rx, Tx};
 use super::error::{SendError, TryRecvError, TrySendError};
+use super::futures::{Closed, Recv};
+use crate::sync::chan::{self, Local, Rx, Tx};
 
 /// Creates a bounded channel holding at most `capacity` queued messages.
 ///
@@ -52,7 +53,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 2);
 /// ```
 pub struct Sender<T> {
-    tx: Tx<T>,
+    tx: Tx<Local<T>>,
 }
 
 impl<T> Sender<T> {
@@ -141,7 +142,7 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub fn closed(&self) -> Closed<'_, T> {
-        self.tx.closed()
+        Closed::new(&self.tx)
     }
 
     /// Number of free slots right now: `max_capacity` minus queued messages
@@ -231,7 +232,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Send<'a, T> {
-    tx: &'a Tx<T>,
+    tx: &'a Tx<Local<T>>,
     /// `None` once sent or returned.
     value: Option<T>,
     /// Entry in the channel's send-waiter list while waiting.
@@ -280,7 +281,7 @@ impl<T> fmt::Debug for Send<'_, T> {
 /// assert!(tx.is_closed());
 /// ```
 pub struct Receiver<T> {
-    rx: Rx<T>,
+    rx: Rx<Local<T>>,
 }
 
 impl<T> Receiver<T> {
@@ -309,7 +310,7 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn recv(&mut self) -> Recv<'_, T> {
-        self.rx.recv()
+        Recv::new(&mut self.rx)
     }
 
     /// Polls for the next message; on `Pending`, the task of `cx` is woken

@@ -33,11 +33,11 @@
 //! ```
 
 mod bounded;
-mod chan;
 pub mod error;
+mod futures;
 mod unbounded;
 
 pub use bounded::{channel, Receiver, Send, Sender};
-pub use chan::{Closed, Recv};
 pub use error::{SendError, TryRecvError, TrySendError};
+pub use futures::{Closed, Recv};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -4,8 +4,9 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use super::chan::{self, Closed, Recv, Rx, Tx};
 use super::error::{SendError, TryRecvError};
+use super::futures::{Closed, Recv};
+use crate::sync::chan::{self, Local, Rx, Tx};
 
 /// Creates a channel whose queue grows without limit.
 ///
@@ -47,7 +48,7 @@ pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 /// assert_eq!(rx.try_recv(), Ok("a"));
 /// ```
 pub struct UnboundedSender<T> {
-    tx: Tx<T>,
+    tx: Tx<Local<T>>,
 }
 
 impl<T> UnboundedSender<T> {
@@ -97,7 +98,7 @@ impl<T> UnboundedSender<T> {
     /// });
     /// ```
     pub fn closed(&self) -> Closed<'_, T> {
-        self.tx.closed()
+        Closed::new(&self.tx)
     }
 
     /// Returns `true` if both senders belong to the same channel.
@@ -144,7 +145,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 /// assert!(tx.send(2).is_err());
 /// ```
 pub struct UnboundedReceiver<T> {
-    rx: Rx<T>,
+    rx: Rx<Local<T>>,
 }
 
 impl<T> UnboundedReceiver<T> {
@@ -173,7 +174,7 @@ impl<T> UnboundedReceiver<T> {
     /// });
     /// ```
     pub fn recv(&mut self) -> Recv<'_, T> {
-        self.rx.recv()
+        Recv::new(&mut self.rx)
     }
 
     /// Polls for the next message; on `Pending`, the task of `cx` is woken

@@ -1,5 +1,7 @@
-//! State shared by the bounded and unbounded channels, and the futures both
-//! flavours return ([`Recv`], [`Closed`]).
+//! The state of a multi-producer, single-consumer channel and the operations on it, shared
+//! by [`mpsc`](super::mpsc) (state in an `Rc<RefCell<_>>`, for the tasks of one Core) and
+//! [`cross_thread`](super::cross_thread) (state in an `Arc<Mutex<_>>`, senders on any
+//! thread). The two differ only in where the state lives: [`StateCell`].
 //!
 //! # Invariants
 //!
@@ -15,24 +17,94 @@
 //!
 //! Waking a waker, dropping a waker or dropping a message may run arbitrary
 //! code, including code that uses this channel. All of that is done only
-//! after the `RefCell` borrow is released: methods collect wakers and values
-//! under the borrow, drop the borrow, then wake or drop.
+//! after the borrow (or lock) is released: methods collect wakers and values
+//! under it, release it, then wake or drop.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::VecDeque;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
+use std::ops::DerefMut;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::mpsc::error::{SendError, TryRecvError, TrySendError};
+use super::wait_list::{update_waker, WaitList};
 use crate::coop;
-use crate::sync::wait_list::{update_waker, WaitList};
 
-type Shared<T> = Rc<RefCell<State<T>>>;
+/// Where a channel's state lives, shared by its handles.
+pub(crate) trait StateCell: Sized {
+    /// The message type.
+    type Item;
+    /// Exclusive access to the state while it lives.
+    type Guard<'a>: DerefMut<Target = State<Self::Item>>
+    where
+        Self: 'a;
 
-struct State<T> {
+    fn new(state: State<Self::Item>) -> Self;
+    fn lock(&self) -> Self::Guard<'_>;
+    /// Another handle on the same state.
+    fn share(&self) -> Self;
+    fn same(&self, other: &Self) -> bool;
+}
+
+/// The state of a channel between the tasks of one Core.
+pub(crate) type Local<T> = Rc<RefCell<State<T>>>;
+
+/// The state of a channel whose senders may be on other threads. Every critical section is
+/// a few queue, list or counter operations that cannot panic (short of allocation failure,
+/// which aborts), so a poisoned lock still holds consistent state and is taken as it is.
+pub(crate) type Synced<T> = Arc<Mutex<State<T>>>;
+
+impl<T> StateCell for Local<T> {
+    type Item = T;
+    type Guard<'a>
+        = RefMut<'a, State<T>>
+    where
+        T: 'a;
+
+    fn new(state: State<T>) -> Self {
+        Rc::new(RefCell::new(state))
+    }
+
+    #[inline]
+    fn lock(&self) -> RefMut<'_, State<T>> {
+        self.borrow_mut()
+    }
+
+    fn share(&self) -> Self {
+        Rc::clone(self)
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        Rc::ptr_eq(self, other)
+    }
+}
+
+impl<T> StateCell for Synced<T> {
+    type Item = T;
+    type Guard<'a>
+        = MutexGuard<'a, State<T>>
+    where
+        T: 'a;
+
+    fn new(state: State<T>) -> Self {
+        Arc::new(Mutex::new(state))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn share(&self) -> Self {
+        Arc::clone(self)
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(self, other)
+    }
+}
+
+pub(crate) struct State<T> {
     queue: VecDeque<T>,
     /// Task waiting in `recv`.
     rx_waker: Option<Waker>,
@@ -86,8 +158,8 @@ fn wake(waker: Option<Waker>) {
 }
 
 /// Creates the two ends of a channel; `capacity: None` means unbounded.
-pub(super) fn channel<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
-    let shared = Rc::new(RefCell::new(State {
+pub(super) fn channel<C: StateCell>(capacity: Option<usize>) -> (Tx<C>, Rx<C>) {
+    let shared = C::new(State {
         queue: VecDeque::new(),
         rx_waker: None,
         rx_closed: false,
@@ -96,48 +168,71 @@ pub(super) fn channel<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
         max_capacity: capacity,
         permits: capacity.unwrap_or(0),
         send_waiters: WaitList::new(),
-    }));
+    });
     (
         Tx {
-            shared: shared.clone(),
+            shared: shared.share(),
         },
         Rx { shared },
     )
 }
 
 /// One sender handle; counts towards `tx_count`.
-pub(super) struct Tx<T> {
-    shared: Shared<T>,
+pub(super) struct Tx<C: StateCell> {
+    shared: C,
 }
 
-impl<T> Tx<T> {
+impl<C: StateCell> Tx<C> {
     pub(super) fn is_closed(&self) -> bool {
-        self.shared.borrow().rx_closed
+        self.shared.lock().rx_closed
     }
 
     pub(super) fn same_channel(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.shared, &other.shared)
+        self.shared.same(&other.shared)
     }
 
     /// Free slots right now (bounded only).
     pub(super) fn capacity(&self) -> usize {
-        self.shared.borrow().permits
+        self.shared.lock().permits
     }
 
     pub(super) fn max_capacity(&self) -> usize {
-        self.shared.borrow().max_capacity.unwrap_or(usize::MAX)
+        self.shared.lock().max_capacity.unwrap_or(usize::MAX)
     }
 
-    pub(super) fn closed(&self) -> Closed<'_, T> {
-        Closed {
-            tx: self,
-            waiter: None,
+    /// The body of the `Closed` futures: ready once the receiver is dropped or closed.
+    /// `waiter` is the future's entry in `closed_waiters` while it waits.
+    pub(super) fn poll_closed(&self, waiter: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.shared.lock();
+        if state.rx_closed {
+            let old = waiter
+                .take()
+                .and_then(|key| state.closed_waiters.remove(key).waker);
+            drop(state);
+            drop(old);
+            return Poll::Ready(());
         }
+        let old = match *waiter {
+            Some(key) => state.closed_waiters.set_waker(key, cx.waker()),
+            None => {
+                *waiter = Some(state.closed_waiters.push_back(cx.waker().clone()));
+                None
+            }
+        };
+        drop(state);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// A pending `Closed` future was dropped: forget its entry.
+    pub(super) fn cancel_closed(&self, key: usize) {
+        let removed = self.shared.lock().closed_waiters.remove(key);
+        drop(removed.waker);
     }
 
     /// Unbounded send: never waits.
-    pub(super) fn send_unbounded(&self, value: T) -> Result<(), SendError<T>> {
-        let mut state = self.shared.borrow_mut();
+    pub(super) fn send_unbounded(&self, value: C::Item) -> Result<(), SendError<C::Item>> {
+        let mut state = self.shared.lock();
         if state.rx_closed {
             return Err(SendError(value));
         }
@@ -148,8 +243,8 @@ impl<T> Tx<T> {
     }
 
     /// Bounded send without waiting.
-    pub(super) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut state = self.shared.borrow_mut();
+    pub(super) fn try_send(&self, value: C::Item) -> Result<(), TrySendError<C::Item>> {
+        let mut state = self.shared.lock();
         if state.rx_closed {
             return Err(TrySendError::Closed(value));
         }
@@ -172,11 +267,11 @@ impl<T> Tx<T> {
     pub(super) fn poll_send(
         &self,
         waiter: &mut Option<usize>,
-        value: &mut Option<T>,
+        value: &mut Option<C::Item>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<(), SendError<T>>> {
+    ) -> Poll<Result<(), SendError<C::Item>>> {
         assert!(value.is_some(), "mpsc::Send polled after completion");
-        let mut state = self.shared.borrow_mut();
+        let mut state = self.shared.lock();
         if state.rx_closed {
             let (next, old) = match waiter.take() {
                 Some(key) => {
@@ -237,7 +332,7 @@ impl<T> Tx<T> {
     /// A pending `Send` future was dropped: forget its entry and, if a slot
     /// had already been reserved for it, pass the slot on.
     pub(super) fn cancel_send(&self, key: usize) {
-        let mut state = self.shared.borrow_mut();
+        let mut state = self.shared.lock();
         let removed = state.send_waiters.remove(key);
         let next = if removed.notified {
             state.release_slot()
@@ -251,7 +346,7 @@ impl<T> Tx<T> {
 
     #[cfg(test)]
     pub(super) fn waiter_slots(&self) -> (usize, usize) {
-        let state = self.shared.borrow();
+        let state = self.shared.lock();
         (
             state.send_waiters.slot_count(),
             state.closed_waiters.slot_count(),
@@ -259,18 +354,18 @@ impl<T> Tx<T> {
     }
 }
 
-impl<T> Clone for Tx<T> {
+impl<C: StateCell> Clone for Tx<C> {
     fn clone(&self) -> Self {
-        self.shared.borrow_mut().tx_count += 1;
+        self.shared.lock().tx_count += 1;
         Tx {
-            shared: self.shared.clone(),
+            shared: self.shared.share(),
         }
     }
 }
 
-impl<T> Drop for Tx<T> {
+impl<C: StateCell> Drop for Tx<C> {
     fn drop(&mut self) {
-        let mut state = self.shared.borrow_mut();
+        let mut state = self.shared.lock();
         state.tx_count -= 1;
         if state.tx_count == 0 {
             let rx = state.rx_waker.take();
@@ -281,17 +376,13 @@ impl<T> Drop for Tx<T> {
 }
 
 /// The receiver handle.
-pub(super) struct Rx<T> {
-    shared: Shared<T>,
+pub(super) struct Rx<C: StateCell> {
+    shared: C,
 }
 
-impl<T> Rx<T> {
-    pub(super) fn recv(&mut self) -> Recv<'_, T> {
-        Recv { rx: self }
-    }
-
-    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let mut state = self.shared.borrow_mut();
+impl<C: StateCell> Rx<C> {
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<C::Item>> {
+        let mut state = self.shared.lock();
         if !state.queue.is_empty() {
             if !coop::try_spend() {
                 // The value stays queued for the task's next turn.
@@ -314,8 +405,8 @@ impl<T> Rx<T> {
         Poll::Pending
     }
 
-    pub(super) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut state = self.shared.borrow_mut();
+    pub(super) fn try_recv(&mut self) -> Result<C::Item, TryRecvError> {
+        let mut state = self.shared.lock();
         if let Some(value) = state.queue.pop_front() {
             let next = state.release_slot();
             drop(state);
@@ -330,18 +421,18 @@ impl<T> Rx<T> {
     }
 
     pub(super) fn close(&mut self) {
-        let wakers = self.shared.borrow_mut().close();
+        let wakers = self.shared.lock().close();
         wakers.into_iter().for_each(Waker::wake);
     }
 
     pub(super) fn len(&self) -> usize {
-        self.shared.borrow().queue.len()
+        self.shared.lock().queue.len()
     }
 }
 
-impl<T> Drop for Rx<T> {
+impl<C: StateCell> Drop for Rx<C> {
     fn drop(&mut self) {
-        let mut state = self.shared.borrow_mut();
+        let mut state = self.shared.lock();
         let wakers = state.close();
         let queue = std::mem::take(&mut state.queue);
         if state.max_capacity.is_some() {
@@ -352,107 +443,5 @@ impl<T> Drop for Rx<T> {
         wakers.into_iter().for_each(Waker::wake);
         drop(own);
         drop(queue);
-    }
-}
-
-/// Future returned by `recv` on [`Receiver`](super::Receiver) and
-/// [`UnboundedReceiver`](super::UnboundedReceiver).
-///
-/// Resolves to the next message, or `None` once the channel is closed (every
-/// sender dropped, or the receiver closed) and drained. Cancel-safe: dropping
-/// it before completion loses no message.
-///
-/// # Examples
-///
-/// ```
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
-///     tx.send(1).unwrap();
-///     let recv: mirage::sync::mpsc::Recv<'_, u8> = rx.recv();
-///     assert_eq!(recv.await, Some(1));
-/// });
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Recv<'a, T> {
-    rx: &'a mut Rx<T>,
-}
-
-impl<T> Future for Recv<'_, T> {
-    type Output = Option<T>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll_recv(cx)
-    }
-}
-
-impl<T> fmt::Debug for Recv<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Recv").finish_non_exhaustive()
-    }
-}
-
-/// Future returned by `closed` on [`Sender`](super::Sender) and
-/// [`UnboundedSender`](super::UnboundedSender); completes once the receiver
-/// is dropped or closed. Every waiting task is woken.
-///
-/// # Examples
-///
-/// ```
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let (tx, rx) = mirage::sync::mpsc::channel::<u8>(1);
-///     let closed: mirage::sync::mpsc::Closed<'_, u8> = tx.closed();
-///     drop(rx);
-///     closed.await;
-/// });
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Closed<'a, T> {
-    tx: &'a Tx<T>,
-    /// Entry in `closed_waiters` while pending.
-    waiter: Option<usize>,
-}
-
-impl<T> Future for Closed<'_, T> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let mut state = this.tx.shared.borrow_mut();
-        if state.rx_closed {
-            let old = this
-                .waiter
-                .take()
-                .and_then(|key| state.closed_waiters.remove(key).waker);
-            drop(state);
-            drop(old);
-            return Poll::Ready(());
-        }
-        let old = match this.waiter {
-            Some(key) => state.closed_waiters.set_waker(key, cx.waker()),
-            None => {
-                this.waiter = Some(state.closed_waiters.push_back(cx.waker().clone()));
-                None
-            }
-        };
-        drop(state);
-        drop(old);
-        Poll::Pending
-    }
-}
-
-impl<T> Drop for Closed<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            let removed = self.tx.shared.borrow_mut().closed_waiters.remove(key);
-            drop(removed.waker);
-        }
-    }
-}
-
-impl<T> fmt::Debug for Closed<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Closed").finish_non_exhaustive()
     }
 }
