@@ -1,6 +1,8 @@
 //! `mirage::sync::cross_thread`: messages from other threads reach a Core's task, in each
-//! sender's order, whether the Core is busy or blocked in its poller; the channel ends when
-//! the last sender goes; a dropped receiver drops what was queued and fails later sends.
+//! sender's order, whether the Core is busy or blocked in its poller; a bounded channel
+//! holds senders on other threads and other Cores to its capacity; the channel ends when
+//! the last sender goes; a dropped receiver drops what was queued, fails later sends and
+//! wakes the senders waiting on other threads.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -15,9 +17,11 @@ use mirage::Core;
 fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (done, result) = std_mpsc::channel();
     thread::spawn(move || done.send(f()).unwrap());
-    result
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the Core never saw the message: a lost wake-up")
+    match result.recv_timeout(Duration::from_secs(60)) {
+        Ok(result) => result,
+        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in 60 s: a lost wake-up"),
+        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
+    }
 }
 
 #[test]
@@ -123,4 +127,103 @@ fn a_dropped_receiver_drops_the_queued_messages_and_fails_later_sends() {
     );
     drop(back);
     assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn a_bounded_channel_holds_a_producer_thread_to_its_capacity() {
+    const CAPACITY: usize = 4;
+    const MESSAGES: usize = if cfg!(miri) { 40 } else { 5_000 };
+    let (tx, mut rx) = cross_thread::channel(CAPACITY);
+    let producer = thread::spawn(move || {
+        for n in 0..MESSAGES {
+            tx.blocking_send(n).unwrap();
+        }
+    });
+    within_guard(move || {
+        let mut core = Core::new().unwrap();
+        core.run(async move {
+            let mut next = 0;
+            while let Some(n) = rx.recv().await {
+                // Never more queued than the capacity, though the producer may already
+                // have filled the slot this message freed.
+                assert!(rx.len() <= CAPACITY, "{} queued", rx.len());
+                assert_eq!(n, next);
+                next += 1;
+                if next % 100 == 0 {
+                    // Fall behind now and then, so that the producer waits for room.
+                    mirage::yield_now().await;
+                }
+            }
+            assert_eq!(next, MESSAGES);
+        });
+    });
+    producer.join().unwrap();
+}
+
+#[test]
+fn senders_on_other_cores_wait_for_room_and_all_arrive_in_order() {
+    const CORES: usize = 3;
+    const EACH: usize = if cfg!(miri) { 20 } else { 2_000 };
+    let (tx, mut rx) = cross_thread::channel(1);
+    let senders: Vec<_> = (0..CORES)
+        .map(|core| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                Core::new().unwrap().run(async move {
+                    for n in 0..EACH {
+                        tx.send((core, n)).await.unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    drop(tx);
+    let received = within_guard(move || {
+        Core::new().unwrap().run(async move {
+            let mut next = [0; CORES];
+            while let Some((core, n)) = rx.recv().await {
+                assert_eq!(n, next[core], "out of order from Core {core}");
+                next[core] += 1;
+            }
+            next
+        })
+    });
+    assert_eq!(received, [EACH; CORES]);
+    senders.into_iter().for_each(|s| s.join().unwrap());
+}
+
+#[test]
+fn dropping_the_receiver_wakes_a_sender_waiting_on_another_thread() {
+    let (tx, rx) = cross_thread::channel(1);
+    tx.try_send(1).unwrap();
+    let (waiting_tx, waiting) = std_mpsc::channel();
+    let sender = thread::spawn(move || {
+        waiting_tx.send(()).unwrap();
+        // Full: waits until the receiver is gone, then gets its value back.
+        tx.blocking_send(2)
+    });
+    waiting.recv().unwrap();
+    thread::sleep(Duration::from_millis(20));
+    drop(rx);
+    let back = within_guard(move || sender.join().unwrap());
+    assert_eq!(back.unwrap_err().into_inner(), 2);
+}
+
+#[test]
+fn a_plain_thread_receives_with_blocking_recv_what_a_core_sends() {
+    let (tx, mut rx) = cross_thread::channel(2);
+    let worker = thread::spawn(move || {
+        let mut got = Vec::new();
+        while let Some(n) = rx.blocking_recv() {
+            got.push(n);
+        }
+        got
+    });
+    Core::new().unwrap().run(async move {
+        for n in 0..10 {
+            tx.send(n).await.unwrap();
+        }
+    });
+    let got = within_guard(move || worker.join().unwrap());
+    assert_eq!(got, (0..10).collect::<Vec<_>>());
 }

@@ -270,7 +270,10 @@ impl<C: StateCell> Tx<C> {
         value: &mut Option<C::Item>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<C::Item>>> {
-        assert!(value.is_some(), "mpsc::Send polled after completion");
+        assert!(
+            value.is_some(),
+            "a channel's Send future polled after completion"
+        );
         let mut state = self.shared.lock();
         if state.rx_closed {
             let (next, old) = match waiter.take() {

@@ -7,9 +7,8 @@
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
-//! - [`cross_thread`]: an unbounded queue whose senders may be on any thread
-//!   (another Core, a plain thread) and whose receiver a Core's task awaits;
-//!   the one channel here with a lock.
+//! - [`cross_thread`]: the same two kinds of queue, with senders on any
+//!   thread (another Core, a plain thread); the channels here with a lock.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].

@@ -321,7 +321,7 @@ fn message_drop_may_reenter_during_receiver_drop() {
 }
 
 #[test]
-#[should_panic(expected = "mpsc::Send polled after completion")]
+#[should_panic(expected = "Send future polled after completion")]
 fn send_polled_after_completion_panics() {
     let (tx, _rx) = channel(1);
     let (_, waker) = counting_waker();

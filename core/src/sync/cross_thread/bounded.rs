@@ -1,0 +1,470 @@
+//! The bounded cross-thread channel: [`channel`], [`Sender`], [`Receiver`], [`Send`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::blocking::block_on;
+use super::futures::{Closed, Recv};
+use crate::sync::chan::{self, Rx, Synced, Tx};
+use crate::sync::mpsc::error::{TryRecvError, TrySendError};
+use crate::sync::SendError;
+
+/// Creates a channel holding at most `capacity` queued messages, whose [`Sender`] may be
+/// used from any thread: back-pressure between Cores, or from plain threads into a Core.
+///
+/// When the channel is full, [`Sender::send`] waits for room (senders, from whichever
+/// threads, are served in the order they started waiting), [`Sender::blocking_send`] parks
+/// its thread, and [`Sender::try_send`] fails with [`TrySendError::Full`].
+///
+/// # Panics
+///
+/// Panics if `capacity` is zero.
+///
+/// # Examples
+///
+/// A plain thread producing for a Core, never more than 4 messages ahead:
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::cross_thread::channel(4);
+/// let producer = std::thread::spawn(move || {
+///     for i in 0..100 {
+///         tx.blocking_send(i).unwrap();
+///     }
+/// });
+/// let mut core = mirage::Core::new().unwrap();
+/// let sum = core.run(async move {
+///     let mut sum = 0;
+///     while let Some(i) = rx.recv().await {
+///         sum += i;
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 4950);
+/// producer.join().unwrap();
+/// ```
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(
+        capacity > 0,
+        "cross_thread::channel capacity must be greater than zero"
+    );
+    let (tx, rx) = chan::channel(Some(capacity));
+    (Sender { tx }, Receiver { rx })
+}
+
+/// The sending half of a bounded [`channel`]: `Send + Sync` (for a `Send` message type),
+/// cheap to clone.
+///
+/// The receiver sees the channel as disconnected once every clone is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mirage::sync::cross_thread::channel(2);
+/// let other = tx.clone();
+/// std::thread::spawn(move || other.try_send("a").unwrap()).join().unwrap();
+/// tx.try_send("b").unwrap();
+/// assert_eq!(rx.len(), 2);
+/// ```
+pub struct Sender<T> {
+    tx: Tx<Synced<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting for room if the channel is full. Fails, handing `value` back,
+    /// if the receiver is dropped or closed first.
+    ///
+    /// If the future is dropped before it completes, `value` is dropped and **not** sent. No
+    /// slot is lost: a slot already reserved for this sender passes to the next waiting one.
+    ///
+    /// # Examples
+    ///
+    /// Two Cores, the second feeding the first:
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(1);
+    /// let feeder = std::thread::spawn(move || {
+    ///     mirage::Core::new().unwrap().run(async move {
+    ///         for word in ["one", "two", "three"] {
+    ///             tx.send(word).await.unwrap(); // waits while the other Core is behind
+    ///         }
+    ///     })
+    /// });
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let words = core.run(async move {
+    ///     let mut words = Vec::new();
+    ///     while let Some(word) = rx.recv().await {
+    ///         words.push(word);
+    ///     }
+    ///     words
+    /// });
+    /// assert_eq!(words, ["one", "two", "three"]);
+    /// feeder.join().unwrap();
+    /// ```
+    pub fn send(&self, value: T) -> Send<'_, T> {
+        Send {
+            tx: &self.tx,
+            value: Some(value),
+            waiter: None,
+        }
+    }
+
+    /// Sends `value` from a thread with no Core, parking it while the channel is full.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a thread that is running a Core: use `send().await` there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(1);
+    /// let producer = std::thread::spawn(move || {
+    ///     tx.blocking_send(1).unwrap();
+    ///     tx.blocking_send(2).unwrap(); // waits until the Core takes the first
+    /// });
+    /// let mut core = mirage::Core::new().unwrap();
+    /// assert_eq!(core.run(rx.recv()), Some(1));
+    /// assert_eq!(core.run(rx.recv()), Some(2));
+    /// producer.join().unwrap();
+    /// ```
+    pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
+        block_on("blocking_send", self.send(value))
+    }
+
+    /// Sends `value` if there is room now, without waiting.
+    ///
+    /// Fails with [`TrySendError::Full`] when every slot is taken (or reserved for a waiting
+    /// sender), and with [`TrySendError::Closed`] when the receiver is gone; both hand the
+    /// value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.tx.try_send(value)
+    }
+
+    /// Whether the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Waits until the receiver is dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(1);
+    /// std::thread::spawn(move || drop(rx));
+    /// mirage::Core::new().unwrap().run(tx.closed());
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn closed(&self) -> Closed<'_, T> {
+        Closed::new(&self.tx)
+    }
+
+    /// Free slots right now: the capacity minus the queued messages and the slots reserved
+    /// for senders that were woken but have not yet sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.capacity(), 3);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.tx.capacity()
+    }
+
+    /// The capacity the channel was created with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::channel::<u8>(4);
+    /// assert_eq!(tx.max_capacity(), 4);
+    /// ```
+    pub fn max_capacity(&self) -> usize {
+        self.tx.max_capacity()
+    }
+
+    /// Whether both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread;
+    ///
+    /// let (tx, _rx) = cross_thread::channel::<u8>(1);
+    /// let (other, _other_rx) = cross_thread::channel::<u8>(1);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.tx.same_channel(&other.tx)
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Sender {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("capacity", &self.capacity())
+            .field("max_capacity", &self.max_capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The future returned by [`Sender::send`].
+///
+/// Resolves to `Ok(())` once the value is queued, or to `Err(SendError(value))` if the
+/// receiver is dropped or closed first. Dropping it before completion drops the value
+/// without sending it and never loses a slot. Panics if polled after completion.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::cross_thread::channel(1);
+/// let mut core = mirage::Core::new().unwrap();
+/// let send: mirage::sync::cross_thread::Send<'_, u8> = tx.send(1);
+/// core.run(send).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Send<'a, T> {
+    tx: &'a Tx<Synced<T>>,
+    /// `None` once sent or returned.
+    value: Option<T>,
+    /// Entry in the channel's send-waiter list while waiting.
+    waiter: Option<usize>,
+}
+
+// `value` is never pinned: it is only moved out by value.
+impl<T> Unpin for Send<'_, T> {}
+
+impl<T> Future for Send<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.tx.poll_send(&mut this.waiter, &mut this.value, cx)
+    }
+}
+
+impl<T> Drop for Send<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.waiter.take() {
+            self.tx.cancel_send(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Send<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Send")
+            .field("waiting", &self.waiter.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving half of a bounded [`channel`]. It may move to another thread (`Send`, for
+/// a `Send` message type), and is awaited by one task at a time.
+///
+/// Dropping it closes the channel: the queued messages are dropped at once, and every
+/// waiting sender, on whichever thread, is woken and gets its value back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = mirage::sync::cross_thread::channel(2);
+/// tx.try_send(1).unwrap();
+/// drop(rx); // closes the channel and drops what was queued
+/// assert!(tx.is_closed());
+/// ```
+pub struct Receiver<T> {
+    rx: Rx<Synced<T>>,
+}
+
+impl<T> Receiver<T> {
+    /// Receives the next message, waiting while the queue is empty; taking one makes room
+    /// for the oldest waiting sender.
+    ///
+    /// Returns `None` once every sender is dropped (or the receiver is
+    /// [closed](Self::close)) and the queue is drained. Cancel-safe: dropping the future
+    /// loses no message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(2);
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..5 {
+    ///         tx.blocking_send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let got = core.run(async {
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = rx.recv().await {
+    ///         got.push(i);
+    ///     }
+    ///     got
+    /// });
+    /// assert_eq!(got, [0, 1, 2, 3, 4]);
+    /// producer.join().unwrap();
+    /// ```
+    pub fn recv(&mut self) -> Recv<'_, T> {
+        Recv::new(&mut self.rx)
+    }
+
+    /// Polls for the next message; on `Pending`, the task of `cx` is woken when a message
+    /// arrives or the last sender is dropped. Inside a Core's task, a message also waits
+    /// (`Pending`, the task woken at once) when the task's [`coop`](crate::coop) budget is
+    /// spent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(1);
+    /// tx.try_send(7).unwrap();
+    /// drop(tx);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, Some(7));
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, None);
+    /// });
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// Receives the next message on a thread with no Core, parking it while the queue is
+    /// empty; `None` as for [`recv`](Self::recv).
+    ///
+    /// # Panics
+    ///
+    /// Panics on a thread that is running a Core: use `recv().await` there.
+    ///
+    /// # Examples
+    ///
+    /// A Core handing work to a plain worker thread:
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(8);
+    /// let worker = std::thread::spawn(move || {
+    ///     let mut done = 0;
+    ///     while let Some(job) = rx.blocking_recv() {
+    ///         done += job;
+    ///     }
+    ///     done
+    /// });
+    /// mirage::Core::new().unwrap().run(async move {
+    ///     for job in 1..=10 {
+    ///         tx.send(job).await.unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(worker.join().unwrap(), 55);
+    /// ```
+    pub fn blocking_recv(&mut self) -> Option<T> {
+        block_on("blocking_recv", self.recv())
+    }
+
+    /// Takes the next message without waiting.
+    ///
+    /// Fails with [`TryRecvError::Empty`] if none is queued but a sender remains, and with
+    /// [`TryRecvError::Disconnected`] if none is queued and none can arrive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{cross_thread, mpsc::error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = cross_thread::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(5).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Closes the channel without dropping the receiver: later sends fail, waiting senders
+    /// get their values back, and the messages already queued can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// How many messages are queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no message is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel(4);
+    /// assert!(rx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,105 @@
+//! Channels whose senders may be on other threads: how one Core hands work or a signal to
+//! another, a plain thread to a Core, or a Core to a plain thread.
+//!
+//! - [`channel`] makes a **bounded** queue: [`Sender::send`] waits for room, which gives
+//!   back-pressure between Cores; waiting senders are served in the order they started
+//!   waiting, whatever their thread.
+//! - [`unbounded`](fn@unbounded) makes an **unbounded** queue: [`UnboundedSender::send`]
+//!   never waits.
+//!
+//! Senders are `Send + Sync` and cheap to clone; a receiver may move to the thread of the
+//! Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
+//! through the Core's eventfd, and a burst of sends before it runs costs one wake-up. On a
+//! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` park the
+//! thread instead; they panic on a thread running a Core, which they would block.
+//!
+//! The semantics are those of [`mpsc`](super::mpsc), whose code they share: `recv` yields
+//! `None` once every sender is dropped (or the receiver is closed) and the queue is drained;
+//! dropping the receiver drops what is queued; later sends hand their value back in
+//! [`SendError`](super::SendError); receiving, and a bounded send that finds room, spend the
+//! task's [`coop`](crate::coop) budget. The difference is the state's home: an
+//! `Arc<Mutex<_>>` instead of an `Rc<RefCell<_>>`. The lock is held for a few queue and
+//! list operations, never while a waker runs or a message is dropped. Between the tasks of
+//! one Core, `mpsc` costs less.
+//!
+//! # Examples
+//!
+//! Threads feeding a Core:
+//!
+//! ```
+//! use mirage::sync::cross_thread;
+//!
+//! let (tx, mut rx) = cross_thread::channel(16);
+//! let producers: Vec<_> = (0..4)
+//!     .map(|id| {
+//!         let tx = tx.clone();
+//!         std::thread::spawn(move || tx.blocking_send(id).unwrap())
+//!     })
+//!     .collect();
+//! drop(tx);
+//! let mut core = mirage::Core::new().unwrap();
+//! let sum = core.run(async move {
+//!     let mut sum = 0;
+//!     while let Some(id) = rx.recv().await {
+//!         sum += id;
+//!     }
+//!     sum
+//! });
+//! assert_eq!(sum, 6);
+//! producers.into_iter().for_each(|p| p.join().unwrap());
+//! ```
+
+mod blocking;
+mod bounded;
+mod futures;
+mod unbounded;
+
+pub use bounded::{channel, Receiver, Send, Sender};
+pub use futures::{Closed, Recv};
+pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value whose destructor sends on the channel it was queued in.
+    struct SendsOnDrop(Option<UnboundedSender<SendsOnDrop>>);
+
+    impl Drop for SendsOnDrop {
+        fn drop(&mut self) {
+            if let Some(tx) = self.0.take() {
+                // The receiver is gone: this must fail, not deadlock on the channel's lock.
+                let back = tx.send(SendsOnDrop(None)).unwrap_err().into_inner();
+                drop(back);
+            }
+        }
+    }
+
+    #[test]
+    fn dropping_the_receiver_drops_messages_outside_the_lock() {
+        let (tx, rx) = unbounded();
+        tx.send(SendsOnDrop(Some(tx.clone()))).unwrap();
+        drop(rx);
+        assert!(tx.is_closed());
+    }
+
+    #[test]
+    fn handles_are_send_and_sync_for_a_send_message_type() {
+        fn send_sync<T: std::marker::Send + Sync>() {}
+        fn send<T: std::marker::Send>() {}
+        // `Cell` is `Send` but not `Sync`: the channel's lock makes up for it.
+        send_sync::<Sender<std::cell::Cell<u8>>>();
+        send_sync::<UnboundedSender<std::cell::Cell<u8>>>();
+        send::<Receiver<std::cell::Cell<u8>>>();
+        send::<UnboundedReceiver<std::cell::Cell<u8>>>();
+    }
+
+    #[test]
+    #[should_panic(expected = "blocking_send called on a thread running a Core")]
+    fn blocking_inside_a_core_panics_with_a_clear_message() {
+        let (tx, _rx) = channel(1);
+        crate::Core::new().unwrap().run(async move {
+            let _ = tx.blocking_send(1);
+        });
+    }
+}
