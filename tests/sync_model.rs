@@ -14,6 +14,9 @@
 //!   `close()` (or dropping the receiver) pending and new sends fail with their value handed
 //!   back, `closed()` completes, and values already queued can still be received, then
 //!   `None`;
+//! - `cross_thread` (bounded and unbounded), which shares `mpsc`'s code behind a lock: the
+//!   same model, driven from one thread (`tests/sync_cross_thread.rs` drives it from
+//!   several);
 //! - `oneshot`: send, receive, close and drop in any order; `try_recv`'s states;
 //!   `is_closed`, `closed()`.
 //!
@@ -42,7 +45,7 @@ use mirage::sync::mpsc::{
     self,
     error::{TryRecvError, TrySendError},
 };
-use mirage::sync::{oneshot, SendError};
+use mirage::sync::{cross_thread, oneshot, SendError};
 use prop_config::config;
 use proptest::prelude::*;
 
@@ -174,98 +177,114 @@ trait Flavor {
     fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>>;
     /// A `send` future owning a handle to its sender.
     fn send(tx: Rc<Self::Tx>, item: Item) -> Option<SendFuture>;
-    fn closed(tx: &Self::Tx) -> mpsc::Closed<'_, Item>;
+    fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_;
     fn is_closed(tx: &Self::Tx) -> bool;
     fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool;
     /// `(capacity, max_capacity)`.
     fn capacity(tx: &Self::Tx) -> Option<(usize, usize)>;
-    fn recv(rx: &mut Self::Rx) -> mpsc::Recv<'_, Item>;
+    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_;
     fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError>;
     fn close(rx: &mut Self::Rx);
     fn len(rx: &Self::Rx) -> (usize, bool);
 }
 
-struct Bounded;
+/// The bounded channel of `$module` (`mpsc`, or `cross_thread`, which shares its code
+/// behind a lock) as a [`Flavor`].
+macro_rules! bounded_flavor {
+    ($name:ident, $module:ident) => {
+        struct $name;
 
-impl Flavor for Bounded {
-    type Tx = mpsc::Sender<Item>;
-    type Rx = mpsc::Receiver<Item>;
+        impl Flavor for $name {
+            type Tx = $module::Sender<Item>;
+            type Rx = $module::Receiver<Item>;
 
-    fn new(cap: Option<usize>) -> (Self::Tx, Self::Rx) {
-        mpsc::channel(cap.unwrap())
-    }
-    fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>> {
-        tx.try_send(item)
-    }
-    fn send(tx: Rc<Self::Tx>, item: Item) -> Option<SendFuture> {
-        Some(Box::pin(async move { tx.send(item).await }))
-    }
-    fn closed(tx: &Self::Tx) -> mpsc::Closed<'_, Item> {
-        tx.closed()
-    }
-    fn is_closed(tx: &Self::Tx) -> bool {
-        tx.is_closed()
-    }
-    fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool {
-        a.same_channel(b)
-    }
-    fn capacity(tx: &Self::Tx) -> Option<(usize, usize)> {
-        Some((tx.capacity(), tx.max_capacity()))
-    }
-    fn recv(rx: &mut Self::Rx) -> mpsc::Recv<'_, Item> {
-        rx.recv()
-    }
-    fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
-        rx.try_recv()
-    }
-    fn close(rx: &mut Self::Rx) {
-        rx.close()
-    }
-    fn len(rx: &Self::Rx) -> (usize, bool) {
-        (rx.len(), rx.is_empty())
-    }
+            fn new(cap: Option<usize>) -> (Self::Tx, Self::Rx) {
+                $module::channel(cap.unwrap())
+            }
+            fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>> {
+                tx.try_send(item)
+            }
+            fn send(tx: Rc<Self::Tx>, item: Item) -> Option<SendFuture> {
+                Some(Box::pin(async move { tx.send(item).await }))
+            }
+            fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_ {
+                tx.closed()
+            }
+            fn is_closed(tx: &Self::Tx) -> bool {
+                tx.is_closed()
+            }
+            fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool {
+                a.same_channel(b)
+            }
+            fn capacity(tx: &Self::Tx) -> Option<(usize, usize)> {
+                Some((tx.capacity(), tx.max_capacity()))
+            }
+            fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_ {
+                rx.recv()
+            }
+            fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
+                rx.try_recv()
+            }
+            fn close(rx: &mut Self::Rx) {
+                rx.close()
+            }
+            fn len(rx: &Self::Rx) -> (usize, bool) {
+                (rx.len(), rx.is_empty())
+            }
+        }
+    };
 }
 
-struct Unbounded;
+/// The unbounded channel of `$module` as a [`Flavor`].
+macro_rules! unbounded_flavor {
+    ($name:ident, $module:ident) => {
+        struct $name;
 
-impl Flavor for Unbounded {
-    type Tx = mpsc::UnboundedSender<Item>;
-    type Rx = mpsc::UnboundedReceiver<Item>;
+        impl Flavor for $name {
+            type Tx = $module::UnboundedSender<Item>;
+            type Rx = $module::UnboundedReceiver<Item>;
 
-    fn new(_: Option<usize>) -> (Self::Tx, Self::Rx) {
-        mpsc::unbounded()
-    }
-    fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>> {
-        Ok(tx.send(item)?)
-    }
-    fn send(_: Rc<Self::Tx>, _: Item) -> Option<SendFuture> {
-        None
-    }
-    fn closed(tx: &Self::Tx) -> mpsc::Closed<'_, Item> {
-        tx.closed()
-    }
-    fn is_closed(tx: &Self::Tx) -> bool {
-        tx.is_closed()
-    }
-    fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool {
-        a.same_channel(b)
-    }
-    fn capacity(_: &Self::Tx) -> Option<(usize, usize)> {
-        None
-    }
-    fn recv(rx: &mut Self::Rx) -> mpsc::Recv<'_, Item> {
-        rx.recv()
-    }
-    fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
-        rx.try_recv()
-    }
-    fn close(rx: &mut Self::Rx) {
-        rx.close()
-    }
-    fn len(rx: &Self::Rx) -> (usize, bool) {
-        (rx.len(), rx.is_empty())
-    }
+            fn new(_: Option<usize>) -> (Self::Tx, Self::Rx) {
+                $module::unbounded()
+            }
+            fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>> {
+                Ok(tx.send(item)?)
+            }
+            fn send(_: Rc<Self::Tx>, _: Item) -> Option<SendFuture> {
+                None
+            }
+            fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_ {
+                tx.closed()
+            }
+            fn is_closed(tx: &Self::Tx) -> bool {
+                tx.is_closed()
+            }
+            fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool {
+                a.same_channel(b)
+            }
+            fn capacity(_: &Self::Tx) -> Option<(usize, usize)> {
+                None
+            }
+            fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_ {
+                rx.recv()
+            }
+            fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
+                rx.try_recv()
+            }
+            fn close(rx: &mut Self::Rx) {
+                rx.close()
+            }
+            fn len(rx: &Self::Rx) -> (usize, bool) {
+                (rx.len(), rx.is_empty())
+            }
+        }
+    };
 }
+
+bounded_flavor!(Bounded, mpsc);
+unbounded_flavor!(Unbounded, mpsc);
+bounded_flavor!(CrossThreadBounded, cross_thread);
+unbounded_flavor!(CrossThreadUnbounded, cross_thread);
 
 /// One step of an mpsc program. Sender and future indices are taken modulo the number of
 /// live senders or pending futures (a step with none to pick does nothing).
@@ -1097,6 +1116,28 @@ proptest! {
         teardown in teardown(),
     ) {
         Harness::<Unbounded>::new(None, senders).run(&ops, teardown);
+    }
+
+    /// `cross_thread`'s bounded channel, driven from one thread, follows the same model: it
+    /// shares `mpsc`'s code, behind a lock instead of a `RefCell`.
+    #[test]
+    fn bounded_cross_thread_follows_the_model(
+        cap in 1..=4usize,
+        senders in 1..=4usize,
+        ops in proptest::collection::vec(op(true), 1..80),
+        teardown in teardown(),
+    ) {
+        Harness::<CrossThreadBounded>::new(Some(cap), senders).run(&ops, teardown);
+    }
+
+    /// So does `cross_thread`'s unbounded channel.
+    #[test]
+    fn unbounded_cross_thread_follows_the_model(
+        senders in 1..=3usize,
+        ops in proptest::collection::vec(op(false), 1..40),
+        teardown in teardown(),
+    ) {
+        Harness::<CrossThreadUnbounded>::new(None, senders).run(&ops, teardown);
     }
 
     /// A oneshot channel follows the model, whatever the order of sends, receives, closes
