@@ -17,9 +17,13 @@ use mirage::Core;
 fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (done, result) = std_mpsc::channel();
     thread::spawn(move || done.send(f()).unwrap());
-    match result.recv_timeout(Duration::from_secs(60)) {
+    // Under Miri, which runs the test a hundred times slower, ten minutes.
+    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+    match result.recv_timeout(guard) {
         Ok(result) => result,
-        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in 60 s: a lost wake-up"),
+        Err(std_mpsc::RecvTimeoutError::Timeout) => {
+            panic!("no progress in {guard:?}: a lost wake-up")
+        }
         Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
     }
 }

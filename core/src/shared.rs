@@ -13,6 +13,16 @@
 //! interleaving, a pushed task is either drained now or its pusher saw `notified == false`
 //! after the drain and wrote the eventfd, so no wake-up is lost. The Core only blocks after
 //! seeing `notified == false`.
+//!
+//! The root future's flag has no mutex to order it: a remote wake stores `root_woken` then
+//! swaps `notified`, and the Core clears `notified` then loads `root_woken` before it blocks.
+//! That is the store-buffering pattern, where with weaker orderings each side may miss the
+//! other's store: the waker finds `notified` still set by an earlier wake (so writes no
+//! eventfd) while the Core reads a stale `root_woken == false` and blocks for good. All four
+//! accesses are `SeqCst`, which forbids that outcome. On x86 the loads cost the same, and
+//! the remote store is one `xchg`. x86 itself never shows the stale read, but the language's
+//! memory model allows it, and Miri emulates it: with release/acquire here, Miri runs of
+//! `tests/sync_cross_thread.rs`'s three-Cores test hung at seeds 4 and 7 (of 3 to 8).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -70,14 +80,16 @@ impl Shared {
         if local {
             self.root_woken.store(true, Ordering::Relaxed);
         } else {
-            self.root_woken.store(true, Ordering::Release);
+            // SeqCst, with `notify`'s swap and the Core's side: see the module docs.
+            self.root_woken.store(true, Ordering::SeqCst);
             self.notify();
         }
     }
 
     /// Whether the root future was woken and not yet polled.
     pub(crate) fn is_root_woken(&self) -> bool {
-        self.root_woken.load(Ordering::Acquire)
+        // SeqCst: this is the load the Core makes before it blocks (see the module docs).
+        self.root_woken.load(Ordering::SeqCst)
     }
 
     /// Takes the root-woken flag.
@@ -88,7 +100,7 @@ impl Shared {
     }
 
     fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
+        if !self.notified.swap(true, Ordering::SeqCst) {
             // An eventfd write fails only if the counter would overflow, which mio handles by
             // draining it; there is nothing useful to do with an error here, and a wake must
             // never panic.
