@@ -354,6 +354,24 @@ mod tests {
     }
 
     #[test]
+    fn a_client_that_sent_more_than_the_server_read_still_gets_its_goodbye() {
+        with_server(|addr| async move {
+            let stream = connect(addr).await?;
+            let mut client = DemoClient::new("client", &stream);
+            client.hear().await?; // welcome
+                                  // Far more than the server reads before it refuses the line: the rest is still
+                                  // unread when it says goodbye.
+            stream.write_all(&[b'x'; 32 * 1024]).await?;
+            let goodbye = client.hear().await?;
+            assert_eq!(
+                goodbye.as_deref(),
+                Some("* line too long or not UTF-8, goodbye")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
         with_server(|addr| async move {
             let alice_stream = connect(addr).await?;
