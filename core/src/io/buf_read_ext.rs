@@ -163,7 +163,7 @@ impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
 
 /// Moves bytes from `reader`'s buffer to `buf` up to and including `byte`, counting them in
 /// `appended`: `Ready(Ok(()))` once `byte` or the end of the stream is reached.
-pub(super) fn poll_read_until<R: AsyncBufRead + ?Sized>(
+fn poll_read_until<R: AsyncBufRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
     byte: u8,
