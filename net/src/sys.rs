@@ -352,15 +352,21 @@ pub(crate) fn vectored_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usi
     bufs.iter().take(IOV_MAX).map(|buf| buf.len()).sum()
 }
 
+/// The result of a libc call that returns -1 and sets `errno` on failure.
+fn check(rc: c_int) -> io::Result<c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
 /// A new TCP socket of `domain` (`AF_INET` or `AF_INET6`), non-blocking and
 /// close-on-exec, neither bound nor connected.
 pub(crate) fn tcp_socket(domain: c_int) -> io::Result<OwnedFd> {
     let flags = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: no pointers; returns a new descriptor or -1.
-    let fd = unsafe { libc::socket(domain, flags, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let fd = check(unsafe { libc::socket(domain, flags, 0) })?;
     // SAFETY: `fd` was just created and nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -373,7 +379,7 @@ pub(crate) fn set_int_option(
     value: c_int,
 ) -> io::Result<()> {
     // SAFETY: the kernel reads `size_of::<c_int>()` bytes at `&value`, a live `c_int`.
-    let rc = unsafe {
+    check(unsafe {
         libc::setsockopt(
             fd.as_raw_fd(),
             level,
@@ -381,10 +387,7 @@ pub(crate) fn set_int_option(
             ptr::from_ref(&value).cast(),
             mem::size_of::<c_int>() as libc::socklen_t,
         )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    })?;
     Ok(())
 }
 
@@ -394,7 +397,7 @@ pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
     let mut len = mem::size_of::<c_int>() as libc::socklen_t;
     // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`, and
     // the actual length at `&mut len`.
-    let rc = unsafe {
+    check(unsafe {
         libc::getsockopt(
             fd.as_raw_fd(),
             level,
@@ -402,10 +405,7 @@ pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
             ptr::from_mut(&mut value).cast(),
             &mut len,
         )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    })?;
     Ok(value)
 }
 
@@ -450,12 +450,9 @@ fn with_sockaddr<R>(
 /// Binds `fd` to `addr`.
 pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     // SAFETY: `with_sockaddr` passes a live address of the length it gives.
-    let rc = with_sockaddr(addr, |sockaddr, len| unsafe {
+    check(with_sockaddr(addr, |sockaddr, len| unsafe {
         libc::bind(fd.as_raw_fd(), sockaddr, len)
-    });
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    }))?;
     Ok(())
 }
 
@@ -464,9 +461,7 @@ pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
 pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
     let backlog = c_int::try_from(backlog).unwrap_or(c_int::MAX);
     // SAFETY: no pointers.
-    if unsafe { libc::listen(fd.as_raw_fd(), backlog) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    check(unsafe { libc::listen(fd.as_raw_fd(), backlog) })?;
     Ok(())
 }
 
@@ -475,16 +470,14 @@ pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
 /// background): the socket becomes writable when it completes or fails.
 pub(crate) fn start_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     // SAFETY: `with_sockaddr` passes a live address of the length it gives.
-    let rc = with_sockaddr(addr, |sockaddr, len| unsafe {
+    match check(with_sockaddr(addr, |sockaddr, len| unsafe {
         libc::connect(fd.as_raw_fd(), sockaddr, len)
-    });
-    if rc < 0 {
-        let err = io::Error::last_os_error();
-        if !matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) {
-            return Err(err);
+    })) {
+        Err(err) if !matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => {
+            Err(err)
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
