@@ -121,6 +121,19 @@ fn poll_once<F: Future>(future: F, cx: &mut Context<'_>) -> Option<F::Output> {
     }
 }
 
+/// A `read_line` dropped in the middle of a line (as a losing `select!` branch is) leaves
+/// the string as it was: the part of the line read so far is cut off again.
+#[test]
+fn a_dropped_read_line_leaves_the_string_as_it_was() {
+    // "par" arrives, then nothing: the line stays unfinished.
+    let mut reader = BufReader::new(source(b"par", vec![Step::Give(3), Step::Pending]));
+    let mut line = String::from("before|");
+    let waker = std::task::Waker::noop();
+    let polled = poll_once(reader.read_line(&mut line), &mut Context::from_waker(waker));
+    assert!(polled.is_none(), "the line is unfinished");
+    assert_eq!(line, "before|");
+}
+
 proptest! {
     #![proptest_config(prop_config::config(256))]
 

@@ -116,19 +116,13 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         Self: Unpin,
     {
         async move {
-            let mut line = Vec::new();
-            let read = self.read_until(b'\n', &mut line).await;
-            match (read, String::from_utf8(line)) {
-                (Ok(n), Ok(line)) => {
-                    buf.push_str(&line);
-                    Ok(n)
-                }
-                (Ok(_), Err(_)) => Err(not_utf8()),
-                (Err(err), Ok(line)) => {
-                    buf.push_str(&line);
-                    Err(err)
-                }
-                (Err(err), Err(_)) => Err(err),
+            // The line goes straight into `buf`'s bytes, with no buffer of its own.
+            let mut line = LineInString::new(buf);
+            let read = self.read_until(b'\n', line.bytes()).await;
+            match (read, line.finish()) {
+                (Ok(n), true) => Ok(n),
+                (Ok(_), false) => Err(not_utf8()),
+                (Err(err), _) => Err(err),
             }
         }
     }
@@ -190,6 +184,65 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
         if found {
             return Poll::Ready(Ok(()));
         }
+    }
+}
+
+/// A `String`'s bytes, taken out while [`read_line`](AsyncBufReadExt::read_line) appends a
+/// line to them, and put back as a `String`: whole if the line is UTF-8, otherwise as they
+/// were before it. Dropped unfinished (the future cancelled), it puts back the old contents.
+struct LineInString<'a> {
+    buf: &'a mut String,
+    /// `None` once put back.
+    bytes: Option<Vec<u8>>,
+    /// The length of `buf` before the line.
+    start: usize,
+}
+
+impl<'a> LineInString<'a> {
+    fn new(buf: &'a mut String) -> LineInString<'a> {
+        let start = buf.len();
+        let bytes = std::mem::take(buf).into_bytes();
+        LineInString {
+            buf,
+            bytes: Some(bytes),
+            start,
+        }
+    }
+
+    fn bytes(&mut self) -> &mut Vec<u8> {
+        self.bytes.as_mut().expect("bytes taken only by `put_back`")
+    }
+
+    /// Puts the bytes back; false, with the line cut off, if it is not UTF-8.
+    fn finish(mut self) -> bool {
+        self.put_back(false)
+    }
+
+    fn put_back(&mut self, cut_line: bool) -> bool {
+        let Some(mut bytes) = self.bytes.take() else {
+            return true;
+        };
+        if cut_line {
+            bytes.truncate(self.start);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                *self.buf = text;
+                true
+            }
+            Err(err) => {
+                let mut bytes = err.into_bytes();
+                bytes.truncate(self.start);
+                *self.buf = String::from_utf8(bytes).expect("a String's bytes are UTF-8");
+                false
+            }
+        }
+    }
+}
+
+impl Drop for LineInString<'_> {
+    fn drop(&mut self) {
+        self.put_back(true);
     }
 }
 
