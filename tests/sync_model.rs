@@ -1097,46 +1097,27 @@ proptest! {
     // 512 cases: the file runs in about 1.5 s in a debug build.
     #![proptest_config(config(512))]
 
-    /// A bounded channel with several senders follows the model.
+    /// A bounded channel with several senders follows the model: `mpsc`'s, and
+    /// `cross_thread`'s (the same code behind a lock) on the same program.
     #[test]
-    fn bounded_mpsc_follows_the_model(
+    fn bounded_channels_follow_the_model(
         cap in 1..=4usize,
         senders in 1..=4usize,
         ops in proptest::collection::vec(op(true), 1..80),
         teardown in teardown(),
     ) {
         Harness::<Bounded>::new(Some(cap), senders).run(&ops, teardown);
+        Harness::<CrossThreadBounded>::new(Some(cap), senders).run(&ops, teardown);
     }
 
-    /// An unbounded channel with several senders follows the model.
+    /// So do the unbounded channels, with several senders.
     #[test]
-    fn unbounded_mpsc_follows_the_model(
+    fn unbounded_channels_follow_the_model(
         senders in 1..=3usize,
         ops in proptest::collection::vec(op(false), 1..40),
         teardown in teardown(),
     ) {
         Harness::<Unbounded>::new(None, senders).run(&ops, teardown);
-    }
-
-    /// `cross_thread`'s bounded channel, driven from one thread, follows the same model: it
-    /// shares `mpsc`'s code, behind a lock instead of a `RefCell`.
-    #[test]
-    fn bounded_cross_thread_follows_the_model(
-        cap in 1..=4usize,
-        senders in 1..=4usize,
-        ops in proptest::collection::vec(op(true), 1..80),
-        teardown in teardown(),
-    ) {
-        Harness::<CrossThreadBounded>::new(Some(cap), senders).run(&ops, teardown);
-    }
-
-    /// So does `cross_thread`'s unbounded channel.
-    #[test]
-    fn unbounded_cross_thread_follows_the_model(
-        senders in 1..=3usize,
-        ops in proptest::collection::vec(op(false), 1..40),
-        teardown in teardown(),
-    ) {
         Harness::<CrossThreadUnbounded>::new(None, senders).run(&ops, teardown);
     }
 
