@@ -970,8 +970,8 @@ fn an_empty_write_returns_at_once_even_on_a_full_stream() {
 fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
     // Linux reports no event when a Unix stream socket whose send buffer is full shuts down
     // its write half, yet a write now fails at once with `EPIPE` (std's blocking write
-    // returns it). The writes waiting for room must be woken to see it, not wait for the
-    // peer to read.
+    // returns it). The writes waiting for room, and `writable`, must be woken to see it,
+    // not wait for the peer to read.
     let (a, b) = UnixStream::pair().unwrap();
     let a = std::rc::Rc::new(a);
     let mut core = Core::new().unwrap();
@@ -989,6 +989,11 @@ fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
             let a = a.clone();
             mirage::spawn(async move { AsyncWriteExt::write(&mut &*a, b"waits too").await })
         };
+        // `writable` asks the kernel, which still says "full": it must see the shutdown too.
+        let writable = {
+            let a = a.clone();
+            mirage::spawn(async move { a.writable().await })
+        };
         sleep(Duration::from_millis(5)).await;
         a.shutdown(Shutdown::Write).unwrap();
         for writer in [writer, poll_level_writer] {
@@ -998,6 +1003,10 @@ fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
             let err = result.unwrap().unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
         }
+        let waited = timeout(GENEROUS, writable).await;
+        waited.expect("a waiting writable() hung").unwrap().unwrap();
+        let after = timeout(GENEROUS, a.writable()).await;
+        after.expect("writable() after the shutdown hung").unwrap();
         drop(b);
     });
 }

@@ -47,6 +47,9 @@ pub(crate) struct Source<S: AsRawFd> {
     read_timer: RefCell<Option<Sleep>>,
     /// The pending poll-level write's timer; as `read_timer`.
     write_timer: RefCell<Option<Sleep>>,
+    /// Whether [`shutdown`](Source::shutdown) shut the write half: a write fails at once
+    /// then, though `poll(2)` may not report a Unix stream writable.
+    write_shut: Cell<bool>,
     inner: S,
 }
 
@@ -59,6 +62,7 @@ impl<S: AsRawFd> Source<S> {
             write_timeout: Cell::new(None),
             read_timer: RefCell::new(None),
             write_timer: RefCell::new(None),
+            write_shut: Cell::new(false),
             inner,
         }
     }
@@ -181,6 +185,7 @@ impl<S: AsRawFd> Source<S> {
     ) -> io::Result<()> {
         shutdown(&self.inner, how)?;
         if how != Shutdown::Read {
+            self.write_shut.set(true);
             self.registration.mark_closed(Direction::Write);
         }
         Ok(())
@@ -319,11 +324,14 @@ impl<S: AsRawFd> Source<S> {
     /// operation sees `WouldBlock` (or a short transfer), so it outlives the datagram, or
     /// the bytes, that a completed receive took. The kernel is asked instead, and until it
     /// says ready the wait goes on, through edges that turn out stale, under one timer.
+    /// Once this side shut its write half, the write direction is ready: a write fails at
+    /// once, though the kernel may not report a full Unix stream writable.
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
         // A loop over a socket that is always ready still lets the other tasks run.
         coop::consume_budget().await;
         let mut timer = self.timeout(direction).map(sleep);
-        while !sys::ready_now(self.inner.as_raw_fd(), direction)? {
+        let shut = || direction == Direction::Write && self.write_shut.get();
+        while !shut() && !sys::ready_now(self.inner.as_raw_fd(), direction)? {
             // As after `WouldBlock`: the next edge wakes the wait.
             self.registration.clear_ready(direction);
             self.ready_before(direction, timer.as_mut()).await?;
