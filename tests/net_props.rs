@@ -1,10 +1,10 @@
 //! Property tests of the byte streams and the reactor's readiness cache.
 //!
-//! Random exchanges on TCP and Unix stream pairs: reads and peeks of random sizes (0 and
-//! 1 included) raced against `select!` branches and timeouts that drop them, read timeouts
-//! that fail some of them, several tasks on one stream through an `Rc`, buffers small
-//! enough that writes wait for writability, half closes, resets and urgent data from the
-//! peer. The properties are the documented ones: a cancelled read loses nothing, every byte
+//! Random exchanges on TCP and Unix stream pairs: reads, `try_read`s and peeks of random
+//! sizes (0 and 1 included) raced against `select!` branches and timeouts that drop them,
+//! read timeouts that fail some of them, several tasks on one stream through an `Rc`,
+//! buffers small enough that writes wait for writability, half closes, resets and urgent
+//! data from the peer. The properties are the documented ones: a cancelled read loses nothing, every byte
 //! arrives exactly once and in order, end of stream comes after the last byte, and nothing
 //! hangs.
 //!
@@ -49,6 +49,8 @@ enum ReadOp {
     /// A vectored read into buffers of these lengths.
     Vectored(Vec<usize>, Race),
     Peek(usize, Race),
+    /// `try_read`, waiting with `readable` after each `WouldBlock`.
+    TryRead(usize, Race),
     /// Sets (microseconds) or clears the read timeout.
     Timeout(Option<u16>),
 }
@@ -60,6 +62,7 @@ fn read_op_strategy() -> impl Strategy<Value = ReadOp> {
         1 => (prop::collection::vec(0usize..700, 0..4), race_strategy())
             .prop_map(|(lens, r)| ReadOp::Vectored(lens, r)),
         2 => (len_strategy(), race_strategy()).prop_map(|(n, r)| ReadOp::Peek(n, r)),
+        2 => (len_strategy(), race_strategy()).prop_map(|(n, r)| ReadOp::TryRead(n, r)),
         1 => prop::option::of(50u16..3000).prop_map(ReadOp::Timeout),
     ]
 }
@@ -112,6 +115,10 @@ async fn read_to_end_with(stream: &Stream, ops: &[ReadOp], sent: &[u8]) {
                 let outcome = race(*r, stream.read_vectored(&mut slices)).await;
                 let flat: Vec<u8> = storage.concat();
                 check_read(outcome, flat.len(), &flat, expected)
+            }
+            ReadOp::TryRead(len, r) => {
+                let outcome = race(*r, stream.try_read_loop(&mut buf[..*len])).await;
+                check_read(outcome, *len, &buf, expected)
             }
             ReadOp::Peek(len, r) => {
                 let outcome = race(*r, stream.peek(&mut buf[..*len])).await;
@@ -168,7 +175,7 @@ fn cancelled_reads_lose_nothing(kind: Kind, chunks: &[(usize, u8)], ops: &[ReadO
 proptest! {
     #![proptest_config(config(48))]
 
-    /// Reads, vectored and poll-level reads and peeks, of random sizes, raced against
+    /// Reads, vectored, poll-level and `try_read` reads and peeks, of random sizes, raced against
     /// `select!` branches and timeouts that drop them, some failing with a read timeout:
     /// what is read is exactly what was written, in order, then end of stream.
     #[test]

@@ -1007,6 +1007,8 @@ fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
         waited.expect("a waiting writable() hung").unwrap().unwrap();
         let after = timeout(GENEROUS, a.writable()).await;
         after.expect("writable() after the shutdown hung").unwrap();
+        let err = a.try_write(b"late").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
         drop(b);
     });
 }

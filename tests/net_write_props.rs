@@ -1,7 +1,8 @@
 //! Property tests of the byte streams' write side and of their timeouts.
 //!
 //! Random writes of every kind (`write`, `write_vectored` with empty slices among the
-//! others, `write_all`, each also through the poll-level `AsyncWrite` impl) on TCP and Unix
+//! others, `write_all`, each also through the poll-level `AsyncWrite` impl, and `try_write`
+//! after `writable`) on TCP and Unix
 //! stream pairs with buffers small enough that writes wait: against a peer that does not
 //! read, so that the write timeout fails them; raced against `select!` branches and
 //! timeouts that drop them; with a read timeout on the same stream at the same time; and
@@ -58,12 +59,14 @@ enum WriteOp {
     Vectored { lens: Vec<usize>, poll: bool },
     /// `write_all`, or its poll-level form.
     All { len: usize, poll: bool },
+    /// `try_write`, waiting with `writable` after each `WouldBlock`.
+    Try { len: usize },
 }
 
 impl WriteOp {
     fn len(&self) -> usize {
         match self {
-            WriteOp::One { len, .. } | WriteOp::All { len, .. } => *len,
+            WriteOp::One { len, .. } | WriteOp::All { len, .. } | WriteOp::Try { len } => *len,
             WriteOp::Vectored { lens, .. } => lens.iter().sum(),
         }
     }
@@ -89,6 +92,7 @@ fn write_strategy(max: usize) -> impl Strategy<Value = WriteOp> {
         3 => (len_strategy(max), any::<bool>()).prop_map(|(len, poll)| WriteOp::One { len, poll }),
         2 => (slices, any::<bool>()).prop_map(|(lens, poll)| WriteOp::Vectored { lens, poll }),
         2 => (len_strategy(max), any::<bool>()).prop_map(|(len, poll)| WriteOp::All { len, poll }),
+        2 => len_strategy(max).prop_map(|len| WriteOp::Try { len }),
     ]
 }
 
@@ -122,6 +126,7 @@ async fn perform(stream: &Stream, op: &WriteOp, data: &[u8]) -> io::Result<usize
         }
         WriteOp::All { poll: false, .. } => stream.write_all(data).await.map(|()| data.len()),
         WriteOp::All { poll: true, .. } => stream.poll_write_all(data).await.map(|()| data.len()),
+        WriteOp::Try { .. } => stream.try_write_loop(data).await,
     }
 }
 

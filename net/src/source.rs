@@ -167,6 +167,47 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
+    /// Runs `op` once, never waiting: the sockets' `try_` methods. Returns `WouldBlock` if
+    /// the socket is not ready in `direction`; the next operation in that direction then
+    /// waits for an edge.
+    ///
+    /// The system call is made whatever the cached readiness says: `readable` and
+    /// `writable` ask the kernel, not the cache, so after them the cache may still say "not
+    /// ready" while the socket is. Spends no budget, as it never waits.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(&self.inner) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_ready(direction);
+                    return Err(err);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+        }
+    }
+
+    /// [`try_io`](Source::try_io) for a byte-stream read or write of `len` bytes: a short
+    /// transfer shows the socket drained, and an empty read returns `Ok(0)`, as in
+    /// [`io_bytes`](Source::io_bytes).
+    pub(crate) fn try_io_bytes<T: Transfer>(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<T>,
+    ) -> io::Result<usize> {
+        // As `read`: the kernel may report `WouldBlock` for an empty read.
+        if len == 0 && direction == Direction::Read {
+            return Ok(0);
+        }
+        let transfer = self.try_io(direction, op)?;
+        Ok(self.note_transfer(direction, transfer, len))
+    }
+
     /// A new poll-level operation begins in `direction`: forgets the timer an earlier one
     /// left if it was dropped while pending, so the new one gets a full timeout. A poll
     /// cannot tell a new operation from a re-poll of a pending one; the caller can.

@@ -339,6 +339,164 @@ impl UdpSocket {
         self.io.ready(Direction::Write).await
     }
 
+    /// Sends `buf` as one datagram to the connected peer without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if the send buffer is full, and with
+    /// [`NotConnected`](io::ErrorKind::NotConnected) on a socket that is not connected.
+    /// Otherwise as [`send`](UdpSocket::send).
+    ///
+    /// Pair it with [`writable`](UdpSocket::writable), and loop on `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.connect(b.local_addr()?).await?;
+    ///     a.writable().await?;
+    ///     assert_eq!(a.try_send(b"hello")?, 5);
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Write, |socket| socket.send(buf))
+            .map_err(not_connected_for_no_destination)
+    }
+
+    /// Receives one datagram from the connected peer without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if none is queued. Otherwise as
+    /// [`recv`](UdpSocket::recv).
+    ///
+    /// Pair it with [`readable`](UdpSocket::readable), which can report a datagram that a
+    /// receive then finds gone, so loop on `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.connect(a.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     let n = loop {
+    ///         b.readable().await?;
+    ///         match b.try_recv(&mut buf) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |socket| socket.recv(buf))
+    }
+
+    /// Sends `buf` as one datagram to `target` without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if the send buffer is full. Otherwise as
+    /// [`send_to`](UdpSocket::send_to). Takes a resolved address: resolving a host name
+    /// could wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.writable().await?;
+    ///     assert_eq!(a.try_send_to(b"ping", b.local_addr()?)?, 4);
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Write, |socket| socket.send_to(buf, target))
+    }
+
+    /// Receives one datagram and the address it came from without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if none is queued. Otherwise as
+    /// [`recv_from`](UdpSocket::recv_from).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     client.send_to(b"ping", server.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = loop {
+    ///         server.readable().await?;
+    ///         match server.try_recv_from(&mut buf) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Direction::Read, |socket| socket.recv_from(buf))
+    }
+
+    /// Like [`try_recv_from`](UdpSocket::try_recv_from), but leaves the datagram queued:
+    /// the next receive returns it again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     b.readable().await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.try_peek_from(&mut buf)?;
+    ///     assert_eq!((&buf[..n], from), (&b"hello"[..], a.local_addr()?));
+    ///     let (n, _) = b.try_recv_from(&mut buf)?;
+    ///     assert_eq!(&buf[..n], b"hello", "the peeked datagram is received again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Direction::Read, |socket| socket.peek_from(buf))
+    }
+
     /// Sets the read timeout: each later receive (or peek) that waits longer fails with
     /// `TimedOut`. `None` waits forever.
     ///

@@ -77,6 +77,31 @@ impl Stream {
         }
     }
 
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_read(buf),
+            Stream::Unix(s) => s.try_read(buf),
+        }
+    }
+
+    pub async fn readable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.readable().await,
+            Stream::Unix(s) => s.readable().await,
+        }
+    }
+
+    /// A read the `try_read` way: tried at once, and after each `WouldBlock` tried again
+    /// once `readable` says so.
+    pub async fn try_read_loop(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.try_read(buf) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => self.readable().await?,
+                result => return result,
+            }
+        }
+    }
+
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.read_exact(buf).await,
@@ -115,6 +140,31 @@ impl Stream {
         match self {
             Stream::Tcp(s) => AsyncWriteExt::write(&mut &*s, buf).await,
             Stream::Unix(s) => AsyncWriteExt::write(&mut &*s, buf).await,
+        }
+    }
+
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_write(buf),
+            Stream::Unix(s) => s.try_write(buf),
+        }
+    }
+
+    pub async fn writable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.writable().await,
+            Stream::Unix(s) => s.writable().await,
+        }
+    }
+
+    /// A write the `try_write` way: tried at once, and after each `WouldBlock` tried again
+    /// once `writable` says so.
+    pub async fn try_write_loop(&self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.try_write(buf) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
+                result => return result,
+            }
         }
     }
 

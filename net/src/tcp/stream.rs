@@ -467,6 +467,158 @@ impl TcpStream {
         self.io.ready(Direction::Write).await
     }
 
+    /// Reads what the socket holds into `buf` without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if nothing is queued. Otherwise as
+    /// [`read`](TcpStream::read): `Ok(0)` at the end of the stream or for an empty `buf`.
+    ///
+    /// Pair it with [`readable`](TcpStream::readable), which can report a readiness that a
+    /// read then finds gone, so loop on `WouldBlock`. For code that must not hold a buffer
+    /// while it waits, or that reads from a `poll` function or a `Drop`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let mut buf = [0; 16];
+    ///     let err = server.try_read(&mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock, "nothing sent yet");
+    ///     client.write_all(b"ping").await?;
+    ///     let n = loop {
+    ///         server.readable().await?;
+    ///         match server.try_read(&mut buf) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io_bytes(Direction::Read, buf.len(), |stream| {
+            recv(stream.as_raw_fd(), buf)
+        })
+    }
+
+    /// [`read_vectored`](TcpStream::read_vectored) without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if nothing is queued, as
+    /// [`try_read`](TcpStream::try_read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"headbody").await?;
+    ///     let (mut head, mut body) = ([0; 4], [0; 4]);
+    ///     let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    ///     let n = loop {
+    ///         server.readable().await?;
+    ///         match server.try_read_vectored(&mut bufs) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(n, 8);
+    ///     assert_eq!((&head, &body), (b"head", b"body"));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io
+            .try_io_bytes(Direction::Read, vectored_len(bufs), |stream| {
+                recv_vectored(stream.as_raw_fd(), bufs)
+            })
+    }
+
+    /// Writes as much of `buf` as the socket takes now, without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if its send buffer is full. Otherwise as
+    /// [`write`](TcpStream::write).
+    ///
+    /// Pair it with [`writable`](TcpStream::writable), and loop on `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     // Fill the socket's buffers: the peer reads nothing.
+    ///     let chunk = [7; 64 * 1024];
+    ///     let full = loop {
+    ///         match client.try_write(&chunk) {
+    ///             Ok(_) => continue,
+    ///             Err(err) => break err,
+    ///         }
+    ///     };
+    ///     assert_eq!(full.kind(), ErrorKind::WouldBlock);
+    ///     drop(server);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io_bytes(Direction::Write, buf.len(), |stream| {
+            send(stream.as_raw_fd(), buf)
+        })
+    }
+
+    /// [`write_vectored`](TcpStream::write_vectored) without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if the send buffer is full, as
+    /// [`try_write`](TcpStream::try_write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.writable().await?;
+    ///     let bufs = [IoSlice::new(b"hello, "), IoSlice::new(b"world")];
+    ///     assert_eq!(client.try_write_vectored(&bufs)?, 12);
+    ///     let mut buf = [0; 12];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello, world");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io
+            .try_io_bytes(Direction::Write, vectored_len(bufs), |stream| {
+                send_vectored(stream.as_raw_fd(), bufs)
+            })
+    }
+
     /// Shuts down the read, write, or both halves, as [`std::net::TcpStream::shutdown`].
     ///
     /// Writes waiting for room when the write half shuts down fail at once with

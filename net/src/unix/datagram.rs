@@ -506,6 +506,145 @@ impl UnixDatagram {
         self.io.ready(Direction::Write).await
     }
 
+    /// Sends `buf` as one datagram to the connected peer without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if the peer's queue is full. Otherwise as
+    /// [`send`](UnixDatagram::send).
+    ///
+    /// Pair it with [`writable`](UnixDatagram::writable), and loop on `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// // Fill b's queue: nothing receives.
+    /// let full = loop {
+    ///     if let Err(err) = a.try_send(b"x") {
+    ///         break err;
+    ///     }
+    /// };
+    /// assert_eq!(full.kind(), ErrorKind::WouldBlock, "never waits, even outside a Core");
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     while b.try_recv(&mut [0; 1]).is_ok() {} // empty the queue
+    ///     a.writable().await?;
+    ///     assert_eq!(a.try_send(b"y")?, 1, "room again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Write, |socket| {
+            send_vectored(socket.as_raw_fd(), &[IoSlice::new(buf)])
+        })
+    }
+
+    /// Receives one datagram from the connected peer without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if none is queued. Otherwise as
+    /// [`recv`](UnixDatagram::recv).
+    ///
+    /// Pair it with [`readable`](UnixDatagram::readable), which can report a datagram that
+    /// a receive then finds gone, so loop on `WouldBlock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    ///     a.send(b"hello").await?;
+    ///     let n = loop {
+    ///         b.readable().await?;
+    ///         match b.try_recv(&mut buf) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |socket| socket.recv(buf))
+    }
+
+    /// Sends `buf` as one datagram to the socket bound at `path` without waiting: fails
+    /// with [`WouldBlock`](io::ErrorKind::WouldBlock) if that socket's queue is full.
+    /// Otherwise as [`send_to`](UnixDatagram::send_to).
+    ///
+    /// Linux signals no readiness for room in another socket's queue:
+    /// [`writable`](UnixDatagram::writable) reports this socket writable while the
+    /// receiver's queue stays full, so a loop of `writable` and `try_send_to` would spin.
+    /// [`send_to`](UnixDatagram::send_to) waits for room with growing pauses instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("mirage-doc-try-send-to-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("server.sock");
+    /// let _ = std::fs::remove_file(&path);
+    /// let server = UnixDatagram::bind(&path)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// assert_eq!(client.try_send_to(b"ping", &path)?, 4);
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let mut buf = [0; 16];
+    ///     let n = server.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.io
+            .try_io(Direction::Write, |socket| socket.send_to(buf, path))
+    }
+
+    /// Receives one datagram and the address it came from without waiting: fails with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) if none is queued. Otherwise as
+    /// [`recv_from`](UnixDatagram::recv_from).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send(b"hello").await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, _from) = loop {
+    ///         b.readable().await?;
+    ///         match b.try_recv_from(&mut buf) {
+    ///             Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+    ///             result => break result?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Direction::Read, |socket| socket.recv_from(buf))
+    }
+
     /// Shuts down the read, write, or both halves, as
     /// [`std::os::unix::net::UnixDatagram::shutdown`]. A send after shutting down the write
     /// half fails with `BrokenPipe` (never a SIGPIPE).
