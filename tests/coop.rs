@@ -1,6 +1,6 @@
-//! Cooperative scheduling: a task whose socket, channel, timers or joined tasks are always
-//! ready still gives the other tasks a turn, after at most one budget of operations, and
-//! loses nothing when it does.
+//! Cooperative scheduling: a task whose socket, channel, watch, timers or joined tasks are
+//! always ready still gives the other tasks a turn, after at most one budget of operations,
+//! and loses nothing when it does.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage::coop::BUDGET;
 use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
-use mirage::sync::{cross_thread, mpsc, oneshot};
+use mirage::sync::{cross_thread, mpsc, oneshot, watch};
 use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::Core;
 
@@ -210,6 +210,26 @@ fn ready_oneshots_let_a_later_task_run() {
                 assert_eq!(received, Ok(n))
             })
             .await
+        }
+    });
+}
+
+#[test]
+fn a_watch_that_always_changed_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = watch::channel(0);
+            async move {
+                let mut seen = 0;
+                while !other_ran.get() {
+                    tx.send(seen + 1).unwrap();
+                    rx.changed().await.unwrap();
+                    seen += 1;
+                    assert_eq!(*rx.borrow(), seen, "a change lost");
+                    assert!(seen < QUEUED, "the other task never ran");
+                }
+                seen
+            }
         }
     });
 }

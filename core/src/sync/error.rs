@@ -1,4 +1,5 @@
-//! Error type shared by [`oneshot`](super::oneshot) and [`mpsc`](super::mpsc).
+//! Error type shared by [`oneshot`](super::oneshot), [`mpsc`](super::mpsc) and
+//! [`watch`](super::watch).
 
 use std::error::Error;
 use std::fmt;
@@ -6,8 +7,9 @@ use std::fmt;
 /// The receiving half was dropped or closed; the unsent value is handed back.
 ///
 /// Returned by [`oneshot::Sender::send`](super::oneshot::Sender::send),
-/// [`mpsc::Sender::send`](super::mpsc::Sender::send) and
-/// [`mpsc::UnboundedSender::send`](super::mpsc::UnboundedSender::send).
+/// [`mpsc::Sender::send`](super::mpsc::Sender::send),
+/// [`mpsc::UnboundedSender::send`](super::mpsc::UnboundedSender::send) and
+/// [`watch::Sender::send`](super::watch::Sender::send).
 /// Like [`std::sync::mpsc::SendError`], its `Debug` output does not require
 /// `T: Debug` and omits the value.
 ///

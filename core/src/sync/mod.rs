@@ -7,6 +7,8 @@
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
+//! - [`watch`]: one value, the latest sent, and a wake-up for every receiver
+//!   when it changes: configuration, status, shutdown signals.
 //! - [`cross_thread`]: the same two kinds of queue, with senders on any
 //!   thread (another Core, a plain thread); the channels here with a lock.
 //!
@@ -42,6 +44,7 @@ mod error;
 pub mod mpsc;
 pub mod oneshot;
 mod wait_list;
+pub mod watch;
 
 #[cfg(test)]
 mod test_util;

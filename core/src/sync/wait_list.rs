@@ -156,6 +156,28 @@ impl WaitList {
         update_waker(&mut self.node_mut(key).waker, waker)
     }
 
+    /// Queues a waiter whose entry is `key` (`None`: it has none yet), as the
+    /// futures that wait on a list do at each pending poll: refreshes the waker
+    /// of an entry still queued, and queues again at the back one that
+    /// [`take_all`](Self::take_all) or [`pop_front`](Self::pop_front) unlinked.
+    /// Returns a replaced waker, which the caller drops after releasing its
+    /// borrow.
+    #[must_use = "the old waker must be dropped outside the channel borrow"]
+    pub(crate) fn park(&mut self, key: &mut Option<usize>, waker: &Waker) -> Option<Waker> {
+        match *key {
+            Some(queued) if self.node_mut(queued).linked => self.set_waker(queued, waker),
+            Some(unlinked) => {
+                let old = self.remove(unlinked).waker;
+                *key = Some(self.push_back(waker.clone()));
+                old
+            }
+            None => {
+                *key = Some(self.push_back(waker.clone()));
+                None
+            }
+        }
+    }
+
     /// Frees entry `key`, unlinking it if still queued.
     #[must_use = "the removed waker must be dropped outside the channel borrow"]
     pub(crate) fn remove(&mut self, key: usize) -> Removed {
@@ -262,6 +284,36 @@ mod tests {
         assert_eq!(list.slot_count(), 0);
         assert!(list.slots.capacity() <= super::KEEP_CAPACITY);
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn park_refreshes_a_queued_entry_and_requeues_an_unlinked_one() {
+        let mut list = WaitList::new();
+        let (first, waker) = counting_waker();
+        let (second, other) = counting_waker();
+        let mut key = None;
+        assert!(list.park(&mut key, &waker).is_none());
+        let queued = key.unwrap();
+        assert!(
+            list.park(&mut key, &waker).is_none(),
+            "the same waker is kept"
+        );
+        assert_eq!(key, Some(queued));
+        drop(list.park(&mut key, &other));
+        assert_eq!(
+            key,
+            Some(queued),
+            "still queued: the waker is replaced in place"
+        );
+        list.take_all().into_iter().for_each(|w| w.wake());
+        assert_eq!((first.count(), second.count()), (0, 1));
+        assert!(list.is_empty());
+        drop(list.park(&mut key, &waker));
+        assert!(!list.is_empty(), "queued again after take_all");
+        list.pop_front().unwrap().wake();
+        assert_eq!(first.count(), 1);
+        drop(list.remove(key.unwrap()));
+        assert_eq!(list.slot_count(), 0);
     }
 
     #[test]

@@ -1,0 +1,304 @@
+//! `Receiver`: reads the watched value and waits for it to change.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::{unpark, wake_all, RecvError, Ref, Shared};
+use crate::coop;
+
+/// A receiving half of a [`watch`](super) channel. Clone it for another task; each clone
+/// keeps its own record of which value it has seen.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::watch;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = watch::channel(0);
+///     mirage::spawn(async move {
+///         for n in 1..=3 {
+///             tx.send(n).unwrap();
+///             mirage::yield_now().await;
+///         }
+///     });
+///     let mut last = 0;
+///     while rx.changed().await.is_ok() {
+///         last = *rx.borrow_and_update();
+///     }
+///     assert_eq!(last, 3, "the sender is gone after its last value");
+/// });
+/// ```
+pub struct Receiver<T> {
+    shared: Rc<Shared<T>>,
+    /// The version this receiver has seen.
+    seen: u64,
+}
+
+impl<T> Receiver<T> {
+    pub(super) fn new(shared: Rc<Shared<T>>, seen: u64) -> Receiver<T> {
+        Receiver { shared, seen }
+    }
+
+    /// Borrows the current value, without marking it seen. Sending while the borrow is held
+    /// panics: drop it before the next `.await`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// assert_eq!(*rx.borrow(), 2);
+    /// assert!(rx.has_changed().unwrap(), "still unseen");
+    /// ```
+    pub fn borrow(&self) -> Ref<'_, T> {
+        Ref {
+            value: self.shared.borrow(),
+            has_changed: self.seen != self.shared.version.get(),
+        }
+    }
+
+    /// Borrows the current value and marks it seen: [`changed`](Receiver::changed) then
+    /// waits for the next one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// assert_eq!(*rx.borrow_and_update(), 2);
+    /// assert!(!rx.has_changed().unwrap());
+    /// ```
+    pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
+        let version = self.shared.version.get();
+        let has_changed = self.seen != version;
+        self.seen = version;
+        Ref {
+            value: self.shared.borrow(),
+            has_changed,
+        }
+    }
+
+    /// Whether the value changed since this receiver last marked it seen; [`RecvError`]
+    /// once the sender is gone, as in tokio (a change not yet seen is still returned by
+    /// [`changed`](Receiver::changed)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::watch::channel(1);
+    /// assert!(!rx.has_changed().unwrap());
+    /// tx.send(2).unwrap();
+    /// assert!(rx.has_changed().unwrap());
+    /// drop(tx);
+    /// assert!(rx.has_changed().is_err());
+    /// ```
+    pub fn has_changed(&self) -> Result<bool, RecvError> {
+        if self.shared.sender_dropped.get() {
+            return Err(RecvError);
+        }
+        Ok(self.seen != self.shared.version.get())
+    }
+
+    /// Marks the current value unseen: the next [`changed`](Receiver::changed) completes at
+    /// once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, mut rx) = mirage::sync::watch::channel(1);
+    /// rx.mark_changed();
+    /// assert!(rx.has_changed().unwrap());
+    /// ```
+    pub fn mark_changed(&mut self) {
+        // No version is ever this far behind the current one.
+        self.seen = self.shared.version.get().wrapping_sub(1);
+    }
+
+    /// Marks the current value seen, without borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// rx.mark_unchanged();
+    /// assert!(!rx.has_changed().unwrap());
+    /// ```
+    pub fn mark_unchanged(&mut self) {
+        self.seen = self.shared.version.get();
+    }
+
+    /// Waits for a value this receiver has not seen, and marks it seen; then read it with
+    /// [`borrow`](Receiver::borrow). Completes at once if one is waiting. Fails with
+    /// [`RecvError`] once the sender is gone and its last value was seen.
+    ///
+    /// Cancel-safe: dropping the future marks nothing seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::watch::channel("idle");
+    ///     mirage::spawn(async move { tx.send("busy").unwrap() });
+    ///     rx.changed().await.unwrap();
+    ///     assert_eq!(*rx.borrow(), "busy");
+    ///     assert!(rx.changed().await.is_err(), "the sender is gone");
+    /// });
+    /// ```
+    pub fn changed(&mut self) -> Changed<'_, T> {
+        Changed {
+            receiver: self,
+            key: None,
+        }
+    }
+
+    /// Waits until the value satisfies `condition`, checking the current value first, and
+    /// returns a borrow of it (marked seen). Fails with [`RecvError`] if the sender is gone
+    /// and its last value does not satisfy `condition`.
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::watch::channel(0);
+    ///     mirage::spawn(async move {
+    ///         for n in 1..=10 {
+    ///             tx.send(n).unwrap();
+    ///             mirage::yield_now().await;
+    ///         }
+    ///     });
+    ///     let value = rx.wait_for(|&n| n >= 5).await.unwrap();
+    ///     assert!(*value >= 5);
+    /// });
+    /// ```
+    pub async fn wait_for<F: FnMut(&T) -> bool>(
+        &mut self,
+        mut condition: F,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        let mut has_changed = self.seen != self.shared.version.get();
+        loop {
+            self.seen = self.shared.version.get();
+            if condition(&self.shared.borrow()) {
+                return Ok(Ref {
+                    value: self.shared.borrow(),
+                    has_changed,
+                });
+            }
+            self.changed().await?;
+            has_changed = true;
+        }
+    }
+
+    /// Whether `other` receives from the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = mirage::sync::watch::channel(());
+    /// let (_other_tx, other) = mirage::sync::watch::channel(());
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// assert!(!rx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Rc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    /// Another receiver, which has seen what this one has.
+    fn clone(&self) -> Receiver<T> {
+        self.shared.receivers.set(self.shared.receivers.get() + 1);
+        Receiver::new(Rc::clone(&self.shared), self.seen)
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let left = self.shared.receivers.get() - 1;
+        self.shared.receivers.set(left);
+        if left == 0 {
+            wake_all(&self.shared.closed);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Receiver")
+            .field("seen", &self.seen)
+            .field("version", &self.shared.version.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Receiver::changed`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::watch;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = watch::channel(0);
+///     tx.send(1).unwrap();
+///     let changed: watch::Changed<'_, i32> = rx.changed();
+///     assert_eq!(changed.await, Ok(()));
+/// });
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct Changed<'a, T> {
+    receiver: &'a mut Receiver<T>,
+    /// This future's entry in the channel's `changed` list, once it waited.
+    key: Option<usize>,
+}
+
+impl<T> Future for Changed<'_, T> {
+    type Output = Result<(), RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), RecvError>> {
+        let this = self.get_mut();
+        let shared = &this.receiver.shared;
+        let version = shared.version.get();
+        if this.receiver.seen != version {
+            if !coop::try_spend() {
+                // The change stays unseen for the task's next turn.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            unpark(&shared.changed, &mut this.key);
+            this.receiver.seen = version;
+            return Poll::Ready(Ok(()));
+        }
+        if shared.sender_dropped.get() {
+            unpark(&shared.changed, &mut this.key);
+            return Poll::Ready(Err(RecvError));
+        }
+        let old = shared.changed.borrow_mut().park(&mut this.key, cx.waker());
+        drop(old);
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Changed<'_, T> {
+    fn drop(&mut self) {
+        unpark(&self.receiver.shared.changed, &mut self.key);
+    }
+}
+
+impl<T> fmt::Debug for Changed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("watch::Changed")
+            .field("waiting", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
