@@ -13,7 +13,7 @@ use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
 use mirage::sync::{cross_thread, mpsc, oneshot, watch};
 use mirage::time::{self, Instant, MissedTickBehavior};
-use mirage::Core;
+use mirage::{Core, JoinSet};
 
 /// More one-byte reads queued than many budgets' worth.
 const QUEUED: usize = 16 * 1024;
@@ -248,6 +248,34 @@ fn joining_finished_tasks_lets_a_later_task_run() {
                 assert_eq!(joined.unwrap(), n)
             })
             .await
+        }
+    });
+}
+
+#[test]
+fn a_join_set_of_finished_tasks_lets_a_later_task_run_and_loses_no_result() {
+    assert_a_later_task_runs_within_a_budget(async {
+        let mut set = JoinSet::new();
+        for n in 0..QUEUED {
+            set.spawn(async move { n });
+        }
+        mirage::yield_now().await; // every task runs to completion
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut joined = Vec::new();
+            while !other_ran.get() {
+                joined.push(set.join_next().await.unwrap().unwrap());
+                assert!(joined.len() < QUEUED, "the other task never ran");
+            }
+            let ops = joined.len();
+            while let Some(result) = set.join_next().await {
+                joined.push(result.unwrap());
+            }
+            joined.sort_unstable();
+            assert!(
+                joined.into_iter().eq(0..QUEUED),
+                "a result lost or repeated"
+            );
+            ops
         }
     });
 }

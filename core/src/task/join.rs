@@ -84,6 +84,11 @@ impl<T> JoinHandle<T> {
     }
 }
 
+// The handle never holds a `T` in place (the output lives in the task's cell and is moved
+// out), so moving the handle never moves a pinned `T`: a `JoinHandle` of any output can be
+// polled through `Pin::new`, e.g. by a `JoinSet`, or by users in a `select!` over `&mut`.
+impl<T> Unpin for JoinHandle<T> {}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 

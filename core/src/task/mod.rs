@@ -3,8 +3,10 @@
 mod error;
 pub(crate) mod header;
 mod join;
+mod join_set;
 pub(crate) mod raw;
 pub(crate) mod waker;
 
 pub use error::JoinError;
 pub use join::JoinHandle;
+pub use join_set::JoinSet;

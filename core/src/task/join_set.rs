@@ -1,0 +1,366 @@
+//! `JoinSet`: a group of spawned tasks, joined in the order they finish.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use slab::Slab;
+
+use super::{JoinError, JoinHandle};
+
+/// A group of tasks spawned on the current Core, whose results are taken in the order the
+/// tasks finish: a server's connections, a batch of requests sent at once.
+///
+/// [`join_next`](JoinSet::join_next) returns the next task to finish, without polling the
+/// others: each task tells the set when it finishes, so joining n tasks costs O(n), however
+/// many are still running. Dropping the set aborts every task still in it.
+///
+/// Like its tasks, a `JoinSet` stays on its Core's thread (it is `!Send`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::JoinSet;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let order = core.run(async {
+///     let mut set = JoinSet::new();
+///     for ms in [30, 10, 20] {
+///         set.spawn(async move {
+///             mirage::time::sleep(Duration::from_millis(ms)).await;
+///             ms
+///         });
+///     }
+///     let mut order = Vec::new();
+///     while let Some(result) = set.join_next().await {
+///         order.push(result.unwrap());
+///     }
+///     order
+/// });
+/// assert_eq!(order, [10, 20, 30]);
+/// ```
+pub struct JoinSet<T> {
+    /// Each task's handle, by key, with the number of its spawn (keys are reused).
+    tasks: Slab<(u64, JoinHandle<T>)>,
+    finished: Rc<Finished>,
+    spawned: u64,
+}
+
+/// The tasks that finished and have not been joined, as the tasks report them.
+#[derive(Default)]
+struct Finished {
+    /// `(key, spawn number)` of each task, in the order they finished. An entry whose task
+    /// has left the set (an abort reported after the set dropped the handle) is skipped.
+    queue: RefCell<VecDeque<(usize, u64)>>,
+    /// The task waiting in `join_next`.
+    waker: RefCell<Option<Waker>>,
+}
+
+/// Travels inside each task's future: when the future completes, panics or is dropped
+/// (aborted), dropping this reports the task finished.
+struct ReportFinished {
+    finished: Rc<Finished>,
+    key: usize,
+    spawn: u64,
+}
+
+impl Drop for ReportFinished {
+    fn drop(&mut self) {
+        self.finished
+            .queue
+            .borrow_mut()
+            .push_back((self.key, self.spawn));
+        let waker = self.finished.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set = mirage::JoinSet::<()>::new();
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            tasks: Slab::new(),
+            finished: Rc::default(),
+            spawned: 0,
+        }
+    }
+
+    /// Spawns `future` as a task on the current Core, in this set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running Core, as [`spawn`](crate::spawn) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     set.spawn(async { 2 });
+    ///     assert_eq!(set.len(), 2);
+    ///     let mut sum = 0;
+    ///     while let Some(n) = set.join_next().await {
+    ///         sum += n.unwrap();
+    ///     }
+    ///     assert_eq!(sum, 3);
+    /// });
+    /// ```
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let entry = self.tasks.vacant_entry();
+        self.spawned += 1;
+        let report = ReportFinished {
+            finished: Rc::clone(&self.finished),
+            key: entry.key(),
+            spawn: self.spawned,
+        };
+        let handle = crate::spawn(async move {
+            let _report = report;
+            future.await
+        });
+        entry.insert((self.spawned, handle));
+    }
+
+    /// Waits for the next task to finish and returns its result: `Ok(value)`, or a
+    /// [`JoinError`] if it panicked or was aborted. `None` once the set is empty.
+    ///
+    /// Cancel-safe: if the future is dropped, no result is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(async { panic!("boom") });
+    ///     let err = set.join_next().await.unwrap().unwrap_err();
+    ///     assert!(err.is_panic());
+    ///     assert!(set.join_next().await.is_none());
+    /// });
+    /// ```
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// The poll form of [`join_next`](JoinSet::join_next), for hand-written futures: the
+    /// last task to poll is the one woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(async { "done" });
+    ///     let first = poll_fn(|cx| set.poll_join_next(cx)).await;
+    ///     assert_eq!(first.unwrap().unwrap(), "done");
+    /// });
+    /// ```
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        if self.tasks.is_empty() {
+            return Poll::Ready(None);
+        }
+        loop {
+            let next = self.finished.queue.borrow_mut().pop_front();
+            let Some((key, spawn)) = next else {
+                let mut slot = self.finished.waker.borrow_mut();
+                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    let previous = slot.replace(cx.waker().clone());
+                    drop(slot);
+                    drop(previous);
+                }
+                return Poll::Pending;
+            };
+            let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
+                continue;
+            };
+            match Pin::new(handle).poll(cx) {
+                Poll::Ready(result) => {
+                    self.tasks.remove(key);
+                    return Poll::Ready(Some(result));
+                }
+                // The task's budget is spent (the handle woke it), or its output is on its
+                // way: take it on the next poll.
+                Poll::Pending => {
+                    self.finished.queue.borrow_mut().push_front((key, spawn));
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// Waits for every task and returns their values, in the order they finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked, with its panic, or was aborted; the other tasks are aborted
+    /// then, as the set is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for n in 0..4 {
+    ///         set.spawn(async move { n * n });
+    ///     }
+    ///     let mut squares = set.join_all().await;
+    ///     squares.sort();
+    ///     assert_eq!(squares, [0, 1, 4, 9]);
+    /// });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut values = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(value) => values.push(value),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("a task of the JoinSet failed: {err}"),
+            }
+        }
+        values
+    }
+
+    /// Aborts every task in the set. They stay in it until joined: each then yields a
+    /// [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is true, unless it
+    /// finished first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.abort_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_all(&mut self) {
+        for (_, (_, handle)) in &self.tasks {
+            handle.abort();
+        }
+    }
+
+    /// Aborts every task and waits until all have finished; the set is empty then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for _ in 0..3 {
+    ///         set.spawn(std::future::pending::<()>());
+    ///     }
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Removes every task from the set without aborting it: each keeps running, as a task
+    /// whose [`JoinHandle`] was dropped does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let ran = Rc::new(Cell::new(false));
+    ///     let mut set = mirage::JoinSet::new();
+    ///     let flag = ran.clone();
+    ///     set.spawn(async move { flag.set(true) });
+    ///     set.detach_all();
+    ///     drop(set);
+    ///     mirage::yield_now().await;
+    ///     assert!(ran.get(), "the detached task ran");
+    /// });
+    /// ```
+    pub fn detach_all(&mut self) {
+        self.tasks.clear();
+        // The detached tasks report to the old queue, which goes when the last of them does.
+        self.finished = Rc::default();
+    }
+}
+
+impl<T> JoinSet<T> {
+    /// How many tasks are in the set: running, or finished and not yet joined.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(async {});
+    ///     assert_eq!(set.len(), 1);
+    ///     set.join_next().await;
+    ///     assert_eq!(set.len(), 0);
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(mirage::JoinSet::<u8>::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+}
+
+impl<T: 'static> Default for JoinSet<T> {
+    fn default() -> JoinSet<T> {
+        JoinSet::new()
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    /// Aborts every task still in the set.
+    fn drop(&mut self) {
+        for (_, (_, handle)) in &self.tasks {
+            handle.abort();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}

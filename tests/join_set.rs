@@ -1,0 +1,249 @@
+//! `JoinSet`: results in the order tasks finish, panics and aborts reported, nothing lost to
+//! a cancelled `join_next`, and every task aborted with the set.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::sync::oneshot;
+use mirage::time::{sleep, timeout, Instant};
+use mirage::{Core, JoinSet};
+
+/// Sets its flag when dropped: shows a task's future was dropped.
+struct SetOnDrop(Rc<Cell<bool>>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[mirage::test(start_paused = true)]
+async fn results_come_in_the_order_the_tasks_finish() {
+    let mut set = JoinSet::new();
+    let start = Instant::now();
+    for ms in [50u64, 10, 40, 20, 30] {
+        set.spawn(async move {
+            sleep(Duration::from_millis(ms)).await;
+            ms
+        });
+    }
+    let mut order = Vec::new();
+    while let Some(result) = set.join_next().await {
+        let ms = result.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(ms),
+            "joined when it finished"
+        );
+        order.push(ms);
+    }
+    assert_eq!(order, [10, 20, 30, 40, 50]);
+    assert!(set.is_empty());
+    assert!(set.join_next().await.is_none(), "an empty set ends at once");
+}
+
+#[mirage::test]
+async fn panics_and_aborts_are_reported_and_the_others_keep_running() {
+    let mut set = JoinSet::new();
+    let (tx, rx) = oneshot::channel::<u32>();
+    set.spawn(async { panic!("boom") });
+    set.spawn(async move { rx.await.unwrap() });
+    let err = set.join_next().await.unwrap().unwrap_err();
+    assert!(err.is_panic());
+    assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    assert_eq!(set.len(), 1);
+    tx.send(7).unwrap();
+    assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
+
+    let dropped = Rc::new(Cell::new(false));
+    let guard = SetOnDrop(dropped.clone());
+    set.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<u32>().await
+    });
+    set.spawn(async { 1 });
+    mirage::yield_now().await;
+    set.abort_all();
+    let mut cancelled = 0;
+    let mut finished = 0;
+    while let Some(result) = set.join_next().await {
+        match result {
+            Ok(1) => finished += 1,
+            Err(err) if err.is_cancelled() => cancelled += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        (cancelled, finished),
+        (1, 1),
+        "a task that finished first keeps its value"
+    );
+    assert!(dropped.get());
+}
+
+#[mirage::test]
+async fn a_task_aborted_before_it_ever_ran_is_reported() {
+    let mut set = JoinSet::new();
+    set.spawn(async { 1 });
+    set.abort_all();
+    let err = set.join_next().await.unwrap().unwrap_err();
+    assert!(err.is_cancelled());
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_cancelled_join_next_loses_no_result() {
+    let mut set = JoinSet::new();
+    for ms in [10u64, 10, 30] {
+        set.spawn(async move {
+            sleep(Duration::from_millis(ms)).await;
+            ms
+        });
+    }
+    let mut joined = Vec::new();
+    let mut timeouts = 0;
+    while !set.is_empty() {
+        // A short timeout drops the pending `join_next` again and again.
+        match timeout(Duration::from_millis(3), set.join_next()).await {
+            Ok(result) => joined.push(result.unwrap().unwrap()),
+            Err(_) => timeouts += 1,
+        }
+    }
+    assert_eq!(joined, [10, 10, 30]);
+    assert!(timeouts >= 5, "join_next was dropped only {timeouts} times");
+}
+
+#[test]
+fn dropping_the_set_aborts_its_tasks() {
+    let mut core = Core::new().unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let ran_on = Rc::new(Cell::new(false));
+    core.run(async {
+        let mut set = JoinSet::new();
+        let guard = SetOnDrop(dropped.clone());
+        let ran_on = ran_on.clone();
+        set.spawn(async move {
+            let _guard = guard;
+            sleep(Duration::from_millis(5)).await;
+            ran_on.set(true);
+        });
+        mirage::yield_now().await;
+        drop(set);
+        mirage::yield_now().await;
+        assert!(dropped.get(), "the task's future was dropped");
+        sleep(Duration::from_millis(20)).await;
+    });
+    assert!(!ran_on.get(), "an aborted task ran on");
+}
+
+#[test]
+fn detached_tasks_run_on_and_do_not_reach_the_set_again() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut set = JoinSet::new();
+        let ran = Rc::new(Cell::new(0));
+        for _ in 0..3 {
+            let ran = ran.clone();
+            set.spawn(async move {
+                mirage::yield_now().await;
+                ran.set(ran.get() + 1);
+                0
+            });
+        }
+        set.detach_all();
+        assert!(set.is_empty());
+        // New tasks reuse the slots the detached ones left.
+        set.spawn(async { 1 });
+        set.spawn(async { 2 });
+        let mut joined = Vec::new();
+        while let Some(result) = set.join_next().await {
+            joined.push(result.unwrap());
+        }
+        joined.sort_unstable();
+        assert_eq!(joined, [1, 2], "only the set's own tasks");
+        mirage::yield_now().await;
+        mirage::yield_now().await;
+        assert_eq!(ran.get(), 3, "the detached tasks ran to the end");
+    });
+}
+
+#[mirage::test]
+async fn shutdown_aborts_and_empties_the_set() {
+    let mut set = JoinSet::new();
+    let dropped: Vec<_> = (0..5).map(|_| Rc::new(Cell::new(false))).collect();
+    for flag in &dropped {
+        let guard = SetOnDrop(flag.clone());
+        set.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        });
+    }
+    set.shutdown().await;
+    assert!(set.is_empty());
+    assert!(dropped.iter().all(|flag| flag.get()));
+}
+
+#[mirage::test]
+#[should_panic(expected = "boom")]
+async fn join_all_passes_a_task_panic_on() {
+    let mut set = JoinSet::new();
+    set.spawn(async { 1 });
+    set.spawn(async { panic!("boom") });
+    set.join_all().await;
+}
+
+#[test]
+fn a_set_may_outlive_its_core() {
+    let mut core = Core::new().unwrap();
+    let mut set = core.run(async {
+        let mut set = JoinSet::new();
+        set.spawn(std::future::pending::<()>());
+        set.spawn(async {});
+        set
+    });
+    drop(core);
+    // The Core dropped the pending task: nothing left to run, and nothing to panic about.
+    set.abort_all();
+    drop(set);
+}
+
+#[test]
+fn spawning_outside_a_core_panics_with_the_spawn_message() {
+    let result = std::panic::catch_unwind(|| {
+        let mut set = JoinSet::new();
+        set.spawn(async {});
+    });
+    let err = result.unwrap_err();
+    let message = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap();
+    assert!(message.contains("spawn"), "{message}");
+}
+
+#[test]
+fn many_tasks_finishing_in_reverse_are_all_joined_once() {
+    const TASKS: usize = 10_000;
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut set = JoinSet::new();
+        let mut senders = Vec::with_capacity(TASKS);
+        for n in 0..TASKS {
+            let (tx, rx) = oneshot::channel::<()>();
+            senders.push(tx);
+            set.spawn(async move {
+                rx.await.unwrap();
+                n
+            });
+        }
+        mirage::yield_now().await;
+        let mut expected = TASKS;
+        while let Some(tx) = senders.pop() {
+            tx.send(()).unwrap();
+            expected -= 1;
+            assert_eq!(set.join_next().await.unwrap().unwrap(), expected);
+        }
+        assert!(set.join_next().await.is_none());
+    });
+}
