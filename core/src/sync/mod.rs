@@ -1,4 +1,5 @@
-//! Channels: between the tasks of one Core, and into a Core from other threads.
+//! Channels and wake-ups: between the tasks of one Core, and into a Core from other
+//! threads.
 //!
 //! Every task of a Mirage event loop runs on the same thread, so the local
 //! channels need no locks or atomics: their state lives in an
@@ -7,10 +8,11 @@
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
-//! - [`watch`]: one value, the latest sent, and a wake-up for every receiver
-//!   when it changes: configuration, status, shutdown signals.
 //! - [`cross_thread`]: the same two kinds of queue, with senders on any
 //!   thread (another Core, a plain thread); the channels here with a lock.
+//! - [`watch`]: one value, the latest sent, and a wake-up for every receiver
+//!   when it changes: configuration, status, shutdown signals.
+//! - [`Notify`]: a wake-up with no value, for one waiting task or for all.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -42,6 +44,7 @@ mod chan;
 pub mod cross_thread;
 mod error;
 pub mod mpsc;
+mod notify;
 pub mod oneshot;
 mod wait_list;
 pub mod watch;
@@ -50,3 +53,4 @@ pub mod watch;
 mod test_util;
 
 pub use error::SendError;
+pub use notify::{Notified, Notify};

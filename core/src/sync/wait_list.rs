@@ -65,6 +65,12 @@ pub(crate) struct Removed {
     pub(crate) waker: Option<Waker>,
 }
 
+impl Default for WaitList {
+    fn default() -> Self {
+        WaitList::new()
+    }
+}
+
 impl WaitList {
     /// Creates an empty list; does not allocate.
     pub(crate) const fn new() -> Self {

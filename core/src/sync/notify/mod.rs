@@ -1,0 +1,276 @@
+//! `Notify`: wakes one waiting task, or every waiting task, with no value attached.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::WaitList;
+
+#[cfg(test)]
+mod tests;
+
+/// Wakes tasks that wait for "something happened": new work queued elsewhere, a state
+/// change to look at. It carries no value; share it between tasks with `Rc<Notify>`.
+///
+/// - [`notify_one`](Notify::notify_one) wakes the task that has waited longest. If none
+///   waits, it leaves a permit, and the next [`notified`](Notify::notified) completes at
+///   once: a notification sent just before a task starts waiting is not lost. Permits do
+///   not add up: there is at most one.
+/// - [`notify_waiters`](Notify::notify_waiters) wakes every task waiting now, and completes
+///   every `notified()` future created before it, polled yet or not. It leaves no permit.
+///
+/// Waiters are served in FIFO order. A [`Notified`] future chosen by `notify_one` and then
+/// dropped before it completed hands the notification on to the next waiter (or leaves the
+/// permit), so a `select!` that drops it loses nothing.
+///
+/// Like every `mirage::sync` type, it takes no lock and is `!Send`.
+///
+/// # Examples
+///
+/// A worker that sleeps until there is work:
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use mirage::sync::Notify;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let work = Rc::new(RefCell::new(Vec::new()));
+///     let notify = Rc::new(Notify::new());
+///     let worker = {
+///         let (work, notify) = (work.clone(), notify.clone());
+///         mirage::spawn(async move {
+///             let mut done = 0;
+///             while done < 3 {
+///                 let batch: Vec<u32> = work.borrow_mut().drain(..).collect();
+///                 if batch.is_empty() {
+///                     notify.notified().await;
+///                 }
+///                 done += batch.len();
+///             }
+///             done
+///         })
+///     };
+///     for job in 0..3 {
+///         work.borrow_mut().push(job);
+///         notify.notify_one();
+///         mirage::yield_now().await;
+///     }
+///     assert_eq!(worker.await.unwrap(), 3);
+/// });
+/// ```
+#[derive(Default)]
+pub struct Notify {
+    state: RefCell<State>,
+    /// How many times [`notify_waiters`](Notify::notify_waiters) was called: a `Notified`
+    /// created before a call completes.
+    calls: Cell<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Futures waiting; `pop_front` marks the one it takes notified.
+    waiters: WaitList,
+    /// A `notify_one` found no waiter.
+    permit: bool,
+}
+
+impl Notify {
+    /// A `Notify` with no waiter and no permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = mirage::sync::Notify::new();
+    /// notify.notify_one(); // leaves a permit
+    /// ```
+    pub fn new() -> Notify {
+        Notify::default()
+    }
+
+    /// Wakes the task that has waited longest, or, if none waits, leaves a permit that the
+    /// next [`notified`](Notify::notified) takes at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notify = mirage::sync::Notify::new();
+    ///     notify.notify_one();
+    ///     notify.notified().await; // the permit: no wait
+    /// });
+    /// ```
+    pub fn notify_one(&self) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            match state.waiters.pop_front() {
+                Some(waker) => Some(waker),
+                None => {
+                    state.permit = true;
+                    None
+                }
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Wakes every task waiting now, and completes every [`Notified`] created before this
+    /// call. Leaves no permit: a `notified()` created after it waits for the next
+    /// notification.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Notify;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let waiters: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let notify = notify.clone();
+    ///             mirage::spawn(async move { notify.notified().await })
+    ///         })
+    ///         .collect();
+    ///     mirage::yield_now().await; // each waiter waits
+    ///     notify.notify_waiters();
+    ///     for waiter in waiters {
+    ///         waiter.await.unwrap();
+    ///     }
+    /// });
+    /// ```
+    pub fn notify_waiters(&self) {
+        self.calls.set(self.calls.get() + 1);
+        let wakers = self.state.borrow_mut().waiters.take_all();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// A future that completes at the next notification: a permit left by
+    /// [`notify_one`](Notify::notify_one), the `notify_one` that picks it, or a
+    /// [`notify_waiters`](Notify::notify_waiters) called after this call. It joins the
+    /// queue of waiters when first polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Notify;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let waiter = {
+    ///         let notify = notify.clone();
+    ///         mirage::spawn(async move { notify.notified().await })
+    ///     };
+    ///     mirage::yield_now().await;
+    ///     assert!(!waiter.is_finished());
+    ///     notify.notify_one();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            calls: self.calls.get(),
+            key: None,
+            done: false,
+        }
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("Notify")
+            .field("waiting", &!state.waiters.is_empty())
+            .field("permit", &state.permit)
+            .finish()
+    }
+}
+
+/// The future of [`Notify::notified`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::{Notified, Notify};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let notify = Notify::new();
+///     let notified: Notified<'_> = notify.notified();
+///     notify.notify_waiters(); // completes futures created before it
+///     notified.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    /// `notify.calls` when this future was created.
+    calls: u64,
+    /// This future's entry among the waiters, once it waited.
+    key: Option<usize>,
+    done: bool,
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        assert!(!this.done, "Notified polled after it completed");
+        let mut state = this.notify.state.borrow_mut();
+        let picked = this.key.is_some_and(|key| state.waiters.is_notified(key));
+        let everyone = this.notify.calls.get() != this.calls;
+        if picked || everyone {
+            let removed = this.key.take().map(|key| state.waiters.remove(key));
+            drop(state);
+            drop(removed);
+            this.done = true;
+            return Poll::Ready(());
+        }
+        if this.key.is_none() && state.permit {
+            state.permit = false;
+            this.done = true;
+            return Poll::Ready(());
+        }
+        let old = state.waiters.park(&mut this.key, cx.waker());
+        drop(state);
+        drop(old);
+        Poll::Pending
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let removed = self.notify.state.borrow_mut().waiters.remove(key);
+        let notified = removed.notified;
+        drop(removed);
+        if notified {
+            // Picked by `notify_one`, then dropped before it saw it: pass it on.
+            self.notify.notify_one();
+        }
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("waiting", &self.key.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}

@@ -1,0 +1,116 @@
+use std::pin::pin;
+use std::task::Poll;
+
+use super::Notify;
+use crate::sync::test_util::{counting_waker, poll_with};
+
+#[test]
+fn notify_one_wakes_the_longest_waiting_only() {
+    let notify = Notify::new();
+    let wakers: Vec<_> = (0..3).map(|_| counting_waker()).collect();
+    let mut futures: Vec<_> = (0..3).map(|_| Box::pin(notify.notified())).collect();
+    for (future, (_, waker)) in futures.iter_mut().zip(&wakers) {
+        assert!(poll_with(future.as_mut(), waker).is_pending());
+    }
+    notify.notify_one();
+    let counts: Vec<_> = wakers.iter().map(|(c, _)| c.count()).collect();
+    assert_eq!(counts, [1, 0, 0]);
+    assert_eq!(
+        poll_with(futures[0].as_mut(), &wakers[0].1),
+        Poll::Ready(())
+    );
+    assert!(poll_with(futures[1].as_mut(), &wakers[1].1).is_pending());
+    notify.notify_one();
+    assert_eq!(wakers[1].0.count(), 1, "then the next in line");
+    assert!(!notify.state.borrow().permit, "a waiter took it");
+}
+
+#[test]
+fn a_permit_is_left_when_no_one_waits_and_permits_do_not_add_up() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    notify.notify_one();
+    notify.notify_one();
+    assert_eq!(poll_with(pin!(notify.notified()), &waker), Poll::Ready(()));
+    assert!(
+        poll_with(pin!(notify.notified()), &waker).is_pending(),
+        "one permit only"
+    );
+}
+
+#[test]
+fn notify_waiters_completes_futures_created_before_it_and_leaves_no_permit() {
+    let notify = Notify::new();
+    let (counter, waker) = counting_waker();
+    let mut polled = pin!(notify.notified());
+    assert!(poll_with(polled.as_mut(), &waker).is_pending());
+    let mut never_polled = pin!(notify.notified());
+    notify.notify_waiters();
+    assert_eq!(counter.count(), 1);
+    assert_eq!(poll_with(polled.as_mut(), &waker), Poll::Ready(()));
+    assert_eq!(poll_with(never_polled.as_mut(), &waker), Poll::Ready(()));
+    assert!(
+        poll_with(pin!(notify.notified()), &waker).is_pending(),
+        "no permit"
+    );
+    assert!(notify.state.borrow().waiters.is_empty());
+}
+
+#[test]
+fn a_picked_future_dropped_before_it_completes_passes_the_notification_on() {
+    let notify = Notify::new();
+    let (first, first_waker) = counting_waker();
+    let (second, second_waker) = counting_waker();
+    let mut a = Box::pin(notify.notified());
+    let mut b = Box::pin(notify.notified());
+    assert!(poll_with(a.as_mut(), &first_waker).is_pending());
+    assert!(poll_with(b.as_mut(), &second_waker).is_pending());
+    notify.notify_one();
+    assert_eq!(first.count(), 1);
+    drop(a); // e.g. the losing branch of a select!
+    assert_eq!(second.count(), 1, "handed on to the next waiter");
+    assert_eq!(poll_with(b.as_mut(), &second_waker), Poll::Ready(()));
+
+    // With no one left to hand it to, it becomes the permit.
+    let mut c = Box::pin(notify.notified());
+    assert!(poll_with(c.as_mut(), &first_waker).is_pending());
+    notify.notify_one();
+    drop(c);
+    assert!(notify.state.borrow().permit);
+}
+
+#[test]
+fn a_dropped_waiting_future_leaves_nothing_behind() {
+    let notify = Notify::new();
+    let (counter, waker) = counting_waker();
+    let mut waiting = Box::pin(notify.notified());
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    drop(waiting);
+    assert!(notify.state.borrow().waiters.is_empty());
+    notify.notify_one();
+    assert_eq!(counter.count(), 0);
+    assert!(notify.state.borrow().permit, "no waiter: the permit");
+}
+
+#[test]
+fn only_the_latest_waker_is_woken() {
+    let notify = Notify::new();
+    let (first, first_waker) = counting_waker();
+    let (second, second_waker) = counting_waker();
+    let mut waiting = pin!(notify.notified());
+    assert!(poll_with(waiting.as_mut(), &first_waker).is_pending());
+    assert!(poll_with(waiting.as_mut(), &second_waker).is_pending());
+    notify.notify_one();
+    assert_eq!((first.count(), second.count()), (0, 1));
+}
+
+#[test]
+#[should_panic(expected = "Notified polled after it completed")]
+fn polling_a_completed_future_panics() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    notify.notify_one();
+    let mut notified = pin!(notify.notified());
+    assert!(poll_with(notified.as_mut(), &waker).is_ready());
+    let _ = poll_with(notified.as_mut(), &waker);
+}
