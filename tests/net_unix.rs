@@ -1012,3 +1012,25 @@ fn shutting_down_the_write_half_ends_the_writes_waiting_for_room() {
         drop(b);
     });
 }
+
+#[test]
+fn peer_credentials_name_the_connecting_process() {
+    let path = SocketPath::new("peer-cred");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let client = UnixStream::connect(&path.0).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // SAFETY: `geteuid` and `getegid` only read this process's ids.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        for stream in [&client, &server] {
+            let cred = stream.peer_cred().unwrap();
+            assert_eq!(cred.pid(), Some(std::process::id() as i32));
+            assert_eq!((cred.uid(), cred.gid()), (uid, gid));
+        }
+        // Through std and back, the descriptor keeps them.
+        let std_stream = server.into_std().unwrap();
+        let again = UnixStream::from_std(std_stream).unwrap();
+        assert_eq!(again.peer_cred().unwrap().uid(), uid);
+    });
+}

@@ -409,6 +409,29 @@ pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
     Ok(value)
 }
 
+/// The credentials the kernel recorded for the peer of a connected Unix socket
+/// (`SO_PEERCRED`): its process, user and group ids when it connected (or made the pair).
+pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<libc::ucred> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut cred`, a live `ucred`, and the
+    // actual length at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            ptr::from_mut(&mut cred).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(cred)
+}
+
 /// Calls `f` with `addr` as a `sockaddr` pointer and its length, valid during the call.
 fn with_sockaddr<R>(
     addr: &SocketAddr,

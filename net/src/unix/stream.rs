@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 use std::task::{Context, Poll};
@@ -13,6 +13,7 @@ use std::time::Duration;
 use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
+use super::UCred;
 use crate::source::Source;
 use crate::sys::{self, send_vectored, vectored_len};
 
@@ -719,6 +720,34 @@ impl UnixStream {
     /// ```
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.io.timeout(Direction::Write))
+    }
+
+    /// The credentials of the process at the other end: its user, group and process ids
+    /// when it connected, for a server that checks who its clients are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("mirage-doc-peer-cred-{}", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let _client = UnixStream::connect(&path).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let cred = server.peer_cred()?;
+    ///     assert_eq!(cred.pid(), Some(std::process::id() as i32), "the client is us");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        let cred = sys::peer_cred(self.io.get_ref().as_fd())?;
+        Ok(UCred::from_libc(cred))
     }
 
     /// The address of the remote end (unnamed for a client or a `pair` stream).
