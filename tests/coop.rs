@@ -1,6 +1,6 @@
-//! Cooperative scheduling: a task whose socket, channel, watch, timers or joined tasks are
-//! always ready still gives the other tasks a turn, after at most one budget of operations,
-//! and loses nothing when it does.
+//! Cooperative scheduling: a task whose socket, channel, watch, semaphore, timers or joined
+//! tasks are always ready still gives the other tasks a turn, after at most one budget of
+//! operations, and loses nothing when it does.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage::coop::BUDGET;
 use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
-use mirage::sync::{cross_thread, mpsc, oneshot, watch};
+use mirage::sync::{cross_thread, mpsc, oneshot, watch, Semaphore};
 use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::{Core, JoinSet};
 
@@ -230,6 +230,27 @@ fn a_watch_that_always_changed_lets_a_later_task_run() {
                 }
                 seen
             }
+        }
+    });
+}
+
+#[test]
+fn a_semaphore_with_free_permits_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| async move {
+            let semaphore = Semaphore::new(1);
+            let mut acquired = 0;
+            while !other_ran.get() {
+                drop(semaphore.acquire().await.unwrap());
+                acquired += 1;
+                assert!(acquired < QUEUED, "the other task never ran");
+            }
+            assert_eq!(
+                semaphore.available_permits(),
+                1,
+                "a permit lost while yielding"
+            );
+            acquired
         }
     });
 }

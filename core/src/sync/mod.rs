@@ -13,6 +13,7 @@
 //! - [`watch`]: one value, the latest sent, and a wake-up for every receiver
 //!   when it changes: configuration, status, shutdown signals.
 //! - [`Notify`]: a wake-up with no value, for one waiting task or for all.
+//! - [`Semaphore`]: permits that bound how many tasks do something at once.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -46,6 +47,7 @@ mod error;
 pub mod mpsc;
 mod notify;
 pub mod oneshot;
+mod semaphore;
 mod wait_list;
 pub mod watch;
 
@@ -54,3 +56,6 @@ mod test_util;
 
 pub use error::SendError;
 pub use notify::{Notified, Notify};
+pub use semaphore::{
+    Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};

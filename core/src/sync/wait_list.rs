@@ -119,6 +119,11 @@ impl WaitList {
         key
     }
 
+    /// The key of the oldest queued entry.
+    pub(crate) fn front(&self) -> Option<usize> {
+        (self.head != NIL).then_some(self.head)
+    }
+
     /// Unlinks the oldest queued entry, marks it notified and returns its
     /// waker. The entry keeps its slot until [`remove`](Self::remove).
     pub(crate) fn pop_front(&mut self) -> Option<Waker> {

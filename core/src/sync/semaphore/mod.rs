@@ -1,0 +1,378 @@
+//! `Semaphore`: a count of permits that tasks take and give back, waiting in FIFO order.
+
+mod acquire;
+mod error;
+mod permit;
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use super::wait_list::WaitList;
+
+pub use acquire::Acquire;
+pub use error::{AcquireError, TryAcquireError};
+pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
+
+/// A count of permits: a task takes some with [`acquire`](Semaphore::acquire) (waiting
+/// while too few are left) and gives them back by dropping the permit. It bounds how many
+/// tasks do something at once: connections served, requests in flight to a backend.
+///
+/// Waiters are served in FIFO order: a task that asks for many permits is not starved by
+/// later tasks that ask for one; they wait behind it. A waiting `acquire` that is dropped
+/// gives up its place, and any permits already handed to it come back.
+///
+/// Like every `mirage::sync` type, it takes no lock and is `!Send`; share it with
+/// `Rc<Semaphore>` (the `_owned` calls take one and return a permit that keeps it).
+///
+/// # Examples
+///
+/// At most two jobs run at once:
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use mirage::sync::Semaphore;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let slots = Rc::new(Semaphore::new(2));
+///     let (running, most) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+///     let mut jobs = mirage::JoinSet::new();
+///     for _ in 0..6 {
+///         let (slots, running, most) = (slots.clone(), running.clone(), most.clone());
+///         jobs.spawn(async move {
+///             let _permit = slots.acquire().await.unwrap();
+///             running.set(running.get() + 1);
+///             most.set(most.get().max(running.get()));
+///             mirage::time::sleep(Duration::from_millis(1)).await;
+///             running.set(running.get() - 1);
+///         });
+///     }
+///     jobs.join_all().await;
+///     assert_eq!(most.get(), 2);
+/// });
+/// ```
+pub struct Semaphore {
+    state: RefCell<State>,
+}
+
+struct State {
+    /// Permits no one holds and no waiter has been handed.
+    permits: usize,
+    closed: bool,
+    /// Tasks waiting for permits, oldest first; `pop_front` marks the one it takes granted.
+    waiters: WaitList,
+    /// How many permits each queued waiter asked for, by its key in `waiters`.
+    wants: Vec<u32>,
+}
+
+impl Semaphore {
+    /// The most permits a semaphore can hold.
+    pub const MAX_PERMITS: usize = usize::MAX >> 3;
+
+    /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(3);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
+    pub fn new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= Semaphore::MAX_PERMITS,
+            "a semaphore holds at most Semaphore::MAX_PERMITS permits, not {permits}"
+        );
+        Semaphore {
+            state: RefCell::new(State {
+                permits,
+                closed: false,
+                waiters: WaitList::new(),
+                wants: Vec::new(),
+            }),
+        }
+    }
+
+    /// How many permits are free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(3);
+    /// let permit = semaphore.try_acquire_many(2).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
+    pub fn available_permits(&self) -> usize {
+        self.state.borrow().permits
+    }
+
+    /// Adds `n` permits, waking the waiters they satisfy.
+    ///
+    /// # Panics
+    ///
+    /// If the semaphore would then hold more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(0);
+    /// semaphore.add_permits(2);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
+    pub fn add_permits(&self, n: usize) {
+        self.release(n);
+    }
+
+    /// Removes up to `n` free permits for good; returns how many it removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(3);
+    /// assert_eq!(semaphore.forget_permits(5), 3);
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
+    pub fn forget_permits(&self, n: usize) -> usize {
+        let mut state = self.state.borrow_mut();
+        let forgotten = n.min(state.permits);
+        state.permits -= forgotten;
+        forgotten
+    }
+
+    /// Waits for one permit. Fails with [`AcquireError`] once the semaphore is
+    /// [closed](Semaphore::close).
+    ///
+    /// Cancel-safe: dropping the future gives up its place in the queue and returns any
+    /// permits it was handed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let semaphore = mirage::sync::Semaphore::new(1);
+    ///     let permit = semaphore.acquire().await.unwrap();
+    ///     assert_eq!(semaphore.available_permits(), 0);
+    ///     drop(permit);
+    ///     assert_eq!(semaphore.available_permits(), 1);
+    /// });
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire::new(self, 1)
+    }
+
+    /// Waits for `n` permits, taken together. Cancel-safe, as [`acquire`](Semaphore::acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let semaphore = mirage::sync::Semaphore::new(5);
+    ///     let permit = semaphore.acquire_many(3).await.unwrap();
+    ///     assert_eq!(permit.num_permits(), 3);
+    ///     assert_eq!(semaphore.available_permits(), 2);
+    /// });
+    /// ```
+    pub fn acquire_many(&self, n: u32) -> Acquire<'_> {
+        Acquire::new(self, n)
+    }
+
+    /// Takes one permit if one is free and no task waits before this one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Semaphore::new(1);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    /// drop(permit);
+    /// semaphore.close();
+    /// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    /// ```
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if that many are free and no task waits before this one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(2);
+    /// assert!(semaphore.try_acquire_many(3).is_err());
+    /// assert_eq!(semaphore.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// ```
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.take_now(n)?;
+        Ok(SemaphorePermit::new(self, n))
+    }
+
+    /// [`acquire`](Semaphore::acquire) for a permit that owns a handle to the semaphore,
+    /// so it can move into a spawned task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let semaphore = Rc::new(mirage::sync::Semaphore::new(1));
+    ///     let permit = semaphore.clone().acquire_owned().await.unwrap();
+    ///     let task = mirage::spawn(async move {
+    ///         let _permit = permit; // held until the task ends
+    ///     });
+    ///     task.await.unwrap();
+    ///     assert_eq!(semaphore.available_permits(), 1);
+    /// });
+    /// ```
+    pub async fn acquire_owned(self: Rc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.acquire_many_owned(1).await
+    }
+
+    /// [`acquire_many`](Semaphore::acquire_many) for a permit that owns a handle to the
+    /// semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let semaphore = Rc::new(mirage::sync::Semaphore::new(4));
+    ///     let permit = semaphore.clone().acquire_many_owned(4).await.unwrap();
+    ///     assert_eq!(permit.num_permits(), 4);
+    ///     assert_eq!(semaphore.available_permits(), 0);
+    /// });
+    /// ```
+    pub async fn acquire_many_owned(
+        self: Rc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        let n = self.acquire_many(n).await?.into_count();
+        Ok(OwnedSemaphorePermit::new(self, n))
+    }
+
+    /// [`try_acquire`](Semaphore::try_acquire) for a permit that owns a handle to the
+    /// semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let semaphore = Rc::new(mirage::sync::Semaphore::new(1));
+    /// let permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// assert!(semaphore.clone().try_acquire_owned().is_err());
+    /// drop(permit);
+    /// assert!(semaphore.try_acquire_owned().is_ok());
+    /// ```
+    pub fn try_acquire_owned(self: Rc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.take_now(1)?;
+        Ok(OwnedSemaphorePermit::new(self, 1))
+    }
+
+    /// Closes the semaphore: every waiting and later `acquire` fails with
+    /// [`AcquireError`]. Permits already held stay valid, and are given back as usual.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let semaphore = mirage::sync::Semaphore::new(0);
+    ///     semaphore.close();
+    ///     assert!(semaphore.is_closed());
+    ///     assert!(semaphore.acquire().await.is_err());
+    /// });
+    /// ```
+    pub fn close(&self) {
+        let wakers = {
+            let mut state = self.state.borrow_mut();
+            state.closed = true;
+            state.waiters.take_all()
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Whether [`close`](Semaphore::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(1);
+    /// assert!(!semaphore.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.state.borrow().closed
+    }
+
+    /// Takes `n` permits at once, if that many are free and no one waits.
+    fn take_now(&self, n: u32) -> Result<(), TryAcquireError> {
+        let mut state = self.state.borrow_mut();
+        if state.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        let n = n as usize;
+        if !state.waiters.is_empty() || state.permits < n {
+            return Err(TryAcquireError::NoPermits);
+        }
+        state.permits -= n;
+        Ok(())
+    }
+
+    /// Gives back `n` permits, then hands permits to the waiters at the front of the queue
+    /// for as long as there are enough for the first one.
+    fn release(&self, n: usize) {
+        let mut wakers = Vec::new();
+        {
+            let mut state = self.state.borrow_mut();
+            let permits = state.permits.checked_add(n);
+            state.permits = match permits {
+                Some(permits) if permits <= Semaphore::MAX_PERMITS => permits,
+                _ => panic!(
+                    "a semaphore holds at most Semaphore::MAX_PERMITS permits: {} + {n} is more",
+                    state.permits
+                ),
+            };
+            while let Some(first) = state.waiters.front() {
+                let wants = state.wants[first] as usize;
+                if state.permits < wants {
+                    break;
+                }
+                state.permits -= wants;
+                wakers.extend(state.waiters.pop_front());
+            }
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("Semaphore")
+            .field("permits", &state.permits)
+            .field("closed", &state.closed)
+            .field("waiting", &!state.waiters.is_empty())
+            .finish()
+    }
+}
