@@ -18,6 +18,15 @@ impl Drop for SetOnDrop {
     }
 }
 
+/// Counts its drops in a shared counter.
+struct CountDrops(Rc<Cell<usize>>);
+
+impl Drop for CountDrops {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
 #[mirage::test(start_paused = true)]
 async fn results_come_in_the_order_the_tasks_finish() {
     let mut set = JoinSet::new();
@@ -246,4 +255,29 @@ fn many_tasks_finishing_in_reverse_are_all_joined_once() {
         }
         assert!(set.join_next().await.is_none());
     });
+}
+
+#[test]
+fn a_set_inside_a_task_is_dropped_with_its_core() {
+    let dropped = Rc::new(Cell::new(0));
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let dropped = dropped.clone();
+        mirage::spawn(async move {
+            let mut set = JoinSet::new();
+            for _ in 0..3 {
+                let guard = CountDrops(dropped.clone());
+                set.spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await
+                });
+            }
+            set.join_next().await;
+        });
+        mirage::yield_now().await;
+    });
+    // The Core drops the task that owns the set, whose drop aborts the set's tasks, while
+    // it drops those tasks too: each future is dropped exactly once.
+    drop(core);
+    assert_eq!(dropped.get(), 3);
 }
