@@ -90,3 +90,63 @@ fn a_task_can_abort_itself() {
         "the future was dropped at its next yield point"
     );
 }
+
+#[test]
+fn an_abort_handle_cancels_a_detached_task_and_outlives_it_and_its_core() {
+    let mut core = Core::new().unwrap();
+    let dropped = Rc::new(Cell::new(false));
+    let abort = core.run({
+        let dropped = Rc::clone(&dropped);
+        async move {
+            let guard = SetOnDrop(dropped.clone());
+            let handle = mirage::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+            let abort = handle.abort_handle();
+            let copy = abort.clone();
+            drop(handle); // detached: only the abort handles are left
+            mirage::yield_now().await;
+            assert!(!abort.is_finished());
+            copy.abort();
+            mirage::yield_now().await;
+            assert!(dropped.get(), "the aborted future's destructor ran");
+            assert!(abort.is_finished());
+            abort
+        }
+    });
+    drop(core);
+    // The task and its Core are gone; the handle still answers, and aborting does nothing.
+    assert!(abort.is_finished());
+    abort.abort();
+}
+
+#[test]
+fn an_abort_handle_of_a_finished_task_keeps_its_value() {
+    let mut core = Core::new().unwrap();
+    let value = core.run(async {
+        let handle = mirage::spawn(async { 7 });
+        let abort = handle.abort_handle();
+        mirage::yield_now().await;
+        abort.abort();
+        handle.await.unwrap()
+    });
+    assert_eq!(value, 7);
+}
+
+#[test]
+fn a_join_set_abort_handle_cancels_its_task_only() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut set = mirage::JoinSet::new();
+        let stuck = set.spawn(std::future::pending::<u8>());
+        set.spawn(async { 1 });
+        stuck.abort();
+        let mut results = Vec::new();
+        while let Some(result) = set.join_next().await {
+            results.push(result.map_err(|err| err.is_cancelled()));
+        }
+        results.sort();
+        assert_eq!(results, [Ok(1), Err(true)]);
+    });
+}

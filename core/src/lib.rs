@@ -25,5 +25,5 @@ pub mod time;
 mod yield_now;
 
 pub use event_loop::{spawn, Core};
-pub use task::{JoinError, JoinHandle, JoinSet};
+pub use task::{AbortHandle, JoinError, JoinHandle, JoinSet};
 pub use yield_now::{yield_now, YieldNow};

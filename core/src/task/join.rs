@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::abort::{self, AbortHandle};
 use super::error::JoinError;
-use super::header::{CANCEL, FUTURE, JOIN, OUTPUT};
+use super::header::{FUTURE, JOIN, OUTPUT};
 use super::raw::TaskPtr;
-use super::waker;
 
 /// An owned permission to await a spawned task's result, or to abort it.
 ///
@@ -59,11 +59,26 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        let header = self.task.header();
-        if header.has(FUTURE) && !header.has(CANCEL) {
-            header.set(CANCEL);
-            waker::schedule(self.task);
-        }
+        abort::abort(self.task);
+    }
+
+    /// A handle that can cancel the task, but has no claim on its output: it can be kept
+    /// (or cloned) where the `JoinHandle` cannot, e.g. after the handle was awaited or
+    /// moved into a [`JoinSet`](crate::JoinSet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let task = mirage::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     mirage::spawn(async move { abort.abort() });
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(self.task.add_ref())
     }
 
     /// Whether the task has finished: completed, panicked, or been cancelled.
@@ -80,7 +95,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        !self.task.header().has(FUTURE)
+        abort::is_finished(self.task)
     }
 }
 

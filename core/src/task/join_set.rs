@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::{JoinError, JoinHandle};
+use super::{AbortHandle, JoinError, JoinHandle};
 
 /// A group of tasks spawned on the current Core, whose results are taken in the order the
 /// tasks finish: a server's connections, a batch of requests sent at once.
@@ -99,7 +99,8 @@ impl<T: 'static> JoinSet<T> {
         }
     }
 
-    /// Spawns `future` as a task on the current Core, in this set.
+    /// Spawns `future` as a task on the current Core, in this set; returns a handle that
+    /// can abort that one task.
     ///
     /// # Panics
     ///
@@ -121,7 +122,7 @@ impl<T: 'static> JoinSet<T> {
     ///     assert_eq!(sum, 3);
     /// });
     /// ```
-    pub fn spawn<F>(&mut self, future: F)
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
@@ -136,7 +137,9 @@ impl<T: 'static> JoinSet<T> {
             let _report = report;
             future.await
         });
+        let abort = handle.abort_handle();
         entry.insert((self.spawned, handle));
+        abort
     }
 
     /// Waits for the next task to finish and returns its result: `Ok(value)`, or a

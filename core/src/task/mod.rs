@@ -1,5 +1,6 @@
 //! Tasks: spawned futures, their wakers, and the handles that join them.
 
+mod abort;
 mod error;
 pub(crate) mod header;
 mod join;
@@ -7,6 +8,7 @@ mod join_set;
 pub(crate) mod raw;
 pub(crate) mod waker;
 
+pub use abort::AbortHandle;
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
