@@ -2,7 +2,8 @@
 //! sender's order, whether the Core is busy or blocked in its poller; a bounded channel
 //! holds senders on other threads and other Cores to its capacity; the channel ends when
 //! the last sender goes; a dropped receiver drops what was queued, fails later sends and
-//! wakes the senders waiting on other threads.
+//! wakes the senders waiting on other threads. The `oneshot` brings one value across, from
+//! a plain thread or another Core, while the receiving Core runs on.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -230,4 +231,108 @@ fn a_plain_thread_receives_with_blocking_recv_what_a_core_sends() {
     });
     let got = within_guard(move || worker.join().unwrap());
     assert_eq!(got, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_oneshot_brings_a_threads_result_to_a_task_while_the_core_runs_on() {
+    let (result, ticks) = within_guard(|| {
+        let mut core = Core::new().unwrap();
+        core.run(async {
+            let (tx, rx) = cross_thread::oneshot::channel();
+            let worker = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20)); // blocking work
+                tx.send(7).unwrap();
+            });
+            // Another task keeps running while the result is awaited.
+            let ticks = Arc::new(AtomicUsize::new(0));
+            let ticker = {
+                let ticks = Arc::clone(&ticks);
+                mirage::spawn(async move {
+                    loop {
+                        mirage::time::sleep(Duration::from_millis(1)).await;
+                        ticks.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            };
+            let result = rx.await;
+            ticker.abort();
+            worker.join().unwrap();
+            (result, ticks.load(Ordering::Relaxed))
+        })
+    });
+    assert_eq!(result, Ok(7));
+    assert!(ticks > 0, "the Core was blocked while it waited");
+}
+
+#[test]
+fn a_oneshot_carries_a_reply_from_one_core_to_another() {
+    let reply = within_guard(|| {
+        let (requests, mut incoming) =
+            cross_thread::unbounded::<(u32, cross_thread::oneshot::Sender<u32>)>();
+        let server = thread::spawn(move || {
+            Core::new().unwrap().run(async move {
+                while let Some((n, reply)) = incoming.recv().await {
+                    reply.send(n * 2).unwrap();
+                }
+            })
+        });
+        let reply = Core::new().unwrap().run(async move {
+            let (tx, rx) = cross_thread::oneshot::channel();
+            requests.send((21, tx)).unwrap();
+            rx.await
+        });
+        server.join().unwrap();
+        reply
+    });
+    assert_eq!(reply, Ok(42));
+}
+
+#[test]
+fn a_oneshot_sender_dropped_on_another_thread_fails_the_waiting_task() {
+    let result = within_guard(|| {
+        Core::new().unwrap().run(async {
+            let (tx, rx) = cross_thread::oneshot::channel::<u32>();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(5));
+                drop(tx);
+            });
+            rx.await
+        })
+    });
+    assert_eq!(result, Err(cross_thread::oneshot::RecvError));
+}
+
+#[test]
+fn a_dropped_oneshot_receiver_fails_the_send_wakes_closed_and_drops_an_unreceived_value() {
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let failed = within_guard({
+        let drops = Arc::clone(&drops);
+        move || {
+            // Sent, never received: dropped with the receiver.
+            let (tx, rx) = cross_thread::oneshot::channel();
+            tx.send(Counted(Arc::clone(&drops))).unwrap();
+            thread::spawn(move || drop(rx)).join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+            // A sender waiting on the receiver being dropped on another thread.
+            let (tx, rx) = cross_thread::oneshot::channel::<Counted>();
+            Core::new().unwrap().run(async {
+                thread::spawn(move || {
+                    thread::sleep(Duration::from_millis(5));
+                    drop(rx);
+                });
+                tx.closed().await;
+            });
+            let back = tx.send(Counted(Arc::clone(&drops))).unwrap_err();
+            drop(back);
+            drops.load(Ordering::SeqCst)
+        }
+    });
+    assert_eq!(failed, 2, "the value handed back was dropped once");
 }

@@ -6,6 +6,8 @@
 //!   waiting, whatever their thread.
 //! - [`unbounded`](fn@unbounded) makes an **unbounded** queue: [`UnboundedSender::send`]
 //!   never waits.
+//! - [`oneshot`] carries one value: a reply, or the result of blocking work done on a
+//!   plain thread.
 //!
 //! Senders are `Send + Sync` and cheap to clone; a receiver may move to the thread of the
 //! Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
@@ -52,6 +54,7 @@
 mod blocking;
 mod bounded;
 mod futures;
+pub mod oneshot;
 mod unbounded;
 
 pub use bounded::{channel, Receiver, Send, Sender};
@@ -92,6 +95,22 @@ mod tests {
         send_sync::<UnboundedSender<std::cell::Cell<u8>>>();
         send::<Receiver<std::cell::Cell<u8>>>();
         send::<UnboundedReceiver<std::cell::Cell<u8>>>();
+    }
+
+    #[test]
+    fn oneshot_handles_are_send_for_a_send_value_type() {
+        fn send<T: std::marker::Send>() {}
+        send::<oneshot::Sender<std::cell::Cell<u8>>>();
+        send::<oneshot::Receiver<std::cell::Cell<u8>>>();
+    }
+
+    #[test]
+    #[should_panic(expected = "oneshot::Receiver::blocking_recv called on a thread running a Core")]
+    fn a_blocking_oneshot_receive_inside_a_core_panics_with_a_clear_message() {
+        let (_tx, rx) = oneshot::channel::<u8>();
+        crate::Core::new().unwrap().run(async move {
+            let _ = rx.blocking_recv();
+        });
     }
 
     #[test]

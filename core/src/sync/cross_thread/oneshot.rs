@@ -1,0 +1,250 @@
+//! One value from one thread to another: the reply to a request sent to another Core, or
+//! the result of blocking work done on a plain thread.
+//!
+//! The same contract as [`sync::oneshot`](crate::sync::oneshot), with a [`Sender`] that may
+//! be used on any thread: [`Sender::send`] is synchronous and consumes the sender; the
+//! [`Receiver`] is a future of `Result<T, RecvError>`, failing if the sender is dropped
+//! without sending. On a thread with no Core, [`Receiver::blocking_recv`] parks the thread
+//! instead (and panics on a thread running a Core, which it would block).
+//!
+//! It is the cross-thread [`unbounded`](super::unbounded) queue holding at most one value,
+//! so it costs what one message on that queue costs.
+//!
+//! # Examples
+//!
+//! Blocking work on a thread of its own, awaited by a task, which the Core keeps running
+//! meanwhile:
+//!
+//! ```
+//! use mirage::sync::cross_thread::oneshot;
+//!
+//! let mut core = mirage::Core::new().unwrap();
+//! let sum = core.run(async {
+//!     let (tx, rx) = oneshot::channel();
+//!     std::thread::spawn(move || {
+//!         let sum: u64 = (1..=1_000).sum(); // stands for blocking work: a file, a DNS query
+//!         let _ = tx.send(sum);
+//!     });
+//!     rx.await.unwrap()
+//! });
+//! assert_eq!(sum, 500_500);
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::blocking::block_on;
+use super::futures::Closed;
+use crate::sync::chan::{self, Rx, Synced, Tx};
+use crate::sync::mpsc;
+pub use crate::sync::oneshot::{RecvError, TryRecvError};
+use crate::sync::SendError;
+
+/// Creates a one-value channel whose [`Sender`] may be used on any thread.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::cross_thread::oneshot;
+///
+/// let (tx, rx) = oneshot::channel();
+/// std::thread::spawn(move || tx.send("done").unwrap());
+/// assert_eq!(rx.blocking_recv(), Ok("done"));
+/// ```
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let (tx, rx) = chan::channel(None);
+    (Sender { tx }, Receiver { rx, done: false })
+}
+
+/// Sends one value to the paired [`Receiver`]; `Send` (for a `Send` value type), so it can
+/// move to the thread that produces the value. Dropping it without sending makes the
+/// receiver fail with [`RecvError`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::cross_thread::oneshot;
+///
+/// let (tx, rx) = oneshot::channel::<u8>();
+/// std::thread::spawn(move || drop(tx)).join().unwrap();
+/// assert!(rx.blocking_recv().is_err());
+/// ```
+pub struct Sender<T> {
+    tx: Tx<Synced<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value` without waiting, waking the receiving task (or thread). Fails, handing
+    /// `value` back in [`SendError`], if the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot;
+    ///
+    /// let (tx, rx) = oneshot::channel();
+    /// drop(rx);
+    /// assert_eq!(tx.send(5).unwrap_err().into_inner(), 5);
+    /// ```
+    pub fn send(self, value: T) -> Result<(), SendError<T>> {
+        self.tx.send_unbounded(value)
+    }
+
+    /// Whether the receiver was dropped or closed, so that [`send`](Sender::send) would
+    /// fail: a worker can give up on a result nobody wants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::oneshot::channel::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Waits until the receiver is dropped or closed. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, rx) = mirage::sync::cross_thread::oneshot::channel::<u8>();
+    ///     std::thread::spawn(move || drop(rx));
+    ///     tx.closed().await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub fn closed(&self) -> Closed<'_, T> {
+        Closed::new(&self.tx)
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("cross_thread::oneshot::Sender")
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Receives the value from the paired [`Sender`]: a future of `Ok(value)`, or of
+/// `Err(RecvError)` if the sender was dropped without sending (or the receiver was
+/// [closed](Receiver::close) first). It may move to another thread (`Send`, for a `Send`
+/// value type). Polling it again after it completed panics.
+///
+/// Dropping it drops a value sent and not received, and wakes a [`Sender::closed`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mirage::sync::cross_thread::oneshot::channel();
+///     std::thread::spawn(move || tx.send(42).unwrap());
+///     assert_eq!(rx.await, Ok(42));
+/// });
+/// ```
+pub struct Receiver<T> {
+    rx: Rx<Synced<T>>,
+    /// The value or the error was handed out.
+    done: bool,
+}
+
+impl<T> Receiver<T> {
+    /// Takes the value if it has arrived, without waiting: [`TryRecvError::Empty`] while
+    /// the sender may still send, [`TryRecvError::Closed`] once no value can arrive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot::{self, TryRecvError};
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        if self.done {
+            return Err(TryRecvError::Closed);
+        }
+        match self.rx.try_recv() {
+            Ok(value) => {
+                self.done = true;
+                Ok(value)
+            }
+            Err(mpsc::error::TryRecvError::Empty) => Err(TryRecvError::Empty),
+            Err(mpsc::error::TryRecvError::Disconnected) => {
+                self.done = true;
+                Err(TryRecvError::Closed)
+            }
+        }
+    }
+
+    /// Waits for the value on a thread with no Core, parking the thread.
+    ///
+    /// # Panics
+    ///
+    /// On a thread running a Core, which it would block: `.await` the receiver there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot;
+    ///
+    /// let (tx, rx) = oneshot::channel();
+    /// let waiting = std::thread::spawn(move || rx.blocking_recv());
+    /// mirage::Core::new().unwrap().run(async move { tx.send("from a Core").unwrap() });
+    /// assert_eq!(waiting.join().unwrap(), Ok("from a Core"));
+    /// ```
+    pub fn blocking_recv(self) -> Result<T, RecvError> {
+        block_on("oneshot::Receiver::blocking_recv", self)
+    }
+
+    /// Closes the channel without dropping the receiver: a later [`Sender::send`] fails
+    /// and a [`Sender::closed`] completes. A value sent before can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// rx.close();
+    /// assert!(tx.send(1).is_err());
+    /// assert!(rx.try_recv().is_err());
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+}
+
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let this = self.get_mut();
+        assert!(
+            !this.done,
+            "cross_thread::oneshot::Receiver polled after completion"
+        );
+        let received = std::task::ready!(this.rx.poll_recv(cx));
+        this.done = true;
+        Poll::Ready(received.ok_or(RecvError))
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("cross_thread::oneshot::Receiver")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
