@@ -11,9 +11,13 @@
 //!
 //! - each attempt of a socket operation, and each wait for readiness of an
 //!   [`AsyncFd`](crate::io::AsyncFd) or a socket's `readable()`/`writable()`;
-//! - a value received from an [`mpsc`](crate::sync::mpsc) or
-//!   [`oneshot`](crate::sync::oneshot) channel, and a bounded send that finds room;
-//! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished;
+//! - a value received from an [`mpsc`](crate::sync::mpsc),
+//!   [`oneshot`](crate::sync::oneshot) or [`cross_thread`](crate::sync::cross_thread)
+//!   channel, and a bounded send that finds room;
+//! - a [`watch`](crate::sync::watch) change seen, and permits taken from a
+//!   [`Semaphore`](crate::sync::Semaphore) that had them free;
+//! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished, and so a
+//!   [`JoinSet`](crate::JoinSet) that returns one;
 //! - a [`Sleep`](crate::time::Sleep) that finds its deadline passed, and an
 //!   [`Interval`](crate::time::Interval) tick.
 //!
