@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use mirage::sync::oneshot;
@@ -280,4 +281,29 @@ fn a_set_inside_a_task_is_dropped_with_its_core() {
     // it drops those tasks too: each future is dropped exactly once.
     drop(core);
     assert_eq!(dropped.get(), 3);
+}
+
+#[mirage::test]
+async fn try_join_next_takes_finished_results_even_with_the_budget_spent() {
+    let mut set = JoinSet::new();
+    assert!(set.try_join_next().is_none(), "empty");
+    set.spawn(async { 1 });
+    set.spawn(std::future::pending::<i32>());
+    assert!(set.try_join_next().is_none(), "nothing has run yet");
+    mirage::yield_now().await;
+    // Spend the whole budget without yielding: a waiting join would now yield first.
+    for _ in 0..mirage::coop::BUDGET {
+        mirage::coop::consume_budget().await;
+    }
+    let waiting = std::future::poll_fn(|cx| Poll::Ready(set.poll_join_next(cx))).await;
+    assert!(
+        waiting.is_pending(),
+        "the budget is spent: a waiting join yields"
+    );
+    assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
+    assert!(
+        set.try_join_next().is_none(),
+        "the other task is still running"
+    );
+    assert_eq!(set.len(), 1);
 }

@@ -99,6 +99,24 @@ impl<T> JoinHandle<T> {
     }
 }
 
+impl<T> JoinHandle<T> {
+    /// Takes the task's result if it has one, spending no budget: for
+    /// [`JoinSet::try_join_next`](crate::JoinSet::try_join_next), which never waits.
+    pub(crate) fn take_finished(&mut self) -> Option<Result<T, JoinError>> {
+        if !self.task.header().has(OUTPUT) {
+            return None;
+        }
+        let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: owner thread (the handle is `!Send`), `OUTPUT` is set, and `output` has
+        // this task's output type.
+        unsafe { self.task.take_output(&mut output as *mut _ as *mut ()) };
+        match output {
+            Poll::Ready(output) => Some(output),
+            Poll::Pending => None,
+        }
+    }
+}
+
 // The handle never holds a `T` in place (the output lives in the task's cell and is moved
 // out), so moving the handle never moves a pinned `T`: a `JoinHandle` of any output can be
 // polled through `Pin::new`, e.g. by a `JoinSet`, or by users in a `select!` over `&mut`.
@@ -107,15 +125,14 @@ impl<T> Unpin for JoinHandle<T> {}
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let header = self.task.header();
         if header.has(OUTPUT) {
             std::task::ready!(crate::coop::poll_proceed(cx));
-            let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
-            // SAFETY: owner thread (the handle is `!Send`), `OUTPUT` is set, and `output`
-            // has this task's output type.
-            unsafe { self.task.take_output(&mut output as *mut _ as *mut ()) };
-            return output;
+            return match self.take_finished() {
+                Some(output) => Poll::Ready(output),
+                None => unreachable!("OUTPUT is set"),
+            };
         }
         assert!(
             header.has(FUTURE),

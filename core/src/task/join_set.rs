@@ -212,6 +212,41 @@ impl<T: 'static> JoinSet<T> {
         }
     }
 
+    /// The result of a task that has finished, without waiting: `None` if no task has
+    /// finished since the last join (or the set is empty). Spends no budget.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn(async { 5 });
+    ///     assert!(set.try_join_next().is_none(), "the task has not run yet");
+    ///     mirage::yield_now().await;
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 5);
+    /// });
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        loop {
+            let (key, spawn) = self.finished.queue.borrow_mut().pop_front()?;
+            let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
+                continue;
+            };
+            match handle.take_finished() {
+                Some(result) => {
+                    self.tasks.remove(key);
+                    return Some(result);
+                }
+                // Reported, its output not stored yet: only inside the task's last poll.
+                None => {
+                    self.finished.queue.borrow_mut().push_front((key, spawn));
+                    return None;
+                }
+            }
+        }
+    }
+
     /// Waits for every task and returns their values, in the order they finished.
     ///
     /// # Panics
