@@ -367,11 +367,19 @@ impl<S: AsRawFd> Source<S> {
     /// says ready the wait goes on, through edges that turn out stale, under one timer.
     /// Once this side shut its write half, the write direction is ready: a write fails at
     /// once, though the kernel may not report a full Unix stream writable.
+    ///
+    /// When the reactor knows the socket not ready (the last operation saw `WouldBlock` or
+    /// drained it, and no edge came since), asking the kernel first would only confirm it:
+    /// the wait starts at once, and the kernel is asked after the edge. That saves a
+    /// `poll(2)` per wait in a loop of `readable` and `try_read`.
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
         // A loop over a socket that is always ready still lets the other tasks run.
         coop::consume_budget().await;
         let mut timer = self.timeout(direction).map(sleep);
         let shut = || direction == Direction::Write && self.write_shut.get();
+        if !shut() && !self.registration.is_ready(direction) {
+            self.ready_before(direction, timer.as_mut()).await?;
+        }
         while !shut() && !sys::ready_now(self.inner.as_raw_fd(), direction)? {
             // As after `WouldBlock`: the next edge wakes the wait.
             self.registration.clear_ready(direction);
