@@ -6,7 +6,8 @@
 //!   on top. They have the shape of the `futures-io` traits.
 //! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
 //!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
-//!   [`AsyncBufRead`]. [`copy`] moves a whole stream from a reader to a writer.
+//!   [`AsyncBufRead`]. [`copy`] moves a whole stream from a reader to a writer, and
+//!   [`copy_bidirectional`] both ways between two streams, as a proxy does.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Registration`]: the building block under both, for new socket types.
@@ -16,6 +17,7 @@ mod buf_read;
 mod buf_read_ext;
 mod buf_reader;
 mod copy;
+mod copy_bidirectional;
 mod ext;
 mod lines;
 mod traits;
@@ -26,6 +28,7 @@ pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use copy::copy;
+pub use copy_bidirectional::copy_bidirectional;
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use lines::Lines;
 pub use traits::{AsyncRead, AsyncWrite};
