@@ -59,3 +59,4 @@ pub use notify::{Notified, Notify};
 pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub(crate) use wait_list::update_waker;

@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Waker};
 use slab::Slab;
 
 use super::{AbortHandle, JoinError, JoinHandle};
+use crate::sync::update_waker;
 
 /// A group of tasks spawned on the current Core, whose results are taken in the order the
 /// tasks finish: a server's connections, a batch of requests sent at once.
@@ -186,12 +187,8 @@ impl<T: 'static> JoinSet<T> {
         loop {
             let next = self.finished.queue.borrow_mut().pop_front();
             let Some((key, spawn)) = next else {
-                let mut slot = self.finished.waker.borrow_mut();
-                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    let previous = slot.replace(cx.waker().clone());
-                    drop(slot);
-                    drop(previous);
-                }
+                let previous = update_waker(&mut self.finished.waker.borrow_mut(), cx.waker());
+                drop(previous);
                 return Poll::Pending;
             };
             let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
