@@ -82,8 +82,8 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         version: Cell::new(0),
         sender_dropped: Cell::new(false),
         receivers: Cell::new(1),
-        changed: RefCell::new(WaitList::new()),
-        closed: RefCell::new(WaitList::new()),
+        changed_waiters: RefCell::new(WaitList::new()),
+        closed_waiters: RefCell::new(WaitList::new()),
     });
     let receiver = Receiver::new(Rc::clone(&shared), 0);
     (Sender::new(shared), receiver)
@@ -97,9 +97,9 @@ struct Shared<T> {
     sender_dropped: Cell<bool>,
     receivers: Cell<usize>,
     /// Receivers waiting in [`Receiver::changed`].
-    changed: RefCell<WaitList>,
+    changed_waiters: RefCell<WaitList>,
     /// Tasks waiting in [`Sender::closed`].
-    closed: RefCell<WaitList>,
+    closed_waiters: RefCell<WaitList>,
 }
 
 impl<T> Shared<T> {
@@ -122,9 +122,9 @@ impl<T> Shared<T> {
     }
 
     /// Records a new value and wakes every receiver waiting for one.
-    fn changed(&self) {
+    fn publish(&self) {
         self.version.set(self.version.get() + 1);
-        wake_all(&self.changed);
+        wake_all(&self.changed_waiters);
     }
 }
 

@@ -226,7 +226,7 @@ impl<T> Drop for Receiver<T> {
         let left = self.shared.receivers.get() - 1;
         self.shared.receivers.set(left);
         if left == 0 {
-            wake_all(&self.shared.closed);
+            wake_all(&self.shared.closed_waiters);
         }
     }
 }
@@ -275,15 +275,18 @@ impl<T> Future for Changed<'_, T> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            unpark(&shared.changed, &mut this.key);
+            unpark(&shared.changed_waiters, &mut this.key);
             this.receiver.seen = version;
             return Poll::Ready(Ok(()));
         }
         if shared.sender_dropped.get() {
-            unpark(&shared.changed, &mut this.key);
+            unpark(&shared.changed_waiters, &mut this.key);
             return Poll::Ready(Err(RecvError));
         }
-        let old = shared.changed.borrow_mut().park(&mut this.key, cx.waker());
+        let old = shared
+            .changed_waiters
+            .borrow_mut()
+            .park(&mut this.key, cx.waker());
         drop(old);
         Poll::Pending
     }
@@ -291,7 +294,7 @@ impl<T> Future for Changed<'_, T> {
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        unpark(&self.receiver.shared.changed, &mut self.key);
+        unpark(&self.receiver.shared.changed_waiters, &mut self.key);
     }
 }
 

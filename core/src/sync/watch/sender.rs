@@ -76,7 +76,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn send_replace(&self, value: T) -> T {
         let old = std::mem::replace(&mut *self.shared.borrow_mut(), value);
-        self.shared.changed();
+        self.shared.publish();
         old
     }
 
@@ -130,7 +130,7 @@ impl<T> Sender<T> {
     pub fn send_if_modified<F: FnOnce(&mut T) -> bool>(&self, modify: F) -> bool {
         let modified = modify(&mut self.shared.borrow_mut());
         if modified {
-            self.shared.changed();
+            self.shared.publish();
         }
         modified
     }
@@ -223,7 +223,7 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         self.shared.sender_dropped.set(true);
-        wake_all(&self.shared.changed);
+        wake_all(&self.shared.changed_waiters);
     }
 }
 
@@ -265,10 +265,13 @@ impl<T> Future for Closed<'_, T> {
         let this = self.get_mut();
         let shared = &this.sender.shared;
         if shared.receivers.get() == 0 {
-            unpark(&shared.closed, &mut this.key);
+            unpark(&shared.closed_waiters, &mut this.key);
             return Poll::Ready(());
         }
-        let old = shared.closed.borrow_mut().park(&mut this.key, cx.waker());
+        let old = shared
+            .closed_waiters
+            .borrow_mut()
+            .park(&mut this.key, cx.waker());
         drop(old);
         Poll::Pending
     }
@@ -276,7 +279,7 @@ impl<T> Future for Closed<'_, T> {
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
-        unpark(&self.sender.shared.closed, &mut self.key);
+        unpark(&self.sender.shared.closed_waiters, &mut self.key);
     }
 }
 
