@@ -18,6 +18,7 @@ mod scheduler;
 #[doc(hidden)]
 pub mod select_support;
 mod shared;
+pub mod signal;
 pub mod sync;
 mod sys;
 mod task;

@@ -5,7 +5,7 @@
 //! It handles keep-alive, pipelining, `Content-Length` and chunked bodies,
 //! `Connection: close` and HTTP/1.0; it cuts off slow clients with header, idle and body
 //! timeouts, refuses oversized heads (431) and bodies (413) and malformed requests (400);
-//! and on Ctrl-C it stops accepting and lets requests in flight finish.
+//! and on Ctrl-C or SIGTERM it stops accepting and lets requests in flight finish.
 //!
 //! Run it with `cargo run --release --example http_server -- 127.0.0.1:8080` (the address
 //! defaults to 127.0.0.1:8080), then try `curl http://127.0.0.1:8080/plaintext`.
@@ -19,15 +19,16 @@ mod request;
 mod response;
 mod routes;
 mod server;
-mod signal;
 
 use std::io;
 
 use mirage::net::TcpListener;
+use mirage::signal::{ctrl_c, signal, SignalKind};
 
 fn main() -> io::Result<()> {
-    // Before any thread starts, so every thread inherits the blocked mask.
-    let ctrl_c = signal::CtrlC::new()?;
+    // Before the address is printed: a signal from whoever read it shuts down gracefully.
+    let mut interrupt = ctrl_c();
+    let mut terminate = signal(SignalKind::terminate())?;
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -38,8 +39,14 @@ fn main() -> io::Result<()> {
         listener,
         config::Config::default(),
         async move {
-            ctrl_c.wait().await;
-            println!("shutting down: finishing requests in flight");
+            let stopped = mirage::select! {
+                stopped = &mut interrupt => stopped,
+                stopped = terminate.recv() => stopped,
+            };
+            match stopped {
+                Ok(()) => println!("shutting down: finishing requests in flight"),
+                Err(err) => eprintln!("cannot wait for signals ({err}); shutting down"),
+            }
         },
     ))
 }

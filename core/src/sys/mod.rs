@@ -1,5 +1,6 @@
 //! Operating-system calls that `mio` does not cover, in one place.
 
+pub(crate) mod eventfd;
 pub(crate) mod timerfd;
 
 /// Runs a libc call, turning `-1` into the thread's `errno` as an `io::Error`.
