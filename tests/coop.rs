@@ -196,6 +196,55 @@ fn a_bounded_channel_with_room_lets_a_later_sender_run_and_loses_nothing() {
 }
 
 #[test]
+fn reserving_in_a_bounded_channel_with_room_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = mpsc::channel(QUEUED);
+            async move {
+                let mut sent = 0;
+                while !other_ran.get() {
+                    tx.reserve().await.unwrap().send(sent);
+                    sent += 1;
+                    assert!(sent < QUEUED, "the other task never ran");
+                }
+                // A reserve that yielded held no slot: all the rest are free.
+                assert_eq!(tx.capacity(), QUEUED - sent);
+                drop(tx);
+                for n in 0..sent {
+                    assert_eq!(rx.try_recv(), Ok(n));
+                }
+                sent
+            }
+        }
+    });
+}
+
+#[test]
+fn receiving_batches_from_a_channel_that_is_never_empty_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = mpsc::unbounded();
+            for n in 0..QUEUED {
+                tx.send(n).unwrap();
+            }
+            async move {
+                let mut batch = Vec::new();
+                let mut batches = 0;
+                while !other_ran.get() {
+                    assert_eq!(rx.recv_many(&mut batch, 2).await, 2);
+                    batches += 1;
+                    assert!(batches * 2 < QUEUED, "the other task never ran");
+                }
+                // Every value so far, in order, none lost to a batch that yielded.
+                assert!(batch.iter().copied().eq(0..batches * 2));
+                drop(tx);
+                batches
+            }
+        }
+    });
+}
+
+#[test]
 fn ready_oneshots_let_a_later_task_run() {
     assert_a_later_task_runs_within_a_budget(async {
         let receivers: Vec<_> = (0..QUEUED)

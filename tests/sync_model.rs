@@ -13,7 +13,9 @@
 //!   plus the reserved slots is always the capacity the channel was created with; after
 //!   `close()` (or dropping the receiver) pending and new sends fail with their value handed
 //!   back, `closed()` completes, and values already queued can still be received, then
-//!   `None`;
+//!   `None`; a send may also go through `reserve()` and its permit, and a permit may be
+//!   held across steps, then used (its value queued, or dropped if the receiver closed
+//!   meanwhile) or given back (its slot passed on as a cancelled send's is);
 //! - `cross_thread` (bounded and unbounded), which shares `mpsc`'s code behind a lock: the
 //!   same model, driven from one thread (`tests/sync_cross_thread.rs` drives it from
 //!   several);
@@ -31,10 +33,10 @@
 
 mod prop_config;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -168,6 +170,26 @@ fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Out
 
 type SendFuture = Pin<Box<dyn Future<Output = Result<(), SendError<Item>>>>>;
 
+/// What a held permit does once its gate opens: queue its value, or be dropped unused
+/// (its future then hands the value back, as a failed send does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GateState {
+    Shut,
+    Send,
+    Release,
+}
+
+type Gate = Rc<Cell<GateState>>;
+
+/// Pending while the gate is shut. Registers no waker: the harness polls again itself.
+async fn opened(gate: &Gate) -> GateState {
+    poll_fn(|_| match gate.get() {
+        GateState::Shut => Poll::Pending,
+        open => Poll::Ready(open),
+    })
+    .await
+}
+
 /// The API the harness drives; the bounded-only parts answer `None` for `unbounded`.
 trait Flavor {
     type Tx: Clone + 'static;
@@ -177,12 +199,20 @@ trait Flavor {
     fn try_send(tx: &Self::Tx, item: Item) -> Result<(), TrySendError<Item>>;
     /// A `send` future owning a handle to its sender.
     fn send(tx: Rc<Self::Tx>, item: Item) -> Option<SendFuture>;
+    /// A send through `reserve()` and its permit; with a gate, the permit is held until
+    /// the gate opens (bounded only).
+    fn send_reserved(tx: Rc<Self::Tx>, item: Item, gate: Option<Gate>) -> Option<SendFuture>;
     fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_;
     fn is_closed(tx: &Self::Tx) -> bool;
     fn same_channel(a: &Self::Tx, b: &Self::Tx) -> bool;
     /// `(capacity, max_capacity)`.
     fn capacity(tx: &Self::Tx) -> Option<(usize, usize)>;
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_;
+    fn recv_many<'a>(
+        rx: &'a mut Self::Rx,
+        buffer: &'a mut Vec<Item>,
+        limit: usize,
+    ) -> impl Future<Output = usize> + 'a;
     fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError>;
     fn close(rx: &mut Self::Rx);
     fn len(rx: &Self::Rx) -> (usize, bool);
@@ -207,6 +237,25 @@ macro_rules! bounded_flavor {
             fn send(tx: Rc<Self::Tx>, item: Item) -> Option<SendFuture> {
                 Some(Box::pin(async move { tx.send(item).await }))
             }
+            fn send_reserved(
+                tx: Rc<Self::Tx>,
+                item: Item,
+                gate: Option<Gate>,
+            ) -> Option<SendFuture> {
+                Some(Box::pin(async move {
+                    let Ok(permit) = tx.reserve().await else {
+                        return Err(SendError(item));
+                    };
+                    if let Some(gate) = gate {
+                        if opened(&gate).await == GateState::Release {
+                            drop(permit);
+                            return Err(SendError(item));
+                        }
+                    }
+                    permit.send(item);
+                    Ok(())
+                }))
+            }
             fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_ {
                 tx.closed()
             }
@@ -221,6 +270,13 @@ macro_rules! bounded_flavor {
             }
             fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_ {
                 rx.recv()
+            }
+            fn recv_many<'a>(
+                rx: &'a mut Self::Rx,
+                buffer: &'a mut Vec<Item>,
+                limit: usize,
+            ) -> impl Future<Output = usize> + 'a {
+                rx.recv_many(buffer, limit)
             }
             fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
                 rx.try_recv()
@@ -253,6 +309,9 @@ macro_rules! unbounded_flavor {
             fn send(_: Rc<Self::Tx>, _: Item) -> Option<SendFuture> {
                 None
             }
+            fn send_reserved(_: Rc<Self::Tx>, _: Item, _: Option<Gate>) -> Option<SendFuture> {
+                None
+            }
             fn closed(tx: &Self::Tx) -> impl Future<Output = ()> + '_ {
                 tx.closed()
             }
@@ -267,6 +326,13 @@ macro_rules! unbounded_flavor {
             }
             fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<Item>> + '_ {
                 rx.recv()
+            }
+            fn recv_many<'a>(
+                rx: &'a mut Self::Rx,
+                buffer: &'a mut Vec<Item>,
+                limit: usize,
+            ) -> impl Future<Output = usize> + 'a {
+                rx.recv_many(buffer, limit)
             }
             fn try_recv(rx: &mut Self::Rx) -> Result<Item, TryRecvError> {
                 rx.try_recv()
@@ -293,7 +359,7 @@ enum Op {
     /// `try_send` on a sender (`send` for unbounded channels).
     TrySend(u8),
     /// Start a `send` on a sender and poll it once (bounded only).
-    Send(u8),
+    Send(u8, Via),
     /// Poll a pending `send` again, with a new waker or with the one of its last poll.
     PollSend(u8, bool),
     /// Drop a pending `send`.
@@ -301,15 +367,30 @@ enum Op {
     TryRecv,
     /// `recv()` polled once, with a new waker or with the one of the last `recv`.
     Recv(bool),
+    /// `recv_many()` with a limit of 0 to 3, polled once, with a new waker or not.
+    RecvMany(bool, u8),
     /// Drop a sender (its pending futures first).
     DropSender(u8),
     CloneSender(u8),
+    /// Open the gate of a send holding its permit: use the permit, or give it back.
+    OpenGate(u8, bool),
     Close,
     DropReceiver,
     /// Start `closed()` on a sender and poll it once.
     Closed(u8),
     PollClosed(u8, bool),
     DropClosed(u8),
+}
+
+/// How a `send` is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `send(value)`.
+    Send,
+    /// `reserve()`, then the permit's `send(value)` at once.
+    Reserve,
+    /// `reserve()`, then the permit is held until an [`Op::OpenGate`].
+    HeldPermit,
 }
 
 /// At most this many sender handles are ever made in one program.
@@ -320,6 +401,7 @@ fn op(bounded: bool) -> BoxedStrategy<Op> {
         6 => any::<u8>().prop_map(Op::TrySend),
         5 => Just(Op::TryRecv),
         5 => any::<bool>().prop_map(Op::Recv),
+        2 => (any::<bool>(), 0..4u8).prop_map(|(fresh, limit)| Op::RecvMany(fresh, limit)),
         2 => any::<u8>().prop_map(Op::DropSender),
         2 => any::<u8>().prop_map(Op::CloneSender),
         1 => Just(Op::Close),
@@ -332,7 +414,9 @@ fn op(bounded: bool) -> BoxedStrategy<Op> {
         return common.boxed();
     }
     let sends = prop_oneof![
-        2 => any::<u8>().prop_map(Op::Send),
+        2 => (any::<u8>(), prop_oneof![Just(Via::Send), Just(Via::Reserve), Just(Via::HeldPermit)])
+            .prop_map(|(k, via)| Op::Send(k, via)),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(k, use_it)| Op::OpenGate(k, use_it)),
         2 => (any::<u8>(), any::<bool>()).prop_map(|(k, f)| Op::PollSend(k, f)),
         1 => any::<u8>().prop_map(Op::CancelSend),
     ];
@@ -347,6 +431,8 @@ enum SendState {
     Granted,
     /// Woken by the channel closing before it got a slot.
     Unlinked,
+    /// Holds a permit (a slot), waiting at its gate.
+    Held,
 }
 
 struct PendingSend {
@@ -358,6 +444,8 @@ struct PendingSend {
     /// The waker of its last poll.
     waker: usize,
     state: SendState,
+    /// Set for a send that holds its permit until the gate opens.
+    gate: Option<Gate>,
 }
 
 struct PendingClosed {
@@ -558,13 +646,21 @@ impl<F: Flavor> Harness<F> {
                     self.accept(id);
                 }
             }
-            Op::Send(k) => {
+            Op::Send(k, via) => {
                 let Some(s) = self.live_sender(k) else { return };
+                if self.model.cap.is_none() {
+                    return;
+                }
                 let item = self.mint();
                 let id = item.id;
-                let Some(mut fut) = F::send(self.tx(s), item) else {
-                    return;
+                let gate = (via == Via::HeldPermit).then(|| Rc::new(Cell::new(GateState::Shut)));
+                let fut = match via {
+                    Via::Send => F::send(self.tx(s), item),
+                    Via::Reserve | Via::HeldPermit => {
+                        F::send_reserved(self.tx(s), item, gate.clone())
+                    }
                 };
+                let mut fut = fut.expect("bounded channels send");
                 let w = self.wakes.fresh();
                 let res = poll_once(fut.as_mut(), &self.wakes.waker(w));
                 if self.model.rx_closed {
@@ -573,6 +669,17 @@ impl<F: Flavor> Harness<F> {
                     };
                     assert_eq!(back.id, id);
                     self.model.drops[id] += 1;
+                } else if self.model.permits > 0 && gate.is_some() {
+                    assert!(res.is_pending(), "reserve with a free slot gave {res:?}");
+                    self.model.permits -= 1;
+                    self.sends.push(PendingSend {
+                        fut,
+                        id,
+                        sender: s,
+                        waker: w,
+                        state: SendState::Held,
+                        gate,
+                    });
                 } else if self.model.permits > 0 {
                     assert!(
                         matches!(res, Poll::Ready(Ok(()))),
@@ -589,6 +696,7 @@ impl<F: Flavor> Harness<F> {
                         sender: s,
                         waker: w,
                         state: SendState::Waiting,
+                        gate,
                     });
                 }
             }
@@ -605,7 +713,12 @@ impl<F: Flavor> Harness<F> {
                 let waker = self.wakes.waker(w);
                 let res = poll_once(self.sends[i].fut.as_mut(), &waker);
                 let (id, state) = (self.sends[i].id, self.sends[i].state);
-                if self.model.rx_closed {
+                let gated = self.sends[i].gate.is_some();
+                if state == SendState::Held {
+                    // At its gate, whatever the channel does.
+                    assert!(res.is_pending(), "send {id} holding a permit gave {res:?}");
+                    self.sends[i].waker = w;
+                } else if self.model.rx_closed {
                     let Poll::Ready(Err(SendError(back))) = res else {
                         panic!("pending send {id} ({state:?}) after close gave {res:?}");
                     };
@@ -616,6 +729,10 @@ impl<F: Flavor> Harness<F> {
                     if state == SendState::Granted {
                         self.release_slot();
                     }
+                } else if state == SendState::Granted && gated {
+                    assert!(res.is_pending(), "reserve {id} granted a slot gave {res:?}");
+                    self.sends[i].state = SendState::Held;
+                    self.sends[i].waker = w;
                 } else if state == SendState::Granted {
                     assert!(
                         matches!(res, Poll::Ready(Ok(()))),
@@ -627,6 +744,45 @@ impl<F: Flavor> Harness<F> {
                     assert_eq!(state, SendState::Waiting);
                     assert!(res.is_pending(), "waiting send {id} gave {res:?}");
                     self.sends[i].waker = w;
+                }
+            }
+            Op::OpenGate(k, use_it) => {
+                let held: Vec<usize> = (0..self.sends.len())
+                    .filter(|&i| self.sends[i].state == SendState::Held)
+                    .collect();
+                if held.is_empty() {
+                    return;
+                }
+                let i = held[usize::from(k) % held.len()];
+                let gate = self.sends[i].gate.clone().unwrap();
+                gate.set(if use_it {
+                    GateState::Send
+                } else {
+                    GateState::Release
+                });
+                let waker = self.wakes.waker(self.sends[i].waker);
+                let res = poll_once(self.sends[i].fut.as_mut(), &waker);
+                let id = self.sends.remove(i).id;
+                if use_it {
+                    assert!(
+                        matches!(res, Poll::Ready(Ok(()))),
+                        "a permit's send gave {res:?}"
+                    );
+                    if self.model.rx_closed {
+                        // Closed since the slot was taken: the value is dropped.
+                        self.model.drops[id] += 1;
+                        self.release_slot();
+                    } else {
+                        self.accept(id);
+                    }
+                } else {
+                    let Poll::Ready(Err(SendError(back))) = res else {
+                        panic!("a released permit's future gave {res:?}");
+                    };
+                    assert_eq!(back.id, id);
+                    self.model.drops[id] += 1;
+                    drop(back);
+                    self.release_slot();
                 }
             }
             Op::CancelSend(k) => {
@@ -675,6 +831,44 @@ impl<F: Flavor> Harness<F> {
                     }
                     Poll::Pending => {
                         assert!(self.model.queue.is_empty() && !self.disconnected());
+                        self.model.rx_waker = Some((w, true));
+                    }
+                }
+            }
+            Op::RecvMany(fresh, limit) => {
+                let Some(rx) = &mut self.rx else { return };
+                let limit = usize::from(limit);
+                let w = match self.model.rx_last {
+                    Some(w) if !fresh => w,
+                    _ => self.wakes.fresh(),
+                };
+                self.model.rx_last = Some(w);
+                let mut buffer = Vec::new();
+                let res = poll_once(
+                    pin!(F::recv_many(rx, &mut buffer, limit)),
+                    &self.wakes.waker(w),
+                );
+                let queued = self.model.queue.len();
+                match res {
+                    Poll::Ready(0) if limit == 0 => assert!(buffer.is_empty()),
+                    Poll::Ready(0) => {
+                        assert!(queued == 0 && self.disconnected(), "recv_many gave 0");
+                        if let Some((_, waiting)) = &mut self.model.rx_waker {
+                            *waiting = false;
+                        }
+                    }
+                    Poll::Ready(n) => {
+                        assert_eq!(n, limit.min(queued), "recv_many's count");
+                        assert_eq!(buffer.len(), n);
+                        for item in buffer {
+                            self.received(item);
+                        }
+                        if let Some((_, waiting)) = &mut self.model.rx_waker {
+                            *waiting = false;
+                        }
+                    }
+                    Poll::Pending => {
+                        assert!(limit > 0 && queued == 0 && !self.disconnected());
                         self.model.rx_waker = Some((w, true));
                     }
                 }
@@ -775,7 +969,7 @@ impl<F: Flavor> Harness<F> {
         self.model.drops[id] += 1;
         match state {
             SendState::Waiting => self.model.waiters.retain(|&w| w != id),
-            SendState::Granted => self.release_slot(),
+            SendState::Granted | SendState::Held => self.release_slot(),
             SendState::Unlinked => {}
         }
     }
@@ -807,7 +1001,7 @@ impl<F: Flavor> Harness<F> {
             let granted = self
                 .sends
                 .iter()
-                .filter(|s| s.state == SendState::Granted)
+                .filter(|s| matches!(s.state, SendState::Granted | SendState::Held))
                 .count();
             assert_eq!(m.permits + m.queue.len() + granted, cap, "{at}: the model");
             assert!(m.permits == 0 || m.waiters.is_empty(), "{at}: the model");

@@ -6,8 +6,10 @@
 //! # Invariants
 //!
 //! - Bounded: `queue.len() + permits + granted == max_capacity`, where
-//!   `granted` counts send waiters popped from `send_waiters` (handed a slot)
-//!   that have not yet pushed their value or given the slot back.
+//!   `granted` counts the slots held by senders: waiters popped from
+//!   `send_waiters` (handed a slot) that have not yet pushed their value or
+//!   given the slot back, and reserved slots (`Permit`s) not yet used or
+//!   released.
 //! - Bounded: `permits > 0` implies `send_waiters` is empty. A freed slot goes
 //!   to the oldest waiter first; `permits` only grows when nobody waits. This
 //!   is what makes waiting senders FIFO: nobody can take a slot ahead of them.
@@ -245,20 +247,34 @@ impl<C: StateCell> Tx<C> {
     /// Bounded send without waiting.
     pub(super) fn try_send(&self, value: C::Item) -> Result<(), TrySendError<C::Item>> {
         let mut state = self.shared.lock();
+        if let Err(err) = Self::try_take_slot(&mut state) {
+            return Err(err.carrying(value));
+        }
+        let rx = state.push(value);
+        drop(state);
+        wake(rx);
+        Ok(())
+    }
+
+    /// Takes a free slot for a value to come, without waiting. On success the caller holds
+    /// the slot, for [`send_reserved`](Tx::send_reserved) or
+    /// [`release_reserved`](Tx::release_reserved).
+    pub(super) fn try_reserve(&self) -> Result<(), TrySendError<()>> {
+        Self::try_take_slot(&mut self.shared.lock())
+    }
+
+    fn try_take_slot(state: &mut State<C::Item>) -> Result<(), TrySendError<()>> {
         if state.rx_closed {
-            return Err(TrySendError::Closed(value));
+            return Err(TrySendError::Closed(()));
         }
         if state.permits == 0 {
-            return Err(TrySendError::Full(value));
+            return Err(TrySendError::Full(()));
         }
         debug_assert!(
             state.send_waiters.is_empty(),
             "free slot while senders wait"
         );
         state.permits -= 1;
-        let rx = state.push(value);
-        drop(state);
-        wake(rx);
         Ok(())
     }
 
@@ -274,6 +290,28 @@ impl<C: StateCell> Tx<C> {
             value.is_some(),
             "a channel's Send future polled after completion"
         );
+        self.poll_slot(waiter, cx, |state| state.push(value.take().unwrap()))
+            .map_err(|SendError(())| SendError(value.take().unwrap()))
+    }
+
+    /// The body of the `Reserve` futures: like [`poll_send`](Tx::poll_send), but on
+    /// success the caller holds the slot, as after [`try_reserve`](Tx::try_reserve).
+    pub(super) fn poll_reserve(
+        &self,
+        waiter: &mut Option<usize>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<()>>> {
+        self.poll_slot(waiter, cx, |_| None)
+    }
+
+    /// Waits in line for a slot; once this sender holds one, runs `use_slot` under the same
+    /// borrow (or lock) and wakes the waker it returns. Fails once the receiver is closed.
+    fn poll_slot(
+        &self,
+        waiter: &mut Option<usize>,
+        cx: &mut Context<'_>,
+        use_slot: impl FnOnce(&mut State<C::Item>) -> Option<Waker>,
+    ) -> Poll<Result<(), SendError<()>>> {
         let mut state = self.shared.lock();
         if state.rx_closed {
             let (next, old) = match waiter.take() {
@@ -291,13 +329,13 @@ impl<C: StateCell> Tx<C> {
             drop(state);
             drop(old);
             wake(next);
-            return Poll::Ready(Err(SendError(value.take().unwrap())));
+            return Poll::Ready(Err(SendError(())));
         }
         let mut old = None;
         let has_slot = match *waiter {
             None if state.permits > 0 => {
                 if !coop::try_spend() {
-                    // Nothing taken: the value is sent at the task's next turn.
+                    // Nothing taken: the slot is taken at the task's next turn.
                     drop(state);
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
@@ -325,11 +363,33 @@ impl<C: StateCell> Tx<C> {
             drop(old);
             return Poll::Pending;
         }
-        let rx = state.push(value.take().unwrap());
+        let rx = use_slot(&mut state);
         drop(state);
         drop(old);
         wake(rx);
         Poll::Ready(Ok(()))
+    }
+
+    /// Queues `value` in the slot this sender holds. If the receiver is closed by now, the
+    /// value is dropped, as it would have been had it been queued a moment earlier.
+    pub(super) fn send_reserved(&self, value: C::Item) {
+        let mut state = self.shared.lock();
+        if state.rx_closed {
+            let next = state.release_slot();
+            drop(state);
+            wake(next);
+            drop(value);
+            return;
+        }
+        let rx = state.push(value);
+        drop(state);
+        wake(rx);
+    }
+
+    /// Gives back the slot this sender holds, unused: to the oldest waiting sender, if any.
+    pub(super) fn release_reserved(&self) {
+        let next = self.shared.lock().release_slot();
+        wake(next);
     }
 
     /// A pending `Send` future was dropped: forget its entry and, if a slot
@@ -401,6 +461,47 @@ impl<C: StateCell> Rx<C> {
         }
         if state.rx_closed || state.tx_count == 0 {
             return Poll::Ready(None);
+        }
+        let old = update_waker(&mut state.rx_waker, cx.waker());
+        drop(state);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// The body of `recv_many`: moves up to `limit` queued messages to `buffer` at once,
+    /// for one unit of coop budget. `Ready(0)` only for a `limit` of 0, or once the
+    /// channel is closed and drained.
+    pub(super) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<C::Item>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        let mut state = self.shared.lock();
+        if !state.queue.is_empty() {
+            if !coop::try_spend() {
+                drop(state);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let count = limit.min(state.queue.len());
+            buffer.reserve(count);
+            let mut senders = Vec::new();
+            for value in state.queue.drain(..count) {
+                buffer.push(value);
+            }
+            for _ in 0..count {
+                senders.extend(state.release_slot());
+            }
+            drop(state);
+            senders.into_iter().for_each(Waker::wake);
+            return Poll::Ready(count);
+        }
+        if state.rx_closed || state.tx_count == 0 {
+            return Poll::Ready(0);
         }
         let old = update_waker(&mut state.rx_waker, cx.waker());
         drop(state);

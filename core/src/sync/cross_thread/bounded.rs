@@ -1,4 +1,8 @@
-//! The bounded cross-thread channel: [`channel`], [`Sender`], [`Receiver`], [`Send`].
+//! The bounded cross-thread channel: [`channel`], [`Sender`], [`Receiver`], [`Send`], and
+//! the permits that hold a slot for a value to come.
+
+mod permit;
+mod reserve;
 
 use std::fmt;
 use std::future::Future;
@@ -6,10 +10,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::blocking::block_on;
-use super::futures::{Closed, Recv};
+use super::futures::{Closed, Recv, RecvMany};
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc::error::{TryRecvError, TrySendError};
 use crate::sync::SendError;
+pub use permit::{OwnedPermit, Permit};
+pub use reserve::{Reserve, ReserveOwned};
 
 /// Creates a channel holding at most `capacity` queued messages, whose [`Sender`] may be
 /// used from any thread: back-pressure between Cores, or from plain threads into a Core.
@@ -148,6 +154,87 @@ impl<T> Sender<T> {
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.tx.try_send(value)
+    }
+
+    /// Waits for a free slot and holds it in a [`Permit`], whose
+    /// [`send`](Permit::send) then queues a value without waiting. Fails with
+    /// `SendError(())` if the receiver is (or becomes, while waiting) dropped or closed.
+    ///
+    /// Waits in line with [`send`](Self::send), and unlike it is cancel-safe with a value
+    /// at stake: in a `select!`, reserve first and make the value once the permit is there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(1);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let permit = tx.reserve().await.unwrap();
+    ///     permit.send("made once there was room");
+    /// });
+    /// assert_eq!(rx.try_recv(), Ok("made once there was room"));
+    /// ```
+    pub fn reserve(&self) -> Reserve<'_, T> {
+        Reserve::new(&self.tx)
+    }
+
+    /// Takes a free slot right now and holds it in a [`Permit`]: [`TrySendError::Full`] if
+    /// every slot is taken or reserved for a waiting sender, [`TrySendError::Closed`] if
+    /// the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert!(tx.try_reserve().unwrap_err().is_full());
+    /// drop(permit);
+    /// assert_eq!(tx.capacity(), 1);
+    /// drop(rx);
+    /// assert!(tx.try_reserve().unwrap_err().is_closed());
+    /// ```
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        self.tx.try_reserve()?;
+        Ok(Permit::new(&self.tx))
+    }
+
+    /// Like [`reserve`](Self::reserve), but the permit owns this sender, so it can move to
+    /// another task or thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(2);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let permit = core.run(tx.reserve_owned()).unwrap();
+    /// std::thread::spawn(move || permit.send(1)).join().unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn reserve_owned(self) -> ReserveOwned<T> {
+        ReserveOwned::new(self)
+    }
+
+    /// Like [`try_reserve`](Self::try_reserve), but the permit owns this sender; on failure
+    /// the sender comes back in the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::error::TrySendError;
+    ///
+    /// let (tx, _rx) = mirage::sync::cross_thread::channel::<u8>(1);
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// let Err(TrySendError::Full(tx)) = tx.try_reserve_owned() else {
+    ///     panic!("the only slot is held");
+    /// };
+    /// drop(permit);
+    /// assert!(tx.try_reserve_owned().is_ok());
+    /// ```
+    pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Sender<T>>> {
+        match self.tx.try_reserve() {
+            Ok(()) => Ok(OwnedPermit::new(self)),
+            Err(err) => Err(err.carrying(self)),
+        }
     }
 
     /// Whether the receiver was dropped or closed.
@@ -393,6 +480,57 @@ impl<T> Receiver<T> {
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
         block_on("blocking_recv", self.recv())
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`, and returns
+    /// how many; waits if none is queued. Returns 0 only when `limit` is 0 or once the
+    /// channel is closed and drained. One lock and one unit of the [`coop`](crate::coop)
+    /// budget per batch. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(8);
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..5 {
+    ///         tx.blocking_send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let all = core.run(async move {
+    ///     let mut all = Vec::new();
+    ///     while rx.recv_many(&mut all, 3).await > 0 {}
+    ///     all
+    /// });
+    /// assert_eq!(all, [0, 1, 2, 3, 4]);
+    /// producer.join().unwrap();
+    /// ```
+    pub fn recv_many<'a>(&'a mut self, buffer: &'a mut Vec<T>, limit: usize) -> RecvMany<'a, T> {
+        RecvMany::new(&mut self.rx, buffer, limit)
+    }
+
+    /// The poll form of [`recv_many`](Self::recv_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// let mut batch = Vec::new();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// assert_eq!(core.run(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4))), 1);
+    /// assert_eq!(core.run(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4))), 0);
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// Takes the next message without waiting.

@@ -1,5 +1,5 @@
 //! The futures both flavours of [`cross_thread`](super) channel return: [`Recv`],
-//! [`Closed`].
+//! [`RecvMany`], [`Closed`].
 
 use std::fmt;
 use std::future::Future;
@@ -45,6 +45,52 @@ impl<T> Future for Recv<'_, T> {
 impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Recv").finish_non_exhaustive()
+    }
+}
+
+/// The future returned by `recv_many` on [`Receiver`](super::Receiver) and
+/// [`UnboundedReceiver`](super::UnboundedReceiver): the number of messages appended to the
+/// buffer, at least one, or 0 once the channel is closed and drained (or for a limit of
+/// 0). Cancel-safe: dropping it loses no message.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::cross_thread;
+///
+/// let (tx, mut rx) = cross_thread::unbounded();
+/// tx.send(1).unwrap();
+/// let mut batch = Vec::new();
+/// let recv: cross_thread::RecvMany<'_, u8> = rx.recv_many(&mut batch, 8);
+/// assert_eq!(mirage::Core::new().unwrap().run(recv), 1);
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvMany<'a, T> {
+    rx: &'a mut Rx<Synced<T>>,
+    buffer: &'a mut Vec<T>,
+    limit: usize,
+}
+
+impl<'a, T> RecvMany<'a, T> {
+    pub(super) fn new(rx: &'a mut Rx<Synced<T>>, buffer: &'a mut Vec<T>, limit: usize) -> Self {
+        RecvMany { rx, buffer, limit }
+    }
+}
+
+impl<T> Future for RecvMany<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.rx.poll_recv_many(cx, this.buffer, this.limit)
+    }
+}
+
+impl<T> fmt::Debug for RecvMany<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvMany")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
     }
 }
 

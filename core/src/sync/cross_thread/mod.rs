@@ -15,7 +15,8 @@
 //! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` park the
 //! thread instead; they panic on a thread running a Core, which they would block.
 //!
-//! The semantics are those of [`mpsc`](super::mpsc), whose code they share: `recv` yields
+//! The semantics are those of [`mpsc`](super::mpsc), whose code they share, permits
+//! ([`Sender::reserve`]) and batches (`recv_many`) included: `recv` yields
 //! `None` once every sender is dropped (or the receiver is closed) and the queue is drained;
 //! dropping the receiver drops what is queued; later sends hand their value back in
 //! [`SendError`](super::SendError); receiving, and a bounded send that finds room, spend the
@@ -57,8 +58,8 @@ mod futures;
 pub mod oneshot;
 mod unbounded;
 
-pub use bounded::{channel, Receiver, Send, Sender};
-pub use futures::{Closed, Recv};
+pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
+pub use futures::{Closed, Recv, RecvMany};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
 
 #[cfg(test)]

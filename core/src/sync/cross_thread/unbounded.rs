@@ -5,7 +5,7 @@ use std::fmt;
 use std::task::{Context, Poll};
 
 use super::blocking::block_on;
-use super::futures::{Closed, Recv};
+use super::futures::{Closed, Recv, RecvMany};
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc::error::TryRecvError;
 use crate::sync::SendError;
@@ -219,6 +219,50 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
         block_on("blocking_recv", self.recv())
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`, and returns
+    /// how many; waits if none is queued. Returns 0 only when `limit` is 0 or once the
+    /// channel is closed and drained. One lock and one unit of the [`coop`](crate::coop)
+    /// budget per batch. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
+    /// for i in 0..4 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// let mut batch = Vec::new();
+    /// let n = mirage::Core::new().unwrap().run(rx.recv_many(&mut batch, 16));
+    /// assert_eq!((n, batch), (4, vec![0, 1, 2, 3]));
+    /// ```
+    pub fn recv_many<'a>(&'a mut self, buffer: &'a mut Vec<T>, limit: usize) -> RecvMany<'a, T> {
+        RecvMany::new(&mut self.rx, buffer, limit)
+    }
+
+    /// The poll form of [`recv_many`](Self::recv_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// let mut batch = Vec::new();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// assert_eq!(core.run(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4))), 1);
+    /// assert_eq!(core.run(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4))), 0);
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// Takes the next message without waiting.

@@ -1,4 +1,8 @@
-//! The bounded channel: [`channel`], [`Sender`], [`Receiver`], [`Send`].
+//! The bounded channel: [`channel`], [`Sender`], [`Receiver`], [`Send`], and the permits
+//! that hold a slot for a value to come.
+
+mod permit;
+mod reserve;
 
 use std::fmt;
 use std::future::Future;
@@ -6,8 +10,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::error::{SendError, TryRecvError, TrySendError};
-use super::futures::{Closed, Recv};
+use super::futures::{Closed, Recv, RecvMany};
 use crate::sync::chan::{self, Local, Rx, Tx};
+pub use permit::{OwnedPermit, Permit};
+pub use reserve::{Reserve, ReserveOwned};
 
 /// Creates a bounded channel holding at most `capacity` queued messages.
 ///
@@ -112,6 +118,102 @@ impl<T> Sender<T> {
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.tx.try_send(value)
+    }
+
+    /// Waits for a free slot and holds it in a [`Permit`], whose
+    /// [`send`](Permit::send) then queues a value without waiting. Fails with
+    /// `SendError(())` if the receiver is (or becomes, while waiting) dropped
+    /// or closed.
+    ///
+    /// Waits in line with [`send`](Self::send). Unlike `send`, it is
+    /// cancel-safe with a value at stake: in a `select!`, reserve first and
+    /// make the value only once the permit is there, so a losing branch drops
+    /// nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(1);
+    ///     tx.send("queued").await.unwrap(); // full now
+    ///     mirage::select! {
+    ///         permit = tx.reserve() => permit.unwrap().send("made only with room"),
+    ///         _ = mirage::time::sleep(Duration::from_millis(1)) => {}
+    ///     }
+    ///     assert_eq!(rx.recv().await, Some("queued"));
+    ///     tx.reserve().await.unwrap().send("later");
+    ///     assert_eq!(rx.recv().await, Some("later"));
+    /// });
+    /// ```
+    pub fn reserve(&self) -> Reserve<'_, T> {
+        Reserve::new(&self.tx)
+    }
+
+    /// Takes a free slot right now and holds it in a [`Permit`].
+    ///
+    /// Fails with [`TrySendError::Full`] if every slot is taken or reserved
+    /// for a waiting sender, and with [`TrySendError::Closed`] if the
+    /// receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert!(tx.try_reserve().unwrap_err().is_full());
+    /// drop(permit); // the slot is free again
+    /// assert_eq!(tx.capacity(), 1);
+    /// drop(rx);
+    /// assert!(tx.try_reserve().unwrap_err().is_closed());
+    /// ```
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        self.tx.try_reserve()?;
+        Ok(Permit::new(&self.tx))
+    }
+
+    /// Like [`reserve`](Self::reserve), but the permit owns this sender, so it
+    /// can outlive a borrow or move to another task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(2);
+    ///     let permit = tx.clone().reserve_owned().await.unwrap();
+    ///     permit.send(1);
+    ///     assert_eq!(rx.recv().await, Some(1));
+    ///     # drop(tx);
+    /// });
+    /// ```
+    pub fn reserve_owned(self) -> ReserveOwned<T> {
+        ReserveOwned::new(self)
+    }
+
+    /// Like [`try_reserve`](Self::try_reserve), but the permit owns this
+    /// sender; on failure the sender comes back in the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::error::TrySendError;
+    ///
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// let Err(TrySendError::Full(tx)) = tx.try_reserve_owned() else {
+    ///     panic!("the only slot is held");
+    /// };
+    /// drop(permit);
+    /// assert!(tx.try_reserve_owned().is_ok());
+    /// ```
+    pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Sender<T>>> {
+        match self.tx.try_reserve() {
+            Ok(()) => Ok(OwnedPermit::new(self)),
+            Err(err) => Err(err.carrying(self)),
+        }
     }
 
     /// Returns `true` if the receiver was dropped or closed.
@@ -335,6 +437,59 @@ impl<T> Receiver<T> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`,
+    /// and returns how many; waits if none is queued. Returns 0 only when
+    /// `limit` is 0 or, as [`recv`](Self::recv) returns `None`, once the
+    /// channel is closed and drained. A batch spends one unit of the
+    /// [`coop`](crate::coop) budget. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(8);
+    ///     for i in 0..5 {
+    ///         tx.send(i).await.unwrap();
+    ///     }
+    ///     drop(tx);
+    ///     let mut batch = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut batch, 3).await, 3);
+    ///     assert_eq!(rx.recv_many(&mut batch, 3).await, 2);
+    ///     assert_eq!(batch, [0, 1, 2, 3, 4]);
+    ///     assert_eq!(rx.recv_many(&mut batch, 3).await, 0); // closed and drained
+    /// });
+    /// ```
+    pub fn recv_many<'a>(&'a mut self, buffer: &'a mut Vec<T>, limit: usize) -> RecvMany<'a, T> {
+        RecvMany::new(&mut self.rx, buffer, limit)
+    }
+
+    /// The poll form of [`recv_many`](Self::recv_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(4);
+    ///     tx.try_send('a').unwrap();
+    ///     tx.try_send('b').unwrap();
+    ///     let mut batch = Vec::new();
+    ///     let n = poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 10)).await;
+    ///     assert_eq!((n, batch), (2, vec!['a', 'b']));
+    /// });
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// Takes the next message without waiting.

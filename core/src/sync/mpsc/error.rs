@@ -70,6 +70,16 @@ impl<T> TrySendError<T> {
     }
 }
 
+impl TrySendError<()> {
+    /// The same failure, handing back `value`.
+    pub(crate) fn carrying<T>(self, value: T) -> TrySendError<T> {
+        match self {
+            TrySendError::Full(()) => TrySendError::Full(value),
+            TrySendError::Closed(()) => TrySendError::Closed(value),
+        }
+    }
+}
+
 impl<T> From<SendError<T>> for TrySendError<T> {
     fn from(err: SendError<T>) -> Self {
         TrySendError::Closed(err.0)

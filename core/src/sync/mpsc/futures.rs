@@ -1,4 +1,5 @@
-//! The futures both flavours of [`mpsc`](super) channel return: [`Recv`], [`Closed`].
+//! The futures both flavours of [`mpsc`](super) channel return: [`Recv`], [`RecvMany`],
+//! [`Closed`].
 
 use std::fmt;
 use std::future::Future;
@@ -41,6 +42,49 @@ impl<T> Future for Recv<'_, T> {
 impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Recv").finish_non_exhaustive()
+    }
+}
+
+/// Future returned by `recv_many` on [`Receiver`](super::Receiver) and
+/// [`UnboundedReceiver`](super::UnboundedReceiver).
+///
+/// Resolves to the number of messages appended to the buffer: at least one,
+/// or 0 once the channel is closed and drained (or for a limit of 0).
+/// Cancel-safe: dropping it before completion loses no message.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+///     tx.send(1).unwrap();
+///     let mut batch = Vec::new();
+///     let recv: mirage::sync::mpsc::RecvMany<'_, u8> = rx.recv_many(&mut batch, 8);
+///     assert_eq!(recv.await, 1);
+/// });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvMany<'a, T> {
+    rx: &'a mut Rx<Local<T>>,
+    buffer: &'a mut Vec<T>,
+    limit: usize,
+}
+
+impl<T> Future for RecvMany<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.rx.poll_recv_many(cx, this.buffer, this.limit)
+    }
+}
+
+impl<T> fmt::Debug for RecvMany<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvMany")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,6 +136,12 @@ impl<T> fmt::Debug for Closed<'_, T> {
 impl<'a, T> Recv<'a, T> {
     pub(super) fn new(rx: &'a mut Rx<Local<T>>) -> Self {
         Recv { rx }
+    }
+}
+
+impl<'a, T> RecvMany<'a, T> {
+    pub(super) fn new(rx: &'a mut Rx<Local<T>>, buffer: &'a mut Vec<T>, limit: usize) -> Self {
+        RecvMany { rx, buffer, limit }
     }
 }
 

@@ -6,8 +6,11 @@
 //! - [`unbounded`](fn@unbounded) creates an **unbounded** channel:
 //!   [`UnboundedSender::send`] never waits.
 //!
-//! Senders are cheap to clone. [`Receiver::recv`] yields `None` once every
-//! sender is dropped (or the receiver is closed) and the queue is drained.
+//! Senders are cheap to clone. [`Sender::reserve`] waits for a slot without
+//! a value at stake and returns a [`Permit`] to send with later, the
+//! cancel-safe way to send from a `select!`. [`Receiver::recv`] yields `None`
+//! once every sender is dropped (or the receiver is closed) and the queue is
+//! drained; [`Receiver::recv_many`] takes a batch at once.
 //! Dropping the receiver drops all queued messages at once; later sends hand
 //! their value back in [`SendError`].
 //!
@@ -37,7 +40,7 @@ pub mod error;
 mod futures;
 mod unbounded;
 
-pub use bounded::{channel, Receiver, Send, Sender};
+pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use error::{SendError, TryRecvError, TrySendError};
-pub use futures::{Closed, Recv};
+pub use futures::{Closed, Recv, RecvMany};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::task::{Context, Poll};
 
 use super::error::{SendError, TryRecvError};
-use super::futures::{Closed, Recv};
+use super::futures::{Closed, Recv, RecvMany};
 use crate::sync::chan::{self, Local, Rx, Tx};
 
 /// Creates a channel whose queue grows without limit.
@@ -199,6 +199,55 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
+    }
+
+    /// Receives up to `limit` messages at once, appending them to `buffer`,
+    /// and returns how many; waits if none is queued. Returns 0 only when
+    /// `limit` is 0 or once the channel is closed and drained. A batch spends
+    /// one unit of the [`coop`](crate::coop) budget. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+    ///     for i in 0..4 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    ///     let mut batch = Vec::with_capacity(16);
+    ///     assert_eq!(rx.recv_many(&mut batch, 16).await, 4);
+    ///     assert_eq!(batch, [0, 1, 2, 3]);
+    /// });
+    /// ```
+    pub fn recv_many<'a>(&'a mut self, buffer: &'a mut Vec<T>, limit: usize) -> RecvMany<'a, T> {
+        RecvMany::new(&mut self.rx, buffer, limit)
+    }
+
+    /// The poll form of [`recv_many`](Self::recv_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+    ///     tx.send(1).unwrap();
+    ///     drop(tx);
+    ///     let mut batch = Vec::new();
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4)).await, 1);
+    ///     assert_eq!(poll_fn(|cx| rx.poll_recv_many(cx, &mut batch, 4)).await, 0);
+    /// });
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// Takes the next message without waiting.
