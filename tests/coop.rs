@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage::coop::BUDGET;
 use mirage::io::AsyncFd;
 use mirage::net::UnixStream;
-use mirage::sync::{cross_thread, mpsc, oneshot, watch, Semaphore};
+use mirage::sync::{broadcast, cross_thread, mpsc, oneshot, watch, Semaphore};
 use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::{Core, JoinSet};
 
@@ -239,6 +239,30 @@ fn receiving_batches_from_a_channel_that_is_never_empty_lets_a_later_task_run() 
                 assert!(batch.iter().copied().eq(0..batches * 2));
                 drop(tx);
                 batches
+            }
+        }
+    });
+}
+
+#[test]
+fn a_broadcast_receiver_that_always_has_a_value_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| {
+            let (tx, mut rx) = broadcast::channel(QUEUED);
+            for n in 0..QUEUED {
+                tx.send(n).unwrap();
+            }
+            async move {
+                let mut received = 0;
+                while !other_ran.get() {
+                    assert_eq!(rx.recv().await, Ok(received));
+                    received += 1;
+                    assert!(received < QUEUED, "the other task never ran");
+                }
+                // A receive that yielded took nothing.
+                assert_eq!(rx.len(), QUEUED - received);
+                drop(tx);
+                received
             }
         }
     });

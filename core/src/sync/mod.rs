@@ -10,6 +10,9 @@
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
 //! - [`cross_thread`]: the same two kinds of queue, with senders on any
 //!   thread (another Core, a plain thread); the channels here with a lock.
+//! - [`broadcast`]: every value to every receiver, each its own clone; a
+//!   receiver that falls too far behind skips ahead and is told how much it
+//!   missed.
 //! - [`watch`]: one value, the latest sent, and a wake-up for every receiver
 //!   when it changes: configuration, status, shutdown signals.
 //! - [`Notify`]: a wake-up with no value, for one waiting task or for all.
@@ -41,6 +44,7 @@
 //! });
 //! ```
 
+pub mod broadcast;
 mod chan;
 pub mod cross_thread;
 mod error;

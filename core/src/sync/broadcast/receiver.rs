@@ -1,0 +1,280 @@
+//! `Receiver`: reads every value sent, in order.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::error::{RecvError, TryRecvError};
+use super::{lock, sender, Shared};
+use crate::coop;
+
+/// A receiving half of a [`broadcast`](super) channel: it reads, in order, every value sent
+/// since it subscribed. Make another with [`resubscribe`](Receiver::resubscribe) or
+/// [`Sender::subscribe`](super::Sender::subscribe).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::broadcast;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = broadcast::channel(8);
+///     mirage::spawn(async move {
+///         for n in 0..3 {
+///             tx.send(n).unwrap();
+///         }
+///     });
+///     let mut got = Vec::new();
+///     while let Ok(n) = rx.recv().await {
+///         got.push(n);
+///     }
+///     assert_eq!(got, [0, 1, 2], "then the sender was gone");
+/// });
+/// ```
+pub struct Receiver<T> {
+    shared: Shared<T>,
+    /// The position of the next value to read.
+    next: u64,
+}
+
+impl<T> Receiver<T> {
+    pub(super) fn new(shared: Shared<T>, next: u64) -> Receiver<T> {
+        Receiver { shared, next }
+    }
+
+    /// How many values this receiver has yet to read (of those the channel still holds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        let state = lock(&self.shared);
+        (state.tail() - self.next.max(state.head)) as usize
+    }
+
+    /// Whether this receiver has read every value the channel holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::broadcast::channel(4);
+    /// assert!(rx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every sender is gone. Values not yet read can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        lock(&self.shared).senders == 0
+    }
+
+    /// A new receiver of the same channel, which sees the values sent from now on (not
+    /// those this one has yet to read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast::{self, error::TryRecvError};
+    ///
+    /// let (tx, rx) = broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe();
+    /// assert_eq!(fresh.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    pub fn resubscribe(&self) -> Receiver<T> {
+        sender::subscribe(&self.shared)
+    }
+
+    /// Whether `other` receives from the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Rc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T: Clone> Receiver<T> {
+    /// Waits for the next value and returns it: a clone, or the value itself for its last
+    /// reader. Fails with [`RecvError::Lagged`] once after values were overwritten unread,
+    /// and with [`RecvError::Closed`] once every sender is gone and every value read.
+    ///
+    /// Cancel-safe: dropping the future loses no value. A value ready to read spends a unit
+    /// of the task's [`coop`](crate::coop) budget.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::broadcast::channel(4);
+    ///     mirage::spawn(async move { tx.send("news").unwrap() });
+    ///     assert_eq!(rx.recv().await, Ok("news"));
+    /// });
+    /// ```
+    pub fn recv(&mut self) -> Recv<'_, T> {
+        Recv {
+            receiver: self,
+            key: None,
+        }
+    }
+
+    /// Takes the next value if there is one, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = broadcast::channel(4);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let mut state = lock(&self.shared);
+        if self.next < state.head {
+            let missed = state.head - self.next;
+            self.next = state.head;
+            return Err(TryRecvError::Lagged(missed));
+        }
+        if self.next == state.tail() {
+            return Err(if state.senders == 0 {
+                TryRecvError::Closed
+            } else {
+                TryRecvError::Empty
+            });
+        }
+        let index = (self.next - state.head) as usize;
+        self.next += 1;
+        if state.slots[index].unread > 1 {
+            // Cloned first: if the clone panics, nothing has changed.
+            let value = state.slots[index].value.clone();
+            state.slots[index].unread -= 1;
+            return Ok(value);
+        }
+        // The last reader: by the state's invariant this is the oldest value.
+        debug_assert_eq!(index, 0, "a value read by all that is not the oldest");
+        let slot = state.slots.pop_front().expect("the value just found");
+        state.head += 1;
+        Ok(slot.value)
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.shared);
+        let unread = state.leave(self.next);
+        let closed = if state.receivers == 0 {
+            state.closed_waiters.take_all()
+        } else {
+            Vec::new()
+        };
+        drop(state);
+        drop(unread);
+        closed.into_iter().for_each(|waker| waker.wake());
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Future returned by [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::broadcast::channel(1);
+///     tx.send(1u8).unwrap();
+///     let recv: mirage::sync::broadcast::Recv<'_, u8> = rx.recv();
+///     assert_eq!(recv.await, Ok(1));
+/// });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Recv<'a, T> {
+    receiver: &'a mut Receiver<T>,
+    /// The future's entry in `recv_waiters` while it waits.
+    key: Option<usize>,
+}
+
+impl<T: Clone> Future for Recv<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let this = self.get_mut();
+        let shared = &this.receiver.shared;
+        let mut state = lock(shared);
+        if this.receiver.next == state.tail() && state.senders > 0 {
+            let old = state.recv_waiters.park(&mut this.key, cx.waker());
+            drop(state);
+            drop(old);
+            return Poll::Pending;
+        }
+        // A value, a lag report or the end: each completes the future.
+        if !coop::try_spend() {
+            drop(state);
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let removed = this.key.take().map(|key| state.recv_waiters.remove(key));
+        drop(state);
+        drop(removed);
+        Poll::Ready(this.receiver.try_recv().map_err(|err| match err {
+            TryRecvError::Lagged(missed) => RecvError::Lagged(missed),
+            TryRecvError::Closed => RecvError::Closed,
+            TryRecvError::Empty => unreachable!("a value was there under the same borrow"),
+        }))
+    }
+}
+
+impl<T> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let removed = lock(&self.receiver.shared).recv_waiters.remove(key);
+            drop(removed);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Recv<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recv")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

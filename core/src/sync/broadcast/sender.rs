@@ -1,0 +1,272 @@
+//! `Sender`: sends a value to every receiver.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::{lock, Receiver, Shared, Slot};
+use crate::sync::SendError;
+
+/// The sending half of a [`broadcast`](super) channel; clone it for more senders.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::broadcast;
+///
+/// let (tx, mut rx) = broadcast::channel(4);
+/// let other = tx.clone();
+/// tx.send("one").unwrap();
+/// other.send("two").unwrap();
+/// assert_eq!(rx.try_recv(), Ok("one"));
+/// assert_eq!(rx.try_recv(), Ok("two"));
+/// ```
+pub struct Sender<T> {
+    pub(super) shared: Shared<T>,
+}
+
+impl<T> Sender<T> {
+    pub(super) fn new(shared: Shared<T>) -> Sender<T> {
+        Sender { shared }
+    }
+
+    /// Sends `value` to every receiver subscribed now, and returns how many there are.
+    /// Never waits: when the channel is full, the oldest value is overwritten, and the
+    /// receivers that had not read it will learn they lagged.
+    ///
+    /// Fails, handing `value` back, if there is no receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast;
+    ///
+    /// let (tx, rx) = broadcast::channel(4);
+    /// let _other = tx.subscribe();
+    /// assert_eq!(tx.send(1), Ok(2));
+    /// drop((rx, _other));
+    /// assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
+    /// ```
+    pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
+        let mut state = lock(&self.shared);
+        let receivers = state.receivers;
+        if receivers == 0 {
+            return Err(SendError(value));
+        }
+        let overwritten = if state.slots.len() == state.capacity {
+            state.head += 1;
+            state.slots.pop_front()
+        } else {
+            None
+        };
+        state.slots.push_back(Slot {
+            value,
+            unread: receivers,
+        });
+        let waiting = state.recv_waiters.take_all();
+        drop(state);
+        drop(overwritten);
+        waiting.into_iter().for_each(|waker| waker.wake());
+        Ok(receivers)
+    }
+
+    /// A new receiver, which sees the values sent from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast::{self, error::TryRecvError};
+    ///
+    /// let (tx, _rx) = broadcast::channel(4);
+    /// tx.send("before").unwrap();
+    /// let mut late = tx.subscribe();
+    /// tx.send("after").unwrap();
+    /// assert_eq!(late.try_recv(), Ok("after"));
+    /// assert_eq!(late.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    pub fn subscribe(&self) -> Receiver<T> {
+        subscribe(&self.shared)
+    }
+
+    /// How many receivers there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let other = tx.subscribe();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// drop((rx, other));
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// ```
+    pub fn receiver_count(&self) -> usize {
+        lock(&self.shared).receivers
+    }
+
+    /// How many values the channel holds: those some receiver has yet to read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.try_recv().unwrap(); // its only reader has read 1: it is gone
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        lock(&self.shared).slots.len()
+    }
+
+    /// Whether every value sent has been read by every receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::broadcast::channel(4);
+    /// assert!(tx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `other` sends on the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast;
+    ///
+    /// let (tx, _rx) = broadcast::channel::<u8>(1);
+    /// let (other, _other_rx) = broadcast::channel::<u8>(1);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Rc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Completes once there is no receiver left: every one dropped. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+    ///     mirage::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    ///     assert_eq!(tx.receiver_count(), 0);
+    /// });
+    /// ```
+    pub fn closed(&self) -> Closed<'_, T> {
+        Closed {
+            shared: &self.shared,
+            key: None,
+        }
+    }
+}
+
+/// A receiver at the tail: it sees the values sent from now on.
+pub(super) fn subscribe<T>(shared: &Shared<T>) -> Receiver<T> {
+    let mut state = lock(shared);
+    state.receivers += 1;
+    let next = state.tail();
+    drop(state);
+    Receiver::new(Rc::clone(shared), next)
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        lock(&self.shared).senders += 1;
+        Sender {
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.shared);
+        state.senders -= 1;
+        if state.senders > 0 {
+            return;
+        }
+        // The receivers waiting for a value now learn there will be none.
+        let waiting = state.recv_waiters.take_all();
+        drop(state);
+        waiting.into_iter().for_each(|waker| waker.wake());
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.shared);
+        f.debug_struct("Sender")
+            .field("len", &state.slots.len())
+            .field("capacity", &state.capacity)
+            .field("receivers", &state.receivers)
+            .finish()
+    }
+}
+
+/// Future returned by [`Sender::closed`].
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+///     let closed: mirage::sync::broadcast::Closed<'_, u8> = tx.closed();
+///     drop(rx);
+///     closed.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Closed<'a, T> {
+    shared: &'a Shared<T>,
+    /// The future's entry in `closed_waiters` while it waits.
+    key: Option<usize>,
+}
+
+impl<T> Future for Closed<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut state = lock(this.shared);
+        if state.receivers == 0 {
+            let removed = this.key.take().map(|key| state.closed_waiters.remove(key));
+            drop(state);
+            drop(removed);
+            return Poll::Ready(());
+        }
+        let old = state.closed_waiters.park(&mut this.key, cx.waker());
+        drop(state);
+        drop(old);
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Closed<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let removed = lock(self.shared).closed_waiters.remove(key);
+            drop(removed);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Closed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,126 @@
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::error::{RecvError, TryRecvError};
+use super::*;
+
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting_waker() -> (Arc<CountingWaker>, Waker) {
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    (counter.clone(), Waker::from(counter))
+}
+
+/// A value that counts its drops.
+#[derive(Clone)]
+struct Counted(Rc<Cell<usize>>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[test]
+fn a_waiting_receiver_is_woken_by_a_send_and_by_the_last_sender_leaving() {
+    let (tx, mut rx) = channel(2);
+    let (count, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    {
+        let mut recv = pin!(rx.recv());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+        tx.send(7).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Ok(7)));
+    }
+    let mut recv = pin!(rx.recv());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    let other = tx.clone();
+    drop(tx);
+    assert_eq!(count.0.load(Ordering::SeqCst), 1, "a sender remains");
+    drop(other);
+    assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        recv.as_mut().poll(&mut cx),
+        Poll::Ready(Err(RecvError::Closed))
+    );
+}
+
+#[test]
+fn a_dropped_recv_leaves_no_waiter_behind() {
+    let (tx, mut rx) = channel::<u8>(2);
+    let (count, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..100 {
+        let mut recv = pin!(rx.recv());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+    }
+    assert!(lock(&tx.shared).recv_waiters.is_empty());
+    tx.send(1).unwrap();
+    assert_eq!(count.0.load(Ordering::SeqCst), 0, "nobody waits any more");
+}
+
+#[test]
+fn each_value_is_dropped_once_its_last_receiver_has_read_skipped_or_left_it() {
+    let drops = Rc::new(Cell::new(0));
+    let (tx, mut a) = channel(2);
+    let mut b = tx.subscribe();
+    tx.send(Counted(drops.clone())).unwrap();
+    drop(a.try_recv().unwrap()); // a clone: b has yet to read it
+    assert_eq!(drops.get(), 1);
+    assert_eq!(tx.len(), 1);
+    let last = b.try_recv().unwrap(); // the value itself, not a clone
+    assert_eq!(drops.get(), 1);
+    assert_eq!(tx.len(), 0);
+    drop(last);
+    assert_eq!(drops.get(), 2);
+
+    // Overwritten before b read it: dropped by the send that overwrote it.
+    for _ in 0..3 {
+        tx.send(Counted(drops.clone())).unwrap();
+        drop(a.try_recv().unwrap());
+    }
+    assert_eq!(
+        drops.get(),
+        2 + 3 + 1,
+        "three clones and one overwritten value"
+    );
+    assert!(matches!(b.try_recv(), Err(TryRecvError::Lagged(1))));
+    // b leaves with two values unread: it was their last reader.
+    drop(b);
+    assert_eq!(drops.get(), 2 + 3 + 3);
+    assert!(tx.is_empty());
+}
+
+#[test]
+fn closed_completes_when_the_last_receiver_goes() {
+    let (tx, rx) = channel::<u8>(1);
+    let other = rx.resubscribe();
+    let (count, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut closed = pin!(tx.closed());
+    assert!(closed.as_mut().poll(&mut cx).is_pending());
+    drop(rx);
+    assert_eq!(count.0.load(Ordering::SeqCst), 0);
+    drop(other);
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert!(closed.as_mut().poll(&mut cx).is_ready());
+    assert!(tx.send(1).is_err());
+}
+
+#[test]
+#[should_panic(expected = "broadcast::channel capacity must be greater than zero")]
+fn a_zero_capacity_panics_with_a_clear_message() {
+    let _ = channel::<u8>(0);
+}
