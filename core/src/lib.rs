@@ -26,5 +26,5 @@ pub mod time;
 mod yield_now;
 
 pub use event_loop::{spawn, Core};
-pub use task::{AbortHandle, JoinError, JoinHandle, JoinSet};
+pub use task::{spawn_blocking, AbortHandle, BlockingJoinHandle, JoinError, JoinHandle, JoinSet};
 pub use yield_now::{yield_now, YieldNow};

@@ -1,6 +1,7 @@
 //! Tasks: spawned futures, their wakers, and the handles that join them.
 
 mod abort;
+mod blocking;
 mod error;
 pub(crate) mod header;
 mod join;
@@ -9,6 +10,7 @@ pub(crate) mod raw;
 pub(crate) mod waker;
 
 pub use abort::AbortHandle;
+pub use blocking::{spawn_blocking, BlockingJoinHandle};
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub use join_set::JoinSet;

@@ -1,0 +1,62 @@
+//! `spawn_blocking`: run blocking code (file I/O, a C library, heavy computation) on a
+//! thread of its own, and await its result without stalling the Core.
+
+mod handle;
+mod pool;
+#[cfg(test)]
+mod tests;
+
+use std::panic::{self, AssertUnwindSafe};
+
+pub use handle::BlockingJoinHandle;
+
+use crate::sync::cross_thread::oneshot;
+
+/// Runs `f` on a thread of this thread's blocking pool and returns a handle that completes
+/// with its result, so a task can wait for blocking work while the Core serves the others.
+///
+/// The pool belongs to the calling thread (a Core's thread, usually): there is no process-
+/// wide pool, in keeping with a Core sharing nothing. It starts a thread when no idle one
+/// is waiting, up to 512; beyond that, calls queue until a thread is free. So a call never
+/// waits behind another below that limit, even one that blocks for good. A thread that has
+/// had nothing to do for 10 seconds exits, and the idle ones exit when the calling thread
+/// does.
+///
+/// Dropping the handle does not stop `f`: it runs to the end, and its result is dropped.
+/// A panic in `f` is caught and reported through the handle.
+///
+/// # Panics
+///
+/// If the operating system cannot start a thread and none of the pool's is running, as
+/// [`std::thread::spawn`] panics.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let checksum = mirage::spawn_blocking(|| {
+///         // Stands in for reading a large file, or a call into a blocking library.
+///         (0..1_000_000u64).fold(0u64, |sum, n| sum.wrapping_add(n * n))
+///     });
+///     let ticks = mirage::spawn(async { "the Core keeps serving its tasks meanwhile" });
+///     assert_eq!(ticks.await.unwrap(), "the Core keeps serving its tasks meanwhile");
+///     assert_eq!(checksum.await.unwrap(), 333_332_833_333_500_000);
+/// });
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> BlockingJoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let job = Box::new(move || {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(f));
+        // The handle may be gone: the result is then dropped here.
+        let _ = tx.send(outcome);
+    });
+    if let Err(err) = pool::run(job) {
+        panic!("spawn_blocking: cannot start a thread: {err}");
+    }
+    BlockingJoinHandle::new(rx)
+}

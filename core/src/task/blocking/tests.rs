@@ -1,0 +1,105 @@
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::pool::{Job, Pool};
+
+/// Waits (up to a generous 10 s) until `pool` has `threads` threads, `idle` of them idle.
+fn wait_for(pool: &Pool, threads: usize, idle: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pool.counts() != (threads, idle) {
+        assert!(
+            Instant::now() < deadline,
+            "the pool has (threads, idle) = {:?}, not {:?}",
+            pool.counts(),
+            (threads, idle)
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn report_thread(tx: &mpsc::Sender<thread::ThreadId>) -> Job {
+    let tx = tx.clone();
+    Box::new(move || tx.send(thread::current().id()).unwrap())
+}
+
+#[test]
+fn an_idle_thread_takes_the_next_job() {
+    let pool = Pool::new(4, Duration::from_secs(60));
+    let (tx, rx) = mpsc::channel();
+    pool.run(report_thread(&tx)).unwrap();
+    let first = rx.recv().unwrap();
+    wait_for(&pool, 1, 1);
+    pool.run(report_thread(&tx)).unwrap();
+    assert_eq!(rx.recv().unwrap(), first, "the idle thread was reused");
+    wait_for(&pool, 1, 1);
+}
+
+#[test]
+fn jobs_that_wait_for_each_other_each_get_a_thread() {
+    let pool = Pool::new(8, Duration::from_secs(60));
+    let barrier = Arc::new(Barrier::new(8));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..8 {
+        let barrier = Arc::clone(&barrier);
+        let tx = tx.clone();
+        pool.run(Box::new(move || {
+            barrier.wait();
+            tx.send(()).unwrap();
+        }))
+        .unwrap();
+    }
+    for _ in 0..8 {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("every job got past the barrier");
+    }
+}
+
+#[test]
+fn at_the_thread_limit_jobs_queue_and_run_in_order() {
+    let pool = Pool::new(1, Duration::from_secs(60));
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel();
+    pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
+    for n in 0..3 {
+        let tx = tx.clone();
+        pool.run(Box::new(move || tx.send(n).unwrap())).unwrap();
+    }
+    assert_eq!(pool.counts(), (1, 0), "no thread beyond the limit");
+    gate_tx.send(()).unwrap();
+    let order: Vec<i32> = (0..3).map(|_| rx.recv().unwrap()).collect();
+    assert_eq!(order, [0, 1, 2]);
+}
+
+#[test]
+fn an_idle_thread_exits_after_the_keep_alive_time() {
+    let pool = Pool::new(4, Duration::from_millis(20));
+    let (tx, rx) = mpsc::channel();
+    pool.run(report_thread(&tx)).unwrap();
+    rx.recv().unwrap();
+    wait_for(&pool, 0, 0);
+    // And a new one starts for the next job.
+    pool.run(report_thread(&tx)).unwrap();
+    rx.recv().unwrap();
+}
+
+#[test]
+fn dropping_the_pool_lets_idle_threads_go_and_busy_ones_finish_the_queue() {
+    let pool = Pool::new(1, Duration::from_secs(60));
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel();
+    pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
+    let queued = tx.clone();
+    pool.run(Box::new(move || queued.send("queued job ran").unwrap()))
+        .unwrap();
+    let shared = pool.shared_for_tests();
+    drop(pool);
+    gate_tx.send(()).unwrap();
+    assert_eq!(rx.recv().unwrap(), "queued job ran");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shared.lock().threads > 0 {
+        assert!(Instant::now() < deadline, "the worker never exited");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
