@@ -4,7 +4,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use mirage::{spawn_blocking, BlockingJoinHandle, Core};
+use mirage::{spawn_blocking, Core, RemoteJoinHandle};
 
 #[test]
 fn the_core_serves_its_tasks_while_blocking_work_runs_on_another_thread() {
@@ -79,7 +79,7 @@ fn many_calls_that_block_on_each_other_all_complete() {
 
 #[test]
 fn a_handle_may_be_awaited_on_another_thread_and_core() {
-    let handle: BlockingJoinHandle<String> = spawn_blocking(|| "made here".to_string());
+    let handle: RemoteJoinHandle<String> = spawn_blocking(|| "made here".to_string());
     let other = thread::spawn(move || Core::new().unwrap().run(handle).unwrap());
     assert_eq!(other.join().unwrap(), "made here");
 }

@@ -1,5 +1,6 @@
 //! `Core`: the event loop that runs tasks and waits for I/O.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -16,7 +17,7 @@ use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
-use crate::task::{waker, JoinHandle};
+use crate::task::{waker, JoinHandle, Spawner};
 use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
@@ -72,6 +73,8 @@ pub struct Core {
     /// Reused buffers, so a turn allocates nothing.
     remote_tasks: Vec<TaskRef>,
     io_wakers: Vec<Waker>,
+    /// Made by the first call to [`spawner`](Core::spawner).
+    spawner: OnceCell<Spawner>,
 }
 
 impl Core {
@@ -109,6 +112,7 @@ impl Core {
             events: mio::Events::with_capacity(EVENTS_PER_POLL),
             remote_tasks: Vec::new(),
             io_wakers: Vec::new(),
+            spawner: OnceCell::new(),
         })
     }
 
@@ -171,6 +175,27 @@ impl Core {
         F::Output: 'static,
     {
         self.local.spawn(future)
+    }
+
+    /// A handle that spawns tasks on this Core from any thread (see [`Spawner`]).
+    ///
+    /// The first call spawns a task that receives the spawned work; it runs like any other
+    /// task of this Core, and ends with the Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let spawner = core.spawner();
+    /// let answer = std::thread::spawn(move || spawner.spawn(|| async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(core.run(answer).unwrap(), 42);
+    /// ```
+    pub fn spawner(&self) -> Spawner {
+        self.spawner
+            .get_or_init(|| Spawner::new(|jobs| drop(self.local.spawn(jobs.run()))))
+            .clone()
     }
 
     /// Waits for I/O and timers: without blocking when work is ready, otherwise until an I/O

@@ -26,5 +26,7 @@ pub mod time;
 mod yield_now;
 
 pub use event_loop::{spawn, Core};
-pub use task::{spawn_blocking, AbortHandle, BlockingJoinHandle, JoinError, JoinHandle, JoinSet};
+pub use task::{
+    spawn_blocking, AbortHandle, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
+};
 pub use yield_now::{yield_now, YieldNow};

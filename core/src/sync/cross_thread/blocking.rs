@@ -28,10 +28,10 @@ impl Wake for Unpark {
 ///
 /// Panics, naming `operation`, on a thread that is running a Core: blocking it would stop
 /// every task of that Core, including, perhaps, the one that would end the wait.
-pub(super) fn block_on<F: Future>(operation: &str, future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(operation: &str, future: F) -> F::Output {
     assert!(
         context::with_current(|_| ()).is_none(),
-        "cross_thread::{operation} called on a thread running a Core, which it would block: \
+        "{operation} called on a thread running a Core, which it would block: \
          use the async form (`.await`) there"
     );
     let waker = Waker::from(Arc::new(Unpark(thread::current())));

@@ -136,7 +136,7 @@ impl<T> Sender<T> {
     /// producer.join().unwrap();
     /// ```
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        block_on("blocking_send", self.send(value))
+        block_on("cross_thread::Sender::blocking_send", self.send(value))
     }
 
     /// Sends `value` if there is room now, without waiting.
@@ -479,7 +479,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(worker.join().unwrap(), 55);
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
-        block_on("blocking_recv", self.recv())
+        block_on("cross_thread::Receiver::blocking_recv", self.recv())
     }
 
     /// Receives up to `limit` messages at once, appending them to `buffer`, and returns

@@ -53,6 +53,7 @@
 //! ```
 
 mod blocking;
+pub(crate) use blocking::block_on;
 mod bounded;
 mod futures;
 pub mod oneshot;

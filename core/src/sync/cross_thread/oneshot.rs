@@ -205,7 +205,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(waiting.join().unwrap(), Ok("from a Core"));
     /// ```
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        block_on("oneshot::Receiver::blocking_recv", self)
+        block_on("cross_thread::oneshot::Receiver::blocking_recv", self)
     }
 
     /// Closes the channel without dropping the receiver: a later [`Sender::send`] fails

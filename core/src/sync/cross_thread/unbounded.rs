@@ -218,7 +218,10 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(worker.join().unwrap(), Some("job"));
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
-        block_on("blocking_recv", self.recv())
+        block_on(
+            "cross_thread::UnboundedReceiver::blocking_recv",
+            self.recv(),
+        )
     }
 
     /// Receives up to `limit` messages at once, appending them to `buffer`, and returns

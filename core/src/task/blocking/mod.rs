@@ -1,15 +1,13 @@
 //! `spawn_blocking`: run blocking code (file I/O, a C library, heavy computation) on a
 //! thread of its own, and await its result without stalling the Core.
 
-mod handle;
 mod pool;
 #[cfg(test)]
 mod tests;
 
 use std::panic::{self, AssertUnwindSafe};
 
-pub use handle::BlockingJoinHandle;
-
+use super::RemoteJoinHandle;
 use crate::sync::cross_thread::oneshot;
 
 /// Runs `f` on a thread of this thread's blocking pool and returns a handle that completes
@@ -44,7 +42,7 @@ use crate::sync::cross_thread::oneshot;
 ///     assert_eq!(checksum.await.unwrap(), 333_332_833_333_500_000);
 /// });
 /// ```
-pub fn spawn_blocking<F, R>(f: F) -> BlockingJoinHandle<R>
+pub fn spawn_blocking<F, R>(f: F) -> RemoteJoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -58,5 +56,5 @@ where
     if let Err(err) = pool::run(job) {
         panic!("spawn_blocking: cannot start a thread: {err}");
     }
-    BlockingJoinHandle::new(rx)
+    RemoteJoinHandle::new(rx)
 }

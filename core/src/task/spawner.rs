@@ -1,0 +1,152 @@
+//! `Spawner`: spawns tasks on a Core from any thread.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
+use std::task::Poll;
+
+use super::RemoteJoinHandle;
+use crate::sync::cross_thread::{self, oneshot};
+
+/// Work for the Core's dispatcher task: makes the future and spawns it.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Spawns tasks on one [`Core`](crate::Core) from any thread: another Core handing work
+/// over, or a plain thread feeding a Core. Made by [`Core::spawner`](crate::Core::spawner);
+/// `Send`, `Sync` and cheap to clone.
+///
+/// The task is made on the Core's thread, from a closure that is `Send`: the future it
+/// returns need not be, so the task may hold `Rc`s, sockets and timers as any task of that
+/// Core does. Its output comes back through a [`RemoteJoinHandle`].
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let spawner = core.spawner();
+/// let (stop, stopped) = mirage::sync::cross_thread::oneshot::channel::<()>();
+/// let client = std::thread::spawn(move || {
+///     let handle = spawner.spawn(|| async {
+///         let local = Rc::new("made on the Core's thread"); // not Send, and need not be
+///         local.len()
+///     });
+///     let len = handle.blocking_join().unwrap();
+///     stop.send(()).unwrap();
+///     len
+/// });
+/// core.run(stopped).unwrap();
+/// assert_eq!(client.join().unwrap(), 25);
+/// ```
+#[derive(Clone)]
+pub struct Spawner {
+    jobs: cross_thread::UnboundedSender<Job>,
+}
+
+impl Spawner {
+    /// Sets up the queue into the Core and the task that drains it; `spawn_dispatcher`
+    /// spawns that task on the Core.
+    pub(crate) fn new(spawn_dispatcher: impl FnOnce(DispatchJobs)) -> Spawner {
+        let (jobs, queue) = cross_thread::unbounded();
+        spawn_dispatcher(DispatchJobs { queue });
+        Spawner { jobs }
+    }
+
+    /// Spawns the future that `make` returns as a task of the Core, which starts it at its
+    /// next turn (waking it if it is blocked waiting for I/O), or when it next runs.
+    ///
+    /// A panic in `make` or in the task is caught, and reported through the handle as
+    /// [`JoinError::is_panic`](crate::JoinError::is_panic). If the Core has been dropped, or
+    /// is dropped before the task completes, the handle reports
+    /// [`JoinError::is_cancelled`](crate::JoinError::is_cancelled). Dropping the handle
+    /// lets the task run on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let spawner = core.spawner();
+    /// // Queued now, from this thread; it runs when the Core does.
+    /// let handle = spawner.spawn(|| async {
+    ///     mirage::time::sleep(Duration::from_millis(1)).await;
+    ///     "slept on the Core"
+    /// });
+    /// assert_eq!(core.run(handle).unwrap(), "slept on the Core");
+    /// ```
+    pub fn spawn<F, Fut>(&self, make: F) -> RemoteJoinHandle<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
+                Ok(future) => future,
+                Err(payload) => {
+                    let _ = tx.send(Err(payload));
+                    return;
+                }
+            };
+            drop(crate::spawn(async move {
+                let mut future = pin!(future);
+                let outcome = poll_fn(|cx| {
+                    match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+                        Ok(Poll::Pending) => Poll::Pending,
+                        Err(payload) => Poll::Ready(Err(payload)),
+                    }
+                })
+                .await;
+                // The handle may be gone: the output is then dropped here.
+                let _ = tx.send(outcome);
+            }));
+        });
+        // With the Core gone the job is dropped, and with it `tx`: the handle reports
+        // the task cancelled.
+        let _ = self.jobs.send(job);
+        RemoteJoinHandle::new(rx)
+    }
+
+    /// Whether the Core is gone: tasks spawned now are dropped unrun.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let core = mirage::Core::new().unwrap();
+    /// let spawner = core.spawner();
+    /// assert!(!spawner.is_closed());
+    /// drop(core);
+    /// assert!(spawner.is_closed());
+    /// assert!(spawner.spawn(|| async {}).blocking_join().unwrap_err().is_cancelled());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.jobs.is_closed()
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawner")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The Core's end of a [`Spawner`]'s queue: a task that spawns each job it receives.
+pub(crate) struct DispatchJobs {
+    queue: cross_thread::UnboundedReceiver<Job>,
+}
+
+impl DispatchJobs {
+    /// Runs until every `Spawner` is dropped. Each job catches its own panics.
+    pub(crate) async fn run(mut self) {
+        while let Some(job) = self.queue.recv().await {
+            job();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `Core::spawner`: spawning tasks on a Core from other threads and other Cores.
+
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use mirage::sync::cross_thread::oneshot;
+use mirage::{Core, RemoteJoinHandle, Spawner};
+
+/// A Core running on its own thread until `stop` is sent, with its spawner.
+fn core_on_a_thread() -> (Spawner, oneshot::Sender<()>, thread::JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (spawner_tx, spawner_rx) = mpsc::channel();
+    let thread = thread::spawn(move || {
+        let mut core = Core::new().unwrap();
+        spawner_tx.send(core.spawner()).unwrap();
+        // Blocks in epoll: each spawn has to wake it.
+        let _ = core.run(stopped);
+    });
+    (spawner_rx.recv().unwrap(), stop, thread)
+}
+
+#[test]
+fn tasks_spawned_from_another_thread_run_on_the_cores_thread() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let core_id = core_thread.thread().id();
+    for n in 0..100u64 {
+        let handle: RemoteJoinHandle<(u64, thread::ThreadId)> = spawner.spawn(move || async move {
+            let local = Rc::new(n); // the future need not be Send
+            mirage::yield_now().await;
+            (*local * 2, thread::current().id())
+        });
+        let (doubled, ran_on) = handle.blocking_join().unwrap();
+        assert_eq!(doubled, n * 2);
+        assert_eq!(ran_on, core_id);
+    }
+    stop.send(()).unwrap();
+    core_thread.join().unwrap();
+}
+
+#[test]
+fn one_core_hands_work_to_another_and_awaits_it() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let mut here = Core::new().unwrap();
+    let total = here.run(async move {
+        let handles: Vec<_> = (0..16u32)
+            .map(|n| {
+                spawner.spawn(move || async move {
+                    mirage::time::sleep(Duration::from_millis(1)).await;
+                    n
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for handle in handles {
+            total += handle.await.unwrap();
+        }
+        total
+    });
+    assert_eq!(total, (0..16).sum());
+    stop.send(()).unwrap();
+    core_thread.join().unwrap();
+}
+
+#[test]
+fn panics_in_the_closure_or_the_task_are_reported_and_the_core_goes_on() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let in_closure = spawner
+        .spawn(|| -> std::future::Ready<()> { panic!("made badly") })
+        .blocking_join()
+        .unwrap_err();
+    assert_eq!(
+        *in_closure.into_panic().downcast::<&str>().unwrap(),
+        "made badly"
+    );
+    let in_task = spawner
+        .spawn(|| async {
+            mirage::yield_now().await;
+            panic!("ran badly");
+        })
+        .blocking_join()
+        .unwrap_err();
+    assert_eq!(
+        *in_task.into_panic().downcast::<&str>().unwrap(),
+        "ran badly"
+    );
+    assert_eq!(
+        spawner
+            .spawn(|| async { "still serving" })
+            .blocking_join()
+            .unwrap(),
+        "still serving"
+    );
+    stop.send(()).unwrap();
+    core_thread.join().unwrap();
+}
+
+#[test]
+fn tasks_left_when_the_core_is_dropped_report_cancelled() {
+    let core = Core::new().unwrap();
+    let spawner = core.spawner();
+    // Queued, never run: the Core is dropped without running again.
+    let queued = spawner.spawn(|| async { "never" });
+    drop(core);
+    assert!(queued.blocking_join().unwrap_err().is_cancelled());
+    assert!(spawner.is_closed());
+    assert!(spawner
+        .spawn(|| async {})
+        .blocking_join()
+        .unwrap_err()
+        .is_cancelled());
+
+    // Started, then dropped with its Core while pending.
+    let mut core = Core::new().unwrap();
+    let spawner = core.spawner();
+    let pending = spawner.spawn(std::future::pending::<()>);
+    core.run(mirage::yield_now());
+    drop(core);
+    assert!(pending.blocking_join().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn the_spawner_is_send_sync_and_the_handle_send() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Spawner>();
+    send::<RemoteJoinHandle<String>>();
+    let core = Core::new().unwrap();
+    let a = core.spawner();
+    let b = core.spawner();
+    assert!(format!("{a:?}").contains("closed: false"));
+    drop((a, b));
+}
+
+#[test]
+#[should_panic(expected = "RemoteJoinHandle::blocking_join called on a thread running a Core")]
+fn blocking_join_on_a_core_panics_with_a_clear_message() {
+    let mut core = Core::new().unwrap();
+    let handle = core.spawner().spawn(|| async {});
+    core.run(async move {
+        let _ = handle.blocking_join();
+    });
+}
