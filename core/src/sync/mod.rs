@@ -17,6 +17,8 @@
 //!   when it changes: configuration, status, shutdown signals.
 //! - [`Notify`]: a wake-up with no value, for one waiting task or for all.
 //! - [`Semaphore`]: permits that bound how many tasks do something at once.
+//! - [`Mutex`] and [`RwLock`]: locks a task may hold across `.await`, where a
+//!   `RefCell` borrow would make the next task to borrow panic.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -48,6 +50,7 @@ pub mod broadcast;
 mod chan;
 pub mod cross_thread;
 mod error;
+mod lock;
 pub mod mpsc;
 mod notify;
 pub mod oneshot;
@@ -59,6 +62,7 @@ pub mod watch;
 mod test_util;
 
 pub use error::SendError;
+pub use lock::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 pub use notify::{Notified, Notify};
 pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,

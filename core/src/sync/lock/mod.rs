@@ -1,0 +1,41 @@
+//! Locks for the tasks of one Core, held across `.await`: [`Mutex`] and [`RwLock`].
+//!
+//! A `RefCell` borrow held across an `.await` panics as soon as another task borrows too.
+//! These locks make the other task wait instead, in the order the tasks asked (a waiting
+//! writer holds back later readers, so writers are not starved). Each is a FIFO
+//! [`Semaphore`](super::Semaphore) guarding a `RefCell`, so no borrow can fail and no
+//! `unsafe` is needed. They are for one Core's tasks (`!Send`); across threads, pass
+//! messages through [`cross_thread`](super::cross_thread).
+
+mod mutex;
+mod rwlock;
+
+use std::error::Error;
+use std::fmt;
+
+pub use mutex::{Mutex, MutexGuard};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// The lock is held (or other tasks wait for it first): returned by
+/// [`Mutex::try_lock`], [`RwLock::try_read`] and [`RwLock::try_write`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::{Mutex, TryLockError};
+///
+/// let mutex = Mutex::new(0);
+/// let _held = mutex.try_lock().unwrap();
+/// let err: TryLockError = mutex.try_lock().unwrap_err();
+/// assert_eq!(err.to_string(), "the lock is held, or other tasks wait for it first");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryLockError(());
+
+impl fmt::Display for TryLockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the lock is held, or other tasks wait for it first")
+    }
+}
+
+impl Error for TryLockError {}

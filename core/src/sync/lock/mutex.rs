@@ -1,0 +1,191 @@
+//! `Mutex`: one task at a time, held across `.await`.
+
+use std::cell::{RefCell, RefMut};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use super::TryLockError;
+use crate::sync::{Semaphore, SemaphorePermit};
+
+/// A lock for the tasks of one Core that may be held across `.await`: a task that finds it
+/// held waits (first come, first served) instead of panicking as a `RefCell` would.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use mirage::sync::Mutex;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let log = Rc::new(Mutex::new(Vec::new()));
+///     let tasks: Vec<_> = (0..3)
+///         .map(|n| {
+///             let log = Rc::clone(&log);
+///             mirage::spawn(async move {
+///                 let mut log = log.lock().await;
+///                 log.push(format!("{n} starts"));
+///                 // Held across an .await: the others wait their turn.
+///                 mirage::time::sleep(Duration::from_millis(1)).await;
+///                 log.push(format!("{n} ends"));
+///             })
+///         })
+///         .collect();
+///     for task in tasks {
+///         task.await.unwrap();
+///     }
+///     let log = log.lock().await;
+///     assert_eq!(log[..2], ["0 starts", "0 ends"]); // never interleaved
+///     assert_eq!(log.len(), 6);
+/// });
+/// ```
+pub struct Mutex<T: ?Sized> {
+    semaphore: Semaphore,
+    value: RefCell<T>,
+}
+
+impl<T> Mutex<T> {
+    /// A lock around `value`, unlocked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = mirage::sync::Mutex::new(5);
+    /// assert_eq!(mutex.into_inner(), 5);
+    /// ```
+    pub fn new(value: T) -> Mutex<T> {
+        Mutex {
+            semaphore: Semaphore::new(1),
+            value: RefCell::new(value),
+        }
+    }
+
+    /// The value, taking the lock apart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = mirage::sync::Mutex::new(String::from("kept"));
+    /// assert_eq!(mutex.into_inner(), "kept");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Waits until the lock is free and this task's turn has come, then locks it.
+    /// Cancel-safe: a dropped `lock` gives up its place in line, and nothing else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mutex = mirage::sync::Mutex::new(1);
+    ///     *mutex.lock().await += 1;
+    ///     assert_eq!(*mutex.lock().await, 2);
+    /// });
+    /// ```
+    pub async fn lock(&self) -> MutexGuard<'_, T> {
+        let permit = self
+            .semaphore
+            .acquire()
+            .await
+            .expect("a lock's semaphore is never closed");
+        self.guard(permit)
+    }
+
+    /// Locks it if it is free and no task waits for it, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = mirage::sync::Mutex::new(1);
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(mutex.try_lock().is_err());
+    /// drop(guard);
+    /// assert!(mutex.try_lock().is_ok());
+    /// ```
+    pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
+        let permit = self.semaphore.try_acquire().map_err(|_| TryLockError(()))?;
+        Ok(self.guard(permit))
+    }
+
+    /// The value, through a unique borrow of the lock: no locking needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut mutex = mirage::sync::Mutex::new(1);
+    /// *mutex.get_mut() = 2;
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
+
+    fn guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> MutexGuard<'a, T> {
+        MutexGuard {
+            // The one permit is held: no other guard, hence no other borrow, exists.
+            value: self.value.borrow_mut(),
+            _permit: permit,
+        }
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.value.try_borrow() {
+            Ok(value) => d.field("value", &&*value),
+            Err(_) => d.field("value", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// The lock of a [`Mutex`], held until dropped; derefs to the value.
+///
+/// # Examples
+///
+/// ```
+/// let mutex = mirage::sync::Mutex::new(vec![1]);
+/// let mut guard: mirage::sync::MutexGuard<'_, Vec<u8>> = mutex.try_lock().unwrap();
+/// guard.push(2);
+/// drop(guard);
+/// assert_eq!(mutex.into_inner(), [1, 2]);
+/// ```
+#[must_use = "the lock is released at once if the guard is not kept"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    /// Declared first: the borrow ends before the permit lets the next task in.
+    value: RefMut<'a, T>,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value, f)
+    }
+}

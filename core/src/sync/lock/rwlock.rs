@@ -1,0 +1,263 @@
+//! `RwLock`: many readers or one writer, held across `.await`.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use super::TryLockError;
+use crate::sync::{Semaphore, SemaphorePermit};
+
+/// The most readers at once; a writer takes them all.
+const MAX_READERS: u32 = u32::MAX >> 3;
+
+/// A reader-writer lock for the tasks of one Core that may be held across `.await`: any
+/// number of readers, or one writer. Tasks are served in the order they asked, so a writer
+/// waiting holds back the readers that come after it and is never starved.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use mirage::sync::RwLock;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let config = Rc::new(RwLock::new(String::from("v1")));
+///     let first = config.read().await;
+///     let second = config.read().await; // readers share the lock
+///     assert_eq!((first.as_str(), second.as_str()), ("v1", "v1"));
+///     let writer = mirage::spawn({
+///         let config = Rc::clone(&config);
+///         async move { *config.write().await = String::from("v2") }
+///     });
+///     drop((first, second));
+///     writer.await.unwrap();
+///     assert_eq!(*config.read().await, "v2");
+/// });
+/// ```
+pub struct RwLock<T: ?Sized> {
+    semaphore: Semaphore,
+    value: RefCell<T>,
+}
+
+impl<T> RwLock<T> {
+    /// A lock around `value`, unlocked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = mirage::sync::RwLock::new(5);
+    /// assert_eq!(lock.into_inner(), 5);
+    /// ```
+    pub fn new(value: T) -> RwLock<T> {
+        RwLock {
+            semaphore: Semaphore::new(MAX_READERS as usize),
+            value: RefCell::new(value),
+        }
+    }
+
+    /// The value, taking the lock apart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = mirage::sync::RwLock::new("kept");
+    /// assert_eq!(lock.into_inner(), "kept");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// Waits for this task's turn and no writer, then takes a shared lock. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let lock = mirage::sync::RwLock::new(1);
+    ///     assert_eq!(*lock.read().await, 1);
+    /// });
+    /// ```
+    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
+        let permit = self
+            .semaphore
+            .acquire()
+            .await
+            .expect("a lock's semaphore is never closed");
+        self.read_guard(permit)
+    }
+
+    /// Waits for this task's turn and no other holder, then takes the lock alone.
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let lock = mirage::sync::RwLock::new(1);
+    ///     *lock.write().await += 1;
+    ///     assert_eq!(*lock.read().await, 2);
+    /// });
+    /// ```
+    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
+        let permit = self
+            .semaphore
+            .acquire_many(MAX_READERS)
+            .await
+            .expect("a lock's semaphore is never closed");
+        self.write_guard(permit)
+    }
+
+    /// Takes a shared lock if no writer holds or waits for it, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = mirage::sync::RwLock::new(1);
+    /// let reading = lock.try_read().unwrap();
+    /// assert!(lock.try_read().is_ok());
+    /// assert!(lock.try_write().is_err());
+    /// drop(reading);
+    /// ```
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        let permit = self.semaphore.try_acquire().map_err(|_| TryLockError(()))?;
+        Ok(self.read_guard(permit))
+    }
+
+    /// Takes the lock alone if nobody holds or waits for it, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = mirage::sync::RwLock::new(1);
+    /// let writing = lock.try_write().unwrap();
+    /// assert!(lock.try_read().is_err());
+    /// drop(writing);
+    /// assert!(lock.try_read().is_ok());
+    /// ```
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        let permit = self
+            .semaphore
+            .try_acquire_many(MAX_READERS)
+            .map_err(|_| TryLockError(()))?;
+        Ok(self.write_guard(permit))
+    }
+
+    /// The value, through a unique borrow of the lock: no locking needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut lock = mirage::sync::RwLock::new(1);
+    /// *lock.get_mut() = 2;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
+
+    fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
+        RwLockReadGuard {
+            // Readers hold one permit each; a writer needs all: no writer's borrow exists.
+            value: self.value.borrow(),
+            _permit: permit,
+        }
+    }
+
+    fn write_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockWriteGuard<'a, T> {
+        RwLockWriteGuard {
+            // Every permit is held: no other guard, hence no other borrow, exists.
+            value: self.value.borrow_mut(),
+            _permit: permit,
+        }
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.value.try_borrow() {
+            Ok(value) => d.field("value", &&*value),
+            Err(_) => d.field("value", &format_args!("<locked for writing>")),
+        };
+        d.finish()
+    }
+}
+
+/// A shared lock of an [`RwLock`], held until dropped; derefs to the value.
+///
+/// # Examples
+///
+/// ```
+/// let lock = mirage::sync::RwLock::new(3);
+/// let guard: mirage::sync::RwLockReadGuard<'_, i32> = lock.try_read().unwrap();
+/// assert_eq!(*guard, 3);
+/// ```
+#[must_use = "the lock is released at once if the guard is not kept"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    /// Declared first: the borrow ends before the permit lets a writer in.
+    value: Ref<'a, T>,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value, f)
+    }
+}
+
+/// The exclusive lock of an [`RwLock`], held until dropped; derefs to the value.
+///
+/// # Examples
+///
+/// ```
+/// let lock = mirage::sync::RwLock::new(3);
+/// let mut guard: mirage::sync::RwLockWriteGuard<'_, i32> = lock.try_write().unwrap();
+/// *guard = 4;
+/// drop(guard);
+/// assert_eq!(lock.into_inner(), 4);
+/// ```
+#[must_use = "the lock is released at once if the guard is not kept"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    /// Declared first: the borrow ends before the permits let the next task in.
+    value: RefMut<'a, T>,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value, f)
+    }
+}
