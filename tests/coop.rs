@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use mirage::coop::BUDGET;
-use mirage::io::AsyncFd;
+use mirage::io::{AsyncFd, AsyncReadExt, AsyncWriteExt};
 use mirage::net::UnixStream;
 use mirage::sync::{broadcast, cross_thread, mpsc, oneshot, watch, Semaphore};
 use mirage::time::{self, Instant, MissedTickBehavior};
@@ -264,6 +264,27 @@ fn a_broadcast_receiver_that_always_has_a_value_lets_a_later_task_run() {
                 drop(tx);
                 received
             }
+        }
+    });
+}
+
+#[test]
+fn reading_a_duplex_stream_that_always_has_bytes_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        let (mut writer, mut reader) = mirage::io::duplex(QUEUED);
+        let bytes: Vec<u8> = (0..QUEUED).map(|n| n as u8).collect();
+        writer.write_all(&bytes).await.unwrap();
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut read = 0;
+            let mut byte = [0; 1];
+            while !other_ran.get() {
+                assert_eq!(reader.read(&mut byte).await.unwrap(), 1);
+                assert_eq!(byte[0], read as u8, "a read that yielded took nothing");
+                read += 1;
+                assert!(read < QUEUED, "the other task never ran");
+            }
+            drop(writer);
+            read
         }
     });
 }

@@ -8,6 +8,7 @@
 //!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
 //!   [`AsyncBufRead`]. [`copy`] moves a whole stream from a reader to a writer, and
 //!   [`copy_bidirectional`] both ways between two streams, as a proxy does.
+//! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Registration`]: the building block under both, for new socket types.
@@ -18,6 +19,7 @@ mod buf_read_ext;
 mod buf_reader;
 mod copy;
 mod copy_bidirectional;
+mod duplex;
 mod ext;
 mod lines;
 mod traits;
@@ -29,6 +31,7 @@ pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use copy::copy;
 pub use copy_bidirectional::copy_bidirectional;
+pub use duplex::{duplex, DuplexStream};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use lines::Lines;
 pub use traits::{AsyncRead, AsyncWrite};

@@ -1,0 +1,249 @@
+//! `duplex`: two connected in-memory byte streams, like a socket pair without the kernel.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{ready, Context, Poll, Waker};
+
+use super::{AsyncRead, AsyncWrite};
+use crate::coop;
+use crate::sync::update_waker;
+
+/// Creates two connected in-memory streams: bytes written to one are read from the other.
+/// Each direction buffers at most `max_buf_size` bytes; a write to a full direction waits
+/// for the other end to read.
+///
+/// For testing protocol code written over [`AsyncRead`] and [`AsyncWrite`] without
+/// sockets, or connecting two such pieces of code within one Core. Like the Core's other
+/// local types, the streams are `!Send`.
+///
+/// # Panics
+///
+/// If `max_buf_size` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{duplex, AsyncReadExt, AsyncWriteExt};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (mut client, mut server) = duplex(64);
+///     mirage::spawn(async move {
+///         let mut request = [0; 4];
+///         server.read_exact(&mut request).await.unwrap();
+///         server.write_all(b"pong").await.unwrap();
+///     });
+///     client.write_all(b"ping").await.unwrap();
+///     let mut reply = Vec::new();
+///     client.read_to_end(&mut reply).await.unwrap(); // the server's end was dropped
+///     assert_eq!(reply, b"pong");
+/// });
+/// ```
+pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
+    assert!(
+        max_buf_size > 0,
+        "duplex: max_buf_size must be greater than zero"
+    );
+    let one = Rc::new(RefCell::new(Pipe::new(max_buf_size)));
+    let other = Rc::new(RefCell::new(Pipe::new(max_buf_size)));
+    (
+        DuplexStream {
+            read: Rc::clone(&one),
+            write: Rc::clone(&other),
+        },
+        DuplexStream {
+            read: other,
+            write: one,
+        },
+    )
+}
+
+/// One end of a [`duplex`] pair: reads what the other end writes, and the other way round.
+///
+/// Closing its writing ([`AsyncWriteExt::close`](super::AsyncWriteExt::close)) makes the
+/// other end read end of stream after the bytes already written. Dropping it
+/// does that too, and makes the other end's writes fail with `BrokenPipe`, as a closed
+/// socket's peer sees.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{duplex, AsyncReadExt, AsyncWriteExt};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (mut a, b) = duplex(16);
+///     drop(b);
+///     let err = a.write_all(b"anyone?").await.unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+///     assert_eq!(a.read(&mut [0; 8]).await.unwrap(), 0);
+/// });
+/// ```
+pub struct DuplexStream {
+    /// The direction this end reads from.
+    read: Rc<RefCell<Pipe>>,
+    /// The direction this end writes to.
+    write: Rc<RefCell<Pipe>>,
+}
+
+/// One direction of a duplex pair.
+struct Pipe {
+    buf: VecDeque<u8>,
+    max: usize,
+    /// The task waiting for bytes (or the end) in this direction.
+    reader: Option<Waker>,
+    /// The task waiting for room in this direction.
+    writer: Option<Waker>,
+    /// No more bytes will come: the writing end shut down or was dropped.
+    write_closed: bool,
+    /// Nobody will read: the reading end was dropped.
+    read_closed: bool,
+}
+
+impl Pipe {
+    fn new(max: usize) -> Pipe {
+        Pipe {
+            buf: VecDeque::new(),
+            max,
+            reader: None,
+            writer: None,
+            write_closed: false,
+            read_closed: false,
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        if self.buf.is_empty() {
+            if self.write_closed {
+                return Poll::Ready(Ok(0));
+            }
+            let old = update_waker(&mut self.reader, cx.waker());
+            drop(old);
+            return Poll::Pending;
+        }
+        ready!(coop::poll_proceed(cx));
+        let n = buf.len().min(self.buf.len());
+        for (to, from) in buf.iter_mut().zip(self.buf.drain(..n)) {
+            *to = from;
+        }
+        wake(self.writer.take());
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.read_closed {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the other end of the duplex stream was dropped",
+            )));
+        }
+        if self.write_closed {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "writing to a duplex stream after closing it",
+            )));
+        }
+        let total: usize = bufs.iter().map(|buf| buf.len()).sum();
+        if total == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        let room = self.max - self.buf.len();
+        if room == 0 {
+            let old = update_waker(&mut self.writer, cx.waker());
+            drop(old);
+            return Poll::Pending;
+        }
+        ready!(coop::poll_proceed(cx));
+        let mut written = 0;
+        for buf in bufs {
+            let n = buf.len().min(room - written);
+            self.buf.extend(&buf[..n]);
+            written += n;
+            if written == room {
+                break;
+            }
+        }
+        wake(self.reader.take());
+        Poll::Ready(Ok(written))
+    }
+
+    fn close_write(&mut self) {
+        self.write_closed = true;
+        wake(self.reader.take());
+    }
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+impl AsyncRead for DuplexStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.read.borrow_mut().poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for DuplexStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.write.borrow_mut().poll_write(cx, &[IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.write.borrow_mut().poll_write(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.write.borrow_mut().close_write();
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for DuplexStream {
+    fn drop(&mut self) {
+        self.write.borrow_mut().close_write();
+        let mut read = self.read.borrow_mut();
+        read.read_closed = true;
+        read.buf.clear();
+        let writer = read.writer.take();
+        drop(read);
+        wake(writer);
+    }
+}
+
+impl fmt::Debug for DuplexStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DuplexStream")
+            .field("readable", &self.read.borrow().buf.len())
+            .field("written", &self.write.borrow().buf.len())
+            .finish()
+    }
+}

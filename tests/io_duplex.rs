@@ -1,0 +1,104 @@
+//! `mirage::io::duplex`: two connected in-memory streams.
+
+use std::io::ErrorKind;
+
+use mirage::io::{duplex, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use mirage::Core;
+
+#[test]
+fn a_megabyte_crosses_a_64_byte_pipe_intact_with_back_pressure() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut writer, mut reader) = duplex(64);
+        let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
+        let sent = data.clone();
+        let sending = mirage::spawn(async move {
+            let mut most = 0;
+            let mut rest = &sent[..];
+            while !rest.is_empty() {
+                let n = writer.write(rest).await.unwrap();
+                most = most.max(n);
+                rest = &rest[n..];
+            }
+            most
+        });
+        let mut received = Vec::new();
+        reader.read_to_end(&mut received).await.unwrap();
+        assert_eq!(received.len(), data.len());
+        assert!(received == data, "bytes arrived in order, none lost");
+        assert!(
+            sending.await.unwrap() <= 64,
+            "a write never buffers past the limit"
+        );
+    });
+}
+
+#[test]
+fn closing_ends_the_peers_reads_and_this_ends_writes() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut a, mut b) = duplex(16);
+        a.write_all(b"last words").await.unwrap();
+        a.close().await.unwrap();
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"last words");
+        assert_eq!(
+            a.write(b"more").await.unwrap_err().kind(),
+            ErrorKind::BrokenPipe
+        );
+        // The other direction still works.
+        b.write_all(b"reply").await.unwrap();
+        let mut reply = [0; 5];
+        a.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"reply");
+    });
+}
+
+#[test]
+fn dropping_an_end_fails_a_waiting_writer_instead_of_hanging_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut a, b) = duplex(4);
+        let writer = mirage::spawn(async move { a.write_all(b"more than four").await });
+        mirage::yield_now().await; // the writer fills the pipe and waits for room
+        drop(b);
+        let err = writer.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn generic_protocol_code_runs_over_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (client, server) = duplex(8);
+        mirage::spawn(async move {
+            let mut server = BufReader::new(server);
+            let mut line = String::new();
+            while server.read_line(&mut line).await.unwrap() > 0 {
+                let answer = line.trim().to_uppercase() + "\n";
+                server.get_mut().write_all(answer.as_bytes()).await.unwrap();
+                line.clear();
+            }
+        });
+        let mut client = BufReader::new(client);
+        let mut answer = String::new();
+        for word in ["hello", "duplex"] {
+            client
+                .get_mut()
+                .write_all(format!("{word}\n").as_bytes())
+                .await
+                .unwrap();
+            answer.clear();
+            client.read_line(&mut answer).await.unwrap();
+            assert_eq!(answer, word.to_uppercase() + "\n");
+        }
+    });
+}
+
+#[test]
+#[should_panic(expected = "duplex: max_buf_size must be greater than zero")]
+fn a_zero_buffer_panics_with_a_clear_message() {
+    let _ = duplex(0);
+}
