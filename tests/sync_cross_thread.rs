@@ -330,3 +330,88 @@ fn a_dropped_oneshot_receiver_fails_the_send_wakes_closed_and_drops_an_unreceive
     });
     assert_eq!(failed, 2, "the value handed back was dropped once");
 }
+
+#[test]
+fn a_notify_one_from_another_thread_wakes_a_core_blocked_in_its_poller() {
+    let notify = Arc::new(cross_thread::Notify::new());
+    let (waiting_tx, waiting) = std_mpsc::channel();
+    let notifier = {
+        let notify = Arc::clone(&notify);
+        thread::spawn(move || {
+            waiting.recv().unwrap();
+            notify.notify_one();
+        })
+    };
+    let woken = Arc::clone(&notify);
+    within_guard(move || {
+        let mut core = Core::new().unwrap();
+        core.run(async move {
+            let notified = woken.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered as a waiter before the other thread may notify.
+            assert!(futures_poll_once(notified.as_mut()).is_pending());
+            waiting_tx.send(()).unwrap();
+            notified.await;
+        });
+    });
+    notifier.join().unwrap();
+    // The notification went to the waiter: no permit is left.
+    assert!(format!("{notify:?}").contains("permit: false"));
+}
+
+#[test]
+fn notify_waiters_reaches_every_core_and_a_dropped_pick_passes_on() {
+    const CORES: usize = 4;
+    let notify = Arc::new(cross_thread::Notify::new());
+    let woken = Arc::new(AtomicUsize::new(0));
+    let (ready_tx, ready) = std_mpsc::channel();
+    let cores: Vec<_> = (0..CORES)
+        .map(|_| {
+            let (notify, woken, ready_tx) = (notify.clone(), woken.clone(), ready_tx.clone());
+            thread::spawn(move || {
+                let mut core = Core::new().unwrap();
+                let notified = notify.notified();
+                ready_tx.send(()).unwrap();
+                core.run(notified);
+                woken.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    for _ in 0..CORES {
+        ready.recv().unwrap();
+    }
+    notify.notify_waiters();
+    for core in cores {
+        core.join().unwrap();
+    }
+    assert_eq!(woken.load(Ordering::SeqCst), CORES);
+
+    // A waiter picked by notify_one and dropped before it saw it hands the wake-up on.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut first = std::pin::pin!(notify.notified());
+        assert!(futures_poll_once(first.as_mut()).is_pending());
+        let second = notify.notified();
+        let mut second = std::pin::pin!(second);
+        assert!(futures_poll_once(second.as_mut()).is_pending());
+        notify.notify_one(); // picks `first`
+    });
+    // Both were dropped with the run's future, `second` first; then `first` handed its
+    // wake-up on, and with nobody left waiting it became the permit.
+    assert!(format!("{notify:?}").contains("permit: true"));
+}
+
+#[test]
+fn the_cross_thread_notify_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<cross_thread::Notify>();
+    send::<cross_thread::Notified<'static>>();
+}
+
+/// Polls `future` once with a waker that does nothing.
+fn futures_poll_once<F: std::future::Future>(
+    future: std::pin::Pin<&mut F>,
+) -> std::task::Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}

@@ -52,7 +52,7 @@ pub mod cross_thread;
 mod error;
 mod lock;
 pub mod mpsc;
-mod notify;
+pub(crate) mod notify;
 pub mod oneshot;
 mod semaphore;
 mod wait_list;

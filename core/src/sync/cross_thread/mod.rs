@@ -8,6 +8,8 @@
 //!   never waits.
 //! - [`oneshot`] carries one value: a reply, or the result of blocking work done on a
 //!   plain thread.
+//! - [`Notify`] wakes tasks on any Core, with no value: one waiter, or all of them (a stop
+//!   for every Core of a server).
 //!
 //! Senders are `Send + Sync` and cheap to clone; a receiver may move to the thread of the
 //! Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
@@ -56,11 +58,13 @@ mod blocking;
 pub(crate) use blocking::block_on;
 mod bounded;
 mod futures;
+mod notify;
 pub mod oneshot;
 mod unbounded;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use futures::{Closed, Recv, RecvMany};
+pub use notify::{Notified, Notify};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
 
 #[cfg(test)]

@@ -1,15 +1,16 @@
 //! `Notify`: wakes one waiting task, or every waiting task, with no value attached.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::wait_list::WaitList;
-
+pub(crate) mod state;
 #[cfg(test)]
 mod tests;
+
+use state::{Lock, State, Waiter};
 
 /// Wakes tasks that wait for "something happened": new work queued elsewhere, a state
 /// change to look at. It carries no value; share it between tasks with `Rc<Notify>`.
@@ -65,17 +66,6 @@ mod tests;
 #[derive(Default)]
 pub struct Notify {
     state: RefCell<State>,
-    /// How many times [`notify_waiters`](Notify::notify_waiters) was called: a `Notified`
-    /// created before a call completes.
-    calls: Cell<u64>,
-}
-
-#[derive(Default)]
-struct State {
-    /// Futures waiting; `pop_front` marks the one it takes notified.
-    waiters: WaitList,
-    /// A `notify_one` found no waiter.
-    permit: bool,
 }
 
 impl Notify {
@@ -105,19 +95,7 @@ impl Notify {
     /// });
     /// ```
     pub fn notify_one(&self) {
-        let waker = {
-            let mut state = self.state.borrow_mut();
-            match state.waiters.pop_front() {
-                Some(waker) => Some(waker),
-                None => {
-                    state.permit = true;
-                    None
-                }
-            }
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        state::notify_one(&self.state);
     }
 
     /// Wakes every task waiting now, and completes every [`Notified`] created before this
@@ -147,11 +125,7 @@ impl Notify {
     /// });
     /// ```
     pub fn notify_waiters(&self) {
-        self.calls.set(self.calls.get() + 1);
-        let wakers = self.state.borrow_mut().waiters.take_all();
-        for waker in wakers {
-            waker.wake();
-        }
+        state::notify_waiters(&self.state);
     }
 
     /// A future that completes at the next notification: a permit left by
@@ -181,19 +155,19 @@ impl Notify {
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             notify: self,
-            calls: self.calls.get(),
-            key: None,
-            done: false,
+            waiter: Waiter::new(&self.state),
         }
     }
 }
 
 impl fmt::Debug for Notify {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.borrow();
+        let (waiting, permit) = self
+            .state
+            .with(|state| (state.is_waiting(), state.has_permit()));
         f.debug_struct("Notify")
-            .field("waiting", &!state.waiters.is_empty())
-            .field("permit", &state.permit)
+            .field("waiting", &waiting)
+            .field("permit", &permit)
             .finish()
     }
 }
@@ -216,11 +190,7 @@ impl fmt::Debug for Notify {
 #[must_use = "futures do nothing unless polled"]
 pub struct Notified<'a> {
     notify: &'a Notify,
-    /// `notify.calls` when this future was created.
-    calls: u64,
-    /// This future's entry among the waiters, once it waited.
-    key: Option<usize>,
-    done: bool,
+    waiter: Waiter,
 }
 
 impl Future for Notified<'_> {
@@ -228,49 +198,21 @@ impl Future for Notified<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        assert!(!this.done, "Notified polled after it completed");
-        let mut state = this.notify.state.borrow_mut();
-        let picked = this.key.is_some_and(|key| state.waiters.is_notified(key));
-        let everyone = this.notify.calls.get() != this.calls;
-        if picked || everyone {
-            let removed = this.key.take().map(|key| state.waiters.remove(key));
-            drop(state);
-            drop(removed);
-            this.done = true;
-            return Poll::Ready(());
-        }
-        if this.key.is_none() && state.permit {
-            state.permit = false;
-            this.done = true;
-            return Poll::Ready(());
-        }
-        let old = state.waiters.park(&mut this.key, cx.waker());
-        drop(state);
-        drop(old);
-        Poll::Pending
+        this.waiter.poll(&this.notify.state, cx)
     }
 }
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
-            return;
-        };
-        let removed = self.notify.state.borrow_mut().waiters.remove(key);
-        let notified = removed.notified;
-        drop(removed);
-        if notified {
-            // Picked by `notify_one`, then dropped before it saw it: pass it on.
-            self.notify.notify_one();
-        }
+        self.waiter.leave(&self.notify.state);
     }
 }
 
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
-            .field("waiting", &self.key.is_some())
-            .field("done", &self.done)
+            .field("waiting", &self.waiter.is_waiting())
+            .field("done", &self.waiter.is_done())
             .finish()
     }
 }

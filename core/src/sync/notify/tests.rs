@@ -22,7 +22,7 @@ fn notify_one_wakes_the_longest_waiting_only() {
     assert!(poll_with(futures[1].as_mut(), &wakers[1].1).is_pending());
     notify.notify_one();
     assert_eq!(wakers[1].0.count(), 1, "then the next in line");
-    assert!(!notify.state.borrow().permit, "a waiter took it");
+    assert!(!notify.state.borrow().has_permit(), "a waiter took it");
 }
 
 #[test]
@@ -53,7 +53,7 @@ fn notify_waiters_completes_futures_created_before_it_and_leaves_no_permit() {
         poll_with(pin!(notify.notified()), &waker).is_pending(),
         "no permit"
     );
-    assert!(notify.state.borrow().waiters.is_empty());
+    assert!(!notify.state.borrow().is_waiting());
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn a_picked_future_dropped_before_it_completes_passes_the_notification_on() {
     assert!(poll_with(c.as_mut(), &first_waker).is_pending());
     notify.notify_one();
     drop(c);
-    assert!(notify.state.borrow().permit);
+    assert!(notify.state.borrow().has_permit());
 }
 
 #[test]
@@ -86,10 +86,10 @@ fn a_dropped_waiting_future_leaves_nothing_behind() {
     let mut waiting = Box::pin(notify.notified());
     assert!(poll_with(waiting.as_mut(), &waker).is_pending());
     drop(waiting);
-    assert!(notify.state.borrow().waiters.is_empty());
+    assert!(!notify.state.borrow().is_waiting());
     notify.notify_one();
     assert_eq!(counter.count(), 0);
-    assert!(notify.state.borrow().permit, "no waiter: the permit");
+    assert!(notify.state.borrow().has_permit(), "no waiter: the permit");
 }
 
 #[test]

@@ -1,0 +1,179 @@
+//! `Notify` across threads: wakes tasks waiting on any Core.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use crate::sync::notify::state::{self, Lock, State, Waiter};
+
+/// A wake-up with no value, like [`sync::Notify`](crate::sync::Notify), that threads share
+/// (`Send + Sync`, behind an `Arc`): a task on any Core waits in
+/// [`notified`](Notify::notified), and any thread notifies. For example, one
+/// `notify_waiters` tells every Core of a server to stop.
+///
+/// The semantics are those of the local `Notify`, with which it shares its code:
+/// [`notify_one`](Notify::notify_one) wakes the longest waiter or leaves one permit;
+/// [`notify_waiters`](Notify::notify_waiters) completes every `notified()` future created
+/// before it and leaves no permit; a future picked by `notify_one` and dropped unfinished
+/// passes the wake-up on. The state is behind a `Mutex` held for a few list operations,
+/// never while a waker runs.
+///
+/// # Examples
+///
+/// Stopping a Core on each of four threads at once:
+///
+/// ```
+/// use std::sync::Arc;
+/// use mirage::sync::cross_thread::Notify;
+///
+/// let stop = Arc::new(Notify::new());
+/// let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+/// let cores: Vec<_> = (0..4)
+///     .map(|_| {
+///         let (stop, ready_tx) = (Arc::clone(&stop), ready_tx.clone());
+///         std::thread::spawn(move || {
+///             let mut core = mirage::Core::new().unwrap();
+///             let stopped = stop.notified(); // made before the notification
+///             ready_tx.send(()).unwrap();
+///             core.run(stopped);
+///         })
+///     })
+///     .collect();
+/// for _ in 0..4 {
+///     ready_rx.recv().unwrap();
+/// }
+/// stop.notify_waiters();
+/// for core in cores {
+///     core.join().unwrap();
+/// }
+/// ```
+#[derive(Default)]
+pub struct Notify {
+    state: Mutex<State>,
+}
+
+impl Notify {
+    /// A `Notify` with no waiter and no permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = mirage::sync::cross_thread::Notify::new();
+    /// notify.notify_one(); // leaves the permit
+    /// mirage::Core::new().unwrap().run(notify.notified());
+    /// ```
+    pub fn new() -> Notify {
+        Notify::default()
+    }
+
+    /// Wakes the task that has waited longest, or, if none waits, leaves a permit for the
+    /// next [`notified`](Notify::notified) (at most one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let notify = Arc::new(mirage::sync::cross_thread::Notify::new());
+    /// let from_a_thread = Arc::clone(&notify);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notified = notify.notified();
+    ///     std::thread::spawn(move || from_a_thread.notify_one());
+    ///     notified.await;
+    /// });
+    /// ```
+    pub fn notify_one(&self) {
+        state::notify_one(&self.state);
+    }
+
+    /// Completes every [`Notified`] future created before this call, on whichever Core,
+    /// and leaves no permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = mirage::sync::cross_thread::Notify::new();
+    /// let (first, second) = (notify.notified(), notify.notified());
+    /// notify.notify_waiters();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async { first.await; second.await });
+    /// ```
+    pub fn notify_waiters(&self) {
+        state::notify_waiters(&self.state);
+    }
+
+    /// A future that completes at a [`notify_one`](Notify::notify_one) that picks it (or
+    /// finds the permit), or at the next [`notify_waiters`](Notify::notify_waiters).
+    /// It may move to another thread before it is awaited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = mirage::sync::cross_thread::Notify::new();
+    /// let notified = notify.notified();
+    /// notify.notify_waiters(); // counts: `notified` was made before it
+    /// mirage::Core::new().unwrap().run(notified);
+    /// ```
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            waiter: Waiter::new(&self.state),
+        }
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (waiting, permit) = self
+            .state
+            .with(|state| (state.is_waiting(), state.has_permit()));
+        f.debug_struct("cross_thread::Notify")
+            .field("waiting", &waiting)
+            .field("permit", &permit)
+            .finish()
+    }
+}
+
+/// The future [`Notify::notified`] returns. Cancel-safe: dropped after `notify_one` picked
+/// it, it passes the wake-up on.
+///
+/// # Examples
+///
+/// ```
+/// let notify = mirage::sync::cross_thread::Notify::new();
+/// let notified: mirage::sync::cross_thread::Notified<'_> = notify.notified();
+/// notify.notify_one();
+/// mirage::Core::new().unwrap().run(notified);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    waiter: Waiter,
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.waiter.poll(&this.notify.state, cx)
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        self.waiter.leave(&self.notify.state);
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("cross_thread::Notified")
+            .field("waiting", &self.waiter.is_waiting())
+            .field("done", &self.waiter.is_done())
+            .finish()
+    }
+}

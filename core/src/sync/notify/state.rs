@@ -1,0 +1,133 @@
+//! What both `Notify`s share: the state, kept in a `RefCell` (one Core) or a `Mutex`
+//! (threads), and the operations on it. No waker is woken or dropped under the borrow or
+//! the lock: each operation hands them out to be dropped or woken after.
+
+use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::sync::wait_list::WaitList;
+
+/// Where a `Notify` keeps its [`State`].
+pub(crate) trait Lock: Default {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R;
+}
+
+impl Lock for RefCell<State> {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.borrow_mut())
+    }
+}
+
+impl Lock for Mutex<State> {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        // Nothing panics under the lock: a poisoned one still holds consistent state.
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    waiters: WaitList,
+    permit: bool,
+    /// Calls to `notify_waiters` so far: a `Notified` made before the latest one completes.
+    calls: u64,
+}
+
+impl State {
+    pub(crate) fn is_waiting(&self) -> bool {
+        !self.waiters.is_empty()
+    }
+
+    pub(crate) fn has_permit(&self) -> bool {
+        self.permit
+    }
+}
+
+/// Wakes the longest waiter, or leaves the permit if none waits.
+pub(crate) fn notify_one(lock: &impl Lock) {
+    let waker = lock.with(|state| {
+        let waker = state.waiters.pop_front();
+        if waker.is_none() {
+            state.permit = true;
+        }
+        waker
+    });
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+/// Completes every `Notified` made so far, waking those that wait.
+pub(crate) fn notify_waiters(lock: &impl Lock) {
+    let wakers = lock.with(|state| {
+        state.calls += 1;
+        state.waiters.take_all()
+    });
+    wakers.into_iter().for_each(Waker::wake);
+}
+
+/// The state of one `Notified` future.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    /// `calls` when the future was made.
+    calls: u64,
+    /// The future's entry among the waiters, once it waited.
+    key: Option<usize>,
+    done: bool,
+}
+
+impl Waiter {
+    pub(crate) fn new(lock: &impl Lock) -> Waiter {
+        Waiter {
+            calls: lock.with(|state| state.calls),
+            key: None,
+            done: false,
+        }
+    }
+
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.key.is_some()
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    pub(crate) fn poll(&mut self, lock: &impl Lock, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.done, "Notified polled after it completed");
+        let (ready, stale) = lock.with(|state| {
+            let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
+            if picked || state.calls != self.calls {
+                let removed = self.key.take().map(|key| state.waiters.remove(key).waker);
+                return (true, removed.flatten());
+            }
+            if self.key.is_none() && state.permit {
+                state.permit = false;
+                return (true, None);
+            }
+            (false, state.waiters.park(&mut self.key, cx.waker()))
+        });
+        drop(stale);
+        if ready {
+            self.done = true;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The future is dropped: leaves the line, and passes on a `notify_one` that picked it
+    /// before it saw it.
+    pub(crate) fn leave(&mut self, lock: &impl Lock) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let removed = lock.with(|state| state.waiters.remove(key));
+        let picked = removed.notified;
+        drop(removed);
+        if picked {
+            notify_one(lock);
+        }
+    }
+}
