@@ -52,7 +52,7 @@
 mod ctrl_c;
 mod kind;
 mod listener;
-mod registry;
+pub(crate) mod registry;
 
 pub use ctrl_c::{ctrl_c, CtrlC};
 pub use kind::SignalKind;

@@ -251,13 +251,17 @@ impl fmt::Debug for SlotClaim {
     }
 }
 
+/// Held by the unit tests that claim slots, so that one test's sets of slots are its own.
+#[cfg(test)]
+pub(crate) static TEST_SLOTS: Mutex<()> = Mutex::new(());
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The only test in this crate that claims slots, so the sets compared are all its own.
     #[test]
     fn released_slots_are_reused_with_their_descriptors() {
+        let _alone = TEST_SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
         let count = SLOTS_PER_CHUNK * 2 + 3; // into a third chunk
         let first: Vec<SlotClaim> = (0..count).map(|_| claim(libc::SIGUSR1).unwrap()).collect();
         let mut fds: Vec<RawFd> = first.iter().map(SlotClaim::fd).collect();

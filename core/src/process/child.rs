@@ -1,0 +1,339 @@
+//! `Child`: a running child process, and waiting for it to exit.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::pin::pin;
+use std::process::{ExitStatus, Output};
+use std::task::Poll;
+
+use super::{ChildStderr, ChildStdin, ChildStdout};
+use crate::io::AsyncReadExt;
+use crate::reactor::{Direction, Registration};
+use crate::signal::{self, SignalKind};
+use crate::sys::pidfd;
+
+/// A child process started by [`Command::spawn`](super::Command::spawn).
+///
+/// Its standard streams are here if they were [piped](std::process::Stdio::piped); take
+/// them out to read and write while the child runs. Dropping a `Child` leaves the process
+/// running, as std does, unless [`kill_on_drop`](super::Command::kill_on_drop) was set.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::process::Command;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut child = Command::new("sleep").arg("10").spawn().unwrap();
+///     assert!(child.try_wait().unwrap().is_none(), "still running");
+///     child.kill().await.unwrap();
+///     assert!(!child.wait().await.unwrap().success());
+/// });
+/// ```
+pub struct Child {
+    /// Exited and reaped once `status` is set.
+    child: Option<std::process::Child>,
+    status: Option<ExitStatus>,
+    exit: ExitWatch,
+    kill_on_drop: bool,
+    /// The child's stdin, if piped.
+    pub stdin: Option<ChildStdin>,
+    /// The child's stdout, if piped.
+    pub stdout: Option<ChildStdout>,
+    /// The child's stderr, if piped.
+    pub stderr: Option<ChildStderr>,
+}
+
+/// How a `Child` learns its process exited.
+enum ExitWatch {
+    /// A pidfd, readable once the process exits.
+    Pidfd {
+        /// Declared first: deregistered before the descriptor closes.
+        registration: Registration,
+        _fd: OwnedFd,
+    },
+    /// Kernels before 5.3: every SIGCHLD, after which the child is asked again.
+    Sigchld(signal::Signal),
+}
+
+impl ExitWatch {
+    fn sigchld() -> io::Result<ExitWatch> {
+        Ok(ExitWatch::Sigchld(signal::signal(SignalKind::child())?))
+    }
+}
+
+impl Child {
+    pub(super) fn new(mut child: std::process::Child, kill_on_drop: bool) -> io::Result<Child> {
+        let stdin = child.stdin.take().map(ChildStdin::from_std).transpose()?;
+        let stdout = child.stdout.take().map(ChildStdout::from_std).transpose()?;
+        let stderr = child.stderr.take().map(ChildStderr::from_std).transpose()?;
+        let exit = match pidfd::open(child.id())? {
+            Some(fd) => ExitWatch::Pidfd {
+                registration: Registration::new(fd.as_raw_fd()),
+                _fd: fd,
+            },
+            None => ExitWatch::sigchld()?,
+        };
+        Ok(Child::watching(
+            child,
+            kill_on_drop,
+            exit,
+            (stdin, stdout, stderr),
+        ))
+    }
+
+    fn watching(
+        child: std::process::Child,
+        kill_on_drop: bool,
+        exit: ExitWatch,
+        (stdin, stdout, stderr): (Option<ChildStdin>, Option<ChildStdout>, Option<ChildStderr>),
+    ) -> Child {
+        Child {
+            child: Some(child),
+            status: None,
+            exit,
+            kill_on_drop,
+            stdin,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The process id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = mirage::process::Command::new("true").spawn().unwrap();
+    ///     assert!(child.id() > 0);
+    ///     child.wait().await.unwrap();
+    /// });
+    /// ```
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().expect("a Child holds its process").id()
+    }
+
+    /// The exit status if the process has exited, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = mirage::process::Command::new("true").spawn().unwrap();
+    ///     let status = child.wait().await.unwrap();
+    ///     assert_eq!(child.try_wait().unwrap(), Some(status));
+    /// });
+    /// ```
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        if self.status.is_none() {
+            let child = self.child.as_mut().expect("a Child holds its process");
+            self.status = child.try_wait()?;
+        }
+        Ok(self.status)
+    }
+
+    /// Waits for the process to exit and returns its status, without blocking the Core.
+    /// Closes the child's stdin first, if it is still here, so a child that reads to the
+    /// end of its input can finish. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = mirage::process::Command::new("sh").args(["-c", "exit 3"])
+    ///         .spawn().unwrap();
+    ///     assert_eq!(child.wait().await.unwrap().code(), Some(3));
+    /// });
+    /// ```
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        self.stdin = None;
+        loop {
+            if let Some(status) = self.try_wait()? {
+                return Ok(status);
+            }
+            match &mut self.exit {
+                ExitWatch::Pidfd { registration, .. } => {
+                    registration.ready(Direction::Read).await?;
+                }
+                ExitWatch::Sigchld(sigchld) => sigchld.recv().await?,
+            }
+        }
+    }
+
+    /// Sends SIGKILL, without waiting for the process to exit. Does nothing once it has
+    /// exited and been waited for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = mirage::process::Command::new("sleep").arg("10").spawn().unwrap();
+    ///     child.start_kill().unwrap();
+    ///     child.wait().await.unwrap();
+    /// });
+    /// ```
+    pub fn start_kill(&mut self) -> io::Result<()> {
+        if self.try_wait()?.is_some() {
+            return Ok(());
+        }
+        self.child
+            .as_mut()
+            .expect("a Child holds its process")
+            .kill()
+    }
+
+    /// Sends SIGKILL and waits for the process to exit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::process::ExitStatusExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = mirage::process::Command::new("sleep").arg("10").spawn().unwrap();
+    ///     child.kill().await.unwrap();
+    ///     assert_eq!(child.try_wait().unwrap().unwrap().signal(), Some(libc::SIGKILL));
+    /// });
+    /// ```
+    pub async fn kill(&mut self) -> io::Result<()> {
+        self.start_kill()?;
+        self.wait().await.map(drop)
+    }
+
+    /// Reads the child's stdout and stderr to their ends (those that were piped) while
+    /// waiting for it to exit, and returns all three.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Stdio;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let child = mirage::process::Command::new("sh").args(["-c", "echo out; echo err >&2"])
+    ///         .stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    ///     let output = child.wait_with_output().await.unwrap();
+    ///     assert_eq!((&output.stdout[..], &output.stderr[..]), (&b"out\n"[..], &b"err\n"[..]));
+    /// });
+    /// ```
+    pub async fn wait_with_output(mut self) -> io::Result<Output> {
+        self.stdin = None;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let read_out = read_all(self.stdout.take(), &mut stdout);
+        let read_err = read_all(self.stderr.take(), &mut stderr);
+        let (out, err) = join(read_out, read_err).await;
+        out?;
+        err?;
+        let status = self.wait().await?;
+        Ok(Output {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+/// Reads `stream` (if any) to its end into `into`.
+async fn read_all<R: AsyncReadExt + Unpin>(
+    stream: Option<R>,
+    into: &mut Vec<u8>,
+) -> io::Result<()> {
+    if let Some(mut stream) = stream {
+        stream.read_to_end(into).await?;
+    }
+    Ok(())
+}
+
+/// Runs two futures at once, returning both outputs.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut first, mut second) = (None, None);
+    poll_fn(|cx| {
+        if first.is_none() {
+            if let Poll::Ready(output) = a.as_mut().poll(cx) {
+                first = Some(output);
+            }
+        }
+        if second.is_none() {
+            if let Poll::Ready(output) = b.as_mut().poll(cx) {
+                second = Some(output);
+            }
+        }
+        if first.is_some() && second.is_some() {
+            Poll::Ready((first.take().unwrap(), second.take().unwrap()))
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if !self.kill_on_drop || self.status.is_some() {
+            return;
+        }
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        let _ = child.kill();
+        // Reaped off the Core, so that no zombie is left; SIGKILL ends it at once. Should
+        // no thread start (the pool's spawn panics then), the zombie stays until this
+        // process exits, which is better than a panic in a destructor.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(crate::spawn_blocking(move || child.wait()));
+        }));
+    }
+}
+
+impl fmt::Debug for Child {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("id", &self.child.as_ref().map(std::process::Child::id))
+            .field("status", &self.status)
+            .field("stdin", &self.stdin)
+            .field("stdout", &self.stdout)
+            .field("stderr", &self.stderr)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernels without pidfd: the exit is learnt from SIGCHLD.
+    #[test]
+    fn a_child_watched_through_sigchld_is_waited_for() {
+        let _alone = crate::signal::registry::TEST_SLOTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut core = crate::Core::new().unwrap();
+        core.run(async {
+            let std_child = std::process::Command::new("sleep")
+                .arg("0.05")
+                .spawn()
+                .unwrap();
+            let mut child = Child::watching(
+                std_child,
+                false,
+                ExitWatch::sigchld().unwrap(),
+                (None, None, None),
+            );
+            assert!(child.try_wait().unwrap().is_none());
+            assert!(child.wait().await.unwrap().success());
+        });
+    }
+}

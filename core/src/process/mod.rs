@@ -1,0 +1,312 @@
+//! Child processes, shaped like `std::process`: [`Command`] starts one, and its exit and
+//! its piped standard streams are awaited through the Core instead of blocking it.
+//!
+//! A child's exit is watched through a pidfd (Linux 5.3 and later), which the Core polls
+//! like a socket; on older kernels, through `SIGCHLD` (see [`signal`](crate::signal)).
+//! Piped streams are non-blocking pipes implementing [`AsyncRead`](crate::io::AsyncRead)
+//! and [`AsyncWrite`](crate::io::AsyncWrite).
+//!
+//! # Examples
+//!
+//! ```
+//! use mirage::process::Command;
+//!
+//! let mut core = mirage::Core::new().unwrap();
+//! let output = core.run(Command::new("echo").arg("hello").output()).unwrap();
+//! assert!(output.status.success());
+//! assert_eq!(output.stdout, b"hello\n");
+//! ```
+
+mod child;
+mod pipe;
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::process::{ExitStatus, Output, Stdio};
+
+pub use child::Child;
+pub use pipe::{ChildStderr, ChildStdin, ChildStdout};
+
+/// Builds a child process, like [`std::process::Command`], whose [`spawn`](Command::spawn)
+/// returns a [`Child`] to await. The common settings are here; every other one (user,
+/// group, `pre_exec`, ...) is on the std command, through [`as_std_mut`](Command::as_std_mut).
+///
+/// # Examples
+///
+/// ```
+/// use std::process::Stdio;
+/// use mirage::process::Command;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let status = Command::new("sh")
+///         .args(["-c", "test \"$GREETING\" = hi"])
+///         .env("GREETING", "hi")
+///         .stdout(Stdio::null())
+///         .status()
+///         .await
+///         .unwrap();
+///     assert!(status.success());
+/// });
+/// ```
+pub struct Command {
+    std: std::process::Command,
+    kill_on_drop: bool,
+    /// `stdin` was called: `output` keeps what it set.
+    stdin_set: bool,
+}
+
+impl Command {
+    /// A command to run `program`, found on `PATH` if it is not a path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let command = mirage::process::Command::new("ls");
+    /// assert_eq!(command.as_std().get_program(), "ls");
+    /// ```
+    pub fn new(program: impl AsRef<OsStr>) -> Command {
+        Command::from(std::process::Command::new(program))
+    }
+
+    /// Adds an argument.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("ls");
+    /// command.arg("-l");
+    /// assert_eq!(command.as_std().get_args().collect::<Vec<_>>(), ["-l"]);
+    /// ```
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        self.std.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("ls");
+    /// command.args(["-l", "-a"]);
+    /// assert_eq!(command.as_std().get_args().count(), 2);
+    /// ```
+    pub fn args<I, S>(&mut self, args: I) -> &mut Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.std.args(args);
+        self
+    }
+
+    /// Sets an environment variable for the child.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("env");
+    /// command.env("MODE", "test");
+    /// assert_eq!(command.as_std().get_envs().count(), 1);
+    /// ```
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env(key, value);
+        self
+    }
+
+    /// Removes an environment variable from the child's environment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("env");
+    /// command.env_remove("HOME");
+    /// assert_eq!(command.as_std().get_envs().count(), 1); // recorded as removed
+    /// ```
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env_remove(key);
+        self
+    }
+
+    /// Sets the child's working directory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("pwd");
+    /// command.current_dir("/");
+    /// assert_eq!(command.as_std().get_current_dir(), Some(std::path::Path::new("/")));
+    /// ```
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.std.current_dir(dir);
+        self
+    }
+
+    /// Sets the child's standard input: [`Stdio::piped`] to write to it through
+    /// [`Child::stdin`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Stdio;
+    ///
+    /// let mut command = mirage::process::Command::new("cat");
+    /// command.stdin(Stdio::piped());
+    /// ```
+    pub fn stdin(&mut self, stdin: impl Into<Stdio>) -> &mut Command {
+        self.std.stdin(stdin);
+        self.stdin_set = true;
+        self
+    }
+
+    /// Sets the child's standard output: [`Stdio::piped`] to read it through
+    /// [`Child::stdout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Stdio;
+    ///
+    /// let mut command = mirage::process::Command::new("ls");
+    /// command.stdout(Stdio::null());
+    /// ```
+    pub fn stdout(&mut self, stdout: impl Into<Stdio>) -> &mut Command {
+        self.std.stdout(stdout);
+        self
+    }
+
+    /// Sets the child's standard error: [`Stdio::piped`] to read it through
+    /// [`Child::stderr`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Stdio;
+    ///
+    /// let mut command = mirage::process::Command::new("ls");
+    /// command.stderr(Stdio::null());
+    /// ```
+    pub fn stderr(&mut self, stderr: impl Into<Stdio>) -> &mut Command {
+        self.std.stderr(stderr);
+        self
+    }
+
+    /// Whether dropping the [`Child`] before it exits kills it (SIGKILL, then reaped off
+    /// the Core). Off by default, as in std, where a dropped child runs on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let child = mirage::process::Command::new("sleep").arg("100")
+    ///         .kill_on_drop(true).spawn().unwrap();
+    ///     drop(child); // killed, not left running for 100 s
+    /// });
+    /// ```
+    pub fn kill_on_drop(&mut self, kill_on_drop: bool) -> &mut Command {
+        self.kill_on_drop = kill_on_drop;
+        self
+    }
+
+    /// The std command, for reading what is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let command = mirage::process::Command::new("true");
+    /// assert_eq!(command.as_std().get_program(), "true");
+    /// ```
+    pub fn as_std(&self) -> &std::process::Command {
+        &self.std
+    }
+
+    /// The std command, for the settings not repeated here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::process::CommandExt;
+    ///
+    /// let mut command = mirage::process::Command::new("true");
+    /// command.as_std_mut().arg0("renamed");
+    /// ```
+    pub fn as_std_mut(&mut self) -> &mut std::process::Command {
+        &mut self.std
+    }
+
+    /// Starts the process. Needs no running Core; waiting on the [`Child`] does.
+    ///
+    /// # Errors
+    ///
+    /// What [`std::process::Command::spawn`] returns: `NotFound` for a program that does
+    /// not exist, `PermissionDenied` for one that cannot be run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = mirage::process::Command::new("no-such-program-here").spawn().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    pub fn spawn(&mut self) -> io::Result<Child> {
+        Child::new(self.std.spawn()?, self.kill_on_drop)
+    }
+
+    /// Starts the process and waits for it to exit; its streams are as set (inherited by
+    /// default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let status = core.run(mirage::process::Command::new("false").status()).unwrap();
+    /// assert_eq!(status.code(), Some(1));
+    /// ```
+    pub async fn status(&mut self) -> io::Result<ExitStatus> {
+        self.spawn()?.wait().await
+    }
+
+    /// Starts the process with stdout and stderr piped (this changes the command) and stdin
+    /// null unless set with [`stdin`](Command::stdin), reads both streams to their ends and
+    /// waits for the process to exit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let output = core
+    ///     .run(mirage::process::Command::new("sh").args(["-c", "echo to-out; echo to-err >&2"]).output())
+    ///     .unwrap();
+    /// assert_eq!(output.stdout, b"to-out\n");
+    /// assert_eq!(output.stderr, b"to-err\n");
+    /// ```
+    pub async fn output(&mut self) -> io::Result<Output> {
+        self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if !self.stdin_set {
+            self.std.stdin(Stdio::null());
+        }
+        self.spawn()?.wait_with_output().await
+    }
+}
+
+impl From<std::process::Command> for Command {
+    fn from(std: std::process::Command) -> Command {
+        Command {
+            std,
+            kill_on_drop: false,
+            stdin_set: false,
+        }
+    }
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Command")
+            .field("std", &self.std)
+            .field("kill_on_drop", &self.kill_on_drop)
+            .finish()
+    }
+}

@@ -1,0 +1,144 @@
+//! `mirage::process`: child processes whose exit and pipes are awaited through the Core.
+
+use std::cell::Cell;
+use std::io::ErrorKind;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mirage::io::{AsyncReadExt, AsyncWriteExt};
+use mirage::process::Command;
+use mirage::Core;
+
+#[test]
+fn a_megabyte_through_cat_while_the_core_reads_and_writes_at_once() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        // Far more than a pipe holds: the writes wait for the reads, in one Core.
+        let data: Vec<u8> = (0..1u32 << 20).map(|i| (i * 13 % 253) as u8).collect();
+        let sent = data.clone();
+        let writer = mirage::spawn(async move {
+            stdin.write_all(&sent).await.unwrap();
+            // Dropping stdin ends cat's input.
+        });
+        let mut echoed = Vec::new();
+        stdout.read_to_end(&mut echoed).await.unwrap();
+        writer.await.unwrap();
+        assert!(echoed == data, "every byte came back, in order");
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn exit_codes_signals_and_missing_programs_are_reported() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let status = Command::new("sh")
+            .args(["-c", "exit 7"])
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(7));
+
+        let mut sleeper = Command::new("sleep").arg("100").spawn().unwrap();
+        sleeper.kill().await.unwrap();
+        let status = sleeper.try_wait().unwrap().expect("waited for by kill");
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        // Killing again once it is reaped does nothing.
+        sleeper.start_kill().unwrap();
+
+        let err = Command::new("/no/such/program").spawn().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    });
+}
+
+#[test]
+fn the_core_runs_its_tasks_while_it_waits_for_a_child() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let ticks = Rc::new(Cell::new(0));
+        let ticker = mirage::spawn({
+            let ticks = Rc::clone(&ticks);
+            async move {
+                loop {
+                    mirage::time::sleep(Duration::from_millis(5)).await;
+                    ticks.set(ticks.get() + 1);
+                }
+            }
+        });
+        let started = Instant::now();
+        let status = Command::new("sleep").arg("0.2").status().await.unwrap();
+        assert!(status.success());
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(
+            ticks.get() >= 5,
+            "the ticker ran {} times meanwhile",
+            ticks.get()
+        );
+        ticker.abort();
+    });
+}
+
+#[test]
+fn a_child_dropped_with_kill_on_drop_is_killed_and_reaped() {
+    let mut core = Core::new().unwrap();
+    let pid = core.run(async {
+        let child = Command::new("sleep")
+            .arg("100")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        child.id()
+    });
+    // The child was dropped at the end of the run: it must disappear, reaped (a zombie
+    // would still answer kill(pid, 0)).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // SAFETY: signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
+        if !alive {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the child {pid} is still there");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn output_collects_both_streams_and_a_closed_stdin_fails_writes() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let output = Command::new("sh")
+            .args(["-c", "printf out; printf err >&2; exit 2"])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(output.stdout, b"out");
+        assert_eq!(output.stderr, b"err");
+
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.close().await.unwrap();
+        assert_eq!(
+            stdin.write(b"late").await.unwrap_err().kind(),
+            ErrorKind::BrokenPipe
+        );
+        assert!(
+            child.wait().await.unwrap().success(),
+            "cat saw the end of its input"
+        );
+    });
+}
