@@ -280,6 +280,7 @@ impl<C: StateCell> Tx<C> {
 
     /// The body of the bounded `Send` future. `waiter` is the future's entry
     /// in `send_waiters`, `value` the message not yet sent.
+    #[inline]
     pub(super) fn poll_send(
         &self,
         waiter: &mut Option<usize>,
@@ -306,6 +307,7 @@ impl<C: StateCell> Tx<C> {
 
     /// Waits in line for a slot; once this sender holds one, runs `use_slot` under the same
     /// borrow (or lock) and wakes the waker it returns. Fails once the receiver is closed.
+    #[inline]
     fn poll_slot(
         &self,
         waiter: &mut Option<usize>,

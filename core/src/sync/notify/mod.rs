@@ -94,6 +94,7 @@ impl Notify {
     ///     notify.notified().await; // the permit: no wait
     /// });
     /// ```
+    #[inline]
     pub fn notify_one(&self) {
         state::notify_one(&self.state);
     }
@@ -124,6 +125,7 @@ impl Notify {
     ///     }
     /// });
     /// ```
+    #[inline]
     pub fn notify_waiters(&self) {
         state::notify_waiters(&self.state);
     }
@@ -152,6 +154,7 @@ impl Notify {
     ///     waiter.await.unwrap();
     /// });
     /// ```
+    #[inline]
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             notify: self,
@@ -196,6 +199,7 @@ pub struct Notified<'a> {
 impl Future for Notified<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.waiter.poll(&this.notify.state, cx)
@@ -203,6 +207,7 @@ impl Future for Notified<'_> {
 }
 
 impl Drop for Notified<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.waiter.leave(&self.notify.state);
     }

@@ -14,12 +14,14 @@ pub(crate) trait Lock: Default {
 }
 
 impl Lock for RefCell<State> {
+    #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         f(&mut self.borrow_mut())
     }
 }
 
 impl Lock for Mutex<State> {
+    #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         // Nothing panics under the lock: a poisoned one still holds consistent state.
         f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
@@ -45,6 +47,7 @@ impl State {
 }
 
 /// Wakes the longest waiter, or leaves the permit if none waits.
+#[inline]
 pub(crate) fn notify_one(lock: &impl Lock) {
     let waker = lock.with(|state| {
         let waker = state.waiters.pop_front();
@@ -59,6 +62,7 @@ pub(crate) fn notify_one(lock: &impl Lock) {
 }
 
 /// Completes every `Notified` made so far, waking those that wait.
+#[inline]
 pub(crate) fn notify_waiters(lock: &impl Lock) {
     let wakers = lock.with(|state| {
         state.calls += 1;
@@ -78,6 +82,7 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
+    #[inline]
     pub(crate) fn new(lock: &impl Lock) -> Waiter {
         Waiter {
             calls: lock.with(|state| state.calls),
@@ -94,6 +99,7 @@ impl Waiter {
         self.done
     }
 
+    #[inline]
     pub(crate) fn poll(&mut self, lock: &impl Lock, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "Notified polled after it completed");
         let (ready, stale) = lock.with(|state| {
@@ -119,6 +125,7 @@ impl Waiter {
 
     /// The future is dropped: leaves the line, and passes on a `notify_one` that picked it
     /// before it saw it.
+    #[inline]
     pub(crate) fn leave(&mut self, lock: &impl Lock) {
         let Some(key) = self.key.take() else {
             return;
