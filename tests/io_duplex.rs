@@ -102,3 +102,61 @@ fn generic_protocol_code_runs_over_it() {
 fn a_zero_buffer_panics_with_a_clear_message() {
     let _ = duplex(0);
 }
+
+thread_local! {
+    /// The stream the re-entrant waker below writes to.
+    static PEER: std::cell::RefCell<Option<std::rc::Rc<std::cell::RefCell<mirage::io::DuplexStream>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A waker that, when woken, writes to the stream in `PEER` at once: code run from a wake
+/// must find the stream free, not borrowed by the operation that woke it.
+struct WritesWhenWoken;
+
+impl std::task::Wake for WritesWhenWoken {
+    fn wake(self: std::sync::Arc<Self>) {
+        use mirage::io::AsyncWrite;
+        PEER.with(|peer| {
+            if let Some(stream) = peer.borrow().as_ref() {
+                let noop = std::task::Waker::noop();
+                let mut cx = std::task::Context::from_waker(noop);
+                let _ = std::pin::Pin::new(&mut *stream.borrow_mut()).poll_write(&mut cx, b"x");
+            }
+        });
+    }
+}
+
+#[test]
+fn a_waker_that_uses_the_stream_at_once_finds_it_free() {
+    use mirage::io::{AsyncRead, AsyncWrite};
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    let (a, mut b) = duplex(1);
+    let a = std::rc::Rc::new(std::cell::RefCell::new(a));
+    let noop = Waker::noop();
+    let mut cx = Context::from_waker(noop);
+    assert!(matches!(
+        Pin::new(&mut *a.borrow_mut()).poll_write(&mut cx, b"1"),
+        Poll::Ready(Ok(1))
+    ));
+    // Full: this write waits, with the re-entrant waker.
+    let waker = Waker::from(std::sync::Arc::new(WritesWhenWoken));
+    let mut reentrant = Context::from_waker(&waker);
+    assert!(Pin::new(&mut *a.borrow_mut())
+        .poll_write(&mut reentrant, b"2")
+        .is_pending());
+    PEER.with(|peer| *peer.borrow_mut() = Some(a.clone()));
+    // Reading makes room and wakes the writer, which writes at once.
+    let mut byte = [0u8; 1];
+    assert!(matches!(
+        Pin::new(&mut b).poll_read(&mut cx, &mut byte),
+        Poll::Ready(Ok(1))
+    ));
+    assert!(matches!(
+        Pin::new(&mut b).poll_read(&mut cx, &mut byte),
+        Poll::Ready(Ok(1))
+    ));
+    assert_eq!(&byte, b"x", "the waker's write went through");
+    PEER.with(|peer| peer.borrow_mut().take());
+}

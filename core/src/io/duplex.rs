@@ -104,6 +104,23 @@ struct Pipe {
     read_closed: bool,
 }
 
+/// What a pipe operation leaves to do once the pipe's borrow is released: a waker to wake
+/// and one to drop, either of which may run code that uses the pipe.
+#[derive(Default)]
+struct After {
+    wake: Option<Waker>,
+    drop: Option<Waker>,
+}
+
+impl After {
+    fn run(self) {
+        drop(self.drop);
+        if let Some(waker) = self.wake {
+            waker.wake();
+        }
+    }
+}
+
 impl Pipe {
     fn new(max: usize) -> Pipe {
         Pipe {
@@ -116,7 +133,12 @@ impl Pipe {
         }
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        after: &mut After,
+    ) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -124,8 +146,7 @@ impl Pipe {
             if self.write_closed {
                 return Poll::Ready(Ok(0));
             }
-            let old = update_waker(&mut self.reader, cx.waker());
-            drop(old);
+            after.drop = update_waker(&mut self.reader, cx.waker());
             return Poll::Pending;
         }
         ready!(coop::poll_proceed(cx));
@@ -133,7 +154,7 @@ impl Pipe {
         for (to, from) in buf.iter_mut().zip(self.buf.drain(..n)) {
             *to = from;
         }
-        wake(self.writer.take());
+        after.wake = self.writer.take();
         Poll::Ready(Ok(n))
     }
 
@@ -141,6 +162,7 @@ impl Pipe {
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
+        after: &mut After,
     ) -> Poll<io::Result<usize>> {
         if self.read_closed {
             return Poll::Ready(Err(io::Error::new(
@@ -160,8 +182,7 @@ impl Pipe {
         }
         let room = self.max - self.buf.len();
         if room == 0 {
-            let old = update_waker(&mut self.writer, cx.waker());
-            drop(old);
+            after.drop = update_waker(&mut self.writer, cx.waker());
             return Poll::Pending;
         }
         ready!(coop::poll_proceed(cx));
@@ -174,20 +195,26 @@ impl Pipe {
                 break;
             }
         }
-        wake(self.reader.take());
+        after.wake = self.reader.take();
         Poll::Ready(Ok(written))
     }
 
-    fn close_write(&mut self) {
+    /// No more bytes: the reader, once it has read what is here, sees the end.
+    fn close_write(&mut self) -> After {
         self.write_closed = true;
-        wake(self.reader.take());
+        After {
+            wake: self.reader.take(),
+            drop: None,
+        }
     }
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        waker.wake();
-    }
+/// Runs `op` on `pipe` under its borrow, then what it left to do.
+fn with_pipe<R>(pipe: &RefCell<Pipe>, op: impl FnOnce(&mut Pipe, &mut After) -> R) -> R {
+    let mut after = After::default();
+    let result = op(&mut pipe.borrow_mut(), &mut after);
+    after.run();
+    result
 }
 
 impl AsyncRead for DuplexStream {
@@ -196,7 +223,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.read.borrow_mut().poll_read(cx, buf)
+        with_pipe(&self.read, |pipe, after| pipe.poll_read(cx, buf, after))
     }
 }
 
@@ -206,7 +233,9 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.write.borrow_mut().poll_write(cx, &[IoSlice::new(buf)])
+        with_pipe(&self.write, |pipe, after| {
+            pipe.poll_write(cx, &[IoSlice::new(buf)], after)
+        })
     }
 
     fn poll_write_vectored(
@@ -214,7 +243,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.write.borrow_mut().poll_write(cx, bufs)
+        with_pipe(&self.write, |pipe, after| pipe.poll_write(cx, bufs, after))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -222,20 +251,25 @@ impl AsyncWrite for DuplexStream {
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.write.borrow_mut().close_write();
+        let after = self.write.borrow_mut().close_write();
+        after.run();
         Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for DuplexStream {
     fn drop(&mut self) {
-        self.write.borrow_mut().close_write();
-        let mut read = self.read.borrow_mut();
-        read.read_closed = true;
-        read.buf.clear();
-        let writer = read.writer.take();
-        drop(read);
-        wake(writer);
+        let closed = self.write.borrow_mut().close_write();
+        let (unread, writer) = {
+            let mut read = self.read.borrow_mut();
+            read.read_closed = true;
+            (std::mem::take(&mut read.buf), read.writer.take())
+        };
+        drop(unread);
+        closed.run();
+        if let Some(writer) = writer {
+            writer.wake();
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -113,9 +114,16 @@ impl Pool {
         let Err(err) = started else {
             return Ok(());
         };
-        let job = take(&slot).expect("the thread that would have taken it never started");
+        let mut job = take(&slot).expect("the thread that would have taken it never started");
         let mut state = self.shared.lock();
         state.threads -= 1;
+        // A worker may have gone idle meanwhile.
+        while let Some((_, worker)) = state.idle.pop() {
+            match worker.send(job) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(back)) => job = back,
+            }
+        }
         if state.threads == 0 {
             return Err(err);
         }
@@ -155,7 +163,9 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
     let mut job = first;
     loop {
         if let Some(job) = job.take() {
-            job();
+            // Jobs catch their own panics; this catches one from dropping what a job
+            // returned, so that the thread stays counted right.
+            let _ = panic::catch_unwind(AssertUnwindSafe(job));
         }
         let mut state = shared.lock();
         if let Some(next) = state.queued.pop_front() {
@@ -175,7 +185,12 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
                 match state.idle.iter().position(|(idle, _)| *idle == id) {
                     Some(at) => {
                         state.idle.swap_remove(at);
-                        break;
+                        // A job queued while this worker was idle (a failed thread start
+                        // can queue one) is taken before leaving.
+                        match state.queued.pop_front() {
+                            Some(next) => job = Some(next),
+                            None => break,
+                        }
                     }
                     // Handed a job just as the wait ended: it is in the queue already.
                     None => {
