@@ -100,16 +100,7 @@ fn a_child_dropped_with_kill_on_drop_is_killed_and_reaped() {
     });
     // The child was dropped at the end of the run: it must disappear, reaped (a zombie
     // would still answer kill(pid, 0)).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        // SAFETY: signal 0 only checks that the process exists.
-        let alive = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-        if !alive {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the child {pid} is still there");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_gone(pid);
 }
 
 #[test]
@@ -141,4 +132,43 @@ fn output_collects_both_streams_and_a_closed_stdin_fails_writes() {
             "cat saw the end of its input"
         );
     });
+}
+
+/// Whether `pid` is still a process (a zombie counts), checked with signal 0.
+fn exists(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+}
+
+/// Waits, up to a generous 10 s, for `pid` to be gone (reaped).
+fn wait_until_gone(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while exists(pid) {
+        assert!(Instant::now() < deadline, "process {pid} was never reaped");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_dropped_child_is_reaped_when_it_exits_by_the_core_or_outside_one() {
+    // Dropped inside a Core: a task of the Core reaps it.
+    let mut core = Core::new().unwrap();
+    let pid = core.run(async {
+        let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+        let pid = child.id();
+        drop(child);
+        // Keep the Core running past the child's exit, without polling for it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while exists(pid) && Instant::now() < deadline {
+            mirage::time::sleep(Duration::from_millis(5)).await;
+        }
+        pid
+    });
+    assert!(!exists(pid), "the Core's task reaped process {pid}");
+
+    // Dropped outside a Core: the blocking pool reaps it.
+    let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+    let pid = child.id();
+    drop(child);
+    wait_until_gone(pid);
 }

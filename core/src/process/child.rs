@@ -18,7 +18,9 @@ use crate::sys::pidfd;
 ///
 /// Its standard streams are here if they were [piped](std::process::Stdio::piped); take
 /// them out to read and write while the child runs. Dropping a `Child` leaves the process
-/// running, as std does, unless [`kill_on_drop`](super::Command::kill_on_drop) was set.
+/// running, as std does, unless [`kill_on_drop`](super::Command::kill_on_drop) was set;
+/// either way it is reaped when it exits (by a task of the running Core, or on the
+/// blocking pool), so it leaves no zombie.
 ///
 /// # Examples
 ///
@@ -55,34 +57,59 @@ enum ExitWatch {
         registration: Registration,
         _fd: OwnedFd,
     },
-    /// Kernels before 5.3: every SIGCHLD, after which the child is asked again.
+    /// Kernels before 5.3 (or sandboxes that refuse `pidfd_open`): every SIGCHLD, after
+    /// which the child is asked again.
     Sigchld(signal::Signal),
+    /// Moved out by `Drop`.
+    Gone,
 }
 
 impl ExitWatch {
+    /// A pidfd for `pid`, or SIGCHLD where the kernel (or a sandbox) gives none.
+    fn new(pid: u32) -> io::Result<ExitWatch> {
+        match pidfd::open(pid) {
+            Ok(Some(fd)) => Ok(ExitWatch::Pidfd {
+                registration: Registration::new(fd.as_raw_fd()),
+                _fd: fd,
+            }),
+            Ok(None) | Err(_) => ExitWatch::sigchld(),
+        }
+    }
+
     fn sigchld() -> io::Result<ExitWatch> {
         Ok(ExitWatch::Sigchld(signal::signal(SignalKind::child())?))
+    }
+
+    /// Waits for a sign that the process may have exited.
+    async fn changed(&mut self) -> io::Result<()> {
+        match self {
+            ExitWatch::Pidfd { registration, .. } => registration.ready(Direction::Read).await,
+            ExitWatch::Sigchld(sigchld) => sigchld.recv().await,
+            ExitWatch::Gone => unreachable!("a Child's exit watch is taken only by its drop"),
+        }
     }
 }
 
 impl Child {
+    /// Takes over `child`, just started. If its streams or its exit watch cannot be set up,
+    /// the process is killed and reaped before the error is returned, so that a failed
+    /// spawn leaves nothing running.
     pub(super) fn new(mut child: std::process::Child, kill_on_drop: bool) -> io::Result<Child> {
-        let stdin = child.stdin.take().map(ChildStdin::from_std).transpose()?;
-        let stdout = child.stdout.take().map(ChildStdout::from_std).transpose()?;
-        let stderr = child.stderr.take().map(ChildStderr::from_std).transpose()?;
-        let exit = match pidfd::open(child.id())? {
-            Some(fd) => ExitWatch::Pidfd {
-                registration: Registration::new(fd.as_raw_fd()),
-                _fd: fd,
-            },
-            None => ExitWatch::sigchld()?,
-        };
-        Ok(Child::watching(
-            child,
-            kill_on_drop,
-            exit,
-            (stdin, stdout, stderr),
-        ))
+        let set_up = (|| {
+            let stdin = child.stdin.take().map(ChildStdin::from_std).transpose()?;
+            let stdout = child.stdout.take().map(ChildStdout::from_std).transpose()?;
+            let stderr = child.stderr.take().map(ChildStderr::from_std).transpose()?;
+            Ok::<_, io::Error>((ExitWatch::new(child.id())?, (stdin, stdout, stderr)))
+        })();
+        match set_up {
+            Ok((exit, streams)) => Ok(Child::watching(child, kill_on_drop, exit, streams)),
+            Err(err) => {
+                let _ = child.kill();
+                // SIGKILL ends it at once: this wait is short.
+                let _ = child.wait();
+                Err(err)
+            }
+        }
     }
 
     fn watching(
@@ -158,12 +185,7 @@ impl Child {
             if let Some(status) = self.try_wait()? {
                 return Ok(status);
             }
-            match &mut self.exit {
-                ExitWatch::Pidfd { registration, .. } => {
-                    registration.ready(Direction::Read).await?;
-                }
-                ExitWatch::Sigchld(sigchld) => sigchld.recv().await?,
-            }
+            self.exit.changed().await?;
         }
     }
 
@@ -279,7 +301,7 @@ async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if !self.kill_on_drop || self.status.is_some() {
+        if self.status.is_some() {
             return;
         }
         let Some(mut child) = self.child.take() else {
@@ -288,10 +310,24 @@ impl Drop for Child {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
-        let _ = child.kill();
-        // Reaped off the Core, so that no zombie is left; SIGKILL ends it at once. Should
-        // no thread start (the pool's spawn panics then), the zombie stays until this
-        // process exits, which is better than a panic in a destructor.
+        let killed = self.kill_on_drop && child.kill().is_ok();
+        // Reaped when it exits, so that no zombie is left. A killed child exits at once:
+        // the blocking pool waits for it. Another may run for long: a task of this
+        // thread's Core waits for it if one runs (tying up no thread; should the Core be
+        // dropped first, the zombie stays until this process exits), else the pool.
+        let mut exit = std::mem::replace(&mut self.exit, ExitWatch::Gone);
+        if !killed && crate::context::with_current(|_| ()).is_some() {
+            drop(crate::spawn(async move {
+                while let Ok(None) = child.try_wait() {
+                    if exit.changed().await.is_err() {
+                        return;
+                    }
+                }
+            }));
+            return;
+        }
+        // Should no thread start (the pool's spawn panics then), the zombie stays: better
+        // than a panic in a destructor.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             drop(crate::spawn_blocking(move || child.wait()));
         }));
