@@ -14,8 +14,9 @@
 //!   `close()` (or dropping the receiver) pending and new sends fail with their value handed
 //!   back, `closed()` completes, and values already queued can still be received, then
 //!   `None`; a send may also go through `reserve()` and its permit, and a permit may be
-//!   held across steps, then used (its value queued, or dropped if the receiver closed
-//!   meanwhile) or given back (its slot passed on as a cancelled send's is);
+//!   held across steps, then used (its value queued even after `close()`, the receiver
+//!   seeing the end only once no permit is held; dropped if the receiver was dropped) or
+//!   given back (its slot passed on as a cancelled send's is);
 //! - `cross_thread` (bounded and unbounded), which shares `mpsc`'s code behind a lock: the
 //!   same model, driven from one thread (`tests/sync_cross_thread.rs` drives it from
 //!   several);
@@ -580,7 +581,13 @@ impl<F: Flavor> Harness<F> {
                 self.sends[i].state = SendState::Granted;
                 self.wakes.must_wake(self.sends[i].waker);
             }
-            None => self.model.permits += 1,
+            None => {
+                self.model.permits += 1;
+                // The receiver, closed, waits for the last held slot.
+                if self.model.rx_closed && self.held() == 0 {
+                    self.rx_event();
+                }
+            }
         }
     }
 
@@ -615,8 +622,17 @@ impl<F: Flavor> Harness<F> {
         self.release_slot();
     }
 
+    /// Nothing more can arrive: every sender is gone, or the receiver closed and no slot
+    /// is still held (a held permit may still deliver after `close()`).
     fn disconnected(&self) -> bool {
-        self.model.rx_closed || self.model.live_senders == 0
+        self.model.live_senders == 0 || (self.model.rx_closed && self.held() == 0)
+    }
+
+    /// Slots held by senders: granted to a waiting send, or in a permit.
+    fn held(&self) -> usize {
+        self.model
+            .cap
+            .map_or(0, |cap| cap - self.model.permits - self.model.queue.len())
     }
 
     fn apply(&mut self, op: Op) {
@@ -768,12 +784,13 @@ impl<F: Flavor> Harness<F> {
                         matches!(res, Poll::Ready(Ok(()))),
                         "a permit's send gave {res:?}"
                     );
-                    if self.model.rx_closed {
-                        // Closed since the slot was taken: the value is dropped.
+                    if self.model.rx_alive {
+                        // Even after `close()`: a permit taken before still delivers.
+                        self.accept(id);
+                    } else {
+                        // The receiver is gone: the value is dropped.
                         self.model.drops[id] += 1;
                         self.release_slot();
-                    } else {
-                        self.accept(id);
                     }
                 } else {
                     let Poll::Ready(Err(SendError(back))) = res else {

@@ -13,7 +13,9 @@
 //! - Bounded: `permits > 0` implies `send_waiters` is empty. A freed slot goes
 //!   to the oldest waiter first; `permits` only grows when nobody waits. This
 //!   is what makes waiting senders FIFO: nobody can take a slot ahead of them.
-//! - Once `rx_closed` is set, nothing is pushed to either wait list again.
+//! - Once `rx_closed` is set, nothing is pushed to either wait list again, and only
+//!   slots already held (a permit, or a slot granted to a waiting `send`) can still add
+//!   to the queue: the receiver sees the end once they are all used or given back.
 //!
 //! # Re-entrancy
 //!
@@ -112,6 +114,8 @@ pub(crate) struct State<T> {
     rx_waker: Option<Waker>,
     /// The receiver was closed or dropped.
     rx_closed: bool,
+    /// The receiver was dropped: nothing queued will be received.
+    rx_dropped: bool,
     /// Live sender handles.
     tx_count: usize,
     /// Tasks waiting in `Sender::closed`.
@@ -127,14 +131,32 @@ pub(crate) struct State<T> {
 impl<T> State<T> {
     /// Gives a slot back: to the oldest waiting sender if there is one (whose
     /// waker is returned, to be woken by the caller), else to `permits`.
+    ///
+    /// After `close()`, the receiver waits for the slots still held: the last one given
+    /// back wakes it (its waker is returned instead) to see the end.
     fn release_slot(&mut self) -> Option<Waker> {
         self.max_capacity?;
         debug_assert!(self.permits == 0 || self.send_waiters.is_empty());
         let next = self.send_waiters.pop_front();
         if next.is_none() {
             self.permits += 1;
+            if self.rx_closed && self.held_slots() == 0 {
+                return self.rx_waker.take();
+            }
         }
         next
+    }
+
+    /// Slots senders hold (granted to a waiting `send`, or in a permit), bounded only.
+    fn held_slots(&self) -> usize {
+        self.max_capacity
+            .map_or(0, |max| max - self.permits - self.queue.len())
+    }
+
+    /// Nothing queued, and nothing more can come: every sender is gone, or the receiver
+    /// closed and every slot taken before has been used or given back.
+    fn is_finished(&self) -> bool {
+        self.queue.is_empty() && (self.tx_count == 0 || (self.rx_closed && self.held_slots() == 0))
     }
 
     /// Marks the receiver closed and unlinks every waiting sender and
@@ -165,6 +187,7 @@ pub(super) fn channel<C: StateCell>(capacity: Option<usize>) -> (Tx<C>, Rx<C>) {
         queue: VecDeque::new(),
         rx_waker: None,
         rx_closed: false,
+        rx_dropped: false,
         tx_count: 1,
         closed_waiters: WaitList::new(),
         max_capacity: capacity,
@@ -372,11 +395,12 @@ impl<C: StateCell> Tx<C> {
         Poll::Ready(Ok(()))
     }
 
-    /// Queues `value` in the slot this sender holds. If the receiver is closed by now, the
-    /// value is dropped, as it would have been had it been queued a moment earlier.
+    /// Queues `value` in the slot this sender holds. After the receiver's `close()` it is
+    /// still queued, for the receiver to read before it sees the end; if the receiver was
+    /// dropped, it is dropped.
     pub(super) fn send_reserved(&self, value: C::Item) {
         let mut state = self.shared.lock();
-        if state.rx_closed {
+        if state.rx_dropped {
             let next = state.release_slot();
             drop(state);
             wake(next);
@@ -461,7 +485,7 @@ impl<C: StateCell> Rx<C> {
             wake(next);
             return Poll::Ready(value);
         }
-        if state.rx_closed || state.tx_count == 0 {
+        if state.is_finished() {
             return Poll::Ready(None);
         }
         let old = update_waker(&mut state.rx_waker, cx.waker());
@@ -502,7 +526,7 @@ impl<C: StateCell> Rx<C> {
             senders.into_iter().for_each(Waker::wake);
             return Poll::Ready(count);
         }
-        if state.rx_closed || state.tx_count == 0 {
+        if state.is_finished() {
             return Poll::Ready(0);
         }
         let old = update_waker(&mut state.rx_waker, cx.waker());
@@ -519,7 +543,7 @@ impl<C: StateCell> Rx<C> {
             wake(next);
             return Ok(value);
         }
-        if state.rx_closed || state.tx_count == 0 {
+        if state.is_finished() {
             Err(TryRecvError::Disconnected)
         } else {
             Err(TryRecvError::Empty)
@@ -540,6 +564,7 @@ impl<C: StateCell> Drop for Rx<C> {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         let wakers = state.close();
+        state.rx_dropped = true;
         let queue = std::mem::take(&mut state.queue);
         if state.max_capacity.is_some() {
             state.permits += queue.len();

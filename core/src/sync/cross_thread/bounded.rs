@@ -555,7 +555,8 @@ impl<T> Receiver<T> {
     }
 
     /// Closes the channel without dropping the receiver: later sends fail, waiting senders
-    /// get their values back, and the messages already queued can still be received.
+    /// get their values back, and the messages already queued can still be received, as
+    /// can those sent through [`Permit`]s taken before the close.
     ///
     /// # Examples
     ///

@@ -517,17 +517,22 @@ impl<T> Receiver<T> {
     /// Closes the channel without dropping the receiver.
     ///
     /// New sends fail and waiting senders are woken and get their value
-    /// back; messages already queued can still be received, after which
-    /// [`recv`](Self::recv) returns `None`.
+    /// back; messages already queued can still be received, and so can those
+    /// sent through [`Permit`]s taken before, after which [`recv`](Self::recv)
+    /// returns `None`: the way to shut a channel down without losing a
+    /// message.
     ///
     /// # Examples
     ///
     /// ```
     /// let (tx, mut rx) = mirage::sync::mpsc::channel(2);
     /// tx.try_send(1).unwrap();
+    /// let permit = tx.try_reserve().unwrap();
     /// rx.close();
     /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// permit.send(3); // taken before the close: still delivered
     /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Ok(3));
     /// assert!(rx.try_recv().is_err());
     /// ```
     pub fn close(&mut self) {

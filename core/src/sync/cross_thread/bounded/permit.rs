@@ -29,9 +29,10 @@ impl<'a, T> Permit<'a, T> {
         Permit { tx }
     }
 
-    /// Queues `value` in the held slot. If the receiver has been closed or dropped since
-    /// the slot was taken, `value` is dropped, as a value queued just before the close
-    /// would have been.
+    /// Queues `value` in the held slot. This never fails: after the receiver's `close()`,
+    /// the value is still queued (the receiver reads the values of the permits taken
+    /// before it closed, then sees the end, as in tokio); if the receiver was dropped,
+    /// `value` is dropped.
     ///
     /// # Examples
     ///
@@ -95,8 +96,9 @@ impl<T> OwnedPermit<T> {
         }
     }
 
-    /// Queues `value` in the held slot and returns the sender. As with [`Permit::send`], a
-    /// receiver closed in the meantime means `value` is dropped.
+    /// Queues `value` in the held slot and returns the sender. As with [`Permit::send`],
+    /// it is still queued after the receiver's `close()`, and dropped if the receiver was
+    /// dropped.
     ///
     /// # Examples
     ///
