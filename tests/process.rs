@@ -78,8 +78,9 @@ fn the_core_runs_its_tasks_while_it_waits_for_a_child() {
         let status = Command::new("sleep").arg("0.2").status().await.unwrap();
         assert!(status.success());
         assert!(started.elapsed() >= Duration::from_millis(200));
+        // About 40 on an idle machine; a Core blocked in the wait would give none.
         assert!(
-            ticks.get() >= 5,
+            ticks.get() >= 2,
             "the ticker ran {} times meanwhile",
             ticks.get()
         );

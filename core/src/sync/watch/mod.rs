@@ -30,6 +30,7 @@
 //!
 //! let mut core = mirage::Core::new().unwrap();
 //! core.run(async {
+//!     mirage::time::pause(); // virtual time: the ticks come before the stop, however busy
 //!     let (stop, mut stopped) = watch::channel(false);
 //!     let worker = mirage::spawn(async move {
 //!         let mut ticks = 0;
