@@ -5,8 +5,6 @@ use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 
-use libc::c_int;
-
 use super::registry::{self, SlotClaim};
 use super::SignalKind;
 use crate::reactor::{Direction, Registration};
@@ -51,7 +49,6 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         registration: Registration::new(slot.fd()),
         slot,
         kind,
-        signo,
         seen,
     })
 }
@@ -84,7 +81,6 @@ pub struct Signal {
     registration: Registration,
     slot: SlotClaim,
     kind: SignalKind,
-    signo: c_int,
     /// The delivery count last reported.
     seen: u64,
 }
@@ -141,7 +137,7 @@ impl Signal {
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let fd = self.slot.fd();
         loop {
-            let delivered = registry::delivered(self.signo);
+            let delivered = registry::delivered(self.kind.as_raw_value());
             if delivered != self.seen {
                 self.seen = delivered;
                 return Poll::Ready(Ok(()));

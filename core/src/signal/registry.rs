@@ -171,13 +171,13 @@ fn call_previous(signo: c_int, info: *mut siginfo_t, context: *mut c_void) {
 /// A slot held by one listener, released on drop.
 pub(super) struct SlotClaim {
     slot: &'static Slot,
-    fd: RawFd,
 }
 
 impl SlotClaim {
-    /// The slot's eventfd, readable after a delivery of the signal listened for.
+    /// The slot's eventfd, readable after a delivery of the signal listened for. Set before
+    /// the slot was claimed, and never changed after.
     pub(super) fn fd(&self) -> RawFd {
-        self.fd
+        self.slot.fd.load(SeqCst)
     }
 }
 
@@ -235,7 +235,7 @@ fn arm(slot: &'static Slot, signo: c_int) -> io::Result<SlotClaim> {
     // From here on the handler nudges this slot. The caller reads its starting count after
     // this store, so every delivery counted later is followed by a nudge it will see.
     slot.signo.store(signo, SeqCst);
-    Ok(SlotClaim { slot, fd })
+    Ok(SlotClaim { slot })
 }
 
 impl Drop for SlotClaim {
@@ -247,7 +247,7 @@ impl Drop for SlotClaim {
 
 impl fmt::Debug for SlotClaim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SlotClaim").field("fd", &self.fd).finish()
+        f.debug_struct("SlotClaim").field("fd", &self.fd()).finish()
     }
 }
 
