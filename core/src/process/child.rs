@@ -3,14 +3,13 @@
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::pin::pin;
 use std::process::{ExitStatus, Output};
 use std::task::Poll;
 
 use super::{ChildStderr, ChildStdin, ChildStdout};
-use crate::io::AsyncReadExt;
-use crate::reactor::{Direction, Registration};
+use crate::io::{AsyncFd, AsyncReadExt};
 use crate::signal::{self, SignalKind};
 use crate::sys::pidfd;
 
@@ -36,9 +35,9 @@ use crate::sys::pidfd;
 /// });
 /// ```
 pub struct Child {
-    /// Exited and reaped once `status` is set.
+    /// `None` only once `Drop` has taken it. std's `Child` keeps the exit status once it
+    /// has reaped the process, so `try_wait` answers from it.
     child: Option<std::process::Child>,
-    status: Option<ExitStatus>,
     exit: ExitWatch,
     kill_on_drop: bool,
     /// The child's stdin, if piped.
@@ -52,11 +51,7 @@ pub struct Child {
 /// How a `Child` learns its process exited.
 enum ExitWatch {
     /// A pidfd, readable once the process exits.
-    Pidfd {
-        /// Declared first: deregistered before the descriptor closes.
-        registration: Registration,
-        _fd: OwnedFd,
-    },
+    Pidfd(AsyncFd<OwnedFd>),
     /// Kernels before 5.3 (or sandboxes that refuse `pidfd_open`): every SIGCHLD, after
     /// which the child is asked again.
     Sigchld(signal::Signal),
@@ -68,10 +63,7 @@ impl ExitWatch {
     /// A pidfd for `pid`, or SIGCHLD where the kernel (or a sandbox) gives none.
     fn new(pid: u32) -> io::Result<ExitWatch> {
         match pidfd::open(pid) {
-            Ok(Some(fd)) => Ok(ExitWatch::Pidfd {
-                registration: Registration::new(fd.as_raw_fd()),
-                _fd: fd,
-            }),
+            Ok(Some(fd)) => Ok(ExitWatch::Pidfd(AsyncFd::new(fd))),
             Ok(None) | Err(_) => ExitWatch::sigchld(),
         }
     }
@@ -83,7 +75,7 @@ impl ExitWatch {
     /// Waits for a sign that the process may have exited.
     async fn changed(&mut self) -> io::Result<()> {
         match self {
-            ExitWatch::Pidfd { registration, .. } => registration.ready(Direction::Read).await,
+            ExitWatch::Pidfd(pidfd) => pidfd.readable().await.map(drop),
             ExitWatch::Sigchld(sigchld) => sigchld.recv().await,
             ExitWatch::Gone => unreachable!("a Child's exit watch is taken only by its drop"),
         }
@@ -120,7 +112,6 @@ impl Child {
     ) -> Child {
         Child {
             child: Some(child),
-            status: None,
             exit,
             kill_on_drop,
             stdin,
@@ -158,11 +149,10 @@ impl Child {
     /// });
     /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        if self.status.is_none() {
-            let child = self.child.as_mut().expect("a Child holds its process");
-            self.status = child.try_wait()?;
-        }
-        Ok(self.status)
+        self.child
+            .as_mut()
+            .expect("a Child holds its process")
+            .try_wait()
     }
 
     /// Waits for the process to exit and returns its status, without blocking the Core.
@@ -301,9 +291,6 @@ async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if self.status.is_some() {
-            return;
-        }
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -338,7 +325,6 @@ impl fmt::Debug for Child {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Child")
             .field("id", &self.child.as_ref().map(std::process::Child::id))
-            .field("status", &self.status)
             .field("stdin", &self.stdin)
             .field("stdout", &self.stdout)
             .field("stderr", &self.stderr)
