@@ -29,7 +29,7 @@ use std::collections::VecDeque;
 use std::ops::DerefMut;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use super::mpsc::error::{SendError, TryRecvError, TrySendError};
 use super::wait_list::{update_waker, WaitList};
@@ -470,20 +470,20 @@ pub(super) struct Rx<C: StateCell> {
 }
 
 impl<C: StateCell> Rx<C> {
-    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<C::Item>> {
+    /// Waits for a message: `Ready(Some(state))`, with a unit of coop budget spent, once
+    /// one is queued; `Ready(None)` once none can come; `Pending`, the task woken later,
+    /// otherwise. What `recv` and `recv_many` share.
+    #[inline]
+    fn poll_queued(&mut self, cx: &mut Context<'_>) -> Poll<Option<C::Guard<'_>>> {
         let mut state = self.shared.lock();
         if !state.queue.is_empty() {
             if !coop::try_spend() {
-                // The value stays queued for the task's next turn.
+                // The messages stay queued for the task's next turn.
                 drop(state);
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let value = state.queue.pop_front();
-            let next = state.release_slot();
-            drop(state);
-            wake(next);
-            return Poll::Ready(value);
+            return Poll::Ready(Some(state));
         }
         if state.is_finished() {
             return Poll::Ready(None);
@@ -492,6 +492,17 @@ impl<C: StateCell> Rx<C> {
         drop(state);
         drop(old);
         Poll::Pending
+    }
+
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<C::Item>> {
+        let Some(mut state) = ready!(self.poll_queued(cx)) else {
+            return Poll::Ready(None);
+        };
+        let value = state.queue.pop_front();
+        let next = state.release_slot();
+        drop(state);
+        wake(next);
+        Poll::Ready(value)
     }
 
     /// The body of `recv_many`: moves up to `limit` queued messages to `buffer` at once,
@@ -506,33 +517,21 @@ impl<C: StateCell> Rx<C> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        let mut state = self.shared.lock();
-        if !state.queue.is_empty() {
-            if !coop::try_spend() {
-                drop(state);
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            let count = limit.min(state.queue.len());
-            buffer.reserve(count);
-            let mut senders = Vec::new();
-            for value in state.queue.drain(..count) {
-                buffer.push(value);
-            }
-            for _ in 0..count {
-                senders.extend(state.release_slot());
-            }
-            drop(state);
-            senders.into_iter().for_each(Waker::wake);
-            return Poll::Ready(count);
-        }
-        if state.is_finished() {
+        let Some(mut state) = ready!(self.poll_queued(cx)) else {
             return Poll::Ready(0);
+        };
+        let count = limit.min(state.queue.len());
+        buffer.reserve(count);
+        let mut senders = Vec::new();
+        for value in state.queue.drain(..count) {
+            buffer.push(value);
         }
-        let old = update_waker(&mut state.rx_waker, cx.waker());
+        for _ in 0..count {
+            senders.extend(state.release_slot());
+        }
         drop(state);
-        drop(old);
-        Poll::Pending
+        senders.into_iter().for_each(Waker::wake);
+        Poll::Ready(count)
     }
 
     pub(super) fn try_recv(&mut self) -> Result<C::Item, TryRecvError> {
