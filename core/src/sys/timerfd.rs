@@ -63,9 +63,8 @@ impl TimerFd {
 #[cfg(miri)]
 impl TimerFd {
     pub(crate) fn new() -> io::Result<TimerFd> {
-        // Plain integer arguments; no pointers.
-        let fd = syscall!(eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC))?;
-        // SAFETY: `eventfd` returned a new descriptor that nothing else owns.
+        let fd = super::eventfd::open()?;
+        // SAFETY: `eventfd::open` returned a new descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(TimerFd { fd })
     }
