@@ -734,7 +734,10 @@ impl<F: Flavor> Harness<F> {
                     // At its gate, whatever the channel does.
                     assert!(res.is_pending(), "send {id} holding a permit gave {res:?}");
                     self.sends[i].waker = w;
-                } else if self.model.rx_closed {
+                } else if self.model.rx_closed
+                    && !(state == SendState::Granted && self.model.rx_alive)
+                {
+                    // A slot handed over before `close()` is still used, as a permit is.
                     let Poll::Ready(Err(SendError(back))) = res else {
                         panic!("pending send {id} ({state:?}) after close gave {res:?}");
                     };

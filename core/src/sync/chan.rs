@@ -329,7 +329,8 @@ impl<C: StateCell> Tx<C> {
     }
 
     /// Waits in line for a slot; once this sender holds one, runs `use_slot` under the same
-    /// borrow (or lock) and wakes the waker it returns. Fails once the receiver is closed.
+    /// borrow (or lock) and wakes the waker it returns. Fails once the receiver is closed,
+    /// unless a slot was granted before that (and the receiver is not dropped).
     #[inline]
     fn poll_slot(
         &self,
@@ -338,7 +339,12 @@ impl<C: StateCell> Tx<C> {
         use_slot: impl FnOnce(&mut State<C::Item>) -> Option<Waker>,
     ) -> Poll<Result<(), SendError<()>>> {
         let mut state = self.shared.lock();
-        if state.rx_closed {
+        // A slot granted before the receiver closed is still used, as a permit is: the
+        // receiver reads what it holds before it sees the end. Not once the receiver is gone.
+        if state.rx_closed
+            && (state.rx_dropped
+                || !matches!(*waiter, Some(key) if state.send_waiters.is_notified(key)))
+        {
             let (next, old) = match waiter.take() {
                 Some(key) => {
                     let removed = state.send_waiters.remove(key);

@@ -79,7 +79,9 @@ pub struct Sender<T> {
 
 impl<T> Sender<T> {
     /// Sends `value`, waiting for room if the channel is full. Fails, handing `value` back,
-    /// if the receiver is dropped or closed first.
+    /// if the receiver is dropped or closed first. A send that a freed slot was already
+    /// handed to when the receiver [closed](Receiver::close) still delivers, as a
+    /// [`Permit`] does.
     ///
     /// If the future is dropped before it completes, `value` is dropped and **not** sent. No
     /// slot is lost: a slot already reserved for this sender passes to the next waiting one.
@@ -158,7 +160,8 @@ impl<T> Sender<T> {
 
     /// Waits for a free slot and holds it in a [`Permit`], whose
     /// [`send`](Permit::send) then queues a value without waiting. Fails with
-    /// `SendError(())` if the receiver is (or becomes, while waiting) dropped or closed.
+    /// `SendError(())` if the receiver is (or becomes, while waiting) dropped or closed; a
+    /// slot handed to it before a [`close`](Receiver::close) is still held.
     ///
     /// Waits in line with [`send`](Self::send), and unlike it is cancel-safe with a value
     /// at stake: in a `select!`, reserve first and make the value once the permit is there.
@@ -556,7 +559,8 @@ impl<T> Receiver<T> {
 
     /// Closes the channel without dropping the receiver: later sends fail, waiting senders
     /// get their values back, and the messages already queued can still be received, as
-    /// can those sent through [`Permit`]s taken before the close.
+    /// can those sent through [`Permit`]s taken before the close, or by a waiting `send`
+    /// that a freed slot was already handed to.
     ///
     /// # Examples
     ///

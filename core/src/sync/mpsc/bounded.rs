@@ -66,7 +66,9 @@ impl<T> Sender<T> {
     /// Sends `value`, waiting for a free slot if the channel is full.
     ///
     /// Fails, handing the value back in [`SendError`], if the receiver is (or
-    /// becomes, while waiting) dropped or closed.
+    /// becomes, while waiting) dropped or closed. A send that a freed slot was
+    /// already handed to when the receiver [closed](Receiver::close) still
+    /// delivers, as a [`Permit`] does.
     ///
     /// Waiting senders are served first come, first served: once this future
     /// has returned `Pending`, no later `send` or `try_send` takes a slot
@@ -123,7 +125,8 @@ impl<T> Sender<T> {
     /// Waits for a free slot and holds it in a [`Permit`], whose
     /// [`send`](Permit::send) then queues a value without waiting. Fails with
     /// `SendError(())` if the receiver is (or becomes, while waiting) dropped
-    /// or closed.
+    /// or closed; a slot handed to it before a [`close`](Receiver::close) is
+    /// still held.
     ///
     /// Waits in line with [`send`](Self::send). Unlike `send`, it is
     /// cancel-safe with a value at stake: in a `select!`, reserve first and
@@ -317,7 +320,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// Future returned by [`Sender::send`].
 ///
 /// Resolves to `Ok(())` once the value is queued, or to `Err(SendError(value))`
-/// if the receiver is dropped or closed first. Dropping it before completion
+/// if the receiver is dropped or closed before a slot is handed to it. Dropping it before completion
 /// drops the value without sending it and never loses a slot. Panics if
 /// polled after completion.
 ///
@@ -518,7 +521,8 @@ impl<T> Receiver<T> {
     ///
     /// New sends fail and waiting senders are woken and get their value
     /// back; messages already queued can still be received, and so can those
-    /// sent through [`Permit`]s taken before, after which [`recv`](Self::recv)
+    /// sent through [`Permit`]s taken before, or by a waiting `send` that a
+    /// freed slot was already handed to, after which [`recv`](Self::recv)
     /// returns `None`: the way to shut a channel down without losing a
     /// message.
     ///

@@ -214,21 +214,37 @@ fn close_keeps_queue_and_returns_values_to_waiting_senders() {
 }
 
 #[test]
-fn close_after_slot_was_reserved_fails_the_send_and_frees_the_slot() {
+fn a_send_granted_a_slot_before_close_still_delivers() {
+    let (tx, mut rx) = channel(1);
+    tx.try_send(1).unwrap();
+    let (woken, waker) = counting_waker();
+    let mut waiting = pin!(tx.send(2));
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(woken.count(), 1, "the freed slot went to the waiting send");
+    assert_eq!(tx.capacity(), 0);
+    rx.close();
+    // Not the end yet: the granted slot is still held.
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(poll_with(waiting.as_mut(), &waker), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn a_send_granted_a_slot_hands_its_value_back_once_the_receiver_is_dropped() {
     let (tx, mut rx) = channel(1);
     tx.try_send(1).unwrap();
     let (_, waker) = counting_waker();
     let mut waiting = pin!(tx.send(2));
     assert!(poll_with(waiting.as_mut(), &waker).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(tx.capacity(), 0);
-    rx.close();
+    drop(rx);
     assert_eq!(
         poll_with(waiting.as_mut(), &waker),
         Poll::Ready(Err(SendError(2)))
     );
-    assert_eq!(tx.capacity(), 1);
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    assert_eq!(tx.capacity(), 1, "the slot came back");
 }
 
 #[test]
