@@ -142,3 +142,58 @@ fn blocking_join_on_a_core_panics_with_a_clear_message() {
         let _ = handle.blocking_join();
     });
 }
+
+/// Sends on `dropped` when dropped: tells another thread that a task's future is gone.
+struct DropSignal(mpsc::Sender<()>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+#[test]
+fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (dropped_tx, dropped_rx) = mpsc::channel();
+    let handle = spawner.spawn(move || async move {
+        let _signal = DropSignal(dropped_tx);
+        started_tx.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    started_rx.recv().unwrap();
+    assert!(!handle.is_finished());
+    handle.abort();
+    // The Core, blocked in epoll, is woken to drop the task.
+    dropped_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the aborted task's future was dropped");
+    assert!(handle.blocking_join().unwrap_err().is_cancelled());
+    stop.send(()).unwrap();
+    core_thread.join().unwrap();
+}
+
+#[test]
+fn abort_before_the_core_runs_never_makes_the_task() {
+    let mut core = Core::new().unwrap();
+    let spawner = core.spawner();
+    let handle = spawner.spawn(|| -> std::future::Ready<()> { panic!("made after the abort") });
+    handle.abort();
+    let err = core.run(handle).unwrap_err();
+    assert!(err.is_cancelled(), "{err:?}");
+}
+
+#[test]
+fn abort_after_the_task_finished_keeps_its_output() {
+    let mut core = Core::new().unwrap();
+    let spawner = core.spawner();
+    let handle = spawner.spawn(|| async { 5 });
+    core.run(async {
+        while !handle.is_finished() {
+            mirage::yield_now().await;
+        }
+    });
+    handle.abort();
+    assert_eq!(handle.blocking_join().unwrap(), 5);
+}

@@ -563,6 +563,12 @@ impl<C: StateCell> Rx<C> {
     pub(super) fn len(&self) -> usize {
         self.shared.lock().queue.len()
     }
+
+    /// Whether a receive would not wait: a message is queued, or nothing more can come.
+    pub(super) fn is_ready(&self) -> bool {
+        let state = self.shared.lock();
+        !state.queue.is_empty() || state.is_finished()
+    }
 }
 
 impl<C: StateCell> Drop for Rx<C> {

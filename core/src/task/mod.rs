@@ -7,6 +7,7 @@ pub(crate) mod header;
 mod join;
 mod join_set;
 pub(crate) mod raw;
+mod remote_abort;
 mod remote_join;
 mod spawner;
 pub(crate) mod waker;

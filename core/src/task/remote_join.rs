@@ -5,8 +5,10 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use super::remote_abort::RemoteAbort;
 use crate::sync::cross_thread::oneshot;
 use crate::JoinError;
 
@@ -20,7 +22,8 @@ pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
 ///
 /// Await it from any task, on any Core; on a thread with no Core,
 /// [`blocking_join`](RemoteJoinHandle::blocking_join) waits for it. It is `Send` for a
-/// `Send` value. Dropping it lets the work run on and drops its result.
+/// `Send` value. Dropping it lets the work run on and drops its result;
+/// [`abort`](RemoteJoinHandle::abort) stops it.
 ///
 /// # Examples
 ///
@@ -36,11 +39,61 @@ pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
 #[must_use = "dropping the handle lets the closure run, but its result is lost"]
 pub struct RemoteJoinHandle<T> {
     rx: oneshot::Receiver<Outcome<T>>,
+    abort: Arc<RemoteAbort>,
 }
 
 impl<T> RemoteJoinHandle<T> {
-    pub(crate) fn new(rx: oneshot::Receiver<Outcome<T>>) -> RemoteJoinHandle<T> {
-        RemoteJoinHandle { rx }
+    /// Joins the work that sends its outcome through `rx` and checks `abort`.
+    pub(crate) fn new(rx: oneshot::Receiver<Outcome<T>>, abort: Arc<RemoteAbort>) -> Self {
+        RemoteJoinHandle { rx, abort }
+    }
+
+    /// Asks the work to stop, from any thread, like [`JoinHandle::abort`](crate::JoinHandle::abort).
+    /// Unless it finished first, the handle then reports
+    /// [`JoinError::is_cancelled`], once the work is gone:
+    ///
+    /// - a task spawned through a [`Spawner`](crate::Spawner) is dropped at its Core's next
+    ///   turn (woken for it if it waits), or never started if it has not yet been;
+    /// - a [`spawn_blocking`](crate::spawn_blocking) closure that has not started never
+    ///   starts. One already running runs to its end, as no thread can be stopped from
+    ///   outside, and the handle gives its result (as in tokio).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let spawner = core.spawner();
+    /// let client = std::thread::spawn(move || {
+    ///     let forever = spawner.spawn(|| std::future::pending::<()>());
+    ///     forever.abort();
+    ///     forever.blocking_join()
+    /// });
+    /// // Runs the Core until the aborted task is gone and the client thread has its answer.
+    /// core.run(async {
+    ///     while !client.is_finished() {
+    ///         mirage::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    /// });
+    /// assert!(client.join().unwrap().unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort(&self) {
+        self.abort.request();
+    }
+
+    /// Whether the work is over (finished, panicked, or cancelled), so that awaiting the
+    /// handle would not wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = mirage::spawn_blocking(|| 1);
+    /// while !handle.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(handle.blocking_join().unwrap(), 1);
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.rx.is_ready()
     }
 
     /// Waits for the result on a thread with no Core, parking the thread.
@@ -76,6 +129,9 @@ impl<T> Future for RemoteJoinHandle<T> {
 
 impl<T> fmt::Debug for RemoteJoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RemoteJoinHandle").finish_non_exhaustive()
+        f.debug_struct("RemoteJoinHandle")
+            .field("finished", &self.is_finished())
+            .field("abort_requested", &self.abort.is_requested())
+            .finish()
     }
 }

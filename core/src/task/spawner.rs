@@ -1,11 +1,14 @@
 //! `Spawner`: spawns tasks on a Core from any thread.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use super::remote_abort::RemoteAbort;
+use super::remote_join::Outcome;
 use super::RemoteJoinHandle;
 use crate::sync::cross_thread::{self, oneshot};
 
@@ -61,7 +64,7 @@ impl Spawner {
     /// [`JoinError::is_panic`](crate::JoinError::is_panic). If the Core has been dropped, or
     /// is dropped before the task completes, the handle reports
     /// [`JoinError::is_cancelled`](crate::JoinError::is_cancelled). Dropping the handle
-    /// lets the task run on.
+    /// lets the task run on; [`RemoteJoinHandle::abort`] stops it.
     ///
     /// # Examples
     ///
@@ -84,7 +87,13 @@ impl Spawner {
         Fut::Output: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
+        let abort = Arc::new(RemoteAbort::default());
+        let task_abort = Arc::clone(&abort);
         let job: Job = Box::new(move || {
+            if task_abort.is_requested() {
+                // Aborted before it was made: dropping `tx` reports it cancelled.
+                return;
+            }
             let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
@@ -93,23 +102,21 @@ impl Spawner {
                 }
             };
             drop(crate::spawn(async move {
-                let mut future = pin!(future);
-                let outcome = poll_fn(|cx| {
-                    match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-                        Ok(Poll::Pending) => Poll::Pending,
-                        Err(payload) => Poll::Ready(Err(payload)),
-                    }
-                })
-                .await;
-                // The handle may be gone: the output is then dropped here.
-                let _ = tx.send(outcome);
+                let outcome = {
+                    let future = pin!(future);
+                    task_abort.run_unless_aborted(CatchUnwind(future)).await
+                };
+                // The future is dropped by now. Aborted, dropping `tx` reports the task
+                // cancelled. The handle may be gone: the output is then dropped here.
+                if let Some(outcome) = outcome {
+                    let _ = tx.send(outcome);
+                }
             }));
         });
         // With the Core gone the job is dropped, and with it `tx`: the handle reports
         // the task cancelled.
         let _ = self.jobs.send(job);
-        RemoteJoinHandle::new(rx)
+        RemoteJoinHandle::new(rx, abort)
     }
 
     /// Whether the Core is gone: tasks spawned now are dropped unrun.
@@ -134,6 +141,21 @@ impl fmt::Debug for Spawner {
         f.debug_struct("Spawner")
             .field("closed", &self.is_closed())
             .finish()
+    }
+}
+
+/// Polls a pinned future, catching a panic in its `poll` as the outcome.
+struct CatchUnwind<'a, F>(Pin<&'a mut F>);
+
+impl<F: Future> Future for CatchUnwind<'_, F> {
+    type Output = Outcome<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome<F::Output>> {
+        let future = self.0.as_mut();
+        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
     }
 }
 

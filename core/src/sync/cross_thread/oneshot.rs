@@ -224,6 +224,12 @@ impl<T> Receiver<T> {
     pub fn close(&mut self) {
         self.rx.close();
     }
+
+    /// Whether awaiting would not wait: the value arrived, or the sender is gone. Also
+    /// `true` once the outcome was handed out.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.done || self.rx.is_ready()
+    }
 }
 
 impl<T> Future for Receiver<T> {

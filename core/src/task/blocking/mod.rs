@@ -6,7 +6,9 @@ mod pool;
 mod tests;
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 
+use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
 use crate::sync::cross_thread::oneshot;
 
@@ -21,6 +23,7 @@ use crate::sync::cross_thread::oneshot;
 /// does.
 ///
 /// Dropping the handle does not stop `f`: it runs to the end, and its result is dropped.
+/// [`RemoteJoinHandle::abort`] stops `f` only if it has not started yet.
 /// A panic in `f` is caught and reported through the handle.
 ///
 /// # Panics
@@ -47,14 +50,30 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    let (job, handle) = job_for(f);
+    if let Err(err) = pool::run(job) {
+        panic!("spawn_blocking: cannot start a thread: {err}");
+    }
+    handle
+}
+
+/// The pool's job that runs `f` (unless aborted before it starts), and its handle.
+fn job_for<F, R>(f: F) -> (pool::Job, RemoteJoinHandle<R>)
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
     let (tx, rx) = oneshot::channel();
+    let abort = Arc::new(RemoteAbort::default());
+    let job_abort = Arc::clone(&abort);
     let job = Box::new(move || {
+        if job_abort.is_requested() {
+            // Aborted before it started: dropping `tx` reports it cancelled.
+            return;
+        }
         let outcome = panic::catch_unwind(AssertUnwindSafe(f));
         // The handle may be gone: the result is then dropped here.
         let _ = tx.send(outcome);
     });
-    if let Err(err) = pool::run(job) {
-        panic!("spawn_blocking: cannot start a thread: {err}");
-    }
-    RemoteJoinHandle::new(rx)
+    (job, RemoteJoinHandle::new(rx, abort))
 }

@@ -103,3 +103,35 @@ fn dropping_the_pool_lets_idle_threads_go_and_busy_ones_finish_the_queue() {
         thread::sleep(Duration::from_millis(1));
     }
 }
+
+#[test]
+fn an_abort_before_the_closure_starts_keeps_it_from_running() {
+    let pool = Pool::new(1, Duration::from_secs(60));
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
+    let (ran_tx, ran_rx) = mpsc::channel::<()>();
+    let (job, handle) = super::job_for(move || ran_tx.send(()).unwrap());
+    pool.run(job).unwrap(); // queued behind the gate
+    handle.abort();
+    assert!(!handle.is_finished());
+    gate_tx.send(()).unwrap();
+    assert!(handle.blocking_join().unwrap_err().is_cancelled());
+    assert!(ran_rx.recv().is_err(), "the closure never ran");
+}
+
+#[test]
+fn an_abort_once_the_closure_runs_lets_it_finish_with_its_result() {
+    let pool = Pool::new(1, Duration::from_secs(60));
+    let (started_tx, started_rx) = mpsc::channel::<()>();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let (job, handle) = super::job_for(move || {
+        started_tx.send(()).unwrap();
+        gate_rx.recv().unwrap();
+        "finished"
+    });
+    pool.run(job).unwrap();
+    started_rx.recv().unwrap();
+    handle.abort();
+    gate_tx.send(()).unwrap();
+    assert_eq!(handle.blocking_join().unwrap(), "finished");
+}
