@@ -22,7 +22,7 @@ pub use mirage_core::{
     coop, io, process, signal, spawn, spawn_blocking, sync, time, yield_now, AbortHandle, Core,
     JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner, YieldNow,
 };
-pub use mirage_select::{main, select, test};
+pub use mirage_select::{join, main, select, test, try_join};
 
 /// What the expansions of [`select!`], [`main`] and [`test`] call. Not a public API.
 #[doc(hidden)]

@@ -1,0 +1,197 @@
+//! `join!` and `try_join!`: every output in order, concurrency, polls only for woken
+//! futures, and `try_join!`'s early exit that drops the rest.
+
+mod select_common;
+
+use std::cell::{Cell, RefCell};
+use std::future::ready;
+use std::io;
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::time::{sleep, Instant};
+use select_common::{Gate, SetOnDrop};
+
+#[mirage::test(start_paused = true)]
+async fn outputs_come_in_the_order_written_and_the_futures_run_concurrently() {
+    let start = Instant::now();
+    let order = RefCell::new(Vec::new());
+    let after = |secs, name| {
+        let order = &order;
+        async move {
+            sleep(Duration::from_secs(secs)).await;
+            order.borrow_mut().push(name);
+            name
+        }
+    };
+    let out = mirage::join!(after(3, "a"), after(1, "b"), after(2, "c"));
+    assert_eq!(out, ("a", "b", "c"));
+    assert_eq!(*order.borrow(), ["b", "c", "a"], "finished in time order");
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(3),
+        "the longest, not the sum"
+    );
+}
+
+#[mirage::test]
+async fn empty_joins_are_unit_and_ok() {
+    let unit: () = mirage::join!();
+    let ok: Result<(), io::Error> = mirage::try_join!();
+    assert_eq!(unit, ());
+    assert!(ok.is_ok());
+}
+
+#[mirage::test]
+async fn a_finished_future_is_never_polled_again() {
+    // `Ready` panics if it is polled after completing; the gate keeps the join waiting.
+    let gate = Gate::new();
+    let opener = {
+        let gate = gate.clone();
+        mirage::spawn(async move {
+            gate.wake(); // a wake-up of the gate's future alone
+            while gate.polls() < 2 {
+                mirage::yield_now().await;
+            }
+            gate.open();
+        })
+    };
+    let (a, b, c) = mirage::join!(ready(1), gate.wait(2), ready(3));
+    opener.await.unwrap();
+    assert_eq!((a, b, c), (1, 2, 3));
+    assert_eq!(gate.polls(), 3, "first poll, the bare wake-up, the opening");
+}
+
+#[mirage::test]
+async fn a_wake_up_polls_only_the_future_whose_waker_fired() {
+    let gates: Vec<Gate> = (0..6).map(|_| Gate::new()).collect();
+    let driver = {
+        let gates = gates.clone();
+        mirage::spawn(async move {
+            assert!(
+                gates.iter().all(|g| g.polls() == 1),
+                "the first poll polls all"
+            );
+            gates[4].open();
+            while gates[4].polls() < 2 {
+                mirage::yield_now().await;
+            }
+            let polls: Vec<u32> = gates.iter().map(Gate::polls).collect();
+            assert_eq!(polls, [1, 1, 1, 1, 2, 1]);
+            for gate in &gates {
+                gate.open();
+            }
+        })
+    };
+    let out = mirage::join!(
+        gates[0].wait(0),
+        gates[1].wait(1),
+        gates[2].wait(2),
+        gates[3].wait(3),
+        gates[4].wait(4),
+        gates[5].wait(5),
+    );
+    driver.await.unwrap();
+    assert_eq!(out, (0, 1, 2, 3, 4, 5));
+}
+
+#[mirage::test]
+async fn futures_may_borrow_locals() {
+    use mirage::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (mut a, mut b) = mirage::io::duplex(64);
+    let mut buf = [0u8; 5];
+    let (read, written) = mirage::join!(a.read_exact(&mut buf), b.write_all(b"hello"));
+    read.unwrap();
+    written.unwrap();
+    assert_eq!(&buf, b"hello");
+}
+
+#[mirage::test(start_paused = true)]
+async fn try_join_gives_the_values_when_every_future_succeeds() {
+    let (a, b) = mirage::try_join!(
+        async {
+            sleep(Duration::from_secs(1)).await;
+            Ok::<_, io::Error>(1)
+        },
+        async { Ok("two") },
+    )
+    .unwrap();
+    assert_eq!((a, b), (1, "two"));
+}
+
+#[mirage::test(start_paused = true)]
+async fn try_join_stops_at_the_first_error_and_drops_the_rest_before_returning() {
+    let dropped = Rc::new(Cell::new(false));
+    let start = Instant::now();
+    let slow = {
+        let guard = SetOnDrop(Rc::clone(&dropped));
+        async move {
+            let _guard = guard;
+            sleep(Duration::from_secs(60)).await;
+            Ok(0u8)
+        }
+    };
+    let failing = async {
+        sleep(Duration::from_secs(1)).await;
+        Err::<u8, _>("refused")
+    };
+    let result = mirage::try_join!(slow, failing);
+    assert!(
+        dropped.get(),
+        "the slow future was dropped when the error came"
+    );
+    assert_eq!(result, Err("refused"));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}
+
+#[mirage::test]
+async fn try_join_works_with_the_question_mark() {
+    async fn both() -> io::Result<u32> {
+        let (a, b) = mirage::try_join!(async { Ok::<_, io::Error>(1) }, async { Ok(2) })?;
+        Ok(a + b)
+    }
+    async fn one_fails() -> io::Result<u32> {
+        let (a, b) = mirage::try_join!(async { Ok(1) }, async {
+            Err::<u32, _>(io::Error::from(io::ErrorKind::ConnectionRefused))
+        })?;
+        Ok(a + b)
+    }
+    assert_eq!(both().await.unwrap(), 3);
+    assert_eq!(
+        one_fails().await.unwrap_err().kind(),
+        io::ErrorKind::ConnectionRefused
+    );
+}
+
+/// Sixty-four `ready(i)` futures, as one `join!`.
+macro_rules! join_64 {
+    ($($i:literal)*) => { mirage::join!($(ready($i as u32)),*) };
+}
+
+#[mirage::test]
+async fn sixty_four_futures() {
+    let out = join_64!(
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+        32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59
+        60 61 62 63
+    );
+    assert_eq!(out.0, 0);
+    assert_eq!(out.31, 31);
+    assert_eq!(out.63, 63);
+}
+
+#[test]
+fn a_join_of_tasks_runs_them_while_the_core_serves_others() {
+    let mut core = mirage::Core::new().unwrap();
+    let total = core.run(async {
+        let a = mirage::spawn(async { 20 });
+        let b = mirage::spawn(async {
+            mirage::yield_now().await;
+            22
+        });
+        let (a, b) = mirage::join!(a, b);
+        a.unwrap() + b.unwrap()
+    });
+    assert_eq!(total, 42);
+}
