@@ -6,8 +6,9 @@
 //!   on top. They have the shape of the `futures-io` traits.
 //! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
 //!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
-//!   [`AsyncBufRead`]. [`copy`] moves a whole stream from a reader to a writer, and
-//!   [`copy_bidirectional`] both ways between two streams, as a proxy does.
+//!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
+//!   from a reader to a writer, and [`copy_bidirectional`] both ways between two streams, as
+//!   a proxy does.
 //! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
@@ -17,6 +18,7 @@ mod async_fd;
 mod buf_read;
 mod buf_read_ext;
 mod buf_reader;
+mod buf_writer;
 mod copy;
 mod copy_bidirectional;
 mod duplex;
@@ -29,6 +31,7 @@ pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
+pub use buf_writer::BufWriter;
 pub use copy::copy;
 pub use copy_bidirectional::copy_bidirectional;
 pub use duplex::{duplex, DuplexStream};
