@@ -9,6 +9,8 @@
 //!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
 //!   from a reader to a writer, and [`copy_bidirectional`] both ways between two streams, as
 //!   a proxy does.
+//! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
+//!   writer task (Mirage's sockets need not be split: their I/O takes `&self`).
 //! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
@@ -24,6 +26,7 @@ mod copy_bidirectional;
 mod duplex;
 mod ext;
 mod lines;
+mod split;
 mod traits;
 
 pub use crate::reactor::{Direction, Ready, Registration};
@@ -37,4 +40,5 @@ pub use copy_bidirectional::copy_bidirectional;
 pub use duplex::{duplex, DuplexStream};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use lines::Lines;
+pub use split::{split, ReadHalf, WriteHalf};
 pub use traits::{AsyncRead, AsyncWrite};
