@@ -86,6 +86,50 @@ pub trait AsyncReadExt: AsyncRead {
             }
         }
     }
+
+    /// Reads until end of stream and appends what it read to `buf` as text; returns how
+    /// many bytes were read. Fails with `InvalidData`, leaving `buf` as it was, if the
+    /// bytes are not UTF-8, as [`std::io::Read::read_to_string`] does. Not cancel-safe:
+    /// the bytes read before the future is dropped are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut text = String::from("> ");
+    ///     let mut input: &[u8] = "héllo".as_bytes();
+    ///     assert_eq!(input.read_to_string(&mut text).await.unwrap(), 6);
+    ///     assert_eq!(text, "> héllo");
+    ///
+    ///     let mut invalid: &[u8] = &[b'a', 0xff];
+    ///     let err = invalid.read_to_string(&mut text).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     assert_eq!(text, "> héllo", "unchanged");
+    /// });
+    /// ```
+    fn read_to_string<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut bytes = Vec::new();
+            let read = self.read_to_end(&mut bytes).await?;
+            let text = String::from_utf8(bytes).map_err(|err| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("stream did not contain valid UTF-8: {}", err.utf8_error()),
+                )
+            })?;
+            buf.push_str(&text);
+            Ok(read)
+        }
+    }
 }
 
 impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
