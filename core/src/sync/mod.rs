@@ -19,6 +19,8 @@
 //! - [`Semaphore`]: permits that bound how many tasks do something at once.
 //! - [`Mutex`] and [`RwLock`]: locks a task may hold across `.await`, where a
 //!   `RefCell` borrow would make the next task to borrow panic.
+//! - [`OnceCell`]: a value computed once, by the first task to ask, while the
+//!   others that ask meanwhile wait for it.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -53,6 +55,7 @@ mod error;
 mod lock;
 pub mod mpsc;
 pub(crate) mod notify;
+mod once_cell;
 pub mod oneshot;
 mod semaphore;
 mod wait_list;
@@ -64,6 +67,7 @@ mod test_util;
 pub use error::SendError;
 pub use lock::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

@@ -91,6 +91,16 @@ impl Semaphore {
             permits <= Semaphore::MAX_PERMITS,
             "a semaphore holds at most Semaphore::MAX_PERMITS permits, not {permits}"
         );
+        Semaphore::const_new(permits)
+    }
+
+    /// [`new`](Semaphore::new) for a `const` context (a `const fn` may not format the count
+    /// into its panic message).
+    pub(crate) const fn const_new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= Semaphore::MAX_PERMITS,
+            "a semaphore holds at most Semaphore::MAX_PERMITS permits"
+        );
         Semaphore {
             state: RefCell::new(State {
                 permits,
