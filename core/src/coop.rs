@@ -15,7 +15,8 @@
 //!   [`oneshot`](crate::sync::oneshot) or [`cross_thread`](crate::sync::cross_thread)
 //!   channel, and a bounded send that finds room;
 //! - a [`watch`](crate::sync::watch) change seen, and permits taken from a
-//!   [`Semaphore`](crate::sync::Semaphore) that had them free;
+//!   [`Semaphore`](crate::sync::Semaphore) that had them free, and a
+//!   [`Barrier`](crate::sync::Barrier) wait that arrives last and so completes at once;
 //! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished, and so a
 //!   [`JoinSet`](crate::JoinSet) that returns one;
 //! - a [`Sleep`](crate::time::Sleep) that finds its deadline passed, and an

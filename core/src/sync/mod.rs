@@ -21,6 +21,8 @@
 //!   `RefCell` borrow would make the next task to borrow panic.
 //! - [`OnceCell`]: a value computed once, by the first task to ask, while the
 //!   others that ask meanwhile wait for it.
+//! - [`Barrier`]: a number of tasks wait for each other, then go on together,
+//!   step after step.
 //!
 //! A send to a channel whose receiver is gone hands the value back in
 //! [`SendError`].
@@ -48,6 +50,7 @@
 //! });
 //! ```
 
+mod barrier;
 pub mod broadcast;
 mod chan;
 pub mod cross_thread;
@@ -64,6 +67,7 @@ pub mod watch;
 #[cfg(test)]
 mod test_util;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use error::SendError;
 pub use lock::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 pub use notify::{Notified, Notify};
