@@ -1,8 +1,8 @@
-//! Channels and wake-ups: between the tasks of one Core, and into a Core from other
-//! threads.
+//! Channels, wake-ups, locks and cells: between the tasks of one Core, and into a Core
+//! from other threads.
 //!
 //! Every task of a Mirage event loop runs on the same thread, so the local
-//! channels need no locks or atomics: their state lives in an
+//! types need no locks or atomics: their state lives in an
 //! `Rc<RefCell<..>>` and their handles are `!Send` and `!Sync`.
 //!
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
