@@ -120,12 +120,7 @@ pub trait AsyncReadExt: AsyncRead {
         async move {
             let mut bytes = Vec::new();
             let read = self.read_to_end(&mut bytes).await?;
-            let text = String::from_utf8(bytes).map_err(|err| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("stream did not contain valid UTF-8: {}", err.utf8_error()),
-                )
-            })?;
+            let text = String::from_utf8(bytes).map_err(|_| super::buf_read_ext::not_utf8())?;
             buf.push_str(&text);
             Ok(read)
         }
