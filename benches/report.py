@@ -409,13 +409,15 @@ DESCRIPTIONS = {
               "racing a sleep; with N pending branches, the cost from one branch's wake-up to "
               "the end of the handler (`wakeup_to_winner`), a wake-up after which the woken "
               "branch is still pending (`wakeup_still_pending`: Mirage polls that branch, tokio "
-              "all N), and the whole enter/poll/wake/handle cycle (`full_cycle`); `channels` branches are tokio mpsc receivers, `trivial` "
-              "ones only store their waker.",
+              "all N), the same for `mirage::join!` beside `tokio::join!` (`join_wakeup`), and "
+              "the whole enter/poll/wake/handle cycle (`full_cycle`); `channels` branches are "
+              "tokio mpsc receivers, `trivial` ones only store their waker.",
 }
 
 GROUP_NOTES = {
     "cross_thread_wake_round_trip": "none set in the issues",
     "wakeup_still_pending": "none set in the issues (the flat-in-N goal is checked on `wakeup_to_winner`)",
+    "join_wakeup": "none set in the issues (`join!` came later; Mirage polls the woken future only)",
     "full_cycle": "none set (either macro polls every branch once on entry, so this grows with N for both)",
 }
 

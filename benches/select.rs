@@ -17,6 +17,9 @@
 //! - `wakeup_still_pending/trivial/N`: N branches are pending; one branch's waker fires but
 //!   its future stays pending. Timed: the wake and the poll that follows it, over a batch.
 //!   The purest measure of what a wake-up costs: Mirage polls one branch, tokio all N.
+//! - `join_wakeup/trivial/N`: the same as `wakeup_still_pending` for `mirage::join!` beside
+//!   `tokio::join!`: N futures pending, one woken and still pending. Mirage polls that
+//!   future, tokio all N.
 //! - `full_cycle/{channels,trivial}/N`: the same loop, timing everything: entering a fresh
 //!   `select!`, its first poll (each branch must be polled once to register its waker, with
 //!   either macro), the send, the wake-up poll, and the handler.
@@ -353,32 +356,13 @@ fn wakeup_to_winner(c: &mut Criterion) {
 /// branch (without making it ready) and polls.
 macro_rules! bench_still_pending {
     ($group:ident, $n:tt) => {{
-        fn run(sources: &Slots, body: impl Future<Output = ()>, iters: u64) -> Duration {
-            let mut body = pin!(body);
-            let parent = Waker::from(Arc::new(CountingWaker::default()));
-            let mut cx = Context::from_waker(&parent);
-            assert!(body.as_mut().poll(&mut cx).is_pending());
-            let wakers: Vec<Waker> = sources
-                .0
-                .iter()
-                .map(|slot| slot.waker.borrow().clone().expect("polled once"))
-                .collect();
-            let mut next = 0;
-            let start = Instant::now();
-            for _ in 0..iters {
-                next = (next + 17) % wakers.len();
-                wakers[next].wake_by_ref();
-                assert!(body.as_mut().poll(&mut cx).is_pending());
-            }
-            start.elapsed()
-        }
         $group.bench_with_input(BenchmarkId::new("mirage/trivial", $n), &$n, |b, _| {
             let sources = Slots::new($n);
             b.iter_custom(|iters| {
                 let body = async {
                     black_box(select_n!(mirage, Wait, sources.items(), $n));
                 };
-                run(&sources, body, iters)
+                wake_one_and_poll(&sources, body, iters)
             })
         });
         $group.bench_with_input(BenchmarkId::new("tokio/trivial", $n), &$n, |b, _| {
@@ -387,7 +371,7 @@ macro_rules! bench_still_pending {
                 let body = async {
                     black_box(select_n!(tokio, Wait, sources.items(), $n));
                 };
-                run(&sources, body, iters)
+                wake_one_and_poll(&sources, body, iters)
             })
         });
     }};
@@ -398,6 +382,88 @@ fn wakeup_still_pending(c: &mut Criterion) {
     bench_still_pending!(group, 8);
     bench_still_pending!(group, 32);
     bench_still_pending!(group, 64);
+    group.finish();
+}
+
+/// `join!` over `$future(&$sources[i])` for the listed `i`, with either macro.
+macro_rules! join_on {
+    (mirage, $future:ident, $sources:expr, $($i:literal)*) => {
+        mirage::join!($( $future(&$sources[$i]) ),*)
+    };
+    (tokio, $future:ident, $sources:expr, $($i:literal)*) => {
+        tokio::join!($( $future(&$sources[$i]) ),*)
+    };
+}
+
+macro_rules! join_n {
+    ($which:ident, $future:ident, $sources:expr, 8) => {
+        join_on!($which, $future, $sources, 0 1 2 3 4 5 6 7)
+    };
+    ($which:ident, $future:ident, $sources:expr, 32) => {
+        join_on!($which, $future, $sources,
+            0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31)
+    };
+    ($which:ident, $future:ident, $sources:expr, 64) => {
+        join_on!($which, $future, $sources,
+            0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+            32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59
+            60 61 62 63)
+    };
+}
+
+/// One `join!` over `N` trivial futures that stay pending; each iteration wakes one of them
+/// (without making it ready) and polls: what a wake-up costs a `join!` that is still
+/// waiting for most of its futures.
+macro_rules! bench_join_wakeup {
+    ($group:ident, $n:tt) => {{
+        $group.bench_with_input(BenchmarkId::new("mirage/trivial", $n), &$n, |b, _| {
+            let sources = Slots::new($n);
+            b.iter_custom(|iters| {
+                let body = async {
+                    black_box(join_n!(mirage, Wait, sources.items(), $n));
+                };
+                wake_one_and_poll(&sources, body, iters)
+            })
+        });
+        $group.bench_with_input(BenchmarkId::new("tokio/trivial", $n), &$n, |b, _| {
+            let sources = Slots::new($n);
+            b.iter_custom(|iters| {
+                let body = async {
+                    black_box(join_n!(tokio, Wait, sources.items(), $n));
+                };
+                wake_one_and_poll(&sources, body, iters)
+            })
+        });
+    }};
+}
+
+/// Polls `body` once (every future registers its waker), then `iters` times wakes one
+/// future's waker, in a scattered order, and polls `body` again, which stays pending.
+fn wake_one_and_poll(sources: &Slots, body: impl Future<Output = ()>, iters: u64) -> Duration {
+    let mut body = pin!(body);
+    let parent = Waker::from(Arc::new(CountingWaker::default()));
+    let mut cx = Context::from_waker(&parent);
+    assert!(body.as_mut().poll(&mut cx).is_pending());
+    let wakers: Vec<Waker> = sources
+        .0
+        .iter()
+        .map(|slot| slot.waker.borrow().clone().expect("polled once"))
+        .collect();
+    let mut next = 0;
+    let start = Instant::now();
+    for _ in 0..iters {
+        next = (next + 17) % wakers.len();
+        wakers[next].wake_by_ref();
+        assert!(body.as_mut().poll(&mut cx).is_pending());
+    }
+    start.elapsed()
+}
+
+fn join_wakeup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("join_wakeup");
+    bench_join_wakeup!(group, 8);
+    bench_join_wakeup!(group, 32);
+    bench_join_wakeup!(group, 64);
     group.finish();
 }
 
@@ -417,6 +483,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = two_branches_one_ready, wakeup_to_winner, wakeup_still_pending, full_cycle
+    targets = two_branches_one_ready, wakeup_to_winner, wakeup_still_pending, join_wakeup, full_cycle
 }
 criterion_main!(benches);
