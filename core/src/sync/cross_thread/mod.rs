@@ -10,6 +10,8 @@
 //!   plain thread.
 //! - [`Notify`] wakes tasks on any Core, with no value: one waiter, or all of them (a stop
 //!   for every Core of a server).
+//! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
+//!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
 //!
 //! Senders are `Send + Sync` and cheap to clone; a receiver may move to the thread of the
 //! Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
@@ -61,6 +63,7 @@ mod futures;
 mod notify;
 pub mod oneshot;
 mod unbounded;
+pub mod watch;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use futures::{Closed, Recv, RecvMany};

@@ -49,16 +49,17 @@
 
 mod receiver;
 mod sender;
+pub(crate) mod state;
 #[cfg(test)]
 mod tests;
 
-use std::cell::{self, Cell, RefCell};
+use std::cell::{self, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
 
-use super::wait_list::WaitList;
+use state::{Lock, State};
 
 pub use super::error::SendError;
 pub use receiver::{Changed, Receiver};
@@ -80,27 +81,18 @@ pub use sender::{Closed, Sender};
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Rc::new(Shared {
         value: RefCell::new(init),
-        version: Cell::new(0),
-        sender_dropped: Cell::new(false),
-        receivers: Cell::new(1),
-        changed_waiters: RefCell::new(WaitList::new()),
-        closed_waiters: RefCell::new(WaitList::new()),
+        state: RefCell::new(State::new()),
     });
     let receiver = Receiver::new(Rc::clone(&shared), 0);
     (Sender::new(shared), receiver)
 }
 
-/// What the sender and its receivers share.
+/// What the sender and its receivers share: the value, and the rest of the channel's
+/// [`State`] (its version, its receivers, its waiting tasks), shared with
+/// [`cross_thread::watch`](crate::sync::cross_thread::watch).
 struct Shared<T> {
     value: RefCell<T>,
-    /// Bumped by every send; a receiver has seen the value once it has read this version.
-    version: Cell<u64>,
-    sender_dropped: Cell<bool>,
-    receivers: Cell<usize>,
-    /// Receivers waiting in [`Receiver::changed`].
-    changed_waiters: RefCell<WaitList>,
-    /// Tasks waiting in [`Sender::closed`].
-    closed_waiters: RefCell<WaitList>,
+    state: RefCell<State>,
 }
 
 impl<T> Shared<T> {
@@ -122,26 +114,14 @@ impl<T> Shared<T> {
         })
     }
 
+    /// The current version.
+    fn version(&self) -> u64 {
+        self.state.with(|state| state.version())
+    }
+
     /// Records a new value and wakes every receiver waiting for one.
     fn publish(&self) {
-        self.version.set(self.version.get() + 1);
-        wake_all(&self.changed_waiters);
-    }
-}
-
-/// Wakes every task in `list`, after releasing its borrow.
-fn wake_all(list: &RefCell<WaitList>) {
-    let wakers = list.borrow_mut().take_all();
-    for waker in wakers {
-        waker.wake();
-    }
-}
-
-/// Forgets the waiter `key` of `list`, if it has one (its future completed or was dropped).
-fn unpark(list: &RefCell<WaitList>, key: &mut Option<usize>) {
-    if let Some(key) = key.take() {
-        let removed = list.borrow_mut().remove(key);
-        drop(removed);
+        state::wake(self.state.with(State::publish));
     }
 }
 

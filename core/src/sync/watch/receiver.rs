@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::{unpark, wake_all, RecvError, Ref, Shared};
-use crate::coop;
+use super::state::{self, Lock};
+use super::{RecvError, Ref, Shared};
 
 /// A receiving half of a [`watch`](super) channel. Clone it for another task; each clone
 /// keeps its own record of which value it has seen.
@@ -58,7 +58,7 @@ impl<T> Receiver<T> {
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
             value: self.shared.borrow(),
-            has_changed: self.seen != self.shared.version.get(),
+            has_changed: self.seen != self.shared.version(),
         }
     }
 
@@ -74,7 +74,7 @@ impl<T> Receiver<T> {
     /// assert!(!rx.has_changed().unwrap());
     /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
-        let version = self.shared.version.get();
+        let version = self.shared.version();
         let has_changed = self.seen != version;
         self.seen = version;
         Ref {
@@ -98,10 +98,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.has_changed().is_err());
     /// ```
     pub fn has_changed(&self) -> Result<bool, RecvError> {
-        if self.shared.sender_dropped.get() {
-            return Err(RecvError);
-        }
-        Ok(self.seen != self.shared.version.get())
+        self.shared.state.with(|state| state.has_changed(self.seen))
     }
 
     /// Marks the current value unseen: the next [`changed`](Receiver::changed) completes at
@@ -115,8 +112,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.has_changed().unwrap());
     /// ```
     pub fn mark_changed(&mut self) {
-        // No version is ever this far behind the current one.
-        self.seen = self.shared.version.get().wrapping_sub(1);
+        self.seen = state::unseen(self.shared.version());
     }
 
     /// Marks the current value seen, without borrowing it.
@@ -130,7 +126,7 @@ impl<T> Receiver<T> {
     /// assert!(!rx.has_changed().unwrap());
     /// ```
     pub fn mark_unchanged(&mut self) {
-        self.seen = self.shared.version.get();
+        self.seen = self.shared.version();
     }
 
     /// Waits for a value this receiver has not seen, and marks it seen; then read it with
@@ -184,9 +180,9 @@ impl<T> Receiver<T> {
         &mut self,
         mut condition: F,
     ) -> Result<Ref<'_, T>, RecvError> {
-        let mut has_changed = self.seen != self.shared.version.get();
+        let mut has_changed = self.seen != self.shared.version();
         loop {
-            self.seen = self.shared.version.get();
+            self.seen = self.shared.version();
             if condition(&self.shared.borrow()) {
                 return Ok(Ref {
                     value: self.shared.borrow(),
@@ -216,18 +212,14 @@ impl<T> Receiver<T> {
 impl<T> Clone for Receiver<T> {
     /// Another receiver, which has seen what this one has.
     fn clone(&self) -> Receiver<T> {
-        self.shared.receivers.set(self.shared.receivers.get() + 1);
+        self.shared.state.with(|state| state.subscribe());
         Receiver::new(Rc::clone(&self.shared), self.seen)
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let left = self.shared.receivers.get() - 1;
-        self.shared.receivers.set(left);
-        if left == 0 {
-            wake_all(&self.shared.closed_waiters);
-        }
+        state::drop_receiver(&self.shared.state);
     }
 }
 
@@ -235,7 +227,7 @@ impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("watch::Receiver")
             .field("seen", &self.seen)
-            .field("version", &self.shared.version.get())
+            .field("version", &self.shared.version())
             .finish_non_exhaustive()
     }
 }
@@ -267,34 +259,19 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), RecvError>> {
         let this = self.get_mut();
-        let shared = &this.receiver.shared;
-        let version = shared.version.get();
-        if this.receiver.seen != version {
-            if !coop::try_spend() {
-                // The change stays unseen for the task's next turn.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            unpark(&shared.changed_waiters, &mut this.key);
-            this.receiver.seen = version;
-            return Poll::Ready(Ok(()));
-        }
-        if shared.sender_dropped.get() {
-            unpark(&shared.changed_waiters, &mut this.key);
-            return Poll::Ready(Err(RecvError));
-        }
-        let old = shared
-            .changed_waiters
-            .borrow_mut()
-            .park(&mut this.key, cx.waker());
-        drop(old);
-        Poll::Pending
+        let receiver = &mut *this.receiver;
+        state::poll_changed(
+            &receiver.shared.state,
+            &mut receiver.seen,
+            &mut this.key,
+            cx,
+        )
     }
 }
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        unpark(&self.receiver.shared.changed_waiters, &mut self.key);
+        state::leave_changed(&self.receiver.shared.state, &mut self.key);
     }
 }
 

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::{unpark, wake_all, Receiver, Ref, Shared};
+use super::state::{self, Lock};
+use super::{Receiver, Ref, Shared};
 use crate::sync::SendError;
 
 /// The sending half of a [`watch`](super) channel. Dropping it makes the receivers'
@@ -167,8 +168,8 @@ impl<T> Sender<T> {
     /// assert_eq!(*rx.borrow(), 2);
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        self.shared.receivers.set(self.shared.receivers.get() + 1);
-        Receiver::new(Rc::clone(&self.shared), self.shared.version.get())
+        let version = self.shared.state.with(|state| state.subscribe());
+        Receiver::new(Rc::clone(&self.shared), version)
     }
 
     /// How many receivers there are.
@@ -181,7 +182,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.receiver_count(), 2);
     /// ```
     pub fn receiver_count(&self) -> usize {
-        self.shared.receivers.get()
+        self.shared.state.with(|state| state.receivers())
     }
 
     /// Whether every receiver is gone: [`send`](Sender::send) would fail.
@@ -222,15 +223,14 @@ impl<T> Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        self.shared.sender_dropped.set(true);
-        wake_all(&self.shared.changed_waiters);
+        state::drop_sender(&self.shared.state);
     }
 }
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("watch::Sender")
-            .field("version", &self.shared.version.get())
+            .field("version", &self.shared.version())
             .field("receivers", &self.receiver_count())
             .finish_non_exhaustive()
     }
@@ -263,23 +263,13 @@ impl<T> Future for Closed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let shared = &this.sender.shared;
-        if shared.receivers.get() == 0 {
-            unpark(&shared.closed_waiters, &mut this.key);
-            return Poll::Ready(());
-        }
-        let old = shared
-            .closed_waiters
-            .borrow_mut()
-            .park(&mut this.key, cx.waker());
-        drop(old);
-        Poll::Pending
+        state::poll_closed(&this.sender.shared.state, &mut this.key, cx)
     }
 }
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
-        unpark(&self.sender.shared.closed_waiters, &mut self.key);
+        state::leave_closed(&self.sender.shared.state, &mut self.key);
     }
 }
 

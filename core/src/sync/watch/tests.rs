@@ -26,7 +26,7 @@ fn changed_waits_for_a_send_and_its_waker_is_woken_once() {
         poll_with(pin!(rx.changed()), &waker).is_pending(),
         "1 was seen"
     );
-    assert!(tx.shared.changed_waiters.borrow().is_empty());
+    assert!(tx.shared.state.borrow().is_idle());
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn a_dropped_changed_future_leaves_nothing_behind() {
     let mut changed = Box::pin(rx.changed());
     assert!(poll_with(changed.as_mut(), &waker).is_pending());
     drop(changed);
-    assert!(tx.shared.changed_waiters.borrow().is_empty());
+    assert!(tx.shared.state.borrow().is_idle());
     tx.send(()).unwrap();
     assert_eq!(counter.count(), 0, "the dropped future's waker is gone");
     assert!(rx.has_changed().unwrap(), "dropping it marked nothing seen");
@@ -123,7 +123,7 @@ fn closed_completes_when_the_last_receiver_goes_and_send_then_fails() {
         assert_eq!(counter.count(), 1);
         assert_eq!(poll_with(closed.as_mut(), &waker), Poll::Ready(()));
     }
-    assert!(tx.shared.closed_waiters.borrow().is_empty());
+    assert!(tx.shared.state.borrow().is_idle());
     assert_eq!(tx.send(2).unwrap_err().0, 2);
     assert_eq!(*tx.borrow(), 1, "a failed send leaves the value");
     let rx = tx.subscribe();

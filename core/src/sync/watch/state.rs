@@ -1,0 +1,204 @@
+//! What both watch channels share: the channel's state apart from the value, kept in a
+//! `RefCell` ([`watch`](super), one Core) or a `Mutex`
+//! ([`cross_thread::watch`](crate::sync::cross_thread::watch), threads), and the operations
+//! on it. The value lives beside it, in a `RefCell` or an `RwLock`: each channel borrows
+//! it its own way. No waker is woken or dropped under the borrow or the lock: each
+//! operation hands them out to be woken or dropped after.
+
+use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use super::RecvError;
+use crate::coop;
+use crate::sync::wait_list::WaitList;
+
+/// Where a watch channel keeps its [`State`].
+pub(crate) trait Lock {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R;
+}
+
+impl Lock for RefCell<State> {
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.borrow_mut())
+    }
+}
+
+impl Lock for Mutex<State> {
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        // Nothing panics under the lock: a poisoned one still holds consistent state.
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The state of one channel, but its value.
+pub(crate) struct State {
+    /// Bumped by every send; a receiver has seen the value once it has read this version.
+    /// Where the value has a lock, it is bumped while the value's write lock is held, and
+    /// read under its read lock by a receiver that marks the value it reads seen.
+    version: u64,
+    sender_dropped: bool,
+    receivers: usize,
+    /// Receivers waiting in `Receiver::changed`.
+    changed_waiters: WaitList,
+    /// Tasks waiting in `Sender::closed`.
+    closed_waiters: WaitList,
+}
+
+impl State {
+    /// A channel with one receiver, which has seen version 0.
+    pub(crate) fn new() -> State {
+        State {
+            version: 0,
+            sender_dropped: false,
+            receivers: 1,
+            changed_waiters: WaitList::new(),
+            closed_waiters: WaitList::new(),
+        }
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub(crate) fn receivers(&self) -> usize {
+        self.receivers
+    }
+
+    /// Whether the value is unseen by a receiver that has seen `seen`; an error once the
+    /// sender is gone.
+    pub(crate) fn has_changed(&self, seen: u64) -> Result<bool, RecvError> {
+        if self.sender_dropped {
+            return Err(RecvError);
+        }
+        Ok(seen != self.version)
+    }
+
+    /// Counts a new receiver; returns the version it starts from.
+    pub(crate) fn subscribe(&mut self) -> u64 {
+        self.receivers += 1;
+        self.version
+    }
+
+    /// Whether no receiver waits in `changed` and no task in `closed`.
+    #[cfg(test)]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.changed_waiters.is_empty() && self.closed_waiters.is_empty()
+    }
+
+    /// Records a new value; returns the wakers of the receivers waiting for one, to be
+    /// woken once every borrow and lock is released.
+    #[must_use = "the receivers must be woken"]
+    pub(crate) fn publish(&mut self) -> Vec<Waker> {
+        self.version += 1;
+        self.changed_waiters.take_all()
+    }
+}
+
+/// The version a receiver marks seen when it means "unseen": none is ever this far behind
+/// the current one.
+pub(crate) fn unseen(version: u64) -> u64 {
+    version.wrapping_sub(1)
+}
+
+/// Wakes `wakers`, outside any borrow or lock.
+pub(crate) fn wake(wakers: Vec<Waker>) {
+    wakers.into_iter().for_each(Waker::wake);
+}
+
+/// The sender is gone: wakes the receivers waiting in `changed`, to fail.
+pub(crate) fn drop_sender(lock: &impl Lock) {
+    wake(lock.with(|state| {
+        state.sender_dropped = true;
+        state.changed_waiters.take_all()
+    }));
+}
+
+/// A receiver is gone: the last one wakes the tasks waiting in `closed`.
+pub(crate) fn drop_receiver(lock: &impl Lock) {
+    wake(lock.with(|state| {
+        state.receivers -= 1;
+        if state.receivers == 0 {
+            state.closed_waiters.take_all()
+        } else {
+            Vec::new()
+        }
+    }));
+}
+
+/// One poll of `Receiver::changed`, for a receiver that has seen `seen` and whose future
+/// holds `key`: marks a new version seen, or parks.
+#[inline]
+pub(crate) fn poll_changed(
+    lock: &impl Lock,
+    seen: &mut u64,
+    key: &mut Option<usize>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), RecvError>> {
+    let (outcome, stale) = lock.with(|state| {
+        let outcome = if state.version != *seen {
+            Some(Ok(state.version))
+        } else if state.sender_dropped {
+            Some(Err(RecvError))
+        } else {
+            return (None, state.changed_waiters.park(key, cx.waker()));
+        };
+        let removed = key.take().map(|key| state.changed_waiters.remove(key));
+        (outcome, removed.and_then(|removed| removed.waker))
+    });
+    drop(stale);
+    match outcome {
+        None => Poll::Pending,
+        Some(Ok(version)) => {
+            if !coop::try_spend() {
+                // The change stays unseen for the task's next turn.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            *seen = version;
+            Poll::Ready(Ok(()))
+        }
+        Some(Err(err)) => Poll::Ready(Err(err)),
+    }
+}
+
+/// One poll of `Sender::closed`, whose future holds `key`.
+#[inline]
+pub(crate) fn poll_closed(
+    lock: &impl Lock,
+    key: &mut Option<usize>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let (closed, stale) = lock.with(|state| {
+        if state.receivers == 0 {
+            let removed = key.take().map(|key| state.closed_waiters.remove(key));
+            (true, removed.and_then(|removed| removed.waker))
+        } else {
+            (false, state.closed_waiters.park(key, cx.waker()))
+        }
+    });
+    drop(stale);
+    if closed {
+        Poll::Ready(())
+    } else {
+        Poll::Pending
+    }
+}
+
+/// A `changed` future is dropped: forgets its waiter `key`, if it has one.
+pub(crate) fn leave_changed(lock: &impl Lock, key: &mut Option<usize>) {
+    if let Some(key) = key.take() {
+        let removed = lock.with(|state| state.changed_waiters.remove(key));
+        drop(removed);
+    }
+}
+
+/// A `closed` future is dropped: forgets its waiter `key`, if it has one.
+pub(crate) fn leave_closed(lock: &impl Lock, key: &mut Option<usize>) {
+    if let Some(key) = key.take() {
+        let removed = lock.with(|state| state.closed_waiters.remove(key));
+        drop(removed);
+    }
+}
