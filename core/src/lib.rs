@@ -23,6 +23,7 @@ pub mod signal;
 pub mod sync;
 mod sys;
 mod task;
+pub mod task_local;
 pub mod time;
 mod yield_now;
 
