@@ -30,7 +30,10 @@ async fn interleaved_tasks_each_see_their_own_value() {
         let (id, seen) = task.await.unwrap();
         assert_eq!(seen, [id; 5]);
     }
-    assert!(ID.try_with(|_| ()).is_err(), "no value leaks out of the scopes");
+    assert!(
+        ID.try_with(|_| ()).is_err(),
+        "no value leaks out of the scopes"
+    );
 }
 
 #[mirage::test]
@@ -82,7 +85,11 @@ async fn a_scoped_future_dropped_unfinished_is_dropped_inside_its_scope() {
         _ = scoped => unreachable!("pending forever"),
         _ = mirage::time::sleep(Duration::from_millis(1)) => {}
     }
-    assert_eq!(*seen.borrow(), Some(7), "the destructor saw the scope's value");
+    assert_eq!(
+        *seen.borrow(),
+        Some(7),
+        "the destructor saw the scope's value"
+    );
     assert!(ID.try_with(|_| ()).is_err());
 }
 

@@ -35,6 +35,7 @@ mod receiver;
 mod sender;
 #[cfg(test)]
 mod tests;
+mod weak_sender;
 
 use std::cell::{RefCell, RefMut};
 use std::collections::VecDeque;
@@ -44,6 +45,7 @@ use super::wait_list::WaitList;
 
 pub use receiver::{Receiver, Recv};
 pub use sender::{Closed, Sender};
+pub use weak_sender::WeakSender;
 
 /// Creates a broadcast channel that holds up to `capacity` values a receiver has yet to
 /// read, and returns its sender and a first receiver.

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::{lock, Receiver, Shared, Slot};
+use super::{lock, Receiver, Shared, Slot, WeakSender};
 use crate::sync::SendError;
 
 /// The sending half of a [`broadcast`](super) channel; clone it for more senders.
@@ -149,6 +149,49 @@ impl<T> Sender<T> {
     /// ```
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         Rc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// A [`WeakSender`] for this channel: it can send through
+    /// [`upgrade`](WeakSender::upgrade), but does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// # drop(weak);
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender::new(&self.shared)
+    }
+
+    /// How many `Sender`s the channel has, this one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let _other = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        lock(&self.shared).senders
+    }
+
+    /// How many [`WeakSender`]s the channel has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        Rc::weak_count(&self.shared)
     }
 
     /// Completes once there is no receiver left: every one dropped. Cancel-safe.

@@ -124,3 +124,49 @@ fn closed_completes_when_the_last_receiver_goes() {
 fn a_zero_capacity_panics_with_a_clear_message() {
     let _ = channel::<u8>(0);
 }
+
+#[test]
+fn a_weak_sender_neither_keeps_the_channel_open_nor_its_values_alive() {
+    let (tx, mut rx) = channel::<u8>(4);
+    let weak = tx.downgrade();
+    let (count, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut recv = pin!(rx.recv());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    drop(tx);
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        1,
+        "the last strong sender's drop wakes the receiver"
+    );
+    assert_eq!(
+        recv.as_mut().poll(&mut cx),
+        Poll::Ready(Err(RecvError::Closed))
+    );
+    assert!(weak.upgrade().is_none(), "no sender comes back to life");
+    assert_eq!(weak.strong_count(), 0);
+
+    // Values queued for a receiver go when the receiver goes, weak handles or not.
+    let drops = Rc::new(Cell::new(0));
+    let (tx, rx) = channel(4);
+    let weak = tx.downgrade();
+    tx.send(Counted(Rc::clone(&drops))).unwrap();
+    drop((tx, rx));
+    assert_eq!(drops.get(), 1);
+    assert_eq!(weak.strong_count(), 0);
+    assert!(weak.upgrade().is_none());
+}
+
+#[test]
+fn an_upgraded_weak_sender_counts_as_a_sender() {
+    let (tx, mut rx) = channel(4);
+    let weak = tx.downgrade();
+    let upgraded = weak.upgrade().unwrap();
+    assert_eq!((tx.strong_count(), tx.weak_count()), (2, 1));
+    drop(tx);
+    upgraded.send(5).unwrap();
+    assert_eq!(rx.try_recv(), Ok(5));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "still open");
+    drop(upgraded);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
