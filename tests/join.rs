@@ -195,3 +195,56 @@ fn a_join_of_tasks_runs_them_while_the_core_serves_others() {
     });
     assert_eq!(total, 42);
 }
+
+/// Ready at its first poll, but holds a permit of `semaphore` until it is dropped: the shape
+/// of a response future that owns its concurrency permit.
+struct HoldsPermit {
+    semaphore: Rc<mirage::sync::Semaphore>,
+    permit: Option<mirage::sync::OwnedSemaphorePermit>,
+}
+
+impl std::future::Future for HoldsPermit {
+    type Output = Result<&'static str, ()>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<&'static str, ()>> {
+        let permit = Rc::clone(&self.semaphore).try_acquire_owned().unwrap();
+        self.permit = Some(permit);
+        std::task::Poll::Ready(Ok("first"))
+    }
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_finished_future_is_dropped_at_once_not_when_the_join_ends() {
+    let semaphore = Rc::new(mirage::sync::Semaphore::new(1));
+    let first = HoldsPermit {
+        semaphore: Rc::clone(&semaphore),
+        permit: None,
+    };
+    let second = async {
+        mirage::yield_now().await;
+        // Only once `first` is gone is its permit free.
+        let _permit = semaphore.acquire().await.unwrap();
+        "second"
+    };
+    let joined = mirage::time::timeout(Duration::from_secs(10), async {
+        mirage::join!(first, second)
+    });
+    assert_eq!(joined.await, Ok((Ok("first"), "second")));
+
+    let first = HoldsPermit {
+        semaphore: Rc::clone(&semaphore),
+        permit: None,
+    };
+    let second = async {
+        mirage::yield_now().await;
+        let _permit = semaphore.acquire().await.unwrap();
+        Ok("second")
+    };
+    let joined = mirage::time::timeout(Duration::from_secs(10), async {
+        mirage::try_join!(first, second)
+    });
+    assert_eq!(joined.await, Ok(Ok(("first", "second"))));
+}

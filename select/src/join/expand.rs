@@ -8,12 +8,12 @@
 //!     let mut output_1 = None;
 //!     let error = {
 //!         let mut select = ::mirage::__private::Select::new(2, 0b11, false);
-//!         let mut future_0 = pin!(into_future(f_0));
-//!         let mut future_1 = pin!(into_future(f_1));
+//!         let mut future_0 = pin!(Some(into_future(f_0)));
+//!         let mut future_1 = pin!(Some(into_future(f_1)));
 //!         let mut poll_branch = |i, cx| match i {
-//!             // A finished future is disabled, so it is never polled again.
-//!             0 => match future_0.as_mut().poll(cx) {
-//!                 Ready(v) => { output_0 = Some(v); Mismatched }
+//!             // A finished future is dropped at once, and disabled: never polled again.
+//!             0 => match future_0.as_mut().as_pin_mut().unwrap().poll(cx) {
+//!                 Ready(v) => { future_0.set(None); output_0 = Some(v); Mismatched }
 //!                 Pending => Pending,
 //!             },
 //!             1 => ...
@@ -75,28 +75,36 @@ pub(super) fn expand(kind: Kind, futures: &[Expr]) -> TokenStream {
 
     let pinned = futures.iter().enumerate().map(|(i, future)| {
         let local = future_local(i, future);
+        // In an `Option`, so that a finished future is dropped at once (in place), not
+        // when the whole join ends: it may hold what another joined future waits for.
         quote_spanned! {future.span()=>
-            let mut #local = ::core::pin::pin!(::core::future::IntoFuture::into_future(#future));
+            let mut #local = ::core::pin::pin!(::core::option::Option::Some(
+                ::core::future::IntoFuture::into_future(#future)
+            ));
         }
     });
     let poll_arms = futures.iter().enumerate().map(|(i, future)| {
         let local = future_local(i, future);
         let output = &outputs[i];
+        // A finished future's branch is disabled, so it is never polled again: the
+        // `Option` is `Some` at every poll.
         let poll = quote_spanned! {future.span()=>
-            ::core::future::Future::poll(#local.as_mut(), #cx)
+            ::core::future::Future::poll(
+                #local.as_mut().as_pin_mut().expect("a finished future is never polled"),
+                #cx,
+            )
+        };
+        let finished = quote! {
+            #local.set(::core::option::Option::None);
+            #output = ::core::option::Option::Some(#value);
+            #private::Branch::Mismatched
         };
         let ready = match kind {
             Kind::Join => quote! {
-                ::core::task::Poll::Ready(#value) => {
-                    #output = ::core::option::Option::Some(#value);
-                    #private::Branch::Mismatched
-                }
+                ::core::task::Poll::Ready(#value) => { #finished }
             },
             Kind::TryJoin => quote! {
-                ::core::task::Poll::Ready(::core::result::Result::Ok(#value)) => {
-                    #output = ::core::option::Option::Some(#value);
-                    #private::Branch::Mismatched
-                }
+                ::core::task::Poll::Ready(::core::result::Result::Ok(#value)) => { #finished }
                 ::core::task::Poll::Ready(::core::result::Result::Err(#value)) => {
                     #private::Branch::Won(#value)
                 }
