@@ -282,3 +282,76 @@ fn a_start_made_while_the_other_half_is_in_the_stream_reaches_it_before_the_next
         .is_ready());
     assert_eq!(*log.borrow(), ["write", "start_read", "read"]);
 }
+
+/// A stream whose write wakes the task, then panics: a bug in a stream of someone else's.
+struct PanicsInWrite;
+
+impl AsyncRead for PanicsInWrite {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        _buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(0))
+    }
+}
+
+impl AsyncWrite for PanicsInWrite {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        _buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        cx.waker().wake_by_ref();
+        panic!("the stream's write failed");
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+thread_local! {
+    /// The read half the waker below reads from, with the flag of the read's own waker.
+    static PANIC_READER: RefCell<Option<(mirage::io::ReadHalf<PanicsInWrite>, Arc<Flag>)>> =
+        const { RefCell::new(None) };
+}
+
+/// A waker that, when woken, polls a read on the read half in `PANIC_READER` at once.
+struct ReadsWhenWoken;
+
+impl Wake for ReadsWhenWoken {
+    fn wake(self: Arc<Self>) {
+        PANIC_READER.with(|slot| {
+            if let Some((reader, flag)) = slot.borrow_mut().as_mut() {
+                let waker = Waker::from(flag.clone());
+                let mut buf = [0; 1];
+                let poll = Pin::new(reader).poll_read(&mut Context::from_waker(&waker), &mut buf);
+                assert!(poll.is_pending(), "the stream is busy with the write");
+            }
+        });
+    }
+}
+
+/// A read that had to wait while the other half was in the stream is woken even when the
+/// stream panics in that call: the other half's task is never left asleep.
+#[test]
+fn a_waiting_half_is_woken_when_the_stream_panics_under_the_other() {
+    let (reader, mut writer) = split(PanicsInWrite);
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    PANIC_READER.with(|slot| *slot.borrow_mut() = Some((reader, flag.clone())));
+    let reentrant = Waker::from(Arc::new(ReadsWhenWoken));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = Pin::new(&mut writer).poll_write(&mut Context::from_waker(&reentrant), b"x");
+    }));
+    assert!(panicked.is_err());
+    assert!(
+        flag.0.load(Ordering::SeqCst),
+        "the read that waited is woken"
+    );
+    PANIC_READER.with(|slot| slot.borrow_mut().take());
+}

@@ -1,6 +1,6 @@
 //! `split`: a stream's read half and write half, for two tasks of one Core.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::fmt;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -145,20 +145,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Shared<T> {
     /// found the stream in use meanwhile. `None`, without running `op`, when the stream is
     /// in use: this is a call made from inside another.
     fn try_with<R>(&self, op: impl FnOnce(Pin<&mut T>) -> R) -> Option<R> {
-        let mut stream = self.stream.try_borrow_mut().ok()?;
+        let mut borrowed = Borrowed {
+            stream: Some(self.stream.try_borrow_mut().ok()?),
+            deferred: &self.deferred,
+        };
+        let stream = borrowed.stream.as_mut().expect("borrowed above");
         if self.start_read.take() {
-            Pin::new(&mut *stream).start_read();
+            Pin::new(&mut **stream).start_read();
         }
         if self.start_write.take() {
-            Pin::new(&mut *stream).start_write();
+            Pin::new(&mut **stream).start_write();
         }
-        let result = op(Pin::new(&mut *stream));
-        drop(stream);
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
-        for waker in deferred {
-            waker.wake();
-        }
-        Some(result)
+        // `borrowed` releases the stream and wakes the deferred polls when it drops: after
+        // `op`, or while a panic in `op` unwinds, so the other half is never left asleep.
+        Some(op(Pin::new(&mut **stream)))
     }
 
     /// Polls the stream with `op`, or, when it is in use, returns `Pending` and has the task
@@ -183,6 +183,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Shared<T> {
     fn start(&self, flag: &Cell<bool>) {
         flag.set(true);
         self.try_with(|_| ());
+    }
+}
+
+/// The stream, borrowed for one call into it; see [`Shared::try_with`].
+struct Borrowed<'a, T> {
+    stream: Option<RefMut<'a, T>>,
+    deferred: &'a RefCell<Vec<Waker>>,
+}
+
+impl<T> Drop for Borrowed<'_, T> {
+    fn drop(&mut self) {
+        // The stream first: a woken poll may run at once and need it.
+        drop(self.stream.take());
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        for waker in deferred {
+            waker.wake();
+        }
     }
 }
 
