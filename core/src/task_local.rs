@@ -117,7 +117,9 @@ impl<T: 'static> LocalKey<T> {
     /// Runs `future` with this key set to `value`: code polled by the future sees it,
     /// whichever task or Core polls it, and code outside does not. The value lives in the
     /// returned future, and is dropped with it; the inner future is dropped inside the
-    /// scope too, so its destructors see the value.
+    /// scope too, so its destructors see the value. (One exception, as in tokio: a scoped
+    /// future dropped inside [`with`](LocalKey::with) on the same key drops its inner
+    /// future outside the scope, since the value it would swap in is borrowed.)
     ///
     /// # Examples
     ///

@@ -560,7 +560,8 @@ impl<T> Receiver<T> {
     /// Closes the channel without dropping the receiver: later sends fail, waiting senders
     /// get their values back, and the messages already queued can still be received, as
     /// can those sent through [`Permit`]s taken before the close, or by a waiting `send`
-    /// that a freed slot was already handed to.
+    /// that a freed slot was already handed to. So `recv` waits for such a slot to be used
+    /// or given back: a task that drains after `close()` must not itself hold one unused.
     ///
     /// # Examples
     ///

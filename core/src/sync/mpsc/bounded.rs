@@ -524,7 +524,9 @@ impl<T> Receiver<T> {
     /// sent through [`Permit`]s taken before, or by a waiting `send` that a
     /// freed slot was already handed to, after which [`recv`](Self::recv)
     /// returns `None`: the way to shut a channel down without losing a
-    /// message.
+    /// message. So `recv` waits for a held permit, or a handed slot, to be used
+    /// or given back: a task that drains after `close()` must not itself hold
+    /// one unused (as in tokio).
     ///
     /// # Examples
     ///
