@@ -6,6 +6,73 @@ use std::pin::Pin;
 
 use super::{AsyncRead, AsyncWrite};
 
+/// Defines `AsyncReadExt`'s number readers: for each `type: big_endian, little_endian;`,
+/// two methods that read the type's bytes with `read_exact` and convert them.
+macro_rules! read_numbers {
+    ($($t:ident: $be:ident, $le:ident;)*) => {$(
+        read_numbers!(@one $t, $be, from_be_bytes, "big-endian (network order)", to_be_bytes);
+        read_numbers!(@one $t, $le, from_le_bytes, "little-endian", to_le_bytes);
+    )*};
+    (@one $t:ident, $name:ident, $from:ident, $order:literal, $to:ident) => {
+        #[doc = concat!("Reads a ", $order, " `", stringify!($t), "`; `UnexpectedEof` if the \
+            stream ends first. Not cancel-safe, as [`read_exact`](AsyncReadExt::read_exact).")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use mirage::io::AsyncReadExt;
+        ///
+        /// let mut core = mirage::Core::new().unwrap();
+        /// core.run(async {
+        #[doc = concat!("    let bytes = 7", stringify!($t), ".", stringify!($to), "();")]
+        ///     let mut input: &[u8] = &bytes;
+        #[doc = concat!("    assert_eq!(input.", stringify!($name), "().await.unwrap(), 7",
+            stringify!($t), ");")]
+        /// });
+        /// ```
+        fn $name(&mut self) -> impl Future<Output = io::Result<$t>> + '_
+        where
+            Self: Unpin,
+        {
+            async move {
+                let mut bytes = [0; std::mem::size_of::<$t>()];
+                self.read_exact(&mut bytes).await?;
+                Ok($t::$from(bytes))
+            }
+        }
+    };
+}
+
+/// Defines `AsyncWriteExt`'s number writers, the counterparts of `read_numbers!`.
+macro_rules! write_numbers {
+    ($($t:ident: $be:ident, $le:ident;)*) => {$(
+        write_numbers!(@one $t, $be, to_be_bytes, "big-endian (network order)");
+        write_numbers!(@one $t, $le, to_le_bytes, "little-endian");
+    )*};
+    (@one $t:ident, $name:ident, $to:ident, $order:literal) => {
+        #[doc = concat!("Writes `value` as a ", $order, " `", stringify!($t), "`. Not \
+            cancel-safe, as [`write_all`](AsyncWriteExt::write_all).")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use mirage::io::AsyncWriteExt;
+        ///
+        /// let mut core = mirage::Core::new().unwrap();
+        /// let mut out = Vec::new();
+        #[doc = concat!("core.run(out.", stringify!($name), "(7", stringify!($t),
+            ")).unwrap();")]
+        #[doc = concat!("assert_eq!(out, 7", stringify!($t), ".", stringify!($to), "());")]
+        /// ```
+        fn $name(&mut self, value: $t) -> impl Future<Output = io::Result<()>> + '_
+        where
+            Self: Unpin,
+        {
+            async move { self.write_all(&value.$to()).await }
+        }
+    };
+}
+
 /// Async methods for every [`AsyncRead`], named after [`std::io::Read`]'s.
 ///
 /// Each read calls [`AsyncRead::start_read`] first, so it never inherits the state (such
@@ -125,6 +192,64 @@ pub trait AsyncReadExt: AsyncRead {
             Ok(read)
         }
     }
+
+    /// Reads one byte; `UnexpectedEof` at end of stream. Cancel-safe: a byte is either
+    /// read and returned, or not read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut input: &[u8] = &[0xff, 0x80];
+    ///     assert_eq!(input.read_u8().await.unwrap(), 255);
+    ///     assert_eq!(input.read_i8().await.unwrap(), -128);
+    ///     assert!(input.read_u8().await.is_err());
+    /// });
+    /// ```
+    fn read_u8(&mut self) -> impl Future<Output = io::Result<u8>> + '_
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut byte = [0];
+            self.read_exact(&mut byte).await?;
+            Ok(byte[0])
+        }
+    }
+
+    /// Reads one byte as an `i8`; as [`read_u8`](AsyncReadExt::read_u8).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut input: &[u8] = &[0xfe];
+    /// assert_eq!(core.run(input.read_i8()).unwrap(), -2);
+    /// ```
+    fn read_i8(&mut self) -> impl Future<Output = io::Result<i8>> + '_
+    where
+        Self: Unpin,
+    {
+        async move { Ok(self.read_u8().await? as i8) }
+    }
+
+    read_numbers! {
+        u16: read_u16, read_u16_le;
+        i16: read_i16, read_i16_le;
+        u32: read_u32, read_u32_le;
+        i32: read_i32, read_i32_le;
+        u64: read_u64, read_u64_le;
+        i64: read_i64, read_i64_le;
+        u128: read_u128, read_u128_le;
+        i128: read_i128, read_i128_le;
+        f32: read_f32, read_f32_le;
+        f64: read_f64, read_f64_le;
+    }
 }
 
 impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
@@ -215,6 +340,60 @@ pub trait AsyncWriteExt: AsyncWrite {
     {
         Pin::new(&mut *self).start_write();
         poll_fn(move |cx| Pin::new(&mut *self).poll_close(cx))
+    }
+
+    /// Writes one byte. Cancel-safe: the byte is either written or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncWriteExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut out = Vec::new();
+    /// core.run(async {
+    ///     out.write_u8(255).await.unwrap();
+    ///     out.write_i8(-128).await.unwrap();
+    /// });
+    /// assert_eq!(out, [0xff, 0x80]);
+    /// ```
+    fn write_u8(&mut self, value: u8) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        async move { self.write_all(&[value]).await }
+    }
+
+    /// Writes one `i8`; as [`write_u8`](AsyncWriteExt::write_u8).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncWriteExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut out = Vec::new();
+    /// core.run(out.write_i8(-2)).unwrap();
+    /// assert_eq!(out, [0xfe]);
+    /// ```
+    fn write_i8(&mut self, value: i8) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        async move { self.write_all(&value.to_be_bytes()).await }
+    }
+
+    write_numbers! {
+        u16: write_u16, write_u16_le;
+        i16: write_i16, write_i16_le;
+        u32: write_u32, write_u32_le;
+        i32: write_i32, write_i32_le;
+        u64: write_u64, write_u64_le;
+        i64: write_i64, write_i64_le;
+        u128: write_u128, write_u128_le;
+        i128: write_i128, write_i128_le;
+        f32: write_f32, write_f32_le;
+        f64: write_f64, write_f64_le;
     }
 }
 
