@@ -62,6 +62,7 @@ pub(crate) mod notify;
 mod once_cell;
 pub mod oneshot;
 mod semaphore;
+mod state_lock;
 mod wait_list;
 pub mod watch;
 

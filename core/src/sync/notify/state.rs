@@ -2,31 +2,11 @@
 //! (threads), and the operations on it. No waker is woken or dropped under the borrow or
 //! the lock: each operation hands them out to be dropped or woken after.
 
-use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::sync::wait_list::WaitList;
 
-/// Where a `Notify` keeps its [`State`].
-pub(crate) trait Lock: Default {
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R;
-}
-
-impl Lock for RefCell<State> {
-    #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.borrow_mut())
-    }
-}
-
-impl Lock for Mutex<State> {
-    #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        // Nothing panics under the lock: a poisoned one still holds consistent state.
-        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
+pub(crate) use crate::sync::state_lock::Lock;
 
 #[derive(Default)]
 pub(crate) struct State {
@@ -48,7 +28,7 @@ impl State {
 
 /// Wakes the longest waiter, or leaves the permit if none waits.
 #[inline]
-pub(crate) fn notify_one(lock: &impl Lock) {
+pub(crate) fn notify_one(lock: &impl Lock<State>) {
     let waker = lock.with(|state| {
         let waker = state.waiters.pop_front();
         if waker.is_none() {
@@ -63,7 +43,7 @@ pub(crate) fn notify_one(lock: &impl Lock) {
 
 /// Completes every `Notified` made so far, waking those that wait.
 #[inline]
-pub(crate) fn notify_waiters(lock: &impl Lock) {
+pub(crate) fn notify_waiters(lock: &impl Lock<State>) {
     let wakers = lock.with(|state| {
         state.calls += 1;
         state.waiters.take_all()
@@ -83,7 +63,7 @@ pub(crate) struct Waiter {
 
 impl Waiter {
     #[inline]
-    pub(crate) fn new(lock: &impl Lock) -> Waiter {
+    pub(crate) fn new(lock: &impl Lock<State>) -> Waiter {
         Waiter {
             calls: lock.with(|state| state.calls),
             key: None,
@@ -100,7 +80,7 @@ impl Waiter {
     }
 
     #[inline]
-    pub(crate) fn poll(&mut self, lock: &impl Lock, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll(&mut self, lock: &impl Lock<State>, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "Notified polled after it completed");
         let (ready, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
@@ -126,7 +106,7 @@ impl Waiter {
     /// The future is dropped: leaves the line, and passes on a `notify_one` that picked it
     /// before it saw it.
     #[inline]
-    pub(crate) fn leave(&mut self, lock: &impl Lock) {
+    pub(crate) fn leave(&mut self, lock: &impl Lock<State>) {
         let Some(key) = self.key.take() else {
             return;
         };

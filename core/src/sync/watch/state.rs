@@ -5,33 +5,13 @@
 //! it its own way. No waker is woken or dropped under the borrow or the lock: each
 //! operation hands them out to be woken or dropped after.
 
-use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use super::RecvError;
 use crate::coop;
 use crate::sync::wait_list::WaitList;
 
-/// Where a watch channel keeps its [`State`].
-pub(crate) trait Lock {
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R;
-}
-
-impl Lock for RefCell<State> {
-    #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.borrow_mut())
-    }
-}
-
-impl Lock for Mutex<State> {
-    #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        // Nothing panics under the lock: a poisoned one still holds consistent state.
-        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
+pub(crate) use crate::sync::state_lock::Lock;
 
 /// The state of one channel, but its value.
 pub(crate) struct State {
@@ -109,7 +89,7 @@ pub(crate) fn wake(wakers: Vec<Waker>) {
 }
 
 /// The sender is gone: wakes the receivers waiting in `changed`, to fail.
-pub(crate) fn drop_sender(lock: &impl Lock) {
+pub(crate) fn drop_sender(lock: &impl Lock<State>) {
     wake(lock.with(|state| {
         state.sender_dropped = true;
         state.changed_waiters.take_all()
@@ -117,7 +97,7 @@ pub(crate) fn drop_sender(lock: &impl Lock) {
 }
 
 /// A receiver is gone: the last one wakes the tasks waiting in `closed`.
-pub(crate) fn drop_receiver(lock: &impl Lock) {
+pub(crate) fn drop_receiver(lock: &impl Lock<State>) {
     wake(lock.with(|state| {
         state.receivers -= 1;
         if state.receivers == 0 {
@@ -132,7 +112,7 @@ pub(crate) fn drop_receiver(lock: &impl Lock) {
 /// holds `key`: marks a new version seen, or parks.
 #[inline]
 pub(crate) fn poll_changed(
-    lock: &impl Lock,
+    lock: &impl Lock<State>,
     seen: &mut u64,
     key: &mut Option<usize>,
     cx: &mut Context<'_>,
@@ -167,7 +147,7 @@ pub(crate) fn poll_changed(
 /// One poll of `Sender::closed`, whose future holds `key`.
 #[inline]
 pub(crate) fn poll_closed(
-    lock: &impl Lock,
+    lock: &impl Lock<State>,
     key: &mut Option<usize>,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
@@ -188,7 +168,7 @@ pub(crate) fn poll_closed(
 }
 
 /// A `changed` future is dropped: forgets its waiter `key`, if it has one.
-pub(crate) fn leave_changed(lock: &impl Lock, key: &mut Option<usize>) {
+pub(crate) fn leave_changed(lock: &impl Lock<State>, key: &mut Option<usize>) {
     if let Some(key) = key.take() {
         let removed = lock.with(|state| state.changed_waiters.remove(key));
         drop(removed);
@@ -196,7 +176,7 @@ pub(crate) fn leave_changed(lock: &impl Lock, key: &mut Option<usize>) {
 }
 
 /// A `closed` future is dropped: forgets its waiter `key`, if it has one.
-pub(crate) fn leave_closed(lock: &impl Lock, key: &mut Option<usize>) {
+pub(crate) fn leave_closed(lock: &impl Lock<State>, key: &mut Option<usize>) {
     if let Some(key) = key.take() {
         let removed = lock.with(|state| state.closed_waiters.remove(key));
         drop(removed);
