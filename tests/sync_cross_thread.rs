@@ -2,8 +2,10 @@
 //! sender's order, whether the Core is busy or blocked in its poller; a bounded channel
 //! holds senders on other threads and other Cores to its capacity; the channel ends when
 //! the last sender goes; a dropped receiver drops what was queued, fails later sends and
-//! wakes the senders waiting on other threads. The `oneshot` brings one value across, from
-//! a plain thread or another Core, while the receiving Core runs on.
+//! wakes the senders waiting on other threads. A weak sender neither keeps the channel open
+//! nor its queued messages alive, and turns back into a sender on any thread while one
+//! lives. The `oneshot` brings one value across, from a plain thread or another Core, while
+//! the receiving Core runs on.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -132,6 +134,103 @@ fn a_dropped_receiver_drops_the_queued_messages_and_fails_later_sends() {
     );
     drop(back);
     assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn the_receiver_ends_when_the_last_strong_sender_drops_while_a_weak_one_remains() {
+    let (tx, mut rx) = cross_thread::unbounded::<u32>();
+    let weak = tx.downgrade();
+    let (waiting_tx, waiting) = std_mpsc::channel();
+    let dropper = thread::spawn(move || {
+        // Drop once the Core is blocked in `recv`, with nothing else to wake it.
+        waiting.recv().unwrap();
+        thread::sleep(Duration::from_millis(20));
+        drop(tx);
+    });
+    let (got, weak) = within_guard(move || {
+        let mut core = Core::new().unwrap();
+        let got = core.run(async move {
+            waiting_tx.send(()).unwrap();
+            rx.recv().await
+        });
+        (got, weak)
+    });
+    assert_eq!(got, None, "the weak sender did not keep the channel open");
+    assert!(weak.upgrade().is_none(), "the channel stays closed");
+    assert_eq!(weak.strong_count(), 0);
+    dropper.join().unwrap();
+}
+
+#[test]
+fn a_weak_sender_upgraded_on_another_thread_delivers_to_a_core() {
+    let (tx, mut rx) = cross_thread::channel(2);
+    let weak = tx.downgrade();
+    let (upgraded_tx, upgraded) = std_mpsc::channel();
+    let producer = thread::spawn(move || {
+        let tx = weak.upgrade().expect("a sender is alive");
+        upgraded_tx.send(()).unwrap();
+        for i in 0..10 {
+            tx.blocking_send(i).unwrap();
+        }
+        weak
+    });
+    upgraded.recv().unwrap();
+    // The upgraded sender alone keeps the channel open now.
+    drop(tx);
+    let got = within_guard(move || {
+        Core::new().unwrap().run(async move {
+            let mut got = Vec::new();
+            while let Some(i) = rx.recv().await {
+                got.push(i);
+            }
+            got
+        })
+    });
+    assert_eq!(got, (0..10).collect::<Vec<_>>());
+    let weak = producer.join().unwrap();
+    assert!(weak.upgrade().is_none());
+    assert_eq!((weak.strong_count(), weak.weak_count()), (0, 0));
+}
+
+#[test]
+fn queued_messages_are_freed_once_only_weak_senders_remain() {
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = cross_thread::channel(4);
+    let weak = tx.downgrade();
+    for _ in 0..3 {
+        tx.try_send(Counted(drops.clone())).unwrap();
+    }
+    thread::spawn(move || drop(tx)).join().unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "still queued for the receiver"
+    );
+    assert_eq!((weak.strong_count(), weak.weak_count()), (0, 1));
+    thread::spawn(move || drop(rx)).join().unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "freed with the weak one left"
+    );
+    assert!(weak.upgrade().is_none());
+    assert_eq!(weak.weak_count(), 0, "the channel itself is freed");
+}
+
+#[test]
+fn weak_senders_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    // `Cell` is `Send` but not `Sync`: the channel's lock makes up for it.
+    send_sync::<cross_thread::WeakSender<std::cell::Cell<u8>>>();
+    send_sync::<cross_thread::WeakUnboundedSender<std::cell::Cell<u8>>>();
 }
 
 #[test]

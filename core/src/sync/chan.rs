@@ -27,8 +27,8 @@
 use std::cell::{RefCell, RefMut};
 use std::collections::VecDeque;
 use std::ops::DerefMut;
-use std::rc::Rc;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::rc::{self, Rc};
+use std::sync::{self, Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 
 use super::mpsc::error::{SendError, TryRecvError, TrySendError};
@@ -49,6 +49,14 @@ pub(crate) trait StateCell: Sized {
     /// Another handle on the same state.
     fn share(&self) -> Self;
     fn same(&self, other: &Self) -> bool;
+
+    /// A pointer to the state that does not keep it alive: a [`WeakTx`]'s.
+    type Weak: Clone;
+    fn downgrade(&self) -> Self::Weak;
+    /// The state, while a strong handle (a `Tx` or the `Rx`) keeps it alive.
+    fn upgrade(weak: &Self::Weak) -> Option<Self>;
+    /// Weak pointers to the state; only [`WeakTx`]s make them, so it counts those.
+    fn weak_count(&self) -> usize;
 }
 
 /// The state of a channel between the tasks of one Core.
@@ -82,6 +90,20 @@ impl<T> StateCell for Local<T> {
     fn same(&self, other: &Self) -> bool {
         Rc::ptr_eq(self, other)
     }
+
+    type Weak = rc::Weak<RefCell<State<T>>>;
+
+    fn downgrade(&self) -> Self::Weak {
+        Rc::downgrade(self)
+    }
+
+    fn upgrade(weak: &Self::Weak) -> Option<Self> {
+        weak.upgrade()
+    }
+
+    fn weak_count(&self) -> usize {
+        Rc::weak_count(self)
+    }
 }
 
 impl<T> StateCell for Synced<T> {
@@ -105,6 +127,21 @@ impl<T> StateCell for Synced<T> {
 
     fn same(&self, other: &Self) -> bool {
         Arc::ptr_eq(self, other)
+    }
+
+    type Weak = sync::Weak<Mutex<State<T>>>;
+
+    fn downgrade(&self) -> Self::Weak {
+        Arc::downgrade(self)
+    }
+
+    fn upgrade(weak: &Self::Weak) -> Option<Self> {
+        weak.upgrade()
+    }
+
+    /// A snapshot: other threads may make or drop weak handles meanwhile.
+    fn weak_count(&self) -> usize {
+        Arc::weak_count(self)
     }
 }
 
@@ -214,6 +251,22 @@ impl<C: StateCell> Tx<C> {
 
     pub(super) fn same_channel(&self, other: &Self) -> bool {
         self.shared.same(&other.shared)
+    }
+
+    pub(super) fn downgrade(&self) -> WeakTx<C> {
+        WeakTx {
+            shared: self.shared.downgrade(),
+        }
+    }
+
+    /// Live `Tx`s, this one included.
+    pub(super) fn strong_count(&self) -> usize {
+        self.shared.lock().tx_count
+    }
+
+    /// Live `WeakTx`s.
+    pub(super) fn weak_count(&self) -> usize {
+        self.shared.weak_count()
     }
 
     /// Free slots right now (bounded only).
@@ -466,6 +519,46 @@ impl<C: StateCell> Drop for Tx<C> {
             let rx = state.rx_waker.take();
             drop(state);
             wake(rx);
+        }
+    }
+}
+
+/// A sender handle that does not count towards `tx_count` and does not keep the state
+/// alive.
+pub(super) struct WeakTx<C: StateCell> {
+    shared: C::Weak,
+}
+
+impl<C: StateCell> WeakTx<C> {
+    /// A `Tx`, while one is still alive; `None` once `tx_count` fell to 0, for good.
+    pub(super) fn upgrade(&self) -> Option<Tx<C>> {
+        let shared = C::upgrade(&self.shared)?;
+        let mut state = shared.lock();
+        if state.tx_count == 0 {
+            // The receiver saw, or will see, the end: a new sender would contradict it.
+            return None;
+        }
+        state.tx_count += 1;
+        drop(state);
+        Some(Tx { shared })
+    }
+
+    /// Live `Tx`s: 0 once the last one is gone.
+    pub(super) fn strong_count(&self) -> usize {
+        C::upgrade(&self.shared).map_or(0, |shared| shared.lock().tx_count)
+    }
+
+    /// Live `WeakTx`s, this one included; 0 once the state is freed (the receiver and every
+    /// `Tx` dropped), as `Weak::weak_count` then says.
+    pub(super) fn weak_count(&self) -> usize {
+        C::upgrade(&self.shared).map_or(0, |shared| shared.weak_count())
+    }
+}
+
+impl<C: StateCell> Clone for WeakTx<C> {
+    fn clone(&self) -> Self {
+        WeakTx {
+            shared: self.shared.clone(),
         }
     }
 }

@@ -13,8 +13,9 @@
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
 //!
-//! Senders are `Send + Sync` and cheap to clone; a receiver may move to the thread of the
-//! Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
+//! Senders are `Send + Sync` and cheap to clone, and so is a [`WeakSender`] (from
+//! [`Sender::downgrade`]), which turns back into one while one lives without keeping the
+//! channel open; a receiver may move to the thread of the Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
 //! through the Core's eventfd, and a burst of sends before it runs costs one wake-up. On a
 //! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` park the
 //! thread instead; they panic on a thread running a Core, which they would block.
@@ -64,11 +65,13 @@ mod notify;
 pub mod oneshot;
 mod unbounded;
 pub mod watch;
+mod weak;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use futures::{Closed, Recv, RecvMany};
 pub use notify::{Notified, Notify};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
+pub use weak::{WeakSender, WeakUnboundedSender};
 
 #[cfg(test)]
 mod tests {
@@ -102,6 +105,8 @@ mod tests {
         // `Cell` is `Send` but not `Sync`: the channel's lock makes up for it.
         send_sync::<Sender<std::cell::Cell<u8>>>();
         send_sync::<UnboundedSender<std::cell::Cell<u8>>>();
+        send_sync::<WeakSender<std::cell::Cell<u8>>>();
+        send_sync::<WeakUnboundedSender<std::cell::Cell<u8>>>();
         send::<Receiver<std::cell::Cell<u8>>>();
         send::<UnboundedReceiver<std::cell::Cell<u8>>>();
     }

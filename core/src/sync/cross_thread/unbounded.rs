@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use super::blocking::block_on;
 use super::futures::{Closed, Recv, RecvMany};
+use super::WeakUnboundedSender;
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc::error::TryRecvError;
 use crate::sync::SendError;
@@ -26,7 +27,7 @@ use crate::sync::SendError;
 /// ```
 pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = chan::channel(None);
-    (UnboundedSender { tx }, UnboundedReceiver { rx })
+    (UnboundedSender::new(tx), UnboundedReceiver { rx })
 }
 
 /// The sending half of an [`unbounded`](fn@unbounded) channel: `Send + Sync` (for a `Send`
@@ -51,6 +52,10 @@ pub struct UnboundedSender<T> {
 }
 
 impl<T> UnboundedSender<T> {
+    pub(super) fn new(tx: Tx<Synced<T>>) -> UnboundedSender<T> {
+        UnboundedSender { tx }
+    }
+
     /// Queues `value` and wakes the receiving task; never waits. Fails, handing `value`
     /// back, if the receiver was dropped or closed.
     ///
@@ -108,6 +113,51 @@ impl<T> UnboundedSender<T> {
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.tx.same_channel(&other.tx)
+    }
+
+    /// A [`WeakUnboundedSender`] for this channel: a handle that can become a sender again but does
+    /// not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// assert!(weak.upgrade().unwrap().same_channel(&tx));
+    /// ```
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender::new(self.tx.downgrade())
+    }
+
+    /// How many `UnboundedSender`s of this channel are alive, this one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::unbounded::<u8>();
+    /// let other = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(other);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.tx.strong_count()
+    }
+
+    /// How many [`WeakUnboundedSender`]s of this channel are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.tx.weak_count()
     }
 }
 

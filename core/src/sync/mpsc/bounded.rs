@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use super::error::{SendError, TryRecvError, TrySendError};
 use super::futures::{Closed, Recv, RecvMany};
+use super::WeakSender;
 use crate::sync::chan::{self, Local, Rx, Tx};
 pub use permit::{OwnedPermit, Permit};
 pub use reserve::{Reserve, ReserveOwned};
@@ -42,7 +43,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         "mpsc::channel capacity must be greater than zero"
     );
     let (tx, rx) = chan::channel(Some(capacity));
-    (Sender { tx }, Receiver { rx })
+    (Sender::new(tx), Receiver { rx })
 }
 
 /// The sending half of a bounded channel; cheap to clone.
@@ -63,6 +64,10 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
+    pub(super) fn new(tx: Tx<Local<T>>) -> Sender<T> {
+        Sender { tx }
+    }
+
     /// Sends `value`, waiting for a free slot if the channel is full.
     ///
     /// Fails, handing the value back in [`SendError`], if the receiver is (or
@@ -290,6 +295,51 @@ impl<T> Sender<T> {
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.tx.same_channel(&other.tx)
+    }
+
+    /// A [`WeakSender`] for this channel: a handle that can become a sender again but does
+    /// not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// assert!(weak.upgrade().unwrap().same_channel(&tx));
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender::new(self.tx.downgrade())
+    }
+
+    /// How many `Sender`s of this channel are alive, this one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let other = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(other);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.tx.strong_count()
+    }
+
+    /// How many [`WeakSender`]s of this channel are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.tx.weak_count()
     }
 
     /// Slots held by the send-waiter and `closed()`-waiter lists.

@@ -6,8 +6,9 @@
 //! - [`unbounded`](fn@unbounded) creates an **unbounded** channel:
 //!   [`UnboundedSender::send`] never waits.
 //!
-//! Senders are cheap to clone. [`Sender::reserve`] waits for a slot without
-//! a value at stake and returns a [`Permit`] to send with later, the
+//! Senders are cheap to clone; a [`WeakSender`] (from [`Sender::downgrade`]) turns back
+//! into one while one lives, without keeping the channel open. [`Sender::reserve`] waits
+//! for a slot without a value at stake and returns a [`Permit`] to send with later, the
 //! cancel-safe way to send from a `select!`. [`Receiver::recv`] yields `None`
 //! once every sender is dropped (or the receiver is closed) and the queue is
 //! drained; [`Receiver::recv_many`] takes a batch at once.
@@ -39,8 +40,10 @@ mod bounded;
 pub mod error;
 mod futures;
 mod unbounded;
+mod weak;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use error::{SendError, TryRecvError, TrySendError};
 pub use futures::{Closed, Recv, RecvMany};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
+pub use weak::{WeakSender, WeakUnboundedSender};

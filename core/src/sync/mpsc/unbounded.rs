@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use super::error::{SendError, TryRecvError};
 use super::futures::{Closed, Recv, RecvMany};
+use super::WeakUnboundedSender;
 use crate::sync::chan::{self, Local, Rx, Tx};
 
 /// Creates a channel whose queue grows without limit.
@@ -31,7 +32,7 @@ use crate::sync::chan::{self, Local, Rx, Tx};
 /// ```
 pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = chan::channel(None);
-    (UnboundedSender { tx }, UnboundedReceiver { rx })
+    (UnboundedSender::new(tx), UnboundedReceiver { rx })
 }
 
 /// The sending half of an unbounded channel; cheap to clone.
@@ -52,6 +53,10 @@ pub struct UnboundedSender<T> {
 }
 
 impl<T> UnboundedSender<T> {
+    pub(super) fn new(tx: Tx<Local<T>>) -> UnboundedSender<T> {
+        UnboundedSender { tx }
+    }
+
     /// Queues `value` without waiting and wakes the receiving task.
     ///
     /// Fails, handing the value back in [`SendError`], if the receiver was
@@ -113,6 +118,51 @@ impl<T> UnboundedSender<T> {
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.tx.same_channel(&other.tx)
+    }
+
+    /// A [`WeakUnboundedSender`] for this channel: a handle that can become a sender again but does
+    /// not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// assert!(weak.upgrade().unwrap().same_channel(&tx));
+    /// ```
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender::new(self.tx.downgrade())
+    }
+
+    /// How many `UnboundedSender`s of this channel are alive, this one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// let other = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(other);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.tx.strong_count()
+    }
+
+    /// How many [`WeakUnboundedSender`]s of this channel are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.tx.weak_count()
     }
 }
 
