@@ -78,6 +78,21 @@ impl<T> WeakSender<T> {
             .upgrade()
             .map_or(0, |shared| lock(&shared).senders)
     }
+
+    /// How many `WeakSender`s the channel has, this one included; 0 once the channel is
+    /// freed (every `Sender` and `Receiver` dropped), as `std::rc::Weak` counts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// let _other = weak.clone();
+    /// assert_eq!(weak.weak_count(), 2);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
 }
 
 impl<T> Clone for WeakSender<T> {
