@@ -6,7 +6,7 @@
 //! {
 //!     let mut output_0 = None;
 //!     let mut output_1 = None;
-//!     let error = {
+//!     {
 //!         let mut select = ::mirage::__private::Select::new(2, 0b11, false);
 //!         let mut future_0 = pin!(Some(into_future(f_0)));
 //!         let mut future_1 = pin!(Some(into_future(f_1)));
@@ -25,8 +25,9 @@
 //! }
 //! ```
 //!
-//! In `try_join!`, `Ready(Ok(v))` stores `v` and `Ready(Err(e))` wins with `e`: the other
-//! futures are dropped at once and the macro gives `Err(e)`. So a wake-up polls only the
+//! In `try_join!`, `Ready(Ok(v))` stores `v` and `Ready(Err(e))` wins with `e`: the block's
+//! value is kept (`let error = { .. };`), the other futures are dropped at once and the
+//! macro gives `Err(e)`. So a wake-up polls only the
 //! futures whose waker fired, as in `select!`, and nothing is boxed.
 
 use proc_macro2::{Span, TokenStream};
@@ -137,10 +138,14 @@ pub(super) fn expand(kind: Kind, futures: &[Expr]) -> TokenStream {
             }
         },
     };
+    // `join!` never wins a branch, so only `try_join!` keeps what the state machine gives.
+    let keep_error = match kind {
+        Kind::Join => quote!(),
+        Kind::TryJoin => quote!(let #error =),
+    };
     quote! {{
         #(let mut #outputs = ::core::option::Option::None;)*
-        #[allow(unused_variables)]
-        let #error = {
+        #keep_error {
             // Declared before the futures, so dropped after them (see `select!`).
             let mut #state = #private::Select::new(#len, #all, false);
             #(#pinned)*
