@@ -22,7 +22,7 @@ mod shared;
 pub mod signal;
 pub mod sync;
 mod sys;
-mod task;
+pub mod task;
 pub mod task_local;
 pub mod time;
 mod yield_now;

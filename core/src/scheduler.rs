@@ -1,6 +1,6 @@
 //! The single-threaded half of a Core: the run queue and the list of live tasks.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,6 +30,8 @@ pub(crate) struct Local {
     /// Every task whose future is alive (`IN_LIST`); a task's `slot` is its index here.
     /// Removal swaps the last task into the hole, so a slot costs 8 bytes and no search.
     tasks: RefCell<Vec<TaskPtr>>,
+    /// The task being polled, or whose future is being dropped: what `task::id` names.
+    current: Cell<Option<TaskPtr>>,
 }
 
 impl Local {
@@ -40,6 +42,7 @@ impl Local {
             timers: Rc::new(Timers::new()),
             queue: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(Vec::new()),
+            current: Cell::new(None),
         }
     }
 
@@ -68,6 +71,11 @@ impl Local {
             header.set(QUEUED);
             self.queue.borrow_mut().push_back(task);
         }
+    }
+
+    /// The task being polled or dropped, if any.
+    pub(crate) fn current_task(&self) -> Option<TaskPtr> {
+        self.current.get()
     }
 
     /// How many tasks are alive.
@@ -100,6 +108,8 @@ impl Local {
         }
         // Still `IN_LIST`, so clearing `QUEUED` keeps the owner reference.
         header.unset(QUEUED);
+        // Neither path unwinds (both catch the future's panics), so no guard is needed.
+        let outer = self.current.replace(Some(task));
         let completed = if header.has(CANCEL) {
             // SAFETY: owner thread, `FUTURE` is set.
             unsafe { task.cancel() };
@@ -113,6 +123,7 @@ impl Local {
             // (nested `Core::run` is refused).
             unsafe { task.poll(&mut cx) }
         };
+        self.current.set(outer);
         if completed {
             self.unlist(task);
             self.finish(task);
@@ -167,8 +178,10 @@ impl Local {
             let Some(task) = self.tasks.borrow_mut().pop() else {
                 break;
             };
+            let outer = self.current.replace(Some(task));
             // SAFETY: owner thread; a listed task's stage holds its future.
             unsafe { task.cancel() };
+            self.current.set(outer);
             self.finish(task);
         }
         for task in self.shared.close() {

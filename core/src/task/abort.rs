@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::header::{CANCEL, FUTURE};
+use super::id::Id;
 use super::raw::{TaskPtr, TaskRef};
 use super::waker;
 
@@ -64,6 +65,22 @@ impl AbortHandle {
         abort(self.task.ptr());
     }
 
+    /// The task's [`Id`], the same as its [`JoinHandle::id`](crate::JoinHandle::id).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     let abort = set.spawn(async { mirage::task::id() });
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), abort.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> Id {
+        Id::of(self.task.ptr())
+    }
+
     /// Whether the task has finished: completed, panicked, or been cancelled.
     ///
     /// # Examples
@@ -91,6 +108,7 @@ impl Clone for AbortHandle {
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbortHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

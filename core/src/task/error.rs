@@ -3,6 +3,8 @@
 use std::any::Any;
 use std::fmt;
 
+use super::id::Id;
+
 /// A task ended without producing its value: it was aborted (or its Core was dropped), or
 /// it panicked.
 ///
@@ -21,20 +23,46 @@ pub struct JoinError {
 }
 
 enum Repr {
-    Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    Cancelled(Id),
+    /// Boxed, so that an error (and the output slot of every task, which may hold one)
+    /// stays two words: panics are rare and already allocate their payload.
+    Panic(Box<Panicked>),
+}
+
+struct Panicked {
+    id: Id,
+    payload: Box<dyn Any + Send + 'static>,
 }
 
 impl JoinError {
-    pub(crate) fn cancelled() -> JoinError {
+    pub(crate) fn cancelled(id: Id) -> JoinError {
         JoinError {
-            repr: Repr::Cancelled,
+            repr: Repr::Cancelled(id),
         }
     }
 
-    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic(Box::new(Panicked { id, payload })),
+        }
+    }
+
+    /// The [`Id`](crate::task::Id) of the task that failed, as its handle reported it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let handle = mirage::spawn(async { panic!("boom") });
+    ///     let id = handle.id();
+    ///     assert_eq!(handle.await.unwrap_err().id(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> Id {
+        match &self.repr {
+            Repr::Cancelled(id) => *id,
+            Repr::Panic(panicked) => panicked.id,
         }
     }
 
@@ -52,7 +80,7 @@ impl JoinError {
     /// assert!(err.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled(_))
     }
 
     /// Whether the task panicked.
@@ -102,19 +130,25 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload),
-            Repr::Cancelled => Err(self),
+            Repr::Panic(panicked) => Ok(panicked.payload),
+            Repr::Cancelled(_) => Err(self),
         }
     }
 
     /// The panic message, when the payload is a string (as `panic!` with a message makes).
     fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panic(payload) => payload
+            Repr::Panic(panicked) => panicked
+                .payload
                 .downcast_ref::<&'static str>()
                 .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
-            Repr::Cancelled => None,
+                .or_else(|| {
+                    panicked
+                        .payload
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                }),
+            Repr::Cancelled(_) => None,
         }
     }
 }
@@ -122,9 +156,11 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
-            (Repr::Panic(_), Some(msg)) => write!(f, "task panicked with message {msg:?}"),
-            (Repr::Panic(_), None) => f.write_str("task panicked"),
+            (Repr::Cancelled(id), _) => write!(f, "task {id} was cancelled"),
+            (Repr::Panic(panicked), Some(msg)) => {
+                write!(f, "task {} panicked with message {msg:?}", panicked.id)
+            }
+            (Repr::Panic(panicked), None) => write!(f, "task {} panicked", panicked.id),
         }
     }
 }
@@ -132,9 +168,11 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
-            (Repr::Panic(_), Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
-            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+            (Repr::Cancelled(id), _) => write!(f, "JoinError::Cancelled({id:?})"),
+            (Repr::Panic(panicked), Some(msg)) => {
+                write!(f, "JoinError::Panic({:?}, {msg:?})", panicked.id)
+            }
+            (Repr::Panic(panicked), None) => write!(f, "JoinError::Panic({:?}, ..)", panicked.id),
         }
     }
 }

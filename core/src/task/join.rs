@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use super::abort::{self, AbortHandle};
 use super::error::JoinError;
 use super::header::{FUTURE, JOIN, OUTPUT};
+use super::id::Id;
 use super::raw::TaskPtr;
 
 /// An owned permission to await a spawned task's result, or to abort it.
@@ -79,6 +80,21 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn abort_handle(&self) -> AbortHandle {
         AbortHandle::new(self.task.add_ref())
+    }
+
+    /// The task's [`Id`]: what [`task::id`](crate::task::id) returns inside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let handle = mirage::spawn(async {});
+    ///     assert_eq!(handle.id(), handle.abort_handle().id());
+    /// });
+    /// ```
+    pub fn id(&self) -> Id {
+        Id::of(self.task)
     }
 
     /// Whether the task has finished: completed, panicked, or been cancelled.
@@ -166,6 +182,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::{AbortHandle, JoinError, JoinHandle};
+use super::{AbortHandle, Id, JoinError, JoinHandle};
 use crate::sync::update_waker;
 
 /// A group of tasks spawned on the current Core, whose results are taken in the order the
@@ -181,6 +181,56 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|next| next.map(|result| result.map(|(_, value)| value)))
+    }
+
+    /// Like [`join_next`](JoinSet::join_next), with the finished task's [`Id`] beside its
+    /// value (a [`JoinError`] carries it too: [`JoinError::id`]).
+    ///
+    /// Cancel-safe: if the future is dropped, no result is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     let ok = set.spawn(async { 1 }).id();
+    ///     let failed = set.spawn(async { panic!("boom") }).id();
+    ///     let mut seen = Vec::new();
+    ///     while let Some(result) = set.join_next_with_id().await {
+    ///         seen.push(match result {
+    ///             Ok((id, value)) => (id, Some(value)),
+    ///             Err(err) => (err.id(), None),
+    ///         });
+    ///     }
+    ///     assert_eq!(seen, [(ok, Some(1)), (failed, None)]);
+    /// });
+    /// ```
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// The poll form of [`join_next_with_id`](JoinSet::join_next_with_id).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     let id = set.spawn(async { "done" }).id();
+    ///     let first = poll_fn(|cx| set.poll_join_next_with_id(cx)).await;
+    ///     assert_eq!(first.unwrap().unwrap(), (id, "done"));
+    /// });
+    /// ```
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
@@ -194,10 +244,11 @@ impl<T: 'static> JoinSet<T> {
             let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
                 continue;
             };
+            let id = handle.id();
             match Pin::new(handle).poll(cx) {
                 Poll::Ready(result) => {
                     self.tasks.remove(key);
-                    return Poll::Ready(Some(result));
+                    return Poll::Ready(Some(result.map(|value| (id, value))));
                 }
                 // The task's budget is spent (the handle woke it), or its output is on its
                 // way: take it on the next poll.
@@ -225,15 +276,35 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_join_next_with_id()
+            .map(|result| result.map(|(_, value)| value))
+    }
+
+    /// Like [`try_join_next`](JoinSet::try_join_next), with the finished task's [`Id`]
+    /// beside its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     let id = set.spawn(async { 5 }).id();
+    ///     mirage::yield_now().await;
+    ///     assert_eq!(set.try_join_next_with_id().unwrap().unwrap(), (id, 5));
+    /// });
+    /// ```
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         loop {
             let (key, spawn) = self.finished.queue.borrow_mut().pop_front()?;
             let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
                 continue;
             };
+            let id = handle.id();
             match handle.take_finished() {
                 Some(result) => {
                     self.tasks.remove(key);
-                    return Some(result);
+                    return Some(result.map(|value| (id, value)));
                 }
                 // Reported, its output not stored yet: only inside the task's last poll.
                 None => {

@@ -1,9 +1,26 @@
-//! Tasks: spawned futures, their wakers, and the handles that join them.
+//! Tasks: spawned futures, the handles that join or abort them, and which task is running.
+//!
+//! The types are also at the crate root ([`crate::spawn`], [`crate::JoinHandle`], ...);
+//! this module gathers them where a tokio user looks (`task::spawn`, `task::id`).
+//!
+//! # Examples
+//!
+//! ```
+//! use mirage::task;
+//!
+//! let mut core = mirage::Core::new().unwrap();
+//! core.run(async {
+//!     let handle = task::spawn(async { task::id() });
+//!     let id: task::Id = handle.id();
+//!     assert_eq!(handle.await.unwrap(), id);
+//! });
+//! ```
 
 mod abort;
 mod blocking;
 mod error;
 pub(crate) mod header;
+mod id;
 mod join;
 mod join_set;
 pub(crate) mod raw;
@@ -15,7 +32,11 @@ pub(crate) mod waker;
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 pub use error::JoinError;
+pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
+
+pub use crate::event_loop::spawn;
+pub use crate::yield_now::{yield_now, YieldNow};

@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 
 use super::error::JoinError;
 use super::header::{Header, FUTURE, OUTPUT, OWNER_FLAGS};
+use super::id::Id;
 use crate::shared::Shared;
 
 /// A task: the header followed by a stage that holds the future, then the output.
@@ -39,7 +40,7 @@ union Stage<F, T> {
 pub(crate) struct Vtable {
     /// Polls the future; on completion moves the output into the stage and returns true.
     poll: unsafe fn(TaskPtr, &mut Context<'_>) -> bool,
-    /// Drops the future and stores `Err(JoinError::cancelled())` as the output.
+    /// Drops the future and stores a cancelled `JoinError` as the output.
     cancel: unsafe fn(TaskPtr),
     /// Moves the output out into `*dst` (a `Poll<Result<T, JoinError>>`).
     take_output: unsafe fn(TaskPtr, *mut ()),
@@ -248,7 +249,7 @@ unsafe fn poll<F: Future<Output = T>, T>(ptr: TaskPtr, cx: &mut Context<'_>) -> 
     let output = match result {
         Ok(Poll::Pending) => return false,
         Ok(Poll::Ready(value)) => Ok(value),
-        Err(payload) => Err(JoinError::panic(payload)),
+        Err(payload) => Err(JoinError::panic(Id::of(ptr), payload)),
     };
     // SAFETY: as above; the future is dropped once, then the output takes its place.
     unsafe { finish(cell, output) };
@@ -268,7 +269,7 @@ unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, mut output: Result<T, JoinErro
         ManuallyDrop::drop(&mut stage.future)
     }));
     if let (Err(payload), Ok(_)) = (dropped, &output) {
-        output = Err(JoinError::panic(payload));
+        output = Err(JoinError::panic(Id::from_addr(cell as usize), payload));
     }
     stage.output = ManuallyDrop::new(output);
     // SAFETY: the header is valid for the task's lifetime.
@@ -281,7 +282,12 @@ unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, mut output: Result<T, JoinErro
 /// See [`TaskPtr::cancel`].
 unsafe fn cancel<F, T>(ptr: TaskPtr) {
     // SAFETY: forwarded from the caller: the stage holds the future.
-    unsafe { finish::<F, T>(ptr.0.cast().as_ptr(), Err(JoinError::cancelled())) }
+    unsafe {
+        finish::<F, T>(
+            ptr.0.cast().as_ptr(),
+            Err(JoinError::cancelled(Id::of(ptr))),
+        )
+    }
 }
 
 /// # Safety
@@ -329,6 +335,12 @@ mod tests {
             "{}",
             std::mem::size_of::<Header>()
         );
+    }
+
+    #[test]
+    fn a_failed_output_costs_two_words() {
+        // The id of a failed task must not grow every task's output slot.
+        assert_eq!(std::mem::size_of::<Result<(), JoinError>>(), 16);
     }
 
     #[test]

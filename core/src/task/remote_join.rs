@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use super::id::Id;
 use super::remote_abort::RemoteAbort;
 use crate::sync::cross_thread::oneshot;
 use crate::JoinError;
@@ -46,6 +47,28 @@ impl<T> RemoteJoinHandle<T> {
     /// Joins the work that sends its outcome through `rx` and checks `abort`.
     pub(crate) fn new(rx: oneshot::Receiver<Outcome<T>>, abort: Arc<RemoteAbort>) -> Self {
         RemoteJoinHandle { rx, abort }
+    }
+
+    /// Identifies this work among live tasks and handles, as
+    /// [`JoinHandle::id`](crate::JoinHandle::id) does for a local task; the
+    /// [`JoinError`] it may yield carries the same [`Id`].
+    ///
+    /// The work runs elsewhere, so this is the handle's own `Id`: inside a task started by a
+    /// [`Spawner`](crate::Spawner), [`task::id`](crate::task::id) names that task on the
+    /// Core that runs it, which is a different `Id`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = mirage::spawn_blocking(|| 1);
+    /// let b = mirage::spawn_blocking(|| 2);
+    /// assert_ne!(a.id(), b.id());
+    /// # a.blocking_join().unwrap();
+    /// # b.blocking_join().unwrap();
+    /// ```
+    pub fn id(&self) -> Id {
+        // The abort state is shared with the work and lives as long as this handle.
+        Id::from_addr(Arc::as_ptr(&self.abort) as usize)
     }
 
     /// Asks the work to stop, from any thread, like [`JoinHandle::abort`](crate::JoinHandle::abort).
@@ -117,12 +140,13 @@ impl<T> Future for RemoteJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        let id = self.id();
         Poll::Ready(match ready!(Pin::new(&mut self.rx).poll(cx)) {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(payload)) => Err(JoinError::panic(payload)),
+            Ok(Err(payload)) => Err(JoinError::panic(id, payload)),
             // Dropped unfinished: a task whose Core was dropped, or a job whose pool could
             // not run it.
-            Err(_) => Err(JoinError::cancelled()),
+            Err(_) => Err(JoinError::cancelled(id)),
         })
     }
 }
@@ -130,6 +154,7 @@ impl<T> Future for RemoteJoinHandle<T> {
 impl<T> fmt::Debug for RemoteJoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteJoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .field("abort_requested", &self.abort.is_requested())
             .finish()
