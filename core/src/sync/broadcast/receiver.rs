@@ -173,13 +173,14 @@ impl<T: Clone> Receiver<T> {
             });
         }
         let index = (self.next - state.head) as usize;
-        self.next += 1;
         if state.slots[index].unread > 1 {
-            // Cloned first: if the clone panics, nothing has changed.
+            // Cloned first: if the clone panics, nothing has changed, `next` included.
             let value = state.slots[index].value.clone();
             state.slots[index].unread -= 1;
+            self.next += 1;
             return Ok(value);
         }
+        self.next += 1;
         // The last reader: by the state's invariant this is the oldest value.
         debug_assert_eq!(index, 0, "a value read by all that is not the oldest");
         let slot = state.slots.pop_front().expect("the value just found");

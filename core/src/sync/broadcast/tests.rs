@@ -170,3 +170,40 @@ fn an_upgraded_weak_sender_counts_as_a_sender() {
     drop(upgraded);
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
 }
+
+/// A value whose `Clone` panics while `PANICS` is set.
+#[derive(Debug, PartialEq)]
+struct Fragile(u32, Rc<Cell<bool>>);
+
+impl Clone for Fragile {
+    fn clone(&self) -> Self {
+        assert!(!self.1.get(), "clone refused");
+        Fragile(self.0, self.1.clone())
+    }
+}
+
+#[test]
+fn a_clone_that_panics_leaves_the_receiver_where_it_was() {
+    let panics = Rc::new(Cell::new(true));
+    let (tx, mut a) = channel(4);
+    let mut b = tx.subscribe();
+    tx.send(Fragile(1, panics.clone())).unwrap();
+    tx.send(Fragile(2, panics.clone())).unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.try_recv()));
+    assert!(caught.is_err(), "the clone panicked");
+    panics.set(false);
+    assert_eq!(a.try_recv().map(|v| v.0), Ok(1), "1 is still a's to read");
+    assert_eq!(b.try_recv().map(|v| v.0), Ok(1));
+
+    // A receiver dropped while its task unwinds from such a panic leaves nothing behind.
+    tx.send(Fragile(3, panics.clone())).unwrap();
+    panics.set(true);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _ = a.try_recv();
+    }));
+    assert!(caught.is_err());
+    panics.set(false);
+    assert_eq!(b.try_recv().map(|v| v.0), Ok(2));
+    assert_eq!(b.try_recv().map(|v| v.0), Ok(3));
+    assert!(tx.is_empty(), "every value was read by every receiver");
+}
