@@ -18,7 +18,7 @@ use crate::coop;
 /// A `wait` future that is dropped before its generation is complete takes itself off the
 /// count (tokio's stays counted): the `n` tasks that go on are `n` tasks that are there.
 ///
-/// Like every `mirage::sync` type, it takes no lock and is `!Send`; share it with
+/// Like every `mirage::sync` type, it takes no lock and is `!Sync`; share it with
 /// `Rc<Barrier>`.
 ///
 /// # Examples

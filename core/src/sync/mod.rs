@@ -2,8 +2,11 @@
 //! from other threads.
 //!
 //! Every task of a Mirage event loop runs on the same thread, so the local
-//! types need no locks or atomics: their state lives in an
-//! `Rc<RefCell<..>>` and their handles are `!Send` and `!Sync`.
+//! types need no locks or atomics: the channels keep their state in an
+//! `Rc<RefCell<..>>`, so their handles are `!Send` and `!Sync`; the primitives that own
+//! their state in `Cell`s (`Semaphore`, `Notify`, `Mutex`, `RwLock`, `Barrier`, `OnceCell`)
+//! are `!Sync`, shared by one Core's tasks through `Rc`, and may move to another thread
+//! only while nothing borrows them.
 //!
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with

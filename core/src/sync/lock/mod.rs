@@ -4,8 +4,8 @@
 //! These locks make the other task wait instead, in the order the tasks asked (a waiting
 //! writer holds back later readers, so writers are not starved). Each is a FIFO
 //! [`Semaphore`](super::Semaphore) guarding a `RefCell`, so no borrow can fail and no
-//! `unsafe` is needed. They are for one Core's tasks (`!Send`); across threads, pass
-//! messages through [`cross_thread`](super::cross_thread).
+//! `unsafe` is needed. They are for one Core's tasks (`!Sync`, and their guards `!Send`);
+//! across threads, pass messages through [`cross_thread`](super::cross_thread).
 
 mod mutex;
 mod rwlock;

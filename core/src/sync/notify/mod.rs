@@ -26,7 +26,8 @@ use state::{Lock, State, Waiter};
 /// dropped before it completed hands the notification on to the next waiter (or leaves the
 /// permit), so a `select!` that drops it loses nothing.
 ///
-/// Like every `mirage::sync` type, it takes no lock and is `!Send`.
+/// Like every `mirage::sync` type, it takes no lock and is `!Sync`; share it with
+/// `Rc<Notify>`, or across threads use [`cross_thread::Notify`](super::cross_thread::Notify).
 ///
 /// # Examples
 ///

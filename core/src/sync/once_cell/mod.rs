@@ -27,7 +27,7 @@ pub use error::SetError;
 /// Once stored, the value neither moves nor changes until a `&mut` method takes it out
 /// ([`take`](OnceCell::take), [`into_inner`](OnceCell::into_inner)), so
 /// [`get`](OnceCell::get) hands out a plain `&T`. Like every `mirage::sync` type, it takes
-/// no lock and is `!Send`: share it with `Rc<OnceCell<T>>`, or put it in a `thread_local!`,
+/// no lock and is `!Sync`: share it with `Rc<OnceCell<T>>`, or put it in a `thread_local!`,
 /// since [`new`](OnceCell::new) is a `const fn`.
 ///
 /// An initializer that awaits its own cell's `get_or_init` waits for itself forever.

@@ -65,7 +65,9 @@ impl<'a> Future for Acquire<'a> {
             return Poll::Ready(Err(AcquireError::new()));
         }
         let wants = this.wants as usize;
-        if this.key.is_none() && state.waiters.is_empty() && state.permits >= wants {
+        // Zero permits take nothing from the waiters, so they need not queue behind them.
+        let free = wants == 0 || (state.waiters.is_empty() && state.permits >= wants);
+        if this.key.is_none() && free {
             if !coop::try_spend() {
                 // The permits stay free for the task's next turn.
                 drop(state);

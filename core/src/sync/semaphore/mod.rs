@@ -24,7 +24,7 @@ pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 /// later tasks that ask for one; they wait behind it. A waiting `acquire` that is dropped
 /// gives up its place, and any permits already handed to it come back.
 ///
-/// Like every `mirage::sync` type, it takes no lock and is `!Send`; share it with
+/// Like every `mirage::sync` type, it takes no lock and is `!Sync`; share it with
 /// `Rc<Semaphore>` (the `_owned` calls take one and return a permit that keeps it).
 ///
 /// # Examples
@@ -182,6 +182,8 @@ impl Semaphore {
     }
 
     /// Waits for `n` permits, taken together. Cancel-safe, as [`acquire`](Semaphore::acquire).
+    /// Zero permits are granted at once (unless the semaphore is closed), even while others
+    /// wait.
     ///
     /// # Examples
     ///
@@ -340,7 +342,8 @@ impl Semaphore {
             return Err(TryAcquireError::Closed);
         }
         let n = n as usize;
-        if !state.waiters.is_empty() || state.permits < n {
+        // Zero permits take nothing from the waiters, so they need not queue behind them.
+        if n > 0 && (!state.waiters.is_empty() || state.permits < n) {
             return Err(TryAcquireError::NoPermits);
         }
         state.permits -= n;

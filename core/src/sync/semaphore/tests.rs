@@ -60,6 +60,24 @@ fn try_acquire_does_not_jump_the_queue() {
 }
 
 #[test]
+fn zero_permits_are_granted_at_once_even_behind_waiters() {
+    // As in tokio: a request for nothing takes nothing from anyone, so it never waits.
+    let semaphore = Semaphore::new(1);
+    let (_, waker) = counting_waker();
+    let mut waiting = Box::pin(semaphore.acquire_many(2));
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    let none = poll_with(pin!(semaphore.acquire_many(0)), &waker);
+    assert!(matches!(none, Poll::Ready(Ok(ref permit)) if permit.num_permits() == 0));
+    assert!(semaphore.try_acquire_many(0).is_ok());
+    assert_eq!(semaphore.available_permits(), 1, "nothing was taken");
+    semaphore.close();
+    assert_eq!(
+        semaphore.try_acquire_many(0).unwrap_err(),
+        TryAcquireError::Closed
+    );
+}
+
+#[test]
 fn a_dropped_first_waiter_lets_the_next_one_through() {
     let semaphore = Semaphore::new(1);
     let (_, waker) = counting_waker();
