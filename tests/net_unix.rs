@@ -1034,3 +1034,33 @@ fn peer_credentials_name_the_connecting_process() {
         assert_eq!(again.peer_cred().unwrap().uid(), uid);
     });
 }
+
+#[test]
+fn shutting_down_a_datagram_s_write_half_ends_the_sends_waiting_for_room() {
+    // As for a stream: Linux reports no event to a datagram socket whose send buffer is
+    // full when it shuts down its write half, yet a send now fails at once with `EPIPE`
+    // (std's blocking send, waiting in another thread, is woken to return it).
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let a = std::rc::Rc::new(a);
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        while a.try_send(b"fill").is_ok() {}
+        let sender = {
+            let a = a.clone();
+            mirage::spawn(async move { a.send(b"waits").await })
+        };
+        let writable = {
+            let a = a.clone();
+            mirage::spawn(async move { a.writable().await })
+        };
+        sleep(Duration::from_millis(5)).await;
+        a.shutdown(Shutdown::Write).unwrap();
+        let sent = timeout(GENEROUS, sender)
+            .await
+            .expect("a waiting send hung");
+        assert_eq!(sent.unwrap().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        let waited = timeout(GENEROUS, writable).await;
+        waited.expect("a waiting writable() hung").unwrap().unwrap();
+        drop(b);
+    });
+}

@@ -48,7 +48,7 @@ pub(crate) struct Source<S: AsRawFd> {
     /// The pending poll-level write's timer; as `read_timer`.
     write_timer: RefCell<Option<Sleep>>,
     /// Whether [`shutdown`](Source::shutdown) shut the write half: a write fails at once
-    /// then, though `poll(2)` may not report a Unix stream writable.
+    /// then, though `poll(2)` may not report a Unix socket writable.
     write_shut: Cell<bool>,
     inner: S,
 }
@@ -216,8 +216,8 @@ impl<S: AsRawFd> Source<S> {
     }
 
     /// Shuts down `how` with `shutdown` (the socket's own), then wakes the writes waiting on
-    /// the write half if it was shut: they fail at once now, but on a Unix stream socket with
-    /// a full send buffer the kernel reports no event for it (see
+    /// the write half if it was shut: they fail at once now, but on a Unix socket (stream or
+    /// datagram) with a full send buffer the kernel reports no event for it (see
     /// [`Registration::mark_closed`]).
     pub(crate) fn shutdown(
         &self,

@@ -647,7 +647,8 @@ impl UnixDatagram {
 
     /// Shuts down the read, write, or both halves, as
     /// [`std::os::unix::net::UnixDatagram::shutdown`]. A send after shutting down the write
-    /// half fails with `BrokenPipe` (never a SIGPIPE).
+    /// half fails with `BrokenPipe` (never a SIGPIPE), and so do the sends waiting for room
+    /// when it shuts down, as blocking sends in other threads do in std.
     ///
     /// # Examples
     ///
@@ -666,7 +667,7 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        self.io.shutdown(how, |socket, how| socket.shutdown(how))
     }
 
     /// Sets the read timeout: each later receive (or peek) that waits longer fails with
