@@ -1064,3 +1064,54 @@ fn shutting_down_a_datagram_s_write_half_ends_the_sends_waiting_for_room() {
         drop(b);
     });
 }
+
+#[test]
+fn a_datagram_receive_after_shutting_down_the_read_half_returns_zero() {
+    // std's blocking receive returns `Ok(0)` once the read half is shut and the queue is
+    // empty (no sender can add to it: a send gets `EPIPE`); the non-blocking system call
+    // reports `WouldBlock`, which must not make the receive wait forever.
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let b = std::rc::Rc::new(b);
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let receiver = {
+            let b = b.clone();
+            mirage::spawn(async move { b.recv(&mut [0u8; 8]).await })
+        };
+        sleep(Duration::from_millis(5)).await;
+        a.send(b"queued").await.unwrap();
+        b.shutdown(Shutdown::Read).unwrap();
+        let err = a.send(b"late").await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        let got = timeout(GENEROUS, receiver)
+            .await
+            .expect("a waiting recv hung");
+        assert_eq!(
+            got.unwrap().unwrap(),
+            6,
+            "the datagram queued before the shutdown"
+        );
+
+        let mut buf = [0u8; 8];
+        for _ in 0..2 {
+            let got = timeout(GENEROUS, b.recv(&mut buf)).await;
+            assert_eq!(got.expect("recv hung").unwrap(), 0);
+        }
+        let got = timeout(GENEROUS, b.peek(&mut buf)).await;
+        assert_eq!(got.expect("peek hung").unwrap(), 0);
+        let (n, from) = timeout(GENEROUS, b.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n == 0 && from.is_unnamed());
+        let (n, from) = timeout(GENEROUS, b.peek_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n == 0 && from.is_unnamed());
+        // `readable` reports the end at once, so a loop of it and `try_recv` must end too.
+        timeout(GENEROUS, b.readable()).await.unwrap().unwrap();
+        assert_eq!(b.try_recv(&mut buf).unwrap(), 0);
+        assert_eq!(b.try_recv_from(&mut buf).unwrap().0, 0);
+    });
+}

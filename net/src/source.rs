@@ -50,6 +50,9 @@ pub(crate) struct Source<S: AsRawFd> {
     /// Whether [`shutdown`](Source::shutdown) shut the write half: a write fails at once
     /// then, though `poll(2)` may not report a Unix socket writable.
     write_shut: Cell<bool>,
+    /// Whether [`shutdown`](Source::shutdown) shut the read half: see
+    /// [`eof_if_read_shut`](Source::eof_if_read_shut).
+    read_shut: Cell<bool>,
     inner: S,
 }
 
@@ -63,6 +66,7 @@ impl<S: AsRawFd> Source<S> {
             read_timer: RefCell::new(None),
             write_timer: RefCell::new(None),
             write_shut: Cell::new(false),
+            read_shut: Cell::new(false),
             inner,
         }
     }
@@ -225,11 +229,29 @@ impl<S: AsRawFd> Source<S> {
         shutdown: impl FnOnce(&S, Shutdown) -> io::Result<()>,
     ) -> io::Result<()> {
         shutdown(&self.inner, how)?;
+        if how != Shutdown::Write {
+            self.read_shut.set(true);
+        }
         if how != Shutdown::Read {
             self.write_shut.set(true);
             self.registration.mark_closed(Direction::Write);
         }
         Ok(())
+    }
+
+    /// A datagram receive's `result`, with `WouldBlock` turned into end of file (`eof`) once
+    /// this side shut its read half. No datagram can arrive then (a sender gets `EPIPE`), so
+    /// the queue is drained for good: std's blocking receive returns `Ok(0)`, where the
+    /// non-blocking system call reports `WouldBlock`, and waiting for an edge would hang.
+    pub(crate) fn eof_if_read_shut<R>(
+        &self,
+        result: io::Result<R>,
+        eof: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        match result {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock && self.read_shut.get() => eof(),
+            result => result,
+        }
     }
 
     /// Forgets readiness in `direction`.

@@ -274,7 +274,11 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |socket| socket.recv(buf)).await
+        self.io
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.recv(buf), || Ok(0))
+            })
+            .await
     }
 
     /// Sends `buf` as one datagram to the socket bound at `path`; returns how many bytes
@@ -378,7 +382,9 @@ impl UnixDatagram {
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .io(Direction::Read, |socket| socket.recv_from(buf))
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.recv_from(buf), no_sender)
+            })
             .await
     }
 
@@ -406,7 +412,10 @@ impl UnixDatagram {
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |socket| sys::peek(socket.as_raw_fd(), buf))
+            .io(Direction::Read, |socket| {
+                let peeked = sys::peek(socket.as_raw_fd(), buf);
+                self.io.eof_if_read_shut(peeked, || Ok(0))
+            })
             .await
     }
 
@@ -435,7 +444,8 @@ impl UnixDatagram {
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
             .io(Direction::Read, |socket| {
-                sys::peek_from_unix(socket.as_raw_fd(), buf)
+                let peeked = sys::peek_from_unix(socket.as_raw_fd(), buf);
+                self.io.eof_if_read_shut(peeked, no_sender)
             })
             .await
     }
@@ -573,7 +583,9 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |socket| socket.recv(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.recv(buf), || Ok(0))
+        })
     }
 
     /// Sends `buf` as one datagram to the socket bound at `path` without waiting: fails
@@ -641,14 +653,17 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .try_io(Direction::Read, |socket| socket.recv_from(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.recv_from(buf), no_sender)
+        })
     }
 
     /// Shuts down the read, write, or both halves, as
     /// [`std::os::unix::net::UnixDatagram::shutdown`]. A send after shutting down the write
     /// half fails with `BrokenPipe` (never a SIGPIPE), and so do the sends waiting for room
-    /// when it shuts down, as blocking sends in other threads do in std.
+    /// when it shuts down, as blocking sends in other threads do in std. Once the read half
+    /// is shut, a receive (or peek) takes what was queued before, then returns `Ok(0)`, as
+    /// in std: no datagram can arrive any more.
     ///
     /// # Examples
     ///
@@ -875,6 +890,12 @@ impl UnixDatagram {
 }
 
 crate::fd::impl_fd_traits!(UnixDatagram);
+
+/// What a receive returns once the read half is shut and the queue drained: end of file,
+/// from an unnamed sender, as std's blocking `recv_from` gives it.
+fn no_sender() -> io::Result<(usize, SocketAddr)> {
+    Ok((0, SocketAddr::from_pathname("")?))
+}
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
