@@ -134,6 +134,20 @@ fn a_dropped_read_line_leaves_the_string_as_it_was() {
     assert_eq!(line, "before|");
 }
 
+/// A line over `max_len` whose end is already buffered is skipped with its error: the next
+/// call goes on with the line after it, instead of failing on the same bytes again forever.
+#[test]
+fn a_buffered_line_over_the_limit_is_skipped_after_its_error() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut lines = BufReader::new(&b"1234567\nabc\n"[..]).lines().max_len(5);
+        let err = lines.next_line().await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("abc"));
+        assert_eq!(lines.next_line().await.unwrap(), None);
+    });
+}
+
 proptest! {
     #![proptest_config(prop_config::config(256))]
 

@@ -53,8 +53,8 @@ impl<R> Lines<R> {
 
     /// Refuses lines longer than `max_len` bytes (not counting their `\n` or `\r\n`): such
     /// a line fails with `InvalidData` as soon as its first `max_len + 2` bytes arrive,
-    /// without buffering the rest. The stream is then in the middle of that line, so the
-    /// usual answer is to close it. Without a limit, a peer that never ends its line grows
+    /// without buffering the rest. The stream is then in the middle of that line (past it
+    /// only if its end was already buffered), so the usual answer is to close it. Without a limit, a peer that never ends its line grows
     /// the buffer without bound.
     ///
     /// # Examples
@@ -127,7 +127,7 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// The next line, or `None` at the end of the stream. Cancel-safe.
     ///
     /// A line that is not UTF-8 fails with `InvalidData` and is skipped; so does one longer
-    /// than [`max_len`](Lines::max_len), which leaves the stream in its middle. Other errors
+    /// than [`max_len`](Lines::max_len), which may leave the stream in its middle. Other errors
     /// come from the reader and leave the line read so far for the next call.
     ///
     /// # Examples
@@ -165,25 +165,29 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
         // `\n` has arrived, before it is known to be too long.
         let most = self.max_len.saturating_add(1);
         let newline = loop {
-            let (end, used) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
+            let (end, used, over) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
                 Ok(buffered) => {
                     let (end, take) = match buffered.iter().position(|&b| b == b'\n') {
                         Some(at) => (Some(true), at),
                         None if buffered.is_empty() => (Some(false), 0),
                         None => (None, buffered.len()),
                     };
-                    if self.line.len() + take > most {
-                        // Too long however it ends: forget it rather than buffer more.
-                        self.line.clear();
-                        return Poll::Ready(Err(too_long(self.max_len)));
+                    let over = self.line.len() + take > most;
+                    if !over {
+                        self.line.extend_from_slice(&buffered[..take]);
                     }
-                    self.line.extend_from_slice(&buffered[..take]);
-                    (end, take + usize::from(end == Some(true)))
+                    (end, take + usize::from(end == Some(true)), over)
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Poll::Ready(Err(err)),
             };
             Pin::new(&mut self.reader).consume(used);
+            if over {
+                // Too long however it ends: forget it rather than buffer more. Its bytes
+                // at hand are consumed, so the next call moves on.
+                self.line.clear();
+                return Poll::Ready(Err(too_long(self.max_len)));
+            }
             if let Some(newline) = end {
                 break newline;
             }
