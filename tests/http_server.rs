@@ -393,6 +393,41 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
     server.stop();
 }
 
+/// A response to HEAD has no body (RFC 9110 §9.3.2), an error response included: the
+/// 413 or 400 to a HEAD request with a refused body carried one, which a client reads as
+/// garbage after the response (curl: "Excess found").
+#[test]
+fn an_error_response_to_head_has_no_body() {
+    let server = TestServer::start(Config {
+        max_body: 1000,
+        ..Config::default()
+    });
+    for (request, status) in [
+        (
+            &b"HEAD / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"[..],
+            413,
+        ),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            400,
+        ),
+    ] {
+        let mut stream = server.connect();
+        stream.write_all(request).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let mut reader = &response[..];
+        let reply = read_reply_to(&mut reader, true).unwrap();
+        assert_eq!(reply.status, status, "{}", String::from_utf8_lossy(request));
+        assert!(
+            reader.is_empty(),
+            "a body after the head: {}",
+            String::from_utf8_lossy(reader)
+        );
+    }
+    server.stop();
+}
+
 /// Chunked framing is read strictly: a proxy in front may read a lenient form differently,
 /// which is how requests are smuggled. These were all answered 200.
 #[test]
@@ -987,7 +1022,8 @@ mod exchanges {
                 status,
                 version: version.into(),
                 body: Bytes(reason(status).into()),
-                head: false,
+                // Even an error response to HEAD has no body.
+                head: valid.method == "HEAD",
                 allow: None,
                 connection: connection(false),
                 closes: true,

@@ -17,7 +17,7 @@ use crate::chunked;
 use crate::config::Config;
 use crate::date;
 use crate::event::{Shutdown, Subscription};
-use crate::request::{self, BodyKind, HeadError};
+use crate::request::{self, BodyKind, HeadError, Method};
 use crate::response::{self, Response, Status};
 use crate::routes;
 
@@ -139,7 +139,7 @@ impl Connection {
                 Ok(Some(head)) => head,
                 Ok(None) => return Ok(Next::Continue),
                 Err(err) => {
-                    self.error(head_error_status(err), false);
+                    self.error(head_error_status(err), false, false);
                     return Ok(Next::Close);
                 }
             };
@@ -155,7 +155,7 @@ impl Connection {
             // Most requests have no body: no need to enter `read_body`'s state machine.
             if body_kind != BodyKind::None {
                 if let Err(status) = self.read_body(body_kind, http10, expect).await? {
-                    self.error(status, http10);
+                    self.error(status, http10, method == Method::Head);
                     return Ok(Next::Close);
                 }
             } else {
@@ -337,7 +337,7 @@ impl Connection {
             return Ok(true);
         }
         if Instant::now() >= deadline {
-            self.error(response::REQUEST_TIMEOUT, false);
+            self.error(response::REQUEST_TIMEOUT, false, false);
             let _ = self.flush().await;
         }
         Ok(false)
@@ -429,8 +429,9 @@ impl Connection {
         Ok(())
     }
 
-    /// Queues an error response that closes the connection, gently.
-    fn error(&mut self, status: Status, http10: bool) {
+    /// Queues an error response that closes the connection, gently; without its body if
+    /// it answers a HEAD request (`head_only`).
+    fn error(&mut self, status: Status, http10: bool, head_only: bool) {
         self.linger = true;
         Response {
             status,
@@ -438,7 +439,7 @@ impl Connection {
             body: status.1.as_bytes(),
             keep_alive: false,
             http10,
-            head_only: false,
+            head_only,
             allow: None,
         }
         .write_to(&mut self.out);
