@@ -54,8 +54,8 @@ impl<R> Lines<R> {
     /// Refuses lines longer than `max_len` bytes (not counting their `\n` or `\r\n`): such
     /// a line fails with `InvalidData` as soon as its first `max_len + 2` bytes arrive,
     /// without buffering the rest. The stream is then in the middle of that line (past it
-    /// only if its end was already buffered), so the usual answer is to close it. Without a limit, a peer that never ends its line grows
-    /// the buffer without bound.
+    /// only if its end was already buffered), so the usual answer is to close it. Without a
+    /// limit, a peer that never ends its line grows the buffer without bound.
     ///
     /// # Examples
     ///
