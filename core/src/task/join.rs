@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -170,12 +171,19 @@ impl<T> Drop for JoinHandle<T> {
         // SAFETY: owner thread; nothing else borrows the join waker cell during this call.
         let joiner = unsafe { (*header.join_waker.get()).take() };
         drop(joiner);
-        if header.has(OUTPUT) {
-            // SAFETY: owner thread, `OUTPUT` is set.
-            unsafe { self.task.drop_output() };
-        }
+        // A panicking destructor of the output must not skip the release below: the task,
+        // and the Core's shared half it holds, would never be freed.
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            if header.has(OUTPUT) {
+                // SAFETY: owner thread, `OUTPUT` is set.
+                unsafe { self.task.drop_output() };
+            }
+        }));
         // SAFETY: owner thread; the handle held `JOIN` and is not used after.
         unsafe { self.task.release(JOIN) };
+        if let Err(payload) = dropped {
+            resume_unwind(payload);
+        }
     }
 }
 
@@ -185,5 +193,39 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::Arc;
+
+    struct PanicOnDrop;
+
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("output destructor");
+        }
+    }
+
+    #[test]
+    fn an_output_that_panics_when_dropped_with_its_handle_does_not_leak_the_task() {
+        let mut core = crate::Core::new().unwrap();
+        let shared = Arc::downgrade(core.shared());
+        let handle = core.spawn(async { PanicOnDrop });
+        core.run(crate::yield_now());
+        assert!(handle.is_finished());
+        let dropped = catch_unwind(AssertUnwindSafe(|| drop(handle)));
+        assert!(
+            dropped.is_err(),
+            "the destructor's panic reaches the caller"
+        );
+        drop(core);
+        assert_eq!(
+            shared.strong_count(),
+            0,
+            "the task, and the Core's shared half (and eventfd) it holds, were freed"
+        );
     }
 }
