@@ -4,6 +4,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use mirage::time::Instant;
 use mirage::{spawn_blocking, Core, RemoteJoinHandle};
 
 #[test]
@@ -41,6 +42,45 @@ fn a_panic_is_reported_through_the_handle_and_the_pool_goes_on() {
         );
         assert_eq!(spawn_blocking(|| 7).await.unwrap(), 7);
     });
+}
+
+#[test]
+fn paused_time_waits_for_blocking_work_instead_of_jumping_past_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause();
+        let start = Instant::now();
+        let work = spawn_blocking(|| {
+            thread::sleep(Duration::from_millis(20));
+            "done"
+        });
+        // Jumping to the timeout's deadline would report a timeout that never happened.
+        let outcome = mirage::time::timeout(Duration::from_secs(5), work).await;
+        assert_eq!(outcome.expect("timed out in virtual time").unwrap(), "done");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    });
+}
+
+#[test]
+fn paused_time_jumps_again_once_blocking_work_whose_handle_was_dropped_is_over() {
+    let (done, finished) = mpsc::channel();
+    // On a thread of its own, so that a Core that never wakes fails the test, not hangs it.
+    thread::spawn(move || {
+        let mut core = Core::new().unwrap();
+        let slept = core.run(async {
+            mirage::time::pause();
+            let start = Instant::now();
+            drop(spawn_blocking(|| thread::sleep(Duration::from_millis(20))));
+            // The Core blocks until the work is over, which must wake it to jump.
+            mirage::time::sleep(Duration::from_secs(3600)).await;
+            start.elapsed()
+        });
+        done.send(slept).unwrap();
+    });
+    assert_eq!(
+        finished.recv_timeout(Duration::from_secs(10)),
+        Ok(Duration::from_secs(3600))
+    );
 }
 
 #[test]

@@ -203,11 +203,20 @@ impl Core {
     /// timers that are due.
     fn park(&mut self) {
         let local = &*self.local;
+        // Read before `ready`: a job counts until its handle has its answer, so once it is
+        // seen over, the wake-up of the task awaiting it is seen too.
+        let blocking = local.shared.is_blocking();
         let ready = local.has_ready() || local.shared.is_root_woken() || local.shared.is_notified();
         let next_timer = local.timers.next_expiration();
         let paused = local.timers.clock.is_paused();
-        let timeout = if ready || (paused && next_timer.is_some()) {
+        // Virtual time jumps to the next deadline when nothing else can happen first; not
+        // while `spawn_blocking` work runs, which completes in real time (as in tokio).
+        let may_jump = paused && next_timer.is_some() && !blocking;
+        let timeout = if ready || may_jump {
             Some(Duration::ZERO)
+        } else if paused {
+            // No timer comes due on a frozen clock: wait for a wake-up.
+            None
         } else {
             next_timer.and_then(|tick| self.arm_timer(tick))
         };
@@ -227,7 +236,7 @@ impl Core {
             }
         }
         if let Some(tick) = next_timer {
-            if paused && !ready && !io_events {
+            if may_jump && !ready && !io_events {
                 // Virtual time with nothing else to do: jump to the next deadline.
                 local.timers.clock.jump_to(tick);
             }

@@ -24,7 +24,7 @@
 //! memory model allows it, and Miri emulates it: with release/acquire here, Miri runs of
 //! `tests/sync_cross_thread.rs`'s three-Cores test hung at seeds 4 and 7 (of 3 to 8).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::task::raw::TaskRef;
@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     notified: AtomicBool,
     /// The future passed to `Core::run` was woken.
     root_woken: AtomicBool,
+    /// `spawn_blocking` jobs spawned from this Core and not yet over: while any is, paused
+    /// time does not jump to the next deadline.
+    blocking: AtomicUsize,
     /// Wakes the Core's poller.
     waker: mio::Waker,
 }
@@ -56,6 +59,7 @@ impl Shared {
             }),
             notified: AtomicBool::new(false),
             root_woken: AtomicBool::new(false),
+            blocking: AtomicUsize::new(0),
             waker,
         }
     }
@@ -97,6 +101,24 @@ impl Shared {
         // A load first: the flag is usually already false and a plain load is cheaper than
         // a swap.
         self.root_woken.load(Ordering::Acquire) && self.root_woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// Counts a `spawn_blocking` job that starts or waits for a thread.
+    pub(crate) fn blocking_started(&self) {
+        self.blocking.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts a `spawn_blocking` job over, from any thread, and wakes the Core: blocked in
+    /// paused time, it may now jump to its next deadline.
+    pub(crate) fn blocking_finished(&self) {
+        // SeqCst, then `notify`'s swap: the pattern of `wake_root` (see the module docs).
+        self.blocking.fetch_sub(1, Ordering::SeqCst);
+        self.notify();
+    }
+
+    /// Whether a `spawn_blocking` job of this Core is not over; read before blocking.
+    pub(crate) fn is_blocking(&self) -> bool {
+        self.blocking.load(Ordering::SeqCst) != 0
     }
 
     fn notify(&self) {

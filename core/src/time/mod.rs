@@ -17,7 +17,8 @@
 //! # Virtual time
 //!
 //! [`pause`] freezes the clock; [`advance`] moves it by hand; and while paused, a Core with
-//! nothing else to do jumps straight to the next deadline. Timers then fire exactly at their
+//! nothing else to do (no task ready, no I/O event, no [`spawn_blocking`](crate::spawn_blocking)
+//! work running) jumps straight to the next deadline. Timers then fire exactly at their
 //! deadlines, with no rounding drift.
 //!
 //! # Fairness

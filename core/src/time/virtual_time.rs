@@ -15,7 +15,9 @@ fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
 ///
 /// While time is paused and the Core has nothing else to do (no task ready, no I/O event),
 /// the clock jumps straight to the next timer's deadline, so a test of a 30-second timeout
-/// runs in microseconds. Timers fire exactly at their deadlines, in deadline order.
+/// runs in microseconds. Timers fire exactly at their deadlines, in deadline order. As in
+/// tokio, the clock does not jump while work given to [`spawn_blocking`](crate::spawn_blocking)
+/// on this Core waits or runs: the Core waits for it in real time.
 ///
 /// # Panics
 ///

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
+use crate::context;
+use crate::shared::Shared;
 use crate::sync::cross_thread::oneshot;
 
 /// Runs `f` on a thread of this thread's blocking pool and returns a handle that completes
@@ -25,6 +27,9 @@ use crate::sync::cross_thread::oneshot;
 /// Dropping the handle does not stop `f`: it runs to the end, and its result is dropped.
 /// [`RemoteJoinHandle::abort`] stops `f` only if it has not started yet.
 /// A panic in `f` is caught and reported through the handle.
+///
+/// While `f` waits or runs, the calling Core's [paused](crate::time::pause) clock does not
+/// jump to its next timer, as in tokio: `f` takes real time, which a jump would not wait for.
 ///
 /// # Panics
 ///
@@ -66,14 +71,41 @@ where
     let (tx, rx) = oneshot::channel();
     let abort = Arc::new(RemoteAbort::default());
     let job_abort = Arc::clone(&abort);
+    let running = Running::new();
     let job = Box::new(move || {
         if job_abort.is_requested() {
             // Aborted before it started: dropping `tx` reports it cancelled.
-            return;
+            drop(tx);
+        } else {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(f));
+            // The handle may be gone: the result is then dropped here.
+            let _ = tx.send(outcome);
         }
-        let outcome = panic::catch_unwind(AssertUnwindSafe(f));
-        // The handle may be gone: the result is then dropped here.
-        let _ = tx.send(outcome);
+        // Over only once the handle has its answer: a Core that sees the job over then also
+        // sees the task the answer woke, and does not jump time past it.
+        drop(running);
     });
     (job, RemoteJoinHandle::new(rx, abort))
+}
+
+/// Travels with a job spawned from a running Core, which counts it from the spawn until
+/// the job is over (run, or dropped unrun): meanwhile that Core's paused clock does not
+/// jump (see [`pause`](crate::time::pause)).
+struct Running(Option<Arc<Shared>>);
+
+impl Running {
+    fn new() -> Running {
+        Running(context::with_current(|local| {
+            local.shared.blocking_started();
+            Arc::clone(&local.shared)
+        }))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.0 {
+            shared.blocking_finished();
+        }
+    }
 }
