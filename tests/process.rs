@@ -173,3 +173,26 @@ fn a_dropped_child_is_reaped_when_it_exits_by_the_core_or_outside_one() {
     drop(child);
     wait_until_gone(pid);
 }
+
+#[test]
+fn a_dropped_child_is_reaped_even_if_its_core_is_dropped_before_it_exits() {
+    let mut core = Core::new().unwrap();
+    let (held, dropped) = core.run(async {
+        // Held by a task that the Core's drop cancels, so dropped during that drop.
+        let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+        let held = child.id();
+        mirage::spawn(async move {
+            let _child = child;
+            std::future::pending::<()>().await
+        });
+        // Dropped while the Core runs, which stops before the child exits.
+        let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+        let dropped = child.id();
+        drop(child);
+        mirage::yield_now().await;
+        (held, dropped)
+    });
+    drop(core);
+    wait_until_gone(held);
+    wait_until_gone(dropped);
+}

@@ -301,24 +301,56 @@ impl Drop for Child {
         // Reaped when it exits, so that no zombie is left. A killed child exits at once:
         // the blocking pool waits for it. Another may run for long: a task of this
         // thread's Core waits for it if one runs (tying up no thread; should the Core be
-        // dropped first, the zombie stays until this process exits), else the pool.
-        let mut exit = std::mem::replace(&mut self.exit, ExitWatch::Gone);
+        // dropped first, the pool takes over), else the pool.
+        let exit = std::mem::replace(&mut self.exit, ExitWatch::Gone);
         if !killed && crate::context::with_current(|_| ()).is_some() {
-            drop(crate::spawn(async move {
-                while let Ok(None) = child.try_wait() {
-                    if exit.changed().await.is_err() {
-                        return;
-                    }
-                }
-            }));
+            let mut reaper = Reaper {
+                child: Some(child),
+                exit,
+            };
+            drop(crate::spawn(async move { reaper.wait().await }));
             return;
         }
-        // Should no thread start (the pool's spawn panics then), the zombie stays: better
-        // than a panic in a destructor.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(crate::spawn_blocking(move || child.wait()));
-        }));
+        reap_on_pool(child);
     }
+}
+
+/// A dropped child that a task waits for; if the task is dropped first (with its Core),
+/// the blocking pool waits for it instead.
+struct Reaper {
+    /// `None` once reaped.
+    child: Option<std::process::Child>,
+    exit: ExitWatch,
+}
+
+impl Reaper {
+    async fn wait(&mut self) {
+        while let Some(child) = &mut self.child {
+            if !matches!(child.try_wait(), Ok(None)) {
+                self.child = None;
+            } else if self.exit.changed().await.is_err() {
+                // No more news of the child here: the pool waits for it (on drop).
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            reap_on_pool(child);
+        }
+    }
+}
+
+/// Waits for `child` on the blocking pool, so that it leaves no zombie.
+fn reap_on_pool(mut child: std::process::Child) {
+    // Should no thread start (the pool's spawn panics then), the zombie stays: better
+    // than a panic in a destructor.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        drop(crate::spawn_blocking(move || child.wait()));
+    }));
 }
 
 impl fmt::Debug for Child {
