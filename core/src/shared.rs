@@ -108,12 +108,14 @@ impl Shared {
         self.blocking.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Counts a `spawn_blocking` job over, from any thread, and wakes the Core: blocked in
-    /// paused time, it may now jump to its next deadline.
+    /// Counts a `spawn_blocking` job over, from any thread; the last one wakes the Core:
+    /// blocked in paused time, it may now jump to its next deadline. (While others run, it
+    /// may not, so their ends need no wake-up.)
     pub(crate) fn blocking_finished(&self) {
         // SeqCst, then `notify`'s swap: the pattern of `wake_root` (see the module docs).
-        self.blocking.fetch_sub(1, Ordering::SeqCst);
-        self.notify();
+        if self.blocking.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.notify();
+        }
     }
 
     /// Whether a `spawn_blocking` job of this Core is not over; read before blocking.
