@@ -282,3 +282,21 @@ fn advance_from_the_root_runs_every_task_it_woke_before_returning() {
         }
     });
 }
+
+#[test]
+fn a_sleep_that_outlives_its_core_waits_on_the_core_that_polls_it_next() {
+    let mut first = Core::new().unwrap();
+    let mut nap = sleep(Duration::from_millis(5));
+    first.run(register(&mut nap));
+    drop(first);
+    // Registered with a wheel nobody drives any more: without moving to the new Core it
+    // would never fire, and the generous guard would report a hang.
+    let mut second = Core::new().unwrap();
+    let fired = second.run(async {
+        mirage::time::timeout(Duration::from_secs(30), &mut nap)
+            .await
+            .is_ok()
+    });
+    assert!(fired, "the sleep never fired on the second Core");
+    assert!(nap.is_elapsed());
+}

@@ -285,6 +285,7 @@ impl Drop for Core {
     fn drop(&mut self) {
         let _dropping = context::enter_for_drop(&self.local);
         self.local.shutdown();
+        self.local.timers.close();
         self.remote_tasks.clear();
         // The `select!`s of the tasks just dropped gave their wake sets back to this
         // thread's pool, which keeps each set's parent (a waker of this Core's task or root

@@ -21,6 +21,9 @@ pub(crate) struct Timers {
     /// other, two atomic reference-count operations per timer. At most one waker is kept,
     /// so at most one finished task's memory stays allocated a little longer.
     spare: Cell<Option<Waker>>,
+    /// Cleared when the Core drops: nothing drives this wheel any more, so a timer that
+    /// outlived its Core registers with the next Core that polls it.
+    live: Cell<bool>,
 }
 
 impl Timers {
@@ -29,7 +32,19 @@ impl Timers {
             clock: Clock::new(),
             wheel: RefCell::new(Wheel::new()),
             spare: Cell::new(None),
+            live: Cell::new(true),
         }
+    }
+
+    /// Whether the Core that drives this wheel is still there.
+    #[inline]
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.get()
+    }
+
+    /// Marks the wheel undriven, for the Core's drop.
+    pub(crate) fn close(&self) {
+        self.live.set(false);
     }
 
     /// Polls the timer `key` (registering it when `None`) for `deadline` (a tick). Ready once

@@ -75,7 +75,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
 /// It registers with the Core's timing wheel on its first pending poll and leaves the wheel
-/// as soon as it is dropped. `Sleep` is `Unpin`: it can be polled through `&mut` and kept
+/// as soon as it is dropped. One that outlives its Core moves to the Core that polls it
+/// next. `Sleep` is `Unpin`: it can be polled through `&mut` and kept
 /// across loop iterations without pinning.
 ///
 /// # Examples
@@ -200,18 +201,26 @@ impl Sleep {
     /// limits spends the whole budget at every poll, and [`Interval`](super::Interval),
     /// which spends once per tick itself.
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let timers = match &self.timers {
-            Some(timers) => timers,
-            None => {
-                let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
-                    "mirage::time::Sleep polled outside a running Core: \
-                     timers must be awaited inside Core::run (or a task spawned on it)",
-                );
-                self.tick = self.deadline.tick(&timers);
-                self.timers.insert(timers)
-            }
-        };
+        if !self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
+            self.register_here();
+        }
+        let timers = self.timers.as_ref().expect("registered just above");
         timers.poll_timer(&mut self.key, self.tick, cx)
+    }
+
+    /// Takes the running Core's wheel: at the first poll, or when the Core this sleep
+    /// registered with is gone (nothing would ever fire it there).
+    #[inline]
+    fn register_here(&mut self) {
+        let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
+            "mirage::time::Sleep polled outside a running Core: \
+             timers must be awaited inside Core::run (or a task spawned on it)",
+        );
+        if let (Some(old), Some(key)) = (self.timers.take(), self.key.take()) {
+            old.remove(key);
+        }
+        self.tick = self.deadline.tick(&timers);
+        self.timers = Some(timers);
     }
 }
 
