@@ -47,6 +47,7 @@ impl Local {
     }
 
     /// Spawns `future` as a task, ready to run.
+    #[inline]
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

@@ -101,6 +101,7 @@ impl Timers {
     }
 
     /// The earliest tick at which a timer is due, if any.
+    #[inline]
     pub(crate) fn next_expiration(&self) -> Option<u64> {
         self.wheel.borrow().next_expiration()
     }
