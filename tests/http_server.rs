@@ -614,6 +614,35 @@ fn idle_keep_alive_connections_and_stalled_bodies_time_out() {
     server.stop();
 }
 
+/// RFC 9112 §2.2: a client may send an empty line before a request line (old clients do
+/// after a POST body). It starts no head, so the connection is still idle: the header
+/// timeout must not cut it off with a 408.
+#[test]
+fn empty_lines_between_requests_leave_the_connection_idle() {
+    let header_timeout = Duration::from_millis(200);
+    let server = TestServer::start(Config {
+        header_timeout,
+        ..Config::default()
+    });
+    let (reply, mut reader) = exchange(&server, b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n\r\n");
+    assert_eq!(reply.status, 200);
+    // Well past the header timeout: no 408, no close.
+    let stream = reader.get_ref().try_clone().unwrap();
+    stream.set_read_timeout(Some(header_timeout * 6)).unwrap();
+    let mut byte = [0u8; 1];
+    let waited = reader.read(&mut byte);
+    assert!(
+        matches!(&waited, Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        "the server answered or closed an idle connection: {waited:?} {byte:?}"
+    );
+    stream.set_read_timeout(None).unwrap();
+    (&stream)
+        .write_all(b"\r\nGET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_reply(&mut reader).unwrap().status, 200);
+    server.stop();
+}
+
 /// The idle timer used to be armed once per connection and pushed a whole period on when
 /// it found the connection active, so a client that sent one request right after connecting
 /// and went silent was closed after twice the idle timeout.

@@ -319,10 +319,14 @@ impl Connection {
     /// until shutdown); once its first byte came, until the header deadline, answering 408
     /// when it passes. False when the connection should close.
     async fn receive(&mut self) -> io::Result<bool> {
-        if self.start == self.end {
-            // Idle between requests.
+        if request::is_blank(&self.buf[self.start..self.end]) {
+            // Idle between requests: nothing pending, or only the empty lines a client may
+            // send before a request line (RFC 9112 §2.2), which start no head. They stay
+            // (counted toward `max_head`, so a flood of them still gets 431), moved to the
+            // front: they are fewer than `max_head`, so the rest of the buffer is free.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
-            self.end = 0;
             if self.shutdown.is_triggered() {
                 return Ok(false);
             }

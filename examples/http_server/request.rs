@@ -72,6 +72,12 @@ pub fn parse(buf: &[u8], max_head: usize) -> Result<Option<Head<'_>>, HeadError>
     }
 }
 
+/// Whether `buf` holds nothing but empty lines (and maybe the CR of one more): no request
+/// has started, so a connection with only these pending is still idle.
+pub fn is_blank(buf: &[u8]) -> bool {
+    matches!(&buf[empty_lines(buf)..], [] | [b'\r'])
+}
+
 /// The length of the empty lines at the start of `buf`: CRLFs and bare LFs. A bare CR ends
 /// no line (RFC 9112 §2.2): it is left to the request line, which refuses it.
 fn empty_lines(buf: &[u8]) -> usize {
