@@ -472,3 +472,30 @@ fn a_future_that_spends_the_whole_budget_at_every_poll_still_times_out() {
         .expect("the timeout never fired");
     assert!(timed_out);
 }
+
+/// How many more units the running task's budget has (up to `cap`), spending them.
+fn spend_left(cx: &mut std::task::Context<'_>, cap: usize) -> usize {
+    let mut spent = 0;
+    while spent < cap && mirage::coop::poll_proceed(cx).is_ready() {
+        spent += 1;
+    }
+    spent
+}
+
+#[test]
+fn dropping_a_core_inside_a_task_keeps_the_task_s_budget() {
+    let mut core = Core::new().unwrap();
+    let left = core.run(async {
+        mirage::spawn(std::future::poll_fn(|cx| {
+            for _ in 0..100 {
+                assert!(mirage::coop::poll_proceed(cx).is_ready());
+            }
+            // A Core owned by the task, dropped in the middle of its poll.
+            drop(Core::new().unwrap());
+            std::task::Poll::Ready(spend_left(cx, 10 * usize::from(BUDGET)))
+        }))
+        .await
+        .unwrap()
+    });
+    assert_eq!(left, usize::from(BUDGET) - 100);
+}

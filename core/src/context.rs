@@ -49,6 +49,10 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
 /// guard lives (`Core::run` and `Core::drop` hold the `Core` throughout).
 pub(crate) struct Enter {
     previous: *const Local,
+    /// The budget of whatever ran before (a task that drops a Core it owns, or nothing),
+    /// given back on exit: the Core's last task must not hold back what runs after it,
+    /// and the task must not come out of the drop unconstrained.
+    budget: u64,
 }
 
 /// Enters `local` for `Core::run`.
@@ -66,19 +70,24 @@ pub(crate) fn enter(local: &Local) -> Enter {
              Use mirage::spawn, or .await the future, instead"
         );
     }
-    Enter { previous }
+    Enter {
+        previous,
+        budget: crate::coop::left(),
+    }
 }
 
 /// Enters `local` for its drop, even from inside another Core's run (a task may own a Core).
 pub(crate) fn enter_for_drop(local: &Local) -> Enter {
     let previous = CURRENT.with(|current| current.replace(local));
-    Enter { previous }
+    Enter {
+        previous,
+        budget: crate::coop::left(),
+    }
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        // The budget of the last task polled must not hold back what runs after the Core.
-        crate::coop::unconstrain();
+        crate::coop::restore(self.budget);
         CURRENT.with(|current| current.set(self.previous));
     }
 }

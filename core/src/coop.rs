@@ -77,9 +77,14 @@ pub(crate) fn refill() {
     LEFT.with(|left| left.set(u64::from(BUDGET)));
 }
 
-/// Leaves the thread unconstrained, for whatever it polls once its Core stops running.
-pub(crate) fn unconstrain() {
-    LEFT.with(|left| left.set(UNCONSTRAINED));
+/// What is left of the running task's budget, to [`restore`] after a nested Core's drop.
+pub(crate) fn left() -> u64 {
+    LEFT.with(Cell::get)
+}
+
+/// Puts back a budget read by [`left`].
+pub(crate) fn restore(budget: u64) {
+    LEFT.with(|left| left.set(budget));
 }
 
 /// Spends one unit of the running task's budget: `Ready` if there was one left, otherwise
@@ -243,7 +248,7 @@ mod tests {
         refill();
         assert!(poll_proceed(&mut cx).is_ready());
         // Once the Core stops, none is spent.
-        unconstrain();
+        restore(UNCONSTRAINED);
         for _ in 0..10 * usize::from(BUDGET) {
             assert!(poll_proceed(&mut cx).is_ready());
         }
