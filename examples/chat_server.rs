@@ -135,7 +135,11 @@ async fn chat(
             // read so far stays buffered for the next call.
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    idle_timer.reset(Instant::now() + idle);
+                    // An idle timeout too long to be a deadline (`--idle 1e19`) never
+                    // fires: the timer keeps the far-future deadline `sleep` gave it.
+                    if let Some(deadline) = Instant::now().checked_add(idle) {
+                        idle_timer.reset(deadline);
+                    }
                     room.broadcast(id, &format!("{}: {line}", name(id)));
                     // One line per turn: a client that sends without pause would
                     // otherwise get a whole cooperative budget of reads (128, thousands of
@@ -321,11 +325,19 @@ mod tests {
     fn with_server<F: std::future::Future<Output = io::Result<()>>>(
         test: impl FnOnce(SocketAddr) -> F,
     ) {
+        with_server_idle(IDLE, test)
+    }
+
+    /// [`with_server`] with the server's idle timeout `idle`.
+    fn with_server_idle<F: std::future::Future<Output = io::Result<()>>>(
+        idle: Duration,
+        test: impl FnOnce(SocketAddr) -> F,
+    ) {
         let mut core = mirage::Core::new().unwrap();
         core.run(async {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
-            mirage::spawn(serve(listener, IDLE));
+            mirage::spawn(serve(listener, idle));
             timeout(GUARD, test(addr))
                 .await
                 .expect("the test ran past its guard")
@@ -369,6 +381,26 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn an_idle_timeout_too_long_for_a_deadline_never_fires_and_lines_still_go_through() {
+        // `--idle 1e19` parses: about 317 billion years, past what an `Instant` can hold.
+        with_server_idle(
+            Duration::from_secs(10_000_000_000_000_000_000),
+            |addr| async move {
+                let alice_stream = connect(addr).await?;
+                let mut alice = DemoClient::new("alice", &alice_stream);
+                alice.hear().await?; // welcome
+                let bob_stream = connect(addr).await?;
+                let mut bob = DemoClient::new("bob", &bob_stream);
+                bob.hear().await?; // welcome
+                alice.hear().await?; // bob joined
+                alice.say("hi bob").await?;
+                assert_eq!(bob.hear().await?.as_deref(), Some("guest1: hi bob"));
+                Ok(())
+            },
+        );
     }
 
     #[test]
