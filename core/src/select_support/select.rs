@@ -152,24 +152,23 @@ impl Select {
             Some(set) => set,
             None => {
                 let (set, parent) = pool::acquire();
-                let set = self.set.insert(set);
                 self.parent = parent;
-                if parent.is_some() {
-                    // A kept parent that is not this poller's waker is replaced before any
-                    // branch runs, so a leased set's parent is always its poller's: else it
-                    // could be a waker of the set a nested `select!` leases next, whose
-                    // parent becomes a waker of this one, a cycle of wakes and `Arc`s.
-                    register_parent(set, &mut self.parent, cx.waker());
-                }
-                set
+                self.set.insert(set)
             }
         };
+        let woken = set.take_woken();
         let due = if self.polled {
-            set.take_woken() & self.enabled
+            woken & self.enabled
         } else {
             self.polled = true;
             self.enabled
         };
+        // Before any branch runs, so a leased set's parent is always its current poller's
+        // waker: a kept one (from the pool, or from an earlier poller of this `select!`)
+        // could be a waker of the set a nested `select!` leases next, whose parent becomes
+        // a waker of this one, a cycle of wakes and `Arc`s. After `take_woken`, so a bit
+        // `set_parent` finds is a wake the old parent may have had, not this poll's.
+        register_parent(set, &mut self.parent, cx.waker());
         // Rotating right by `start` puts branch `start` at bit 0, so lowest-bit-first visits
         // start, start + 1, .., then wraps to 0, .., start - 1. Branches past `len` are never
         // set, so the 64-bit rotation needs no mask.
@@ -199,7 +198,6 @@ impl Select {
         if !self.biased {
             self.start = next_start;
         }
-        register_parent(set, &mut self.parent, cx.waker());
         Poll::Pending
     }
 }

@@ -218,6 +218,53 @@ fn nested_selects_that_swap_sets_leave_no_cycle_of_parents() {
 }
 
 #[test]
+fn a_select_resumed_by_a_new_poller_leaves_no_cycle_of_parents() {
+    drain_pool();
+    let (_task, task_waker) = counter();
+    let mut cx = Context::from_waker(&task_waker);
+    let pending = |_: usize, _: &mut Context<'_>| -> Branch<()> { Branch::Pending };
+    // `y` pends as branch 0 of `z`, so y's set keeps a waker of z's set as its parent; then
+    // `z` finishes without it (as a `select!` on `&mut y` that a timeout wins) and gives
+    // its set back.
+    let mut y = Select::new(1, 0b1, true);
+    let mut z = Select::new(2, 0b11, true);
+    let mut y_branch = None;
+    let won = z.poll(&mut cx, &mut |i, cx: &mut Context<'_>| {
+        if i == 1 {
+            return Branch::Won(());
+        }
+        let polled = y.poll(cx, &mut |_, cx: &mut Context<'_>| -> Branch<()> {
+            y_branch = Some(cx.waker().clone());
+            Branch::Pending
+        });
+        assert!(polled.is_pending());
+        Branch::Pending
+    });
+    assert_eq!(won, Poll::Ready(Some(())));
+    drop(z);
+    // The task then awaits `y` itself. Its woken branch enters a `select!`, which gets z's
+    // old set and pends with y's branch waker as its parent, then finishes, and `y` wins.
+    y_branch.take().unwrap().wake();
+    let won = y.poll(&mut cx, &mut |_, cx: &mut Context<'_>| {
+        let mut nested = Select::new(1, 0b1, true);
+        assert!(nested.poll(cx, &mut { pending }).is_pending());
+        Branch::Won(())
+    });
+    assert_eq!(won, Poll::Ready(Some(())));
+    drop(y);
+    // Y's set must not still name a waker of z's old set as its parent: that set's parent
+    // is now a waker of y's, a cycle that leaks both and that a wake could chase back into
+    // a slot whose lock it holds.
+    let sets = [pool::acquire().0, pool::acquire().0];
+    let freed = sets.each_ref().map(Arc::downgrade);
+    drop(sets);
+    assert!(
+        freed.iter().all(|set| set.upgrade().is_none()),
+        "two pooled sets keep each other alive through their parents"
+    );
+}
+
+#[test]
 fn fairness_spreads_the_start_evenly() {
     for len in [2u32, 3, 7, 64] {
         let mut hits = vec![0u32; len as usize];

@@ -13,9 +13,10 @@
 //!   (when the task's waker changes, and to clear it when a finished `select!` cannot give
 //!   the set back to the pool, which otherwise keeps it: see `pool.rs`); wakers read it.
 //!   Both sides hold the lock, so a stored waker is never torn or read while dropped. A
-//!   kept parent that is not the new owner's waker is replaced at its first poll, before any
-//!   branch runs, so the parent is always the waker of the set's latest poller: never a
-//!   waker of a set nested inside it, and so never part of a cycle of wakes.
+//!   kept parent that is not the waker the owner is polled with (one the pool kept, or one
+//!   of an earlier poller of the same `select!`) is replaced at the start of the poll,
+//!   before any branch runs, so the parent is always the waker of the set's latest poller:
+//!   never a waker of a set nested inside it, and so never part of a cycle of wakes.
 //!
 //! # No lost wake-ups
 //!
