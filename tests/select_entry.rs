@@ -65,3 +65,15 @@ async fn a_panicking_test_fails() {
     mirage::yield_now().await;
     panic!("boom");
 }
+
+#[mirage::main]
+async fn main_that_never_returns() -> ! {
+    sleep(Duration::ZERO).await;
+    panic!("main_that_never_returns ran on a Core");
+}
+
+#[test]
+#[should_panic(expected = "main_that_never_returns ran on a Core")]
+fn main_may_return_the_never_type() {
+    main_that_never_returns()
+}

@@ -59,8 +59,10 @@ fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
     let pause = start_paused.then(|| quote!(::mirage::time::pause();));
     let body_var = Ident::new("__mirage_body", Span::mixed_site());
     let output_var = Ident::new("__mirage_output", Span::mixed_site());
+    // `impl Trait` cannot annotate a `let`, nor can `!` on stable: those bodies get their
+    // type from the function's return type, through `run`.
     let body = match output {
-        ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_)) => quote! {
+        ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_) | Type::Never(_)) => quote! {
             async move {
                 #pause
                 let #output_var: #ty = #block;
