@@ -203,6 +203,21 @@ async fn preconditions_are_evaluated_before_the_futures_borrow() {
     assert_eq!(popped, Some(2));
 }
 
+#[derive(PartialEq)]
+struct Mode {
+    verbose: bool,
+}
+
+#[mirage::test]
+async fn a_precondition_may_end_in_a_struct_literal() {
+    let mode = Mode { verbose: true };
+    let n = mirage::select! {
+        n = ready(1), if mode == Mode { verbose: true } => n,
+        else => 0,
+    };
+    assert_eq!(n, 1);
+}
+
 #[mirage::test]
 async fn else_runs_when_every_branch_is_disabled() {
     let all_preconditions_false = mirage::select! {

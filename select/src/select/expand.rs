@@ -93,6 +93,7 @@ fn expand_select(select: &Select) -> TokenStream {
     let branch = mixed("__mirage_branch");
     let value = mixed("__mirage_value");
     let matched = mixed("__mirage_matched");
+    let precondition = mixed("__mirage_precondition");
     let private = quote!(::mirage::__private);
 
     let type_params: Vec<Ident> = (0..len).map(|i| format_ident!("T{}", i)).collect();
@@ -111,7 +112,12 @@ fn expand_select(select: &Select) -> TokenStream {
         .filter_map(|(i, branch)| {
             let condition = branch.precondition.as_ref()?;
             let bit = 1u64 << i;
-            Some(quote!(if #condition { #enabled |= #bit; }))
+            // Bound by a `let`, not written as `if #condition`: a condition that ends in a
+            // struct literal (`mode == Mode { .. }`) is an expression there.
+            Some(quote! {{
+                let #precondition: bool = #condition;
+                if #precondition { #enabled |= #bit; }
+            }})
         })
         .collect();
     let enabled_mut = (!preconditions.is_empty()).then(|| quote!(mut));
