@@ -77,3 +77,20 @@ async fn main_that_never_returns() -> ! {
 fn main_may_return_the_never_type() {
     main_that_never_returns()
 }
+
+#[mirage::main]
+async fn main_with_inner_attributes() -> bool {
+    #![allow(clippy::nonminimal_bool)]
+    !!mirage::spawn(async { true }).await.unwrap()
+}
+
+#[test]
+fn an_inner_attribute_of_the_body_annotates_the_function() {
+    assert!(main_with_inner_attributes());
+}
+
+#[mirage::test]
+async fn a_test_body_may_start_with_inner_attributes() {
+    #![allow(clippy::bool_assert_comparison)]
+    assert_eq!(mirage::spawn(async { true }).await.unwrap(), true);
+}

@@ -19,7 +19,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
-use syn::{Error, Ident, ItemFn, ReturnType, Type};
+use syn::{AttrStyle, Attribute, Error, Ident, ItemFn, ReturnType, Type};
 
 use super::valid::Checked;
 use super::Kind;
@@ -48,10 +48,21 @@ fn test_attribute(kind: Kind) -> Option<TokenStream> {
     (kind == Kind::Test).then(|| quote!(#[::core::prelude::v1::test]))
 }
 
+/// The function's outer attributes, and the inner ones (`#![allow(..)]` at the top of its
+/// body, which syn keeps beside the outer ones). The inner ones go at the top of the
+/// generated function's body, where they annotate that function as they did the original;
+/// written before it, they would be an error.
+fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
+    attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Outer))
+}
+
 fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
+    let (attrs, inner_attrs) = split_attrs(attrs);
     let name = &sig.ident;
     let output = &sig.output;
     let block = &function.block;
@@ -75,6 +86,7 @@ fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
         #test
         #(#attrs)*
         #vis fn #name() #output {
+            #(#inner_attrs)*
             let #body_var = #body;
             ::mirage::Core::new()
                 .expect("failed to create the mirage Core")
@@ -87,6 +99,7 @@ fn stub(kind: Kind, function: &ItemFn) -> TokenStream {
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
+    let (attrs, inner_attrs) = split_attrs(attrs);
     let name = &sig.ident;
     let output = &sig.output;
     let test = test_attribute(kind);
@@ -94,6 +107,7 @@ fn stub(kind: Kind, function: &ItemFn) -> TokenStream {
         #test
         #(#attrs)*
         #vis fn #name() #output {
+            #(#inner_attrs)*
             ::core::unimplemented!()
         }
     }
