@@ -401,3 +401,34 @@ fn a_socket_moves_to_a_second_core_once_the_first_is_dropped() {
     });
     assert_eq!(received, b"moved");
 }
+
+#[test]
+fn readiness_seen_by_a_dropped_core_is_seen_again_by_the_next() {
+    let (socket, addr) = socket();
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut first = Core::new().unwrap();
+    first.run(async {
+        // Registered with the first Core, which sees the datagram arrive; nothing reads it.
+        let mut buf = [0u8; 16];
+        let waited = timeout(Duration::from_millis(1), socket.recv_from(&mut buf)).await;
+        assert!(waited.is_err());
+        sender.send_to(b"early", addr).unwrap();
+        timeout(GENEROUS, socket.readable())
+            .await
+            .expect("the first Core never saw the datagram")
+            .unwrap();
+    });
+    drop(first);
+    // No new edge comes: the second Core must learn of the waiting datagram on its own.
+    let mut second = Core::new().unwrap();
+    let received = second.run(async {
+        timeout(GENEROUS, socket.readable())
+            .await
+            .expect("the datagram's readiness was lost with the first Core")
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, _) = socket.try_recv_from(&mut buf).unwrap();
+        buf[..n].to_vec()
+    });
+    assert_eq!(received, b"early");
+}
