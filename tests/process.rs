@@ -196,3 +196,27 @@ fn a_dropped_child_is_reaped_even_if_its_core_is_dropped_before_it_exits() {
     wait_until_gone(held);
     wait_until_gone(dropped);
 }
+
+#[test]
+fn status_closes_piped_output_so_a_chatty_child_cannot_block_on_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // Far more than a pipe holds, written to pipes that `status` gives nobody to read.
+        let status = mirage::time::timeout(
+            Duration::from_secs(10),
+            Command::new("sh")
+                .args([
+                    "-c",
+                    "head -c 1000000 /dev/zero; head -c 1000000 /dev/zero >&2",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .status(),
+        )
+        .await
+        .expect("status waited on a child blocked writing to a pipe it held")
+        .unwrap();
+        // The child finds its output closed: it ends on SIGPIPE (or an error), not hangs.
+        assert!(!status.success());
+    });
+}

@@ -256,7 +256,8 @@ impl Command {
     }
 
     /// Starts the process and waits for it to exit; its streams are as set (inherited by
-    /// default).
+    /// default). Those set to [`Stdio::piped`] are closed at once, as in tokio: nobody could
+    /// read or write them, and a child blocked writing to a full pipe would never exit.
     ///
     /// # Examples
     ///
@@ -266,7 +267,10 @@ impl Command {
     /// assert_eq!(status.code(), Some(1));
     /// ```
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        self.spawn()?.wait().await
+        let mut child = self.spawn()?;
+        child.stdout = None;
+        child.stderr = None;
+        child.wait().await
     }
 
     /// Starts the process with stdout and stderr piped (this changes the command) and stdin
