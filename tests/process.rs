@@ -220,3 +220,52 @@ fn status_closes_piped_output_so_a_chatty_child_cannot_block_on_it() {
         assert!(!status.success());
     });
 }
+
+#[test]
+fn a_child_s_output_pipes_into_another_child_in_blocking_mode() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // The writer is silent at first: a reader handed a non-blocking pipe would get
+        // EAGAIN at its first read and fail instead of waiting.
+        let mut late = Command::new("sh")
+            .args(["-c", "sleep 0.3; echo late; echo oops >&2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout: Stdio = late.stdout.take().unwrap().try_into().unwrap();
+        let stderr: Stdio = late.stderr.take().unwrap().try_into().unwrap();
+        let (mut cat_out, mut cat_err) = (Command::new("cat"), Command::new("cat"));
+        let (out, err) = mirage::join!(
+            cat_out.stdin(stdout).output(),
+            cat_err.stdin(stderr).output(),
+        );
+        let (out, err) = (out.unwrap(), err.unwrap());
+        assert!(
+            out.status.success(),
+            "{:?}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, b"late\n");
+        assert!(err.status.success());
+        assert_eq!(err.stdout, b"oops\n");
+        assert!(late.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn a_closed_stdin_cannot_become_another_child_s_stdio() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.close().await.unwrap();
+        let err = Stdio::try_from(stdin).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(child.wait().await.unwrap().success());
+    });
+}

@@ -3,14 +3,15 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
+use std::process::Stdio;
 use std::task::{ready, Context, Poll};
 
 use crate::coop;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::reactor::{Direction, Registration};
-use crate::sys::pidfd::set_cloexec_nonblocking;
+use crate::sys::pidfd::{set_blocking, set_cloexec_nonblocking};
 
 /// One end of a pipe to the child.
 struct Pipe {
@@ -39,10 +40,41 @@ impl Pipe {
         self.registration
             .poll_io(cx, Direction::Write, || (&self.file).write_vectored(bufs))
     }
+
+    /// Leaves the Core, in blocking mode: for another child's stdio.
+    fn into_stdio(self) -> io::Result<Stdio> {
+        let Pipe { registration, file } = self;
+        // Deregistered before the descriptor leaves this process's hands.
+        drop(registration);
+        set_blocking(&file)?;
+        Ok(Stdio::from(OwnedFd::from(file)))
+    }
+}
+
+/// `AsFd`, `AsRawFd` and `TryFrom<..> for Stdio` of a pipe wrapper, through `$pipe`, an
+/// expression of `self` that names its `Pipe`.
+macro_rules! impl_pipe_fd_traits {
+    ($ty:ty, |$this:ident| $pipe:expr) => {
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                let $this = self;
+                $pipe.file.as_fd()
+            }
+        }
+
+        impl AsRawFd for $ty {
+            fn as_raw_fd(&self) -> RawFd {
+                self.as_fd().as_raw_fd()
+            }
+        }
+    };
 }
 
 /// The child's standard input: write to it, then drop or
 /// [`close`](crate::io::AsyncWriteExt::close) it so the child reads end of input.
+///
+/// Like [`ChildStdout`], it converts into a [`Stdio`] for another child, and lends its
+/// descriptor (`AsFd`, which panics once it is closed).
 ///
 /// # Examples
 ///
@@ -71,6 +103,32 @@ impl ChildStdin {
         Ok(ChildStdin {
             pipe: Some(Pipe::new(stdin.into())?),
         })
+    }
+}
+
+impl ChildStdin {
+    fn open_pipe(&self) -> &Pipe {
+        self.pipe
+            .as_ref()
+            .expect("ChildStdin used for its descriptor after it was closed")
+    }
+}
+
+impl_pipe_fd_traits!(ChildStdin, |stdin| stdin.open_pipe());
+
+/// Hands the pipe to another child as its stdin, stdout or stderr, in blocking mode, as
+/// [`ChildStdout`]'s conversion does. Fails with `InvalidInput` once closed.
+impl TryFrom<ChildStdin> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stdin: ChildStdin) -> io::Result<Stdio> {
+        match stdin.pipe {
+            Some(pipe) => pipe.into_stdio(),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "ChildStdin was closed: no pipe is left to hand on",
+            )),
+        }
     }
 }
 
@@ -147,6 +205,35 @@ impl ChildStdout {
     }
 }
 
+impl_pipe_fd_traits!(ChildStdout, |stdout| stdout.pipe);
+
+/// Hands the pipe to another child, to read this one's output as its stdin: a shell
+/// pipeline. The pipe leaves the Core and goes back to blocking mode, as the other child
+/// expects of its standard streams.
+///
+/// # Examples
+///
+/// ```
+/// use std::process::Stdio;
+/// use mirage::process::Command;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut echo = Command::new("echo").arg("hello").stdout(Stdio::piped()).spawn().unwrap();
+///     let piped: Stdio = echo.stdout.take().unwrap().try_into().unwrap();
+///     let upper = Command::new("tr").args(["a-z", "A-Z"]).stdin(piped).output().await.unwrap();
+///     assert_eq!(upper.stdout, b"HELLO\n");
+///     echo.wait().await.unwrap();
+/// });
+/// ```
+impl TryFrom<ChildStdout> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stdout: ChildStdout) -> io::Result<Stdio> {
+        stdout.pipe.into_stdio()
+    }
+}
+
 impl AsyncRead for ChildStdout {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -191,6 +278,17 @@ impl ChildStderr {
         Ok(ChildStderr {
             pipe: Pipe::new(stderr.into())?,
         })
+    }
+}
+
+impl_pipe_fd_traits!(ChildStderr, |stderr| stderr.pipe);
+
+/// Hands the pipe to another child, as [`ChildStdout`]'s conversion does.
+impl TryFrom<ChildStderr> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stderr: ChildStderr) -> io::Result<Stdio> {
+        stderr.pipe.into_stdio()
     }
 }
 

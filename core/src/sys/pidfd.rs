@@ -23,6 +23,16 @@ pub(crate) fn open(pid: u32) -> io::Result<Option<OwnedFd>> {
     Ok(Some(fd))
 }
 
+/// Puts `fd` back in blocking mode, for a pipe end handed to another child as its stdio
+/// (most programs treat `EAGAIN` on their input or output as an error).
+pub(crate) fn set_blocking(fd: &impl AsRawFd) -> io::Result<()> {
+    let fd = fd.as_raw_fd();
+    // Plain integer arguments on a descriptor the caller owns.
+    let flags = syscall!(fcntl(fd, libc::F_GETFL))?;
+    syscall!(fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK))?;
+    Ok(())
+}
+
 /// Puts `fd` in non-blocking mode (and close-on-exec, as std's pipes already are).
 pub(crate) fn set_cloexec_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
     let fd = fd.as_raw_fd();
