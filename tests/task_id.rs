@@ -191,3 +191,18 @@ fn a_spawner_task_has_an_id_on_the_core_that_runs_it() {
     let inside = core.run(handle).unwrap();
     assert!(inside.is_some(), "a Spawner's work runs as a task");
 }
+
+#[test]
+fn a_detached_task_has_its_id_while_its_output_drops() {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let mut core = mirage::Core::new().unwrap();
+    let record = RecordOnDrop(Rc::clone(&seen));
+    let id = core.run(async move {
+        let handle = mirage::spawn(async move { record });
+        let id = handle.id();
+        drop(handle); // detached: the Core drops the output when the task completes
+        mirage::yield_now().await;
+        id
+    });
+    assert_eq!(*seen.borrow(), [Some(id)]);
+}

@@ -150,9 +150,12 @@ impl Local {
         let joiner = unsafe { (*header.join_waker.get()).take() };
         if !header.has(JOIN) {
             // Detached: nobody will read the output. A panicking destructor must not take
-            // the Core down with it, as a panic in the task itself would not.
+            // the Core down with it, as a panic in the task itself would not. It runs as
+            // the task, so that it sees the task's id.
+            let outer = self.current.replace(Some(task));
             // SAFETY: owner thread, `OUTPUT` is set after completion.
             let _ = catch_unwind(AssertUnwindSafe(|| unsafe { task.drop_output() }));
+            self.current.set(outer);
         }
         // SAFETY: owner thread; the task held `IN_LIST` until now. `task` is not used after.
         unsafe { task.release(IN_LIST) };

@@ -55,7 +55,8 @@ impl fmt::Debug for Id {
     }
 }
 
-/// The [`Id`] of the task being polled (or whose future is being dropped).
+/// The [`Id`] of the task being polled, or whose future (or unclaimed output) its Core is
+/// dropping.
 ///
 /// # Panics
 ///
@@ -83,8 +84,9 @@ pub fn id() -> Id {
     )
 }
 
-/// The [`Id`] of the task being polled (or whose future is being dropped); `None` outside
-/// a task, including in the future given to [`Core::run`](crate::Core::run).
+/// The [`Id`] of the task being polled, or whose future (or unclaimed output) its Core is
+/// dropping; `None` outside a task, including in the future given to
+/// [`Core::run`](crate::Core::run).
 ///
 /// # Examples
 ///
