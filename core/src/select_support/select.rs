@@ -163,12 +163,16 @@ impl Select {
             self.polled = true;
             self.enabled
         };
-        // Before any branch runs, so a leased set's parent is always its current poller's
-        // waker: a kept one (from the pool, or from an earlier poller of this `select!`)
-        // could be a waker of the set a nested `select!` leases next, whose parent becomes
-        // a waker of this one, a cycle of wakes and `Arc`s. After `take_woken`, so a bit
-        // `set_parent` finds is a wake the old parent may have had, not this poll's.
-        register_parent(set, &mut self.parent, cx.waker());
+        // A kept parent (from the pool, or from an earlier poller of this `select!`) is made
+        // the current poller's waker before any branch runs: a stale one could be a waker of
+        // the set a nested `select!` leases next, whose parent becomes a waker of this one,
+        // a cycle of wakes and `Arc`s. After `take_woken`, so a bit `set_parent` finds is a
+        // wake the old parent may have had, not this poll's. With no parent there is no
+        // cycle to fear, and a branch that wins now needs none: it is stored only on
+        // `Pending`, below.
+        if self.parent.is_some() {
+            register_parent(set, &mut self.parent, cx.waker());
+        }
         // Rotating right by `start` puts branch `start` at bit 0, so lowest-bit-first visits
         // start, start + 1, .., then wraps to 0, .., start - 1. Branches past `len` are never
         // set, so the 64-bit rotation needs no mask.
@@ -198,6 +202,7 @@ impl Select {
         if !self.biased {
             self.start = next_start;
         }
+        register_parent(set, &mut self.parent, cx.waker());
         Poll::Pending
     }
 }
