@@ -148,6 +148,23 @@ fn a_buffered_line_over_the_limit_is_skipped_after_its_error() {
     });
 }
 
+/// A line over `max_len` whose end has not arrived yet is skipped up to its newline, however
+/// far that comes, without buffering it: its tail is never returned as a line of its own.
+#[test]
+fn the_rest_of_a_line_over_the_limit_is_skipped_when_it_arrives() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let text = b"123456789abcdef\nabc\n1234567";
+        let mut lines = BufReader::with_capacity(4, &text[..]).lines().max_len(5);
+        let err = lines.next_line().await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("abc"));
+        // Over the limit again, then the end of the stream while skipping it.
+        assert!(lines.next_line().await.is_err());
+        assert_eq!(lines.next_line().await.unwrap(), None);
+    });
+}
+
 proptest! {
     #![proptest_config(prop_config::config(256))]
 

@@ -40,6 +40,8 @@ pub struct Lines<R> {
     line: Vec<u8>,
     /// The longest line accepted, without its terminator.
     max_len: usize,
+    /// Skipping the rest of a line that was over `max_len`, up to its newline.
+    discarding: bool,
 }
 
 impl<R> Lines<R> {
@@ -47,15 +49,17 @@ impl<R> Lines<R> {
         Lines {
             reader,
             line: Vec::new(),
+            discarding: false,
             max_len: usize::MAX,
         }
     }
 
     /// Refuses lines longer than `max_len` bytes (not counting their `\n` or `\r\n`): such
     /// a line fails with `InvalidData` as soon as its first `max_len + 2` bytes arrive,
-    /// without buffering the rest. The stream is then in the middle of that line (past it
-    /// only if its end was already buffered), so the usual answer is to close it. Without a
-    /// limit, a peer that never ends its line grows the buffer without bound.
+    /// without buffering the rest; the next call skips the rest of that line, through its
+    /// newline however far that comes (as tokio's `LinesCodec` does), and returns the line
+    /// after it. Without a limit, a peer that never ends its line grows the buffer without
+    /// bound.
     ///
     /// # Examples
     ///
@@ -127,8 +131,8 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// The next line, or `None` at the end of the stream. Cancel-safe.
     ///
     /// A line that is not UTF-8 fails with `InvalidData` and is skipped; so does one longer
-    /// than [`max_len`](Lines::max_len), which may leave the stream in its middle. Other errors
-    /// come from the reader and leave the line read so far for the next call.
+    /// than [`max_len`](Lines::max_len), whose rest the next call skips. Other errors come
+    /// from the reader and leave the line read so far for the next call.
     ///
     /// # Examples
     ///
@@ -165,6 +169,13 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
         // `\n` has arrived, before it is known to be too long.
         let most = self.max_len.saturating_add(1);
         let newline = loop {
+            if self.discarding {
+                match ready!(self.poll_skip_line(cx)) {
+                    Ok(true) => {}
+                    Ok(false) => return Poll::Ready(Ok(None)),
+                    Err(err) => return Poll::Ready(Err(err)),
+                }
+            }
             let (end, used, over) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
                 Ok(buffered) => {
                     let (end, take) = match buffered.iter().position(|&b| b == b'\n') {
@@ -183,9 +194,11 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
             };
             Pin::new(&mut self.reader).consume(used);
             if over {
-                // Too long however it ends: forget it rather than buffer more. Its bytes
-                // at hand are consumed, so the next call moves on.
+                // Too long however it ends: forget it rather than buffer more. Its bytes at
+                // hand are consumed, and the rest, up to its newline, is skipped by the
+                // next call (as tokio's `LinesCodec` does), not read as a line of its own.
                 self.line.clear();
+                self.discarding = end != Some(true);
                 return Poll::Ready(Err(too_long(self.max_len)));
             }
             if let Some(newline) = end {
@@ -207,6 +220,32 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     }
 }
 
+impl<R: AsyncBufRead + Unpin> Lines<R> {
+    /// Consumes the rest of a line that was over the limit, through its newline: true once
+    /// done, false at the end of the stream.
+    fn poll_skip_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        loop {
+            let (used, done) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
+                Ok([]) => {
+                    self.discarding = false;
+                    return Poll::Ready(Ok(false));
+                }
+                Ok(buffered) => match buffered.iter().position(|&b| b == b'\n') {
+                    Some(at) => (at + 1, true),
+                    None => (buffered.len(), false),
+                },
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Poll::Ready(Err(err)),
+            };
+            Pin::new(&mut self.reader).consume(used);
+            if done {
+                self.discarding = false;
+                return Poll::Ready(Ok(true));
+            }
+        }
+    }
+}
+
 /// The error of a line over the limit.
 fn too_long(max_len: usize) -> io::Error {
     io::Error::new(
@@ -221,6 +260,7 @@ impl<R: fmt::Debug> fmt::Debug for Lines<R> {
             .field("reader", &self.reader)
             .field("partial_line_len", &self.line.len())
             .field("max_len", &self.max_len)
+            .field("discarding", &self.discarding)
             .finish()
     }
 }
