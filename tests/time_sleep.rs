@@ -300,3 +300,23 @@ fn a_sleep_that_outlives_its_core_waits_on_the_core_that_polls_it_next() {
     assert!(fired, "the sleep never fired on the second Core");
     assert!(nap.is_elapsed());
 }
+
+#[test]
+fn a_sleep_awaited_on_another_core_moves_there_when_its_own_core_drops() {
+    let mut first = Core::new().unwrap();
+    let mut second = Core::new().unwrap();
+    let mut nap = sleep(Duration::from_millis(5));
+    first.run(register(&mut nap));
+    // A task of the second Core waits on it while it is still in the first Core's wheel.
+    let waiter = second.spawn(nap);
+    second.run(mirage::yield_now());
+    assert!(!waiter.is_finished());
+    // Dropping the first Core must wake that task, or nothing ever polls the sleep again.
+    drop(first);
+    let fired = second.run(async {
+        mirage::time::timeout(Duration::from_secs(30), waiter)
+            .await
+            .is_ok()
+    });
+    assert!(fired, "the sleep never fired after its Core was dropped");
+}

@@ -42,9 +42,21 @@ impl Timers {
         self.live.get()
     }
 
-    /// Marks the wheel undriven, for the Core's drop.
+    /// Marks the wheel undriven, for the Core's drop, and wakes the tasks still waiting on
+    /// it: its own tasks are gone, so these belong to other Cores (a sleep registered here,
+    /// then awaited there), and their next poll moves the sleep to their Core. Their
+    /// entries fire here, which nothing can take for the deadline: every poll checks the
+    /// wheel is live before it reads it.
     pub(crate) fn close(&self) {
         self.live.set(false);
+        let mut waiting = Vec::new();
+        self.wheel
+            .borrow_mut()
+            .advance(u64::MAX, |_, waker| waiting.push(waker));
+        self.spare.take();
+        for waker in waiting {
+            waker.wake();
+        }
     }
 
     /// Polls the timer `key` (registering it when `None`) for `deadline` (a tick). Ready once
