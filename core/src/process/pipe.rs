@@ -51,8 +51,8 @@ impl Pipe {
     }
 }
 
-/// `AsFd`, `AsRawFd` and `TryFrom<..> for Stdio` of a pipe wrapper, through `$pipe`, an
-/// expression of `self` that names its `Pipe`.
+/// `AsFd` and `AsRawFd` of a pipe wrapper, through `$pipe`, an expression of `$this` (the
+/// wrapper) that names its `Pipe`.
 macro_rules! impl_pipe_fd_traits {
     ($ty:ty, |$this:ident| $pipe:expr) => {
         impl AsFd for $ty {
