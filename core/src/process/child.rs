@@ -344,13 +344,14 @@ impl Drop for Reaper {
     }
 }
 
-/// Waits for `child` on the blocking pool, so that it leaves no zombie.
+/// Waits for `child` on the blocking pool, so that it leaves no zombie. No task awaits it,
+/// so it is not counted as the Core's blocking work, and does not keep the Core's shared
+/// half alive (a Core dropped first would otherwise keep its eventfd until the child
+/// exits). Should no thread start, the zombie stays: better than a panic in a destructor.
 fn reap_on_pool(mut child: std::process::Child) {
-    // Should no thread start (the pool's spawn panics then), the zombie stays: better
-    // than a panic in a destructor.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        drop(crate::spawn_blocking(move || child.wait()));
-    }));
+    let _ = crate::task::run_detached(move || {
+        let _ = child.wait();
+    });
 }
 
 impl fmt::Debug for Child {
@@ -367,6 +368,27 @@ impl fmt::Debug for Child {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_dropped_with_its_core_does_not_keep_the_core_alive() {
+        let mut core = crate::Core::new().unwrap();
+        let shared = std::sync::Arc::downgrade(core.shared());
+        core.run(async {
+            // Dropped unkilled: a task of this Core would wait for it, but the Core goes
+            // first, and the blocking pool takes the child over.
+            drop(
+                crate::process::Command::new("sleep")
+                    .arg("5")
+                    .spawn()
+                    .unwrap(),
+            );
+        });
+        drop(core);
+        assert!(
+            shared.upgrade().is_none(),
+            "the pool's wait for the child holds the dropped Core's shared half (its eventfd)"
+        );
+    }
 
     /// The kernels without pidfd: the exit is learnt from SIGCHLD.
     #[test]

@@ -5,6 +5,7 @@ mod pool;
 #[cfg(test)]
 mod tests;
 
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -60,6 +61,13 @@ where
         panic!("spawn_blocking: cannot start a thread: {err}");
     }
     handle
+}
+
+/// Runs `f` on this thread's blocking pool with no handle, neither counted as work of the
+/// running Core nor holding it: for chores no task awaits, such as reaping a dropped child,
+/// which may outlive the Core and must not hold back its paused clock.
+pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> {
+    pool::run(Box::new(f))
 }
 
 /// The pool's job that runs `f` (unless aborted before it starts), and its handle.
