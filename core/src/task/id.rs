@@ -16,7 +16,8 @@ use crate::context;
 /// As in tokio, an `Id` is unique only while its task is alive, or while a handle to it
 /// is: once the task has completed and its handles are gone, a new task may receive the
 /// same `Id`. It is an opaque number, fit for comparing, hashing and printing, and it
-/// costs the task no memory (it is derived from where the task lives).
+/// costs the task no memory: it is derived from where the task lives, so it also tells
+/// where in memory that is, which logs shown to untrusted parties should not reveal.
 ///
 /// # Examples
 ///
