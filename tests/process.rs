@@ -1,7 +1,7 @@
 //! `mirage::process`: child processes whose exit and pipes are awaited through the Core.
 
 use std::cell::Cell;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::rc::Rc;
@@ -266,6 +266,47 @@ fn a_closed_stdin_cannot_become_another_child_s_stdio() {
         stdin.close().await.unwrap();
         let err = Stdio::try_from(stdin).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn a_closed_stdin_has_no_descriptor_to_hand_back() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.close().await.unwrap();
+        let err = stdin.into_owned_fd().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn a_pipe_read_through_the_core_is_handed_back_in_blocking_mode() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("sh")
+            .args(["-c", "echo first; sleep 0.3; echo late"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0; 6];
+        stdout.read_exact(&mut first).await.unwrap();
+        assert_eq!(&first, b"first\n");
+        // The rest comes later: a descriptor still non-blocking would fail this read with
+        // WouldBlock instead of waiting for it.
+        let mut rest = String::new();
+        std::fs::File::from(stdout.into_owned_fd().unwrap())
+            .read_to_string(&mut rest)
+            .unwrap();
+        assert_eq!(rest, "late\n");
         assert!(child.wait().await.unwrap().success());
     });
 }

@@ -41,13 +41,18 @@ impl Pipe {
             .poll_io(cx, Direction::Write, || (&self.file).write_vectored(bufs))
     }
 
-    /// Leaves the Core, in blocking mode: for another child's stdio.
-    fn into_stdio(self) -> io::Result<Stdio> {
+    /// Leaves the Core, in blocking mode, as another child or a blocking reader expects.
+    fn into_owned_fd(self) -> io::Result<OwnedFd> {
         let Pipe { registration, file } = self;
-        // Deregistered before the descriptor leaves this process's hands.
+        // Deregistered before the descriptor leaves the Core's hands.
         drop(registration);
         set_blocking(&file)?;
-        Ok(Stdio::from(OwnedFd::from(file)))
+        Ok(OwnedFd::from(file))
+    }
+
+    /// Leaves the Core, in blocking mode: for another child's stdio.
+    fn into_stdio(self) -> io::Result<Stdio> {
+        self.into_owned_fd().map(Stdio::from)
     }
 }
 
@@ -99,14 +104,66 @@ pub struct ChildStdin {
 }
 
 impl ChildStdin {
-    pub(super) fn from_std(stdin: std::process::ChildStdin) -> io::Result<ChildStdin> {
+    /// Drives a standard library child's stdin through the Core: the pipe turns
+    /// non-blocking and registers with the Core that first writes to it.
+    ///
+    /// # Errors
+    ///
+    /// If the pipe cannot be made non-blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::{Command, Stdio};
+    /// use mirage::io::AsyncWriteExt;
+    /// use mirage::process::ChildStdin;
+    ///
+    /// let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null())
+    ///     .spawn().unwrap();
+    /// let mut stdin = ChildStdin::from_std(child.stdin.take().unwrap()).unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async move { stdin.write_all(b"bytes").await.unwrap() });
+    /// assert!(child.wait().unwrap().success());
+    /// ```
+    pub fn from_std(stdin: std::process::ChildStdin) -> io::Result<ChildStdin> {
         Ok(ChildStdin {
             pipe: Some(Pipe::new(stdin.into())?),
         })
     }
-}
 
-impl ChildStdin {
+    /// Takes the pipe off the Core, back in blocking mode, for code that writes to it
+    /// without the Core (a thread, another library).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` once the pipe was closed; or if it cannot be made blocking again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::process::Stdio;
+    /// use mirage::process::Command;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null())
+    ///         .spawn().unwrap();
+    ///     let fd = child.stdin.take().unwrap().into_owned_fd().unwrap();
+    ///     std::fs::File::from(fd).write_all(b"written without the Core").unwrap();
+    ///     assert!(child.wait().await.unwrap().success());
+    /// });
+    /// ```
+    pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
+        match self.pipe {
+            Some(pipe) => pipe.into_owned_fd(),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "ChildStdin was closed: no pipe is left to hand on",
+            )),
+        }
+    }
+
     fn open_pipe(&self) -> &Pipe {
         self.pipe
             .as_ref()
@@ -122,13 +179,7 @@ impl TryFrom<ChildStdin> for Stdio {
     type Error = io::Error;
 
     fn try_from(stdin: ChildStdin) -> io::Result<Stdio> {
-        match stdin.pipe {
-            Some(pipe) => pipe.into_stdio(),
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "ChildStdin was closed: no pipe is left to hand on",
-            )),
-        }
+        stdin.into_owned_fd().map(Stdio::from)
     }
 }
 
@@ -198,10 +249,60 @@ pub struct ChildStdout {
 }
 
 impl ChildStdout {
-    pub(super) fn from_std(stdout: std::process::ChildStdout) -> io::Result<ChildStdout> {
+    /// Drives a standard library child's stdout through the Core: the pipe turns
+    /// non-blocking and registers with the Core that first reads from it.
+    ///
+    /// # Errors
+    ///
+    /// If the pipe cannot be made non-blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::{Command, Stdio};
+    /// use mirage::io::AsyncReadExt;
+    /// use mirage::process::ChildStdout;
+    ///
+    /// let mut child = Command::new("echo").arg("hi").stdout(Stdio::piped()).spawn().unwrap();
+    /// let mut stdout = ChildStdout::from_std(child.stdout.take().unwrap()).unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut out = String::new();
+    /// core.run(async { stdout.read_to_string(&mut out).await.unwrap() });
+    /// assert_eq!(out, "hi\n");
+    /// child.wait().unwrap();
+    /// ```
+    pub fn from_std(stdout: std::process::ChildStdout) -> io::Result<ChildStdout> {
         Ok(ChildStdout {
             pipe: Pipe::new(stdout.into())?,
         })
+    }
+
+    /// Takes the pipe off the Core, back in blocking mode, for code that reads it without
+    /// the Core (a thread, another library).
+    ///
+    /// # Errors
+    ///
+    /// If the pipe cannot be made blocking again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::process::Stdio;
+    /// use mirage::process::Command;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = Command::new("echo").arg("hi").stdout(Stdio::piped()).spawn().unwrap();
+    ///     let fd = child.stdout.take().unwrap().into_owned_fd().unwrap();
+    ///     let mut out = String::new();
+    ///     std::fs::File::from(fd).read_to_string(&mut out).unwrap(); // blocks: a blocking fd
+    ///     assert_eq!(out, "hi\n");
+    ///     child.wait().await.unwrap();
+    /// });
+    /// ```
+    pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
+        self.pipe.into_owned_fd()
     }
 }
 
@@ -274,10 +375,62 @@ pub struct ChildStderr {
 }
 
 impl ChildStderr {
-    pub(super) fn from_std(stderr: std::process::ChildStderr) -> io::Result<ChildStderr> {
+    /// Drives a standard library child's stderr through the Core: the pipe turns
+    /// non-blocking and registers with the Core that first reads from it.
+    ///
+    /// # Errors
+    ///
+    /// If the pipe cannot be made non-blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::{Command, Stdio};
+    /// use mirage::io::AsyncReadExt;
+    /// use mirage::process::ChildStderr;
+    ///
+    /// let mut child = Command::new("sh").args(["-c", "echo oops >&2"])
+    ///     .stderr(Stdio::piped()).spawn().unwrap();
+    /// let mut stderr = ChildStderr::from_std(child.stderr.take().unwrap()).unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let mut err = String::new();
+    /// core.run(async { stderr.read_to_string(&mut err).await.unwrap() });
+    /// assert_eq!(err, "oops\n");
+    /// child.wait().unwrap();
+    /// ```
+    pub fn from_std(stderr: std::process::ChildStderr) -> io::Result<ChildStderr> {
         Ok(ChildStderr {
             pipe: Pipe::new(stderr.into())?,
         })
+    }
+
+    /// Takes the pipe off the Core, back in blocking mode, for code that reads it without
+    /// the Core (a thread, another library).
+    ///
+    /// # Errors
+    ///
+    /// If the pipe cannot be made blocking again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::process::Stdio;
+    /// use mirage::process::Command;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut child = Command::new("sh").args(["-c", "echo oops >&2"])
+    ///         .stderr(Stdio::piped()).spawn().unwrap();
+    ///     let fd = child.stderr.take().unwrap().into_owned_fd().unwrap();
+    ///     let mut err = String::new();
+    ///     std::fs::File::from(fd).read_to_string(&mut err).unwrap();
+    ///     assert_eq!(err, "oops\n");
+    ///     child.wait().await.unwrap();
+    /// });
+    /// ```
+    pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
+        self.pipe.into_owned_fd()
     }
 }
 
