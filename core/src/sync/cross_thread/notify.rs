@@ -49,23 +49,34 @@ use crate::sync::notify::state::{self, Lock, State, Waiter};
 ///     core.join().unwrap();
 /// }
 /// ```
-#[derive(Default)]
 pub struct Notify {
     state: Mutex<State>,
 }
 
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
 impl Notify {
-    /// A `Notify` with no waiter and no permit.
+    /// A `Notify` with no waiter and no permit. A `const fn`, so it can be a `static`
+    /// (tokio's `Notify::const_new`).
     ///
     /// # Examples
     ///
     /// ```
-    /// let notify = mirage::sync::cross_thread::Notify::new();
-    /// notify.notify_one(); // leaves the permit
-    /// mirage::Core::new().unwrap().run(notify.notified());
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// static RELOAD: Notify = Notify::new();
+    ///
+    /// std::thread::spawn(|| RELOAD.notify_one()).join().unwrap(); // leaves the permit
+    /// mirage::Core::new().unwrap().run(RELOAD.notified());
     /// ```
-    pub fn new() -> Notify {
-        Notify::default()
+    pub const fn new() -> Notify {
+        Notify {
+            state: Mutex::new(State::new()),
+        }
     }
 
     /// Wakes the task that has waited longest, or, if none waits, leaves a permit for the

@@ -46,17 +46,26 @@ pub struct Mutex<T: ?Sized> {
 }
 
 impl<T> Mutex<T> {
-    /// A lock around `value`, unlocked.
+    /// A lock around `value`, unlocked. A `const fn`, so it can initialize a
+    /// `thread_local!` (tokio's `Mutex::const_new`).
     ///
     /// # Examples
     ///
     /// ```
-    /// let mutex = mirage::sync::Mutex::new(5);
+    /// use mirage::sync::Mutex;
+    ///
+    /// let mutex = Mutex::new(5);
     /// assert_eq!(mutex.into_inner(), 5);
+    ///
+    /// thread_local! {
+    ///     static LOG: Mutex<Vec<&'static str>> = const { Mutex::new(Vec::new()) };
+    /// }
+    /// LOG.with(|log| log.try_lock().unwrap().push("started"));
+    /// LOG.with(|log| assert_eq!(*log.try_lock().unwrap(), ["started"]));
     /// ```
-    pub fn new(value: T) -> Mutex<T> {
+    pub const fn new(value: T) -> Mutex<T> {
         Mutex {
-            semaphore: Semaphore::new(1),
+            semaphore: Semaphore::const_new(1),
             value: RefCell::new(value),
         }
     }

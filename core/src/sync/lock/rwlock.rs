@@ -41,17 +41,26 @@ pub struct RwLock<T: ?Sized> {
 }
 
 impl<T> RwLock<T> {
-    /// A lock around `value`, unlocked.
+    /// A lock around `value`, unlocked. A `const fn`, so it can initialize a
+    /// `thread_local!` (tokio's `RwLock::const_new`).
     ///
     /// # Examples
     ///
     /// ```
-    /// let lock = mirage::sync::RwLock::new(5);
+    /// use mirage::sync::RwLock;
+    ///
+    /// let lock = RwLock::new(5);
     /// assert_eq!(lock.into_inner(), 5);
+    ///
+    /// thread_local! {
+    ///     static CONFIG: RwLock<u32> = const { RwLock::new(1) };
+    /// }
+    /// CONFIG.with(|config| *config.try_write().unwrap() = 2);
+    /// CONFIG.with(|config| assert_eq!(*config.try_read().unwrap(), 2));
     /// ```
-    pub fn new(value: T) -> RwLock<T> {
+    pub const fn new(value: T) -> RwLock<T> {
         RwLock {
-            semaphore: Semaphore::new(MAX_READERS as usize),
+            semaphore: Semaphore::const_new(MAX_READERS as usize),
             value: RefCell::new(value),
         }
     }

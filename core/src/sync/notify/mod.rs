@@ -64,22 +64,44 @@ use state::{Lock, State, Waiter};
 ///     assert_eq!(worker.await.unwrap(), 3);
 /// });
 /// ```
-#[derive(Default)]
 pub struct Notify {
     state: RefCell<State>,
 }
 
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
 impl Notify {
-    /// A `Notify` with no waiter and no permit.
+    /// A `Notify` with no waiter and no permit. A `const fn`, so it can initialize a
+    /// `thread_local!` (tokio's `Notify::const_new`).
     ///
     /// # Examples
     ///
     /// ```
-    /// let notify = mirage::sync::Notify::new();
-    /// notify.notify_one(); // leaves a permit
+    /// use mirage::sync::Notify;
+    ///
+    /// struct Service {
+    ///     ready: Notify,
+    /// }
+    ///
+    /// impl Service {
+    ///     const fn new() -> Service {
+    ///         Service { ready: Notify::new() }
+    ///     }
+    /// }
+    ///
+    /// let service = Service::new();
+    /// service.ready.notify_one(); // leaves a permit
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async { service.ready.notified().await }); // takes it: no wait
     /// ```
-    pub fn new() -> Notify {
-        Notify::default()
+    pub const fn new() -> Notify {
+        Notify {
+            state: RefCell::new(State::new()),
+        }
     }
 
     /// Wakes the task that has waited longest, or, if none waits, leaves a permit that the

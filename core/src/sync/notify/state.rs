@@ -8,7 +8,6 @@ use crate::sync::wait_list::WaitList;
 
 pub(crate) use crate::sync::state_lock::Lock;
 
-#[derive(Default)]
 pub(crate) struct State {
     waiters: WaitList,
     permit: bool,
@@ -17,6 +16,15 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// No waiter, no permit; a `const fn` for `Notify::new`.
+    pub(crate) const fn new() -> State {
+        State {
+            waiters: WaitList::new(),
+            permit: false,
+            calls: 0,
+        }
+    }
+
     pub(crate) fn is_waiting(&self) -> bool {
         !self.waiters.is_empty()
     }

@@ -94,9 +94,27 @@ impl Semaphore {
         Semaphore::const_new(permits)
     }
 
-    /// [`new`](Semaphore::new) for a `const` context (a `const fn` may not format the count
-    /// into its panic message).
-    pub(crate) const fn const_new(permits: usize) -> Semaphore {
+    /// [`new`](Semaphore::new) for a `const` context, such as a `thread_local!` (a
+    /// `const fn` may not format the count into its panic message, so `new` is not one).
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::Semaphore;
+    ///
+    /// thread_local! {
+    ///     static CONNECTIONS: Semaphore = const { Semaphore::const_new(2) };
+    /// }
+    /// CONNECTIONS.with(|connections| {
+    ///     let _first = connections.try_acquire().unwrap();
+    ///     assert_eq!(connections.available_permits(), 1);
+    /// });
+    /// ```
+    pub const fn const_new(permits: usize) -> Semaphore {
         assert!(
             permits <= Semaphore::MAX_PERMITS,
             "a semaphore holds at most Semaphore::MAX_PERMITS permits"
