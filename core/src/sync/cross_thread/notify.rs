@@ -165,6 +165,31 @@ pub struct Notified<'a> {
     waiter: Waiter,
 }
 
+impl Notified<'_> {
+    /// Joins the line of waiters now, before the first poll, as the single-Core
+    /// [`Notified::enable`](crate::sync::Notified::enable) does: a
+    /// [`notify_one`](Notify::notify_one) from any thread then picks this future instead of
+    /// leaving a permit. Returns whether the future is ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// let notify = Notify::new();
+    /// let mut notified = pin!(notify.notified());
+    /// assert!(!notified.as_mut().enable());
+    /// std::thread::scope(|s| s.spawn(|| notify.notify_one()).join().unwrap());
+    /// assert!(notified.as_mut().enable()); // picked: no permit was left
+    /// mirage::Core::new().unwrap().run(notified);
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = self.get_mut();
+        this.waiter.enable(&this.notify.state)
+    }
+}
+
 impl Future for Notified<'_> {
     type Output = ();
 

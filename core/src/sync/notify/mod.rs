@@ -219,6 +219,43 @@ pub struct Notified<'a> {
     waiter: Waiter,
 }
 
+impl Notified<'_> {
+    /// Joins the line of waiters now, before the first poll, so that a
+    /// [`notify_one`](Notify::notify_one) picks this future instead of leaving a permit; as
+    /// polling does, but with no waker. Returns whether the future is ready: it was
+    /// notified, or it took the permit a `notify_one` had left. A notification it took
+    /// passes on to the next waiter if the future is dropped before it completes.
+    ///
+    /// [`notify_waiters`](Notify::notify_waiters) needs no `enable`: it completes every
+    /// `Notified` created before it.
+    ///
+    /// # Examples
+    ///
+    /// Check a condition without missing a `notify_one` sent while checking:
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::pin::pin;
+    /// use mirage::sync::Notify;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (notify, ready) = (Notify::new(), Cell::new(false));
+    ///     let mut notified = pin!(notify.notified());
+    ///     assert!(!notified.as_mut().enable()); // in line from here on
+    ///     ready.set(true); // as another task would, before...
+    ///     notify.notify_one(); // ...it notifies: this picks `notified`
+    ///     if !ready.get() {
+    ///         notified.await;
+    ///     }
+    /// });
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = self.get_mut();
+        this.waiter.enable(&this.notify.state)
+    }
+}
+
 impl Future for Notified<'_> {
     type Output = ();
 

@@ -59,13 +59,25 @@ pub(crate) fn notify_waiters(lock: &impl Lock<State>) {
     wakers.into_iter().for_each(Waker::wake);
 }
 
+/// What a `Notified` has seen, before it returns `Ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Nothing,
+    /// A `notify_one`, or the permit it left: passed on if the future is dropped unfinished.
+    One,
+    /// A `notify_waiters`.
+    All,
+}
+
 /// The state of one `Notified` future.
 #[derive(Debug)]
 pub(crate) struct Waiter {
     /// `calls` when the future was made.
     calls: u64,
-    /// The future's entry among the waiters, once it waited.
+    /// The future's entry among the waiters, once it waited (or was enabled).
     key: Option<usize>,
+    /// A notification taken (by `enable`) but not yet returned as `Ready`.
+    seen: Seen,
     done: bool,
 }
 
@@ -75,6 +87,7 @@ impl Waiter {
         Waiter {
             calls: lock.with(|state| state.calls),
             key: None,
+            seen: Seen::Nothing,
             done: false,
         }
     }
@@ -89,38 +102,69 @@ impl Waiter {
 
     #[inline]
     pub(crate) fn poll(&mut self, lock: &impl Lock<State>, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(!self.done, "Notified polled after it completed");
-        let (ready, stale) = lock.with(|state| {
+        if self.done {
+            return Poll::Ready(()); // fused, as tokio's
+        }
+        if self.seen == Seen::Nothing {
+            self.seen = self.check(lock, Some(cx.waker()));
+        }
+        if self.seen == Seen::Nothing {
+            return Poll::Pending;
+        }
+        self.seen = Seen::Nothing;
+        self.done = true;
+        Poll::Ready(())
+    }
+
+    /// Joins the line without waiting, so that a `notify_one` can pick this future before
+    /// it is polled. Whether it is notified already.
+    pub(crate) fn enable(&mut self, lock: &impl Lock<State>) -> bool {
+        if !self.done && self.seen == Seen::Nothing {
+            self.seen = self.check(lock, None);
+        }
+        self.done || self.seen != Seen::Nothing
+    }
+
+    /// Takes a notification meant for this future, or joins (or stays in) the line: with
+    /// `waker` as its waker, or, for `None`, the waker it has (none yet: a no-op one).
+    fn check(&mut self, lock: &impl Lock<State>, waker: Option<&Waker>) -> Seen {
+        let (seen, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
             if picked || state.calls != self.calls {
                 let removed = self.key.take().map(|key| state.waiters.remove(key).waker);
-                return (true, removed.flatten());
+                let seen = if picked { Seen::One } else { Seen::All };
+                return (seen, removed.flatten());
             }
             if self.key.is_none() && state.permit {
                 state.permit = false;
-                return (true, None);
+                return (Seen::One, None);
             }
-            (false, state.waiters.park(&mut self.key, cx.waker()))
+            match waker {
+                Some(waker) => (Seen::Nothing, state.waiters.park(&mut self.key, waker)),
+                None if self.key.is_none() => (
+                    Seen::Nothing,
+                    state.waiters.park(&mut self.key, Waker::noop()),
+                ),
+                None => (Seen::Nothing, None),
+            }
         });
         drop(stale);
-        if ready {
-            self.done = true;
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        seen
     }
 
-    /// The future is dropped: leaves the line, and passes on a `notify_one` that picked it
-    /// before it saw it.
+    /// The future is dropped: leaves the line, and passes on a `notify_one` (or its permit)
+    /// that it took before it completed.
     #[inline]
     pub(crate) fn leave(&mut self, lock: &impl Lock<State>) {
-        let Some(key) = self.key.take() else {
-            return;
+        let picked = match self.key.take() {
+            Some(key) => {
+                let removed = lock.with(|state| state.waiters.remove(key));
+                let picked = removed.notified;
+                drop(removed);
+                picked
+            }
+            None => self.seen == Seen::One,
         };
-        let removed = lock.with(|state| state.waiters.remove(key));
-        let picked = removed.notified;
-        drop(removed);
         if picked {
             notify_one(lock);
         }

@@ -105,12 +105,74 @@ fn only_the_latest_waker_is_woken() {
 }
 
 #[test]
-#[should_panic(expected = "Notified polled after it completed")]
-fn polling_a_completed_future_panics() {
+fn a_completed_future_stays_ready_and_takes_nothing_more() {
     let notify = Notify::new();
     let (_, waker) = counting_waker();
     notify.notify_one();
     let mut notified = pin!(notify.notified());
     assert!(poll_with(notified.as_mut(), &waker).is_ready());
-    let _ = poll_with(notified.as_mut(), &waker);
+    notify.notify_one();
+    assert!(poll_with(notified.as_mut(), &waker).is_ready(), "fused");
+    assert!(notified.as_mut().enable());
+    assert!(
+        notify.state.borrow().has_permit(),
+        "the second permit is left"
+    );
+}
+
+#[test]
+fn an_enabled_future_is_picked_by_notify_one_before_its_first_poll() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    let mut enabled = pin!(notify.notified());
+    assert!(!enabled.as_mut().enable());
+    assert!(!enabled.as_mut().enable(), "enabling twice queues once");
+    notify.notify_one();
+    assert!(!notify.state.borrow().has_permit(), "picked, not left");
+    assert!(enabled.as_mut().enable(), "it knows it was notified");
+    assert!(
+        poll_with(pin!(notify.notified()), &waker).is_pending(),
+        "nothing for a later future"
+    );
+    assert_eq!(poll_with(enabled.as_mut(), &waker), Poll::Ready(()));
+}
+
+#[test]
+fn enable_takes_a_left_permit_and_a_drop_before_completion_gives_it_back() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    notify.notify_one();
+    let mut enabled = Box::pin(notify.notified());
+    assert!(enabled.as_mut().enable());
+    assert!(!notify.state.borrow().has_permit(), "taken");
+    drop(enabled);
+    assert!(notify.state.borrow().has_permit(), "given back");
+    assert_eq!(poll_with(pin!(notify.notified()), &waker), Poll::Ready(()));
+}
+
+#[test]
+fn an_enabled_future_picked_then_dropped_passes_the_notification_on() {
+    let notify = Notify::new();
+    let (counter, waker) = counting_waker();
+    let mut enabled = Box::pin(notify.notified());
+    assert!(!enabled.as_mut().enable());
+    let mut next = pin!(notify.notified());
+    assert!(poll_with(next.as_mut(), &waker).is_pending());
+    notify.notify_one(); // picks `enabled`, first in line
+    assert_eq!(counter.count(), 0);
+    drop(enabled);
+    assert_eq!(counter.count(), 1, "passed on to the next in line");
+    assert_eq!(poll_with(next.as_mut(), &waker), Poll::Ready(()));
+}
+
+#[test]
+fn an_enabled_future_sees_notify_waiters_and_then_polls_ready() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    let mut enabled = pin!(notify.notified());
+    assert!(!enabled.as_mut().enable());
+    notify.notify_waiters();
+    assert!(enabled.as_mut().enable());
+    assert!(!notify.state.borrow().is_waiting());
+    assert_eq!(poll_with(enabled.as_mut(), &waker), Poll::Ready(()));
 }
