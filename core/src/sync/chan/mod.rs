@@ -547,6 +547,31 @@ impl<C: StateCell> Rx<C> {
         self.shared.lock().queue.len()
     }
 
+    /// Closed by the receiver, or every sender is gone; messages may still be queued.
+    pub(super) fn is_closed(&self) -> bool {
+        let state = self.shared.lock();
+        state.rx_closed || state.tx_count == 0
+    }
+
+    /// Live `Tx`s.
+    pub(super) fn sender_strong_count(&self) -> usize {
+        self.shared.lock().tx_count
+    }
+
+    /// Live `WeakTx`s.
+    pub(super) fn sender_weak_count(&self) -> usize {
+        self.shared.weak_count()
+    }
+
+    /// Free slots right now (bounded only).
+    pub(super) fn capacity(&self) -> usize {
+        self.shared.lock().permits
+    }
+
+    pub(super) fn max_capacity(&self) -> usize {
+        self.shared.lock().max_capacity.unwrap_or(usize::MAX)
+    }
+
     /// Whether a receive would not wait: a message is queued, or nothing more can come.
     pub(super) fn is_ready(&self) -> bool {
         let state = self.shared.lock();

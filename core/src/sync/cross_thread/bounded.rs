@@ -653,6 +653,80 @@ impl<T> Receiver<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Whether the channel is closed: by [`close`](Self::close), or because every sender
+    /// is gone. Messages sent before may still be queued, to be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::channel(2);
+    /// assert!(!rx.is_closed());
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // still delivered
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.rx.is_closed()
+    }
+
+    /// How many senders of this channel are alive (weak ones not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(2);
+    /// let other = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, other));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.rx.sender_strong_count()
+    }
+
+    /// How many weak senders of this channel are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(2);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.rx.sender_weak_count()
+    }
+
+    /// Free slots now: how many more messages fit before a send waits. A slot a sender
+    /// holds (a [`Permit`], or a waiting send it was handed to) does not count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.capacity(), 1);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.rx.capacity()
+    }
+
+    /// The capacity the channel was created with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::channel::<u8>(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.max_capacity(), 2);
+    /// ```
+    pub fn max_capacity(&self) -> usize {
+        self.rx.max_capacity()
+    }
 }
 
 impl<T> fmt::Debug for Receiver<T> {

@@ -382,6 +382,53 @@ impl<T> UnboundedReceiver<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Whether the channel is closed: by [`close`](Self::close), or because every sender
+    /// is gone. Messages sent before may still be queued, to be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = mirage::sync::cross_thread::unbounded();
+    /// assert!(!rx.is_closed());
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // still delivered
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.rx.is_closed()
+    }
+
+    /// How many senders of this channel are alive (weak ones not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded::<u8>();
+    /// let other = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, other));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.rx.sender_strong_count()
+    }
+
+    /// How many weak senders of this channel are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::cross_thread::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        self.rx.sender_weak_count()
+    }
 }
 
 impl<T> fmt::Debug for UnboundedReceiver<T> {

@@ -360,3 +360,34 @@ fn debug_output_does_not_need_debug_values() {
         "Send { waiting: false, .. }"
     );
 }
+
+#[test]
+fn the_receiver_sees_the_channel_close_while_permits_and_messages_remain() {
+    let (tx, mut rx) = channel(3);
+    let weak = tx.downgrade();
+    tx.try_send(1).unwrap();
+    let permit = tx.try_reserve().unwrap();
+    assert_eq!(
+        (rx.capacity(), rx.max_capacity()),
+        (1, 3),
+        "the permit's slot is held"
+    );
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 1));
+    assert!(!rx.is_closed());
+    rx.close();
+    assert!(rx.is_closed(), "closed at once, though a permit is out");
+    permit.send(2);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(2));
+    drop(tx);
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (0, 1));
+    assert!(weak.upgrade().is_none());
+}
+
+#[test]
+fn a_weak_sender_does_not_keep_the_channel_open_for_the_receiver() {
+    let (tx, rx) = channel::<u8>(1);
+    let _weak = tx.downgrade();
+    drop(tx);
+    assert!(rx.is_closed());
+}
