@@ -8,8 +8,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use super::futures::{Closed, Recv, RecvMany};
 use super::WeakSender;
 use crate::sync::chan::{self, Local, Rx, Tx};
@@ -158,6 +159,47 @@ impl<T> Sender<T> {
     /// ```
     pub fn reserve(&self) -> Reserve<'_, T> {
         Reserve::new(&self.tx)
+    }
+
+    /// Sends `value`, waiting at most `timeout` for a free slot: [`send`](Self::send) with a
+    /// deadline. Fails with [`SendTimeoutError::Timeout`] if no slot came free in time,
+    /// and with [`SendTimeoutError::Closed`] if the receiver is dropped or closed; either
+    /// way the value comes back.
+    ///
+    /// Cancel-safe as [`reserve`](Self::reserve) is, except that the value is dropped with
+    /// the future.
+    ///
+    /// # Panics
+    ///
+    /// Polled outside a Core: the deadline needs the Core's timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (tx, mut rx) = mirage::sync::mpsc::channel(1);
+    ///     tx.send_timeout("fits", Duration::from_secs(1)).await.unwrap();
+    ///     let full = tx.send_timeout("late", Duration::from_millis(10)).await;
+    ///     assert!(full.unwrap_err().is_timeout());
+    ///     assert_eq!(rx.recv().await, Some("fits"));
+    /// });
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match crate::time::timeout(timeout, self.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Ok(Err(_closed)) => Err(SendTimeoutError::Closed(value)),
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
+        }
     }
 
     /// Takes a free slot right now and holds it in a [`Permit`].

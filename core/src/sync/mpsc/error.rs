@@ -106,6 +106,97 @@ impl<T> fmt::Display for TrySendError<T> {
 
 impl<T> Error for TrySendError<T> {}
 
+/// Why [`Sender::send_timeout`](super::Sender::send_timeout) failed; the value is handed
+/// back either way.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::sync::mpsc::{self, error::SendTimeoutError};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, rx) = mpsc::channel(1);
+///     tx.send(1).await.unwrap();
+///     let full = tx.send_timeout(2, Duration::from_millis(1)).await;
+///     assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+///     drop(rx);
+///     let closed = tx.send_timeout(3, Duration::from_millis(1)).await;
+///     assert_eq!(closed.unwrap_err().into_inner(), 3);
+/// });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SendTimeoutError<T> {
+    /// No slot came free before the timeout.
+    Timeout(T),
+    /// The receiver was dropped or closed.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::error::SendTimeoutError;
+    ///
+    /// assert_eq!(SendTimeoutError::Timeout("late").into_inner(), "late");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
+        }
+    }
+
+    /// Returns `true` for [`SendTimeoutError::Timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::error::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Timeout(1).is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SendTimeoutError::Timeout(_))
+    }
+
+    /// Returns `true` for [`SendTimeoutError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::mpsc::error::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Closed(1).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendTimeoutError::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendTimeoutError::Timeout(_) => "Timeout(..)",
+            SendTimeoutError::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendTimeoutError::Timeout(_) => "timed out waiting on send operation",
+            SendTimeoutError::Closed(_) => "sending on a closed channel",
+        })
+    }
+}
+
+impl<T> Error for SendTimeoutError<T> {}
+
 /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no message.
 ///
 /// # Examples
@@ -155,6 +246,13 @@ mod tests {
         assert_eq!(
             TryRecvError::Disconnected.to_string(),
             "receiving on an empty and disconnected channel"
+        );
+        let timeout = SendTimeoutError::Timeout(Opaque);
+        assert!(timeout.is_timeout() && !timeout.is_closed());
+        assert_eq!(format!("{timeout:?}"), "Timeout(..)");
+        assert_eq!(
+            SendTimeoutError::Closed(Opaque).to_string(),
+            "sending on a closed channel"
         );
     }
 }

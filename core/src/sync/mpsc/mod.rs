@@ -43,7 +43,7 @@ mod unbounded;
 mod weak;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
-pub use error::{SendError, TryRecvError, TrySendError};
+pub use error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use futures::{Closed, Recv, RecvMany};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
