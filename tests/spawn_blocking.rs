@@ -84,6 +84,33 @@ fn paused_time_jumps_again_once_blocking_work_whose_handle_was_dropped_is_over()
 }
 
 #[test]
+fn paused_time_fires_a_timer_already_due_while_blocking_work_runs() {
+    let (done, finished) = mpsc::channel();
+    // On a thread of its own, so that a Core that never wakes fails the test, not hangs it.
+    thread::spawn(move || {
+        let mut core = Core::new().unwrap();
+        let outcome = core.run(async {
+            // Real time moves the clock past the wheel, which has fired nothing yet.
+            thread::sleep(Duration::from_millis(2));
+            mirage::time::pause();
+            let now = Instant::now();
+            let (release, released) = mpsc::channel::<()>();
+            let work = spawn_blocking(move || released.recv_timeout(Duration::from_secs(30)));
+            // Due on the frozen clock: it fires at the next turn, not when the work ends.
+            mirage::time::sleep_until(now - Duration::from_millis(1)).await;
+            release.send(()).unwrap();
+            let released = work.await.unwrap();
+            (released, now.elapsed())
+        });
+        done.send(outcome).unwrap();
+    });
+    assert_eq!(
+        finished.recv_timeout(Duration::from_secs(10)),
+        Ok((Ok(()), Duration::ZERO))
+    );
+}
+
+#[test]
 fn a_dropped_handle_lets_the_work_finish() {
     let (tx, rx) = mpsc::channel();
     drop(spawn_blocking(move || tx.send("finished anyway").unwrap()));

@@ -212,10 +212,15 @@ impl Core {
         // Virtual time jumps to the next deadline when nothing else can happen first; not
         // while `spawn_blocking` work runs, which completes in real time (as in tokio).
         let may_jump = paused && next_timer.is_some() && !blocking;
-        let timeout = if ready || may_jump {
+        // A frozen clock can still stand at or past a deadline the wheel has not reached
+        // (`pause` moves it on from where the wheel last fired): that timer is due now.
+        let clock = &local.timers.clock;
+        let due_now =
+            paused && next_timer.is_some_and(|tick| tick <= clock.tick_at_or_before(clock.now()));
+        let timeout = if ready || may_jump || due_now {
             Some(Duration::ZERO)
         } else if paused {
-            // No timer comes due on a frozen clock: wait for a wake-up.
+            // No later timer comes due on a frozen clock: wait for a wake-up.
             None
         } else {
             next_timer.and_then(|tick| self.arm_timer(tick))
