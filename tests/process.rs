@@ -197,6 +197,36 @@ fn a_dropped_child_is_reaped_even_if_its_core_is_dropped_before_it_exits() {
     wait_until_gone(dropped);
 }
 
+thread_local! {
+    /// A Core kept for the life of its thread, dropped among the thread-locals at its exit.
+    static KEPT_CORE: std::cell::RefCell<Option<Core>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_child_of_a_core_kept_in_a_thread_local_is_reaped_when_the_thread_exits() {
+    let pid = std::thread::spawn(|| {
+        KEPT_CORE.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            kept.insert(Core::new().unwrap()).run(async {
+                // The blocking pool's own thread-local is made after the Core's, so it is
+                // destroyed first: the child is handed over with the pool already gone.
+                mirage::spawn_blocking(|| ()).await.unwrap();
+                let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+                let pid = child.id();
+                mirage::spawn(async move {
+                    let _child = child;
+                    std::future::pending::<()>().await
+                });
+                mirage::yield_now().await;
+                pid
+            })
+        })
+    })
+    .join()
+    .unwrap();
+    wait_until_gone(pid);
+}
+
 #[test]
 fn status_closes_piped_output_so_a_chatty_child_cannot_block_on_it() {
     let mut core = Core::new().unwrap();

@@ -32,11 +32,20 @@ thread_local! {
 
 /// Runs `job` on this thread's pool. Fails only if no thread could be started and none is
 /// running to take the job later; the job is then dropped.
+///
+/// While the thread exits, the pool may already be gone when the destructor of another
+/// thread-local (a Core kept in one, whose tasks drop a child) hands over a job: a pool of
+/// its own runs it, and closes after it.
 pub(super) fn run(job: Job) -> io::Result<()> {
-    POOL.with(|pool| {
+    let mut job = Some(job);
+    let pooled = POOL.try_with(|pool| {
         pool.borrow_mut()
             .get_or_insert_with(|| Pool::new(MAX_THREADS, KEEP_ALIVE))
-            .run(job)
+            .run(job.take().expect("the job is taken once"))
+    });
+    // `job` is still here only if the pool was not reachable.
+    pooled.unwrap_or_else(|_| {
+        Pool::new(1, KEEP_ALIVE).run(job.take().expect("the pool was gone; the job is here"))
     })
 }
 
