@@ -182,7 +182,8 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
             continue;
         }
         if state.closed {
-            break;
+            state.threads -= 1;
+            return;
         }
         state.idle.push((id, tx.clone()));
         drop(state);
@@ -198,7 +199,12 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
                         // can queue one) is taken before leaving.
                         match state.queued.pop_front() {
                             Some(next) => job = Some(next),
-                            None => break,
+                            // Uncounted under the same lock: a job that finds no idle
+                            // worker must not queue behind this one, as if it were busy.
+                            None => {
+                                state.threads -= 1;
+                                return;
+                            }
                         }
                     }
                     // Handed a job just as the wait ended: it is in the queue already.
@@ -214,7 +220,6 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
             }
         }
     }
-    shared.lock().threads -= 1;
 }
 
 impl Drop for Pool {

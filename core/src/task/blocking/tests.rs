@@ -135,3 +135,30 @@ fn an_abort_once_the_closure_runs_lets_it_finish_with_its_result() {
     gate_tx.send(()).unwrap();
     assert_eq!(handle.blocking_join().unwrap(), "finished");
 }
+
+#[test]
+fn a_worker_that_leaves_is_uncounted_as_it_stops_being_idle() {
+    // At the thread limit, a job finds no idle worker and queues; a worker that has left
+    // the idle list to exit but is still counted would leave that job waiting. The window
+    // is short: watch many workers leave.
+    for _ in 0..500 {
+        let pool = Pool::new(1, Duration::from_millis(2));
+        let (tx, rx) = mpsc::channel();
+        pool.run(report_thread(&tx)).unwrap();
+        rx.recv().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut was_idle = false;
+        loop {
+            let counts = pool.counts();
+            was_idle |= counts == (1, 1);
+            assert!(
+                !(was_idle && counts == (1, 0)),
+                "a leaving worker is still counted, neither idle nor busy"
+            );
+            if counts == (0, 0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the worker never exited");
+        }
+    }
+}
