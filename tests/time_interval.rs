@@ -144,13 +144,15 @@ fn a_huge_period_means_never_again_without_overflowing() {
                 assert!(second.is_err(), "{behavior:?}: the second tick never comes");
                 ticks.reset();
                 assert!(timeout(MS, ticks.tick()).await.is_err());
+                ticks.reset_after(Duration::MAX);
+                assert!(timeout(MS, ticks.tick()).await.is_err());
             });
         }
     }
 }
 
 #[test]
-fn interval_at_starts_later_and_reset_restarts_from_now() {
+fn interval_at_starts_later_and_each_reset_restarts_the_schedule() {
     let mut core = Core::new().unwrap();
     core.run(async {
         pause();
@@ -165,6 +167,9 @@ fn interval_at_starts_later_and_reset_restarts_from_now() {
         ticks.reset_at(start + 200 * MS);
         assert_eq!(ticks.tick().await - start, 200 * MS);
         assert_eq!(ticks.tick().await - start, 210 * MS);
+        ticks.reset_after(4 * MS);
+        assert_eq!(ticks.tick().await - start, 214 * MS);
+        assert_eq!(ticks.tick().await - start, 224 * MS);
     });
 }
 

@@ -272,6 +272,30 @@ impl Interval {
         self.sleep.reset(Instant::now());
     }
 
+    /// Makes the next tick due `after` from now, the schedule continuing from there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::time::{interval, Instant};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     mirage::time::pause();
+    ///     let start = Instant::now();
+    ///     let mut ticks = interval(Duration::from_secs(1));
+    ///     ticks.tick().await;
+    ///     ticks.reset_after(Duration::from_millis(200));
+    ///     assert_eq!(ticks.tick().await - start, Duration::from_millis(200));
+    ///     assert_eq!(ticks.tick().await - start, Duration::from_millis(1200));
+    /// });
+    /// ```
+    pub fn reset_after(&mut self, after: Duration) {
+        self.sleep
+            .reset(Instant::now().far_future_saturating(after));
+    }
+
     /// Makes the next tick due at `deadline`, the schedule continuing from there.
     ///
     /// # Examples
