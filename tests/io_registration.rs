@@ -247,3 +247,30 @@ fn a_task_of_another_core_waiting_on_a_registration_wakes_when_its_core_runs() {
     ));
     ready.expect("the waiter was not woken").unwrap().unwrap();
 }
+
+#[test]
+fn a_waiter_of_another_core_moves_to_it_when_the_first_core_is_dropped() {
+    let (a, b) = pair();
+    let registration = Rc::new(Registration::new(b.as_raw_fd()));
+    let mut first = Core::new().unwrap();
+    register_with(&mut first, &registration, (&a, &b));
+    let mut second = Core::new().unwrap();
+    let waiter = second.spawn({
+        let registration = Rc::clone(&registration);
+        async move { registration.ready(Direction::Read).await }
+    });
+    second.run(mirage::yield_now());
+    assert!(!waiter.is_finished());
+    // The first Core goes, and its epoll instance with it: no event can reach the waiter
+    // unless it registers the descriptor with its own Core.
+    drop(first);
+    (&a).write_all(b"y").unwrap();
+    let ready = second.run(mirage::time::timeout(
+        std::time::Duration::from_secs(5),
+        waiter,
+    ));
+    ready
+        .expect("the waiter stayed asleep on the dropped Core")
+        .unwrap()
+        .unwrap();
+}

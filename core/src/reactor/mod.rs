@@ -7,6 +7,8 @@
 
 mod registration;
 mod scheduled_io;
+#[cfg(test)]
+mod tests;
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -54,9 +56,16 @@ pub(crate) struct Reactor {
 impl Drop for Reactor {
     /// Marks every descriptor still registered as orphaned: the epoll instance goes with the
     /// Core, so a socket that outlives it must register with the next Core that waits on it.
+    /// Wakes the tasks still waiting on one: no event can reach them any more, and a task of
+    /// another Core must come back to register the descriptor with its own (the dropped
+    /// Core's tasks are gone, and waking them only lets go of their wakers).
     fn drop(&mut self) {
+        let mut wake = Vec::new();
         for (_, io) in self.ios.get_mut().iter() {
-            io.orphan();
+            io.orphan(&mut wake);
+        }
+        for waker in wake {
+            waker.wake();
         }
     }
 }

@@ -28,7 +28,8 @@ use crate::context;
 /// A registered descriptor belongs to the Core it registered with: a task of another Core
 /// (on the same thread) that waits on it is woken when that Core next runs and sees the
 /// event. Once that Core is dropped, the descriptor registers with the Core that next waits
-/// on it, so a socket can move on to a new Core.
+/// on it, so a socket can move on to a new Core; the tasks still waiting on it then are
+/// woken to do so.
 ///
 /// # Examples
 ///

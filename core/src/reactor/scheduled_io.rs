@@ -139,9 +139,12 @@ impl ScheduledIo {
         self.token.get() == ORPHANED
     }
 
-    /// Marks the descriptor orphaned: its reactor is being dropped.
-    pub(crate) fn orphan(&self) {
+    /// Marks the descriptor orphaned: its reactor is being dropped. Moves the wakers of its
+    /// waiters into `wake`, as nothing else will.
+    pub(crate) fn orphan(&self, wake: &mut Vec<Waker>) {
         self.token.set(ORPHANED);
+        self.readers.borrow_mut().take_all(wake);
+        self.writers.borrow_mut().take_all(wake);
     }
 
     /// A fresh id for a readiness future.
