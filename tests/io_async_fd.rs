@@ -76,3 +76,29 @@ fn async_io_retries_until_the_operation_stops_blocking() {
     let mut buf = [0u8; 1];
     assert_eq!(reader.read(&mut buf).unwrap(), 0);
 }
+
+#[test]
+fn clearing_readiness_after_a_short_read_keeps_the_end_of_file_the_pipe_reported() {
+    let (reader, mut writer) = nonblocking_pipe();
+    writer.write_all(b"last").unwrap();
+    drop(writer); // one event: data, and the hang-up, which no further edge reports
+    let reader = AsyncFd::new(reader);
+    let mut core = Core::new().unwrap();
+    let eof = core.run(mirage::time::timeout(
+        std::time::Duration::from_secs(5),
+        async {
+            let mut buf = [0u8; 64];
+            let mut guard = reader.readable().await.unwrap();
+            let n = guard.try_io(|fd| fd.get_ref().read(&mut buf)).unwrap();
+            assert_eq!(n.unwrap(), 4);
+            // A short read shows the pipe drained: tell the guard, as tokio's examples do.
+            guard.clear_ready();
+            let mut guard = reader.readable().await.unwrap();
+            guard
+                .try_io(|fd| fd.get_ref().read(&mut buf))
+                .unwrap()
+                .unwrap()
+        },
+    ));
+    assert_eq!(eof.expect("the end of file was forgotten"), 0);
+}

@@ -356,7 +356,10 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// Forgets the readiness this guard saw: the next wait waits for a new edge.
+    /// Forgets the readiness this guard saw: the next wait waits for a new edge. End of
+    /// stream (the peer hung up) is kept, as tokio keeps it: the kernel reports it once, and
+    /// a wait that forgot it would never end, so after a short read that cleared readiness
+    /// the next wait still returns at once, for the read that sees the end.
     ///
     /// # Examples
     ///
@@ -378,11 +381,12 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// # drop(b);
     /// ```
     pub fn clear_ready(&mut self) {
-        self.fd.registration.clear_ready(self.direction);
+        self.fd.registration.clear_ready_but_closed(self.direction);
     }
 
-    /// Runs `op`; if it returns `WouldBlock`, clears readiness and returns `Err(TryIoError)`
-    /// so the caller waits again.
+    /// Runs `op`; if it returns `WouldBlock`, clears readiness (all of it: the operation
+    /// showed the descriptor not ready) and returns `Err(TryIoError)` so the caller waits
+    /// again.
     ///
     /// # Examples
     ///
@@ -409,7 +413,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ) -> Result<io::Result<R>, TryIoError> {
         match op(self.fd) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.clear_ready();
+                self.fd.registration.clear_ready(self.direction);
                 Err(TryIoError(()))
             }
             result => Ok(result),

@@ -392,6 +392,14 @@ impl Registration {
         }
     }
 
+    /// Forgets readiness in `direction` but for end-of-stream (see
+    /// `ScheduledIo::clear_ready_but_closed`): for `AsyncFd`'s guard.
+    pub(crate) fn clear_ready_but_closed(&self, direction: Direction) {
+        if let Some(registered) = self.registered.get() {
+            registered.io.clear_ready_but_closed(direction);
+        }
+    }
+
     /// Whether an operation in `direction` is worth trying now: false only once the
     /// descriptor is registered and known not ready (an operation saw `WouldBlock`, or a
     /// short read or write, and no edge came since). Then waiting saves a system call that

@@ -182,6 +182,19 @@ impl ScheduledIo {
         self.readiness.set(self.readiness.get() & !mask(direction));
     }
 
+    /// Forgets readiness in `direction`, on the word of the caller rather than of an
+    /// operation that saw `WouldBlock`, but keeps end-of-stream: reported by one edge only,
+    /// it is final, and a wait that forgot it would never end (as in tokio, whose
+    /// `clear_ready` keeps it too).
+    pub(crate) fn clear_ready_but_closed(&self, direction: Direction) {
+        let closed = match direction {
+            Direction::Read => READ_CLOSED,
+            Direction::Write => WRITE_CLOSED,
+        };
+        self.readiness
+            .set(self.readiness.get() & !(mask(direction) & !closed));
+    }
+
     /// Forgets that `direction` is readable or writable, after a short read or write
     /// showed the socket drained (or full), but keeps end-of-stream and error: those are
     /// reported by one edge only, and an operation must still see them at once. Keeps
