@@ -1,8 +1,11 @@
 //! `copy`: everything from a reader to a writer.
 
+use std::future::poll_fn;
 use std::io;
+use std::pin::Pin;
+use std::task::{ready, Poll};
 
-use super::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use super::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// The size of [`copy`]'s buffer, the same as `std::io::copy`'s.
 const BUFFER: usize = 8 * 1024;
@@ -10,6 +13,10 @@ const BUFFER: usize = 8 * 1024;
 /// Copies everything `reader` yields to `writer`, until `reader` reaches the end of its
 /// stream, then flushes `writer`; returns how many bytes were copied. The asynchronous
 /// counterpart of [`std::io::copy`].
+///
+/// While `reader` has nothing to give, `writer` is flushed of what was written to it (as
+/// tokio's `copy` does): through a buffering writer, a request then reaches a peer that
+/// must answer it before more comes.
 ///
 /// `Interrupted` reads are retried; any other error ends the copy, and whatever was read
 /// but not yet written is lost, as with `std::io::copy`. Not cancel-safe, for the same
@@ -44,14 +51,30 @@ where
 {
     let mut buf = vec![0; BUFFER];
     let mut copied = 0;
+    // Whether `writer` took bytes since it was last flushed.
+    let mut unflushed = false;
     loop {
-        let n = match reader.read(&mut buf).await {
+        Pin::new(&mut *reader).start_read();
+        let read = poll_fn(|cx| {
+            let pending = match Pin::new(&mut *reader).poll_read(cx, &mut buf) {
+                Poll::Pending => Poll::Pending,
+                ready => return ready,
+            };
+            if unflushed {
+                // Nothing to read now: let a buffering writer pass on what it holds.
+                ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+                unflushed = false;
+            }
+            pending
+        });
+        let n = match read.await {
             Ok(0) => break,
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
         };
         writer.write_all(&buf[..n]).await?;
+        unflushed = true;
         copied += n as u64;
     }
     writer.flush().await?;
