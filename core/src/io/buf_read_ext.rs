@@ -117,7 +117,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     {
         async move {
             // The line goes straight into `buf`'s bytes, with no buffer of its own.
-            let mut line = LineInString::new(buf);
+            let mut line = TextInString::new(buf);
             let read = self.read_until(b'\n', line.bytes()).await;
             match (read, line.finish()) {
                 (Ok(n), true) => Ok(n),
@@ -187,42 +187,43 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
     }
 }
 
-/// A `String`'s bytes, taken out while [`read_line`](AsyncBufReadExt::read_line) appends a
-/// line to them, and put back as a `String`: whole if the line is UTF-8, otherwise as they
-/// were before it. Dropped unfinished (the future cancelled), it puts back the old contents.
-struct LineInString<'a> {
+/// A `String`'s bytes, taken out while [`read_line`](AsyncBufReadExt::read_line) (or
+/// `read_to_string`) appends text to them, and put back as a `String`: whole if the text is
+/// UTF-8, otherwise as they were before it. Dropped unfinished (the future cancelled), it
+/// puts back the old contents.
+pub(super) struct TextInString<'a> {
     buf: &'a mut String,
     /// `None` once put back.
     bytes: Option<Vec<u8>>,
-    /// The length of `buf` before the line.
+    /// The length of `buf` before the text.
     start: usize,
 }
 
-impl<'a> LineInString<'a> {
-    fn new(buf: &'a mut String) -> LineInString<'a> {
+impl<'a> TextInString<'a> {
+    pub(super) fn new(buf: &'a mut String) -> TextInString<'a> {
         let start = buf.len();
         let bytes = std::mem::take(buf).into_bytes();
-        LineInString {
+        TextInString {
             buf,
             bytes: Some(bytes),
             start,
         }
     }
 
-    fn bytes(&mut self) -> &mut Vec<u8> {
+    pub(super) fn bytes(&mut self) -> &mut Vec<u8> {
         self.bytes.as_mut().expect("bytes taken only by `put_back`")
     }
 
-    /// Puts the bytes back; false, with the line cut off, if it is not UTF-8.
-    fn finish(mut self) -> bool {
+    /// Puts the bytes back; false, with the text cut off, if it is not UTF-8.
+    pub(super) fn finish(mut self) -> bool {
         self.put_back(false)
     }
 
-    fn put_back(&mut self, cut_line: bool) -> bool {
+    fn put_back(&mut self, cut_text: bool) -> bool {
         let Some(mut bytes) = self.bytes.take() else {
             return true;
         };
-        if cut_line {
+        if cut_text {
             bytes.truncate(self.start);
         }
         match String::from_utf8(bytes) {
@@ -240,13 +241,13 @@ impl<'a> LineInString<'a> {
     }
 }
 
-impl Drop for LineInString<'_> {
+impl Drop for TextInString<'_> {
     fn drop(&mut self) {
         self.put_back(true);
     }
 }
 
-/// The error of a line that is not UTF-8, worded as `std`'s.
+/// The error of text that is not UTF-8, worded as `std`'s.
 pub(super) fn not_utf8() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,

@@ -4,6 +4,7 @@ use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 
+use super::buf_read_ext::{not_utf8, TextInString};
 use super::{AsyncRead, AsyncWrite};
 
 /// Defines `AsyncReadExt`'s number readers: for each `type: big_endian, little_endian;`,
@@ -156,8 +157,9 @@ pub trait AsyncReadExt: AsyncRead {
 
     /// Reads until end of stream and appends what it read to `buf` as text; returns how
     /// many bytes were read. Fails with `InvalidData`, leaving `buf` as it was, if the
-    /// bytes are not UTF-8, as [`std::io::Read::read_to_string`] does. Not cancel-safe:
-    /// the bytes read before the future is dropped are lost.
+    /// bytes are not UTF-8, as [`std::io::Read::read_to_string`] does. Another error leaves
+    /// in `buf` what was read before it, if that much is UTF-8, as `std` does. Not
+    /// cancel-safe: the bytes read before the future is dropped are lost.
     ///
     /// # Examples
     ///
@@ -185,11 +187,14 @@ pub trait AsyncReadExt: AsyncRead {
         Self: Unpin,
     {
         async move {
-            let mut bytes = Vec::new();
-            let read = self.read_to_end(&mut bytes).await?;
-            let text = String::from_utf8(bytes).map_err(|_| super::buf_read_ext::not_utf8())?;
-            buf.push_str(&text);
-            Ok(read)
+            // The text goes straight into `buf`'s bytes, and back out if it is not UTF-8.
+            let mut text = TextInString::new(buf);
+            let read = self.read_to_end(text.bytes()).await;
+            match (read, text.finish()) {
+                (Ok(n), true) => Ok(n),
+                (Ok(_), false) => Err(not_utf8()),
+                (Err(err), _) => Err(err),
+            }
         }
     }
 
