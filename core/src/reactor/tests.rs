@@ -9,7 +9,6 @@ use super::{Direction, Registration};
 #[test]
 fn a_dropped_core_lets_go_of_the_wakers_waiting_on_a_registration_that_outlives_it() {
     let (a, b) = UnixStream::pair().unwrap();
-    b.set_nonblocking(true).unwrap();
     let registration = Registration::new(b.as_raw_fd());
     let mut core = crate::Core::new().unwrap();
     let shared = Arc::downgrade(core.shared());
