@@ -175,6 +175,17 @@ impl SignalKind {
         SignalKind(libc::SIGWINCH)
     }
 
+    /// `SIGIO`: I/O is possible on a descriptor set up for signal-driven I/O.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(mirage::signal::SignalKind::io().as_raw_value(), libc::SIGIO);
+    /// ```
+    pub const fn io() -> SignalKind {
+        SignalKind(libc::SIGIO)
+    }
+
     /// The signal's conventional name, for the common ones.
     fn name(self) -> Option<&'static str> {
         Some(match self.0 {
@@ -198,6 +209,7 @@ impl SignalKind {
             libc::SIGSTOP => "SIGSTOP",
             libc::SIGTSTP => "SIGTSTP",
             libc::SIGWINCH => "SIGWINCH",
+            libc::SIGIO => "SIGIO",
             _ => return None,
         })
     }
@@ -222,6 +234,36 @@ impl SignalKind {
             return refuse("no such signal, or one the C library keeps for itself");
         }
         Ok(signo)
+    }
+}
+
+/// The signal numbered `signum`, as [`SignalKind::from_raw`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::signal::SignalKind;
+///
+/// assert_eq!(SignalKind::from(libc::SIGTERM), SignalKind::terminate());
+/// ```
+impl From<c_int> for SignalKind {
+    fn from(signum: c_int) -> SignalKind {
+        SignalKind::from_raw(signum)
+    }
+}
+
+/// The signal's number, as [`SignalKind::as_raw_value`].
+///
+/// # Examples
+///
+/// ```
+/// use mirage::signal::SignalKind;
+///
+/// assert_eq!(libc::c_int::from(SignalKind::hangup()), libc::SIGHUP);
+/// ```
+impl From<SignalKind> for c_int {
+    fn from(kind: SignalKind) -> c_int {
+        kind.as_raw_value()
     }
 }
 

@@ -57,3 +57,20 @@ pub(crate) mod registry;
 pub use ctrl_c::{ctrl_c, CtrlC};
 pub use kind::SignalKind;
 pub use listener::{signal, Signal};
+
+/// The same items under tokio's path, `tokio::signal::unix`, so that code written for tokio
+/// ports by changing the crate name (Mirage runs on Unix only, so they are also at the top
+/// of [`signal`](self)).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::signal::unix::{signal, SignalKind};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async { signal(SignalKind::user_defined2()).unwrap() });
+/// ```
+pub mod unix {
+    #[doc(no_inline)]
+    pub use super::{signal, Signal, SignalKind};
+}

@@ -61,3 +61,24 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 pub use virtual_time::{advance, pause, resume};
+
+/// The time errors under tokio's path, `tokio::time::error`, so that code written for tokio
+/// ports by changing the crate name.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mirage::time::error::Elapsed;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let late = mirage::time::timeout(Duration::from_secs(1), std::future::pending::<()>());
+///     let _: Elapsed = late.await.unwrap_err();
+/// });
+/// ```
+pub mod error {
+    #[doc(no_inline)]
+    pub use super::Elapsed;
+}
