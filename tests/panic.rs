@@ -85,3 +85,104 @@ fn nested_run_panics_with_a_message_instead_of_deadlocking() {
     assert_eq!(outer.run(async { 2 }), 2);
     assert_eq!(inner.run(async { 3 }), 3);
 }
+
+/// A panic payload whose own destructor panics: what `panic_any` may carry.
+struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the payload's destructor");
+    }
+}
+
+/// A future, pending until aborted, whose destructor counts its runs and panics with a
+/// [`PanicsWhenDropped`] payload.
+struct PanickyDestructor(Rc<Cell<u32>>);
+
+impl std::future::Future for PanickyDestructor {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for PanickyDestructor {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+        std::panic::panic_any(PanicsWhenDropped);
+    }
+}
+
+#[test]
+fn a_payload_that_panics_when_dropped_neither_escapes_the_core_nor_drops_a_future_twice() {
+    let drops = Rc::new(Cell::new(0));
+    let mut core = Core::new().unwrap();
+    let cancelled = core.run({
+        let drops = Rc::clone(&drops);
+        async move {
+            let task = mirage::spawn(PanickyDestructor(drops));
+            mirage::yield_now().await;
+            task.abort();
+            task.await.unwrap_err().is_cancelled()
+        }
+    });
+    assert!(cancelled);
+    drop(core);
+    assert_eq!(drops.get(), 1, "the future was dropped once");
+}
+
+#[test]
+fn a_detached_output_whose_panic_payload_panics_when_dropped_does_not_stop_the_core() {
+    struct Output;
+    impl Drop for Output {
+        fn drop(&mut self) {
+            std::panic::panic_any(PanicsWhenDropped);
+        }
+    }
+    let mut core = Core::new().unwrap();
+    let value = core.run(async {
+        drop(mirage::spawn(async { Output }));
+        mirage::yield_now().await;
+        mirage::yield_now().await;
+        5
+    });
+    assert_eq!(value, 5);
+}
+
+#[test]
+fn a_value_dropped_for_a_destructor_panic_cannot_unwind_through_the_core() {
+    /// Returned by the task; its destructor panics too.
+    #[derive(Debug)]
+    struct Value;
+    impl Drop for Value {
+        fn drop(&mut self) {
+            panic!("the value's destructor");
+        }
+    }
+    /// Ready with a `Value` at once; its destructor, run once it completed, panics.
+    struct Completes(Rc<Cell<u32>>);
+    impl std::future::Future for Completes {
+        type Output = Value;
+
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Value> {
+            std::task::Poll::Ready(Value)
+        }
+    }
+    impl Drop for Completes {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            panic!("the future's destructor");
+        }
+    }
+    let drops = Rc::new(Cell::new(0));
+    let mut core = Core::new().unwrap();
+    let future = Completes(Rc::clone(&drops));
+    let panicked = core.run(async move { mirage::spawn(future).await.unwrap_err().is_panic() });
+    assert!(panicked, "the destructor's panic is the task's result");
+    drop(core);
+    assert_eq!(drops.get(), 1, "the future was dropped once");
+}

@@ -12,7 +12,7 @@ use crate::coop;
 use crate::reactor::Reactor;
 use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
-use crate::task::raw::{TaskPtr, TaskRef};
+use crate::task::raw::{self, TaskPtr, TaskRef};
 use crate::task::{waker, JoinHandle};
 use crate::time::driver::Timers;
 
@@ -154,7 +154,9 @@ impl Local {
             // the task, so that it sees the task's id.
             let outer = self.current.replace(Some(task));
             // SAFETY: owner thread, `OUTPUT` is set after completion.
-            let _ = catch_unwind(AssertUnwindSafe(|| unsafe { task.drop_output() }));
+            raw::drop_caught(catch_unwind(AssertUnwindSafe(|| unsafe {
+                task.drop_output()
+            })));
             self.current.set(outer);
         }
         // SAFETY: owner thread; the task held `IN_LIST` until now. `task` is not used after.

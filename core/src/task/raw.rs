@@ -258,9 +258,11 @@ unsafe fn poll<F: Future<Output = T>, T>(ptr: TaskPtr, cx: &mut Context<'_>) -> 
 
 /// Drops the future and stores `output`, catching a panic from the future's destructor.
 ///
+/// Nothing may unwind out of here: the Core would later drop the future a second time.
+///
 /// # Safety
 /// The stage must hold the future.
-unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, mut output: Result<T, JoinError>) {
+unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, output: Result<T, JoinError>) {
     // SAFETY: the task is not running, so this is the only reference into the stage.
     let stage = unsafe { &mut *(*cell).stage.get() };
     // SAFETY: the stage holds the future (caller); it is dropped exactly once, here, and the
@@ -268,14 +270,41 @@ unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, mut output: Result<T, JoinErro
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
         ManuallyDrop::drop(&mut stage.future)
     }));
-    if let (Err(payload), Ok(_)) = (dropped, &output) {
-        output = Err(JoinError::panic(Id::from_addr(cell as usize), payload));
-    }
+    // What the destructor's panic displaced: dropped once the stage is consistent.
+    let mut discarded = None;
+    let output = match (dropped, output) {
+        (Err(payload), Ok(value)) => {
+            discarded = Some(value);
+            Err(JoinError::panic(Id::from_addr(cell as usize), payload))
+        }
+        // The task had already failed: that error stands.
+        (Err(payload), failed) => {
+            drop_caught(Err(payload));
+            failed
+        }
+        (Ok(()), output) => output,
+    };
     stage.output = ManuallyDrop::new(output);
     // SAFETY: the header is valid for the task's lifetime.
     let header = unsafe { &(*cell).header };
     header.unset(FUTURE);
     header.set(OUTPUT);
+    if let Some(value) = discarded {
+        drop_caught(catch_unwind(AssertUnwindSafe(move || drop(value))));
+    }
+}
+
+/// Drops what `catch_unwind` returned without unwinding: a panic payload is user data
+/// (`panic_any`), whose destructor may panic in turn, and so may that panic's payload.
+/// After a few such rounds the last payload is leaked, as there may be no end to them.
+pub(crate) fn drop_caught(mut caught: std::thread::Result<()>) {
+    for _ in 0..4 {
+        let Err(payload) = caught else {
+            return;
+        };
+        caught = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    }
+    std::mem::forget(caught);
 }
 
 /// # Safety
