@@ -186,3 +186,17 @@ fn a_value_dropped_for_a_destructor_panic_cannot_unwind_through_the_core() {
     drop(core);
     assert_eq!(drops.get(), 1, "the future was dropped once");
 }
+
+#[test]
+fn a_join_error_is_sync_so_it_boxes_into_a_send_sync_error() {
+    // As in tokio: `handle.await?` into `Box<dyn Error + Send + Sync>` (or anyhow).
+    fn boxed(err: mirage::JoinError) -> Box<dyn std::error::Error + Send + Sync> {
+        err.into()
+    }
+    let mut core = Core::new().unwrap();
+    let err = core.run(async { mirage::spawn(async { panic!("boom") }).await.unwrap_err() });
+    let shared = &err;
+    let message = std::thread::scope(|scope| scope.spawn(|| shared.to_string()).join().unwrap());
+    assert!(message.contains("boom"), "{message}");
+    assert!(boxed(err).to_string().contains("boom"));
+}

@@ -34,6 +34,13 @@ struct Panicked {
     payload: Box<dyn Any + Send + 'static>,
 }
 
+// SAFETY: through `&JoinError` no reference to the payload, which need not be `Sync`, is
+// handed out: `panic_message` only downcasts it to `&'static str` or `String`, which are
+// `Sync`, and finding its type reads none of its data (`Any::type_id` has only the
+// blanket impl). The payload itself leaves by value (`into_panic`). As in tokio, this
+// makes `JoinError` `Sync`, so it converts into `Box<dyn Error + Send + Sync>`.
+unsafe impl Sync for Panicked {}
+
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
         JoinError {
