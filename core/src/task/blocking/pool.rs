@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
+use crate::task::raw::drop_caught;
+
 /// Work for a pool thread; it catches its own panics.
 pub(super) type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -173,8 +175,9 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
     loop {
         if let Some(job) = job.take() {
             // Jobs catch their own panics; this catches one from dropping what a job
-            // returned, so that the thread stays counted right.
-            let _ = panic::catch_unwind(AssertUnwindSafe(job));
+            // returned, so that the thread stays counted right, and drops its payload
+            // without unwinding (a payload's own drop may panic).
+            drop_caught(panic::catch_unwind(AssertUnwindSafe(job)));
         }
         let mut state = shared.lock();
         if let Some(next) = state.queued.pop_front() {

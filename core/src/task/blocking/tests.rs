@@ -163,3 +163,23 @@ fn a_worker_that_leaves_is_uncounted_as_it_stops_being_idle() {
         }
     }
 }
+
+#[test]
+fn a_job_whose_panic_payload_panics_when_dropped_keeps_its_worker() {
+    /// A panic payload whose own drop panics.
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("the payload's drop panics too");
+        }
+    }
+    let pool = Pool::new(1, Duration::from_secs(60));
+    pool.run(Box::new(|| std::panic::panic_any(Bomb))).unwrap();
+    // One thread at most: had the worker died still counted, this job would wait forever.
+    let (tx, rx) = mpsc::channel();
+    pool.run(report_thread(&tx)).unwrap();
+    assert!(
+        rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+        "the only worker died on the payload's drop, still counted"
+    );
+}
