@@ -155,6 +155,76 @@ fn spent(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Pending
 }
 
+/// Whether the running task has budget left: an operation that spends it would now proceed
+/// instead of yielding. Always true outside a task (and inside [`unconstrained`]).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::coop::{consume_budget, has_budget_remaining};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut spent = 0;
+///     while has_budget_remaining() {
+///         consume_budget().await;
+///         spent += 1;
+///     }
+///     assert_eq!(spent, mirage::coop::BUDGET); // a full budget per poll
+/// });
+/// ```
+pub fn has_budget_remaining() -> bool {
+    left() > 0
+}
+
+/// Polls `future` with no budget: the operations inside it never yield for fairness, and
+/// spend none of the task's budget. For a future that must not be held back (a shutdown
+/// sequence, a latency-critical section), at the price of the other tasks' turns: a future
+/// that keeps finding work ready then keeps the Core to itself.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::coop::{has_budget_remaining, unconstrained};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
+///     for i in 0..1_000 {
+///         tx.send(i).unwrap();
+///     }
+///     // A thousand receives in one poll, more than a budget allows.
+///     let sum = unconstrained(async {
+///         let mut sum = 0;
+///         for _ in 0..1_000 {
+///             sum += rx.recv().await.unwrap();
+///         }
+///         sum
+///     })
+///     .await;
+///     assert_eq!(sum, 499_500);
+///     assert!(has_budget_remaining(), "the task's own budget was not spent");
+/// });
+/// ```
+pub async fn unconstrained<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let _restore = Restore(left());
+        restore(UNCONSTRAINED);
+        future.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// Puts a budget back when dropped, even if the poll it wraps panics.
+struct Restore(u64);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        restore(self.0);
+    }
+}
+
 /// Spends one unit of the running task's budget, yielding first if it is spent: for a loop
 /// that awaits only things that never spend it (a future of another library that is
 /// always ready, or none at all) and would otherwise keep the Core to itself.
@@ -253,5 +323,28 @@ mod tests {
             assert!(poll_proceed(&mut cx).is_ready());
         }
         assert_eq!(wakes(&counter), 2);
+    }
+
+    #[test]
+    fn unconstrained_neither_yields_nor_spends_and_restores_the_budget_after_a_panic() {
+        let counter = Arc::new(CountWakes(0.into()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        refill();
+        let mut free = std::pin::pin!(unconstrained(std::future::poll_fn(|cx| {
+            for _ in 0..10 * usize::from(BUDGET) {
+                assert!(poll_proceed(cx).is_ready());
+            }
+            Poll::Ready(())
+        })));
+        assert!(free.as_mut().poll(&mut cx).is_ready());
+        assert_eq!((left(), wakes(&counter)), (u64::from(BUDGET), 0));
+        let panicking = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut boom = std::pin::pin!(unconstrained(async { panic!("inside") }));
+            let _ = boom.as_mut().poll(&mut cx);
+        }));
+        assert!(panicking.is_err());
+        assert_eq!(left(), u64::from(BUDGET), "restored on the way out");
+        restore(UNCONSTRAINED);
     }
 }

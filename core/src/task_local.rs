@@ -232,6 +232,26 @@ impl<T: 'static> LocalKey<T> {
         self.with(T::clone)
     }
 
+    /// A clone of the value of the scope this code runs in, or [`AccessError`] outside every
+    /// scope of this key: [`get`](LocalKey::get) without the panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// mirage::task_local! {
+    ///     static REQUEST_ID: u64;
+    /// }
+    ///
+    /// assert!(REQUEST_ID.try_get().is_err());
+    /// assert_eq!(REQUEST_ID.sync_scope(7, || REQUEST_ID.try_get()), Ok(7));
+    /// ```
+    pub fn try_get(&'static self) -> Result<T, AccessError>
+    where
+        T: Clone,
+    {
+        self.try_with(T::clone)
+    }
+
     /// Puts `value` in the slot until the returned guard drops, which puts it back in
     /// `value` (and the slot's previous value, for a nested scope, back in the slot).
     fn enter<'a>(&'static self, value: &'a mut Option<T>) -> Entered<'a, T> {

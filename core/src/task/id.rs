@@ -17,7 +17,9 @@ use crate::context;
 /// is: once the task has completed and its handles are gone, a new task may receive the
 /// same `Id`. It is an opaque number, fit for comparing, hashing and printing, and it
 /// costs the task no memory: it is derived from where the task lives, so it also tells
-/// where in memory that is, which logs shown to untrusted parties should not reveal.
+/// where in memory that is, which logs shown to untrusted parties should not reveal. Ids
+/// are ordered, so they can key a `BTreeMap`, but the order means nothing (not the order
+/// of spawning).
 ///
 /// # Examples
 ///
@@ -29,7 +31,7 @@ use crate::context;
 ///     assert_eq!(handle.await.unwrap(), expected);
 /// });
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Id(NonZeroU64);
 
 impl Id {

@@ -39,5 +39,23 @@ pub use join_set::JoinSet;
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
 
+pub use crate::coop::{consume_budget, unconstrained};
 pub use crate::event_loop::spawn;
+
+/// [`spawn`] under the name tokio gives its spawn of a `!Send` future, so that code written
+/// for tokio's `LocalSet` ports by changing the crate name: every Mirage task is local.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let shared = Rc::new(5); // not Send
+///     let task = mirage::task::spawn_local(async move { *shared + 1 });
+///     assert_eq!(task.await.unwrap(), 6);
+/// });
+/// ```
+pub use crate::event_loop::spawn as spawn_local;
 pub use crate::yield_now::{yield_now, YieldNow};
