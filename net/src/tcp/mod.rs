@@ -1,9 +1,10 @@
-//! TCP: listeners, streams, and sockets configured before they become either.
+//! The halves of a split [`TcpStream`](crate::TcpStream), made by
+//! [`into_split`](crate::TcpStream::into_split), as tokio's `net::tcp` has them. The TCP
+//! sockets themselves are at the crate root.
 
-mod listener;
-mod socket;
-mod stream;
+pub(crate) mod listener;
+pub(crate) mod socket;
+mod split;
+pub(crate) mod stream;
 
-pub use listener::TcpListener;
-pub use socket::TcpSocket;
-pub use stream::TcpStream;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};

@@ -1,11 +1,11 @@
-//! Unix-domain sockets: listeners, streams and datagrams.
+//! The halves of a split [`UnixStream`](crate::UnixStream), made by
+//! [`into_split`](crate::UnixStream::into_split), as tokio's `net::unix` has them. The
+//! Unix-domain sockets themselves (listeners, streams and datagrams) are at the crate root.
 
-mod datagram;
-mod listener;
-mod stream;
-mod ucred;
+pub(crate) mod datagram;
+pub(crate) mod listener;
+mod split;
+pub(crate) mod stream;
+pub(crate) mod ucred;
 
-pub use datagram::UnixDatagram;
-pub use listener::UnixListener;
-pub use stream::UnixStream;
-pub use ucred::UCred;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};

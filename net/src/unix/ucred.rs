@@ -1,8 +1,8 @@
 //! `UCred`: who is at the other end of a Unix stream.
 
-/// The credentials of the process at the other end of a [`UnixStream`](super::UnixStream),
+/// The credentials of the process at the other end of a [`UnixStream`](crate::UnixStream),
 /// as the kernel recorded them when it connected (or made the pair): for a server that
-/// lets only some users in. From [`UnixStream::peer_cred`](super::UnixStream::peer_cred).
+/// lets only some users in. From [`UnixStream::peer_cred`](crate::UnixStream::peer_cred).
 ///
 /// # Examples
 ///

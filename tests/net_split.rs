@@ -1,0 +1,226 @@
+//! `into_split` of TCP and Unix streams: halves in two tasks, the write half's shutdown on
+//! drop, and `reunite`.
+
+mod net_common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mirage::io::{AsyncReadExt, AsyncWriteExt};
+use mirage::net::{tcp, unix, TcpListener, TcpStream, UnixStream};
+use mirage::Core;
+use net_common::{bytes, checksum};
+
+/// More than the socket buffers of loopback hold: a writer has to wait for room.
+const LEN: usize = 4 << 20;
+
+async fn tcp_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let client = TcpStream::connect(addr).await.unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
+/// Has `peer` echo everything it reads until the end of the stream, then close.
+fn spawn_echo<S>(peer: S) -> mirage::JoinHandle<usize>
+where
+    S: 'static,
+    for<'a> &'a S: mirage::io::AsyncRead + mirage::io::AsyncWrite,
+{
+    mirage::spawn(async move {
+        let mut buf = vec![0; 64 * 1024];
+        let mut echoed = 0;
+        loop {
+            let n = (&peer).read(&mut buf).await.unwrap();
+            if n == 0 {
+                return echoed;
+            }
+            (&peer).write_all(&buf[..n]).await.unwrap();
+            echoed += n;
+        }
+    })
+}
+
+#[test]
+fn tcp_halves_read_and_write_at_once_in_two_tasks() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = tcp_pair().await;
+        let echo = spawn_echo(peer);
+        let (mut read, mut write) = ours.into_split();
+        let data = bytes(3, LEN);
+        let sent = checksum(&data);
+        // Neither task can finish alone: the echo stalls unless both halves make progress.
+        let writer = mirage::spawn(async move {
+            write.write_all(&data).await.unwrap();
+            write.close().await.unwrap();
+            write
+        });
+        let reader = mirage::spawn(async move {
+            let mut got = Vec::with_capacity(LEN);
+            read.read_to_end(&mut got).await.unwrap();
+            (read, got)
+        });
+        let (_read, got) = reader.await.unwrap();
+        let _write = writer.await.unwrap();
+        assert_eq!((got.len(), checksum(&got)), (LEN, sent));
+        assert_eq!(echo.await.unwrap(), LEN);
+    });
+}
+
+#[test]
+fn unix_halves_read_and_write_at_once_in_two_tasks() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = UnixStream::pair().unwrap();
+        let echo = spawn_echo(peer);
+        let (mut read, mut write) = ours.into_split();
+        let data = bytes(5, LEN);
+        let sent = checksum(&data);
+        let writer = mirage::spawn(async move {
+            write.write_all(&data).await.unwrap();
+            write.close().await.unwrap();
+        });
+        let mut got = Vec::with_capacity(LEN);
+        read.read_to_end(&mut got).await.unwrap();
+        writer.await.unwrap();
+        assert_eq!((got.len(), checksum(&got)), (LEN, sent));
+        assert_eq!(echo.await.unwrap(), LEN);
+    });
+}
+
+#[test]
+fn dropping_the_tcp_write_half_ends_the_peers_stream_but_not_ours() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = tcp_pair().await;
+        let (mut read, write) = ours.into_split();
+        write.as_ref().write_all(b"last words").await.unwrap();
+        drop(write);
+        let mut got = Vec::new();
+        (&peer).read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"last words", "the peer reads the end of the stream");
+        peer.write_all(b"reply").await.unwrap();
+        let mut reply = [0; 5];
+        read.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"reply", "the read direction stays open");
+    });
+}
+
+#[test]
+fn dropping_the_unix_write_half_ends_the_peers_stream_but_not_ours() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = UnixStream::pair().unwrap();
+        let (mut read, write) = ours.into_split();
+        drop(write);
+        let mut buf = [0; 8];
+        assert_eq!(peer.read(&mut buf).await.unwrap(), 0);
+        peer.write_all(b"reply").await.unwrap();
+        let mut reply = [0; 5];
+        read.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"reply");
+    });
+}
+
+#[test]
+fn a_forgotten_write_half_leaves_the_stream_open() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause();
+        let (ours, peer) = tcp_pair().await;
+        let (read, write) = ours.into_split();
+        write.forget();
+        peer.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        let mut buf = [0; 8];
+        let err = peer.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "no end of stream");
+        drop(read);
+        assert_eq!(
+            peer.read(&mut buf).await.unwrap(),
+            0,
+            "closed with the last half"
+        );
+    });
+}
+
+#[test]
+fn a_closed_write_half_is_not_shut_down_again_on_drop() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = UnixStream::pair().unwrap();
+        let (read, mut write) = ours.into_split();
+        write.close().await.unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(peer.read(&mut buf).await.unwrap(), 0);
+        // Reunited after the close: the stream is whole, its write direction shut.
+        let stream = read.reunite(write).unwrap();
+        let err = stream.write(b"x").await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn reunited_tcp_halves_give_back_a_working_stream() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, peer) = tcp_pair().await;
+        let local = ours.local_addr().unwrap();
+        let (read, write) = ours.into_split();
+        let stream = read.reunite(write).unwrap();
+        assert_eq!(stream.local_addr().unwrap(), local);
+        stream.write_all(b"ping").await.unwrap();
+        let mut buf = [0; 4];
+        peer.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping", "reuniting did not shut the write direction");
+        peer.write_all(b"pong").await.unwrap();
+        stream.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"pong");
+    });
+}
+
+#[test]
+fn tcp_halves_of_two_streams_do_not_reunite_and_come_back() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (a, _a_peer) = tcp_pair().await;
+        let (b, _b_peer) = tcp_pair().await;
+        let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let (a_read, a_write) = a.into_split();
+        let (b_read, b_write) = b.into_split();
+        let tcp::ReuniteError(a_read, b_write) = a_read.reunite(b_write).unwrap_err();
+        assert_eq!(a_read.local_addr().unwrap(), a_addr);
+        assert_eq!(b_write.local_addr().unwrap(), b_addr);
+        let err = b_write.reunite(a_read).unwrap_err();
+        assert!(format!("{err:?}").starts_with("ReuniteError(OwnedReadHalf("));
+        let tcp::ReuniteError(a_read, b_write) = err;
+        assert_eq!(
+            a_read.reunite(a_write).unwrap().local_addr().unwrap(),
+            a_addr
+        );
+        assert_eq!(
+            b_read.reunite(b_write).unwrap().local_addr().unwrap(),
+            b_addr
+        );
+    });
+}
+
+#[test]
+fn unix_halves_of_two_streams_do_not_reunite_and_come_back() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (a, a_peer) = UnixStream::pair().unwrap();
+        let (b, _b_peer) = UnixStream::pair().unwrap();
+        let (a_read, a_write) = a.into_split();
+        let (b_read, b_write) = b.into_split();
+        let unix::ReuniteError(a_read, b_write) = a_read.reunite(b_write).unwrap_err();
+        // Handed back intact: nothing was shut down.
+        let a = a_read.reunite(a_write).unwrap();
+        let _b = b_write.reunite(b_read).unwrap();
+        a.write_all(b"ok").await.unwrap();
+        let mut buf = [0; 2];
+        a_peer.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ok");
+    });
+}
