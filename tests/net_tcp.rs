@@ -607,3 +607,44 @@ fn an_empty_write_returns_at_once_even_on_a_full_stream() {
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     });
 }
+
+#[test]
+fn a_stream_dropped_with_zero_linger_resets_the_peer() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.set_linger(Some(Duration::ZERO)).unwrap();
+        assert_eq!(client.linger().unwrap(), Some(Duration::ZERO));
+        client.write_all(b"sent before the reset").await.unwrap();
+        drop(client);
+        let mut buf = [0; 64];
+        let err = loop {
+            // The bytes sent before may or may not be delivered ahead of the reset.
+            match server.read(&mut buf).await {
+                Ok(n) => assert_ne!(n, 0, "an orderly end instead of a reset"),
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    });
+}
+
+#[test]
+fn a_stream_dropped_without_linger_ends_in_order() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.set_linger(Some(Duration::ZERO)).unwrap();
+        client.set_linger(None).unwrap();
+        assert_eq!(client.linger().unwrap(), None);
+        client.write_all(b"all of it").await.unwrap();
+        drop(client);
+        let mut got = Vec::new();
+        (&server).read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"all of it");
+    });
+}

@@ -233,3 +233,21 @@ fn listeners_of_several_cores_share_one_port() {
     assert_eq!(accepted.iter().sum::<usize>(), CONNECTIONS, "{accepted:?}");
     assert!(accepted.iter().all(|&n| n > 0), "{accepted:?}");
 }
+
+#[test]
+fn accepted_streams_keep_the_listening_sockets_linger() {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_linger(Some(Duration::ZERO)).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(16).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        assert_eq!(server.linger().unwrap(), Some(Duration::ZERO));
+        drop(server);
+        let err = client.read(&mut [0; 8]).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    });
+}

@@ -18,6 +18,7 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::ptr;
+use std::time::Duration;
 
 use libc::{c_int, c_long};
 use mirage_core::io::Direction;
@@ -407,6 +408,51 @@ pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
         )
     })?;
     Ok(value)
+}
+
+/// Sets `SO_LINGER`: `None` turns it off (the default: `close` returns at once and the
+/// kernel sends what is queued in the background); `Some(time)` turns it on, in whole
+/// seconds rounded down (as socket2 does) and capped at `c_int::MAX`.
+pub(crate) fn set_linger(fd: BorrowedFd<'_>, linger: Option<Duration>) -> io::Result<()> {
+    let value = libc::linger {
+        l_onoff: c_int::from(linger.is_some()),
+        l_linger: linger.map_or(0, |time| {
+            c_int::try_from(time.as_secs()).unwrap_or(c_int::MAX)
+        }),
+    };
+    // SAFETY: the kernel reads `size_of::<linger>()` bytes at `&value`, a live `linger`.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            ptr::from_ref(&value).cast(),
+            mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// Reads `SO_LINGER`, as [`set_linger`] takes it.
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let mut value = libc::linger {
+        l_onoff: 0,
+        l_linger: 0,
+    };
+    let mut len = mem::size_of::<libc::linger>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `linger`, and
+    // the actual length at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    })?;
+    let seconds = u64::try_from(value.l_linger).unwrap_or(0);
+    Ok((value.l_onoff != 0).then(|| Duration::from_secs(seconds)))
 }
 
 /// The credentials the kernel recorded for the peer of a connected Unix socket

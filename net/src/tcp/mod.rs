@@ -2,6 +2,7 @@
 //! [`into_split`](crate::TcpStream::into_split), as tokio's `net::tcp` has them. The TCP
 //! sockets themselves are at the crate root.
 
+mod linger;
 pub(crate) mod listener;
 pub(crate) mod socket;
 mod split;
