@@ -17,6 +17,32 @@
 //! buffer, the socket may hold more, so the next read is tried before waiting and it returns
 //! `WouldBlock`: a third system call. A buffer larger than the messages in flight keeps it
 //! at two.
+//!
+//! # Poll-level methods
+//!
+//! For `Future` and `Stream` implementations written by hand, the sockets have tokio's
+//! poll-level methods (`poll_accept`, `poll_read_ready`, `poll_recv_from`, …), and the
+//! streams implement `AsyncRead` and `AsyncWrite`. Where tokio fills a `ReadBuf`, Mirage's
+//! take a plain `&mut [u8]` and return the byte count, as `read` does.
+//! `UnixDatagram` has no `poll_send_to`: Linux signals no readiness when a full receiver
+//! makes room, so its `send_to` retries after growing pauses, and a poll has nowhere to
+//! keep that timer (waiting for readiness instead would spin).
+//!
+//! A socket keeps one waker per direction for all its poll-level calls: only the task of
+//! the most recent one is woken. The read direction's slot serves `poll_accept`,
+//! `poll_read_ready`, `poll_recv_ready`, `poll_peek`, `poll_recv`, `poll_recv_from`,
+//! `poll_peek_from` and `AsyncRead::poll_read`; the write direction's serves
+//! `poll_write_ready`, `poll_send_ready`, `poll_send`, `poll_send_to` and
+//! `AsyncWrite::poll_write`. So two tasks polling the same direction of one socket leave the
+//! first asleep, as in tokio; a reader and a writer may poll at once. The `async` methods
+//! (`read().await`, `readable().await`, `accept().await`, …) keep a waker each: any number
+//! of them can wait on one socket, beside the poll-level calls, and each is woken.
+//!
+//! A read (write) timeout applies to the poll-level operations of its direction as to
+//! `AsyncRead::poll_read`: an operation pending longer than the timeout, counted from its
+//! first pending poll, fails with `TimedOut`; the direction keeps one timer for them,
+//! cleared when one completes or fails. The readiness polls (`poll_read_ready`, …) ignore
+//! the timeouts.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -26,6 +52,8 @@ mod accept;
 mod addr;
 mod byte_stream;
 mod fd;
+mod poll_datagram;
+mod poll_stream;
 mod source;
 mod sys;
 pub mod tcp;

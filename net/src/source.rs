@@ -410,6 +410,44 @@ impl<S: AsRawFd> Source<S> {
         Ok(())
     }
 
+    /// The poll-level form of [`ready`](Source::ready), without its timeout: the public
+    /// `poll_read_ready` and `poll_write_ready`. Ready once the kernel reports the socket
+    /// ready in `direction` (or this side shut its write half, for `Write`), as `ready`
+    /// is; only the last task to poll a direction is woken. Spends a unit of budget on
+    /// `Ready`, as an operation would.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        let shut = direction == Direction::Write && self.write_shut.get();
+        if !shut {
+            loop {
+                ready!(self.registration.poll_ready(cx, direction))?;
+                if sys::ready_now(self.inner.as_raw_fd(), direction)? {
+                    break;
+                }
+                // A stale readiness: the next edge wakes the task.
+                self.registration.clear_ready(direction);
+            }
+        }
+        ready!(coop::poll_proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    /// The poll-level form of [`peek`](Source::peek).
+    pub(crate) fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        mut peek: impl FnMut(&S, &mut [u8]) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.poll_io(cx, Direction::Read, |stream| peek(stream, buf))
+    }
+
     /// Runs `op` until it does not report `WouldBlock`, retrying after growing pauses
     /// ([`FIRST_RETRY`], doubling up to [`MAX_RETRY`]) instead of waiting for readiness, and
     /// failing with `TimedOut` after the direction's timeout. Cancel-safe as far as `op` is.

@@ -47,7 +47,7 @@ use crate::source::Source;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct UdpSocket {
-    io: Source<net::UdpSocket>,
+    pub(crate) io: Source<net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -900,7 +900,7 @@ crate::fd::impl_fd_traits!(UdpSocket);
 /// `send` on a socket with no peer fails with `EDESTADDRREQ`, which std leaves without an
 /// `ErrorKind`; it is `NotConnected` in all but name (what `peer_addr` says, and what a Unix
 /// datagram socket reports), so it gets that kind, with the OS error as its source.
-fn not_connected_for_no_destination(err: io::Error) -> io::Error {
+pub(crate) fn not_connected_for_no_destination(err: io::Error) -> io::Error {
     if err.raw_os_error() == Some(libc::EDESTADDRREQ) {
         io::Error::new(io::ErrorKind::NotConnected, err)
     } else {

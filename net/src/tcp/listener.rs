@@ -34,7 +34,7 @@ use crate::{TcpSocket, TcpStream};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpListener {
-    io: Source<net::TcpListener>,
+    pub(crate) io: Source<net::TcpListener>,
 }
 
 impl TcpListener {

@@ -226,6 +226,32 @@ impl OwnedReadHalf {
         self.stream.peek(buf).await
     }
 
+    /// Polls to read into `buf` without consuming, as [`TcpStream::poll_peek`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let (read, _write) = TcpStream::connect(addr).await?.into_split();
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     let n = poll_fn(|cx| read.poll_peek(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.stream.poll_peek(cx, buf)
+    }
+
     /// Waits until the stream is readable, as [`TcpStream::readable`]. Cancel-safe.
     ///
     /// # Examples

@@ -63,7 +63,7 @@ use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpStream {
-    io: Source<net::TcpStream>,
+    pub(crate) io: Source<net::TcpStream>,
 }
 
 impl TcpStream {

@@ -48,7 +48,7 @@ use crate::sys::{self, send_vectored};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct UnixDatagram {
-    io: Source<net::UnixDatagram>,
+    pub(crate) io: Source<net::UnixDatagram>,
 }
 
 impl UnixDatagram {
@@ -893,7 +893,7 @@ crate::fd::impl_fd_traits!(UnixDatagram);
 
 /// What a receive returns once the read half is shut and the queue drained: end of file,
 /// from an unnamed sender, as std's blocking `recv_from` gives it.
-fn no_sender() -> io::Result<(usize, SocketAddr)> {
+pub(crate) fn no_sender() -> io::Result<(usize, SocketAddr)> {
     Ok((0, SocketAddr::from_pathname("")?))
 }
 

@@ -40,7 +40,7 @@ use crate::UnixStream;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct UnixListener {
-    io: Source<net::UnixListener>,
+    pub(crate) io: Source<net::UnixListener>,
 }
 
 impl UnixListener {

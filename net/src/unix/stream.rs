@@ -60,7 +60,7 @@ const MAX_CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 /// # std::io::Result::Ok(())
 /// ```
 pub struct UnixStream {
-    io: Source<net::UnixStream>,
+    pub(crate) io: Source<net::UnixStream>,
 }
 
 impl UnixStream {
