@@ -15,7 +15,8 @@ use super::{AsyncRead, AsyncWrite};
 /// For streams whose I/O takes `&mut self`: a [`DuplexStream`](super::DuplexStream), a
 /// [`BufReader`](super::BufReader) or [`BufWriter`](super::BufWriter) around a socket, a
 /// stream of your own. Mirage's `TcpStream` and `UnixStream` do not need it: their I/O
-/// takes `&self`, so two tasks can share one with `Rc<TcpStream>`.
+/// takes `&self`, so two tasks can share one with `Rc<TcpStream>`, or take the owned
+/// halves of its `into_split`, as in tokio.
 ///
 /// The halves share the stream through an `Rc`, without locks: like the Core's other local
 /// types they are `!Send`, and they stay on the Core's thread. Each half polls the stream
