@@ -454,6 +454,58 @@ impl<T: 'static> Default for JoinSet<T> {
     }
 }
 
+/// Spawns each future as a task of a new set, as [`spawn`](JoinSet::spawn) does.
+///
+/// # Panics
+///
+/// Outside a running Core.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::JoinSet;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let set: JoinSet<u32> = (1..=3).map(|n| async move { n * 10 }).collect();
+///     let mut results = set.join_all().await;
+///     results.sort();
+///     assert_eq!(results, [10, 20, 30]);
+/// });
+/// ```
+impl<T: 'static, F: Future<Output = T> + 'static> FromIterator<F> for JoinSet<T> {
+    fn from_iter<I: IntoIterator<Item = F>>(futures: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(futures);
+        set
+    }
+}
+
+/// Spawns each future as a task of this set, as [`spawn`](JoinSet::spawn) does.
+///
+/// # Panics
+///
+/// Outside a running Core.
+///
+/// # Examples
+///
+/// ```
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut set = mirage::JoinSet::new();
+///     set.spawn(async { 1 });
+///     set.extend([2, 3].map(|n| async move { n }));
+///     assert_eq!(set.len(), 3);
+/// });
+/// ```
+impl<T: 'static, F: Future<Output = T> + 'static> Extend<F> for JoinSet<T> {
+    fn extend<I: IntoIterator<Item = F>>(&mut self, futures: I) {
+        for future in futures {
+            self.spawn(future);
+        }
+    }
+}
+
 impl<T> Drop for JoinSet<T> {
     /// Aborts every task still in the set.
     fn drop(&mut self) {
