@@ -307,3 +307,56 @@ async fn try_join_next_takes_finished_results_even_with_the_budget_spent() {
     );
     assert_eq!(set.len(), 1);
 }
+
+#[test]
+fn blocking_work_joins_like_a_task_its_panic_included() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut set = JoinSet::new();
+        let main_thread = std::thread::current().id();
+        set.spawn_blocking(move || std::thread::current().id() != main_thread);
+        let off_core = set.join_next().await.unwrap().unwrap();
+        assert!(off_core, "the closure ran on a pool thread");
+        set.spawn_blocking(|| -> bool { panic!("blocking boom") });
+        let err = set.join_next().await.unwrap().unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(
+            *err.into_panic().downcast::<&str>().unwrap(),
+            "blocking boom"
+        );
+        assert!(set.join_next().await.is_none());
+    });
+}
+
+#[test]
+fn aborted_blocking_work_reports_cancelled_and_its_result_is_dropped() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        /// Sets its flag when dropped, on whichever thread.
+        #[derive(Debug)]
+        struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let mut set = JoinSet::new();
+        let flag = Flag(dropped.clone());
+        let abort = set.spawn_blocking(move || {
+            gate.recv().unwrap();
+            flag
+        });
+        abort.abort();
+        let err = set.join_next().await.unwrap().unwrap_err();
+        assert!(err.is_cancelled());
+        release.send(()).unwrap();
+        // The closure ran to its end (it had started, or starts now); its result goes.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(std::time::Instant::now() < deadline, "the result was kept");
+            sleep(Duration::from_millis(1)).await;
+        }
+    });
+}

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::{AbortHandle, Id, JoinError, JoinHandle};
+use super::{AbortHandle, Id, JoinError, JoinHandle, RemoteJoinHandle};
 use crate::sync::update_waker;
 
 /// A group of tasks spawned on the current Core, whose results are taken in the order the
@@ -141,6 +141,46 @@ impl<T: 'static> JoinSet<T> {
         let abort = handle.abort_handle();
         entry.insert((self.spawned, handle));
         abort
+    }
+
+    /// Runs `f` on the blocking thread pool, as [`spawn_blocking`](crate::spawn_blocking)
+    /// does, as a task of this set: its result (or its panic) is joined like any other
+    /// task's. Aborting it before the closure starts keeps the closure from running; once it
+    /// runs, it runs to its end (a thread cannot be interrupted) and its result is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running Core, or if no thread can be started, as `spawn_blocking` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for n in 1..=4u64 {
+    ///         set.spawn_blocking(move || (1..=n).product::<u64>()); // CPU work off the Core
+    ///     }
+    ///     let mut factorials = set.join_all().await;
+    ///     factorials.sort();
+    ///     assert_eq!(factorials, [1, 2, 6, 24]);
+    /// });
+    /// ```
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        let work = AbortOnDrop(crate::task::spawn_blocking(f));
+        self.spawn(async move {
+            let mut work = work;
+            match (&mut work.0).await {
+                Ok(value) => value,
+                // The task fails with the closure's panic, as a task's own panic would.
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(_) => panic!("the blocking closure was dropped unrun: its thread pool is gone"),
+            }
+        })
     }
 
     /// Waits for the next task to finish and returns its result: `Ok(value)`, or a
@@ -503,6 +543,15 @@ impl<T: 'static, F: Future<Output = T> + 'static> Extend<F> for JoinSet<T> {
         for future in futures {
             self.spawn(future);
         }
+    }
+}
+
+/// Aborts blocking work whose task in the set was aborted (or whose set was dropped).
+struct AbortOnDrop<T>(RemoteJoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
