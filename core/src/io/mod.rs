@@ -12,6 +12,8 @@
 //! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
 //!   writer task (Mirage's sockets need not be split: their I/O takes `&self`).
 //! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
+//!   [`empty`], [`sink`] and [`repeat`]: a stream with nothing in it, a writer that drops
+//!   what it is given, and an endless stream of one byte, as `std::io` has them.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Registration`]: the building block under both, for new socket types.
@@ -24,8 +26,11 @@ mod buf_writer;
 mod copy;
 mod copy_bidirectional;
 mod duplex;
+mod empty;
 mod ext;
 mod lines;
+mod repeat;
+mod sink;
 mod split;
 mod traits;
 
@@ -38,7 +43,10 @@ pub use buf_writer::BufWriter;
 pub use copy::copy;
 pub use copy_bidirectional::copy_bidirectional;
 pub use duplex::{duplex, DuplexStream};
+pub use empty::{empty, Empty};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use lines::Lines;
+pub use repeat::{repeat, Repeat};
+pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 pub use traits::{AsyncRead, AsyncWrite};
