@@ -5,7 +5,7 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 
 use super::buf_read_ext::{not_utf8, TextInString};
-use super::{AsyncRead, AsyncWrite};
+use super::{AsyncRead, AsyncWrite, Chain, Take};
 
 /// Defines `AsyncReadExt`'s number readers: for each `type: big_endian, little_endian;`,
 /// two methods that read the type's bytes with `read_exact` and convert them.
@@ -196,6 +196,50 @@ pub trait AsyncReadExt: AsyncRead {
                 (Err(err), _) => Err(err),
             }
         }
+    }
+
+    /// A reader that yields at most `limit` bytes of this one, then the end of the stream:
+    /// see [`Take`]. As [`std::io::Read::take`]; pass `&mut reader` to keep the reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut text = String::new();
+    ///     (&b"hello world"[..]).take(5).read_to_string(&mut text).await.unwrap();
+    ///     assert_eq!(text, "hello");
+    /// });
+    /// ```
+    fn take(self, limit: u64) -> Take<Self>
+    where
+        Self: Sized,
+    {
+        Take::new(self, limit)
+    }
+
+    /// A reader that yields everything of this one, then everything of `next`: see
+    /// [`Chain`]. As [`std::io::Read::chain`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut both = Vec::new();
+    ///     (&b"head "[..]).chain(&b"tail"[..]).read_to_end(&mut both).await.unwrap();
+    ///     assert_eq!(both, b"head tail");
+    /// });
+    /// ```
+    fn chain<R: AsyncRead>(self, next: R) -> Chain<Self, R>
+    where
+        Self: Sized,
+    {
+        Chain::new(self, next)
     }
 
     /// Reads one byte; `UnexpectedEof` at end of stream. Cancel-safe: a byte is either

@@ -3,7 +3,8 @@
 //! * [`AsyncRead`] / [`AsyncWrite`]: the poll-level traits every Mirage byte stream
 //!   implements (TCP and Unix streams), so a protocol can be written once, generically.
 //!   [`AsyncReadExt`] / [`AsyncWriteExt`] put `read`, `read_exact`, `write_all` and friends
-//!   on top. They have the shape of the `futures-io` traits.
+//!   on top, and [`take`](AsyncReadExt::take) and [`chain`](AsyncReadExt::chain) make
+//!   [`Take`] and [`Chain`] readers. They have the shape of the `futures-io` traits.
 //! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
 //!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
 //!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
@@ -23,6 +24,7 @@ mod buf_read;
 mod buf_read_ext;
 mod buf_reader;
 mod buf_writer;
+mod chain;
 mod copy;
 mod copy_bidirectional;
 mod duplex;
@@ -32,6 +34,7 @@ mod lines;
 mod repeat;
 mod sink;
 mod split;
+mod take;
 mod traits;
 
 pub use crate::reactor::{Direction, Ready, Registration};
@@ -40,6 +43,7 @@ pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
+pub use chain::Chain;
 pub use copy::copy;
 pub use copy_bidirectional::copy_bidirectional;
 pub use duplex::{duplex, DuplexStream};
@@ -49,4 +53,5 @@ pub use lines::Lines;
 pub use repeat::{repeat, Repeat};
 pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
+pub use take::Take;
 pub use traits::{AsyncRead, AsyncWrite};
