@@ -391,6 +391,31 @@ pub trait AsyncWriteExt: AsyncWrite {
         poll_fn(move |cx| Pin::new(&mut *self).poll_close(cx))
     }
 
+    /// Shuts down the write side: tokio's name for [`close`](AsyncWriteExt::close), which
+    /// it is. The poll-level method is [`AsyncWrite::poll_close`] (tokio's `poll_shutdown`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::{duplex, AsyncReadExt, AsyncWriteExt};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (mut a, mut b) = duplex(16);
+    ///     a.write_all(b"bye").await.unwrap();
+    ///     a.shutdown().await.unwrap();
+    ///     let mut got = Vec::new();
+    ///     b.read_to_end(&mut got).await.unwrap(); // ends: `a` shut down
+    ///     assert_eq!(got, b"bye");
+    /// });
+    /// ```
+    fn shutdown(&mut self) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        self.close()
+    }
+
     /// Writes one byte. Cancel-safe: the byte is either written or not.
     ///
     /// # Examples
