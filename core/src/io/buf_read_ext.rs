@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::{AsyncBufRead, Lines};
+use super::{AsyncBufRead, Lines, Split};
 
 /// Async methods for every [`AsyncBufRead`], named after [`std::io::BufRead`]'s.
 ///
@@ -36,6 +36,77 @@ use super::{AsyncBufRead, Lines};
 /// });
 /// ```
 pub trait AsyncBufReadExt: AsyncBufRead {
+    /// The buffered bytes, first reading more from the source if none are left; empty at
+    /// the end of the stream. They stay buffered until [`consume`](AsyncBufReadExt::consume)
+    /// marks them read. The `async` form of [`AsyncBufRead::poll_fill_buf`].
+    ///
+    /// Cancel-safe: if the future is dropped, nothing was consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut reader = BufReader::with_capacity(4, &b"abcdef"[..]);
+    ///     assert_eq!(reader.fill_buf().await.unwrap(), b"abcd");
+    ///     reader.consume(3);
+    ///     assert_eq!(reader.fill_buf().await.unwrap(), b"d");
+    ///     reader.consume(1);
+    ///     assert_eq!(reader.fill_buf().await.unwrap(), b"ef");
+    /// });
+    /// ```
+    fn fill_buf(&mut self) -> impl Future<Output = io::Result<&[u8]>> + '_
+    where
+        Self: Unpin,
+    {
+        Pin::new(&mut *self).start_read();
+        // Out of its slot while it is polled, and put back only if the poll is pending.
+        let mut slot = Some(self);
+        poll_fn(move |cx| {
+            let reader = slot.take().expect("fill_buf polled after it completed");
+            match Pin::new(&mut *reader).poll_fill_buf(cx) {
+                Poll::Ready(Ok(buffered)) => {
+                    // SAFETY: this lengthens the borrow of `buffered` from the poll to the
+                    // future's `'_`, that of `reader`, and so does not outlive the reader.
+                    // `reader`, taken out above, is never used again on this path: the
+                    // borrow stays the only one, as it would be in `reader.poll_fill_buf`
+                    // called with all of `'_`. Only the borrow checker's handling of a
+                    // borrow returned on one path and not the other (NLL "problem case
+                    // #3") rejects the safe form, as in tokio's `fill_buf`.
+                    let buffered = unsafe { &*std::ptr::from_ref::<[u8]>(buffered) };
+                    Poll::Ready(Ok(buffered))
+                }
+                Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                Poll::Pending => {
+                    slot = Some(reader);
+                    Poll::Pending
+                }
+            }
+        })
+    }
+
+    /// Marks the first `amt` buffered bytes as read, as [`AsyncBufRead::consume`]. `amt`
+    /// is at most the length of what [`fill_buf`](AsyncBufReadExt::fill_buf) returned
+    /// (more is clamped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncBufReadExt;
+    ///
+    /// let mut input: &[u8] = b"skip:keep";
+    /// input.consume(5);
+    /// assert_eq!(input, b"keep");
+    /// ```
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        Pin::new(self).consume(amt)
+    }
+
     /// Reads up to and including `byte`, or to the end of the stream, appending to `buf`;
     /// returns how many bytes were appended (0 at the end of the stream).
     ///
@@ -150,6 +221,35 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         Self: Sized,
     {
         Lines::new(self)
+    }
+
+    /// The segments of the stream between occurrences of `byte`, without it, one per
+    /// [`next_segment`](Split::next_segment) call: see [`Split`]. As
+    /// [`std::io::BufRead::split`].
+    ///
+    /// On a `&[u8]`, the slice's own `split` method comes first: call this one as
+    /// `AsyncBufReadExt::split(bytes, b',')`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::AsyncBufReadExt;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut path = AsyncBufReadExt::split(&b"usr/local/bin"[..], b'/');
+    ///     let mut parts = Vec::new();
+    ///     while let Some(part) = path.next_segment().await.unwrap() {
+    ///         parts.push(String::from_utf8(part).unwrap());
+    ///     }
+    ///     assert_eq!(parts, ["usr", "local", "bin"]);
+    /// });
+    /// ```
+    fn split(self, byte: u8) -> Split<Self>
+    where
+        Self: Sized,
+    {
+        Split::new(self, byte)
     }
 }
 

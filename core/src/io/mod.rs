@@ -6,7 +6,8 @@
 //!   on top, and [`take`](AsyncReadExt::take) and [`chain`](AsyncReadExt::chain) make
 //!   [`Take`] and [`Chain`] readers. They have the shape of the `futures-io` traits.
 //! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
-//!   `read_until` and [`lines`](AsyncBufReadExt::lines) on top of the poll-level
+//!   `read_until`, [`lines`](AsyncBufReadExt::lines) and
+//!   [`split`](AsyncBufReadExt::split) on top of the poll-level
 //!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
 //!   from a reader to a writer, and [`copy_bidirectional`] both ways between two streams, as
 //!   a proxy does.
@@ -32,6 +33,7 @@ mod empty;
 mod ext;
 mod lines;
 mod repeat;
+mod segments;
 mod sink;
 mod split;
 mod take;
@@ -51,6 +53,7 @@ pub use empty::{empty, Empty};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use lines::Lines;
 pub use repeat::{repeat, Repeat};
+pub use segments::Split;
 pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 pub use take::Take;
