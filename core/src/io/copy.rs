@@ -1,11 +1,11 @@
-//! `copy`: everything from a reader to a writer.
+//! `copy` and `copy_buf`: everything from a reader to a writer.
 
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Poll};
 
-use super::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use super::{AsyncBufRead, AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// The size of [`copy`]'s buffer, the same as `std::io::copy`'s.
 const BUFFER: usize = 8 * 1024;
@@ -74,6 +74,82 @@ where
             Err(err) => return Err(err),
         };
         writer.write_all(&buf[..n]).await?;
+        unflushed = true;
+        copied += n as u64;
+    }
+    writer.flush().await?;
+    Ok(copied)
+}
+
+/// Copies everything `reader` yields to `writer` straight from `reader`'s own buffer, until
+/// the end of its stream, then flushes `writer`; returns how many bytes were copied. As
+/// [`copy`], without a buffer of its own: for a [`BufReader`](super::BufReader) or another
+/// [`AsyncBufRead`]. tokio's `io::copy_buf`.
+///
+/// While `reader` has nothing to give, `writer` is flushed of what was written to it, as
+/// with [`copy`]. `Interrupted` is retried; a writer that accepts no more bytes fails the
+/// copy with `WriteZero`. What `writer` did not take stays in `reader`'s buffer, so an
+/// error or a cancellation loses no byte that was not written (only the count).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::BufReader;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut reader = BufReader::with_capacity(16, &[3; 1000][..]);
+///     let mut out = Vec::new();
+///     assert_eq!(mirage::io::copy_buf(&mut reader, &mut out).await.unwrap(), 1000);
+///     assert_eq!(out, vec![3; 1000]);
+/// });
+/// ```
+pub async fn copy_buf<R, W>(reader: &mut R, writer: &mut W) -> io::Result<u64>
+where
+    R: AsyncBufRead + Unpin + ?Sized,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut copied = 0;
+    // Whether `writer` took bytes since it was last flushed.
+    let mut unflushed = false;
+    loop {
+        Pin::new(&mut *reader).start_read();
+        let available = poll_fn(|cx| {
+            let pending = match Pin::new(&mut *reader).poll_fill_buf(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(ready) => return Poll::Ready(ready.map(<[u8]>::len)),
+            };
+            if unflushed {
+                // Nothing to read now: let a buffering writer pass on what it holds.
+                ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+                unflushed = false;
+            }
+            pending
+        });
+        match available.await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        }
+        Pin::new(&mut *writer).start_write();
+        let written = poll_fn(|cx| {
+            let buffered = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
+            let n = ready!(Pin::new(&mut *writer).poll_write(cx, buffered))?;
+            Poll::Ready(Ok::<_, io::Error>(n))
+        });
+        let n = match written.await {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the sink accepted no more bytes",
+                ))
+            }
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        Pin::new(&mut *reader).consume(n);
         unflushed = true;
         copied += n as u64;
     }

@@ -7,7 +7,7 @@ use std::task::{ready, Context, Poll};
 
 use super::{AsyncRead, AsyncWrite};
 
-/// The size of each direction's buffer, as [`copy`](super::copy)'s.
+/// The size of each direction's buffer in [`copy_bidirectional`], as [`copy`](super::copy)'s.
 const BUFFER: usize = 8 * 1024;
 
 /// Copies from `a` to `b` and from `b` to `a` at the same time, until both directions have
@@ -54,8 +54,59 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    let mut a_to_b = Direction::new();
-    let mut b_to_a = Direction::new();
+    copy_bidirectional_with_sizes(a, b, BUFFER, BUFFER).await
+}
+
+/// As [`copy_bidirectional`], with a buffer of `a_to_b_size` bytes for the copy from `a` to
+/// `b` and one of `b_to_a_size` bytes for the other way, instead of 8 KiB each: smaller for
+/// many idle connections, larger for bulk transfers. A read of either stream is at most its
+/// direction's buffer size. tokio's `io::copy_bidirectional_with_sizes`.
+///
+/// # Panics
+///
+/// If either size is zero: a read into an empty buffer would look like the end of the
+/// stream.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{copy_bidirectional_with_sizes, duplex, AsyncReadExt, AsyncWriteExt};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (mut client, mut proxy_front) = duplex(1024);
+///     let (mut proxy_back, mut server) = duplex(1024);
+///     let proxy = mirage::spawn(async move {
+///         copy_bidirectional_with_sizes(&mut proxy_front, &mut proxy_back, 64, 4096).await
+///     });
+///     client.write_all(&[1; 500]).await.unwrap();
+///     client.shutdown().await.unwrap();
+///     let mut request = Vec::new();
+///     server.read_to_end(&mut request).await.unwrap();
+///     server.write_all(b"done").await.unwrap();
+///     drop(server);
+///     let mut reply = Vec::new();
+///     client.read_to_end(&mut reply).await.unwrap();
+///     assert_eq!((request.len(), &reply[..]), (500, &b"done"[..]));
+///     assert_eq!(proxy.await.unwrap().unwrap(), (500, 4));
+/// });
+/// ```
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_size: usize,
+    b_to_a_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    assert!(
+        a_to_b_size > 0 && b_to_a_size > 0,
+        "copy_bidirectional_with_sizes: the buffer sizes must be greater than zero"
+    );
+    let mut a_to_b = Direction::new(a_to_b_size);
+    let mut b_to_a = Direction::new(b_to_a_size);
     poll_fn(|cx| {
         let forth = a_to_b.poll(cx, &mut *a, &mut *b)?;
         let back = b_to_a.poll(cx, &mut *b, &mut *a)?;
@@ -84,9 +135,9 @@ struct Direction {
 }
 
 impl Direction {
-    fn new() -> Direction {
+    fn new(size: usize) -> Direction {
         Direction {
-            buf: vec![0; BUFFER].into_boxed_slice(),
+            buf: vec![0; size].into_boxed_slice(),
             pos: 0,
             end: 0,
             read_done: false,

@@ -9,7 +9,7 @@
 //!   `read_until`, [`lines`](AsyncBufReadExt::lines) and
 //!   [`split`](AsyncBufReadExt::split) on top of the poll-level
 //!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
-//!   from a reader to a writer, and [`copy_bidirectional`] both ways between two streams, as
+//!   from a reader to a writer ([`copy_buf`] from a buffered reader's own buffer), and [`copy_bidirectional`] both ways between two streams, as
 //!   a proxy does.
 //! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
 //!   writer task (Mirage's sockets need not be split: their I/O takes `&self`).
@@ -46,8 +46,8 @@ pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
 pub use chain::Chain;
-pub use copy::copy;
-pub use copy_bidirectional::copy_bidirectional;
+pub use copy::{copy, copy_buf};
+pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{duplex, DuplexStream};
 pub use empty::{empty, Empty};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
