@@ -12,7 +12,8 @@
 //!   from a reader to a writer ([`copy_buf`] from a buffered reader's own buffer), and [`copy_bidirectional`] both ways between two streams, as
 //!   a proxy does.
 //! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
-//!   writer task (Mirage's sockets need not be split: their I/O takes `&self`).
+//!   writer task (Mirage's sockets need not be split: their I/O takes `&self`); [`join`] a
+//!   reader and a writer into one stream.
 //! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
 //!   [`empty`], [`sink`] and [`repeat`]: a stream with nothing in it, a writer that drops
 //!   what it is given, and an endless stream of one byte, as `std::io` has them.
@@ -31,6 +32,7 @@ mod copy_bidirectional;
 mod duplex;
 mod empty;
 mod ext;
+mod join;
 mod lines;
 mod repeat;
 mod segments;
@@ -51,6 +53,7 @@ pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{duplex, DuplexStream};
 pub use empty::{empty, Empty};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use join::{join, Join};
 pub use lines::Lines;
 pub use repeat::{repeat, Repeat};
 pub use segments::Split;
