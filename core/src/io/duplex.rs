@@ -1,16 +1,14 @@
 //! `duplex`: two connected in-memory byte streams, like a socket pair without the kernel.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{Context, Poll};
 
+use super::pipe::{After, Pipe};
 use super::{AsyncRead, AsyncWrite};
-use crate::coop;
-use crate::sync::update_waker;
 
 /// Creates two connected in-memory streams: bytes written to one are read from the other.
 /// Each direction buffers at most `max_buf_size` bytes; a write to a full direction waits
@@ -48,8 +46,8 @@ pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
         max_buf_size > 0,
         "duplex: max_buf_size must be greater than zero"
     );
-    let one = Rc::new(RefCell::new(Pipe::new(max_buf_size)));
-    let other = Rc::new(RefCell::new(Pipe::new(max_buf_size)));
+    let one = Rc::new(RefCell::new(Pipe::new("duplex stream", max_buf_size)));
+    let other = Rc::new(RefCell::new(Pipe::new("duplex stream", max_buf_size)));
     (
         DuplexStream {
             read: Rc::clone(&one),
@@ -88,125 +86,6 @@ pub struct DuplexStream {
     read: Rc<RefCell<Pipe>>,
     /// The direction this end writes to.
     write: Rc<RefCell<Pipe>>,
-}
-
-/// One direction of a duplex pair.
-struct Pipe {
-    buf: VecDeque<u8>,
-    max: usize,
-    /// The task waiting for bytes (or the end) in this direction.
-    reader: Option<Waker>,
-    /// The task waiting for room in this direction.
-    writer: Option<Waker>,
-    /// No more bytes will come: the writing end shut down or was dropped.
-    write_closed: bool,
-    /// Nobody will read: the reading end was dropped.
-    read_closed: bool,
-}
-
-/// What a pipe operation leaves to do once the pipe's borrow is released: a waker to wake
-/// and one to drop, either of which may run code that uses the pipe.
-#[derive(Default)]
-struct After {
-    wake: Option<Waker>,
-    drop: Option<Waker>,
-}
-
-impl After {
-    fn run(self) {
-        drop(self.drop);
-        if let Some(waker) = self.wake {
-            waker.wake();
-        }
-    }
-}
-
-impl Pipe {
-    fn new(max: usize) -> Pipe {
-        Pipe {
-            buf: VecDeque::new(),
-            max,
-            reader: None,
-            writer: None,
-            write_closed: false,
-            read_closed: false,
-        }
-    }
-
-    fn poll_read(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-        after: &mut After,
-    ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        if self.buf.is_empty() {
-            if self.write_closed {
-                return Poll::Ready(Ok(0));
-            }
-            after.drop = update_waker(&mut self.reader, cx.waker());
-            return Poll::Pending;
-        }
-        ready!(coop::poll_proceed(cx));
-        let n = buf.len().min(self.buf.len());
-        for (to, from) in buf.iter_mut().zip(self.buf.drain(..n)) {
-            *to = from;
-        }
-        after.wake = self.writer.take();
-        Poll::Ready(Ok(n))
-    }
-
-    fn poll_write(
-        &mut self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-        after: &mut After,
-    ) -> Poll<io::Result<usize>> {
-        if self.read_closed {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the other end of the duplex stream was dropped",
-            )));
-        }
-        if self.write_closed {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "writing to a duplex stream after closing it",
-            )));
-        }
-        let total: usize = bufs.iter().map(|buf| buf.len()).sum();
-        if total == 0 {
-            return Poll::Ready(Ok(0));
-        }
-        let room = self.max - self.buf.len();
-        if room == 0 {
-            after.drop = update_waker(&mut self.writer, cx.waker());
-            return Poll::Pending;
-        }
-        ready!(coop::poll_proceed(cx));
-        let mut written = 0;
-        for buf in bufs {
-            let n = buf.len().min(room - written);
-            self.buf.extend(&buf[..n]);
-            written += n;
-            if written == room {
-                break;
-            }
-        }
-        after.wake = self.reader.take();
-        Poll::Ready(Ok(written))
-    }
-
-    /// No more bytes: the reader, once it has read what is here, sees the end.
-    fn close_write(&mut self) -> After {
-        self.write_closed = true;
-        After {
-            wake: self.reader.take(),
-            drop: None,
-        }
-    }
 }
 
 /// Runs `op` on `pipe` under its borrow, then what it left to do.
@@ -260,24 +139,17 @@ impl AsyncWrite for DuplexStream {
 impl Drop for DuplexStream {
     fn drop(&mut self) {
         let closed = self.write.borrow_mut().close_write();
-        let (unread, writer) = {
-            let mut read = self.read.borrow_mut();
-            read.read_closed = true;
-            (std::mem::take(&mut read.buf), read.writer.take())
-        };
-        drop(unread);
+        let unread = self.read.borrow_mut().close_read();
         closed.run();
-        if let Some(writer) = writer {
-            writer.wake();
-        }
+        unread.run();
     }
 }
 
 impl fmt::Debug for DuplexStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DuplexStream")
-            .field("readable", &self.read.borrow().buf.len())
-            .field("written", &self.write.borrow().buf.len())
+            .field("readable", &self.read.borrow().len())
+            .field("written", &self.write.borrow().len())
             .finish()
     }
 }

@@ -14,7 +14,8 @@
 //! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
 //!   writer task (Mirage's sockets need not be split: their I/O takes `&self`); [`join`] a
 //!   reader and a writer into one stream.
-//! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets.
+//! * [`duplex`]: two connected in-memory streams, to test protocol code without sockets;
+//!   [`simplex`]: a one-way one, in a read half and a write half.
 //!   [`empty`], [`sink`] and [`repeat`]: a stream with nothing in it, a writer that drops
 //!   what it is given, and an endless stream of one byte, as `std::io` has them.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
@@ -34,8 +35,10 @@ mod empty;
 mod ext;
 mod join;
 mod lines;
+mod pipe;
 mod repeat;
 mod segments;
+mod simplex;
 mod sink;
 mod split;
 mod take;
@@ -57,6 +60,7 @@ pub use join::{join, Join};
 pub use lines::Lines;
 pub use repeat::{repeat, Repeat};
 pub use segments::Split;
+pub use simplex::{simplex, SimplexStream};
 pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 pub use take::Take;
