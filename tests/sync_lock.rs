@@ -145,3 +145,109 @@ fn debug_shows_the_value_unless_a_writer_holds_it() {
         "RwLock { value: <locked for writing> }"
     );
 }
+
+#[test]
+fn a_mapped_guard_keeps_the_lock_until_it_drops() {
+    use mirage::sync::{MappedMutexGuard, MutexGuard, RwLockReadGuard, RwLockWriteGuard};
+
+    let mut core = mirage::Core::new().unwrap();
+    let events = core.run(async {
+        time::pause();
+        let mutex = Rc::new(Mutex::new((0, String::new())));
+        let lock = Rc::new(RwLock::new((0, 0)));
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let count = MutexGuard::map(mutex.lock().await, |pair| &mut pair.0);
+        let mut count = MappedMutexGuard::map(count, |count| count);
+        let second = RwLockWriteGuard::map(lock.write().await, |pair| &mut pair.1);
+        let waiters = [
+            mirage::spawn({
+                let (mutex, events) = (Rc::clone(&mutex), Rc::clone(&events));
+                async move {
+                    let pair = mutex.lock().await;
+                    events
+                        .borrow_mut()
+                        .push(format!("mutex locked, count {}", pair.0));
+                }
+            }),
+            mirage::spawn({
+                let (lock, events) = (Rc::clone(&lock), Rc::clone(&events));
+                async move {
+                    let first = RwLockReadGuard::map(lock.read().await, |pair| &pair.0);
+                    events.borrow_mut().push(format!("read, first {}", *first));
+                }
+            }),
+        ];
+        sleep(Duration::from_millis(5)).await; // the waiters have had every chance
+        events
+            .borrow_mut()
+            .push("mapped guards still held".to_string());
+        *count += 1;
+        drop(count);
+        drop(second);
+        for task in waiters {
+            task.await.unwrap();
+        }
+        let events = events.borrow().clone();
+        events
+    });
+    assert_eq!(
+        events,
+        [
+            "mapped guards still held",
+            "mutex locked, count 1",
+            "read, first 0"
+        ]
+    );
+}
+
+#[test]
+fn a_failed_try_map_gives_the_guard_back_still_locked() {
+    use mirage::sync::{MutexGuard, RwLockReadGuard, RwLockWriteGuard};
+
+    let mutex = Mutex::new(vec![1]);
+    let guard = MutexGuard::try_map(mutex.try_lock().unwrap(), |v| v.get_mut(1)).unwrap_err();
+    assert!(mutex.try_lock().is_err(), "the guard came back locked");
+    assert_eq!(format!("{guard:?}"), "[1]");
+    drop(guard);
+    assert!(mutex.try_lock().is_ok());
+
+    let lock = RwLock::new(vec![1]);
+    let reading = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(1)).unwrap_err();
+    assert!(lock.try_write().is_err());
+    drop(reading);
+    let writing = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(1));
+    let writing = writing.unwrap_err();
+    assert!(lock.try_read().is_err());
+    drop(writing);
+    assert!(lock.try_read().is_ok());
+}
+
+#[test]
+fn guards_display_and_debug_like_their_value() {
+    use mirage::sync::{MutexGuard, RwLockReadGuard, RwLockWriteGuard};
+
+    let mutex = Mutex::new((1, "one"));
+    let mapped = MutexGuard::map(mutex.try_lock().unwrap(), |pair| &mut pair.1);
+    assert_eq!(
+        (format!("{mapped}"), format!("{mapped:?}")),
+        ("one".into(), "\"one\"".into())
+    );
+    drop(mapped);
+    let text = Mutex::new(String::from("plain"));
+    assert_eq!(format!("{}", text.try_lock().unwrap()), "plain");
+    let lock = RwLock::new((2, "two"));
+    let mapped = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
+    assert_eq!(
+        (format!("{mapped}"), format!("{mapped:?}")),
+        ("two".into(), "\"two\"".into())
+    );
+    drop(mapped);
+    let mapped = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.0);
+    assert_eq!(
+        (format!("{mapped}"), format!("{mapped:?}")),
+        ("2".into(), "2".into())
+    );
+    let text = RwLock::new(String::from("plain"));
+    assert_eq!(format!("{}", text.try_write().unwrap()), "plain");
+    assert_eq!(format!("{}", text.try_read().unwrap()), "plain");
+}

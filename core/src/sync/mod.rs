@@ -74,7 +74,10 @@ mod test_util;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use error::SendError;
-pub use lock::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+pub use lock::{
+    MappedMutexGuard, Mutex, MutexGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard, TryLockError,
+};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use semaphore::{

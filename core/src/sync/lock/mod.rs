@@ -6,15 +6,25 @@
 //! [`Semaphore`](super::Semaphore) guarding a `RefCell`, so no borrow can fail and no
 //! `unsafe` is needed. They are for one Core's tasks (`!Sync`, and their guards `!Send`);
 //! across threads, pass messages through [`cross_thread`](super::cross_thread).
+//!
+//! A guard narrows to a part of the value with `map` ([`MutexGuard::map`],
+//! [`RwLockReadGuard::map`], [`RwLockWriteGuard::map`]), keeping the lock held until the
+//! narrowed guard drops.
 
 mod mutex;
+mod mutex_guard;
 mod rwlock;
+mod rwlock_read_guard;
+mod rwlock_write_guard;
 
 use std::error::Error;
 use std::fmt;
 
-pub use mutex::{Mutex, MutexGuard};
-pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use mutex::Mutex;
+pub use mutex_guard::{MappedMutexGuard, MutexGuard};
+pub use rwlock::RwLock;
+pub use rwlock_read_guard::RwLockReadGuard;
+pub use rwlock_write_guard::{RwLockMappedWriteGuard, RwLockWriteGuard};
 
 /// The lock is held (or other tasks wait for it first): returned by
 /// [`Mutex::try_lock`], [`RwLock::try_read`] and [`RwLock::try_write`].

@@ -1,10 +1,9 @@
 //! `Mutex`: one task at a time, held across `.await`.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::RefCell;
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 
-use super::TryLockError;
+use super::{MutexGuard, TryLockError};
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// A lock for the tasks of one Core that may be held across `.await`: a task that finds it
@@ -136,11 +135,8 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> MutexGuard<'a, T> {
-        MutexGuard {
-            // The one permit is held: no other guard, hence no other borrow, exists.
-            value: self.value.borrow_mut(),
-            _permit: permit,
-        }
+        // The one permit is held: no other guard, hence no other borrow, exists.
+        MutexGuard::new(self.value.borrow_mut(), permit)
     }
 }
 
@@ -158,43 +154,5 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
             Err(_) => d.field("value", &format_args!("<locked>")),
         };
         d.finish()
-    }
-}
-
-/// The lock of a [`Mutex`], held until dropped; derefs to the value.
-///
-/// # Examples
-///
-/// ```
-/// let mutex = mirage::sync::Mutex::new(vec![1]);
-/// let mut guard: mirage::sync::MutexGuard<'_, Vec<u8>> = mutex.try_lock().unwrap();
-/// guard.push(2);
-/// drop(guard);
-/// assert_eq!(mutex.into_inner(), [1, 2]);
-/// ```
-#[must_use = "the lock is released at once if the guard is not kept"]
-pub struct MutexGuard<'a, T: ?Sized> {
-    /// Declared first: the borrow ends before the permit lets the next task in.
-    value: RefMut<'a, T>,
-    _permit: SemaphorePermit<'a>,
-}
-
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.value
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.value, f)
     }
 }

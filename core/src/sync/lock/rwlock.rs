@@ -1,10 +1,9 @@
 //! `RwLock`: many readers or one writer, held across `.await`.
 
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::RefCell;
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 
-use super::TryLockError;
+use super::{RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// The most readers at once; a writer takes them all.
@@ -170,19 +169,13 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
-        RwLockReadGuard {
-            // Readers hold one permit each; a writer needs all: no writer's borrow exists.
-            value: self.value.borrow(),
-            _permit: permit,
-        }
+        // Readers hold one permit each; a writer needs all: no writer's borrow exists.
+        RwLockReadGuard::new(self.value.borrow(), permit)
     }
 
     fn write_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockWriteGuard<'a, T> {
-        RwLockWriteGuard {
-            // Every permit is held: no other guard, hence no other borrow, exists.
-            value: self.value.borrow_mut(),
-            _permit: permit,
-        }
+        // Every permit is held: no other guard, hence no other borrow, exists.
+        RwLockWriteGuard::new(self.value.borrow_mut(), permit)
     }
 }
 
@@ -200,73 +193,5 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             Err(_) => d.field("value", &format_args!("<locked for writing>")),
         };
         d.finish()
-    }
-}
-
-/// A shared lock of an [`RwLock`], held until dropped; derefs to the value.
-///
-/// # Examples
-///
-/// ```
-/// let lock = mirage::sync::RwLock::new(3);
-/// let guard: mirage::sync::RwLockReadGuard<'_, i32> = lock.try_read().unwrap();
-/// assert_eq!(*guard, 3);
-/// ```
-#[must_use = "the lock is released at once if the guard is not kept"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    /// Declared first: the borrow ends before the permit lets a writer in.
-    value: Ref<'a, T>,
-    _permit: SemaphorePermit<'a>,
-}
-
-impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.value, f)
-    }
-}
-
-/// The exclusive lock of an [`RwLock`], held until dropped; derefs to the value.
-///
-/// # Examples
-///
-/// ```
-/// let lock = mirage::sync::RwLock::new(3);
-/// let mut guard: mirage::sync::RwLockWriteGuard<'_, i32> = lock.try_write().unwrap();
-/// *guard = 4;
-/// drop(guard);
-/// assert_eq!(lock.into_inner(), 4);
-/// ```
-#[must_use = "the lock is released at once if the guard is not kept"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    /// Declared first: the borrow ends before the permits let the next task in.
-    value: RefMut<'a, T>,
-    _permit: SemaphorePermit<'a>,
-}
-
-impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.value
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.value, f)
     }
 }

@@ -1,0 +1,216 @@
+//! The exclusive guards of a borrowed `RwLock`: `RwLockWriteGuard`, and
+//! `RwLockMappedWriteGuard` for a part of the value.
+
+use std::cell::RefMut;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use crate::sync::SemaphorePermit;
+
+/// The exclusive lock of an [`RwLock`](super::RwLock), held until dropped; derefs to the
+/// value.
+///
+/// # Examples
+///
+/// ```
+/// let lock = mirage::sync::RwLock::new(3);
+/// let mut guard: mirage::sync::RwLockWriteGuard<'_, i32> = lock.try_write().unwrap();
+/// *guard = 4;
+/// drop(guard);
+/// assert_eq!(lock.into_inner(), 4);
+/// ```
+#[must_use = "the lock is released at once if the guard is not kept"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    /// Declared first: the borrow ends before the permits let the next task in.
+    value: RefMut<'a, T>,
+    permit: SemaphorePermit<'a>,
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// The guard of the writer that holds `permit`, every permit of the lock.
+    pub(super) fn new(
+        value: RefMut<'a, T>,
+        permit: SemaphorePermit<'a>,
+    ) -> RwLockWriteGuard<'a, T> {
+        RwLockWriteGuard { value, permit }
+    }
+
+    /// Narrows the guard to a part of the value, keeping the exclusive lock held until the
+    /// returned guard drops. An associated function (`RwLockWriteGuard::map(guard, ..)`),
+    /// so it does not hide a method of the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((String::from("name"), 1));
+    /// let mut count: RwLockMappedWriteGuard<'_, i32> =
+    ///     RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1);
+    /// *count += 1;
+    /// assert!(lock.try_read().is_err(), "still write-locked");
+    /// drop(count);
+    /// assert_eq!(lock.into_inner().1, 2);
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        RwLockMappedWriteGuard {
+            value: RefMut::map(this.value, f),
+            permit: this.permit,
+        }
+    }
+
+    /// Narrows the guard to a part of the value if `f` finds one; otherwise gives the
+    /// guard back, still locked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let guard = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(5));
+    /// let guard = guard.unwrap_err(); // the whole value, still locked
+    /// let mut second = RwLockWriteGuard::try_map(guard, |v| v.get_mut(1)).unwrap();
+    /// *second = 20;
+    /// drop(second);
+    /// assert_eq!(lock.into_inner(), [1, 20]);
+    /// ```
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let RwLockWriteGuard { value, permit } = this;
+        match RefMut::filter_map(value, f) {
+            Ok(value) => Ok(RwLockMappedWriteGuard { value, permit }),
+            Err(value) => Err(RwLockWriteGuard { value, permit }),
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.value, f)
+    }
+}
+
+/// The exclusive lock of an [`RwLock`](super::RwLock), narrowed by
+/// [`RwLockWriteGuard::map`] to a part of the value; held until dropped, and derefs to that
+/// part.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+///
+/// let lock = RwLock::new([0u8; 4]);
+/// let mut tail: RwLockMappedWriteGuard<'_, [u8]> =
+///     RwLockWriteGuard::map(lock.try_write().unwrap(), |bytes| &mut bytes[2..]);
+/// tail.fill(9);
+/// drop(tail);
+/// assert_eq!(lock.into_inner(), [0, 0, 9, 9]);
+/// ```
+#[must_use = "the lock is released at once if the guard is not kept"]
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    /// Declared first: the borrow ends before the permits let the next task in.
+    value: RefMut<'a, T>,
+    permit: SemaphorePermit<'a>,
+}
+
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// Narrows the guard further, keeping the lock held until the returned guard drops.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(((1, 2), 3));
+    /// let pair = RwLockWriteGuard::map(lock.try_write().unwrap(), |outer| &mut outer.0);
+    /// let mut second = RwLockMappedWriteGuard::map(pair, |pair| &mut pair.1);
+    /// *second = 5;
+    /// drop(second);
+    /// assert_eq!(lock.into_inner(), ((1, 5), 3));
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        RwLockMappedWriteGuard {
+            value: RefMut::map(this.value, f),
+            permit: this.permit,
+        }
+    }
+
+    /// Narrows the guard further if `f` finds a part; otherwise gives it back, still
+    /// locked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((vec![1], 0));
+    /// let list = RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.0);
+    /// let list = RwLockMappedWriteGuard::try_map(list, |list| list.get_mut(3)).unwrap_err();
+    /// assert_eq!(*list, [1]);
+    /// ```
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let RwLockMappedWriteGuard { value, permit } = this;
+        match RefMut::filter_map(value, f) {
+            Ok(value) => Ok(RwLockMappedWriteGuard { value, permit }),
+            Err(value) => Err(RwLockMappedWriteGuard { value, permit }),
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockMappedWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.value, f)
+    }
+}
