@@ -251,3 +251,67 @@ fn guards_display_and_debug_like_their_value() {
     assert_eq!(format!("{}", text.try_write().unwrap()), "plain");
     assert_eq!(format!("{}", text.try_read().unwrap()), "plain");
 }
+
+#[test]
+fn a_downgraded_writer_lets_earlier_readers_in_but_no_writer_between() {
+    use mirage::sync::RwLockWriteGuard;
+
+    let mut core = mirage::Core::new().unwrap();
+    let events = core.run(async {
+        time::pause();
+        let lock = Rc::new(RwLock::new(0));
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let mut writing = lock.write().await;
+        let spawn_reader = |name: &'static str| {
+            let (lock, events) = (Rc::clone(&lock), Rc::clone(&events));
+            mirage::spawn(async move {
+                let value = lock.read().await;
+                events.borrow_mut().push(format!("{name} read {}", *value));
+                sleep(Duration::from_millis(1)).await;
+            })
+        };
+        let early_reader = spawn_reader("early reader");
+        mirage::yield_now().await; // queued first
+        let writer = mirage::spawn({
+            let (lock, events) = (Rc::clone(&lock), Rc::clone(&events));
+            async move {
+                let mut value = lock.write().await;
+                events.borrow_mut().push(format!("writer saw {}", *value));
+                *value = 2;
+            }
+        });
+        mirage::yield_now().await; // queued behind the early reader
+        let late_reader = spawn_reader("late reader");
+        mirage::yield_now().await; // queued behind the writer
+
+        *writing = 1;
+        let reading = RwLockWriteGuard::downgrade(writing);
+        events
+            .borrow_mut()
+            .push(format!("downgraded, reading {}", *reading));
+        sleep(Duration::from_millis(5)).await; // the early reader has come and gone
+        assert_eq!(
+            *reading, 1,
+            "no writer got in while the downgraded guard reads"
+        );
+        events
+            .borrow_mut()
+            .push("downgraded guard dropped".to_string());
+        drop(reading);
+        for task in [early_reader, writer, late_reader] {
+            task.await.unwrap();
+        }
+        let events = events.borrow().clone();
+        events
+    });
+    assert_eq!(
+        events,
+        [
+            "downgraded, reading 1",
+            "early reader read 1",
+            "downgraded guard dropped",
+            "writer saw 1",
+            "late reader read 2",
+        ]
+    );
+}

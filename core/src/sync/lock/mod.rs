@@ -16,6 +16,8 @@ mod mutex_guard;
 mod rwlock;
 mod rwlock_read_guard;
 mod rwlock_write_guard;
+#[cfg(test)]
+mod tests;
 
 use std::error::Error;
 use std::fmt;

@@ -136,7 +136,7 @@ impl<T: ?Sized> Mutex<T> {
 
     fn guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> MutexGuard<'a, T> {
         // The one permit is held: no other guard, hence no other borrow, exists.
-        MutexGuard::new(self.value.borrow_mut(), permit)
+        MutexGuard::new(self, self.value.borrow_mut(), permit)
     }
 }
 

@@ -5,6 +5,7 @@ use std::cell::RefMut;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use super::Mutex;
 use crate::sync::SemaphorePermit;
 
 /// The lock of a [`Mutex`](super::Mutex), held until dropped; derefs to the value.
@@ -23,12 +24,38 @@ pub struct MutexGuard<'a, T: ?Sized> {
     /// Declared first: the borrow ends before the permit lets the next task in.
     value: RefMut<'a, T>,
     permit: SemaphorePermit<'a>,
+    mutex: &'a Mutex<T>,
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// The guard of the task that holds `permit`, the mutex's one permit.
-    pub(super) fn new(value: RefMut<'a, T>, permit: SemaphorePermit<'a>) -> MutexGuard<'a, T> {
-        MutexGuard { value, permit }
+    /// The guard of the task that holds `permit`, the one permit of `mutex`.
+    pub(super) fn new(
+        mutex: &'a Mutex<T>,
+        value: RefMut<'a, T>,
+        permit: SemaphorePermit<'a>,
+    ) -> MutexGuard<'a, T> {
+        MutexGuard {
+            value,
+            permit,
+            mutex,
+        }
+    }
+
+    /// The mutex this guard locks. An associated function (`MutexGuard::mutex(&guard)`),
+    /// so it does not hide a method of the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{Mutex, MutexGuard};
+    ///
+    /// let (first, second) = (Mutex::new(1), Mutex::new(1));
+    /// let guard = first.try_lock().unwrap();
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &first));
+    /// assert!(!std::ptr::eq(MutexGuard::mutex(&guard), &second));
+    /// ```
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.mutex
     }
 
     /// Narrows the guard to a part of the value, such as a field, keeping the lock held
@@ -78,10 +105,18 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MutexGuard { value, permit } = this;
+        let MutexGuard {
+            value,
+            permit,
+            mutex,
+        } = this;
         match RefMut::filter_map(value, f) {
             Ok(value) => Ok(MappedMutexGuard { value, permit }),
-            Err(value) => Err(MutexGuard { value, permit }),
+            Err(value) => Err(MutexGuard {
+                value,
+                permit,
+                mutex,
+            }),
         }
     }
 }

@@ -168,14 +168,15 @@ impl<T: ?Sized> RwLock<T> {
         self.value.get_mut()
     }
 
-    fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
+    /// The guard of a reader that holds `permit`, one of the lock's permits.
+    pub(super) fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
         // Readers hold one permit each; a writer needs all: no writer's borrow exists.
         RwLockReadGuard::new(self.value.borrow(), permit)
     }
 
     fn write_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockWriteGuard<'a, T> {
         // Every permit is held: no other guard, hence no other borrow, exists.
-        RwLockWriteGuard::new(self.value.borrow_mut(), permit)
+        RwLockWriteGuard::new(self, self.value.borrow_mut(), permit)
     }
 }
 

@@ -5,6 +5,7 @@ use std::cell::RefMut;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use super::{RwLock, RwLockReadGuard};
 use crate::sync::SemaphorePermit;
 
 /// The exclusive lock of an [`RwLock`](super::RwLock), held until dropped; derefs to the
@@ -24,15 +25,56 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     /// Declared first: the borrow ends before the permits let the next task in.
     value: RefMut<'a, T>,
     permit: SemaphorePermit<'a>,
+    lock: &'a RwLock<T>,
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// The guard of the writer that holds `permit`, every permit of the lock.
+    /// The guard of the writer that holds `permit`, every permit of `lock`.
     pub(super) fn new(
+        lock: &'a RwLock<T>,
         value: RefMut<'a, T>,
         permit: SemaphorePermit<'a>,
     ) -> RwLockWriteGuard<'a, T> {
-        RwLockWriteGuard { value, permit }
+        RwLockWriteGuard {
+            value,
+            permit,
+            lock,
+        }
+    }
+
+    /// Turns the exclusive lock into a shared one, atomically: no writer can get in
+    /// between, so the reader sees what was written. Readers that asked before the next
+    /// waiting writer get in at once; a waiting writer waits for this reader too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(1);
+    /// let mut writing = lock.try_write().unwrap();
+    /// *writing = 2;
+    /// let reading = RwLockWriteGuard::downgrade(writing);
+    /// assert_eq!(*reading, 2);
+    /// assert_eq!(*lock.try_read().unwrap(), 2, "other readers share it now");
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
+        let RwLockWriteGuard {
+            value,
+            mut permit,
+            lock,
+        } = this;
+        // RefCell has no safe way to turn a RefMut into a Ref, so end the one and start
+        // the other: nothing else runs on this thread in between, and the permits that
+        // keep other tasks out are given back only once the shared borrow exists.
+        drop(value);
+        let one = permit
+            .split(1)
+            .expect("a writer holds every permit of its lock");
+        let reading = lock.read_guard(one);
+        drop(permit); // wakes the readers queued before the next writer
+        reading
     }
 
     /// Narrows the guard to a part of the value, keeping the exclusive lock held until the
@@ -82,10 +124,18 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let RwLockWriteGuard { value, permit } = this;
+        let RwLockWriteGuard {
+            value,
+            permit,
+            lock,
+        } = this;
         match RefMut::filter_map(value, f) {
             Ok(value) => Ok(RwLockMappedWriteGuard { value, permit }),
-            Err(value) => Err(RwLockWriteGuard { value, permit }),
+            Err(value) => Err(RwLockWriteGuard {
+                value,
+                permit,
+                lock,
+            }),
         }
     }
 }

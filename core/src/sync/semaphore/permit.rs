@@ -53,6 +53,13 @@ impl<'a> SemaphorePermit<'a> {
         self.into_count();
     }
 
+    /// Moves `n` of the permits into a new permit (tokio's `SemaphorePermit::split`);
+    /// `None`, changing nothing, if this holds fewer than `n`.
+    pub(crate) fn split(&mut self, n: u32) -> Option<SemaphorePermit<'a>> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(SemaphorePermit::new(self.semaphore, n))
+    }
+
     /// Consumes the permit without giving its permits back; returns how many it held.
     pub(super) fn into_count(mut self) -> u32 {
         std::mem::take(&mut self.permits)
