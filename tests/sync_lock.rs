@@ -315,3 +315,38 @@ fn a_downgraded_writer_lets_earlier_readers_in_but_no_writer_between() {
         ]
     );
 }
+
+#[test]
+fn an_owned_guard_moved_into_a_task_holds_the_lock_across_its_awaits() {
+    let mut core = mirage::Core::new().unwrap();
+    let events = core.run(async {
+        time::pause();
+        let mutex = Rc::new(Mutex::new(Vec::new()));
+        let lock = Rc::new(RwLock::new(0));
+        let mut log = Rc::clone(&mutex).lock_owned().await;
+        let mut value = Rc::clone(&lock).write_owned().await;
+        let holder = mirage::spawn(async move {
+            log.push("holder in");
+            sleep(Duration::from_millis(5)).await;
+            *value = 1;
+            log.push("holder out");
+        });
+        let waiter = mirage::spawn({
+            let (mutex, lock) = (Rc::clone(&mutex), Rc::clone(&lock));
+            async move {
+                let value = lock.read_owned().await;
+                let mut log = mutex.lock_owned().await;
+                log.push(if *value == 1 {
+                    "waiter saw 1"
+                } else {
+                    "waiter saw 0"
+                });
+            }
+        });
+        holder.await.unwrap();
+        waiter.await.unwrap();
+        let events = mutex.lock().await.clone();
+        events
+    });
+    assert_eq!(events, ["holder in", "holder out", "waiter saw 1"]);
+}

@@ -2,8 +2,9 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
-use super::{MutexGuard, TryLockError};
+use super::{MutexGuard, OwnedMutexGuard, TryLockError};
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// A lock for the tasks of one Core that may be held across `.await`: a task that finds it
@@ -40,8 +41,11 @@ use crate::sync::{Semaphore, SemaphorePermit};
 /// });
 /// ```
 pub struct Mutex<T: ?Sized> {
-    semaphore: Semaphore,
-    value: RefCell<T>,
+    /// One permit. Whoever holds it (a guard, or `Debug` while it formats) alone reaches
+    /// `value`: the owned guard relies on this to reach it without a `RefCell` borrow.
+    pub(super) semaphore: Semaphore,
+    /// Reached only with the permit held, or through `&mut self` or `self`.
+    pub(super) value: RefCell<T>,
 }
 
 impl<T> Mutex<T> {
@@ -121,6 +125,61 @@ impl<T: ?Sized> Mutex<T> {
         Ok(self.guard(permit))
     }
 
+    /// [`lock`](Mutex::lock) for a mutex shared by `Rc`: the guard keeps the mutex alive
+    /// instead of borrowing it, so it can move into a spawned task or be stored.
+    /// Cancel-safe, as `lock` is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Mutex;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mutex = Rc::new(Mutex::new(0));
+    ///     let mut guard = Rc::clone(&mutex).lock_owned().await;
+    ///     let task = mirage::spawn(async move {
+    ///         *guard += 1; // the guard moved into the task, still locked
+    ///     });
+    ///     task.await.unwrap();
+    ///     assert_eq!(*mutex.lock().await, 1);
+    /// });
+    /// ```
+    pub async fn lock_owned(self: Rc<Self>) -> OwnedMutexGuard<T> {
+        self.semaphore
+            .acquire()
+            .await
+            .expect("a lock's semaphore is never closed")
+            .forget();
+        // SAFETY: the one permit was just taken and forgotten; the guard gives it back.
+        unsafe { OwnedMutexGuard::new(self) }
+    }
+
+    /// [`try_lock`](Mutex::try_lock) for a mutex shared by `Rc`: the guard keeps the
+    /// mutex alive instead of borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Mutex;
+    ///
+    /// let mutex = Rc::new(Mutex::new(1));
+    /// let guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+    /// assert!(Rc::clone(&mutex).try_lock_owned().is_err());
+    /// drop(guard);
+    /// assert_eq!(*mutex.try_lock_owned().unwrap(), 1);
+    /// ```
+    pub fn try_lock_owned(self: Rc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        self.semaphore
+            .try_acquire()
+            .map_err(|_| TryLockError(()))?
+            .forget();
+        // SAFETY: the one permit was just taken and forgotten; the guard gives it back.
+        Ok(unsafe { OwnedMutexGuard::new(self) })
+    }
+
     /// The value, through a unique borrow of the lock: no locking needed.
     ///
     /// # Examples
@@ -149,8 +208,9 @@ impl<T: Default> Default for Mutex<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");
-        match self.value.try_borrow() {
-            Ok(value) => d.field("value", &&*value),
+        match self.semaphore.try_acquire() {
+            // The permit keeps every guard out while the value is formatted.
+            Ok(_permit) => d.field("value", &&*self.value.borrow()),
             Err(_) => d.field("value", &format_args!("<locked>")),
         };
         d.finish()

@@ -2,8 +2,11 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
-use super::{RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use super::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+};
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// The most readers at once; a writer takes them all.
@@ -35,8 +38,12 @@ const MAX_READERS: u32 = u32::MAX >> 3;
 /// });
 /// ```
 pub struct RwLock<T: ?Sized> {
-    semaphore: Semaphore,
-    value: RefCell<T>,
+    /// One permit per reader; a writer holds them all. Whoever holds permits (a guard, or
+    /// `Debug` while it formats) alone reaches `value`, shared while each holds one: the
+    /// owned guards rely on this to reach it without a `RefCell` borrow.
+    pub(super) semaphore: Semaphore,
+    /// Reached only with permits held, or through `&mut self` or `self`.
+    pub(super) value: RefCell<T>,
 }
 
 impl<T> RwLock<T> {
@@ -155,6 +162,113 @@ impl<T: ?Sized> RwLock<T> {
         Ok(self.write_guard(permit))
     }
 
+    /// [`read`](RwLock::read) for a lock shared by `Rc`: the guard keeps the lock alive
+    /// instead of borrowing it, so it can move into a spawned task or be stored.
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::RwLock;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let lock = Rc::new(RwLock::new(1));
+    ///     let reading = Rc::clone(&lock).read_owned().await;
+    ///     let task = mirage::spawn(async move { *reading + 1 });
+    ///     assert_eq!(task.await.unwrap(), 2);
+    ///     assert!(lock.try_write().is_ok(), "the task dropped the guard");
+    /// });
+    /// ```
+    pub async fn read_owned(self: Rc<Self>) -> OwnedRwLockReadGuard<T> {
+        self.semaphore
+            .acquire()
+            .await
+            .expect("a lock's semaphore is never closed")
+            .forget();
+        // SAFETY: one permit was just taken and forgotten; the guard gives it back.
+        unsafe { OwnedRwLockReadGuard::new(self) }
+    }
+
+    /// [`write`](RwLock::write) for a lock shared by `Rc`: the guard keeps the lock alive
+    /// instead of borrowing it, so it can move into a spawned task or be stored.
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::RwLock;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let lock = Rc::new(RwLock::new(1));
+    ///     let mut writing = Rc::clone(&lock).write_owned().await;
+    ///     mirage::spawn(async move { *writing = 2 }).await.unwrap();
+    ///     assert_eq!(*lock.read().await, 2);
+    /// });
+    /// ```
+    pub async fn write_owned(self: Rc<Self>) -> OwnedRwLockWriteGuard<T> {
+        let permits = self
+            .semaphore
+            .acquire_many(MAX_READERS)
+            .await
+            .expect("a lock's semaphore is never closed");
+        permits.forget();
+        // SAFETY: every permit was just taken and forgotten; the guard gives them back.
+        unsafe { OwnedRwLockWriteGuard::new(self, MAX_READERS) }
+    }
+
+    /// [`try_read`](RwLock::try_read) for a lock shared by `Rc`: the guard keeps the lock
+    /// alive instead of borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::RwLock;
+    ///
+    /// let lock = Rc::new(RwLock::new(1));
+    /// let first = Rc::clone(&lock).try_read_owned().unwrap();
+    /// let second = Rc::clone(&lock).try_read_owned().unwrap();
+    /// assert_eq!(*first + *second, 2);
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn try_read_owned(self: Rc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        self.semaphore
+            .try_acquire()
+            .map_err(|_| TryLockError(()))?
+            .forget();
+        // SAFETY: one permit was just taken and forgotten; the guard gives it back.
+        Ok(unsafe { OwnedRwLockReadGuard::new(self) })
+    }
+
+    /// [`try_write`](RwLock::try_write) for a lock shared by `Rc`: the guard keeps the
+    /// lock alive instead of borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::RwLock;
+    ///
+    /// let lock = Rc::new(RwLock::new(1));
+    /// let mut writing = Rc::clone(&lock).try_write_owned().unwrap();
+    /// assert!(Rc::clone(&lock).try_read_owned().is_err());
+    /// *writing = 2;
+    /// drop(writing);
+    /// assert_eq!(*lock.try_read_owned().unwrap(), 2);
+    /// ```
+    pub fn try_write_owned(self: Rc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        self.semaphore
+            .try_acquire_many(MAX_READERS)
+            .map_err(|_| TryLockError(()))?
+            .forget();
+        // SAFETY: every permit was just taken and forgotten; the guard gives them back.
+        Ok(unsafe { OwnedRwLockWriteGuard::new(self, MAX_READERS) })
+    }
+
     /// The value, through a unique borrow of the lock: no locking needed.
     ///
     /// # Examples
@@ -189,9 +303,14 @@ impl<T: Default> Default for RwLock<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
-        match self.value.try_borrow() {
-            Ok(value) => d.field("value", &&*value),
-            Err(_) => d.field("value", &format_args!("<locked for writing>")),
+        match self.semaphore.try_acquire() {
+            // A reader's permit keeps writers out while the value is formatted.
+            Ok(_permit) => d.field("value", &&*self.value.borrow()),
+            Err(_) if self.semaphore.available_permits() == 0 => {
+                d.field("value", &format_args!("<locked for writing>"))
+            }
+            // Readers hold it, but a waiting writer keeps new readers out.
+            Err(_) => d.field("value", &format_args!("<locked: a writer waits>")),
         };
         d.finish()
     }

@@ -1,10 +1,12 @@
 //! Unit tests of the locks, polled by hand (no Core, no sockets): Miri runs them as they are.
 
+use std::cell::Cell;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::Poll;
 
-use super::{RwLock, RwLockWriteGuard};
-use crate::sync::test_util::{counting_waker, poll_with};
+use super::{Mutex, OwnedMutexGuard, OwnedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+use crate::sync::test_util::{counting_waker, poll_with, DropCounter};
 
 #[test]
 fn a_downgraded_writer_keeps_a_waiting_writer_out_until_the_read_guard_drops() {
@@ -49,4 +51,139 @@ fn a_downgrade_lets_the_waiting_readers_in() {
         panic!("both readers get in beside the downgraded guard");
     };
     assert_eq!([&*reading, &*first, &*second], ["new"; 3]);
+}
+
+#[test]
+fn an_owned_mutex_guard_keeps_the_next_locker_waiting_until_it_drops() {
+    let mutex = Rc::new(Mutex::new(vec![1]));
+    let mut guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+    let (woken, waker) = counting_waker();
+    let mut next = pin!(Rc::clone(&mutex).lock_owned());
+    assert!(poll_with(next.as_mut(), &waker).is_pending());
+    assert!(
+        mutex.try_lock().is_err(),
+        "the borrowed kind is kept out too"
+    );
+    guard.push(2);
+    assert_eq!(woken.count(), 0);
+    drop(guard);
+    assert_eq!(woken.count(), 1);
+    let Poll::Ready(mut next) = poll_with(next.as_mut(), &waker) else {
+        panic!("the next locker's turn came when the guard dropped");
+    };
+    next.push(3);
+    assert!(Rc::ptr_eq(OwnedMutexGuard::mutex(&next), &mutex));
+    drop(next);
+    assert_eq!(*mutex.try_lock().unwrap(), [1, 2, 3]);
+}
+
+#[test]
+fn a_dropped_lock_owned_gives_up_its_place_in_line() {
+    let mutex = Rc::new(Mutex::new(0));
+    let guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+    let (_, waker) = counting_waker();
+    {
+        let mut given_up = Box::pin(Rc::clone(&mutex).lock_owned());
+        assert!(poll_with(given_up.as_mut(), &waker).is_pending());
+    }
+    drop(guard);
+    assert!(mutex.try_lock().is_ok(), "nobody waits any more");
+    assert_eq!(
+        Rc::strong_count(&mutex),
+        1,
+        "the dropped future let go of its Rc"
+    );
+}
+
+#[test]
+fn an_owned_guard_keeps_the_value_alive_after_every_other_rc_is_gone() {
+    let drops = Rc::new(Cell::new(0));
+    let mutex = Rc::new(Mutex::new(DropCounter(Rc::clone(&drops))));
+    let guard = mutex.try_lock_owned().unwrap();
+    assert_eq!(drops.get(), 0);
+    drop(guard);
+    assert_eq!(drops.get(), 1, "the last Rc was the guard's");
+
+    let lock = Rc::new(RwLock::new(DropCounter(Rc::clone(&drops))));
+    let reading = Rc::clone(&lock).try_read_owned().unwrap();
+    drop(lock);
+    assert_eq!(reading.0.get(), 1);
+    drop(reading);
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn debug_of_a_lock_does_not_read_the_value_an_owned_guard_holds() {
+    let mutex = Rc::new(Mutex::new(1));
+    let mut guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+    *guard = 2;
+    assert_eq!(format!("{mutex:?}"), "Mutex { value: <locked> }");
+    assert_eq!(format!("{guard:?} {guard}"), "2 2");
+    drop(guard);
+    assert_eq!(format!("{mutex:?}"), "Mutex { value: 2 }");
+
+    let lock = Rc::new(RwLock::new(1));
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    assert_eq!(
+        format!("{lock:?}"),
+        "RwLock { value: <locked for writing> }"
+    );
+    assert_eq!(format!("{writing:?} {writing}"), "1 1");
+    drop(writing);
+    let reading = Rc::clone(&lock).try_read_owned().unwrap();
+    assert_eq!(format!("{lock:?}"), "RwLock { value: 1 }");
+    let (_, waker) = counting_waker();
+    let mut writer = pin!(Rc::clone(&lock).write_owned());
+    assert!(poll_with(writer.as_mut(), &waker).is_pending());
+    assert_eq!(
+        format!("{lock:?}"),
+        "RwLock { value: <locked: a writer waits> }"
+    );
+    assert_eq!(format!("{reading:?} {reading}"), "1 1");
+}
+
+#[test]
+fn owned_and_borrowed_guards_share_one_lock_by_the_same_rules() {
+    let lock = Rc::new(RwLock::new(String::from("a")));
+    let owned_reader = Rc::clone(&lock).try_read_owned().unwrap();
+    let borrowed_reader = lock.try_read().unwrap();
+    assert_eq!(format!("{}{}", *owned_reader, *borrowed_reader), "aa");
+    assert!(Rc::clone(&lock).try_write_owned().is_err());
+    drop((owned_reader, borrowed_reader));
+
+    let mut owned_writer = Rc::clone(&lock).try_write_owned().unwrap();
+    assert!(lock.try_read().is_err());
+    assert!(Rc::clone(&lock).try_read_owned().is_err());
+    owned_writer.push('b');
+    drop(owned_writer);
+    let borrowed_writer = lock.try_write().unwrap();
+    assert!(Rc::clone(&lock).try_read_owned().is_err());
+    assert_eq!(*borrowed_writer, "ab");
+}
+
+#[test]
+fn an_owned_downgrade_keeps_a_waiting_writer_out_and_lets_earlier_readers_in() {
+    let lock = Rc::new(RwLock::new(0));
+    let mut writing = Rc::clone(&lock).try_write_owned().unwrap();
+    let (reader_woken, reader_waker) = counting_waker();
+    let (writer_woken, writer_waker) = counting_waker();
+    let mut reader = pin!(Rc::clone(&lock).read_owned());
+    let mut writer = pin!(Rc::clone(&lock).write_owned());
+    assert!(poll_with(reader.as_mut(), &reader_waker).is_pending());
+    assert!(poll_with(writer.as_mut(), &writer_waker).is_pending());
+    *writing = 1;
+    let reading = OwnedRwLockWriteGuard::downgrade(writing);
+    assert_eq!((reader_woken.count(), writer_woken.count()), (1, 0));
+    let Poll::Ready(early) = poll_with(reader.as_mut(), &reader_waker) else {
+        panic!("the reader queued before the writer gets in");
+    };
+    assert_eq!((*reading, *early), (1, 1));
+    drop(reading);
+    assert_eq!(writer_woken.count(), 0, "the early reader still reads");
+    drop(early);
+    assert_eq!(writer_woken.count(), 1);
+    let Poll::Ready(writing) = poll_with(writer.as_mut(), &writer_waker) else {
+        panic!("the writer's turn came when both readers dropped");
+    };
+    assert_eq!(*writing, 1);
 }
