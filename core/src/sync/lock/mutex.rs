@@ -205,6 +205,20 @@ impl<T: Default> Default for Mutex<T> {
     }
 }
 
+/// A lock around `value`, unlocked: [`Mutex::new`].
+///
+/// # Examples
+///
+/// ```
+/// let mutex: mirage::sync::Mutex<Vec<u8>> = vec![1].into();
+/// assert_eq!(*mutex.try_lock().unwrap(), [1]);
+/// ```
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");

@@ -9,7 +9,8 @@ use super::{
 };
 use crate::sync::{Semaphore, SemaphorePermit};
 
-/// The most readers at once; a writer takes them all.
+/// The most readers at once, unless [`RwLock::with_max_readers`] sets fewer; a writer
+/// takes them all.
 const MAX_READERS: u32 = u32::MAX >> 3;
 
 /// A reader-writer lock for the tasks of one Core that may be held across `.await`: any
@@ -42,7 +43,11 @@ pub struct RwLock<T: ?Sized> {
     /// `Debug` while it formats) alone reaches `value`, shared while each holds one: the
     /// owned guards rely on this to reach it without a `RefCell` borrow.
     pub(super) semaphore: Semaphore,
-    /// Reached only with permits held, or through `&mut self` or `self`.
+    /// The semaphore's permits: how many readers may hold the lock at once. Never 0, or a
+    /// writer would hold no permit and keep nobody out.
+    max_readers: u32,
+    /// Reached only with permits held, or through `&mut self` or `self`. Last: it may be
+    /// unsized.
     pub(super) value: RefCell<T>,
 }
 
@@ -67,6 +72,43 @@ impl<T> RwLock<T> {
     pub const fn new(value: T) -> RwLock<T> {
         RwLock {
             semaphore: Semaphore::const_new(MAX_READERS as usize),
+            max_readers: MAX_READERS,
+            value: RefCell::new(value),
+        }
+    }
+
+    /// A lock around `value`, unlocked, that lets at most `max_reads` readers in at once;
+    /// the next reader waits for one of them to leave.
+    ///
+    /// # Panics
+    ///
+    /// If `max_reads` is 0, or more than `u32::MAX >> 3` (the most [`new`](RwLock::new)
+    /// allows), as tokio's does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::RwLock;
+    ///
+    /// let lock = RwLock::with_max_readers(0, 2);
+    /// let first = lock.try_read().unwrap();
+    /// let second = lock.try_read().unwrap();
+    /// assert!(lock.try_read().is_err(), "two readers at most");
+    /// drop((first, second));
+    /// assert!(lock.try_write().is_ok());
+    /// ```
+    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(
+            max_reads <= MAX_READERS,
+            "a RwLock may not be created with more than {MAX_READERS} readers, not {max_reads}"
+        );
+        assert!(
+            max_reads > 0,
+            "a RwLock needs room for at least one reader: max_reads may not be 0"
+        );
+        RwLock {
+            semaphore: Semaphore::const_new(max_reads as usize),
+            max_readers: max_reads,
             value: RefCell::new(value),
         }
     }
@@ -121,7 +163,7 @@ impl<T: ?Sized> RwLock<T> {
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         let permit = self
             .semaphore
-            .acquire_many(MAX_READERS)
+            .acquire_many(self.max_readers)
             .await
             .expect("a lock's semaphore is never closed");
         self.write_guard(permit)
@@ -157,7 +199,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         let permit = self
             .semaphore
-            .try_acquire_many(MAX_READERS)
+            .try_acquire_many(self.max_readers)
             .map_err(|_| TryLockError(()))?;
         Ok(self.write_guard(permit))
     }
@@ -210,14 +252,14 @@ impl<T: ?Sized> RwLock<T> {
     /// });
     /// ```
     pub async fn write_owned(self: Rc<Self>) -> OwnedRwLockWriteGuard<T> {
-        let permits = self
-            .semaphore
-            .acquire_many(MAX_READERS)
+        let max_readers = self.max_readers;
+        self.semaphore
+            .acquire_many(max_readers)
             .await
-            .expect("a lock's semaphore is never closed");
-        permits.forget();
+            .expect("a lock's semaphore is never closed")
+            .forget();
         // SAFETY: every permit was just taken and forgotten; the guard gives them back.
-        unsafe { OwnedRwLockWriteGuard::new(self, MAX_READERS) }
+        unsafe { OwnedRwLockWriteGuard::new(self, max_readers) }
     }
 
     /// [`try_read`](RwLock::try_read) for a lock shared by `Rc`: the guard keeps the lock
@@ -261,12 +303,13 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.try_read_owned().unwrap(), 2);
     /// ```
     pub fn try_write_owned(self: Rc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        let max_readers = self.max_readers;
         self.semaphore
-            .try_acquire_many(MAX_READERS)
+            .try_acquire_many(max_readers)
             .map_err(|_| TryLockError(()))?
             .forget();
         // SAFETY: every permit was just taken and forgotten; the guard gives them back.
-        Ok(unsafe { OwnedRwLockWriteGuard::new(self, MAX_READERS) })
+        Ok(unsafe { OwnedRwLockWriteGuard::new(self, max_readers) })
     }
 
     /// The value, through a unique borrow of the lock: no locking needed.
@@ -300,14 +343,29 @@ impl<T: Default> Default for RwLock<T> {
     }
 }
 
+/// A lock around `value`, unlocked: [`RwLock::new`].
+///
+/// # Examples
+///
+/// ```
+/// let lock = mirage::sync::RwLock::from(5);
+/// assert_eq!(*lock.try_read().unwrap(), 5);
+/// ```
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
         match self.semaphore.try_acquire() {
             // A reader's permit keeps writers out while the value is formatted.
             Ok(_permit) => d.field("value", &&*self.value.borrow()),
+            // A writer, or as many readers as it lets in (`with_max_readers`).
             Err(_) if self.semaphore.available_permits() == 0 => {
-                d.field("value", &format_args!("<locked for writing>"))
+                d.field("value", &format_args!("<locked>"))
             }
             // Readers hold it, but a waiting writer keeps new readers out.
             Err(_) => d.field("value", &format_args!("<locked: a writer waits>")),

@@ -124,10 +124,7 @@ fn debug_of_a_lock_does_not_read_the_value_an_owned_guard_holds() {
 
     let lock = Rc::new(RwLock::new(1));
     let writing = Rc::clone(&lock).try_write_owned().unwrap();
-    assert_eq!(
-        format!("{lock:?}"),
-        "RwLock { value: <locked for writing> }"
-    );
+    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
     assert_eq!(format!("{writing:?} {writing}"), "1 1");
     drop(writing);
     let reading = Rc::clone(&lock).try_read_owned().unwrap();
@@ -186,4 +183,71 @@ fn an_owned_downgrade_keeps_a_waiting_writer_out_and_lets_earlier_readers_in() {
         panic!("the writer's turn came when both readers dropped");
     };
     assert_eq!(*writing, 1);
+}
+#[test]
+fn a_downgraded_writer_of_a_one_reader_lock_holds_its_one_permit() {
+    let lock = RwLock::with_max_readers(0, 1);
+    let reading = RwLockWriteGuard::downgrade(lock.try_write().unwrap());
+    assert!(lock.try_read().is_err(), "one reader at most");
+    drop(reading);
+    assert!(lock.try_write().is_ok());
+    let lock = Rc::new(RwLock::with_max_readers(0, 1));
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    let reading = OwnedRwLockWriteGuard::downgrade(writing);
+    assert!(lock.try_read().is_err(), "one reader at most");
+    drop(reading);
+    assert!(lock.try_write().is_ok());
+}
+
+#[test]
+fn debug_of_a_lock_full_of_readers_shows_it_locked() {
+    let lock = RwLock::with_max_readers(1, 1);
+    let reading = lock.try_read().unwrap();
+    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+    drop(reading);
+    assert_eq!(format!("{lock:?}"), "RwLock { value: 1 }");
+}
+
+#[test]
+fn a_lock_with_max_readers_queues_the_reader_past_the_limit() {
+    let lock = Rc::new(RwLock::with_max_readers(7, 2));
+    let first = lock.try_read().unwrap();
+    let second = Rc::clone(&lock).try_read_owned().unwrap();
+    let (woken, waker) = counting_waker();
+    let mut third = pin!(lock.read());
+    assert!(poll_with(third.as_mut(), &waker).is_pending());
+    assert!(Rc::clone(&lock).try_write_owned().is_err());
+    drop(second);
+    assert_eq!(woken.count(), 1);
+    let Poll::Ready(third) = poll_with(third.as_mut(), &waker) else {
+        panic!("a reader left: the third gets in");
+    };
+    assert_eq!(*first + *third, 14);
+    drop((first, third));
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    assert!(lock.try_read().is_err(), "the writer holds both permits");
+    drop(writing);
+    assert!(lock.try_write().is_ok(), "and gave both back");
+}
+
+#[test]
+#[should_panic(expected = "a RwLock needs room for at least one reader: max_reads may not be 0")]
+fn a_lock_with_no_room_for_readers_panics() {
+    let _ = RwLock::with_max_readers((), 0);
+}
+
+#[test]
+#[should_panic(
+    expected = "a RwLock may not be created with more than 536870911 readers, not 536870912"
+)]
+fn a_lock_with_more_readers_than_new_allows_panics() {
+    let _ = RwLock::with_max_readers((), (u32::MAX >> 3) + 1);
+}
+
+#[test]
+fn from_a_value_makes_an_unlocked_lock() {
+    let mutex = Mutex::from(String::from("m"));
+    let lock: RwLock<&str> = "r".into();
+    assert_eq!(*mutex.try_lock().unwrap(), "m");
+    assert_eq!(*lock.try_write().unwrap(), "r");
 }
