@@ -506,6 +506,28 @@ fn the_cross_thread_notify_is_send_and_sync() {
     fn send<T: Send>() {}
     send_sync::<cross_thread::Notify>();
     send::<cross_thread::Notified<'static>>();
+    send_sync::<cross_thread::OwnedNotified>();
+}
+
+#[test]
+fn notify_last_from_another_thread_picks_the_newest_owned_waiter() {
+    let notify = Arc::new(cross_thread::Notify::new());
+    let mut older = Box::pin(Arc::clone(&notify).notified_owned());
+    let mut newer = Box::pin(Arc::clone(&notify).notified_owned());
+    assert!(!older.as_mut().enable() && !newer.as_mut().enable());
+    let notifier = Arc::clone(&notify);
+    thread::spawn(move || notifier.notify_last())
+        .join()
+        .unwrap();
+    assert!(newer.as_mut().enable(), "the newest was picked");
+    assert!(!older.as_mut().enable());
+    // `newer` moves to a thread of its own and completes there.
+    thread::spawn(move || Core::new().unwrap().run(newer))
+        .join()
+        .unwrap();
+    drop(older);
+    assert!(format!("{notify:?}").contains("permit: false"));
+    assert_eq!(Arc::strong_count(&notify), 1, "the futures' Arcs are gone");
 }
 
 /// Polls `future` once with a waker that does nothing.

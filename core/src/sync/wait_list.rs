@@ -42,8 +42,10 @@ struct Node {
     next: usize,
     /// Still queued in the FIFO.
     linked: bool,
-    /// Popped from the front by [`WaitList::pop_front`] (e.g. granted a slot).
+    /// Popped by [`WaitList::pop_front`] (e.g. granted a slot) or [`WaitList::pop_back`].
     notified: bool,
+    /// Popped by [`WaitList::pop_back`]: a `Notify` passes such a wake-up on the same way.
+    popped_back: bool,
 }
 
 /// Stores `waker` in `slot` unless the current one `will_wake` it, avoiding a
@@ -59,8 +61,10 @@ pub(crate) fn update_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Wa
 
 /// What [`WaitList::remove`] hands back.
 pub(crate) struct Removed {
-    /// The entry had been popped by [`WaitList::pop_front`].
+    /// The entry had been popped by [`WaitList::pop_front`] or [`WaitList::pop_back`].
     pub(crate) notified: bool,
+    /// It was [`WaitList::pop_back`] that popped it.
+    pub(crate) popped_back: bool,
     /// The entry's waker, to be dropped once no borrow is held.
     pub(crate) waker: Option<Waker>,
 }
@@ -97,6 +101,7 @@ impl WaitList {
             next: NIL,
             linked: true,
             notified: false,
+            popped_back: false,
         };
         let key = if self.free == NIL {
             self.slots.push(Slot::Occupied(node));
@@ -137,6 +142,20 @@ impl WaitList {
         node.waker.take()
     }
 
+    /// Unlinks the newest queued entry, marks it notified (and popped from the back) and
+    /// returns its waker. The entry keeps its slot until [`remove`](Self::remove).
+    pub(crate) fn pop_back(&mut self) -> Option<Waker> {
+        if self.tail == NIL {
+            return None;
+        }
+        let key = self.tail;
+        self.unlink(key);
+        let node = self.node_mut(key);
+        node.notified = true;
+        node.popped_back = true;
+        node.waker.take()
+    }
+
     /// Unlinks every queued entry *without* marking it notified and returns
     /// their wakers in FIFO order (used when the channel closes).
     pub(crate) fn take_all(&mut self) -> Vec<Waker> {
@@ -151,10 +170,20 @@ impl WaitList {
         wakers
     }
 
-    /// Returns `true` if entry `key` was popped by [`pop_front`](Self::pop_front).
+    /// Returns `true` if entry `key` was popped by [`pop_front`](Self::pop_front) or
+    /// [`pop_back`](Self::pop_back).
     pub(crate) fn is_notified(&self, key: usize) -> bool {
         match &self.slots[key] {
             Slot::Occupied(node) => node.notified,
+            Slot::Vacant { .. } => unreachable!("stale wait list key"),
+        }
+    }
+
+    /// Returns `true` if entry `key` was popped by [`pop_back`](Self::pop_back).
+    #[cfg(test)]
+    pub(crate) fn is_popped_back(&self, key: usize) -> bool {
+        match &self.slots[key] {
+            Slot::Occupied(node) => node.popped_back,
             Slot::Vacant { .. } => unreachable!("stale wait list key"),
         }
     }
@@ -217,6 +246,7 @@ impl WaitList {
         }
         Removed {
             notified: node.notified,
+            popped_back: node.popped_back,
             waker: node.waker,
         }
     }
@@ -323,6 +353,27 @@ mod tests {
         assert_eq!(first.count(), 1);
         drop(list.remove(key.unwrap()));
         assert_eq!(list.slot_count(), 0);
+    }
+
+    #[test]
+    fn pop_back_takes_the_newest_and_marks_it() {
+        let mut list = WaitList::new();
+        let wakers: Vec<_> = (0..3).map(|_| counting_waker()).collect();
+        let keys: Vec<_> = wakers
+            .iter()
+            .map(|(_, w)| list.push_back(w.clone()))
+            .collect();
+        list.pop_back().unwrap().wake();
+        assert_eq!(wakers[2].0.count(), 1);
+        assert!(list.is_notified(keys[2]) && list.is_popped_back(keys[2]));
+        list.pop_front().unwrap().wake();
+        assert_eq!(wakers[0].0.count(), 1);
+        assert!(list.is_notified(keys[0]) && !list.is_popped_back(keys[0]));
+        list.pop_back().unwrap().wake();
+        assert_eq!(wakers[1].0.count(), 1, "the only one left");
+        assert!(list.pop_back().is_none() && list.is_empty());
+        let removed = list.remove(keys[2]);
+        assert!(removed.notified && removed.popped_back);
     }
 
     #[test]

@@ -69,7 +69,7 @@ mod weak;
 
 pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
 pub use futures::{Closed, Recv, RecvMany};
-pub use notify::{Notified, Notify};
+pub use notify::{Notified, Notify, OwnedNotified};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
 

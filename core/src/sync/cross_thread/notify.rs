@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use crate::sync::notify::state::{self, Lock, State, Waiter};
@@ -100,6 +100,27 @@ impl Notify {
         state::notify_one(&self.state);
     }
 
+    /// Wakes the task that joined the line of waiters last, or, if none waits, leaves a
+    /// permit, as [`notify_one`](Notify::notify_one) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// let notify = Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut second = pin!(notify.notified());
+    /// assert!(!first.as_mut().enable() && !second.as_mut().enable()); // in line, in order
+    /// std::thread::scope(|s| s.spawn(|| notify.notify_last()).join().unwrap());
+    /// assert!(second.as_mut().enable());
+    /// assert!(!first.as_mut().enable());
+    /// ```
+    pub fn notify_last(&self) {
+        state::notify_last(&self.state);
+    }
+
     /// Completes every [`Notified`] future created before this call, on whichever Core,
     /// and leaves no permit.
     ///
@@ -132,6 +153,29 @@ impl Notify {
         Notified {
             notify: self,
             waiter: Waiter::new(&self.state),
+        }
+    }
+
+    /// As [`notified`](Notify::notified), but the future owns an `Arc` of the `Notify`
+    /// instead of borrowing it, so it is `'static` and can move to another thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// let notified = Arc::clone(&notify).notified_owned();
+    /// let waiter = std::thread::spawn(move || mirage::Core::new().unwrap().run(notified));
+    /// notify.notify_waiters(); // counts: `notified` was made before it
+    /// waiter.join().unwrap();
+    /// ```
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        let waiter = Waiter::new(&self.state);
+        OwnedNotified {
+            notify: self,
+            waiter,
         }
     }
 }
@@ -208,6 +252,73 @@ impl Drop for Notified<'_> {
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("cross_thread::Notified")
+            .field("waiting", &self.waiter.is_waiting())
+            .field("done", &self.waiter.is_done())
+            .finish()
+    }
+}
+
+/// The future [`Notify::notified_owned`] returns: a [`Notified`] that owns an
+/// `Arc<Notify>`, so it is `'static` and `Send`. Cancel-safe as `Notified` is.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mirage::sync::cross_thread::{Notify, OwnedNotified};
+///
+/// let notify = Arc::new(Notify::new());
+/// let notified: OwnedNotified = Arc::clone(&notify).notified_owned();
+/// notify.notify_one();
+/// mirage::Core::new().unwrap().run(notified);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct OwnedNotified {
+    notify: Arc<Notify>,
+    waiter: Waiter,
+}
+
+impl OwnedNotified {
+    /// Joins the line of waiters now, before the first poll, as [`Notified::enable`]
+    /// does. Returns whether the future is ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::sync::Arc;
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// let mut notified = pin!(Arc::clone(&notify).notified_owned());
+    /// assert!(!notified.as_mut().enable());
+    /// std::thread::spawn(move || notify.notify_one()).join().unwrap();
+    /// assert!(notified.as_mut().enable()); // picked: no permit was left
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = self.get_mut();
+        this.waiter.enable(&this.notify.state)
+    }
+}
+
+impl Future for OwnedNotified {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.waiter.poll(&this.notify.state, cx)
+    }
+}
+
+impl Drop for OwnedNotified {
+    fn drop(&mut self) {
+        self.waiter.leave(&self.notify.state);
+    }
+}
+
+impl fmt::Debug for OwnedNotified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("cross_thread::OwnedNotified")
             .field("waiting", &self.waiter.is_waiting())
             .field("done", &self.waiter.is_done())
             .finish()

@@ -4,11 +4,15 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
+mod owned;
 pub(crate) mod state;
 #[cfg(test)]
 mod tests;
+
+pub use owned::OwnedNotified;
 
 use state::{Lock, State, Waiter};
 
@@ -19,6 +23,8 @@ use state::{Lock, State, Waiter};
 ///   waits, it leaves a permit, and the next [`notified`](Notify::notified) completes at
 ///   once: a notification sent just before a task starts waiting is not lost. Permits do
 ///   not add up: there is at most one.
+/// - [`notify_last`](Notify::notify_last) does the same for the task that joined the line
+///   last.
 /// - [`notify_waiters`](Notify::notify_waiters) wakes every task waiting now, and completes
 ///   every `notified()` future created before it, polled yet or not. It leaves no permit.
 ///
@@ -122,6 +128,34 @@ impl Notify {
         state::notify_one(&self.state);
     }
 
+    /// Wakes the task that joined the line of waiters last, or, if none waits, leaves a
+    /// permit, as [`notify_one`](Notify::notify_one) does. A picked future dropped before it
+    /// completes passes the wake-up on to the newest waiter left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Notify;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let (first, second) = (notify.clone().notified_owned(), notify.clone().notified_owned());
+    ///     let (first, second) = (mirage::spawn(first), mirage::spawn(second));
+    ///     mirage::yield_now().await; // both wait, `first` in front
+    ///     notify.notify_last();
+    ///     second.await.unwrap();
+    ///     assert!(!first.is_finished());
+    ///     notify.notify_last();
+    ///     first.await.unwrap();
+    /// });
+    /// ```
+    #[inline]
+    pub fn notify_last(&self) {
+        state::notify_last(&self.state);
+    }
+
     /// Wakes every task waiting now, and completes every [`Notified`] created before this
     /// call. Leaves no permit: a `notified()` created after it waits for the next
     /// notification.
@@ -183,6 +217,30 @@ impl Notify {
             notify: self,
             waiter: Waiter::new(&self.state),
         }
+    }
+
+    /// As [`notified`](Notify::notified), but the future owns an `Rc` of the `Notify`
+    /// instead of borrowing it, so it can be stored or spawned (`'static`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::Notify;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let waiter = mirage::spawn(notify.clone().notified_owned());
+    ///     mirage::yield_now().await;
+    ///     assert!(!waiter.is_finished());
+    ///     notify.notify_one();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
+    #[inline]
+    pub fn notified_owned(self: Rc<Self>) -> OwnedNotified {
+        OwnedNotified::new(self)
     }
 }
 

@@ -34,11 +34,35 @@ impl State {
     }
 }
 
+/// Which waiter a single notification picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The one that has waited longest (`notify_one`).
+    Oldest,
+    /// The one that joined the line last (`notify_last`).
+    Newest,
+}
+
 /// Wakes the longest waiter, or leaves the permit if none waits.
 #[inline]
 pub(crate) fn notify_one(lock: &impl Lock<State>) {
+    notify(lock, Pick::Oldest);
+}
+
+/// Wakes the newest waiter, or leaves the permit if none waits.
+#[inline]
+pub(crate) fn notify_last(lock: &impl Lock<State>) {
+    notify(lock, Pick::Newest);
+}
+
+/// Wakes the waiter `pick` names, or leaves the permit if none waits.
+#[inline]
+fn notify(lock: &impl Lock<State>, pick: Pick) {
     let waker = lock.with(|state| {
-        let waker = state.waiters.pop_front();
+        let waker = match pick {
+            Pick::Oldest => state.waiters.pop_front(),
+            Pick::Newest => state.waiters.pop_back(),
+        };
         if waker.is_none() {
             state.permit = true;
         }
@@ -63,8 +87,9 @@ pub(crate) fn notify_waiters(lock: &impl Lock<State>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seen {
     Nothing,
-    /// A `notify_one`, or the permit it left: passed on if the future is dropped unfinished.
-    One,
+    /// A `notify_one` or `notify_last` (which `Pick`), or the permit one left (`Oldest`):
+    /// passed on the same way if the future is dropped unfinished, as tokio does.
+    One(Pick),
     /// A `notify_waiters`.
     All,
 }
@@ -131,13 +156,17 @@ impl Waiter {
         let (seen, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
             if picked || state.calls != self.calls {
-                let removed = self.key.take().map(|key| state.waiters.remove(key).waker);
-                let seen = if picked { Seen::One } else { Seen::All };
-                return (seen, removed.flatten());
+                let removed = self.key.take().map(|key| state.waiters.remove(key));
+                let seen = match &removed {
+                    Some(removed) if removed.popped_back => Seen::One(Pick::Newest),
+                    _ if picked => Seen::One(Pick::Oldest),
+                    _ => Seen::All,
+                };
+                return (seen, removed.and_then(|removed| removed.waker));
             }
             if self.key.is_none() && state.permit {
                 state.permit = false;
-                return (Seen::One, None);
+                return (Seen::One(Pick::Oldest), None);
             }
             match waker {
                 Some(waker) => (Seen::Nothing, state.waiters.park(&mut self.key, waker)),
@@ -152,21 +181,28 @@ impl Waiter {
         seen
     }
 
-    /// The future is dropped: leaves the line, and passes on a `notify_one` (or its permit)
-    /// that it took before it completed.
+    /// The future is dropped: leaves the line, and passes on a `notify_one` or
+    /// `notify_last` (or the permit) that it took before it completed, the same way.
     #[inline]
     pub(crate) fn leave(&mut self, lock: &impl Lock<State>) {
         let picked = match self.key.take() {
             Some(key) => {
                 let removed = lock.with(|state| state.waiters.remove(key));
-                let picked = removed.notified;
+                let pick = match (removed.notified, removed.popped_back) {
+                    (false, _) => None,
+                    (true, false) => Some(Pick::Oldest),
+                    (true, true) => Some(Pick::Newest),
+                };
                 drop(removed);
-                picked
+                pick
             }
-            None => self.seen == Seen::One,
+            None => match self.seen {
+                Seen::One(pick) => Some(pick),
+                Seen::Nothing | Seen::All => None,
+            },
         };
-        if picked {
-            notify_one(lock);
+        if let Some(pick) = picked {
+            notify(lock, pick);
         }
     }
 }

@@ -176,3 +176,85 @@ fn an_enabled_future_sees_notify_waiters_and_then_polls_ready() {
     assert!(!notify.state.borrow().is_waiting());
     assert_eq!(poll_with(enabled.as_mut(), &waker), Poll::Ready(()));
 }
+
+#[test]
+fn notify_last_wakes_the_newest_waiter_only() {
+    let notify = Notify::new();
+    let wakers: Vec<_> = (0..3).map(|_| counting_waker()).collect();
+    let mut futures: Vec<_> = (0..3).map(|_| Box::pin(notify.notified())).collect();
+    for (future, (_, waker)) in futures.iter_mut().zip(&wakers) {
+        assert!(poll_with(future.as_mut(), waker).is_pending());
+    }
+    notify.notify_last();
+    let counts: Vec<_> = wakers.iter().map(|(c, _)| c.count()).collect();
+    assert_eq!(counts, [0, 0, 1]);
+    assert_eq!(
+        poll_with(futures[2].as_mut(), &wakers[2].1),
+        Poll::Ready(())
+    );
+    notify.notify_one();
+    assert_eq!(wakers[0].0.count(), 1, "notify_one still takes the oldest");
+    assert!(!notify.state.borrow().has_permit());
+}
+
+#[test]
+fn notify_last_leaves_a_permit_when_no_one_waits() {
+    let notify = Notify::new();
+    let (_, waker) = counting_waker();
+    notify.notify_last();
+    assert!(notify.state.borrow().has_permit());
+    assert_eq!(poll_with(pin!(notify.notified()), &waker), Poll::Ready(()));
+}
+
+#[test]
+fn a_future_picked_by_notify_last_and_dropped_passes_it_to_the_newest_left() {
+    let notify = Notify::new();
+    let wakers: Vec<_> = (0..3).map(|_| counting_waker()).collect();
+    let mut futures: Vec<_> = (0..3).map(|_| Some(Box::pin(notify.notified()))).collect();
+    for (future, (_, waker)) in futures.iter_mut().zip(&wakers) {
+        assert!(poll_with(future.as_mut().unwrap().as_mut(), waker).is_pending());
+    }
+    notify.notify_last();
+    futures[2] = None; // dropped unfinished
+    let counts: Vec<_> = wakers.iter().map(|(c, _)| c.count()).collect();
+    assert_eq!(counts, [0, 1, 1], "handed on to the newest still waiting");
+}
+
+#[test]
+fn an_enabled_future_picked_by_notify_last_and_dropped_passes_it_the_same_way() {
+    let notify = Notify::new();
+    let wakers: Vec<_> = (0..2).map(|_| counting_waker()).collect();
+    let mut older = pin!(notify.notified());
+    assert!(poll_with(older.as_mut(), &wakers[0].1).is_pending());
+    let mut middle = pin!(notify.notified());
+    assert!(poll_with(middle.as_mut(), &wakers[1].1).is_pending());
+    let mut newest = Box::pin(notify.notified());
+    assert!(!newest.as_mut().enable());
+    notify.notify_last();
+    assert!(newest.as_mut().enable(), "taken, not yet returned");
+    drop(newest);
+    assert_eq!((wakers[0].0.count(), wakers[1].0.count()), (0, 1));
+}
+
+#[test]
+fn an_owned_future_waits_in_line_and_passes_a_pick_on_when_dropped() {
+    let notify = std::rc::Rc::new(Notify::new());
+    let (counter, waker) = counting_waker();
+    let mut owned = Box::pin(notify.clone().notified_owned());
+    assert!(!owned.as_mut().enable());
+    let mut next = pin!(notify.notified());
+    assert!(poll_with(next.as_mut(), &waker).is_pending());
+    notify.notify_one(); // picks `owned`, first in line
+    assert!(owned.as_mut().enable());
+    drop(owned);
+    assert_eq!(counter.count(), 1, "passed on");
+    assert_eq!(poll_with(next.as_mut(), &waker), Poll::Ready(()));
+    let owned = notify.clone().notified_owned();
+    notify.notify_waiters();
+    assert_eq!(poll_with(pin!(owned), &waker), Poll::Ready(()));
+    assert_eq!(
+        std::rc::Rc::strong_count(&notify),
+        1,
+        "the future's Rc is gone"
+    );
+}
