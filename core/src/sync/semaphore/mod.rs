@@ -312,8 +312,30 @@ impl Semaphore {
     /// assert!(semaphore.try_acquire_owned().is_ok());
     /// ```
     pub fn try_acquire_owned(self: Rc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
-        self.take_now(1)?;
-        Ok(OwnedSemaphorePermit::new(self, 1))
+        self.try_acquire_many_owned(1)
+    }
+
+    /// [`try_acquire_many`](Semaphore::try_acquire_many) for a permit that owns a handle to
+    /// the semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Rc::new(Semaphore::new(3));
+    /// let permit = semaphore.clone().try_acquire_many_owned(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// let too_many = semaphore.clone().try_acquire_many_owned(2);
+    /// assert_eq!(too_many.unwrap_err(), TryAcquireError::NoPermits);
+    /// ```
+    pub fn try_acquire_many_owned(
+        self: Rc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.take_now(n)?;
+        Ok(OwnedSemaphorePermit::new(self, n))
     }
 
     /// Closes the semaphore: every waiting and later `acquire` fails with

@@ -53,11 +53,50 @@ impl<'a> SemaphorePermit<'a> {
         self.into_count();
     }
 
-    /// Moves `n` of the permits into a new permit (tokio's `SemaphorePermit::split`);
-    /// `None`, changing nothing, if this holds fewer than `n`.
-    pub(crate) fn split(&mut self, n: u32) -> Option<SemaphorePermit<'a>> {
-        self.permits = self.permits.checked_sub(n)?;
-        Some(SemaphorePermit::new(self.semaphore, n))
+    /// Moves the permits of `other` into this one, without giving any back: dropping
+    /// `self` then gives back both counts.
+    ///
+    /// # Panics
+    ///
+    /// If `other` comes from another semaphore, or the two hold more than `u32::MAX`
+    /// permits together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(3);
+    /// let mut permit = semaphore.try_acquire().unwrap();
+    /// permit.merge(semaphore.try_acquire_many(2).unwrap());
+    /// assert_eq!(permit.num_permits(), 3);
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
+    pub fn merge(&mut self, other: SemaphorePermit<'a>) {
+        assert!(
+            std::ptr::eq(self.semaphore, other.semaphore),
+            "SemaphorePermit::merge: the permits come from different semaphores"
+        );
+        self.permits = merged(self.permits, other.into_count());
+    }
+
+    /// Moves `n` of this permit's permits into a new permit of the same semaphore, or
+    /// returns `None` (and keeps them) if it holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(3);
+    /// let mut permit = semaphore.try_acquire_many(3).unwrap();
+    /// assert!(permit.split(4).is_none());
+    /// let one = permit.split(1).unwrap();
+    /// assert_eq!((permit.num_permits(), one.num_permits()), (2, 1));
+    /// drop(one);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
+    pub fn split(&mut self, n: usize) -> Option<SemaphorePermit<'a>> {
+        self.permits = left_after_split(self.permits, n)?;
+        Some(SemaphorePermit::new(self.semaphore, n as u32))
     }
 
     /// Consumes the permit without giving its permits back; returns how many it held.
@@ -150,6 +189,53 @@ impl OwnedSemaphorePermit {
     pub fn forget(mut self) {
         self.permits = 0;
     }
+
+    /// Moves the permits of `other` into this one, without giving any back: dropping
+    /// `self` then gives back both counts.
+    ///
+    /// # Panics
+    ///
+    /// If `other` comes from another semaphore, or the two hold more than `u32::MAX`
+    /// permits together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let semaphore = Rc::new(mirage::sync::Semaphore::new(2));
+    /// let mut permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// permit.merge(semaphore.clone().try_acquire_owned().unwrap());
+    /// assert_eq!(permit.num_permits(), 2);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
+    pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
+        assert!(
+            Rc::ptr_eq(&self.semaphore, &other.semaphore),
+            "OwnedSemaphorePermit::merge: the permits come from different semaphores"
+        );
+        self.permits = merged(self.permits, std::mem::take(&mut other.permits));
+    }
+
+    /// Moves `n` of this permit's permits into a new permit of the same semaphore, or
+    /// returns `None` (and keeps them) if it holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let semaphore = Rc::new(mirage::sync::Semaphore::new(3));
+    /// let mut permit = semaphore.clone().try_acquire_many_owned(3).unwrap();
+    /// let two = permit.split(2).unwrap();
+    /// assert_eq!((permit.num_permits(), two.num_permits()), (1, 2));
+    /// assert!(permit.split(2).is_none());
+    /// ```
+    pub fn split(&mut self, n: usize) -> Option<OwnedSemaphorePermit> {
+        self.permits = left_after_split(self.permits, n)?;
+        Some(OwnedSemaphorePermit::new(self.semaphore.clone(), n as u32))
+    }
 }
 
 impl Drop for OwnedSemaphorePermit {
@@ -166,4 +252,17 @@ impl fmt::Debug for OwnedSemaphorePermit {
             .field("permits", &self.permits)
             .finish_non_exhaustive()
     }
+}
+
+/// The count of a merged permit; panics past `u32::MAX`, the most one permit holds.
+fn merged(permits: u32, other: u32) -> u32 {
+    permits.checked_add(other).unwrap_or_else(|| {
+        panic!("a merged semaphore permit holds at most u32::MAX permits: {permits} + {other}")
+    })
+}
+
+/// What a permit holding `permits` keeps after giving `n` to a new one; `None` if it
+/// holds fewer than `n` (so `n` fits in a `u32` whenever this is `Some`).
+fn left_after_split(permits: u32, n: usize) -> Option<u32> {
+    permits.checked_sub(u32::try_from(n).ok()?)
 }

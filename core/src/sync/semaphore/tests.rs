@@ -179,3 +179,90 @@ fn adding_too_many_permits_panics_with_a_clear_message() {
     let semaphore = Semaphore::new(Semaphore::MAX_PERMITS);
     semaphore.add_permits(1);
 }
+
+#[test]
+fn a_merged_permit_gives_everything_back_at_once_to_a_large_waiter() {
+    let semaphore = Semaphore::new(3);
+    let (woken, waker) = counting_waker();
+    let mut permit = semaphore.try_acquire().unwrap();
+    permit.merge(semaphore.try_acquire_many(2).unwrap());
+    let mut wants_three = pin!(semaphore.acquire_many(3));
+    assert!(poll_with(wants_three.as_mut(), &waker).is_pending());
+    assert_eq!(woken.count(), 0, "merging gave nothing back");
+    drop(permit);
+    assert_eq!(woken.count(), 1);
+    assert!(matches!(
+        poll_with(wants_three.as_mut(), &waker),
+        Poll::Ready(Ok(p)) if p.num_permits() == 3
+    ));
+}
+
+#[test]
+fn a_split_permit_gives_back_its_part_alone() {
+    let semaphore = Semaphore::new(4);
+    let mut permit = semaphore.try_acquire_many(4).unwrap();
+    assert!(permit.split(5).is_none());
+    assert!(permit.split(usize::MAX).is_none(), "more than a u32");
+    assert_eq!(permit.num_permits(), 4, "a failed split keeps everything");
+    let part = permit.split(3).unwrap();
+    drop(part);
+    assert_eq!(semaphore.available_permits(), 3);
+    assert_eq!(permit.split(0).unwrap().num_permits(), 0);
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), 4);
+}
+
+#[test]
+fn owned_permits_merge_and_split_keeping_one_rc_each() {
+    let semaphore = Rc::new(Semaphore::new(4));
+    let mut permit = semaphore.clone().try_acquire_many_owned(2).unwrap();
+    permit.merge(semaphore.clone().try_acquire_many_owned(2).unwrap());
+    assert_eq!(
+        Rc::strong_count(&semaphore),
+        2,
+        "the merged one let its Rc go"
+    );
+    assert_eq!(semaphore.available_permits(), 0);
+    let part = permit.split(1).unwrap();
+    assert!(Rc::ptr_eq(part.semaphore(), &semaphore));
+    assert!(permit.split(4).is_none());
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), 3);
+    drop(part);
+    assert_eq!(semaphore.available_permits(), 4);
+    assert_eq!(Rc::strong_count(&semaphore), 1);
+}
+
+#[test]
+#[should_panic(expected = "the permits come from different semaphores")]
+fn merging_permits_of_two_semaphores_panics() {
+    let (first, second) = (Semaphore::new(1), Semaphore::new(1));
+    let mut permit = first.try_acquire().unwrap();
+    permit.merge(second.try_acquire().unwrap());
+}
+
+#[test]
+#[should_panic(expected = "the permits come from different semaphores")]
+fn merging_owned_permits_of_two_semaphores_panics() {
+    let (first, second) = (Rc::new(Semaphore::new(1)), Rc::new(Semaphore::new(1)));
+    let mut permit = first.try_acquire_owned().unwrap();
+    permit.merge(second.try_acquire_owned().unwrap());
+}
+
+#[test]
+fn try_acquire_many_owned_does_not_overtake_a_waiter_and_fails_once_closed() {
+    let semaphore = Rc::new(Semaphore::new(1));
+    let (_, waker) = counting_waker();
+    let mut wants_two = pin!(semaphore.acquire_many(2));
+    assert!(poll_with(wants_two.as_mut(), &waker).is_pending());
+    assert_eq!(
+        semaphore.clone().try_acquire_many_owned(1).unwrap_err(),
+        TryAcquireError::NoPermits,
+        "a task waits in front"
+    );
+    semaphore.close();
+    assert_eq!(
+        semaphore.clone().try_acquire_many_owned(0).unwrap_err(),
+        TryAcquireError::Closed
+    );
+}
