@@ -55,7 +55,11 @@ use crate::sync::SendError;
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = chan::channel(None);
-    (Sender { tx }, Receiver { rx, done: false })
+    let tx = Sender {
+        tx,
+        closed_waiter: None,
+    };
+    (tx, Receiver { rx, done: false })
 }
 
 /// Sends one value to the paired [`Receiver`]; `Send` (for a `Send` value type), so it can
@@ -73,6 +77,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// ```
 pub struct Sender<T> {
     tx: Tx<Synced<T>>,
+    /// Entry among the channel's `closed` waiters while [`Sender::poll_closed`] waits.
+    closed_waiter: Option<usize>,
 }
 
 impl<T> Sender<T> {
@@ -122,6 +128,35 @@ impl<T> Sender<T> {
     /// ```
     pub fn closed(&self) -> Closed<'_, T> {
         Closed::new(&self.tx)
+    }
+
+    /// Polls for the receiver being dropped or closed; on `Pending`, the task of `cx` is
+    /// woken (from whichever thread) when that happens. Only the task of the latest poll
+    /// is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let (mut tx, rx) = mirage::sync::cross_thread::oneshot::channel::<u8>();
+    ///     std::thread::spawn(move || drop(rx));
+    ///     poll_fn(|cx| tx.poll_closed(cx)).await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.tx.poll_closed(&mut self.closed_waiter, cx)
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.closed_waiter.take() {
+            self.tx.cancel_closed(key);
+        }
     }
 }
 
@@ -188,6 +223,47 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// Whether no value waits in the channel: none arrived yet, the sender is gone
+    /// without sending, or the value was received already. Not whether polling is
+    /// allowed: that is [`is_terminated`](Self::is_terminated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert!(rx.is_empty());
+    /// std::thread::spawn(move || tx.send(1).unwrap()).join().unwrap();
+    /// assert!(!rx.is_empty());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.done || self.rx.len() == 0
+    }
+
+    /// Whether the receiver has handed out its outcome: the value, or the error saying
+    /// none will come (by `.await` or by [`try_recv`](Self::try_recv)). It must not be
+    /// polled again then. A value sent but not yet received, or a sender dropped but not
+    /// yet observed, does not terminate it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// tx.send(5).unwrap();
+    /// assert!(!rx.is_terminated(), "not received yet");
+    /// let mut core = mirage::Core::new().unwrap();
+    /// assert_eq!(core.run(&mut rx), Ok(5));
+    /// assert!(rx.is_terminated());
+    /// ```
+    pub fn is_terminated(&self) -> bool {
+        self.done
+    }
+
     /// Waits for the value on a thread with no Core, parking the thread.
     ///
     /// # Panics
@@ -252,5 +328,64 @@ impl<T> fmt::Debug for Receiver<T> {
         f.debug_struct("cross_thread::oneshot::Receiver")
             .field("done", &self.done)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::pin::{pin, Pin};
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    use super::*;
+    use crate::sync::test_util::{counting_waker, drop_hook_waker, poll_with};
+
+    #[test]
+    fn is_empty_and_is_terminated_follow_the_value_and_the_closing() {
+        let (tx, mut rx) = channel();
+        let (_, waker) = counting_waker();
+        assert!(rx.is_empty() && !rx.is_terminated());
+        assert!(poll_with(Pin::new(&mut rx), &waker).is_pending());
+        tx.send(3).unwrap();
+        assert!(!rx.is_empty() && !rx.is_terminated(), "sent, not received");
+        assert_eq!(poll_with(Pin::new(&mut rx), &waker), Poll::Ready(Ok(3)));
+        assert!(rx.is_empty() && rx.is_terminated());
+
+        let (tx, mut rx) = channel::<u8>();
+        drop(tx);
+        assert!(rx.is_empty() && !rx.is_terminated(), "not observed yet");
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        assert!(rx.is_terminated());
+    }
+
+    #[test]
+    fn poll_closed_waits_for_the_receiver_and_a_dropped_sender_leaves_no_entry() {
+        let (mut tx, rx) = channel::<u8>();
+        let (woken, waker) = counting_waker();
+        let poll_closed = |tx: &mut Sender<u8>| {
+            poll_with(pin!(std::future::poll_fn(|cx| tx.poll_closed(cx))), &waker)
+        };
+        assert!(poll_closed(&mut tx).is_pending());
+        assert!(poll_closed(&mut tx).is_pending());
+        assert_eq!(tx.tx.waiter_slots(), (0, 1), "one entry, polled twice");
+        drop(rx);
+        assert_eq!(woken.count(), 1);
+        assert_eq!(poll_closed(&mut tx), Poll::Ready(()));
+        assert_eq!(tx.tx.waiter_slots(), (0, 0), "the entry is gone when ready");
+
+        let (mut tx, rx) = channel::<u8>();
+        let waker_dropped = Rc::new(Cell::new(false));
+        let waker = drop_hook_waker({
+            let waker_dropped = waker_dropped.clone();
+            move || waker_dropped.set(true)
+        });
+        let pending = poll_with(pin!(std::future::poll_fn(|cx| tx.poll_closed(cx))), &waker);
+        assert!(pending.is_pending());
+        drop(waker);
+        assert!(!waker_dropped.get(), "the channel keeps a clone");
+        drop(tx);
+        assert!(waker_dropped.get(), "the dropped sender's entry is gone");
+        drop(rx);
     }
 }

@@ -310,6 +310,47 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// Whether no value waits in the channel: none was sent yet, the sender is gone
+    /// without sending, or the value was received already. Not whether polling is
+    /// allowed: that is [`is_terminated`](Self::is_terminated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert!(rx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.done || self.inner.borrow().value.is_none()
+    }
+
+    /// Whether the receiver has handed out its outcome: the value, or the error saying
+    /// none will come (by `.await` or by [`try_recv`](Self::try_recv)). It must not be
+    /// polled again then. A value sent but not yet received, or a sender dropped but not
+    /// yet observed, does not terminate it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::oneshot::{self, TryRecvError};
+    ///
+    /// let (tx, mut rx) = oneshot::channel::<u8>();
+    /// assert!(!rx.is_terminated());
+    /// drop(tx);
+    /// assert!(!rx.is_terminated(), "not observed yet");
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// assert!(rx.is_terminated());
+    /// ```
+    pub fn is_terminated(&self) -> bool {
+        self.done
+    }
+
     /// Closes the channel without dropping the receiver.
     ///
     /// Later [`Sender::send`] calls fail and a task waiting in

@@ -153,3 +153,43 @@ fn debug_and_display_do_not_need_debug_values() {
     assert_eq!(RecvError.to_string(), "channel closed");
     assert_eq!(TryRecvError::Empty.to_string(), "channel empty");
 }
+
+#[test]
+fn is_empty_and_is_terminated_follow_the_value_through_await() {
+    let (tx, mut rx) = channel();
+    let (_, waker) = counting_waker();
+    assert!(rx.is_empty() && !rx.is_terminated());
+    assert!(poll_with(Pin::new(&mut rx), &waker).is_pending());
+    assert!(!rx.is_terminated(), "pending is not terminated");
+    tx.send(3).unwrap();
+    assert!(!rx.is_empty() && !rx.is_terminated(), "sent, not received");
+    assert_eq!(poll_with(Pin::new(&mut rx), &waker), Poll::Ready(Ok(3)));
+    assert!(rx.is_empty() && rx.is_terminated());
+}
+
+#[test]
+fn a_dropped_sender_or_a_close_terminates_only_once_observed() {
+    let (tx, mut rx) = channel::<u8>();
+    let (_, waker) = counting_waker();
+    drop(tx);
+    assert!(rx.is_empty() && !rx.is_terminated());
+    assert_eq!(
+        poll_with(Pin::new(&mut rx), &waker),
+        Poll::Ready(Err(RecvError))
+    );
+    assert!(rx.is_terminated());
+
+    let (tx, mut rx) = channel::<u8>();
+    rx.close();
+    assert!(!rx.is_terminated());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(rx.is_terminated() && rx.is_empty());
+    drop(tx);
+
+    let (tx, mut rx) = channel();
+    tx.send(1).unwrap();
+    rx.close(); // a value sent before close can still be received
+    assert!(!rx.is_empty() && !rx.is_terminated());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(rx.is_terminated());
+}
