@@ -536,3 +536,24 @@ fn futures_poll_once<F: std::future::Future>(
 ) -> std::task::Poll<F::Output> {
     future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
 }
+
+#[test]
+fn an_owned_permit_moved_to_another_thread_still_tells_its_channel() {
+    let (tx, mut rx) = cross_thread::channel::<u8>(2);
+    let (other, _other_rx) = cross_thread::channel::<u8>(2);
+    let permit = tx.clone().try_reserve_owned().unwrap();
+    let (same, same_as_tx, same_as_other, permit) = thread::spawn(move || {
+        let second = tx.clone().try_reserve_owned().unwrap();
+        let answers = (
+            permit.same_channel(&second),
+            permit.same_channel_as_sender(&tx),
+            permit.same_channel_as_sender(&other),
+        );
+        (answers.0, answers.1, answers.2, permit)
+    })
+    .join()
+    .unwrap();
+    assert!(same && same_as_tx && !same_as_other);
+    permit.send(7);
+    assert_eq!(rx.try_recv(), Ok(7));
+}

@@ -84,7 +84,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         closed_waiters: WaitList::new(),
     }));
     let receiver = Receiver::new(Rc::clone(&shared), 0);
-    (Sender::new(shared), receiver)
+    (Sender::from_shared(shared), receiver)
 }
 
 type Shared<T> = Rc<RefCell<State<T>>>;

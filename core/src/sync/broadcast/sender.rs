@@ -28,7 +28,31 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
-    pub(super) fn new(shared: Shared<T>) -> Sender<T> {
+    /// A sender of a new channel of `capacity` values, with no receiver yet:
+    /// [`subscribe`](Sender::subscribe) makes them, and each receives the values sent
+    /// after it subscribed. Until then, [`send`](Sender::send) fails. The same as
+    /// `broadcast::channel(capacity).0`.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::broadcast::Sender;
+    ///
+    /// let tx = Sender::new(16);
+    /// assert!(tx.send("lost").is_err(), "no receiver yet");
+    /// let mut rx = tx.subscribe();
+    /// tx.send("heard").unwrap();
+    /// assert_eq!(rx.try_recv(), Ok("heard"));
+    /// ```
+    pub fn new(capacity: usize) -> Sender<T> {
+        super::channel(capacity).0
+    }
+
+    pub(super) fn from_shared(shared: Shared<T>) -> Sender<T> {
         Sender { shared }
     }
 

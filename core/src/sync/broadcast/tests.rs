@@ -207,3 +207,21 @@ fn a_clone_that_panics_leaves_the_receiver_where_it_was() {
     assert_eq!(b.try_recv().map(|v| v.0), Ok(3));
     assert!(tx.is_empty(), "every value was read by every receiver");
 }
+
+#[test]
+fn a_sender_made_alone_delivers_only_what_is_sent_after_a_subscribe() {
+    let tx = Sender::new(2);
+    assert_eq!(tx.receiver_count(), 0);
+    assert_eq!(tx.send(1).unwrap_err().0, 1, "no receiver yet");
+    assert!(tx.is_empty(), "nothing kept for later receivers");
+    let mut rx = tx.subscribe();
+    assert_eq!(tx.send(2).unwrap(), 1);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+#[should_panic(expected = "capacity must be greater than zero")]
+fn a_sender_made_alone_with_no_capacity_panics() {
+    let _ = Sender::<u8>::new(0);
+}

@@ -59,7 +59,7 @@ impl<T> WeakSender<T> {
         }
         state.senders += 1;
         drop(state);
-        Some(Sender::new(shared))
+        Some(Sender::from_shared(shared))
     }
 
     /// How many [`Sender`]s are alive.

@@ -84,7 +84,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         state: RefCell::new(State::new()),
     });
     let receiver = Receiver::new(Rc::clone(&shared), 0);
-    (Sender::new(shared), receiver)
+    (Sender::from_shared(shared), receiver)
 }
 
 /// What the sender and its receivers share: the value, and the rest of the channel's

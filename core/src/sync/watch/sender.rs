@@ -27,7 +27,28 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
-    pub(super) fn new(shared: Rc<Shared<T>>) -> Sender<T> {
+    /// A sender of a new channel holding `init`, with no receiver yet:
+    /// [`subscribe`](Sender::subscribe) makes them. Until then, [`send`](Sender::send)
+    /// fails; [`send_replace`](Sender::send_replace) and the other `send_*` methods still
+    /// replace the value. The same as `watch::channel(init).0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::watch::Sender;
+    ///
+    /// let tx = Sender::new("starting");
+    /// assert!(tx.is_closed());
+    /// let rx = tx.subscribe();
+    /// assert_eq!(*rx.borrow(), "starting");
+    /// tx.send("running").unwrap();
+    /// assert!(rx.has_changed().unwrap());
+    /// ```
+    pub fn new(init: T) -> Sender<T> {
+        super::channel(init).0
+    }
+
+    pub(super) fn from_shared(shared: Rc<Shared<T>>) -> Sender<T> {
         Sender { shared }
     }
 

@@ -224,3 +224,22 @@ fn mark_changed_and_mark_unchanged() {
     rx.mark_unchanged();
     assert!(poll_with(pin!(rx.changed()), &waker).is_pending());
 }
+
+#[test]
+fn a_sender_made_alone_keeps_its_value_until_a_receiver_subscribes() {
+    let tx = super::Sender::new(1);
+    assert_eq!(tx.receiver_count(), 0);
+    assert_eq!(tx.send(2).unwrap_err().into_inner(), 2, "no receiver yet");
+    assert_eq!(
+        tx.send_replace(3),
+        1,
+        "send_replace works without receivers"
+    );
+    let mut rx = tx.subscribe();
+    assert_eq!(*rx.borrow_and_update(), 3);
+    assert!(!rx.has_changed().unwrap());
+    tx.send(4).unwrap();
+    assert!(rx.has_changed().unwrap());
+    drop(tx);
+    assert_eq!(*rx.borrow(), 4);
+}

@@ -28,7 +28,27 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
-    pub(super) fn new(shared: Arc<Shared<T>>) -> Sender<T> {
+    /// A sender of a new channel holding `init`, with no receiver yet:
+    /// [`subscribe`](Sender::subscribe) makes them, on any thread. Until then,
+    /// [`send`](Sender::send) fails; [`send_replace`](Sender::send_replace) still replaces
+    /// the value. The same as `watch::channel(init).0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::watch::Sender;
+    ///
+    /// let tx = Sender::new(0);
+    /// assert!(tx.send(1).is_err(), "no receiver yet");
+    /// let rx = tx.subscribe();
+    /// std::thread::spawn(move || tx.send(2).unwrap()).join().unwrap();
+    /// assert_eq!(*rx.borrow(), 2);
+    /// ```
+    pub fn new(init: T) -> Sender<T> {
+        super::channel(init).0
+    }
+
+    pub(super) fn from_shared(shared: Arc<Shared<T>>) -> Sender<T> {
         Sender { shared }
     }
 

@@ -247,3 +247,15 @@ fn mark_changed_and_mark_unchanged() {
     rx.mark_unchanged();
     assert!(poll_with(pin!(rx.changed()), &waker).is_pending());
 }
+
+#[test]
+fn a_sender_made_alone_gets_receivers_on_other_threads() {
+    let tx = Sender::new(0);
+    assert!(tx.is_closed());
+    assert!(tx.send(1).is_err());
+    let rx = thread::scope(|s| s.spawn(|| tx.subscribe()).join().unwrap());
+    assert_eq!(tx.receiver_count(), 1);
+    tx.send(2).unwrap();
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow(), 2);
+}

@@ -112,6 +112,41 @@ impl<T> OwnedPermit<T> {
         sender
     }
 
+    /// Returns `true` if both permits hold a slot of the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(2);
+    /// let (other, _other_rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let first = tx.clone().try_reserve_owned().unwrap();
+    /// let second = tx.try_reserve_owned().unwrap();
+    /// assert!(first.same_channel(&second));
+    /// assert!(!first.same_channel(&other.try_reserve_owned().unwrap()));
+    /// ```
+    pub fn same_channel(&self, other: &OwnedPermit<T>) -> bool {
+        self.sender().same_channel(other.sender())
+    }
+
+    /// Returns `true` if this permit holds a slot of the channel `sender` sends on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let (other, _other_rx) = mirage::sync::mpsc::channel::<u8>(1);
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// assert!(permit.same_channel_as_sender(&tx));
+    /// assert!(!permit.same_channel_as_sender(&other));
+    /// ```
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.sender().same_channel(sender)
+    }
+
+    fn sender(&self) -> &Sender<T> {
+        self.sender.as_ref().expect("OwnedPermit holds its sender")
+    }
+
     /// Gives the slot back unused and returns the sender.
     ///
     /// # Examples

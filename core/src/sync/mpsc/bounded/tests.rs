@@ -391,3 +391,17 @@ fn a_weak_sender_does_not_keep_the_channel_open_for_the_receiver() {
     drop(tx);
     assert!(rx.is_closed());
 }
+
+#[test]
+fn owned_permits_tell_their_channel() {
+    let (tx, _rx) = channel::<u8>(3);
+    let (other, _other_rx) = channel::<u8>(3);
+    let first = tx.clone().try_reserve_owned().unwrap();
+    let second = tx.clone().try_reserve_owned().unwrap();
+    let elsewhere = other.clone().try_reserve_owned().unwrap();
+    assert!(first.same_channel(&second) && second.same_channel(&first));
+    assert!(!first.same_channel(&elsewhere));
+    assert!(first.same_channel_as_sender(&tx));
+    assert!(!first.same_channel_as_sender(&other));
+    assert!(elsewhere.same_channel_as_sender(&other));
+}
