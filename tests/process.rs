@@ -340,3 +340,88 @@ fn a_pipe_read_through_the_core_is_handed_back_in_blocking_mode() {
         assert!(child.wait().await.unwrap().success());
     });
 }
+
+fn stdout_of(command: &mut Command) -> String {
+    let output = Core::new().unwrap().run(command.output()).unwrap();
+    assert!(output.status.success(), "{command:?} failed: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn env_clear_leaves_only_the_variables_set_after_it() {
+    let mut command = Command::new("env");
+    command
+        .env("BEFORE", "cleared")
+        .env_clear()
+        .envs([("B_SECOND", "2"), ("A_FIRST", "1")])
+        .env("C_THIRD", "3")
+        .env_remove("C_THIRD");
+    assert_eq!(stdout_of(&mut command), "A_FIRST=1\nB_SECOND=2\n");
+}
+
+#[test]
+fn process_group_zero_makes_the_child_lead_a_group_of_its_own() {
+    let script = "echo $$ $(cut -d' ' -f5 /proc/$$/stat)"; // pid, process group
+    let ids = |command: &mut Command| {
+        let text = stdout_of(command.args(["-c", script]));
+        let (pid, group) = text.trim().split_once(' ').unwrap();
+        (pid.parse::<i32>().unwrap(), group.parse::<i32>().unwrap())
+    };
+    let (pid, group) = ids(Command::new("sh").process_group(0));
+    assert_eq!(pid, group);
+    // SAFETY: getpgrp has no preconditions.
+    let ours = unsafe { libc::getpgrp() };
+    let (pid, group) = ids(&mut Command::new("sh"));
+    assert_eq!(group, ours, "by default the child stays in our group");
+    assert_ne!(pid, group);
+}
+
+#[test]
+fn arg0_renames_argv0_but_runs_the_program_given() {
+    let mut command = Command::new("cat");
+    command.arg0("renamed").arg("/proc/self/cmdline");
+    assert_eq!(stdout_of(&mut command), "renamed\0/proc/self/cmdline\0");
+}
+
+#[test]
+fn uid_and_gid_change_the_child_s_user_or_fail_without_the_right() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut command = Command::new("sh");
+        command.args(["-c", "id -u; id -g"]).uid(65534).gid(65534);
+        assert_eq!(stdout_of(&mut command), "65534\n65534\n");
+    } else {
+        let err = Command::new("true").uid(0).spawn().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    }
+}
+
+#[test]
+fn pre_exec_runs_in_the_child_and_its_error_fails_the_spawn() {
+    let mut command = Command::new("sh");
+    command.args(["-c", "umask"]);
+    // SAFETY: umask is async-signal-safe and the closure allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o027);
+            Ok(())
+        });
+    }
+    assert_eq!(stdout_of(&mut command), "0027\n");
+
+    let mut failing = Command::new("true");
+    // SAFETY: the closure only builds an io::Error from a code, which allocates nothing.
+    unsafe {
+        failing.pre_exec(|| Err(std::io::Error::from_raw_os_error(libc::E2BIG)));
+    }
+    let err = failing.spawn().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::E2BIG));
+}
+
+#[test]
+fn get_kill_on_drop_reads_back_the_setting() {
+    let mut command = Command::new("true");
+    assert!(!command.get_kill_on_drop());
+    assert!(command.kill_on_drop(true).get_kill_on_drop());
+    assert!(!command.kill_on_drop(false).get_kill_on_drop());
+}

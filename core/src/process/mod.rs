@@ -19,6 +19,7 @@
 
 mod child;
 mod pipe;
+mod unix_settings;
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -30,8 +31,10 @@ pub use child::Child;
 pub use pipe::{ChildStderr, ChildStdin, ChildStdout};
 
 /// Builds a child process, like [`std::process::Command`], whose [`spawn`](Command::spawn)
-/// returns a [`Child`] to await. The common settings are here; every other one (user,
-/// group, `pre_exec`, ...) is on the std command, through [`as_std_mut`](Command::as_std_mut).
+/// returns a [`Child`] to await. The settings of tokio's `Command` are here, the Unix ones
+/// ([`uid`](Command::uid), [`process_group`](Command::process_group),
+/// [`pre_exec`](Command::pre_exec), ...) included; any other is on the std command, through
+/// [`as_std_mut`](Command::as_std_mut).
 ///
 /// # Examples
 ///
@@ -114,6 +117,42 @@ impl Command {
     /// ```
     pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
         self.std.env(key, value);
+        self
+    }
+
+    /// Sets several environment variables for the child.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("env");
+    /// command.envs([("MODE", "test"), ("LEVEL", "3")]);
+    /// assert_eq!(command.as_std().get_envs().count(), 2);
+    /// ```
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Command
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.std.envs(vars);
+        self
+    }
+
+    /// Starts the child with an empty environment, but for the variables set after this
+    /// call. The program is still found on this process's `PATH`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let output = core
+    ///     .run(mirage::process::Command::new("env").env_clear().env("ONLY", "me").output())
+    ///     .unwrap();
+    /// assert_eq!(output.stdout, b"ONLY=me\n");
+    /// ```
+    pub fn env_clear(&mut self) -> &mut Command {
+        self.std.env_clear();
         self
     }
 
@@ -212,6 +251,20 @@ impl Command {
         self
     }
 
+    /// Whether dropping the [`Child`] before it exits kills it, as set by
+    /// [`kill_on_drop`](Command::kill_on_drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("sleep");
+    /// assert!(!command.get_kill_on_drop());
+    /// assert!(command.kill_on_drop(true).get_kill_on_drop());
+    /// ```
+    pub fn get_kill_on_drop(&self) -> bool {
+        self.kill_on_drop
+    }
+
     /// The std command, for reading what is set.
     ///
     /// # Examples
@@ -229,10 +282,9 @@ impl Command {
     /// # Examples
     ///
     /// ```
-    /// use std::os::unix::process::CommandExt;
-    ///
     /// let mut command = mirage::process::Command::new("true");
-    /// command.as_std_mut().arg0("renamed");
+    /// command.as_std_mut().arg("ignored");
+    /// assert_eq!(command.as_std().get_args().count(), 1);
     /// ```
     pub fn as_std_mut(&mut self) -> &mut std::process::Command {
         &mut self.std
