@@ -557,3 +557,24 @@ fn an_owned_permit_moved_to_another_thread_still_tells_its_channel() {
     permit.send(7);
     assert_eq!(rx.try_recv(), Ok(7));
 }
+
+#[test]
+fn a_batch_reserved_on_one_core_waits_for_a_thread_to_free_every_slot() {
+    let (tx, mut rx) = cross_thread::channel::<u32>(4);
+    for n in 0..4 {
+        tx.try_send(n).unwrap();
+    }
+    assert!(tx.try_reserve_many(1).unwrap_err().is_full());
+    let batch = thread::spawn(move || {
+        Core::new().unwrap().run(async move {
+            let permits = tx.reserve_many(4).await.unwrap();
+            assert_eq!(permits.len(), 4);
+            for (n, permit) in (10..).zip(permits) {
+                permit.send(n);
+            }
+        })
+    });
+    let received: Vec<u32> = (0..8).map(|_| rx.blocking_recv().unwrap()).collect();
+    batch.join().unwrap();
+    assert_eq!(received, [0, 1, 2, 3, 10, 11, 12, 13]);
+}

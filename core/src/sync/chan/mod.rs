@@ -10,9 +10,13 @@
 //!   `send_waiters` (handed a slot) that have not yet pushed their value or
 //!   given the slot back, and reserved slots (`Permit`s) not yet used or
 //!   released.
-//! - Bounded: `permits > 0` implies `send_waiters` is empty. A freed slot goes
-//!   to the oldest waiter first; `permits` only grows when nobody waits. This
-//!   is what makes waiting senders FIFO: nobody can take a slot ahead of them.
+//! - Bounded: a freed slot goes to the oldest waiter first, which is handed all the
+//!   slots it wants (`wants`: one, or n for `reserve_many`) at once. While it
+//!   waits for more than are free, the free ones gather in `permits`, which no
+//!   one else may take: `permits > 0` while senders wait only when the oldest
+//!   wants more than `permits`. This is what makes waiting senders FIFO, and a
+//!   request for n slots neither starved by single slots nor deadlocked against
+//!   another (only the oldest waiter ever gathers).
 //! - Once `rx_closed` is set, nothing is pushed to either wait list again, and only
 //!   slots already held (a permit, or a slot granted to a waiting `send`) can still add
 //!   to the queue: the receiver sees the end once they are all used or given back.
@@ -24,6 +28,8 @@
 //! after the borrow (or lock) is released: methods collect wakers and values
 //! under it, release it, then wake or drop.
 
+mod many;
+mod slots;
 mod state_cell;
 
 use std::collections::VecDeque;
@@ -33,6 +39,7 @@ use super::mpsc::error::{SendError, TryRecvError, TrySendError};
 use super::wait_list::{update_waker, WaitList};
 use crate::coop;
 
+pub(super) use many::ReserveSlots;
 pub(crate) use state_cell::{Local, StateCell, Synced};
 
 pub(crate) struct State<T> {
@@ -53,33 +60,11 @@ pub(crate) struct State<T> {
     permits: usize,
     /// Senders waiting for a slot, oldest first (bounded only).
     send_waiters: WaitList,
+    /// How many slots each queued sender waits for, by its key in `send_waiters`.
+    wants: Vec<usize>,
 }
 
 impl<T> State<T> {
-    /// Gives a slot back: to the oldest waiting sender if there is one (whose
-    /// waker is returned, to be woken by the caller), else to `permits`.
-    ///
-    /// After `close()`, the receiver waits for the slots still held: the last one given
-    /// back wakes it (its waker is returned instead) to see the end.
-    fn release_slot(&mut self) -> Option<Waker> {
-        self.max_capacity?;
-        debug_assert!(self.permits == 0 || self.send_waiters.is_empty());
-        let next = self.send_waiters.pop_front();
-        if next.is_none() {
-            self.permits += 1;
-            if self.rx_closed && self.held_slots() == 0 {
-                return self.rx_waker.take();
-            }
-        }
-        next
-    }
-
-    /// Slots senders hold (granted to a waiting `send`, or in a permit), bounded only.
-    fn held_slots(&self) -> usize {
-        self.max_capacity
-            .map_or(0, |max| max - self.permits - self.queue.len())
-    }
-
     /// Nothing queued, and nothing more can come: every sender is gone, or the receiver
     /// closed and every slot taken before has been used or given back.
     fn is_finished(&self) -> bool {
@@ -120,6 +105,7 @@ pub(super) fn channel<C: StateCell>(capacity: Option<usize>) -> (Tx<C>, Rx<C>) {
         max_capacity: capacity,
         permits: capacity.unwrap_or(0),
         send_waiters: WaitList::new(),
+        wants: Vec::new(),
     });
     (
         Tx {
@@ -159,9 +145,10 @@ impl<C: StateCell> Tx<C> {
         self.shared.weak_count()
     }
 
-    /// Free slots right now (bounded only).
+    /// Free slots right now (bounded only), not counting those gathered for the oldest
+    /// waiting sender: what `try_reserve` could take.
     pub(super) fn capacity(&self) -> usize {
-        self.shared.lock().permits
+        self.shared.lock().free_slots()
     }
 
     pub(super) fn max_capacity(&self) -> usize {
@@ -233,13 +220,10 @@ impl<C: StateCell> Tx<C> {
         if state.rx_closed {
             return Err(TrySendError::Closed(()));
         }
-        if state.permits == 0 {
+        // Free slots while senders wait are gathered by the oldest of them.
+        if state.permits == 0 || !state.send_waiters.is_empty() {
             return Err(TrySendError::Full(()));
         }
-        debug_assert!(
-            state.send_waiters.is_empty(),
-            "free slot while senders wait"
-        );
         state.permits -= 1;
         Ok(())
     }
@@ -257,7 +241,7 @@ impl<C: StateCell> Tx<C> {
             value.is_some(),
             "a channel's Send future polled after completion"
         );
-        self.poll_slot(waiter, cx, |state| state.push(value.take().unwrap()))
+        self.poll_slot(waiter, 1, cx, |state| state.push(value.take().unwrap()))
             .map_err(|SendError(())| SendError(value.take().unwrap()))
     }
 
@@ -268,16 +252,18 @@ impl<C: StateCell> Tx<C> {
         waiter: &mut Option<usize>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<()>>> {
-        self.poll_slot(waiter, cx, |_| None)
+        self.poll_slot(waiter, 1, cx, |_| None)
     }
 
-    /// Waits in line for a slot; once this sender holds one, runs `use_slot` under the same
-    /// borrow (or lock) and wakes the waker it returns. Fails once the receiver is closed,
-    /// unless a slot was granted before that (and the receiver is not dropped).
+    /// Waits in line for `slots` slots (at least one); once this sender holds them, runs
+    /// `use_slot` under the same borrow (or lock) and wakes the waker it returns. Fails
+    /// once the receiver is closed, unless the slots were granted before that (and the
+    /// receiver is not dropped).
     #[inline]
     fn poll_slot(
         &self,
         waiter: &mut Option<usize>,
+        slots: usize,
         cx: &mut Context<'_>,
         use_slot: impl FnOnce(&mut State<C::Item>) -> Option<Waker>,
     ) -> Poll<Result<(), SendError<()>>> {
@@ -292,33 +278,33 @@ impl<C: StateCell> Tx<C> {
                 Some(key) => {
                     let removed = state.send_waiters.remove(key);
                     let next = if removed.notified {
-                        state.release_slot()
+                        state.release_slots(slots)
                     } else {
-                        None
+                        Vec::new()
                     };
                     (next, removed.waker)
                 }
-                None => (None, None),
+                None => (Vec::new(), None),
             };
             drop(state);
             drop(old);
-            wake(next);
+            next.into_iter().for_each(Waker::wake);
             return Poll::Ready(Err(SendError(())));
         }
         let mut old = None;
         let has_slot = match *waiter {
-            None if state.permits > 0 => {
+            None if state.permits >= slots && state.send_waiters.is_empty() => {
                 if !coop::try_spend() {
-                    // Nothing taken: the slot is taken at the task's next turn.
+                    // Nothing taken: the slots are taken at the task's next turn.
                     drop(state);
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                state.permits -= 1;
+                state.permits -= slots;
                 true
             }
             None => {
-                *waiter = Some(state.send_waiters.push_back(cx.waker().clone()));
+                *waiter = Some(state.queue_sender(cx.waker(), slots));
                 false
             }
             Some(key) if state.send_waiters.is_notified(key) => {
@@ -367,19 +353,26 @@ impl<C: StateCell> Tx<C> {
         wake(next);
     }
 
-    /// A pending `Send` future was dropped: forget its entry and, if a slot
-    /// had already been reserved for it, pass the slot on.
+    /// A pending `Send` (or reserve) future was dropped: forget its entry and, if its
+    /// slots had already been granted, pass them on. If it was the oldest waiter,
+    /// gathering slots, the next ones may now be served from those.
     pub(super) fn cancel_send(&self, key: usize) {
         let mut state = self.shared.lock();
+        let wants = state.wants[key];
         let removed = state.send_waiters.remove(key);
-        let next = if removed.notified {
-            state.release_slot()
+        let mut next = if removed.notified {
+            state.release_slots(wants)
         } else {
-            None
+            Vec::new()
         };
+        if state.permits > 0 {
+            while let Some(waker) = state.grant_oldest() {
+                next.push(waker);
+            }
+        }
         drop(state);
         drop(removed.waker);
-        wake(next);
+        next.into_iter().for_each(Waker::wake);
     }
 
     #[cfg(test)]
@@ -563,9 +556,10 @@ impl<C: StateCell> Rx<C> {
         self.shared.weak_count()
     }
 
-    /// Free slots right now (bounded only).
+    /// Free slots right now (bounded only), not counting those gathered for the oldest
+    /// waiting sender: what `try_reserve` could take.
     pub(super) fn capacity(&self) -> usize {
-        self.shared.lock().permits
+        self.shared.lock().free_slots()
     }
 
     pub(super) fn max_capacity(&self) -> usize {

@@ -1,6 +1,7 @@
 //! The bounded cross-thread channel: [`channel`], [`Sender`], [`Receiver`], [`Send`], and
 //! the permits that hold a slot for a value to come.
 
+mod many;
 mod permit;
 mod reserve;
 
@@ -16,6 +17,7 @@ use super::WeakSender;
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc::error::{SendTimeoutError, TryRecvError, TrySendError};
 use crate::sync::SendError;
+pub use many::PermitIterator;
 pub use permit::{OwnedPermit, Permit};
 pub use reserve::{Reserve, ReserveOwned};
 
@@ -316,7 +318,9 @@ impl<T> Sender<T> {
     }
 
     /// Free slots right now: the capacity minus the queued messages and the slots reserved
-    /// for senders that were woken but have not yet sent.
+    /// for senders that were woken but have not yet sent. 0 while senders wait in line:
+    /// the slots freed then are gathered for a [`reserve_many`](Sender::reserve_many) at
+    /// its front.
     ///
     /// # Examples
     ///

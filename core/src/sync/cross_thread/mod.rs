@@ -67,7 +67,9 @@ mod unbounded;
 pub mod watch;
 mod weak;
 
-pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
+pub use bounded::{
+    channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
+};
 pub use futures::{Closed, Recv, RecvMany};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -1,6 +1,7 @@
 //! The bounded channel: [`channel`], [`Sender`], [`Receiver`], [`Send`], and the permits
 //! that hold a slot for a value to come.
 
+mod many;
 mod permit;
 mod reserve;
 
@@ -14,6 +15,7 @@ use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use super::futures::{Closed, Recv, RecvMany};
 use super::WeakSender;
 use crate::sync::chan::{self, Local, Rx, Tx};
+pub use many::PermitIterator;
 pub use permit::{OwnedPermit, Permit};
 pub use reserve::{Reserve, ReserveOwned};
 
@@ -299,7 +301,8 @@ impl<T> Sender<T> {
 
     /// Number of free slots right now: `max_capacity` minus queued messages
     /// minus slots reserved for senders that were woken but have not yet
-    /// pushed their value.
+    /// pushed their value. 0 while senders wait in line: the slots freed then
+    /// are gathered for a [`reserve_many`](Sender::reserve_many) at its front.
     ///
     /// # Examples
     ///

@@ -42,7 +42,9 @@ mod futures;
 mod unbounded;
 mod weak;
 
-pub use bounded::{channel, OwnedPermit, Permit, Receiver, Reserve, ReserveOwned, Send, Sender};
+pub use bounded::{
+    channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
+};
 pub use error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use futures::{Closed, Recv, RecvMany};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
