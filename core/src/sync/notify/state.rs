@@ -127,13 +127,11 @@ impl Waiter {
 
     #[inline]
     pub(crate) fn poll(&mut self, lock: &impl Lock<State>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done {
-            return Poll::Ready(()); // fused, as tokio's
-        }
-        if self.seen == Seen::Nothing {
-            self.seen = self.check(lock, Some(cx.waker()));
-        }
-        if self.seen == Seen::Nothing {
+        // Done already: fused, as tokio's. Else a notification `enable` took, or one now.
+        if !self.done
+            && self.seen == Seen::Nothing
+            && self.check(lock, Some(cx.waker())) == Seen::Nothing
+        {
             return Poll::Pending;
         }
         self.seen = Seen::Nothing;
@@ -152,6 +150,7 @@ impl Waiter {
 
     /// Takes a notification meant for this future, or joins (or stays in) the line: with
     /// `waker` as its waker, or, for `None`, the waker it has (none yet: a no-op one).
+    #[inline]
     fn check(&mut self, lock: &impl Lock<State>, waker: Option<&Waker>) -> Seen {
         let (seen, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
