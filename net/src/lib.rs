@@ -50,6 +50,7 @@
 
 mod accept;
 mod addr;
+mod bind_device;
 mod byte_stream;
 mod fd;
 mod poll_datagram;
@@ -57,6 +58,7 @@ mod poll_stream;
 mod source;
 mod sys;
 pub mod tcp;
+mod tos;
 mod udp;
 pub mod unix;
 

@@ -478,6 +478,58 @@ pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<libc::ucred> {
     Ok(cred)
 }
 
+/// Binds `fd` to the network interface named `name` (`SO_BINDTODEVICE`), or unbinds it
+/// for `None` or an empty name. The name must be the interface's whole name: the kernel
+/// would cut a longer one to `IFNAMSIZ - 1` bytes, or at a NUL, and look that up instead.
+pub(crate) fn set_bind_device(fd: BorrowedFd<'_>, name: Option<&[u8]>) -> io::Result<()> {
+    let name = name.unwrap_or_default();
+    if name.len() >= libc::IFNAMSIZ || name.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{:?} is not an interface name: at most {} bytes and no NUL",
+                String::from_utf8_lossy(name),
+                libc::IFNAMSIZ - 1
+            ),
+        ));
+    }
+    // SAFETY: the kernel reads `name.len()` bytes at `name`, a live slice (for an empty
+    // one, none).
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// The name of the interface `fd` is bound to (`SO_BINDTODEVICE`), `None` if none.
+pub(crate) fn bind_device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    let mut name = [0u8; libc::IFNAMSIZ];
+    let mut len = name.len() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `name`, a live array of that size,
+    // and the length it wrote (the name and its NUL, or 0 when unbound) at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    let written = &name[..(len as usize).min(name.len())];
+    let name = &written[..written
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(written.len())];
+    Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
 /// Calls `f` with `addr` as a `sockaddr` pointer and its length, valid during the call.
 fn with_sockaddr<R>(
     addr: &SocketAddr,

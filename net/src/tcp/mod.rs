@@ -4,6 +4,7 @@
 
 mod linger;
 pub(crate) mod listener;
+mod quickack;
 pub(crate) mod socket;
 mod split;
 pub(crate) mod stream;

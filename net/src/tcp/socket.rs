@@ -14,7 +14,8 @@ use crate::{TcpListener, TcpStream};
 /// set before `bind`, `listen` or `connect` and that [`TcpListener::bind`] and
 /// [`TcpStream::connect`] cannot take: `SO_REUSEPORT` (several listeners on one port, one
 /// per Core and thread, the kernel spreading the connections among them), `SO_REUSEADDR`,
-/// `SO_KEEPALIVE`, `SO_LINGER`, `TCP_NODELAY`, the buffer sizes, and the listen backlog.
+/// `SO_KEEPALIVE`, `SO_LINGER`, `TCP_NODELAY`, `IP_TOS`, `SO_BINDTODEVICE`, the buffer
+/// sizes, and the listen backlog.
 ///
 /// Creating and configuring one needs no running Core; [`listen`](TcpSocket::listen) and
 /// [`connect`](TcpSocket::connect) turn it into a [`TcpListener`] or a [`TcpStream`]. It is
