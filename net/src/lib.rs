@@ -31,8 +31,8 @@
 //! A socket keeps one waker per direction for all its poll-level calls: only the task of
 //! the most recent one is woken. The read direction's slot serves `poll_accept`,
 //! `poll_read_ready`, `poll_recv_ready`, `poll_peek`, `poll_recv`, `poll_recv_from`,
-//! `poll_peek_from` and `AsyncRead::poll_read`; the write direction's serves
-//! `poll_write_ready`, `poll_send_ready`, `poll_send`, `poll_send_to` and
+//! `poll_peek_from`, `poll_peek_sender` and `AsyncRead::poll_read`; the write direction's
+//! serves `poll_write_ready`, `poll_send_ready`, `poll_send`, `poll_send_to` and
 //! `AsyncWrite::poll_write`. So two tasks polling the same direction of one socket leave the
 //! first asleep, as in tokio; a reader and a writer may poll at once. The `async` methods
 //! (`read().await`, `readable().await`, `accept().await`, …) keep a waker each: any number
@@ -53,6 +53,7 @@ mod addr;
 mod bind_device;
 mod byte_stream;
 mod fd;
+mod peek_sender;
 mod poll_datagram;
 mod poll_stream;
 mod source;

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use mirage_core::io::Direction;
 
+use crate::peek_sender::peek_sender;
 use crate::sys::send_vectored;
 use crate::udp::not_connected_for_no_destination;
 use crate::unix::datagram::no_sender;
@@ -237,6 +238,36 @@ impl UdpSocket {
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
         self.io
             .poll_io(cx, Direction::Read, |socket| socket.peek_from(buf))
+    }
+
+    /// Polls for the sender of the next datagram, leaving the datagram queued, as tokio's
+    /// `UdpSocket::poll_peek_sender`.
+    ///
+    /// Only the task of the most recent poll-level read call is woken (see
+    /// [the crate docs](crate#poll-level-methods)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     client.send_to(b"ping", server.local_addr()?).await?;
+    ///     let from = poll_fn(|cx| server.poll_peek_sender(cx)).await?;
+    ///     assert_eq!(from, client.local_addr()?);
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = server.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping", "still queued after the peek");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, peek_sender)
     }
 }
 
