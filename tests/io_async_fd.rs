@@ -102,3 +102,39 @@ fn clearing_readiness_after_a_short_read_keeps_the_end_of_file_the_pipe_reported
     ));
     assert_eq!(eof.expect("the end of file was forgotten"), 0);
 }
+
+/// Polls `future` once: whether it finished at once.
+fn is_ready_now<F: std::future::Future>(future: F) -> impl std::future::Future<Output = bool> {
+    let mut future = Box::pin(future);
+    std::future::poll_fn(move |cx| std::task::Poll::Ready(future.as_mut().poll(cx).is_ready()))
+}
+
+#[test]
+fn retain_ready_keeps_readiness_and_clear_ready_forgets_it() {
+    let (reader, mut writer) = nonblocking_pipe();
+    writer.write_all(b"ab").unwrap();
+    let reader = AsyncFd::new(reader);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut byte = [0u8; 1];
+        let mut guard = reader.readable().await.unwrap();
+        guard.get_inner().read_exact(&mut byte).unwrap();
+        assert_eq!(&byte, b"a");
+        guard.retain_ready();
+        assert!(
+            is_ready_now(reader.readable()).await,
+            "retained readiness lets the next wait through"
+        );
+        let mut guard = reader.readable().await.unwrap();
+        guard.clear_ready();
+        assert!(
+            !is_ready_now(reader.readable()).await,
+            "cleared readiness waits for a new edge, though a byte is left"
+        );
+        writer.write_all(b"c").unwrap(); // the new edge
+        let mut guard = reader.readable().await.unwrap();
+        let mut rest = [0u8; 8];
+        let n = guard.try_io(|fd| fd.get_ref().read(&mut rest)).unwrap();
+        assert_eq!(&rest[..n.unwrap()], b"bc");
+    });
+}

@@ -350,6 +350,8 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 ///     assert!(std::ptr::eq(guard.get_ref(), &b));
 /// });
 /// ```
+#[must_use = "a guard says the descriptor was ready: use it with `try_io`, or call \
+              `clear_ready` or `retain_ready` to say whether it still is"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     fd: &'a AsyncFd<T>,
     direction: Direction,
@@ -441,6 +443,57 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
         self.fd
     }
+
+    /// The value the `AsyncFd` wraps: `guard.get_ref().get_ref()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// drop(a);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let guard = b.readable().await.unwrap();
+    ///     let stream: &UnixStream = guard.get_inner();
+    ///     assert_eq!((&*stream).read(&mut [0; 8]).unwrap(), 0); // end of stream
+    /// });
+    /// ```
+    pub fn get_inner(&self) -> &'a T {
+        self.fd.get_ref()
+    }
+
+    /// Keeps the readiness this guard saw: the next wait returns at once. Does nothing, as
+    /// dropping the guard keeps readiness too; it says so in the code, and uses the guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (mut a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// a.write_all(b"ab").unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut guard = b.readable().await.unwrap();
+    ///     let mut byte = [0; 1];
+    ///     guard.get_inner().read_exact(&mut byte).unwrap(); // one of two bytes
+    ///     guard.retain_ready(); // more may be waiting
+    ///     let mut guard = b.readable().await.unwrap(); // returns at once
+    ///     let n = guard.try_io(|fd| fd.get_ref().read(&mut byte)).unwrap().unwrap();
+    ///     assert_eq!((n, byte), (1, *b"b"));
+    /// });
+    /// ```
+    pub fn retain_ready(&mut self) {}
 }
 
 impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
