@@ -138,3 +138,148 @@ fn retain_ready_keeps_readiness_and_clear_ready_forgets_it() {
         assert_eq!(&rest[..n.unwrap()], b"bc");
     });
 }
+
+/// A reader whose reads need `&mut self`: it counts them.
+struct CountingReader {
+    pipe: std::io::PipeReader,
+    reads: usize,
+}
+
+impl CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reads += 1;
+        self.pipe.read(buf)
+    }
+}
+
+impl AsRawFd for CountingReader {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.pipe.as_raw_fd()
+    }
+}
+
+#[test]
+fn readable_mut_guards_lend_the_wrapped_value_mutably() {
+    let (pipe, mut writer) = nonblocking_pipe();
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut core = Core::new().unwrap();
+    let received = core.run(async {
+        mirage::spawn(async move {
+            mirage::yield_now().await;
+            writer.write_all(b"mut").unwrap();
+        });
+        let mut buf = [0u8; 8];
+        loop {
+            let mut guard = reader.readable_mut().await.unwrap();
+            match guard.try_io(|fd| fd.get_mut().read(&mut buf)) {
+                Ok(n) => break buf[..n.unwrap()].to_vec(),
+                Err(_would_block) => continue,
+            }
+        }
+    });
+    assert_eq!(received, b"mut");
+    assert_eq!(
+        reader.get_ref().reads,
+        1,
+        "the first wait registers and waits for the data: one read"
+    );
+}
+
+#[test]
+fn a_would_block_in_a_mut_guard_clears_readiness() {
+    let (pipe, mut writer) = nonblocking_pipe();
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    writer.write_all(b"x").unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut buf = [0u8; 8];
+        let mut guard = reader.readable_mut().await.unwrap();
+        assert_eq!(guard.get_inner_mut().read(&mut buf).unwrap(), 1);
+        guard.retain_ready();
+        let mut guard = reader.readable_mut().await.unwrap(); // not cleared: no wait
+        assert!(guard.try_io(|fd| fd.get_mut().read(&mut buf)).is_err());
+        assert!(
+            !is_ready_now(reader.readable_mut()).await,
+            "the WouldBlock cleared readiness"
+        );
+        assert_eq!(reader.get_ref().reads, 2);
+    });
+}
+
+#[test]
+fn poll_ready_mut_wakes_the_polling_task() {
+    let (reader, writer) = nonblocking_pipe();
+    let mut reader = AsyncFd::new(reader);
+    let mut writer = AsyncFd::new(writer);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        std::future::poll_fn(|cx| {
+            writer.poll_write_ready_mut(cx).map_ok(|mut guard| {
+                guard.get_inner_mut().write_all(b"y").unwrap();
+            })
+        })
+        .await
+        .unwrap();
+        let mut byte = [0u8; 1];
+        std::future::poll_fn(|cx| {
+            reader
+                .poll_read_ready_mut(cx)
+                .map_ok(|mut guard| guard.get_inner_mut().read(&mut byte))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(&byte, b"y");
+    });
+}
+
+#[test]
+fn async_io_mut_retries_until_the_operation_stops_blocking() {
+    let (pipe, mut writer) = nonblocking_pipe();
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut core = Core::new().unwrap();
+    let n = core.run(async {
+        mirage::spawn(async move {
+            mirage::yield_now().await;
+            writer.write_all(b"late").unwrap();
+        });
+        let mut buf = [0u8; 8];
+        reader
+            .async_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .await
+            .unwrap()
+    });
+    assert_eq!(n, 4);
+    assert_eq!(reader.get_ref().reads, 2, "one WouldBlock, then the data");
+}
+
+#[test]
+fn try_io_skips_the_operation_while_the_descriptor_is_known_not_ready() {
+    let (pipe, mut writer) = nonblocking_pipe();
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut buf = [0u8; 8];
+        // Unregistered: nothing known, so the read is tried, and blocks.
+        let err = reader
+            .try_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        assert_eq!(reader.get_ref().reads, 1);
+        // Registered, and the WouldBlock of a try_io clears readiness: not tried again.
+        assert!(!is_ready_now(reader.readable()).await);
+        let err = reader
+            .try_io(Direction::Read, |_| -> std::io::Result<()> {
+                panic!("tried though not readable")
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        writer.write_all(b"ok").unwrap();
+        reader.readable().await.unwrap().retain_ready();
+        let n = reader
+            .try_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .unwrap();
+        assert_eq!(&buf[..n], b"ok");
+        assert_eq!(reader.get_ref().reads, 2);
+    });
+}

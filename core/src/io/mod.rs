@@ -45,7 +45,7 @@ mod take;
 mod traits;
 
 pub use crate::reactor::{Direction, Ready, Registration};
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;

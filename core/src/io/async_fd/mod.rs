@@ -8,6 +8,12 @@ use std::task::{ready, Context, Poll};
 use crate::coop;
 use crate::reactor::{Direction, Registration};
 
+mod ready_guard;
+mod ready_mut_guard;
+
+pub use ready_guard::{AsyncFdReadyGuard, TryIoError};
+pub use ready_mut_guard::AsyncFdReadyMutGuard;
+
 /// Drives a non-blocking file descriptor through the running Core's reactor: a pipe, a
 /// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
 ///
@@ -15,6 +21,11 @@ use crate::reactor::{Direction, Registration};
 /// running Core; the descriptor registers with the Core that first waits on it (see
 /// [`Registration`] for use from another Core). `inner` must already be in non-blocking
 /// mode.
+///
+/// Waits come in two forms: [`readable`](AsyncFd::readable) and the like take `&self`, so
+/// several tasks may wait at once, and their guard shares the `AsyncFd`;
+/// [`readable_mut`](AsyncFd::readable_mut) and the like take `&mut self`, and their guard
+/// lends the wrapped value mutably, for a type whose I/O needs `&mut`.
 ///
 /// # Examples
 ///
@@ -310,6 +321,68 @@ impl<T: AsRawFd> AsyncFd<T> {
         coop::consume_budget().await;
         self.registration.io(direction, || op(self.get_ref())).await
     }
+
+    /// Runs the non-blocking `op` once, without waiting: if the descriptor is known not to
+    /// be ready in `direction`, returns `WouldBlock` without calling `op`; if `op` returns
+    /// `WouldBlock`, clears readiness in `direction`, so the next wait waits for an edge.
+    ///
+    /// Before the first wait registers the descriptor, nothing is known and `op` is called.
+    /// `op` must return `WouldBlock` only when an operation on the descriptor did: any other
+    /// `WouldBlock` clears readiness the descriptor still has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::io::{ErrorKind, Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Direction};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     b.writable().await.unwrap().retain_ready(); // registers: readable is now known
+    ///     let calls = Cell::new(0);
+    ///     let mut buf = [0; 8];
+    ///     let mut read = |fd: &UnixStream| {
+    ///         calls.set(calls.get() + 1);
+    ///         (&*fd).read(&mut buf)
+    ///     };
+    ///     let err = b.try_io(Direction::Read, &mut read).unwrap_err();
+    ///     assert_eq!((err.kind(), calls.get()), (ErrorKind::WouldBlock, 0)); // not tried
+    ///     (&a).write_all(b"hi").unwrap();
+    ///     b.readable().await.unwrap().retain_ready();
+    ///     assert_eq!(b.try_io(Direction::Read, &mut read).unwrap(), 2);
+    ///     assert_eq!(calls.get(), 1);
+    /// });
+    /// ```
+    pub fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        try_once(&self.registration, direction, || op(self.get_ref()))
+    }
+}
+
+/// [`AsyncFd::try_io`]'s body, for the shared and the mutable form.
+fn try_once<R>(
+    registration: &Registration,
+    direction: Direction,
+    op: impl FnOnce() -> io::Result<R>,
+) -> io::Result<R> {
+    if !registration.is_ready(direction) {
+        return Err(io::ErrorKind::WouldBlock.into());
+    }
+    match op() {
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+            registration.clear_ready(direction);
+            Err(err)
+        }
+        result => result,
+    }
 }
 
 impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
@@ -325,208 +398,3 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
             .finish()
     }
 }
-
-/// Proof that an [`AsyncFd`] was ready in one direction; returned by
-/// [`readable`](AsyncFd::readable) and [`writable`](AsyncFd::writable).
-///
-/// Readiness stays set until an operation reports `WouldBlock`: run operations through
-/// [`try_io`](AsyncFdReadyGuard::try_io), which clears it then, or call
-/// [`clear_ready`](AsyncFdReadyGuard::clear_ready) yourself. Otherwise the next wait returns
-/// at once.
-///
-/// # Examples
-///
-/// ```
-/// use std::os::unix::net::UnixStream;
-/// use mirage::io::{AsyncFd, AsyncFdReadyGuard};
-///
-/// let (a, b) = UnixStream::pair().unwrap();
-/// b.set_nonblocking(true).unwrap();
-/// let b = AsyncFd::new(b);
-/// drop(a);
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let guard: AsyncFdReadyGuard<'_, UnixStream> = b.readable().await.unwrap();
-///     assert!(std::ptr::eq(guard.get_ref(), &b));
-/// });
-/// ```
-#[must_use = "a guard says the descriptor was ready: use it with `try_io`, or call \
-              `clear_ready` or `retain_ready` to say whether it still is"]
-pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
-    fd: &'a AsyncFd<T>,
-    direction: Direction,
-}
-
-impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// Forgets the readiness this guard saw: the next wait waits for a new edge. End of
-    /// stream (the peer hung up) is kept, as tokio keeps it: the kernel reports it once, and
-    /// a wait that forgot it would never end, so after a short read that cleared readiness
-    /// the next wait still returns at once, for the read that sees the end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::Write;
-    /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::AsyncFd;
-    ///
-    /// let (a, b) = UnixStream::pair().unwrap();
-    /// a.set_nonblocking(true).unwrap();
-    /// let a = AsyncFd::new(a);
-    /// let mut core = mirage::Core::new().unwrap();
-    /// core.run(async {
-    ///     let mut guard = a.writable().await.unwrap();
-    ///     guard.get_ref().get_ref().write_all(b"x").unwrap();
-    ///     // Written by hand, outside `try_io`: say when the next wait must wait for an edge.
-    ///     guard.clear_ready();
-    /// });
-    /// # drop(b);
-    /// ```
-    pub fn clear_ready(&mut self) {
-        self.fd.registration.clear_ready_but_closed(self.direction);
-    }
-
-    /// Runs `op`; if it returns `WouldBlock`, clears readiness (all of it: the operation
-    /// showed the descriptor not ready) and returns `Err(TryIoError)` so the caller waits
-    /// again.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::Read;
-    /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::AsyncFd;
-    ///
-    /// let (a, b) = UnixStream::pair().unwrap();
-    /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
-    /// drop(a);
-    /// let mut core = mirage::Core::new().unwrap();
-    /// core.run(async {
-    ///     let mut guard = b.readable().await.unwrap();
-    ///     let mut buf = [0; 8];
-    ///     let read = guard.try_io(|fd| fd.get_ref().read(&mut buf));
-    ///     assert_eq!(read.unwrap().unwrap(), 0); // end of stream: `Ok`, not `WouldBlock`
-    /// });
-    /// ```
-    pub fn try_io<R>(
-        &mut self,
-        op: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
-    ) -> Result<io::Result<R>, TryIoError> {
-        match op(self.fd) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.fd.registration.clear_ready(self.direction);
-                Err(TryIoError(()))
-            }
-            result => Ok(result),
-        }
-    }
-
-    /// The `AsyncFd` this guard belongs to.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::AsyncFd;
-    ///
-    /// let (a, b) = UnixStream::pair().unwrap();
-    /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
-    /// drop(a);
-    /// let mut core = mirage::Core::new().unwrap();
-    /// core.run(async {
-    ///     let guard = b.readable().await.unwrap();
-    ///     assert!(std::ptr::eq(guard.get_ref(), &b));
-    /// });
-    /// ```
-    pub fn get_ref(&self) -> &'a AsyncFd<T> {
-        self.fd
-    }
-
-    /// The value the `AsyncFd` wraps: `guard.get_ref().get_ref()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::Read;
-    /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::AsyncFd;
-    ///
-    /// let (a, b) = UnixStream::pair().unwrap();
-    /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
-    /// drop(a);
-    /// let mut core = mirage::Core::new().unwrap();
-    /// core.run(async {
-    ///     let guard = b.readable().await.unwrap();
-    ///     let stream: &UnixStream = guard.get_inner();
-    ///     assert_eq!((&*stream).read(&mut [0; 8]).unwrap(), 0); // end of stream
-    /// });
-    /// ```
-    pub fn get_inner(&self) -> &'a T {
-        self.fd.get_ref()
-    }
-
-    /// Keeps the readiness this guard saw: the next wait returns at once. Does nothing, as
-    /// dropping the guard keeps readiness too; it says so in the code, and uses the guard.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::{Read, Write};
-    /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::AsyncFd;
-    ///
-    /// let (mut a, b) = UnixStream::pair().unwrap();
-    /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
-    /// a.write_all(b"ab").unwrap();
-    /// let mut core = mirage::Core::new().unwrap();
-    /// core.run(async {
-    ///     let mut guard = b.readable().await.unwrap();
-    ///     let mut byte = [0; 1];
-    ///     guard.get_inner().read_exact(&mut byte).unwrap(); // one of two bytes
-    ///     guard.retain_ready(); // more may be waiting
-    ///     let mut guard = b.readable().await.unwrap(); // returns at once
-    ///     let n = guard.try_io(|fd| fd.get_ref().read(&mut byte)).unwrap().unwrap();
-    ///     assert_eq!((n, byte), (1, *b"b"));
-    /// });
-    /// ```
-    pub fn retain_ready(&mut self) {}
-}
-
-impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncFdReadyGuard")
-            .field("fd", &self.fd.registration.fd())
-            .field("direction", &self.direction)
-            .finish()
-    }
-}
-
-/// The operation passed to [`AsyncFdReadyGuard::try_io`] would have blocked; readiness was
-/// cleared, so wait again.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::Read;
-/// use std::os::unix::net::UnixStream;
-/// use mirage::io::{AsyncFd, TryIoError};
-///
-/// let (a, b) = UnixStream::pair().unwrap();
-/// a.set_nonblocking(true).unwrap();
-/// let a = AsyncFd::new(a);
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     // Writable at once, but nothing to read: the read would block.
-///     let mut guard = a.writable().await.unwrap();
-///     let mut buf = [0; 8];
-///     let read: Result<_, TryIoError> = guard.try_io(|fd| fd.get_ref().read(&mut buf));
-///     assert!(read.is_err());
-/// });
-/// # drop(b);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryIoError(());
