@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::buf_read_ext::not_utf8;
+use super::delimited::{Delimited, Record};
 use super::AsyncBufRead;
 
 /// The lines of a reader, made by [`AsyncBufReadExt::lines`](super::AsyncBufReadExt::lines).
@@ -35,21 +36,16 @@ use super::AsyncBufRead;
 /// });
 /// ```
 pub struct Lines<R> {
-    reader: R,
-    /// The part of the next line read so far.
-    line: Vec<u8>,
+    /// Records at `\n`, their limit one byte over `max_len` for a `\r` before it.
+    lines: Delimited<R>,
     /// The longest line accepted, without its terminator.
     max_len: usize,
-    /// Skipping the rest of a line that was over `max_len`, up to its newline.
-    discarding: bool,
 }
 
 impl<R> Lines<R> {
     pub(super) fn new(reader: R) -> Lines<R> {
         Lines {
-            reader,
-            line: Vec::new(),
-            discarding: false,
+            lines: Delimited::new(reader, b'\n'),
             max_len: usize::MAX,
         }
     }
@@ -75,6 +71,9 @@ impl<R> Lines<R> {
     /// ```
     pub fn max_len(mut self, max_len: usize) -> Lines<R> {
         self.max_len = max_len;
+        // The line may hold its `\r`, and one more byte that may be `\r` before the `\n`
+        // has arrived, before it is known to be too long.
+        self.lines.max_len = max_len.saturating_add(1);
         self
     }
 
@@ -89,7 +88,7 @@ impl<R> Lines<R> {
     /// assert_eq!(*lines.get_ref(), b"a\nb");
     /// ```
     pub fn get_ref(&self) -> &R {
-        &self.reader
+        &self.lines.reader
     }
 
     /// The reader inside, mutably; reading from it directly skips the part of a line that
@@ -105,7 +104,7 @@ impl<R> Lines<R> {
     /// assert_eq!(*lines.get_ref(), b"c\n");
     /// ```
     pub fn get_mut(&mut self) -> &mut R {
-        &mut self.reader
+        &mut self.lines.reader
     }
 
     /// Unwraps the reader; the part of a line read so far is lost.
@@ -123,7 +122,7 @@ impl<R> Lines<R> {
     /// });
     /// ```
     pub fn into_inner(self) -> R {
-        self.reader
+        self.lines.reader
     }
 }
 
@@ -147,7 +146,7 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// });
     /// ```
     pub fn next_line(&mut self) -> impl Future<Output = io::Result<Option<String>>> + '_ {
-        Pin::new(&mut self.reader).start_read();
+        Pin::new(&mut self.lines.reader).start_read();
         poll_fn(move |cx| self.poll_next_line(cx))
     }
 
@@ -165,84 +164,18 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// assert_eq!(line.unwrap().as_deref(), Some("x"));
     /// ```
     pub fn poll_next_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
-        // The line may hold its `\r`, and one more byte that may be `\r` before the
-        // `\n` has arrived, before it is known to be too long.
-        let most = self.max_len.saturating_add(1);
-        let newline = loop {
-            if self.discarding {
-                match ready!(self.poll_skip_line(cx)) {
-                    Ok(true) => {}
-                    Ok(false) => return Poll::Ready(Ok(None)),
-                    Err(err) => return Poll::Ready(Err(err)),
-                }
-            }
-            let (end, used, over) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
-                Ok(buffered) => {
-                    let (end, take) = match buffered.iter().position(|&b| b == b'\n') {
-                        Some(at) => (Some(true), at),
-                        None if buffered.is_empty() => (Some(false), 0),
-                        None => (None, buffered.len()),
-                    };
-                    let over = self.line.len() + take > most;
-                    if !over {
-                        self.line.extend_from_slice(&buffered[..take]);
-                    }
-                    (end, take + usize::from(end == Some(true)), over)
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Poll::Ready(Err(err)),
-            };
-            Pin::new(&mut self.reader).consume(used);
-            if over {
-                // Too long however it ends: forget it rather than buffer more. Its bytes at
-                // hand are consumed, and the rest, up to its newline, is skipped by the
-                // next call (as tokio's `LinesCodec` does), not read as a line of its own.
-                self.line.clear();
-                self.discarding = end != Some(true);
-                return Poll::Ready(Err(too_long(self.max_len)));
-            }
-            if let Some(newline) = end {
-                break newline;
-            }
+        let (mut line, newline) = match ready!(self.lines.poll_next(cx))? {
+            Record::Found(line, newline) => (line, newline),
+            Record::End => return Poll::Ready(Ok(None)),
+            Record::TooLong => return Poll::Ready(Err(too_long(self.max_len))),
         };
-        if !newline && self.line.is_empty() {
-            return Poll::Ready(Ok(None));
+        if newline && line.last() == Some(&b'\r') {
+            line.pop();
         }
-        if newline && self.line.last() == Some(&b'\r') {
-            self.line.pop();
-        }
-        if self.line.len() > self.max_len {
-            self.line.clear();
+        if line.len() > self.max_len {
             return Poll::Ready(Err(too_long(self.max_len)));
         }
-        let line = std::mem::take(&mut self.line);
         Poll::Ready(String::from_utf8(line).map(Some).map_err(|_| not_utf8()))
-    }
-}
-
-impl<R: AsyncBufRead + Unpin> Lines<R> {
-    /// Consumes the rest of a line that was over the limit, through its newline: true once
-    /// done, false at the end of the stream.
-    fn poll_skip_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        loop {
-            let (used, done) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
-                Ok([]) => {
-                    self.discarding = false;
-                    return Poll::Ready(Ok(false));
-                }
-                Ok(buffered) => match buffered.iter().position(|&b| b == b'\n') {
-                    Some(at) => (at + 1, true),
-                    None => (buffered.len(), false),
-                },
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Poll::Ready(Err(err)),
-            };
-            Pin::new(&mut self.reader).consume(used);
-            if done {
-                self.discarding = false;
-                return Poll::Ready(Ok(true));
-            }
-        }
     }
 }
 
@@ -256,11 +189,12 @@ fn too_long(max_len: usize) -> io::Error {
 
 impl<R: fmt::Debug> fmt::Debug for Lines<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (partial, discarding) = self.lines.progress();
         f.debug_struct("Lines")
-            .field("reader", &self.reader)
-            .field("partial_line_len", &self.line.len())
+            .field("reader", &self.lines.reader)
+            .field("partial_line_len", &partial)
             .field("max_len", &self.max_len)
-            .field("discarding", &self.discarding)
+            .field("discarding", &discarding)
             .finish()
     }
 }

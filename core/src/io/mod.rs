@@ -30,6 +30,7 @@ mod buf_writer;
 mod chain;
 mod copy;
 mod copy_bidirectional;
+mod delimited;
 mod duplex;
 mod empty;
 mod ext;

@@ -7,6 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::delimited::{Delimited, Record};
 use super::AsyncBufRead;
 
 /// The segments of a reader between occurrences of a delimiter byte, made by
@@ -38,24 +39,13 @@ use super::AsyncBufRead;
 /// });
 /// ```
 pub struct Split<R> {
-    reader: R,
-    delimiter: u8,
-    /// The part of the next segment read so far.
-    segment: Vec<u8>,
-    /// The longest segment accepted, without its delimiter.
-    max_len: usize,
-    /// Skipping the rest of a segment that was over `max_len`, up to its delimiter.
-    discarding: bool,
+    segments: Delimited<R>,
 }
 
 impl<R> Split<R> {
     pub(super) fn new(reader: R, delimiter: u8) -> Split<R> {
         Split {
-            reader,
-            delimiter,
-            segment: Vec::new(),
-            max_len: usize::MAX,
-            discarding: false,
+            segments: Delimited::new(reader, delimiter),
         }
     }
 
@@ -81,7 +71,7 @@ impl<R> Split<R> {
     /// });
     /// ```
     pub fn max_len(mut self, max_len: usize) -> Split<R> {
-        self.max_len = max_len;
+        self.segments.max_len = max_len;
         self
     }
 
@@ -96,7 +86,7 @@ impl<R> Split<R> {
     /// assert_eq!(*split.get_ref(), b"a,b");
     /// ```
     pub fn get_ref(&self) -> &R {
-        &self.reader
+        &self.segments.reader
     }
 
     /// The reader inside, mutably; reading from it directly skips the part of a segment
@@ -112,7 +102,7 @@ impl<R> Split<R> {
     /// assert_eq!(*split.get_ref(), b"c,");
     /// ```
     pub fn get_mut(&mut self) -> &mut R {
-        &mut self.reader
+        &mut self.segments.reader
     }
 
     /// Unwraps the reader; the part of a segment read so far is lost.
@@ -130,7 +120,7 @@ impl<R> Split<R> {
     /// });
     /// ```
     pub fn into_inner(self) -> R {
-        self.reader
+        self.segments.reader
     }
 }
 
@@ -157,7 +147,7 @@ impl<R: AsyncBufRead + Unpin> Split<R> {
     /// });
     /// ```
     pub fn next_segment(&mut self) -> impl Future<Output = io::Result<Option<Vec<u8>>>> + '_ {
-        Pin::new(&mut self.reader).start_read();
+        Pin::new(&mut self.segments.reader).start_read();
         poll_fn(move |cx| self.poll_next_segment(cx))
     }
 
@@ -175,74 +165,11 @@ impl<R: AsyncBufRead + Unpin> Split<R> {
     /// assert_eq!(segment.unwrap().unwrap(), b"x");
     /// ```
     pub fn poll_next_segment(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
-        let delimited = loop {
-            if self.discarding {
-                match ready!(self.poll_skip_segment(cx)) {
-                    Ok(true) => {}
-                    Ok(false) => return Poll::Ready(Ok(None)),
-                    Err(err) => return Poll::Ready(Err(err)),
-                }
-            }
-            let delimiter = self.delimiter;
-            let (end, used, over) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
-                Ok(buffered) => {
-                    // `Some(true)`: the delimiter; `Some(false)`: the end of the stream.
-                    let (end, take) = match buffered.iter().position(|&b| b == delimiter) {
-                        Some(at) => (Some(true), at),
-                        None if buffered.is_empty() => (Some(false), 0),
-                        None => (None, buffered.len()),
-                    };
-                    let over = self.segment.len() + take > self.max_len;
-                    if !over {
-                        self.segment.extend_from_slice(&buffered[..take]);
-                    }
-                    (end, take + usize::from(end == Some(true)), over)
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Poll::Ready(Err(err)),
-            };
-            Pin::new(&mut self.reader).consume(used);
-            if over {
-                // Too long however it ends: forget it rather than buffer more. Its bytes at
-                // hand are consumed, and the rest, up to its delimiter, is skipped by the
-                // next call, not returned as a segment of its own.
-                self.segment.clear();
-                self.discarding = end != Some(true);
-                return Poll::Ready(Err(too_long(self.max_len)));
-            }
-            if let Some(delimited) = end {
-                break delimited;
-            }
-        };
-        if !delimited && self.segment.is_empty() {
-            return Poll::Ready(Ok(None));
-        }
-        Poll::Ready(Ok(Some(std::mem::take(&mut self.segment))))
-    }
-
-    /// Consumes the rest of a segment that was over the limit, through its delimiter: true
-    /// once done, false at the end of the stream.
-    fn poll_skip_segment(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        loop {
-            let delimiter = self.delimiter;
-            let (used, done) = match ready!(Pin::new(&mut self.reader).poll_fill_buf(cx)) {
-                Ok([]) => {
-                    self.discarding = false;
-                    return Poll::Ready(Ok(false));
-                }
-                Ok(buffered) => match buffered.iter().position(|&b| b == delimiter) {
-                    Some(at) => (at + 1, true),
-                    None => (buffered.len(), false),
-                },
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Poll::Ready(Err(err)),
-            };
-            Pin::new(&mut self.reader).consume(used);
-            if done {
-                self.discarding = false;
-                return Poll::Ready(Ok(true));
-            }
-        }
+        Poll::Ready(match ready!(self.segments.poll_next(cx))? {
+            Record::Found(segment, _) => Ok(Some(segment)),
+            Record::End => Ok(None),
+            Record::TooLong => Err(too_long(self.segments.max_len)),
+        })
     }
 }
 
@@ -256,12 +183,13 @@ fn too_long(max_len: usize) -> io::Error {
 
 impl<R: fmt::Debug> fmt::Debug for Split<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (partial, discarding) = self.segments.progress();
         f.debug_struct("Split")
-            .field("reader", &self.reader)
-            .field("delimiter", &self.delimiter)
-            .field("partial_segment_len", &self.segment.len())
-            .field("max_len", &self.max_len)
-            .field("discarding", &self.discarding)
+            .field("reader", &self.segments.reader)
+            .field("delimiter", &self.segments.delimiter)
+            .field("partial_segment_len", &partial)
+            .field("max_len", &self.segments.max_len)
+            .field("discarding", &discarding)
             .finish()
     }
 }
