@@ -107,3 +107,9 @@ fn the_halves_put_back_together_are_one_stream() {
 fn a_zero_size_panics() {
     let _ = simplex(0);
 }
+
+#[test]
+fn an_unsplit_simplex_stream_is_send_as_its_doc_says() {
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&SimplexStream::new_unsplit(8));
+}

@@ -48,8 +48,8 @@ pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<Simpl
 /// [`SimplexStream::new_unsplit`].
 ///
 /// Closing it ([`poll_close`](AsyncWrite::poll_close)) makes reads return the end of the
-/// stream once the bytes written before are read, and writes fail with `BrokenPipe`. Like
-/// the Core's other local types, it is `!Send`.
+/// stream once the bytes written before are read, and writes fail with `BrokenPipe`. It
+/// holds no `Rc`, so it is `Send`, as tokio's is; its halves from [`split`] are not.
 ///
 /// # Examples
 ///
