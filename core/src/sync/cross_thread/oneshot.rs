@@ -39,8 +39,25 @@ use super::blocking::block_on;
 use super::futures::Closed;
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc;
-pub use crate::sync::oneshot::{RecvError, TryRecvError};
 use crate::sync::SendError;
+
+pub use error::{RecvError, TryRecvError};
+
+/// Error types of the cross-thread [`oneshot`](super::oneshot), at the path tokio gives them:
+/// the same types as [`sync::oneshot::error`](crate::sync::oneshot::error).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::cross_thread::oneshot::{self, error::TryRecvError};
+///
+/// let (tx, mut rx) = oneshot::channel::<u8>();
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
+pub mod error {
+    pub use crate::sync::oneshot::error::{RecvError, TryRecvError};
+}
 
 /// Creates a one-value channel whose [`Sender`] may be used on any thread.
 ///

@@ -22,17 +22,20 @@
 //! });
 //! ```
 
+pub mod error;
+
 use std::cell::RefCell;
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-pub use super::error::SendError;
 use super::wait_list::update_waker;
 use crate::coop;
+
+pub use super::error::SendError;
+pub use error::{RecvError, TryRecvError};
 
 /// Creates a new one-shot channel, returning its sending and receiving halves.
 ///
@@ -441,63 +444,6 @@ impl<T> fmt::Debug for Receiver<T> {
         f.debug_struct("Receiver").field("state", &state).finish()
     }
 }
-
-/// The sender was dropped without sending (or the receiver was closed before
-/// a value arrived); returned by awaiting a [`Receiver`].
-///
-/// # Examples
-///
-/// ```
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let (tx, rx) = mirage::sync::oneshot::channel::<u8>();
-///     drop(tx);
-///     let err: mirage::sync::oneshot::RecvError = rx.await.unwrap_err();
-///     assert_eq!(err.to_string(), "channel closed");
-/// });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl Error for RecvError {}
-
-/// Why [`Receiver::try_recv`] returned no value.
-///
-/// # Examples
-///
-/// ```
-/// use mirage::sync::oneshot::{self, TryRecvError};
-///
-/// let (tx, mut rx) = oneshot::channel::<u8>();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-/// drop(tx);
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TryRecvError {
-    /// No value yet, but the sender may still send one.
-    Empty,
-    /// No value will ever arrive: the sender was dropped, the receiver was
-    /// closed, or the value was already received.
-    Closed,
-}
-
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TryRecvError::Empty => "channel empty",
-            TryRecvError::Closed => "channel closed",
-        })
-    }
-}
-
-impl Error for TryRecvError {}
 
 #[cfg(test)]
 mod tests;

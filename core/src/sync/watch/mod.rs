@@ -47,6 +47,7 @@
 //! });
 //! ```
 
+pub mod error;
 mod receiver;
 mod sender;
 pub(crate) mod state;
@@ -54,14 +55,13 @@ pub(crate) mod state;
 mod tests;
 
 use std::cell::{self, RefCell};
-use std::error::Error;
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
 
 use state::{Lock, State};
 
-pub use super::error::SendError;
+pub use error::{RecvError, SendError};
 pub use receiver::{Changed, Receiver};
 pub use sender::{Closed, Sender};
 
@@ -176,30 +176,3 @@ impl<T: fmt::Debug> fmt::Debug for Ref<'_, T> {
         (**self).fmt(f)
     }
 }
-
-/// The sender was dropped, and the receiver has seen the last value it sent: returned by
-/// [`Receiver::changed`] and the calls that wait like it.
-///
-/// # Examples
-///
-/// ```
-/// use mirage::sync::watch;
-///
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let (tx, mut rx) = watch::channel(0);
-///     drop(tx);
-///     let err: watch::RecvError = rx.changed().await.unwrap_err();
-///     assert_eq!(err.to_string(), "the watch channel's sender was dropped");
-/// });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecvError;
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the watch channel's sender was dropped")
-    }
-}
-
-impl Error for RecvError {}

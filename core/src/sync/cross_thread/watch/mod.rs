@@ -59,6 +59,22 @@ mod sender;
 mod tests;
 mod value;
 
+/// Error types of the cross-thread [`watch`](super::watch), at the path tokio gives them:
+/// the same types as [`sync::watch::error`](crate::sync::watch::error).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::sync::cross_thread::watch::{self, error::SendError};
+///
+/// let (tx, rx) = watch::channel(0);
+/// drop(rx);
+/// assert_eq!(tx.send(1), Err(SendError(1)));
+/// ```
+pub mod error {
+    pub use crate::sync::watch::error::{RecvError, SendError};
+}
+
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -66,8 +82,7 @@ use std::sync::{Arc, Mutex};
 use crate::sync::watch::state::{Lock, State};
 use value::{ReadGuard, ValueLock};
 
-pub use crate::sync::watch::RecvError;
-pub use crate::sync::SendError;
+pub use error::{RecvError, SendError};
 pub use receiver::{Changed, Receiver};
 pub use sender::{Closed, Sender};
 
