@@ -1,7 +1,8 @@
 //! `mirage::sync::cross_thread::watch`: a receiver on a Core blocked in its poller wakes
 //! for a send from another thread; Cores on several threads each end on the last value of
 //! a burst (skipping some is allowed, missing the last is not); `changed` fails after the
-//! sender goes only once the last change was reported; `closed` completes when the last
+//! sender goes only once the last change was reported, and with cloned senders on several
+//! threads only once the last clone goes; `closed` completes when the last
 //! receiver drops on another thread; a panic in `send_modify` on one thread leaves the
 //! channel usable from the others; `wait_for` returns a value it accepted; every value is
 //! dropped exactly once.
@@ -129,6 +130,38 @@ fn changed_fails_after_the_sender_drops_only_once_the_last_change_is_reported() 
     });
     sender.join().unwrap();
     assert_eq!((first, value, second), (Ok(()), 1, Err(watch::RecvError)));
+}
+
+#[test]
+fn a_core_follows_cloned_senders_on_several_threads_until_the_last_one_drops() {
+    const THREADS: usize = 4;
+    const SENDS: usize = 100;
+    let (tx, mut rx) = watch::channel(0usize);
+    let last = within_guard(move || {
+        let senders: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    for _ in 0..SENDS {
+                        tx.send_modify(|count| *count += 1);
+                    }
+                })
+            })
+            .collect();
+        drop(tx); // the clones alone keep the channel open
+        let mut core = Core::new().unwrap();
+        let last = core.run(async move {
+            while rx.changed().await.is_ok() {}
+            *rx.borrow()
+        });
+        senders.into_iter().for_each(|t| t.join().unwrap());
+        last
+    });
+    assert_eq!(
+        last,
+        THREADS * SENDS,
+        "the loop ended before a clone's last send"
+    );
 }
 
 #[test]

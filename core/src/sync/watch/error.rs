@@ -6,7 +6,7 @@ use std::fmt;
 
 pub use crate::sync::error::SendError;
 
-/// The sender was dropped, and the receiver has seen the last value it sent: returned by
+/// Every sender was dropped, and the receiver has seen the last value sent: returned by
 /// [`Receiver::changed`](super::Receiver::changed) and the calls that wait like it.
 ///
 /// # Examples

@@ -9,8 +9,8 @@
 //! configuration, status, and shutdown signals need: many tasks watch one flag, and a
 //! `select!` branch on `changed()` stops a loop when it flips.
 //!
-//! Receivers are cloned, or made by [`Sender::subscribe`]. Once the sender is dropped,
-//! `changed` fails with [`RecvError`] (after any change not yet seen); once every
+//! Receivers are cloned, or made by [`Sender::subscribe`]; senders are cloned too. Once
+//! every sender is dropped, `changed` fails with [`RecvError`] (after any change not yet seen); once every
 //! receiver is dropped, [`send`](Sender::send) hands the value back and
 //! [`Sender::closed`] completes.
 //!

@@ -84,7 +84,7 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the value changed since this receiver last marked it seen; [`RecvError`]
-    /// once the sender is gone, as in tokio (a change not yet seen is still returned by
+    /// once every sender is gone, as in tokio (a change not yet seen is still returned by
     /// [`changed`](Receiver::changed)).
     ///
     /// # Examples
@@ -131,7 +131,7 @@ impl<T> Receiver<T> {
 
     /// Waits for a value this receiver has not seen, and marks it seen; then read it with
     /// [`borrow`](Receiver::borrow). Completes at once if one is waiting. Fails with
-    /// [`RecvError`] once the sender is gone and its last value was seen.
+    /// [`RecvError`] once every sender is gone and the last value sent was seen.
     ///
     /// Cancel-safe: dropping the future marks nothing seen.
     ///
@@ -155,8 +155,8 @@ impl<T> Receiver<T> {
     }
 
     /// Waits until the value satisfies `condition`, checking the current value first, and
-    /// returns a borrow of it (marked seen). Fails with [`RecvError`] if the sender is gone
-    /// and its last value does not satisfy `condition`.
+    /// returns a borrow of it (marked seen). Fails with [`RecvError`] if every sender is
+    /// gone and the last value sent does not satisfy `condition`.
     ///
     /// Cancel-safe.
     ///

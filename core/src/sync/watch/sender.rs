@@ -6,12 +6,13 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::state::{self, Lock};
+use super::state::{self, Lock, State};
 use super::{Receiver, Ref, Shared};
 use crate::sync::SendError;
 
-/// The sending half of a [`watch`](super) channel. Dropping it makes the receivers'
-/// [`changed`](Receiver::changed) fail once they have seen its last value.
+/// The sending half of a [`watch`](super) channel. Clone it to send from several tasks;
+/// dropping the last clone makes the receivers' [`changed`](Receiver::changed) fail once
+/// they have seen its last value.
 ///
 /// # Examples
 ///
@@ -193,6 +194,21 @@ impl<T> Sender<T> {
         Receiver::new(Rc::clone(&self.shared), version)
     }
 
+    /// How many senders there are, this one included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::watch::channel(());
+    /// let tx2 = tx.clone();
+    /// assert_eq!(tx.sender_count(), 2);
+    /// drop(tx2);
+    /// assert_eq!(tx.sender_count(), 1);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.shared.state.with(|state| state.senders())
+    }
+
     /// How many receivers there are.
     ///
     /// # Examples
@@ -242,6 +258,29 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Clone for Sender<T> {
+    /// Another sender of the same channel: the receivers' [`changed`](Receiver::changed)
+    /// fails only once every sender is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::watch;
+    ///
+    /// let (tx, rx) = watch::channel(0);
+    /// let tx2 = tx.clone();
+    /// drop(tx);
+    /// tx2.send(1).unwrap();
+    /// assert!(rx.has_changed().unwrap(), "one sender is left");
+    /// drop(tx2);
+    /// assert!(rx.has_changed().is_err());
+    /// ```
+    fn clone(&self) -> Sender<T> {
+        self.shared.state.with(State::clone_sender);
+        Sender::from_shared(Rc::clone(&self.shared))
+    }
+}
+
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         state::drop_sender(&self.shared.state);
@@ -252,6 +291,7 @@ impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("watch::Sender")
             .field("version", &self.shared.version())
+            .field("senders", &self.sender_count())
             .field("receivers", &self.receiver_count())
             .finish_non_exhaustive()
     }

@@ -19,7 +19,9 @@ pub(crate) struct State {
     /// Where the value has a lock, it is bumped while the value's write lock is held, and
     /// read under its read lock by a receiver that marks the value it reads seen.
     version: u64,
-    sender_dropped: bool,
+    /// Live senders: `Sender::clone` adds one, a drop takes one away. Once it reaches 0 it
+    /// stays there (no handle is left to make a sender from), and `changed` fails.
+    senders: usize,
     receivers: usize,
     /// Receivers waiting in `Receiver::changed`.
     changed_waiters: WaitList,
@@ -32,7 +34,7 @@ impl State {
     pub(crate) fn new() -> State {
         State {
             version: 0,
-            sender_dropped: false,
+            senders: 1,
             receivers: 1,
             changed_waiters: WaitList::new(),
             closed_waiters: WaitList::new(),
@@ -47,10 +49,19 @@ impl State {
         self.receivers
     }
 
-    /// Whether the value is unseen by a receiver that has seen `seen`; an error once the
+    pub(crate) fn senders(&self) -> usize {
+        self.senders
+    }
+
+    /// Counts a new sender, cloned from a live one.
+    pub(crate) fn clone_sender(&mut self) {
+        self.senders += 1;
+    }
+
+    /// Whether the value is unseen by a receiver that has seen `seen`; an error once every
     /// sender is gone.
     pub(crate) fn has_changed(&self, seen: u64) -> Result<bool, RecvError> {
-        if self.sender_dropped {
+        if self.senders == 0 {
             return Err(RecvError);
         }
         Ok(seen != self.version)
@@ -88,11 +99,15 @@ pub(crate) fn wake(wakers: Vec<Waker>) {
     wakers.into_iter().for_each(Waker::wake);
 }
 
-/// The sender is gone: wakes the receivers waiting in `changed`, to fail.
+/// A sender is gone: the last one wakes the receivers waiting in `changed`, to fail.
 pub(crate) fn drop_sender(lock: &impl Lock<State>) {
     wake(lock.with(|state| {
-        state.sender_dropped = true;
-        state.changed_waiters.take_all()
+        state.senders -= 1;
+        if state.senders == 0 {
+            state.changed_waiters.take_all()
+        } else {
+            Vec::new()
+        }
     }));
 }
 
@@ -120,7 +135,7 @@ pub(crate) fn poll_changed(
     let (outcome, stale) = lock.with(|state| {
         let outcome = if state.version != *seen {
             Some(Ok(state.version))
-        } else if state.sender_dropped {
+        } else if state.senders == 0 {
             Some(Err(RecvError))
         } else {
             return (None, state.changed_waiters.park(key, cx.waker()));

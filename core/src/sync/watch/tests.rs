@@ -243,3 +243,50 @@ fn a_sender_made_alone_keeps_its_value_until_a_receiver_subscribes() {
     drop(tx);
     assert_eq!(*rx.borrow(), 4);
 }
+
+#[test]
+fn changed_fails_only_once_the_last_sender_clone_is_dropped() {
+    let (tx, mut rx) = channel(0);
+    let tx2 = tx.clone();
+    let tx3 = tx2.clone();
+    assert_eq!(tx.sender_count(), 3);
+    let (counter, waker) = counting_waker();
+    {
+        let mut changed = pin!(rx.changed());
+        assert!(poll_with(changed.as_mut(), &waker).is_pending());
+        drop(tx);
+        drop(tx2);
+        assert_eq!(counter.count(), 0, "a sender is left: no wake-up");
+        assert_eq!(tx3.sender_count(), 1);
+        assert!(poll_with(changed.as_mut(), &waker).is_pending());
+        drop(tx3);
+        assert_eq!(counter.count(), 1, "the last sender wakes the waiter");
+        assert_eq!(
+            poll_with(changed.as_mut(), &waker),
+            Poll::Ready(Err(RecvError))
+        );
+    }
+    assert_eq!(rx.has_changed(), Err(RecvError));
+}
+
+#[test]
+fn a_value_sent_by_a_clone_reaches_the_receivers_before_the_channel_closes() {
+    let (tx, mut rx) = channel(0);
+    let tx2 = tx.clone();
+    drop(tx);
+    tx2.send(5).unwrap();
+    let shared = Rc::clone(&tx2.shared);
+    drop(tx2);
+    let (_, waker) = counting_waker();
+    assert_eq!(
+        poll_with(pin!(rx.changed()), &waker),
+        Poll::Ready(Ok(())),
+        "the change is seen first"
+    );
+    assert_eq!(*rx.borrow(), 5);
+    assert_eq!(
+        poll_with(pin!(rx.changed()), &waker),
+        Poll::Ready(Err(RecvError))
+    );
+    assert!(shared.state.borrow().is_idle());
+}

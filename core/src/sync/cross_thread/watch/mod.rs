@@ -9,7 +9,7 @@
 //! [`borrow`](Receiver::borrow)s it and waits for the next change with
 //! [`changed`](Receiver::changed) or for a value it wants with
 //! [`wait_for`](Receiver::wait_for). A receiver sees the latest value, not every value.
-//! Once the sender is dropped, `changed` fails with [`RecvError`] (after any change not yet
+//! Senders and receivers are cloned. Once every sender is dropped, `changed` fails with [`RecvError`] (after any change not yet
 //! seen); once every receiver is dropped, [`send`](Sender::send) hands the value back and
 //! [`Sender::closed`] completes. The handles are `Send + Sync` when `T` is.
 //!

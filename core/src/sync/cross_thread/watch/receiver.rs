@@ -94,7 +94,7 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the value changed since this receiver last marked it seen; [`RecvError`]
-    /// once the sender is gone, as in tokio (a change not yet seen is still returned by
+    /// once every sender is gone, as in tokio (a change not yet seen is still returned by
     /// [`changed`](Receiver::changed)).
     ///
     /// # Examples
@@ -141,8 +141,8 @@ impl<T> Receiver<T> {
 
     /// Waits for a value this receiver has not seen, sent from any thread, and marks it
     /// seen; then read it with [`borrow`](Receiver::borrow). Completes at once if one is
-    /// waiting. Fails with [`RecvError`] once the sender is gone and its last value was
-    /// seen.
+    /// waiting. Fails with [`RecvError`] once every sender is gone and the last value
+    /// sent was seen.
     ///
     /// Cancel-safe: dropping the future marks nothing seen.
     ///
@@ -167,8 +167,8 @@ impl<T> Receiver<T> {
     }
 
     /// Waits until the value satisfies `condition`, checking the current value first, and
-    /// returns a borrow of it (marked seen). Fails with [`RecvError`] if the sender is gone
-    /// and its last value does not satisfy `condition`.
+    /// returns a borrow of it (marked seen). Fails with [`RecvError`] if every sender is
+    /// gone and the last value sent does not satisfy `condition`.
     ///
     /// `condition` runs under the value's read lock, and the value returned is the one it
     /// accepted: no send can slip in between.

@@ -11,8 +11,8 @@ use crate::sync::watch::state::{self, Lock, State};
 use crate::sync::SendError;
 
 /// The sending half of a cross-thread [`watch`](super) channel; `Send + Sync` when `T` is.
-/// Dropping it makes the receivers' [`changed`](Receiver::changed) fail once they have
-/// seen its last value.
+/// Clone it to send from several threads; dropping the last clone makes the receivers'
+/// [`changed`](Receiver::changed) fail once they have seen its last value.
 ///
 /// # Examples
 ///
@@ -212,6 +212,21 @@ impl<T> Sender<T> {
         Receiver::new(Arc::clone(&self.shared), version)
     }
 
+    /// How many senders there are, this one included, on every thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::watch::channel(());
+    /// let tx2 = tx.clone();
+    /// assert_eq!(tx.sender_count(), 2);
+    /// std::thread::spawn(move || drop(tx2)).join().unwrap();
+    /// assert_eq!(tx.sender_count(), 1);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.shared.state.with(|state| state.senders())
+    }
+
     /// How many receivers there are, on every thread.
     ///
     /// # Examples
@@ -258,6 +273,28 @@ impl<T> Sender<T> {
             sender: self,
             key: None,
         }
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    /// Another sender of the same channel, for another thread or task: the receivers'
+    /// [`changed`](Receiver::changed) fails only once every sender is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::watch;
+    ///
+    /// let (tx, rx) = watch::channel(0);
+    /// let tx2 = tx.clone();
+    /// std::thread::spawn(move || tx2.send(1).unwrap()).join().unwrap();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// drop(tx);
+    /// assert!(rx.has_changed().is_err(), "every sender is gone");
+    /// ```
+    fn clone(&self) -> Sender<T> {
+        self.shared.state.with(State::clone_sender);
+        Sender::from_shared(Arc::clone(&self.shared))
     }
 }
 

@@ -259,3 +259,36 @@ fn a_sender_made_alone_gets_receivers_on_other_threads() {
     assert!(rx.has_changed().unwrap());
     assert_eq!(*rx.borrow(), 2);
 }
+
+#[test]
+fn changed_fails_only_once_the_last_sender_clone_is_dropped_on_any_thread() {
+    let (tx, mut rx) = channel(0);
+    let clones: Vec<Sender<i32>> = (0..4).map(|_| tx.clone()).collect();
+    assert_eq!(tx.sender_count(), 5);
+    let (counter, waker) = counting_waker();
+    let mut changed = Box::pin(rx.changed());
+    assert!(poll_with(changed.as_mut(), &waker).is_pending());
+    thread::scope(|s| {
+        for (n, tx) in clones.into_iter().enumerate() {
+            s.spawn(move || {
+                tx.send_modify(|value| *value += n as i32 + 1);
+            });
+        }
+    });
+    assert_eq!(tx.sender_count(), 1, "the clones went with their threads");
+    assert_eq!(poll_with(changed.as_mut(), &waker), Poll::Ready(Ok(())));
+    drop(changed);
+    assert_eq!(*rx.borrow_and_update(), 1 + 2 + 3 + 4, "no send is lost");
+    let woken = counter.count();
+    let mut changed = Box::pin(rx.changed());
+    assert!(
+        poll_with(changed.as_mut(), &waker).is_pending(),
+        "one sender is left"
+    );
+    thread::spawn(move || drop(tx)).join().unwrap();
+    assert_eq!(counter.count(), woken + 1);
+    assert_eq!(
+        poll_with(changed.as_mut(), &waker),
+        Poll::Ready(Err(RecvError))
+    );
+}
