@@ -5,7 +5,7 @@
 //! wakes the senders waiting on other threads. A weak sender neither keeps the channel open
 //! nor its queued messages alive, and turns back into a sender on any thread while one
 //! lives. The `oneshot` brings one value across, from a plain thread or another Core, while
-//! the receiving Core runs on.
+//! the receiving Core runs on. A plain thread takes messages one at a time or in batches.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -330,6 +330,35 @@ fn a_plain_thread_receives_with_blocking_recv_what_a_core_sends() {
     });
     let got = within_guard(move || worker.join().unwrap());
     assert_eq!(got, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_plain_thread_receives_batches_with_blocking_recv_many_until_the_channel_closes() {
+    const LIMIT: usize = 3;
+    let (tx, mut rx) = cross_thread::channel(4);
+    let worker = thread::spawn(move || {
+        let (mut got, mut sizes) = (Vec::new(), Vec::new());
+        loop {
+            let n = rx.blocking_recv_many(&mut got, LIMIT);
+            sizes.push(n);
+            if n == 0 {
+                return (got, sizes);
+            }
+        }
+    });
+    Core::new().unwrap().run(async move {
+        for n in 0..20 {
+            tx.send(n).await.unwrap();
+        }
+    });
+    let (got, sizes) = within_guard(move || worker.join().unwrap());
+    assert_eq!(got, (0..20).collect::<Vec<_>>(), "every message, in order");
+    assert_eq!(sizes.last(), Some(&0), "0 only once closed and drained");
+    let batches = &sizes[..sizes.len() - 1];
+    assert!(
+        batches.iter().all(|&n| (1..=LIMIT).contains(&n)),
+        "each batch holds 1 to {LIMIT}: {sizes:?}"
+    );
 }
 
 #[test]

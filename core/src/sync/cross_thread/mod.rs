@@ -17,8 +17,9 @@
 //! [`Sender::downgrade`]), which turns back into one while one lives without keeping the
 //! channel open; a receiver may move to the thread of the Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
 //! through the Core's eventfd, and a burst of sends before it runs costs one wake-up. On a
-//! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` park the
-//! thread instead; they panic on a thread running a Core, which they would block.
+//! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` and
+//! `blocking_recv_many` park the thread instead; they panic on a thread running a Core,
+//! which they would block.
 //!
 //! The semantics are those of [`mpsc`](super::mpsc), whose code they share, permits
 //! ([`Sender::reserve`]) and batches (`recv_many`) included: `recv` yields
@@ -127,6 +128,31 @@ mod tests {
         crate::Core::new().unwrap().run(async move {
             let _ = rx.blocking_recv();
         });
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "UnboundedReceiver::blocking_recv_many called on a thread running a Core"
+    )]
+    fn a_blocking_receive_of_many_inside_a_core_panics_with_a_clear_message() {
+        let (tx, mut rx) = unbounded::<u8>();
+        tx.send(1).unwrap();
+        crate::Core::new().unwrap().run(async move {
+            // A message is queued: the check comes before any attempt to receive.
+            let _ = rx.blocking_recv_many(&mut Vec::new(), 4);
+        });
+    }
+
+    #[test]
+    fn a_blocking_receive_of_many_with_a_limit_of_zero_returns_at_once() {
+        let (_tx, mut rx) = channel::<u8>(1);
+        let mut batch = Vec::new();
+        assert_eq!(
+            rx.blocking_recv_many(&mut batch, 0),
+            0,
+            "no wait: a sender lives"
+        );
+        assert!(batch.is_empty());
     }
 
     #[test]
