@@ -25,6 +25,7 @@
 //!   `RefCell` borrow would make the next task to borrow panic.
 //! - [`OnceCell`]: a value computed once, by the first task to ask, while the
 //!   others that ask meanwhile wait for it.
+//! - [`SetOnce`]: a value set once, by whoever has it, that tasks wait for until it is.
 //! - [`Barrier`]: a number of tasks wait for each other, then go on together,
 //!   step after step.
 //!
@@ -65,6 +66,7 @@ pub(crate) mod notify;
 mod once_cell;
 pub mod oneshot;
 mod semaphore;
+mod set_once;
 mod state_lock;
 mod wait_list;
 pub mod watch;
@@ -84,4 +86,5 @@ pub use once_cell::{OnceCell, SetError};
 pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub use set_once::{SetOnce, SetOnceError};
 pub(crate) use wait_list::update_waker;

@@ -1,0 +1,95 @@
+//! `mirage::sync::SetOnce`: tasks waiting on a Core all wake for the one `set` and read the
+//! same value; a wait given up by a timeout leaves the others waiting and the value intact;
+//! a `select!` between the value and a shutdown takes whichever comes first. Virtual time
+//! orders the sleeps.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::sync::{SetOnce, SetOnceError};
+use mirage::time::{sleep, timeout, Instant};
+
+#[mirage::test(start_paused = true)]
+async fn every_waiting_task_wakes_for_the_one_set_and_reads_the_same_value() {
+    let start = Instant::now();
+    let config = Rc::new(SetOnce::new());
+    let waiters: Vec<_> = (0..5)
+        .map(|n| {
+            let config = Rc::clone(&config);
+            mirage::spawn(async move {
+                let value: &String = config.wait().await;
+                (n, value.clone(), Instant::now())
+            })
+        })
+        .collect();
+    let setter = {
+        let config = Rc::clone(&config);
+        mirage::spawn(async move {
+            sleep(Duration::from_secs(2)).await;
+            config.set(String::from("loaded")).unwrap();
+        })
+    };
+    for (expected, waiter) in waiters.into_iter().enumerate() {
+        let (n, value, woke) = waiter.await.unwrap();
+        assert_eq!((n, value.as_str()), (expected, "loaded"));
+        assert_eq!(
+            woke - start,
+            Duration::from_secs(2),
+            "woken by the set, not before"
+        );
+    }
+    setter.await.unwrap();
+    assert_eq!(
+        config.set(String::from("again")),
+        Err(SetOnceError(String::from("again")))
+    );
+}
+
+#[mirage::test(start_paused = true)]
+async fn a_wait_given_up_by_a_timeout_leaves_the_others_waiting() {
+    let once = Rc::new(SetOnce::new());
+    let patient = {
+        let once = Rc::clone(&once);
+        mirage::spawn(async move { *once.wait().await })
+    };
+    let impatient = timeout(Duration::from_secs(1), once.wait()).await;
+    assert!(impatient.is_err(), "nothing set within a second");
+    assert!(!patient.is_finished());
+    sleep(Duration::from_secs(1)).await;
+    once.set(42).unwrap();
+    assert_eq!(patient.await.unwrap(), 42);
+    assert_eq!(
+        timeout(Duration::from_secs(1), once.wait()).await,
+        Ok(&42),
+        "a wait after the set completes at once"
+    );
+}
+
+#[mirage::test(start_paused = true)]
+async fn select_takes_the_value_or_the_shutdown_whichever_comes_first() {
+    let value = Rc::new(SetOnce::<u32>::new());
+    let shutdown = Rc::new(SetOnce::<&str>::new());
+    {
+        let shutdown = Rc::clone(&shutdown);
+        mirage::spawn(async move {
+            sleep(Duration::from_secs(1)).await;
+            shutdown.set("stop").unwrap();
+        });
+    }
+    let first = mirage::select! {
+        v = value.wait() => Ok(*v),
+        reason = shutdown.wait() => Err(*reason),
+    };
+    assert_eq!(first, Err("stop"));
+    value.set(1).unwrap();
+    let first = mirage::select! {
+        biased;
+        v = value.wait() => Ok(*v),
+        reason = shutdown.wait() => Err(*reason),
+    };
+    assert_eq!(
+        first,
+        Ok(1),
+        "both ready: the first branch, in biased order"
+    );
+}
