@@ -77,7 +77,11 @@ impl<'a> SemaphorePermit<'a> {
             std::ptr::eq(self.semaphore, other.semaphore),
             "SemaphorePermit::merge: the permits come from different semaphores"
         );
-        self.permits = merged(self.permits, other.into_count());
+        // Counted before `other` gives its permits up, so that an overflow's panic leaves
+        // `other` to give them back when it drops.
+        let total = merged(self.permits, other.permits);
+        other.into_count();
+        self.permits = total;
     }
 
     /// Moves `n` of this permit's permits into a new permit of the same semaphore, or
@@ -215,7 +219,9 @@ impl OwnedSemaphorePermit {
             Rc::ptr_eq(&self.semaphore, &other.semaphore),
             "OwnedSemaphorePermit::merge: the permits come from different semaphores"
         );
-        self.permits = merged(self.permits, std::mem::take(&mut other.permits));
+        // As in `SemaphorePermit::merge`: counted before `other` gives its permits up.
+        self.permits = merged(self.permits, other.permits);
+        other.permits = 0;
     }
 
     /// Moves `n` of this permit's permits into a new permit of the same semaphore, or
