@@ -18,7 +18,7 @@ impl TcpStream {
     /// dropping the stream reset the connection (the peer's read fails with
     /// [`ConnectionReset`](io::ErrorKind::ConnectionReset)) instead of closing it in
     /// order; `None` (the default) closes in order. The time counts in whole seconds,
-    /// rounded down.
+    /// rounded down, so anything under a second resets the connection as zero does.
     ///
     /// A non-zero time makes dropping the stream block the Core's thread while the kernel
     /// sends what is queued, for up to that long (Linux waits in `close` even for a

@@ -15,8 +15,9 @@
 //!
 //! Senders are `Send + Sync` and cheap to clone, and so is a [`WeakSender`] (from
 //! [`Sender::downgrade`]), which turns back into one while one lives without keeping the
-//! channel open; a receiver may move to the thread of the Core that awaits it. A send wakes the receiving task, on a Core blocked in its poller
-//! through the Core's eventfd, and a burst of sends before it runs costs one wake-up. On a
+//! channel open; a receiver may move to the thread of the Core that awaits it. A send
+//! wakes the receiving task, on a Core blocked in its poller through the Core's eventfd,
+//! and a burst of sends before it runs costs one wake-up. On a
 //! thread with no Core, [`Sender::blocking_send`] and the receivers' `blocking_recv` and
 //! `blocking_recv_many` park the thread instead; they panic on a thread running a Core,
 //! which they would block.

@@ -19,7 +19,7 @@ pub use crate::sync::error::SendError;
 ///     let (tx, mut rx) = watch::channel(0);
 ///     drop(tx);
 ///     let err: watch::error::RecvError = rx.changed().await.unwrap_err();
-///     assert_eq!(err.to_string(), "the watch channel's sender was dropped");
+///     assert_eq!(err.to_string(), "every sender of the watch channel was dropped");
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct RecvError;
 
 impl fmt::Display for RecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the watch channel's sender was dropped")
+        f.write_str("every sender of the watch channel was dropped")
     }
 }
 
