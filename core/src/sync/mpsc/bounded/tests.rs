@@ -1,6 +1,7 @@
 //! Tests of the bounded channel (kept apart from `bounded.rs` for size).
 
 use super::*;
+use crate::sync::mpsc::error::TryRecvError;
 use crate::sync::test_util::*;
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
