@@ -45,7 +45,7 @@ mod split;
 mod take;
 mod traits;
 
-pub use crate::reactor::{Direction, Ready, Registration};
+pub use crate::reactor::{Direction, ReadyFuture, Registration};
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;

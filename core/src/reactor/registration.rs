@@ -351,8 +351,8 @@ impl Registration {
     ///     registration.ready(Direction::Read).await.unwrap();
     /// });
     /// ```
-    pub fn ready(&self, direction: Direction) -> Ready<'_> {
-        Ready {
+    pub fn ready(&self, direction: Direction) -> ReadyFuture<'_> {
+        ReadyFuture {
             registration: self,
             direction,
             waiter: None,
@@ -631,13 +631,13 @@ impl fmt::Debug for Registration {
 /// # drop(a);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Ready<'a> {
+pub struct ReadyFuture<'a> {
     registration: &'a Registration,
     direction: Direction,
     waiter: Option<u64>,
 }
 
-impl Future for Ready<'_> {
+impl Future for ReadyFuture<'_> {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -647,16 +647,16 @@ impl Future for Ready<'_> {
     }
 }
 
-impl Drop for Ready<'_> {
+impl Drop for ReadyFuture<'_> {
     fn drop(&mut self) {
         self.registration
             .forget_waiter(self.direction, &mut self.waiter);
     }
 }
 
-impl fmt::Debug for Ready<'_> {
+impl fmt::Debug for ReadyFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ready")
+        f.debug_struct("ReadyFuture")
             .field("fd", &self.registration.fd)
             .field("direction", &self.direction)
             .finish()
