@@ -20,6 +20,8 @@
 //!   what it is given, and an endless stream of one byte, as `std::io` has them.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
+//! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
+//!   found, for the sockets' `ready`, `try_io` and `async_io`, as tokio has them.
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;
@@ -34,9 +36,11 @@ mod delimited;
 mod duplex;
 mod empty;
 mod ext;
+mod interest;
 mod join;
 mod lines;
 mod pipe;
+mod ready;
 mod repeat;
 mod segments;
 mod simplex;
@@ -57,8 +61,10 @@ pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{duplex, DuplexStream};
 pub use empty::{empty, Empty};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use interest::Interest;
 pub use join::{join, Join};
 pub use lines::Lines;
+pub use ready::Ready;
 pub use repeat::{repeat, Repeat};
 pub use segments::Split;
 pub use simplex::{simplex, SimplexStream};
