@@ -53,6 +53,7 @@ mod addr;
 mod bind_device;
 mod byte_stream;
 mod fd;
+mod interest_io;
 mod peek_sender;
 mod poll_datagram;
 mod poll_stream;

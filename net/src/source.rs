@@ -31,6 +31,8 @@ use mirage_core::time::{sleep, Sleep};
 
 use crate::sys::{self, StreamRead};
 
+mod interest;
+
 /// The first pause of [`Source::io_retrying`].
 const FIRST_RETRY: Duration = Duration::from_micros(100);
 /// The longest pause of [`Source::io_retrying`]: also the longest delay before a retried

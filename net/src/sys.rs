@@ -21,7 +21,7 @@ use std::ptr;
 use std::time::Duration;
 
 use libc::{c_int, c_long};
-use mirage_core::io::Direction;
+use mirage_core::io::{Direction, Interest, Ready};
 
 /// Makes system call `number` with six arguments; a negative result is `-errno`.
 ///
@@ -291,6 +291,44 @@ pub(crate) fn ready_now(fd: RawFd, direction: Direction) -> io::Result<bool> {
         Direction::Read => libc::POLLIN | libc::POLLPRI | libc::POLLRDHUP,
         Direction::Write => libc::POLLOUT,
     };
+    Ok(poll_now(fd, events)? & (events | libc::POLLERR | libc::POLLHUP) != 0)
+}
+
+/// What `fd` is ready for now in `interest`'s directions, by `poll(2)` with no wait, as
+/// [`ready_now`]: data or urgent data is readable, room writable, end of stream read
+/// closed, and a hang-up both halves closed. A pending error shows as readable and
+/// writable: the next operation returns it at once.
+pub(crate) fn readiness_now(fd: RawFd, interest: Interest) -> io::Result<Ready> {
+    let mut events = 0;
+    if interest.is_readable() {
+        events |= libc::POLLIN | libc::POLLPRI | libc::POLLRDHUP;
+    }
+    if interest.is_writable() {
+        events |= libc::POLLOUT;
+    }
+    let revents = poll_now(fd, events)?;
+    let mut ready = Ready::EMPTY;
+    if interest.is_readable() {
+        if revents & (libc::POLLIN | libc::POLLPRI | libc::POLLERR) != 0 {
+            ready |= Ready::READABLE;
+        }
+        if revents & (libc::POLLRDHUP | libc::POLLHUP) != 0 {
+            ready |= Ready::READ_CLOSED;
+        }
+    }
+    if interest.is_writable() {
+        if revents & (libc::POLLOUT | libc::POLLERR) != 0 {
+            ready |= Ready::WRITABLE;
+        }
+        if revents & libc::POLLHUP != 0 {
+            ready |= Ready::WRITE_CLOSED;
+        }
+    }
+    Ok(ready)
+}
+
+/// The `revents` of `fd` for `events`, by `poll(2)` with no wait.
+fn poll_now(fd: RawFd, events: libc::c_short) -> io::Result<libc::c_short> {
     let mut pollfd = libc::pollfd {
         fd,
         events,
@@ -300,7 +338,7 @@ pub(crate) fn ready_now(fd: RawFd, direction: Direction) -> io::Result<bool> {
         // SAFETY: `pollfd` is one live, exclusively borrowed `struct pollfd`, and the count
         // passed is 1; a zero timeout never blocks.
         if unsafe { libc::poll(&mut pollfd, 1, 0) } >= 0 {
-            return Ok(pollfd.revents & (events | libc::POLLERR | libc::POLLHUP) != 0);
+            return Ok(pollfd.revents);
         }
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
