@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 
-use mirage::io::{AsyncFd, Direction};
+use mirage::io::{AsyncFd, Direction, Ready};
 use mirage::Core;
 
 fn nonblocking_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
@@ -282,4 +282,37 @@ fn try_io_skips_the_operation_while_the_descriptor_is_known_not_ready() {
         assert_eq!(&buf[..n], b"ok");
         assert_eq!(reader.get_ref().reads, 2);
     });
+}
+
+/// A guard's `ready` is what its wait saw: data alone is readable and not closed; the
+/// writer's hang-up adds read-closed; a pipe with no reader left is write-closed. Clearing
+/// readiness does not change what a guard saw.
+#[test]
+fn guards_report_the_readiness_their_wait_saw() {
+    let (reader, writer) = nonblocking_pipe();
+    let (reader, mut writer) = (AsyncFd::new(reader), AsyncFd::new(writer));
+    let mut core = Core::new().unwrap();
+    core.run(mirage::time::timeout(
+        std::time::Duration::from_secs(5),
+        async {
+            let guard = writer.writable_mut().await.unwrap();
+            assert_eq!(guard.ready(), Ready::WRITABLE);
+            guard.get_ref().get_ref().write_all(b"data").unwrap();
+            let mut guard = reader.readable().await.unwrap();
+            assert_eq!(guard.ready(), Ready::READABLE);
+            guard.clear_ready();
+            assert_eq!(guard.ready(), Ready::READABLE, "what the wait saw");
+            drop(writer);
+            let guard = reader.readable().await.unwrap();
+            assert_eq!(guard.ready(), Ready::READABLE | Ready::READ_CLOSED);
+
+            let (pipe, writer) = nonblocking_pipe();
+            let writer = AsyncFd::new(writer);
+            writer.writable().await.unwrap().clear_ready();
+            drop(pipe); // no reader left: a write fails at once
+            let ready = writer.writable().await.unwrap().ready();
+            assert!(ready.is_write_closed() && ready.is_writable(), "{ready:?}");
+        },
+    ))
+    .expect("a wait hung");
 }

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign, Sub};
 
-/// A set of readiness states: what the sockets' `ready` found, as tokio's `io::Ready`.
+/// A set of readiness states: what the sockets' `ready` found, and what an
+/// [`AsyncFdReadyGuard`](super::AsyncFdReadyGuard) saw, as tokio's `io::Ready`.
 ///
 /// [`is_readable`](Ready::is_readable) is true also when the read half is closed, and
 /// [`is_writable`](Ready::is_writable) when the write half is: an operation then returns

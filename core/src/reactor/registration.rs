@@ -9,9 +9,12 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use super::scheduled_io::{ScheduledIo, POLL_WAITER, READ_CLOSED, WRITE_CLOSED};
+use super::scheduled_io::{
+    ScheduledIo, ERROR, POLL_WAITER, PRIORITY, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
+};
 use super::{Direction, Reactor};
 use crate::context;
+use crate::io::Ready;
 
 /// Connects a non-blocking file descriptor to the reactor of a [`Core`](crate::Core), the
 /// building block of every Mirage socket.
@@ -425,6 +428,39 @@ impl Registration {
         self.registered
             .get()
             .is_none_or(|registered| registered.io.is_ready(direction))
+    }
+
+    /// The readiness recorded in `direction`, as a [`Ready`]: readable (or writable) for
+    /// data (or room), urgent data or a pending error, as each lets an operation go ahead;
+    /// read (or write) closed for a hang-up. Unregistered, the descriptor is assumed ready,
+    /// as [`is_ready`](Registration::is_ready) does.
+    pub(crate) fn readiness(&self, direction: Direction) -> Ready {
+        let bits = match self.registered.get() {
+            Some(registered) => registered.io.readiness(direction),
+            None => READABLE | WRITABLE,
+        };
+        let (open, closed, open_ready, closed_ready) = match direction {
+            Direction::Read => (
+                READABLE | PRIORITY | ERROR,
+                READ_CLOSED,
+                Ready::READABLE,
+                Ready::READ_CLOSED,
+            ),
+            Direction::Write => (
+                WRITABLE | ERROR,
+                WRITE_CLOSED,
+                Ready::WRITABLE,
+                Ready::WRITE_CLOSED,
+            ),
+        };
+        let mut ready = Ready::EMPTY;
+        if bits & open != 0 {
+            ready |= open_ready;
+        }
+        if bits & closed != 0 {
+            ready |= closed_ready;
+        }
+        ready
     }
 
     /// Records that the last operation drained `direction`: a read returned fewer bytes

@@ -165,6 +165,11 @@ impl ScheduledIo {
         self.readiness.get() & mask(direction) != 0
     }
 
+    /// The readiness bits of `direction` (see [`mask`]).
+    pub(crate) fn readiness(&self, direction: Direction) -> u8 {
+        self.readiness.get() & mask(direction)
+    }
+
     /// Records readiness from an event, collecting the wakers of the directions it readies.
     pub(crate) fn set_ready(&self, bits: u8, wake: &mut Vec<Waker>) {
         self.readiness.set(self.readiness.get() | bits);

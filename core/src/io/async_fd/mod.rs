@@ -218,6 +218,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         Ok(AsyncFdReadyGuard {
             fd: self,
             direction,
+            ready: self.registration.readiness(direction),
         })
     }
 
@@ -284,6 +285,7 @@ impl<T: AsRawFd> AsyncFd<T> {
             .map_ok(|()| AsyncFdReadyGuard {
                 fd: self,
                 direction,
+                ready: self.registration.readiness(direction),
             })
     }
 

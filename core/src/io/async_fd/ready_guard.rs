@@ -5,6 +5,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 
 use super::AsyncFd;
+use crate::io::Ready;
 use crate::reactor::Direction;
 
 /// Proof that an [`AsyncFd`] was ready in one direction; returned by
@@ -36,9 +37,38 @@ use crate::reactor::Direction;
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     pub(super) fd: &'a AsyncFd<T>,
     pub(super) direction: Direction,
+    /// The readiness the wait saw, for [`ready`](AsyncFdReadyGuard::ready).
+    pub(super) ready: Ready,
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
+    /// The readiness the wait saw, in the guard's direction, as tokio's
+    /// `AsyncFdReadyGuard::ready`: readable (or writable), and read (or write) closed once
+    /// the peer hung up. Fixed when the wait returned: clearing readiness does not change it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Ready};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b);
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     assert_eq!(b.writable().await.unwrap().ready(), Ready::WRITABLE);
+    ///     drop(a); // the peer hangs up
+    ///     let mut guard = b.readable().await.unwrap();
+    ///     assert!(guard.ready().is_read_closed());
+    ///     guard.clear_ready();
+    ///     assert!(guard.ready().is_read_closed(), "what the wait saw");
+    /// });
+    /// ```
+    pub fn ready(&self) -> Ready {
+        self.ready
+    }
+
     /// Forgets the readiness this guard saw: the next wait waits for a new edge. End of
     /// stream (the peer hung up) is kept, as tokio keeps it: the kernel reports it once, and
     /// a wait that forgot it would never end, so after a short read that cleared readiness
@@ -182,6 +212,7 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
         f.debug_struct("AsyncFdReadyGuard")
             .field("fd", &self.fd.registration.fd())
             .field("direction", &self.direction)
+            .field("ready", &self.ready)
             .finish()
     }
 }

@@ -8,6 +8,7 @@ use std::task::{ready, Context, Poll};
 
 use super::{try_once, AsyncFd, TryIoError};
 use crate::coop;
+use crate::io::Ready;
 use crate::reactor::Direction;
 
 impl<T: AsRawFd> AsyncFd<T> {
@@ -88,9 +89,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         coop::consume_budget().await;
         self.registration.ready(direction).await?;
+        let ready = self.registration.readiness(direction);
         Ok(AsyncFdReadyMutGuard {
             fd: self,
             direction,
+            ready,
         })
     }
 
@@ -155,9 +158,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'_, T>>> {
         ready!(coop::poll_proceed(cx));
         ready!(self.registration.poll_ready(cx, direction))?;
+        let ready = self.registration.readiness(direction);
         Poll::Ready(Ok(AsyncFdReadyMutGuard {
             fd: self,
             direction,
+            ready,
         }))
     }
 
@@ -253,9 +258,35 @@ impl<T: AsRawFd> AsyncFd<T> {
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     fd: &'a mut AsyncFd<T>,
     direction: Direction,
+    /// The readiness the wait saw, for [`ready`](AsyncFdReadyMutGuard::ready).
+    ready: Ready,
 }
 
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
+    /// The readiness the wait saw, in the guard's direction, as
+    /// [`AsyncFdReadyGuard::ready`](super::AsyncFdReadyGuard::ready) and tokio's
+    /// `AsyncFdReadyMutGuard::ready`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let mut b = AsyncFd::new(b);
+    /// drop(a); // the peer hangs up
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let guard = b.readable_mut().await.unwrap();
+    ///     assert!(guard.ready().is_readable() && guard.ready().is_read_closed());
+    /// });
+    /// ```
+    pub fn ready(&self) -> Ready {
+        self.ready
+    }
+
     /// Forgets the readiness this guard saw, but for end of stream, as
     /// [`AsyncFdReadyGuard::clear_ready`](super::AsyncFdReadyGuard::clear_ready) does.
     ///
@@ -437,6 +468,7 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
         f.debug_struct("AsyncFdReadyMutGuard")
             .field("fd", &self.fd.registration.fd())
             .field("direction", &self.direction)
+            .field("ready", &self.ready)
             .finish()
     }
 }
