@@ -261,7 +261,6 @@ impl Registration {
     /// entry is already gone and there is nothing to search for. Called in any other state,
     /// it panics in debug builds; release builds leave the entry until the next event takes
     /// it (a spurious wake, nothing worse).
-    #[inline]
     ///
     /// # Examples
     ///
@@ -286,6 +285,7 @@ impl Registration {
     ///     assert_eq!(waiter, None);
     /// });
     /// ```
+    #[inline]
     pub fn ready_after_wait(&self, direction: Direction, waiter: &mut Option<u64>) {
         if let Some(id) = waiter.take() {
             debug_assert!(
