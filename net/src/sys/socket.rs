@@ -1,0 +1,259 @@
+//! Creating, configuring, binding and connecting sockets: the libc calls std does not
+//! make for Mirage, each checked through `errno`.
+
+use std::io;
+use std::mem;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::ptr;
+use std::time::Duration;
+
+use libc::c_int;
+
+/// The result of a libc call that returns -1 and sets `errno` on failure.
+fn check(rc: c_int) -> io::Result<c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// A new TCP socket of `domain` (`AF_INET` or `AF_INET6`), non-blocking and
+/// close-on-exec, neither bound nor connected.
+pub(crate) fn tcp_socket(domain: c_int) -> io::Result<OwnedFd> {
+    let flags = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: no pointers; returns a new descriptor or -1.
+    let fd = check(unsafe { libc::socket(domain, flags, 0) })?;
+    // SAFETY: `fd` was just created and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Sets the `c_int` socket option `name` at `level`.
+pub(crate) fn set_int_option(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    value: c_int,
+) -> io::Result<()> {
+    // SAFETY: the kernel reads `size_of::<c_int>()` bytes at `&value`, a live `c_int`.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            ptr::from_ref(&value).cast(),
+            mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// Reads the `c_int` socket option `name` at `level`.
+pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    let mut len = mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`, and
+    // the actual length at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(value)
+}
+
+/// Sets `SO_LINGER`: `None` turns it off (the default: `close` returns at once and the
+/// kernel sends what is queued in the background); `Some(time)` turns it on, in whole
+/// seconds rounded down (as socket2 does) and capped at `c_int::MAX`.
+pub(crate) fn set_linger(fd: BorrowedFd<'_>, linger: Option<Duration>) -> io::Result<()> {
+    let value = libc::linger {
+        l_onoff: c_int::from(linger.is_some()),
+        l_linger: linger.map_or(0, |time| {
+            c_int::try_from(time.as_secs()).unwrap_or(c_int::MAX)
+        }),
+    };
+    // SAFETY: the kernel reads `size_of::<linger>()` bytes at `&value`, a live `linger`.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            ptr::from_ref(&value).cast(),
+            mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// Reads `SO_LINGER`, as [`set_linger`] takes it.
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let mut value = libc::linger {
+        l_onoff: 0,
+        l_linger: 0,
+    };
+    let mut len = mem::size_of::<libc::linger>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `linger`, and
+    // the actual length at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    })?;
+    let seconds = u64::try_from(value.l_linger).unwrap_or(0);
+    Ok((value.l_onoff != 0).then(|| Duration::from_secs(seconds)))
+}
+
+/// The credentials the kernel recorded for the peer of a connected Unix socket
+/// (`SO_PEERCRED`): its process, user and group ids when it connected (or made the pair).
+pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<libc::ucred> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut cred`, a live `ucred`, and the
+    // actual length at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            ptr::from_mut(&mut cred).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(cred)
+}
+
+/// Binds `fd` to the network interface named `name` (`SO_BINDTODEVICE`), or unbinds it
+/// for `None` or an empty name. The name must be the interface's whole name: the kernel
+/// would cut a longer one to `IFNAMSIZ - 1` bytes, or at a NUL, and look that up instead.
+pub(crate) fn set_bind_device(fd: BorrowedFd<'_>, name: Option<&[u8]>) -> io::Result<()> {
+    let name = name.unwrap_or_default();
+    if name.len() >= libc::IFNAMSIZ || name.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{:?} is not an interface name: at most {} bytes and no NUL",
+                String::from_utf8_lossy(name),
+                libc::IFNAMSIZ - 1
+            ),
+        ));
+    }
+    // SAFETY: the kernel reads `name.len()` bytes at `name`, a live slice (for an empty
+    // one, none).
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// The name of the interface `fd` is bound to (`SO_BINDTODEVICE`), `None` if none.
+pub(crate) fn bind_device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    let mut name = [0u8; libc::IFNAMSIZ];
+    let mut len = name.len() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `name`, a live array of that size,
+    // and the length it wrote (the name and its NUL, or 0 when unbound) at `&mut len`.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    let written = &name[..(len as usize).min(name.len())];
+    let name = &written[..written
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(written.len())];
+    Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
+/// Calls `f` with `addr` as a `sockaddr` pointer and its length, valid during the call.
+fn with_sockaddr<R>(
+    addr: &SocketAddr,
+    f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
+) -> R {
+    match addr {
+        SocketAddr::V4(addr) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: addr.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(addr.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            f(
+                ptr::from_ref(&sin).cast(),
+                mem::size_of_val(&sin) as libc::socklen_t,
+            )
+        }
+        SocketAddr::V6(addr) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: addr.port().to_be(),
+                sin6_flowinfo: addr.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: addr.ip().octets(),
+                },
+                sin6_scope_id: addr.scope_id(),
+            };
+            f(
+                ptr::from_ref(&sin6).cast(),
+                mem::size_of_val(&sin6) as libc::socklen_t,
+            )
+        }
+    }
+}
+
+/// Binds `fd` to `addr`.
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    // SAFETY: `with_sockaddr` passes a live address of the length it gives.
+    check(with_sockaddr(addr, |sockaddr, len| unsafe {
+        libc::bind(fd.as_raw_fd(), sockaddr, len)
+    }))?;
+    Ok(())
+}
+
+/// Marks `fd` as listening, with room for `backlog` connections not yet accepted (the
+/// kernel caps it at `net.core.somaxconn`).
+pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
+    let backlog = c_int::try_from(backlog).unwrap_or(c_int::MAX);
+    // SAFETY: no pointers.
+    check(unsafe { libc::listen(fd.as_raw_fd(), backlog) })?;
+    Ok(())
+}
+
+/// Starts connecting the non-blocking socket `fd` to `addr`. `Ok` once the connection is
+/// established or under way (`EINPROGRESS`; an interrupted call also goes on in the
+/// background): the socket becomes writable when it completes or fails.
+pub(crate) fn start_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    // SAFETY: `with_sockaddr` passes a live address of the length it gives.
+    match check(with_sockaddr(addr, |sockaddr, len| unsafe {
+        libc::connect(fd.as_raw_fd(), sockaddr, len)
+    })) {
+        Err(err) if !matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => {
+            Err(err)
+        }
+        _ => Ok(()),
+    }
+}
