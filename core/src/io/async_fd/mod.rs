@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::task::{ready, Context, Poll};
 
 use crate::coop;
@@ -390,6 +390,26 @@ fn try_once<R>(
 impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.registration.fd()
+    }
+}
+
+/// Lends the wrapped descriptor, as tokio's `AsyncFd` does.
+///
+/// # Examples
+///
+/// ```
+/// use std::os::fd::{AsFd, AsRawFd};
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::AsyncFd;
+///
+/// let (a, _b) = UnixStream::pair().unwrap();
+/// let raw = a.as_raw_fd();
+/// let fd = AsyncFd::new(a);
+/// assert_eq!(fd.as_fd().as_raw_fd(), raw);
+/// ```
+impl<T: AsRawFd + AsFd> AsFd for AsyncFd<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
     }
 }
 
