@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use mirage_core::io::{AsyncRead, AsyncWrite};
+use mirage_core::io::{AsyncRead, AsyncWrite, Interest, Ready};
 
 use crate::TcpStream;
 
@@ -252,6 +252,31 @@ impl OwnedReadHalf {
         self.stream.poll_peek(cx, buf)
     }
 
+    /// Waits until the stream is ready in at least one of `interest`'s directions and
+    /// returns the states that are, as [`TcpStream::ready`]. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let (read, _write) = TcpStream::connect(addr).await?.into_split();
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"x").await?;
+    ///     assert!(read.ready(Interest::READABLE).await?.is_readable());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.stream.ready(interest).await
+    }
+
     /// Waits until the stream is readable, as [`TcpStream::readable`]. Cancel-safe.
     ///
     /// # Examples
@@ -418,6 +443,29 @@ impl OwnedWriteHalf {
     /// ```
     pub fn forget(mut self) {
         self.shutdown_on_drop = false;
+    }
+
+    /// Waits until the stream is ready in at least one of `interest`'s directions and
+    /// returns the states that are, as [`TcpStream::ready`]. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let (_read, write) = TcpStream::connect(addr).await?.into_split();
+    ///     assert!(write.ready(Interest::WRITABLE).await?.is_writable());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.stream.ready(interest).await
     }
 
     /// Waits until the stream is writable, as [`TcpStream::writable`]. Cancel-safe.

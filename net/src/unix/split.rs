@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use mirage_core::io::{AsyncRead, AsyncWrite};
+use mirage_core::io::{AsyncRead, AsyncWrite, Interest, Ready};
 
 use crate::UnixStream;
 
@@ -214,6 +214,29 @@ impl OwnedReadHalf {
         self.stream.peek(buf).await
     }
 
+    /// Waits until the stream is ready in at least one of `interest`'s directions and
+    /// returns the states that are, as [`UnixStream::ready`]. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (ours, server) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let (read, _write) = ours.into_split();
+    ///     server.write_all(b"x").await?;
+    ///     assert!(read.ready(Interest::READABLE).await?.is_readable());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.stream.ready(interest).await
+    }
+
     /// Waits until the stream is readable, as [`UnixStream::readable`]. Cancel-safe.
     ///
     /// # Examples
@@ -373,6 +396,28 @@ impl OwnedWriteHalf {
     /// ```
     pub fn forget(mut self) {
         self.shutdown_on_drop = false;
+    }
+
+    /// Waits until the stream is ready in at least one of `interest`'s directions and
+    /// returns the states that are, as [`UnixStream::ready`]. Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    /// use mirage::net::UnixStream;
+    ///
+    /// let (ours, _theirs) = UnixStream::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let (_read, write) = ours.into_split();
+    ///     assert!(write.ready(Interest::WRITABLE).await?.is_writable());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.stream.ready(interest).await
     }
 
     /// Waits until the stream is writable, as [`UnixStream::writable`]. Cancel-safe.
