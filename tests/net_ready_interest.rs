@@ -10,6 +10,7 @@ use std::io::{self, ErrorKind};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::pin::{pin, Pin};
+use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -228,12 +229,19 @@ fn async_io_retries_after_would_block() {
         let (a, b) = UnixDatagram::pair().unwrap();
         let fd = b.as_raw_fd();
         let calls = Cell::new(0);
-        let sender = mirage::spawn(async move {
-            for message in [b"one", b"two"] {
-                a.send(message).await.unwrap();
-                mirage::task::yield_now().await;
+        let took_one = Rc::new(Cell::new(false));
+        let sender = mirage::spawn({
+            let took_one = Rc::clone(&took_one);
+            async move {
+                a.send(b"one").await.unwrap();
+                // "two" once "one" is taken: the closure's `WouldBlock` after "one" is
+                // then true, and the next edge is "two"'s.
+                while !took_one.get() {
+                    mirage::task::yield_now().await;
+                }
+                a.send(b"two").await.unwrap();
+                a
             }
-            a
         });
         let mut buf = [0; 8];
         let got = b
@@ -243,6 +251,7 @@ fn async_io_retries_after_would_block() {
                 if &buf[..n] == b"two" {
                     Ok(n)
                 } else {
+                    took_one.set(true);
                     Err(ErrorKind::WouldBlock.into())
                 }
             })
@@ -298,5 +307,77 @@ fn ready_honours_the_read_timeout() {
             .unwrap();
         assert!(ready.is_writable() && !ready.is_readable());
         assert_eq!(started.elapsed(), Duration::from_millis(100));
+    });
+}
+
+/// After this side shut its write half, `async_io` with a write interest still waits for
+/// an edge after `WouldBlock`, rather than running its closure again and again until the
+/// peer sends.
+#[test]
+fn async_io_after_shutting_the_write_half_waits_after_would_block() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (a, b) = UnixStream::pair().unwrap();
+        // A wait registers `b` with the reactor, as in a socket's usual life.
+        let (a, ()) = mirage::join!(
+            async move {
+                a.write(b"hi").await.unwrap();
+                a
+            },
+            async { b.readable().await.unwrap() },
+        );
+        let mut buf = [0; 8];
+        assert_eq!(b.try_read(&mut buf).unwrap(), 2);
+        b.shutdown(Shutdown::Write).unwrap();
+        let fd = b.as_raw_fd();
+        let calls = Cell::new(0);
+        let peer = mirage::spawn(async move {
+            mirage::time::sleep(Duration::from_millis(50)).await;
+            a.write(b"ping").await.unwrap();
+            a
+        });
+        let got = timeout(
+            GENEROUS,
+            b.async_io(Interest::READABLE | Interest::WRITABLE, || {
+                calls.set(calls.get() + 1);
+                recv(fd, &mut buf, 0)
+            }),
+        )
+        .await
+        .expect("the peer's data ends the wait");
+        assert_eq!(got.unwrap(), 4);
+        assert!(calls.get() <= 3, "{} attempts: a spin", calls.get());
+        drop(peer.await.unwrap());
+    });
+}
+
+/// On a socket no wait has registered yet, `async_io` registers at its first `WouldBlock`
+/// and waits for an edge, rather than running its closure again and again (the cache of an
+/// unregistered socket says ready) until the peer sends.
+#[test]
+fn async_io_on_a_fresh_socket_waits_after_would_block() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let fd = b.as_raw_fd();
+        let calls = Cell::new(0);
+        let sender = mirage::spawn(async move {
+            mirage::time::sleep(Duration::from_millis(50)).await;
+            a.send(b"ping").await.unwrap();
+            a
+        });
+        let mut buf = [0; 8];
+        let got = timeout(
+            GENEROUS,
+            b.async_io(Interest::READABLE, || {
+                calls.set(calls.get() + 1);
+                recv(fd, &mut buf, 0)
+            }),
+        )
+        .await
+        .expect("the datagram ends the wait");
+        assert_eq!(got.unwrap(), 4);
+        assert!(calls.get() <= 3, "{} attempts: a spin", calls.get());
+        drop(sender.await.unwrap());
     });
 }

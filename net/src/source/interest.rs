@@ -71,19 +71,22 @@ impl<S: AsRawFd> Source<S> {
         mut op: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         let (mut timer, timer_direction) = self.interest_timer(interest);
+        let mut cached_ready = self.is_cached_ready(interest);
         loop {
-            if self.is_cached_ready(interest) {
+            if cached_ready {
                 coop::consume_budget().await;
                 match op() {
+                    // Wait for an edge, whatever the cache says: an unregistered socket, or a
+                    // shut write half, keeps it saying ready, and `op` again would spin.
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                         self.clear_interest(interest)
                     }
                     result => return result,
                 }
-            } else {
-                let wait = self.ready_any(interest);
-                before_timer(wait, timer.as_mut(), timer_direction).await??;
             }
+            let wait = self.ready_any(interest);
+            before_timer(wait, timer.as_mut(), timer_direction).await??;
+            cached_ready = true;
         }
     }
 
