@@ -316,3 +316,27 @@ fn guards_report_the_readiness_their_wait_saw() {
     ))
     .expect("a wait hung");
 }
+
+#[test]
+fn a_readiness_poll_that_waits_spends_none_of_the_task_s_budget() {
+    let (reader, _writer) = nonblocking_pipe();
+    let (other_reader, _other_writer) = nonblocking_pipe();
+    let fd = AsyncFd::new(reader);
+    let mut fd_mut = AsyncFd::new(other_reader);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        std::future::poll_fn(|cx| {
+            // More polls than a budget holds, each finding its pipe empty.
+            for _ in 0..2 * usize::from(mirage::coop::BUDGET) {
+                assert!(fd.poll_read_ready(cx).is_pending());
+                assert!(fd_mut.poll_read_ready_mut(cx).is_pending());
+            }
+            std::task::Poll::Ready(())
+        })
+        .await;
+        assert!(
+            mirage::coop::has_budget_remaining(),
+            "waiting polls spent the budget"
+        );
+    });
+}

@@ -279,14 +279,14 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        // Ready first: a poll that waits spends no budget (the unit is spent on the way out).
+        ready!(self.registration.poll_ready(cx, direction))?;
         ready!(coop::poll_proceed(cx));
-        self.registration
-            .poll_ready(cx, direction)
-            .map_ok(|()| AsyncFdReadyGuard {
-                fd: self,
-                direction,
-                ready: self.registration.readiness(direction),
-            })
+        Poll::Ready(Ok(AsyncFdReadyGuard {
+            fd: self,
+            direction,
+            ready: self.registration.readiness(direction),
+        }))
     }
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for

@@ -156,8 +156,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'_, T>>> {
-        ready!(coop::poll_proceed(cx));
+        // Ready first, as in `AsyncFd::poll_ready`: a poll that waits spends no budget.
         ready!(self.registration.poll_ready(cx, direction))?;
+        ready!(coop::poll_proceed(cx));
         let ready = self.registration.readiness(direction);
         Poll::Ready(Ok(AsyncFdReadyMutGuard {
             fd: self,
