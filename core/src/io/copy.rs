@@ -3,7 +3,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Poll};
+use std::task::{ready, Context, Poll};
 
 use super::{AsyncBufRead, AsyncRead, AsyncWrite, AsyncWriteExt};
 
@@ -56,16 +56,8 @@ where
     loop {
         Pin::new(&mut *reader).start_read();
         let read = poll_fn(|cx| {
-            let pending = match Pin::new(&mut *reader).poll_read(cx, &mut buf) {
-                Poll::Pending => Poll::Pending,
-                ready => return ready,
-            };
-            if unflushed {
-                // Nothing to read now: let a buffering writer pass on what it holds.
-                ready!(Pin::new(&mut *writer).poll_flush(cx))?;
-                unflushed = false;
-            }
-            pending
+            let read = Pin::new(&mut *reader).poll_read(cx, &mut buf);
+            flush_while_waiting(read, cx, &mut *writer, &mut unflushed)
         });
         let n = match read.await {
             Ok(0) => break,
@@ -115,16 +107,8 @@ where
     loop {
         Pin::new(&mut *reader).start_read();
         let available = poll_fn(|cx| {
-            let pending = match Pin::new(&mut *reader).poll_fill_buf(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(ready) => return Poll::Ready(ready.map(<[u8]>::len)),
-            };
-            if unflushed {
-                // Nothing to read now: let a buffering writer pass on what it holds.
-                ready!(Pin::new(&mut *writer).poll_flush(cx))?;
-                unflushed = false;
-            }
-            pending
+            let filled = Pin::new(&mut *reader).poll_fill_buf(cx).map_ok(<[u8]>::len);
+            flush_while_waiting(filled, cx, &mut *writer, &mut unflushed)
         });
         match available.await {
             Ok(0) => break,
@@ -155,4 +139,23 @@ where
     }
     writer.flush().await?;
     Ok(copied)
+}
+
+/// Passes `read` (a poll of the reader) on; while it is `Pending`, first flushes what
+/// `writer` took since its last flush (`unflushed`), so that a buffering writer passes a
+/// request on to a peer that must answer it before more comes.
+fn flush_while_waiting<T, W>(
+    read: Poll<io::Result<T>>,
+    cx: &mut Context<'_>,
+    writer: &mut W,
+    unflushed: &mut bool,
+) -> Poll<io::Result<T>>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    if read.is_pending() && *unflushed {
+        ready!(Pin::new(writer).poll_flush(cx))?;
+        *unflushed = false;
+    }
+    read
 }
