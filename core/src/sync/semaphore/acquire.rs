@@ -46,61 +46,35 @@ impl<'a> Future for Acquire<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let semaphore = this.semaphore;
-        let mut state = semaphore.state.borrow_mut();
-        if let Some(key) = this.key {
-            if state.waiters.is_notified(key) {
-                // Handed the permits while it waited: it completes, as a bounded send that
-                // was handed room does, whatever the budget says.
-                let removed = state.waiters.remove(key);
-                this.key = None;
-                drop(state);
-                drop(removed);
-                return Poll::Ready(Ok(SemaphorePermit::new(semaphore, this.wants)));
-            }
+        let (poll, stale) = semaphore.state.borrow_mut().poll_acquire(
+            &mut this.key,
+            this.wants,
+            cx,
+            coop::try_spend,
+        );
+        drop(stale);
+        poll.map_ok(|()| SemaphorePermit::new(semaphore, this.wants))
+    }
+}
+
+impl Acquire<'_> {
+    /// Leaves the queue, giving back permits handed to it (kept out of line: most acquires
+    /// complete without waiting, and their drop is then only the check in `drop`).
+    #[inline(never)]
+    fn cancel(&mut self, key: usize) {
+        let (served, stale) = self.semaphore.state.borrow_mut().cancel(key, self.wants);
+        drop(stale);
+        for waker in served {
+            waker.wake();
         }
-        if state.closed {
-            let removed = this.key.take().map(|key| state.waiters.remove(key));
-            drop(state);
-            drop(removed);
-            return Poll::Ready(Err(AcquireError::new()));
-        }
-        let wants = this.wants as usize;
-        // Zero permits take nothing from the waiters, so they need not queue behind them.
-        let free = wants == 0 || (state.waiters.is_empty() && state.permits >= wants);
-        if this.key.is_none() && free {
-            if !coop::try_spend() {
-                // The permits stay free for the task's next turn.
-                drop(state);
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            state.permits -= wants;
-            return Poll::Ready(Ok(SemaphorePermit::new(semaphore, this.wants)));
-        }
-        let old = state.waiters.park(&mut this.key, cx.waker());
-        let key = this.key.expect("parked");
-        if state.wants.len() <= key {
-            state.wants.resize(key + 1, 0);
-        }
-        state.wants[key] = this.wants;
-        drop(state);
-        drop(old);
-        Poll::Pending
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
-            return;
-        };
-        let removed = self.semaphore.state.borrow_mut().waiters.remove(key);
-        let granted = removed.notified;
-        drop(removed);
-        // Permits handed to it come back; and if it was first in line, the next waiters
-        // may be satisfied by what is free now.
-        self.semaphore
-            .release(if granted { self.wants as usize } else { 0 });
+        if let Some(key) = self.key.take() {
+            self.cancel(key);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 mod acquire;
 mod error;
 mod permit;
+pub(crate) mod state;
 #[cfg(test)]
 mod tests;
 
@@ -10,11 +11,10 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use super::wait_list::WaitList;
-
 pub use acquire::Acquire;
 pub use error::{AcquireError, TryAcquireError};
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
+use state::State;
 
 /// A count of permits: a task takes some with [`acquire`](Semaphore::acquire) (waiting
 /// while too few are left) and gives them back by dropping the permit. It bounds how many
@@ -60,19 +60,9 @@ pub struct Semaphore {
     state: RefCell<State>,
 }
 
-struct State {
-    /// Permits no one holds and no waiter has been handed.
-    permits: usize,
-    closed: bool,
-    /// Tasks waiting for permits, oldest first; `pop_front` marks the one it takes granted.
-    waiters: WaitList,
-    /// How many permits each queued waiter asked for, by its key in `waiters`.
-    wants: Vec<u32>,
-}
-
 impl Semaphore {
     /// The most permits a semaphore can hold.
-    pub const MAX_PERMITS: usize = usize::MAX >> 3;
+    pub const MAX_PERMITS: usize = state::MAX_PERMITS;
 
     /// A semaphore with `permits` permits.
     ///
@@ -120,12 +110,7 @@ impl Semaphore {
             "a semaphore holds at most Semaphore::MAX_PERMITS permits"
         );
         Semaphore {
-            state: RefCell::new(State {
-                permits,
-                closed: false,
-                waiters: WaitList::new(),
-                wants: Vec::new(),
-            }),
+            state: RefCell::new(State::new(permits)),
         }
     }
 
@@ -141,7 +126,7 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
     pub fn available_permits(&self) -> usize {
-        self.state.borrow().permits
+        self.state.borrow().permits()
     }
 
     /// Adds `n` permits, waking the waiters they satisfy.
@@ -171,10 +156,7 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 0);
     /// ```
     pub fn forget_permits(&self, n: usize) -> usize {
-        let mut state = self.state.borrow_mut();
-        let forgotten = n.min(state.permits);
-        state.permits -= forgotten;
-        forgotten
+        self.state.borrow_mut().forget(n)
     }
 
     /// Waits for one permit. Fails with [`AcquireError`] once the semaphore is
@@ -353,11 +335,7 @@ impl Semaphore {
     /// });
     /// ```
     pub fn close(&self) {
-        let wakers = {
-            let mut state = self.state.borrow_mut();
-            state.closed = true;
-            state.waiters.take_all()
-        };
+        let wakers = self.state.borrow_mut().close();
         for waker in wakers {
             waker.wake();
         }
@@ -372,48 +350,18 @@ impl Semaphore {
     /// assert!(!semaphore.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.state.borrow().closed
+        self.state.borrow().is_closed()
     }
 
     /// Takes `n` permits at once, if that many are free and no one waits.
     fn take_now(&self, n: u32) -> Result<(), TryAcquireError> {
-        let mut state = self.state.borrow_mut();
-        if state.closed {
-            return Err(TryAcquireError::Closed);
-        }
-        let n = n as usize;
-        // Zero permits take nothing from the waiters, so they need not queue behind them.
-        if n > 0 && (!state.waiters.is_empty() || state.permits < n) {
-            return Err(TryAcquireError::NoPermits);
-        }
-        state.permits -= n;
-        Ok(())
+        self.state.borrow_mut().take_now(n)
     }
 
-    /// Gives back `n` permits, then hands permits to the waiters at the front of the queue
-    /// for as long as there are enough for the first one.
+    /// Gives back `n` permits and wakes the waiters they satisfy.
     fn release(&self, n: usize) {
-        let mut wakers = Vec::new();
-        {
-            let mut state = self.state.borrow_mut();
-            let permits = state.permits.checked_add(n);
-            state.permits = match permits {
-                Some(permits) if permits <= Semaphore::MAX_PERMITS => permits,
-                _ => panic!(
-                    "a semaphore holds at most Semaphore::MAX_PERMITS permits: {} + {n} is more",
-                    state.permits
-                ),
-            };
-            while let Some(first) = state.waiters.front() {
-                let wants = state.wants[first] as usize;
-                if state.permits < wants {
-                    break;
-                }
-                state.permits -= wants;
-                wakers.extend(state.waiters.pop_front());
-            }
-        }
-        for waker in wakers {
+        let served = self.state.borrow_mut().release(n);
+        for waker in served {
             waker.wake();
         }
     }
@@ -423,9 +371,9 @@ impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state.borrow();
         f.debug_struct("Semaphore")
-            .field("permits", &state.permits)
-            .field("closed", &state.closed)
-            .field("waiting", &!state.waiters.is_empty())
+            .field("permits", &state.permits())
+            .field("closed", &state.is_closed())
+            .field("waiting", &state.has_waiters())
             .finish()
     }
 }

@@ -144,7 +144,7 @@ fn close_fails_the_waiters_and_later_acquires_but_held_permits_come_back() {
     );
     drop(held);
     assert_eq!(semaphore.available_permits(), 1);
-    assert!(semaphore.state.borrow().waiters.is_empty());
+    assert!(!semaphore.state.borrow().has_waiters());
 }
 
 #[test]

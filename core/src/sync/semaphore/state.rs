@@ -1,0 +1,167 @@
+//! `State`: a semaphore's free permits and its queue of waiting acquires, shared by both
+//! flavours. It has no lock of its own: [`Semaphore`](super::Semaphore) keeps it in a
+//! `RefCell`, the cross-thread one in a `Mutex`.
+//!
+//! No method wakes or drops a [`Waker`]: each hands back what its caller must wake or drop
+//! once it has released the state, since either may run code that comes back to the
+//! semaphore (a task dropped with its last waker may hold a permit).
+
+use std::task::{Context, Poll, Waker};
+
+use super::{AcquireError, TryAcquireError};
+use crate::sync::wait_list::WaitList;
+
+/// The most permits a semaphore can hold.
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+pub(crate) struct State {
+    /// Permits no one holds and no waiter has been handed.
+    permits: usize,
+    closed: bool,
+    /// Acquires waiting for permits, oldest first; `pop_front` marks the one it takes
+    /// granted.
+    waiters: WaitList,
+    /// How many permits each queued waiter asked for, by its key in `waiters`.
+    wants: Vec<u32>,
+}
+
+impl State {
+    /// A state with `permits` free permits; the caller has checked them against
+    /// [`MAX_PERMITS`].
+    pub(crate) const fn new(permits: usize) -> State {
+        State {
+            permits,
+            closed: false,
+            waiters: WaitList::new(),
+            wants: Vec::new(),
+        }
+    }
+
+    pub(crate) fn permits(&self) -> usize {
+        self.permits
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub(crate) fn has_waiters(&self) -> bool {
+        !self.waiters.is_empty()
+    }
+
+    /// Removes up to `n` free permits for good; returns how many it removed.
+    pub(crate) fn forget(&mut self, n: usize) -> usize {
+        let forgotten = n.min(self.permits);
+        self.permits -= forgotten;
+        forgotten
+    }
+
+    /// Takes `n` permits at once, if that many are free and no one waits.
+    #[inline]
+    pub(crate) fn take_now(&mut self, n: u32) -> Result<(), TryAcquireError> {
+        if self.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        let n = n as usize;
+        // Zero permits take nothing from the waiters, so they need not queue behind them.
+        if n > 0 && (!self.waiters.is_empty() || self.permits < n) {
+            return Err(TryAcquireError::NoPermits);
+        }
+        self.permits -= n;
+        Ok(())
+    }
+
+    /// Gives back `n` permits, then hands permits to the waiters at the front of the queue
+    /// for as long as there are enough for the first one. Returns the wakers of those it
+    /// served.
+    ///
+    /// # Panics
+    ///
+    /// If the semaphore would then hold more than [`MAX_PERMITS`], before changing
+    /// anything.
+    #[inline]
+    pub(crate) fn release(&mut self, n: usize) -> Vec<Waker> {
+        self.permits = match self.permits.checked_add(n) {
+            Some(permits) if permits <= MAX_PERMITS => permits,
+            _ => panic!(
+                "a semaphore holds at most Semaphore::MAX_PERMITS permits: {} + {n} is more",
+                self.permits
+            ),
+        };
+        let mut served = Vec::new();
+        while let Some(first) = self.waiters.front() {
+            let wants = self.wants[first] as usize;
+            if self.permits < wants {
+                break;
+            }
+            self.permits -= wants;
+            served.extend(self.waiters.pop_front());
+        }
+        served
+    }
+
+    /// Closes the semaphore; returns the wakers of every waiter, which will fail.
+    pub(crate) fn close(&mut self) -> Vec<Waker> {
+        self.closed = true;
+        self.waiters.take_all()
+    }
+
+    /// One poll of an acquire of `wants` permits whose place in the queue is `key`. Ready
+    /// with `Ok` once it holds the permits: handed them while it waited, or found them free
+    /// with no one waiting before it and `spend` (the task's budget) allowing. Also returns
+    /// a waker to drop once the state is released.
+    #[inline]
+    pub(crate) fn poll_acquire(
+        &mut self,
+        key: &mut Option<usize>,
+        wants: u32,
+        cx: &mut Context<'_>,
+        spend: impl FnOnce() -> bool,
+    ) -> (Poll<Result<(), AcquireError>>, Option<Waker>) {
+        if let Some(parked) = *key {
+            if self.waiters.is_notified(parked) {
+                // Handed the permits while it waited: it completes, as a bounded send that
+                // was handed room does, whatever the budget says.
+                let removed = self.waiters.remove(parked);
+                *key = None;
+                return (Poll::Ready(Ok(())), removed.waker);
+            }
+        }
+        if self.closed {
+            let removed = key
+                .take()
+                .and_then(|parked| self.waiters.remove(parked).waker);
+            return (Poll::Ready(Err(AcquireError::new())), removed);
+        }
+        let n = wants as usize;
+        // Zero permits take nothing from the waiters, so they need not queue behind them.
+        let free = n == 0 || (self.waiters.is_empty() && self.permits >= n);
+        if key.is_none() && free {
+            if !spend() {
+                // The permits stay free for the task's next turn.
+                cx.waker().wake_by_ref();
+                return (Poll::Pending, None);
+            }
+            self.permits -= n;
+            return (Poll::Ready(Ok(())), None);
+        }
+        let old = self.waiters.park(key, cx.waker());
+        let parked = key.expect("parked");
+        if self.wants.len() <= parked {
+            self.wants.resize(parked + 1, 0);
+        }
+        self.wants[parked] = wants;
+        (Poll::Pending, old)
+    }
+
+    /// Takes the acquire of `wants` permits parked at `key` out of the queue: permits it
+    /// was handed come back, and if it was first in line, the next waiters may be satisfied
+    /// by what is free now. Returns the wakers of the waiters served, and the acquire's own
+    /// waker to drop.
+    #[inline]
+    pub(crate) fn cancel(&mut self, key: usize, wants: u32) -> (Vec<Waker>, Option<Waker>) {
+        let removed = self.waiters.remove(key);
+        let returned = if removed.notified { wants as usize } else { 0 };
+        (self.release(returned), removed.waker)
+    }
+}
