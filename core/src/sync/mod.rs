@@ -11,9 +11,9 @@
 //! - [`oneshot`]: send a single value, e.g. the reply to a request.
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
-//! - [`cross_thread`]: the same two kinds of queue, a `oneshot`, a `Notify`
-//!   and a `watch`, with senders on any thread (another Core, a plain
-//!   thread); the channels here with a lock.
+//! - [`cross_thread`]: the same two kinds of queue, a `oneshot`, a `Notify`,
+//!   a `watch` and a `Semaphore`, shared with any thread (another Core, a
+//!   plain thread); the primitives here with a lock.
 //! - [`broadcast`]: every value to every receiver, each its own clone; a
 //!   receiver that falls too far behind skips ahead and is told how much it
 //!   missed.

@@ -1,7 +1,7 @@
 //! `Lock`: where a primitive that comes in a local and a cross-thread flavour keeps its
 //! state. The local one keeps it in a `RefCell` (no lock: one Core), the cross-thread one in
 //! a `Mutex`, and the logic on the state is written once, over this trait (`notify/state.rs`,
-//! `watch/state.rs`).
+//! `watch/state.rs`, `semaphore/state.rs`).
 
 use std::cell::RefCell;
 use std::sync::{Mutex, PoisonError};
@@ -23,7 +23,8 @@ impl<S> Lock<S> for RefCell<S> {
 impl<S> Lock<S> for Mutex<S> {
     #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        // Nothing panics under the lock: a poisoned one still holds consistent state.
+        // What panics under the lock panics before it changes the state (the semaphore's
+        // overflow check): a poisoned lock still holds consistent state.
         f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }

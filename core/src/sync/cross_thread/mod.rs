@@ -10,6 +10,7 @@
 //!   plain thread.
 //! - [`Notify`] wakes tasks on any Core, with no value: one waiter, or all of them (a stop
 //!   for every Core of a server).
+//! - [`Semaphore`] bounds how many tasks, on all Cores together, do something at once.
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
 //!
@@ -65,6 +66,7 @@ mod bounded;
 mod futures;
 mod notify;
 pub mod oneshot;
+mod semaphore;
 mod unbounded;
 pub mod watch;
 mod weak;
@@ -74,6 +76,7 @@ pub use bounded::{
 };
 pub use futures::{Closed, Recv, RecvMany};
 pub use notify::{Notified, Notify, OwnedNotified};
+pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
 

@@ -1,12 +1,13 @@
 //! `Acquire`: the future of `Semaphore::acquire` and `acquire_many`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::state::{State, Waiting};
 use super::{AcquireError, Semaphore, SemaphorePermit};
-use crate::coop;
 
 /// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
 ///
@@ -25,17 +26,14 @@ use crate::coop;
 #[must_use = "futures do nothing unless polled"]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
-    wants: u32,
-    /// This future's entry in the queue, once it waited.
-    key: Option<usize>,
+    waiting: Waiting<'a, RefCell<State>>,
 }
 
 impl<'a> Acquire<'a> {
     pub(super) fn new(semaphore: &'a Semaphore, wants: u32) -> Acquire<'a> {
         Acquire {
             semaphore,
-            wants,
-            key: None,
+            waiting: Waiting::new(&semaphore.state, wants),
         }
     }
 }
@@ -46,43 +44,18 @@ impl<'a> Future for Acquire<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let semaphore = this.semaphore;
-        let (poll, stale) = semaphore.state.borrow_mut().poll_acquire(
-            &mut this.key,
-            this.wants,
-            cx,
-            coop::try_spend,
-        );
-        drop(stale);
-        poll.map_ok(|()| SemaphorePermit::new(semaphore, this.wants))
-    }
-}
-
-impl Acquire<'_> {
-    /// Leaves the queue, giving back permits handed to it (kept out of line: most acquires
-    /// complete without waiting, and their drop is then only the check in `drop`).
-    #[inline(never)]
-    fn cancel(&mut self, key: usize) {
-        let (served, stale) = self.semaphore.state.borrow_mut().cancel(key, self.wants);
-        drop(stale);
-        for waker in served {
-            waker.wake();
-        }
-    }
-}
-
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.cancel(key);
-        }
+        let wants = this.waiting.wants();
+        this.waiting
+            .poll(cx)
+            .map_ok(|()| SemaphorePermit::new(semaphore, wants))
     }
 }
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
-            .field("wants", &self.wants)
-            .field("waiting", &self.key.is_some())
+            .field("wants", &self.waiting.wants())
+            .field("waiting", &self.waiting.is_queued())
             .finish()
     }
 }

@@ -2,7 +2,7 @@
 
 mod acquire;
 mod error;
-mod permit;
+pub(crate) mod permit;
 pub(crate) mod state;
 #[cfg(test)]
 mod tests;
@@ -25,7 +25,9 @@ use state::State;
 /// gives up its place, and any permits already handed to it come back.
 ///
 /// Like every `mirage::sync` type, it takes no lock and is `!Sync`; share it with
-/// `Rc<Semaphore>` (the `_owned` calls take one and return a permit that keeps it).
+/// `Rc<Semaphore>` (the `_owned` calls take one and return a permit that keeps it). For
+/// permits that tasks on several Cores share, use
+/// [`cross_thread::Semaphore`](crate::sync::cross_thread::Semaphore).
 ///
 /// # Examples
 ///
@@ -335,10 +337,7 @@ impl Semaphore {
     /// });
     /// ```
     pub fn close(&self) {
-        let wakers = self.state.borrow_mut().close();
-        for waker in wakers {
-            waker.wake();
-        }
+        state::close(&self.state);
     }
 
     /// Whether [`close`](Semaphore::close) was called.
@@ -360,10 +359,7 @@ impl Semaphore {
 
     /// Gives back `n` permits and wakes the waiters they satisfy.
     fn release(&self, n: usize) {
-        let served = self.state.borrow_mut().release(n);
-        for waker in served {
-            waker.wake();
-        }
+        state::release(&self.state, n);
     }
 }
 

@@ -261,7 +261,7 @@ impl fmt::Debug for OwnedSemaphorePermit {
 }
 
 /// The count of a merged permit; panics past `u32::MAX`, the most one permit holds.
-fn merged(permits: u32, other: u32) -> u32 {
+pub(crate) fn merged(permits: u32, other: u32) -> u32 {
     permits.checked_add(other).unwrap_or_else(|| {
         panic!("a merged semaphore permit holds at most u32::MAX permits: {permits} + {other}")
     })
@@ -269,6 +269,6 @@ fn merged(permits: u32, other: u32) -> u32 {
 
 /// What a permit holding `permits` keeps after giving `n` to a new one; `None` if it
 /// holds fewer than `n` (so `n` fits in a `u32` whenever this is `Some`).
-fn left_after_split(permits: u32, n: usize) -> Option<u32> {
+pub(crate) fn left_after_split(permits: u32, n: usize) -> Option<u32> {
     permits.checked_sub(u32::try_from(n).ok()?)
 }

@@ -1,14 +1,17 @@
 //! `State`: a semaphore's free permits and its queue of waiting acquires, shared by both
 //! flavours. It has no lock of its own: [`Semaphore`](super::Semaphore) keeps it in a
-//! `RefCell`, the cross-thread one in a `Mutex`.
+//! `RefCell`, [`cross_thread::Semaphore`](crate::sync::cross_thread::Semaphore) in a
+//! `Mutex`, and both run the functions at the end of this file over their [`Lock`].
 //!
-//! No method wakes or drops a [`Waker`]: each hands back what its caller must wake or drop
-//! once it has released the state, since either may run code that comes back to the
-//! semaphore (a task dropped with its last waker may hold a permit).
+//! No method of `State` wakes or drops a [`Waker`]: each hands back what its caller must
+//! wake or drop once it has released the state, since either may run code that comes back
+//! to the semaphore (a task dropped with its last waker may hold a permit).
 
 use std::task::{Context, Poll, Waker};
 
 use super::{AcquireError, TryAcquireError};
+use crate::coop;
+use crate::sync::state_lock::Lock;
 use crate::sync::wait_list::WaitList;
 
 /// The most permits a semaphore can hold.
@@ -163,5 +166,82 @@ impl State {
         let removed = self.waiters.remove(key);
         let returned = if removed.notified { wants as usize } else { 0 };
         (self.release(returned), removed.waker)
+    }
+}
+
+/// Gives back `n` permits and wakes the waiters they satisfy.
+#[inline]
+pub(crate) fn release(lock: &impl Lock<State>, n: usize) {
+    let served = lock.with(|state| state.release(n));
+    for waker in served {
+        waker.wake();
+    }
+}
+
+/// Closes the semaphore and wakes every waiter, to fail.
+pub(crate) fn close(lock: &impl Lock<State>) {
+    let waiting = lock.with(State::close);
+    for waker in waiting {
+        waker.wake();
+    }
+}
+
+/// The waiting part of an acquire future of either flavour: its place in the queue of the
+/// semaphore whose state `lock` guards, which it leaves when dropped.
+pub(crate) struct Waiting<'a, L: Lock<State>> {
+    lock: &'a L,
+    wants: u32,
+    /// This future's entry in the queue, once it waited.
+    key: Option<usize>,
+}
+
+impl<'a, L: Lock<State>> Waiting<'a, L> {
+    pub(crate) fn new(lock: &'a L, wants: u32) -> Self {
+        Waiting {
+            lock,
+            wants,
+            key: None,
+        }
+    }
+
+    /// How many permits it asks for.
+    pub(crate) fn wants(&self) -> u32 {
+        self.wants
+    }
+
+    /// Whether it has a place in the queue.
+    pub(crate) fn is_queued(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// [`State::poll_acquire`] with the task's budget; `Ok` once it holds the permits.
+    #[inline]
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
+        let (key, wants) = (&mut self.key, self.wants);
+        let (poll, stale) = self
+            .lock
+            .with(|state| state.poll_acquire(key, wants, cx, coop::try_spend));
+        drop(stale);
+        poll
+    }
+
+    /// [`State::cancel`], then the wake-ups. Out of line: most acquires complete without
+    /// waiting, and their drop is then only the check in `drop`.
+    #[inline(never)]
+    fn cancel(&mut self, key: usize) {
+        let wants = self.wants;
+        let (served, stale) = self.lock.with(|state| state.cancel(key, wants));
+        drop(stale);
+        for waker in served {
+            waker.wake();
+        }
+    }
+}
+
+impl<L: Lock<State>> Drop for Waiting<'_, L> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.cancel(key);
+        }
     }
 }

@@ -1,0 +1,122 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Semaphore;
+
+/// Permits held and given back by tasks on several Cores never exceed the count, every
+/// acquire completes, and all permits are back at the end.
+#[test]
+fn cores_share_the_permits() {
+    const CORES: usize = 4;
+    const ROUNDS: usize = 200;
+    let semaphore = Arc::new(Semaphore::new(3));
+    let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let cores: Vec<_> = (0..CORES)
+        .map(|_| {
+            let (semaphore, running, most) = (semaphore.clone(), running.clone(), most.clone());
+            std::thread::spawn(move || {
+                crate::Core::new().unwrap().run(async move {
+                    let mut tasks = crate::task::JoinSet::new();
+                    for i in 0..4 {
+                        let (semaphore, running, most) =
+                            (semaphore.clone(), running.clone(), most.clone());
+                        tasks.spawn(async move {
+                            for _ in 0..ROUNDS {
+                                let permit = semaphore.acquire_many(1 + i % 2).await.unwrap();
+                                let now = running.fetch_add(permit.num_permits(), Ordering::SeqCst)
+                                    + permit.num_permits();
+                                most.fetch_max(now, Ordering::SeqCst);
+                                crate::yield_now().await;
+                                running.fetch_sub(permit.num_permits(), Ordering::SeqCst);
+                            }
+                        });
+                    }
+                    tasks.join_all().await;
+                })
+            })
+        })
+        .collect();
+    for core in cores {
+        core.join().unwrap();
+    }
+    assert!(most.load(Ordering::SeqCst) <= 3);
+    assert_eq!(semaphore.available_permits(), 3);
+    assert!(!semaphore.state.lock().unwrap().has_waiters());
+}
+
+/// A permit dropped on a plain thread wakes the task waiting on a Core.
+#[test]
+fn release_on_another_thread_wakes_the_waiter() {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let held = semaphore.clone().try_acquire_owned().unwrap();
+    let mut core = crate::Core::new().unwrap();
+    let got = core.run(async {
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            drop(held);
+        });
+        let permit = crate::time::timeout(Duration::from_secs(10), semaphore.acquire())
+            .await
+            .expect("the permit given back on the other thread wakes this task")
+            .unwrap();
+        releaser.join().unwrap();
+        permit.num_permits()
+    });
+    assert_eq!(got, 1);
+}
+
+/// `close` on a plain thread fails an acquire waiting on a Core.
+#[test]
+fn close_on_another_thread_fails_the_waiter() {
+    let semaphore = Arc::new(Semaphore::new(0));
+    let closer = semaphore.clone();
+    let mut core = crate::Core::new().unwrap();
+    let result = core.run(async {
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            closer.close();
+        });
+        let result = crate::time::timeout(Duration::from_secs(10), semaphore.acquire())
+            .await
+            .expect("close on the other thread wakes this task");
+        thread.join().unwrap();
+        result.map(|permit| permit.num_permits())
+    });
+    assert!(result.is_err());
+}
+
+/// A waiting acquire dropped after it was handed its permits gives them on to the next
+/// waiter in line.
+#[test]
+fn a_cancelled_grant_passes_to_the_next_waiter() {
+    let semaphore = Semaphore::new(0);
+    let mut first = Box::pin(semaphore.acquire());
+    let mut second = Box::pin(semaphore.acquire());
+    assert!(poll_once(first.as_mut()).is_pending());
+    assert!(poll_once(second.as_mut()).is_pending());
+    std::thread::scope(|scope| {
+        scope.spawn(|| semaphore.add_permits(1)); // handed to `first`
+    });
+    drop(first); // ... which gives it on
+    match poll_once(second.as_mut()) {
+        std::task::Poll::Ready(Ok(permit)) => assert_eq!(permit.num_permits(), 1),
+        other => panic!("the second waiter did not get the permit: {other:?}"),
+    }
+    drop(second);
+    assert_eq!(semaphore.available_permits(), 1);
+}
+
+fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+    let waker = std::task::Waker::noop();
+    future.poll(&mut std::task::Context::from_waker(waker))
+}
+
+#[test]
+fn types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Semaphore>();
+    send_sync::<super::SemaphorePermit<'static>>();
+    send_sync::<super::OwnedSemaphorePermit>();
+    send_sync::<super::Acquire<'static>>();
+}
