@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use mirage::io::{
-    copy_bidirectional_with_sizes, copy_buf, duplex, AsyncRead, AsyncReadExt, AsyncWrite,
-    AsyncWriteExt, BufReader, BufWriter, DuplexStream,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join, AsyncRead,
+    AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, BufWriter, DuplexStream,
 };
 use mirage::Core;
 
@@ -218,5 +218,89 @@ fn copy_bidirectional_with_a_zero_size_panics() {
     core.run(async {
         let (mut a, mut b) = duplex(16);
         let _ = copy_bidirectional_with_sizes(&mut a, &mut b, 16, 0).await;
+    });
+}
+
+/// A stream whose every other read and every other write fails with `Interrupted` before
+/// reaching the stream inside, starting with the first.
+struct Interrupting<T> {
+    inner: T,
+    read_failed: bool,
+    write_failed: bool,
+}
+
+impl<T> Interrupting<T> {
+    fn new(inner: T) -> Interrupting<T> {
+        Interrupting {
+            inner,
+            read_failed: false,
+            write_failed: false,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Interrupting<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.read_failed = !this.read_failed;
+        if this.read_failed {
+            return Poll::Ready(Err(ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.write_failed = !this.write_failed;
+        if this.write_failed {
+            return Poll::Ready(Err(ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+#[test]
+fn every_copy_retries_interrupted_reads_and_writes() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let input = data(50);
+        let mut reader = Interrupting::new(&input[..]);
+        let mut writer = Interrupting::new(Vec::new());
+        assert_eq!(copy(&mut reader, &mut writer).await.unwrap(), 50, "copy");
+        assert_eq!(writer.inner, input);
+
+        let mut reader = BufReader::with_capacity(7, Interrupting::new(&input[..]));
+        let mut writer = Interrupting::new(Vec::new());
+        assert_eq!(
+            copy_buf(&mut reader, &mut writer).await.unwrap(),
+            50,
+            "copy_buf"
+        );
+        assert_eq!(writer.inner, input);
+
+        let mut a = Interrupting::new(join(&b"forth"[..], Vec::new()));
+        let mut b = Interrupting::new(join(&b"back"[..], Vec::new()));
+        let counts = copy_bidirectional(&mut a, &mut b).await;
+        assert_eq!(counts.unwrap(), (5, 4), "copy_bidirectional");
+        assert_eq!(a.inner.into_inner().1, b"back");
+        assert_eq!(b.inner.into_inner().1, b"forth");
     });
 }

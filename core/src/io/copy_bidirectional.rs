@@ -16,9 +16,10 @@ const BUFFER: usize = 8 * 1024;
 /// ([`poll_close`](AsyncWrite::poll_close)) and the other direction goes on: half-closed
 /// connections work through it.
 ///
-/// The first error ends both directions and is returned; what was read and not yet written
-/// is lost, so, as with [`copy`](super::copy), it is not cancel-safe. A read timeout set
-/// on a socket bounds each wait for data in that direction, which makes it an idle timeout.
+/// `Interrupted` reads and writes are retried. Any other error ends both directions and is
+/// returned; what was read and not yet written is lost, so, as with [`copy`](super::copy),
+/// it is not cancel-safe. A read timeout set on a socket bounds each wait for data in that
+/// direction, which makes it an idle timeout.
 ///
 /// # Examples
 ///
@@ -193,9 +194,14 @@ impl Direction {
                     Pin::new(&mut *writer).start_write();
                     self.writing = true;
                 }
-                let n =
-                    ready!(Pin::new(&mut *writer).poll_write(cx, &self.buf[self.pos..self.end]))?;
+                let written =
+                    ready!(Pin::new(&mut *writer).poll_write(cx, &self.buf[self.pos..self.end]));
                 self.writing = false;
+                // An interrupted write took nothing: try it again, as `write_all` does.
+                let n = match written {
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    written => written?,
+                };
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
