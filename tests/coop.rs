@@ -1,5 +1,5 @@
-//! Cooperative scheduling: a task whose socket, channel, watch, semaphore, timers or joined
-//! tasks are always ready still gives the other tasks a turn, after at most one budget of
+//! Cooperative scheduling: a task whose socket, channel, watch, semaphore, timers, joined
+//! tasks or copies are always ready still gives the other tasks a turn, after at most one budget of
 //! operations, and loses nothing when it does.
 
 use std::cell::Cell;
@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use mirage::coop::BUDGET;
-use mirage::io::{AsyncFd, AsyncReadExt, AsyncWriteExt};
+use mirage::io::{copy, copy_bidirectional, copy_buf, join, AsyncFd, AsyncReadExt, AsyncWriteExt};
 use mirage::net::UnixStream;
 use mirage::sync::{broadcast, cross_thread, mpsc, oneshot, watch, Semaphore};
 use mirage::time::{self, Instant, MissedTickBehavior};
@@ -285,6 +285,52 @@ fn reading_a_duplex_stream_that_always_has_bytes_lets_a_later_task_run() {
             }
             drop(writer);
             read
+        }
+    });
+}
+
+#[test]
+fn copying_between_streams_that_are_always_ready_lets_a_later_task_run() {
+    // In-memory readers and writers spend no budget of their own: the copies must.
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut copies = 0;
+            while !other_ran.get() {
+                let mut out = Vec::new();
+                assert_eq!(copy(&mut &b"hello"[..], &mut out).await.unwrap(), 5);
+                copies += 1;
+                assert!(copies < QUEUED, "copy never let the other task run");
+            }
+            copies
+        }
+    });
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut copies = 0;
+            while !other_ran.get() {
+                let mut out = Vec::new();
+                assert_eq!(copy_buf(&mut &b"hello"[..], &mut out).await.unwrap(), 5);
+                copies += 1;
+                assert!(copies < QUEUED, "copy_buf never let the other task run");
+            }
+            copies
+        }
+    });
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut copies = 0;
+            while !other_ran.get() {
+                let mut a = join(&b"hello"[..], Vec::new());
+                let mut b = join(&b"world!"[..], Vec::new());
+                let copied = copy_bidirectional(&mut a, &mut b).await.unwrap();
+                assert_eq!(copied, (5, 6));
+                copies += 1;
+                assert!(
+                    copies < QUEUED,
+                    "copy_bidirectional never let the other task run"
+                );
+            }
+            copies
         }
     });
 }

@@ -20,7 +20,10 @@
 //! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished, and so a
 //!   [`JoinSet`](crate::JoinSet) that returns one;
 //! - a [`Sleep`](crate::time::Sleep) that finds its deadline passed, and an
-//!   [`Interval`](crate::time::Interval) tick.
+//!   [`Interval`](crate::time::Interval) tick;
+//! - each chunk that [`io::copy`](crate::io::copy), [`copy_buf`](crate::io::copy_buf) or
+//!   [`copy_bidirectional`](crate::io::copy_bidirectional) moves, so that a copy between
+//!   in-memory streams, which spend nothing themselves, yields too.
 //!
 //! Once the budget is spent, the next such operation returns `Pending` after waking its
 //! task, which goes to the back of the run queue, and proceeds when the task runs again.

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::{AsyncBufRead, AsyncRead, AsyncWrite, AsyncWriteExt};
+use crate::coop;
 
 /// The size of [`copy`]'s buffer, the same as `std::io::copy`'s.
 const BUFFER: usize = 8 * 1024;
@@ -17,6 +18,9 @@ const BUFFER: usize = 8 * 1024;
 /// While `reader` has nothing to give, `writer` is flushed of what was written to it (as
 /// tokio's `copy` does): through a buffering writer, a request then reaches a peer that
 /// must answer it before more comes.
+///
+/// Each chunk copied spends a unit of the task's [`coop`](crate::coop) budget, so a copy
+/// between streams that are always ready (in memory) still lets the other tasks run.
 ///
 /// `Interrupted` reads are retried; any other error ends the copy, and whatever was read
 /// but not yet written is lost, as with `std::io::copy`. Not cancel-safe, for the same
@@ -54,6 +58,8 @@ where
     // Whether `writer` took bytes since it was last flushed.
     let mut unflushed = false;
     loop {
+        // Each chunk spends a unit: in-memory streams, always ready, spend none themselves.
+        coop::consume_budget().await;
         Pin::new(&mut *reader).start_read();
         let read = poll_fn(|cx| {
             let read = Pin::new(&mut *reader).poll_read(cx, &mut buf);
@@ -78,8 +84,9 @@ where
 /// [`copy`], without a buffer of its own: for a [`BufReader`](super::BufReader) or another
 /// [`AsyncBufRead`]. tokio's `io::copy_buf`.
 ///
-/// While `reader` has nothing to give, `writer` is flushed of what was written to it, as
-/// with [`copy`]. `Interrupted` is retried; a writer that accepts no more bytes fails the
+/// While `reader` has nothing to give, `writer` is flushed of what was written to it, and
+/// each chunk spends a unit of the task's [`coop`](crate::coop) budget, as with [`copy`].
+/// `Interrupted` is retried; a writer that accepts no more bytes fails the
 /// copy with `WriteZero`. What `writer` did not take stays in `reader`'s buffer, so an
 /// error or a cancellation loses no byte that was not written (only the count).
 ///
@@ -105,6 +112,8 @@ where
     // Whether `writer` took bytes since it was last flushed.
     let mut unflushed = false;
     loop {
+        // Each chunk spends a unit, as in `copy`.
+        coop::consume_budget().await;
         Pin::new(&mut *reader).start_read();
         let available = poll_fn(|cx| {
             let filled = Pin::new(&mut *reader).poll_fill_buf(cx).map_ok(<[u8]>::len);

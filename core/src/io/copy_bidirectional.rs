@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::{AsyncRead, AsyncWrite};
+use crate::coop;
 
 /// The size of each direction's buffer in [`copy_bidirectional`], as [`copy`](super::copy)'s.
 const BUFFER: usize = 8 * 1024;
@@ -16,7 +17,8 @@ const BUFFER: usize = 8 * 1024;
 /// ([`poll_close`](AsyncWrite::poll_close)) and the other direction goes on: half-closed
 /// connections work through it.
 ///
-/// `Interrupted` reads and writes are retried. Any other error ends both directions and is
+/// Each chunk copied spends a unit of the task's [`coop`](crate::coop) budget, as with
+/// [`copy`](super::copy). `Interrupted` reads and writes are retried. Any other error ends both directions and is
 /// returned; what was read and not yet written is lost, so, as with [`copy`](super::copy),
 /// it is not cancel-safe. A read timeout set on a socket bounds each wait for data in that
 /// direction, which makes it an idle timeout.
@@ -167,6 +169,9 @@ impl Direction {
             }
             if self.pos == self.end && !self.read_done {
                 if !self.reading {
+                    // Each chunk spends a unit, as in `copy`: in-memory streams, always
+                    // ready, spend none themselves.
+                    ready!(coop::poll_proceed(cx));
                     Pin::new(&mut *reader).start_read();
                     self.reading = true;
                 }
