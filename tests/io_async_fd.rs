@@ -1,10 +1,18 @@
 //! `AsyncFd` drives descriptors Mirage does not wrap: here a pipe.
 
+use std::future::poll_fn;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream as StdUnixStream;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
+use std::time::Duration;
 
 use mirage::io::{AsyncFd, Direction, Ready};
-use mirage::Core;
+use mirage::time::timeout;
+use mirage::{Core, JoinSet};
 
 fn nonblocking_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
     let (reader, writer) = std::io::pipe().unwrap();
@@ -339,4 +347,164 @@ fn a_readiness_poll_that_waits_spends_none_of_the_task_s_budget() {
             "waiting polls spent the budget"
         );
     });
+}
+
+/// A connected pair of non-blocking Unix stream sockets.
+fn nonblocking_socket_pair() -> (StdUnixStream, StdUnixStream) {
+    let (a, b) = StdUnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    b.set_nonblocking(true).unwrap();
+    (a, b)
+}
+
+/// Writes to `fd` until the socket takes no more.
+async fn fill(fd: &AsyncFd<StdUnixStream>) {
+    loop {
+        let mut guard = fd.writable().await.unwrap();
+        if guard.try_io(|fd| fd.get_ref().write(&[0; 4096])).is_err() {
+            return; // the WouldBlock cleared the readiness
+        }
+    }
+}
+
+/// Reads from `socket` until nothing is left; returns how much it read.
+fn drain(mut socket: &StdUnixStream) -> usize {
+    let mut drained = 0;
+    let mut buf = [0; 4096];
+    loop {
+        match socket.read(&mut buf) {
+            Ok(0) => panic!("unexpected end of stream"),
+            Ok(n) => drained += n,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return drained,
+            Err(err) => panic!("{err}"),
+        }
+    }
+}
+
+/// Far beyond what any wait here needs: only a lost wake-up reaches it.
+const GUARD: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_full_socket_waits_until_its_peer_reads_and_then_is_writable() {
+    let (near, far) = nonblocking_socket_pair();
+    let near = AsyncFd::new(near);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        fill(&near).await;
+        assert!(!is_ready_now(near.writable()).await, "a full socket");
+        mirage::spawn(async move {
+            mirage::yield_now().await;
+            assert!(drain(&far) > 0);
+        });
+        let guard = timeout(GUARD, near.writable())
+            .await
+            .expect("the drained socket's writability was never reported")
+            .unwrap();
+        assert!(guard.ready().is_writable());
+    });
+}
+
+#[test]
+fn every_task_waiting_on_a_descriptor_is_woken_by_one_event() {
+    let (near, mut far) = nonblocking_socket_pair();
+    let near = Rc::new(AsyncFd::new(near));
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut waiters = JoinSet::new();
+        for _ in 0..10 {
+            let near = Rc::clone(&near);
+            waiters.spawn(async move { near.readable().await.unwrap().ready() });
+        }
+        // Every waiter waits before the byte arrives.
+        mirage::yield_now().await;
+        assert_eq!(waiters.len(), 10);
+        far.write_all(b"x").unwrap();
+        let mut woken = 0;
+        while let Some(ready) = timeout(GUARD, waiters.join_next())
+            .await
+            .expect("a waiter was never woken")
+        {
+            assert!(ready.unwrap().is_readable());
+            woken += 1;
+        }
+        assert_eq!(woken, 10);
+    });
+}
+
+/// A waker that records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_readiness_poll_wakes_only_its_last_waker_and_each_direction_its_own() {
+    let (near, far) = nonblocking_socket_pair();
+    let near = Rc::new(AsyncFd::new(near));
+    let mut core = Core::new().unwrap();
+    core.run(timeout(GUARD, async {
+        fill(&near).await;
+        // A poll whose waker is then replaced by another task's poll.
+        let replaced = Arc::new(Flag(AtomicBool::new(false)));
+        let replaced_waker = Waker::from(Arc::clone(&replaced));
+        let mut cx = Context::from_waker(&replaced_waker);
+        assert!(near.poll_read_ready(&mut cx).is_pending());
+        let reader = mirage::spawn({
+            let near = Rc::clone(&near);
+            async move { poll_fn(|cx| near.poll_read_ready(cx).map_ok(|_| ())).await }
+        });
+        let writer = mirage::spawn({
+            let near = Rc::clone(&near);
+            async move { poll_fn(|cx| near.poll_write_ready(cx).map_ok(|_| ())).await }
+        });
+        mirage::yield_now().await;
+        // Readable: the reading task is woken, not the replaced waker nor the writer.
+        (&far).write_all(b"x").unwrap();
+        reader.await.unwrap().unwrap();
+        assert!(
+            !replaced.0.load(Ordering::SeqCst),
+            "a replaced waker was woken"
+        );
+        for _ in 0..3 {
+            mirage::yield_now().await;
+        }
+        assert!(!writer.is_finished(), "the full socket reported writable");
+        // Writable: the waiting writer was kept when the read side woke.
+        assert!(drain(&far) > 0);
+        writer.await.unwrap().unwrap();
+    }))
+    .expect("a waiter was never woken");
+}
+
+#[test]
+fn a_descriptor_taken_back_and_wrapped_again_is_driven_again_and_closes_on_drop() {
+    let (near, mut far) = nonblocking_socket_pair();
+    let near = AsyncFd::new(near);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        assert!(
+            !is_ready_now(near.readable()).await,
+            "registered, nothing to read"
+        );
+        let near = AsyncFd::new(near.into_inner());
+        assert!(!is_ready_now(near.readable()).await, "registered again");
+        far.write_all(b"x").unwrap();
+        let mut guard = timeout(GUARD, near.readable())
+            .await
+            .expect("the descriptor wrapped again was not driven")
+            .unwrap();
+        let mut byte = [0; 1];
+        let n = guard.try_io(|fd| fd.get_ref().read(&mut byte)).unwrap();
+        assert_eq!(n.unwrap(), 1);
+        drop(near);
+    });
+    let mut buf = [0; 1];
+    assert_eq!(
+        far.read(&mut buf).unwrap(),
+        0,
+        "dropping the AsyncFd closed its socket"
+    );
 }
