@@ -18,10 +18,10 @@ const BUFFER: usize = 8 * 1024;
 /// connections work through it.
 ///
 /// Each chunk copied spends a unit of the task's [`coop`](crate::coop) budget, as with
-/// [`copy`](super::copy). `Interrupted` reads and writes are retried. Any other error ends both directions and is
-/// returned; what was read and not yet written is lost, so, as with [`copy`](super::copy),
-/// it is not cancel-safe. A read timeout set on a socket bounds each wait for data in that
-/// direction, which makes it an idle timeout.
+/// [`copy`](super::copy). `Interrupted` reads and writes are retried. Any other error ends
+/// both directions and is returned; what was read and not yet written is lost, so, as with
+/// [`copy`](super::copy), it is not cancel-safe. A read timeout set on a socket bounds each
+/// wait for data in that direction, which makes it an idle timeout.
 ///
 /// # Examples
 ///
