@@ -10,7 +10,8 @@
 //!   plain thread.
 //! - [`Notify`] wakes tasks on any Core, with no value: one waiter, or all of them (a stop
 //!   for every Core of a server).
-//! - [`Semaphore`] bounds how many tasks, on all Cores together, do something at once.
+//! - [`Semaphore`] bounds how many tasks, on all Cores together, do something at once, and
+//!   [`Mutex`] lets one task at a time, on any Core, hold a value across `.await`.
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
 //!
@@ -64,6 +65,7 @@ mod blocking;
 pub(crate) use blocking::block_on;
 mod bounded;
 mod futures;
+mod mutex;
 mod notify;
 pub mod oneshot;
 mod semaphore;
@@ -75,6 +77,7 @@ pub use bounded::{
     channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
 };
 pub use futures::{Closed, Recv, RecvMany};
+pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -41,7 +41,8 @@ pub use rwlock_read_guard::RwLockReadGuard;
 pub use rwlock_write_guard::{RwLockMappedWriteGuard, RwLockWriteGuard};
 
 /// The lock is held (or other tasks wait for it first): returned by
-/// [`Mutex::try_lock`], [`RwLock::try_read`] and [`RwLock::try_write`].
+/// [`Mutex::try_lock`], [`RwLock::try_read`], [`RwLock::try_write`] and
+/// [`cross_thread::Mutex::try_lock`](crate::sync::cross_thread::Mutex::try_lock).
 ///
 /// # Examples
 ///
@@ -54,7 +55,7 @@ pub use rwlock_write_guard::{RwLockMappedWriteGuard, RwLockWriteGuard};
 /// assert_eq!(err.to_string(), "the lock is held, or other tasks wait for it first");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryLockError(());
+pub struct TryLockError(pub(crate) ());
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

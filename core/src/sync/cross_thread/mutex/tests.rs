@@ -1,0 +1,99 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Mutex, MutexGuard, OwnedMutexGuard};
+
+/// Plain threads and a Core's tasks take turns on a value with no atomics of its own: a
+/// lost update, or (under Miri) a data race, would show.
+#[test]
+fn threads_and_a_core_take_turns() {
+    const EACH: u64 = 50;
+    let mutex = Arc::new(Mutex::new(0u64));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let mutex = Arc::clone(&mutex);
+            std::thread::spawn(move || {
+                for _ in 0..EACH {
+                    let mut value = mutex.blocking_lock();
+                    let seen = *value;
+                    std::thread::yield_now();
+                    *value = seen + 1;
+                }
+            })
+        })
+        .collect();
+    let mut core = crate::Core::new().unwrap();
+    core.run(async {
+        for _ in 0..EACH {
+            let mut value = Arc::clone(&mutex).lock_owned().await;
+            let seen = *value;
+            crate::yield_now().await;
+            *value = seen + 1;
+        }
+    });
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(*mutex.try_lock().unwrap(), 3 * EACH);
+}
+
+/// A guard dropped on another thread unlocks the mutex for a task waiting on a Core.
+#[test]
+fn a_guard_dropped_on_another_thread_wakes_the_waiter() {
+    let mutex = Arc::new(Mutex::new(String::new()));
+    let mut held = Arc::clone(&mutex).try_lock_owned().unwrap();
+    let mut core = crate::Core::new().unwrap();
+    let text = core.run(async {
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            held.push_str("written elsewhere");
+            drop(held);
+        });
+        let guard = crate::time::timeout(Duration::from_secs(10), mutex.lock())
+            .await
+            .expect("the guard dropped on the other thread wakes this task");
+        thread.join().unwrap();
+        guard.clone()
+    });
+    assert_eq!(text, "written elsewhere");
+}
+
+/// `try_lock` fails while the lock is held and while a task waits for it first.
+#[test]
+fn try_lock_respects_the_queue() {
+    let mutex = Mutex::new(0);
+    let guard = mutex.try_lock().unwrap();
+    assert!(mutex.try_lock().is_err());
+    let mut waiting = Box::pin(mutex.lock());
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(waiting.as_mut().poll(&mut cx).is_pending());
+    drop(guard);
+    // Handed to the waiter, not to a late `try_lock`.
+    assert!(mutex.try_lock().is_err());
+    assert!(waiting.as_mut().poll(&mut cx).is_ready());
+    drop(waiting);
+    assert!(mutex.try_lock().is_ok());
+    assert_eq!(format!("{mutex:?}"), "Mutex { value: 0 }");
+}
+
+#[test]
+#[should_panic(expected = "Mutex::blocking_lock called on a thread running a Core")]
+fn blocking_lock_on_a_core_panics() {
+    let mutex = Mutex::new(0);
+    crate::Core::new().unwrap().run(async {
+        drop(mutex.blocking_lock());
+    });
+}
+
+#[test]
+fn guards_are_send_and_sync_as_tokio_s() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Mutex<Vec<u8>>>();
+    send_sync::<MutexGuard<'static, Vec<u8>>>();
+    send_sync::<OwnedMutexGuard<Vec<u8>>>();
+    // `Cell` is `Send` but not `Sync`: the mutex makes it shareable, its guards are not.
+    send_sync::<Mutex<std::cell::Cell<u8>>>();
+    send::<MutexGuard<'static, std::cell::Cell<u8>>>();
+    send::<OwnedMutexGuard<std::cell::Cell<u8>>>();
+}
