@@ -91,6 +91,36 @@ impl<T> Receiver<T> {
         lock(&self.shared).senders == 0
     }
 
+    /// How many [`Sender`](super::Sender)s the channel has: it closes when none is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let other = tx.clone();
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// drop((tx, other));
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        lock(&self.shared).senders
+    }
+
+    /// How many [`WeakSender`](super::WeakSender)s the channel has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::broadcast::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(rx.sender_weak_count(), 0);
+    /// ```
+    pub fn sender_weak_count(&self) -> usize {
+        Rc::weak_count(&self.shared)
+    }
+
     /// A new receiver of the same channel, which sees the values sent from now on (not
     /// those this one has yet to read).
     ///

@@ -225,3 +225,16 @@ fn a_sender_made_alone_delivers_only_what_is_sent_after_a_subscribe() {
 fn a_sender_made_alone_with_no_capacity_panics() {
     let _ = Sender::<u8>::new(0);
 }
+
+#[test]
+fn a_receiver_counts_the_senders_through_clones_downgrades_and_upgrades() {
+    let (tx, rx) = channel::<u8>(1);
+    let weak = tx.downgrade();
+    let upgraded = weak.upgrade().unwrap();
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (2, 1));
+    drop((tx, upgraded));
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (0, 1));
+    assert!(rx.is_closed());
+    drop(weak);
+    assert_eq!(rx.sender_weak_count(), 0);
+}
