@@ -607,3 +607,51 @@ fn a_batch_reserved_on_one_core_waits_for_a_thread_to_free_every_slot() {
     batch.join().unwrap();
     assert_eq!(received, [0, 1, 2, 3, 10, 11, 12, 13]);
 }
+
+/// A message whose drop panics, and counts its drops.
+struct PanicOnDrop(bool, Arc<AtomicUsize>);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        if self.0 {
+            panic!("a queued message's drop panics");
+        }
+    }
+}
+
+#[test]
+fn a_queued_message_whose_drop_panics_leaves_the_others_dropped_and_the_channel_closed() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = cross_thread::unbounded();
+    for panics in [true, false, false] {
+        tx.send(PanicOnDrop(panics, Arc::clone(&drops)))
+            .ok()
+            .unwrap();
+    }
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(rx)));
+    assert!(dropped.is_err(), "the panic reaches the receiver's owner");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "the messages after it went too"
+    );
+    assert!(tx.is_closed());
+    assert!(tx.send(PanicOnDrop(false, Arc::clone(&drops))).is_err());
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        4,
+        "a later send hands its message back"
+    );
+
+    let (tx, rx) = cross_thread::channel(2);
+    tx.try_send(PanicOnDrop(true, Arc::clone(&drops)))
+        .ok()
+        .unwrap();
+    tx.try_send(PanicOnDrop(false, Arc::clone(&drops)))
+        .ok()
+        .unwrap();
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(rx))).is_err());
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
+    assert!(tx.is_closed());
+}

@@ -238,3 +238,47 @@ fn a_receiver_counts_the_senders_through_clones_downgrades_and_upgrades() {
     drop(weak);
     assert_eq!(rx.sender_weak_count(), 0);
 }
+
+#[test]
+fn a_waker_whose_drop_sends_does_not_trip_the_channel_borrow() {
+    use crate::sync::test_util::drop_hook_waker;
+
+    // The replaced waker of a second poll sends as it goes.
+    let (tx, mut rx) = channel::<u8>(4);
+    let mut probe = tx.subscribe();
+    let mut recv = Box::pin(rx.recv());
+    let waker = drop_hook_waker(move || {
+        tx.send(1).unwrap();
+    });
+    assert!(recv
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    drop(waker);
+    let (count, other) = counting_waker();
+    let mut cx = Context::from_waker(&other);
+    // The old waker goes after the new one is stored, so its send wakes the new one.
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Ok(1)));
+    assert_eq!(probe.try_recv(), Ok(1));
+
+    // The woken waker sends as the send that woke it returns.
+    let (tx, mut rx) = channel::<u8>(4);
+    let mut recv = Box::pin(rx.recv());
+    let waker = drop_hook_waker({
+        let tx = tx.clone();
+        move || {
+            tx.send(2).unwrap();
+        }
+    });
+    assert!(recv
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    drop(waker);
+    tx.send(1).unwrap();
+    drop(recv);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(2));
+}

@@ -258,3 +258,31 @@ fn an_owned_future_waits_in_line_and_passes_a_pick_on_when_dropped() {
         "the future's Rc is gone"
     );
 }
+
+#[test]
+fn a_waker_whose_drop_notifies_again_does_not_trip_the_state_borrow() {
+    use std::rc::Rc;
+
+    let notify = Rc::new(Notify::new());
+    let mut notified = Box::pin(notify.notified());
+    let waker = crate::sync::test_util::drop_hook_waker({
+        let notify = Rc::clone(&notify);
+        move || {
+            notify.notify_waiters();
+            notify.notify_one();
+        }
+    });
+    assert!(poll_with(notified.as_mut(), &waker).is_pending());
+    drop(waker);
+    // Waking the stored clone drops it, which calls back into the Notify.
+    notify.notify_waiters();
+    assert!(
+        notified.as_mut().enable(),
+        "the first notify_waiters completed it"
+    );
+    let mut later = Box::pin(notify.notified());
+    assert!(
+        later.as_mut().enable(),
+        "the notify_one from the drop left a permit"
+    );
+}

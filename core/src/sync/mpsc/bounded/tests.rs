@@ -406,3 +406,56 @@ fn owned_permits_tell_their_channel() {
     assert!(!first.same_channel_as_sender(&other));
     assert!(elsewhere.same_channel_as_sender(&other));
 }
+
+/// A value whose drop panics, and counts its drops.
+struct PanicOnDrop(bool, Rc<Cell<usize>>);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        self.1.set(self.1.get() + 1);
+        if self.0 {
+            panic!("a queued value's drop panics");
+        }
+    }
+}
+
+#[test]
+fn a_queued_value_whose_drop_panics_leaves_the_others_dropped_and_the_channel_closed() {
+    let drops = Rc::new(Cell::new(0));
+    let (tx, rx) = channel(2);
+    let waiting_tx = tx.clone();
+    tx.try_send(PanicOnDrop(true, Rc::clone(&drops))).unwrap();
+    tx.try_send(PanicOnDrop(false, Rc::clone(&drops))).unwrap();
+    let (counter, waker) = counting_waker();
+    let mut waiting = pin!(waiting_tx.reserve());
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(rx)));
+    assert!(dropped.is_err(), "the panic reaches the receiver's owner");
+    assert_eq!(
+        drops.get(),
+        2,
+        "the value after the panicking one was dropped too"
+    );
+    assert_eq!(counter.count(), 1, "the waiting sender was told");
+    assert!(matches!(
+        poll_with(waiting.as_mut(), &waker),
+        Poll::Ready(Err(_))
+    ));
+    assert!(tx.is_closed());
+    assert!(tx.try_send(PanicOnDrop(false, Rc::clone(&drops))).is_err());
+    assert_eq!(
+        drops.get(),
+        3,
+        "a later send hands its value back, nothing queues it"
+    );
+
+    let (tx, rx) = crate::sync::mpsc::unbounded();
+    for panics in [false, true, false] {
+        tx.send(PanicOnDrop(panics, Rc::clone(&drops)))
+            .ok()
+            .unwrap();
+    }
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(rx))).is_err());
+    assert_eq!(drops.get(), 6);
+    assert!(tx.is_closed());
+}
