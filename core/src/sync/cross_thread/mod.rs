@@ -80,7 +80,7 @@ pub use futures::{Closed, Recv, RecvMany};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
-pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
+pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
 
 #[cfg(test)]

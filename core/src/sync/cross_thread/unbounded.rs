@@ -1,5 +1,5 @@
-//! The unbounded cross-thread channel: [`unbounded`], [`UnboundedSender`],
-//! [`UnboundedReceiver`].
+//! The unbounded cross-thread channel: [`unbounded`] (or [`unbounded_channel`]),
+//! [`UnboundedSender`], [`UnboundedReceiver`].
 
 use std::fmt;
 use std::task::{Context, Poll};
@@ -28,6 +28,20 @@ use crate::sync::SendError;
 pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = chan::channel(None);
     (UnboundedSender::new(tx), UnboundedReceiver { rx })
+}
+
+/// [`unbounded`](fn@unbounded) under tokio's name, so that code written for
+/// `tokio::sync::mpsc` ports without renaming.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::cross_thread::unbounded_channel();
+/// std::thread::spawn(move || tx.send(1).unwrap()).join().unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    unbounded()
 }
 
 /// The sending half of an [`unbounded`](fn@unbounded) channel: `Send + Sync` (for a `Send`

@@ -47,5 +47,5 @@ pub use bounded::{
 };
 pub use error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use futures::{Closed, Recv, RecvMany};
-pub use unbounded::{unbounded, UnboundedReceiver, UnboundedSender};
+pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};

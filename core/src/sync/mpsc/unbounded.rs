@@ -1,4 +1,4 @@
-//! The unbounded channel: [`unbounded`], [`UnboundedSender`],
+//! The unbounded channel: [`unbounded`] (or [`unbounded_channel`]), [`UnboundedSender`],
 //! [`UnboundedReceiver`].
 
 use std::fmt;
@@ -33,6 +33,20 @@ use crate::sync::chan::{self, Local, Rx, Tx};
 pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = chan::channel(None);
     (UnboundedSender::new(tx), UnboundedReceiver { rx })
+}
+
+/// [`unbounded`] under tokio's name, so that code written for `tokio::sync::mpsc` ports
+/// without renaming.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = mirage::sync::mpsc::unbounded_channel();
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    unbounded()
 }
 
 /// The sending half of an unbounded channel; cheap to clone.
