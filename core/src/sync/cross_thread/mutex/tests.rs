@@ -8,7 +8,7 @@ use super::{Mutex, MutexGuard, OwnedMutexGuard};
 /// lost update, or (under Miri) a data race, would show.
 #[test]
 fn threads_and_a_core_take_turns() {
-    const EACH: u64 = 50;
+    const EACH: u64 = if cfg!(miri) { 4 } else { 50 };
     let mutex = Arc::new(Mutex::new(0u64));
     let threads: Vec<_> = (0..2)
         .map(|_| {
