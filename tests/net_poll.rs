@@ -195,3 +195,59 @@ fn poll_peek_leaves_the_bytes_for_the_next_read() {
         assert_eq!(&buf[..n], b"abc");
     });
 }
+
+#[test]
+fn udp_poll_peek_waits_for_a_datagram_and_leaves_it_queued() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = Rc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+        b.connect(a.local_addr().unwrap()).await.unwrap();
+        let peeker = Rc::clone(&b);
+        let peek = mirage::spawn(async move {
+            let mut buf = [0; 16];
+            let n = poll_fn(|cx| peeker.poll_peek(cx, &mut buf)).await.unwrap();
+            buf[..n].to_vec()
+        });
+        mirage::task::yield_now().await;
+        assert!(!peek.is_finished(), "nothing to peek yet");
+        a.send_to(b"first", b.local_addr().unwrap()).await.unwrap();
+        assert_eq!(peek.await.unwrap(), b"first");
+        let mut buf = [0; 16];
+        let n = b.try_recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"first", "the peek took nothing");
+    });
+}
+
+#[test]
+fn unix_datagram_poll_ready_follows_the_peers_queue() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let readable = poll_fn(|cx| Poll::Ready(b.poll_recv_ready(cx).is_ready())).await;
+        assert!(!readable, "nothing queued yet");
+        poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+        let mut queued = 0;
+        while a.try_send(b"x").is_ok() {
+            queued += 1;
+        }
+        // b's queue is full: a cannot send until b takes the datagrams, which wakes it.
+        let a = Rc::new(a);
+        let sender = Rc::clone(&a);
+        let ready = mirage::spawn(async move { poll_fn(|cx| sender.poll_send_ready(cx)).await });
+        mirage::task::yield_now().await;
+        assert!(!ready.is_finished(), "ready with the peer's queue full");
+        for _ in 0..queued {
+            poll_fn(|cx| b.poll_recv_ready(cx)).await.unwrap();
+            assert_eq!(b.try_recv(&mut [0; 1]).unwrap(), 1);
+        }
+        let readable = poll_fn(|cx| Poll::Ready(b.poll_recv_ready(cx).is_ready())).await;
+        assert!(!readable, "every datagram taken");
+        mirage::time::timeout(std::time::Duration::from_secs(10), ready)
+            .await
+            .expect("never woken once the peer made room")
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.try_send(b"y").unwrap(), 1);
+    });
+}

@@ -103,6 +103,19 @@ fn peeking_leaves_the_datagram_queued() {
         let n = b.recv(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"second");
 
+        // `try_peek` never waits: `WouldBlock` with nothing queued, then the datagram,
+        // still queued after it.
+        assert_eq!(
+            b.try_peek(&mut buf).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+        a.send_to(b"third", b_addr).await.unwrap();
+        b.readable().await.unwrap();
+        let n = b.try_peek(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"third");
+        let n = b.try_recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"third");
+
         // Nothing left: a receive now waits (and times out).
         b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
         assert_eq!(

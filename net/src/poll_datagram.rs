@@ -240,6 +240,39 @@ impl UdpSocket {
             .poll_io(cx, Direction::Read, |socket| socket.peek_from(buf))
     }
 
+    /// Polls to read the next datagram into `buf` without taking it from the queue, as
+    /// tokio's `UdpSocket::poll_peek`, returning its length (cut to `buf`; tokio fills a
+    /// `ReadBuf`). The poll form of [`peek`](UdpSocket::peek).
+    ///
+    /// Only the task of the most recent poll-level read call is woken (see
+    /// [the crate docs](crate#poll-level-methods)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = poll_fn(|cx| b.poll_peek(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping", "still queued after the peek");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |socket| socket.peek(buf))
+    }
+
     /// Polls for the sender of the next datagram, leaving the datagram queued, as tokio's
     /// `UdpSocket::poll_peek_sender`.
     ///
@@ -272,6 +305,65 @@ impl UdpSocket {
 }
 
 impl UnixDatagram {
+    /// Polls until a datagram (or an error) is ready to receive, as tokio's
+    /// `UnixDatagram::poll_recv_ready`: the poll form of
+    /// [`readable`](UnixDatagram::readable), to pair with
+    /// [`try_recv`](UnixDatagram::try_recv) or [`try_recv_from`](UnixDatagram::try_recv_from).
+    ///
+    /// Only the task of the most recent poll-level read call is woken (see
+    /// [the crate docs](crate#poll-level-methods)). The read timeout does not apply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     a.send(b"ping").await?;
+    ///     poll_fn(|cx| b.poll_recv_ready(cx)).await?;
+    ///     assert_eq!(b.try_recv(&mut [0; 16])?, 4);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Read)
+    }
+
+    /// Polls until the socket can send to its connected peer, as tokio's
+    /// `UnixDatagram::poll_send_ready`: the poll form of
+    /// [`writable`](UnixDatagram::writable), to pair with
+    /// [`try_send`](UnixDatagram::try_send). The write timeout does not apply.
+    ///
+    /// Only the task of the most recent poll-level write call is woken (see
+    /// [the crate docs](crate#poll-level-methods)). An unconnected socket may report ready
+    /// while the queue of the socket it sends to is full (the kernel watches no
+    /// destination for it), so a `try_send_to` after it can still fail with `WouldBlock`:
+    /// [`send_to`](UnixDatagram::send_to) waits for that room instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     poll_fn(|cx| a.poll_send_ready(cx)).await?;
+    ///     assert_eq!(a.try_send(b"ping")?, 4);
+    ///     assert_eq!(b.recv(&mut [0; 16]).await?, 4);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Write)
+    }
+
     /// Polls to receive a datagram from the connected peer into `buf`, as tokio's
     /// `UnixDatagram::poll_recv`, returning its length (tokio fills a `ReadBuf`); `Ok(0)`
     /// once this side shut its read half, as [`recv`](UnixDatagram::recv).

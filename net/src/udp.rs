@@ -497,6 +497,37 @@ impl UdpSocket {
             .try_io(Direction::Read, |socket| socket.peek_from(buf))
     }
 
+    /// Like [`try_recv`](UdpSocket::try_recv), but leaves the datagram queued: the next
+    /// receive returns it again. The non-waiting form of [`peek`](UdpSocket::peek), as
+    /// tokio's `UdpSocket::try_peek`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::net::UdpSocket;
+    ///
+    /// let a = UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     b.connect(a.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let empty = b.try_peek(&mut buf).unwrap_err();
+    ///     assert_eq!(empty.kind(), std::io::ErrorKind::WouldBlock);
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     b.readable().await?;
+    ///     let n = b.try_peek(&mut buf)?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     let n = b.try_recv(&mut buf)?;
+    ///     assert_eq!(&buf[..n], b"hello", "the peeked datagram is received again");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |socket| socket.peek(buf))
+    }
+
     /// Sets the read timeout: each later receive (or peek) that waits longer fails with
     /// `TimedOut`. `None` waits forever.
     ///
