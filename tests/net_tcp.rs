@@ -246,6 +246,68 @@ fn connecting_to_a_closed_port_is_refused() {
 }
 
 #[test]
+fn connect_and_bind_try_each_address_in_turn() {
+    let mut core = Core::new().unwrap();
+    let (listener, good) = listener();
+    let closed = listener_addr_then_closed();
+    core.run(async move {
+        // A refused address is passed over for the next, as std does.
+        let stream = TcpStream::connect(&[closed, good][..]).await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), good);
+        listener.accept().await.unwrap();
+        // A taken address likewise, for bind.
+        let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let second = TcpListener::bind(&[good, any][..]).unwrap();
+        assert_ne!(second.local_addr().unwrap(), good);
+        // No address at all is invalid input, not a panic or a hang.
+        let none: &[SocketAddr] = &[];
+        let err = TcpStream::connect(none).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let err = TcpListener::bind(none).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    });
+}
+
+/// An address nothing listens on: a port the kernel handed out and was given back.
+fn listener_addr_then_closed() -> SocketAddr {
+    let (listener, addr) = listener();
+    drop(listener);
+    addr
+}
+
+#[test]
+fn several_tasks_accepting_on_one_listener_each_get_a_connection() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let listener = Rc::new(listener);
+        let acceptors: Vec<_> = (0..16)
+            .map(|_| {
+                let listener = Rc::clone(&listener);
+                mirage::spawn(async move { listener.accept().await.unwrap().1 })
+            })
+            .collect();
+        // Every acceptor waits before the first connection comes.
+        mirage::task::yield_now().await;
+        let mut clients = Vec::new();
+        for _ in 0..16 {
+            clients.push(TcpStream::connect(addr).await.unwrap());
+        }
+        let mut peers = Vec::new();
+        for acceptor in acceptors {
+            let peer = timeout(Duration::from_secs(10), acceptor)
+                .await
+                .expect("an acceptor was never handed its connection");
+            peers.push(peer.unwrap());
+        }
+        let mut expected: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
+        peers.sort();
+        expected.sort();
+        assert_eq!(peers, expected);
+    });
+}
+
+#[test]
 fn a_reset_connection_reports_connection_reset() {
     let mut core = Core::new().unwrap();
     let (listener, addr) = listener();

@@ -425,3 +425,70 @@ fn get_kill_on_drop_reads_back_the_setting() {
     assert!(command.kill_on_drop(true).get_kill_on_drop());
     assert!(!command.kill_on_drop(false).get_kill_on_drop());
 }
+
+#[test]
+fn wait_is_fused_and_killing_a_reaped_child_is_harmless() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("sh").args(["-c", "exit 2"]).spawn().unwrap();
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        // Waiting again answers the same status; killing now does nothing.
+        assert_eq!(child.wait().await.unwrap(), status);
+        child.start_kill().unwrap();
+        child.kill().await.unwrap();
+        assert_eq!(child.try_wait().unwrap(), Some(status));
+    });
+}
+
+#[test]
+fn a_writer_waiting_on_a_full_stdin_fails_once_the_child_dies() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("sleep")
+            .arg("100")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // The child never reads: the writer fills the pipe, then waits for room.
+        let writer = mirage::spawn(async move {
+            let chunk = [0u8; 8192];
+            loop {
+                stdin.write_all(&chunk).await?;
+            }
+            #[allow(unreachable_code)]
+            std::io::Result::Ok(())
+        });
+        mirage::time::sleep(Duration::from_millis(20)).await;
+        assert!(!writer.is_finished(), "the pipe took everything");
+        child.kill().await.unwrap();
+        let result = mirage::time::timeout(Duration::from_secs(10), writer)
+            .await
+            .expect("the writer was never woken by the reader's end");
+        assert_eq!(result.unwrap().unwrap_err().kind(), ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn a_child_is_waited_for_by_a_core_other_than_the_one_it_started_in() {
+    // Spawned outside any Core.
+    let mut child = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
+    let status = Core::new().unwrap().run(child.wait()).unwrap();
+    assert!(status.success());
+    // Spawned in one Core and waited for there until that Core is dropped, then in another.
+    let mut first = Core::new().unwrap();
+    let mut child = first.run(async {
+        let mut child = Command::new("sleep").arg("0.1").spawn().unwrap();
+        let early = mirage::time::timeout(Duration::from_millis(5), child.wait()).await;
+        assert!(early.is_err(), "exited early");
+        child
+    });
+    drop(first);
+    let status = Core::new()
+        .unwrap()
+        .run(async { mirage::time::timeout(Duration::from_secs(10), child.wait()).await })
+        .expect("the child's exit was lost with its first Core")
+        .unwrap();
+    assert!(status.success());
+}
