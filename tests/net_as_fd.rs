@@ -1,5 +1,5 @@
 //! Every socket type lends its descriptor through std's `AsRawFd` and `AsFd`, as std's
-//! sockets do.
+//! sockets do, and is made from its std socket with `try_into`, as tokio's are.
 
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 
@@ -58,4 +58,48 @@ fn a_lent_descriptor_can_be_duplicated_into_an_owned_std_socket() {
         buf
     });
     assert_eq!(&got, b"dup");
+}
+
+#[test]
+fn each_std_socket_converts_with_try_into_as_from_std_does() {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let mut std_client = std::net::TcpStream::connect(addr).unwrap();
+    let listener: TcpListener = std_listener.try_into().unwrap();
+    std::io::Write::write_all(&mut std_client, &[1, 2, 3, 4]).unwrap();
+    let client: TcpStream = std_client.try_into().unwrap();
+    let udp: UdpSocket = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("mirage-{}-try-into.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let unix_listener: UnixListener = std::os::unix::net::UnixListener::bind(&path)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let unix_stream: UnixStream = std::os::unix::net::UnixStream::connect(&path)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let (std_a, std_b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let (a, b): (UnixDatagram, UnixDatagram) =
+        (std_a.try_into().unwrap(), std_b.try_into().unwrap());
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async move {
+        // Each works through the Core: in non-blocking mode and registered on first use.
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 16];
+        let n = server.peek(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], [1, 2, 3, 4]);
+        client.write_all(b"x").await.unwrap();
+        udp.send_to(b"u", udp.local_addr().unwrap()).await.unwrap();
+        assert_eq!(udp.recv(&mut buf).await.unwrap(), 1);
+        let (accepted, _) = unix_listener.accept().await.unwrap();
+        unix_stream.write_all(b"s").await.unwrap();
+        assert_eq!(accepted.read(&mut buf).await.unwrap(), 1);
+        a.send(b"d").await.unwrap();
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 1);
+    });
+    std::fs::remove_file(&path).unwrap();
 }

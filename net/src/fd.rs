@@ -1,7 +1,8 @@
 //! The std descriptor traits (`AsRawFd`, `AsFd`) for every socket type, as std's sockets
-//! have them.
+//! have them, and tokio's `TryFrom` of the std socket each wraps.
 //!
-//! The socket type provides its `io: Source` field; the macro writes the two impls.
+//! The socket type provides its `io: Source` field and its `from_std`; the macros write the
+//! impls.
 
 /// Implements `AsRawFd` and `AsFd` for `$ty`, borrowing the descriptor of the std socket
 /// it wraps.
@@ -24,4 +25,20 @@ macro_rules! impl_fd_traits {
     };
 }
 
-pub(crate) use impl_fd_traits;
+/// Implements `TryFrom<$std> for $ty` through `$ty::from_std`, as tokio has it, so that
+/// `std_socket.try_into()` converts.
+macro_rules! impl_try_from_std {
+    ($ty:ident, $std:ty) => {
+        /// Takes over the std socket, as [`from_std`](Self::from_std) does: puts it in
+        /// non-blocking mode; it registers with the Core that first polls it.
+        impl TryFrom<$std> for $ty {
+            type Error = std::io::Error;
+
+            fn try_from(socket: $std) -> std::io::Result<$ty> {
+                $ty::from_std(socket)
+            }
+        }
+    };
+}
+
+pub(crate) use {impl_fd_traits, impl_try_from_std};

@@ -927,6 +927,7 @@ impl UdpSocket {
 }
 
 crate::fd::impl_fd_traits!(UdpSocket);
+crate::fd::impl_try_from_std!(UdpSocket, net::UdpSocket);
 
 /// `send` on a socket with no peer fails with `EDESTADDRREQ`, which std leaves without an
 /// `ErrorKind`; it is `NotConnected` in all but name (what `peer_addr` says, and what a Unix

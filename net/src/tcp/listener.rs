@@ -234,6 +234,7 @@ impl TcpListener {
 }
 
 crate::fd::impl_fd_traits!(TcpListener);
+crate::fd::impl_try_from_std!(TcpListener, net::TcpListener);
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

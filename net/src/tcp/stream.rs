@@ -960,6 +960,7 @@ impl TcpStream {
 crate::byte_stream::impl_byte_stream!(TcpStream);
 
 crate::fd::impl_fd_traits!(TcpStream);
+crate::fd::impl_try_from_std!(TcpStream, net::TcpStream);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

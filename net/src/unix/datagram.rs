@@ -890,6 +890,7 @@ impl UnixDatagram {
 }
 
 crate::fd::impl_fd_traits!(UnixDatagram);
+crate::fd::impl_try_from_std!(UnixDatagram, net::UnixDatagram);
 
 /// What a receive returns once the read half is shut and the queue drained: end of file,
 /// from an unnamed sender, as std's blocking `recv_from` gives it.

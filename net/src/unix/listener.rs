@@ -226,6 +226,7 @@ impl UnixListener {
 }
 
 crate::fd::impl_fd_traits!(UnixListener);
+crate::fd::impl_try_from_std!(UnixListener, net::UnixListener);
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -900,6 +900,7 @@ fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
 crate::byte_stream::impl_byte_stream!(UnixStream);
 
 crate::fd::impl_fd_traits!(UnixStream);
+crate::fd::impl_try_from_std!(UnixStream, net::UnixStream);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
