@@ -18,6 +18,16 @@
 //! `WouldBlock`: a third system call. A buffer larger than the messages in flight keeps it
 //! at two.
 //!
+//! # Readiness
+//!
+//! `readable`, `writable`, `ready` and the `poll_*_ready` methods ask the kernel, as
+//! `poll(2)` would, once an edge from the Core's reactor wakes them. So a stream is
+//! writable once enough of its send buffer is free (the kernel's low-water mark), and
+//! `writable` may wait while a `try_write` would still take a few bytes; the wait ends as
+//! the peer reads. tokio answers these from the readiness it caches instead, writable
+//! until a write fails. Code that loops on `writable` and `try_write` until `WouldBlock`
+//! works the same with both.
+//!
 //! # Poll-level methods
 //!
 //! For `Future` and `Stream` implementations written by hand, the sockets have tokio's
