@@ -251,3 +251,38 @@ fn unix_datagram_poll_ready_follows_the_peers_queue() {
         assert_eq!(a.try_send(b"y").unwrap(), 1);
     });
 }
+
+#[test]
+fn an_accept_stream_is_polled_once_per_connection_and_no_more() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let polls = Rc::new(Cell::new(0));
+        let (accepted_tx, mut accepted_rx) = mirage::sync::mpsc::unbounded();
+        let counted = Rc::clone(&polls);
+        mirage::spawn(async move {
+            loop {
+                let accepted = poll_fn(|cx| {
+                    counted.set(counted.get() + 1);
+                    listener.poll_accept(cx)
+                })
+                .await;
+                accepted_tx.send(accepted.unwrap()).unwrap();
+            }
+        });
+        mirage::task::yield_now().await;
+        assert_eq!(polls.get(), 1, "one poll to start waiting");
+        for round in 1..=3 {
+            let _client = TcpStream::connect(addr).await.unwrap();
+            accepted_rx.recv().await.unwrap();
+            mirage::task::yield_now().await;
+            // The wake-up's poll accepts; the next accept's first poll waits again.
+            assert_eq!(
+                polls.get(),
+                1 + 2 * round,
+                "a spurious poll in round {round}"
+            );
+        }
+    });
+}
