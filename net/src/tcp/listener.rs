@@ -63,14 +63,23 @@ impl TcpListener {
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let mut last_err = None;
         for addr in resolve_now(addr.to_target())? {
-            let socket = TcpSocket::new_for(&addr)?;
-            socket.set_reuseaddr(true)?;
-            match socket.bind(addr) {
-                Ok(()) => return socket.listen(TcpListener::BACKLOG),
+            // Any failure passes to the next address, as in std: making the socket fails
+            // for an IPv6 address on a kernel without IPv6, where "localhost" may still
+            // resolve to `::1` first.
+            match TcpListener::bind_addr(addr) {
+                Ok(listener) => return Ok(listener),
                 Err(err) => last_err = Some(err),
             }
         }
         Err(last_err.expect("resolve_now returns at least one address"))
+    }
+
+    /// Makes a socket for `addr`'s family, binds it (with `SO_REUSEADDR`) and listens.
+    fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
+        let socket = TcpSocket::new_for(&addr)?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(TcpListener::BACKLOG)
     }
 
     /// The backlog [`bind`](TcpListener::bind) asks for (the kernel caps it at
