@@ -11,7 +11,8 @@
 //! - [`Notify`] wakes tasks on any Core, with no value: one waiter, or all of them (a stop
 //!   for every Core of a server).
 //! - [`Semaphore`] bounds how many tasks, on all Cores together, do something at once, and
-//!   [`Mutex`] lets one task at a time, on any Core, hold a value across `.await`.
+//!   [`Mutex`] and [`RwLock`] let one task at a time (or many readers), on any Core, hold
+//!   a value across `.await`.
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
 //!
@@ -68,6 +69,7 @@ mod futures;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
 mod unbounded;
 pub mod watch;
@@ -79,6 +81,9 @@ pub use bounded::{
 pub use futures::{Closed, Recv, RecvMany};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify, OwnedNotified};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
