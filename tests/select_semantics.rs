@@ -546,3 +546,19 @@ async fn futures_passed_in_by_another_macro() {
     let later = std::future::pending::<i32>();
     assert_eq!(race!(ready, later), 1);
 }
+
+async fn run_forever() -> ! {
+    std::future::pending().await
+}
+
+/// A branch whose future never returns (output `!`) is legal and raises no warning; the
+/// `deny` turns the `unreachable_code` warning the expansion once produced into an error.
+#[mirage::test]
+#[deny(unreachable_code)]
+async fn a_branch_that_never_returns_raises_no_warning() {
+    let value = mirage::select! {
+        _ = run_forever() => 0,
+        n = async { 7 } => n,
+    };
+    assert_eq!(value, 7);
+}

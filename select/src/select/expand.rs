@@ -187,7 +187,10 @@ fn expand_select(select: &Select) -> TokenStream {
             let mut #state = #private::Select::new(#len, #enabled, #biased);
             #(#pinned)*
             // Made once: it borrows every future, and a closure made in each poll would
-            // copy all those borrows on every wake-up.
+            // copy all those borrows on every wake-up. A future whose output is `!` (an
+            // `async fn` that never returns) makes its `Ready` arm unreachable code; that
+            // is no mistake of the caller's, so it is not reported.
+            #[allow(unreachable_code)]
             let mut #poll_branch = #private::branch_poller(|#branch, #cx| match #branch {
                 #(#poll_arms)*
                 _ => ::core::unreachable!(),
