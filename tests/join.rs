@@ -248,3 +248,56 @@ async fn a_finished_future_is_dropped_at_once_not_when_the_join_ends() {
     });
     assert_eq!(joined.await, Ok(Ok(("first", "second"))));
 }
+
+/// Three futures that each log their name and yield, four times over.
+async fn log_rounds(biased: bool) -> Vec<u32> {
+    let log = RefCell::new(Vec::new());
+    let step = |name| {
+        let log = &log;
+        async move {
+            for _ in 0..4 {
+                log.borrow_mut().push(name);
+                mirage::task::yield_now().await;
+            }
+        }
+    };
+    if biased {
+        mirage::join!(biased; step(1), step(2), step(3));
+    } else {
+        mirage::join!(step(1), step(2), step(3));
+    }
+    log.into_inner()
+}
+
+#[mirage::test]
+async fn biased_polls_in_the_order_written_and_plain_join_moves_the_first() {
+    assert_eq!(log_rounds(true).await, [1, 2, 3].repeat(4));
+    let plain = log_rounds(false).await;
+    let firsts: Vec<u32> = plain.chunks(3).map(|round| round[0]).collect();
+    assert!(
+        firsts.windows(2).all(|pair| pair[0] != pair[1]),
+        "each poll starts from another future: {plain:?}"
+    );
+}
+
+#[mirage::test]
+async fn biased_try_join_and_a_future_named_biased() {
+    let order = RefCell::new(Vec::new());
+    let ok = |n: u32| {
+        let order = &order;
+        async move {
+            order.borrow_mut().push(n);
+            Ok::<_, io::Error>(n)
+        }
+    };
+    let out = mirage::try_join!(biased; ok(1), ok(2), ok(3)).unwrap();
+    assert_eq!(out, (1, 2, 3));
+    assert_eq!(*order.borrow(), [1, 2, 3]);
+    assert_eq!(mirage::join!(biased;), ());
+    let empty: Result<(), io::Error> = mirage::try_join!(biased;);
+    assert!(empty.is_ok());
+
+    // Without the `;`, `biased` is an ordinary future.
+    let biased = ready(5);
+    assert_eq!(mirage::join!(biased, ready(6)), (5, 6));
+}

@@ -7,7 +7,7 @@
 //!     let mut output_0 = None;
 //!     let mut output_1 = None;
 //!     {
-//!         let mut select = ::mirage::__private::Select::new(2, 0b11, false);
+//!         let mut select = ::mirage::__private::Select::new(2, 0b11, biased);
 //!         let mut future_0 = pin!(Some(into_future(f_0)));
 //!         let mut future_1 = pin!(Some(into_future(f_1)));
 //!         let mut poll_branch = |i, cx| match i {
@@ -47,7 +47,7 @@ fn future_local(i: usize, future: &Expr) -> Ident {
     Ident::new(&format!("__mirage_future_{i}"), future.span())
 }
 
-pub(super) fn expand(kind: Kind, futures: &[Expr]) -> TokenStream {
+pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream {
     if futures.is_empty() {
         return match kind {
             Kind::Join => quote!(()),
@@ -147,7 +147,7 @@ pub(super) fn expand(kind: Kind, futures: &[Expr]) -> TokenStream {
         #(let mut #outputs = ::core::option::Option::None;)*
         #keep_error {
             // Declared before the futures, so dropped after them (see `select!`).
-            let mut #state = #private::Select::new(#len, #all, false);
+            let mut #state = #private::Select::new(#len, #all, #biased);
             #(#pinned)*
             let mut #poll_branch = #private::branch_poller #branch_type (|#branch, #cx| {
                 match #branch {

@@ -1,5 +1,5 @@
-//! `join!` and `try_join!`: parse → expand. The grammar is a comma-separated list of
-//! futures, so parsing and validating fit in `parse.rs`.
+//! `join!` and `try_join!`: parse → expand. The grammar is an optional `biased;` and a
+//! comma-separated list of futures, so parsing and validating fit in `parse.rs`.
 
 mod expand;
 mod parse;
@@ -27,7 +27,7 @@ impl Kind {
 /// The whole macro: tokens in, tokens out. A mistake comes out as a `compile_error!`.
 pub(crate) fn join(kind: Kind, input: TokenStream) -> TokenStream {
     match parse::parse(kind, input) {
-        Ok(futures) => expand::expand(kind, &futures),
+        Ok(input) => expand::expand(kind, input.biased, &input.futures),
         Err(error) => error.to_compile_error(),
     }
 }
@@ -50,6 +50,18 @@ mod tests {
                 assert!(!expansion.contains(forbidden), "{forbidden} in {expansion}");
             }
         }
+    }
+
+    #[test]
+    fn biased_is_a_keyword_only_before_a_semicolon() {
+        let biased = join(Kind::Join, "biased; a, b".parse().unwrap()).to_string();
+        assert!(biased.contains("2usize , 3u64 , true"), "{biased}");
+        let named = join(Kind::Join, "biased, a".parse().unwrap()).to_string();
+        assert!(named.contains("2usize , 3u64 , false"), "{named}");
+        assert_eq!(
+            join(Kind::Join, "biased;".parse().unwrap()).to_string(),
+            "()"
+        );
     }
 
     #[test]

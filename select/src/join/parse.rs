@@ -1,9 +1,10 @@
-//! The input of `join!` / `try_join!`: futures separated by commas, a trailing comma allowed.
+//! The input of `join!` / `try_join!`: an optional `biased;`, then futures separated by
+//! commas, a trailing comma allowed.
 
 use proc_macro2::TokenStream;
-use syn::parse::Parser;
+use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Error, Expr, Token};
+use syn::{Error, Expr, Ident, Token};
 
 use super::Kind;
 
@@ -11,9 +12,31 @@ use super::Kind;
 /// one bit each in a `u64`.
 const MAX_FUTURES: usize = 64;
 
-/// The future expressions, in order.
-pub(super) fn parse(kind: Kind, input: TokenStream) -> syn::Result<Vec<Expr>> {
-    let futures = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(input)?;
+/// What the macro was given.
+pub(super) struct Input {
+    /// `biased;` came first: every poll polls the futures in the order written.
+    pub(super) biased: bool,
+    /// The future expressions, in order.
+    pub(super) futures: Vec<Expr>,
+}
+
+pub(super) fn parse(kind: Kind, input: TokenStream) -> syn::Result<Input> {
+    let (biased, futures) = (|input: ParseStream<'_>| {
+        // `biased` followed by `;`: a future named `biased` is followed by `,` or nothing.
+        let biased = input.peek(Ident)
+            && input.peek2(Token![;])
+            && input
+                .fork()
+                .parse::<Ident>()
+                .is_ok_and(|ident| ident == "biased");
+        if biased {
+            input.parse::<Ident>()?;
+            input.parse::<Token![;]>()?;
+        }
+        let futures = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
+        Ok((biased, futures))
+    })
+    .parse2(input)?;
     if futures.len() > MAX_FUTURES {
         // At the first future past the limit, so the reader sees where to split.
         let extra = futures
@@ -29,5 +52,8 @@ pub(super) fn parse(kind: Kind, input: TokenStream) -> syn::Result<Vec<Expr>> {
             ),
         ));
     }
-    Ok(futures.into_iter().collect())
+    Ok(Input {
+        biased,
+        futures: futures.into_iter().collect(),
+    })
 }
