@@ -28,6 +28,16 @@ pub use mirage_select::{join, main, select, test, try_join};
 #[doc(hidden)]
 pub mod __private {
     pub use mirage_core::select_support::{branch_poller, Branch, Select};
+
+    /// Gives the body of `#[mirage::main]` or `#[mirage::test]`, an `async` block, the
+    /// function's return type up front: `?` in the body then knows the error type to convert
+    /// to. The bound does it, so the body stays the block as written, with no `let` around
+    /// it that could make the compiler warn about the user's code.
+    pub fn entry_body<R>(
+        body: impl core::future::Future<Output = R>,
+    ) -> impl core::future::Future<Output = R> {
+        body
+    }
 }
 
 // Inlined, so that `mirage::net`'s docs are the crate docs of `mirage-net`, with its guide.

@@ -94,3 +94,29 @@ async fn a_test_body_may_start_with_inner_attributes() {
     #![allow(clippy::bool_assert_comparison)]
     assert_eq!(mirage::spawn(async { true }).await.unwrap(), true);
 }
+
+/// Bodies the expansion once made the compiler warn about, in the caller's code: braces
+/// around a one-line body reported as unnecessary, and the code after a body that only
+/// panics reported as unreachable (tokio's issues 3403 and 4175). Denied here, a warning
+/// fails the build.
+#[deny(unused_braces, unreachable_code, clippy::diverging_sub_expression)]
+mod no_warnings_about_the_body {
+    #[rustfmt::skip]
+    #[mirage::test]
+    async fn a_one_line_body() { assert_eq!(1 + 1, 2) }
+
+    #[rustfmt::skip]
+    #[mirage::test(start_paused = true)]
+    async fn a_one_line_paused_body() { assert!(mirage::time::Instant::now().elapsed().is_zero()) }
+
+    #[mirage::main]
+    async fn a_body_that_only_panics() -> std::io::Result<()> {
+        panic!("the body ran");
+    }
+
+    #[test]
+    #[should_panic(expected = "the body ran")]
+    fn a_body_that_only_panics_runs() {
+        a_body_that_only_panics().unwrap();
+    }
+}

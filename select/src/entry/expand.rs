@@ -3,19 +3,23 @@
 //! ```text
 //! #[mirage::test(start_paused = true)]         #[::core::prelude::v1::test]
 //! async fn name() -> R { body }          =>    fn name() -> R {
-//!                                                  let body = async move {
-//!                                                      ::mirage::time::pause();
-//!                                                      let output: R = { body };
-//!                                                      output
-//!                                                  };
-//!                                                  ::mirage::Core::new()
-//!                                                      .expect("failed to create the mirage Core")
-//!                                                      .run(body)
+//!                                                  let mut core = ::mirage::Core::new()
+//!                                                      .expect("failed to create the mirage Core");
+//!                                                  core.run(async { ::mirage::time::pause() });
+//!                                                  let body = ::mirage::__private::entry_body::<R>(
+//!                                                      async move { body },
+//!                                                  );
+//!                                                  core.run(body)
 //!                                              }
 //! ```
 //!
-//! The `let output: R` gives the async block its type up front, so `?` in the body knows
-//! the error type to convert to, and a body of the wrong type is reported at its tail.
+//! `entry_body::<R>` gives the async block its type up front, so `?` in the body knows the
+//! error type to convert to. The block as written is the async block's body, with nothing
+//! around it: wrapped in another block or assigned to a `let`, it would make the compiler
+//! warn about the user's code (unnecessary braces around a one-line body, or unreachable
+//! code after a body that ends in `panic!()`), as tokio's issues #3403 and #4175 did.
+//! `impl Trait` cannot name the type, nor can `!` on stable: those bodies get their type
+//! from the function's return type, through `run`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -67,30 +71,25 @@ fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
     let output = &sig.output;
     let block = &function.block;
     let test = test_attribute(kind);
-    let pause = start_paused.then(|| quote!(::mirage::time::pause();));
+    let core_var = Ident::new("__mirage_core", Span::mixed_site());
     let body_var = Ident::new("__mirage_body", Span::mixed_site());
-    let output_var = Ident::new("__mirage_output", Span::mixed_site());
-    // `impl Trait` cannot annotate a `let`, nor can `!` on stable: those bodies get their
-    // type from the function's return type, through `run`.
+    // Paused by a run of its own, so that the body stays the block as written.
+    let pause = start_paused.then(|| quote!(#core_var.run(async { ::mirage::time::pause() });));
     let body = match output {
         ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_) | Type::Never(_)) => quote! {
-            async move {
-                #pause
-                let #output_var: #ty = #block;
-                #output_var
-            }
+            ::mirage::__private::entry_body::<#ty>(async move #block)
         },
-        _ => quote!(async move { #pause #block }),
+        _ => quote!(async move #block),
     };
     quote! {
         #test
         #(#attrs)*
         #vis fn #name() #output {
             #(#inner_attrs)*
+            let mut #core_var = ::mirage::Core::new().expect("failed to create the mirage Core");
+            #pause
             let #body_var = #body;
-            ::mirage::Core::new()
-                .expect("failed to create the mirage Core")
-                .run(#body_var)
+            #core_var.run(#body_var)
         }
     }
 }
