@@ -545,3 +545,32 @@ fn dropping_a_core_inside_a_task_keeps_the_task_s_budget() {
     });
     assert_eq!(left, usize::from(BUDGET) - 100);
 }
+
+#[test]
+fn sockets_make_progress_while_a_hundred_tasks_never_stop_yielding() {
+    let mut core = Core::new().unwrap();
+    let (a, b) = UnixStream::pair().unwrap();
+    let received = core.run(async move {
+        for _ in 0..100 {
+            mirage::spawn(async {
+                loop {
+                    mirage::yield_now().await;
+                }
+            });
+        }
+        // The reader waits for the kernel: only a poll of the Core's epoll wakes it, and
+        // the run queue is never empty while the spinners run.
+        let reader = mirage::spawn(async move {
+            let mut buf = [0u8; 11];
+            b.read_exact(&mut buf).await.unwrap();
+            buf
+        });
+        mirage::yield_now().await;
+        a.write_all(b"hello world").await.unwrap();
+        time::timeout(Duration::from_secs(10), reader).await
+    });
+    assert_eq!(
+        &received.expect("the read never completed").unwrap(),
+        b"hello world"
+    );
+}

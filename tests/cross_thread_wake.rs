@@ -111,3 +111,36 @@ fn waking_on_the_core_thread_between_runs_is_not_lost() {
     flag.waker.lock().unwrap().take().unwrap().wake();
     core.run(task).unwrap();
 }
+
+/// A task that is ready again at every poll: the run queue never empties.
+async fn spin_forever() {
+    loop {
+        mirage::yield_now().await;
+    }
+}
+
+#[test]
+fn wake_ups_and_spawns_from_other_threads_reach_a_core_that_never_idles() {
+    let (done, finished) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let mut core = Core::new().unwrap();
+        let spawner = core.spawner();
+        let (tx, rx) = mirage::sync::cross_thread::oneshot::channel();
+        let (spawned_tx, spawned_rx) = mirage::sync::cross_thread::oneshot::channel();
+        let from_thread = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            tx.send(()).unwrap();
+            drop(spawner.spawn(move || async move { spawned_tx.send(()).unwrap() }));
+        });
+        core.run(async move {
+            mirage::spawn(spin_forever());
+            rx.await.unwrap();
+            spawned_rx.await.unwrap();
+        });
+        from_thread.join().unwrap();
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the Core never saw the other thread's wake-up or task");
+}

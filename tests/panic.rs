@@ -200,3 +200,30 @@ fn a_join_error_is_sync_so_it_boxes_into_a_send_sync_error() {
     assert!(message.contains("boom"), "{message}");
     assert!(boxed(err).to_string().contains("boom"));
 }
+
+#[test]
+fn a_root_panic_unwinds_through_a_core_drop_whose_destructors_wake_tasks() {
+    /// Sends on its channel when dropped, waking the task that waits on it.
+    struct WakeOnDrop(Option<mirage::sync::oneshot::Sender<()>>);
+    impl Drop for WakeOnDrop {
+        fn drop(&mut self) {
+            self.0.take().unwrap().send(()).unwrap();
+        }
+    }
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let (tx, rx) = mirage::sync::oneshot::channel::<()>();
+        let mut core = Core::new().unwrap();
+        core.spawn(async move {
+            let _wakes = WakeOnDrop(Some(tx));
+            std::future::pending::<()>().await;
+        });
+        let _waiter = core.spawn(rx);
+        core.run(async {
+            mirage::yield_now().await;
+            panic!("boom");
+        });
+    }));
+    // A second panic while unwinding would have aborted the process instead.
+    let payload = caught.unwrap_err();
+    assert_eq!(*payload.downcast::<&str>().unwrap(), "boom");
+}

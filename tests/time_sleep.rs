@@ -320,3 +320,47 @@ fn a_sleep_awaited_on_another_core_moves_there_when_its_own_core_drops() {
     });
     assert!(fired, "the sleep never fired after its Core was dropped");
 }
+
+thread_local! {
+    /// The sleeps the waker of `a_waker_may_drop_other_sleeps_when_the_wheel_wakes_it` drops.
+    static HELD: RefCell<Vec<Sleep>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A waker that, when woken, drops every sleep in `HELD`: registered timers leave the wheel
+/// from inside a wake-up the wheel delivers.
+struct DropsTheSleeps;
+
+impl std::task::Wake for DropsTheSleeps {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        drop(HELD.with(|held| held.take()));
+    }
+}
+
+#[test]
+fn a_waker_may_drop_other_sleeps_when_the_wheel_wakes_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let waker = std::task::Waker::from(std::sync::Arc::new(DropsTheSleeps));
+        for _ in 0..100 {
+            let mut nap = sleep(Duration::from_millis(10));
+            let mut cx = Context::from_waker(&waker);
+            assert!(Pin::new(&mut nap).poll(&mut cx).is_pending());
+            HELD.with(|held| held.borrow_mut().push(nap));
+        }
+        // Fired by the Core jumping to the deadline, then by `advance`.
+        sleep(Duration::from_millis(11)).await;
+        assert!(HELD.with(|held| held.borrow().is_empty()));
+        for _ in 0..100 {
+            let mut nap = sleep(Duration::from_millis(10));
+            let mut cx = Context::from_waker(&waker);
+            assert!(Pin::new(&mut nap).poll(&mut cx).is_pending());
+            HELD.with(|held| held.borrow_mut().push(nap));
+        }
+        advance(Duration::from_millis(11)).await;
+        assert!(HELD.with(|held| held.borrow().is_empty()));
+    });
+}
