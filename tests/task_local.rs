@@ -134,3 +134,25 @@ fn a_scope_keeps_its_value_when_its_future_moves_to_another_core() {
         .unwrap();
     assert_eq!(got, "travelling");
 }
+
+#[mirage::test]
+async fn take_value_takes_the_value_once_and_later_polls_see_the_key_unset() {
+    let mut scoped = std::pin::pin!(ID.scope(7, async {
+        let before = ID.try_get().ok();
+        mirage::yield_now().await;
+        (before, ID.try_get().ok())
+    }));
+    // First poll: the value is there; then taken mid-scope.
+    assert!(futures_poll(scoped.as_mut()).await.is_pending());
+    assert_eq!(scoped.as_mut().take_value(), Some(7));
+    assert_eq!(scoped.as_mut().take_value(), None);
+    assert_eq!(scoped.await, (Some(7), None));
+    assert!(ID.try_get().is_err(), "nothing leaked out of the scope");
+}
+
+/// Polls `future` once.
+async fn futures_poll<F: std::future::Future>(
+    mut future: std::pin::Pin<&mut F>,
+) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await
+}

@@ -313,6 +313,40 @@ pub struct TaskLocalFuture<T: 'static, F> {
     future: Option<F>,
 }
 
+impl<T: 'static, F> TaskLocalFuture<T, F> {
+    /// Takes the scope's value out of this future: `Some` once, then `None`. Typically
+    /// called once the future completed, to get back a value its code changed through
+    /// [`with`](LocalKey::with) and interior mutability. Taken earlier, the value is gone
+    /// for the rest of the scope: the inner future's later polls, and its destructors, see
+    /// the key unset. As tokio's `TaskLocalFuture::take_value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::pin::pin;
+    ///
+    /// mirage::task_local! {
+    ///     static REQUESTS: Cell<u32>;
+    /// }
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let mut counted = pin!(REQUESTS.scope(Cell::new(0), async {
+    ///         REQUESTS.with(|n| n.set(n.get() + 3));
+    ///     }));
+    ///     counted.as_mut().await;
+    ///     assert_eq!(counted.as_mut().take_value().map(Cell::into_inner), Some(3));
+    ///     assert!(counted.as_mut().take_value().is_none());
+    /// });
+    /// ```
+    pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
+        // SAFETY: only `value` is touched, and it is not structurally pinned (see `poll`):
+        // taking it moves nothing that is pinned.
+        unsafe { self.get_unchecked_mut() }.value.take()
+    }
+}
+
 impl<T: 'static, F: Future> Future for TaskLocalFuture<T, F> {
     type Output = F::Output;
 
