@@ -364,3 +364,50 @@ fn a_waker_may_drop_other_sleeps_when_the_wheel_wakes_it() {
         assert!(HELD.with(|held| held.borrow().is_empty()));
     });
 }
+
+/// Runs `f`, which must panic, and gives the file its panic names as its location.
+fn panic_location(f: impl FnOnce()) -> String {
+    thread_local! {
+        static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let file = info.location().map(|at| at.file().to_string());
+            // Only the panics of `panic_location` on this thread are recorded; the other
+            // tests' panics go on to the previous hook.
+            let recorded = CAUGHT.with(|caught| match &mut *caught.borrow_mut() {
+                Some(slot) if slot.is_empty() => {
+                    *slot = file.clone().unwrap_or_default();
+                    true
+                }
+                _ => false,
+            });
+            if !recorded {
+                previous(info);
+            }
+        }));
+    });
+    CAUGHT.with(|caught| *caught.borrow_mut() = Some(String::new()));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    assert!(result.is_err(), "it did not panic");
+    CAUGHT.with(|caught| caught.borrow_mut().take().unwrap())
+}
+
+#[test]
+fn pause_and_resume_misuse_panics_at_the_caller_s_line() {
+    // Called from closures written here: passed as they are, the functions would be
+    // called, and located, in the standard library's `FnOnce::call_once`.
+    assert_eq!(panic_location(|| pause()), file!());
+    assert_eq!(panic_location(|| mirage::time::resume()), file!());
+    let twice = || {
+        Core::new().unwrap().run(async {
+            pause();
+            pause();
+        })
+    };
+    assert_eq!(panic_location(twice), file!());
+    let unpaused = || Core::new().unwrap().run(async { mirage::time::resume() });
+    assert_eq!(panic_location(unpaused), file!());
+}

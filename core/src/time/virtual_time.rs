@@ -5,10 +5,16 @@ use std::time::Duration;
 use crate::context;
 use crate::yield_now;
 
+/// Runs `f` on the running Core's clock. Its panics, and those of `pause` and `resume`,
+/// name the caller's line (`track_caller`; a closure would name this file instead).
+#[track_caller]
 fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
-    context::with_current(|local| f(&local.timers.clock)).unwrap_or_else(|| {
-        panic!("mirage::time::{what} called outside a running Core: call it inside Core::run")
-    })
+    match context::with_current(|local| f(&local.timers.clock)) {
+        Some(result) => result,
+        None => {
+            panic!("mirage::time::{what} called outside a running Core: call it inside Core::run")
+        }
+    }
 }
 
 /// Freezes the running Core's clock.
@@ -37,7 +43,13 @@ fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
 ///     assert_eq!(start.elapsed(), Duration::from_secs(30));
 /// });
 /// ```
+#[track_caller]
 pub fn pause() {
+    let paused = with_clock("pause", |clock| clock.is_paused());
+    assert!(
+        !paused,
+        "mirage::time::pause called while time is already paused"
+    );
     with_clock("pause", |clock| clock.pause());
 }
 
@@ -56,7 +68,13 @@ pub fn pause() {
 ///     mirage::time::resume();
 /// });
 /// ```
+#[track_caller]
 pub fn resume() {
+    let paused = with_clock("resume", |clock| clock.is_paused());
+    assert!(
+        paused,
+        "mirage::time::resume called while time is not paused"
+    );
     with_clock("resume", |clock| clock.resume());
 }
 
