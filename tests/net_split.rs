@@ -1,5 +1,5 @@
 //! `into_split` of TCP and Unix streams: halves in two tasks, the write half's shutdown on
-//! drop, and `reunite`.
+//! drop, and `reunite`; and the borrowed halves of `split`, in two futures of one task.
 
 mod net_common;
 
@@ -85,6 +85,64 @@ fn unix_halves_read_and_write_at_once_in_two_tasks() {
         let mut got = Vec::with_capacity(LEN);
         read.read_to_end(&mut got).await.unwrap();
         writer.await.unwrap();
+        assert_eq!((got.len(), checksum(&got)), (LEN, sent));
+        assert_eq!(echo.await.unwrap(), LEN);
+    });
+}
+
+/// Writes `data` through `write` and closes it while `read` reads to the end, in one task:
+/// the echo stalls unless both make progress at once.
+async fn write_and_read_at_once(
+    mut read: impl mirage::io::AsyncRead + Unpin,
+    mut write: impl mirage::io::AsyncWrite + Unpin,
+    data: Vec<u8>,
+) -> Vec<u8> {
+    let mut got = Vec::with_capacity(data.len());
+    let (written, read) = mirage::join!(
+        async {
+            write.write_all(&data).await?;
+            write.close().await
+        },
+        read.read_to_end(&mut got),
+    );
+    written.unwrap();
+    read.unwrap();
+    got
+}
+
+#[test]
+fn borrowed_tcp_halves_read_and_write_at_once_in_one_task() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut ours, peer) = tcp_pair().await;
+        let echo = spawn_echo(peer);
+        let data = bytes(7, LEN);
+        let sent = checksum(&data);
+        let (read, write) = ours.split();
+        assert!(format!("{read:?}").starts_with("ReadHalf(TcpStream"));
+        assert_eq!(
+            write.as_ref().peer_addr().unwrap(),
+            read.as_ref().peer_addr().unwrap()
+        );
+        let got = write_and_read_at_once(read, write, data).await;
+        assert_eq!((got.len(), checksum(&got)), (LEN, sent));
+        assert_eq!(echo.await.unwrap(), LEN);
+        // The halves only borrowed it: the stream is ours again, its write side shut.
+        let err = ours.write(b"x").await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn borrowed_unix_halves_read_and_write_at_once_in_one_task() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut ours, peer) = UnixStream::pair().unwrap();
+        let echo = spawn_echo(peer);
+        let data = bytes(9, LEN);
+        let sent = checksum(&data);
+        let (read, write) = ours.split();
+        let got = write_and_read_at_once(read, write, data).await;
         assert_eq!((got.len(), checksum(&got)), (LEN, sent));
         assert_eq!(echo.await.unwrap(), LEN);
     });

@@ -61,6 +61,7 @@
 mod accept;
 mod addr;
 mod bind_device;
+mod borrowed_split;
 mod byte_stream;
 mod fd;
 mod interest_io;

@@ -1,6 +1,7 @@
-//! The halves of a split [`TcpStream`](crate::TcpStream), made by
-//! [`into_split`](crate::TcpStream::into_split), as tokio's `net::tcp` has them. The TCP
-//! sockets themselves are at the crate root.
+//! The halves of a split [`TcpStream`](crate::TcpStream), owned ones made by
+//! [`into_split`](crate::TcpStream::into_split) and borrowed ones by
+//! [`split`](crate::TcpStream::split), as tokio's `net::tcp` has them. The TCP sockets
+//! themselves are at the crate root.
 
 mod linger;
 pub(crate) mod listener;
@@ -10,3 +11,36 @@ mod split;
 pub(crate) mod stream;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+
+use crate::TcpStream;
+
+crate::borrowed_split::impl_borrowed_split!(
+    TcpStream,
+    r#"
+```
+use mirage::io::{self, AsyncReadExt, AsyncWriteExt};
+use mirage::net::{TcpListener, TcpStream};
+
+let listener = TcpListener::bind("127.0.0.1:0")?;
+let addr = listener.local_addr()?;
+let mut core = mirage::Core::new()?;
+core.run(async move {
+    let mut client = TcpStream::connect(addr).await?;
+    let (mut socket, _) = listener.accept().await?;
+    // An echo server's connection, as tokio's examples write it.
+    let echo = mirage::spawn(async move {
+        let (mut rd, mut wr) = socket.split();
+        io::copy(&mut rd, &mut wr).await
+    });
+    client.write_all(b"ping").await?;
+    client.shutdown(std::net::Shutdown::Write)?;
+    let mut echoed = Vec::new();
+    client.read_to_end(&mut echoed).await?;
+    assert_eq!(echoed, b"ping");
+    assert_eq!(echo.await.unwrap()?, 4);
+    std::io::Result::Ok(())
+})?;
+# std::io::Result::Ok(())
+```
+"#
+);

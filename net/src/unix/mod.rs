@@ -1,6 +1,7 @@
-//! The halves of a split [`UnixStream`](crate::UnixStream), made by
-//! [`into_split`](crate::UnixStream::into_split), as tokio's `net::unix` has them. The
-//! Unix-domain sockets themselves (listeners, streams and datagrams) are at the crate root.
+//! The halves of a split [`UnixStream`](crate::UnixStream), owned ones made by
+//! [`into_split`](crate::UnixStream::into_split) and borrowed ones by
+//! [`split`](crate::UnixStream::split), as tokio's `net::unix` has them. The Unix-domain
+//! sockets themselves (listeners, streams and datagrams) are at the crate root.
 
 pub(crate) mod datagram;
 pub(crate) mod listener;
@@ -9,3 +10,32 @@ pub(crate) mod stream;
 pub(crate) mod ucred;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+
+use crate::UnixStream;
+
+crate::borrowed_split::impl_borrowed_split!(
+    UnixStream,
+    r#"
+```
+use mirage::io::{self, AsyncReadExt, AsyncWriteExt};
+use mirage::net::UnixStream;
+
+let (mut client, mut server) = UnixStream::pair()?;
+let mut core = mirage::Core::new()?;
+core.run(async move {
+    let echo = mirage::spawn(async move {
+        let (mut rd, mut wr) = server.split();
+        io::copy(&mut rd, &mut wr).await
+    });
+    client.write_all(b"ping").await?;
+    client.shutdown(std::net::Shutdown::Write)?;
+    let mut echoed = Vec::new();
+    client.read_to_end(&mut echoed).await?;
+    assert_eq!(echoed, b"ping");
+    assert_eq!(echo.await.unwrap()?, 4);
+    std::io::Result::Ok(())
+})?;
+# std::io::Result::Ok(())
+```
+"#
+);
