@@ -120,7 +120,10 @@ impl Child {
         }
     }
 
-    /// The process id.
+    /// The process id. A `u32` always, as std's `Child::id`: tokio's returns
+    /// `Option<u32>`, `None` once the child was reaped. Here the id stays the one the child
+    /// had, and once [`wait`](Child::wait) has returned the kernel may give it to another
+    /// process, so do not signal it by id then.
     ///
     /// # Examples
     ///

@@ -47,7 +47,8 @@ impl<T> JoinHandle<T> {
     /// Cancels the task: its future is dropped the next time the Core would run it, and
     /// awaiting the handle yields a [`JoinError`] for which
     /// [`is_cancelled`](JoinError::is_cancelled) is true. Does nothing if the task already
-    /// completed.
+    /// completed. If dropping the future panics, the panic is caught and the task still
+    /// counts as cancelled (tokio reports that panic instead).
     ///
     /// # Examples
     ///
