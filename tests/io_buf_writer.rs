@@ -1,5 +1,5 @@
 //! `mirage::io::BufWriter`: what reaches the writer inside and when, and what a failing
-//! writer leaves in the buffer.
+//! writer leaves in the buffer; and `BufStream`, a buffer on each side of one stream.
 
 mod prop_config;
 
@@ -446,4 +446,40 @@ proptest! {
         });
         prop_assert_eq!(taken, expected);
     }
+}
+
+/// `BufStream`: writes wait in the write buffer until a flush, reads come from the read
+/// buffer, and both directions share one stream.
+#[test]
+fn buf_stream_buffers_each_direction_of_one_stream() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (ours, mut peer) = duplex(1024);
+        let mut stream = mirage::io::BufStream::with_capacity(16, 64, ours);
+        stream.write_all(b"request\n").await.unwrap();
+        let mut probe = [0; 8];
+        let mut cx = Context::from_waker(Waker::noop());
+        let early = Pin::new(&mut peer).poll_read(&mut cx, &mut probe);
+        assert!(
+            early.is_pending(),
+            "nothing reaches the peer before the flush"
+        );
+        stream.flush().await.unwrap();
+        peer.read_exact(&mut probe).await.unwrap();
+        assert_eq!(&probe, b"request\n");
+
+        peer.write_all(b"first line\nsecond").await.unwrap();
+        let mut line = String::new();
+        stream.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "first line\n");
+        let mut rest = [0; 6];
+        stream.read_exact(&mut rest).await.unwrap();
+        assert_eq!(&rest, b"second");
+        stream.shutdown().await.unwrap();
+        assert_eq!(
+            peer.read(&mut probe).await.unwrap(),
+            0,
+            "shutdown reaches the peer"
+        );
+    });
 }

@@ -8,9 +8,10 @@
 //! * [`BufReader`] adds a buffer to any reader, and [`AsyncBufReadExt`] puts `read_line`,
 //!   `read_until`, [`lines`](AsyncBufReadExt::lines) and
 //!   [`split`](AsyncBufReadExt::split) on top of the poll-level
-//!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer. [`copy`] moves a whole stream
-//!   from a reader to a writer ([`copy_buf`] from a buffered reader's own buffer), and [`copy_bidirectional`] both ways between two streams, as
-//!   a proxy does.
+//!   [`AsyncBufRead`]. [`BufWriter`] adds one to any writer, and [`BufStream`] one on each
+//!   side of a stream. [`copy`] moves a whole stream from a reader to a writer
+//!   ([`copy_buf`] from a buffered reader's own buffer), and [`copy_bidirectional`] both
+//!   ways between two streams, as a proxy does.
 //! * [`split`] a stream into a [`ReadHalf`] and a [`WriteHalf`], for a reader task and a
 //!   writer task (Mirage's sockets need not be split: their I/O takes `&self`); [`join`] a
 //!   reader and a writer into one stream.
@@ -28,6 +29,7 @@ mod async_fd;
 mod buf_read;
 mod buf_read_ext;
 mod buf_reader;
+mod buf_stream;
 mod buf_writer;
 mod chain;
 mod copy;
@@ -54,6 +56,7 @@ pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError}
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
+pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use chain::Chain;
 pub use copy::{copy, copy_buf};

@@ -1,0 +1,182 @@
+//! `BufStream`: a buffer on each side of a stream that is read and written.
+
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, BufWriter};
+
+/// A [`BufReader`] and a [`BufWriter`] around one stream: reads come out of a read buffer
+/// and writes gather in a write buffer, as for a request-response protocol that reads and
+/// writes many small pieces. tokio's `io::BufStream`.
+///
+/// What is written stays in the write buffer until it fills, or until
+/// [`flush`](super::AsyncWriteExt::flush) (or [`shutdown`](super::AsyncWriteExt::shutdown))
+/// sends it: flush before waiting for the peer's answer to it.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{AsyncBufReadExt, AsyncWriteExt, BufStream};
+/// use mirage::net::UnixStream;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (client, server) = UnixStream::pair().unwrap();
+///     mirage::spawn(async move {
+///         let mut server = BufStream::new(server);
+///         let mut line = String::new();
+///         while server.read_line(&mut line).await.unwrap() > 0 {
+///             server.write_all(b"got: ").await.unwrap();
+///             server.write_all(line.as_bytes()).await.unwrap();
+///             server.flush().await.unwrap();
+///             line.clear();
+///         }
+///     });
+///     let mut client = BufStream::new(client);
+///     client.write_all(b"hello\n").await.unwrap();
+///     client.flush().await.unwrap();
+///     let mut reply = String::new();
+///     client.read_line(&mut reply).await.unwrap();
+///     assert_eq!(reply, "got: hello\n");
+/// });
+/// ```
+pub struct BufStream<S> {
+    inner: BufReader<BufWriter<S>>,
+}
+
+impl<S> BufStream<S> {
+    /// Wraps `stream` with a read and a write buffer of 8 KiB each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = mirage::io::BufStream::new(mirage::io::empty());
+    /// # let _ = stream;
+    /// ```
+    pub fn new(stream: S) -> BufStream<S> {
+        BufStream {
+            inner: BufReader::new(BufWriter::new(stream)),
+        }
+    }
+
+    /// Wraps `stream` with a read buffer of `read_capacity` bytes and a write buffer of
+    /// `write_capacity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = mirage::io::BufStream::with_capacity(64, 128, mirage::io::empty());
+    /// # let _ = stream;
+    /// ```
+    pub fn with_capacity(read_capacity: usize, write_capacity: usize, stream: S) -> BufStream<S> {
+        BufStream {
+            inner: BufReader::with_capacity(
+                read_capacity,
+                BufWriter::with_capacity(write_capacity, stream),
+            ),
+        }
+    }
+
+    /// The stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = mirage::io::BufStream::new(&b"abc"[..]);
+    /// assert_eq!(stream.get_ref(), b"abc");
+    /// ```
+    pub fn get_ref(&self) -> &S {
+        self.inner.get_ref().get_ref()
+    }
+
+    /// The stream, mutably. Reading or writing it directly skips the buffers, and so may
+    /// reorder bytes against them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut stream = mirage::io::BufStream::new(Vec::<u8>::new());
+    /// stream.get_mut().push(1);
+    /// assert_eq!(stream.get_ref(), &[1]);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut S {
+        self.inner.get_mut().get_mut()
+    }
+
+    /// The stream, dropping both buffers: bytes read ahead and bytes not yet flushed are
+    /// lost, so flush first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = mirage::io::BufStream::new(Vec::<u8>::new());
+    /// assert!(stream.into_inner().is_empty());
+    /// ```
+    pub fn into_inner(self) -> S {
+        self.inner.into_inner().into_inner()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for BufStream<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+
+    fn start_read(self: Pin<&mut Self>) {
+        Pin::new(&mut self.get_mut().inner).start_read()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncBufRead for BufStream<S> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.get_mut().inner).consume(amt)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for BufStream<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_close(cx)
+    }
+
+    fn start_write(self: Pin<&mut Self>) {
+        Pin::new(&mut self.get_mut().inner).start_write()
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for BufStream<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufStream")
+            .field("stream", &self.inner)
+            .finish()
+    }
+}
