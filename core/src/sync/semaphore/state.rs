@@ -109,11 +109,24 @@ impl State {
         self.waiters.take_all()
     }
 
+    /// Takes `wants` permits for an acquire that has not queued, if the semaphore is open,
+    /// they are free and no one waits before it: the common case of
+    /// [`poll_acquire`](State::poll_acquire), kept small enough to inline. The caller has
+    /// spent the task's budget.
+    #[inline]
+    pub(crate) fn take_free(&mut self, wants: u32) -> bool {
+        let n = wants as usize;
+        let free = !self.closed && (n == 0 || (self.waiters.is_empty() && self.permits >= n));
+        if free {
+            self.permits -= n;
+        }
+        free
+    }
+
     /// One poll of an acquire of `wants` permits whose place in the queue is `key`. Ready
     /// with `Ok` once it holds the permits: handed them while it waited, or found them free
     /// with no one waiting before it and `spend` (the task's budget) allowing. Also returns
     /// a waker to drop once the state is released.
-    #[inline]
     pub(crate) fn poll_acquire(
         &mut self,
         key: &mut Option<usize>,
@@ -218,6 +231,14 @@ impl<'a, L: Lock<State>> Waiting<'a, L> {
     #[inline]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
         let (key, wants) = (&mut self.key, self.wants);
+        // The common case first, inline: not queued, permits free, budget left.
+        if key.is_none()
+            && coop::has_budget_remaining()
+            && self.lock.with(|state| state.take_free(wants))
+        {
+            coop::try_spend();
+            return Poll::Ready(Ok(()));
+        }
         let (poll, stale) = self
             .lock
             .with(|state| state.poll_acquire(key, wants, cx, coop::try_spend));
