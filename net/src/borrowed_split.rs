@@ -8,9 +8,11 @@
 //! the method and the two types around them.
 
 /// Writes `$stream::split`, and `ReadHalf` and `WriteHalf` borrowing a `$stream`, in the
-/// module that calls it; `$example` is the doc example of `split`.
+/// module that calls it; `$example` is the doc example of `split`, and `$pair` the lines
+/// of the halves' doc examples that connect `mut ours` to `peer` (inside `async`, where `?`
+/// returns an `io::Result`).
 macro_rules! impl_borrowed_split {
-    ($stream:ident, $example:literal) => {
+    ($stream:ident, $example:literal, $pair:literal) => {
         impl $stream {
             /// Borrows the stream as a read half and a write half, which two futures of one
             /// task (such as the two directions of a [`copy`](mirage_core::io::copy)) use at
@@ -34,9 +36,21 @@ macro_rules! impl_borrowed_split {
                     "[`AsyncReadExt`](mirage_core::io::AsyncReadExt); the stream's other methods ",
                     "are reached through [`as_ref`](AsRef::as_ref).\n\n",
                     "# Examples\n\n",
-                    "See [`", stringify!($stream), "::split`]."
+                    "```\n",
+                    "use mirage::io::AsyncReadExt;\n\n",
+                    "let mut core = mirage::Core::new()?;\n",
+                    "core.run(async {\n",
+                    $pair,
+                    "    peer.write_all(b\"hi\").await?;\n",
+                    "    let (mut rd, _wr) = ours.split();\n",
+                    "    let mut buf = [0; 2];\n",
+                    "    rd.read_exact(&mut buf).await?;\n",
+                    "    assert_eq!(&buf, b\"hi\");\n",
+                    "    std::io::Result::Ok(())\n",
+                    "})?;\n",
+                    "# std::io::Result::Ok(())\n",
+                    "```"
                 )]
-        #[derive(Clone, Copy)]
         pub struct ReadHalf<'a>(&'a $stream);
 
         #[doc = concat!(
@@ -46,9 +60,22 @@ macro_rules! impl_borrowed_split {
                     "the stream's write direction; the stream's other methods are reached through ",
                     "[`as_ref`](AsRef::as_ref).\n\n",
                     "# Examples\n\n",
-                    "See [`", stringify!($stream), "::split`]."
+                    "```\n",
+                    "use mirage::io::{AsyncReadExt, AsyncWriteExt};\n\n",
+                    "let mut core = mirage::Core::new()?;\n",
+                    "core.run(async {\n",
+                    $pair,
+                    "    let (_rd, mut wr) = ours.split();\n",
+                    "    wr.write_all(b\"hi\").await?;\n",
+                    "    wr.shutdown().await?;\n",
+                    "    let mut got = Vec::new();\n",
+                    "    (&peer).read_to_end(&mut got).await?;\n",
+                    "    assert_eq!(got, b\"hi\");\n",
+                    "    std::io::Result::Ok(())\n",
+                    "})?;\n",
+                    "# std::io::Result::Ok(())\n",
+                    "```"
                 )]
-        #[derive(Clone, Copy)]
         pub struct WriteHalf<'a>(&'a $stream);
 
         impl mirage_core::io::AsyncRead for ReadHalf<'_> {

@@ -42,5 +42,9 @@ core.run(async move {
 })?;
 # std::io::Result::Ok(())
 ```
+"#,
+    r#"    let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+    let mut ours = mirage::net::TcpStream::connect(listener.local_addr()?).await?;
+    let (peer, _) = listener.accept().await?;
 "#
 );

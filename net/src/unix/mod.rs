@@ -37,5 +37,7 @@ core.run(async move {
 })?;
 # std::io::Result::Ok(())
 ```
+"#,
+    r#"    let (mut ours, peer) = mirage::net::UnixStream::pair()?;
 "#
 );
