@@ -20,6 +20,11 @@ mod response;
 mod routes;
 mod server;
 
+// The property tests' case count, shared with the integration tests (`PROPTEST_CASES`).
+#[cfg(test)]
+#[path = "../../tests/prop_config/mod.rs"]
+mod prop_config;
+
 use std::io;
 
 use mirage::net::TcpListener;
