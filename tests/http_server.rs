@@ -269,6 +269,34 @@ fn keep_alive_and_pipelined_requests_are_answered_in_order() {
     server.stop();
 }
 
+/// The responses to pipelined requests were held back while a later request's body was
+/// still arriving: a client got nothing, not even the answer to a GET it sent first, until
+/// that body was complete (or, if it never came, until the body timeout).
+#[test]
+fn a_response_is_not_held_back_while_a_later_body_arrives() {
+    let server = TestServer::start(Config::default());
+    let mut stream = server.connect();
+    stream
+        .write_all(
+            b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n\
+              POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhe",
+        )
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let reply = read_reply(&mut reader).expect("the GET is answered before the body ends");
+    assert_eq!(
+        (reply.status, reply.body.as_slice()),
+        (200, &b"Hello, World!"[..])
+    );
+    stream.write_all(b"llo").unwrap();
+    let reply = read_reply(&mut reader).unwrap();
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &b"hello"[..]));
+    server.stop();
+}
+
 #[test]
 fn http10_and_connection_close_end_the_connection_after_the_response() {
     let server = TestServer::start(Config::default());

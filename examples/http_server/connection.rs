@@ -404,7 +404,11 @@ impl Connection {
 
     /// Reads more bytes into the buffer before `deadline`. False on end of stream or when
     /// the deadline passes.
+    ///
+    /// The responses already queued are written first: those to pipelined requests before
+    /// a body that is still arriving must not wait for it.
     async fn fill(&mut self, deadline: Instant) -> io::Result<bool> {
+        self.flush().await?;
         if self.end == self.buf.len() {
             // Move the unconsumed bytes to the front to make room.
             self.buf.copy_within(self.start..self.end, 0);
