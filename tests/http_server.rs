@@ -423,16 +423,33 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
 
 /// A response to HEAD has no body (RFC 9110 §9.3.2), an error response included: the
 /// 413 or 400 to a HEAD request with a refused body carried one, which a client reads as
-/// garbage after the response (curl: "Excess found").
+/// garbage after the response (curl: "Excess found"). So did the errors in the head of a
+/// HEAD request (its method is read first): a missing Host, an unknown transfer coding, a
+/// later HTTP version, an oversized head, one too slow to arrive.
 #[test]
 fn an_error_response_to_head_has_no_body() {
     let server = TestServer::start(Config {
+        max_head: 1024,
         max_body: 1000,
+        header_timeout: Duration::from_millis(50),
         ..Config::default()
     });
+    let huge_head = format!(
+        "HEAD / HTTP/1.1\r\nHost: t\r\nX: {}\r\n\r\n",
+        "a".repeat(2000)
+    );
     for (request, status) in [
+        (&b"HEAD / HTTP/1.1\r\n\r\n"[..], 400),
+        (b"\r\nHEAD / HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n", 400),
         (
-            &b"HEAD / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"[..],
+            b"HEAD / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+        ),
+        (b"HEAD / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
+        (huge_head.as_bytes(), 431),
+        (b"HEAD / HTTP/1.1\r\nHost: t\r\n", 408),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n",
             413,
         ),
         (
@@ -1046,7 +1063,13 @@ mod exchanges {
                 Request::Refused(Refused::HugeHead) => return refused(431),
                 Request::Refused(Refused::Version) => return refused(505),
                 Request::Refused(Refused::UnknownCoding) => return refused(501),
-                Request::Valid(valid) if valid.head().len() > MAX_HEAD => return refused(431),
+                // Its method is read first: the 431 to HEAD has no body either.
+                Request::Valid(valid) if valid.head().len() > MAX_HEAD => {
+                    return Expected {
+                        head: valid.method == "HEAD",
+                        ..refused(431)
+                    }
+                }
                 Request::Valid(valid) => valid,
             };
             let version = if valid.http10 { "HTTP/1.0" } else { "HTTP/1.1" };

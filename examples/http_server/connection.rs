@@ -139,7 +139,8 @@ impl Connection {
                 Ok(Some(head)) => head,
                 Ok(None) => return Ok(Next::Continue),
                 Err(err) => {
-                    self.error(head_error_status(err), false, false);
+                    let head_only = request::is_head(&self.buf[self.start..self.end]);
+                    self.error(head_error_status(err), false, head_only);
                     return Ok(Next::Close);
                 }
             };
@@ -341,7 +342,8 @@ impl Connection {
             return Ok(true);
         }
         if Instant::now() >= deadline {
-            self.error(response::REQUEST_TIMEOUT, false, false);
+            let head_only = request::is_head(&self.buf[self.start..self.end]);
+            self.error(response::REQUEST_TIMEOUT, false, head_only);
             let _ = self.flush().await;
         }
         Ok(false)

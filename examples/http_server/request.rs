@@ -78,6 +78,12 @@ pub fn is_blank(buf: &[u8]) -> bool {
     matches!(&buf[empty_lines(buf)..], [] | [b'\r'])
 }
 
+/// Whether the request at the start of `buf` is a HEAD request, by its first word: so that
+/// the error response to a head refused after its method was read has no body either.
+pub fn is_head(buf: &[u8]) -> bool {
+    buf[empty_lines(buf)..].starts_with(b"HEAD ")
+}
+
 /// The length of the empty lines at the start of `buf`: CRLFs and bare LFs. A bare CR ends
 /// no line (RFC 9112 §2.2): it is left to the request line, which refuses it.
 fn empty_lines(buf: &[u8]) -> usize {
