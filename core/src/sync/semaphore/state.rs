@@ -126,7 +126,8 @@ impl State {
     /// One poll of an acquire of `wants` permits whose place in the queue is `key`. Ready
     /// with `Ok` once it holds the permits: handed them while it waited, or found them free
     /// with no one waiting before it and `spend` (the task's budget) allowing. Also returns
-    /// a waker to drop once the state is released.
+    /// a waker to drop once the state is released. When `spend` refuses, it is `Pending`
+    /// and wakes nobody: the caller wakes its task once it has released the state.
     pub(crate) fn poll_acquire(
         &mut self,
         key: &mut Option<usize>,
@@ -155,7 +156,6 @@ impl State {
         if key.is_none() && free {
             if !spend() {
                 // The permits stay free for the task's next turn.
-                cx.waker().wake_by_ref();
                 return (Poll::Pending, None);
             }
             self.permits -= n;
@@ -239,10 +239,19 @@ impl<'a, L: Lock<State>> Waiting<'a, L> {
             coop::try_spend();
             return Poll::Ready(Ok(()));
         }
-        let (poll, stale) = self
-            .lock
-            .with(|state| state.poll_acquire(key, wants, cx, coop::try_spend));
+        let mut held_back = false;
+        let (poll, stale) = self.lock.with(|state| {
+            let spend = || {
+                held_back = !coop::try_spend();
+                !held_back
+            };
+            state.poll_acquire(key, wants, cx, spend)
+        });
         drop(stale);
+        if held_back {
+            // Out of the state: the wake may come back to the semaphore.
+            cx.waker().wake_by_ref();
+        }
         poll
     }
 

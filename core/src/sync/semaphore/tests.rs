@@ -266,3 +266,26 @@ fn try_acquire_many_owned_does_not_overtake_a_waiter_and_fails_once_closed() {
         TryAcquireError::Closed
     );
 }
+
+/// An acquire held back by a spent budget wakes its task only once it has let go of the
+/// state: a waker that looks at the semaphore (or drops a permit) finds it free.
+#[test]
+fn an_acquire_held_back_by_the_budget_wakes_its_task_outside_the_state() {
+    let semaphore = Rc::new(Semaphore::new(1));
+    let free_at_wake = Rc::new(std::cell::Cell::new(None));
+    let waker = crate::sync::test_util::wake_hook_waker({
+        let (semaphore, free_at_wake) = (semaphore.clone(), free_at_wake.clone());
+        move || free_at_wake.set(Some(semaphore.state.try_borrow_mut().is_ok()))
+    });
+    let budget = crate::coop::left();
+    crate::coop::restore(0);
+    let poll = poll_with(pin!(semaphore.acquire()), &waker);
+    crate::coop::restore(budget);
+    assert!(poll.is_pending(), "no budget left");
+    assert_eq!(
+        free_at_wake.get(),
+        Some(true),
+        "woken, with the state released"
+    );
+    assert_eq!(semaphore.available_permits(), 1, "the permit stays free");
+}

@@ -107,6 +107,29 @@ fn a_cancelled_grant_passes_to_the_next_waiter() {
     assert_eq!(semaphore.available_permits(), 1);
 }
 
+/// An acquire held back by a spent budget wakes its task only once it has unlocked the
+/// state: waking under the lock would deadlock a waker that comes back to the semaphore.
+#[test]
+fn an_acquire_held_back_by_the_budget_wakes_its_task_outside_the_lock() {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let free_at_wake = std::rc::Rc::new(std::cell::Cell::new(None));
+    let waker = crate::sync::test_util::wake_hook_waker({
+        let (semaphore, free_at_wake) = (semaphore.clone(), free_at_wake.clone());
+        move || free_at_wake.set(Some(semaphore.state.try_lock().is_ok()))
+    });
+    let budget = crate::coop::left();
+    crate::coop::restore(0);
+    let poll = crate::sync::test_util::poll_with(std::pin::pin!(semaphore.acquire()), &waker);
+    crate::coop::restore(budget);
+    assert!(poll.is_pending(), "no budget left");
+    assert_eq!(
+        free_at_wake.get(),
+        Some(true),
+        "woken, with the lock released"
+    );
+    assert_eq!(semaphore.available_permits(), 1, "the permit stays free");
+}
+
 fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
     let waker = std::task::Waker::noop();
     future.poll(&mut std::task::Context::from_waker(waker))
