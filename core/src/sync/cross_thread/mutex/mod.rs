@@ -23,6 +23,9 @@ pub use guard::{MutexGuard, OwnedMutexGuard};
 /// across an `.await`, `std::sync::Mutex` costs less; between the tasks of one Core, the
 /// local `Mutex` does.
 ///
+/// Unlike tokio's, its guards have no `map` or `try_map` (there is no `MappedMutexGuard`),
+/// and there is no `blocking_lock_owned`.
+///
 /// # Examples
 ///
 /// Four Cores add to one counter:

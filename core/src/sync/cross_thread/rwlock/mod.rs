@@ -27,6 +27,11 @@ const MAX_READERS: u32 = u32::MAX >> 3;
 /// It is a [`cross_thread::Semaphore`](Semaphore) with one permit per reader; a writer
 /// takes them all.
 ///
+/// Unlike tokio's, its guards have no `map` or `try_map`, a write guard has no `downgrade`
+/// (the local `RwLock`'s has), and there is no `const_with_max_readers`. A read guard is
+/// `Send` only for a `T: Send + Sync` (tokio's asks only `T: Sync`); the lock itself is
+/// `Sync` for exactly that `T` either way.
+///
 /// # Examples
 ///
 /// A configuration that Cores read and a plain thread replaces:
