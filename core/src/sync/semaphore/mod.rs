@@ -323,7 +323,9 @@ impl Semaphore {
     }
 
     /// Closes the semaphore: every waiting and later `acquire` fails with
-    /// [`AcquireError`]. Permits already held stay valid, and are given back as usual.
+    /// [`AcquireError`]. Permits already held stay valid, and are given back as usual. An
+    /// `acquire` that was handed its permits before the close, but not yet polled since,
+    /// still completes with them (tokio's fails it).
     ///
     /// # Examples
     ///

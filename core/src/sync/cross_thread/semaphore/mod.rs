@@ -328,7 +328,8 @@ impl Semaphore {
 
     /// Closes the semaphore: every waiting and later `acquire` fails with
     /// [`AcquireError`], on whatever Core it waits. Permits already held stay valid, and are
-    /// given back as usual.
+    /// given back as usual. An `acquire` that was handed its permits before the close, but
+    /// not yet polled since, still completes with them (tokio's fails it).
     ///
     /// # Examples
     ///

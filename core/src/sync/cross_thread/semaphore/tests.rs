@@ -130,6 +130,27 @@ fn an_acquire_held_back_by_the_budget_wakes_its_task_outside_the_lock() {
     assert_eq!(semaphore.available_permits(), 1, "the permit stays free");
 }
 
+/// As the docs of `close` say: an acquire handed its permits before the close completes
+/// with them, while one still waiting fails.
+#[test]
+fn an_acquire_served_before_close_still_completes() {
+    let semaphore = Semaphore::new(0);
+    let mut served = Box::pin(semaphore.acquire());
+    let mut waiting = Box::pin(semaphore.acquire());
+    assert!(poll_once(served.as_mut()).is_pending());
+    assert!(poll_once(waiting.as_mut()).is_pending());
+    semaphore.add_permits(1);
+    semaphore.close();
+    assert!(matches!(
+        poll_once(served.as_mut()),
+        std::task::Poll::Ready(Ok(_))
+    ));
+    assert!(matches!(
+        poll_once(waiting.as_mut()),
+        std::task::Poll::Ready(Err(_))
+    ));
+}
+
 fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
     let waker = std::task::Waker::noop();
     future.poll(&mut std::task::Context::from_waker(waker))
