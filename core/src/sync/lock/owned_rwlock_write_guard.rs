@@ -74,18 +74,18 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// let lock = Rc::new(RwLock::new(1));
     /// let mut writing = Rc::clone(&lock).try_write_owned().unwrap();
     /// *writing = 2;
-    /// let reading = OwnedRwLockWriteGuard::downgrade(writing);
+    /// let reading = writing.downgrade();
     /// assert_eq!(*reading, 2);
     /// assert_eq!(*lock.try_read().unwrap(), 2, "other readers share it now");
     /// assert!(lock.try_write().is_err());
     /// ```
-    pub fn downgrade(mut this: Self) -> OwnedRwLockReadGuard<T> {
-        // `this` drops at the end, giving nothing back: its permits pass on here.
-        let permits = std::mem::take(&mut this.permits);
+    pub fn downgrade(mut self) -> OwnedRwLockReadGuard<T> {
+        // `self` drops at the end, giving nothing back: its permits pass on here.
+        let permits = std::mem::take(&mut self.permits);
         // SAFETY: one of the writer's permits passes to the reader, which gives it back.
-        let reading = unsafe { OwnedRwLockReadGuard::new(Rc::clone(&this.lock)) };
+        let reading = unsafe { OwnedRwLockReadGuard::new(Rc::clone(&self.lock)) };
         // The others go back only now, so no writer gets in between.
-        this.lock.semaphore.add_permits(permits as usize - 1);
+        self.lock.semaphore.add_permits(permits as usize - 1);
         reading
     }
 }

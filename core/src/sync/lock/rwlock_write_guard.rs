@@ -54,17 +54,17 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// let lock = RwLock::new(1);
     /// let mut writing = lock.try_write().unwrap();
     /// *writing = 2;
-    /// let reading = RwLockWriteGuard::downgrade(writing);
+    /// let reading = writing.downgrade();
     /// assert_eq!(*reading, 2);
     /// assert_eq!(*lock.try_read().unwrap(), 2, "other readers share it now");
     /// assert!(lock.try_write().is_err());
     /// ```
-    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
         let RwLockWriteGuard {
             value,
             mut permit,
             lock,
-        } = this;
+        } = self;
         // RefCell has no safe way to turn a RefMut into a Ref, so end the one and start
         // the other: nothing else runs on this thread in between, and the permits that
         // keep other tasks out are given back only once the shared borrow exists.

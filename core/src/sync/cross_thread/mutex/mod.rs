@@ -23,8 +23,7 @@ pub use guard::{MutexGuard, OwnedMutexGuard};
 /// across an `.await`, `std::sync::Mutex` costs less; between the tasks of one Core, the
 /// local `Mutex` does.
 ///
-/// Unlike tokio's, its guards have no `map` or `try_map` (there is no `MappedMutexGuard`),
-/// and there is no `blocking_lock_owned`.
+/// Unlike tokio's, its guards have no `map` or `try_map` (there is no `MappedMutexGuard`).
 ///
 /// # Examples
 ///
@@ -151,6 +150,30 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         super::block_on("Mutex::blocking_lock", self.lock())
+    }
+
+    /// [`lock_owned`](Mutex::lock_owned) for a thread with no Core: parks the thread until
+    /// the lock is its.
+    ///
+    /// # Panics
+    ///
+    /// On a thread that is running a Core, which it would block: use `lock_owned().await`
+    /// there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mirage::sync::cross_thread::Mutex;
+    ///
+    /// let mutex = Arc::new(Mutex::new(0));
+    /// let mut guard = Arc::clone(&mutex).blocking_lock_owned();
+    /// let worker = std::thread::spawn(move || *guard += 1);
+    /// worker.join().unwrap();
+    /// assert_eq!(*mutex.blocking_lock(), 1);
+    /// ```
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        super::block_on("Mutex::blocking_lock_owned", self.lock_owned())
     }
 
     /// Locks it if it is free and no task waits for it, without waiting. Works on any

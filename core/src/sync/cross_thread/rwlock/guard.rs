@@ -88,6 +88,32 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     pub(super) unsafe fn new(lock: &'a RwLock<T>) -> RwLockWriteGuard<'a, T> {
         RwLockWriteGuard { lock }
     }
+
+    /// Turns the exclusive lock into a shared one, atomically: no writer can get in
+    /// between, so the reader sees what was written. Readers that asked before the next
+    /// waiting writer get in at once; a waiting writer waits for this reader too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = mirage::sync::cross_thread::RwLock::new(1);
+    /// let mut writing = lock.try_write().unwrap();
+    /// *writing = 2;
+    /// let reading = writing.downgrade();
+    /// assert_eq!(*reading, 2);
+    /// assert_eq!(*lock.try_read().unwrap(), 2, "other readers share it now");
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        let lock = self.lock;
+        // Its drop would give every permit back: one passes to the reader instead.
+        std::mem::forget(self);
+        // SAFETY: one of the writer's permits passes to the reader, which gives it back.
+        let reading = unsafe { RwLockReadGuard::new(lock) };
+        // The others go back only now, so no writer gets in between.
+        lock.unlock_all_but_one();
+        reading
+    }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
@@ -197,6 +223,9 @@ impl<T: ?Sized + fmt::Display> fmt::Display for OwnedRwLockReadGuard<T> {
 #[must_use = "the lock is released at once if the guard is not kept"]
 pub struct OwnedRwLockWriteGuard<T: ?Sized> {
     lock: Arc<RwLock<T>>,
+    /// Whether it holds the writer's permits: false once [`downgrade`](Self::downgrade)
+    /// passed them on, so that its drop gives nothing back.
+    holds: bool,
 }
 
 impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
@@ -204,7 +233,34 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     ///
     /// The caller took every permit and forgot them: the guard gives them back.
     pub(super) unsafe fn new(lock: Arc<RwLock<T>>) -> OwnedRwLockWriteGuard<T> {
-        OwnedRwLockWriteGuard { lock }
+        OwnedRwLockWriteGuard { lock, holds: true }
+    }
+
+    /// [`RwLockWriteGuard::downgrade`] for a lock shared by `Arc`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mirage::sync::cross_thread::RwLock;
+    ///
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let mut writing = Arc::clone(&lock).try_write_owned().unwrap();
+    /// *writing = 2;
+    /// let reading = writing.downgrade();
+    /// assert_eq!(*reading, 2);
+    /// assert!(lock.try_write().is_err());
+    /// drop(reading);
+    /// assert!(lock.try_write().is_ok());
+    /// ```
+    pub fn downgrade(mut self) -> OwnedRwLockReadGuard<T> {
+        // `self` drops at the end, giving nothing back: its permits pass on here.
+        self.holds = false;
+        // SAFETY: one of the writer's permits passes to the reader, which gives it back.
+        let reading = unsafe { OwnedRwLockReadGuard::new(Arc::clone(&self.lock)) };
+        // The others go back only now, so no writer gets in between.
+        self.lock.unlock_all_but_one();
+        reading
     }
 }
 
@@ -226,7 +282,9 @@ impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
-        self.lock.unlock(true);
+        if self.holds {
+            self.lock.unlock(true);
+        }
     }
 }
 

@@ -27,8 +27,8 @@ const MAX_READERS: u32 = u32::MAX >> 3;
 /// It is a [`cross_thread::Semaphore`](Semaphore) with one permit per reader; a writer
 /// takes them all.
 ///
-/// Unlike tokio's, its guards have no `map` or `try_map`, a write guard has no `downgrade`
-/// (the local `RwLock`'s has), and there is no `const_with_max_readers`. A read guard is
+/// Unlike tokio's, its guards have no `map`, `try_map` or `downgrade_map`, and there is no
+/// `const_with_max_readers`. A read guard is
 /// `Send` only for a `T: Send + Sync` (tokio's asks only `T: Sync`); the lock itself is
 /// `Sync` for exactly that `T` either way.
 ///
@@ -371,6 +371,11 @@ impl<T: ?Sized> RwLock<T> {
     fn unlock(&self, writer: bool) {
         let n = if writer { self.max_readers } else { 1 };
         self.semaphore.add_permits(n as usize);
+    }
+
+    /// Gives back a writer's permits but the one its downgraded reader keeps.
+    fn unlock_all_but_one(&self) {
+        self.semaphore.add_permits(self.max_readers as usize - 1);
     }
 }
 

@@ -114,3 +114,42 @@ fn types_are_send_and_sync_for_send_and_sync_values() {
     send_sync::<OwnedRwLockReadGuard<Vec<u8>>>();
     send_sync::<OwnedRwLockWriteGuard<Vec<u8>>>();
 }
+
+/// A downgraded writer lets in the reader queued before the next writer, with what it
+/// wrote, and that writer waits for both readers.
+#[test]
+fn downgrade_lets_queued_readers_in_and_keeps_writers_out() {
+    let lock = RwLock::new(0);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut writing = lock.try_write().unwrap();
+    let mut reader = Box::pin(lock.read());
+    assert!(reader.as_mut().poll(&mut cx).is_pending());
+    let mut writer = Box::pin(lock.write());
+    assert!(writer.as_mut().poll(&mut cx).is_pending());
+    *writing = 1;
+    let reading = writing.downgrade();
+    let std::task::Poll::Ready(other) = reader.as_mut().poll(&mut cx) else {
+        panic!("the reader queued before the writer gets in");
+    };
+    assert_eq!((*reading, *other), (1, 1));
+    assert!(writer.as_mut().poll(&mut cx).is_pending());
+    drop(reading);
+    assert!(writer.as_mut().poll(&mut cx).is_pending(), "one reader is left");
+    drop(other);
+    assert!(writer.as_mut().poll(&mut cx).is_ready());
+}
+
+/// An owned write guard downgraded gives back its permits once, through its reader.
+#[test]
+fn an_owned_downgrade_gives_every_permit_back_once() {
+    let lock = Arc::new(RwLock::with_max_readers(0, 3));
+    let writing = Arc::clone(&lock).try_write_owned().unwrap();
+    let reading = writing.downgrade();
+    let others = [lock.try_read().unwrap(), lock.try_read().unwrap()];
+    assert!(lock.try_read().is_err(), "three readers at most");
+    drop((reading, others));
+    let again = lock.try_write().unwrap();
+    assert!(lock.try_read().is_err());
+    drop(again);
+    assert_eq!(lock.semaphore.available_permits(), 3);
+}
