@@ -134,7 +134,10 @@ fn downgrade_lets_queued_readers_in_and_keeps_writers_out() {
     assert_eq!((*reading, *other), (1, 1));
     assert!(writer.as_mut().poll(&mut cx).is_pending());
     drop(reading);
-    assert!(writer.as_mut().poll(&mut cx).is_pending(), "one reader is left");
+    assert!(
+        writer.as_mut().poll(&mut cx).is_pending(),
+        "one reader is left"
+    );
     drop(other);
     assert!(writer.as_mut().poll(&mut cx).is_ready());
 }
