@@ -416,6 +416,7 @@ DESCRIPTIONS = {
 
 GROUP_NOTES = {
     "cross_thread_wake_round_trip": "none set in the issues",
+    "cross_thread_mutex_uncontended": "none set in the issues (the cross-thread locks came later)",
     "wakeup_still_pending": "none set in the issues (the flat-in-N goal is checked on `wakeup_to_winner`)",
     "join_wakeup": "none set in the issues (`join!` came later; Mirage polls the woken future only)",
     "full_cycle": "none set (either macro polls every branch once on entry, so this grows with N for both)",
