@@ -79,7 +79,7 @@ pub use bounded::{
     channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
 };
 pub use futures::{Closed, Recv, RecvMany};
-pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,

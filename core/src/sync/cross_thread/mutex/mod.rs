@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Semaphore;
 use crate::sync::TryLockError;
 
-pub use guard::{MutexGuard, OwnedMutexGuard};
+pub use guard::{MappedMutexGuard, MutexGuard, OwnedMutexGuard};
 
 /// A lock, like [`sync::Mutex`](crate::sync::Mutex), that threads share (`Send + Sync`
 /// for a `T: Send`, behind an `Arc` or in a `static`): a task on any Core that finds it held
@@ -23,7 +23,8 @@ pub use guard::{MutexGuard, OwnedMutexGuard};
 /// across an `.await`, `std::sync::Mutex` costs less; between the tasks of one Core, the
 /// local `Mutex` does.
 ///
-/// Unlike tokio's, its guards have no `map` or `try_map` (there is no `MappedMutexGuard`).
+/// Unlike tokio's, its owned guard has no `map` (there is no `OwnedMappedMutexGuard`), as
+/// with the local `Mutex`.
 ///
 /// # Examples
 ///

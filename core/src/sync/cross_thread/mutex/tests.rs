@@ -2,7 +2,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Mutex, MutexGuard, OwnedMutexGuard};
+use super::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
 
 /// Plain threads and a Core's tasks take turns on a value with no atomics of its own: a
 /// lost update, or (under Miri) a data race, would show.
@@ -96,4 +96,42 @@ fn guards_are_send_and_sync_as_tokio_s() {
     send_sync::<Mutex<std::cell::Cell<u8>>>();
     send::<MutexGuard<'static, std::cell::Cell<u8>>>();
     send::<OwnedMutexGuard<std::cell::Cell<u8>>>();
+    send_sync::<MappedMutexGuard<'static, Vec<u8>>>();
+    send::<MappedMutexGuard<'static, std::cell::Cell<u8>>>();
+}
+
+/// A mapped guard keeps the lock until it drops, on whatever thread, and only then lets
+/// the waiting task in; a panic inside `map` unlocks.
+#[test]
+fn a_mapped_guard_holds_the_lock_until_it_drops_on_another_thread() {
+    let mutex = Mutex::new((0u32, String::new()));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut text = MutexGuard::map(mutex.try_lock().unwrap(), |pair| &mut pair.1);
+    let mut waiting = Box::pin(mutex.lock());
+    assert!(waiting.as_mut().poll(&mut cx).is_pending());
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            text.push_str("mapped");
+            drop(text);
+        });
+    });
+    let std::task::Poll::Ready(mut guard) = waiting.as_mut().poll(&mut cx) else {
+        panic!("the mapped guard dropped on the other thread unlocked");
+    };
+    guard.0 = 1;
+    drop(guard);
+    drop(waiting);
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        MutexGuard::map(mutex.try_lock().unwrap(), |_| -> &mut u32 {
+            panic!("in map")
+        })
+    }));
+    assert!(panicked.is_err());
+    drop(panicked);
+    let count = MutexGuard::try_map(mutex.try_lock().expect("unlocked by the panic"), |pair| {
+        Some(&mut pair.0)
+    });
+    assert_eq!(*count.unwrap(), 1);
+    assert_eq!(mutex.into_inner(), (1, String::from("mapped")));
 }
