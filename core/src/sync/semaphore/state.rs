@@ -52,6 +52,14 @@ impl State {
         !self.waiters.is_empty()
     }
 
+    /// Whether `n` permits can be taken now by an acquire that is not queued: they are free
+    /// and no one waits before it. Zero permits take nothing from the waiters, so they need
+    /// not queue behind them.
+    #[inline]
+    fn is_free(&self, n: usize) -> bool {
+        n == 0 || (self.waiters.is_empty() && self.permits >= n)
+    }
+
     /// Removes up to `n` free permits for good; returns how many it removed.
     pub(crate) fn forget(&mut self, n: usize) -> usize {
         let forgotten = n.min(self.permits);
@@ -66,8 +74,7 @@ impl State {
             return Err(TryAcquireError::Closed);
         }
         let n = n as usize;
-        // Zero permits take nothing from the waiters, so they need not queue behind them.
-        if n > 0 && (!self.waiters.is_empty() || self.permits < n) {
+        if !self.is_free(n) {
             return Err(TryAcquireError::NoPermits);
         }
         self.permits -= n;
@@ -116,7 +123,7 @@ impl State {
     #[inline]
     pub(crate) fn take_free(&mut self, wants: u32) -> bool {
         let n = wants as usize;
-        let free = !self.closed && (n == 0 || (self.waiters.is_empty() && self.permits >= n));
+        let free = !self.closed && self.is_free(n);
         if free {
             self.permits -= n;
         }
@@ -151,9 +158,7 @@ impl State {
             return (Poll::Ready(Err(AcquireError::new())), removed);
         }
         let n = wants as usize;
-        // Zero permits take nothing from the waiters, so they need not queue behind them.
-        let free = n == 0 || (self.waiters.is_empty() && self.permits >= n);
-        if key.is_none() && free {
+        if key.is_none() && self.is_free(n) {
             if !spend() {
                 // The permits stay free for the task's next turn.
                 return (Poll::Pending, None);
