@@ -64,7 +64,7 @@ fn an_async_fd_that_is_always_ready_lets_a_later_task_run() {
     let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
     reader.set_nonblocking(true).unwrap();
     writer.write_all(&[7; QUEUED]).unwrap();
-    let reader = AsyncFd::new(reader);
+    let reader = AsyncFd::new(reader).unwrap();
     let mut core = Core::new().unwrap();
     let reads = core.run(async {
         // The first wait registers the descriptor and waits for its first event.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
-use mirage::io::{AsyncFd, Direction, Ready};
+use mirage::io::{AsyncFd, Interest, Ready};
 use mirage::time::timeout;
 use mirage::{Core, JoinSet};
 
@@ -29,7 +29,7 @@ fn nonblocking_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
 #[test]
 fn a_pipe_reader_waits_for_the_writer_task() {
     let (reader, writer) = nonblocking_pipe();
-    let (reader, writer) = (AsyncFd::new(reader), AsyncFd::new(writer));
+    let (reader, writer) = (AsyncFd::new(reader).unwrap(), AsyncFd::new(writer).unwrap());
     let mut core = Core::new().unwrap();
     let received = core.run(async move {
         let writer_task = mirage::spawn(async move {
@@ -63,7 +63,7 @@ fn a_pipe_reader_waits_for_the_writer_task() {
 #[test]
 fn async_io_retries_until_the_operation_stops_blocking() {
     let (reader, writer) = nonblocking_pipe();
-    let reader = AsyncFd::new(reader);
+    let reader = AsyncFd::new(reader).unwrap();
     let mut writer = writer;
     let mut core = Core::new().unwrap();
     let n = core.run(async {
@@ -73,7 +73,7 @@ fn async_io_retries_until_the_operation_stops_blocking() {
         });
         let mut buf = [0u8; 8];
         reader
-            .async_io(Direction::Read, |fd| (&*fd).read(&mut buf))
+            .async_io(Interest::READABLE, |fd| (&*fd).read(&mut buf))
             .await
             .unwrap()
     });
@@ -90,7 +90,7 @@ fn clearing_readiness_after_a_short_read_keeps_the_end_of_file_the_pipe_reported
     let (reader, mut writer) = nonblocking_pipe();
     writer.write_all(b"last").unwrap();
     drop(writer); // one event: data, and the hang-up, which no further edge reports
-    let reader = AsyncFd::new(reader);
+    let reader = AsyncFd::new(reader).unwrap();
     let mut core = Core::new().unwrap();
     let eof = core.run(mirage::time::timeout(
         std::time::Duration::from_secs(5),
@@ -121,7 +121,7 @@ fn is_ready_now<F: std::future::Future>(future: F) -> impl std::future::Future<O
 fn retain_ready_keeps_readiness_and_clear_ready_forgets_it() {
     let (reader, mut writer) = nonblocking_pipe();
     writer.write_all(b"ab").unwrap();
-    let reader = AsyncFd::new(reader);
+    let reader = AsyncFd::new(reader).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         let mut byte = [0u8; 1];
@@ -169,7 +169,7 @@ impl AsRawFd for CountingReader {
 #[test]
 fn readable_mut_guards_lend_the_wrapped_value_mutably() {
     let (pipe, mut writer) = nonblocking_pipe();
-    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 }).unwrap();
     let mut core = Core::new().unwrap();
     let received = core.run(async {
         mirage::spawn(async move {
@@ -196,7 +196,7 @@ fn readable_mut_guards_lend_the_wrapped_value_mutably() {
 #[test]
 fn a_would_block_in_a_mut_guard_clears_readiness() {
     let (pipe, mut writer) = nonblocking_pipe();
-    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 }).unwrap();
     writer.write_all(b"x").unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
@@ -217,8 +217,8 @@ fn a_would_block_in_a_mut_guard_clears_readiness() {
 #[test]
 fn poll_ready_mut_wakes_the_polling_task() {
     let (reader, writer) = nonblocking_pipe();
-    let mut reader = AsyncFd::new(reader);
-    let mut writer = AsyncFd::new(writer);
+    let mut reader = AsyncFd::new(reader).unwrap();
+    let mut writer = AsyncFd::new(writer).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         std::future::poll_fn(|cx| {
@@ -244,7 +244,7 @@ fn poll_ready_mut_wakes_the_polling_task() {
 #[test]
 fn async_io_mut_retries_until_the_operation_stops_blocking() {
     let (pipe, mut writer) = nonblocking_pipe();
-    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 }).unwrap();
     let mut core = Core::new().unwrap();
     let n = core.run(async {
         mirage::spawn(async move {
@@ -253,7 +253,7 @@ fn async_io_mut_retries_until_the_operation_stops_blocking() {
         });
         let mut buf = [0u8; 8];
         reader
-            .async_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .async_io_mut(Interest::READABLE, |fd| fd.read(&mut buf))
             .await
             .unwrap()
     });
@@ -264,20 +264,20 @@ fn async_io_mut_retries_until_the_operation_stops_blocking() {
 #[test]
 fn try_io_skips_the_operation_while_the_descriptor_is_known_not_ready() {
     let (pipe, mut writer) = nonblocking_pipe();
-    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 });
+    let mut reader = AsyncFd::new(CountingReader { pipe, reads: 0 }).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         let mut buf = [0u8; 8];
         // Unregistered: nothing known, so the read is tried, and blocks.
         let err = reader
-            .try_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .try_io_mut(Interest::READABLE, |fd| fd.read(&mut buf))
             .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
         assert_eq!(reader.get_ref().reads, 1);
         // Registered, and the WouldBlock of a try_io clears readiness: not tried again.
         assert!(!is_ready_now(reader.readable()).await);
         let err = reader
-            .try_io(Direction::Read, |_| -> std::io::Result<()> {
+            .try_io(Interest::READABLE, |_| -> std::io::Result<()> {
                 panic!("tried though not readable")
             })
             .unwrap_err();
@@ -285,7 +285,7 @@ fn try_io_skips_the_operation_while_the_descriptor_is_known_not_ready() {
         writer.write_all(b"ok").unwrap();
         reader.readable().await.unwrap().retain_ready();
         let n = reader
-            .try_io_mut(Direction::Read, |fd| fd.read(&mut buf))
+            .try_io_mut(Interest::READABLE, |fd| fd.read(&mut buf))
             .unwrap();
         assert_eq!(&buf[..n], b"ok");
         assert_eq!(reader.get_ref().reads, 2);
@@ -298,7 +298,7 @@ fn try_io_skips_the_operation_while_the_descriptor_is_known_not_ready() {
 #[test]
 fn guards_report_the_readiness_their_wait_saw() {
     let (reader, writer) = nonblocking_pipe();
-    let (reader, mut writer) = (AsyncFd::new(reader), AsyncFd::new(writer));
+    let (reader, mut writer) = (AsyncFd::new(reader).unwrap(), AsyncFd::new(writer).unwrap());
     let mut core = Core::new().unwrap();
     core.run(mirage::time::timeout(
         std::time::Duration::from_secs(5),
@@ -315,7 +315,7 @@ fn guards_report_the_readiness_their_wait_saw() {
             assert_eq!(guard.ready(), Ready::READABLE | Ready::READ_CLOSED);
 
             let (pipe, writer) = nonblocking_pipe();
-            let writer = AsyncFd::new(writer);
+            let writer = AsyncFd::new(writer).unwrap();
             writer.writable().await.unwrap().clear_ready();
             drop(pipe); // no reader left: a write fails at once
             let ready = writer.writable().await.unwrap().ready();
@@ -329,8 +329,8 @@ fn guards_report_the_readiness_their_wait_saw() {
 fn a_readiness_poll_that_waits_spends_none_of_the_task_s_budget() {
     let (reader, _writer) = nonblocking_pipe();
     let (other_reader, _other_writer) = nonblocking_pipe();
-    let fd = AsyncFd::new(reader);
-    let mut fd_mut = AsyncFd::new(other_reader);
+    let fd = AsyncFd::new(reader).unwrap();
+    let mut fd_mut = AsyncFd::new(other_reader).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         std::future::poll_fn(|cx| {
@@ -387,7 +387,7 @@ const GUARD: Duration = Duration::from_secs(5);
 #[test]
 fn a_full_socket_waits_until_its_peer_reads_and_then_is_writable() {
     let (near, far) = nonblocking_socket_pair();
-    let near = AsyncFd::new(near);
+    let near = AsyncFd::new(near).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         fill(&near).await;
@@ -407,7 +407,7 @@ fn a_full_socket_waits_until_its_peer_reads_and_then_is_writable() {
 #[test]
 fn every_task_waiting_on_a_descriptor_is_woken_by_one_event() {
     let (near, mut far) = nonblocking_socket_pair();
-    let near = Rc::new(AsyncFd::new(near));
+    let near = Rc::new(AsyncFd::new(near).unwrap());
     let mut core = Core::new().unwrap();
     core.run(async {
         let mut waiters = JoinSet::new();
@@ -443,7 +443,7 @@ impl Wake for Flag {
 #[test]
 fn a_readiness_poll_wakes_only_its_last_waker_and_each_direction_its_own() {
     let (near, far) = nonblocking_socket_pair();
-    let near = Rc::new(AsyncFd::new(near));
+    let near = Rc::new(AsyncFd::new(near).unwrap());
     let mut core = Core::new().unwrap();
     core.run(timeout(GUARD, async {
         fill(&near).await;
@@ -482,14 +482,14 @@ fn a_readiness_poll_wakes_only_its_last_waker_and_each_direction_its_own() {
 #[test]
 fn a_descriptor_taken_back_and_wrapped_again_is_driven_again_and_closes_on_drop() {
     let (near, mut far) = nonblocking_socket_pair();
-    let near = AsyncFd::new(near);
+    let near = AsyncFd::new(near).unwrap();
     let mut core = Core::new().unwrap();
     core.run(async {
         assert!(
             !is_ready_now(near.readable()).await,
             "registered, nothing to read"
         );
-        let near = AsyncFd::new(near.into_inner());
+        let near = AsyncFd::new(near.into_inner()).unwrap();
         assert!(!is_ready_now(near.readable()).await, "registered again");
         far.write_all(b"x").unwrap();
         let mut guard = timeout(GUARD, near.readable())
@@ -507,4 +507,199 @@ fn a_descriptor_taken_back_and_wrapped_again_is_driven_again_and_closes_on_drop(
         0,
         "dropping the AsyncFd closed its socket"
     );
+}
+
+/// A value whose descriptor is not open: -1, or a number above any the process has.
+#[derive(Debug)]
+struct NotOpen(std::os::fd::RawFd);
+
+impl AsRawFd for NotOpen {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0
+    }
+}
+
+#[test]
+fn new_rejects_a_descriptor_that_is_not_open_with_ebadf_inside_a_core_and_outside() {
+    for fd in [-1, libc::c_int::MAX] {
+        let outside = AsyncFd::new(NotOpen(fd)).unwrap_err();
+        assert_eq!(outside.raw_os_error(), Some(libc::EBADF), "{fd}: {outside}");
+        let mut core = Core::new().unwrap();
+        let inside = core.run(async { AsyncFd::new(NotOpen(fd)).unwrap_err() });
+        assert_eq!(inside.raw_os_error(), Some(libc::EBADF), "{fd}: {inside}");
+    }
+}
+
+#[test]
+fn try_new_gives_the_value_back_with_the_cause() {
+    let err = AsyncFd::try_new(NotOpen(-1)).unwrap_err();
+    let cause = std::io::Error::from_raw_os_error(libc::EBADF);
+    assert_eq!(err.to_string(), cause.to_string());
+    assert!(
+        format!("{err:?}").starts_with("AsyncFdTryNewError"),
+        "{err:?}"
+    );
+    let source = std::error::Error::source(&err).expect("the cause is the source");
+    assert_eq!(source.to_string(), cause.to_string());
+    let (value, cause) = err.into_parts();
+    assert_eq!((value.0, cause.raw_os_error()), (-1, Some(libc::EBADF)));
+
+    let err = AsyncFd::try_with_interest(NotOpen(-1), Interest::READABLE).unwrap_err();
+    let err: std::io::Error = err.into();
+    assert_eq!(err.raw_os_error(), Some(libc::EBADF));
+}
+
+/// A file the test can open: its own executable, a regular file.
+fn regular_file() -> std::fs::File {
+    std::fs::File::open(std::env::current_exe().unwrap()).unwrap()
+}
+
+/// epoll refuses a regular file with EPERM. Inside a Core, `new` registers at once and
+/// fails, as tokio's does, and `try_new` gives the file back still open; outside a Core,
+/// `new` cannot know, and the first wait fails instead of hanging.
+#[test]
+fn a_regular_file_fails_at_new_inside_a_core_and_at_the_first_wait_outside() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let err = AsyncFd::new(regular_file()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+        let (file, err) = AsyncFd::try_new(regular_file()).unwrap_err().into_parts();
+        assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+        assert!(file.metadata().unwrap().is_file(), "given back open");
+    });
+
+    let fd = AsyncFd::new(regular_file()).expect("outside a Core, an open file is accepted");
+    let wait = core.run(timeout(GUARD, fd.readable()));
+    let err = wait.expect("the first wait hung").unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+}
+
+/// Runs `f` and returns its panic message; fails if it does not panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let payload =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("expected a panic");
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload.downcast_ref::<&str>().unwrap().to_string(),
+    }
+}
+
+/// An `AsyncFd` created for reading only still reads; a wait, poll or operation for writing
+/// panics at once, naming the direction, rather than waiting for an edge it never asked for.
+#[test]
+fn with_interest_readable_reads_and_panics_on_any_use_for_writing() {
+    let (near, mut far) = nonblocking_socket_pair();
+    let mut near = AsyncFd::with_interest(near, Interest::READABLE).unwrap();
+    far.write_all(b"x").unwrap();
+    let mut core = Core::new().unwrap();
+    let ready = core.run(timeout(GUARD, async {
+        near.readable().await.unwrap().ready()
+    }));
+    assert!(ready.expect("the readable wait hung").is_readable());
+
+    let both = Interest::READABLE | Interest::WRITABLE;
+    let messages = [
+        panic_message(|| {
+            let _ = Core::new().unwrap().run(near.writable());
+        }),
+        panic_message(|| {
+            let _ = Core::new().unwrap().run(near.ready(both));
+        }),
+        panic_message(|| {
+            let _ = Core::new()
+                .unwrap()
+                .run(near.async_io(Interest::WRITABLE, |_| Ok(())));
+        }),
+        panic_message(|| {
+            let _ = near.try_io(Interest::WRITABLE, |_| Ok(()));
+        }),
+        panic_message(|| {
+            let _ = near.poll_write_ready(&mut Context::from_waker(Waker::noop()));
+        }),
+        panic_message(|| {
+            let _ = Core::new().unwrap().run(near.writable_mut());
+        }),
+        panic_message(|| {
+            let _ = near.try_io_mut(both, |_| Ok(()));
+        }),
+    ];
+    for message in messages {
+        assert!(
+            message.contains("WRITABLE, outside the interest it was created with (READABLE)")
+                && message.contains("AsyncFd::with_interest"),
+            "{message}"
+        );
+    }
+}
+
+/// A wait on both directions returns for whichever is ready, and its guard says which;
+/// `clear_ready_matching` forgets only the direction named, so the next wait waits for an
+/// edge there and returns for the other.
+#[test]
+fn a_wait_on_both_directions_returns_for_either_and_clears_only_the_one_named() {
+    let (near, mut far) = nonblocking_socket_pair();
+    let near = AsyncFd::new(near).unwrap();
+    let both = Interest::READABLE | Interest::WRITABLE;
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        fill(&near).await;
+        assert!(
+            !is_ready_now(near.ready(both)).await,
+            "full, and nothing to read"
+        );
+        far.write_all(b"x").unwrap();
+        let mut guard = timeout(GUARD, near.ready(both))
+            .await
+            .expect("the byte's readability was never reported")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::READABLE);
+        let mut buf = [0; 8];
+        assert_eq!(guard.get_inner().read(&mut buf).unwrap(), 1);
+        let err = guard.get_inner().read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        guard.clear_ready_matching(Ready::READABLE);
+        assert!(
+            !is_ready_now(near.ready(both)).await,
+            "both known not ready"
+        );
+
+        assert!(drain(&far) > 0);
+        let mut guard = timeout(GUARD, near.ready(both))
+            .await
+            .expect("the drained socket's writability was never reported")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::WRITABLE);
+        // A closed half named alone clears nothing; writable named clears writability.
+        guard.clear_ready_matching(Ready::READ_CLOSED | Ready::WRITE_CLOSED);
+        assert!(is_ready_now(near.writable()).await);
+        let mut guard = near.ready(both).await.unwrap();
+        guard.clear_ready_matching(Ready::WRITABLE);
+        assert!(!is_ready_now(near.ready(both)).await);
+    });
+}
+
+/// `async_io` with both directions retries on an edge in either: here the read it waits
+/// for comes while the socket is full.
+#[test]
+fn async_io_on_both_directions_retries_on_an_edge_in_either() {
+    let (near, far) = nonblocking_socket_pair();
+    let near = AsyncFd::new(near).unwrap();
+    let mut core = Core::new().unwrap();
+    let n = core.run(async {
+        fill(&near).await;
+        mirage::spawn(async move {
+            mirage::yield_now().await;
+            (&far).write_all(b"late").unwrap();
+            far
+        });
+        let mut buf = [0; 8];
+        let read = near.async_io(Interest::READABLE | Interest::WRITABLE, |fd| {
+            (&*fd).read(&mut buf)
+        });
+        timeout(GUARD, read)
+            .await
+            .expect("the read was never retried")
+            .unwrap()
+    });
+    assert_eq!(n, 4);
 }

@@ -8,10 +8,14 @@ use super::Direction;
 /// The directions of readiness to wait for: [`READABLE`](Interest::READABLE),
 /// [`WRITABLE`](Interest::WRITABLE), or both (`Interest::READABLE | Interest::WRITABLE`).
 ///
-/// Passed to the sockets' `ready`, `try_io` and `async_io`, as tokio's `io::Interest` is.
-/// An interest always holds at least one direction. tokio's `ERROR` and `PRIORITY`
-/// interests are not offered: a pending error or urgent data shows as readable (an error
-/// also as writable), since the next operation returns at once.
+/// Passed to the sockets' and [`AsyncFd`](super::AsyncFd)'s `ready`, `try_io` and
+/// `async_io`, and to [`AsyncFd::with_interest`](super::AsyncFd::with_interest), as tokio's
+/// `io::Interest` is. An interest always holds at least one direction. tokio's `ERROR` and
+/// `PRIORITY` interests are not offered: a pending error or urgent data shows as readable
+/// (an error also as writable), since the next operation returns at once. mio 1.x has no
+/// error interest (epoll always reports errors), and the reactor keeps one list of waiters
+/// per direction, which urgent data wakes along with ordinary data: a wait for urgent data
+/// alone would need a third.
 ///
 /// # Examples
 ///

@@ -22,7 +22,8 @@
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
-//!   found, for the sockets' `ready`, `try_io` and `async_io`, as tokio has them.
+//!   found, for the sockets' and `AsyncFd`'s `ready`, `try_io` and `async_io`, as tokio
+//!   has them.
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;
@@ -52,7 +53,9 @@ mod take;
 mod traits;
 
 pub use crate::reactor::{Direction, ReadyFuture, Registration};
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
+pub use async_fd::{
+    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+};
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;

@@ -63,7 +63,10 @@ impl ExitWatch {
     /// A pidfd for `pid`, or SIGCHLD where the kernel (or a sandbox) gives none.
     fn new(pid: u32) -> io::Result<ExitWatch> {
         match pidfd::open(pid) {
-            Ok(Some(fd)) => Ok(ExitWatch::Pidfd(AsyncFd::new(fd))),
+            // A pidfd the reactor refuses (none known) falls back to SIGCHLD too.
+            Ok(Some(fd)) => AsyncFd::new(fd)
+                .map(ExitWatch::Pidfd)
+                .or_else(|_| ExitWatch::sigchld()),
             Ok(None) | Err(_) => ExitWatch::sigchld(),
         }
     }

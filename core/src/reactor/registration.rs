@@ -121,6 +121,19 @@ impl Registration {
         }
     }
 
+    /// Registers with the Core running on this thread now, rather than at the first wait,
+    /// so that a descriptor epoll refuses (a regular file: `EPERM`; a closed one: `EBADF`)
+    /// fails here; for `AsyncFd`'s constructors. The `epoll_ctl` is the one the first wait
+    /// would make: no system call is added. Returns whether a Core is running; without
+    /// one, registers nothing.
+    pub(crate) fn register_if_running(&self) -> io::Result<bool> {
+        if context::with_current(|_| ()).is_none() {
+            return Ok(false);
+        }
+        self.registered()?;
+        Ok(true)
+    }
+
     /// `poll` after registering with the running Core, as the descriptor's Core was dropped;
     /// kept out of line.
     #[cold]

@@ -1,6 +1,7 @@
 //! Operating-system calls that `mio` does not cover, in one place.
 
 pub(crate) mod eventfd;
+pub(crate) mod fd;
 pub(crate) mod pidfd;
 pub(crate) mod timerfd;
 

@@ -6,21 +6,46 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::task::{ready, Context, Poll};
 
 use crate::coop;
+use crate::io::Interest;
 use crate::reactor::{Direction, Registration};
+use crate::sys;
 
+mod directions;
 mod ready_guard;
 mod ready_mut_guard;
+mod try_new_error;
 
 pub use ready_guard::{AsyncFdReadyGuard, TryIoError};
 pub use ready_mut_guard::AsyncFdReadyMutGuard;
+pub use try_new_error::AsyncFdTryNewError;
 
 /// Drives a non-blocking file descriptor through the running Core's reactor: a pipe, a
 /// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
 ///
-/// `AsyncFd` owns `inner` and deregisters it before dropping it. Creating one needs no
-/// running Core; the descriptor registers with the Core that first waits on it (see
-/// [`Registration`] for use from another Core). `inner` must already be in non-blocking
-/// mode.
+/// `AsyncFd` owns `inner` and deregisters it before dropping it. `inner` must already be
+/// in non-blocking mode.
+///
+/// # Registration
+///
+/// Creating one needs no running Core, unlike tokio's, which needs a runtime:
+/// * Inside a running Core, [`new`](AsyncFd::new) registers the descriptor with it at once,
+///   so a descriptor epoll refuses fails there, as in tokio: a regular file or a directory
+///   with `EPERM` (`ErrorKind::PermissionDenied`), a closed one with `EBADF`, one already
+///   registered (another `AsyncFd` of the same descriptor) with `EEXIST`. This is the
+///   `epoll_ctl` the first wait would make anyway: no system call is added.
+/// * Outside one, `new` checks only that the descriptor is open (`EBADF` if not, one
+///   `fcntl`); the descriptor registers with the Core that first waits on it, and a
+///   refusal is that wait's error.
+///
+/// See [`Registration`] for use from another Core.
+///
+/// # Interest
+///
+/// [`with_interest`](AsyncFd::with_interest) limits the directions that may be waited on;
+/// [`new`](AsyncFd::new) allows both. A wait, poll, `async_io` or `try_io` in a direction
+/// outside the interest panics, naming both: it is a bug in the calling code, and would
+/// otherwise wait for an edge tokio never asks the kernel for (there, the wait hangs).
+/// Mirage's reactor registers every descriptor for both directions whatever the interest.
 ///
 /// Waits come in two forms: [`readable`](AsyncFd::readable) and the like take `&self`, so
 /// several tasks may wait at once, and their guard shares the `AsyncFd`;
@@ -36,7 +61,7 @@ pub use ready_mut_guard::AsyncFdReadyMutGuard;
 ///
 /// let (mut tx, rx) = UnixStream::pair().unwrap();
 /// rx.set_nonblocking(true).unwrap();
-/// let rx = AsyncFd::new(rx);
+/// let rx = AsyncFd::new(rx).unwrap();
 /// let mut core = mirage::Core::new().unwrap();
 /// let n = core.run(async {
 ///     mirage::spawn(async move { tx.write_all(b"ping").unwrap() });
@@ -54,12 +79,16 @@ pub use ready_mut_guard::AsyncFdReadyMutGuard;
 pub struct AsyncFd<T: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
     registration: Registration,
+    /// The directions that may be waited on (see the type's docs).
+    interest: Interest,
     /// Always `Some`, except while `into_inner` takes it out.
     inner: Option<T>,
 }
 
 impl<T: AsRawFd> AsyncFd<T> {
-    /// Wraps `inner`, which must be in non-blocking mode.
+    /// Wraps `inner`, which must be in non-blocking mode, for waits in both directions.
+    /// Registers it with the running Core, if any; see [Registration](AsyncFd#registration)
+    /// for what fails, and when.
     ///
     /// # Examples
     ///
@@ -71,14 +100,112 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
     /// let raw = b.as_raw_fd();
-    /// let fd = AsyncFd::new(b); // registers with the Core that first waits on it
+    /// let fd = AsyncFd::new(b)?; // registers with the Core that first waits on it
     /// assert_eq!(fd.as_raw_fd(), raw);
     /// # drop(a);
+    /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn new(inner: T) -> AsyncFd<T> {
-        AsyncFd {
-            registration: Registration::new(inner.as_raw_fd()),
-            inner: Some(inner),
+    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Wraps `inner`, which must be in non-blocking mode, for waits in the directions of
+    /// `interest` only: waiting in another panics (see [Interest](AsyncFd#interest)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Interest};
+    ///
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// b.set_nonblocking(true)?;
+    /// let b = AsyncFd::with_interest(b, Interest::READABLE)?; // b.writable() would panic
+    /// a.write_all(b"x")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     assert!(b.readable().await.unwrap().ready().is_readable());
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        AsyncFd::try_with_interest(inner, interest).map_err(io::Error::from)
+    }
+
+    /// Wraps `inner` as [`new`](AsyncFd::new) does; on failure the error gives `inner`
+    /// back, so that it is not closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::fs::File;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let file = File::open(std::env::current_exe().unwrap()).unwrap();
+    ///     // A regular file cannot be polled: keep it, and read it some other way.
+    ///     let file = match AsyncFd::try_new(file) {
+    ///         Ok(_) => panic!("epoll polls no regular file"),
+    ///         Err(err) => err.into_parts().0,
+    ///     };
+    ///     assert!(file.metadata().unwrap().is_file());
+    /// });
+    /// ```
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Wraps `inner` as [`with_interest`](AsyncFd::with_interest) does; on failure the
+    /// error gives `inner` back, so that it is not closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Interest};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// a.set_nonblocking(true).unwrap();
+    /// let a = AsyncFd::try_with_interest(a, Interest::WRITABLE)
+    ///     .map_err(|err| err.into_parts().1)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async { a.writable().await.unwrap().retain_ready() });
+    /// # drop(b);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+        let fd = inner.as_raw_fd();
+        let registration = Registration::new(fd);
+        // Inside a Core, `epoll_ctl` is the check; outside, only whether `fd` is open.
+        let checked = match registration.register_if_running() {
+            Ok(true) => Ok(()),
+            Ok(false) => sys::fd::check_open(fd),
+            Err(err) => Err(err),
+        };
+        match checked {
+            Ok(()) => Ok(AsyncFd {
+                registration,
+                interest,
+                inner: Some(inner),
+            }),
+            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+        }
+    }
+
+    /// Panics if `interest` has a direction outside the one this `AsyncFd` was created with.
+    #[track_caller]
+    fn check_interest(&self, interest: Interest) {
+        if let Some(outside) = interest.remove(self.interest) {
+            panic!(
+                "AsyncFd used for {outside:?}, outside the interest it was created with \
+                 ({:?}): add it to the interest given to AsyncFd::with_interest",
+                self.interest
+            );
         }
     }
 
@@ -92,7 +219,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let fd = AsyncFd::new(b);
+    /// let fd = AsyncFd::new(b).unwrap();
     /// assert!(fd.get_ref().take_error().unwrap().is_none());
     /// # drop(a);
     /// ```
@@ -111,7 +238,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut fd = AsyncFd::new(a);
+    /// let mut fd = AsyncFd::new(a).unwrap();
     /// assert_eq!(fd.get_mut().write(b"hi").unwrap(), 2);
     /// # drop(b);
     /// ```
@@ -129,7 +256,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let fd = AsyncFd::new(b);
+    /// let fd = AsyncFd::new(b).unwrap();
     /// let b = fd.into_inner(); // deregistered, still open
     /// b.set_nonblocking(false).unwrap();
     /// # drop(a);
@@ -153,7 +280,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (mut a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// a.write_all(b"x").unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -164,7 +291,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// });
     /// ```
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        self.ready(Direction::Read).await
+        self.ready(Interest::READABLE).await
     }
 
     /// Waits until the descriptor is writable. Cancel-safe.
@@ -178,7 +305,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let a = AsyncFd::new(a);
+    /// let a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable().await.unwrap(); // an empty send buffer has room
@@ -188,37 +315,51 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # drop(b);
     /// ```
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        self.ready(Direction::Write).await
+        self.ready(Interest::WRITABLE).await
     }
 
-    /// Waits for readiness in `direction`. Cancel-safe.
+    /// Waits for readiness in any of `interest`'s directions, as tokio's `AsyncFd::ready`:
+    /// the guard's [`ready`](AsyncFdReadyGuard::ready) says which. Cancel-safe.
     ///
-    /// Spends a unit of the task's [cooperative budget](crate::coop) first, so a loop over a
-    /// descriptor that is always ready still lets the other tasks run.
+    /// With both directions, clear only the one an operation saw blocked, with
+    /// [`clear_ready_matching`](AsyncFdReadyGuard::clear_ready_matching): the other may
+    /// still be ready. Spends a unit of the task's [cooperative budget](crate::coop) first,
+    /// so a loop over a descriptor that is always ready still lets the other tasks run.
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has a direction outside the `AsyncFd`'s (see
+    /// [Interest](AsyncFd#interest)).
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::io::Read;
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest, Ready};
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
-    /// drop(a); // end of stream makes `b` readable
+    /// let b = AsyncFd::new(b).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
-    ///     let guard = b.ready(Direction::Read).await.unwrap();
-    ///     assert!(std::ptr::eq(guard.get_ref(), &b));
+    ///     let mut guard = b.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+    ///     assert_eq!(guard.ready(), Ready::WRITABLE); // room to write, nothing to read
+    ///     drop(a); // end of stream makes `b` readable
+    ///     guard.clear_ready_matching(Ready::WRITABLE);
+    ///     let guard = b.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+    ///     assert!(guard.ready().is_read_closed());
+    ///     assert_eq!(guard.get_inner().read(&mut [0; 8]).unwrap(), 0);
     /// });
     /// ```
-    pub async fn ready(&self, direction: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+    pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.check_interest(interest);
         coop::consume_budget().await;
-        self.registration.ready(direction).await?;
+        directions::ready_any(&self.registration, interest).await?;
         Ok(AsyncFdReadyGuard {
             fd: self,
-            direction,
-            ready: self.registration.readiness(direction),
+            interest,
+            ready: directions::readiness(&self.registration, interest),
         })
     }
 
@@ -234,13 +375,14 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// drop(a); // end of stream makes `b` readable
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     poll_fn(|cx| b.poll_read_ready(cx).map_ok(drop)).await.unwrap();
     /// });
     /// ```
+    #[track_caller]
     pub fn poll_read_ready(
         &self,
         cx: &mut Context<'_>,
@@ -260,13 +402,14 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let a = AsyncFd::new(a);
+    /// let a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     poll_fn(|cx| a.poll_write_ready(cx).map_ok(drop)).await.unwrap();
     /// });
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn poll_write_ready(
         &self,
         cx: &mut Context<'_>,
@@ -274,63 +417,81 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.poll_ready(cx, Direction::Write)
     }
 
+    #[track_caller]
     fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        let interest = Interest::from(direction);
+        self.check_interest(interest);
         // Ready first: a poll that waits spends no budget (the unit is spent on the way out).
         ready!(self.registration.poll_ready(cx, direction))?;
         ready!(coop::poll_proceed(cx));
         Poll::Ready(Ok(AsyncFdReadyGuard {
             fd: self,
-            direction,
+            interest,
             ready: self.registration.readiness(direction),
         }))
     }
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
-    /// readiness in `direction` in between; the first attempt comes before any wait (after
-    /// spending a unit of the task's [cooperative budget](crate::coop), as `ready` does).
+    /// readiness in any of `interest`'s directions in between, as tokio's
+    /// `AsyncFd::async_io`; the first attempt comes before any wait (after spending a unit
+    /// of the task's [cooperative budget](crate::coop), as `ready` does).
     ///
     /// Cancel-safe as far as `op` is: dropping the future between attempts loses nothing
     /// (with a single `read` or `write` as `op`, no data).
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has a direction outside the `AsyncFd`'s (see
+    /// [Interest](AsyncFd#interest)).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::io::{Read, Write};
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest};
     ///
     /// let (mut a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// let n = core.run(async {
     ///     mirage::spawn(async move { a.write_all(b"ping").unwrap() });
     ///     let mut buf = [0; 8];
     ///     // Tries the read, and waits for readability only while it would block.
-    ///     b.async_io(Direction::Read, |fd| (&*fd).read(&mut buf)).await.unwrap()
+    ///     b.async_io(Interest::READABLE, |fd| (&*fd).read(&mut buf)).await.unwrap()
     /// });
     /// assert_eq!(n, 4);
     /// ```
     pub async fn async_io<R>(
         &self,
-        direction: Direction,
+        interest: Interest,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
+        self.check_interest(interest);
         coop::consume_budget().await;
-        self.registration.io(direction, || op(self.get_ref())).await
+        directions::io_any(&self.registration, interest, || op(self.get_ref())).await
     }
 
-    /// Runs the non-blocking `op` once, without waiting: if the descriptor is known not to
-    /// be ready in `direction`, returns `WouldBlock` without calling `op`; if `op` returns
-    /// `WouldBlock`, clears readiness in `direction`, so the next wait waits for an edge.
+    /// Runs the non-blocking `op` once, without waiting, as tokio's `AsyncFd::try_io`: if
+    /// the descriptor is known not to be ready in any of `interest`'s directions, returns
+    /// `WouldBlock` without calling `op`; if `op` returns `WouldBlock`, clears readiness in
+    /// them, so the next wait waits for an edge.
     ///
-    /// Before the first wait registers the descriptor, nothing is known and `op` is called.
-    /// `op` must return `WouldBlock` only when an operation on the descriptor did: any other
+    /// Before the first wait registers the descriptor (when created outside a Core),
+    /// nothing is known and `op` is called. Created inside a Core, it is registered, and
+    /// nothing is ready until the Core's next turn reports it, as in tokio. `op` must
+    /// return `WouldBlock` only when an operation on the descriptor did: any other
     /// `WouldBlock` clears readiness the descriptor still has.
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has a direction outside the `AsyncFd`'s (see
+    /// [Interest](AsyncFd#interest)).
     ///
     /// # Examples
     ///
@@ -338,52 +499,36 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// use std::cell::Cell;
     /// use std::io::{ErrorKind, Read, Write};
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest};
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
-    ///     b.writable().await.unwrap().retain_ready(); // registers: readable is now known
+    ///     let b = AsyncFd::new(b).unwrap();
+    ///     b.writable().await.unwrap().retain_ready(); // the first events: nothing to read
     ///     let calls = Cell::new(0);
     ///     let mut buf = [0; 8];
     ///     let mut read = |fd: &UnixStream| {
     ///         calls.set(calls.get() + 1);
     ///         (&*fd).read(&mut buf)
     ///     };
-    ///     let err = b.try_io(Direction::Read, &mut read).unwrap_err();
+    ///     let err = b.try_io(Interest::READABLE, &mut read).unwrap_err();
     ///     assert_eq!((err.kind(), calls.get()), (ErrorKind::WouldBlock, 0)); // not tried
     ///     (&a).write_all(b"hi").unwrap();
     ///     b.readable().await.unwrap().retain_ready();
-    ///     assert_eq!(b.try_io(Direction::Read, &mut read).unwrap(), 2);
+    ///     assert_eq!(b.try_io(Interest::READABLE, &mut read).unwrap(), 2);
     ///     assert_eq!(calls.get(), 1);
     /// });
     /// ```
+    #[track_caller]
     pub fn try_io<R>(
         &self,
-        direction: Direction,
+        interest: Interest,
         op: impl FnOnce(&T) -> io::Result<R>,
     ) -> io::Result<R> {
-        try_once(&self.registration, direction, || op(self.get_ref()))
-    }
-}
-
-/// [`AsyncFd::try_io`]'s body, for the shared and the mutable form.
-fn try_once<R>(
-    registration: &Registration,
-    direction: Direction,
-    op: impl FnOnce() -> io::Result<R>,
-) -> io::Result<R> {
-    if !registration.is_ready(direction) {
-        return Err(io::ErrorKind::WouldBlock.into());
-    }
-    match op() {
-        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-            registration.clear_ready(direction);
-            Err(err)
-        }
-        result => result,
+        self.check_interest(interest);
+        directions::try_once(&self.registration, interest, || op(self.get_ref()))
     }
 }
 
@@ -404,7 +549,7 @@ impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
 ///
 /// let (a, _b) = UnixStream::pair().unwrap();
 /// let raw = a.as_raw_fd();
-/// let fd = AsyncFd::new(a);
+/// let fd = AsyncFd::new(a).unwrap();
 /// assert_eq!(fd.as_fd().as_raw_fd(), raw);
 /// ```
 impl<T: AsRawFd + AsFd> AsFd for AsyncFd<T> {

@@ -4,12 +4,12 @@ use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
 
-use super::AsyncFd;
-use crate::io::Ready;
-use crate::reactor::Direction;
+use super::{directions, AsyncFd};
+use crate::io::{Interest, Ready};
 
-/// Proof that an [`AsyncFd`] was ready in one direction; returned by
-/// [`readable`](AsyncFd::readable) and [`writable`](AsyncFd::writable).
+/// Proof that an [`AsyncFd`] was ready in one of the directions a wait asked for; returned
+/// by [`readable`](AsyncFd::readable), [`writable`](AsyncFd::writable) and
+/// [`ready`](AsyncFd::ready).
 ///
 /// Readiness stays set until an operation reports `WouldBlock`: run operations through
 /// [`try_io`](AsyncFdReadyGuard::try_io), which clears it then, or call
@@ -24,7 +24,7 @@ use crate::reactor::Direction;
 ///
 /// let (a, b) = UnixStream::pair().unwrap();
 /// b.set_nonblocking(true).unwrap();
-/// let b = AsyncFd::new(b);
+/// let b = AsyncFd::new(b).unwrap();
 /// drop(a);
 /// let mut core = mirage::Core::new().unwrap();
 /// core.run(async {
@@ -36,13 +36,14 @@ use crate::reactor::Direction;
               `clear_ready` or `retain_ready` to say whether it still is"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     pub(super) fd: &'a AsyncFd<T>,
-    pub(super) direction: Direction,
+    /// The directions the wait asked for: those `clear_ready` and `try_io` clear.
+    pub(super) interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyGuard::ready).
     pub(super) ready: Ready,
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// The readiness the wait saw, in the guard's direction, as tokio's
+    /// The readiness the wait saw, in the guard's directions, as tokio's
     /// `AsyncFdReadyGuard::ready`: readable (or writable), and read (or write) closed once
     /// the peer hung up. Fixed when the wait returned: clearing readiness does not change it.
     ///
@@ -54,7 +55,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     assert_eq!(b.writable().await.unwrap().ready(), Ready::WRITABLE);
@@ -83,7 +84,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let a = AsyncFd::new(a);
+    /// let a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable().await.unwrap();
@@ -94,12 +95,47 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// # drop(b);
     /// ```
     pub fn clear_ready(&mut self) {
-        self.fd.registration.clear_ready_but_closed(self.direction);
+        directions::clear_but_closed(&self.fd.registration, self.interest);
     }
 
-    /// Runs `op`; if it returns `WouldBlock`, clears readiness (all of it: the operation
-    /// showed the descriptor not ready) and returns `Err(TryIoError)` so the caller waits
-    /// again.
+    /// Forgets the readiness of the guard's directions that `ready` names readable or
+    /// writable, but for end of stream, as [`clear_ready`](AsyncFdReadyGuard::clear_ready)
+    /// does: after a wait on both directions, clear the one whose operation blocked, and
+    /// the other stays ready. As tokio's `clear_ready_matching`, but a direction the guard
+    /// did not wait on is left alone, and [`ready`](AsyncFdReadyGuard::ready) still returns
+    /// what the wait saw.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Interest, Ready};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = AsyncFd::new(b).unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let both = Interest::READABLE | Interest::WRITABLE;
+    ///     let mut guard = b.ready(both).await.unwrap();
+    ///     let err = guard.get_inner().read(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     guard.clear_ready_matching(Ready::READABLE); // the read blocked; writing did not
+    ///     let guard = b.ready(both).await.unwrap(); // at once: still writable
+    ///     assert!(guard.ready().is_writable());
+    /// });
+    /// # drop(a);
+    /// ```
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        if let Some(matching) = directions::matching(self.interest, ready) {
+            directions::clear_but_closed(&self.fd.registration, matching);
+        }
+    }
+
+    /// Runs `op`; if it returns `WouldBlock`, clears readiness in the guard's directions
+    /// (all of it: the operation showed the descriptor not ready) and returns
+    /// `Err(TryIoError)` so the caller waits again.
     ///
     /// # Examples
     ///
@@ -110,7 +146,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// drop(a);
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -126,7 +162,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ) -> Result<io::Result<R>, TryIoError> {
         match op(self.fd) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.fd.registration.clear_ready(self.direction);
+                directions::clear(&self.fd.registration, self.interest);
                 Err(TryIoError(()))
             }
             result => Ok(result),
@@ -143,7 +179,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// drop(a);
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -166,7 +202,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// drop(a);
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -191,7 +227,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// let (mut a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let b = AsyncFd::new(b);
+    /// let b = AsyncFd::new(b).unwrap();
     /// a.write_all(b"ab").unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -211,7 +247,7 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFdReadyGuard")
             .field("fd", &self.fd.registration.fd())
-            .field("direction", &self.direction)
+            .field("interest", &self.interest)
             .field("ready", &self.ready)
             .finish()
     }
@@ -229,7 +265,7 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
 ///
 /// let (a, b) = UnixStream::pair().unwrap();
 /// a.set_nonblocking(true).unwrap();
-/// let a = AsyncFd::new(a);
+/// let a = AsyncFd::new(a).unwrap();
 /// let mut core = mirage::Core::new().unwrap();
 /// core.run(async {
 ///     // Writable at once, but nothing to read: the read would block.

@@ -6,9 +6,9 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::task::{ready, Context, Poll};
 
-use super::{try_once, AsyncFd, TryIoError};
+use super::{directions, AsyncFd, TryIoError};
 use crate::coop;
-use crate::io::Ready;
+use crate::io::{Interest, Ready};
 use crate::reactor::Direction;
 
 impl<T: AsRawFd> AsyncFd<T> {
@@ -24,7 +24,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (mut a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let mut b = AsyncFd::new(b);
+    /// let mut b = AsyncFd::new(b).unwrap();
     /// a.write_all(b"x").unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -35,7 +35,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// });
     /// ```
     pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        self.ready_mut(Direction::Read).await
+        self.ready_mut(Interest::READABLE).await
     }
 
     /// Waits until the descriptor is writable, as [`writable`](AsyncFd::writable) does, for
@@ -50,7 +50,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable_mut().await.unwrap();
@@ -60,39 +60,45 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # drop(b);
     /// ```
     pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        self.ready_mut(Direction::Write).await
+        self.ready_mut(Interest::WRITABLE).await
     }
 
-    /// Waits for readiness in `direction`, as [`ready`](AsyncFd::ready) does, for a guard
-    /// that gives mutable access to the wrapped value. Cancel-safe.
+    /// Waits for readiness in any of `interest`'s directions, as [`ready`](AsyncFd::ready)
+    /// does, for a guard that gives mutable access to the wrapped value. Cancel-safe.
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has a direction outside the `AsyncFd`'s (see
+    /// [Interest](AsyncFd#interest)).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest};
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let mut b = AsyncFd::new(b);
+    /// let mut b = AsyncFd::new(b).unwrap();
     /// drop(a); // end of stream makes `b` readable
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
-    ///     let mut guard = b.ready_mut(Direction::Read).await.unwrap();
+    ///     let mut guard = b.ready_mut(Interest::READABLE).await.unwrap();
     ///     let stream: &mut UnixStream = guard.get_inner_mut();
     ///     assert!(stream.take_error().unwrap().is_none());
     /// });
     /// ```
     pub async fn ready_mut(
         &mut self,
-        direction: Direction,
+        interest: Interest,
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.check_interest(interest);
         coop::consume_budget().await;
-        self.registration.ready(direction).await?;
-        let ready = self.registration.readiness(direction);
+        directions::ready_any(&self.registration, interest).await?;
+        let ready = directions::readiness(&self.registration, interest);
         Ok(AsyncFdReadyMutGuard {
             fd: self,
-            direction,
+            interest,
             ready,
         })
     }
@@ -110,13 +116,14 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let mut b = AsyncFd::new(b);
+    /// let mut b = AsyncFd::new(b).unwrap();
     /// drop(a); // end of stream makes `b` readable
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     poll_fn(|cx| b.poll_read_ready_mut(cx).map_ok(drop)).await.unwrap();
     /// });
     /// ```
+    #[track_caller]
     pub fn poll_read_ready_mut(
         &mut self,
         cx: &mut Context<'_>,
@@ -137,13 +144,14 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     poll_fn(|cx| a.poll_write_ready_mut(cx).map_ok(drop)).await.unwrap();
     /// });
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn poll_write_ready_mut(
         &mut self,
         cx: &mut Context<'_>,
@@ -151,18 +159,21 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.poll_ready_mut(cx, Direction::Write)
     }
 
+    #[track_caller]
     fn poll_ready_mut(
         &mut self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'_, T>>> {
+        let interest = Interest::from(direction);
+        self.check_interest(interest);
         // Ready first, as in `AsyncFd::poll_ready`: a poll that waits spends no budget.
         ready!(self.registration.poll_ready(cx, direction))?;
         ready!(coop::poll_proceed(cx));
         let ready = self.registration.readiness(direction);
         Poll::Ready(Ok(AsyncFdReadyMutGuard {
             fd: self,
-            direction,
+            interest,
             ready,
         }))
     }
@@ -175,67 +186,75 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     /// use std::io::{Read, Write};
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest};
     ///
     /// let (mut a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let mut b = AsyncFd::new(b);
+    /// let mut b = AsyncFd::new(b).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// let n = core.run(async {
     ///     mirage::spawn(async move { a.write_all(b"ping").unwrap() });
     ///     let mut buf = [0; 8];
-    ///     b.async_io_mut(Direction::Read, |fd| fd.read(&mut buf)).await.unwrap()
+    ///     b.async_io_mut(Interest::READABLE, |fd| fd.read(&mut buf)).await.unwrap()
     /// });
     /// assert_eq!(n, 4);
     /// ```
     pub async fn async_io_mut<R>(
         &mut self,
-        direction: Direction,
+        interest: Interest,
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
+        self.check_interest(interest);
         coop::consume_budget().await;
         let inner = self.inner.as_mut().expect("AsyncFd already taken apart");
-        self.registration.io(direction, || op(inner)).await
+        directions::io_any(&self.registration, interest, || op(inner)).await
     }
 
     /// Runs the non-blocking `op` on the wrapped value, mutably, once, as
     /// [`try_io`](AsyncFd::try_io) does: `WouldBlock` without calling `op` while the
-    /// descriptor is known not to be ready in `direction`.
+    /// descriptor is known not to be ready in any of `interest`'s directions.
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has a direction outside the `AsyncFd`'s (see
+    /// [Interest](AsyncFd#interest)).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::io::{ErrorKind, Write};
     /// use std::os::unix::net::UnixStream;
-    /// use mirage::io::{AsyncFd, Direction};
+    /// use mirage::io::{AsyncFd, Interest};
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     a.writable_mut().await.unwrap().retain_ready();
-    ///     assert_eq!(a.try_io_mut(Direction::Write, |fd| fd.write(b"hi")).unwrap(), 2);
+    ///     assert_eq!(a.try_io_mut(Interest::WRITABLE, |fd| fd.write(b"hi")).unwrap(), 2);
     ///     // Nothing came to read: no read is tried.
-    ///     let read = a.try_io_mut(Direction::Read, |_| unreachable!("not readable"));
+    ///     let read = a.try_io_mut(Interest::READABLE, |_| unreachable!("not readable"));
     ///     assert_eq!(read.map_err(|err| err.kind()), Err::<(), _>(ErrorKind::WouldBlock));
     /// });
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn try_io_mut<R>(
         &mut self,
-        direction: Direction,
+        interest: Interest,
         op: impl FnOnce(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
+        self.check_interest(interest);
         let inner = self.inner.as_mut().expect("AsyncFd already taken apart");
-        try_once(&self.registration, direction, || op(inner))
+        directions::try_once(&self.registration, interest, || op(inner))
     }
 }
 
-/// Proof that an [`AsyncFd`] was ready in one direction, with mutable access to it;
-/// returned by [`readable_mut`](AsyncFd::readable_mut) and
-/// [`writable_mut`](AsyncFd::writable_mut). Readiness works as with
-/// [`AsyncFdReadyGuard`](super::AsyncFdReadyGuard).
+/// Proof that an [`AsyncFd`] was ready in one of the directions a wait asked for, with
+/// mutable access to it; returned by [`readable_mut`](AsyncFd::readable_mut),
+/// [`writable_mut`](AsyncFd::writable_mut) and [`ready_mut`](AsyncFd::ready_mut).
+/// Readiness works as with [`AsyncFdReadyGuard`](super::AsyncFdReadyGuard).
 ///
 /// # Examples
 ///
@@ -245,7 +264,7 @@ impl<T: AsRawFd> AsyncFd<T> {
 ///
 /// let (a, b) = UnixStream::pair().unwrap();
 /// b.set_nonblocking(true).unwrap();
-/// let mut b = AsyncFd::new(b);
+/// let mut b = AsyncFd::new(b).unwrap();
 /// drop(a);
 /// let mut core = mirage::Core::new().unwrap();
 /// core.run(async {
@@ -258,13 +277,14 @@ impl<T: AsRawFd> AsyncFd<T> {
               `clear_ready` or `retain_ready` to say whether it still is"]
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     fd: &'a mut AsyncFd<T>,
-    direction: Direction,
+    /// The directions the wait asked for: those `clear_ready` and `try_io` clear.
+    interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyMutGuard::ready).
     ready: Ready,
 }
 
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
-    /// The readiness the wait saw, in the guard's direction, as
+    /// The readiness the wait saw, in the guard's directions, as
     /// [`AsyncFdReadyGuard::ready`](super::AsyncFdReadyGuard::ready) and tokio's
     /// `AsyncFdReadyMutGuard::ready`.
     ///
@@ -276,7 +296,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// b.set_nonblocking(true).unwrap();
-    /// let mut b = AsyncFd::new(b);
+    /// let mut b = AsyncFd::new(b).unwrap();
     /// drop(a); // the peer hangs up
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
@@ -300,7 +320,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable_mut().await.unwrap();
@@ -311,7 +331,39 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// # drop(b);
     /// ```
     pub fn clear_ready(&mut self) {
-        self.fd.registration.clear_ready_but_closed(self.direction);
+        directions::clear_but_closed(&self.fd.registration, self.interest);
+    }
+
+    /// Forgets the readiness of the guard's directions that `ready` names readable or
+    /// writable, but for end of stream, as
+    /// [`AsyncFdReadyGuard::clear_ready_matching`](super::AsyncFdReadyGuard::clear_ready_matching)
+    /// does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Interest, Ready};
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let mut b = AsyncFd::new(b).unwrap();
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let both = Interest::READABLE | Interest::WRITABLE;
+    ///     let mut guard = b.ready_mut(both).await.unwrap();
+    ///     let err = guard.get_inner_mut().read(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     guard.clear_ready_matching(Ready::READABLE); // the read blocked; writing did not
+    ///     assert!(b.ready_mut(both).await.unwrap().ready().is_writable()); // at once
+    /// });
+    /// # drop(a);
+    /// ```
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        if let Some(matching) = directions::matching(self.interest, ready) {
+            directions::clear_but_closed(&self.fd.registration, matching);
+        }
     }
 
     /// Keeps the readiness this guard saw: the next wait returns at once. Does nothing, as
@@ -325,7 +377,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     a.writable_mut().await.unwrap().retain_ready();
@@ -348,7 +400,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     // Writable at once, but nothing to read: the read would block.
@@ -364,7 +416,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ) -> Result<io::Result<R>, TryIoError> {
         match op(self.fd) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.fd.registration.clear_ready(self.direction);
+                directions::clear(&self.fd.registration, self.interest);
                 Err(TryIoError(()))
             }
             result => Ok(result),
@@ -383,7 +435,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
     /// let raw = a.as_raw_fd();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let guard = a.writable_mut().await.unwrap();
@@ -406,7 +458,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable_mut().await.unwrap();
@@ -428,7 +480,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let guard = a.writable_mut().await.unwrap();
@@ -451,7 +503,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ///
     /// let (a, b) = UnixStream::pair().unwrap();
     /// a.set_nonblocking(true).unwrap();
-    /// let mut a = AsyncFd::new(a);
+    /// let mut a = AsyncFd::new(a).unwrap();
     /// let mut core = mirage::Core::new().unwrap();
     /// core.run(async {
     ///     let mut guard = a.writable_mut().await.unwrap();
@@ -468,7 +520,7 @@ impl<T: AsRawFd> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFdReadyMutGuard")
             .field("fd", &self.fd.registration.fd())
-            .field("direction", &self.direction)
+            .field("interest", &self.interest)
             .field("ready", &self.ready)
             .finish()
     }
