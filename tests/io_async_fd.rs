@@ -536,7 +536,7 @@ fn try_new_gives_the_value_back_with_the_cause() {
     let cause = std::io::Error::from_raw_os_error(libc::EBADF);
     assert_eq!(err.to_string(), cause.to_string());
     assert!(
-        format!("{err:?}").starts_with("AsyncFdTryNewError"),
+        format!("{err:?}").starts_with("AsyncFdRegisterError"),
         "{err:?}"
     );
     let source = std::error::Error::source(&err).expect("the cause is the source");

@@ -53,8 +53,10 @@ mod take;
 mod traits;
 
 pub use crate::reactor::{Direction, ReadyFuture, Registration};
+#[allow(deprecated)]
+pub use async_fd::AsyncFdTryNewError;
 pub use async_fd::{
-    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
 };
 pub use buf_read::AsyncBufRead;
 pub use buf_read_ext::AsyncBufReadExt;

@@ -13,11 +13,12 @@ use crate::sys;
 mod directions;
 mod ready_guard;
 mod ready_mut_guard;
-mod try_new_error;
+mod register_error;
 
 pub use ready_guard::{AsyncFdReadyGuard, TryIoError};
 pub use ready_mut_guard::AsyncFdReadyMutGuard;
-pub use try_new_error::AsyncFdTryNewError;
+#[allow(deprecated)]
+pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 
 /// Drives a non-blocking file descriptor through the running Core's reactor: a pipe, a
 /// timerfd, an eventfd, a serial port, or a socket type Mirage does not wrap.
@@ -153,7 +154,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     assert!(file.metadata().unwrap().is_file());
     /// });
     /// ```
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
     }
 
@@ -178,7 +179,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub fn try_with_interest(
         inner: T,
         interest: Interest,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
         let registration = Registration::new(fd);
         // Inside a Core, `epoll_ctl` is the check; outside, only whether `fd` is open.
@@ -193,7 +194,7 @@ impl<T: AsRawFd> AsyncFd<T> {
                 interest,
                 inner: Some(inner),
             }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
     }
 

@@ -1,4 +1,4 @@
-//! `AsyncFdTryNewError`: a failed `AsyncFd::try_new`, with the value it was given.
+//! `AsyncFdRegisterError`: a failed `AsyncFd::try_new`, with the value it was given.
 
 use std::error::Error;
 use std::fmt;
@@ -7,17 +7,18 @@ use std::io;
 /// The error of [`AsyncFd::try_new`](super::AsyncFd::try_new) and
 /// [`try_with_interest`](super::AsyncFd::try_with_interest): why the descriptor could not
 /// be wrapped, and the value that was to be wrapped, which
-/// [`into_parts`](AsyncFdTryNewError::into_parts) gives back, so it is not closed.
+/// [`into_parts`](AsyncFdRegisterError::into_parts) gives back, so it is not closed.
 ///
 /// Displays as its cause, and converts into it with `?` in a function returning
-/// `io::Result`. tokio 1.54 calls it `AsyncFdRegisterError`, the error of its `register`;
-/// Mirage keeps the name that goes with `try_new`.
+/// `io::Result`. Named as in tokio 1.54, which also keeps the older name
+/// [`AsyncFdTryNewError`] as a deprecated alias; so does Mirage, for code ported from
+/// either.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::os::fd::{AsRawFd, RawFd};
-/// use mirage::io::{AsyncFd, AsyncFdTryNewError};
+/// use mirage::io::{AsyncFd, AsyncFdRegisterError};
 ///
 /// #[derive(Debug)]
 /// struct NotOpen;
@@ -27,17 +28,17 @@ use std::io;
 ///     }
 /// }
 ///
-/// let err: AsyncFdTryNewError<NotOpen> = AsyncFd::try_new(NotOpen).unwrap_err();
+/// let err: AsyncFdRegisterError<NotOpen> = AsyncFd::try_new(NotOpen).unwrap_err();
 /// assert_eq!(err.to_string(), std::io::Error::from_raw_os_error(libc::EBADF).to_string());
 /// let (_not_open, cause) = err.into_parts();
 /// assert_eq!(cause.raw_os_error(), Some(libc::EBADF));
 /// ```
-pub struct AsyncFdTryNewError<T> {
+pub struct AsyncFdRegisterError<T> {
     pub(super) inner: T,
     pub(super) cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+impl<T> AsyncFdRegisterError<T> {
     /// The value that was to be wrapped, and why it could not be.
     ///
     /// # Examples
@@ -60,29 +61,29 @@ impl<T> AsyncFdTryNewError<T> {
     }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     /// The cause.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     /// The cause; the value need not be `Debug`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncFdTryNewError")
+        f.debug_struct("AsyncFdRegisterError")
             .field("cause", &self.cause)
             .finish_non_exhaustive()
     }
 }
 
-impl<T> Error for AsyncFdTryNewError<T> {
+impl<T> Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
     /// The cause; the value is dropped (closed, for an owned descriptor).
     ///
     /// # Examples
@@ -104,7 +105,24 @@ impl<T> From<AsyncFdTryNewError<T>> for io::Error {
     /// }
     /// assert_eq!(wrap().unwrap_err().raw_os_error(), Some(libc::EBADF));
     /// ```
-    fn from(err: AsyncFdTryNewError<T>) -> io::Error {
+    fn from(err: AsyncFdRegisterError<T>) -> io::Error {
         err.cause
     }
 }
+
+/// The older name of [`AsyncFdRegisterError`], kept deprecated as tokio keeps it, so that
+/// code written against an earlier tokio compiles.
+///
+/// # Examples
+///
+/// ```
+/// #![allow(deprecated)]
+/// use mirage::io::{AsyncFdRegisterError, AsyncFdTryNewError};
+///
+/// fn same<T>(err: AsyncFdTryNewError<T>) -> AsyncFdRegisterError<T> {
+///     err
+/// }
+/// # let _ = same::<std::fs::File>;
+/// ```
+#[deprecated(note = "use `AsyncFdRegisterError` instead")]
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
