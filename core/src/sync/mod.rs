@@ -60,6 +60,7 @@ pub mod broadcast;
 mod chan;
 pub mod cross_thread;
 mod error;
+mod held_permits;
 mod lock;
 pub mod mpsc;
 pub(crate) mod notify;

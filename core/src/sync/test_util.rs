@@ -120,3 +120,18 @@ impl Drop for DropCounter {
         self.0.set(self.0.get() + 1);
     }
 }
+
+/// Compiles only where `$ty` does not implement `$trait` (`Send`, `Sync`): were it to,
+/// both impls of the local trait would fit and the `_` could not be inferred. The
+/// compile-time check that a guard is not `Send` or `Sync` where tokio's is not.
+macro_rules! assert_not_impl {
+    ($ty:ty, $trait:path) => {{
+        trait AmbiguousIfImpl<A> {
+            fn check() {}
+        }
+        impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+        impl<T: ?Sized + $trait> AmbiguousIfImpl<u8> for T {}
+        <$ty as AmbiguousIfImpl<_>>::check();
+    }};
+}
+pub(crate) use assert_not_impl;

@@ -9,9 +9,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::Semaphore;
+use crate::sync::held_permits::GiveBack;
 use crate::sync::TryLockError;
 
-pub use guard::{MappedMutexGuard, MutexGuard, OwnedMutexGuard};
+pub use guard::{MappedMutexGuard, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 /// A lock, like [`sync::Mutex`](crate::sync::Mutex), that threads share (`Send + Sync`
 /// for a `T: Send`, behind an `Arc` or in a `static`): a task on any Core that finds it held
@@ -22,9 +23,6 @@ pub use guard::{MappedMutexGuard, MutexGuard, OwnedMutexGuard};
 /// permit, and whoever holds it alone reaches the value. For state that no task holds
 /// across an `.await`, `std::sync::Mutex` costs less; between the tasks of one Core, the
 /// local `Mutex` does.
-///
-/// Unlike tokio's, its owned guard has no `map` (there is no `OwnedMappedMutexGuard`), as
-/// with the local `Mutex`.
 ///
 /// # Examples
 ///
@@ -89,6 +87,21 @@ impl<T> Mutex<T> {
             semaphore: Semaphore::const_new(1),
             value: UnsafeCell::new(value),
         }
+    }
+
+    /// [`new`](Mutex::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::Mutex;
+    ///
+    /// static COUNT: Mutex<u32> = Mutex::const_new(0);
+    /// *COUNT.try_lock().unwrap() += 1;
+    /// assert_eq!(*COUNT.try_lock().unwrap(), 1);
+    /// ```
+    pub const fn const_new(value: T) -> Mutex<T> {
+        Mutex::new(value)
     }
 
     /// The value, taking the lock apart.
@@ -260,10 +273,12 @@ impl<T: ?Sized> Mutex<T> {
         permit.forget();
         Ok(())
     }
+}
 
-    /// Gives back the permit a guard held.
-    fn unlock(&self) {
-        self.semaphore.add_permits(1);
+/// A guard gives back the one permit it held.
+impl<T: ?Sized> GiveBack for Mutex<T> {
+    fn give_back(&self, permits: u32) {
+        self.semaphore.add_permits(permits as usize);
     }
 }
 

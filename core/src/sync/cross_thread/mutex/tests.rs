@@ -2,7 +2,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
+use super::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
+use crate::sync::test_util::assert_not_impl;
 
 /// Plain threads and a Core's tasks take turns on a value with no atomics of its own: a
 /// lost update, or (under Miri) a data race, would show.
@@ -98,6 +99,57 @@ fn guards_are_send_and_sync_as_tokio_s() {
     send::<OwnedMutexGuard<std::cell::Cell<u8>>>();
     send_sync::<MappedMutexGuard<'static, Vec<u8>>>();
     send::<MappedMutexGuard<'static, std::cell::Cell<u8>>>();
+    assert_not_impl!(MappedMutexGuard<'static, std::cell::Cell<u8>>, Sync);
+    assert_not_impl!(MappedMutexGuard<'static, std::rc::Rc<u8>>, Send);
+    send_sync::<OwnedMappedMutexGuard<Vec<u8>, [u8]>>();
+    send::<OwnedMappedMutexGuard<Vec<u8>, std::cell::Cell<u8>>>();
+    assert_not_impl!(OwnedMappedMutexGuard<Vec<u8>, std::cell::Cell<u8>>, Sync);
+    assert_not_impl!(OwnedMappedMutexGuard<std::cell::Cell<u8>, u8>, Sync);
+    assert_not_impl!(OwnedMappedMutexGuard<Vec<u8>, std::rc::Rc<u8>>, Send);
+    assert_not_impl!(OwnedMappedMutexGuard<std::rc::Rc<u8>, u8>, Send);
+}
+
+/// An owned guard narrowed by `map` moves to another thread and keeps the lock, and the
+/// mutex, until it drops there; a panic inside `map` or a `try_map` that finds nothing
+/// leaves the lock as it should be.
+#[test]
+fn an_owned_mapped_guard_holds_the_lock_until_it_drops_on_another_thread() {
+    let mutex = Arc::new(Mutex::new((0u32, String::new())));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let guard = Arc::clone(&mutex).try_lock_owned().unwrap();
+    let guard = OwnedMutexGuard::try_map(guard, |_| None::<&mut u8>).unwrap_err();
+    let text = OwnedMutexGuard::map(guard, |pair| &mut pair.1);
+    assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&text), &mutex));
+    let mut waiting = Box::pin(mutex.lock());
+    assert!(waiting.as_mut().poll(&mut cx).is_pending());
+    std::thread::spawn(move || {
+        let mut first = OwnedMappedMutexGuard::map(text, |text| {
+            text.push_str("mapped");
+            &mut text[..1]
+        });
+        first.make_ascii_uppercase();
+    })
+    .join()
+    .unwrap();
+    let std::task::Poll::Ready(guard) = waiting.as_mut().poll(&mut cx) else {
+        panic!("the mapped guard dropped on the other thread unlocked");
+    };
+    assert_eq!(guard.1, "Mapped");
+    drop(guard);
+    drop(waiting);
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let guard = Arc::clone(&mutex).try_lock_owned().unwrap();
+        OwnedMutexGuard::map(guard, |_| -> &mut u32 { panic!("in map") })
+    }));
+    assert!(panicked.is_err());
+    drop(panicked);
+    assert!(mutex.try_lock().is_ok(), "unlocked by the panic");
+    assert_eq!(
+        Arc::strong_count(&mutex),
+        1,
+        "no guard keeps the mutex alive"
+    );
 }
 
 /// A mapped guard keeps the lock until it drops, on whatever thread, and only then lets

@@ -1,17 +1,25 @@
 //! `RwLock` across threads: many readers or one writer, on any Core, held across `.await`.
 
-mod guard;
+mod owned_read_guard;
+mod owned_write_guard;
+mod read_guard;
 #[cfg(test)]
 mod tests;
+mod write_guard;
 
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::Semaphore;
+use crate::sync::held_permits::GiveBack;
 use crate::sync::TryLockError;
 
-pub use guard::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard};
+pub use owned_read_guard::OwnedRwLockReadGuard;
+pub use owned_write_guard::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard};
+pub use read_guard::RwLockReadGuard;
+pub use write_guard::{RwLockMappedWriteGuard, RwLockWriteGuard};
 
 /// The most readers at once, unless [`RwLock::with_max_readers`] sets fewer; a writer
 /// takes all of them. tokio's figure.
@@ -27,10 +35,10 @@ const MAX_READERS: u32 = u32::MAX >> 3;
 /// It is a [`cross_thread::Semaphore`](Semaphore) with one permit per reader; a writer
 /// takes them all.
 ///
-/// Unlike tokio's, its guards have no `map`, `try_map` or `downgrade_map`, and there is no
-/// `const_with_max_readers`. A read guard is
-/// `Send` only for a `T: Send + Sync` (tokio's asks only `T: Sync`); the lock itself is
-/// `Sync` for exactly that `T` either way.
+/// Its guards narrow to a part of the value with `map` ([`RwLockReadGuard::map`],
+/// [`RwLockWriteGuard::map`], [`RwLockWriteGuard::downgrade_map`], and the owned guards'),
+/// keeping the lock held until the narrowed guard drops; they are `Send` and `Sync` for
+/// the same types as tokio's.
 ///
 /// # Examples
 ///
@@ -127,12 +135,52 @@ impl<T> RwLock<T> {
             max_reads <= MAX_READERS,
             "a RwLock may not be created with more than {MAX_READERS} readers, not {max_reads}"
         );
+        RwLock::const_with_max_readers(value, max_reads)
+    }
+
+    /// [`new`](RwLock::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::RwLock;
+    ///
+    /// static LIMIT: RwLock<u32> = RwLock::const_new(10);
+    /// assert_eq!(*LIMIT.try_read().unwrap(), 10);
+    /// ```
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) for a `const` context, such as a
+    /// `static` (a `const fn` may not format the count into its panic message, so
+    /// `with_max_readers` is not one).
+    ///
+    /// # Panics
+    ///
+    /// If `max_reads` is 0, or more than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::RwLock;
+    ///
+    /// static PAIR: RwLock<u32> = RwLock::const_with_max_readers(0, 2);
+    /// let (first, second) = (PAIR.try_read().unwrap(), PAIR.try_read().unwrap());
+    /// assert!(PAIR.try_read().is_err(), "two readers at most");
+    /// drop((first, second));
+    /// ```
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(
+            max_reads <= MAX_READERS,
+            "a RwLock may not be created with more than u32::MAX >> 3 readers"
+        );
         assert!(
             max_reads > 0,
             "a RwLock needs room for at least one reader: max_reads may not be 0"
         );
         RwLock {
-            semaphore: Semaphore::new(max_reads as usize),
+            semaphore: Semaphore::const_new(max_reads as usize),
             max_readers: max_reads,
             value: UnsafeCell::new(value),
         }
@@ -367,15 +415,16 @@ impl<T: ?Sized> RwLock<T> {
         Ok(())
     }
 
-    /// Gives back the permits of a guard: one for a reader, all for a writer.
-    fn unlock(&self, writer: bool) {
-        let n = if writer { self.max_readers } else { 1 };
-        self.semaphore.add_permits(n as usize);
+    /// Where the value is, for a guard to reach it through while it holds permits.
+    fn value_ptr(&self) -> NonNull<T> {
+        NonNull::new(self.value.get()).expect("an UnsafeCell's contents are never at address 0")
     }
+}
 
-    /// Gives back a writer's permits but the one its downgraded reader keeps.
-    fn unlock_all_but_one(&self) {
-        self.semaphore.add_permits(self.max_readers as usize - 1);
+/// A guard gives back its permits: one for a reader, all for a writer.
+impl<T: ?Sized> GiveBack for RwLock<T> {
+    fn give_back(&self, permits: u32) {
+        self.semaphore.add_permits(permits as usize);
     }
 }
 

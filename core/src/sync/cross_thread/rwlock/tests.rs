@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
+use crate::sync::test_util::assert_not_impl;
 
 /// Writers on plain threads and readers on Cores: a reader never sees a half-written pair,
 /// and every write lands. Under Miri, a data race would show.
@@ -106,13 +108,136 @@ fn zero_readers_is_refused() {
 }
 
 #[test]
-fn types_are_send_and_sync_for_send_and_sync_values() {
-    fn send_sync<T: Send + Sync>() {}
+fn types_are_send_and_sync_as_tokio_s() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::MutexGuard as StdGuard; // `Sync` but not `Send`
+    fn send_sync<T: Send + Sync + ?Sized>() {}
+    fn send<T: Send + ?Sized>() {}
     send_sync::<RwLock<Vec<u8>>>();
     send_sync::<RwLockReadGuard<'static, Vec<u8>>>();
     send_sync::<RwLockWriteGuard<'static, Vec<u8>>>();
+    send_sync::<RwLockMappedWriteGuard<'static, [u8]>>();
     send_sync::<OwnedRwLockReadGuard<Vec<u8>>>();
+    send_sync::<OwnedRwLockReadGuard<Vec<u8>, [u8]>>();
     send_sync::<OwnedRwLockWriteGuard<Vec<u8>>>();
+    send_sync::<OwnedRwLockMappedWriteGuard<Vec<u8>, [u8]>>();
+    // A read guard only lends `&T` out: it moves to another thread for a `T: Sync`.
+    send::<RwLockReadGuard<'static, StdGuard<'static, u8>>>();
+    send::<OwnedRwLockReadGuard<Vec<u8>, StdGuard<'static, u8>>>();
+    assert_not_impl!(RwLockReadGuard<'static, StdGuard<'static, u8>>, Sync);
+    assert_not_impl!(RwLockReadGuard<'static, Cell<u8>>, Send);
+    assert_not_impl!(OwnedRwLockReadGuard<Vec<u8>, Cell<u8>>, Send);
+    assert_not_impl!(OwnedRwLockReadGuard<Cell<u8>, u8>, Send);
+    assert_not_impl!(OwnedRwLockReadGuard<StdGuard<'static, u8>, u8>, Send);
+    // A write guard asks `T: Send + Sync`, mapped or not.
+    assert_not_impl!(RwLockWriteGuard<'static, Cell<u8>>, Send);
+    assert_not_impl!(RwLockMappedWriteGuard<'static, Cell<u8>>, Send);
+    assert_not_impl!(RwLockMappedWriteGuard<'static, StdGuard<'static, u8>>, Sync);
+    assert_not_impl!(OwnedRwLockMappedWriteGuard<Vec<u8>, Cell<u8>>, Send);
+    assert_not_impl!(OwnedRwLockMappedWriteGuard<Vec<u8>, Rc<u8>>, Sync);
+    assert_not_impl!(OwnedRwLockMappedWriteGuard<Cell<u8>, u8>, Sync);
+    assert_not_impl!(OwnedRwLockWriteGuard<Cell<u8>>, Send);
+}
+
+/// A writer narrowed and downgraded at once lets in the reader queued before the next
+/// writer, and that writer waits for both; one that finds nothing stays a writer.
+#[test]
+fn downgrade_map_lets_queued_readers_in_and_keeps_writers_out() {
+    let lock = RwLock::new((0, String::from("name")));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut writing = lock.try_write().unwrap();
+    let mut reader = Box::pin(lock.read());
+    assert!(reader.as_mut().poll(&mut cx).is_pending());
+    let mut writer = Box::pin(lock.write());
+    assert!(writer.as_mut().poll(&mut cx).is_pending());
+    writing.0 = 1;
+    let writing = RwLockWriteGuard::try_downgrade_map(writing, |_| None::<&u8>).unwrap_err();
+    assert!(reader.as_mut().poll(&mut cx).is_pending(), "still a writer");
+    let count = RwLockWriteGuard::downgrade_map(writing, |pair| &pair.0);
+    let std::task::Poll::Ready(other) = reader.as_mut().poll(&mut cx) else {
+        panic!("the reader queued before the writer gets in");
+    };
+    assert_eq!((*count, &*other.1), (1, "name"));
+    let name = RwLockReadGuard::map(other, |pair| pair.1.as_str());
+    assert!(writer.as_mut().poll(&mut cx).is_pending());
+    drop(count);
+    assert!(
+        writer.as_mut().poll(&mut cx).is_pending(),
+        "one reader is left"
+    );
+    std::thread::scope(|scope| {
+        scope.spawn(move || assert_eq!(&*name, "name"));
+    });
+    assert!(writer.as_mut().poll(&mut cx).is_ready());
+}
+
+/// The owned guards, mapped every way, give back each permit once: after each, a writer
+/// gets in and the count is whole again; a panic inside `map` unlocks too.
+#[test]
+fn owned_mapped_guards_give_every_permit_back_once() {
+    let lock = Arc::new(RwLock::with_max_readers((1u8, vec![2u8]), 3));
+    let whole = |lock: &Arc<RwLock<(u8, Vec<u8>)>>| {
+        assert!(lock.try_write().is_ok());
+        assert_eq!(lock.semaphore.available_permits(), 3);
+    };
+    let writing = Arc::clone(&lock).try_write_owned().unwrap();
+    let writing = OwnedRwLockWriteGuard::try_map(writing, |_| None::<&mut u8>).unwrap_err();
+    let mut list = OwnedRwLockWriteGuard::map(writing, |pair| &mut pair.1);
+    assert!(Arc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&list),
+        &lock
+    ));
+    assert!(lock.try_read().is_err());
+    list.push(3);
+    let list = OwnedRwLockMappedWriteGuard::try_map(list, |v| v.get_mut(9)).unwrap_err();
+    let mut last = OwnedRwLockMappedWriteGuard::map(list, |v| &mut v[1]);
+    std::thread::spawn(move || *last = 4).join().unwrap();
+    whole(&lock);
+
+    let writing = Arc::clone(&lock).try_write_owned().unwrap();
+    let first = OwnedRwLockWriteGuard::downgrade_map(writing, |pair| &pair.0);
+    let others = [lock.try_read().unwrap(), lock.try_read().unwrap()];
+    assert!(lock.try_read().is_err(), "three readers at most");
+    assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&first), &lock));
+    assert_eq!(*first, 1);
+    drop((first, others));
+    whole(&lock);
+
+    let writing = Arc::clone(&lock).try_write_owned().unwrap();
+    let list = OwnedRwLockWriteGuard::try_downgrade_map(writing, |pair| pair.1.get(5));
+    let list = OwnedRwLockWriteGuard::try_downgrade_map(list.unwrap_err(), |pair| pair.1.get(1));
+    assert_eq!(*list.unwrap(), 4);
+    whole(&lock);
+
+    let writing = OwnedRwLockWriteGuard::into_mapped(Arc::clone(&lock).try_write_owned().unwrap());
+    assert!(lock.try_read().is_err());
+    drop(writing);
+    let reading = Arc::clone(&lock).try_read_owned().unwrap();
+    let reading = OwnedRwLockReadGuard::try_map(reading, |pair| pair.1.get(7)).unwrap_err();
+    let reading = OwnedRwLockReadGuard::map(reading, |pair| pair.1.as_slice());
+    assert_eq!(std::thread::spawn(move || reading.len()).join().unwrap(), 2);
+    whole(&lock);
+
+    for write in [true, false] {
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if write {
+                let writing = Arc::clone(&lock).try_write_owned().unwrap();
+                drop(OwnedRwLockWriteGuard::map(writing, |_| -> &mut u8 {
+                    panic!("in map")
+                }));
+            } else {
+                let writing = lock.try_write().unwrap();
+                drop(RwLockWriteGuard::downgrade_map(writing, |_| -> &u8 {
+                    panic!("in map")
+                }));
+            }
+        }));
+        assert!(panicked.is_err());
+        whole(&lock);
+    }
+    assert_eq!(Arc::strong_count(&lock), 1, "no guard keeps the lock alive");
+    assert_eq!(Arc::into_inner(lock).unwrap().into_inner(), (1, vec![2, 4]));
 }
 
 /// A downgraded writer lets in the reader queued before the next writer, with what it
