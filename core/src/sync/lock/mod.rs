@@ -14,8 +14,9 @@
 //! formats it only with a permit) except through `&mut` or ownership of the lock.
 //!
 //! A guard narrows to a part of the value with `map` ([`MutexGuard::map`],
-//! [`RwLockReadGuard::map`], [`RwLockWriteGuard::map`]), keeping the lock held until the
-//! narrowed guard drops.
+//! [`RwLockReadGuard::map`], [`RwLockWriteGuard::map`], [`RwLockWriteGuard::downgrade_map`],
+//! and the owned guards' own, which return [`OwnedMappedMutexGuard`] and
+//! [`OwnedRwLockMappedWriteGuard`]), keeping the lock held until the narrowed guard drops.
 
 mod mutex;
 mod mutex_guard;
@@ -33,9 +34,9 @@ use std::fmt;
 
 pub use mutex::Mutex;
 pub use mutex_guard::{MappedMutexGuard, MutexGuard};
-pub use owned_mutex_guard::OwnedMutexGuard;
+pub use owned_mutex_guard::{OwnedMappedMutexGuard, OwnedMutexGuard};
 pub use owned_rwlock_read_guard::OwnedRwLockReadGuard;
-pub use owned_rwlock_write_guard::OwnedRwLockWriteGuard;
+pub use owned_rwlock_write_guard::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard};
 pub use rwlock::RwLock;
 pub use rwlock_read_guard::RwLockReadGuard;
 pub use rwlock_write_guard::{RwLockMappedWriteGuard, RwLockWriteGuard};

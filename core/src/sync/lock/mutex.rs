@@ -5,6 +5,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::{MutexGuard, OwnedMutexGuard, TryLockError};
+use crate::sync::held_permits::GiveBack;
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// A lock for the tasks of one Core that may be held across `.await`: a task that finds it
@@ -71,6 +72,23 @@ impl<T> Mutex<T> {
             semaphore: Semaphore::const_new(1),
             value: RefCell::new(value),
         }
+    }
+
+    /// [`new`](Mutex::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::Mutex;
+    ///
+    /// thread_local! {
+    ///     static COUNT: Mutex<u32> = const { Mutex::const_new(0) };
+    /// }
+    /// COUNT.with(|count| *count.try_lock().unwrap() += 1);
+    /// COUNT.with(|count| assert_eq!(*count.try_lock().unwrap(), 1));
+    /// ```
+    pub const fn const_new(value: T) -> Mutex<T> {
+        Mutex::new(value)
     }
 
     /// The value, taking the lock apart.
@@ -196,6 +214,13 @@ impl<T: ?Sized> Mutex<T> {
     fn guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> MutexGuard<'a, T> {
         // The one permit is held: no other guard, hence no other borrow, exists.
         MutexGuard::new(self, self.value.borrow_mut(), permit)
+    }
+}
+
+/// An owned or mapped guard gives back the one permit it held.
+impl<T: ?Sized> GiveBack for Mutex<T> {
+    fn give_back(&self, permits: u32) {
+        self.semaphore.add_permits(permits as usize);
     }
 }
 

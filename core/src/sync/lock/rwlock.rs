@@ -2,11 +2,13 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::ptr::NonNull;
 use std::rc::Rc;
 
 use super::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError,
 };
+use crate::sync::held_permits::GiveBack;
 use crate::sync::{Semaphore, SemaphorePermit};
 
 /// The most readers at once, unless [`RwLock::with_max_readers`] sets fewer; a writer
@@ -101,6 +103,52 @@ impl<T> RwLock<T> {
         assert!(
             max_reads <= MAX_READERS,
             "a RwLock may not be created with more than {MAX_READERS} readers, not {max_reads}"
+        );
+        RwLock::const_with_max_readers(value, max_reads)
+    }
+
+    /// [`new`](RwLock::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::RwLock;
+    ///
+    /// thread_local! {
+    ///     static LIMIT: RwLock<u32> = const { RwLock::const_new(10) };
+    /// }
+    /// LIMIT.with(|limit| assert_eq!(*limit.try_read().unwrap(), 10));
+    /// ```
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) for a `const` context, such as a
+    /// `thread_local!` (a `const fn` may not format the count into its panic message, so
+    /// `with_max_readers` is not one).
+    ///
+    /// # Panics
+    ///
+    /// If `max_reads` is 0, or more than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::RwLock;
+    ///
+    /// thread_local! {
+    ///     static PAIR: RwLock<u32> = const { RwLock::const_with_max_readers(0, 2) };
+    /// }
+    /// PAIR.with(|pair| {
+    ///     let (first, second) = (pair.try_read().unwrap(), pair.try_read().unwrap());
+    ///     assert!(pair.try_read().is_err(), "two readers at most");
+    ///     drop((first, second));
+    /// });
+    /// ```
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(
+            max_reads <= MAX_READERS,
+            "a RwLock may not be created with more than u32::MAX >> 3 readers"
         );
         assert!(
             max_reads > 0,
@@ -325,8 +373,14 @@ impl<T: ?Sized> RwLock<T> {
         self.value.get_mut()
     }
 
+    /// Where the value is, for an owned or mapped guard to reach it through while it holds
+    /// permits.
+    pub(super) fn value_ptr(&self) -> NonNull<T> {
+        NonNull::new(self.value.as_ptr()).expect("a RefCell's contents are never at address 0")
+    }
+
     /// The guard of a reader that holds `permit`, one of the lock's permits.
-    pub(super) fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
+    fn read_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockReadGuard<'a, T> {
         // Readers hold one permit each; a writer needs all: no writer's borrow exists.
         RwLockReadGuard::new(self.value.borrow(), permit)
     }
@@ -334,6 +388,13 @@ impl<T: ?Sized> RwLock<T> {
     fn write_guard<'a>(&'a self, permit: SemaphorePermit<'a>) -> RwLockWriteGuard<'a, T> {
         // Every permit is held: no other guard, hence no other borrow, exists.
         RwLockWriteGuard::new(self, self.value.borrow_mut(), permit)
+    }
+}
+
+/// An owned or mapped guard gives back its permits: one for a reader, all for a writer.
+impl<T: ?Sized> GiveBack for RwLock<T> {
+    fn give_back(&self, permits: u32) {
+        self.semaphore.add_permits(permits as usize);
     }
 }
 

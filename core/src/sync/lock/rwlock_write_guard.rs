@@ -1,7 +1,7 @@
 //! The exclusive guards of a borrowed `RwLock`: `RwLockWriteGuard`, and
 //! `RwLockMappedWriteGuard` for a part of the value.
 
-use std::cell::RefMut;
+use std::cell::{Ref, RefMut};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
@@ -60,21 +60,103 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// assert!(lock.try_write().is_err());
     /// ```
     pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        let (value, permit) = self.share();
+        RwLockReadGuard::new(value, keep_one(permit))
+    }
+
+    /// [`downgrade`](RwLockWriteGuard::downgrade) and [`RwLockReadGuard::map`] in one:
+    /// narrows the guard to a part of the value and shares it, atomically. `f` runs before
+    /// any other task may read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((String::from("name"), 1));
+    /// let mut writing = lock.try_write().unwrap();
+    /// writing.1 = 2;
+    /// let count: RwLockReadGuard<'_, i32> = RwLockWriteGuard::downgrade_map(writing, |p| &p.1);
+    /// assert_eq!(*count, 2);
+    /// assert_eq!(lock.try_read().unwrap().0, "name", "other readers share it now");
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let (value, permit) = this.share();
+        // If `f` panics, the borrow and every permit drop: the lock is free.
+        let part = Ref::map(value, f);
+        RwLockReadGuard::new(part, keep_one(permit))
+    }
+
+    /// [`downgrade_map`](RwLockWriteGuard::downgrade_map) if `f` finds a part; otherwise
+    /// gives the guard back, still locked alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let writing = lock.try_write().unwrap();
+    /// let writing = RwLockWriteGuard::try_downgrade_map(writing, |v| v.get(5)).unwrap_err();
+    /// assert!(lock.try_read().is_err(), "still locked alone");
+    /// let second = RwLockWriteGuard::try_downgrade_map(writing, |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 2);
+    /// assert!(lock.try_read().is_ok());
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let lock = this.lock;
+        let (value, permit) = this.share();
+        match Ref::filter_map(value, f) {
+            Ok(part) => Ok(RwLockReadGuard::new(part, keep_one(permit))),
+            Err(whole) => {
+                // Back to a unique borrow: the permits still keep every other guard out.
+                drop(whole);
+                Err(RwLockWriteGuard::new(lock, lock.value.borrow_mut(), permit))
+            }
+        }
+    }
+
+    /// The same lock as a [`RwLockMappedWriteGuard`], the type a `map` returns: for code
+    /// that handles both alike. It cannot be downgraded any more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(1);
+    /// let mut writing: RwLockMappedWriteGuard<'_, i32> =
+    ///     RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+    /// *writing = 2;
+    /// drop(writing);
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockMappedWriteGuard {
+            value: this.value,
+            permit: this.permit,
+        }
+    }
+
+    /// The value, borrowed shared instead of unique, with every permit still held: the
+    /// step between writer and reader. RefCell has no safe way to turn a `RefMut` into a
+    /// `Ref`, so this ends the one and starts the other; the permits keep every other
+    /// guard, hence every other borrow, out in between.
+    fn share(self) -> (Ref<'a, T>, SemaphorePermit<'a>) {
         let RwLockWriteGuard {
             value,
-            mut permit,
+            permit,
             lock,
         } = self;
-        // RefCell has no safe way to turn a RefMut into a Ref, so end the one and start
-        // the other: nothing else runs on this thread in between, and the permits that
-        // keep other tasks out are given back only once the shared borrow exists.
         drop(value);
-        let one = permit
-            .split(1)
-            .expect("a writer holds every permit of its lock");
-        let reading = lock.read_guard(one);
-        drop(permit); // wakes the readers queued before the next writer
-        reading
+        (lock.value.borrow(), permit)
     }
 
     /// Narrows the guard to a part of the value, keeping the exclusive lock held until the
@@ -164,6 +246,14 @@ impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&*self.value, f)
     }
+}
+
+/// A writer's permits, all of the lock's, cut to the one a reader holds: the others go
+/// back, waking the readers queued before the next writer.
+fn keep_one(mut permits: SemaphorePermit<'_>) -> SemaphorePermit<'_> {
+    permits
+        .split(1)
+        .expect("a writer holds every permit of its lock")
 }
 
 /// The exclusive lock of an [`RwLock`](super::RwLock), narrowed by

@@ -5,7 +5,10 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use super::{Mutex, OwnedMutexGuard, OwnedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+use super::{
+    Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedRwLockMappedWriteGuard,
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 use crate::sync::test_util::{counting_waker, poll_with, DropCounter};
 
 #[test]
@@ -250,4 +253,140 @@ fn from_a_value_makes_an_unlocked_lock() {
     let lock: RwLock<&str> = "r".into();
     assert_eq!(*mutex.try_lock().unwrap(), "m");
     assert_eq!(*lock.try_write().unwrap(), "r");
+}
+
+#[test]
+fn an_owned_mapped_mutex_guard_keeps_the_next_locker_waiting_until_it_drops() {
+    let mutex = Rc::new(Mutex::new((1, vec![1])));
+    let guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+    let guard = OwnedMutexGuard::try_map(guard, |pair| pair.1.get_mut(3)).unwrap_err();
+    let list = OwnedMutexGuard::map(guard, |pair| &mut pair.1);
+    let mut last = OwnedMappedMutexGuard::map(list, |list| &mut list[0]);
+    assert!(Rc::ptr_eq(OwnedMappedMutexGuard::mutex(&last), &mutex));
+    let (woken, waker) = counting_waker();
+    let mut next = pin!(mutex.lock());
+    assert!(poll_with(next.as_mut(), &waker).is_pending());
+    *last = 2;
+    assert_eq!(woken.count(), 0);
+    drop(last);
+    assert_eq!(woken.count(), 1);
+    let Poll::Ready(next) = poll_with(next.as_mut(), &waker) else {
+        panic!("the next locker's turn came when the mapped guard dropped");
+    };
+    assert_eq!(*next, (1, vec![2]));
+    drop(next);
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let guard = Rc::clone(&mutex).try_lock_owned().unwrap();
+        OwnedMutexGuard::map(guard, |_| -> &mut u8 { panic!("in map") })
+    }));
+    assert!(panicked.is_err());
+    drop(panicked);
+    assert!(mutex.try_lock().is_ok(), "unlocked by the panic");
+    assert_eq!(
+        Rc::strong_count(&mutex),
+        1,
+        "no guard keeps the mutex alive"
+    );
+}
+
+/// `downgrade_map` narrows while the lock is still the writer's alone (no reader gets in
+/// while `f` runs), then lets the waiting reader in; `try_downgrade_map` that finds nothing
+/// gives the writer back, still alone.
+#[test]
+fn downgrade_map_narrows_before_any_reader_gets_in() {
+    let lock = RwLock::new((1, String::from("name")));
+    let (woken, waker) = counting_waker();
+    let mut reader = pin!(lock.read());
+    let mut writing = lock.try_write().unwrap();
+    assert!(poll_with(reader.as_mut(), &waker).is_pending());
+    writing.0 = 2;
+    let mut writing = RwLockWriteGuard::try_downgrade_map(writing, |_| None::<&u8>).unwrap_err();
+    assert_eq!(woken.count(), 0, "still the writer's alone");
+    writing.0 = 3;
+    let count = RwLockWriteGuard::downgrade_map(writing, |pair| {
+        assert!(lock.try_read().is_err(), "no reader while f runs");
+        &pair.0
+    });
+    assert_eq!(woken.count(), 1);
+    let Poll::Ready(other) = poll_with(reader.as_mut(), &waker) else {
+        panic!("the waiting reader gets in beside the downgraded guard");
+    };
+    let name = RwLockReadGuard::map(other, |pair| pair.1.as_str());
+    assert_eq!((*count, &*name), (3, "name"));
+    assert!(lock.try_write().is_err());
+    drop((count, name));
+
+    let mapped = RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+    assert!(lock.try_read().is_err());
+    drop(mapped);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |_| -> &u8 {
+            panic!("in downgrade_map")
+        })
+    }));
+    assert!(panicked.is_err());
+    drop(panicked);
+    assert!(lock.try_write().is_ok(), "unlocked by the panic");
+}
+
+/// The owned guards, mapped every way, give back each permit once: after each, a writer
+/// gets in and the count is whole again.
+#[test]
+fn owned_mapped_rwlock_guards_give_every_permit_back_once() {
+    let lock = Rc::new(RwLock::with_max_readers((1u8, vec![2u8]), 3));
+    let whole = |lock: &Rc<RwLock<(u8, Vec<u8>)>>| {
+        assert!(lock.try_write().is_ok());
+        assert_eq!(lock.semaphore.available_permits(), 3);
+    };
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    let writing = OwnedRwLockWriteGuard::try_map(writing, |_| None::<&mut u8>).unwrap_err();
+    let mut list = OwnedRwLockWriteGuard::map(writing, |pair| &mut pair.1);
+    assert!(Rc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&list),
+        &lock
+    ));
+    assert!(lock.try_read().is_err());
+    list.push(3);
+    let list = OwnedRwLockMappedWriteGuard::try_map(list, |v| v.get_mut(9)).unwrap_err();
+    let mut last = OwnedRwLockMappedWriteGuard::map(list, |v| &mut v[1]);
+    *last = 4;
+    drop(last);
+    whole(&lock);
+
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    let first = OwnedRwLockWriteGuard::downgrade_map(writing, |pair| &pair.0);
+    let others = [lock.try_read().unwrap(), lock.try_read().unwrap()];
+    assert!(lock.try_read().is_err(), "three readers at most");
+    assert!(Rc::ptr_eq(OwnedRwLockReadGuard::rwlock(&first), &lock));
+    assert_eq!(*first, 1);
+    drop((first, others));
+    whole(&lock);
+
+    let writing = Rc::clone(&lock).try_write_owned().unwrap();
+    let list = OwnedRwLockWriteGuard::try_downgrade_map(writing, |pair| pair.1.get(5));
+    let writing = list.unwrap_err();
+    assert!(lock.try_read().is_err(), "still the writer's alone");
+    let last = OwnedRwLockWriteGuard::try_downgrade_map(writing, |pair| pair.1.get(1));
+    assert_eq!(*last.unwrap(), 4);
+    whole(&lock);
+
+    let writing = OwnedRwLockWriteGuard::into_mapped(Rc::clone(&lock).try_write_owned().unwrap());
+    assert!(lock.try_read().is_err());
+    drop(writing);
+    let reading = Rc::clone(&lock).try_read_owned().unwrap();
+    let reading = OwnedRwLockReadGuard::try_map(reading, |pair| pair.1.get(7)).unwrap_err();
+    let reading = OwnedRwLockReadGuard::map(reading, |pair| pair.1.as_slice());
+    assert_eq!(*reading, [2, 4]);
+    drop(reading);
+    whole(&lock);
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let writing = Rc::clone(&lock).try_write_owned().unwrap();
+        OwnedRwLockWriteGuard::map(writing, |_| -> &mut u8 { panic!("in map") })
+    }));
+    assert!(panicked.is_err());
+    drop(panicked);
+    whole(&lock);
+    assert_eq!(Rc::strong_count(&lock), 1, "no guard keeps the lock alive");
 }
