@@ -1,4 +1,5 @@
-//! Dropping Unix sockets, and pending operations on them, leaks no file descriptor.
+//! Dropping Unix sockets and pipes, and pending operations on them, leaks no file
+//! descriptor.
 //!
 //! Alone in its test binary: it counts the process's descriptors, which tests running in
 //! parallel threads would change.
@@ -7,15 +8,18 @@ mod net_common;
 
 use std::time::Duration;
 
+use mirage::net::unix::pipe::{self, OpenOptions, Receiver, Sender};
 use mirage::net::{UnixDatagram, UnixListener, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
 use net_common::open_fds;
 
 #[test]
-fn unix_sockets_and_pending_operations_release_their_descriptors() {
+fn unix_sockets_pipes_and_pending_operations_release_their_descriptors() {
     let path = std::env::temp_dir().join(format!("mirage-{}-fd-leak.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
+    let fifo = std::env::temp_dir().join(format!("mirage-{}-fd-leak.fifo", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
     let mut core = Core::new().unwrap();
     let baseline = open_fds();
     core.run(async {
@@ -46,6 +50,31 @@ fn unix_sockets_and_pending_operations_release_their_descriptors() {
             drop((a, b));
             let (a, b) = UnixStream::pair().unwrap();
             drop((a.into_std().unwrap(), b));
+
+            // Pipes, with a read left pending and dropped, and handed-back descriptors.
+            let (tx, rx) = pipe::pipe().unwrap();
+            assert!(timeout(Duration::from_millis(1), rx.readable())
+                .await
+                .is_err());
+            drop((tx.into_blocking_fd().unwrap(), rx));
+            // Descriptors refused for the wrong kind or direction are closed.
+            let (tx, rx) = pipe::pipe().unwrap();
+            let wrong_way = Sender::from_owned_fd(rx.into_nonblocking_fd().unwrap());
+            assert!(wrong_way.is_err());
+            assert!(Receiver::from_file(std::fs::File::open("/dev/null").unwrap()).is_err());
+            drop(tx);
+            // FIFOs: a sender refused for want of a reader, a path that is no FIFO.
+            assert!(std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success());
+            assert!(OpenOptions::new().open_sender(&fifo).is_err());
+            let rx = OpenOptions::new().open_receiver(&fifo).unwrap();
+            let tx = OpenOptions::new().open_sender(&fifo).unwrap();
+            drop((tx, rx));
+            std::fs::remove_file(&fifo).unwrap();
+            assert!(OpenOptions::new().open_receiver("/dev/null").is_err());
         }
         // Tasks holding streams, aborted mid-read; the accepted ends dropped at once.
         let listener = UnixListener::bind(&path).unwrap();

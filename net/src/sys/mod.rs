@@ -324,6 +324,13 @@ pub(crate) fn readiness_now(fd: RawFd, interest: Interest) -> io::Result<Ready> 
     Ok(ready)
 }
 
+/// Whether every reader of the pipe whose write end is `fd` is gone, by `poll(2)` with no
+/// wait: Linux reports that as `POLLERR` on the write end (a write then fails with `EPIPE`),
+/// where a socket would report `POLLHUP`.
+pub(crate) fn pipe_readers_gone(fd: RawFd) -> io::Result<bool> {
+    Ok(poll_now(fd, libc::POLLOUT)? & libc::POLLERR != 0)
+}
+
 /// The `revents` of `fd` for `events`, by `poll(2)` with no wait.
 fn poll_now(fd: RawFd, events: libc::c_short) -> io::Result<libc::c_short> {
     let mut pollfd = libc::pollfd {
@@ -388,8 +395,10 @@ pub(crate) fn vectored_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usi
     bufs.iter().take(IOV_MAX).map(|buf| buf.len()).sum()
 }
 
+mod pipe;
 mod socket;
 
+pub(crate) use pipe::*;
 pub(crate) use socket::*;
 
 #[cfg(test)]

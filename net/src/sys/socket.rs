@@ -11,7 +11,7 @@ use std::time::Duration;
 use libc::c_int;
 
 /// The result of a libc call that returns -1 and sets `errno` on failure.
-fn check(rc: c_int) -> io::Result<c_int> {
+pub(super) fn check(rc: c_int) -> io::Result<c_int> {
     if rc < 0 {
         Err(io::Error::last_os_error())
     } else {

@@ -1,10 +1,12 @@
 //! The halves of a split [`UnixStream`](crate::UnixStream), owned ones made by
 //! [`into_split`](crate::UnixStream::into_split) and borrowed ones by
-//! [`split`](crate::UnixStream::split), as tokio's `net::unix` has them. The Unix-domain
-//! sockets themselves (listeners, streams and datagrams) are at the crate root.
+//! [`split`](crate::UnixStream::split), as tokio's `net::unix` has them, and Unix
+//! [`pipe`]s and FIFOs. The Unix-domain sockets themselves (listeners, streams and
+//! datagrams) are at the crate root.
 
 pub(crate) mod datagram;
 pub(crate) mod listener;
+pub mod pipe;
 mod split;
 pub(crate) mod stream;
 pub(crate) mod ucred;
