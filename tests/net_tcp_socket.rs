@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -249,5 +249,39 @@ fn accepted_streams_keep_the_listening_sockets_linger() {
         drop(server);
         let err = client.read(&mut [0; 8]).await.unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    });
+}
+
+/// A socket made outside Mirage, blocking as std makes them: taken over, configured and
+/// connected, it gives a non-blocking stream, so its reads cannot block the Core.
+#[test]
+fn a_std_stream_taken_over_connects_and_leaves_blocking_behind() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // SAFETY: no pointers; a new blocking descriptor or -1.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0, "{}", io::Error::last_os_error());
+    // SAFETY: `fd` was just created and nothing else owns it.
+    let std_stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+    let socket = TcpSocket::from_std_stream(std_stream);
+    assert_eq!(socket.as_raw_fd(), fd);
+    socket.set_nodelay(true).unwrap();
+    // Through a raw descriptor and back.
+    // SAFETY: `into_raw_fd` gives up the descriptor, which `from_raw_fd` takes over.
+    let socket = unsafe { TcpSocket::from_raw_fd(socket.into_raw_fd()) };
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let stream = timeout(Duration::from_secs(10), socket.connect(addr))
+            .await
+            .expect("connect hung")
+            .unwrap();
+        assert!(stream.nodelay().unwrap());
+        // SAFETY: `F_GETFL` only reads the flags of the stream's open descriptor.
+        let flags = unsafe { libc::fcntl(stream.as_raw_fd(), libc::F_GETFL) };
+        assert_ne!(flags & libc::O_NONBLOCK, 0, "the stream was left blocking");
+        let (_server, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, stream.local_addr().unwrap());
+        let pending = timeout(Duration::from_millis(10), stream.read(&mut [0; 8])).await;
+        assert!(pending.is_err(), "read returned {pending:?}");
     });
 }

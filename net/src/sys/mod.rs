@@ -395,9 +395,11 @@ pub(crate) fn vectored_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usi
     bufs.iter().take(IOV_MAX).map(|buf| buf.len()).sum()
 }
 
+mod flags;
 mod pipe;
 mod socket;
 
+pub(crate) use flags::*;
 pub(crate) use pipe::*;
 pub(crate) use socket::*;
 

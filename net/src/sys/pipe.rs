@@ -1,5 +1,4 @@
-//! Pipes and FIFOs: creating a pipe, asking whether a descriptor is one, and reading and
-//! changing its status flags (`O_NONBLOCK`, the access mode).
+//! Pipes and FIFOs: creating a pipe, and asking whether a descriptor is one.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -25,34 +24,4 @@ pub(crate) fn is_fifo(fd: BorrowedFd<'_>) -> io::Result<bool> {
     // SAFETY: `fd` is open for the borrow, and `stat` is exclusively borrowed for the call.
     check(unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) })?;
     Ok(stat.st_mode & libc::S_IFMT == libc::S_IFIFO)
-}
-
-/// The file status flags of `fd` (`F_GETFL`): access mode, `O_NONBLOCK`, `O_DIRECT`, ...
-pub(crate) fn status_flags(fd: BorrowedFd<'_>) -> io::Result<c_int> {
-    // SAFETY: `F_GETFL` takes no argument and reads only the descriptor's flags.
-    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })
-}
-
-/// Turns `O_NONBLOCK` on or off, given the present status `flags` of `fd`; no system call
-/// if it is already so.
-pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, flags: c_int, on: bool) -> io::Result<()> {
-    let wanted = match on {
-        true => flags | libc::O_NONBLOCK,
-        false => flags & !libc::O_NONBLOCK,
-    };
-    if wanted != flags {
-        // SAFETY: `F_SETFL` takes an `int` of flags and changes only the descriptor's.
-        check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, wanted) })?;
-    }
-    Ok(())
-}
-
-/// Whether the access mode in status `flags` allows reading (`O_RDONLY` or `O_RDWR`).
-pub(crate) fn can_read(flags: c_int) -> bool {
-    matches!(flags & libc::O_ACCMODE, libc::O_RDONLY | libc::O_RDWR)
-}
-
-/// Whether the access mode in status `flags` allows writing (`O_WRONLY` or `O_RDWR`).
-pub(crate) fn can_write(flags: c_int) -> bool {
-    matches!(flags & libc::O_ACCMODE, libc::O_WRONLY | libc::O_RDWR)
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::{self, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use libc::c_int;
 
@@ -90,6 +90,44 @@ impl TcpSocket {
         match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4(),
             SocketAddr::V6(_) => TcpSocket::new_v6(),
+        }
+    }
+
+    /// Takes over a std stream that is neither connected nor listening, to set options and
+    /// then [`connect`](TcpSocket::connect) or [`listen`](TcpSocket::listen) it, as tokio's
+    /// `TcpSocket::from_std_stream`: for a socket made by other means (a library such as
+    /// `socket2`, a descriptor inherited from a parent) with options Mirage does not set.
+    ///
+    /// Where tokio leaves it to the caller to make the socket non-blocking first, Mirage's
+    /// `connect` and `listen` do so, so a blocking socket cannot block the Core.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::{FromRawFd, OwnedFd};
+    /// use mirage::net::{TcpListener, TcpSocket};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// // A socket made outside Mirage (here with libc; socket2 would do as well).
+    /// // SAFETY: no pointers; a new descriptor or -1.
+    /// let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    /// assert!(fd >= 0);
+    /// // SAFETY: `fd` was just created and nothing else owns it.
+    /// let std_stream = std::net::TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    /// let socket = TcpSocket::from_std_stream(std_stream);
+    /// socket.set_nodelay(true)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let stream = socket.connect(addr).await?;
+    ///     assert!(stream.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std_stream(stream: net::TcpStream) -> TcpSocket {
+        TcpSocket {
+            fd: OwnedFd::from(stream),
         }
     }
 
@@ -373,6 +411,9 @@ impl TcpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        // A socket taken over (`from_std_stream`, `from_raw_fd`) may be blocking: it must
+        // not block the Core.
+        sys::make_nonblocking(self.fd.as_fd())?;
         sys::start_connect(self.fd.as_fd(), &addr).map_err(|err| family_error(err, &addr))?;
         TcpStream::finish_connect(net::TcpStream::from(self.fd), None).await
     }
@@ -426,6 +467,27 @@ impl AsRawFd for TcpSocket {
 impl AsFd for TcpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+}
+
+/// Takes over a TCP socket, neither listening nor connected, as
+/// [`from_std_stream`](TcpSocket::from_std_stream) does.
+impl FromRawFd for TcpSocket {
+    /// # Safety
+    ///
+    /// `fd` must be an open descriptor that the caller owns and gives up, as for
+    /// [`OwnedFd::from_raw_fd`].
+    unsafe fn from_raw_fd(fd: RawFd) -> TcpSocket {
+        // SAFETY: the caller gives up an open descriptor of its own, as `OwnedFd` requires.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        TcpSocket { fd }
+    }
+}
+
+/// Gives up the socket's descriptor, which the caller must close.
+impl IntoRawFd for TcpSocket {
+    fn into_raw_fd(self) -> RawFd {
+        self.fd.into_raw_fd()
     }
 }
 

@@ -123,8 +123,7 @@ impl End {
 
     /// Takes `fd` without checking what it is; makes it non-blocking all the same.
     fn unchecked(fd: OwnedFd) -> io::Result<End> {
-        let flags = sys::status_flags(fd.as_fd())?;
-        sys::set_nonblocking(fd.as_fd(), flags, true)?;
+        sys::make_nonblocking(fd.as_fd())?;
         Ok(End {
             io: Source::new(File::from(fd)),
             is_pipe: false,
