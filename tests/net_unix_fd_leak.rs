@@ -9,7 +9,7 @@ mod net_common;
 use std::time::Duration;
 
 use mirage::net::unix::pipe::{self, OpenOptions, Receiver, Sender};
-use mirage::net::{UnixDatagram, UnixListener, UnixStream};
+use mirage::net::{UnixDatagram, UnixListener, UnixSocket, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
 use net_common::open_fds;
@@ -75,6 +75,19 @@ fn unix_sockets_pipes_and_pending_operations_release_their_descriptors() {
             drop((tx, rx));
             std::fs::remove_file(&fifo).unwrap();
             assert!(OpenOptions::new().open_receiver("/dev/null").is_err());
+
+            // UnixSocket: a connect left waiting on a full backlog and dropped, and sockets
+            // refused for their type.
+            let socket = UnixSocket::new_stream().unwrap();
+            socket.bind(&path).unwrap();
+            let listener = socket.listen(0).unwrap();
+            let queued = UnixSocket::new_stream().unwrap().connect(&path).await;
+            let waiting = UnixSocket::new_stream().unwrap().connect(&path);
+            assert!(timeout(Duration::from_millis(1), waiting).await.is_err());
+            drop((queued.unwrap(), listener));
+            std::fs::remove_file(&path).unwrap();
+            assert!(UnixSocket::new_stream().unwrap().datagram().is_err());
+            assert!(UnixSocket::new_datagram().unwrap().listen(1).is_err());
         }
         // Tasks holding streams, aborted mid-read; the accepted ends dropped at once.
         let listener = UnixListener::bind(&path).unwrap();

@@ -5,6 +5,8 @@ use std::io;
 use std::mem;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::ptr;
 use std::time::Duration;
 
@@ -185,6 +187,74 @@ pub(crate) fn bind_device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
         .position(|&b| b == 0)
         .unwrap_or(written.len())];
     Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
+/// A new Unix-domain socket of type `ty` (`SOCK_STREAM` or `SOCK_DGRAM`), non-blocking and
+/// close-on-exec, neither bound nor connected.
+pub(crate) fn unix_socket(ty: c_int) -> io::Result<OwnedFd> {
+    let flags = ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: no pointers; returns a new descriptor or -1.
+    let fd = check(unsafe { libc::socket(libc::AF_UNIX, flags, 0) })?;
+    // SAFETY: `fd` was just created and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Binds the Unix-domain socket `fd` to the file system `path`.
+pub(crate) fn bind_unix(fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
+    // SAFETY: `with_unix_sockaddr` passes a live address of the length it gives.
+    check(with_unix_sockaddr(path, |sockaddr, len| unsafe {
+        libc::bind(fd.as_raw_fd(), sockaddr, len)
+    })?)?;
+    Ok(())
+}
+
+/// Connects the non-blocking Unix-domain socket `fd` to the socket at `path`, or starts
+/// to (`EINPROGRESS`, as for [`start_connect`]). `WouldBlock` when the listener's backlog
+/// is full: the socket stays unconnected, to try again.
+pub(crate) fn connect_unix(fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
+    // SAFETY: `with_unix_sockaddr` passes a live address of the length it gives.
+    match check(with_unix_sockaddr(path, |sockaddr, len| unsafe {
+        libc::connect(fd.as_raw_fd(), sockaddr, len)
+    })?) {
+        Err(err) if !matches!(err.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => {
+            Err(err)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Calls `f` with `path` as a `sockaddr_un` pointer and its length, valid during the call.
+/// `InvalidInput` for a path that holds a NUL byte or does not fit `sun_path` with its
+/// terminating NUL, as std's Unix sockets.
+fn with_unix_sockaddr<R>(
+    path: &Path,
+    f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
+) -> io::Result<R> {
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "paths must not contain interior null bytes",
+        ));
+    }
+    // SAFETY: `sockaddr_un` is plain data; all-zero is valid (and NUL-terminates the path).
+    let mut addr: libc::sockaddr_un = unsafe { mem::zeroed() };
+    if bytes.len() >= addr.sun_path.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path must be shorter than SUN_LEN",
+        ));
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (dst, &src) in addr.sun_path.iter_mut().zip(bytes) {
+        *dst = src as libc::c_char;
+    }
+    // The family, the path and its NUL; an empty path is the family alone, as std makes it.
+    let mut len = mem::offset_of!(libc::sockaddr_un, sun_path) + bytes.len();
+    if !bytes.is_empty() {
+        len += 1;
+    }
+    Ok(f(ptr::from_ref(&addr).cast(), len as libc::socklen_t))
 }
 
 /// Calls `f` with `addr` as a `sockaddr` pointer and its length, valid during the call.

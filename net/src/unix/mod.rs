@@ -1,12 +1,13 @@
 //! The halves of a split [`UnixStream`](crate::UnixStream), owned ones made by
 //! [`into_split`](crate::UnixStream::into_split) and borrowed ones by
 //! [`split`](crate::UnixStream::split), as tokio's `net::unix` has them, and Unix
-//! [`pipe`]s and FIFOs. The Unix-domain sockets themselves (listeners, streams and
-//! datagrams) are at the crate root.
+//! [`pipe`]s and FIFOs. The Unix-domain sockets themselves (listeners, streams,
+//! datagrams, and the `UnixSocket` that makes any of them) are at the crate root.
 
 pub(crate) mod datagram;
 pub(crate) mod listener;
 pub mod pipe;
+pub(crate) mod socket;
 mod split;
 pub(crate) mod stream;
 pub(crate) mod ucred;

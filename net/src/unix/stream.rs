@@ -135,14 +135,24 @@ impl UnixStream {
     /// Starts a connect with `start` (retried while the listener's backlog is full) and
     /// waits for it to complete.
     async fn connect_with(
-        mut start: impl FnMut() -> io::Result<mio::net::UnixStream>,
+        start: impl FnMut() -> io::Result<mio::net::UnixStream>,
     ) -> io::Result<UnixStream> {
+        let stream = UnixStream::retry_while_backlog_full(start).await?;
+        UnixStream::finish_connect(net::UnixStream::from(stream)).await
+    }
+
+    /// Runs `start`, a connect attempt, until the listener's backlog has room for it:
+    /// while it fails with `WouldBlock`, waits and retries with a growing backoff, as a
+    /// blocking connect would wait.
+    pub(crate) async fn retry_while_backlog_full<T>(
+        mut start: impl FnMut() -> io::Result<T>,
+    ) -> io::Result<T> {
         let mut backoff = FIRST_CONNECT_BACKOFF;
-        let stream = loop {
+        loop {
             match start() {
-                Ok(stream) => break stream,
+                Ok(started) => return Ok(started),
                 // The listener's backlog is full, and no readiness event will say when it
-                // has room again: wait and retry, as a blocking connect would wait.
+                // has room again.
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_CONNECT_BACKOFF);
@@ -150,9 +160,14 @@ impl UnixStream {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err),
             }
-        };
+        }
+    }
+
+    /// Waits until the connect under way on the non-blocking `stream` completes or fails.
+    /// Cancel-safe: dropping the future closes the socket.
+    pub(crate) async fn finish_connect(stream: net::UnixStream) -> io::Result<UnixStream> {
         let stream = UnixStream {
-            io: Source::new(net::UnixStream::from(stream)),
+            io: Source::new(stream),
         };
         loop {
             if let Some(err) = stream.io.get_ref().take_error()? {
