@@ -703,3 +703,69 @@ fn async_io_on_both_directions_retries_on_an_edge_in_either() {
     });
     assert_eq!(n, 4);
 }
+
+/// An operation that blocks under an interest in both directions shows that one of them
+/// is not ready, not which: a half the peer closed stays ready, as in tokio, since no
+/// further edge would report it. Here the write blocks on a full socket whose peer shut
+/// its writing down; the end of stream must still be seen, through every path.
+#[test]
+fn a_write_blocked_under_both_directions_keeps_the_end_of_stream_the_peer_sent() {
+    let (near, far) = nonblocking_socket_pair();
+    let near = AsyncFd::new(near).unwrap();
+    let both = Interest::READABLE | Interest::WRITABLE;
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        fill(&near).await;
+        far.shutdown(std::net::Shutdown::Write).unwrap();
+        timeout(GUARD, near.readable())
+            .await
+            .expect("the end of stream was never reported")
+            .unwrap()
+            .retain_ready();
+
+        let err = near
+            .try_io(both, |fd| (&*fd).write(b"x"))
+            .expect_err("the socket is full");
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        assert!(
+            is_ready_now(near.readable()).await,
+            "AsyncFd::try_io forgot the end of stream"
+        );
+
+        let mut guard = near.ready(both).await.unwrap();
+        assert!(guard.ready().is_read_closed());
+        assert!(guard.try_io(|fd| fd.get_ref().write(b"x")).is_err());
+        assert!(
+            is_ready_now(near.readable()).await,
+            "the guard's try_io forgot the end of stream"
+        );
+
+        // `async_io` then waits for the write edge, without spinning on the closed half:
+        // the task that drains the peer gets to run.
+        let calls = std::cell::Cell::new(0);
+        let drainer = mirage::spawn(async move {
+            mirage::yield_now().await;
+            drain(&far);
+            far
+        });
+        let write = near.async_io(both, |fd| {
+            calls.set(calls.get() + 1);
+            match calls.get() {
+                1000.. => Err(std::io::Error::other("async_io spins")),
+                _ => (&*fd).write(b"x"),
+            }
+        });
+        let n = timeout(GUARD, write)
+            .await
+            .expect("the write was never retried")
+            .unwrap();
+        assert_eq!(n, 1);
+        let far = drainer.await.unwrap(); // open: closed with unread bytes, it would reset
+        assert!(
+            is_ready_now(near.readable()).await,
+            "async_io forgot the end of stream"
+        );
+        assert_eq!(near.get_ref().read(&mut [0; 8]).unwrap(), 0);
+        drop(far);
+    });
+}

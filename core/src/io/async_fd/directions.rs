@@ -43,12 +43,29 @@ pub(super) fn readiness(registration: &Registration, interest: Interest) -> Read
     })
 }
 
-/// Forgets readiness in `interest`'s directions, end of stream included: an operation
-/// returned `WouldBlock`, which shows it is not ready.
-pub(super) fn clear(registration: &Registration, interest: Interest) {
+/// Forgets readiness after an operation under `interest` returned `WouldBlock`, and
+/// returns the directions to wait on before trying it again.
+///
+/// In one direction, the `WouldBlock` shows that direction not ready, end of stream
+/// included. In both, it shows only that one of them is not ready, not which: a closed half
+/// stays ready (as in tokio), since no further edge would report it, and the wait is for
+/// the other direction, so that a retry does not spin on it. Only if both halves stay
+/// closed is everything forgotten, to wait for an edge as in one direction.
+pub(super) fn clear_blocked(registration: &Registration, interest: Interest) -> Interest {
+    if interest.is_readable() && interest.is_writable() {
+        clear_but_closed(registration, interest);
+        let open = directions(interest)
+            .filter(|&direction| !registration.is_ready(direction))
+            .map(Interest::from)
+            .reduce(|first, second| first | second);
+        if let Some(open) = open {
+            return open;
+        }
+    }
     for direction in directions(interest) {
         registration.clear_ready(direction);
     }
+    interest
 }
 
 /// Forgets readiness in `interest`'s directions but for end of stream, on the caller's
@@ -74,7 +91,7 @@ pub(super) fn matching(interest: Interest, ready: Ready) -> Option<Interest> {
 
 /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for an edge
 /// in any of `interest`'s directions after each `WouldBlock` (which forgets their
-/// readiness). The first attempt comes before any wait.
+/// readiness, see [`clear_blocked`]). The first attempt comes before any wait.
 pub(super) async fn io_any<R>(
     registration: &Registration,
     interest: Interest,
@@ -83,8 +100,8 @@ pub(super) async fn io_any<R>(
     loop {
         match op() {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                clear(registration, interest);
-                ready_any(registration, interest).await?;
+                let waiting = clear_blocked(registration, interest);
+                ready_any(registration, waiting).await?;
             }
             result => return result,
         }
@@ -92,7 +109,8 @@ pub(super) async fn io_any<R>(
 }
 
 /// Runs the non-blocking `op` once: `WouldBlock` without calling it while every direction
-/// of `interest` is known not ready; if `op` returns `WouldBlock`, forgets their readiness.
+/// of `interest` is known not ready; if `op` returns `WouldBlock`, forgets their readiness
+/// (see [`clear_blocked`]).
 pub(super) fn try_once<R>(
     registration: &Registration,
     interest: Interest,
@@ -103,7 +121,7 @@ pub(super) fn try_once<R>(
     }
     match op() {
         Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-            clear(registration, interest);
+            clear_blocked(registration, interest);
             Err(err)
         }
         result => result,

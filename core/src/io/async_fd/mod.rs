@@ -48,6 +48,13 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 /// otherwise wait for an edge tokio never asks the kernel for (there, the wait hangs).
 /// Mirage's reactor registers every descriptor for both directions whatever the interest.
 ///
+/// An operation that returns `WouldBlock` (in `try_io` or `async_io`, or a guard's
+/// `try_io`) clears the readiness of the interest it ran under. Under one direction, all
+/// of it: the operation showed that direction not ready. Under both, it shows only that one
+/// of them is not ready, not which, so a half that reported its end (end of stream, or a
+/// hang-up) stays ready, as in tokio, since no further edge would report it; `async_io`
+/// then waits for the other direction rather than retrying at once.
+///
 /// Waits come in two forms: [`readable`](AsyncFd::readable) and the like take `&self`, so
 /// several tasks may wait at once, and their guard shares the `AsyncFd`;
 /// [`readable_mut`](AsyncFd::readable_mut) and the like take `&mut self`, and their guard
@@ -481,7 +488,8 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Runs the non-blocking `op` once, without waiting, as tokio's `AsyncFd::try_io`: if
     /// the descriptor is known not to be ready in any of `interest`'s directions, returns
     /// `WouldBlock` without calling `op`; if `op` returns `WouldBlock`, clears readiness in
-    /// them, so the next wait waits for an edge.
+    /// them (a closed half aside, under both: see [Interest](AsyncFd#interest)), so the next
+    /// wait waits for an edge.
     ///
     /// Before the first wait registers the descriptor (when created outside a Core),
     /// nothing is known and `op` is called. Created inside a Core, it is registered, and

@@ -134,8 +134,9 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     }
 
     /// Runs `op`; if it returns `WouldBlock`, clears readiness in the guard's directions
-    /// (all of it: the operation showed the descriptor not ready) and returns
-    /// `Err(TryIoError)` so the caller waits again.
+    /// (all of it, end of stream included, for a guard of one direction; for one of both,
+    /// a closed half stays: see [Interest](AsyncFd#interest)) and returns `Err(TryIoError)`
+    /// so the caller waits again.
     ///
     /// # Examples
     ///
@@ -162,7 +163,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     ) -> Result<io::Result<R>, TryIoError> {
         match op(self.fd) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                directions::clear(&self.fd.registration, self.interest);
+                directions::clear_blocked(&self.fd.registration, self.interest);
                 Err(TryIoError(()))
             }
             result => Ok(result),

@@ -416,7 +416,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     ) -> Result<io::Result<R>, TryIoError> {
         match op(self.fd) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                directions::clear(&self.fd.registration, self.interest);
+                directions::clear_blocked(&self.fd.registration, self.interest);
                 Err(TryIoError(()))
             }
             result => Ok(result),
