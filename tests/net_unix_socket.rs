@@ -3,6 +3,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::linux::net::SocketAddrExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -135,6 +136,20 @@ fn a_socket_of_the_wrong_type_is_refused_with_invalid_input() {
         let socket = UnixSocket::new_datagram().unwrap();
         invalid(socket.connect("/nonexistent/mirage.sock").await.map(drop));
     });
+}
+
+/// Linux lets no unbound Unix socket listen; bound to an empty path, it gets an address
+/// the kernel picks, in the abstract namespace, and listens there.
+#[test]
+fn only_a_bound_socket_listens_and_an_empty_path_binds_to_an_abstract_address() {
+    let err = UnixSocket::new_stream().unwrap().listen(1).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+
+    let socket = UnixSocket::new_stream().unwrap();
+    socket.bind("").unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    assert!(addr.as_abstract_name().is_some(), "{addr:?}");
 }
 
 #[test]

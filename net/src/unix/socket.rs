@@ -112,13 +112,15 @@ impl UnixSocket {
     }
 
     /// Starts listening, with room for `backlog` connections not yet accepted (the kernel
-    /// caps it at `net.core.somaxconn`), and returns the listener. An unbound socket
-    /// listens on an address of Linux's abstract namespace that the kernel picks.
+    /// caps it at `net.core.somaxconn`), and returns the listener. Bind it first: Linux
+    /// lets no unbound Unix socket listen. Bound to an empty path, it gets an address of
+    /// Linux's abstract namespace that the kernel picks.
     ///
     /// # Errors
     ///
-    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a datagram socket, where tokio
-    /// returns an error of kind `Other`.
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a socket that is not bound
+    /// (`EINVAL`, as in tokio), and for a datagram socket, where tokio returns an error of
+    /// kind `Other`.
     ///
     /// # Examples
     ///
