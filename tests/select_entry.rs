@@ -120,3 +120,72 @@ mod no_warnings_about_the_body {
         a_body_that_only_panics().unwrap();
     }
 }
+
+#[mirage::main(flavor = "current_thread")]
+async fn main_current_thread() -> u32 {
+    mirage::spawn(async { 7 }).await.unwrap()
+}
+
+#[mirage::test(flavor = "current_thread", start_paused = true)]
+async fn a_test_may_name_the_current_thread_flavor() {
+    let start = Instant::now();
+    sleep(Duration::from_secs(60)).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(60));
+}
+
+#[test]
+fn the_current_thread_flavor_changes_nothing() {
+    assert_eq!(main_current_thread(), 7);
+}
+
+/// A stand-in for a crate that re-exports mirage: its `Core` counts the bodies it runs, so
+/// the tests below see that `crate = ".."` is the path the expansion takes.
+mod renamed {
+    use std::cell::Cell;
+    use std::future::Future;
+
+    pub use mirage::{__private, time};
+
+    thread_local! {
+        pub static RUNS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    pub struct Core(mirage::Core);
+
+    impl Core {
+        pub fn new() -> std::io::Result<Self> {
+            mirage::Core::new().map(Core)
+        }
+
+        pub fn run<F: Future>(&mut self, future: F) -> F::Output {
+            RUNS.with(|runs| runs.set(runs.get() + 1));
+            self.0.run(future)
+        }
+    }
+}
+
+#[mirage::main(crate = "renamed")]
+async fn main_through_a_renamed_crate() -> u32 {
+    mirage::spawn(async { 3 }).await.unwrap()
+}
+
+#[mirage::main(crate = "crate::renamed", start_paused = true)]
+async fn main_paused_through_a_renamed_crate() -> Duration {
+    let start = Instant::now();
+    sleep(Duration::from_secs(5)).await;
+    start.elapsed()
+}
+
+#[test]
+fn the_crate_argument_names_the_mirage_crate() {
+    let runs = || renamed::RUNS.with(|runs| runs.get());
+    assert_eq!(runs(), 0);
+    assert_eq!(main_through_a_renamed_crate(), 3);
+    assert_eq!(runs(), 1);
+    // One run pauses the clock, the other runs the body.
+    assert_eq!(
+        main_paused_through_a_renamed_crate(),
+        Duration::from_secs(5)
+    );
+    assert_eq!(runs(), 3);
+}

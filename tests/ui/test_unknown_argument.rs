@@ -1,4 +1,4 @@
-#[mirage::test(flavor = "multi_thread")]
+#[mirage::test(unhandled_panic = "shutdown_runtime")]
 async fn runs() {}
 
 fn main() {}

@@ -20,11 +20,15 @@
 //! code after a body that ends in `panic!()`), as tokio's issues #3403 and #4175 did.
 //! `impl Trait` cannot name the type, nor can `!` on stable: those bodies get their type
 //! from the function's return type, through `run`.
+//!
+//! `::mirage` is the crate's path unless `crate = "path"` names another (a renamed
+//! dependency, or a crate that re-exports mirage).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{AttrStyle, Attribute, Error, Ident, ItemFn, ReturnType, Type};
 
+use super::args::Args;
 use super::valid::Checked;
 use super::Kind;
 
@@ -33,9 +37,9 @@ pub(crate) fn expand(checked: Checked, errors: Vec<Error>) -> TokenStream {
     let item = match checked {
         Checked::Run {
             kind,
-            start_paused,
+            args,
             function,
-        } => run(kind, start_paused, &function),
+        } => run(kind, &args, &function),
         Checked::AsWritten(function) => function.into_token_stream(),
         Checked::Stub { kind, function } => stub(kind, &function),
     };
@@ -62,7 +66,7 @@ fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
         .partition(|attr| matches!(attr.style, AttrStyle::Outer))
 }
 
-fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
+fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
@@ -74,10 +78,13 @@ fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
     let core_var = Ident::new("__mirage_core", Span::mixed_site());
     let body_var = Ident::new("__mirage_body", Span::mixed_site());
     // Paused by a run of its own, so that the body stays the block as written.
-    let pause = start_paused.then(|| quote!(#core_var.run(async { ::mirage::time::pause() });));
+    let krate = &args.krate;
+    let pause = args
+        .start_paused
+        .then(|| quote!(#core_var.run(async { #krate::time::pause() });));
     let body = match output {
         ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_) | Type::Never(_)) => quote! {
-            ::mirage::__private::entry_body::<#ty>(async move #block)
+            #krate::__private::entry_body::<#ty>(async move #block)
         },
         _ => quote!(async move #block),
     };
@@ -86,7 +93,7 @@ fn run(kind: Kind, start_paused: bool, function: &ItemFn) -> TokenStream {
         #(#attrs)*
         #vis fn #name() #output {
             #(#inner_attrs)*
-            let mut #core_var = ::mirage::Core::new().expect("failed to create the mirage Core");
+            let mut #core_var = #krate::Core::new().expect("failed to create the mirage Core");
             #pause
             let #body_var = #body;
             #core_var.run(#body_var)

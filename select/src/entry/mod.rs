@@ -1,5 +1,6 @@
 //! `#[mirage::main]` and `#[mirage::test]`: parse → validate → expand.
 
+mod args;
 mod ast;
 mod expand;
 mod parse;

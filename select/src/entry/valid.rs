@@ -1,8 +1,9 @@
-//! What the function and the arguments must be: an `async fn` without parameters or
-//! generics, and only `start_paused = <bool>`, at most once.
+//! What the function must be: an `async fn` without parameters or generics. Its arguments
+//! are checked in `args.rs`.
 
-use syn::{Attribute, Error, Expr, ExprLit, ItemFn, Lit, Meta};
+use syn::{Attribute, Error, ItemFn, Meta};
 
+use super::args::{self, Args};
 use super::ast::Entry;
 use super::Kind;
 
@@ -11,7 +12,7 @@ pub(crate) enum Checked {
     /// A sync function of the same name that runs the body on a new Core.
     Run {
         kind: Kind,
-        start_paused: bool,
+        args: Args,
         function: ItemFn,
     },
     /// Not an `async fn`: left as written (it compiles as it is).
@@ -29,30 +30,7 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
     } = entry;
     let attribute = kind.attribute();
     let mut errors = Vec::new();
-    let mut start_paused = None;
-    for arg in &args {
-        match start_paused_value(arg) {
-            // Two values would leave the reader to guess which one wins.
-            Some(_) if start_paused.is_some() => errors.push(Error::new_spanned(
-                arg,
-                "`start_paused` is already given; remove this one",
-            )),
-            Some(Ok(value)) => start_paused = Some(value),
-            Some(Err(error)) => {
-                start_paused = Some(false);
-                errors.push(error);
-            }
-            None => errors.push(Error::new_spanned(
-                arg.path(),
-                format!(
-                    "unknown argument `{}`: {attribute} accepts only `start_paused = true`",
-                    quote::ToTokens::to_token_stream(arg.path())
-                        .to_string()
-                        .replace(' ', "")
-                ),
-            )),
-        }
-    }
+    let args = args::check(kind, &args, &mut errors);
     if kind == Kind::Test {
         if let Some(test) = function.attrs.iter().position(is_test_attribute) {
             let test = function.attrs.remove(test);
@@ -92,37 +70,13 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
     let checked = if runnable {
         Checked::Run {
             kind,
-            start_paused: start_paused.unwrap_or(false),
+            args,
             function,
         }
     } else {
         Checked::Stub { kind, function }
     };
     (checked, errors)
-}
-
-/// `Some(value)` for a `start_paused` argument (an error if it is not `= true`/`= false`),
-/// `None` for any other argument.
-fn start_paused_value(arg: &Meta) -> Option<Result<bool, Error>> {
-    if !arg.path().is_ident("start_paused") {
-        return None;
-    }
-    let bad = |spanned: &dyn quote::ToTokens| {
-        Err(Error::new_spanned(
-            spanned,
-            "`start_paused` takes a boolean: write `start_paused = true`",
-        ))
-    };
-    Some(match arg {
-        Meta::NameValue(name_value) => match &name_value.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Bool(value),
-                ..
-            }) => Ok(value.value),
-            other => bad(other),
-        },
-        other => bad(other),
-    })
 }
 
 /// `#[test]` (or a path ending in `test`, such as `#[core::prelude::v1::test]`).

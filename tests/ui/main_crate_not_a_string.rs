@@ -1,0 +1,2 @@
+#[mirage::main(crate = mirage)]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[mirage::main(flavor = "multi_thread")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[mirage::main(flavor = "single_thread")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[mirage::test(crate = "mirage", crate = "other")]
+async fn runs() {}
+
+fn main() {}
