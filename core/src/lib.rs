@@ -13,6 +13,7 @@ mod context;
 pub mod coop;
 mod event_loop;
 pub mod io;
+mod pin;
 pub mod process;
 mod reactor;
 mod scheduler;
