@@ -80,3 +80,61 @@ pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 pub use take::Take;
 pub use traits::{AsyncRead, AsyncWrite};
+
+/// `std::io`'s error and seek types, under tokio's paths (`tokio::io::Result`, ...): Mirage's
+/// I/O reports `std::io::Error`s, so code written for tokio ports by changing the crate name.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{AsyncReadExt, Error, ErrorKind, Result};
+///
+/// async fn read_byte(mut reader: impl mirage::io::AsyncRead + Unpin) -> Result<u8> {
+///     let mut byte = [0u8];
+///     match reader.read(&mut byte).await? {
+///         0 => Err(Error::new(ErrorKind::UnexpectedEof, "nothing to read")),
+///         _ => Ok(byte[0]),
+///     }
+/// }
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     assert_eq!(read_byte(mirage::io::repeat(7)).await.unwrap(), 7);
+///     let error = read_byte(mirage::io::empty()).await.unwrap_err();
+///     assert_eq!(error.kind(), ErrorKind::UnexpectedEof);
+///     let _ = mirage::io::SeekFrom::Start(0);
+/// });
+/// ```
+#[doc(no_inline)]
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+
+/// [`AsyncFd`] and its guards and errors under tokio's path, `tokio::io::unix`, so that code
+/// written for tokio ports by changing the crate name. They are the types of this module.
+///
+/// # Examples
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// use mirage::io::unix::{AsyncFd, AsyncFdReadyGuard};
+///
+/// let (ours, theirs) = UnixStream::pair()?;
+/// ours.set_nonblocking(true)?;
+/// let mut core = mirage::Core::new()?;
+/// core.run(async {
+///     let fd = AsyncFd::new(ours)?;
+///     std::io::Write::write_all(&mut &theirs, b"x")?;
+///     let guard: AsyncFdReadyGuard<'_, UnixStream> = fd.readable().await?;
+///     assert!(guard.ready().is_readable());
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub mod unix {
+    #[doc(hidden)]
+    #[allow(deprecated)]
+    pub use super::AsyncFdTryNewError;
+    #[doc(no_inline)]
+    pub use super::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
+    };
+}

@@ -88,4 +88,26 @@ pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 pub use set_once::{SetOnce, SetOnceError};
+
+/// The futures of [`Notify`] under tokio's path, `tokio::sync::futures`, so that code
+/// written for tokio ports by changing the crate name.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use mirage::sync::futures::{Notified, OwnedNotified};
+/// use mirage::sync::Notify;
+///
+/// let notify = Rc::new(Notify::new());
+/// let borrowed: Notified<'_> = notify.notified();
+/// let owned: OwnedNotified = notify.clone().notified_owned();
+/// notify.notify_waiters(); // completes both: they were created before it
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async { mirage::join!(borrowed, owned) });
+/// ```
+pub mod futures {
+    #[doc(no_inline)]
+    pub use super::{Notified, OwnedNotified};
+}
 pub(crate) use wait_list::update_waker;

@@ -42,6 +42,61 @@ pub use spawner::Spawner;
 pub use crate::coop::{consume_budget, unconstrained};
 pub use crate::event_loop::spawn;
 
+/// [`crate::coop`] under tokio's path, `tokio::task::coop`: the same module, so that code
+/// written for tokio ports by changing the crate name. Mirage's
+/// [`poll_proceed`](crate::coop::poll_proceed) returns `Poll<()>`: an operation that gets
+/// `Ready` has its unit spent, with no guard to give it back, and
+/// [`unconstrained`](crate::coop::unconstrained) is an `async fn`.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::task::coop;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     assert!(coop::has_budget_remaining());
+///     coop::consume_budget().await;
+///     assert_eq!(coop::unconstrained(async { 3 }).await, 3);
+/// });
+/// ```
+pub use crate::coop;
+
+/// [`task_local::LocalKey`](crate::task_local::LocalKey) under tokio's path,
+/// `tokio::task::LocalKey`: the key that [`task_local!`](crate::task_local!) declares.
+///
+/// # Examples
+///
+/// ```
+/// mirage::task_local! {
+///     static DEPTH: u32;
+/// }
+///
+/// let key: &'static mirage::task::LocalKey<u32> = &DEPTH;
+/// assert_eq!(key.sync_scope(2, || DEPTH.get()), 2);
+/// ```
+#[doc(no_inline)]
+pub use crate::task_local::LocalKey;
+
+/// The futures of this module's functions under tokio's path, `tokio::task::futures`.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::task::futures::TaskLocalFuture;
+///
+/// mirage::task_local! {
+///     static ID: u32;
+/// }
+///
+/// let scoped: TaskLocalFuture<u32, _> = ID.scope(5, async { ID.get() });
+/// assert_eq!(mirage::Core::new().unwrap().run(scoped), 5);
+/// ```
+pub mod futures {
+    #[doc(no_inline)]
+    pub use crate::task_local::TaskLocalFuture;
+}
+
 /// [`spawn`] under the name tokio gives its spawn of a `!Send` future, so that code written
 /// for tokio's `LocalSet` ports by changing the crate name: every Mirage task is local.
 ///

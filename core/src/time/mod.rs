@@ -62,6 +62,25 @@ pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 pub use virtual_time::{advance, pause, resume};
 
+/// `std::time::Duration`, under tokio's path (`tokio::time::Duration`), so that code written
+/// for tokio ports by changing the crate name.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::time::Duration;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     mirage::time::pause();
+///     let start = mirage::time::Instant::now();
+///     mirage::time::sleep(Duration::from_secs(2)).await;
+///     assert_eq!(start.elapsed(), std::time::Duration::from_secs(2));
+/// });
+/// ```
+#[doc(no_inline)]
+pub use std::time::Duration;
+
 /// The time errors under tokio's path, `tokio::time::error`, so that code written for tokio
 /// ports by changing the crate name.
 ///

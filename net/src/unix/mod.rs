@@ -14,6 +14,37 @@ pub(crate) mod ucred;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 
+/// [`UCred`](crate::UCred) under tokio's path, `tokio::net::unix::UCred`, too.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::unix::UCred;
+///
+/// let (a, _b) = mirage::net::UnixStream::pair()?;
+/// let cred: UCred = a.peer_cred()?;
+/// assert_eq!(cred.pid(), Some(std::process::id() as i32));
+/// # std::io::Result::Ok(())
+/// ```
+#[doc(no_inline)]
+pub use crate::UCred;
+
+/// The address of a Unix socket: `std`'s, which Mirage's Unix sockets return and take, under
+/// tokio's path (`tokio::net::unix::SocketAddr`, tokio's own type with the same methods).
+///
+/// # Examples
+///
+/// ```
+/// use mirage::net::unix::SocketAddr;
+///
+/// let (a, _b) = mirage::net::UnixStream::pair()?;
+/// let addr: SocketAddr = a.local_addr()?;
+/// assert!(addr.is_unnamed());
+/// # std::io::Result::Ok(())
+/// ```
+#[doc(no_inline)]
+pub use std::os::unix::net::SocketAddr;
+
 use crate::UnixStream;
 
 crate::borrowed_split::impl_borrowed_split!(
