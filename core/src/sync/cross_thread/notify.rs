@@ -79,6 +79,22 @@ impl Notify {
         }
     }
 
+    /// [`new`](Notify::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::Notify;
+    ///
+    /// static STOP: Notify = Notify::const_new();
+    ///
+    /// std::thread::spawn(|| STOP.notify_one()).join().unwrap(); // leaves the permit
+    /// mirage::Core::new().unwrap().run(STOP.notified());
+    /// ```
+    pub const fn const_new() -> Notify {
+        Notify::new()
+    }
+
     /// Wakes the task that has waited longest, or, if none waits, leaves a permit for the
     /// next [`notified`](Notify::notified) (at most one).
     ///

@@ -110,6 +110,25 @@ impl Notify {
         }
     }
 
+    /// [`new`](Notify::new) under tokio's other name for it, which ported code calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::Notify;
+    ///
+    /// thread_local! {
+    ///     static WAKE: Notify = const { Notify::const_new() };
+    /// }
+    /// WAKE.with(|wake| {
+    ///     wake.notify_one(); // leaves a permit
+    ///     mirage::Core::new().unwrap().run(wake.notified()); // takes it: no wait
+    /// });
+    /// ```
+    pub const fn const_new() -> Notify {
+        Notify::new()
+    }
+
     /// Wakes the task that has waited longest, or, if none waits, leaves a permit that the
     /// next [`notified`](Notify::notified) takes at once.
     ///

@@ -104,6 +104,26 @@ impl<T> OnceCell<T> {
         }
     }
 
+    /// [`new`](OnceCell::new) under tokio's other name for it, which ported code calls.
+    /// tokio's `const_new_with` is missing: the standard library's `OnceCell`, which holds
+    /// the value, has no `const` way to start full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::OnceCell;
+    ///
+    /// thread_local! {
+    ///     static CONFIG: OnceCell<u32> = const { OnceCell::const_new() };
+    /// }
+    ///
+    /// CONFIG.with(|cell| cell.set(8080).unwrap());
+    /// assert_eq!(CONFIG.with(|cell| cell.get().copied()), Some(8080));
+    /// ```
+    pub const fn const_new() -> OnceCell<T> {
+        OnceCell::new()
+    }
+
     /// A cell holding `value`, or empty for `None`.
     ///
     /// # Examples
