@@ -290,6 +290,21 @@ impl Command {
         &mut self.std
     }
 
+    /// The std command, taking this one apart. What only Mirage's `Command` holds is lost:
+    /// [`kill_on_drop`](Command::kill_on_drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut command = mirage::process::Command::new("echo");
+    /// command.arg("hi").kill_on_drop(true);
+    /// let std_command: std::process::Command = command.into_std();
+    /// assert_eq!(std_command.get_args().collect::<Vec<_>>(), ["hi"]);
+    /// ```
+    pub fn into_std(self) -> std::process::Command {
+        self.std
+    }
+
     /// Starts the process. Needs no running Core; waiting on the [`Child`] does.
     ///
     /// # Errors

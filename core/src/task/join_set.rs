@@ -143,6 +143,37 @@ impl<T: 'static> JoinSet<T> {
         abort
     }
 
+    /// [`spawn`](JoinSet::spawn) under tokio's name for spawning a `!Send` future, so that
+    /// code written for tokio's `LocalSet` ports by changing the crate name: every Mirage
+    /// task is local, and `spawn` already takes `!Send` futures.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running Core, as [`spawn`](crate::spawn) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     let shared = Rc::new(20); // not Send
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for n in 1..=2 {
+    ///         let shared = Rc::clone(&shared);
+    ///         set.spawn_local(async move { *shared + n });
+    ///     }
+    ///     assert_eq!(set.join_all().await.iter().sum::<i32>(), 43);
+    /// });
+    /// ```
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.spawn(future)
+    }
+
     /// Runs `f` on the blocking thread pool, as [`spawn_blocking`](crate::spawn_blocking)
     /// does, as a task of this set: its result (or its panic) is joined like any other
     /// task's. Aborting it before the closure starts keeps the closure from running; once it

@@ -103,6 +103,21 @@ impl<'a> SemaphorePermit<'a> {
         Some(SemaphorePermit::new(self.semaphore, n as u32))
     }
 
+    /// The semaphore the permits came from, borrowed for as long as the permit may live
+    /// (tokio's borrow ends with the permit's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &semaphore));
+    /// assert_eq!(permit.semaphore().available_permits(), 1);
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.semaphore
+    }
+
     /// Consumes the permit without giving its permits back; returns how many it held.
     pub(super) fn into_count(mut self) -> u32 {
         std::mem::take(&mut self.permits)

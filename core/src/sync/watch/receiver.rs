@@ -101,6 +101,21 @@ impl<T> Receiver<T> {
         self.shared.state.with(|state| state.has_changed(self.seen))
     }
 
+    /// Whether every sender is gone: the value can no longer change, and
+    /// [`changed`](Receiver::changed) fails once this receiver has seen it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = mirage::sync::watch::channel(());
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.with(|state| state.senders()) == 0
+    }
+
     /// Marks the current value unseen: the next [`changed`](Receiver::changed) completes at
     /// once.
     ///

@@ -274,6 +274,37 @@ impl<T> Sender<T> {
             key: None,
         }
     }
+
+    /// Whether `other` sends on the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = mirage::sync::cross_thread::watch::channel(());
+    /// let (other, _other_rx) = mirage::sync::cross_thread::watch::channel(());
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T: Default> Default for Sender<T> {
+    /// A sender of a new channel holding `T::default()`, with no receiver yet, as
+    /// [`Sender::new`] makes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::sync::cross_thread::watch::Sender;
+    ///
+    /// let tx: Sender<u32> = Sender::default();
+    /// assert_eq!(*tx.subscribe().borrow(), 0);
+    /// ```
+    fn default() -> Sender<T> {
+        Sender::new(T::default())
+    }
 }
 
 impl<T> Clone for Sender<T> {
