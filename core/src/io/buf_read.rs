@@ -1,6 +1,6 @@
 //! The poll-level buffered-read trait.
 
-use std::io;
+use std::io::{self, Cursor};
 use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,7 +10,8 @@ use super::AsyncRead;
 /// A reader with a buffer of its own, read in place: the poll-level counterpart of
 /// [`std::io::BufRead`], with the shape of `futures-io`'s trait of the same name.
 ///
-/// Implemented by [`BufReader`](super::BufReader) (around any [`AsyncRead`]) and by `&[u8]`.
+/// Implemented by [`BufReader`](super::BufReader) (around any [`AsyncRead`]), by `&[u8]` and
+/// by `std::io::Cursor`.
 /// Use [`AsyncBufReadExt`](super::AsyncBufReadExt) for `read_line().await`-style methods.
 ///
 /// # Examples
@@ -87,5 +88,30 @@ impl AsyncBufRead for &[u8] {
     fn consume(mut self: Pin<&mut Self>, amt: usize) {
         let rest = &self[amt.min(self.len())..];
         *self = rest;
+    }
+}
+
+/// An in-memory source whose buffer is the rest of the cursor's bytes, from its position
+/// on, like `impl BufRead for Cursor<T>`; `consume` advances the position.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Cursor;
+/// use mirage::io::AsyncBufReadExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let mut cursor = Cursor::new("first\nsecond\n");
+/// let mut line = String::new();
+/// core.run(cursor.read_line(&mut line)).unwrap();
+/// assert_eq!((line.as_str(), cursor.position()), ("first\n", 6));
+/// ```
+impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for Cursor<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Poll::Ready(io::BufRead::fill_buf(self.get_mut()))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        io::BufRead::consume(self.get_mut(), amt)
     }
 }

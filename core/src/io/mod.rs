@@ -19,6 +19,8 @@
 //!   [`simplex`]: a one-way one, in a read half and a write half.
 //!   [`empty`], [`sink`] and [`repeat`]: a stream with nothing in it, a writer that drops
 //!   what it is given, and an endless stream of one byte, as `std::io` has them.
+//!   `&[u8]`, `std::io::Cursor` and `Vec<u8>` read and write in memory, as their
+//!   `std::io` impls do.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it

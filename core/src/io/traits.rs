@@ -1,6 +1,6 @@
 //! The poll-level byte-stream traits.
 
-use std::io::{self, IoSlice};
+use std::io::{self, Cursor, IoSlice};
 use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -202,6 +202,32 @@ impl AsyncRead for &[u8] {
     }
 }
 
+/// An in-memory source read from its position on, like `impl Read for Cursor<T>`: each
+/// read advances the position, and a position past the end reads nothing.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Cursor;
+/// use mirage::io::AsyncReadExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let mut cursor = Cursor::new(b"hello world".to_vec());
+/// cursor.set_position(6);
+/// let mut word = String::new();
+/// core.run(cursor.read_to_string(&mut word)).unwrap();
+/// assert_eq!((word.as_str(), cursor.position()), ("world", 11));
+/// ```
+impl<T: AsRef<[u8]> + Unpin> AsyncRead for Cursor<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Read::read(self.get_mut(), buf))
+    }
+}
+
 impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -321,5 +347,58 @@ impl AsyncWrite for Vec<u8> {
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+/// An in-memory sink written at its position, like `impl Write for Cursor<T>`, for each
+/// buffer std's `Cursor` writes to: `&mut [u8]`, `[u8; N]` and `Box<[u8]>` (fixed size: a
+/// write past the end writes what fits, then 0 bytes, so `write_all` fails with
+/// `WriteZero`), and `Vec<u8>` and `&mut Vec<u8>` (which grow). Each write overwrites from
+/// the position and advances it.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Cursor, ErrorKind};
+/// use mirage::io::AsyncWriteExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// let mut buf = [0u8; 4];
+/// let mut fixed = Cursor::new(&mut buf[..]);
+/// let error = core.run(fixed.write_all(b"hello")).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::WriteZero);
+/// assert_eq!(&buf, b"hell");
+///
+/// let mut growing = Cursor::new(b"hello".to_vec());
+/// growing.set_position(4);
+/// core.run(growing.write_all(b" world")).unwrap();
+/// assert_eq!(growing.get_ref(), b"hell world");
+/// ```
+impl<T: Unpin> AsyncWrite for Cursor<T>
+where
+    Cursor<T>: io::Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Write::write(self.get_mut(), buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(io::Write::flush(self.get_mut()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(io::Write::flush(self.get_mut()))
     }
 }
