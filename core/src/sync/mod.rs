@@ -88,6 +88,7 @@ pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 pub use set_once::{SetOnce, SetOnceError};
+pub(crate) use wait_list::update_waker;
 
 /// The futures of [`Notify`] under tokio's path, `tokio::sync::futures`, so that code
 /// written for tokio ports by changing the crate name.
@@ -110,4 +111,3 @@ pub mod futures {
     #[doc(no_inline)]
     pub use super::{Notified, OwnedNotified};
 }
-pub(crate) use wait_list::update_waker;

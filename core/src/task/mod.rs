@@ -43,10 +43,10 @@ pub use crate::coop::{consume_budget, unconstrained};
 pub use crate::event_loop::spawn;
 
 /// [`crate::coop`] under tokio's path, `tokio::task::coop`: the same module, so that code
-/// written for tokio ports by changing the crate name. Mirage's
-/// [`poll_proceed`](crate::coop::poll_proceed) returns `Poll<()>`: an operation that gets
-/// `Ready` has its unit spent, with no guard to give it back, and
-/// [`unconstrained`](crate::coop::unconstrained) is an `async fn`.
+/// written for tokio ports by changing the crate name. Where tokio differs:
+/// [`poll_proceed`](crate::coop::poll_proceed) returns `Poll<()>`, not a guard that gives
+/// the unit back if the operation then stays pending, and [`unconstrained`] is an
+/// `async fn`, with no `Unconstrained` type to name.
 ///
 /// # Examples
 ///

@@ -14,7 +14,7 @@ pub(crate) mod ucred;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 
-/// [`UCred`](crate::UCred) under tokio's path, `tokio::net::unix::UCred`, too.
+/// `UCred`, from the crate root, under tokio's path, `tokio::net::unix::UCred`, too.
 ///
 /// # Examples
 ///
@@ -29,8 +29,10 @@ pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 #[doc(no_inline)]
 pub use crate::UCred;
 
-/// The address of a Unix socket: `std`'s, which Mirage's Unix sockets return and take, under
-/// tokio's path (`tokio::net::unix::SocketAddr`, tokio's own type with the same methods).
+/// The address of a Unix socket under tokio's path, `tokio::net::unix::SocketAddr`. It is
+/// `std`'s, which Mirage's Unix sockets return and take; tokio wraps it in a type of its
+/// own with the same methods (`as_abstract_name` is std's through
+/// `std::os::linux::net::SocketAddrExt`).
 ///
 /// # Examples
 ///
