@@ -3,9 +3,17 @@
 //! A single thread-local pointer, set by [`enter`] for the duration of `Core::run` (and of a
 //! Core's drop). It is what makes a wake on the Core's own thread cheap: the waker checks the
 //! pointer and pushes onto the local run queue directly.
+//!
+//! Beside it, a stack of Cores *entered* without running ([`enter_idle`], for
+//! `Runtime::enter`): code that asks for "the current Core" (`spawn`, timers, `Handle::current`)
+//! finds the top one when no Core runs, so tasks spawned there start at the Core's next run.
+//! Wakers and the checks for a running Core look at the pointer alone: an entered Core is
+//! not running, and a wake for it goes through its remote queue. The stack holds `Rc`s, so a
+//! guard that is leaked or dropped out of order can never leave a dangling pointer behind.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::scheduler::Local;
@@ -15,6 +23,9 @@ thread_local! {
     /// The running Core's scheduler, or null. `const`-initialised and without a destructor,
     /// so reading it is a plain thread-local load and never fails, even during thread exit.
     static CURRENT: Cell<*const Local> = const { Cell::new(ptr::null()) };
+
+    /// Cores entered by `enter_idle`, innermost last.
+    static ENTERED: RefCell<Vec<Rc<Local>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Calls `f` with the running Core's scheduler when this thread is running `shared`'s Core.
@@ -35,12 +46,65 @@ pub(crate) fn is_running(shared: *const Shared) -> bool {
     unsafe { local.as_ref() }.is_some_and(|local| ptr::eq(Arc::as_ptr(&local.shared), shared))
 }
 
-/// Calls `f` with the running Core's scheduler, if any.
+/// Calls `f` with the running Core's scheduler, or else with the innermost Core entered by
+/// [`enter_idle`], if any.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
     let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
     // SAFETY: as in `with_running`.
-    unsafe { local.as_ref() }.map(f)
+    match unsafe { local.as_ref() } {
+        Some(local) => Some(f(local)),
+        None => with_entered(f),
+    }
+}
+
+/// The innermost entered Core, for `with_current` when none runs; out of line, as it is
+/// never the hot path.
+#[cold]
+#[inline(never)]
+fn with_entered<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+    // Cloned out of the stack, so that `f` may enter or leave a Core itself.
+    let local = ENTERED
+        .try_with(|entered| entered.borrow().last().cloned())
+        .ok()
+        .flatten()?;
+    Some(f(&local))
+}
+
+/// Whether a Core is running on this thread (or being dropped): blocking the thread now
+/// would stop its tasks. A Core that is only entered does not count.
+pub(crate) fn is_running_any() -> bool {
+    !CURRENT.try_with(Cell::get).unwrap_or(ptr::null()).is_null()
+}
+
+/// Makes `local` the current Core for `with_current` until the guard drops, without running
+/// it (`Runtime::enter`).
+pub(crate) fn enter_idle(local: &Rc<Local>) -> EnterIdle {
+    ENTERED.with(|entered| entered.borrow_mut().push(Rc::clone(local)));
+    EnterIdle {
+        local: Rc::as_ptr(local),
+    }
+}
+
+/// Leaves the Core entered by [`enter_idle`] when dropped.
+pub(crate) struct EnterIdle {
+    /// Which entry is this guard's (compared, never dereferenced).
+    local: *const Local,
+}
+
+impl Drop for EnterIdle {
+    fn drop(&mut self) {
+        // The innermost entry of this Core: the last one, unless guards are dropped out of
+        // order, in which case the stack still loses exactly this guard's entry.
+        // Dropped after the borrow: it may be the last hold on a leaked Core's scheduler.
+        let _left = ENTERED.try_with(|entered| {
+            let mut entered = entered.borrow_mut();
+            let at = entered
+                .iter()
+                .rposition(|local| ptr::eq(Rc::as_ptr(local), self.local))?;
+            Some(entered.remove(at))
+        });
+    }
 }
 
 /// Marks a Core as running on this thread until the guard drops (also on unwind).

@@ -1,6 +1,5 @@
 //! `Core`: the event loop that runs tasks and waits for I/O.
 
-use std::cell::OnceCell;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -22,10 +21,10 @@ use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
 /// keeps waking itself cannot starve sockets and timers.
-const TASKS_PER_TURN: usize = 128;
+pub(crate) const TASKS_PER_TURN: usize = 128;
 
 /// How many I/O events one poll collects; more wait for the next turn.
-const EVENTS_PER_POLL: usize = 1024;
+pub(crate) const EVENTS_PER_POLL: usize = 1024;
 
 /// A single-threaded event loop: it runs tasks and waits for I/O readiness.
 ///
@@ -60,8 +59,9 @@ const EVENTS_PER_POLL: usize = 1024;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Core {
-    /// Boxed so the thread-local pointer to it survives moves of the `Core`.
-    local: Box<Local>,
+    /// On the heap so the thread-local pointer to it survives moves of the `Core`; an `Rc` so
+    /// a `Runtime` and its enter guards can name it while `run` borrows the `Core`.
+    local: Rc<Local>,
     poll: mio::Poll,
     events: mio::Events,
     root_waker: Waker,
@@ -73,8 +73,8 @@ pub struct Core {
     /// Reused buffers, so a turn allocates nothing.
     remote_tasks: Vec<TaskRef>,
     io_wakers: Vec<Waker>,
-    /// Made by the first call to [`spawner`](Core::spawner).
-    spawner: OnceCell<Spawner>,
+    /// How many tasks one turn runs (`runtime::Builder::event_interval`).
+    tasks_per_turn: usize,
 }
 
 impl Core {
@@ -105,14 +105,14 @@ impl Core {
         )?;
         Ok(Core {
             root_waker: waker::root(&shared),
-            local: Box::new(Local::new(shared, reactor)),
+            local: Rc::new(Local::new(shared, reactor)),
             timerfd,
             armed: None,
             poll,
             events: mio::Events::with_capacity(EVENTS_PER_POLL),
             remote_tasks: Vec::new(),
             io_wakers: Vec::new(),
-            spawner: OnceCell::new(),
+            tasks_per_turn: TASKS_PER_TURN,
         })
     }
 
@@ -150,7 +150,7 @@ impl Core {
                     return output;
                 }
             }
-            self.local.run_tasks(TASKS_PER_TURN);
+            self.local.run_tasks(self.tasks_per_turn);
             if self.local.shared.is_notified() {
                 self.local.shared.drain(&mut self.remote_tasks);
                 self.local.schedule_remote(&mut self.remote_tasks);
@@ -193,9 +193,19 @@ impl Core {
     /// assert_eq!(core.run(answer).unwrap(), 42);
     /// ```
     pub fn spawner(&self) -> Spawner {
-        self.spawner
-            .get_or_init(|| Spawner::new(|jobs| drop(self.local.spawn(jobs.run()))))
-            .clone()
+        self.local.spawner()
+    }
+
+    /// Sets how many tasks a turn runs before polling for I/O, and how many I/O events a
+    /// poll collects (`runtime::Builder`'s `event_interval` and `max_io_events_per_tick`).
+    pub(crate) fn configure(&mut self, tasks_per_turn: usize, events_per_poll: usize) {
+        self.tasks_per_turn = tasks_per_turn;
+        self.events = mio::Events::with_capacity(events_per_poll);
+    }
+
+    /// The scheduler, for a `Runtime` to spawn on and enter while `run` borrows the Core.
+    pub(crate) fn local(&self) -> &Rc<Local> {
+        &self.local
     }
 
     /// Waits for I/O and timers: without blocking when work is ready, otherwise until an I/O

@@ -16,6 +16,7 @@ pub mod io;
 mod pin;
 pub mod process;
 mod reactor;
+pub mod runtime;
 mod scheduler;
 #[doc(hidden)]
 pub mod select_support;

@@ -1,6 +1,6 @@
 //! The single-threaded half of a Core: the run queue and the list of live tasks.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,7 +13,7 @@ use crate::reactor::Reactor;
 use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
 use crate::task::raw::{self, TaskPtr, TaskRef};
-use crate::task::{waker, JoinHandle};
+use crate::task::{waker, JoinHandle, Spawner};
 use crate::time::driver::Timers;
 
 /// A Core's scheduler state. Lives in a `Box` so the thread-local pointer to it stays valid
@@ -32,6 +32,8 @@ pub(crate) struct Local {
     tasks: RefCell<Vec<TaskPtr>>,
     /// The task being polled, or whose future is being dropped: what `task::id` names.
     current: Cell<Option<TaskPtr>>,
+    /// Made by the first call to [`spawner`](Local::spawner).
+    spawner: OnceCell<Spawner>,
 }
 
 impl Local {
@@ -43,7 +45,16 @@ impl Local {
             queue: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(Vec::new()),
             current: Cell::new(None),
+            spawner: OnceCell::new(),
         }
+    }
+
+    /// A handle that spawns tasks on this Core from any thread. The first call spawns the
+    /// task that receives the spawned work.
+    pub(crate) fn spawner(&self) -> Spawner {
+        self.spawner
+            .get_or_init(|| Spawner::new(|jobs| drop(self.spawn(jobs.run()))))
+            .clone()
     }
 
     /// Spawns `future` as a task, ready to run.

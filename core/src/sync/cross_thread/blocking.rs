@@ -32,7 +32,7 @@ impl Wake for Unpark {
 /// every task of that Core, including, perhaps, the one that would end the wait.
 pub(crate) fn block_on<F: Future>(operation: &str, future: F) -> F::Output {
     assert!(
-        context::with_current(|_| ()).is_none(),
+        !context::is_running_any(),
         "{operation} called on a thread running a Core, which it would block: \
          use the async form (`.await`) there"
     );

@@ -1,0 +1,55 @@
+//! tokio's `runtime` entry points, as thin shims over a [`Core`](crate::Core): for code
+//! ported from tokio that builds its runtime by hand instead of using `#[mirage::main]`.
+//!
+//! A [`Runtime`] is one Core on the thread that built it; [`Runtime::block_on`] is
+//! [`Core::run`](crate::Core::run) behind a shared reference, and [`Handle`] reaches the Core
+//! from anywhere through a [`Spawner`](crate::Spawner). What tokio does with a multi-thread
+//! runtime, Mirage does with one Core per thread (each with its own listener on a shared
+//! port, say; see the README's `reuseport` example) and `sync::cross_thread` between them.
+//!
+//! | tokio | Mirage |
+//! | --- | --- |
+//! | `Builder::new_current_thread()` | [`Builder::new_current_thread`] |
+//! | `Builder::new_multi_thread()` | not provided: one Core per thread |
+//! | `enable_all`, `enable_io`, `enable_time` | accepted, no effect: a Core always has both |
+//! | `start_paused`, `event_interval`, `max_io_events_per_tick` | the same |
+//! | `Runtime::new()` | builds one Core (tokio's builds a multi-thread runtime) |
+//! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
+//! | `Handle::spawn` | `Send` futures, from any thread, as tokio's; returns a [`RemoteJoinHandle`](crate::RemoteJoinHandle) |
+//!
+//! Left out, as Mirage has nothing they would set: the blocking pool's settings
+//! (`max_blocking_threads`, `thread_keep_alive`, `thread_name`, `thread_name_fn`,
+//! `thread_stack_size`, `on_thread_start`, `on_thread_stop`: [`spawn_blocking`](crate::spawn_blocking)'s
+//! pool belongs to the calling thread, with fixed limits), `global_queue_interval` (a Core
+//! takes in work from other threads at every turn), `on_thread_park`/`on_thread_unpark`,
+//! `worker_threads`, `Handle::block_on` (a Core is driven only by its own thread: from
+//! another, `handle.spawn(future).blocking_join()`), `Handle::enter`, runtime names, ids and
+//! metrics, and tokio's unstable options.
+//!
+//! # Examples
+//!
+//! ```
+//! use mirage::runtime::Builder;
+//!
+//! let runtime = Builder::new_current_thread().enable_all().build()?;
+//! let answer = runtime.block_on(async {
+//!     let task = mirage::spawn(async { 6 * 7 });
+//!     task.await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! # std::io::Result::Ok(())
+//! ```
+
+mod builder;
+mod enter;
+mod flavor;
+mod handle;
+// Named as tokio names it, where a newcomer looks for it.
+#[allow(clippy::module_inception)]
+mod runtime;
+
+pub use builder::Builder;
+pub use enter::EnterGuard;
+pub use flavor::RuntimeFlavor;
+pub use handle::{Handle, TryCurrentError};
+pub use runtime::Runtime;

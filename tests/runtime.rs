@@ -1,0 +1,399 @@
+//! `mirage::runtime`: tokio's `Builder`, `Runtime` and `Handle` over a Core.
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::task::Poll;
+use std::thread;
+use std::time::Duration;
+
+use mirage::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
+use mirage::sync::cross_thread::oneshot;
+
+/// Runs `f` on a thread of its own and fails the test if it takes longer than 10 s, so a
+/// bug shows as a failure, not a hung suite.
+fn within_10s(f: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let worker = thread::spawn(move || {
+        f();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => worker.join().unwrap(),
+        // The closure panicked: show its panic.
+        Err(mpsc::RecvTimeoutError::Disconnected) => worker.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish in 10 s"),
+    }
+}
+
+/// The message of a caught panic.
+fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Sets a flag when dropped.
+struct DropFlag(Rc<Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[test]
+fn block_on_returns_the_output_and_may_borrow() {
+    let runtime = Builder::new_current_thread()
+        .enable_all()
+        .enable_io()
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut seen = Vec::new();
+    let answer = runtime.block_on(async {
+        seen.push(1);
+        mirage::spawn(async { 6 * 7 }).await.unwrap()
+    });
+    assert_eq!(answer, 42);
+    assert_eq!(seen, [1]);
+}
+
+#[test]
+fn start_paused_runs_on_virtual_time() {
+    let runtime = Builder::new_current_thread()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let real = std::time::Instant::now();
+    let waited = runtime.block_on(async {
+        let start = mirage::time::Instant::now();
+        mirage::time::sleep(Duration::from_secs(3600)).await;
+        start.elapsed()
+    });
+    assert_eq!(waited, Duration::from_secs(3600));
+    assert!(real.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn without_start_paused_the_clock_runs() {
+    let runtime = Builder::new_current_thread()
+        .start_paused(false)
+        .build()
+        .unwrap();
+    // `pause` panics if time is already paused.
+    runtime.block_on(async { mirage::time::pause() });
+}
+
+#[test]
+fn a_nested_block_on_panics_and_the_runtime_still_works() {
+    let runtime = Runtime::new().unwrap();
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(async { runtime.block_on(async {}) });
+    }));
+    let message = message(caught.unwrap_err());
+    assert!(
+        message.contains("Runtime::block_on called while"),
+        "{message}"
+    );
+    assert_eq!(runtime.block_on(async { 5 }), 5);
+}
+
+#[test]
+fn block_on_inside_another_core_panics() {
+    let runtime = Runtime::new().unwrap();
+    let mut core = mirage::Core::new().unwrap();
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        core.run(async { runtime.block_on(async {}) });
+    }));
+    assert!(message(caught.unwrap_err()).contains("would block that Core"));
+}
+
+#[test]
+fn spawned_tasks_run_only_while_block_on_drives_the_runtime() {
+    let runtime = Runtime::new().unwrap();
+    let ran = Rc::new(Cell::new(0));
+    let task = runtime.spawn({
+        let ran = Rc::clone(&ran);
+        async move {
+            ran.set(1);
+            // Waits across two `block_on`s.
+            mirage::time::sleep(Duration::from_millis(5)).await;
+            ran.set(2);
+        }
+    });
+    thread::sleep(Duration::from_millis(10));
+    assert_eq!(ran.get(), 0, "ran before any block_on");
+    runtime.block_on(mirage::yield_now());
+    assert_eq!(ran.get(), 1);
+    thread::sleep(Duration::from_millis(10));
+    assert_eq!(ran.get(), 1, "ran between two block_ons");
+    runtime.block_on(task).unwrap();
+    assert_eq!(ran.get(), 2);
+}
+
+#[test]
+fn spawn_inside_block_on_runs_at_once() {
+    let runtime = Runtime::new().unwrap();
+    let value = runtime.block_on(async { runtime.spawn(async { "inner" }).await.unwrap() });
+    assert_eq!(value, "inner");
+}
+
+#[test]
+fn dropping_the_runtime_drops_its_pending_tasks() {
+    let dropped = Rc::new(Cell::new(false));
+    let runtime = Runtime::new().unwrap();
+    let flag = DropFlag(Rc::clone(&dropped));
+    let task = runtime.spawn(async move {
+        let _flag = flag;
+        std::future::pending::<()>().await;
+    });
+    runtime.block_on(mirage::yield_now());
+    assert!(!dropped.get());
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    assert!(dropped.get());
+    assert!(task.is_finished());
+}
+
+#[test]
+fn shutdown_background_inside_another_runtime() {
+    let outer = Runtime::new().unwrap();
+    let dropped = outer.block_on(async {
+        let dropped = Rc::new(Cell::new(false));
+        let inner = Runtime::new().unwrap();
+        let flag = DropFlag(Rc::clone(&dropped));
+        drop(inner.spawn(async move {
+            let _flag = flag;
+            std::future::pending::<()>().await;
+        }));
+        inner.shutdown_background();
+        dropped.get()
+    });
+    assert!(dropped);
+}
+
+#[test]
+fn handle_current_outside_a_core_panics_and_try_current_fails() {
+    let err = Handle::try_current().unwrap_err();
+    assert!(err.is_missing_context());
+    assert!(!err.is_thread_local_destroyed());
+    assert!(err.to_string().contains("no mirage Core"));
+    let caught = catch_unwind(Handle::current);
+    assert!(message(caught.unwrap_err()).contains("Handle::current called outside"));
+}
+
+#[test]
+fn handle_current_reaches_the_running_runtime() {
+    let runtime = Runtime::new().unwrap();
+    let (flavor, on_thread) = runtime.block_on(async {
+        let handle = Handle::current();
+        let task = handle.spawn(async { thread::current().id() });
+        (handle.runtime_flavor(), task.await.unwrap())
+    });
+    assert_eq!(flavor, RuntimeFlavor::CurrentThread);
+    assert_eq!(on_thread, thread::current().id());
+}
+
+#[test]
+fn a_handle_spawns_from_another_thread_and_the_task_runs_on_the_runtime() {
+    within_10s(|| {
+        let runtime = Runtime::new().unwrap();
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let core_thread = thread::current().id();
+        let worker = thread::spawn(move || {
+            let ran_on = handle
+                .spawn(async { thread::current().id() })
+                .blocking_join()
+                .unwrap();
+            stop.send(()).unwrap();
+            ran_on
+        });
+        runtime.block_on(stopped).unwrap();
+        assert_eq!(worker.join().unwrap(), core_thread);
+    });
+}
+
+#[test]
+fn a_handle_spawn_after_the_runtime_is_gone_is_cancelled() {
+    let runtime = Runtime::new().unwrap();
+    let handle = runtime.handle().clone();
+    drop(runtime);
+    let err = handle.spawn(async {}).blocking_join().unwrap_err();
+    assert!(err.is_cancelled());
+}
+
+#[test]
+fn enter_makes_the_runtime_current_until_the_guard_drops() {
+    let runtime = Runtime::new().unwrap();
+    let task = {
+        let _guard = runtime.enter();
+        assert!(Handle::try_current().is_ok());
+        mirage::spawn(async { 7 })
+    };
+    assert!(Handle::try_current().is_err());
+    assert_eq!(runtime.block_on(task).unwrap(), 7);
+}
+
+#[test]
+fn block_on_while_entered() {
+    let runtime = Runtime::new().unwrap();
+    let _guard = runtime.enter();
+    let task = mirage::spawn(async { 1 });
+    assert_eq!(runtime.block_on(async { task.await.unwrap() + 1 }), 2);
+    // Still entered after block_on returns.
+    assert!(Handle::try_current().is_ok());
+}
+
+#[test]
+fn enter_guards_nest_and_each_leaves_only_its_runtime() {
+    let first = Runtime::new().unwrap();
+    let second = Runtime::new().unwrap();
+    let outer = first.enter();
+    let inner = second.enter();
+    let on_second = mirage::spawn(async { "second" });
+    // Dropped out of order: the inner runtime stays current.
+    drop(outer);
+    let still_second = mirage::spawn(async { "still second" });
+    drop(inner);
+    assert!(Handle::try_current().is_err());
+    assert_eq!(second.block_on(on_second).unwrap(), "second");
+    assert_eq!(second.block_on(still_second).unwrap(), "still second");
+    drop(first);
+}
+
+#[test]
+fn a_leaked_enter_guard_outlives_its_runtime_safely() {
+    let runtime = Runtime::new().unwrap();
+    std::mem::forget(runtime.enter());
+    drop(runtime);
+    // The leaked guard keeps the scheduler alive; spawning on it is pointless but sound.
+    drop(mirage::spawn(async {}));
+    assert!(Handle::try_current().is_ok());
+}
+
+#[test]
+fn spawn_blocking_holds_the_paused_clock() {
+    within_10s(|| {
+        let runtime = Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let job = runtime.spawn_blocking(|| thread::sleep(Duration::from_millis(20)));
+        let finished_first = runtime.block_on(async {
+            // Were the job not counted, the idle Core would jump an hour at once.
+            mirage::time::timeout(Duration::from_secs(3600), job)
+                .await
+                .is_ok()
+        });
+        assert!(finished_first);
+    });
+}
+
+#[test]
+fn event_interval_bounds_the_tasks_run_per_turn() {
+    let runtime = Builder::new_current_thread()
+        .event_interval(4)
+        .build()
+        .unwrap();
+    let polls = Rc::new(Cell::new(0u32));
+    for _ in 0..3 {
+        let polls = Rc::clone(&polls);
+        drop(runtime.spawn(async move {
+            loop {
+                polls.set(polls.get() + 1);
+                mirage::task::unconstrained(mirage::yield_now()).await;
+            }
+        }));
+    }
+    // The root future wakes itself: it is polled once a turn, and sees how many task polls
+    // the turn held.
+    let mut last = 0;
+    let mut most = 0;
+    let mut turns = 0;
+    runtime.block_on(poll_fn(|cx| {
+        let now = polls.get();
+        most = most.max(now - last);
+        last = now;
+        turns += 1;
+        if turns == 50 {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }));
+    assert_eq!(most, 4);
+}
+
+#[test]
+#[should_panic(expected = "event_interval must be greater than 0")]
+fn event_interval_zero_panics() {
+    Builder::new_current_thread().event_interval(0);
+}
+
+#[test]
+#[should_panic(expected = "max_io_events_per_tick must be greater than 0")]
+fn max_io_events_per_tick_zero_panics() {
+    Builder::new_current_thread().max_io_events_per_tick(0);
+}
+
+#[test]
+fn one_io_event_per_tick_still_serves_every_socket() {
+    within_10s(|| {
+        let runtime = Builder::new_current_thread()
+            .max_io_events_per_tick(1)
+            .build()
+            .unwrap();
+        let total = runtime.block_on(async {
+            let mut readers = Vec::new();
+            let mut writers = Vec::new();
+            for n in 0..8u8 {
+                let (a, b) = mirage::net::UnixStream::pair().unwrap();
+                readers.push(mirage::spawn(async move {
+                    let mut byte = [0u8; 1];
+                    b.read_exact(&mut byte).await.unwrap();
+                    byte[0]
+                }));
+                a.write_all(&[n]).await.unwrap();
+                writers.push(a);
+            }
+            let mut total = 0u32;
+            for reader in readers {
+                total += u32::from(reader.await.unwrap());
+            }
+            total
+        });
+        assert_eq!(total, (0..8).sum::<u32>());
+    });
+}
+
+#[test]
+fn debug_shows_the_flavor_and_tasks() {
+    let runtime = Runtime::new().unwrap();
+    drop(runtime.spawn(std::future::pending::<()>()));
+    let shown = format!("{runtime:?}");
+    assert!(shown.contains("CurrentThread"), "{shown}");
+    assert!(shown.contains("tasks"), "{shown}");
+    let handle = format!("{:?}", runtime.handle());
+    assert!(handle.contains("Handle"), "{handle}");
+}
+
+#[test]
+fn handle_is_send_and_sync() {
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    send_sync::<Handle>();
+}
+
+#[test]
+fn blocking_calls_are_allowed_while_a_runtime_is_only_entered() {
+    let runtime = Runtime::new().unwrap();
+    let _guard = runtime.enter();
+    let (tx, rx) = oneshot::channel();
+    tx.send(3).unwrap();
+    // Nothing runs on this thread that the wait could stall, as in tokio.
+    assert_eq!(rx.blocking_recv().unwrap(), 3);
+}
