@@ -23,6 +23,7 @@ pub(crate) mod header;
 mod id;
 mod join;
 mod join_set;
+mod local_set;
 pub(crate) mod raw;
 mod remote_abort;
 mod remote_join;
@@ -36,6 +37,7 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
+pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
 
@@ -97,20 +99,4 @@ pub mod futures {
     pub use crate::task_local::TaskLocalFuture;
 }
 
-/// [`spawn`] under the name tokio gives its spawn of a `!Send` future, so that code written
-/// for tokio's `LocalSet` ports by changing the crate name: every Mirage task is local.
-///
-/// # Examples
-///
-/// ```
-/// use std::rc::Rc;
-///
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let shared = Rc::new(5); // not Send
-///     let task = mirage::task::spawn_local(async move { *shared + 1 });
-///     assert_eq!(task.await.unwrap(), 6);
-/// });
-/// ```
-pub use crate::event_loop::spawn as spawn_local;
 pub use crate::yield_now::{yield_now, YieldNow};

@@ -1,0 +1,292 @@
+//! `task::LocalSet`: tasks that run only while their set is driven, and die with it.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::Duration;
+
+use mirage::runtime::Runtime;
+use mirage::task::{self, LocalSet};
+use mirage::Core;
+
+/// Sets a flag when dropped.
+struct DropFlag(Rc<Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// Runs `body` on a fresh Core under a generous timeout, so a bug fails instead of hanging.
+fn run<F: std::future::Future>(body: F) -> F::Output {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        mirage::time::timeout(Duration::from_secs(10), body)
+            .await
+            .expect("the test did not finish in 10 s")
+    })
+}
+
+/// Lets the Core run its other tasks for a while.
+async fn let_others_run() {
+    for _ in 0..10 {
+        mirage::yield_now().await;
+    }
+}
+
+fn counter_task(counter: &Rc<Cell<u32>>) -> impl std::future::Future<Output = ()> + 'static {
+    let counter = Rc::clone(counter);
+    async move {
+        loop {
+            counter.set(counter.get() + 1);
+            mirage::yield_now().await;
+        }
+    }
+}
+
+#[test]
+fn tasks_run_only_while_the_set_is_driven() {
+    run(async {
+        let local = LocalSet::new();
+        let polls = Rc::new(Cell::new(0));
+        let task = local.spawn_local(counter_task(&polls));
+        let_others_run().await;
+        assert_eq!(polls.get(), 0, "ran before the set was driven");
+
+        local.run_until(let_others_run()).await;
+        let after_driving = polls.get();
+        assert!(after_driving > 0);
+
+        let_others_run().await;
+        assert_eq!(polls.get(), after_driving, "ran after run_until returned");
+
+        local.run_until(let_others_run()).await;
+        assert!(
+            polls.get() > after_driving,
+            "did not resume at the next run_until"
+        );
+        task.abort();
+    });
+}
+
+#[test]
+fn spawn_local_inside_the_set_spawns_into_it() {
+    run(async {
+        let local = LocalSet::new();
+        let dropped = Rc::new(Cell::new(false));
+        let polls = Rc::new(Cell::new(0));
+        let (outer_polls, inner_polls) = (Rc::new(Cell::new(0)), Rc::clone(&polls));
+        let flag = DropFlag(Rc::clone(&dropped));
+        let on_core = mirage::spawn(counter_task(&outer_polls));
+        local
+            .run_until(async move {
+                // From the run_until future: into the set.
+                drop(task::spawn_local(async move {
+                    let _flag = flag;
+                    // From a task of the set: into the set too.
+                    drop(task::spawn_local(counter_task(&inner_polls)));
+                    std::future::pending::<()>().await;
+                }));
+                let_others_run().await;
+            })
+            .await;
+        let seen = polls.get();
+        assert!(seen > 0);
+        let_others_run().await;
+        assert_eq!(polls.get(), seen, "the nested task ran outside the set");
+        drop(local);
+        assert!(dropped.get(), "dropping the set did not drop its task");
+        // Spawned with `mirage::spawn`, not into the set: unaffected.
+        let before = outer_polls.get();
+        let_others_run().await;
+        assert!(outer_polls.get() > before);
+        on_core.abort();
+    });
+}
+
+#[test]
+fn spawn_local_outside_a_set_spawns_on_the_core() {
+    run(async {
+        let task = task::spawn_local(async { "on the Core" });
+        assert_eq!(task.await.unwrap(), "on the Core");
+    });
+}
+
+#[test]
+fn awaiting_the_set_waits_for_all_its_tasks_including_later_ones() {
+    run(async {
+        let local = LocalSet::new();
+        let done = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&done);
+        drop(local.spawn_local(async move {
+            mirage::time::sleep(Duration::from_millis(2)).await;
+            let inner = Rc::clone(&counter);
+            drop(task::spawn_local(async move {
+                mirage::time::sleep(Duration::from_millis(2)).await;
+                inner.set(inner.get() + 1);
+            }));
+            counter.set(counter.get() + 1);
+        }));
+        local.await;
+        assert_eq!(done.get(), 2);
+    });
+}
+
+#[test]
+fn an_empty_set_completes_at_once() {
+    run(async {
+        LocalSet::new().await;
+        LocalSet::default().await;
+    });
+}
+
+#[test]
+fn dropping_the_set_drops_unfinished_futures_and_cancels_their_handles() {
+    run(async {
+        let local = LocalSet::new();
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(Rc::clone(&dropped));
+        let task = local.spawn_local(async move {
+            let _flag = flag;
+            std::future::pending::<()>().await;
+        });
+        local.run_until(let_others_run()).await;
+        assert!(!dropped.get());
+        drop(local);
+        assert!(dropped.get(), "the future outlived the set");
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn a_task_never_driven_is_dropped_with_the_set() {
+    run(async {
+        let local = LocalSet::new();
+        let ran = Rc::new(Cell::new(false));
+        let task = local.spawn_local({
+            let ran = Rc::clone(&ran);
+            async move { ran.set(true) }
+        });
+        let_others_run().await;
+        drop(local);
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert!(!ran.get());
+    });
+}
+
+#[test]
+fn block_on_drives_the_set_on_a_runtime() {
+    let runtime = Runtime::new().unwrap();
+    let local = LocalSet::new();
+    let early = {
+        let _guard = runtime.enter();
+        local.spawn_local(async { 1 })
+    };
+    let total = local.block_on(&runtime, async move {
+        let later = task::spawn_local(async { 2 });
+        early.await.unwrap() + later.await.unwrap()
+    });
+    assert_eq!(total, 3);
+}
+
+#[test]
+fn a_runtime_can_block_on_the_set_itself() {
+    let runtime = Runtime::new().unwrap();
+    let local = LocalSet::new();
+    let done = Rc::new(Cell::new(false));
+    {
+        let _guard = runtime.enter();
+        let done = Rc::clone(&done);
+        drop(local.spawn_local(async move {
+            mirage::yield_now().await;
+            done.set(true);
+        }));
+    }
+    runtime.block_on(local);
+    assert!(done.get());
+}
+
+#[test]
+fn spawn_local_outside_a_core_panics() {
+    let local = LocalSet::new();
+    let caught = catch_unwind(AssertUnwindSafe(|| drop(local.spawn_local(async {}))));
+    let payload = caught.unwrap_err();
+    let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("outside a mirage Core"), "{message}");
+}
+
+#[test]
+fn enter_makes_spawn_local_spawn_into_the_set() {
+    run(async {
+        let local = LocalSet::new();
+        let ran = Rc::new(Cell::new(false));
+        let task = {
+            let _guard = local.enter();
+            let ran = Rc::clone(&ran);
+            task::spawn_local(async move { ran.set(true) })
+        };
+        let_others_run().await;
+        assert!(!ran.get(), "ran before the set was driven");
+        local.run_until(task).await.unwrap();
+        assert!(ran.get());
+    });
+}
+
+#[test]
+fn spawning_into_a_dropped_set_cancels_the_task() {
+    run(async {
+        let local = LocalSet::new();
+        let guard = local.enter();
+        drop(local);
+        let task = task::spawn_local(async {});
+        drop(guard);
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn a_panicking_task_does_not_stop_the_set() {
+    run(async {
+        let local = LocalSet::new();
+        let failed = local.spawn_local(async { panic!("task failed") });
+        let fine = local.spawn_local(async { 7 });
+        local
+            .run_until(async {
+                assert!(failed.await.unwrap_err().is_panic());
+                assert_eq!(fine.await.unwrap(), 7);
+            })
+            .await;
+    });
+}
+
+#[test]
+fn two_drivers_at_once() {
+    run(async {
+        let local = Rc::new(LocalSet::new());
+        let task = local.spawn_local(async {
+            mirage::time::sleep(Duration::from_millis(2)).await;
+            "done"
+        });
+        let other = Rc::clone(&local);
+        let short = mirage::spawn(async move { other.run_until(mirage::yield_now()).await });
+        // The short driver ends first: the set stays driven by this one.
+        let value = local.run_until(task).await.unwrap();
+        short.await.unwrap();
+        assert_eq!(value, "done");
+    });
+}
+
+#[test]
+fn debug_shows_tasks_and_whether_driven() {
+    run(async {
+        let local = LocalSet::new();
+        drop(local.spawn_local(std::future::pending::<()>()));
+        let shown = format!("{local:?}");
+        assert!(shown.contains("tasks: 1"), "{shown}");
+        assert!(shown.contains("driven: false"), "{shown}");
+        let inside = local.run_until(async { format!("{local:?}") }).await;
+        assert!(inside.contains("driven: true"), "{inside}");
+        assert!(format!("{:?}", local.enter()).contains("LocalEnterGuard"));
+    });
+}
