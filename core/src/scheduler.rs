@@ -16,8 +16,8 @@ use crate::task::raw::{self, TaskPtr, TaskRef};
 use crate::task::{waker, JoinHandle, Spawner};
 use crate::time::driver::Timers;
 
-/// A Core's scheduler state. Lives in a `Box` so the thread-local pointer to it stays valid
-/// while the `Core` value moves.
+/// A Core's scheduler state. Lives in an `Rc` so the thread-local pointer to it stays valid
+/// while the `Core` value moves, and so a `Runtime` can reach it while `run` borrows the Core.
 pub(crate) struct Local {
     /// The thread-safe half.
     pub(crate) shared: Arc<Shared>,

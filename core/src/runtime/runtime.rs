@@ -128,7 +128,9 @@ impl Runtime {
     }
 
     /// Runs `f` on this thread's blocking pool, as [`mirage::spawn_blocking`](crate::spawn_blocking),
-    /// counted as this runtime's work: while it runs, a paused clock does not jump.
+    /// counted as this runtime's work: while it runs, a paused clock does not jump. (Called
+    /// while another Core runs on this thread, it counts as that Core's, as
+    /// `spawn_blocking` does.)
     ///
     /// # Examples
     ///
