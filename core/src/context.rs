@@ -50,25 +50,25 @@ pub(crate) fn is_running(shared: *const Shared) -> bool {
 /// [`enter_idle`], if any.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
-    let local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: as in `with_running`.
-    match unsafe { local.as_ref() } {
-        Some(local) => Some(f(local)),
-        None => with_entered(f),
+    let mut local = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    if local.is_null() {
+        local = innermost_entered();
     }
+    // SAFETY: as in `with_running` for a running Core. An entered Core's scheduler is kept
+    // alive by its entry on the `ENTERED` stack, which only the drop of its `EnterIdle`
+    // guard removes; the callers' closures spawn, read clocks and clone handles, and never
+    // drop such a guard.
+    unsafe { local.as_ref() }.map(f)
 }
 
-/// The innermost entered Core, for `with_current` when none runs; out of line, as it is
-/// never the hot path.
+/// The innermost Core entered by [`enter_idle`], or null; out of line, as it is never the
+/// hot path.
 #[cold]
 #[inline(never)]
-fn with_entered<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
-    // Cloned out of the stack, so that `f` may enter or leave a Core itself.
-    let local = ENTERED
-        .try_with(|entered| entered.borrow().last().cloned())
-        .ok()
-        .flatten()?;
-    Some(f(&local))
+fn innermost_entered() -> *const Local {
+    ENTERED
+        .try_with(|entered| entered.borrow().last().map_or(ptr::null(), Rc::as_ptr))
+        .unwrap_or(ptr::null())
 }
 
 /// Whether a Core is running on this thread (or being dropped): blocking the thread now
