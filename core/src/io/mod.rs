@@ -21,6 +21,9 @@
 //!   what it is given, and an endless stream of one byte, as `std::io` has them.
 //!   `&[u8]`, `std::io::Cursor` and `Vec<u8>` read and write in memory, as their
 //!   `std::io` impls do.
+//! * [`stdin`], [`stdout`] and [`stderr`]: the process's standard streams, read and
+//!   written on the blocking pool (as tokio does it), so that descriptors 0, 1 and 2, which
+//!   the shell and other processes share, are never made non-blocking.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
@@ -29,6 +32,7 @@
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;
+mod blocking;
 mod buf_read;
 mod buf_read_ext;
 mod buf_reader;
@@ -51,6 +55,9 @@ mod segments;
 mod simplex;
 mod sink;
 mod split;
+mod stderr;
+mod stdin;
+mod stdout;
 mod take;
 mod traits;
 
@@ -80,6 +87,9 @@ pub use segments::Split;
 pub use simplex::{simplex, SimplexStream};
 pub use sink::{sink, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
+pub use stderr::{stderr, Stderr};
+pub use stdin::{stdin, Stdin};
+pub use stdout::{stdout, Stdout};
 pub use take::Take;
 pub use traits::{AsyncRead, AsyncWrite};
 

@@ -31,8 +31,8 @@ mod spawner;
 pub(crate) mod waker;
 
 pub use abort::AbortHandle;
-pub(crate) use blocking::run_detached;
 pub use blocking::spawn_blocking;
+pub(crate) use blocking::{run_detached, try_spawn_blocking};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;

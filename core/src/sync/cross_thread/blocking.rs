@@ -36,6 +36,15 @@ pub(crate) fn block_on<F: Future>(operation: &str, future: F) -> F::Output {
         "{operation} called on a thread running a Core, which it would block: \
          use the async form (`.await`) there"
     );
+    park_on(future)
+}
+
+/// Runs `future` to completion on this thread, parking it while the future is pending, even
+/// on a thread running a Core: for a wait that must end before a value is gone (the drop of
+/// a standard stream's writer, whose last write runs on a pool thread), where stalling the
+/// Core's other tasks for that long is the lesser harm. The future must not need this
+/// thread's Core to complete.
+pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);

@@ -63,7 +63,7 @@
 //! ```
 
 mod blocking;
-pub(crate) use blocking::block_on;
+pub(crate) use blocking::{block_on, park_on};
 mod bounded;
 mod futures;
 mod mutex;

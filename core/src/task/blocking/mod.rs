@@ -56,11 +56,23 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let (job, handle) = job_for(f);
-    if let Err(err) = pool::run(job) {
-        panic!("spawn_blocking: cannot start a thread: {err}");
+    match try_spawn_blocking(f) {
+        Ok(handle) => handle,
+        Err(err) => panic!("spawn_blocking: cannot start a thread: {err}"),
     }
-    handle
+}
+
+/// [`spawn_blocking`] for I/O that runs on the pool (the standard streams): a thread that
+/// cannot be started, with none of the pool's running to take the job later, is the
+/// operation's error rather than a panic. `f` is then dropped unrun.
+pub(crate) fn try_spawn_blocking<F, R>(f: F) -> io::Result<RemoteJoinHandle<R>>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let (job, handle) = job_for(f);
+    pool::run(job)?;
+    Ok(handle)
 }
 
 /// Runs `f` on this thread's blocking pool with no handle, neither counted as work of the
