@@ -1,14 +1,18 @@
 //! `mirage::sync::Barrier`: one leader per generation, generation after generation, and a
 //! dropped `wait` that does not count. Virtual time orders the arrivals.
+//! `cross_thread::Barrier` keeps the same rules for tasks on several Cores.
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
 use std::task::Poll;
+use std::thread;
 use std::time::Duration;
 
-use mirage::sync::Barrier;
+use mirage::sync::{cross_thread, Barrier};
 use mirage::time::{sleep, timeout};
 
 /// Polls `fut` once, with the task's waker; `None` if it is pending.
@@ -178,4 +182,112 @@ async fn a_barrier_of_one_in_a_loop_still_lets_other_tasks_run() {
     }
     // A budget's worth, then a yield to the other task, then the wait that yielded.
     assert_eq!(waits, u32::from(mirage::coop::BUDGET) + 1);
+}
+
+// `cross_thread::Barrier`: the same barrier for the tasks of several Cores, one per thread.
+
+/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
+/// longer than a generous guard (a lost wake-up would otherwise hang the test).
+fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std_mpsc::channel();
+    thread::spawn(move || done.send(f()).unwrap());
+    // Under Miri, which runs the test a hundred times slower, ten minutes.
+    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+    match result.recv_timeout(guard) {
+        Ok(result) => result,
+        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in {guard:?}"),
+        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
+    }
+}
+
+#[test]
+fn a_barrier_across_cores_releases_each_generation_whole_with_one_leader() {
+    const CORES: usize = 4;
+    const TASKS: usize = 2;
+    const GENERATIONS: usize = if cfg!(miri) { 3 } else { 200 };
+    const N: usize = CORES * TASKS;
+    let barrier = Arc::new(cross_thread::Barrier::new(N));
+    let arrived: Arc<Vec<AtomicUsize>> = Arc::new((0..GENERATIONS).map(|_| 0.into()).collect());
+    let leaders: Arc<Vec<AtomicUsize>> = Arc::new((0..GENERATIONS).map(|_| 0.into()).collect());
+    within_guard({
+        let (arrived, leaders) = (Arc::clone(&arrived), Arc::clone(&leaders));
+        move || {
+            let cores: Vec<_> = (0..CORES)
+                .map(|_| {
+                    let (barrier, arrived, leaders) =
+                        (barrier.clone(), arrived.clone(), leaders.clone());
+                    thread::spawn(move || {
+                        mirage::Core::new().unwrap().run(async move {
+                            let mut tasks = mirage::task::JoinSet::new();
+                            for _ in 0..TASKS {
+                                let (barrier, arrived, leaders) =
+                                    (barrier.clone(), arrived.clone(), leaders.clone());
+                                tasks.spawn(async move {
+                                    for generation in 0..GENERATIONS {
+                                        arrived[generation].fetch_add(1, Ordering::SeqCst);
+                                        let result = barrier.wait().await;
+                                        let all = arrived[generation].load(Ordering::SeqCst);
+                                        assert_eq!(all, N, "released before all arrived");
+                                        if result.is_leader() {
+                                            leaders[generation].fetch_add(1, Ordering::SeqCst);
+                                        }
+                                    }
+                                });
+                            }
+                            tasks.join_all().await;
+                        })
+                    })
+                })
+                .collect();
+            cores.into_iter().for_each(|core| core.join().unwrap());
+        }
+    });
+    for generation in 0..GENERATIONS {
+        assert_eq!(
+            leaders[generation].load(Ordering::SeqCst),
+            1,
+            "generation {generation}"
+        );
+    }
+}
+
+#[test]
+fn a_wait_given_up_on_one_core_leaves_the_count_to_tasks_on_others() {
+    let barrier = Arc::new(cross_thread::Barrier::new(2));
+    let (first, second) = within_guard(move || {
+        let gave_up = thread::spawn({
+            let barrier = Arc::clone(&barrier);
+            move || {
+                mirage::Core::new().unwrap().run(async move {
+                    timeout(Duration::from_millis(1), barrier.wait())
+                        .await
+                        .is_err()
+                })
+            }
+        });
+        assert!(
+            gave_up.join().unwrap(),
+            "alone, it waited until its timeout"
+        );
+        let (waiting_tx, waiting_rx) = std_mpsc::channel();
+        let first = thread::spawn({
+            let barrier = Arc::clone(&barrier);
+            move || {
+                mirage::Core::new().unwrap().run(async move {
+                    let mut wait = pin!(barrier.wait());
+                    let early = poll_once(wait.as_mut()).await;
+                    assert!(
+                        early.is_none(),
+                        "the wait given up does not count: this one waits"
+                    );
+                    waiting_tx.send(()).unwrap();
+                    wait.await.is_leader()
+                })
+            }
+        });
+        waiting_rx.recv().unwrap();
+        let second = mirage::Core::new().unwrap().run(barrier.wait()).is_leader();
+        (first.join().unwrap(), second)
+    });
+    assert_eq!((first, second), (false, true), "the last to arrive leads");
 }

@@ -1,13 +1,20 @@
 //! `mirage::sync::OnceCell`: one initializer at a time, and the next in line takes over when
 //! one fails, panics or is dropped. Virtual time keeps the initializers' sleeps quick and
-//! in deadline order.
+//! in deadline order. `cross_thread::OnceCell` keeps the same rules for tasks on several
+//! Cores: racing on a `static` cell, they run one initializer; one that is cancelled or
+//! fails on one Core hands the turn to a waiter on another.
 
 use std::cell::{Cell, RefCell};
-use std::future::pending;
+use std::future::{pending, poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::task::Poll;
+use std::thread;
 use std::time::Duration;
 
-use mirage::sync::{OnceCell, SetError};
+use mirage::sync::{cross_thread, OnceCell, SetError};
 use mirage::time::{sleep, timeout};
 
 /// A value that counts its drops.
@@ -290,4 +297,141 @@ fn clone_equality_and_from() {
     assert_eq!(cell.clone(), cell);
     assert_ne!(cell, OnceCell::new());
     assert_eq!(OnceCell::<u32>::default(), OnceCell::new_with(None));
+}
+
+// `cross_thread::OnceCell`: the same cell for the tasks of several Cores, one per thread.
+
+/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
+/// longer than a generous guard (a lost wake-up would otherwise hang the test).
+fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std_mpsc::channel();
+    thread::spawn(move || done.send(f()).unwrap());
+    // Under Miri, which runs the test a hundred times slower, ten minutes.
+    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+    match result.recv_timeout(guard) {
+        Ok(result) => result,
+        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in {guard:?}"),
+        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
+    }
+}
+
+/// Polls `fut` once, with the task's waker; `None` if it is pending.
+async fn poll_once<F: Future>(fut: Pin<&mut F>) -> Option<F::Output> {
+    let mut fut = Some(fut);
+    poll_fn(|cx| match fut.take().unwrap().poll(cx) {
+        Poll::Ready(out) => Poll::Ready(Some(out)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
+}
+
+#[test]
+fn cores_racing_on_a_static_cell_run_one_initializer_and_all_get_its_value() {
+    const CORES: usize = 8;
+    static CELL: cross_thread::OnceCell<String> = cross_thread::OnceCell::const_new();
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    /// Asks for the cell's value, with an initializer that names its Core and task.
+    async fn ask(core: usize, task: usize) -> &'static str {
+        let value = CELL.get_or_init(|| async move {
+            RUNS.fetch_add(1, Ordering::SeqCst);
+            // Long enough for the other Cores to ask meanwhile, and wait.
+            sleep(Duration::from_millis(5)).await;
+            format!("core {core}, task {task}")
+        });
+        value.await
+    }
+
+    let values = within_guard(|| {
+        let start = Arc::new(std::sync::Barrier::new(CORES));
+        let cores: Vec<_> = (0..CORES)
+            .map(|core| {
+                let start = Arc::clone(&start);
+                thread::spawn(move || {
+                    let mut runtime = mirage::Core::new().unwrap();
+                    start.wait();
+                    runtime.run(async move { mirage::join!(ask(core, 0), ask(core, 1)) })
+                })
+            })
+            .collect();
+        let values: Vec<_> = cores.into_iter().map(|core| core.join().unwrap()).collect();
+        values
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1, "one initializer ran");
+    let stored = CELL.get().expect("stored").as_str();
+    for (first, second) in values {
+        assert_eq!((first, second), (stored, stored));
+    }
+}
+
+/// How the first initializer of `second_in_line_after` gives up.
+#[derive(Clone, Copy)]
+enum GiveUp {
+    /// Its future is dropped (a `select!` takes another branch).
+    Cancelled,
+    /// It returns an error.
+    Fails,
+}
+
+/// Runs an initializer on a Core of its own thread until the task that runs it is told to
+/// give up, the way `how` says; meanwhile a task on this thread's Core queues behind it.
+/// Returns how the first ended, and what the second got and whether its initializer ran.
+fn second_in_line_after(how: GiveUp) -> (&'static str, u32, bool) {
+    within_guard(move || {
+        let cell = Arc::new(cross_thread::OnceCell::new());
+        let (cancel, fail) = (
+            Arc::new(cross_thread::Notify::new()),
+            Arc::new(cross_thread::Notify::new()),
+        );
+        let (holds_tx, holds_rx) = std_mpsc::channel();
+        let first_core = thread::spawn({
+            let (cell, cancel, fail) = (Arc::clone(&cell), Arc::clone(&cancel), Arc::clone(&fail));
+            move || {
+                mirage::Core::new().unwrap().run(async move {
+                    let init = cell.get_or_try_init(|| async move {
+                        holds_tx.send(()).unwrap();
+                        fail.notified().await;
+                        Err("failed")
+                    });
+                    mirage::select! {
+                        result = init => result.copied().unwrap_err(),
+                        _ = cancel.notified() => "cancelled",
+                    }
+                })
+            }
+        });
+        holds_rx.recv().unwrap();
+        let mut core = mirage::Core::new().unwrap();
+        let ran = AtomicBool::new(false);
+        let second = core.run(async {
+            let mut init = pin!(cell.get_or_init(|| async {
+                ran.store(true, Ordering::SeqCst);
+                2
+            }));
+            assert!(
+                poll_once(init.as_mut()).await.is_none(),
+                "waits while the other Core's initializer runs"
+            );
+            match how {
+                GiveUp::Cancelled => cancel.notify_one(),
+                GiveUp::Fails => fail.notify_one(),
+            }
+            *init.await
+        });
+        let first = first_core.join().unwrap();
+        (first, second, ran.load(Ordering::SeqCst))
+    })
+}
+
+#[test]
+fn an_initializer_cancelled_on_one_core_lets_the_waiter_on_another_run_its_own() {
+    assert_eq!(
+        second_in_line_after(GiveUp::Cancelled),
+        ("cancelled", 2, true)
+    );
+}
+
+#[test]
+fn an_initializer_failing_on_one_core_lets_the_waiter_on_another_run_its_own() {
+    assert_eq!(second_in_line_after(GiveUp::Fails), ("failed", 2, true));
 }

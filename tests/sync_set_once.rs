@@ -1,12 +1,18 @@
 //! `mirage::sync::SetOnce`: tasks waiting on a Core all wake for the one `set` and read the
 //! same value; a wait given up by a timeout leaves the others waiting and the value intact;
 //! a `select!` between the value and a shutdown takes whichever comes first. Virtual time
-//! orders the sleeps.
+//! orders the sleeps. `cross_thread::SetOnce` keeps the same rules for tasks on several
+//! Cores, set from a plain thread.
 
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::sync::mpsc as std_mpsc;
+use std::task::Poll;
+use std::thread;
 use std::time::Duration;
 
-use mirage::sync::{SetOnce, SetOnceError};
+use mirage::sync::{cross_thread, SetOnce, SetOnceError};
 use mirage::time::{sleep, timeout, Instant};
 
 #[mirage::test(start_paused = true)]
@@ -92,4 +98,67 @@ async fn select_takes_the_value_or_the_shutdown_whichever_comes_first() {
         Ok(1),
         "both ready: the first branch, in biased order"
     );
+}
+
+// `cross_thread::SetOnce`: the same cell for the tasks of several Cores, one per thread.
+
+/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
+/// longer than a generous guard (a lost wake-up would otherwise hang the test).
+fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std_mpsc::channel();
+    thread::spawn(move || done.send(f()).unwrap());
+    // Under Miri, which runs the test a hundred times slower, ten minutes.
+    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
+    match result.recv_timeout(guard) {
+        Ok(result) => result,
+        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in {guard:?}"),
+        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
+    }
+}
+
+/// Polls `fut` once, with the task's waker; `None` if it is pending.
+async fn poll_once<F: Future>(fut: Pin<&mut F>) -> Option<F::Output> {
+    let mut fut = Some(fut);
+    poll_fn(|cx| match fut.take().unwrap().poll(cx) {
+        Poll::Ready(out) => Poll::Ready(Some(out)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
+}
+
+#[test]
+fn cores_waiting_on_a_static_cell_all_wake_for_one_set_from_a_plain_thread() {
+    const CORES: usize = 4;
+    static ADDR: cross_thread::SetOnce<String> = cross_thread::SetOnce::const_new();
+    let got = within_guard(|| {
+        let (waiting_tx, waiting_rx) = std_mpsc::channel();
+        let cores: Vec<_> = (0..CORES)
+            .map(|_| {
+                let waiting_tx = waiting_tx.clone();
+                thread::spawn(move || {
+                    mirage::Core::new().unwrap().run(async move {
+                        // A wait given up on this Core takes nothing from the others.
+                        let given_up = timeout(Duration::from_millis(1), ADDR.wait()).await;
+                        assert!(given_up.is_err(), "nothing is set before every Core waits");
+                        let mut waits = pin!(async { mirage::join!(ADDR.wait(), ADDR.wait()) });
+                        assert!(poll_once(waits.as_mut()).await.is_none());
+                        waiting_tx.send(()).unwrap();
+                        let (first, second) = waits.await;
+                        assert!(std::ptr::eq(first, second), "one value, read in place");
+                        first.as_str()
+                    })
+                })
+            })
+            .collect();
+        for _ in 0..CORES {
+            waiting_rx.recv().unwrap();
+        }
+        let setter = thread::spawn(|| ADDR.set(String::from("127.0.0.1:8080")));
+        assert_eq!(setter.join().unwrap(), Ok(()));
+        let again = ADDR.set(String::from("0.0.0.0:0"));
+        assert_eq!(again, Err(SetOnceError(String::from("0.0.0.0:0"))));
+        let got: Vec<_> = cores.into_iter().map(|core| core.join().unwrap()).collect();
+        got
+    });
+    assert_eq!(got, ["127.0.0.1:8080"; CORES]);
 }

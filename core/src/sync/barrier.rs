@@ -143,7 +143,9 @@ impl fmt::Debug for Barrier {
     }
 }
 
-/// What [`Barrier::wait`] returns: whether this task was its generation's leader.
+/// What [`Barrier::wait`] (and
+/// [`cross_thread::Barrier::wait`](crate::sync::cross_thread::Barrier::wait)) returns: whether
+/// this task was its generation's leader.
 ///
 /// # Examples
 ///
@@ -158,7 +160,8 @@ impl fmt::Debug for Barrier {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
-    is_leader: bool,
+    /// Set by the local and the cross-thread `Barrier`.
+    pub(in crate::sync) is_leader: bool,
 }
 
 impl BarrierWaitResult {

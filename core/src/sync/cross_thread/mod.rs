@@ -15,6 +15,11 @@
 //!   a value across `.await`.
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
+//! - [`OnceCell`] is a value computed once, by the first task on any Core to ask (a
+//!   `static` configuration, a client built at first use); [`SetOnce`] a value set once,
+//!   by any thread, that tasks on every Core wait for; [`Barrier`] makes tasks on several
+//!   Cores wait for each other, step after step. They share the local cells' and barrier's
+//!   error and result types, which are here too.
 //!
 //! Senders are `Send + Sync` and cheap to clone, and so is a [`WeakSender`] (from
 //! [`Sender::downgrade`]), which turns back into one while one lives without keeping the
@@ -62,32 +67,44 @@
 //! producers.into_iter().for_each(|p| p.join().unwrap());
 //! ```
 
+mod barrier;
 mod blocking;
 pub(crate) use blocking::{block_on, park_on};
 mod bounded;
 mod futures;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+mod set_once;
 mod unbounded;
 pub mod watch;
 mod weak;
 
+pub use barrier::Barrier;
 pub use bounded::{
     channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
 };
 pub use futures::{Closed, Recv, RecvMany};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 pub use notify::{Notified, Notify, OwnedNotified};
+pub use once_cell::OnceCell;
 pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+pub use set_once::SetOnce;
 pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
+
+// The local cells' and barrier's types, which the cross-thread ones share: here too, so
+// that `use mirage::sync::cross_thread::{OnceCell, SetError}` ports tokio's
+// `use tokio::sync::{OnceCell, SetError}`.
+#[doc(no_inline)]
+pub use super::{BarrierWaitResult, SetError, SetOnceError};
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,9 @@
 use std::error::Error;
 use std::fmt;
 
-/// Why [`OnceCell::set`](super::OnceCell::set) stored nothing; the value comes back in it.
-/// The names are tokio's.
+/// Why [`OnceCell::set`](super::OnceCell::set) (or
+/// [`cross_thread::OnceCell::set`](crate::sync::cross_thread::OnceCell::set)) stored nothing;
+/// the value comes back in it. The names are tokio's.
 ///
 /// # Examples
 ///

@@ -3,8 +3,9 @@
 use std::error::Error;
 use std::fmt;
 
-/// [`SetOnce::set`](super::SetOnce::set) found the cell already set; the value it was
-/// given comes back in it. The name is tokio's.
+/// [`SetOnce::set`](super::SetOnce::set) (or
+/// [`cross_thread::SetOnce::set`](crate::sync::cross_thread::SetOnce::set)) found the cell
+/// already set; the value it was given comes back in it. The name is tokio's.
 ///
 /// # Examples
 ///
