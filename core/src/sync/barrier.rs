@@ -19,7 +19,8 @@ use crate::coop;
 /// count (tokio's stays counted): the `n` tasks that go on are `n` tasks that are there.
 ///
 /// Like every `mirage::sync` type, it takes no lock and is `!Sync`; share it with
-/// `Rc<Barrier>`.
+/// `Rc<Barrier>`. Tasks on several Cores (threads) share a
+/// [`cross_thread::Barrier`](crate::sync::cross_thread::Barrier) instead.
 ///
 /// # Examples
 ///

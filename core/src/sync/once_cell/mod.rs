@@ -28,7 +28,8 @@ pub use error::SetError;
 /// ([`take`](OnceCell::take), [`into_inner`](OnceCell::into_inner)), so
 /// [`get`](OnceCell::get) hands out a plain `&T`. Like every `mirage::sync` type, it takes
 /// no lock and is `!Sync`: share it with `Rc<OnceCell<T>>`, or put it in a `thread_local!`,
-/// since [`new`](OnceCell::new) is a `const fn`.
+/// since [`new`](OnceCell::new) is a `const fn`. Tasks on several Cores (threads) share a
+/// [`cross_thread::OnceCell`](crate::sync::cross_thread::OnceCell) instead.
 ///
 /// An initializer that awaits its own cell's `get_or_init` waits for itself forever.
 ///

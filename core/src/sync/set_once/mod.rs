@@ -21,7 +21,8 @@ pub use error::SetOnceError;
 /// [`into_inner`](SetOnce::into_inner) takes the cell apart, so [`get`](SetOnce::get) and
 /// `wait` hand out a plain `&T`. Like every `mirage::sync` type, it takes no lock and is
 /// `!Sync`: share it with `Rc<SetOnce<T>>`, or put it in a `thread_local!`, since
-/// [`new`](SetOnce::new) is a `const fn`. tokio's `const_new_with` is missing: the standard
+/// [`new`](SetOnce::new) is a `const fn`; tasks on several Cores share a
+/// [`cross_thread::SetOnce`](crate::sync::cross_thread::SetOnce) instead. tokio's `const_new_with` is missing: the standard
 /// library's `OnceCell` offers no `const` way to start full.
 ///
 /// # Examples
