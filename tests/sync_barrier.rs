@@ -291,3 +291,17 @@ fn a_wait_given_up_on_one_core_leaves_the_count_to_tasks_on_others() {
     });
     assert_eq!((first, second), (false, true), "the last to arrive leads");
 }
+
+#[mirage::test]
+async fn a_cross_thread_barrier_of_one_in_a_loop_still_lets_other_tasks_run() {
+    static ALONE: cross_thread::Barrier = cross_thread::Barrier::new(1);
+    let other = mirage::spawn(async {});
+    let mut waits = 0;
+    while !other.is_finished() {
+        assert!(waits < 10_000, "the other task never ran");
+        assert!(ALONE.wait().await.is_leader());
+        waits += 1;
+    }
+    // A budget's worth, then a yield to the other task, then the wait that yielded.
+    assert_eq!(waits, u32::from(mirage::coop::BUDGET) + 1);
+}

@@ -174,6 +174,16 @@ enum WaitState<'a> {
     Done,
 }
 
+/// What a task finds as it arrives.
+enum Arrival<'a> {
+    /// It would be the last, but its coop budget is spent: not counted yet.
+    Deferred,
+    /// The last: it released the generation, and leads.
+    Leads,
+    /// Counted in this generation, with the `Notified` its release completes.
+    Waits(u64, Notified<'a>),
+}
+
 impl Future for Wait<'_> {
     type Output = BarrierWaitResult;
 
@@ -181,32 +191,32 @@ impl Future for Wait<'_> {
         let this = self.get_mut();
         let barrier = this.barrier;
         if let WaitState::Arriving = this.state {
-            let arrived = barrier.state.with(|state| {
+            let arrival = barrier.state.with(|state| {
                 if state.arrived + 1 == barrier.n {
                     if !coop::try_spend() {
-                        return None;
+                        return Arrival::Deferred;
                     }
                     state.arrived = 0;
                     state.generation = state.generation.wrapping_add(1);
-                    return Some(None);
+                    return Arrival::Leads;
                 }
                 state.arrived += 1;
                 // Made under the lock: the release of this generation comes after it.
-                Some(Some((state.generation, barrier.released.notified())))
+                Arrival::Waits(state.generation, barrier.released.notified())
             });
-            match arrived {
-                None => {
+            match arrival {
+                Arrival::Deferred => {
                     // Not counted yet: it arrives at the task's next turn.
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                Some(None) => {
+                Arrival::Leads => {
                     this.state = WaitState::Done;
                     // The next generation's count is ready before any woken code runs.
                     barrier.released.notify_waiters();
                     return Poll::Ready(BarrierWaitResult { is_leader: true });
                 }
-                Some(Some((generation, released))) => {
+                Arrival::Waits(generation, released) => {
                     this.state = WaitState::Waiting {
                         generation,
                         released,
