@@ -1,11 +1,11 @@
 //! `BufReader`: a buffer in front of any reader.
 
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite};
+use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 /// The buffer size of [`BufReader::new`], the same as `std::io::BufReader`'s.
 const DEFAULT_CAPACITY: usize = 8 * 1024;
@@ -52,6 +52,23 @@ pub struct BufReader<R> {
     /// The buffered bytes are `buf[pos..filled]`.
     pos: usize,
     filled: usize,
+    /// Where a seek through the buffer stands; see `AsyncSeek for BufReader`.
+    seek_state: SeekState,
+}
+
+/// The steps of a seek through a [`BufReader`]: `start_seek` only records the target,
+/// since moving the reader inside may take polls, and `poll_complete` drives the rest.
+#[derive(Debug, Clone, Copy)]
+enum SeekState {
+    /// No seek submitted since the last one finished.
+    Idle,
+    /// `start_seek` recorded this target; nothing is submitted to the reader inside yet.
+    Submitted(SeekFrom),
+    /// A `SeekFrom::Current(n)` whose `n` minus the buffered bytes overflows an `i64`: the
+    /// reader inside is moving back over the buffered bytes, and moves by `n` after that.
+    Unreading(i64),
+    /// The reader inside is moving to the target.
+    Moving,
 }
 
 impl<R> BufReader<R> {
@@ -94,6 +111,7 @@ impl<R> BufReader<R> {
             buf: vec![0; capacity].into_boxed_slice(),
             pos: 0,
             filled: 0,
+            seek_state: SeekState::Idle,
         }
     }
 
@@ -218,6 +236,103 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
     fn consume(self: Pin<&mut Self>, amt: usize) {
         let this = self.get_mut();
         this.pos = (this.pos + amt).min(this.filled);
+    }
+}
+
+/// Seeks the reader inside, relative to what was read out of the buffer: the position of
+/// a `BufReader` is the reader's, less the bytes buffered and not yet read. Every seek
+/// empties the buffer, even one that lands inside it (so that
+/// [`into_inner`](BufReader::into_inner) right after a seek gives the reader at the
+/// position the seek returned), as tokio's `BufReader` does.
+///
+/// A `SeekFrom::Current(n)` becomes `SeekFrom::Current(n - buffered)` for the reader
+/// inside; when that subtraction overflows an `i64`, two moves are made, back over the
+/// buffered bytes and then by `n`. A `start_seek` only records the target (it cannot
+/// fail); the reader inside is moved, and may fail, in `poll_complete`. A move the reader
+/// fails keeps the buffer, so a reader that fails without moving (as a `Cursor` asked for a
+/// position before the start) leaves the position unchanged; when the second of two moves
+/// fails, the position is where the first left it, as after `SeekFrom::Current(0)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Cursor, SeekFrom};
+/// use mirage::io::{AsyncReadExt, AsyncSeekExt, BufReader};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut reader = BufReader::new(Cursor::new(b"0123456789".to_vec()));
+///     let mut two = [0; 2];
+///     reader.read_exact(&mut two).await.unwrap(); // buffers all ten bytes
+///     assert_eq!(reader.get_ref().position(), 10);
+///     // Two bytes forward from what was read, not from the cursor's position.
+///     assert_eq!(reader.seek(SeekFrom::Current(2)).await.unwrap(), 4);
+///     reader.read_exact(&mut two).await.unwrap();
+///     assert_eq!(&two, b"45");
+/// });
+/// ```
+impl<R: AsyncRead + AsyncSeek + Unpin> AsyncSeek for BufReader<R> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.get_mut().seek_state = SeekState::Submitted(position);
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        // Each arm that does not return leaves the reader inside moving to the target;
+        // an error from a `start_seek` returns with the state `Idle` and the buffer kept.
+        match std::mem::replace(&mut this.seek_state, SeekState::Idle) {
+            SeekState::Idle => return Pin::new(&mut this.inner).poll_complete(cx),
+            SeekState::Submitted(SeekFrom::Current(n)) => {
+                // At most the capacity of a boxed slice, so at most `isize::MAX`.
+                let buffered = (this.filled - this.pos) as i64;
+                match n.checked_sub(buffered) {
+                    Some(offset) => {
+                        Pin::new(&mut this.inner).start_seek(SeekFrom::Current(offset))?
+                    }
+                    None => {
+                        Pin::new(&mut this.inner).start_seek(SeekFrom::Current(-buffered))?;
+                        return this.poll_unread_then_move(cx, n);
+                    }
+                }
+            }
+            SeekState::Submitted(position) => Pin::new(&mut this.inner).start_seek(position)?,
+            SeekState::Unreading(n) => return this.poll_unread_then_move(cx, n),
+            SeekState::Moving => {}
+        }
+        this.poll_moved(cx)
+    }
+}
+
+impl<R: AsyncSeek + Unpin> BufReader<R> {
+    /// Waits for the reader inside to finish a move (state `Moving`), then empties the
+    /// buffer; a failed move keeps it.
+    fn poll_moved(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let Poll::Ready(result) = Pin::new(&mut self.inner).poll_complete(cx) else {
+            self.seek_state = SeekState::Moving;
+            return Poll::Pending;
+        };
+        let position = result?;
+        self.discard_buffer();
+        Poll::Ready(Ok(position))
+    }
+
+    /// Waits for the reader inside to move back over the buffered bytes (state
+    /// `Unreading(n)`); then the buffer is gone, and the reader moves by `n`.
+    fn poll_unread_then_move(&mut self, cx: &mut Context<'_>, n: i64) -> Poll<io::Result<u64>> {
+        let Poll::Ready(result) = Pin::new(&mut self.inner).poll_complete(cx) else {
+            self.seek_state = SeekState::Unreading(n);
+            return Poll::Pending;
+        };
+        result?;
+        self.discard_buffer();
+        Pin::new(&mut self.inner).start_seek(SeekFrom::Current(n))?;
+        self.poll_moved(cx)
+    }
+
+    fn discard_buffer(&mut self) {
+        self.pos = 0;
+        self.filled = 0;
     }
 }
 

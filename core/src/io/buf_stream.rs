@@ -1,11 +1,11 @@
 //! `BufStream`: a buffer on each side of a stream that is read and written.
 
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, BufWriter};
+use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, BufReader, BufWriter};
 
 /// A [`BufReader`] and a [`BufWriter`] around one stream: reads come out of a read buffer
 /// and writes gather in a write buffer, as for a request-response protocol that reads and
@@ -170,6 +170,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for BufStream<S> {
 
     fn start_write(self: Pin<&mut Self>) {
         Pin::new(&mut self.get_mut().inner).start_write()
+    }
+}
+
+/// Seeks as a [`BufReader`] around a [`BufWriter`] does: the bytes waiting in the write
+/// buffer are written out first, `SeekFrom::Current` counts from what was read out of the
+/// read buffer, and the read buffer is emptied.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Cursor, SeekFrom};
+/// use mirage::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufStream};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut stream = BufStream::new(Cursor::new(Vec::new()));
+///     stream.write_all(b"hello world").await.unwrap();
+///     stream.rewind().await.unwrap(); // writes out "hello world" first
+///     let mut word = [0; 5];
+///     stream.read_exact(&mut word).await.unwrap();
+///     assert_eq!(&word, b"hello");
+///     assert_eq!(stream.stream_position().await.unwrap(), 5);
+/// });
+/// ```
+impl<S: AsyncRead + AsyncWrite + AsyncSeek + Unpin> AsyncSeek for BufStream<S> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        Pin::new(&mut self.get_mut().inner).start_seek(position)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Pin::new(&mut self.get_mut().inner).poll_complete(cx)
     }
 }
 

@@ -1,11 +1,11 @@
 //! `BufWriter`: a buffer in front of any writer.
 
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite};
+use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 /// The buffer size of [`BufWriter::new`], the same as `std::io::BufWriter`'s.
 const DEFAULT_CAPACITY: usize = 8 * 1024;
@@ -69,6 +69,21 @@ pub struct BufWriter<W> {
     /// failure the accepted bytes are gone from the buffer and the others still in it.
     pos: usize,
     filled: usize,
+    /// Where a seek through the buffer stands; see `AsyncSeek for BufWriter`.
+    seek_state: SeekState,
+}
+
+/// The steps of a seek through a [`BufWriter`]: `start_seek` only records the target,
+/// since writing out the buffer first may take polls, and `poll_complete` drives the rest.
+#[derive(Debug, Clone, Copy)]
+enum SeekState {
+    /// No seek submitted since the last one finished.
+    Idle,
+    /// `start_seek` recorded this target; the buffer is written out before it is submitted
+    /// to the writer inside.
+    Submitted(SeekFrom),
+    /// The writer inside is moving to the target.
+    Moving,
 }
 
 impl<W> BufWriter<W> {
@@ -103,6 +118,7 @@ impl<W> BufWriter<W> {
             buf: vec![0; capacity].into_boxed_slice(),
             pos: 0,
             filled: 0,
+            seek_state: SeekState::Idle,
         }
     }
 
@@ -320,6 +336,67 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
 
     fn start_write(self: Pin<&mut Self>) {
         Pin::new(&mut self.get_mut().inner).start_write()
+    }
+}
+
+/// Writes out the buffer, then seeks the writer inside, so that the buffered bytes land
+/// where they were written and not at the new position. A `start_seek` only records the
+/// target (it cannot fail); `poll_complete` writes out the buffer, waits for a move the
+/// writer inside still has under way, then moves it. When writing out the buffer fails, the
+/// seek is dropped with the error (the bytes not written stay buffered, as for a failed
+/// [`flush`](super::AsyncWriteExt::flush)) and the position is unchanged.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Cursor, SeekFrom};
+/// use mirage::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut writer = BufWriter::new(Cursor::new(Vec::new()));
+///     writer.write_all(b"length: ??\n").await.unwrap();
+///     writer.seek(SeekFrom::Start(8)).await.unwrap(); // writes out the line first
+///     writer.write_all(b"42").await.unwrap();
+///     writer.flush().await.unwrap();
+///     assert_eq!(writer.get_ref().get_ref(), b"length: 42\n");
+/// });
+/// ```
+impl<W: AsyncWrite + AsyncSeek + Unpin> AsyncSeek for BufWriter<W> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.get_mut().seek_state = SeekState::Submitted(position);
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        match this.seek_state {
+            SeekState::Idle => return Pin::new(&mut this.inner).poll_complete(cx),
+            SeekState::Submitted(position) => {
+                if let Err(err) = ready!(this.poll_flush_buf(cx)) {
+                    this.seek_state = SeekState::Idle;
+                    return Poll::Ready(Err(err));
+                }
+                // A move submitted before this one (and left under way) finishes first.
+                if let Err(err) = ready!(Pin::new(&mut this.inner).poll_complete(cx)) {
+                    this.seek_state = SeekState::Idle;
+                    return Poll::Ready(Err(err));
+                }
+                this.seek_state = SeekState::Idle;
+                Pin::new(&mut this.inner).start_seek(position)?;
+            }
+            SeekState::Moving => {}
+        }
+        match Pin::new(&mut this.inner).poll_complete(cx) {
+            Poll::Pending => {
+                this.seek_state = SeekState::Moving;
+                Poll::Pending
+            }
+            Poll::Ready(result) => {
+                this.seek_state = SeekState::Idle;
+                Poll::Ready(result)
+            }
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! `empty`: a reader at the end of its stream that also swallows writes.
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite};
+use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 use crate::coop;
 
 /// Creates a stream that reads nothing and swallows every write: the asynchronous
@@ -103,5 +103,32 @@ impl AsyncWrite for Empty {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         coop::poll_proceed(cx).map(Ok)
+    }
+}
+
+/// Seeking goes nowhere: every move succeeds and the position is always 0, as with tokio's
+/// `Empty`. `poll_complete` spends one unit of the task's [`coop`] budget.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::SeekFrom;
+/// use mirage::io::AsyncSeekExt;
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut nothing = mirage::io::empty();
+///     assert_eq!(nothing.seek(SeekFrom::Start(10)).await.unwrap(), 0);
+///     assert_eq!(nothing.seek(SeekFrom::Current(-5)).await.unwrap(), 0);
+/// });
+/// ```
+impl AsyncSeek for Empty {
+    fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        ready!(coop::poll_proceed(cx));
+        Poll::Ready(Ok(0))
     }
 }

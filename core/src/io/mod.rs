@@ -24,6 +24,9 @@
 //! * [`stdin`], [`stdout`] and [`stderr`]: the process's standard streams, read and
 //!   written on the blocking pool (as tokio does it), so that descriptors 0, 1 and 2, which
 //!   the shell and other processes share, are never made non-blocking.
+//! * [`AsyncSeek`] / [`AsyncSeekExt`]: tokio's seek traits (`seek`, `rewind`,
+//!   `stream_position`), for `std::io::Cursor`, the buffered wrappers around it and types
+//!   of your own. Mirage has no asynchronous file type, so there is no file to seek.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
@@ -51,6 +54,8 @@ mod lines;
 mod pipe;
 mod ready;
 mod repeat;
+mod seek;
+mod seek_ext;
 mod segments;
 mod simplex;
 mod sink;
@@ -83,6 +88,8 @@ pub use join::{join, Join};
 pub use lines::Lines;
 pub use ready::Ready;
 pub use repeat::{repeat, Repeat};
+pub use seek::AsyncSeek;
+pub use seek_ext::AsyncSeekExt;
 pub use segments::Split;
 pub use simplex::{simplex, SimplexStream};
 pub use sink::{sink, Sink};
