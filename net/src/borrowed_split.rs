@@ -109,6 +109,10 @@ macro_rules! impl_borrowed_split {
                 std::pin::Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
             }
 
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,

@@ -50,6 +50,10 @@ macro_rules! impl_byte_stream {
                 self.poll_write_vectored_priv(cx, bufs)
             }
 
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,

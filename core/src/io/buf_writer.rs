@@ -320,6 +320,11 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
         Poll::Ready(Ok(total))
     }
 
+    /// `true`: vectored writes gather into the buffer, or go whole to the writer inside.
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     /// Writes out the buffer, then flushes the writer inside.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();

@@ -97,6 +97,10 @@ impl AsyncWrite for Empty {
         Poll::Ready(Ok(bufs.iter().map(|buf| buf.len()).sum()))
     }
 
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         coop::poll_proceed(cx).map(Ok)
     }

@@ -168,6 +168,10 @@ impl<R: Unpin, W: AsyncWrite + Unpin> AsyncWrite for Join<R, W> {
         Pin::new(&mut self.get_mut().writer).poll_write_vectored(cx, bufs)
     }
 
+    fn is_write_vectored(&self) -> bool {
+        self.writer.is_write_vectored()
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().writer).poll_flush(cx)
     }

@@ -141,6 +141,10 @@ impl AsyncWrite for SimplexStream {
             .with_pipe(|pipe, after| pipe.poll_write(cx, bufs, after))
     }
 
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }

@@ -67,6 +67,10 @@ impl AsyncWrite for Sink {
         Poll::Ready(Ok(bufs.iter().map(|buf| buf.len()).sum()))
     }
 
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         coop::poll_proceed(cx).map(Ok)
     }

@@ -63,6 +63,7 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let shared = Rc::new(Shared {
+        is_write_vectored: stream.is_write_vectored(),
         stream: RefCell::new(stream),
         deferred: RefCell::new(Vec::new()),
         start_read: Cell::new(false),
@@ -139,6 +140,9 @@ struct Shared<T> {
     start_read: Cell<bool>,
     /// A `start_write` found the stream in use and is still to be made.
     start_write: Cell<bool>,
+    /// The stream's `is_write_vectored`, asked once at the split (as tokio does), so that
+    /// answering it never borrows the stream.
+    is_write_vectored: bool,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Shared<T> {
@@ -317,6 +321,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WriteHalf<T> {
     ) -> Poll<io::Result<usize>> {
         self.shared
             .poll(cx, |stream, cx| stream.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.shared.is_write_vectored
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -112,6 +112,33 @@ pub trait AsyncWrite {
         self.poll_write(cx, buf)
     }
 
+    /// Whether [`poll_write_vectored`](AsyncWrite::poll_write_vectored) writes from
+    /// several buffers at once, as tokio's `is_write_vectored`. The default, `false`, says
+    /// that it writes only the first non-empty buffer (the provided
+    /// `poll_write_vectored`), so that a caller with many small buffers should rather copy
+    /// them into one (or wrap the writer in a [`BufWriter`](super::BufWriter)).
+    ///
+    /// `true` for Mirage's TCP and Unix streams and their write halves, pipe senders, a
+    /// child's stdin, `Vec<u8>`, `std::io::Cursor`, [`BufWriter`](super::BufWriter) and
+    /// [`BufStream`](super::BufStream) (whose buffer gathers the buffers), the in-memory
+    /// pipes ([`duplex`](super::duplex), [`simplex`](super::simplex)), [`sink`](super::sink)
+    /// and [`empty`](super::empty); wrappers that pass writes through (`&mut`, `Box`,
+    /// `Pin`, [`BufReader`](super::BufReader), [`Join`](super::Join), a split
+    /// [`WriteHalf`](super::WriteHalf)) answer for the writer inside. Override it
+    /// together with `poll_write_vectored`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::{AsyncWrite, BufWriter};
+    ///
+    /// assert!(Vec::<u8>::new().is_write_vectored());
+    /// assert!(BufWriter::new(mirage::io::sink()).is_write_vectored());
+    /// ```
+    fn is_write_vectored(&self) -> bool {
+        false
+    }
+
     /// Flushes buffered data. Sockets have no user-space buffer: this completes at once.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
@@ -245,6 +272,10 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
         Pin::new(&mut **self).poll_write_vectored(cx, bufs)
     }
 
+    fn is_write_vectored(&self) -> bool {
+        (**self).is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut **self).poll_flush(cx)
     }
@@ -273,6 +304,10 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut **self).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        (**self).is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -309,6 +344,10 @@ where
         self.get_mut().as_mut().poll_write_vectored(cx, bufs)
     }
 
+    fn is_write_vectored(&self) -> bool {
+        (**self).is_write_vectored()
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().as_mut().poll_flush(cx)
     }
@@ -339,6 +378,10 @@ impl AsyncWrite for Vec<u8> {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -392,6 +435,10 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

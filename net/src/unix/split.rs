@@ -573,6 +573,10 @@ impl AsyncWrite for OwnedWriteHalf {
         Pin::new(&mut &*self.stream).poll_write_vectored(cx, bufs)
     }
 
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut &*self.stream).poll_flush(cx)
     }

@@ -393,6 +393,10 @@ macro_rules! impl_async_write {
                 self.poll_write_vectored_priv(cx, bufs)
             }
 
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut Context<'_>,
