@@ -3,11 +3,14 @@
 
 mod net_common;
 
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mirage::io::{AsyncReadExt, AsyncWriteExt};
+use mirage::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use mirage::net::{tcp, unix, TcpListener, TcpStream, UnixStream};
+use mirage::time::timeout;
 use mirage::Core;
 use net_common::{bytes, checksum};
 
@@ -145,6 +148,101 @@ fn borrowed_unix_halves_read_and_write_at_once_in_one_task() {
         let got = write_and_read_at_once(read, write, data).await;
         assert_eq!((got.len(), checksum(&got)), (LEN, sent));
         assert_eq!(echo.await.unwrap(), LEN);
+    });
+}
+
+/// The borrowed halves' own waits and non-waiting calls, as tokio's halves have them.
+#[test]
+fn borrowed_tcp_halves_wait_and_try_without_naming_the_stream() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut ours, peer) = tcp_pair().await;
+        let (read, write) = ours.split();
+        assert_eq!(read.peer_addr().unwrap(), peer.local_addr().unwrap());
+        assert_eq!(read.local_addr().unwrap(), peer.peer_addr().unwrap());
+        assert_eq!(write.peer_addr().unwrap(), peer.local_addr().unwrap());
+        assert_eq!(write.local_addr().unwrap(), peer.peer_addr().unwrap());
+        let steps = async {
+            assert!(write.ready(Interest::WRITABLE).await?.is_writable());
+            write.writable().await?;
+            assert_eq!(write.try_write(b"pi")?, 2);
+            assert_eq!(
+                write.try_write_vectored(&[IoSlice::new(b"n"), IoSlice::new(b"g")])?,
+                2
+            );
+            let mut got = [0; 4];
+            peer.read_exact(&mut got).await?;
+            assert_eq!(&got, b"ping");
+
+            let err = read.try_read(&mut [0; 4]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            peer.write_all(b"pong").await?;
+            let mut two = [0; 2];
+            assert_eq!(read.peek(&mut two).await?, 2);
+            assert_eq!(&two, b"po");
+            assert_eq!(poll_fn(|cx| read.poll_peek(cx, &mut two)).await?, 2);
+            assert!(read.ready(Interest::READABLE).await?.is_readable());
+            read.readable().await?;
+            let (mut a, mut b) = ([0; 2], [0; 2]);
+            let n =
+                read.try_read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])?;
+            assert_eq!(
+                (n, &a, &b),
+                (4, b"po", b"ng"),
+                "peeked bytes are read again"
+            );
+            io::Result::Ok(())
+        };
+        timeout(Duration::from_secs(10), steps)
+            .await
+            .unwrap()
+            .unwrap();
+    });
+}
+
+#[test]
+fn borrowed_unix_halves_wait_and_try_without_naming_the_stream() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut ours, peer) = UnixStream::pair().unwrap();
+        let (read, write) = ours.split();
+        let unnamed = |addr: unix::SocketAddr| addr.as_pathname().is_none();
+        assert!(unnamed(read.peer_addr().unwrap()) && unnamed(read.local_addr().unwrap()));
+        assert!(unnamed(write.peer_addr().unwrap()) && unnamed(write.local_addr().unwrap()));
+        let steps = async {
+            assert!(write.ready(Interest::WRITABLE).await?.is_writable());
+            write.writable().await?;
+            assert_eq!(write.try_write(b"pi")?, 2);
+            assert_eq!(
+                write.try_write_vectored(&[IoSlice::new(b"n"), IoSlice::new(b"g")])?,
+                2
+            );
+            let mut got = [0; 4];
+            peer.read_exact(&mut got).await?;
+            assert_eq!(&got, b"ping");
+
+            let err = read.try_read(&mut [0; 4]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            peer.write_all(b"pong").await?;
+            let mut two = [0; 2];
+            assert_eq!(read.peek(&mut two).await?, 2);
+            assert_eq!(&two, b"po");
+            assert!(read.ready(Interest::READABLE).await?.is_readable());
+            read.readable().await?;
+            let (mut a, mut b) = ([0; 2], [0; 2]);
+            let n =
+                read.try_read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])?;
+            assert_eq!(
+                (n, &a, &b),
+                (4, b"po", b"ng"),
+                "peeked bytes are read again"
+            );
+            io::Result::Ok(())
+        };
+        timeout(Duration::from_secs(10), steps)
+            .await
+            .unwrap()
+            .unwrap();
     });
 }
 

@@ -16,6 +16,7 @@ use crate::TcpStream;
 
 crate::borrowed_split::impl_borrowed_split!(
     TcpStream,
+    std::net::SocketAddr,
     r#"
 ```
 use mirage::io::{self, AsyncReadExt, AsyncWriteExt};
@@ -48,3 +49,38 @@ core.run(async move {
     let (peer, _) = listener.accept().await?;
 "#
 );
+
+impl ReadHalf<'_> {
+    /// Polls to read into `buf` without consuming what it reads, as
+    /// [`TcpStream::poll_peek`], for a hand-written future. Only the task of the most
+    /// recent poll is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let mut ours = TcpStream::connect(addr).await?;
+    ///     let (peer, _) = listener.accept().await?;
+    ///     peer.write_all(b"hi").await?;
+    ///     let (rd, _wr) = ours.split();
+    ///     let mut buf = [0; 2];
+    ///     let n = poll_fn(|cx| rd.poll_peek(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_peek(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.0.poll_peek(cx, buf)
+    }
+}

@@ -51,6 +51,7 @@ use crate::UnixStream;
 
 crate::borrowed_split::impl_borrowed_split!(
     UnixStream,
+    SocketAddr,
     r#"
 ```
 use mirage::io::{self, AsyncReadExt, AsyncWriteExt};
