@@ -8,10 +8,11 @@ use std::future::Future;
 use std::io::{self, ErrorKind, IoSlice};
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use mirage::io::{
     duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
-    BufWriter,
+    BufStream, BufWriter,
 };
 use mirage::Core;
 use proptest::prelude::*;
@@ -481,5 +482,49 @@ fn buf_stream_buffers_each_direction_of_one_stream() {
             0,
             "shutdown reaches the peer"
         );
+    });
+}
+
+/// `BufStream::from` either layering of a `BufReader` and a `BufWriter`: bytes read ahead
+/// and bytes not yet written stay where they were, and the write buffer keeps its capacity.
+#[test]
+fn buf_stream_from_either_layering_keeps_both_buffers() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        for writer_outside in [true, false] {
+            let (ours, mut peer) = duplex(1024);
+            peer.write_all(b"one\ntwo\n").await.unwrap();
+            let mut line = String::new();
+            let mut stream = if writer_outside {
+                let mut layers = BufWriter::with_capacity(8, BufReader::with_capacity(16, ours));
+                layers.read_line(&mut line).await.unwrap();
+                layers.write_all(b"abc").await.unwrap();
+                BufStream::from(layers)
+            } else {
+                let mut layers = BufReader::with_capacity(16, BufWriter::with_capacity(8, ours));
+                layers.read_line(&mut line).await.unwrap();
+                layers.write_all(b"abc").await.unwrap();
+                BufStream::from(layers)
+            };
+            assert_eq!(line, "one\n");
+            // 3 + 5 bytes fill the 8-byte write buffer without writing it out.
+            stream.write_all(b"defgh").await.unwrap();
+            let mut probe = [0; 8];
+            let early = poll_once(peer.read(&mut probe));
+            assert!(early.is_pending(), "{writer_outside}: written out early");
+            stream.flush().await.unwrap();
+            peer.read_exact(&mut probe).await.unwrap();
+            assert_eq!(&probe, b"abcdefgh");
+
+            line.clear();
+            // Bounded: with the read-ahead bytes lost, the read would wait for the peer.
+            let read = stream.read_line(&mut line);
+            let read = mirage::time::timeout(Duration::from_secs(10), read).await;
+            read.expect("the read-ahead bytes were lost").unwrap();
+            assert_eq!(
+                line, "two\n",
+                "{writer_outside}: the read-ahead bytes are kept"
+            );
+        }
     });
 }

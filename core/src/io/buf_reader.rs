@@ -194,6 +194,28 @@ impl<R> BufReader<R> {
     }
 }
 
+impl<R> BufReader<R> {
+    /// Puts `inner` in place of the reader, keeping the buffer and its state; returns the
+    /// reader taken out. For `BufStream`'s conversions, which turn the layers around.
+    pub(super) fn replace_inner<S>(self, inner: S) -> (BufReader<S>, R) {
+        let BufReader {
+            inner: taken,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        } = self;
+        let reader = BufReader {
+            inner,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        };
+        (reader, taken)
+    }
+}
+
 impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
     /// Copies out of the buffer, refilling it from the source when it is empty; a read at
     /// least as large as the buffer, with nothing buffered, reads the source directly. An

@@ -119,6 +119,70 @@ impl<S> BufStream<S> {
     }
 }
 
+/// A read buffer around a write buffer, as `BufStream` holds them, becomes one as it is:
+/// both buffers keep what they hold. tokio's conversion.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Cursor;
+/// use mirage::io::{AsyncWriteExt, BufReader, BufStream, BufWriter};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let mut layers = BufReader::new(BufWriter::new(Cursor::new(Vec::new())));
+///     layers.write_all(b"kept").await.unwrap(); // waits in the write buffer
+///     let mut stream = BufStream::from(layers);
+///     assert!(stream.get_ref().get_ref().is_empty());
+///     stream.flush().await.unwrap();
+///     assert_eq!(stream.get_ref().get_ref(), b"kept");
+/// });
+/// ```
+impl<S> From<BufReader<BufWriter<S>>> for BufStream<S> {
+    fn from(inner: BufReader<BufWriter<S>>) -> BufStream<S> {
+        BufStream { inner }
+    }
+}
+
+/// A write buffer around a read buffer becomes a `BufStream`, the layers turned around
+/// (`BufStream` keeps the read buffer outside); both buffers keep what they hold, and
+/// their capacities. tokio's conversion.
+///
+/// # Examples
+///
+/// ```
+/// use mirage::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+/// use mirage::io::{BufReader, BufStream, BufWriter};
+///
+/// let mut core = mirage::Core::new().unwrap();
+/// core.run(async {
+///     let (client, mut server) = mirage::io::duplex(64);
+///     server.write_all(b"one\ntwo\n").await.unwrap();
+///     let mut layers = BufWriter::new(BufReader::new(client));
+///     let mut line = String::new();
+///     layers.read_line(&mut line).await.unwrap(); // reads ahead: "two\n" is buffered
+///     layers.write_all(b"hi").await.unwrap(); // waits in the write buffer
+///
+///     let mut stream = BufStream::from(layers);
+///     line.clear();
+///     stream.read_line(&mut line).await.unwrap();
+///     assert_eq!(line, "two\n");
+///     stream.flush().await.unwrap();
+///     let mut got = [0; 2];
+///     server.read_exact(&mut got).await.unwrap();
+///     assert_eq!(&got, b"hi");
+/// });
+/// ```
+impl<S> From<BufWriter<BufReader<S>>> for BufStream<S> {
+    fn from(layers: BufWriter<BufReader<S>>) -> BufStream<S> {
+        let (write_buffer, reader) = layers.replace_inner(());
+        let (read_buffer, stream) = reader.replace_inner(());
+        let (writer, ()) = write_buffer.replace_inner(stream);
+        let (inner, ()) = read_buffer.replace_inner(writer);
+        BufStream { inner }
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for BufStream<S> {
     fn poll_read(
         self: Pin<&mut Self>,

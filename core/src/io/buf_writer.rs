@@ -247,6 +247,28 @@ impl<W> BufWriter<W> {
     }
 }
 
+impl<W> BufWriter<W> {
+    /// Puts `inner` in place of the writer, keeping the buffer and its state; returns the
+    /// writer taken out. For `BufStream`'s conversions, which turn the layers around.
+    pub(super) fn replace_inner<V>(self, inner: V) -> (BufWriter<V>, W) {
+        let BufWriter {
+            inner: taken,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        } = self;
+        let writer = BufWriter {
+            inner,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        };
+        (writer, taken)
+    }
+}
+
 impl<W: AsyncWrite + Unpin> BufWriter<W> {
     /// Writes the whole buffer to the writer inside; on `Pending` or an error, what it
     /// accepted so far has left the buffer and the rest is still there.

@@ -1,7 +1,7 @@
 //! `Ready`: the readiness a socket reported, as tokio's `io::Ready`.
 
 use std::fmt;
-use std::ops::{BitOr, BitOrAssign, Sub};
+use std::ops::{BitAnd, BitOr, BitOrAssign, Sub};
 
 /// A set of readiness states: what the sockets' `ready` found, and what an
 /// [`AsyncFdReadyGuard`](super::AsyncFdReadyGuard) saw, as tokio's `io::Ready`.
@@ -210,6 +210,26 @@ impl BitOrAssign for Ready {
     /// ```
     fn bitor_assign(&mut self, other: Ready) {
         self.0 |= other.0;
+    }
+}
+
+impl BitAnd for Ready {
+    type Output = Ready;
+
+    /// The states in both, as tokio's `Ready` has it: what of a readiness a wait cares
+    /// about.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Ready;
+    ///
+    /// let found = Ready::READABLE | Ready::READ_CLOSED;
+    /// assert_eq!(found & Ready::READABLE, Ready::READABLE);
+    /// assert!((found & Ready::WRITABLE).is_empty());
+    /// ```
+    fn bitand(self, other: Ready) -> Ready {
+        Ready(self.0 & other.0)
     }
 }
 
