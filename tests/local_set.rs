@@ -160,6 +160,34 @@ fn dropping_the_set_drops_unfinished_futures_and_cancels_their_handles() {
 }
 
 #[test]
+fn join_set_spawn_local_inside_the_set_spawns_into_it() {
+    run(async {
+        let local = LocalSet::new();
+        let mut tasks = mirage::JoinSet::new();
+        let polls = Rc::new(Cell::new(0));
+        let dropped = Rc::new(Cell::new(false));
+        local
+            .run_until(async {
+                let polls = Rc::clone(&polls);
+                let flag = DropFlag(Rc::clone(&dropped));
+                tasks.spawn_local(async move {
+                    let _flag = flag;
+                    counter_task(&polls).await;
+                });
+                let_others_run().await;
+            })
+            .await;
+        let after_driving = polls.get();
+        assert!(after_driving > 0);
+        let_others_run().await;
+        assert_eq!(polls.get(), after_driving, "ran after run_until returned");
+        drop(local);
+        assert!(dropped.get(), "the future outlived the set");
+        assert!(tasks.join_next().await.unwrap().unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
 fn a_task_never_driven_is_dropped_with_the_set() {
     run(async {
         let local = LocalSet::new();

@@ -127,25 +127,14 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let entry = self.tasks.vacant_entry();
-        self.spawned += 1;
-        let report = ReportFinished {
-            finished: Rc::clone(&self.finished),
-            key: entry.key(),
-            spawn: self.spawned,
-        };
-        let handle = crate::spawn(async move {
-            let _report = report;
-            future.await
-        });
-        let abort = handle.abort_handle();
-        entry.insert((self.spawned, handle));
-        abort
+        self.insert(future, false)
     }
 
-    /// [`spawn`](JoinSet::spawn) under tokio's name for spawning a `!Send` future, so that
-    /// code written for tokio's `LocalSet` ports by changing the crate name: every Mirage
-    /// task is local, and `spawn` already takes `!Send` futures.
+    /// Spawns `future` as [`task::spawn_local`](super::spawn_local) does, in this set: into
+    /// the [`LocalSet`](super::LocalSet) this code runs in (so the task runs only while that
+    /// set is driven, and is dropped with it, as in tokio), or else on the current Core, as
+    /// [`spawn`](JoinSet::spawn) does. Every Mirage task is local: `spawn` takes `!Send`
+    /// futures too.
     ///
     /// # Panics
     ///
@@ -171,7 +160,34 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        self.spawn(future)
+        self.insert(future, true)
+    }
+
+    /// Spawns `future` in this set: with [`task::spawn_local`](super::spawn_local) if
+    /// `local`, else with [`spawn`](crate::spawn).
+    fn insert<F>(&mut self, future: F, local: bool) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let entry = self.tasks.vacant_entry();
+        self.spawned += 1;
+        let report = ReportFinished {
+            finished: Rc::clone(&self.finished),
+            key: entry.key(),
+            spawn: self.spawned,
+        };
+        let task = async move {
+            let _report = report;
+            future.await
+        };
+        let handle = if local {
+            super::spawn_local(task)
+        } else {
+            crate::spawn(task)
+        };
+        let abort = handle.abort_handle();
+        entry.insert((self.spawned, handle));
+        abort
     }
 
     /// Runs `f` on the blocking thread pool, as [`spawn_blocking`](crate::spawn_blocking)
