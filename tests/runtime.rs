@@ -46,6 +46,18 @@ impl Drop for DropFlag {
     }
 }
 
+/// Spawns a task holding the flag when dropped.
+struct SpawnOnDrop(Option<DropFlag>);
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        let flag = self.0.take();
+        drop(mirage::spawn(async move {
+            let _flag = flag;
+        }));
+    }
+}
+
 #[test]
 fn block_on_returns_the_output_and_may_borrow() {
     let runtime = Builder::new_current_thread()
@@ -271,9 +283,42 @@ fn a_leaked_enter_guard_outlives_its_runtime_safely() {
     let runtime = Runtime::new().unwrap();
     std::mem::forget(runtime.enter());
     drop(runtime);
-    // The leaked guard keeps the scheduler alive; spawning on it is pointless but sound.
+    // The leaked guard keeps the scheduler alive; spawning on it is sound, and cancelled.
     drop(mirage::spawn(async {}));
     assert!(Handle::try_current().is_ok());
+}
+
+#[test]
+fn a_spawn_through_a_leaked_enter_guard_after_the_runtime_is_gone_is_cancelled() {
+    within_10s(|| {
+        let runtime = Runtime::new().unwrap();
+        std::mem::forget(runtime.enter());
+        drop(runtime);
+        // The task can never run: as in tokio, it is dropped at once and reported cancelled,
+        // rather than leaked with a handle that never completes.
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(Rc::clone(&dropped));
+        let task = mirage::spawn(async move {
+            let _flag = flag;
+        });
+        assert!(dropped.get(), "the future was leaked");
+        // A destructor that spawns in turn: that task is dropped too.
+        let second_dropped = Rc::new(Cell::new(false));
+        let second_flag = DropFlag(Rc::clone(&second_dropped));
+        drop(mirage::spawn(async move {
+            let _spawns = SpawnOnDrop(Some(second_flag));
+        }));
+        assert!(
+            second_dropped.get(),
+            "the future spawned by a destructor was leaked"
+        );
+        let mut other = mirage::Core::new().unwrap();
+        let result = other.run(mirage::time::timeout(Duration::from_secs(1), task));
+        assert!(result
+            .expect("the handle never completed")
+            .unwrap_err()
+            .is_cancelled());
+    });
 }
 
 #[test]

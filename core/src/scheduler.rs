@@ -34,6 +34,10 @@ pub(crate) struct Local {
     current: Cell<Option<TaskPtr>>,
     /// Made by the first call to [`spawner`](Local::spawner).
     spawner: OnceCell<Spawner>,
+    /// Set once [`shutdown`](Local::shutdown) is over: the Core is gone and runs nothing more.
+    /// The scheduler may outlive it (a leaked `Runtime::enter` guard still names it), so a
+    /// later spawn is cancelled at once rather than leaked.
+    closed: Cell<bool>,
 }
 
 impl Local {
@@ -46,6 +50,7 @@ impl Local {
             tasks: RefCell::new(Vec::new()),
             current: Cell::new(None),
             spawner: OnceCell::new(),
+            closed: Cell::new(false),
         }
     }
 
@@ -72,7 +77,13 @@ impl Local {
             tasks.push(task);
         }
         self.queue.borrow_mut().push_back(task);
-        JoinHandle::new(task)
+        let handle = JoinHandle::new(task);
+        if self.closed.get() {
+            // Nothing will ever run it: drop it now, and let its handle report it cancelled,
+            // as tokio does for a spawn on a runtime that has shut down.
+            self.shutdown();
+        }
+        handle
     }
 
     /// Puts a task of this Core on the run queue unless it is queued or finished.
@@ -188,7 +199,8 @@ impl Local {
         }
     }
 
-    /// Drops every task (their futures' destructors run once each), for the Core's drop.
+    /// Drops every task (their futures' destructors run once each), for the Core's drop, and
+    /// for a task spawned after it.
     pub(crate) fn shutdown(&self) {
         // A destructor may spawn or wake tasks: keep going until the list stays empty.
         loop {
@@ -211,5 +223,6 @@ impl Local {
             // SAFETY: owner thread; the queue entry held `QUEUED`.
             unsafe { task.release(QUEUED) };
         }
+        self.closed.set(true);
     }
 }
