@@ -45,6 +45,10 @@ thread_local! {
 ///   future's `poll`: "driven" means a driver is in progress (polled once and not yet
 ///   finished or dropped), even in turns where the task awaiting it is not polled. A task
 ///   woken while the set is not driven is polled once, and parks until the set is.
+/// - Awaited as a future, the set drives itself from its first poll until it completes or
+///   is dropped. Awaited through `&mut` (`timeout(d, &mut set)`, a `select!` branch) and
+///   given up on before it completes, it stays driven, where tokio's tasks stop with the
+///   polls: use [`run_until`](LocalSet::run_until), whose future stops driving when dropped.
 /// - Dropping the set drops its unfinished futures at once, as tokio does; their
 ///   `JoinHandle`s report cancellation once their Core next runs.
 ///
