@@ -279,6 +279,30 @@ fn enter_guards_nest_and_each_leaves_only_its_runtime() {
 }
 
 #[test]
+fn a_guard_dropped_out_of_order_leaves_its_own_entry_not_a_later_one() {
+    let first = Runtime::new().unwrap();
+    let second = Runtime::new().unwrap();
+    let outer = first.enter();
+    let middle = second.enter();
+    let inner = first.enter();
+    // `outer` leaves its own entry: `inner`, entered last and still alive, stays current.
+    drop(outer);
+    let task = mirage::spawn(async {});
+    drop(inner);
+    drop(middle);
+    let ran_on_first = first.block_on(async {
+        for _ in 0..10 {
+            mirage::yield_now().await;
+        }
+        task.is_finished()
+    });
+    assert!(
+        ran_on_first,
+        "spawned on the second runtime, whose guard is not innermost"
+    );
+}
+
+#[test]
 fn a_leaked_enter_guard_outlives_its_runtime_safely() {
     let runtime = Runtime::new().unwrap();
     std::mem::forget(runtime.enter());

@@ -12,6 +12,7 @@
 //! guard that is leaked or dropped out of order can never leave a dangling pointer behind.
 
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -25,7 +26,21 @@ thread_local! {
     static CURRENT: Cell<*const Local> = const { Cell::new(ptr::null()) };
 
     /// Cores entered by `enter_idle`, innermost last.
-    static ENTERED: RefCell<Vec<Rc<Local>>> = const { RefCell::new(Vec::new()) };
+    static ENTERED: RefCell<Entered> = const {
+        RefCell::new(Entered {
+            entries: Vec::new(),
+            next: 0,
+        })
+    };
+}
+
+/// The stack of entered Cores: each entry with the number of the guard that made it, so
+/// that a guard dropped out of order removes its own entry, not a later one of the same
+/// Core.
+struct Entered {
+    entries: Vec<(u64, Rc<Local>)>,
+    /// The number of the next guard.
+    next: u64,
 }
 
 /// Calls `f` with the running Core's scheduler when this thread is running `shared`'s Core.
@@ -67,7 +82,13 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
 #[inline(never)]
 fn innermost_entered() -> *const Local {
     ENTERED
-        .try_with(|entered| entered.borrow().last().map_or(ptr::null(), Rc::as_ptr))
+        .try_with(|entered| {
+            let entered = entered.borrow();
+            entered
+                .entries
+                .last()
+                .map_or(ptr::null(), |(_, local)| Rc::as_ptr(local))
+        })
         .unwrap_or(ptr::null())
 }
 
@@ -80,29 +101,39 @@ pub(crate) fn is_running_any() -> bool {
 /// Makes `local` the current Core for `with_current` until the guard drops, without running
 /// it (`Runtime::enter`).
 pub(crate) fn enter_idle(local: &Rc<Local>) -> EnterIdle {
-    ENTERED.with(|entered| entered.borrow_mut().push(Rc::clone(local)));
+    let entry = ENTERED.with(|entered| {
+        let mut entered = entered.borrow_mut();
+        let entry = entered.next;
+        entered.next += 1;
+        entered.entries.push((entry, Rc::clone(local)));
+        entry
+    });
     EnterIdle {
-        local: Rc::as_ptr(local),
+        entry,
+        _not_send: PhantomData,
     }
 }
 
 /// Leaves the Core entered by [`enter_idle`] when dropped.
 pub(crate) struct EnterIdle {
-    /// Which entry is this guard's (compared, never dereferenced).
-    local: *const Local,
+    /// The number of this guard's entry.
+    entry: u64,
+    /// Stays on the thread whose stack holds the entry.
+    _not_send: PhantomData<*const Local>,
 }
 
 impl Drop for EnterIdle {
     fn drop(&mut self) {
-        // The innermost entry of this Core: the last one, unless guards are dropped out of
-        // order, in which case the stack still loses exactly this guard's entry.
+        // The last entry, unless guards are dropped out of order: the stack then loses
+        // exactly this guard's entry, and the innermost guard still alive stays current.
         // Dropped after the borrow: it may be the last hold on a leaked Core's scheduler.
         let _left = ENTERED.try_with(|entered| {
             let mut entered = entered.borrow_mut();
             let at = entered
+                .entries
                 .iter()
-                .rposition(|local| ptr::eq(Rc::as_ptr(local), self.local))?;
-            Some(entered.remove(at))
+                .rposition(|(entry, _)| *entry == self.entry)?;
+            Some(entered.entries.remove(at))
         });
     }
 }
