@@ -323,11 +323,14 @@ impl fmt::Debug for Core {
 /// Spawns a task on the Core running on this thread and returns its [`JoinHandle`].
 ///
 /// The future needs no `Send` bound: it stays on this thread. It starts running after the
-/// current task yields.
+/// current task yields. Where no Core runs but a [`Runtime`](crate::runtime::Runtime) is
+/// [entered](crate::runtime::Runtime::enter), the task is that runtime's, and starts at its
+/// next `block_on`.
 ///
 /// # Panics
 ///
-/// Outside a running Core (call it from inside [`Core::run`], or use [`Core::spawn`]).
+/// Outside a running or entered Core (call it from inside [`Core::run`], or use
+/// [`Core::spawn`]).
 ///
 /// # Examples
 ///

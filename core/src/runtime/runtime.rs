@@ -189,8 +189,11 @@ impl Runtime {
     }
 
     /// Drops the runtime and its tasks, as dropping it does. tokio's waits up to `duration`
-    /// for its blocking pool; Mirage's drop never waits for blocking work (the pool belongs
-    /// to the thread, and its jobs run to their end on their own), so this returns at once.
+    /// for its blocking pool; Mirage's drop does not wait for blocking work (the pool belongs
+    /// to the thread, and its jobs run to their end on their own), so this returns at once,
+    /// but for one case, whatever `duration` is: a task dropped with a
+    /// [`Stdout`](crate::io::Stdout) or [`Stderr`](crate::io::Stderr) lets its last write
+    /// finish first (on a pipe nobody reads, that waits indefinitely).
     ///
     /// # Examples
     ///
@@ -209,7 +212,9 @@ impl Runtime {
     }
 
     /// Drops the runtime and its tasks without waiting for blocking work, as dropping it
-    /// does in Mirage; also from inside another runtime's task, as in tokio.
+    /// does in Mirage (but for a standard stream's last write, as
+    /// [`shutdown_timeout`](Runtime::shutdown_timeout) says); also from inside another
+    /// runtime's task, as in tokio.
     ///
     /// # Examples
     ///

@@ -105,7 +105,7 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running Core, as [`spawn`](crate::spawn) does.
+    /// Outside a running or entered Core, as [`spawn`](crate::spawn) does.
     ///
     /// # Examples
     ///
@@ -138,7 +138,7 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running Core, as [`spawn`](crate::spawn) does.
+    /// Outside a running or entered Core, as [`spawn`](crate::spawn) does.
     ///
     /// # Examples
     ///
