@@ -274,6 +274,32 @@ fn spawning_into_a_dropped_set_cancels_the_task() {
 }
 
 #[test]
+fn spawning_into_a_set_on_a_runtime_that_is_gone_cancels_the_task() {
+    std::thread::spawn(|| {
+        let runtime = Runtime::new().unwrap();
+        std::mem::forget(runtime.enter());
+        drop(runtime);
+        let local = LocalSet::new();
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(Rc::clone(&dropped));
+        let task = local.spawn_local(async move {
+            let _flag = flag;
+        });
+        assert!(dropped.get(), "the future outlived its Core");
+        // The set does not wait for a task that can never run.
+        let mut core = Core::new().unwrap();
+        let finished = core.run(mirage::time::timeout(Duration::from_secs(1), local));
+        assert!(
+            finished.is_ok(),
+            "the set waited for a task that cannot run"
+        );
+        assert!(core.run(task).unwrap_err().is_cancelled());
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
 fn a_panicking_task_does_not_stop_the_set() {
     run(async {
         let local = LocalSet::new();

@@ -384,7 +384,9 @@ impl Set {
             )
         };
         let abort = handle.abort_handle();
-        if self.closed.get() {
+        // Finished already: its Core is gone, and cancelled it at once (the `Member` has
+        // left the set before it was listed).
+        if self.closed.get() || handle.is_finished() {
             abort.abort();
             slot.drop_future();
         } else {
