@@ -70,9 +70,11 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
         local = innermost_entered();
     }
     // SAFETY: as in `with_running` for a running Core. An entered Core's scheduler is kept
-    // alive by its entry on the `ENTERED` stack, which only the drop of its `EnterIdle`
-    // guard removes; the callers' closures spawn, read clocks and clone handles, and never
-    // drop such a guard.
+    // alive by its entry on the `ENTERED` stack, which only the drop of its own `EnterIdle`
+    // guard removes. The callers' closures spawn, read clocks and clone handles; the one
+    // path on which they drop anything is a spawn on a Core that is gone, which drops the
+    // future at once, and so perhaps guards it held. But a guard of that Core cannot be
+    // among them: it borrows the `Runtime`, so it outlives the runtime only if leaked.
     unsafe { local.as_ref() }.map(f)
 }
 
