@@ -93,11 +93,19 @@ impl State {
     pub(crate) fn release(&mut self, n: usize) -> Vec<Waker> {
         self.permits = match self.permits.checked_add(n) {
             Some(permits) if permits <= MAX_PERMITS => permits,
-            _ => panic!(
-                "a semaphore holds at most Semaphore::MAX_PERMITS permits: {} + {n} is more",
-                self.permits
-            ),
+            _ => too_many_permits(self.permits, n),
         };
+        // Nobody waits, the common case: kept this small so that it inlines.
+        if self.waiters.front().is_none() {
+            return Vec::new();
+        }
+        self.serve_waiters()
+    }
+
+    /// Takes the permits of the waiters at the front that they now satisfy, in order, and
+    /// returns their wakers.
+    #[inline(never)]
+    fn serve_waiters(&mut self) -> Vec<Waker> {
         let mut served = Vec::new();
         while let Some(first) = self.waiters.front() {
             let wants = self.wants[first] as usize;
@@ -279,4 +287,11 @@ impl<L: Lock<State>> Drop for Waiting<'_, L> {
             self.cancel(key);
         }
     }
+}
+
+/// The panic of a release that would take the semaphore past [`MAX_PERMITS`].
+#[cold]
+#[track_caller]
+fn too_many_permits(permits: usize, n: usize) -> ! {
+    panic!("a semaphore holds at most Semaphore::MAX_PERMITS permits: {permits} + {n} is more")
 }
