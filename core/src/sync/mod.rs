@@ -69,6 +69,7 @@ mod once_cell;
 pub mod oneshot;
 mod semaphore;
 mod set_once;
+mod slot;
 mod state_lock;
 mod wait_list;
 pub mod watch;

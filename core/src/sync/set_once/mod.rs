@@ -1,6 +1,7 @@
 //! `SetOnce`: a value set once, that tasks wait for until it is.
 
 mod error;
+pub(crate) mod shared;
 #[cfg(test)]
 mod tests;
 
@@ -8,6 +9,7 @@ use std::cell;
 use std::fmt;
 
 use super::Notify;
+use shared::Shared;
 
 pub use error::SetOnceError;
 
@@ -50,11 +52,9 @@ pub use error::SetOnceError;
 /// });
 /// ```
 pub struct SetOnce<T> {
-    /// Stored once, by `set`; from then on only read, until `into_inner` takes it out.
-    value: cell::OnceCell<T>,
-    /// Woken for every waiter (`notify_waiters`) once, right after the value is stored; so
-    /// a waiter that wakes finds the value.
-    stored: Notify,
+    /// The value, and what wakes its waiters; the logic lives in [`Shared`], which the
+    /// cross-thread `SetOnce` shares.
+    shared: Shared<cell::OnceCell<T>, Notify>,
 }
 
 impl<T> SetOnce<T> {
@@ -75,8 +75,7 @@ impl<T> SetOnce<T> {
     /// ```
     pub const fn new() -> SetOnce<T> {
         SetOnce {
-            value: cell::OnceCell::new(),
-            stored: Notify::new(),
+            shared: Shared::new(cell::OnceCell::new(), Notify::new()),
         }
     }
 
@@ -106,9 +105,9 @@ impl<T> SetOnce<T> {
     /// assert_eq!(SetOnce::<u32>::new_with(None).get(), None);
     /// ```
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
+        let value = value.map_or_else(cell::OnceCell::new, cell::OnceCell::from);
         SetOnce {
-            value: value.map_or_else(cell::OnceCell::new, cell::OnceCell::from),
-            stored: Notify::new(),
+            shared: Shared::new(value, Notify::new()),
         }
     }
 
@@ -123,7 +122,7 @@ impl<T> SetOnce<T> {
     /// assert!(once.initialized());
     /// ```
     pub fn initialized(&self) -> bool {
-        self.value.get().is_some()
+        self.shared.value.get().is_some()
     }
 
     /// The value, if the cell holds one; never waits.
@@ -137,7 +136,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.get(), Some(&3));
     /// ```
     pub fn get(&self) -> Option<&T> {
-        self.value.get()
+        self.shared.value.get()
     }
 
     /// Stores `value` if the cell is empty and wakes every task waiting in
@@ -155,10 +154,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.get(), Some(&1));
     /// ```
     pub fn set(&self, value: T) -> Result<(), SetOnceError<T>> {
-        self.value.set(value).map_err(SetOnceError)?;
-        // After the value is in place, so whatever a wake-up runs finds it.
-        self.stored.notify_waiters();
-        Ok(())
+        self.shared.set(value)
     }
 
     /// The value, taking the cell apart; `None` if it was empty.
@@ -170,7 +166,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.into_inner(), Some("kept"));
     /// ```
     pub fn into_inner(self) -> Option<T> {
-        self.value.into_inner()
+        self.shared.value.into_inner()
     }
 
     /// The value, once the cell holds one: at once if it does, otherwise when
@@ -194,14 +190,7 @@ impl<T> SetOnce<T> {
     /// });
     /// ```
     pub async fn wait(&self) -> &T {
-        loop {
-            // Only `set` notifies, after storing: once woken, the next turn finds the value.
-            let stored = self.stored.notified();
-            if let Some(value) = self.value.get() {
-                return value;
-            }
-            stored.await;
-        }
+        self.shared.wait().await
     }
 }
 
@@ -234,11 +223,6 @@ impl<T: Eq> Eq for SetOnce<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for SetOnce<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("SetOnce");
-        match self.get() {
-            Some(value) => d.field("value", value),
-            None => d.field("value", &format_args!("<unset>")),
-        };
-        d.finish()
+        self.shared.fmt_as("SetOnce", f)
     }
 }

@@ -4,13 +4,13 @@
 #[cfg(test)]
 mod tests;
 
-use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-use super::{Semaphore, SemaphorePermit};
-use crate::sync::{SetError, TryAcquireError};
+use crate::sync::once_cell::shared::Shared;
+use crate::sync::semaphore::state::State;
+use crate::sync::SetError;
 
 /// A value, like [`sync::OnceCell`](crate::sync::OnceCell)'s, that the tasks of every Core
 /// compute once and then share: the first task to call
@@ -62,17 +62,10 @@ use crate::sync::{SetError, TryAcquireError};
 /// assert_eq!(LOADS.load(Ordering::SeqCst), 1);
 /// ```
 pub struct OnceCell<T> {
-    /// Stored once, by the holder of the semaphore's permit (so `OnceLock::set` never meets
-    /// another `set` and never blocks); from then on only read, until a `&mut self` method
-    /// takes it out.
-    value: OnceLock<T>,
-    /// One permit, held by the task whose initializer runs; a task that wants to initialize
-    /// waits for it. The holder that stores the value forgets the permit and then closes the
-    /// semaphore, which wakes every waiter to read the value. So the semaphore is closed only
-    /// once `value` is set, and an `acquire` that fails as closed synchronizes (through the
-    /// semaphore's lock) with the close, hence finds the value. Only `&mut self`, which no
-    /// waiter can hold at the same time, empties the cell again, with a fresh semaphore.
-    semaphore: Semaphore,
+    /// The value, and the turn to initialize it as a semaphore's one permit; the logic
+    /// lives in [`Shared`], which the local cell shares. `OnceLock::set` never meets
+    /// another `set` there, since only the holder of the permit stores, so it never blocks.
+    shared: Shared<OnceLock<T>, Mutex<State>>,
 }
 
 impl<T> OnceCell<T> {
@@ -92,8 +85,7 @@ impl<T> OnceCell<T> {
     /// ```
     pub const fn new() -> OnceCell<T> {
         OnceCell {
-            value: OnceLock::new(),
-            semaphore: Semaphore::const_new(1),
+            shared: Shared::new(OnceLock::new(), Mutex::new(State::new(1))),
         }
     }
 
@@ -125,15 +117,9 @@ impl<T> OnceCell<T> {
     /// assert_eq!(OnceCell::<u32>::new_with(None).get(), None);
     /// ```
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
-        let cell = OnceCell::new();
-        if let Some(value) = value {
-            let permit = cell
-                .semaphore
-                .try_acquire()
-                .expect("a new cell's permit is free");
-            cell.store(value, permit);
+        OnceCell {
+            shared: OnceCell::new().shared.with_value(value),
         }
-        cell
     }
 
     /// Whether the cell holds a value.
@@ -147,7 +133,7 @@ impl<T> OnceCell<T> {
     /// assert!(cell.initialized());
     /// ```
     pub fn initialized(&self) -> bool {
-        self.value.get().is_some()
+        self.shared.initialized()
     }
 
     /// The value, if the cell holds one; never waits, and takes no lock.
@@ -161,7 +147,7 @@ impl<T> OnceCell<T> {
     /// assert_eq!(cell.get(), Some(&3));
     /// ```
     pub fn get(&self) -> Option<&T> {
-        self.value.get()
+        self.shared.value.get()
     }
 
     /// The value, through a unique borrow of the cell, if it holds one.
@@ -174,7 +160,7 @@ impl<T> OnceCell<T> {
     /// assert_eq!(cell.get(), Some(&2));
     /// ```
     pub fn get_mut(&mut self) -> Option<&mut T> {
-        self.value.get_mut()
+        self.shared.value.get_mut()
     }
 
     /// Stores `value` if the cell is empty and no task's initializer runs, on any Core;
@@ -193,19 +179,7 @@ impl<T> OnceCell<T> {
     /// assert_eq!(cell.get(), Some(&1));
     /// ```
     pub fn set(&self, value: T) -> Result<(), SetError<T>> {
-        if self.initialized() {
-            return Err(SetError::AlreadyInitializedError(value));
-        }
-        match self.semaphore.try_acquire() {
-            Ok(permit) => {
-                self.store(value, permit);
-                Ok(())
-            }
-            // Another task holds the permit, or was just handed it: its initializer runs.
-            Err(TryAcquireError::NoPermits) => Err(SetError::InitializingError(value)),
-            // Closed only once a value is stored (maybe since the check above).
-            Err(TryAcquireError::Closed) => Err(SetError::AlreadyInitializedError(value)),
-        }
+        self.shared.set(value)
     }
 
     /// The value; if the cell is empty, waits for its turn (behind any initializer that
@@ -232,11 +206,7 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        let init = || async { Ok::<T, Infallible>(f().await) };
-        match self.get_or_try_init(init).await {
-            Ok(value) => value,
-            Err(never) => match never {},
-        }
+        self.shared.get_or_init(f).await
     }
 
     /// [`get_or_init`](OnceCell::get_or_init) with an initializer that may fail. Its error
@@ -261,19 +231,7 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        if let Some(value) = self.get() {
-            return Ok(value);
-        }
-        let Ok(permit) = self.semaphore.acquire().await else {
-            // Closed: another task stored the value while this one waited.
-            let value = self.get();
-            return Ok(value.expect("the semaphore closes only once the value is stored"));
-        };
-        debug_assert!(!self.initialized(), "stored without the permit");
-        // On an error, a panic in `f`, or this future dropped while `f` runs, the permit
-        // drops with it and passes to the task that has waited longest.
-        let value = f().await?;
-        Ok(self.store(value, permit))
+        self.shared.get_or_try_init(f).await
     }
 
     /// Takes the value out, leaving the cell empty; `None` if it was empty.
@@ -299,18 +257,7 @@ impl<T> OnceCell<T> {
     /// assert_eq!(cell.into_inner(), Some("kept"));
     /// ```
     pub fn into_inner(self) -> Option<T> {
-        self.value.into_inner()
-    }
-
-    /// Stores the value of the initializer that holds `permit`, then wakes every waiter.
-    fn store(&self, value: T, permit: SemaphorePermit<'_>) -> &T {
-        // Never given back: no task initializes this cell again.
-        permit.forget();
-        let stored = self.value.set(value).is_ok();
-        assert!(stored, "only the holder of the permit stores a value");
-        // Wakes after the value is in place, so whatever a wake-up runs finds it.
-        self.semaphore.close();
-        self.value.get().expect("stored above")
+        self.shared.value.into_inner()
     }
 }
 
@@ -343,15 +290,6 @@ impl<T: Eq> Eq for OnceCell<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("cross_thread::OnceCell");
-        match self.get() {
-            Some(value) => d.field("value", value),
-            // The permit is held, or handed to the next task in line.
-            None if self.semaphore.available_permits() == 0 => {
-                d.field("value", &format_args!("<initializing>"))
-            }
-            None => d.field("value", &format_args!("<uninitialized>")),
-        };
-        d.finish()
+        self.shared.fmt_as("cross_thread::OnceCell", f)
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use super::Notify;
+use crate::sync::set_once::shared::Shared;
 use crate::sync::SetOnceError;
 
 /// A cell, like [`sync::SetOnce`](crate::sync::SetOnce), that is set once, by whoever has
@@ -49,12 +50,9 @@ use crate::sync::SetOnceError;
 /// }
 /// ```
 pub struct SetOnce<T> {
-    /// Stored once, by `set`; from then on only read, until `into_inner` takes it out.
-    value: OnceLock<T>,
-    /// Told by `notify_waiters` once, right after the value is stored; a waiter makes its
-    /// `Notified` before it looks for the value, so either it finds the value or the
-    /// notification, which comes after the store, completes its `Notified`.
-    stored: Notify,
+    /// The value, and what wakes its waiters; the logic lives in [`Shared`], which the
+    /// local `SetOnce` shares.
+    shared: Shared<OnceLock<T>, Notify>,
 }
 
 impl<T> SetOnce<T> {
@@ -74,8 +72,7 @@ impl<T> SetOnce<T> {
     /// ```
     pub const fn new() -> SetOnce<T> {
         SetOnce {
-            value: OnceLock::new(),
-            stored: Notify::const_new(),
+            shared: Shared::new(OnceLock::new(), Notify::const_new()),
         }
     }
 
@@ -105,9 +102,9 @@ impl<T> SetOnce<T> {
     /// assert_eq!(SetOnce::<u32>::new_with(None).get(), None);
     /// ```
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
+        let value = value.map_or_else(OnceLock::new, OnceLock::from);
         SetOnce {
-            value: value.map_or_else(OnceLock::new, OnceLock::from),
-            stored: Notify::const_new(),
+            shared: Shared::new(value, Notify::const_new()),
         }
     }
 
@@ -122,7 +119,7 @@ impl<T> SetOnce<T> {
     /// assert!(once.initialized());
     /// ```
     pub fn initialized(&self) -> bool {
-        self.value.get().is_some()
+        self.shared.value.get().is_some()
     }
 
     /// The value, if the cell holds one; never waits, and takes no lock.
@@ -136,7 +133,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.get(), Some(&3));
     /// ```
     pub fn get(&self) -> Option<&T> {
-        self.value.get()
+        self.shared.value.get()
     }
 
     /// Stores `value` if the cell is empty and wakes every task waiting in
@@ -155,10 +152,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.get(), Some(&1));
     /// ```
     pub fn set(&self, value: T) -> Result<(), SetOnceError<T>> {
-        self.value.set(value).map_err(SetOnceError)?;
-        // After the value is in place, so whatever a wake-up runs finds it.
-        self.stored.notify_waiters();
-        Ok(())
+        self.shared.set(value)
     }
 
     /// The value, taking the cell apart; `None` if it was empty.
@@ -170,7 +164,7 @@ impl<T> SetOnce<T> {
     /// assert_eq!(once.into_inner(), Some("kept"));
     /// ```
     pub fn into_inner(self) -> Option<T> {
-        self.value.into_inner()
+        self.shared.value.into_inner()
     }
 
     /// The value, once the cell holds one: at once if it does, otherwise when
@@ -195,14 +189,7 @@ impl<T> SetOnce<T> {
     /// });
     /// ```
     pub async fn wait(&self) -> &T {
-        loop {
-            // Only `set` notifies, after storing: once woken, the next turn finds the value.
-            let stored = self.stored.notified();
-            if let Some(value) = self.value.get() {
-                return value;
-            }
-            stored.await;
-        }
+        self.shared.wait().await
     }
 }
 
@@ -235,11 +222,6 @@ impl<T: Eq> Eq for SetOnce<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for SetOnce<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("cross_thread::SetOnce");
-        match self.get() {
-            Some(value) => d.field("value", value),
-            None => d.field("value", &format_args!("<unset>")),
-        };
-        d.finish()
+        self.shared.fmt_as("cross_thread::SetOnce", f)
     }
 }
