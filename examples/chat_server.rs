@@ -13,8 +13,9 @@
 //!
 //! Run it with `cargo run --example chat_server -- 127.0.0.1:7001 --idle 60` (both are
 //! the defaults), then chat from a few terminals with `nc 127.0.0.1 7001` (or
-//! `cargo run --example chat_client`). Stop it with Ctrl-C. `cargo run --example chat_server -- --demo` instead runs a short scripted chat
-//! between two in-process clients, one of which idles out, and exits.
+//! `cargo run --example chat_client`). Stop it with Ctrl-C.
+//! `cargo run --example chat_server -- --demo` instead runs a short scripted chat between
+//! two in-process clients, one of which idles out, and exits.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
