@@ -121,12 +121,12 @@ impl Registration {
         }
     }
 
-    /// Registers with the Core running on this thread now, rather than at the first wait,
-    /// so that a descriptor epoll refuses (a regular file: `EPERM`; a closed one: `EBADF`)
-    /// fails here; for `AsyncFd`'s constructors. The `epoll_ctl` is the one the first wait
-    /// would make: no system call is added. Returns whether a Core is running; without
-    /// one, registers nothing.
-    pub(crate) fn register_if_running(&self) -> io::Result<bool> {
+    /// Registers with the current Core (running on this thread, or entered with
+    /// `Runtime::enter`) now, rather than at the first wait, so that a descriptor epoll
+    /// refuses (a regular file: `EPERM`; a closed one: `EBADF`) fails here; for `AsyncFd`'s
+    /// constructors. The `epoll_ctl` is the one the first wait would make: no system call is
+    /// added. Returns whether there is a current Core; without one, registers nothing.
+    pub(crate) fn register_if_current(&self) -> io::Result<bool> {
         if context::with_current(|_| ()).is_none() {
             return Ok(false);
         }

@@ -29,11 +29,12 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 /// # Registration
 ///
 /// Creating one needs no running Core, unlike tokio's, which needs a runtime:
-/// * Inside a running Core, [`new`](AsyncFd::new) registers the descriptor with it at once,
-///   so a descriptor epoll refuses fails there, as in tokio: a regular file or a directory
-///   with `EPERM` (`ErrorKind::PermissionDenied`), a closed one with `EBADF`, one already
-///   registered (another `AsyncFd` of the same descriptor) with `EEXIST`. This is the
-///   `epoll_ctl` the first wait would make anyway: no system call is added.
+/// * Inside a running Core (or under `Runtime::enter`), [`new`](AsyncFd::new) registers the
+///   descriptor with it at once, so a descriptor epoll refuses fails there, as in tokio: a
+///   regular file or a directory with `EPERM` (`ErrorKind::PermissionDenied`), a closed one
+///   with `EBADF`, one already registered (another `AsyncFd` of the same descriptor) with
+///   `EEXIST`. This is the `epoll_ctl` the first wait would make anyway: no system call is
+///   added.
 /// * Outside one, `new` checks only that the descriptor is open (`EBADF` if not, one
 ///   `fcntl`); the descriptor registers with the Core that first waits on it, and a
 ///   refusal is that wait's error.
@@ -190,7 +191,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         let fd = inner.as_raw_fd();
         let registration = Registration::new(fd);
         // Inside a Core, `epoll_ctl` is the check; outside, only whether `fd` is open.
-        let checked = match registration.register_if_running() {
+        let checked = match registration.register_if_current() {
             Ok(true) => Ok(()),
             Ok(false) => sys::fd::check_open(fd),
             Err(err) => Err(err),
