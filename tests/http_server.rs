@@ -375,7 +375,7 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
         "GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "a".repeat(2000)
     );
-    let cases: [(&[u8], u16); 10] = [
+    let cases: [(&[u8], u16); 11] = [
         (huge_header.as_bytes(), 431),
         (
             b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n",
@@ -398,6 +398,8 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
             400,
         ),
         (b"GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505),
+        // Two digits after the dot: not HTTP-version's grammar, so malformed (RFC 9112 §2.3).
+        (b"GET / HTTP/1.10\r\nHost: t\r\n\r\n", 400),
     ];
     for (request, status) in cases {
         let (reply, mut reader) = exchange(&server, request);

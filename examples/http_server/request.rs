@@ -45,7 +45,7 @@ pub enum HeadError {
     TooLarge,
     /// 501: a transfer coding the server does not implement.
     NotImplemented(&'static str),
-    /// 505: not HTTP/1.x.
+    /// 505: a well-formed HTTP version other than 1.x.
     VersionNotSupported,
 }
 
@@ -147,7 +147,13 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         // A later 1.x minor version is answered as HTTP/1.1, its highest version this server
         // speaks (RFC 9110 §6.2, RFC 9112 §2.3).
         [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => false,
-        v if v.starts_with(b"HTTP/") => return Err(HeadError::VersionNotSupported.into()),
+        // Well-formed (`HTTP/` DIGIT `.` DIGIT, RFC 9112 §2.3) but another major version.
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            return Err(HeadError::VersionNotSupported.into())
+        }
+        // Anything else (`HTTP/1.10`, `HTTP/2`, `HTTP/x.y`) is not an HTTP version at all.
         _ => return Err(bad("invalid HTTP version")),
     };
     at = line_end(buf, at, "malformed request line")?;

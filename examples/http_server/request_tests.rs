@@ -35,6 +35,24 @@ fn smuggling_and_malformed_heads_are_refused() {
         parse(b"GET / HTTP/2.0\r\n\r\n", 8192).unwrap_err(),
         HeadError::VersionNotSupported
     );
+    // Not HTTP-version's grammar (one digit each side of the dot): malformed, not 505.
+    for version in [
+        &b"HTTP/1.10"[..],
+        b"HTTP/10.1",
+        b"HTTP/2",
+        b"HTTP/1.x",
+        b"HTTP/",
+        b"HTTP/1.",
+    ] {
+        let mut request = b"GET / ".to_vec();
+        request.extend_from_slice(version);
+        request.extend_from_slice(b"\r\nHost: x\r\n\r\n");
+        assert!(
+            matches!(parse(&request, 8192), Err(HeadError::BadRequest(_))),
+            "{:?}",
+            String::from_utf8_lossy(version)
+        );
+    }
     let later_minor = parse(b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 8192)
         .unwrap()
         .expect("a complete head");
