@@ -168,7 +168,7 @@ fn dropping_a_pending_readiness_future_forgets_its_waiter() {
 }
 
 #[test]
-#[should_panic(expected = "outside a running Core")]
+#[should_panic(expected = "outside a running or entered Core")]
 fn polling_io_outside_a_core_panics_with_a_clear_message() {
     let (_a, b) = pair();
     let registration = Registration::new(b.as_raw_fd());

@@ -208,13 +208,13 @@ fn a_sleep_polled_by_a_new_task_wakes_the_new_one() {
 }
 
 #[test]
-#[should_panic(expected = "outside a running Core")]
+#[should_panic(expected = "outside a running or entered Core")]
 fn pause_outside_a_core_panics_clearly() {
     pause();
 }
 
 #[test]
-#[should_panic(expected = "outside a running Core")]
+#[should_panic(expected = "outside a running or entered Core")]
 fn a_sleep_polled_outside_a_core_panics_clearly() {
     let mut nap = sleep(Duration::from_secs(1));
     let mut cx = Context::from_waker(std::task::Waker::noop());

@@ -356,8 +356,9 @@ where
     match context::with_current(|local| local.spawn(future)) {
         Some(handle) => handle,
         None => panic!(
-            "mirage::spawn called outside a running Core: call it from inside Core::run \
-             (or a task on it), or use Core::spawn"
+            "mirage::spawn called outside a running or entered Core: call it from inside \
+             Core::run or Runtime::block_on (or a task on it), under Runtime::enter, or use \
+             Core::spawn"
         ),
     }
 }

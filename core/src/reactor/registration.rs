@@ -154,8 +154,9 @@ impl Registration {
     #[inline(never)]
     fn register(&self) -> io::Result<&Registered> {
         let reactor = context::with_current(|local| Rc::clone(&local.reactor)).expect(
-            "mirage I/O polled outside a running Core: \
-             sockets must be used from inside Core::run (or a task spawned on it)",
+            "mirage I/O polled outside a running or entered Core: sockets must be used from \
+             inside Core::run or Runtime::block_on (or a task spawned there), or under \
+             Runtime::enter",
         );
         let Some(registered) = self.registered.get() else {
             let io = reactor.register(self.fd)?;

@@ -197,7 +197,7 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running Core, or if no thread can be started, as `spawn_blocking` does.
+    /// Outside a running or entered Core, or if no thread can be started, as `spawn_blocking` does.
     ///
     /// # Examples
     ///
@@ -545,7 +545,7 @@ impl<T: 'static> Default for JoinSet<T> {
 ///
 /// # Panics
 ///
-/// Outside a running Core.
+/// Outside a running or entered Core.
 ///
 /// # Examples
 ///
@@ -572,7 +572,7 @@ impl<T: 'static, F: Future<Output = T> + 'static> FromIterator<F> for JoinSet<T>
 ///
 /// # Panics
 ///
-/// Outside a running Core.
+/// Outside a running or entered Core.
 ///
 /// # Examples
 ///

@@ -213,8 +213,9 @@ impl Sleep {
     #[inline]
     fn register_here(&mut self) {
         let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
-            "mirage::time::Sleep polled outside a running Core: \
-             timers must be awaited inside Core::run (or a task spawned on it)",
+            "mirage::time::Sleep polled outside a running or entered Core: timers must be \
+             awaited inside Core::run or Runtime::block_on (or a task spawned there), or \
+             under Runtime::enter",
         );
         if let (Some(old), Some(key)) = (self.timers.take(), self.key.take()) {
             old.remove(key);

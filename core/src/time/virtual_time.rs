@@ -12,7 +12,10 @@ fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
     match context::with_current(|local| f(&local.timers.clock)) {
         Some(result) => result,
         None => {
-            panic!("mirage::time::{what} called outside a running Core: call it inside Core::run")
+            panic!(
+                "mirage::time::{what} called outside a running or entered Core: call it inside \
+                 Core::run or Runtime::block_on, or under Runtime::enter"
+            )
         }
     }
 }
@@ -27,7 +30,7 @@ fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
 ///
 /// # Panics
 ///
-/// Outside a running Core, or if time is already paused.
+/// Outside a running or entered Core, or if time is already paused.
 ///
 /// # Examples
 ///
@@ -57,7 +60,7 @@ pub fn pause() {
 ///
 /// # Panics
 ///
-/// Outside a running Core, or if time is not paused.
+/// Outside a running or entered Core, or if time is not paused.
 ///
 /// # Examples
 ///
@@ -87,7 +90,7 @@ pub fn resume() {
 ///
 /// # Panics
 ///
-/// When polled outside a running Core, if time is not paused, or if the clock would move
+/// When polled outside a running or entered Core, if time is not paused, or if the clock would move
 /// past what `Instant` can represent.
 ///
 /// # Examples
@@ -114,7 +117,10 @@ pub async fn advance(duration: Duration) {
         wakers
     })
     .unwrap_or_else(|| {
-        panic!("mirage::time::advance called outside a running Core: call it inside Core::run")
+        panic!(
+            "mirage::time::advance called outside a running or entered Core: call it inside \
+             Core::run or Runtime::block_on"
+        )
     });
     for waker in woken {
         waker.wake();
