@@ -114,6 +114,25 @@ fn bad(why: &'static str) -> Stop {
     Stop::Refused(HeadError::BadRequest(why))
 }
 
+/// A version other than `HTTP/1.1` and `HTTP/1.0`: a later 1.x minor version is answered as
+/// HTTP/1.1, the highest this server speaks (RFC 9110 §6.2), so its `http10` is false; any
+/// other is refused. Out of line, so that the two common versions stay two compares.
+#[cold]
+#[inline(never)]
+fn other_version(version: &[u8]) -> Result<bool, Stop> {
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => Ok(false),
+        // Well-formed (`HTTP/` DIGIT `.` DIGIT, RFC 9112 §2.3) but another major version.
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            Err(HeadError::VersionNotSupported.into())
+        }
+        // Anything else (`HTTP/1.10`, `HTTP/2`, `HTTP/x.y`) is not an HTTP version at all.
+        _ => Err(bad("invalid HTTP version")),
+    }
+}
+
 /// Parses the head that starts at `buf[at..]`.
 #[inline]
 fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
@@ -144,17 +163,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
     let http10 = match &buf[start..at] {
         b"HTTP/1.1" => false,
         b"HTTP/1.0" => true,
-        // A later 1.x minor version is answered as HTTP/1.1, its highest version this server
-        // speaks (RFC 9110 §6.2, RFC 9112 §2.3).
-        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => false,
-        // Well-formed (`HTTP/` DIGIT `.` DIGIT, RFC 9112 §2.3) but another major version.
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
-            if major.is_ascii_digit() && minor.is_ascii_digit() =>
-        {
-            return Err(HeadError::VersionNotSupported.into())
-        }
-        // Anything else (`HTTP/1.10`, `HTTP/2`, `HTTP/x.y`) is not an HTTP version at all.
-        _ => return Err(bad("invalid HTTP version")),
+        other => other_version(other)?,
     };
     at = line_end(buf, at, "malformed request line")?;
 
