@@ -1,4 +1,4 @@
-//! The halves of a split [`TcpStream`](crate::TcpStream), owned ones made by
+//! The halves of a split [`TcpStream`], owned ones made by
 //! [`into_split`](crate::TcpStream::into_split) and borrowed ones by
 //! [`split`](crate::TcpStream::split), as tokio's `net::tcp` has them. The TCP sockets
 //! themselves are at the crate root.

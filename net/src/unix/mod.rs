@@ -1,4 +1,4 @@
-//! The halves of a split [`UnixStream`](crate::UnixStream), owned ones made by
+//! The halves of a split [`UnixStream`], owned ones made by
 //! [`into_split`](crate::UnixStream::into_split) and borrowed ones by
 //! [`split`](crate::UnixStream::split), as tokio's `net::unix` has them, and Unix
 //! [`pipe`]s and FIFOs. The Unix-domain sockets themselves (listeners, streams,

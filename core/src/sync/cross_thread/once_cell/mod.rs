@@ -23,8 +23,9 @@ use crate::sync::SetError;
 /// runs at a time; if it fails (the error of [`get_or_try_init`](OnceCell::get_or_try_init)),
 /// panics, or its future is dropped, the cell stays empty and the task that has waited
 /// longest, whatever its Core, runs its own. The turn to initialize is the one permit of a
-/// cross-thread [`Semaphore`], so waiters are served first come, first served. Once stored,
-/// the value neither moves nor changes until a `&mut` method takes it out, so
+/// cross-thread [`Semaphore`](crate::sync::cross_thread::Semaphore), so waiters are served
+/// first come, first served. Once stored, the value neither moves nor changes until a `&mut`
+/// method takes it out, so
 /// [`get`](OnceCell::get) hands out a plain `&T` and reads it without a lock. Between the
 /// tasks of one Core, the local `OnceCell` costs less.
 ///
