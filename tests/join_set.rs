@@ -362,3 +362,211 @@ fn aborted_blocking_work_reports_cancelled_and_its_result_is_dropped() {
         }
     });
 }
+
+/// A second Core on a thread of its own, reached through its `Handle`; stopped and joined
+/// when dropped.
+struct OtherCore {
+    handle: mirage::runtime::Handle,
+    thread: std::thread::ThreadId,
+    stop: Option<mirage::sync::cross_thread::oneshot::Sender<()>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OtherCore {
+    fn start() -> OtherCore {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = mirage::sync::cross_thread::oneshot::channel::<()>();
+        let worker = std::thread::spawn(move || {
+            let runtime = mirage::runtime::Runtime::new().unwrap();
+            handle_tx.send(runtime.handle().clone()).unwrap();
+            let _ = runtime.block_on(stopped);
+        });
+        let handle = handle_rx.recv().unwrap();
+        OtherCore {
+            handle,
+            thread: worker.thread().id(),
+            stop: Some(stop),
+            worker: Some(worker),
+        }
+    }
+
+    /// Stops the Core and waits for its thread: its unfinished tasks are dropped.
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.join().unwrap();
+        }
+    }
+}
+
+impl Drop for OtherCore {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sets its flag when dropped, on whichever thread.
+struct SetOnDropAnywhere(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for SetOnDropAnywhere {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Waits (in real time, bounded) for `flag` to be set by another thread.
+async fn wait_for(flag: &std::sync::atomic::AtomicBool, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[test]
+fn spawn_on_runs_on_the_other_core_and_joins_here() {
+    let other = OtherCore::start();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut set = JoinSet::new();
+        for n in 0..10u32 {
+            set.spawn_on(
+                async move {
+                    mirage::yield_now().await;
+                    (n, std::thread::current().id())
+                },
+                &other.handle,
+            );
+        }
+        let results = timeout(Duration::from_secs(10), set.join_all())
+            .await
+            .expect("every remote task reported");
+        let mut numbers: Vec<u32> = results.iter().map(|(n, _)| *n).collect();
+        numbers.sort();
+        assert_eq!(numbers, (0..10).collect::<Vec<_>>());
+        assert!(results.iter().all(|(_, thread)| *thread == other.thread));
+        // A panic on the other Core is this set's panic.
+        let mut set = JoinSet::new();
+        set.spawn_on(async { panic!("remote boom") }, &other.handle);
+        let err = timeout(Duration::from_secs(10), set.join_next())
+            .await
+            .expect("the panic was reported")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "remote boom");
+    });
+}
+
+#[test]
+fn aborting_a_spawn_on_task_or_dropping_the_set_aborts_the_remote_task() {
+    let other = OtherCore::start();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let aborted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut set = JoinSet::new();
+        let guard = SetOnDropAnywhere(aborted.clone());
+        let abort = set.spawn_on(
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            },
+            &other.handle,
+        );
+        abort.abort();
+        let err = set.join_next().await.unwrap().unwrap_err();
+        assert!(err.is_cancelled());
+        wait_for(&aborted, "the remote future was not dropped by the abort").await;
+
+        let guard = SetOnDropAnywhere(dropped.clone());
+        set.spawn_on(
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            },
+            &other.handle,
+        );
+        mirage::yield_now().await;
+        drop(set);
+        wait_for(&dropped, "dropping the set left the remote task running").await;
+    });
+}
+
+#[test]
+fn a_spawn_on_task_whose_core_is_dropped_is_reported_cancelled() {
+    let mut other = OtherCore::start();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (started_tx, started) = mirage::sync::cross_thread::oneshot::channel::<()>();
+        let mut set = JoinSet::new();
+        set.spawn_on(
+            async move {
+                started_tx.send(()).unwrap();
+                std::future::pending::<u8>().await
+            },
+            &other.handle,
+        );
+        started.await.unwrap();
+        other.stop();
+        let result = timeout(Duration::from_secs(10), set.join_next())
+            .await
+            .expect("the cancellation was reported");
+        assert!(result.unwrap().unwrap_err().is_cancelled());
+        assert!(set.is_empty());
+    });
+}
+
+#[test]
+fn spawn_local_on_runs_only_while_the_local_set_is_driven() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let local = mirage::task::LocalSet::new();
+        let ran = Rc::new(Cell::new(0));
+        let mut set = JoinSet::new();
+        for _ in 0..3 {
+            let ran = Rc::clone(&ran);
+            set.spawn_local_on(async move { ran.set(ran.get() + 1) }, &local);
+        }
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(ran.get(), 0, "ran while the set was not driven");
+        assert_eq!(set.len(), 3);
+        let joined = local.run_until(set.join_all()).await;
+        assert_eq!(joined.len(), 3);
+        assert_eq!(ran.get(), 3);
+        // Dropped with the local set, unrun: joined as cancelled.
+        let mut set = JoinSet::new();
+        set.spawn_local_on(async { 1 }, &local);
+        drop(local);
+        let err = timeout(Duration::from_secs(10), set.join_next())
+            .await
+            .expect("the cancellation was reported")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.is_cancelled());
+    });
+}
+
+#[test]
+fn join_remote_and_spawn_blocking_on_join_work_done_elsewhere() {
+    let other = OtherCore::start();
+    let runtime = mirage::runtime::Runtime::new().unwrap();
+    let handle = runtime.handle().clone();
+    runtime.block_on(async {
+        let mut set = JoinSet::new();
+        let spawner = other.handle.spawner().clone();
+        set.join_remote(spawner.spawn(|| async {
+            let local = Rc::new(std::thread::current().id()); // not Send
+            format!("{:?}", *local)
+        }));
+        set.spawn_blocking_on(|| "from the pool".to_string(), &handle);
+        let mut results = timeout(Duration::from_secs(10), set.join_all())
+            .await
+            .expect("both reported");
+        results.sort();
+        assert_eq!(results[0], format!("{:?}", other.thread));
+        assert_eq!(results[1], "from the pool");
+    });
+}

@@ -124,6 +124,14 @@ pub(super) fn abort(task: TaskPtr) {
     }
 }
 
+/// Cancels the task being polled, from inside its own poll: its future is dropped once
+/// the poll returns, and its `JoinHandle` reports it cancelled. Outside a task, nothing.
+pub(super) fn cancel_current() {
+    if let Some(Some(task)) = crate::context::with_current(|local| local.current_task()) {
+        abort(task);
+    }
+}
+
 /// Whether the task's future is gone (it completed, panicked or was cancelled); owner
 /// thread only.
 pub(super) fn is_finished(task: TaskPtr) -> bool {

@@ -10,7 +10,8 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::{AbortHandle, Id, JoinError, JoinHandle, RemoteJoinHandle};
+use super::{AbortHandle, Id, JoinError, JoinHandle, LocalSet, RemoteJoinHandle};
+use crate::runtime::Handle;
 use crate::sync::update_waker;
 
 /// A group of tasks spawned on the current Core, whose results are taken in the order the
@@ -83,6 +84,16 @@ impl Drop for ReportFinished {
     }
 }
 
+/// Where [`JoinSet::insert`] spawns a task.
+enum Where<'a> {
+    /// On the current Core: [`spawn`](crate::spawn).
+    Core,
+    /// Into the current [`LocalSet`], if any: [`task::spawn_local`](super::spawn_local).
+    Local,
+    /// Into this [`LocalSet`].
+    Set(&'a LocalSet),
+}
+
 impl<T: 'static> JoinSet<T> {
     /// An empty set.
     ///
@@ -123,11 +134,12 @@ impl<T: 'static> JoinSet<T> {
     ///     assert_eq!(sum, 3);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
-        self.insert(future, false)
+        self.insert(future, Where::Core)
     }
 
     /// Spawns `future` as [`task::spawn_local`](super::spawn_local) does, in this set: into
@@ -156,16 +168,17 @@ impl<T: 'static> JoinSet<T> {
     ///     assert_eq!(set.join_all().await.iter().sum::<i32>(), 43);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
-        self.insert(future, true)
+        self.insert(future, Where::Local)
     }
 
-    /// Spawns `future` in this set: with [`task::spawn_local`](super::spawn_local) if
-    /// `local`, else with [`spawn`](crate::spawn).
-    fn insert<F>(&mut self, future: F, local: bool) -> AbortHandle
+    /// Spawns `future` in this set, where `place` says.
+    #[track_caller]
+    fn insert<F>(&mut self, future: F, place: Where<'_>) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
@@ -180,10 +193,10 @@ impl<T: 'static> JoinSet<T> {
             let _report = report;
             future.await
         };
-        let handle = if local {
-            super::spawn_local(task)
-        } else {
-            crate::spawn(task)
+        let handle = match place {
+            Where::Core => crate::spawn(task),
+            Where::Local => super::spawn_local(task),
+            Where::Set(local_set) => local_set.spawn_local(task),
         };
         let abort = handle.abort_handle();
         entry.insert((self.spawned, handle));
@@ -218,14 +231,170 @@ impl<T: 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        let work = AbortOnDrop(crate::task::spawn_blocking(f));
+        self.join_remote(crate::task::spawn_blocking(f))
+    }
+
+    /// Runs `f` on the blocking thread pool as a task of this set, as
+    /// [`spawn_blocking`](JoinSet::spawn_blocking) does: Mirage has one pool, not one per
+    /// runtime, so `handle` names no pool of its own (as
+    /// [`Handle::spawn_blocking`](crate::runtime::Handle::spawn_blocking) says).
+    ///
+    /// # Panics
+    ///
+    /// Outside a running or entered Core, or if no thread can be started, as `spawn_blocking` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let handle = runtime.handle().clone();
+    /// let sum = runtime.block_on(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     set.spawn_blocking_on(|| (1..=10u32).sum::<u32>(), &handle);
+    ///     set.join_next().await.unwrap().unwrap()
+    /// });
+    /// assert_eq!(sum, 55);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        self.join_remote(handle.spawn_blocking(f))
+    }
+
+    /// Spawns `future` on the Core that `handle` reaches, usually another thread's, as a task
+    /// of this set, as tokio's `spawn_on` does; the set itself stays on the current Core.
+    ///
+    /// The task runs on `handle`'s Core (hence `Send`, as [`Handle::spawn`] asks), and the set
+    /// holds a task of the current Core that waits for it. Its result, its panic, or its
+    /// cancellation (if its Core is dropped first) is joined like any other task's; aborting
+    /// it through the returned handle, or dropping the set, aborts the remote task too. For a
+    /// future that is not `Send`, spawn through `handle.spawner()` and
+    /// [`join_remote`](JoinSet::join_remote) the handle it returns.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running or entered Core, as [`spawn`](crate::spawn) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::runtime::{Handle, Runtime};
+    ///
+    /// // A second Core, on a thread of its own, reached through its handle.
+    /// let (handle_tx, handle_rx) = std::sync::mpsc::channel::<Handle>();
+    /// let (stop, stopped) = mirage::sync::cross_thread::oneshot::channel::<()>();
+    /// let worker = std::thread::spawn(move || {
+    ///     let runtime = Runtime::new().unwrap();
+    ///     handle_tx.send(runtime.handle().clone()).unwrap();
+    ///     runtime.block_on(stopped).unwrap();
+    /// });
+    /// let other = handle_rx.recv().unwrap();
+    ///
+    /// let mut core = mirage::Core::new()?;
+    /// let results = core.run(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for n in 1..=3 {
+    ///         set.spawn_on(async move { (n, std::thread::current().id()) }, &other);
+    ///     }
+    ///     set.join_all().await
+    /// });
+    /// assert_eq!(results.len(), 3);
+    /// assert!(results.iter().all(|(_, thread)| *thread == worker.thread().id()));
+    /// stop.send(()).unwrap();
+    /// worker.join().unwrap();
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send,
+    {
+        self.join_remote(handle.spawn(future))
+    }
+
+    /// Spawns `future` into `local_set` as a task of this set, as tokio's `spawn_local_on`
+    /// does: it runs only while that set is driven, and is dropped with it (its result here
+    /// is then a cancellation), as [`LocalSet::spawn_local`] says.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running or entered Core, as [`LocalSet::spawn_local`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use mirage::task::LocalSet;
+    ///
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let local = LocalSet::new();
+    ///     let shared = Rc::new(2); // not Send
+    ///     let mut set = mirage::JoinSet::new();
+    ///     for n in 1..=3 {
+    ///         let shared = Rc::clone(&shared);
+    ///         set.spawn_local_on(async move { *shared * n }, &local);
+    ///     }
+    ///     // The tasks wait for the set to be driven.
+    ///     let results = local.run_until(set.join_all()).await;
+    ///     assert_eq!(results.iter().sum::<i32>(), 12);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local_set: &LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(future, Where::Set(local_set))
+    }
+
+    /// Adds work that runs elsewhere, known by its [`RemoteJoinHandle`] (from a
+    /// [`Spawner`](crate::Spawner), a [`Handle`] or [`spawn_blocking`](crate::spawn_blocking)),
+    /// to this set: a task of the current Core waits for it. Its result, its panic, or its
+    /// cancellation is joined like a task's; aborting it through the returned handle, or
+    /// dropping the set, calls [`RemoteJoinHandle::abort`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a running or entered Core, as [`spawn`](crate::spawn) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let spawner = runtime.handle().spawner().clone();
+    /// let len = runtime.block_on(async {
+    ///     let mut set = mirage::JoinSet::new();
+    ///     // A future that is not Send, made on the Core's thread by a closure that is.
+    ///     set.join_remote(spawner.spawn(|| async { Rc::new("local").len() }));
+    ///     set.join_next().await.unwrap().unwrap()
+    /// });
+    /// assert_eq!(len, 5);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn join_remote(&mut self, work: RemoteJoinHandle<T>) -> AbortHandle
+    where
+        T: Send,
+    {
+        let work = AbortOnDrop(work);
         self.spawn(async move {
             let mut work = work;
             match (&mut work.0).await {
                 Ok(value) => value,
-                // The task fails with the closure's panic, as a task's own panic would.
+                // The task fails with the work's panic, as a task's own panic would.
                 Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-                Err(_) => panic!("the blocking closure was dropped unrun: its thread pool is gone"),
+                // Cancelled where it ran (its Core or pool is gone): so is this task.
+                Err(_) => {
+                    super::abort::cancel_current();
+                    std::future::pending().await
+                }
             }
         })
     }
