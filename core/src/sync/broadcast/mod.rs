@@ -33,15 +33,15 @@
 pub mod error;
 mod receiver;
 mod sender;
+pub(crate) mod state;
 #[cfg(test)]
 mod tests;
 mod weak_sender;
 
-use std::cell::{RefCell, RefMut};
-use std::collections::VecDeque;
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::wait_list::WaitList;
+use state::{Lock, State};
 
 pub use receiver::{Receiver, Recv};
 pub use sender::{Closed, Sender};
@@ -50,9 +50,12 @@ pub use weak_sender::WeakSender;
 /// Creates a broadcast channel that holds up to `capacity` values a receiver has yet to
 /// read, and returns its sender and a first receiver.
 ///
+/// Unlike tokio's, the capacity is not rounded up to a power of two: `channel(3)` holds 3
+/// values.
+///
 /// # Panics
 ///
-/// If `capacity` is zero.
+/// If `capacity` is zero or above `usize::MAX / 2`.
 ///
 /// # Examples
 ///
@@ -70,82 +73,25 @@ pub use weak_sender::WeakSender;
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 /// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(
-        capacity > 0,
-        "broadcast::channel capacity must be greater than zero"
-    );
-    let shared = Rc::new(RefCell::new(State {
-        slots: VecDeque::new(),
-        head: 0,
-        capacity,
-        senders: 1,
-        receivers: 1,
-        recv_waiters: WaitList::new(),
-        closed_waiters: WaitList::new(),
-    }));
+    let shared = Rc::new(StateCell(RefCell::new(State::new(capacity, 1))));
     let receiver = Receiver::new(Rc::clone(&shared), 0);
     (Sender::from_shared(shared), receiver)
 }
 
-type Shared<T> = Rc<RefCell<State<T>>>;
+type Shared<T> = Rc<StateCell<T>>;
 
-/// The channel's state.
-///
-/// # Invariants
-///
-/// - `slots` holds exactly the values some receiver has yet to read, oldest first: a value
-///   every receiver has read (or skipped, or dropped without reading) is removed at once.
-///   Receivers read in order and each slot counts the receivers subscribed when it was
-///   sent, so the values read by all form a prefix, and a value read by its last reader is
-///   always the front one.
-/// - Every receiver's next position is at most `tail()`; one below `head` has lagged.
-struct State<T> {
-    slots: VecDeque<Slot<T>>,
-    /// The position of `slots[0]` in the sequence of every value ever sent.
-    head: u64,
-    capacity: usize,
-    senders: usize,
-    receivers: usize,
-    /// Receivers waiting in [`Receiver::recv`].
-    recv_waiters: WaitList,
-    /// Tasks waiting in [`Sender::closed`].
-    closed_waiters: WaitList,
-}
+/// The channel's [`State`], in a `RefCell`: one Core, no lock.
+struct StateCell<T>(RefCell<State<T>>);
 
-struct Slot<T> {
-    value: T,
-    /// Receivers that have yet to read (or skip) this value.
-    unread: usize,
-}
-
-impl<T> State<T> {
-    /// The position the next value sent will take.
-    fn tail(&self) -> u64 {
-        self.head + self.slots.len() as u64
+impl<T> Lock<State<T>> for StateCell<T> {
+    /// Borrows the state. No borrow is held while a waker or a destructor runs; the one
+    /// call out of the channel under it is the value's `Clone`, which must not use the
+    /// channel: that panics, with a message that says so.
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut State<T>) -> R) -> R {
+        let mut state = self.0.try_borrow_mut().unwrap_or_else(|_| {
+            panic!("a broadcast channel used from inside the `Clone` of one of its values")
+        });
+        f(&mut state)
     }
-
-    /// Forgets the receiver whose next position is `next`: it will read none of the values
-    /// from there on. Returns the values it was the last reader of, for the caller to drop
-    /// once the borrow is released.
-    fn leave(&mut self, next: u64) -> Vec<T> {
-        let first = next.saturating_sub(self.head) as usize;
-        for slot in self.slots.iter_mut().skip(first) {
-            slot.unread -= 1;
-        }
-        self.receivers -= 1;
-        let mut done = Vec::new();
-        while self.slots.front().is_some_and(|slot| slot.unread == 0) {
-            done.extend(self.slots.pop_front().map(|slot| slot.value));
-            self.head += 1;
-        }
-        done
-    }
-}
-
-/// Borrows the state. No borrow is held while a waker or a destructor runs; the one call
-/// out of the channel under it is the value's `Clone`, which must not use the channel.
-fn lock<T>(shared: &Shared<T>) -> RefMut<'_, State<T>> {
-    shared.try_borrow_mut().unwrap_or_else(|_| {
-        panic!("a broadcast channel used from inside the `Clone` of one of its values")
-    })
 }

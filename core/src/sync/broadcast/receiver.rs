@@ -7,8 +7,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::{RecvError, TryRecvError};
-use super::{lock, sender, Shared};
-use crate::coop;
+use super::state::{self, Lock};
+use super::{sender, Shared};
 
 /// A receiving half of a [`broadcast`](super) channel: it reads, in order, every value sent
 /// since it subscribed. Make another with [`resubscribe`](Receiver::resubscribe) or
@@ -58,8 +58,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        let state = lock(&self.shared);
-        (state.tail() - self.next.max(state.head)) as usize
+        self.shared.with(|state| state.unread_by(self.next))
     }
 
     /// Whether this receiver has read every value the channel holds.
@@ -88,7 +87,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
     pub fn is_closed(&self) -> bool {
-        lock(&self.shared).senders == 0
+        self.sender_strong_count() == 0
     }
 
     /// How many [`Sender`](super::Sender)s the channel has: it closes when none is left.
@@ -103,7 +102,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.sender_strong_count(), 0);
     /// ```
     pub fn sender_strong_count(&self) -> usize {
-        lock(&self.shared).senders
+        self.shared.with(|state| state.senders())
     }
 
     /// How many [`WeakSender`](super::WeakSender)s the channel has.
@@ -189,48 +188,13 @@ impl<T: Clone> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(5));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut state = lock(&self.shared);
-        if self.next < state.head {
-            let missed = state.head - self.next;
-            self.next = state.head;
-            return Err(TryRecvError::Lagged(missed));
-        }
-        if self.next == state.tail() {
-            return Err(if state.senders == 0 {
-                TryRecvError::Closed
-            } else {
-                TryRecvError::Empty
-            });
-        }
-        let index = (self.next - state.head) as usize;
-        if state.slots[index].unread > 1 {
-            // Cloned first: if the clone panics, nothing has changed, `next` included.
-            let value = state.slots[index].value.clone();
-            state.slots[index].unread -= 1;
-            self.next += 1;
-            return Ok(value);
-        }
-        self.next += 1;
-        // The last reader: by the state's invariant this is the oldest value.
-        debug_assert_eq!(index, 0, "a value read by all that is not the oldest");
-        let slot = state.slots.pop_front().expect("the value just found");
-        state.head += 1;
-        Ok(slot.value)
+        self.shared.with(|state| state.try_recv(&mut self.next))
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let mut state = lock(&self.shared);
-        let unread = state.leave(self.next);
-        let closed = if state.receivers == 0 {
-            state.closed_waiters.take_all()
-        } else {
-            Vec::new()
-        };
-        drop(state);
-        drop(unread);
-        closed.into_iter().for_each(|waker| waker.wake());
+        state::drop_receiver(&*self.shared, self.next);
     }
 }
 
@@ -268,37 +232,14 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let this = self.get_mut();
-        let shared = &this.receiver.shared;
-        let mut state = lock(shared);
-        if this.receiver.next == state.tail() && state.senders > 0 {
-            let old = state.recv_waiters.park(&mut this.key, cx.waker());
-            drop(state);
-            drop(old);
-            return Poll::Pending;
-        }
-        // A value, a lag report or the end: each completes the future.
-        if !coop::try_spend() {
-            drop(state);
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let removed = this.key.take().map(|key| state.recv_waiters.remove(key));
-        drop(state);
-        drop(removed);
-        Poll::Ready(this.receiver.try_recv().map_err(|err| match err {
-            TryRecvError::Lagged(missed) => RecvError::Lagged(missed),
-            TryRecvError::Closed => RecvError::Closed,
-            TryRecvError::Empty => unreachable!("a value was there under the same borrow"),
-        }))
+        let receiver = &mut *this.receiver;
+        state::poll_recv(&*receiver.shared, &mut receiver.next, &mut this.key, cx)
     }
 }
 
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let removed = lock(&self.receiver.shared).recv_waiters.remove(key);
-            drop(removed);
-        }
+        state::leave_recv(&*self.receiver.shared, &mut self.key);
     }
 }
 

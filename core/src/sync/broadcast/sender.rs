@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::{lock, Receiver, Shared, Slot, WeakSender};
+use super::state::{self, Lock, State};
+use super::{Receiver, Shared, WeakSender};
 use crate::sync::SendError;
 
 /// The sending half of a [`broadcast`](super) channel; clone it for more senders.
@@ -74,26 +75,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
     /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
-        let mut state = lock(&self.shared);
-        let receivers = state.receivers;
-        if receivers == 0 {
-            return Err(SendError(value));
-        }
-        let overwritten = if state.slots.len() == state.capacity {
-            state.head += 1;
-            state.slots.pop_front()
-        } else {
-            None
-        };
-        state.slots.push_back(Slot {
-            value,
-            unread: receivers,
-        });
-        let waiting = state.recv_waiters.take_all();
-        drop(state);
-        drop(overwritten);
-        waiting.into_iter().for_each(|waker| waker.wake());
-        Ok(receivers)
+        state::send(&*self.shared, value)
     }
 
     /// A new receiver, which sees the values sent from now on.
@@ -126,7 +108,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.receiver_count(), 0);
     /// ```
     pub fn receiver_count(&self) -> usize {
-        lock(&self.shared).receivers
+        self.shared.with(|state| state.receivers())
     }
 
     /// How many values the channel holds: those some receiver has yet to read.
@@ -142,7 +124,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        lock(&self.shared).slots.len()
+        self.shared.with(|state| state.len())
     }
 
     /// Whether every value sent has been read by every receiver.
@@ -200,7 +182,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.strong_count(), 2);
     /// ```
     pub fn strong_count(&self) -> usize {
-        lock(&self.shared).senders
+        self.shared.with(|state| state.senders())
     }
 
     /// How many [`WeakSender`]s the channel has.
@@ -241,16 +223,13 @@ impl<T> Sender<T> {
 
 /// A receiver at the tail: it sees the values sent from now on.
 pub(super) fn subscribe<T>(shared: &Shared<T>) -> Receiver<T> {
-    let mut state = lock(shared);
-    state.receivers += 1;
-    let next = state.tail();
-    drop(state);
+    let next = shared.with(State::subscribe);
     Receiver::new(Rc::clone(shared), next)
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        lock(&self.shared).senders += 1;
+        self.shared.with(State::clone_sender);
         Sender {
             shared: Rc::clone(&self.shared),
         }
@@ -259,25 +238,20 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut state = lock(&self.shared);
-        state.senders -= 1;
-        if state.senders > 0 {
-            return;
-        }
-        // The receivers waiting for a value now learn there will be none.
-        let waiting = state.recv_waiters.take_all();
-        drop(state);
-        waiting.into_iter().for_each(|waker| waker.wake());
+        // The last sender wakes the receivers waiting for a value: there will be none.
+        state::drop_sender(&*self.shared);
     }
 }
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.shared);
+        let (len, capacity, receivers) = self
+            .shared
+            .with(|state| (state.len(), state.capacity(), state.receivers()));
         f.debug_struct("Sender")
-            .field("len", &state.slots.len())
-            .field("capacity", &state.capacity)
-            .field("receivers", &state.receivers)
+            .field("len", &len)
+            .field("capacity", &capacity)
+            .field("receivers", &receivers)
             .finish()
     }
 }
@@ -307,26 +281,13 @@ impl<T> Future for Closed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let mut state = lock(this.shared);
-        if state.receivers == 0 {
-            let removed = this.key.take().map(|key| state.closed_waiters.remove(key));
-            drop(state);
-            drop(removed);
-            return Poll::Ready(());
-        }
-        let old = state.closed_waiters.park(&mut this.key, cx.waker());
-        drop(state);
-        drop(old);
-        Poll::Pending
+        state::poll_closed(&**this.shared, &mut this.key, cx)
     }
 }
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let removed = lock(self.shared).closed_waiters.remove(key);
-            drop(removed);
-        }
+        state::leave_closed(&**self.shared, &mut self.key);
     }
 }
 

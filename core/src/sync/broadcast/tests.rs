@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::error::{RecvError, TryRecvError};
+use super::state::Lock;
 use super::*;
 
 struct CountingWaker(AtomicUsize);
@@ -66,7 +67,7 @@ fn a_dropped_recv_leaves_no_waiter_behind() {
         let mut recv = pin!(rx.recv());
         assert!(recv.as_mut().poll(&mut cx).is_pending());
     }
-    assert!(lock(&tx.shared).recv_waiters.is_empty());
+    assert!(tx.shared.with(|state| state.is_idle()));
     tx.send(1).unwrap();
     assert_eq!(count.0.load(Ordering::SeqCst), 0, "nobody waits any more");
 }
@@ -281,4 +282,17 @@ fn a_waker_whose_drop_sends_does_not_trip_the_channel_borrow() {
     drop(recv);
     assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(rx.try_recv(), Ok(2));
+}
+
+#[test]
+#[should_panic(expected = "broadcast::channel capacity must be at most usize::MAX / 2")]
+fn a_capacity_above_half_of_usize_panics_as_tokios_does() {
+    let _ = channel::<u8>(usize::MAX / 2 + 1);
+}
+
+#[test]
+fn the_largest_capacity_allocates_nothing_up_front() {
+    let (tx, mut rx) = channel(usize::MAX / 2);
+    tx.send(1).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
 }

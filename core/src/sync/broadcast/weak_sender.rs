@@ -1,10 +1,10 @@
 //! `WeakSender`: a sender that does not keep the channel open.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use super::{lock, Sender, State};
+use super::state::{Lock, State};
+use super::{Sender, StateCell};
 
 /// A handle to a [`broadcast`](super) channel that does not count as a sender: the
 /// receivers see the channel close once every [`Sender`] is dropped, whatever `WeakSender`s
@@ -29,11 +29,11 @@ use super::{lock, Sender, State};
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
 /// ```
 pub struct WeakSender<T> {
-    shared: Weak<RefCell<State<T>>>,
+    shared: Weak<StateCell<T>>,
 }
 
 impl<T> WeakSender<T> {
-    pub(super) fn new(shared: &Rc<RefCell<State<T>>>) -> WeakSender<T> {
+    pub(super) fn new(shared: &Rc<StateCell<T>>) -> WeakSender<T> {
         WeakSender {
             shared: Rc::downgrade(shared),
         }
@@ -53,12 +53,9 @@ impl<T> WeakSender<T> {
     /// ```
     pub fn upgrade(&self) -> Option<Sender<T>> {
         let shared = self.shared.upgrade()?;
-        let mut state = lock(&shared);
-        if state.senders == 0 {
+        if !shared.with(State::upgrade) {
             return None;
         }
-        state.senders += 1;
-        drop(state);
         Some(Sender::from_shared(shared))
     }
 
@@ -76,7 +73,7 @@ impl<T> WeakSender<T> {
     pub fn strong_count(&self) -> usize {
         self.shared
             .upgrade()
-            .map_or(0, |shared| lock(&shared).senders)
+            .map_or(0, |shared| shared.with(|state| state.senders()))
     }
 
     /// How many `WeakSender`s the channel has, this one included; 0 once the channel is
