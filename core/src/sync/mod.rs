@@ -12,9 +12,9 @@
 //! - [`mpsc`]: many senders, one receiver; [bounded](mpsc::channel) with
 //!   back-pressure, or [unbounded](fn@mpsc::unbounded).
 //! - [`cross_thread`]: the same two kinds of queue, a `oneshot`, a `Notify`,
-//!   a `watch`, a `Semaphore`, a `Mutex`, an `RwLock`, a `OnceCell`, a `SetOnce`
-//!   and a `Barrier`, shared with any thread (another Core, a plain thread); the
-//!   primitives here with a lock.
+//!   a `watch`, a `broadcast`, a `Semaphore`, a `Mutex`, an `RwLock`, a `OnceCell`, a
+//!   `SetOnce` and a `Barrier`, shared with any thread (another Core, a plain thread);
+//!   the primitives here with a lock.
 //! - [`broadcast`]: every value to every receiver, each its own clone; a
 //!   receiver that falls too far behind skips ahead and is told how much it
 //!   missed.

@@ -12,6 +12,9 @@
 //! values sent from then on. Once every sender is dropped, receivers read what is left,
 //! then get [`RecvError::Closed`](error::RecvError::Closed). The names and semantics are
 //! tokio's `broadcast`; the state is an `Rc<RefCell<_>>`, so the handles are `!Send`.
+//! For receivers on other threads, [`cross_thread::broadcast`] has the same API.
+//!
+//! [`cross_thread::broadcast`]: crate::sync::cross_thread::broadcast
 //!
 //! # Examples
 //!

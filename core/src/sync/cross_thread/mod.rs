@@ -15,6 +15,9 @@
 //!   a value across `.await`.
 //! - [`watch`] holds one value, the latest sent, that receivers on any Core follow: a
 //!   configuration, a status, a shutdown flag; the API of [`sync::watch`](super::watch).
+//! - [`broadcast`] brings every value sent to every receiver, on any Core or plain thread,
+//!   each its own clone, in order (a receiver that falls too far behind learns how many it
+//!   missed): events every Core must see; the API of [`sync::broadcast`](super::broadcast).
 //! - [`OnceCell`] is a value computed once, by the first task on any Core to ask (a
 //!   `static` configuration, a client built at first use); [`SetOnce`] a value set once,
 //!   by any thread, that tasks on every Core wait for; [`Barrier`] makes tasks on several
@@ -71,6 +74,7 @@ mod barrier;
 mod blocking;
 pub(crate) use blocking::{block_on, park_on};
 mod bounded;
+pub mod broadcast;
 mod futures;
 mod mutex;
 mod notify;
