@@ -19,8 +19,8 @@
 #![forbid(unsafe_code)]
 
 pub use mirage_core::{
-    coop, io, pin, process, runtime, signal, spawn, spawn_blocking, sync, task, task_local, time,
-    yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
+    coop, fs, io, pin, process, runtime, signal, spawn, spawn_blocking, sync, task, task_local,
+    time, yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
     YieldNow,
 };
 pub use mirage_select::{join, main, select, test, try_join};

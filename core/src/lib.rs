@@ -12,6 +12,7 @@
 mod context;
 pub mod coop;
 mod event_loop;
+pub mod fs;
 pub mod io;
 mod pin;
 pub mod process;
