@@ -1,14 +1,18 @@
 //! `mirage::fs`: each call does what its `std::fs` counterpart does, with the same error
-//! kinds, and a directory listing hands out every entry once, across batches.
+//! kinds; a directory listing hands out every entry once, across batches; and `File`
+//! reads, writes and seeks through its pool buffer where the caller thinks it is: after
+//! writes not yet reported, after reads dropped while pending, across writes larger than
+//! one buffer.
 
 use std::future::{poll_fn, Future};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use mirage::fs::{self, DirBuilder};
+use mirage::fs::{self, DirBuilder, File, OpenOptions};
+use mirage::io::{AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt};
 use mirage::time::timeout;
 
 /// Bounds every test: a call that never completes fails the test instead of hanging it.
@@ -57,6 +61,8 @@ async fn retried<F: Future<Output = bool>>(mut scenario: impl FnMut() -> F) {
 #[test]
 fn the_handles_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
+    send_sync::<File>();
+    send_sync::<OpenOptions>();
     send_sync::<fs::ReadDir>();
     send_sync::<fs::DirEntry>();
     send_sync::<DirBuilder>();
@@ -290,4 +296,401 @@ fn read_dir_next_entry_dropped_while_pending_loses_nothing() {
         assert_eq!(count, 40);
         true
     }));
+}
+
+#[test]
+fn open_options_and_error_kinds() {
+    let dir = TempDir::new("open-options");
+    run(async {
+        let path = dir.join("file");
+        let missing = File::open(&path).await.unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+
+        File::create_new(&path).await.unwrap();
+        let exists = File::create_new(&path).await.unwrap_err();
+        assert_eq!(exists.kind(), ErrorKind::AlreadyExists);
+        let exists = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+            .unwrap_err();
+        assert_eq!(exists.kind(), ErrorKind::AlreadyExists);
+        let no_access = OpenOptions::new().open(&path).await.unwrap_err();
+        assert_eq!(no_access.kind(), ErrorKind::InvalidInput);
+
+        let mut std = std::fs::OpenOptions::new();
+        std.append(true);
+        let mut file = OpenOptions::from(std).open(&path).await.unwrap();
+        file.write_all(b"via std options").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "via std options");
+    });
+}
+
+#[test]
+fn open_options_mode_sets_the_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = TempDir::new("open-mode");
+    run(async {
+        let path = dir.join("private");
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .await
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    });
+}
+
+#[test]
+fn write_then_seek_then_read() {
+    let dir = TempDir::new("write-seek-read");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .open(&path)
+            .await
+            .unwrap();
+        file.write_all(b"hello, ").await.unwrap();
+        file.write_all(b"world").await.unwrap();
+        // The seek waits for the writes first.
+        assert_eq!(file.seek(SeekFrom::Start(7)).await.unwrap(), 7);
+        let mut word = String::new();
+        file.read_to_string(&mut word).await.unwrap();
+        assert_eq!(word, "world");
+        assert_eq!(file.stream_position().await.unwrap(), 12);
+
+        assert_eq!(file.seek(SeekFrom::End(-5)).await.unwrap(), 7);
+        file.write_all(b"WORLD").await.unwrap();
+        file.rewind().await.unwrap();
+        let mut all = Vec::new();
+        file.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"hello, WORLD");
+
+        let before_start = file.seek(SeekFrom::Current(-100)).await.unwrap_err();
+        assert_eq!(before_start.kind(), ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
+fn a_read_after_writes_sees_them() {
+    let dir = TempDir::new("read-after-write");
+    run(async {
+        let path = dir.join("file");
+        std::fs::write(&path, "0123456789").unwrap();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .await
+            .unwrap();
+        file.write_all(b"ab").await.unwrap();
+        // No seek: the read waits for the write, then goes on from after it.
+        let mut rest = String::new();
+        file.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "23456789");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "ab23456789");
+    });
+}
+
+#[test]
+fn a_write_larger_than_the_buffer_goes_out_in_pieces() {
+    let dir = TempDir::new("large-write");
+    run(async {
+        let path = dir.join("file");
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+
+        let mut file = File::create(&path).await.unwrap();
+        file.set_max_buf_size(1000);
+        assert_eq!(file.max_buf_size(), 1000);
+        assert_eq!(file.write(&data).await.unwrap(), 1000);
+        file.write_all(&data[1000..]).await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+
+        // Past the default 2 MiB too.
+        let big: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+        let mut file = File::create(&path).await.unwrap();
+        assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
+        file.write_all(&big).await.unwrap();
+        file.flush().await.unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        file.set_max_buf_size(64 * 1024);
+        let mut back = Vec::new();
+        file.read_to_end(&mut back).await.unwrap();
+        assert!(
+            back == big,
+            "the file read back differs from what was written"
+        );
+    });
+}
+
+#[test]
+fn a_file_written_through_another_handle_reads_back() {
+    let dir = TempDir::new("two-handles");
+    run(async {
+        let path = dir.join("file");
+        let mut writer = File::create(&path).await.unwrap();
+        let mut reader = File::open(&path).await.unwrap();
+        writer.write_all(b"from the writer").await.unwrap();
+        writer.flush().await.unwrap();
+        let mut text = String::new();
+        reader.read_to_string(&mut text).await.unwrap();
+        assert_eq!(text, "from the writer");
+    });
+}
+
+#[test]
+fn set_len_cuts_and_grows() {
+    let dir = TempDir::new("set-len");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .open(&path)
+            .await
+            .unwrap();
+        file.write_all(b"0123456789").await.unwrap();
+        // Waits for the write first: otherwise the write would land after the cut.
+        file.set_len(4).await.unwrap();
+        assert_eq!(file.metadata().await.unwrap().len(), 4);
+        file.set_len(6).await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"0123\0\0");
+
+        let read_only = File::open(&path).await.unwrap();
+        let refused = read_only.set_len(0).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
+fn append_mode_writes_at_the_end() {
+    let dir = TempDir::new("append");
+    run(async {
+        let path = dir.join("log");
+        std::fs::write(&path, "one\n").unwrap();
+        let mut log = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .await
+            .unwrap();
+        log.rewind().await.unwrap();
+        log.write_all(b"two\n").await.unwrap();
+        log.write_all(b"three\n").await.unwrap();
+        log.flush().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\nthree\n");
+    });
+}
+
+/// Polls a read once and drops it: if it was pending (its job on the pool), the bytes it
+/// asked for arrive in the file's buffer with nobody to hand them to. Returns whether it
+/// was; a pool thread quick enough to finish the read before the first poll makes the try
+/// void (see [`retried`]).
+async fn drop_a_pending_read(file: &mut File, len: usize) -> bool {
+    let mut buf = vec![0; len];
+    let mut read = pin!(file.read(&mut buf));
+    let first = poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+    first.is_pending()
+}
+
+/// Opens `path`, holding `0123456789`, for reading and writing.
+async fn digits(path: &Path) -> File {
+    std::fs::write(path, "0123456789").unwrap();
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn bytes_read_ahead_are_handed_out_by_the_next_read() {
+    let dir = TempDir::new("read-ahead-read");
+    run(retried(|| async {
+        let mut file = digits(&dir.join("file")).await;
+        if !drop_a_pending_read(&mut file, 8).await {
+            return false;
+        }
+        let mut two = [0; 2];
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"01");
+        let mut rest = String::new();
+        file.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "23456789");
+        true
+    }));
+}
+
+#[test]
+fn a_write_after_a_dropped_read_goes_where_the_caller_is() {
+    let dir = TempDir::new("read-ahead-write");
+    let path = dir.join("file");
+    run(retried(|| async {
+        let mut file = digits(&path).await;
+        let mut first = [0; 2];
+        file.read_exact(&mut first).await.unwrap();
+        if !drop_a_pending_read(&mut file, 4).await {
+            return false;
+        }
+        // The caller is at 2, though the file's position is at 6.
+        file.write_all(b"ab").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "01ab456789");
+        assert_eq!(file.stream_position().await.unwrap(), 4);
+        true
+    }));
+}
+
+#[test]
+fn a_relative_seek_after_a_dropped_read_counts_from_the_caller() {
+    let dir = TempDir::new("read-ahead-seek");
+    run(retried(|| async {
+        let mut file = digits(&dir.join("file")).await;
+        assert_eq!(file.read_u8().await.unwrap(), b'0');
+        if !drop_a_pending_read(&mut file, 5).await {
+            return false;
+        }
+        // Lets the dropped read finish, so that its bytes are in the buffer at the seek.
+        poll_fn(|cx| Pin::new(&mut file).poll_complete(cx))
+            .await
+            .unwrap();
+        assert_eq!(file.seek(SeekFrom::Current(2)).await.unwrap(), 3);
+        assert_eq!(file.read_u8().await.unwrap(), b'3');
+        true
+    }));
+}
+
+#[test]
+fn set_len_and_into_std_after_a_dropped_read_keep_the_callers_position() {
+    use std::io::Read;
+
+    let dir = TempDir::new("read-ahead-std");
+    run(retried(|| async {
+        let mut file = digits(&dir.join("file")).await;
+        assert_eq!(file.read_u8().await.unwrap(), b'0');
+        if !drop_a_pending_read(&mut file, 4).await {
+            return false;
+        }
+        file.set_len(8).await.unwrap();
+        assert_eq!(file.stream_position().await.unwrap(), 1);
+
+        if !drop_a_pending_read(&mut file, 3).await {
+            return false;
+        }
+        let mut std = file.into_std().await;
+        let mut rest = String::new();
+        std.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "1234567");
+        true
+    }));
+}
+
+#[test]
+fn a_write_error_surfaces_at_the_flush() {
+    let dir = TempDir::new("write-error");
+    run(async {
+        let path = dir.join("file");
+        std::fs::write(&path, "read only").unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        // Taken at once: the write's outcome comes later.
+        assert_eq!(file.write(b"nope").await.unwrap(), 4);
+        assert!(file.flush().await.is_err());
+        // Reported once.
+        file.flush().await.unwrap();
+
+        // A read between the write and the flush keeps the error for the flush.
+        assert_eq!(file.write(b"nope").await.unwrap(), 4);
+        let mut text = String::new();
+        file.read_to_string(&mut text).await.unwrap();
+        assert_eq!(text, "read only");
+        assert!(file.flush().await.is_err());
+    });
+}
+
+#[test]
+fn start_seek_refuses_while_a_call_is_in_flight() {
+    let dir = TempDir::new("seek-busy");
+    run(async {
+        let mut file = File::create(dir.join("file")).await.unwrap();
+        file.write_all(b"in flight").await.unwrap();
+        let busy = Pin::new(&mut file).start_seek(SeekFrom::Start(0));
+        assert_eq!(busy.unwrap_err().kind(), ErrorKind::Other);
+        // `seek` waits for the call in flight first.
+        assert_eq!(file.seek(SeekFrom::End(0)).await.unwrap(), 9);
+    });
+}
+
+#[test]
+fn try_into_std_waits_for_nothing() {
+    let dir = TempDir::new("try-into-std");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::create(&path).await.unwrap();
+        file.write_all(b"pending").await.unwrap();
+        let mut file = file.try_into_std().expect_err("a write is in flight");
+        file.flush().await.unwrap();
+        let std = file.try_into_std().expect("nothing is in flight");
+        assert_eq!(std.metadata().unwrap().len(), 7);
+    });
+}
+
+#[test]
+fn calls_of_the_handle_wait_for_the_write_in_flight() {
+    use std::os::fd::AsRawFd;
+
+    let dir = TempDir::new("handle-calls");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::create(&path).await.unwrap();
+        assert!(file.as_raw_fd() >= 0);
+        file.write_all(b"12345").await.unwrap();
+        assert_eq!(file.metadata().await.unwrap().len(), 5);
+        file.write_all(b"678").await.unwrap();
+        file.sync_all().await.unwrap();
+        file.sync_data().await.unwrap();
+        let clone = file.try_clone().await.unwrap();
+        assert_eq!(clone.metadata().await.unwrap().len(), 8);
+
+        let mut perms = file.metadata().await.unwrap().permissions();
+        perms.set_readonly(true);
+        file.set_permissions(perms).await.unwrap();
+        assert!(std::fs::metadata(&path).unwrap().permissions().readonly());
+        assert!(format!("{file:?}").starts_with("File"));
+    });
+}
+
+#[test]
+fn from_std_and_from_fd_keep_the_position() {
+    use std::io::{Seek, Write};
+    use std::os::fd::OwnedFd;
+
+    let dir = TempDir::new("from-std");
+    let path = dir.join("file");
+    let mut std = std::fs::File::create(&path).unwrap();
+    std.write_all(b"0123456789").unwrap();
+    std.seek(SeekFrom::Start(3)).unwrap();
+    let reader = std::fs::File::open(&path).unwrap();
+    run(async {
+        let mut file = File::from_std(std);
+        file.write_all(b"abc").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "012abc6789");
+
+        let mut file = File::from(OwnedFd::from(reader));
+        let mut text = String::new();
+        file.read_to_string(&mut text).await.unwrap();
+        assert_eq!(text, "012abc6789");
+    });
 }

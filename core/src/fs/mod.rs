@@ -12,6 +12,10 @@
 //!   [`try_exists`], [`canonicalize`]; [`rename`], [`remove_file`], [`hard_link`],
 //!   [`symlink`] and [`read_link`].
 //! * [`read_dir`] lists a directory through a [`ReadDir`], several entries per pool job.
+//! * [`File`], opened by [`File::open`], [`File::create`] or [`OpenOptions`], is an
+//!   [`AsyncRead`](crate::io::AsyncRead), [`AsyncWrite`](crate::io::AsyncWrite) and
+//!   [`AsyncSeek`](crate::io::AsyncSeek): its reads and writes go through a buffer, one
+//!   at a time, on the pool, as the standard streams' do.
 //!
 //! Paths and contents are copied into the job (`impl AsRef<Path>` becomes a `PathBuf`), as
 //! tokio does, since the job may outlive the caller's borrow: a call dropped while pending
@@ -36,8 +40,10 @@
 
 mod dir;
 mod dir_builder;
+mod file;
 mod links;
 mod metadata;
+mod open_options;
 mod read_dir;
 mod read_write;
 
@@ -47,8 +53,10 @@ use crate::task::try_spawn_blocking;
 
 pub use dir::{create_dir, create_dir_all, remove_dir, remove_dir_all};
 pub use dir_builder::DirBuilder;
+pub use file::File;
 pub use links::{hard_link, read_link, remove_file, rename, symlink};
 pub use metadata::{canonicalize, metadata, set_permissions, symlink_metadata, try_exists};
+pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 pub use read_write::{copy, read, read_to_string, write};
 

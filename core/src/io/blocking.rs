@@ -1,30 +1,38 @@
 //! `Blocking`: a blocking reader or writer whose calls run on the blocking pool, one at a
 //! time, so that a task awaits them instead of stalling the Core. It carries the process's
 //! standard streams ([`Stdin`](super::Stdin), [`Stdout`](super::Stdout),
-//! [`Stderr`](super::Stderr)).
+//! [`Stderr`](super::Stderr)) and [`fs::File`](crate::fs::File).
 //!
 //! Why not the reactor: descriptors 0, 1 and 2 share their open file description with the
 //! shell and every other process started from it, and `O_NONBLOCK` is a flag of that
 //! description, not of the descriptor. Setting it would make the shell's own reads fail
 //! with `EAGAIN` (and a terminal or a regular file is not pollable anyway). So their flags
 //! are never touched: each read, write or flush is an ordinary blocking call on a pool
-//! thread, as tokio does it.
+//! thread, as tokio does it. A regular file is always "ready" to `epoll`, so it goes the
+//! same way.
 //!
 //! Ground rules:
 //! - At most one call is in flight per `Blocking`. While it runs, its job owns the buffer;
 //!   between calls, the state does. A new call first waits for the one in flight.
-//! - A call moves at most [`MAX_BUF`] bytes, through the buffer: a write copies the
-//!   caller's bytes into it and returns at once (the write's outcome is reported by the next
-//!   write or flush); a read fills it, and hands out what the caller's slice cannot take at
-//!   the next read.
-//! - The job opens the std handle itself (`open`, such as `std::io::stdout`), so a job lost
-//!   to a thread that could not start, or to a panic, loses only the buffer.
+//! - A call moves at most `max_buf` bytes ([`MAX_BUF`] unless changed), through the
+//!   buffer: a write copies the caller's bytes into it and returns at once (the write's
+//!   outcome is reported by the next write, flush or seek, or kept in `last_write_err` by
+//!   a read that finds it); a read fills it, and hands out what the caller's slice cannot
+//!   take at the next read.
+//! - Bytes read ahead and not handed out are at the file's position already: a write, a
+//!   seek or a `set_len` that finds them first moves the position back over them (the
+//!   [`Source::seek`] of a file; the standard streams never mix reads with the others).
+//! - Each job gets its handle from the [`Source`] (`std::io::stdout()` afresh, or a clone
+//!   of a file's `Arc`), so a job lost to a thread that could not start, or to a panic,
+//!   loses only the buffer.
 
 use std::fmt;
+use std::fs::File;
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use crate::coop;
@@ -32,82 +40,173 @@ use crate::sync::cross_thread::park_on;
 use crate::task::try_spawn_blocking;
 use crate::RemoteJoinHandle;
 
-/// The most bytes one read or write moves, as tokio's bound: a `write_all` of up to this
-/// much goes out in one blocking write, and a large read buffer costs no more than this.
-pub(super) const MAX_BUF: usize = 2 * 1024 * 1024;
+/// The most bytes one read or write moves by default, as tokio's bound: a `write_all` of up
+/// to this much goes out in one blocking write, and a large read buffer costs no more than
+/// this.
+pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
 
-/// A blocking `T` (opened afresh by each job with `open`) driven from the blocking pool.
-pub(super) struct Blocking<T> {
-    open: fn() -> T,
+/// Where a job gets the blocking handle it calls.
+pub(crate) trait Source: Clone + Send + 'static {
+    /// The handle a job reads, writes or seeks.
+    type Io;
+
+    /// Whether a flush must call the handle's `flush` (std's `Stdout` buffers lines; a
+    /// `File` has nothing to flush, so its flush only waits for the write in flight).
+    const FLUSHES: bool;
+
+    /// The handle for one job.
+    fn get(&self) -> Self::Io;
+
+    /// Moves the handle's position. Only a file has one: the standard streams never seek,
+    /// and never have bytes read ahead when they write.
+    fn seek(io: &mut Self::Io, to: SeekFrom) -> io::Result<u64> {
+        let _ = (io, to);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this stream cannot seek",
+        ))
+    }
+}
+
+/// A standard stream: each job opens it afresh (`std::io::stdout` and its siblings).
+impl<T: 'static> Source for fn() -> T {
+    type Io = T;
+    const FLUSHES: bool = true;
+
+    fn get(&self) -> T {
+        self()
+    }
+}
+
+/// A file: each job calls it through its own clone of the `Arc` (`Read`, `Write` and `Seek`
+/// are implemented for `Arc<File>`, since they take `&File`).
+impl Source for Arc<File> {
+    type Io = Arc<File>;
+    const FLUSHES: bool = false;
+
+    fn get(&self) -> Arc<File> {
+        Arc::clone(self)
+    }
+
+    fn seek(io: &mut Arc<File>, to: SeekFrom) -> io::Result<u64> {
+        Seek::seek(io, to)
+    }
+}
+
+/// A blocking handle from `S`, driven from the blocking pool.
+pub(crate) struct Blocking<S: Source> {
+    source: S,
     state: State,
+    /// The most bytes one read or write moves.
+    max_buf: usize,
     /// A write went to the pool since the last flush started: the next flush must flush.
     need_flush: bool,
+    /// A write's error that a read or a seek found: the next write or flush reports it.
+    last_write_err: Option<io::Error>,
+    /// Where the last seek left the position (what `poll_complete` reports with no seek in
+    /// flight, as tokio's file does).
+    pos: u64,
 }
 
 enum State {
     /// No call in flight; the buffer may hold read bytes not yet handed out.
     Idle(Buf),
-    /// A job on the pool holds the buffer; it gives it back with the call's result.
-    Busy(RemoteJoinHandle<(io::Result<usize>, Buf)>),
+    /// A job on the pool holds the buffer; it gives it back with the call's outcome.
+    Busy(RemoteJoinHandle<(Op, Buf)>),
 }
 
-impl<T: 'static> Blocking<T> {
-    pub(super) fn new(open: fn() -> T) -> Blocking<T> {
+/// What a finished job did, and how it went.
+enum Op {
+    Read(io::Result<usize>),
+    /// A write or a flush.
+    Write(io::Result<()>),
+    Seek(io::Result<u64>),
+    /// The pool lost the job (see [`Blocking::poll_idle`]): whatever it was, it failed.
+    Lost(io::Error),
+}
+
+impl<S: Source> Blocking<S> {
+    pub(crate) fn new(source: S) -> Blocking<S> {
         Blocking {
-            open,
+            source,
             state: State::Idle(Buf::default()),
+            max_buf: MAX_BUF,
             need_flush: false,
+            last_write_err: None,
+            pos: 0,
         }
     }
 
-    /// Runs `call` on `T` and the buffer on the pool.
+    /// Whether a call is in flight.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(self.state, State::Busy(_))
+    }
+
+    /// Sets the most bytes one read or write moves; 0 is taken as 1, so that a read or a
+    /// write always makes progress.
+    pub(crate) fn set_max_buf(&mut self, max_buf: usize) {
+        self.max_buf = max_buf.max(1);
+    }
+
+    /// Runs `call` on a handle from the source and the buffer on the pool.
     fn start(
         &mut self,
-        call: impl FnOnce(&mut T, &mut Buf) -> io::Result<usize> + Send + 'static,
+        call: impl FnOnce(&mut S::Io, &mut Buf) -> Op + Send + 'static,
     ) -> io::Result<()> {
         let State::Idle(buf) = &mut self.state else {
             unreachable!("a call starts only once the one in flight is over");
         };
         let mut buf = mem::take(buf);
-        let open = self.open;
+        let source = self.source.clone();
         let job = try_spawn_blocking(move || {
-            let result = call(&mut open(), &mut buf);
-            (result, buf)
+            let op = call(&mut source.get(), &mut buf);
+            (op, buf)
         })?;
         self.state = State::Busy(job);
         Ok(())
     }
 
-    /// Waits for the call in flight, if any, takes its buffer back, and gives its result
-    /// (`Ok(0)` if none was in flight).
-    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    /// Waits for the call in flight, if any, takes its buffer back, and gives its outcome
+    /// (`None` if none was in flight).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Op>> {
         let State::Busy(job) = &mut self.state else {
-            return Poll::Ready(Ok(0));
+            return Poll::Ready(None);
         };
-        let (result, buf) = match ready!(Pin::new(job).poll(cx)) {
+        let (op, buf) = match ready!(Pin::new(job).poll(cx)) {
             Ok(done) => done,
             // Neither happens in practice: the calls are std's, which do not panic, and the
             // pool runs every job it accepted. The buffer went with the job.
             Err(err) => (
-                Err(io::Error::other(format!(
-                    "the blocking pool lost a standard stream's call: {err}"
+                Op::Lost(io::Error::other(format!(
+                    "the blocking pool lost a call of a blocking stream: {err}"
                 ))),
                 Buf::default(),
             ),
         };
         self.state = State::Idle(buf);
-        Poll::Ready(result)
+        Poll::Ready(Some(op))
     }
-}
 
-impl<T: Read + 'static> Blocking<T> {
+    /// Forgets the bytes read ahead and not handed out, and returns how far the position
+    /// must move back over them (0 or less). Only while no call is in flight.
+    fn discard_read(&mut self) -> i64 {
+        match &mut self.state {
+            State::Idle(buf) => buf.discard(),
+            State::Busy(_) => 0,
+        }
+    }
+
     /// Hands out bytes a finished read left in the buffer, or reads up to `dst.len()` bytes
-    /// (at most [`MAX_BUF`]) on the pool. `Ok(0)` at end of input, or for an empty `dst`.
-    pub(super) fn poll_read(
+    /// (at most `max_buf`) on the pool, once the call in flight is over. `Ok(0)` at end of
+    /// input, or for an empty `dst`.
+    pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         dst: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+    ) -> Poll<io::Result<usize>>
+    where
+        S::Io: Read,
+    {
         if dst.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -117,53 +216,168 @@ impl<T: Read + 'static> Blocking<T> {
                 if !buf.is_empty() {
                     return Poll::Ready(Ok(buf.copy_to(dst)));
                 }
-                let want = dst.len().min(MAX_BUF);
-                if let Err(err) = self.start(move |reader, buf| buf.read_from(reader, want)) {
-                    return Poll::Ready(Err(err));
-                }
+                let want = dst.len().min(self.max_buf);
+                self.start(move |reader, buf| Op::Read(buf.read_from(reader, want)))?;
             }
-            // End of input: the buffer is empty, and another read would ask again.
-            if ready!(self.poll_idle(cx))? == 0 {
-                return Poll::Ready(Ok(0));
+            match ready!(self.poll_idle(cx)) {
+                // What the read brought: nothing at end of input, where another read would
+                // ask again.
+                Some(Op::Read(Ok(_))) => {
+                    let State::Idle(buf) = &mut self.state else {
+                        unreachable!("poll_idle leaves the state idle");
+                    };
+                    return Poll::Ready(Ok(buf.copy_to(dst)));
+                }
+                Some(Op::Read(Err(err))) | Some(Op::Lost(err)) => return Poll::Ready(Err(err)),
+                // A write's error is the next write's or flush's to report, as in tokio.
+                Some(Op::Write(Err(err))) => self.last_write_err = Some(err),
+                Some(Op::Seek(Ok(pos))) => self.pos = pos,
+                Some(Op::Write(Ok(()))) | Some(Op::Seek(Err(_))) | None => {}
             }
         }
     }
-}
 
-impl<T: Write + 'static> Blocking<T> {
-    /// Waits for the write in flight (its error, if any, is this call's), then copies up to
-    /// [`MAX_BUF`] bytes of `src` and writes them on the pool. Reports the copy at once.
-    pub(super) fn poll_write(
-        &mut self,
-        cx: &mut Context<'_>,
-        src: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    /// Waits for the call in flight (a write's error is this call's), then copies up to
+    /// `max_buf` bytes of `src` and writes them on the pool. Reports the copy at once.
+    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>>
+    where
+        S::Io: Write,
+    {
         ready!(coop::poll_proceed(cx));
-        ready!(self.poll_idle(cx))?;
+        self.take_write_err()?;
+        ready!(self.poll_until_idle(cx))?;
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let n = src.len().min(MAX_BUF);
+        let back = self.discard_read();
+        let n = src.len().min(self.max_buf);
         if let State::Idle(buf) = &mut self.state {
             buf.fill_from(&src[..n]);
         }
-        self.start(|writer, buf| buf.write_to(writer).map(|()| 0))?;
+        self.start(move |writer, buf| {
+            if back != 0 {
+                if let Err(err) = S::seek(writer, SeekFrom::Current(back)) {
+                    return Op::Write(Err(err));
+                }
+            }
+            Op::Write(buf.write_to(writer))
+        })?;
         self.need_flush = true;
         Poll::Ready(Ok(n))
     }
 
-    /// Waits for the write in flight, then flushes `T` on the pool if anything was written
-    /// since the last flush, and waits for that too.
-    pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Reports the error of a write that a read or a seek found.
+    fn take_write_err(&mut self) -> io::Result<()> {
+        match self.last_write_err.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the call in flight; a write's (or flush's) error is the result.
+    fn poll_until_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match ready!(self.poll_idle(cx)) {
+            Some(Op::Write(Err(err))) | Some(Op::Lost(err)) => Poll::Ready(Err(err)),
+            Some(Op::Seek(Ok(pos))) => {
+                self.pos = pos;
+                Poll::Ready(Ok(()))
+            }
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Waits for the call in flight, then flushes the handle on the pool if it has a buffer
+    /// of its own and anything was written since the last flush, and waits for that too.
+    /// Fails with the first write error not yet reported.
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>
+    where
+        S::Io: Write,
+    {
         loop {
-            ready!(self.poll_idle(cx))?;
-            if !self.need_flush {
+            self.take_write_err()?;
+            ready!(self.poll_until_idle(cx))?;
+            if !(S::FLUSHES && self.need_flush) {
+                self.need_flush = false;
                 return Poll::Ready(Ok(()));
             }
-            self.start(|writer, _| writer.flush().map(|()| 0))?;
+            self.start(|writer, _| Op::Write(writer.flush()))?;
             // Cleared only once the flush is in flight: a flush that could not start is
             // still owed.
             self.need_flush = false;
+        }
+    }
+
+    /// Waits for the call in flight without reporting it: a write's error is kept for the
+    /// next write or flush, as a read keeps it. For the calls that act on the handle
+    /// itself (a file's `sync_all`, `metadata`, `into_std`).
+    pub(crate) fn poll_complete_inflight(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match ready!(self.poll_idle(cx)) {
+            Some(Op::Write(Err(err))) | Some(Op::Lost(err)) => {
+                // A second error (a `Lost` after a write's) has nobody to report it first.
+                self.last_write_err.get_or_insert(err);
+            }
+            Some(Op::Seek(Ok(pos))) => self.pos = pos,
+            _ => {}
+        }
+        Poll::Ready(())
+    }
+
+    /// Once nothing is in flight ([`poll_complete_inflight`](Self::poll_complete_inflight)):
+    /// forgets the bytes read ahead, and gives the move back over them that must come
+    /// before the next call made on the handle directly, such as a file's `set_len`.
+    pub(crate) fn take_read_ahead(&mut self) -> Option<SeekFrom> {
+        let back = self.discard_read();
+        (back != 0).then_some(SeekFrom::Current(back))
+    }
+
+    /// Starts a move of the position, as [`AsyncSeek::start_seek`](super::AsyncSeek). Fails
+    /// with an error of kind `Other` while a call is in flight, as tokio's file does.
+    pub(crate) fn start_seek(&mut self, mut to: SeekFrom) -> io::Result<()> {
+        if let State::Busy(_) = self.state {
+            return Err(io::Error::other(
+                "another call of this file is in flight: call poll_complete before start_seek",
+            ));
+        }
+        // The position is past the bytes read ahead: a move relative to it counts from
+        // where the reader is, so it first goes back over them.
+        let back = self.discard_read();
+        let mut first = None;
+        if back != 0 {
+            match &mut to {
+                SeekFrom::Current(offset) => match offset.checked_add(back) {
+                    Some(sum) => *offset = sum,
+                    None => first = Some(SeekFrom::Current(back)),
+                },
+                // An absolute move does not care where the position was.
+                SeekFrom::Start(_) | SeekFrom::End(_) => {}
+            }
+        }
+        self.start(move |io, _| {
+            if let Some(first) = first {
+                if let Err(err) = S::seek(io, first) {
+                    return Op::Seek(Err(err));
+                }
+            }
+            Op::Seek(S::seek(io, to))
+        })
+    }
+
+    /// Waits for the move [`start_seek`](Self::start_seek) started and gives the new
+    /// position; with none in flight, where the last move left it.
+    pub(crate) fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        loop {
+            match ready!(self.poll_idle(cx)) {
+                None => return Poll::Ready(Ok(self.pos)),
+                Some(Op::Seek(result)) => {
+                    if let Ok(pos) = result {
+                        self.pos = pos;
+                    }
+                    return Poll::Ready(result);
+                }
+                Some(Op::Lost(err)) => return Poll::Ready(Err(err)),
+                Some(Op::Write(Err(err))) => self.last_write_err = Some(err),
+                Some(Op::Write(Ok(()))) | Some(Op::Read(_)) => {}
+            }
         }
     }
 
@@ -171,7 +385,7 @@ impl<T: Write + 'static> Blocking<T> {
     /// what was written is out before the handle is gone. Mirage's Core does not wait for
     /// the pool when it is dropped, as tokio's runtime does for its standard streams' calls,
     /// and a process that exits meanwhile would cut the write short.
-    pub(super) fn finish_in_drop(&mut self) {
+    pub(crate) fn finish_in_drop(&mut self) {
         if let State::Busy(job) = mem::replace(&mut self.state, State::Idle(Buf::default())) {
             // Its error has nobody left to report it to.
             let _ = park_on(job);
@@ -179,7 +393,7 @@ impl<T: Write + 'static> Blocking<T> {
     }
 }
 
-impl<T> fmt::Debug for Blocking<T> {
+impl<S: Source> fmt::Debug for Blocking<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Blocking");
         match &self.state {
@@ -234,6 +448,14 @@ impl Buf {
         // A reader claiming more than it was given is broken; trust no more than the slice.
         (self.start, self.end) = (0, n.min(want));
         Ok(self.end)
+    }
+
+    /// Forgets what is left to hand out, and returns how far back that reaches (0 or
+    /// less): a buffer holds at most `max_buf` bytes, far below `i64::MAX`.
+    fn discard(&mut self) -> i64 {
+        let back = -(self.len() as i64);
+        (self.start, self.end) = (0, 0);
+        back
     }
 
     fn fill_from(&mut self, src: &[u8]) {

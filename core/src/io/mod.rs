@@ -23,10 +23,11 @@
 //!   `std::io` impls do.
 //! * [`stdin`], [`stdout`] and [`stderr`]: the process's standard streams, read and
 //!   written on the blocking pool (as tokio does it), so that descriptors 0, 1 and 2, which
-//!   the shell and other processes share, are never made non-blocking.
+//!   the shell and other processes share, are never made non-blocking. Files are
+//!   [`mirage::fs`](crate::fs)'s, read and written the same way.
 //! * [`AsyncSeek`] / [`AsyncSeekExt`]: tokio's seek traits (`seek`, `rewind`,
-//!   `stream_position`), for `std::io::Cursor`, the buffered wrappers around it and types
-//!   of your own. Mirage has no asynchronous file type, so there is no file to seek.
+//!   `stream_position`), for [`fs::File`](crate::fs::File), `std::io::Cursor`, the
+//!   buffered wrappers around them and types of your own.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
@@ -35,7 +36,7 @@
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;
-mod blocking;
+pub(crate) mod blocking;
 mod buf_read;
 mod buf_read_ext;
 mod buf_reader;

@@ -10,10 +10,10 @@ use std::task::{Context, Poll};
 /// submits a move and [`poll_complete`](AsyncSeek::poll_complete) waits for it and returns
 /// the new position, counted in bytes from the start of the stream.
 ///
-/// Mirage has no asynchronous file type (a regular file is always "ready", so a Core
-/// cannot wait on it), so this trait's users are in-memory streams (`std::io::Cursor`, and
-/// the [`BufReader`](super::BufReader), [`BufWriter`](super::BufWriter) and
-/// [`BufStream`](super::BufStream) around them) and types of your own. Use
+/// Implemented by [`fs::File`](crate::fs::File) (whose moves run on the blocking pool),
+/// by in-memory streams (`std::io::Cursor`), by the [`BufReader`](super::BufReader),
+/// [`BufWriter`](super::BufWriter) and [`BufStream`](super::BufStream) around either, and
+/// by types of your own. Use
 /// [`AsyncSeekExt`](super::AsyncSeekExt) for `seek().await`-style methods.
 ///
 /// # Examples

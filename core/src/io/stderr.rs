@@ -31,7 +31,7 @@ use super::AsyncWrite;
 pub fn stderr() -> Stderr {
     Stderr {
         std: io::stderr(),
-        blocking: Blocking::new(io::stderr),
+        blocking: Blocking::new(io::stderr as fn() -> io::Stderr),
     }
 }
 
@@ -61,7 +61,7 @@ pub fn stderr() -> Stderr {
 pub struct Stderr {
     /// For `as_fd`: std's handle, which borrows descriptor 2 for as long as it lives.
     std: io::Stderr,
-    blocking: Blocking<io::Stderr>,
+    blocking: Blocking<fn() -> io::Stderr>,
 }
 
 impl AsyncWrite for Stderr {

@@ -42,7 +42,7 @@ use super::AsyncRead;
 pub fn stdin() -> Stdin {
     Stdin {
         std: io::stdin(),
-        blocking: Blocking::new(io::stdin),
+        blocking: Blocking::new(io::stdin as fn() -> io::Stdin),
     }
 }
 
@@ -94,7 +94,7 @@ pub fn stdin() -> Stdin {
 pub struct Stdin {
     /// For `as_fd`: std's handle, which borrows descriptor 0 for as long as it lives.
     std: io::Stdin,
-    blocking: Blocking<io::Stdin>,
+    blocking: Blocking<fn() -> io::Stdin>,
 }
 
 impl AsyncRead for Stdin {

@@ -34,7 +34,7 @@ use super::AsyncWrite;
 pub fn stdout() -> Stdout {
     Stdout {
         std: io::stdout(),
-        blocking: Blocking::new(io::stdout),
+        blocking: Blocking::new(io::stdout as fn() -> io::Stdout),
     }
 }
 
@@ -89,7 +89,7 @@ pub fn stdout() -> Stdout {
 pub struct Stdout {
     /// For `as_fd`: std's handle, which borrows descriptor 1 for as long as it lives.
     std: io::Stdout,
-    blocking: Blocking<io::Stdout>,
+    blocking: Blocking<fn() -> io::Stdout>,
 }
 
 impl AsyncWrite for Stdout {
