@@ -694,3 +694,23 @@ fn from_std_and_from_fd_keep_the_position() {
         assert_eq!(text, "012abc6789");
     });
 }
+
+#[test]
+fn a_buf_reader_over_a_file_reads_lines_and_seeks() {
+    use mirage::io::{AsyncBufReadExt, BufReader};
+
+    let dir = TempDir::new("buf-reader");
+    run(async {
+        let path = dir.join("lines");
+        fs::write(&path, "alpha\nbeta\ngamma\n").await.unwrap();
+        let mut reader = BufReader::new(File::open(&path).await.unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "alpha\n");
+        // Relative to what the caller read, not to what the buffer took.
+        assert_eq!(reader.seek(SeekFrom::Current(5)).await.unwrap(), 11);
+        line.clear();
+        reader.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "gamma\n");
+    });
+}

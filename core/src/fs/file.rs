@@ -20,8 +20,8 @@ use crate::sync::cross_thread::Mutex;
 /// uses), one at a time, as the standard streams' do.
 ///
 /// - A read asks the pool for up to as many bytes as its slice holds (at most the
-///   [maximum buffer size](File::set_max_buf_size), 2 MiB unless set), and hands out the
-///   rest at the next read.
+///   [maximum buffer size](File::set_max_buf_size), 2 MiB unless set). A read dropped
+///   while pending leaves what its job fetches to the next read.
 /// - A write copies up to the maximum buffer size of what it is given, hands the copy to a
 ///   pool thread, and returns at once with how much it took. Its outcome comes later: the
 ///   next write, or [`flush`], first waits for it and fails with its error. So **flush
