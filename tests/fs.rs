@@ -663,6 +663,23 @@ fn calls_of_the_handle_wait_for_the_write_in_flight() {
         let clone = file.try_clone().await.unwrap();
         assert_eq!(clone.metadata().await.unwrap().len(), 8);
 
+        // Set while a write is in flight: the write's own update of the modification
+        // time comes first, so the time set here is the one that stays.
+        let then = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        file.write_all(b"9").await.unwrap();
+        file.set_modified(then).await.unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), then);
+        let earlier = then - Duration::from_secs(1);
+        file.write_all(b"0").await.unwrap();
+        let times = std::fs::FileTimes::new()
+            .set_accessed(earlier)
+            .set_modified(earlier);
+        file.set_times(times).await.unwrap();
+        let metadata = std::fs::metadata(&path).unwrap();
+        assert_eq!(metadata.len(), 10);
+        assert_eq!(metadata.modified().unwrap(), earlier);
+        assert_eq!(metadata.accessed().unwrap(), earlier);
+
         let mut perms = file.metadata().await.unwrap().permissions();
         perms.set_readonly(true);
         file.set_permissions(perms).await.unwrap();

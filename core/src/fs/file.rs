@@ -455,6 +455,64 @@ impl File {
             .await
     }
 
+    /// Sets the file's access and modification times (`futimens`), once the write in flight
+    /// is over; a time left out of `times` is left as it is.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`std::fs::File::set_times`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::fs::FileTimes;
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-times-{}", std::process::id()));
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let file = mirage::fs::File::create(&path).await?;
+    ///     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    ///     file.set_times(FileTimes::new().set_accessed(then).set_modified(then)).await?;
+    ///     let metadata = file.metadata().await?;
+    ///     assert_eq!(metadata.modified()?, then);
+    ///     assert_eq!(metadata.accessed()?, then);
+    ///     mirage::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn set_times(&self, times: std::fs::FileTimes) -> io::Result<()> {
+        self.after_inflight(move |std| std.set_times(times)).await
+    }
+
+    /// Sets the file's modification time, as [`set_times`](File::set_times) with that
+    /// time alone.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`std::fs::File::set_modified`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-modified-{}", std::process::id()));
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     let file = mirage::fs::File::create(&path).await?;
+    ///     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+    ///     file.set_modified(then).await?;
+    ///     assert_eq!(file.metadata().await?.modified()?, then);
+    ///     mirage::fs::remove_file(&path).await
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn set_modified(&self, modified: std::time::SystemTime) -> io::Result<()> {
+        self.after_inflight(move |std| std.set_modified(modified))
+            .await
+    }
+
     /// Sets the most bytes one read or write moves through the pool (2 MiB unless set, as
     /// in tokio; 0 is taken as 1). A larger `write_all` goes out in several writes, each
     /// waiting for the one before.
