@@ -39,7 +39,8 @@ impl DirBuilder {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-dir-builder-new-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-dir-builder-new-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::DirBuilder::new().create(&dir).await?;
@@ -58,7 +59,8 @@ impl DirBuilder {
     /// # Examples
     ///
     /// ```
-    /// let top = std::env::temp_dir().join(format!("mirage-doc-dir-builder-rec-{}", std::process::id()));
+    /// let top = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-dir-builder-rec-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut builder = mirage::fs::DirBuilder::new();
@@ -82,7 +84,8 @@ impl DirBuilder {
     /// ```
     /// use std::os::unix::fs::PermissionsExt;
     ///
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-dir-builder-mode-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-dir-builder-mode-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::DirBuilder::new().mode(0o750).create(&dir).await?;
@@ -107,7 +110,8 @@ impl DirBuilder {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-dir-builder-create-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-dir-builder-create-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let builder = mirage::fs::DirBuilder::new();

@@ -82,7 +82,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncReadExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-open-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-open-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::write(&path, "contents").await?;
@@ -111,7 +112,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-create-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-create-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut file = mirage::fs::File::create(&path).await?;
@@ -139,7 +141,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-create-new-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-create-new-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::File::create_new(&path).await?;
@@ -160,7 +163,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-options-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-options-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let _file = mirage::fs::File::options().append(true).create(true).open(&path).await?;
@@ -179,7 +183,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncReadExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-from-std-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-from-std-{}", std::process::id()));
     /// std::fs::write(&path, "made by std")?;
     /// let mut file = mirage::fs::File::from_std(std::fs::File::open(&path)?);
     /// let mut core = mirage::Core::new()?;
@@ -211,7 +216,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-sync-all-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-sync-all-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut file = mirage::fs::File::create(&path).await?;
@@ -239,7 +245,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-sync-data-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-sync-data-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut file = mirage::fs::File::create(&path).await?;
@@ -266,7 +273,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-len-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-set-len-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::write(&path, "0123456789").await?;
@@ -304,7 +312,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-metadata-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-metadata-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut file = mirage::fs::File::create(&path).await?;
@@ -332,7 +341,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncReadExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-try-clone-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-try-clone-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::write(&path, "ab").await?;
@@ -364,7 +374,8 @@ impl File {
     /// use std::io::Read;
     /// use mirage::io::AsyncReadExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-into-std-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-into-std-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// let mut std = core.run(async {
     ///     mirage::fs::write(&path, "abc").await?;
@@ -401,7 +412,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-try-into-std-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-try-into-std-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// let file = core.run(mirage::fs::File::create(&path))?;
     /// let std = file.try_into_std().expect("nothing is in flight");
@@ -438,7 +450,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-perms-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-set-perms-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let file = mirage::fs::File::create(&path).await?;
@@ -468,7 +481,8 @@ impl File {
     /// use std::fs::FileTimes;
     /// use std::time::{Duration, SystemTime};
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-times-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-set-times-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let file = mirage::fs::File::create(&path).await?;
@@ -497,7 +511,8 @@ impl File {
     /// ```
     /// use std::time::{Duration, SystemTime};
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-set-modified-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-set-modified-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let file = mirage::fs::File::create(&path).await?;
@@ -522,7 +537,8 @@ impl File {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-max-buf-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-max-buf-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut file = mirage::fs::File::create(&path).await?;
@@ -546,7 +562,8 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-file-max-buf-get-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-file-max-buf-get-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// let file = core.run(mirage::fs::File::create(&path))?;
     /// assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);

@@ -102,7 +102,8 @@ impl OpenOptions {
     /// ```
     /// use mirage::io::AsyncWriteExt;
     ///
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-oo-append-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-oo-append-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::write(&path, "head ").await?;
@@ -124,7 +125,8 @@ impl OpenOptions {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-oo-truncate-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-oo-truncate-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::write(&path, "old").await?;
@@ -145,7 +147,8 @@ impl OpenOptions {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-oo-create-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-oo-create-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::OpenOptions::new().write(true).create(true).open(&path).await?;
@@ -165,7 +168,8 @@ impl OpenOptions {
     /// # Examples
     ///
     /// ```
-    /// let path = std::env::temp_dir().join(format!("mirage-doc-oo-create-new-{}", std::process::id()));
+    /// let path = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-oo-create-new-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     let mut options = mirage::fs::OpenOptions::new();
@@ -219,7 +223,11 @@ impl OpenOptions {
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::symlink(&dir, &link).await?;
-    ///     let refused = mirage::fs::OpenOptions::new().read(true).custom_flags(0o400000).open(&link).await;
+    ///     let refused = mirage::fs::OpenOptions::new()
+    ///         .read(true)
+    ///         .custom_flags(0o400000)
+    ///         .open(&link)
+    ///         .await;
     ///     assert!(refused.is_err());
     ///     mirage::fs::remove_file(&link).await
     /// })?;

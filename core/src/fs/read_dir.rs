@@ -127,7 +127,8 @@ impl ReadDir {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-next-entry-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-next-entry-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::create_dir(&dir).await?;
@@ -264,7 +265,8 @@ impl DirEntry {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-entry-path-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-entry-path-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::create_dir_all(dir.join("sub")).await?;
@@ -283,7 +285,8 @@ impl DirEntry {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-entry-name-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-entry-name-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::create_dir_all(dir.join("sub")).await?;
@@ -330,7 +333,8 @@ impl DirEntry {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-entry-meta-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-entry-meta-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::create_dir(&dir).await?;
@@ -358,7 +362,8 @@ impl DirEntry {
     /// # Examples
     ///
     /// ```
-    /// let dir = std::env::temp_dir().join(format!("mirage-doc-entry-type-{}", std::process::id()));
+    /// let dir = std::env::temp_dir()
+    ///     .join(format!("mirage-doc-entry-type-{}", std::process::id()));
     /// let mut core = mirage::Core::new()?;
     /// core.run(async {
     ///     mirage::fs::create_dir_all(dir.join("sub")).await?;

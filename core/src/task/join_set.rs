@@ -210,7 +210,8 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running or entered Core, or if no thread can be started, as `spawn_blocking` does.
+    /// Outside a running or entered Core, or if no thread can be started, as
+    /// `spawn_blocking` does.
     ///
     /// # Examples
     ///
@@ -241,7 +242,8 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running or entered Core, or if no thread can be started, as `spawn_blocking` does.
+    /// Outside a running or entered Core, or if no thread can be started, as
+    /// `spawn_blocking` does.
     ///
     /// # Examples
     ///
