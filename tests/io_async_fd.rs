@@ -769,3 +769,296 @@ fn a_write_blocked_under_both_directions_keeps_the_end_of_stream_the_peer_sent()
         drop(far);
     });
 }
+
+/// How long a wait that must not return is given before the test takes it for pending.
+const NOT_READY: Duration = Duration::from_millis(30);
+
+/// A connected pair of loopback TCP streams: `near` non-blocking, for an `AsyncFd`, and
+/// `far` blocking, for the test to send from.
+fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let far = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (near, _) = listener.accept().unwrap();
+    near.set_nonblocking(true).unwrap();
+    (near, far)
+}
+
+/// Sends `byte` as TCP urgent data (`MSG_OOB`), which the peer sees as `EPOLLPRI`.
+fn send_urgent(stream: &std::net::TcpStream, byte: u8) {
+    let byte = [byte];
+    // SAFETY: `byte` is valid for reads of its length for the call.
+    let n = unsafe { libc::send(stream.as_raw_fd(), byte.as_ptr().cast(), 1, libc::MSG_OOB) };
+    assert_eq!(n, 1, "MSG_OOB: {}", std::io::Error::last_os_error());
+}
+
+/// Receives the urgent byte (`MSG_OOB`); `WouldBlock` while there is none, where the kernel
+/// says `EINVAL` (none marked) or `EAGAIN` (marked, not yet arrived).
+fn recv_urgent(stream: &std::net::TcpStream) -> std::io::Result<u8> {
+    let mut byte = [0u8];
+    // SAFETY: `byte` is valid for writes of its length for the call.
+    let n = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            byte.as_mut_ptr().cast(),
+            1,
+            libc::MSG_OOB,
+        )
+    };
+    match n {
+        1 => Ok(byte[0]),
+        _ => match std::io::Error::last_os_error() {
+            err if err.raw_os_error() == Some(libc::EINVAL) => {
+                Err(std::io::ErrorKind::WouldBlock.into())
+            }
+            err => Err(err),
+        },
+    }
+}
+
+/// Urgent data makes a descriptor registered for `PRIORITY` priority-ready; ordinary data
+/// does not wake a wait for it, and `clear_ready_matching(Ready::PRIORITY)` forgets it.
+#[test]
+fn urgent_data_wakes_a_wait_for_priority_and_ordinary_data_does_not() {
+    let (near, far) = tcp_pair();
+    let near = AsyncFd::with_interest(near, Interest::READABLE | Interest::PRIORITY).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let writer = mirage::spawn(async move {
+            mirage::yield_now().await;
+            (&far).write_all(b"plain").unwrap();
+            far
+        });
+        let wait = timeout(NOT_READY, near.ready(Interest::PRIORITY)).await;
+        assert!(wait.is_err(), "ordinary data woke a wait for priority data");
+        let far = writer.await.unwrap();
+        let guard = timeout(GUARD, near.readable())
+            .await
+            .expect("no data")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::READABLE);
+
+        send_urgent(&far, b'!');
+        let mut guard = timeout(GUARD, near.ready(Interest::PRIORITY))
+            .await
+            .expect("urgent data did not wake the wait for priority data")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::PRIORITY);
+        assert_eq!(recv_urgent(guard.get_inner()).unwrap(), b'!');
+        guard.clear_ready_matching(Ready::READABLE); // not the guard's kind: left alone
+        assert!(is_ready_now(near.ready(Interest::PRIORITY)).await);
+        let mut guard = near.ready(Interest::PRIORITY).await.unwrap();
+        guard.clear_ready_matching(Ready::PRIORITY);
+        let wait = timeout(NOT_READY, near.ready(Interest::PRIORITY)).await;
+        assert!(
+            wait.is_err(),
+            "clear_ready_matching kept the priority readiness"
+        );
+
+        // The ordinary data is still there, without the urgent byte.
+        let mut buf = [0; 16];
+        let n = near
+            .async_io(Interest::READABLE, |fd| (&*fd).read(&mut buf))
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"plain", "the urgent byte is not in the stream");
+
+        // A wait for both kinds reports both.
+        send_urgent(&far, b'?');
+        let priority = timeout(GUARD, near.ready(Interest::PRIORITY)).await;
+        priority
+            .expect("the second urgent byte did not come")
+            .unwrap()
+            .retain_ready();
+        let both = Interest::READABLE | Interest::PRIORITY;
+        let guard = near.ready(both).await.unwrap();
+        assert!(guard.ready().is_priority() && guard.ready().is_readable());
+        assert_eq!(near.try_io(Interest::PRIORITY, recv_urgent).unwrap(), b'?');
+        drop(far);
+    });
+}
+
+/// An operation that blocks under `READABLE` clears readability only: a task waiting for
+/// priority data still sees the urgent byte that made the descriptor readable. (A peek, as
+/// a read that passes the urgent mark discards the urgent byte.)
+#[test]
+fn a_peek_that_would_block_leaves_priority_readiness_to_its_waiter() {
+    let (near, far) = tcp_pair();
+    let mut near = AsyncFd::with_interest(near, Interest::READABLE | Interest::PRIORITY).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let wait = timeout(NOT_READY, near.readable()).await; // registers
+        assert!(wait.is_err(), "nothing was sent");
+        send_urgent(&far, b'!');
+        let mut guard = timeout(GUARD, near.readable())
+            .await
+            .expect("urgent data did not make the descriptor readable")
+            .unwrap();
+        let peek = guard.try_io(|fd| fd.get_ref().peek(&mut [0; 8]));
+        assert!(
+            peek.is_err(),
+            "only urgent data, which a peek skips: WouldBlock"
+        );
+        let wait = timeout(NOT_READY, near.readable()).await;
+        assert!(wait.is_err(), "the WouldBlock forgot readability");
+        let guard = timeout(GUARD, near.ready(Interest::PRIORITY))
+            .await
+            .expect("the blocked peek took the priority readiness")
+            .unwrap();
+        assert!(guard.ready().is_priority());
+        let mut guard = near.ready_mut(Interest::PRIORITY).await.unwrap();
+        let urgent = guard.try_io(|fd| recv_urgent(fd.get_ref()));
+        assert_eq!(urgent.unwrap().unwrap(), b'!');
+        drop(far);
+    });
+}
+
+/// `async_io` under `PRIORITY` alone waits for urgent data, and a wait for priority data
+/// ends at end of stream, after which none can come.
+#[test]
+fn async_io_waits_for_urgent_data_and_a_priority_wait_ends_at_end_of_stream() {
+    let (near, far) = tcp_pair();
+    let mut near = AsyncFd::with_interest(near, Interest::PRIORITY).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let sender = mirage::spawn(async move {
+            mirage::time::sleep(Duration::from_millis(5)).await;
+            send_urgent(&far, b'!');
+            far
+        });
+        let urgent = near.async_io_mut(Interest::PRIORITY, |fd| recv_urgent(fd));
+        let urgent = timeout(GUARD, urgent).await.expect("async_io hung");
+        assert_eq!(urgent.unwrap(), b'!');
+        // Readiness stays until an operation blocks, or the caller clears it.
+        let mut guard = near.ready(Interest::PRIORITY).await.unwrap();
+        assert_eq!(guard.ready(), Ready::PRIORITY);
+        guard.clear_ready();
+        drop(sender.await.unwrap());
+        let guard = timeout(GUARD, near.ready(Interest::PRIORITY))
+            .await
+            .expect("a wait for priority data outlived the stream")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::READ_CLOSED);
+    });
+}
+
+/// A descriptor is registered for `EPOLLPRI` only under an interest with `PRIORITY`: a wait
+/// for priority data on an `AsyncFd` created without it panics, naming the interest to ask
+/// for, rather than wait for an edge never asked for.
+#[test]
+fn a_wait_for_priority_outside_the_interest_panics() {
+    let (near, _far) = tcp_pair();
+    let near = AsyncFd::new(near).unwrap();
+    let message = panic_message(|| {
+        let _ = Core::new().unwrap().run(near.ready(Interest::PRIORITY));
+    });
+    assert!(
+        message.contains("PRIORITY, outside the interest it was created with")
+            && message.contains("AsyncFd::with_interest"),
+        "{message}"
+    );
+}
+
+/// A UDP socket with `IP_RECVERR`, non-blocking, and the address of a port nobody listens
+/// on: a datagram sent there comes back as an ICMP error, queued on the socket.
+fn udp_socket_with_error_queue() -> (std::net::UdpSocket, std::net::SocketAddr) {
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap();
+    drop(closed);
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let on: libc::c_int = 1;
+    // SAFETY: `on` is a valid `c_int` for the length given, for the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVERR,
+            (&raw const on).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "IP_RECVERR: {}", std::io::Error::last_os_error());
+    (socket, nobody)
+}
+
+/// Takes one entry of the socket's error queue (`MSG_ERRQUEUE`): the bytes of the datagram
+/// that failed. `WouldBlock` once the queue is empty.
+fn recv_error_queue(socket: &std::net::UdpSocket) -> std::io::Result<usize> {
+    let mut data = [0u8; 64];
+    let mut control = [0u64; 32];
+    let mut iov = libc::iovec {
+        iov_base: data.as_mut_ptr().cast(),
+        iov_len: data.len(),
+    };
+    // SAFETY: an all-zero `msghdr` is a valid empty one.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = size_of_val(&control) as _;
+    // SAFETY: `msg` points at `iov`, `data` and `control`, all alive and writable for the call.
+    let n = unsafe { libc::recvmsg(socket.as_raw_fd(), &raw mut msg, libc::MSG_ERRQUEUE) };
+    match n {
+        0.. => Ok(n as usize),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+/// An ICMP error queued on a socket makes it error-ready (`EPOLLERR`, which epoll reports
+/// unasked); `try_io` under `ERROR` drains the queue and, at `WouldBlock`, forgets it.
+#[test]
+fn a_queued_socket_error_wakes_a_wait_for_error_and_try_io_drains_it() {
+    let (socket, nobody) = udp_socket_with_error_queue();
+    let socket = AsyncFd::with_interest(socket, Interest::WRITABLE | Interest::ERROR).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let guard = timeout(GUARD, socket.writable())
+            .await
+            .expect("hung")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::WRITABLE);
+        let wait = timeout(NOT_READY, socket.ready(Interest::ERROR)).await;
+        assert!(wait.is_err(), "a writable socket is not error-ready");
+
+        socket.get_ref().send_to(b"ping", nobody).unwrap();
+        let mut guard = timeout(GUARD, socket.ready(Interest::ERROR))
+            .await
+            .expect("the queued error did not wake the wait for errors")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::ERROR);
+        let taken = guard
+            .get_inner()
+            .take_error()
+            .unwrap()
+            .expect("a pending error");
+        assert_eq!(taken.kind(), std::io::ErrorKind::ConnectionRefused);
+        let n = guard.try_io(|fd| recv_error_queue(fd.get_ref()));
+        assert_eq!(n.unwrap().unwrap(), 4, "the failed datagram's bytes");
+
+        // The queue is empty: `WouldBlock`, which forgets the error readiness.
+        let again = socket
+            .try_io(Interest::ERROR, recv_error_queue)
+            .unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::WouldBlock);
+        let skipped = socket.try_io(Interest::ERROR, |_| -> std::io::Result<()> {
+            unreachable!("known not error-ready: not tried")
+        });
+        assert_eq!(skipped.unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+        let wait = timeout(NOT_READY, socket.ready(Interest::ERROR)).await;
+        assert!(wait.is_err(), "the drained queue still reads error-ready");
+        let both = socket
+            .ready(Interest::WRITABLE | Interest::ERROR)
+            .await
+            .unwrap();
+        // (Also write-closed: mio reads `EPOLLOUT | EPOLLERR` so, as tokio does.)
+        assert!(
+            both.ready().is_writable(),
+            "writing is not the error's to clear"
+        );
+        assert!(!both.ready().is_error());
+
+        socket.get_ref().send_to(b"again", nobody).unwrap();
+        let n = socket.async_io(Interest::ERROR, recv_error_queue);
+        assert_eq!(timeout(GUARD, n).await.expect("hung").unwrap(), 5);
+    });
+}

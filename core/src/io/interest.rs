@@ -1,21 +1,19 @@
-//! `Interest`: the directions of readiness a wait asks about, as tokio's `io::Interest`.
+//! `Interest`: the kinds of readiness a wait asks about, as tokio's `io::Interest`.
 
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
 
 use super::Direction;
 
-/// The directions of readiness to wait for: [`READABLE`](Interest::READABLE),
-/// [`WRITABLE`](Interest::WRITABLE), or both (`Interest::READABLE | Interest::WRITABLE`).
+/// The kinds of readiness to wait for: [`READABLE`](Interest::READABLE),
+/// [`WRITABLE`](Interest::WRITABLE), [`PRIORITY`](Interest::PRIORITY) (Linux and Android),
+/// [`ERROR`](Interest::ERROR), or several of them (`Interest::READABLE | Interest::WRITABLE`).
 ///
 /// Passed to the sockets' and [`AsyncFd`](super::AsyncFd)'s `ready`, `try_io` and
 /// `async_io`, and to [`AsyncFd::with_interest`](super::AsyncFd::with_interest), as tokio's
-/// `io::Interest` is. An interest always holds at least one direction. tokio's `ERROR` and
-/// `PRIORITY` interests are not offered: a pending error or urgent data shows as readable
-/// (an error also as writable), since the next operation returns at once. mio 1.x has no
-/// error interest (epoll always reports errors), and the reactor keeps one list of waiters
-/// per direction, which urgent data wakes along with ordinary data: a wait for urgent data
-/// alone would need a third.
+/// `io::Interest` is. An interest always holds at least one kind. `PRIORITY` and `ERROR`
+/// are for `AsyncFd` only: the sockets' `ready`, `try_io` and `async_io` wait in the two
+/// directions, and panic when asked for either.
 ///
 /// # Examples
 ///
@@ -23,7 +21,7 @@ use super::Direction;
 /// use mirage::io::Interest;
 ///
 /// let both = Interest::READABLE | Interest::WRITABLE;
-/// assert!(both.is_readable() && both.is_writable());
+/// assert!(both.is_readable() && both.is_writable() && !both.is_error());
 /// assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +29,9 @@ pub struct Interest(u8);
 
 const READABLE: u8 = 1 << 0;
 const WRITABLE: u8 = 1 << 1;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const PRIORITY: u8 = 1 << 2;
+const ERROR: u8 = 1 << 3;
 
 impl Interest {
     /// Interest in reading: data (or a connection to accept) is queued, or the read half
@@ -57,6 +58,107 @@ impl Interest {
     /// assert!(!Interest::WRITABLE.is_readable());
     /// ```
     pub const WRITABLE: Interest = Interest(WRITABLE);
+
+    /// Interest in priority readiness, `EPOLLPRI`: a socket's urgent data (`MSG_OOB`), or
+    /// a change in a file that reports one so, like `/proc/self/mounts`. Linux and Android
+    /// only, as in tokio.
+    ///
+    /// The descriptor is registered for it only when an
+    /// [`AsyncFd::with_interest`](super::AsyncFd::with_interest) asks for it. A wait for it
+    /// also returns once the read half is closed, as no priority data can come after.
+    /// Priority readiness also makes the descriptor readable, as mio reports it.
+    ///
+    /// # Examples
+    ///
+    /// Waiting for a byte of TCP urgent data:
+    ///
+    /// ```
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use mirage::io::{AsyncFd, Interest, Ready};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let sender = TcpStream::connect(listener.local_addr()?)?;
+    /// let (receiver, _) = listener.accept()?;
+    /// receiver.set_nonblocking(true)?;
+    /// let interest = Interest::READABLE | Interest::PRIORITY;
+    /// let receiver = AsyncFd::with_interest(receiver, interest)?;
+    /// let (fd, byte) = (sender.as_raw_fd(), b"!");
+    /// // SAFETY: `byte` is valid for reads for the call.
+    /// let sent = unsafe { libc::send(fd, byte.as_ptr().cast(), 1, libc::MSG_OOB) };
+    /// assert_eq!(sent, 1);
+    /// let mut core = mirage::Core::new()?;
+    /// let urgent = core.run(async {
+    ///     let mut guard = receiver.ready(Interest::PRIORITY).await?;
+    ///     assert!(guard.ready().is_priority());
+    ///     let (fd, mut byte) = (guard.get_inner().as_raw_fd(), 0u8);
+    ///     // SAFETY: `byte` is valid for writes for the call.
+    ///     let n = unsafe { libc::recv(fd, (&raw mut byte).cast(), 1, libc::MSG_OOB) };
+    ///     assert_eq!(n, 1);
+    ///     guard.clear_ready_matching(Ready::PRIORITY); // read: wait for the next one
+    ///     std::io::Result::Ok(byte)
+    /// })?;
+    /// assert_eq!(urgent, b'!');
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// As a set:
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    ///
+    /// let urgent = Interest::READABLE | Interest::PRIORITY;
+    /// assert!(urgent.is_priority() && urgent.is_readable());
+    /// assert!(!Interest::PRIORITY.is_readable());
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = Interest(PRIORITY);
+
+    /// Interest in error readiness, `EPOLLERR`: the descriptor has an error to report, such
+    /// as a socket's pending error or the entries of its error queue (`MSG_ERRQUEUE`).
+    ///
+    /// epoll reports errors whatever a descriptor is registered for, so asking for it
+    /// registers nothing more. A pending error also makes the descriptor readable and
+    /// writable, since the next operation returns it at once; this interest waits for the
+    /// error alone.
+    ///
+    /// # Examples
+    ///
+    /// Waiting for the error a datagram sent to a closed port brings back:
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::net::UdpSocket;
+    /// use mirage::io::{AsyncFd, Interest};
+    ///
+    /// let nobody = UdpSocket::bind("127.0.0.1:0")?.local_addr()?; // closed at once
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_nonblocking(true)?;
+    /// socket.connect(nobody)?; // a connected socket keeps the ICMP error
+    /// let socket = AsyncFd::with_interest(socket, Interest::ERROR)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     socket.get_ref().send(b"ping")?;
+    ///     let mut guard = socket.ready(Interest::ERROR).await?;
+    ///     assert!(guard.ready().is_error());
+    ///     let err = guard.get_inner().take_error()?.expect("a pending error");
+    ///     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    ///     guard.clear_ready(); // taken: wait for the next one
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// As a set:
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    ///
+    /// assert!(Interest::ERROR.is_error());
+    /// assert!(!Interest::ERROR.is_readable() && !Interest::ERROR.is_writable());
+    /// assert!((Interest::READABLE | Interest::ERROR).is_error());
+    /// ```
+    pub const ERROR: Interest = Interest(ERROR);
 
     /// Whether the interest includes reading.
     ///
@@ -86,7 +188,42 @@ impl Interest {
         self.0 & WRITABLE != 0
     }
 
-    /// The directions of both interests; the `const` form of `|`.
+    /// Whether the interest includes priority readiness.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    ///
+    /// assert!((Interest::READABLE | Interest::PRIORITY).is_priority());
+    /// assert!(!Interest::READABLE.is_priority());
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const fn is_priority(self) -> bool {
+        self.0 & PRIORITY != 0
+    }
+
+    /// Whether the interest includes error readiness.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mirage::io::Interest;
+    ///
+    /// assert!((Interest::WRITABLE | Interest::ERROR).is_error());
+    /// assert!(!Interest::WRITABLE.is_error());
+    /// ```
+    pub const fn is_error(self) -> bool {
+        self.0 & ERROR != 0
+    }
+
+    /// Whether the interest includes a kind beyond reading and writing: priority or error
+    /// readiness, which the reactor waits for apart from the two directions.
+    pub(crate) const fn has_extra(self) -> bool {
+        self.0 & !(READABLE | WRITABLE) != 0
+    }
+
+    /// The kinds of both interests; the `const` form of `|`.
     ///
     /// # Examples
     ///
@@ -101,8 +238,8 @@ impl Interest {
         Interest(self.0 | other.0)
     }
 
-    /// The directions of `self` that are not in `other`; `None` if none is left, as an
-    /// interest cannot be empty.
+    /// The kinds of `self` that are not in `other`; `None` if none is left, as an interest
+    /// cannot be empty.
     ///
     /// # Examples
     ///
@@ -125,7 +262,7 @@ impl Interest {
 impl BitOr for Interest {
     type Output = Interest;
 
-    /// Both interests' directions.
+    /// Both interests' kinds.
     ///
     /// # Examples
     ///
@@ -141,7 +278,7 @@ impl BitOr for Interest {
 }
 
 impl BitOrAssign for Interest {
-    /// Adds `other`'s directions.
+    /// Adds `other`'s kinds.
     ///
     /// # Examples
     ///
@@ -177,12 +314,57 @@ impl From<Direction> for Interest {
 }
 
 impl fmt::Debug for Interest {
-    /// The directions, as tokio writes them: `READABLE | WRITABLE`.
+    /// The kinds, as tokio writes them: `READABLE | WRITABLE`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.is_readable(), self.is_writable()) {
-            (true, true) => f.write_str("READABLE | WRITABLE"),
-            (true, false) => f.write_str("READABLE"),
-            (false, _) => f.write_str("WRITABLE"),
+        let kinds = [
+            (self.is_readable(), "READABLE"),
+            (self.is_writable(), "WRITABLE"),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            (self.is_priority(), "PRIORITY"),
+            (self.is_error(), "ERROR"),
+        ];
+        let mut names = kinds.iter().filter(|(has, _)| *has).map(|(_, name)| name);
+        if let Some(first) = names.next() {
+            f.write_str(first)?;
         }
+        for name in names {
+            write!(f, " | {name}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_combine_remove_and_print_as_tokio_prints_them() {
+        let all = Interest::READABLE | Interest::WRITABLE | Interest::ERROR;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let all = all | Interest::PRIORITY;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        assert_eq!(format!("{all:?}"), "READABLE | WRITABLE | PRIORITY | ERROR");
+        assert_eq!(format!("{:?}", Interest::ERROR), "ERROR");
+        let extra = all.remove(Interest::READABLE | Interest::WRITABLE).unwrap();
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        assert_eq!(extra, Interest::PRIORITY | Interest::ERROR);
+        assert!(extra.is_error() && !extra.is_readable() && !extra.is_writable());
+        assert!(extra.has_extra() && !(Interest::READABLE | Interest::WRITABLE).has_extra());
+        assert_eq!(extra.remove(extra), None);
+        let mut grown = Interest::WRITABLE;
+        grown |= Interest::ERROR;
+        assert_eq!(grown, Interest::WRITABLE.add(Interest::ERROR));
+        assert_eq!(grown.remove(Interest::WRITABLE), Some(Interest::ERROR));
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn priority_is_a_kind_of_its_own() {
+        let urgent = Interest::READABLE | Interest::PRIORITY;
+        assert!(urgent.is_priority() && urgent.has_extra());
+        assert_eq!(urgent.remove(Interest::READABLE), Some(Interest::PRIORITY));
+        assert!(!Interest::PRIORITY.is_readable() && !Interest::PRIORITY.is_error());
+        assert_eq!(format!("{:?}", Interest::PRIORITY), "PRIORITY");
     }
 }

@@ -30,9 +30,10 @@
 //!   buffered wrappers around them and types of your own.
 //! * [`AsyncFd`]: any other non-blocking file descriptor (a pipe, a timerfd, a serial port)
 //!   with `readable().await` / `writable().await`.
-//! * [`Interest`] and [`Ready`]: the directions a wait asks about and the readiness it
-//!   found, for the sockets' and `AsyncFd`'s `ready`, `try_io` and `async_io`, as tokio
-//!   has them.
+//! * [`Interest`] and [`Ready`]: the kinds of readiness a wait asks about and the
+//!   readiness it found, for the sockets' and `AsyncFd`'s `ready`, `try_io` and
+//!   `async_io`, as tokio has them: the two directions, and for `AsyncFd` priority data
+//!   (`EPOLLPRI`) and errors (`EPOLLERR`).
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;

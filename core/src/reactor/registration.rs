@@ -10,20 +10,21 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::scheduled_io::{
-    ScheduledIo, ERROR, POLL_WAITER, PRIORITY, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
+    ScheduledIo, ERROR, EXTRA_ERROR, EXTRA_PRIORITY, POLL_WAITER, PRIORITY, READABLE, READ_CLOSED,
+    WRITABLE, WRITE_CLOSED,
 };
 use super::{Direction, Reactor};
 use crate::context;
-use crate::io::Ready;
+use crate::io::{Interest, Ready};
 
 /// Connects a non-blocking file descriptor to the reactor of a [`Core`](crate::Core), the
 /// building block of every Mirage socket.
 ///
 /// Creating one needs no running Core: the descriptor is registered with the Core that first
-/// polls it for readiness, edge-triggered for both directions. I/O goes through
-/// [`poll_io`](Registration::poll_io) or [`io`](Registration::io), which try the system call
-/// first and wait for readiness only after `WouldBlock`, clearing the readiness they saw, so
-/// no edge is lost.
+/// polls it for readiness, edge-triggered for both directions and for urgent data. I/O goes
+/// through [`poll_io`](Registration::poll_io) or [`io`](Registration::io), which try the
+/// system call first and wait for readiness only after `WouldBlock`, clearing the readiness
+/// they saw, so no edge is lost.
 ///
 /// A `Registration` does not own the descriptor. Drop it (which deregisters) *before* closing
 /// the descriptor: declare it before the field that owns the descriptor.
@@ -56,6 +57,8 @@ use crate::io::Ready;
 /// ```
 pub struct Registration {
     fd: RawFd,
+    /// Whether to register for urgent data (`EPOLLPRI`) too.
+    priority: bool,
     registered: OnceCell<Registered>,
 }
 
@@ -86,8 +89,17 @@ impl Registration {
     /// # drop(a);
     /// ```
     pub fn new(fd: RawFd) -> Registration {
+        Registration::with_priority(fd, true)
+    }
+
+    /// A registration for `fd` that asks epoll for urgent data (`EPOLLPRI`) only with
+    /// `priority`: for `AsyncFd`, whose interest says. The sockets' registrations ask for it
+    /// always ([`new`](Registration::new)): a stream read stops at the urgent mark, and
+    /// without the edge the short read would look like a drained socket.
+    pub(crate) fn with_priority(fd: RawFd, priority: bool) -> Registration {
         Registration {
             fd,
+            priority,
             registered: OnceCell::new(),
         }
     }
@@ -159,7 +171,7 @@ impl Registration {
              Runtime::enter",
         );
         let Some(registered) = self.registered.get() else {
-            let io = reactor.register(self.fd)?;
+            let io = reactor.register(self.fd, self.priority)?;
             let registered = Registered {
                 reactor: RefCell::new(Rc::downgrade(&reactor)),
                 io,
@@ -168,7 +180,7 @@ impl Registration {
         };
         if registered.io.is_orphaned() {
             // The old Core is gone, and its epoll instance with it: register afresh.
-            reactor.reregister(self.fd, &registered.io)?;
+            reactor.reregister(self.fd, &registered.io, self.priority)?;
             *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
         }
         Ok(registered)
@@ -477,6 +489,88 @@ impl Registration {
         ready
     }
 
+    /// Polls for the readiness of `interest`'s priority and error kinds, as one waiter of
+    /// the extra list (`waiter` holds its id, as for
+    /// [`poll_ready_waiter`](Registration::poll_ready_waiter)). Registers the descriptor
+    /// first, if it is not yet: a wait needs the reactor's word.
+    pub(crate) fn poll_extra_ready(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        waiter: &mut Option<u64>,
+    ) -> Poll<io::Result<()>> {
+        let registered = self.registered()?;
+        let io = &registered.io;
+        if io.extra_readiness(extra_wait_bits(interest)) != 0 {
+            self.forget_extra_waiter(waiter);
+            return Poll::Ready(Ok(()));
+        }
+        if io.is_orphaned() {
+            return self.poll_after_register(|this| this.poll_extra_ready(cx, interest, waiter));
+        }
+        let id = *waiter.get_or_insert_with(|| io.new_waiter_id());
+        io.extra.borrow_mut().register(id, cx.waker());
+        Poll::Pending
+    }
+
+    /// Waits for the priority and error readiness of `interest` (see
+    /// [`poll_extra_ready`](Registration::poll_extra_ready)).
+    pub(crate) fn extra_ready(&self, interest: Interest) -> ExtraReadyFuture<'_> {
+        ExtraReadyFuture {
+            registration: self,
+            interest,
+            waiter: None,
+        }
+    }
+
+    /// Forgets a waiter of [`poll_extra_ready`](Registration::poll_extra_ready).
+    pub(crate) fn forget_extra_waiter(&self, waiter: &mut Option<u64>) {
+        if let (Some(id), Some(registered)) = (waiter.take(), self.registered.get()) {
+            let own = registered.io.extra.borrow_mut().remove(id);
+            drop(own);
+        }
+    }
+
+    /// Whether an operation under `interest`'s priority and error kinds is worth trying:
+    /// unregistered, nothing is known, so it is; registered, if the reactor recorded one of
+    /// them (or, for priority, end of stream).
+    pub(crate) fn is_extra_ready(&self, interest: Interest) -> bool {
+        self.registered
+            .get()
+            .is_none_or(|registered| registered.io.extra_readiness(extra_wait_bits(interest)) != 0)
+    }
+
+    /// The priority and error readiness recorded for `interest`'s kinds, as a [`Ready`]:
+    /// priority with read closed, as tokio reports a wait for priority, and error.
+    pub(crate) fn extra_readiness(&self, interest: Interest) -> Ready {
+        let Some(registered) = self.registered.get() else {
+            return Ready::EMPTY;
+        };
+        let bits = registered.io.extra_readiness(extra_wait_bits(interest));
+        let mut ready = Ready::EMPTY;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if bits & EXTRA_PRIORITY != 0 {
+            ready |= Ready::PRIORITY;
+        }
+        if bits & READ_CLOSED != 0 {
+            ready |= Ready::READ_CLOSED;
+        }
+        if bits & EXTRA_ERROR != 0 {
+            ready |= Ready::ERROR;
+        }
+        ready
+    }
+
+    /// Forgets the priority and error readiness of `interest`'s kinds; end of stream stays,
+    /// for the read direction to clear.
+    pub(crate) fn clear_extra(&self, interest: Interest) {
+        if let Some(registered) = self.registered.get() {
+            registered
+                .io
+                .clear_extra(extra_wait_bits(interest) & !READ_CLOSED);
+        }
+    }
+
     /// Records that the last operation drained `direction`: a read returned fewer bytes
     /// than asked (the receive buffer is empty) or a write took fewer than offered (the
     /// send buffer is full). The next operation then waits for an edge instead of trying a
@@ -636,6 +730,44 @@ impl Registration {
                 result => return result,
             }
         }
+    }
+}
+
+/// The readiness bits that end a wait for `interest`'s priority and error kinds: end of
+/// stream ends a wait for priority data, as in tokio, since none can come after it.
+fn extra_wait_bits(interest: Interest) -> u8 {
+    let mut bits = 0;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if interest.is_priority() {
+        bits |= EXTRA_PRIORITY | READ_CLOSED;
+    }
+    if interest.is_error() {
+        bits |= EXTRA_ERROR;
+    }
+    bits
+}
+
+/// Waits for the priority and error readiness of an interest, as one waiter of the extra
+/// list: [`ReadyFuture`]'s counterpart, for `AsyncFd`. Cancel-safe.
+pub(crate) struct ExtraReadyFuture<'a> {
+    registration: &'a Registration,
+    interest: Interest,
+    waiter: Option<u64>,
+}
+
+impl Future for ExtraReadyFuture<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        this.registration
+            .poll_extra_ready(cx, this.interest, &mut this.waiter)
+    }
+}
+
+impl Drop for ExtraReadyFuture<'_> {
+    fn drop(&mut self) {
+        self.registration.forget_extra_waiter(&mut self.waiter);
     }
 }
 

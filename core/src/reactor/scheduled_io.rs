@@ -15,6 +15,16 @@ pub(crate) const ERROR: u8 = 1 << 4;
 /// Urgent data (`EPOLLPRI`): a stream read stops at the urgent mark, short of the data
 /// queued after it, so a short read does not show the socket drained while this is set.
 pub(crate) const PRIORITY: u8 = 1 << 5;
+/// Priority and error readiness as an `AsyncFd` wait for `Interest::PRIORITY` or
+/// `Interest::ERROR` sees them: set with [`PRIORITY`] and [`ERROR`] by the same events, but
+/// cleared only by such a wait's owner, not by a read or write that saw `WouldBlock` (which
+/// clears those two among its direction's bits), so that a task reading ordinary data does
+/// not take them from a task waiting for urgent data or errors.
+pub(crate) const EXTRA_PRIORITY: u8 = 1 << 6;
+pub(crate) const EXTRA_ERROR: u8 = 1 << 7;
+/// The bits whose rise wakes the [`ScheduledIo::extra`] waiters: end of stream ends a wait
+/// for priority data too, as in tokio. All among [`mask`]`(Read)`'s, or with one of them.
+const EXTRA_WAKE: u8 = EXTRA_PRIORITY | EXTRA_ERROR | READ_CLOSED;
 
 /// The bits that make a direction ready: an operation in that direction will not block
 /// (it may fail, or read end-of-file).
@@ -105,6 +115,10 @@ pub(crate) struct ScheduledIo {
     readiness: Cell<u8>,
     pub(crate) readers: RefCell<Waiters>,
     pub(crate) writers: RefCell<Waiters>,
+    /// Tasks waiting for priority or error readiness (`AsyncFd` under `Interest::PRIORITY`
+    /// or `Interest::ERROR`), each checking its own bits when woken. Apart from the readers,
+    /// so that ordinary data wakes none of them.
+    pub(crate) extra: RefCell<Waiters>,
     next_waiter: Cell<u64>,
 }
 
@@ -116,6 +130,7 @@ impl ScheduledIo {
             readiness: Cell::new(0),
             readers: RefCell::default(),
             writers: RefCell::default(),
+            extra: RefCell::default(),
             next_waiter: Cell::new(POLL_WAITER + 1),
         }
     }
@@ -129,6 +144,7 @@ impl ScheduledIo {
         let mut stale = Vec::new();
         self.readers.borrow_mut().take_all(&mut stale);
         self.writers.borrow_mut().take_all(&mut stale);
+        self.extra.borrow_mut().take_all(&mut stale);
         stale
     }
 
@@ -145,6 +161,7 @@ impl ScheduledIo {
         self.token.set(ORPHANED);
         self.readers.borrow_mut().take_all(wake);
         self.writers.borrow_mut().take_all(wake);
+        self.extra.borrow_mut().take_all(wake);
     }
 
     /// A fresh id for a readiness future.
@@ -171,14 +188,40 @@ impl ScheduledIo {
     }
 
     /// Records readiness from an event, collecting the wakers of the directions it readies.
+    /// The extra waiters' bits all come with a read bit, so their test stays off the path
+    /// of an event that only makes room to write.
     pub(crate) fn set_ready(&self, bits: u8, wake: &mut Vec<Waker>) {
         self.readiness.set(self.readiness.get() | bits);
+        debug_assert!(bits & EXTRA_WAKE == 0 || bits & mask(Direction::Read) != 0);
         if bits & mask(Direction::Read) != 0 {
             self.readers.borrow_mut().take_all(wake);
+            if bits & EXTRA_WAKE != 0 {
+                self.wake_extra(wake);
+            }
         }
         if bits & mask(Direction::Write) != 0 {
             self.writers.borrow_mut().take_all(wake);
         }
+    }
+
+    /// Collects the extra waiters' wakers; out of line, as rare as the events that need it.
+    #[cold]
+    #[inline(never)]
+    fn wake_extra(&self, wake: &mut Vec<Waker>) {
+        self.extra.borrow_mut().take_all(wake);
+    }
+
+    /// The readiness bits among `bits` (made of [`EXTRA_PRIORITY`], [`EXTRA_ERROR`] and
+    /// [`READ_CLOSED`]), for the extra waiters.
+    pub(crate) fn extra_readiness(&self, bits: u8) -> u8 {
+        self.readiness.get() & bits
+    }
+
+    /// Forgets `bits` of [`EXTRA_PRIORITY`] and [`EXTRA_ERROR`], for an `AsyncFd` wait that
+    /// asked for them; end of stream is its direction's to clear.
+    pub(crate) fn clear_extra(&self, bits: u8) {
+        debug_assert_eq!(bits & !(EXTRA_PRIORITY | EXTRA_ERROR), 0);
+        self.readiness.set(self.readiness.get() & !bits);
     }
 
     /// Forgets readiness in `direction`, after an operation saw `WouldBlock`. Under
@@ -237,5 +280,37 @@ mod tests {
         assert!(waiters.remove(2).is_none() && waiters.remove(4).is_none());
         waiters.take_all(&mut out);
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn extra_waiters_wake_for_priority_error_or_end_of_stream_only() {
+        let io = ScheduledIo::new();
+        let mut wake = Vec::new();
+        for (bits, woken) in [
+            (READABLE | WRITABLE, false),
+            (WRITE_CLOSED, false),
+            (READABLE | PRIORITY | EXTRA_PRIORITY, true),
+            (WRITABLE | ERROR | EXTRA_ERROR, true),
+            (READ_CLOSED, true),
+        ] {
+            io.extra.borrow_mut().register(7, Waker::noop());
+            wake.clear();
+            io.set_ready(bits, &mut wake);
+            assert_eq!(!io.extra.borrow().contains(7), woken, "{bits:#b}");
+            io.extra.borrow_mut().remove(7);
+        }
+        // A read that saw `WouldBlock` leaves the extra waiters' bits; theirs go on their own.
+        io.clear_ready(Direction::Read);
+        io.clear_ready(Direction::Write);
+        assert_eq!(
+            io.extra_readiness(EXTRA_PRIORITY | EXTRA_ERROR),
+            EXTRA_PRIORITY | EXTRA_ERROR
+        );
+        io.clear_extra(EXTRA_ERROR);
+        assert_eq!(
+            io.extra_readiness(EXTRA_PRIORITY | EXTRA_ERROR),
+            EXTRA_PRIORITY
+        );
+        assert!(!io.is_ready(Direction::Read) && !io.is_ready(Direction::Write));
     }
 }

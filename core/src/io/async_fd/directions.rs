@@ -1,6 +1,7 @@
-//! Readiness over the directions of an [`Interest`]: what `AsyncFd`'s waits, guards,
+//! Readiness over the kinds of an [`Interest`]: what `AsyncFd`'s waits, guards,
 //! `async_io` and `try_io` share. The reactor keeps readiness and waiters per direction;
-//! an interest in both directions uses both.
+//! an interest in both directions uses both. Priority and error readiness have a waiter
+//! list of their own, used only by an interest that names one of them.
 
 use std::future::{poll_fn, Future};
 use std::io;
@@ -17,10 +18,21 @@ fn directions(interest: Interest) -> impl Iterator<Item = Direction> {
     read.into_iter().chain(write)
 }
 
-/// Waits for readiness in any of `interest`'s directions. Both directions wait with a
-/// waiter in each, so an edge in either wakes the task. Cancel-safe: dropping the future
-/// forgets its waiters.
+/// The directions of `interest`, without its priority and error kinds; `None` if it has
+/// none.
+fn direction_kinds(interest: Interest) -> Option<Interest> {
+    match interest.remove(Interest::READABLE | Interest::WRITABLE) {
+        Some(extra) => interest.remove(extra),
+        None => Some(interest),
+    }
+}
+
+/// Waits for readiness in any of `interest`'s kinds. Several wait with a waiter in each,
+/// so an edge in any wakes the task. Cancel-safe: dropping the future forgets its waiters.
 pub(super) async fn ready_any(registration: &Registration, interest: Interest) -> io::Result<()> {
+    if interest.has_extra() {
+        return ready_any_extra(registration, interest).await;
+    }
     match (interest.is_readable(), interest.is_writable()) {
         (true, true) => {
             let mut read = registration.ready(Direction::Read);
@@ -36,15 +48,47 @@ pub(super) async fn ready_any(registration: &Registration, interest: Interest) -
     }
 }
 
-/// The readiness recorded in `interest`'s directions (see `Registration::readiness`).
-pub(super) fn readiness(registration: &Registration, interest: Interest) -> Ready {
-    directions(interest).fold(Ready::EMPTY, |ready, direction| {
-        ready | registration.readiness(direction)
+/// [`ready_any`] for an interest with priority or error kinds: a waiter in the extra
+/// list, and one in each of its directions.
+async fn ready_any_extra(registration: &Registration, interest: Interest) -> io::Result<()> {
+    let mut extra = registration.extra_ready(interest);
+    let mut read = interest
+        .is_readable()
+        .then(|| registration.ready(Direction::Read));
+    let mut write = interest
+        .is_writable()
+        .then(|| registration.ready(Direction::Write));
+    poll_fn(|cx| {
+        if let Poll::Ready(result) = Pin::new(&mut extra).poll(cx) {
+            return Poll::Ready(result);
+        }
+        for wait in [read.as_mut(), write.as_mut()].into_iter().flatten() {
+            if let Poll::Ready(result) = Pin::new(wait).poll(cx) {
+                return Poll::Ready(result);
+            }
+        }
+        Poll::Pending
     })
+    .await
+}
+
+/// The readiness recorded in `interest`'s kinds (see `Registration::readiness` and
+/// `Registration::extra_readiness`).
+pub(super) fn readiness(registration: &Registration, interest: Interest) -> Ready {
+    let ready = directions(interest).fold(Ready::EMPTY, |ready, direction| {
+        ready | registration.readiness(direction)
+    });
+    match interest.has_extra() {
+        true => ready | registration.extra_readiness(interest),
+        false => ready,
+    }
 }
 
 /// Forgets readiness after an operation under `interest` returned `WouldBlock`, and
-/// returns the directions to wait on before trying it again.
+/// returns the kinds to wait on before trying it again.
+///
+/// Priority and error readiness are forgotten, and waited for again (as in tokio, whose
+/// `WouldBlock` clears every kind of the interest); the directions go as follows.
 ///
 /// In one direction, the `WouldBlock` shows that direction not ready, end of stream
 /// included. In both, it shows only that one of them is not ready, not which: a closed half
@@ -52,6 +96,23 @@ pub(super) fn readiness(registration: &Registration, interest: Interest) -> Read
 /// the other direction, so that a retry does not spin on it. Only if both halves stay
 /// closed is everything forgotten, to wait for an edge as in one direction.
 pub(super) fn clear_blocked(registration: &Registration, interest: Interest) -> Interest {
+    if !interest.has_extra() {
+        return clear_blocked_directions(registration, interest);
+    }
+    registration.clear_extra(interest);
+    match direction_kinds(interest) {
+        Some(directions) => {
+            let extra = interest
+                .remove(directions)
+                .expect("an interest with extra kinds");
+            clear_blocked_directions(registration, directions) | extra
+        }
+        None => interest,
+    }
+}
+
+/// [`clear_blocked`] for an interest in one or both directions, and nothing else.
+fn clear_blocked_directions(registration: &Registration, interest: Interest) -> Interest {
     if interest.is_readable() && interest.is_writable() {
         clear_but_closed(registration, interest);
         let open = directions(interest)
@@ -68,29 +129,41 @@ pub(super) fn clear_blocked(registration: &Registration, interest: Interest) -> 
     interest
 }
 
-/// Forgets readiness in `interest`'s directions but for end of stream, on the caller's
-/// word (a guard's `clear_ready`): reported by one edge only, it must stay.
+/// Forgets readiness in `interest`'s kinds but for end of stream, on the caller's word (a
+/// guard's `clear_ready`): reported by one edge only, it must stay.
 pub(super) fn clear_but_closed(registration: &Registration, interest: Interest) {
     for direction in directions(interest) {
         registration.clear_ready_but_closed(direction);
     }
+    if interest.has_extra() {
+        registration.clear_extra(interest);
+    }
 }
 
-/// The directions of `interest` that `ready` names as readable or writable, closed halves
-/// aside (those are never cleared); `None` if it names none of them.
+/// The kinds of `interest` that `ready` names (readable, writable, priority, error),
+/// closed halves aside (those are never cleared); `None` if it names none of them.
 pub(super) fn matching(interest: Interest, ready: Ready) -> Option<Interest> {
     let open = ready - (Ready::READ_CLOSED | Ready::WRITE_CLOSED);
-    let not_named = match (open.is_readable(), open.is_writable()) {
-        (true, true) => return Some(interest),
-        (true, false) => Interest::WRITABLE,
-        (false, true) => Interest::READABLE,
-        (false, false) => return None,
-    };
-    interest.remove(not_named)
+    let named = [
+        (open.is_readable(), Interest::READABLE),
+        (open.is_writable(), Interest::WRITABLE),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        (open.is_priority(), Interest::PRIORITY),
+        (open.is_error(), Interest::ERROR),
+    ];
+    let not_named = named
+        .into_iter()
+        .filter(|(is_named, _)| !is_named)
+        .map(|(_, kind)| kind)
+        .reduce(Interest::add);
+    match not_named {
+        Some(not_named) => interest.remove(not_named),
+        None => Some(interest),
+    }
 }
 
 /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for an edge
-/// in any of `interest`'s directions after each `WouldBlock` (which forgets their
+/// in any of `interest`'s kinds after each `WouldBlock` (which forgets their
 /// readiness, see [`clear_blocked`]). The first attempt comes before any wait.
 pub(super) async fn io_any<R>(
     registration: &Registration,
@@ -108,15 +181,17 @@ pub(super) async fn io_any<R>(
     }
 }
 
-/// Runs the non-blocking `op` once: `WouldBlock` without calling it while every direction
-/// of `interest` is known not ready; if `op` returns `WouldBlock`, forgets their readiness
+/// Runs the non-blocking `op` once: `WouldBlock` without calling it while every kind of
+/// `interest` is known not ready; if `op` returns `WouldBlock`, forgets their readiness
 /// (see [`clear_blocked`]).
 pub(super) fn try_once<R>(
     registration: &Registration,
     interest: Interest,
     op: impl FnOnce() -> io::Result<R>,
 ) -> io::Result<R> {
-    if !directions(interest).any(|direction| registration.is_ready(direction)) {
+    let worth_trying = directions(interest).any(|direction| registration.is_ready(direction))
+        || (interest.has_extra() && registration.is_extra_ready(interest));
+    if !worth_trying {
         return Err(io::ErrorKind::WouldBlock.into());
     }
     match op() {

@@ -43,11 +43,21 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 ///
 /// # Interest
 ///
-/// [`with_interest`](AsyncFd::with_interest) limits the directions that may be waited on;
-/// [`new`](AsyncFd::new) allows both. A wait, poll, `async_io` or `try_io` in a direction
-/// outside the interest panics, naming both: it is a bug in the calling code, and would
-/// otherwise wait for an edge tokio never asks the kernel for (there, the wait hangs).
-/// Mirage's reactor registers every descriptor for both directions whatever the interest.
+/// [`with_interest`](AsyncFd::with_interest) limits the kinds of readiness that may be
+/// waited on; [`new`](AsyncFd::new) allows both directions. A wait, poll, `async_io` or
+/// `try_io` for a kind outside the interest panics, naming both: it is a bug in the calling
+/// code, and would otherwise wait for an edge tokio never asks the kernel for (there, the
+/// wait hangs). Mirage's reactor registers every descriptor for both directions whatever the
+/// interest, and for priority readiness (`EPOLLPRI`) only when the interest has
+/// [`Interest::PRIORITY`], as tokio does. [`Interest::ERROR`] registers nothing more, as
+/// epoll always reports errors.
+///
+/// A wait for priority or error readiness is woken only by those (and, for priority, end of
+/// stream), not by ordinary data; an operation that returns `WouldBlock` under such an
+/// interest clears it, as it clears the directions. Priority readiness also makes the
+/// descriptor readable, and a pending error readable and writable, as the next operation
+/// returns at once; a read or write that returns `WouldBlock` clears only its direction, so
+/// a task waiting for priority data or errors still sees them.
 ///
 /// An operation that returns `WouldBlock` (in `try_io` or `async_io`, or a guard's
 /// `try_io`) clears the readiness of the interest it ran under. Under one direction, all
@@ -88,7 +98,7 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 pub struct AsyncFd<T: AsRawFd> {
     /// Declared first: dropped (deregistered) before `inner` closes the descriptor.
     registration: Registration,
-    /// The directions that may be waited on (see the type's docs).
+    /// The kinds that may be waited on (see the type's docs).
     interest: Interest,
     /// Always `Some`, except while `into_inner` takes it out.
     inner: Option<T>,
@@ -118,7 +128,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
     }
 
-    /// Wraps `inner`, which must be in non-blocking mode, for waits in the directions of
+    /// Wraps `inner`, which must be in non-blocking mode, for waits in the kinds of
     /// `interest` only: waiting in another panics (see [Interest](AsyncFd#interest)).
     ///
     /// # Examples
@@ -189,7 +199,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
-        let registration = Registration::new(fd);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let registration = Registration::with_priority(fd, interest.is_priority());
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let registration = Registration::with_priority(fd, false);
         // Inside a Core, `epoll_ctl` is the check; outside, only whether `fd` is open.
         let checked = match registration.register_if_current() {
             Ok(true) => Ok(()),
@@ -277,8 +290,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner
     }
 
-    /// Waits until the descriptor is readable: data, end of file, an error, or priority data
-    /// (`EPOLLPRI`, e.g. a socket's urgent data) is waiting. Cancel-safe.
+    /// Waits until the descriptor is readable: data, end of file or an error is waiting, or
+    /// priority data (`EPOLLPRI`, e.g. a socket's urgent data) under an interest with
+    /// [`Interest::PRIORITY`]. Cancel-safe.
     ///
     /// # Examples
     ///
@@ -327,8 +341,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.ready(Interest::WRITABLE).await
     }
 
-    /// Waits for readiness in any of `interest`'s directions, as tokio's `AsyncFd::ready`:
-    /// the guard's [`ready`](AsyncFdReadyGuard::ready) says which. Cancel-safe.
+    /// Waits for readiness in any of `interest`'s kinds, as tokio's `AsyncFd::ready`: the
+    /// guard's [`ready`](AsyncFdReadyGuard::ready) says which. Cancel-safe.
     ///
     /// With both directions, clear only the one an operation saw blocked, with
     /// [`clear_ready_matching`](AsyncFdReadyGuard::clear_ready_matching): the other may
@@ -445,7 +459,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Runs the non-blocking `op` until it stops returning `WouldBlock`, waiting for
-    /// readiness in any of `interest`'s directions in between, as tokio's
+    /// readiness in any of `interest`'s kinds in between, as tokio's
     /// `AsyncFd::async_io`; the first attempt comes before any wait (after spending a unit
     /// of the task's [cooperative budget](crate::coop), as `ready` does).
     ///
@@ -487,7 +501,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Runs the non-blocking `op` once, without waiting, as tokio's `AsyncFd::try_io`: if
-    /// the descriptor is known not to be ready in any of `interest`'s directions, returns
+    /// the descriptor is known not to be ready in any of `interest`'s kinds, returns
     /// `WouldBlock` without calling `op`; if `op` returns `WouldBlock`, clears readiness in
     /// them (a closed half aside, under both: see [Interest](AsyncFd#interest)), so the next
     /// wait waits for an edge.

@@ -7,7 +7,7 @@ use std::os::fd::AsRawFd;
 use super::{directions, AsyncFd};
 use crate::io::{Interest, Ready};
 
-/// Proof that an [`AsyncFd`] was ready in one of the directions a wait asked for; returned
+/// Proof that an [`AsyncFd`] was ready in one of the kinds a wait asked for; returned
 /// by [`readable`](AsyncFd::readable), [`writable`](AsyncFd::writable) and
 /// [`ready`](AsyncFd::ready).
 ///
@@ -36,14 +36,14 @@ use crate::io::{Interest, Ready};
               `clear_ready` or `retain_ready` to say whether it still is"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     pub(super) fd: &'a AsyncFd<T>,
-    /// The directions the wait asked for: those `clear_ready` and `try_io` clear.
+    /// The kinds the wait asked for: those `clear_ready` and `try_io` clear.
     pub(super) interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyGuard::ready).
     pub(super) ready: Ready,
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// The readiness the wait saw, in the guard's directions, as tokio's
+    /// The readiness the wait saw, in the guard's kinds, as tokio's
     /// `AsyncFdReadyGuard::ready`: readable (or writable), and read (or write) closed once
     /// the peer hung up. Fixed when the wait returned: clearing readiness does not change it.
     ///
@@ -98,12 +98,13 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         directions::clear_but_closed(&self.fd.registration, self.interest);
     }
 
-    /// Forgets the readiness of the guard's directions that `ready` names readable or
-    /// writable, but for end of stream, as [`clear_ready`](AsyncFdReadyGuard::clear_ready)
-    /// does: after a wait on both directions, clear the one whose operation blocked, and
-    /// the other stays ready. As tokio's `clear_ready_matching`, but a direction the guard
-    /// did not wait on is left alone, and [`ready`](AsyncFdReadyGuard::ready) still returns
-    /// what the wait saw.
+    /// Forgets the readiness of the guard's kinds that `ready` names (readable, writable,
+    /// priority or error), but for end of stream, as
+    /// [`clear_ready`](AsyncFdReadyGuard::clear_ready) does: after a wait on both
+    /// directions, clear the one whose operation blocked, and the other stays ready; after a
+    /// wait for priority data, clear `Ready::PRIORITY` once it is read. As tokio's
+    /// `clear_ready_matching`, but a kind the guard did not wait on is left alone, and
+    /// [`ready`](AsyncFdReadyGuard::ready) still returns what the wait saw.
     ///
     /// # Examples
     ///
@@ -133,7 +134,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         }
     }
 
-    /// Runs `op`; if it returns `WouldBlock`, clears readiness in the guard's directions
+    /// Runs `op`; if it returns `WouldBlock`, clears readiness in the guard's kinds
     /// (all of it, end of stream included, for a guard of one direction; for one of both,
     /// a closed half stays: see [Interest](AsyncFd#interest)) and returns `Err(TryIoError)`
     /// so the caller waits again.

@@ -63,7 +63,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.ready_mut(Interest::WRITABLE).await
     }
 
-    /// Waits for readiness in any of `interest`'s directions, as [`ready`](AsyncFd::ready)
+    /// Waits for readiness in any of `interest`'s kinds, as [`ready`](AsyncFd::ready)
     /// does, for a guard that gives mutable access to the wrapped value. Cancel-safe.
     ///
     /// # Panics
@@ -212,7 +212,7 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Runs the non-blocking `op` on the wrapped value, mutably, once, as
     /// [`try_io`](AsyncFd::try_io) does: `WouldBlock` without calling `op` while the
-    /// descriptor is known not to be ready in any of `interest`'s directions.
+    /// descriptor is known not to be ready in any of `interest`'s kinds.
     ///
     /// # Panics
     ///
@@ -251,7 +251,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 }
 
-/// Proof that an [`AsyncFd`] was ready in one of the directions a wait asked for, with
+/// Proof that an [`AsyncFd`] was ready in one of the kinds a wait asked for, with
 /// mutable access to it; returned by [`readable_mut`](AsyncFd::readable_mut),
 /// [`writable_mut`](AsyncFd::writable_mut) and [`ready_mut`](AsyncFd::ready_mut).
 /// Readiness works as with [`AsyncFdReadyGuard`](super::AsyncFdReadyGuard).
@@ -277,14 +277,14 @@ impl<T: AsRawFd> AsyncFd<T> {
               `clear_ready` or `retain_ready` to say whether it still is"]
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     fd: &'a mut AsyncFd<T>,
-    /// The directions the wait asked for: those `clear_ready` and `try_io` clear.
+    /// The kinds the wait asked for: those `clear_ready` and `try_io` clear.
     interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyMutGuard::ready).
     ready: Ready,
 }
 
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
-    /// The readiness the wait saw, in the guard's directions, as
+    /// The readiness the wait saw, in the guard's kinds, as
     /// [`AsyncFdReadyGuard::ready`](super::AsyncFdReadyGuard::ready) and tokio's
     /// `AsyncFdReadyMutGuard::ready`.
     ///
@@ -334,8 +334,8 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
         directions::clear_but_closed(&self.fd.registration, self.interest);
     }
 
-    /// Forgets the readiness of the guard's directions that `ready` names readable or
-    /// writable, but for end of stream, as
+    /// Forgets the readiness of the guard's kinds that `ready` names (readable, writable,
+    /// priority or error), but for end of stream, as
     /// [`AsyncFdReadyGuard::clear_ready_matching`](super::AsyncFdReadyGuard::clear_ready_matching)
     /// does.
     ///
