@@ -381,3 +381,32 @@ fn async_io_on_a_fresh_socket_waits_after_would_block() {
         drop(sender.await.unwrap());
     });
 }
+
+/// The sockets wait in the two directions only: an interest with priority or error
+/// readiness panics, naming it and `AsyncFd`, rather than wait for nothing.
+#[test]
+fn an_interest_beyond_the_two_directions_panics_naming_async_fd() {
+    let mut core = Core::new().unwrap();
+    let (a, _b) = core.run(tcp_pair());
+    let a = Rc::new(a);
+    let mut messages = Vec::new();
+    for interest in [Interest::ERROR, Interest::READABLE | Interest::ERROR] {
+        let stream = Rc::clone(&a);
+        let ready = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut core = Core::new().unwrap();
+            let _ = core.run(async move { stream.ready(interest).await });
+        }));
+        messages.push(ready.expect_err("ready did not panic"));
+        let try_io = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = a.try_io(interest, || Ok(()));
+        }));
+        messages.push(try_io.expect_err("try_io did not panic"));
+    }
+    for message in messages {
+        let message = message.downcast::<String>().unwrap();
+        assert!(
+            message.contains("ERROR") && message.contains("AsyncFd"),
+            "{message}"
+        );
+    }
+}

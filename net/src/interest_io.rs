@@ -8,6 +8,10 @@
 //! where tokio's returns `WouldBlock` without running it while its cache says not ready
 //! (Mirage's cache may lag the kernel after `ready`, and the `try_` methods all make their
 //! system call). All three honour the read and write timeouts of the asked directions.
+//!
+//! A third: they wait in the two directions only. Given an interest with
+//! `Interest::PRIORITY` or `Interest::ERROR`, each panics, naming it, rather than wait for
+//! nothing; wrap the descriptor in an `AsyncFd` created with that interest instead.
 
 use std::io;
 

@@ -25,6 +25,7 @@ impl<S: AsRawFd> Source<S> {
     /// direction not ready, the wait starts at once. It waits for an edge in any asked
     /// direction: the task's waker is registered for each.
     pub(crate) async fn ready_interest(&self, interest: Interest) -> io::Result<Ready> {
+        check_directions(interest);
         // A loop over a socket that is always ready still lets the other tasks run.
         coop::consume_budget().await;
         let (mut timer, timer_direction) = self.interest_timer(interest);
@@ -51,6 +52,7 @@ impl<S: AsRawFd> Source<S> {
         interest: Interest,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
+        check_directions(interest);
         let result = op();
         if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
             self.clear_interest(interest);
@@ -70,6 +72,7 @@ impl<S: AsRawFd> Source<S> {
         interest: Interest,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
+        check_directions(interest);
         let (mut timer, timer_direction) = self.interest_timer(interest);
         let mut cached_ready = self.is_cached_ready(interest);
         loop {
@@ -151,6 +154,19 @@ impl<S: AsRawFd> Source<S> {
             (None, Some(write)) => (Some(sleep(write)), Direction::Write),
             (None, None) => (None, Direction::Read),
         }
+    }
+}
+
+/// Panics if `interest` has a kind beyond the two directions: the sockets wait in those
+/// only, and a wait for priority or error readiness alone would wait for nothing.
+#[track_caller]
+fn check_directions(interest: Interest) {
+    if let Some(other) = interest.remove(Interest::READABLE | Interest::WRITABLE) {
+        panic!(
+            "a socket's ready, try_io or async_io asked for {other:?}: sockets wait for \
+             READABLE and WRITABLE only; wrap the descriptor in mirage::io::AsyncFd with \
+             that interest instead"
+        );
     }
 }
 
