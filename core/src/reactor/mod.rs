@@ -79,27 +79,22 @@ impl Reactor {
         }
     }
 
-    /// Registers `fd` for readable and writable edges, and, with `priority`, urgent data
-    /// (see [`scheduled_io::PRIORITY`]).
-    pub(crate) fn register(&self, fd: RawFd, priority: bool) -> io::Result<Rc<ScheduledIo>> {
+    /// Registers `fd` for readable and writable edges, and urgent data (see
+    /// [`scheduled_io::PRIORITY`]).
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<Rc<ScheduledIo>> {
         let io = Rc::new(ScheduledIo::new());
-        self.insert(fd, &io, priority)?;
+        self.insert(fd, &io)?;
         Ok(io)
     }
 
     /// Registers `fd`, last registered with a reactor since dropped, under its old `io`: a
     /// new token, no readiness until this reactor reports some, and no waiters (they
     /// belonged to the dropped Core's tasks).
-    pub(crate) fn reregister(
-        &self,
-        fd: RawFd,
-        io: &Rc<ScheduledIo>,
-        priority: bool,
-    ) -> io::Result<()> {
-        self.insert(fd, io, priority)
+    pub(crate) fn reregister(&self, fd: RawFd, io: &Rc<ScheduledIo>) -> io::Result<()> {
+        self.insert(fd, io)
     }
 
-    fn insert(&self, fd: RawFd, io: &Rc<ScheduledIo>, priority: bool) -> io::Result<()> {
+    fn insert(&self, fd: RawFd, io: &Rc<ScheduledIo>) -> io::Result<()> {
         let mut ios = self.ios.borrow_mut();
         let entry = ios.vacant_entry();
         let index = entry.key();
@@ -110,12 +105,11 @@ impl Reactor {
         let generation = self.generation.get().wrapping_add(1);
         self.generation.set(generation);
         let token = ((generation as usize) << 32) | index;
-        let interest = match priority {
-            true => Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY,
-            false => Interest::READABLE | Interest::WRITABLE,
-        };
-        self.registry
-            .register(&mut SourceFd(&fd), Token(token), interest)?;
+        self.registry.register(
+            &mut SourceFd(&fd),
+            Token(token),
+            Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY,
+        )?;
         let stale_wakers = io.reset(token);
         entry.insert(Rc::clone(io));
         drop(ios);
@@ -170,12 +164,12 @@ impl Reactor {
             if event.is_write_closed() {
                 bits |= scheduled_io::WRITE_CLOSED;
             }
-            // Each with its twin for the extra waiters: the same test, a wider constant.
+            // Their twins for the extra waiters are set by `set_ready`, off this path.
             if event.is_error() {
-                bits |= scheduled_io::ERROR | scheduled_io::EXTRA_ERROR;
+                bits |= scheduled_io::ERROR;
             }
             if event.is_priority() {
-                bits |= scheduled_io::PRIORITY | scheduled_io::EXTRA_PRIORITY;
+                bits |= scheduled_io::PRIORITY;
             }
             io.set_ready(bits, wake);
         }

@@ -57,8 +57,6 @@ use crate::io::{Interest, Ready};
 /// ```
 pub struct Registration {
     fd: RawFd,
-    /// Whether to register for urgent data (`EPOLLPRI`) too.
-    priority: bool,
     registered: OnceCell<Registered>,
 }
 
@@ -89,17 +87,8 @@ impl Registration {
     /// # drop(a);
     /// ```
     pub fn new(fd: RawFd) -> Registration {
-        Registration::with_priority(fd, true)
-    }
-
-    /// A registration for `fd` that asks epoll for urgent data (`EPOLLPRI`) only with
-    /// `priority`: for `AsyncFd`, whose interest says. The sockets' registrations ask for it
-    /// always ([`new`](Registration::new)): a stream read stops at the urgent mark, and
-    /// without the edge the short read would look like a drained socket.
-    pub(crate) fn with_priority(fd: RawFd, priority: bool) -> Registration {
         Registration {
             fd,
-            priority,
             registered: OnceCell::new(),
         }
     }
@@ -171,7 +160,7 @@ impl Registration {
              Runtime::enter",
         );
         let Some(registered) = self.registered.get() else {
-            let io = reactor.register(self.fd, self.priority)?;
+            let io = reactor.register(self.fd)?;
             let registered = Registered {
                 reactor: RefCell::new(Rc::downgrade(&reactor)),
                 io,
@@ -180,7 +169,7 @@ impl Registration {
         };
         if registered.io.is_orphaned() {
             // The old Core is gone, and its epoll instance with it: register afresh.
-            reactor.reregister(self.fd, &registered.io, self.priority)?;
+            reactor.reregister(self.fd, &registered.io)?;
             *registered.reactor.borrow_mut() = Rc::downgrade(&reactor);
         }
         Ok(registered)

@@ -22,9 +22,10 @@ pub(crate) const PRIORITY: u8 = 1 << 5;
 /// not take them from a task waiting for urgent data or errors.
 pub(crate) const EXTRA_PRIORITY: u8 = 1 << 6;
 pub(crate) const EXTRA_ERROR: u8 = 1 << 7;
-/// The bits whose rise wakes the [`ScheduledIo::extra`] waiters: end of stream ends a wait
-/// for priority data too, as in tokio. All among [`mask`]`(Read)`'s, or with one of them.
-const EXTRA_WAKE: u8 = EXTRA_PRIORITY | EXTRA_ERROR | READ_CLOSED;
+/// The event bits that wake the [`ScheduledIo::extra`] waiters (and set their twins
+/// [`EXTRA_PRIORITY`] and [`EXTRA_ERROR`]): end of stream ends a wait for priority data too,
+/// as in tokio. All among [`mask`]`(Read)`'s.
+const EXTRA_WAKE: u8 = PRIORITY | ERROR | READ_CLOSED;
 
 /// The bits that make a direction ready: an operation in that direction will not block
 /// (it may fail, or read end-of-file).
@@ -192,11 +193,10 @@ impl ScheduledIo {
     /// of an event that only makes room to write.
     pub(crate) fn set_ready(&self, bits: u8, wake: &mut Vec<Waker>) {
         self.readiness.set(self.readiness.get() | bits);
-        debug_assert!(bits & EXTRA_WAKE == 0 || bits & mask(Direction::Read) != 0);
         if bits & mask(Direction::Read) != 0 {
             self.readers.borrow_mut().take_all(wake);
             if bits & EXTRA_WAKE != 0 {
-                self.wake_extra(wake);
+                self.raise_extra(bits, wake);
             }
         }
         if bits & mask(Direction::Write) != 0 {
@@ -204,10 +204,19 @@ impl ScheduledIo {
         }
     }
 
-    /// Collects the extra waiters' wakers; out of line, as rare as the events that need it.
+    /// Sets the twins of the event's priority and error bits, and collects the extra
+    /// waiters' wakers; out of line, as rare as the events that need it.
     #[cold]
     #[inline(never)]
-    fn wake_extra(&self, wake: &mut Vec<Waker>) {
+    fn raise_extra(&self, bits: u8, wake: &mut Vec<Waker>) {
+        let mut twins = 0;
+        if bits & PRIORITY != 0 {
+            twins |= EXTRA_PRIORITY;
+        }
+        if bits & ERROR != 0 {
+            twins |= EXTRA_ERROR;
+        }
+        self.readiness.set(self.readiness.get() | twins);
         self.extra.borrow_mut().take_all(wake);
     }
 
@@ -289,8 +298,8 @@ mod tests {
         for (bits, woken) in [
             (READABLE | WRITABLE, false),
             (WRITE_CLOSED, false),
-            (READABLE | PRIORITY | EXTRA_PRIORITY, true),
-            (WRITABLE | ERROR | EXTRA_ERROR, true),
+            (READABLE | PRIORITY, true),
+            (WRITABLE | ERROR, true),
             (READ_CLOSED, true),
         ] {
             io.extra.borrow_mut().register(7, Waker::noop());
@@ -299,7 +308,8 @@ mod tests {
             assert_eq!(!io.extra.borrow().contains(7), woken, "{bits:#b}");
             io.extra.borrow_mut().remove(7);
         }
-        // A read that saw `WouldBlock` leaves the extra waiters' bits; theirs go on their own.
+        // The events set the extra waiters' twin bits, which a read that saw `WouldBlock`
+        // leaves; theirs go on their own.
         io.clear_ready(Direction::Read);
         io.clear_ready(Direction::Write);
         assert_eq!(

@@ -47,10 +47,12 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 /// waited on; [`new`](AsyncFd::new) allows both directions. A wait, poll, `async_io` or
 /// `try_io` for a kind outside the interest panics, naming both: it is a bug in the calling
 /// code, and would otherwise wait for an edge tokio never asks the kernel for (there, the
-/// wait hangs). Mirage's reactor registers every descriptor for both directions whatever the
-/// interest, and for priority readiness (`EPOLLPRI`) only when the interest has
-/// [`Interest::PRIORITY`], as tokio does. [`Interest::ERROR`] registers nothing more, as
-/// epoll always reports errors.
+/// wait hangs). Mirage's reactor registers every descriptor for both directions and for
+/// priority readiness (`EPOLLPRI`) whatever the interest, as it registers its sockets, where
+/// tokio asks for `EPOLLPRI` only under [`Interest::PRIORITY`]: so urgent data can make a
+/// descriptor readable under any interest (a read then returns at once, or `WouldBlock`,
+/// which clears it). [`Interest::ERROR`] registers nothing more, as epoll always reports
+/// errors.
 ///
 /// A wait for priority or error readiness is woken only by those (and, for priority, end of
 /// stream), not by ordinary data; an operation that returns `WouldBlock` under such an
@@ -199,10 +201,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let registration = Registration::with_priority(fd, interest.is_priority());
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        let registration = Registration::with_priority(fd, false);
+        let registration = Registration::new(fd);
         // Inside a Core, `epoll_ctl` is the check; outside, only whether `fd` is open.
         let checked = match registration.register_if_current() {
             Ok(true) => Ok(()),
@@ -291,8 +290,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Waits until the descriptor is readable: data, end of file or an error is waiting, or
-    /// priority data (`EPOLLPRI`, e.g. a socket's urgent data) under an interest with
-    /// [`Interest::PRIORITY`]. Cancel-safe.
+    /// priority data (`EPOLLPRI`, e.g. a socket's urgent data). Cancel-safe.
     ///
     /// # Examples
     ///
