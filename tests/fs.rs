@@ -409,6 +409,11 @@ fn a_write_larger_than_the_buffer_goes_out_in_pieces() {
         let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
 
         let mut file = File::create(&path).await.unwrap();
+        // 0 is taken as 1, so that a write always makes progress, and reported so.
+        file.set_max_buf_size(0);
+        assert_eq!(file.max_buf_size(), 1);
+        assert_eq!(file.write(b"xy").await.unwrap(), 1);
+        file.rewind().await.unwrap();
         file.set_max_buf_size(1000);
         assert_eq!(file.max_buf_size(), 1000);
         assert_eq!(file.write(&data).await.unwrap(), 1000);

@@ -552,8 +552,10 @@ impl File {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
-        self.max_buf_size = max_buf_size.max(1);
-        self.inner.get_mut().set_max_buf(self.max_buf_size);
+        let inner = self.inner.get_mut();
+        inner.set_max_buf(max_buf_size);
+        // Kept beside the lock for `max_buf_size(&self)`, as the engine settled it.
+        self.max_buf_size = inner.max_buf();
     }
 
     /// The most bytes one read or write moves through the pool: see

@@ -148,6 +148,11 @@ impl<S: Source> Blocking<S> {
         self.max_buf = max_buf.max(1);
     }
 
+    /// The most bytes one read or write moves.
+    pub(crate) fn max_buf(&self) -> usize {
+        self.max_buf
+    }
+
     /// Runs `call` on a handle from the source and the buffer on the pool.
     fn start(
         &mut self,
