@@ -61,7 +61,11 @@ pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc
     let _ = FREE.try_with(|free| {
         if let Ok(mut free) = free.try_borrow_mut() {
             if free.len() < CAPACITY {
-                free.extend(set.take().map(|set| (set, parent)));
+                // A push of the taken set, not `extend` with the option: extend's general path
+                // cost 4 instructions more per `select!` (callgrind, a 32-branch loop).
+                if let Some(set) = set.take() {
+                    free.push((set, parent));
+                }
             }
         }
     });
