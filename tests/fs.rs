@@ -5,14 +5,14 @@
 //! one buffer.
 
 use std::future::{poll_fn, Future};
-use std::io::{ErrorKind, SeekFrom};
+use std::io::{ErrorKind, IoSlice, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
 
 use mirage::fs::{self, DirBuilder, File, OpenOptions};
-use mirage::io::{AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt};
+use mirage::io::{AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 use mirage::time::timeout;
 
 /// Bounds every test: a call that never completes fails the test instead of hanging it.
@@ -398,6 +398,41 @@ fn a_read_after_writes_sees_them() {
         file.read_to_string(&mut rest).await.unwrap();
         assert_eq!(rest, "23456789");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "ab23456789");
+    });
+}
+
+#[test]
+fn a_vectored_write_gathers_its_slices_up_to_the_buffer_size() {
+    let dir = TempDir::new("vectored-write");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::create(&path).await.unwrap();
+        assert!(file.is_write_vectored());
+        let slices = [
+            IoSlice::new(b""),
+            IoSlice::new(b"abc"),
+            IoSlice::new(b"defg"),
+            IoSlice::new(b"hij"),
+        ];
+        // All of it fits: one write of the slices in order.
+        assert_eq!(file.write_vectored(&slices).await.unwrap(), 10);
+        // Past the buffer size: the first 5 bytes, cut inside the second slice.
+        file.set_max_buf_size(5);
+        assert_eq!(file.write_vectored(&slices).await.unwrap(), 5);
+        // Only empty slices: nothing to write, and no error.
+        let empty = [IoSlice::new(b""), IoSlice::new(b"")];
+        assert_eq!(file.write_vectored(&empty).await.unwrap(), 0);
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcdefghijabcde");
+
+        // A write error surfaces on a vectored write as on a plain one.
+        let mut read_only = File::open(&path).await.unwrap();
+        let first = read_only.write_vectored(&slices).await;
+        let flushed = read_only.flush().await;
+        assert!(
+            first.is_err() || flushed.is_err(),
+            "writing to a file opened read-only must fail, at the write or the flush"
+        );
     });
 }
 

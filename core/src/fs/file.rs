@@ -3,7 +3,7 @@
 use std::fmt;
 use std::fs::{Metadata, Permissions};
 use std::future::poll_fn;
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, IoSlice, Seek, SeekFrom};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
@@ -606,6 +606,21 @@ impl AsyncWrite for File {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut().inner.get_mut().poll_write(cx, buf)
+    }
+
+    /// As `poll_write`, for the slices in order: up to the file's maximum buffer size of
+    /// them is copied and goes out in one write on the blocking pool.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().inner.get_mut().poll_write_vectored(cx, bufs)
+    }
+
+    /// `true`: the slices of a vectored write are gathered into one write.
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     /// Waits for the write in flight, and fails with the first write error not yet

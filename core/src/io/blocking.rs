@@ -29,7 +29,7 @@
 use std::fmt;
 use std::fs::File;
 use std::future::Future;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -248,16 +248,29 @@ impl<S: Source> Blocking<S> {
     where
         S::Io: Write,
     {
+        self.poll_write_vectored(cx, &[IoSlice::new(src)])
+    }
+
+    /// [`poll_write`](Blocking::poll_write) for a sequence of slices: copies up to
+    /// `max_buf` bytes of them, in order, into one write on the pool.
+    pub(crate) fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        srcs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        S::Io: Write,
+    {
         ready!(coop::poll_proceed(cx));
         self.take_write_err()?;
         ready!(self.poll_until_idle(cx))?;
-        if src.is_empty() {
+        if srcs.iter().all(|src| src.is_empty()) {
             return Poll::Ready(Ok(0));
         }
         let back = self.discard_read();
-        let n = src.len().min(self.max_buf);
+        let mut n = 0;
         if let State::Idle(buf) = &mut self.state {
-            buf.fill_from(&src[..n]);
+            n = buf.fill_from(srcs, self.max_buf);
         }
         self.start(move |writer, buf| {
             if back != 0 {
@@ -463,10 +476,18 @@ impl Buf {
         back
     }
 
-    fn fill_from(&mut self, src: &[u8]) {
+    /// Holds the first `max` bytes of `srcs`, in order, and returns how many that is.
+    fn fill_from(&mut self, srcs: &[IoSlice<'_>], max: usize) -> usize {
         self.bytes.clear();
-        self.bytes.extend_from_slice(src);
-        (self.start, self.end) = (0, src.len());
+        for src in srcs {
+            let room = max - self.bytes.len();
+            if room == 0 {
+                break;
+            }
+            self.bytes.extend_from_slice(&src[..src.len().min(room)]);
+        }
+        (self.start, self.end) = (0, self.bytes.len());
+        self.end
     }
 
     /// Writes it all (`write_all` retries interrupted writes), and empties it either way.
