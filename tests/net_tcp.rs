@@ -767,7 +767,7 @@ fn a_stream_dropped_with_zero_linger_resets_the_peer() {
     core.run(async move {
         let client = TcpStream::connect(addr).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        client.set_linger(Some(Duration::ZERO)).unwrap();
+        client.set_zero_linger().unwrap();
         assert_eq!(client.linger().unwrap(), Some(Duration::ZERO));
         client.write_all(b"sent before the reset").await.unwrap();
         drop(client);

@@ -22,7 +22,8 @@ impl TcpStream {
     ///
     /// A non-zero time makes dropping the stream block the Core's thread while the kernel
     /// sends what is queued, for up to that long (Linux waits in `close` even for a
-    /// non-blocking socket): every task of the Core stalls meanwhile.
+    /// non-blocking socket): every task of the Core stalls meanwhile. For the reset,
+    /// [`set_zero_linger`](TcpStream::set_zero_linger) says so by its name.
     ///
     /// # Examples
     ///
@@ -46,6 +47,37 @@ impl TcpStream {
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         sys::set_linger(self.as_fd(), linger)
+    }
+
+    /// Sets `SO_LINGER` to zero, as tokio's `TcpStream::set_zero_linger`: dropping the
+    /// stream then aborts the connection, discarding what is still queued to send, and the
+    /// peer's next read fails with [`ConnectionReset`](io::ErrorKind::ConnectionReset); no
+    /// `TIME_WAIT` state is left behind. The one use of `SO_LINGER` that never blocks the
+    /// Core's thread on drop. The same as `set_linger(Some(Duration::ZERO))`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mirage::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async move {
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.set_zero_linger()?;
+    ///     assert_eq!(client.linger()?, Some(Duration::ZERO));
+    ///     drop(client);
+    ///     let err = server.read(&mut [0; 16]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
     }
 
     /// `SO_LINGER`: `None` when off, else the time closing may wait, in whole seconds.
@@ -95,6 +127,23 @@ impl TcpSocket {
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         sys::set_linger(self.as_fd(), linger)
+    }
+
+    /// Sets `SO_LINGER` to zero before connecting or listening, as tokio's
+    /// `TcpSocket::set_zero_linger`: see [`TcpStream::set_zero_linger`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let socket = mirage::net::TcpSocket::new_v4()?;
+    /// socket.set_zero_linger()?;
+    /// assert_eq!(socket.linger()?, Some(Duration::ZERO));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
     }
 
     /// `SO_LINGER`, as [`TcpStream::linger`].
