@@ -437,6 +437,16 @@ fn a_vectored_write_gathers_its_slices_up_to_the_buffer_size() {
 }
 
 #[test]
+#[should_panic(expected = "File::set_max_buf_size: the size must be at least 1 byte")]
+fn a_maximum_buffer_size_of_zero_is_refused() {
+    let dir = TempDir::new("zero-max-buf");
+    run(async {
+        let mut file = File::create(dir.join("file")).await.unwrap();
+        file.set_max_buf_size(0);
+    });
+}
+
+#[test]
 fn a_write_larger_than_the_buffer_goes_out_in_pieces() {
     let dir = TempDir::new("large-write");
     run(async {
@@ -444,8 +454,7 @@ fn a_write_larger_than_the_buffer_goes_out_in_pieces() {
         let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
 
         let mut file = File::create(&path).await.unwrap();
-        // 0 is taken as 1, so that a write always makes progress, and reported so.
-        file.set_max_buf_size(0);
+        file.set_max_buf_size(1);
         assert_eq!(file.max_buf_size(), 1);
         assert_eq!(file.write(b"xy").await.unwrap(), 1);
         file.rewind().await.unwrap();

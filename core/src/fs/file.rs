@@ -529,8 +529,12 @@ impl File {
     }
 
     /// Sets the most bytes one read or write moves through the pool (2 MiB unless set, as
-    /// in tokio; 0 is taken as 1). A larger `write_all` goes out in several writes, each
-    /// waiting for the one before.
+    /// in tokio). A larger `write_all` goes out in several writes, each waiting for the one
+    /// before.
+    ///
+    /// # Panics
+    ///
+    /// If `max_buf_size` is 0, as tokio's does: no read or write could move a byte.
     ///
     /// # Examples
     ///
@@ -551,11 +555,15 @@ impl File {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
-        let inner = self.inner.get_mut();
-        inner.set_max_buf(max_buf_size);
-        // Kept beside the lock for `max_buf_size(&self)`, as the engine settled it.
-        self.max_buf_size = inner.max_buf();
+        assert!(
+            max_buf_size > 0,
+            "File::set_max_buf_size: the size must be at least 1 byte"
+        );
+        self.inner.get_mut().set_max_buf(max_buf_size);
+        // Kept beside the lock too, for `max_buf_size(&self)`.
+        self.max_buf_size = max_buf_size;
     }
 
     /// The most bytes one read or write moves through the pool: see

@@ -142,15 +142,10 @@ impl<S: Source> Blocking<S> {
         matches!(self.state, State::Busy(_))
     }
 
-    /// Sets the most bytes one read or write moves; 0 is taken as 1, so that a read or a
-    /// write always makes progress.
+    /// Sets the most bytes one read or write moves: at least 1, so that each makes progress.
     pub(crate) fn set_max_buf(&mut self, max_buf: usize) {
-        self.max_buf = max_buf.max(1);
-    }
-
-    /// The most bytes one read or write moves.
-    pub(crate) fn max_buf(&self) -> usize {
-        self.max_buf
+        debug_assert!(max_buf > 0, "callers refuse a maximum of 0");
+        self.max_buf = max_buf;
     }
 
     /// Runs `call` on a handle from the source and the buffer on the pool.
