@@ -326,6 +326,101 @@ impl Semaphore {
         Ok(OwnedSemaphorePermit::new(self, n))
     }
 
+    /// [`acquire`](Semaphore::acquire) for a thread with no Core, as tokio's
+    /// `blocking_acquire`: parks the thread until a permit is its, in the same queue as the
+    /// tasks that wait. Fails with [`AcquireError`] once the semaphore is closed.
+    ///
+    /// # Panics
+    ///
+    /// On a thread that is running a Core, which it would block: use `acquire().await`
+    /// there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mirage::sync::cross_thread::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let held = semaphore.blocking_acquire().unwrap();
+    /// let worker = {
+    ///     let semaphore = Arc::clone(&semaphore);
+    ///     // Waits until the permit above is dropped.
+    ///     std::thread::spawn(move || semaphore.blocking_acquire().unwrap().num_permits())
+    /// };
+    /// drop(held);
+    /// assert_eq!(worker.join().unwrap(), 1);
+    /// ```
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on("Semaphore::blocking_acquire", self.acquire())
+    }
+
+    /// [`acquire_many`](Semaphore::acquire_many) for a thread with no Core: see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that is running a Core, which it would block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = mirage::sync::cross_thread::Semaphore::new(3);
+    /// let permit = semaphore.blocking_acquire_many(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on("Semaphore::blocking_acquire_many", self.acquire_many(n))
+    }
+
+    /// [`acquire_owned`](Semaphore::acquire_owned) for a thread with no Core: see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that is running a Core, which it would block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(mirage::sync::cross_thread::Semaphore::new(1));
+    /// let permit = Arc::clone(&semaphore).blocking_acquire_owned().unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on("Semaphore::blocking_acquire_owned", self.acquire_owned())
+    }
+
+    /// [`acquire_many_owned`](Semaphore::acquire_many_owned) for a thread with no Core: see
+    /// [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that is running a Core, which it would block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(mirage::sync::cross_thread::Semaphore::new(2));
+    /// semaphore.close();
+    /// assert!(Arc::clone(&semaphore).blocking_acquire_many_owned(2).is_err());
+    /// ```
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on(
+            "Semaphore::blocking_acquire_many_owned",
+            self.acquire_many_owned(n),
+        )
+    }
+
     /// Closes the semaphore: every waiting and later `acquire` fails with
     /// [`AcquireError`], on whatever Core it waits. Permits already held stay valid, and are
     /// given back as usual. An `acquire` that was handed its permits before the close, but

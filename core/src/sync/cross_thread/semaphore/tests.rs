@@ -86,6 +86,69 @@ fn close_on_another_thread_fails_the_waiter() {
     assert!(result.is_err());
 }
 
+/// A thread with no Core parks in `blocking_acquire_many` until a task on a Core gives the
+/// permits back.
+#[test]
+fn blocking_acquire_waits_for_a_release_by_a_task() {
+    let semaphore = Arc::new(Semaphore::new(2));
+    let mut core = crate::Core::new().unwrap();
+    let held = core.run(semaphore.clone().acquire_many_owned(2)).unwrap();
+    let (done, result) = std::sync::mpsc::channel();
+    let worker = {
+        let semaphore = semaphore.clone();
+        std::thread::spawn(move || {
+            let got = semaphore.blocking_acquire_many(2).map(|p| p.num_permits());
+            done.send(got).unwrap();
+        })
+    };
+    core.run(async {
+        // Most likely parked by now; the test holds either way.
+        crate::time::sleep(Duration::from_millis(20)).await;
+        drop(held);
+    });
+    let got = result
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the release on the Core wakes the parked thread");
+    assert_eq!(got.unwrap(), 2);
+    worker.join().unwrap();
+    assert_eq!(
+        semaphore.available_permits(),
+        2,
+        "the worker's permit went back"
+    );
+}
+
+/// `close` wakes a thread parked in `blocking_acquire_owned`, with an error.
+#[test]
+fn close_wakes_a_blocking_acquire() {
+    let semaphore = Arc::new(Semaphore::new(0));
+    let (done, result) = std::sync::mpsc::channel();
+    let worker = {
+        let semaphore = semaphore.clone();
+        std::thread::spawn(move || {
+            done.send(semaphore.blocking_acquire_owned().is_err())
+                .unwrap()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(20));
+    semaphore.close();
+    let failed = result
+        .recv_timeout(Duration::from_secs(10))
+        .expect("close wakes the parked thread");
+    assert!(failed, "a closed semaphore grants no permit");
+    worker.join().unwrap();
+}
+
+/// `blocking_acquire` refuses to park a thread that runs a Core.
+#[test]
+#[should_panic(expected = "Semaphore::blocking_acquire called on a thread running a Core")]
+fn blocking_acquire_on_a_core_panics() {
+    let semaphore = Semaphore::new(1);
+    crate::Core::new().unwrap().run(async {
+        drop(semaphore.blocking_acquire());
+    });
+}
+
 /// A waiting acquire dropped after it was handed its permits gives them on to the next
 /// waiter in line.
 #[test]
