@@ -218,6 +218,62 @@ impl<T: AsRawFd> AsyncFd<T> {
         }
     }
 
+    /// [`try_new`](AsyncFd::try_new) under the name tokio 1.54 gives it, `AsyncFd::register`,
+    /// so that code written for it reads the same here.
+    ///
+    /// tokio made `register` an `unsafe fn` and deprecated `new`: its reactor finds a
+    /// descriptor's state through a pointer carried by each epoll event, so a descriptor
+    /// closed or swapped behind its `AsyncFd`'s back could make an event reach freed
+    /// memory. Mirage's events carry a slot index and a generation, and an event for a slot
+    /// freed or reused since is recognised and dropped, so here both stay safe. The
+    /// descriptor should still stay open, and the same, while the `AsyncFd` owns it:
+    /// otherwise its waits concern whatever file the number names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::AsyncFd;
+    ///
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// b.set_nonblocking(true)?;
+    /// let b = AsyncFd::register(b).map_err(|err| err.into_parts().1)?;
+    /// a.write_all(b"x")?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async { assert!(b.readable().await.unwrap().ready().is_readable()) });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_new(inner)
+    }
+
+    /// [`try_with_interest`](AsyncFd::try_with_interest) under tokio 1.54's name,
+    /// `AsyncFd::register_with_interest`: see [`register`](AsyncFd::register) for why it is
+    /// safe here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{AsyncFd, Interest};
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let a = AsyncFd::register_with_interest(a, Interest::WRITABLE)
+    ///     .map_err(|err| err.into_parts().1)?;
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async { a.writable().await.unwrap().retain_ready() });
+    /// # drop(b);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, interest)
+    }
+
     /// Panics if `interest` has a direction outside the one this `AsyncFd` was created with.
     #[track_caller]
     fn check_interest(&self, interest: Interest) {
