@@ -574,3 +574,72 @@ fn sockets_make_progress_while_a_hundred_tasks_never_stop_yielding() {
         b"hello world"
     );
 }
+
+#[test]
+fn a_cooperative_future_that_is_always_ready_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        |other_ran: Rc<Cell<bool>>| async move {
+            let mut ops = 0;
+            while !other_ran.get() {
+                mirage::coop::cooperative(std::future::ready(())).await;
+                ops += 1;
+                assert!(ops < QUEUED, "the other task never ran");
+            }
+            ops
+        }
+    });
+}
+
+#[test]
+fn a_cooperative_future_that_waits_spends_no_budget() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (tx, rx) = oneshot::channel::<u8>();
+        let mut waiting = std::pin::pin!(mirage::coop::cooperative(rx));
+        std::future::poll_fn(|cx| {
+            for _ in 0..3 * usize::from(BUDGET) {
+                assert!(waiting.as_mut().poll(cx).is_pending());
+            }
+            std::task::Poll::Ready(())
+        })
+        .await;
+        assert!(
+            mirage::coop::has_budget_remaining(),
+            "polls that stayed pending spent the budget"
+        );
+        tx.send(5).unwrap();
+        assert_eq!(waiting.await.unwrap(), 5);
+    });
+}
+
+#[test]
+fn an_unconstrained_future_can_be_stored_by_its_type_and_never_yields() {
+    struct Stored<F> {
+        future: mirage::task::Unconstrained<F>,
+    }
+    let mut core = Core::new().unwrap();
+    let received = core.run(async {
+        let (tx, mut rx) = mpsc::unbounded();
+        for i in 0..4 * usize::from(BUDGET) {
+            tx.send(i).unwrap();
+        }
+        let stored = Stored {
+            future: mirage::task::unconstrained(async move {
+                let mut received = 0;
+                // More receives than a budget allows, all in one poll.
+                std::future::poll_fn(|cx| {
+                    while let std::task::Poll::Ready(Some(_)) = rx.poll_recv(cx) {
+                        received += 1;
+                        if received == 4 * usize::from(BUDGET) {
+                            break;
+                        }
+                    }
+                    std::task::Poll::Ready(received)
+                })
+                .await
+            }),
+        };
+        stored.future.await
+    });
+    assert_eq!(received, 4 * usize::from(BUDGET));
+}

@@ -41,14 +41,14 @@ pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
 
-pub use crate::coop::{consume_budget, unconstrained};
+pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
 pub use crate::event_loop::spawn;
 
 /// [`crate::coop`] under tokio's path, `tokio::task::coop`: the same module, so that code
 /// written for tokio ports by changing the crate name. Where tokio differs:
 /// [`poll_proceed`](crate::coop::poll_proceed) returns `Poll<()>`, not a guard that gives
-/// the unit back if the operation then stays pending, and [`unconstrained`] is an
-/// `async fn`, with no `Unconstrained` type to name.
+/// the unit back if the operation then stays pending; [`cooperative`](crate::coop::cooperative)
+/// is the wrapper that gives it back.
 ///
 /// # Examples
 ///

@@ -34,13 +34,20 @@
 //!
 //! Futures polled while no Core runs on the thread (by another executor, or by hand) are
 //! never held back; one polled by hand inside a task shares that task's budget. Code with
-//! its own ready-or-not operations can take part with [`poll_proceed`], and a busy loop
-//! that awaits nothing that can be pending with [`consume_budget`].
+//! its own ready-or-not operations can take part with [`poll_proceed`], a future of another
+//! library with [`cooperative`], and a busy loop that awaits nothing that can be pending
+//! with [`consume_budget`]; [`unconstrained`] opts a future out.
+
+mod cooperative;
+mod unconstrained;
 
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+pub use cooperative::{cooperative, Coop};
+pub use unconstrained::{unconstrained, Unconstrained};
 
 /// Operations a task may complete in one poll before it yields to the others. The figure
 /// tokio uses: large enough that a task rarely notices (a pipelined HTTP connection spends
@@ -178,54 +185,6 @@ fn spent(cx: &mut Context<'_>) -> Poll<()> {
 /// ```
 pub fn has_budget_remaining() -> bool {
     left() > 0
-}
-
-/// Polls `future` with no budget: the operations inside it never yield for fairness, and
-/// spend none of the task's budget. For a future that must not be held back (a shutdown
-/// sequence, a latency-critical section), at the price of the other tasks' turns: a future
-/// that keeps finding work ready then keeps the Core to itself.
-///
-/// # Examples
-///
-/// ```
-/// use mirage::coop::{has_budget_remaining, unconstrained};
-///
-/// let mut core = mirage::Core::new().unwrap();
-/// core.run(async {
-///     let (tx, mut rx) = mirage::sync::mpsc::unbounded();
-///     for i in 0..1_000 {
-///         tx.send(i).unwrap();
-///     }
-///     // A thousand receives in one poll, more than a budget allows.
-///     let sum = unconstrained(async {
-///         let mut sum = 0;
-///         for _ in 0..1_000 {
-///             sum += rx.recv().await.unwrap();
-///         }
-///         sum
-///     })
-///     .await;
-///     assert_eq!(sum, 499_500);
-///     assert!(has_budget_remaining(), "the task's own budget was not spent");
-/// });
-/// ```
-pub async fn unconstrained<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| {
-        let _restore = Restore(left());
-        restore(UNCONSTRAINED);
-        future.as_mut().poll(cx)
-    })
-    .await
-}
-
-/// Puts a budget back when dropped, even if the poll it wraps panics.
-struct Restore(u64);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        restore(self.0);
-    }
 }
 
 /// Spends one unit of the running task's budget, yielding first if it is spent: for a loop
