@@ -1,11 +1,36 @@
-//! `mirage::spawn_blocking`: blocking work on the calling thread's pool, awaited by tasks.
+//! `mirage::spawn_blocking`: blocking work on a pool, awaited by tasks. The pool is the
+//! runtime's, with the settings of its `runtime::Builder`, inside a runtime; the calling
+//! thread's, with the defaults, anywhere else.
 
-use std::sync::mpsc;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use mirage::runtime::{Builder, Runtime};
 use mirage::time::Instant;
 use mirage::{spawn_blocking, Core, RemoteJoinHandle};
+
+/// Runs `f` on a thread of its own and fails the test if it takes longer than 10 s, so a
+/// bug shows as a failure, not a hung suite.
+fn within_10s(f: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let worker = thread::spawn(move || {
+        f();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(10)) {
+        // The closure panicked (`Disconnected`): joining shows its panic.
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => worker.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish in 10 s"),
+    }
+}
+
+/// The name of the thread the blocking job runs on.
+fn job_thread_name() -> Option<String> {
+    thread::current().name().map(String::from)
+}
 
 #[test]
 fn the_core_serves_its_tasks_while_blocking_work_runs_on_another_thread() {
@@ -149,4 +174,230 @@ fn a_handle_may_be_awaited_on_another_thread_and_core() {
     let handle: RemoteJoinHandle<String> = spawn_blocking(|| "made here".to_string());
     let other = thread::spawn(move || Core::new().unwrap().run(handle).unwrap());
     assert_eq!(other.join().unwrap(), "made here");
+}
+
+#[test]
+fn at_a_limit_of_one_thread_the_second_job_runs_after_the_first() {
+    within_10s(|| {
+        let runtime = Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let (release, released) = mpsc::channel::<()>();
+        let first = runtime.spawn_blocking(move || {
+            released.recv_timeout(Duration::from_secs(10)).unwrap();
+            thread::current().id()
+        });
+        let second = runtime.spawn_blocking(|| thread::current().id());
+        // Released only once both are handed over: the first is busy, so the second either
+        // starts a thread of its own (over the limit) or waits for the first's.
+        release.send(()).unwrap();
+        let (first, second) = runtime.block_on(async { (first.await, second.await) });
+        assert_eq!(
+            first.unwrap(),
+            second.unwrap(),
+            "the second job ran on the only thread, after the first"
+        );
+    });
+}
+
+#[test]
+fn a_limit_of_zero_threads_panics() {
+    let panic = catch_unwind(|| {
+        Builder::new_current_thread().max_blocking_threads(0);
+    })
+    .unwrap_err();
+    assert_eq!(
+        panic.downcast_ref::<&str>().copied(),
+        Some("max_blocking_threads must be greater than 0")
+    );
+}
+
+/// Counts the threads the runtime's pool starts, and sends a message as each stops.
+struct Hooks {
+    started: Arc<AtomicUsize>,
+    stopped: mpsc::Receiver<()>,
+}
+
+fn hooked(builder: &mut Builder) -> Hooks {
+    let started = Arc::new(AtomicUsize::new(0));
+    let (stop, stopped) = mpsc::channel();
+    builder
+        .on_thread_start({
+            let started = Arc::clone(&started);
+            move || {
+                started.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .on_thread_stop(move || stop.send(()).unwrap());
+    Hooks { started, stopped }
+}
+
+#[test]
+fn an_idle_thread_exits_after_the_keep_alive_time_and_runs_its_stop_hook() {
+    within_10s(|| {
+        let mut builder = Builder::new_current_thread();
+        builder.thread_keep_alive(Duration::from_millis(50));
+        let hooks = hooked(&mut builder);
+        let runtime = builder.build().unwrap();
+        let first = runtime.spawn_blocking(|| thread::current().id());
+        let first = runtime.block_on(first).unwrap();
+        // The runtime lives on: the thread leaves for having idled.
+        hooks
+            .stopped
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the idle thread exited and ran its stop hook");
+        let second = runtime.spawn_blocking(|| thread::current().id());
+        assert_ne!(runtime.block_on(second).unwrap(), first, "a new thread");
+        assert_eq!(
+            hooks.started.load(Ordering::SeqCst),
+            2,
+            "one start per thread"
+        );
+        assert!(hooks.stopped.try_recv().is_err(), "one stop per thread");
+    });
+}
+
+#[test]
+fn dropping_the_runtime_lets_its_idle_threads_exit() {
+    within_10s(|| {
+        let mut builder = Builder::new_current_thread();
+        let hooks = hooked(&mut builder); // keep-alive: 10 s, the default
+        let runtime = builder.build().unwrap();
+        runtime.block_on(runtime.spawn_blocking(|| ())).unwrap();
+        assert!(hooks.stopped.try_recv().is_err());
+        drop(runtime);
+        hooks
+            .stopped
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the idle thread exited with its runtime");
+        assert_eq!(hooks.started.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn the_runtimes_pool_runs_its_work_wherever_it_is_handed_out() {
+    within_10s(|| {
+        let runtime = Builder::new_current_thread()
+            .thread_name("runtime-pool")
+            .build()
+            .unwrap();
+        let expected = Some("runtime-pool".to_string());
+        // Runtime::spawn_blocking, before any block_on.
+        let from_runtime = runtime.spawn_blocking(job_thread_name);
+        // Handle::spawn_blocking, from another thread.
+        let handle = runtime.handle().clone();
+        let from_handle = thread::spawn(move || handle.spawn_blocking(job_thread_name))
+            .join()
+            .unwrap();
+        // After Runtime::enter.
+        let from_entered = {
+            let _guard = runtime.enter();
+            spawn_blocking(job_thread_name)
+        };
+        runtime.block_on(async {
+            assert_eq!(from_runtime.await.unwrap(), expected);
+            assert_eq!(from_handle.await.unwrap(), expected);
+            assert_eq!(from_entered.await.unwrap(), expected);
+            // Inside block_on, and in a task.
+            assert_eq!(spawn_blocking(job_thread_name).await.unwrap(), expected);
+            let task = mirage::spawn(async { spawn_blocking(job_thread_name).await.unwrap() });
+            assert_eq!(task.await.unwrap(), expected);
+        });
+    });
+}
+
+#[test]
+fn fs_calls_run_on_the_runtimes_pool() {
+    within_10s(|| {
+        let names = Arc::new(Mutex::new(Vec::new()));
+        let runtime = Builder::new_current_thread()
+            .thread_name("fs-pool")
+            .on_thread_start({
+                let names = Arc::clone(&names);
+                move || names.lock().unwrap().push(job_thread_name())
+            })
+            .build()
+            .unwrap();
+        let metadata = runtime.block_on(mirage::fs::metadata(env!("CARGO_MANIFEST_DIR")));
+        assert!(metadata.unwrap().is_dir());
+        assert_eq!(*names.lock().unwrap(), [Some("fs-pool".to_string())]);
+    });
+}
+
+#[test]
+fn two_runtimes_on_one_thread_each_have_their_own_pool() {
+    within_10s(|| {
+        let named = |name: &str| {
+            Builder::new_current_thread()
+                .thread_name(name)
+                .build()
+                .unwrap()
+        };
+        let (first, second) = (named("first"), named("second"));
+        let in_first = first.block_on(async { spawn_blocking(job_thread_name).await.unwrap() });
+        let in_second = second.block_on(async { spawn_blocking(job_thread_name).await.unwrap() });
+        assert_eq!(in_first.as_deref(), Some("first"));
+        assert_eq!(in_second.as_deref(), Some("second"));
+        // Outside both, and in a bare Core: this thread's pool, with the defaults.
+        let outside = spawn_blocking(job_thread_name).blocking_join().unwrap();
+        assert_eq!(outside.as_deref(), Some("mirage-blocking"));
+        let mut core = Core::new().unwrap();
+        let in_core = core.run(async { spawn_blocking(job_thread_name).await.unwrap() });
+        assert_eq!(in_core.as_deref(), Some("mirage-blocking"));
+    });
+}
+
+#[test]
+fn the_name_function_names_each_new_thread() {
+    within_10s(|| {
+        let next = AtomicUsize::new(0);
+        let runtime = Builder::new_current_thread()
+            .thread_name_fn(move || format!("worker-{}", next.fetch_add(1, Ordering::SeqCst)))
+            .build()
+            .unwrap();
+        // Two jobs that wait for each other: two threads.
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let jobs: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                runtime.spawn_blocking(move || {
+                    barrier.wait();
+                    job_thread_name().unwrap()
+                })
+            })
+            .collect();
+        let mut names = runtime.block_on(async {
+            let mut names = Vec::new();
+            for job in jobs {
+                names.push(job.await.unwrap());
+            }
+            names
+        });
+        names.sort();
+        assert_eq!(names, ["worker-0", "worker-1"]);
+    });
+}
+
+#[test]
+fn a_handle_whose_runtime_is_gone_reports_blocking_work_cancelled() {
+    within_10s(|| {
+        let runtime = Runtime::new().unwrap();
+        let handle = runtime.handle().clone();
+        drop(runtime);
+        let (ran, never) = mpsc::channel::<()>();
+        let job = handle.spawn_blocking(move || ran.send(()).unwrap());
+        assert!(job.blocking_join().unwrap_err().is_cancelled());
+        assert!(never.recv().is_err(), "the closure was dropped unrun");
+    });
+}
+
+#[test]
+fn a_thread_name_with_a_nul_byte_panics() {
+    let panic = catch_unwind(AssertUnwindSafe(|| {
+        Builder::new_current_thread().thread_name("bad\0name");
+    }))
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(message.contains("NUL"), "{message}");
 }

@@ -16,7 +16,7 @@ use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
-use crate::task::{waker, JoinHandle, Spawner};
+use crate::task::{waker, JoinHandle, OwnedBlockingPool, Spawner};
 use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
@@ -93,6 +93,13 @@ impl Core {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<Core> {
+        Core::with_blocking_pool(None)
+    }
+
+    /// A Core whose `spawn_blocking` work goes to `blocking` (a runtime's own pool, from
+    /// `runtime::Builder`), or else, with `None`, to the pool of the thread that hands it
+    /// out.
+    pub(crate) fn with_blocking_pool(blocking: Option<OwnedBlockingPool>) -> io::Result<Core> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let shared = Arc::new(Shared::new(waker));
@@ -105,7 +112,7 @@ impl Core {
         )?;
         Ok(Core {
             root_waker: waker::root(&shared),
-            local: Rc::new(Local::new(shared, reactor)),
+            local: Rc::new(Local::new(shared, reactor, blocking)),
             timerfd,
             armed: None,
             poll,

@@ -13,7 +13,7 @@ use crate::reactor::Reactor;
 use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
 use crate::task::raw::{self, TaskPtr, TaskRef};
-use crate::task::{waker, JoinHandle, Spawner};
+use crate::task::{waker, BlockingPool, JoinHandle, OwnedBlockingPool, Spawner};
 use crate::time::driver::Timers;
 
 /// A Core's scheduler state. Lives in an `Rc` so the thread-local pointer to it stays valid
@@ -25,6 +25,10 @@ pub(crate) struct Local {
     pub(crate) reactor: Rc<Reactor>,
     /// The clock and timing wheel (shared with timers, which may outlive the Core).
     pub(crate) timers: Rc<Timers>,
+    /// The runtime's `spawn_blocking` pool, if built by `runtime::Builder`: closed when
+    /// the scheduler drops, which is when the runtime does (later only if a guard of
+    /// `Runtime::enter` is leaked). A bare `Core` has none and uses its thread's pool.
+    blocking: Option<OwnedBlockingPool>,
     /// Tasks ready to run, each at most once (`QUEUED`).
     queue: RefCell<VecDeque<TaskPtr>>,
     /// Every task whose future is alive (`IN_LIST`); a task's `slot` is its index here.
@@ -41,11 +45,16 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub(crate) fn new(shared: Arc<Shared>, reactor: Rc<Reactor>) -> Local {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        reactor: Rc<Reactor>,
+        blocking: Option<OwnedBlockingPool>,
+    ) -> Local {
         Local {
             shared,
             reactor,
             timers: Rc::new(Timers::new()),
+            blocking,
             queue: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(Vec::new()),
             current: Cell::new(None),
@@ -60,6 +69,11 @@ impl Local {
         self.spawner
             .get_or_init(|| Spawner::new(|jobs| drop(self.spawn(jobs.run()))))
             .clone()
+    }
+
+    /// The runtime's own `spawn_blocking` pool, if it has one.
+    pub(crate) fn blocking_pool(&self) -> Option<&BlockingPool> {
+        self.blocking.as_deref()
     }
 
     /// Spawns `future` as a task, ready to run.

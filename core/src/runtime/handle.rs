@@ -5,6 +5,8 @@ use std::fmt;
 use std::future::Future;
 
 use super::RuntimeFlavor;
+use crate::scheduler::Local;
+use crate::task::RuntimePool;
 use crate::{context, RemoteJoinHandle, Spawner};
 
 /// Reaches a [`Runtime`](super::Runtime)'s Core (or any Core) from anywhere: `Send`, `Sync`
@@ -44,11 +46,17 @@ use crate::{context, RemoteJoinHandle, Spawner};
 #[derive(Clone)]
 pub struct Handle {
     spawner: Spawner,
+    /// The runtime's blocking pool; `None` for a bare [`Core`](crate::Core)'s handle.
+    blocking: Option<RuntimePool>,
 }
 
 impl Handle {
-    pub(super) fn new(spawner: Spawner) -> Handle {
-        Handle { spawner }
+    /// The handle of the Core whose scheduler is `local`.
+    pub(super) fn of(local: &Local) -> Handle {
+        Handle {
+            spawner: local.spawner(),
+            blocking: RuntimePool::of(local),
+        }
     }
 
     /// The handle of the Core that is current on this thread: the one running (inside
@@ -94,7 +102,7 @@ impl Handle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|local| Handle::new(local.spawner())).ok_or(TryCurrentError(()))
+        context::with_current(Handle::of).ok_or(TryCurrentError(()))
     }
 
     /// Spawns `future` on this handle's Core, from any thread, and returns a handle to its
@@ -123,9 +131,13 @@ impl Handle {
         self.spawner.spawn(move || future)
     }
 
-    /// Runs `f` on the calling thread's blocking pool, as [`mirage::spawn_blocking`](crate::spawn_blocking)
-    /// does: Mirage has no pool per runtime. Called on the thread of a running Core, the
-    /// work holds that Core's paused clock, as `spawn_blocking` says.
+    /// Runs `f` on the blocking pool of this handle's runtime, from any thread, counted as
+    /// that runtime's work (its paused clock does not jump meanwhile), as tokio's does. Once
+    /// the runtime is dropped, `f` is dropped unrun and the handle reports it cancelled.
+    ///
+    /// The handle of a bare [`Core`](crate::Core) (which has no pool of its own) runs `f` as
+    /// [`mirage::spawn_blocking`](crate::spawn_blocking) does where it is called: on the pool
+    /// of the calling thread, counted as the work of the Core running there, if any.
     ///
     /// # Examples
     ///
@@ -141,7 +153,10 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        crate::spawn_blocking(f)
+        match &self.blocking {
+            Some(pool) => pool.spawn_blocking(f),
+            None => crate::spawn_blocking(f),
+        }
     }
 
     /// The [`Spawner`] of this handle's Core: spawns a future that need not be `Send`, made

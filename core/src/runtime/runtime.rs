@@ -41,7 +41,7 @@ impl Runtime {
     pub(super) fn from_core(core: Core) -> Runtime {
         Runtime {
             local: Rc::clone(core.local()),
-            handle: Handle::new(core.spawner()),
+            handle: Handle::of(core.local()),
             core: RefCell::new(core),
         }
     }
@@ -127,10 +127,10 @@ impl Runtime {
         self.local.spawn(future)
     }
 
-    /// Runs `f` on this thread's blocking pool, as [`mirage::spawn_blocking`](crate::spawn_blocking),
-    /// counted as this runtime's work: while it runs, a paused clock does not jump. (Called
-    /// while another Core runs on this thread, it counts as that Core's, as
-    /// `spawn_blocking` does.)
+    /// Runs `f` on this runtime's blocking pool (set up by its [`Builder`]), as
+    /// [`mirage::spawn_blocking`](crate::spawn_blocking) does inside the runtime, counted as
+    /// this runtime's work: while it runs, its paused clock does not jump. So also when
+    /// called while another Core runs on this thread.
     ///
     /// # Examples
     ///
@@ -146,8 +146,7 @@ impl Runtime {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let _entered = self.enter();
-        crate::spawn_blocking(f)
+        self.handle.spawn_blocking(f)
     }
 
     /// The runtime's [`Handle`], which spawns on it from any thread.
@@ -189,9 +188,10 @@ impl Runtime {
     }
 
     /// Drops the runtime and its tasks, as dropping it does. tokio's waits up to `duration`
-    /// for its blocking pool; Mirage's drop does not wait for blocking work (the pool belongs
-    /// to the thread, and its jobs run to their end on their own), so this returns at once,
-    /// but for one case, whatever `duration` is: a task dropped with a
+    /// for its blocking pool; Mirage's drop does not wait for blocking work (its pool's jobs
+    /// run to their end on their own, the idle threads exit at once and the busy ones after
+    /// their jobs), so this returns at once, but for one case, whatever `duration` is: a
+    /// task dropped with a
     /// [`Stdout`](crate::io::Stdout) or [`Stderr`](crate::io::Stderr) lets its last write
     /// finish first (on a pipe nobody reads, that waits indefinitely).
     ///

@@ -235,10 +235,9 @@ impl<T: 'static> JoinSet<T> {
         self.join_remote(crate::task::spawn_blocking(f))
     }
 
-    /// Runs `f` on the blocking thread pool as a task of this set, as
-    /// [`spawn_blocking`](JoinSet::spawn_blocking) does: Mirage has one pool, not one per
-    /// runtime, so `handle` names no pool of its own (as
-    /// [`Handle::spawn_blocking`](crate::runtime::Handle::spawn_blocking) says).
+    /// Runs `f` on the blocking pool of `handle`'s runtime as a task of this set, as
+    /// [`spawn_blocking`](JoinSet::spawn_blocking) does on the current one (see
+    /// [`Handle::spawn_blocking`](crate::runtime::Handle::spawn_blocking)).
     ///
     /// # Panics
     ///

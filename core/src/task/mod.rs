@@ -32,7 +32,10 @@ pub(crate) mod waker;
 
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
-pub(crate) use blocking::{run_detached, try_spawn_blocking};
+pub(crate) use blocking::{
+    run_detached, try_spawn_blocking, Config as BlockingConfig, OwnedPool as OwnedBlockingPool,
+    Pool as BlockingPool, RuntimePool,
+};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;

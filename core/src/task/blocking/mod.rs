@@ -1,29 +1,41 @@
 //! `spawn_blocking`: run blocking code (file I/O, a C library, heavy computation) on a
 //! thread of its own, and await its result without stalling the Core.
 
+mod config;
 mod pool;
 #[cfg(test)]
 mod tests;
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+pub(crate) use config::Config;
+pub(crate) use pool::{OwnedPool, Pool};
 
 use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
 use crate::context;
+use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sync::cross_thread::oneshot;
 
-/// Runs `f` on a thread of this thread's blocking pool and returns a handle that completes
-/// with its result, so a task can wait for blocking work while the Core serves the others.
+/// Runs `f` on a thread of a blocking pool and returns a handle that completes with its
+/// result, so a task can wait for blocking work while the Core serves the others.
 ///
-/// The pool belongs to the calling thread (a Core's thread, usually): there is no process-
-/// wide pool, in keeping with a Core sharing nothing. It starts a thread when no idle one
-/// is waiting, up to 512; beyond that, calls queue until a thread is free. So a call never
-/// waits behind another below that limit, even one that blocks for good. A thread that has
-/// had nothing to do for 10 seconds exits, and the idle ones exit when the calling thread
-/// does.
+/// There is no process-wide pool, in keeping with a Core sharing nothing. Inside a runtime
+/// built by [`runtime::Builder`](crate::runtime::Builder) (in its `block_on`, its tasks, or
+/// after [`Runtime::enter`](crate::runtime::Runtime::enter)), `f` runs on that runtime's
+/// pool, with the builder's settings. Anywhere else (a bare [`Core`](crate::Core), or no
+/// Core at all), on the calling thread's own pool, with the defaults, whose idle threads exit
+/// when the thread does.
+///
+/// A pool starts a thread when no idle one is waiting, up to its limit
+/// ([`max_blocking_threads`](crate::runtime::Builder::max_blocking_threads), 512 by
+/// default); beyond that, calls queue until a thread is free. So a call never waits behind
+/// another below that limit, even one that blocks for good. A thread that has had nothing to
+/// do for its [keep-alive](crate::runtime::Builder::thread_keep_alive) time (10 seconds by
+/// default) exits.
 ///
 /// Dropping the handle does not stop `f`: it runs to the end, and its result is dropped.
 /// [`RemoteJoinHandle::abort`] stops `f` only if it has not started yet.
@@ -35,7 +47,9 @@ use crate::sync::cross_thread::oneshot;
 /// # Panics
 ///
 /// If the operating system cannot start a thread and none of the pool's is running, as
-/// [`std::thread::spawn`] panics.
+/// [`std::thread::spawn`] panics; with the panic of the runtime's
+/// [`thread_name_fn`](crate::runtime::Builder::thread_name_fn), if it panics naming a new
+/// thread (`f` is then dropped unrun).
 ///
 /// # Examples
 ///
@@ -70,20 +84,60 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let (job, handle) = job_for(f);
+    let (job, handle) = job_for(Running::current(), f);
     pool::run(job)?;
     Ok(handle)
 }
 
-/// Runs `f` on this thread's blocking pool with no handle, neither counted as work of the
+/// Runs `f` on the current blocking pool (as [`spawn_blocking`] chooses it) with no handle,
+/// neither counted as work of the
 /// running Core nor holding it: for chores no task awaits, such as reaping a dropped child,
 /// which may outlive the Core and must not hold back its paused clock.
 pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> {
     pool::run(Box::new(f))
 }
 
-/// The pool's job that runs `f` (unless aborted before it starts), and its handle.
-fn job_for<F, R>(f: F) -> (pool::Job, RemoteJoinHandle<R>)
+/// The blocking pool of a runtime built by [`runtime::Builder`](crate::runtime::Builder), as
+/// its [`Handle`](crate::runtime::Handle) reaches it from any thread.
+#[derive(Clone)]
+pub(crate) struct RuntimePool {
+    pool: Pool,
+    /// The runtime's Core, whose paused clock the jobs hold. Weak: a handle kept after its
+    /// runtime is gone must not keep the Core's eventfd open.
+    core: Weak<Shared>,
+}
+
+impl RuntimePool {
+    /// The pool of `local`'s runtime, if it has one (a bare [`Core`](crate::Core) has not).
+    pub(crate) fn of(local: &Local) -> Option<RuntimePool> {
+        Some(RuntimePool {
+            pool: local.blocking_pool()?.clone(),
+            core: Arc::downgrade(&local.shared),
+        })
+    }
+
+    /// [`spawn_blocking`] on this pool, counted as the runtime's work, from any thread. Once
+    /// the runtime is gone, `f` is dropped unrun and the handle reports it cancelled, as
+    /// [`Handle::spawn`](crate::runtime::Handle::spawn) does with a task (and tokio with
+    /// either).
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> RemoteJoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (job, handle) = job_for(Running::of(self.core.upgrade()), f);
+        if self.pool.is_closed() {
+            drop(job);
+        } else if let Err(err) = self.pool.run(job) {
+            panic!("spawn_blocking: cannot start a thread: {err}");
+        }
+        handle
+    }
+}
+
+/// The pool's job that runs `f` (unless aborted before it starts), counted by `running`,
+/// and its handle.
+fn job_for<F, R>(running: Running, f: F) -> (pool::Job, RemoteJoinHandle<R>)
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -91,7 +145,6 @@ where
     let (tx, rx) = oneshot::channel();
     let abort = Arc::new(RemoteAbort::default());
     let job_abort = Arc::clone(&abort);
-    let running = Running::new();
     let job = Box::new(move || {
         if job_abort.is_requested() {
             // Aborted before it started: dropping `tx` reports it cancelled.
@@ -108,17 +161,23 @@ where
     (job, RemoteJoinHandle::new(rx, abort))
 }
 
-/// Travels with a job spawned from a running Core, which counts it from the spawn until
-/// the job is over (run, or dropped unrun): meanwhile that Core's paused clock does not
-/// jump (see [`pause`](crate::time::pause)).
+/// Travels with a job spawned for a Core, which counts it from the spawn until the job is
+/// over (run, or dropped unrun): meanwhile that Core's paused clock does not jump (see
+/// [`pause`](crate::time::pause)).
 struct Running(Option<Arc<Shared>>);
 
 impl Running {
-    fn new() -> Running {
-        Running(context::with_current(|local| {
-            local.shared.blocking_started();
-            Arc::clone(&local.shared)
-        }))
+    /// Counted by the current Core (running, or else entered), if any.
+    fn current() -> Running {
+        Running::of(context::with_current(|local| Arc::clone(&local.shared)))
+    }
+
+    /// Counted by `core`, if any.
+    fn of(core: Option<Arc<Shared>>) -> Running {
+        if let Some(core) = &core {
+            core.blocking_started();
+        }
+        Running(core)
     }
 }
 

@@ -1,80 +1,113 @@
-//! The threads that run blocking work: one pool per thread that hands out work, grown on
-//! demand, each worker kept for a while after its last job.
+//! The threads that run blocking work: a pool per runtime built by `runtime::Builder`, with
+//! its settings, and one per thread, with the defaults, for work handed out anywhere else;
+//! each grown on demand, each worker kept for a while after its last job.
 //!
 //! A job goes straight to an idle worker (through that worker's own queue) or to a new
 //! thread, so it never waits behind another job while the pool is below its thread limit:
 //! jobs that wait for each other cannot deadlock. Only at the limit do jobs queue, and a
 //! worker takes the next queued job when it finishes one.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Duration;
 
+use super::config::{Config, Hook};
+use crate::context;
 use crate::task::raw::drop_caught;
 
 /// Work for a pool thread; it catches its own panics.
 pub(super) type Job = Box<dyn FnOnce() + Send + 'static>;
 
-/// At most this many threads per pool; further jobs queue until one is free.
-pub(super) const MAX_THREADS: usize = 512;
-/// An idle worker exits after this long without a job.
-pub(super) const KEEP_ALIVE: Duration = Duration::from_secs(10);
-
 thread_local! {
-    /// This thread's pool, made at its first use. Dropped when the thread exits, which lets
-    /// the idle workers go at once.
-    static POOL: RefCell<Option<Pool>> = const { RefCell::new(None) };
+    /// This thread's pool, made at its first use, with the default settings. Dropped when
+    /// the thread exits, which lets the idle workers go at once.
+    static POOL: RefCell<Option<OwnedPool>> = const { RefCell::new(None) };
 }
 
-/// Runs `job` on this thread's pool. Fails only if no thread could be started and none is
-/// running to take the job later; the job is then dropped.
+/// Runs `job` on the pool of the current runtime (the one running on this thread, or else
+/// the one entered) if it has one, or else on this thread's pool. Fails only if no thread
+/// could be started and none is running to take the job later; the job is then dropped.
+pub(super) fn run(job: Job) -> io::Result<()> {
+    // Cloned out, so that no user code (the thread name function) runs while the current
+    // Core's scheduler is borrowed.
+    match context::with_current(|local| local.blocking_pool().cloned()).flatten() {
+        Some(pool) => pool.run(job),
+        None => run_on_thread_pool(job),
+    }
+}
+
+/// Runs `job` on this thread's pool.
 ///
 /// While the thread exits, the pool may already be gone when the destructor of another
 /// thread-local (a Core kept in one, whose tasks drop a child) hands over a job: a pool of
 /// its own runs it, and closes after it.
-pub(super) fn run(job: Job) -> io::Result<()> {
+fn run_on_thread_pool(job: Job) -> io::Result<()> {
     let mut job = Some(job);
     let pooled = POOL.try_with(|pool| {
         pool.borrow_mut()
-            .get_or_insert_with(|| Pool::new(MAX_THREADS, KEEP_ALIVE))
+            .get_or_insert_with(|| OwnedPool::new(Config::default()))
             .run(job.take().expect("the job is taken once"))
     });
     // `job` is still here only if the pool was not reachable.
     pooled.unwrap_or_else(|_| {
-        Pool::new(1, KEEP_ALIVE).run(job.take().expect("the pool was gone; the job is here"))
+        let config = Config {
+            max_threads: 1,
+            ..Config::default()
+        };
+        OwnedPool::new(config).run(job.take().expect("the pool was gone; the job is here"))
     })
 }
 
-/// A pool of worker threads.
-pub(super) struct Pool {
+/// A pool of worker threads; its clones share it. It stays open until
+/// [`close`](Pool::close)d, which its owner does: an [`OwnedPool`] when dropped.
+#[derive(Clone)]
+pub(crate) struct Pool {
     shared: Arc<Shared>,
 }
 
+/// A pool that closes when dropped: how a thread, or a runtime, owns its pool.
+pub(crate) struct OwnedPool(Pool);
+
 pub(super) struct Shared {
     state: Mutex<State>,
-    max_threads: usize,
-    keep_alive: Duration,
+    config: Config,
 }
 
 pub(super) struct State {
     /// The queues of the workers waiting for a job, by worker id.
     idle: Vec<(u64, mpsc::Sender<Job>)>,
-    /// Jobs waiting for a worker, with every thread busy.
+    /// Jobs waiting for a worker, with every thread busy. Never left non-empty with no
+    /// thread counted: a counted worker takes them before it leaves.
     queued: VecDeque<Job>,
+    /// Threads started (or being started) and not yet uncounted; at most
+    /// `config.max_threads`.
     pub(super) threads: usize,
     next_id: u64,
-    /// The owner is gone: idle workers exit, busy ones after the queued jobs.
+    /// The owner is gone: idle workers exit, busy ones after the queued jobs. Jobs handed
+    /// over still run (a child's reaper, handed over while its Core is dropped, must), on
+    /// threads that exit after them.
     closed: bool,
 }
 
+/// Why a thread counted for a job did not start.
+enum NotStarted {
+    /// The operating system refused it.
+    Spawn(io::Error),
+    /// The thread name function panicked (or named it with a NUL byte): the caller's
+    /// panic.
+    Name(Box<dyn Any + Send>),
+}
+
 impl Pool {
-    pub(super) fn new(max_threads: usize, keep_alive: Duration) -> Pool {
+    pub(crate) fn new(config: Config) -> Pool {
+        debug_assert!(config.max_threads > 0, "the builder refuses a limit of 0");
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
@@ -84,26 +117,23 @@ impl Pool {
                     next_id: 0,
                     closed: false,
                 }),
-                max_threads,
-                keep_alive,
+                config,
             }),
         }
     }
 
     /// Hands `job` to an idle worker, a new thread, or (at the thread limit, or if no thread
     /// can be started while one runs) the queue.
-    pub(super) fn run(&self, mut job: Job) -> io::Result<()> {
+    ///
+    /// # Panics
+    ///
+    /// If the thread name function panics (the job is then dropped), with its panic.
+    pub(super) fn run(&self, job: Job) -> io::Result<()> {
         let mut state = self.shared.lock();
-        while let Some((_, worker)) = state.idle.pop() {
-            // Sent under the lock: a worker that times out checks, under the lock, whether
-            // it was handed a job.
-            match worker.send(job) {
-                Ok(()) => return Ok(()),
-                // That worker is gone (it could only have panicked outside a job).
-                Err(mpsc::SendError(back)) => job = back,
-            }
-        }
-        if state.threads >= self.shared.max_threads {
+        let Some(job) = state.hand_to_idle(job) else {
+            return Ok(());
+        };
+        if state.threads >= self.shared.config.max_threads {
             state.queued.push_back(job);
             return Ok(());
         }
@@ -111,36 +141,105 @@ impl Pool {
         state.next_id += 1;
         state.threads += 1;
         drop(state);
+        match self.start(id, job) {
+            Ok(()) => Ok(()),
+            Err((job, why)) => self.not_started(job, why),
+        }
+    }
+
+    /// Starts worker `id`, counted already, with `job` as its first; gives the job back if
+    /// the thread did not start.
+    fn start(&self, id: u64, job: Job) -> Result<(), (Job, NotStarted)> {
+        let config = &self.shared.config;
+        // Called outside the lock, as it is user code; caught, as the thread is counted.
+        let name = panic::catch_unwind(AssertUnwindSafe(|| {
+            let name = (config.thread_name)();
+            assert!(
+                !name.contains('\0'),
+                "the blocking pool's thread name function returned a name with a NUL byte: {name:?}"
+            );
+            name
+        }));
+        let name = match name {
+            Ok(name) => name,
+            Err(payload) => return Err((job, NotStarted::Name(payload))),
+        };
+        let mut builder = thread::Builder::new().name(name);
+        if let Some(size) = config.stack_size {
+            builder = builder.stack_size(size);
+        }
         let shared = Arc::clone(&self.shared);
         // Passed through a slot, so that a failed spawn gives the job back.
         let slot = Arc::new(Mutex::new(Some(job)));
         let first = Arc::clone(&slot);
-        let started = thread::Builder::new()
-            .name("mirage-blocking".into())
-            .spawn(move || {
-                let job = take(&first);
-                drop(first);
-                work(shared, id, job);
-            });
-        let Err(err) = started else {
-            return Ok(());
-        };
-        let mut job = take(&slot).expect("the thread that would have taken it never started");
-        let mut state = self.shared.lock();
-        state.threads -= 1;
-        // A worker may have gone idle meanwhile.
-        while let Some((_, worker)) = state.idle.pop() {
-            match worker.send(job) {
-                Ok(()) => return Ok(()),
-                Err(mpsc::SendError(back)) => job = back,
+        let started = builder.spawn(move || {
+            let job = take(&first);
+            drop(first);
+            work(shared, id, job);
+        });
+        match started {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let job = take(&slot).expect("the thread that would have taken it never started");
+                Err((job, NotStarted::Spawn(err)))
             }
         }
-        if state.threads == 0 {
-            return Err(err);
+    }
+
+    /// Uncounts the thread that did not start for `job`, and finds `job` another: an idle
+    /// worker, or a running one through the queue. With none running, a failed spawn is
+    /// the call's error; a name function's panic is the caller's in any case.
+    fn not_started(&self, job: Job, why: NotStarted) -> io::Result<()> {
+        let mut state = self.shared.lock();
+        state.threads -= 1;
+        let (unrun, outcome) = match why {
+            NotStarted::Name(payload) => (Some(job), Err(payload)),
+            NotStarted::Spawn(err) => match state.hand_to_idle(job) {
+                None => (None, Ok(Ok(()))),
+                Some(job) if state.threads == 0 => (Some(job), Ok(Err(err))),
+                Some(job) => {
+                    // A running worker takes it when it finishes its job.
+                    state.queued.push_back(job);
+                    (None, Ok(Ok(())))
+                }
+            },
+        };
+        let stranded = if state.threads == 0 {
+            // Counted, the thread that did not start let callers on other threads (through
+            // a runtime's `Handle`) queue their jobs at the limit; nothing would run them
+            // now. Dropped: their handles report them cancelled. (Only when the operating
+            // system refuses threads, or a name function panics, while other threads spawn.)
+            std::mem::take(&mut state.queued)
+        } else {
+            VecDeque::new()
+        };
+        // Dropped outside the lock and caught: a job's drop reports to its handle, and
+        // whatever it captured may panic when dropped.
+        drop(state);
+        drop_caught(panic::catch_unwind(AssertUnwindSafe(move || {
+            drop(unrun);
+            drop(stranded);
+        })));
+        match outcome {
+            Ok(result) => result,
+            Err(payload) => panic::resume_unwind(payload),
         }
-        // A running worker takes it when it finishes its job.
-        state.queued.push_back(job);
-        Ok(())
+    }
+
+    /// Lets the idle workers exit now, and the busy ones once the queue is empty. Jobs
+    /// handed over later still run, each on a thread that exits after it.
+    pub(crate) fn close(&self) {
+        // Each idle worker is woken by an empty job, after which it sees `closed`.
+        let mut state = self.shared.lock();
+        state.closed = true;
+        for (_, worker) in std::mem::take(&mut state.idle) {
+            let _ = worker.send(Box::new(|| {}));
+        }
+    }
+
+    /// Whether the pool was [closed](Pool::close).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.lock().closed
     }
 
     #[cfg(test)]
@@ -156,6 +255,26 @@ impl Pool {
     }
 }
 
+impl OwnedPool {
+    pub(crate) fn new(config: Config) -> OwnedPool {
+        OwnedPool(Pool::new(config))
+    }
+}
+
+impl Deref for OwnedPool {
+    type Target = Pool;
+
+    fn deref(&self) -> &Pool {
+        &self.0
+    }
+}
+
+impl Drop for OwnedPool {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 fn take(slot: &Mutex<Option<Job>>) -> Option<Job> {
     slot.lock().unwrap_or_else(PoisonError::into_inner).take()
 }
@@ -167,9 +286,43 @@ impl Shared {
     }
 }
 
-/// A worker thread: runs `first`, then the queued jobs and the ones handed to it, until it
-/// idles for the keep-alive time or the pool closes.
+impl State {
+    /// Hands `job` to an idle worker, or gives it back if none is.
+    fn hand_to_idle(&mut self, mut job: Job) -> Option<Job> {
+        while let Some((_, worker)) = self.idle.pop() {
+            // Sent under the lock: a worker that times out checks, under the lock, whether
+            // it was handed a job.
+            match worker.send(job) {
+                Ok(()) => return None,
+                // That worker is gone (it could only have panicked outside a job).
+                Err(mpsc::SendError(back)) => job = back,
+            }
+        }
+        Some(job)
+    }
+}
+
+/// A worker thread: the start hook, the jobs (see [`serve`]), then the stop hook.
 fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
+    if let Some(hook) = &shared.config.on_start {
+        run_hook(hook);
+    }
+    serve(&shared, id, first);
+    if let Some(hook) = &shared.config.on_stop {
+        run_hook(hook);
+    }
+}
+
+/// Runs a start or stop hook. Its panic is reported by the panic hook as any (on stderr, by
+/// default) and then caught: the thread goes on, counted right, rather than die and leave
+/// the pool a thread short for good, or (at a limit of 1) with no thread at all.
+fn run_hook(hook: &Hook) {
+    drop_caught(panic::catch_unwind(AssertUnwindSafe(|| hook())));
+}
+
+/// Runs `first`, then the queued jobs and the ones handed to the worker, until it idles for
+/// the keep-alive time or the pool closes; returns uncounted.
+fn serve(shared: &Shared, id: u64, first: Option<Job>) {
     let (tx, rx) = mpsc::channel::<Job>();
     let mut job = first;
     loop {
@@ -190,7 +343,7 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
         }
         state.idle.push((id, tx.clone()));
         drop(state);
-        match rx.recv_timeout(shared.keep_alive) {
+        match rx.recv_timeout(shared.config.keep_alive) {
             Ok(next) => job = Some(next),
             // Never disconnected: this worker holds a sender itself.
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
@@ -225,18 +378,6 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // The thread that owned the pool is gone: the idle workers exit now, each woken by
-        // an empty job after which it sees `closed`; the busy ones after the queued jobs.
-        let mut state = self.shared.lock();
-        state.closed = true;
-        for (_, worker) in std::mem::take(&mut state.idle) {
-            let _ = worker.send(Box::new(|| {}));
-        }
-    }
-}
-
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.shared.lock();
@@ -245,5 +386,11 @@ impl fmt::Debug for Pool {
             .field("idle", &state.idle.len())
             .field("queued", &state.queued.len())
             .finish()
+    }
+}
+
+impl fmt::Debug for OwnedPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
     }
 }

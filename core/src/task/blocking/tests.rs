@@ -1,9 +1,21 @@
+use std::collections::HashSet;
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::pool::{Job, Pool};
+use super::config::{Config, Hook};
+use super::pool::{Job, OwnedPool, Pool};
+use super::Running;
+
+/// A pool with the default settings but these two, closed when dropped.
+fn pool(max_threads: usize, keep_alive: Duration) -> OwnedPool {
+    OwnedPool::new(Config {
+        max_threads,
+        keep_alive,
+        ..Config::default()
+    })
+}
 
 /// Waits (up to a generous 10 s) until `pool` has `threads` threads, `idle` of them idle.
 fn wait_for(pool: &Pool, threads: usize, idle: usize) {
@@ -26,7 +38,7 @@ fn report_thread(tx: &mpsc::Sender<thread::ThreadId>) -> Job {
 
 #[test]
 fn an_idle_thread_takes_the_next_job() {
-    let pool = Pool::new(4, Duration::from_secs(60));
+    let pool = pool(4, Duration::from_secs(60));
     let (tx, rx) = mpsc::channel();
     pool.run(report_thread(&tx)).unwrap();
     let first = rx.recv().unwrap();
@@ -38,7 +50,7 @@ fn an_idle_thread_takes_the_next_job() {
 
 #[test]
 fn jobs_that_wait_for_each_other_each_get_a_thread() {
-    let pool = Pool::new(8, Duration::from_secs(60));
+    let pool = pool(8, Duration::from_secs(60));
     let barrier = Arc::new(Barrier::new(8));
     let (tx, rx) = mpsc::channel();
     for _ in 0..8 {
@@ -58,7 +70,7 @@ fn jobs_that_wait_for_each_other_each_get_a_thread() {
 
 #[test]
 fn at_the_thread_limit_jobs_queue_and_run_in_order() {
-    let pool = Pool::new(1, Duration::from_secs(60));
+    let pool = pool(1, Duration::from_secs(60));
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
     let (tx, rx) = mpsc::channel();
     pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
@@ -74,7 +86,7 @@ fn at_the_thread_limit_jobs_queue_and_run_in_order() {
 
 #[test]
 fn an_idle_thread_exits_after_the_keep_alive_time() {
-    let pool = Pool::new(4, Duration::from_millis(20));
+    let pool = pool(4, Duration::from_millis(20));
     let (tx, rx) = mpsc::channel();
     pool.run(report_thread(&tx)).unwrap();
     rx.recv().unwrap();
@@ -86,7 +98,7 @@ fn an_idle_thread_exits_after_the_keep_alive_time() {
 
 #[test]
 fn dropping_the_pool_lets_idle_threads_go_and_busy_ones_finish_the_queue() {
-    let pool = Pool::new(1, Duration::from_secs(60));
+    let pool = pool(1, Duration::from_secs(60));
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
     let (tx, rx) = mpsc::channel();
     pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
@@ -106,11 +118,11 @@ fn dropping_the_pool_lets_idle_threads_go_and_busy_ones_finish_the_queue() {
 
 #[test]
 fn an_abort_before_the_closure_starts_keeps_it_from_running() {
-    let pool = Pool::new(1, Duration::from_secs(60));
+    let pool = pool(1, Duration::from_secs(60));
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
     pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
     let (ran_tx, ran_rx) = mpsc::channel::<()>();
-    let (job, handle) = super::job_for(move || ran_tx.send(()).unwrap());
+    let (job, handle) = super::job_for(Running::of(None), move || ran_tx.send(()).unwrap());
     pool.run(job).unwrap(); // queued behind the gate
     handle.abort();
     assert!(!handle.is_finished());
@@ -121,10 +133,10 @@ fn an_abort_before_the_closure_starts_keeps_it_from_running() {
 
 #[test]
 fn an_abort_once_the_closure_runs_lets_it_finish_with_its_result() {
-    let pool = Pool::new(1, Duration::from_secs(60));
+    let pool = pool(1, Duration::from_secs(60));
     let (started_tx, started_rx) = mpsc::channel::<()>();
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
-    let (job, handle) = super::job_for(move || {
+    let (job, handle) = super::job_for(Running::of(None), move || {
         started_tx.send(()).unwrap();
         gate_rx.recv().unwrap();
         "finished"
@@ -143,7 +155,7 @@ fn a_worker_that_leaves_is_uncounted_as_it_stops_being_idle() {
     // is short: watch many workers leave.
     // Under Miri, a hundred times slower, a few rounds only: it checks soundness there.
     for _ in 0..if cfg!(miri) { 5 } else { 500 } {
-        let pool = Pool::new(1, Duration::from_millis(2));
+        let pool = pool(1, Duration::from_millis(2));
         let (tx, rx) = mpsc::channel();
         pool.run(report_thread(&tx)).unwrap();
         rx.recv().unwrap();
@@ -173,7 +185,7 @@ fn a_job_whose_panic_payload_panics_when_dropped_keeps_its_worker() {
             panic!("the payload's drop panics too");
         }
     }
-    let pool = Pool::new(1, Duration::from_secs(60));
+    let pool = pool(1, Duration::from_secs(60));
     pool.run(Box::new(|| std::panic::panic_any(Bomb))).unwrap();
     // One thread at most: had the worker died still counted, this job would wait forever.
     let (tx, rx) = mpsc::channel();
@@ -182,4 +194,219 @@ fn a_job_whose_panic_payload_panics_when_dropped_keeps_its_worker() {
         rx.recv_timeout(Duration::from_secs(10)).is_ok(),
         "the only worker died on the payload's drop, still counted"
     );
+}
+
+/// Waits (up to a generous 10 s) until `done` holds.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The name of the thread a job of `pool` runs on.
+fn job_thread_name(pool: &Pool) -> Option<String> {
+    let (tx, rx) = mpsc::channel();
+    pool.run(Box::new(move || {
+        tx.send(thread::current().name().map(String::from)).unwrap();
+    }))
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the job ran")
+}
+
+#[test]
+fn threads_are_named_by_the_name_function_once_each() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let pool = OwnedPool::new(Config {
+        thread_name: Arc::new({
+            let calls = Arc::clone(&calls);
+            move || format!("named-{}", calls.fetch_add(1, Ordering::SeqCst))
+        }),
+        ..Config::default()
+    });
+    assert_eq!(job_thread_name(&pool).as_deref(), Some("named-0"));
+    wait_for(&pool, 1, 1);
+    // The idle thread takes the next job: no new name is made.
+    assert_eq!(job_thread_name(&pool).as_deref(), Some("named-0"));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn by_default_threads_are_named_mirage_blocking() {
+    let pool = OwnedPool::new(Config::default());
+    assert_eq!(job_thread_name(&pool).as_deref(), Some("mirage-blocking"));
+}
+
+#[test]
+fn a_panicking_name_function_is_the_callers_panic_and_leaves_the_pool_counted_right() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let fail = Arc::new(AtomicBool::new(true));
+    let pool = OwnedPool::new(Config {
+        max_threads: 1,
+        thread_name: Arc::new({
+            let fail = Arc::clone(&fail);
+            move || {
+                assert!(!fail.load(Ordering::SeqCst), "no name today");
+                "named".to_owned()
+            }
+        }),
+        ..Config::default()
+    });
+    let (ran_tx, ran_rx) = mpsc::channel::<()>();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.run(Box::new(move || ran_tx.send(()).unwrap()))
+    }));
+    assert!(
+        caught.is_err(),
+        "the name function's panic reached the caller"
+    );
+    assert!(ran_rx.recv().is_err(), "the job was dropped unrun");
+    assert_eq!(
+        pool.counts(),
+        (0, 0),
+        "the thread that never started is uncounted"
+    );
+    // At a limit of 1, a thread still counted would leave this job queued for good.
+    fail.store(false, Ordering::SeqCst);
+    assert_eq!(job_thread_name(&pool).as_deref(), Some("named"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_stack_size_is_applied() {
+    // Above std's default of 2 MiB, so that a size left unapplied shows.
+    const SIZE: usize = 3 * 1024 * 1024;
+    let pool = OwnedPool::new(Config {
+        stack_size: Some(SIZE),
+        ..Config::default()
+    });
+    let (tx, rx) = mpsc::channel();
+    pool.run(Box::new(move || tx.send(current_stack_size()).unwrap()))
+        .unwrap();
+    let size = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        size >= SIZE,
+        "the thread's stack is {size} bytes, not {SIZE}"
+    );
+}
+
+/// The size of the calling thread's stack, as the thread library reports it.
+#[cfg(target_os = "linux")]
+fn current_stack_size() -> usize {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
+    let mut addr = std::ptr::null_mut();
+    let mut size = 0;
+    // SAFETY: `pthread_getattr_np` initialises `attr` for the calling thread when it returns
+    // 0; `pthread_attr_getstack` then only reads it, and it is destroyed once.
+    unsafe {
+        assert_eq!(
+            libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()),
+            0
+        );
+        assert_eq!(
+            libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size),
+            0
+        );
+        libc::pthread_attr_destroy(attr.as_mut_ptr());
+    }
+    size
+}
+
+/// The threads a hook ran on, in order.
+type Log = Arc<Mutex<Vec<thread::ThreadId>>>;
+
+/// A pool whose start and stop hooks record the threads they run on.
+fn hooked_pool(max_threads: usize, keep_alive: Duration) -> (OwnedPool, Log, Log) {
+    let started = Log::default();
+    let stopped = Log::default();
+    let record = |log: &Log| -> Hook {
+        let log = Arc::clone(log);
+        Arc::new(move || log.lock().unwrap().push(thread::current().id()))
+    };
+    let pool = OwnedPool::new(Config {
+        max_threads,
+        keep_alive,
+        on_start: Some(record(&started)),
+        on_stop: Some(record(&stopped)),
+        ..Config::default()
+    });
+    (pool, started, stopped)
+}
+
+#[test]
+fn the_hooks_run_once_as_each_thread_starts_and_stops() {
+    let (pool, started, stopped) = hooked_pool(2, Duration::from_millis(50));
+    // Two jobs that wait for each other: two threads.
+    let barrier = Arc::new(Barrier::new(2));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..2 {
+        let barrier = Arc::clone(&barrier);
+        let tx = tx.clone();
+        pool.run(Box::new(move || {
+            barrier.wait();
+            tx.send(thread::current().id()).unwrap();
+        }))
+        .unwrap();
+    }
+    let workers: HashSet<_> = (0..2)
+        .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+        .collect();
+    assert_eq!(workers.len(), 2);
+    let started = started.lock().unwrap().clone();
+    assert_eq!(started.len(), 2, "one start per thread");
+    assert_eq!(started.into_iter().collect::<HashSet<_>>(), workers);
+    // Both exit after the keep-alive time, each running the stop hook once.
+    wait_until("both threads stopped", || {
+        stopped.lock().unwrap().len() >= 2
+    });
+    let stopped = stopped.lock().unwrap().clone();
+    assert_eq!(stopped.len(), 2, "one stop per thread");
+    assert_eq!(stopped.into_iter().collect::<HashSet<_>>(), workers);
+    assert_eq!(pool.counts(), (0, 0));
+}
+
+#[test]
+fn closing_the_pool_runs_the_stop_hook_of_its_idle_threads() {
+    let (pool, started, stopped) = hooked_pool(4, Duration::from_secs(60));
+    job_thread_name(&pool);
+    wait_for(&pool, 1, 1);
+    assert!(stopped.lock().unwrap().is_empty());
+    drop(pool);
+    wait_until("the idle thread stopped", || {
+        stopped.lock().unwrap().len() == 1
+    });
+    assert_eq!(*stopped.lock().unwrap(), *started.lock().unwrap());
+}
+
+#[test]
+fn a_panicking_hook_is_caught_and_the_pool_goes_on() {
+    let pool = OwnedPool::new(Config {
+        max_threads: 1,
+        keep_alive: Duration::from_millis(10),
+        on_start: Some(Arc::new(|| panic!("the start hook panics"))),
+        on_stop: Some(Arc::new(|| panic!("the stop hook panics"))),
+        ..Config::default()
+    });
+    // The job still runs after the start hook's panic.
+    assert!(job_thread_name(&pool).is_some());
+    // The thread exits through the stop hook's panic, uncounted: at a limit of 1, a thread
+    // still counted would leave the next job queued for good.
+    wait_for(&pool, 0, 0);
+    assert!(job_thread_name(&pool).is_some());
+}
+
+#[test]
+fn a_closed_pool_still_runs_the_jobs_handed_to_it() {
+    let pool = pool(1, Duration::from_secs(60));
+    let open = (*pool).clone();
+    drop(pool);
+    assert!(open.is_closed());
+    assert!(job_thread_name(&open).is_some());
+    // Its thread does not wait for more.
+    wait_for(&open, 0, 0);
 }
