@@ -4,7 +4,9 @@ use std::cell::Cell;
 use std::future::poll_fn;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
@@ -169,6 +171,76 @@ fn dropping_the_runtime_drops_its_pending_tasks() {
     runtime.shutdown_timeout(Duration::from_secs(10));
     assert!(dropped.get());
     assert!(task.is_finished());
+}
+
+#[test]
+fn shutdown_timeout_waits_for_blocking_work_and_its_stop_hook() {
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let hook = Arc::clone(&stopped);
+    let runtime = Builder::new_current_thread()
+        .on_thread_stop(move || {
+            hook.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicUsize::new(0));
+    for _ in 0..2 {
+        let done = Arc::clone(&done);
+        drop(runtime.spawn_blocking(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            done.fetch_add(1, Ordering::SeqCst);
+        }));
+    }
+    runtime.shutdown_timeout(Duration::from_secs(30));
+    assert_eq!(done.load(Ordering::SeqCst), 2, "the jobs were waited for");
+    assert_eq!(stopped.load(Ordering::SeqCst), 2, "so were the stop hooks");
+}
+
+#[test]
+fn shutdown_timeout_gives_up_on_blocking_work_at_its_limit() {
+    let runtime = Runtime::new().unwrap();
+    let (release, wait) = mpsc::channel::<()>();
+    let (finished, finish) = mpsc::channel::<()>();
+    drop(runtime.spawn_blocking(move || {
+        let _ = wait.recv_timeout(Duration::from_secs(30));
+        finished.send(()).unwrap();
+    }));
+    let start = std::time::Instant::now();
+    runtime.shutdown_timeout(Duration::from_millis(50));
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(50),
+        "returned after {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(20),
+        "waited {waited:?} for a stuck job"
+    );
+    // The job goes on in the background, and ends when released.
+    release.send(()).unwrap();
+    finish
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the job ran on after the shutdown");
+}
+
+#[test]
+fn shutdown_timeout_does_not_wait_on_a_thread_running_a_core() {
+    let outer = Runtime::new().unwrap();
+    let (release, wait) = mpsc::channel::<()>();
+    let waited = outer.block_on(async move {
+        let inner = Runtime::new().unwrap();
+        drop(inner.spawn_blocking(move || {
+            let _ = wait.recv_timeout(Duration::from_secs(30));
+        }));
+        let start = std::time::Instant::now();
+        inner.shutdown_timeout(Duration::from_secs(20));
+        start.elapsed()
+    });
+    release.send(()).unwrap();
+    assert!(
+        waited < Duration::from_secs(10),
+        "stalled the outer Core for {waited:?}"
+    );
 }
 
 #[test]

@@ -42,6 +42,7 @@ use crate::Core;
 /// The pool is made with the runtime, but starts no thread before its first job. Dropping
 /// the runtime does not wait for blocking work (unlike tokio's): its idle threads exit
 /// then, and the busy ones once their job, and the jobs queued behind them, are done.
+/// [`Runtime::shutdown_timeout`] waits for them, up to a limit.
 ///
 /// # Examples
 ///

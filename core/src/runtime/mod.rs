@@ -13,7 +13,7 @@
 //! | `Builder::new_multi_thread()` | not provided: one Core per thread |
 //! | `enable_all`, `enable_io`, `enable_time` | accepted, no effect: a Core always has both |
 //! | `start_paused`, `event_interval`, `max_io_events_per_tick` | the same |
-//! | `max_blocking_threads`, `thread_keep_alive`, `thread_name`, `thread_name_fn`, `thread_stack_size`, `on_thread_start`, `on_thread_stop` | the same, for the runtime's blocking pool (see [`Builder`'s docs](Builder#the-blocking-pool)); dropping the runtime does not wait for its blocking work |
+//! | `max_blocking_threads`, `thread_keep_alive`, `thread_name`, `thread_name_fn`, `thread_stack_size`, `on_thread_start`, `on_thread_stop` | the same, for the runtime's blocking pool (see [`Builder`'s docs](Builder#the-blocking-pool)); dropping the runtime does not wait for its blocking work, [`Runtime::shutdown_timeout`] does |
 //! | `Runtime::new()` | builds one Core (tokio's builds a multi-thread runtime) |
 //! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
 //! | `Handle::spawn` | `Send` futures, from any thread, as tokio's; returns a [`RemoteJoinHandle`](crate::RemoteJoinHandle) |

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Builder, EnterGuard, Handle};
 use crate::scheduler::Local;
@@ -187,28 +187,46 @@ impl Runtime {
         EnterGuard::new(context::enter_idle(&self.local))
     }
 
-    /// Drops the runtime and its tasks, as dropping it does. tokio's waits up to `duration`
-    /// for its blocking pool; Mirage's drop does not wait for blocking work (its pool's jobs
-    /// run to their end on their own, the idle threads exit at once and the busy ones after
-    /// their jobs), so this returns at once, but for one case, whatever `duration` is: a
-    /// task dropped with a
-    /// [`Stdout`](crate::io::Stdout) or [`Stderr`](crate::io::Stderr) lets its last write
+    /// Drops the runtime and its tasks, then waits up to `duration` for the threads of its
+    /// blocking pool to finish the work they were given (and their
+    /// [`on_thread_stop`](super::Builder::on_thread_stop) hooks), as tokio's does. Work
+    /// still running after that goes on in the background; dropping the runtime does not
+    /// wait at all (see [`Builder`'s docs](super::Builder#the-blocking-pool)).
+    ///
+    /// Called on a thread running another Core (from one of its tasks), it does not wait,
+    /// as that would stall every task of that Core: it is then
+    /// [`shutdown_background`](Runtime::shutdown_background). Either way, a task dropped with
+    /// a [`Stdout`](crate::io::Stdout) or [`Stderr`](crate::io::Stderr) lets its last write
     /// finish first (on a pipe nobody reads, that waits indefinitely).
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
     /// use std::time::Duration;
     ///
     /// let runtime = mirage::runtime::Runtime::new()?;
-    /// let task = runtime.spawn(std::future::pending::<()>());
-    /// runtime.shutdown_timeout(Duration::from_millis(100));
-    /// # let _ = task;
+    /// let done = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&done);
+    /// let _job = runtime.spawn_blocking(move || {
+    ///     std::thread::sleep(Duration::from_millis(20));
+    ///     flag.store(true, Ordering::SeqCst);
+    /// });
+    /// runtime.shutdown_timeout(Duration::from_secs(10));
+    /// assert!(done.load(Ordering::SeqCst), "the blocking work was waited for");
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown_timeout(self, duration: Duration) {
-        let _ = duration;
+        let pool = self.local.blocking_pool().cloned();
+        // `None` for a duration past what the clock can count: no deadline.
+        let deadline = Instant::now().checked_add(duration);
         drop(self);
+        if let Some(pool) = pool {
+            if !context::is_running_any() {
+                pool.wait_for_threads(deadline);
+            }
+        }
     }
 
     /// Drops the runtime and its tasks without waiting for blocking work, as dropping it

@@ -15,8 +15,9 @@ use std::io;
 use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
+use std::time::Instant;
 
 use super::config::{Config, Hook};
 use crate::context;
@@ -77,6 +78,8 @@ pub(crate) struct OwnedPool(Pool);
 
 pub(super) struct Shared {
     state: Mutex<State>,
+    /// Notified when `live` drops to 0, for [`Pool::wait_for_threads`].
+    all_exited: Condvar,
     config: Config,
 }
 
@@ -89,6 +92,9 @@ pub(super) struct State {
     /// Threads started (or being started) and not yet uncounted; at most
     /// `config.max_threads`.
     pub(super) threads: usize,
+    /// Threads started (or being started) that have not finished yet, stop hook included:
+    /// `threads` plus those past their last job.
+    live: usize,
     next_id: u64,
     /// The owner is gone: idle workers exit, busy ones after the queued jobs. Jobs handed
     /// over still run (a child's reaper, handed over while its Core is dropped, must), on
@@ -114,9 +120,11 @@ impl Pool {
                     idle: Vec::new(),
                     queued: VecDeque::new(),
                     threads: 0,
+                    live: 0,
                     next_id: 0,
                     closed: false,
                 }),
+                all_exited: Condvar::new(),
                 config,
             }),
         }
@@ -140,6 +148,7 @@ impl Pool {
         let id = state.next_id;
         state.next_id += 1;
         state.threads += 1;
+        state.live += 1;
         drop(state);
         match self.start(id, job) {
             Ok(()) => Ok(()),
@@ -192,6 +201,7 @@ impl Pool {
     fn not_started(&self, job: Job, why: NotStarted) -> io::Result<()> {
         let mut state = self.shared.lock();
         state.threads -= 1;
+        state.exited(&self.shared.all_exited);
         let (unrun, outcome) = match why {
             NotStarted::Name(payload) => (Some(job), Err(payload)),
             NotStarted::Spawn(err) => match state.hand_to_idle(job) {
@@ -235,6 +245,32 @@ impl Pool {
         for (_, worker) in std::mem::take(&mut state.idle) {
             let _ = worker.send(Box::new(|| {}));
         }
+    }
+
+    /// Waits until every thread of the pool has finished (its stop hook included), or until
+    /// `deadline` if there is one; returns whether they all had. For a closed pool, whose
+    /// threads exit once their jobs are done; an open one keeps idle threads for its
+    /// keep-alive time.
+    pub(crate) fn wait_for_threads(&self, deadline: Option<Instant>) -> bool {
+        let all_exited = &self.shared.all_exited;
+        let mut state = self.shared.lock();
+        while state.live > 0 {
+            state = match deadline {
+                None => all_exited
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                        return false;
+                    };
+                    all_exited
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        true
     }
 
     /// Whether the pool was [closed](Pool::close).
@@ -287,6 +323,15 @@ impl Shared {
 }
 
 impl State {
+    /// Uncounts a thread from `live`, waking the waiters of
+    /// [`wait_for_threads`](Pool::wait_for_threads) when it was the last.
+    fn exited(&mut self, all_exited: &Condvar) {
+        self.live -= 1;
+        if self.live == 0 {
+            all_exited.notify_all();
+        }
+    }
+
     /// Hands `job` to an idle worker, or gives it back if none is.
     fn hand_to_idle(&mut self, mut job: Job) -> Option<Job> {
         while let Some((_, worker)) = self.idle.pop() {
@@ -311,6 +356,7 @@ fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
     if let Some(hook) = &shared.config.on_stop {
         run_hook(hook);
     }
+    shared.lock().exited(&shared.all_exited);
 }
 
 /// Runs a start or stop hook. Its panic is reported by the panic hook as any (on stderr, by
