@@ -68,7 +68,7 @@ mod stdout;
 mod take;
 mod traits;
 
-pub use crate::reactor::{Direction, ReadyFuture, Registration};
+pub use crate::reactor::{Direction, ExtraReadyFuture, ReadyFuture, Registration};
 #[allow(deprecated)]
 pub use async_fd::AsyncFdTryNewError;
 pub use async_fd::{

@@ -20,7 +20,7 @@ use mio::unix::SourceFd;
 use mio::{Interest, Token};
 use slab::Slab;
 
-pub use registration::{ReadyFuture, Registration};
+pub use registration::{ExtraReadyFuture, ReadyFuture, Registration};
 use scheduled_io::ScheduledIo;
 
 /// The token of the Core's own `mio::Waker`. Tokens from here up are the Core's own; no

@@ -502,9 +502,58 @@ impl Registration {
         Poll::Pending
     }
 
-    /// Waits for the priority and error readiness of `interest` (see
-    /// [`poll_extra_ready`](Registration::poll_extra_ready)).
-    pub(crate) fn extra_ready(&self, interest: Interest) -> ExtraReadyFuture<'_> {
+    /// Waits for priority or error readiness, the kinds of `interest` beyond the two
+    /// directions (which it ignores): [`ready`](Registration::ready)'s counterpart for
+    /// [`Interest::PRIORITY`] (urgent data, `EPOLLPRI`; a wait for it also ends at end of
+    /// stream, after which none can come) and [`Interest::ERROR`] (a pending error or an
+    /// entry of the error queue, `EPOLLERR`). Every descriptor is registered for urgent
+    /// data, and epoll reports errors unasked: this asks the kernel for nothing more.
+    ///
+    /// Only those events wake it, not ordinary data or room, and what they recorded stays
+    /// until [`clear_extra`](Registration::clear_extra): a read or write that returns
+    /// `WouldBlock` leaves it (it clears its direction only), so a task reading the data
+    /// does not take it from a task waiting for urgent data or errors. Call `clear_extra`
+    /// once an operation under those kinds returns `WouldBlock`, as
+    /// [`clear_ready`](Registration::clear_ready) for a direction. Several waiters may wait
+    /// at once; each is woken. Cancel-safe: dropping the future forgets the waiter.
+    ///
+    /// # Panics
+    ///
+    /// If `interest` has neither `PRIORITY` nor `ERROR`: there would be nothing to wait
+    /// for. Wait in a direction with [`ready`](Registration::ready).
+    ///
+    /// # Examples
+    ///
+    /// A datagram sent to a closed port comes back as an error:
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use mirage::io::{Interest, Registration};
+    ///
+    /// let nobody = UdpSocket::bind("127.0.0.1:0")?.local_addr()?; // closed at once
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_nonblocking(true)?;
+    /// socket.connect(nobody)?; // a connected socket keeps the ICMP error
+    /// let registration = Registration::new(socket.as_raw_fd());
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     socket.send(b"ping")?;
+    ///     registration.extra_ready(Interest::ERROR).await?;
+    ///     let err = socket.take_error()?.expect("a pending error");
+    ///     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn extra_ready(&self, interest: Interest) -> ExtraReadyFuture<'_> {
+        assert!(
+            extra_wait_bits(interest) != 0,
+            "Registration::extra_ready asked for {interest:?}, which has neither PRIORITY \
+             nor ERROR: wait in a direction with Registration::ready instead"
+        );
         ExtraReadyFuture {
             registration: self,
             interest,
@@ -520,13 +569,42 @@ impl Registration {
         }
     }
 
-    /// Whether an operation under `interest`'s priority and error kinds is worth trying:
-    /// unregistered, nothing is known, so it is; registered, if the reactor recorded one of
-    /// them (or, for priority, end of stream).
-    pub(crate) fn is_extra_ready(&self, interest: Interest) -> bool {
-        self.registered
-            .get()
-            .is_none_or(|registered| registered.io.extra_readiness(extra_wait_bits(interest)) != 0)
+    /// Whether an operation under `interest`'s priority and error kinds is worth trying
+    /// now, as [`is_ready`](Registration::is_ready) for a direction: unregistered, nothing
+    /// is known, so it is; registered, if the reactor recorded one of them (or, for
+    /// priority, end of stream) since the last [`clear_extra`](Registration::clear_extra).
+    /// False for an interest with neither kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use mirage::io::{Interest, Registration};
+    ///
+    /// let nobody = UdpSocket::bind("127.0.0.1:0")?.local_addr()?; // closed at once
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_nonblocking(true)?;
+    /// socket.connect(nobody)?;
+    /// let registration = Registration::new(socket.as_raw_fd());
+    /// assert!(registration.is_extra_ready(Interest::ERROR)); // not registered: unknown
+    /// assert!(!registration.is_extra_ready(Interest::READABLE)); // no such kind
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     socket.send(b"ping")?;
+    ///     registration.extra_ready(Interest::ERROR).await?;
+    ///     assert!(registration.is_extra_ready(Interest::ERROR));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_extra_ready(&self, interest: Interest) -> bool {
+        let bits = extra_wait_bits(interest);
+        bits != 0
+            && self
+                .registered
+                .get()
+                .is_none_or(|registered| registered.io.extra_readiness(bits) != 0)
     }
 
     /// The priority and error readiness recorded for `interest`'s kinds, as a [`Ready`]:
@@ -550,9 +628,36 @@ impl Registration {
         ready
     }
 
-    /// Forgets the priority and error readiness of `interest`'s kinds; end of stream stays,
-    /// for the read direction to clear.
-    pub(crate) fn clear_extra(&self, interest: Interest) {
+    /// Forgets the priority and error readiness of `interest`'s kinds (its directions are
+    /// left alone), so that the next [`extra_ready`](Registration::extra_ready) waits for a
+    /// new event: call it when an operation under those kinds returned `WouldBlock` (the
+    /// urgent byte or the error queue is taken). End of stream stays: its direction clears
+    /// it, and a reader still needs it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use mirage::io::{Interest, Registration};
+    ///
+    /// let nobody = UdpSocket::bind("127.0.0.1:0")?.local_addr()?; // closed at once
+    /// let socket = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_nonblocking(true)?;
+    /// socket.connect(nobody)?;
+    /// let registration = Registration::new(socket.as_raw_fd());
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     socket.send(b"ping")?;
+    ///     registration.extra_ready(Interest::ERROR).await?;
+    ///     assert!(socket.take_error()?.is_some()); // taken
+    ///     registration.clear_extra(Interest::ERROR);
+    ///     assert!(!registration.is_extra_ready(Interest::ERROR));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn clear_extra(&self, interest: Interest) {
         if let Some(registered) = self.registered.get() {
             registered
                 .io
@@ -736,9 +841,31 @@ fn extra_wait_bits(interest: Interest) -> u8 {
     bits
 }
 
-/// Waits for the priority and error readiness of an interest, as one waiter of the extra
-/// list: [`ReadyFuture`]'s counterpart, for `AsyncFd`. Cancel-safe.
-pub(crate) struct ExtraReadyFuture<'a> {
+/// The future returned by [`Registration::extra_ready`]: a wait for priority or error
+/// readiness, as one waiter of their list. Cancel-safe: dropping it forgets the waiter.
+///
+/// # Examples
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use std::os::fd::AsRawFd;
+/// use mirage::io::{ExtraReadyFuture, Interest, Registration};
+///
+/// let nobody = UdpSocket::bind("127.0.0.1:0")?.local_addr()?; // closed at once
+/// let socket = UdpSocket::bind("127.0.0.1:0")?;
+/// socket.set_nonblocking(true)?;
+/// socket.connect(nobody)?;
+/// let registration = Registration::new(socket.as_raw_fd());
+/// let mut core = mirage::Core::new()?;
+/// core.run(async {
+///     let wait: ExtraReadyFuture<'_> = registration.extra_ready(Interest::ERROR);
+///     socket.send(b"ping")?;
+///     wait.await
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ExtraReadyFuture<'a> {
     registration: &'a Registration,
     interest: Interest,
     waiter: Option<u64>,
@@ -830,6 +957,15 @@ impl fmt::Debug for ReadyFuture<'_> {
         f.debug_struct("ReadyFuture")
             .field("fd", &self.registration.fd)
             .field("direction", &self.direction)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExtraReadyFuture<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtraReadyFuture")
+            .field("fd", &self.registration.fd)
+            .field("interest", &self.interest)
             .finish()
     }
 }

@@ -26,3 +26,20 @@ fn a_dropped_core_lets_go_of_the_wakers_waiting_on_a_registration_that_outlives_
     );
     drop((registration, a));
 }
+
+/// A wait for priority or error readiness with neither kind would wait for nothing: it
+/// panics at once, naming the interest and the direction's wait to use instead.
+#[test]
+fn extra_ready_without_priority_or_error_panics() {
+    let (_a, b) = UnixStream::pair().unwrap();
+    let registration = Registration::new(b.as_raw_fd());
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        drop(registration.extra_ready(crate::io::Interest::READABLE));
+    }));
+    let message = panic.expect_err("no panic").downcast::<String>().unwrap();
+    assert!(
+        message.contains("READABLE") && message.contains("Registration::ready"),
+        "{message}"
+    );
+    assert!(!registration.is_extra_ready(crate::io::Interest::WRITABLE));
+}
