@@ -382,31 +382,345 @@ fn async_io_on_a_fresh_socket_waits_after_would_block() {
     });
 }
 
-/// The sockets wait in the two directions only: an interest with priority or error
-/// readiness panics, naming it and `AsyncFd`, rather than wait for nothing.
+/// How long a wait that must not end is given before it counts as not ended.
+const NOT_READY: Duration = Duration::from_millis(30);
+
+/// Sends `byte` on `stream` as TCP urgent data (`MSG_OOB`).
+fn send_urgent(stream: &TcpStream, byte: u8) {
+    // SAFETY: `byte` is valid for reads of one byte for the whole call.
+    let sent = unsafe {
+        libc::send(
+            stream.as_raw_fd(),
+            (&raw const byte).cast(),
+            1,
+            libc::MSG_OOB,
+        )
+    };
+    assert_eq!(sent, 1, "MSG_OOB: {}", io::Error::last_os_error());
+}
+
+/// Takes the urgent byte of `fd` (`recv` with `MSG_OOB`): `Ok(None)` at end of stream,
+/// `WouldBlock` while there is none (the kernel's `EINVAL`, or `EAGAIN` before it comes).
+fn recv_urgent(fd: i32) -> io::Result<Option<u8>> {
+    let mut byte = [0; 1];
+    match recv(fd, &mut byte, libc::MSG_OOB) {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(Some(byte[0])),
+        Err(err) if err.raw_os_error() == Some(libc::EINVAL) => Err(ErrorKind::WouldBlock.into()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Urgent data wakes `ready(PRIORITY)`, which ordinary data does not, and reports
+/// priority; `try_io(PRIORITY)` takes the byte, and its `WouldBlock` once it is gone makes
+/// the next wait for priority wait, but leaves the ordinary data readable. At end of
+/// stream a wait for priority reports read closed.
 #[test]
-fn an_interest_beyond_the_two_directions_panics_naming_async_fd() {
+fn urgent_data_wakes_a_wait_for_priority_and_ordinary_data_does_not() {
     let mut core = Core::new().unwrap();
-    let (a, _b) = core.run(tcp_pair());
-    let a = Rc::new(a);
-    let mut messages = Vec::new();
-    for interest in [Interest::ERROR, Interest::READABLE | Interest::ERROR] {
-        let stream = Rc::clone(&a);
-        let ready = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut core = Core::new().unwrap();
-            let _ = core.run(async move { stream.ready(interest).await });
-        }));
-        messages.push(ready.expect_err("ready did not panic"));
-        let try_io = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = a.try_io(interest, || Ok(()));
-        }));
-        messages.push(try_io.expect_err("try_io did not panic"));
-    }
-    for message in messages {
-        let message = message.downcast::<String>().unwrap();
+    core.run(async {
+        let (stream, peer) = tcp_pair().await;
+        let fd = stream.as_raw_fd();
+        peer.write_all(b"plain").await.unwrap();
+        timeout(GENEROUS, stream.readable())
+            .await
+            .expect("no data")
+            .unwrap();
+        let wait = timeout(NOT_READY, stream.ready(Interest::PRIORITY)).await;
+        assert!(wait.is_err(), "ordinary data ended a wait for priority");
+
+        let mut wait = pin!(stream.ready(Interest::PRIORITY));
+        assert!(poll_once(wait.as_mut()).await.is_pending());
+        send_urgent(&peer, b'!');
+        let ready = timeout(GENEROUS, wait)
+            .await
+            .expect("urgent data did not wake the wait for priority")
+            .unwrap();
+        assert!(ready.is_priority(), "{ready:?}");
         assert!(
-            message.contains("ERROR") && message.contains("AsyncFd"),
-            "{message}"
+            !ready.is_readable() && !ready.is_read_closed(),
+            "not asked: {ready:?}"
         );
+        let both = stream
+            .ready(Interest::READABLE | Interest::PRIORITY)
+            .await
+            .unwrap();
+        assert!(both.is_priority() && both.is_readable(), "{both:?}");
+
+        let urgent = stream.try_io(Interest::PRIORITY, || recv_urgent(fd));
+        assert_eq!(urgent.unwrap(), Some(b'!'));
+        let gone = stream.try_io(Interest::PRIORITY, || recv_urgent(fd));
+        assert_eq!(gone.unwrap_err().kind(), ErrorKind::WouldBlock);
+        let wait = timeout(NOT_READY, stream.ready(Interest::PRIORITY)).await;
+        assert!(wait.is_err(), "the urgent byte is taken: nothing to report");
+        // The `WouldBlock` was the urgent byte's: the ordinary data is still readable (a
+        // cleared read readiness would make this wait for an edge that never comes).
+        let ready = timeout(GENEROUS, stream.ready(Interest::READABLE))
+            .await
+            .expect("a WouldBlock under PRIORITY forgot the queued data")
+            .unwrap();
+        assert!(ready.is_readable() && !ready.is_priority(), "{ready:?}");
+        let mut buf = [0; 16];
+        let n = stream.try_read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"plain", "the urgent byte is not in the stream");
+
+        let mut wait = pin!(stream.ready(Interest::PRIORITY));
+        assert!(poll_once(wait.as_mut()).await.is_pending());
+        drop(peer);
+        let ready = timeout(GENEROUS, wait)
+            .await
+            .expect("a wait for priority outlived the stream")
+            .unwrap();
+        assert!(ready.is_read_closed() && !ready.is_priority(), "{ready:?}");
+    });
+}
+
+/// A wait for `READABLE | PRIORITY` ends at whichever comes first: ordinary data (readable
+/// only) or urgent data (priority). `async_io` under `PRIORITY` waits for the urgent byte.
+#[test]
+fn a_wait_for_readable_or_priority_ends_at_either() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (stream, peer) = tcp_pair().await;
+        let fd = stream.as_raw_fd();
+        let either = Interest::READABLE | Interest::PRIORITY;
+        let mut wait = pin!(stream.ready(either));
+        assert!(poll_once(wait.as_mut()).await.is_pending());
+        peer.write_all(b"data").await.unwrap();
+        let ready = timeout(GENEROUS, wait)
+            .await
+            .expect("ordinary data did not wake it")
+            .unwrap();
+        assert!(ready.is_readable() && !ready.is_priority(), "{ready:?}");
+        let mut buf = [0; 16];
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 4);
+
+        let mut wait = pin!(stream.ready(either));
+        assert!(poll_once(wait.as_mut()).await.is_pending());
+        send_urgent(&peer, b'?');
+        let ready = timeout(GENEROUS, wait)
+            .await
+            .expect("urgent data did not wake it")
+            .unwrap();
+        assert!(ready.is_priority(), "{ready:?}");
+        assert_eq!(recv_urgent(fd).unwrap(), Some(b'?'));
+
+        let calls = Cell::new(0);
+        let mut io = pin!(stream.async_io(Interest::PRIORITY, || {
+            calls.set(calls.get() + 1);
+            recv_urgent(fd)
+        }));
+        assert!(poll_once(io.as_mut()).await.is_pending());
+        peer.write_all(b"not urgent").await.unwrap();
+        assert!(
+            timeout(NOT_READY, io.as_mut()).await.is_err(),
+            "ordinary data ended async_io under PRIORITY"
+        );
+        send_urgent(&peer, b'#');
+        let got = timeout(GENEROUS, io).await.expect("async_io hung");
+        assert_eq!(got.unwrap(), Some(b'#'));
+        assert!(calls.get() <= 3, "{} attempts: a spin", calls.get());
+    });
+}
+
+/// A UDP socket with `IP_RECVERR`: a datagram sent to a closed port comes back as an
+/// ICMP error, queued on the socket. Returns the closed port's address.
+fn set_recv_err(socket: &UdpSocket) -> std::net::SocketAddr {
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap();
+    drop(closed);
+    let on: libc::c_int = 1;
+    // SAFETY: `on` is a valid `c_int` for the length given, for the whole call.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVERR,
+            (&raw const on).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "IP_RECVERR: {}", io::Error::last_os_error());
+    nobody
+}
+
+/// Takes one entry of `fd`'s error queue (`recvmsg` with `MSG_ERRQUEUE`): the bytes of the
+/// datagram that failed. `WouldBlock` once the queue is empty.
+fn recv_error_queue(fd: i32) -> io::Result<usize> {
+    let mut data = [0u8; 64];
+    let mut control = [0u64; 32];
+    let mut iov = libc::iovec {
+        iov_base: data.as_mut_ptr().cast(),
+        iov_len: data.len(),
+    };
+    // SAFETY: an all-zero `msghdr` is a valid empty one.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = size_of_val(&control) as _;
+    // SAFETY: `msg` points at `iov`, `data` and `control`, all alive and writable for the
+    // whole call.
+    let n = unsafe { libc::recvmsg(fd, &raw mut msg, libc::MSG_ERRQUEUE) };
+    match n {
+        0.. => Ok(n as usize),
+        _ => Err(io::Error::last_os_error()),
     }
+}
+
+/// A queued ICMP error wakes `ready(ERROR)`, which an ordinary datagram does not;
+/// `try_io(ERROR)` drains the error queue, and its `WouldBlock` once it is empty makes the
+/// next wait for errors wait, but leaves the queued datagram readable; `async_io(ERROR)`
+/// waits for the next error.
+#[test]
+fn a_queued_error_wakes_a_wait_for_error_and_try_io_drains_the_queue() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let fd = socket.as_raw_fd();
+        let nobody = set_recv_err(&socket);
+        let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+        other
+            .send_to(b"hello", socket.local_addr().unwrap())
+            .await
+            .unwrap();
+        timeout(GENEROUS, socket.readable())
+            .await
+            .expect("no datagram")
+            .unwrap();
+        let wait = timeout(NOT_READY, socket.ready(Interest::ERROR)).await;
+        assert!(wait.is_err(), "a datagram ended a wait for errors");
+
+        let mut wait = pin!(socket.ready(Interest::ERROR));
+        assert!(poll_once(wait.as_mut()).await.is_pending());
+        socket.send_to(b"ping", nobody).await.unwrap();
+        let ready = timeout(GENEROUS, wait)
+            .await
+            .expect("the queued error did not wake the wait for errors")
+            .unwrap();
+        assert!(ready.is_error() && !ready.is_readable(), "{ready:?}");
+        let both = socket
+            .ready(Interest::READABLE | Interest::ERROR)
+            .await
+            .unwrap();
+        assert!(both.is_error() && both.is_readable(), "{both:?}");
+        let taken = socket.take_error().unwrap().expect("a pending error");
+        assert_eq!(taken.kind(), ErrorKind::ConnectionRefused);
+        let ready = socket.ready(Interest::ERROR).await.unwrap();
+        assert!(
+            ready.is_error(),
+            "the queue still holds the entry: {ready:?}"
+        );
+
+        let n = socket.try_io(Interest::ERROR, || recv_error_queue(fd));
+        assert_eq!(n.unwrap(), 4, "the failed datagram's bytes");
+        let empty = socket.try_io(Interest::ERROR, || recv_error_queue(fd));
+        assert_eq!(empty.unwrap_err().kind(), ErrorKind::WouldBlock);
+        let wait = timeout(NOT_READY, socket.ready(Interest::ERROR)).await;
+        assert!(wait.is_err(), "the drained queue still reads error-ready");
+        let ready = timeout(GENEROUS, socket.ready(Interest::READABLE))
+            .await
+            .expect("a WouldBlock under ERROR forgot the queued datagram")
+            .unwrap();
+        assert!(ready.is_readable(), "{ready:?}");
+        let mut buf = [0; 16];
+        assert_eq!(socket.try_recv(&mut buf).unwrap(), 5);
+
+        let calls = Cell::new(0);
+        let mut io = pin!(socket.async_io(Interest::ERROR, || {
+            calls.set(calls.get() + 1);
+            recv_error_queue(fd)
+        }));
+        assert!(poll_once(io.as_mut()).await.is_pending());
+        other
+            .send_to(b"again", socket.local_addr().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            timeout(NOT_READY, io.as_mut()).await.is_err(),
+            "a datagram ended async_io under ERROR"
+        );
+        socket.send_to(b"three", nobody).await.unwrap();
+        let got = timeout(GENEROUS, io).await.expect("async_io hung");
+        assert_eq!(got.unwrap(), 5);
+        assert!(calls.get() <= 3, "{} attempts: a spin", calls.get());
+    });
+}
+
+/// A wait for priority alone has the read timeout (urgent data is the read side's); a
+/// wait for errors alone has none, whatever the timeouts; with a direction, its timeout.
+#[test]
+fn priority_waits_have_the_read_timeout_and_error_waits_none() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let (stream, _peer) = tcp_pair().await;
+        let limit = Duration::from_millis(100);
+        stream.set_read_timeout(Some(limit)).unwrap();
+        stream.set_write_timeout(Some(limit)).unwrap();
+        // (Under paused time, the guard's timer fires rather than a wait hang.)
+        let guard = limit * 10;
+        let started = Instant::now();
+        let wait = timeout(guard, stream.ready(Interest::PRIORITY)).await;
+        let err = wait.expect("no read timeout for priority").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), limit);
+
+        let started = Instant::now();
+        let wait = timeout(guard, stream.ready(Interest::ERROR)).await;
+        assert!(wait.is_err(), "a wait for errors timed out: {wait:?}");
+        assert_eq!(started.elapsed(), guard);
+        let started = Instant::now();
+        let either = Interest::READABLE | Interest::ERROR;
+        let wait = timeout(guard, stream.ready(either)).await;
+        let err = wait.expect("no read timeout for reading").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), limit);
+    });
+}
+
+/// A waker that counts its clones: how many the reactor's waiter lists hold.
+struct CountedWaker;
+
+impl std::task::Wake for CountedWaker {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+/// A pending `ready` for priority or error (alone or with a direction) that is dropped
+/// leaves no waiter behind: every clone of its waker is let go of at once.
+#[test]
+fn a_dropped_wait_for_priority_or_error_leaves_no_waiter() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (stream, _peer) = tcp_pair().await;
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let counter = std::sync::Arc::new(CountedWaker);
+        let waker = std::task::Waker::from(std::sync::Arc::clone(&counter));
+        let mut cx = std::task::Context::from_waker(&waker);
+        let alone = std::sync::Arc::strong_count(&counter);
+        for interest in [
+            Interest::PRIORITY,
+            Interest::ERROR,
+            Interest::READABLE | Interest::PRIORITY,
+            Interest::READABLE | Interest::ERROR,
+        ] {
+            for on_udp in [false, true] {
+                let mut wait = match on_udp {
+                    false => Box::pin(stream.ready(interest)) as Pin<Box<dyn Future<Output = _>>>,
+                    true => Box::pin(udp.ready(interest)),
+                };
+                assert!(wait.as_mut().poll(&mut cx).is_pending(), "{interest:?}");
+                assert!(
+                    std::sync::Arc::strong_count(&counter) > alone,
+                    "{interest:?}: the wait registered no waker"
+                );
+                drop(wait);
+                assert_eq!(
+                    std::sync::Arc::strong_count(&counter),
+                    alone,
+                    "{interest:?} (UDP: {on_udp}): the dropped wait left a waiter behind"
+                );
+            }
+        }
+    });
 }

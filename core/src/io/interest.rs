@@ -11,9 +11,8 @@ use super::Direction;
 ///
 /// Passed to the sockets' and [`AsyncFd`](super::AsyncFd)'s `ready`, `try_io` and
 /// `async_io`, and to [`AsyncFd::with_interest`](super::AsyncFd::with_interest), as tokio's
-/// `io::Interest` is. An interest always holds at least one kind. `PRIORITY` and `ERROR`
-/// are for `AsyncFd` only: the sockets' `ready`, `try_io` and `async_io` wait in the two
-/// directions, and panic when asked for either.
+/// `io::Interest` is. An interest always holds at least one kind; a wait for several ends
+/// at the first of them.
 ///
 /// # Examples
 ///
@@ -63,10 +62,12 @@ impl Interest {
     /// a change in a file that reports one so, like `/proc/self/mounts`. Linux and Android
     /// only, as in tokio.
     ///
-    /// The descriptor is registered for it only when an
-    /// [`AsyncFd::with_interest`](super::AsyncFd::with_interest) asks for it. A wait for it
-    /// also returns once the read half is closed, as no priority data can come after.
-    /// Priority readiness also makes the descriptor readable, as mio reports it.
+    /// Every descriptor is registered for it from the start, sockets and `AsyncFd`s alike
+    /// (an `AsyncFd` still waits for it only when
+    /// [`AsyncFd::with_interest`](super::AsyncFd::with_interest) asked for it). A wait for
+    /// it also returns once the read half is closed, as no priority data can come after.
+    /// Priority readiness also makes the descriptor readable, as mio reports it. A TCP
+    /// stream's [`ready`](../net/struct.TcpStream.html#method.ready) takes it too.
     ///
     /// # Examples
     ///

@@ -32,8 +32,8 @@
 //!   with `readable().await` / `writable().await`.
 //! * [`Interest`] and [`Ready`]: the kinds of readiness a wait asks about and the
 //!   readiness it found, for the sockets' and `AsyncFd`'s `ready`, `try_io` and
-//!   `async_io`, as tokio has them: the two directions, and for `AsyncFd` priority data
-//!   (`EPOLLPRI`) and errors (`EPOLLERR`).
+//!   `async_io`, as tokio has them: the two directions, priority data (`EPOLLPRI`) and
+//!   errors (`EPOLLERR`).
 //! * [`Registration`]: the building block under both, for new socket types.
 
 mod async_fd;

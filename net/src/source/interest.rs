@@ -1,5 +1,11 @@
-//! Readiness in the directions of an [`Interest`]: the sockets' `ready`, `try_io` and
-//! `async_io`, as tokio's sockets have them.
+//! Readiness in the kinds of an [`Interest`]: the sockets' `ready`, `try_io` and
+//! `async_io`, as tokio's sockets have them. The two directions wait as the sockets'
+//! `readable` and `writable` do; priority (urgent data) and error readiness wait in the
+//! reactor's extra list (`Registration::extra_ready`), woken by those events only.
+//!
+//! Timeouts: the read timeout bounds a wait that asks for `READABLE` or `PRIORITY`, the
+//! write timeout one that asks for `WRITABLE`; `ERROR` has none (`crate::interest_io`
+//! says why).
 
 use std::future::poll_fn;
 use std::future::Future;
@@ -16,16 +22,16 @@ use super::{before_timer, Source};
 use crate::sys;
 
 impl<S: AsRawFd> Source<S> {
-    /// Waits until the socket is ready in at least one of `interest`'s directions, and
-    /// returns every asked state that is ready then, closed halves included. Honours the
-    /// asked directions' timeouts (the shortest of them). Cancel-safe.
+    /// Waits until the socket is ready in at least one of `interest`'s kinds, and returns
+    /// every asked state that is ready then, closed halves included (read closed for
+    /// `PRIORITY` too, as no urgent data can come after it). Honours the asked kinds'
+    /// timeouts (the shortest of them; see the module's docs). Cancel-safe.
     ///
     /// As [`ready`](Source::ready), the kernel is asked rather than the reactor's cache,
     /// which can outlive the data an operation took; and when the cache knows every asked
-    /// direction not ready, the wait starts at once. It waits for an edge in any asked
-    /// direction: the task's waker is registered for each.
+    /// kind not ready, the wait starts at once. It waits for an edge in any asked kind: the
+    /// task's waker is registered for each.
     pub(crate) async fn ready_interest(&self, interest: Interest) -> io::Result<Ready> {
-        check_directions(interest);
         // A loop over a socket that is always ready still lets the other tasks run.
         coop::consume_budget().await;
         let (mut timer, timer_direction) = self.interest_timer(interest);
@@ -45,14 +51,13 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
-    /// Runs `op` once; on `WouldBlock`, forgets the readiness of `interest`'s directions, so
+    /// Runs `op` once; on `WouldBlock`, forgets the readiness of `interest`'s kinds, so
     /// that the next wait in them waits for an edge. Never waits.
     pub(crate) fn try_io_interest<R>(
         &self,
         interest: Interest,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        check_directions(interest);
         let result = op();
         if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
             self.clear_interest(interest);
@@ -61,18 +66,17 @@ impl<S: AsRawFd> Source<S> {
     }
 
     /// Runs `op` until it does not report `WouldBlock`, waiting for an edge in any of
-    /// `interest`'s directions after each `WouldBlock` (which forgets their readiness).
-    /// Honours the asked directions' timeouts (the shortest of them, for the whole call).
-    /// Cancel-safe as far as `op` is.
+    /// `interest`'s kinds after each `WouldBlock` (which forgets their readiness). Honours
+    /// the asked kinds' timeouts (the shortest of them, for the whole call). Cancel-safe as
+    /// far as `op` is.
     ///
-    /// `op` runs at once unless the reactor knows every asked direction not ready; each
-    /// attempt spends a unit of the task's budget.
+    /// `op` runs at once unless the reactor knows every asked kind not ready; each attempt
+    /// spends a unit of the task's budget.
     pub(crate) async fn async_io_interest<R>(
         &self,
         interest: Interest,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        check_directions(interest);
         let (mut timer, timer_direction) = self.interest_timer(interest);
         let mut cached_ready = self.is_cached_ready(interest);
         loop {
@@ -104,31 +108,43 @@ impl<S: AsRawFd> Source<S> {
     }
 
     /// Whether the reactor's cache says the socket may be ready in one of `interest`'s
-    /// directions (or the write half was shut, for a write interest).
+    /// kinds (or the write half was shut, for a write interest).
     fn is_cached_ready(&self, interest: Interest) -> bool {
         directions(interest).any(|direction| {
             self.registration.is_ready(direction)
                 || (direction == Direction::Write && self.write_shut.get())
-        })
+        }) || (has_extra(interest) && self.registration.is_extra_ready(interest))
     }
 
-    /// Forgets the readiness of `interest`'s directions.
+    /// Forgets the readiness of `interest`'s kinds. A `WouldBlock` under priority or error
+    /// alone says nothing of the directions, and leaves them (end of stream included) to
+    /// the reads and writes that rely on them.
     fn clear_interest(&self, interest: Interest) {
         for direction in directions(interest) {
             self.registration.clear_ready(direction);
         }
+        if has_extra(interest) {
+            self.registration.clear_extra(interest);
+        }
     }
 
-    /// Waits for readiness in any of `interest`'s directions: a waiter in each, so an edge
-    /// in either wakes the task. Cancel-safe: dropping it forgets both waiters.
+    /// Waits for readiness in any of `interest`'s kinds: a waiter in each direction, and
+    /// one among the priority and error waiters, so an edge in any wakes the task (ordinary
+    /// data or room does not wake a wait for priority or error alone). Cancel-safe:
+    /// dropping it forgets every waiter.
     async fn ready_any(&self, interest: Interest) -> io::Result<()> {
+        let registration = &self.registration;
+        let mut extra = has_extra(interest).then(|| registration.extra_ready(interest));
         let mut read = interest
             .is_readable()
-            .then(|| self.registration.ready(Direction::Read));
+            .then(|| registration.ready(Direction::Read));
         let mut write = interest
             .is_writable()
-            .then(|| self.registration.ready(Direction::Write));
+            .then(|| registration.ready(Direction::Write));
         poll_fn(|cx| {
+            if let Some(Poll::Ready(result)) = extra.as_mut().map(|wait| Pin::new(wait).poll(cx)) {
+                return Poll::Ready(result);
+            }
             for wait in [read.as_mut(), write.as_mut()].into_iter().flatten() {
                 if let Poll::Ready(result) = Pin::new(wait).poll(cx) {
                     return Poll::Ready(result);
@@ -139,11 +155,12 @@ impl<S: AsRawFd> Source<S> {
         .await
     }
 
-    /// The timer of a wait in `interest`'s directions: the shortest of their timeouts, with
-    /// the direction it belongs to (named by the `TimedOut` error); none without timeouts.
+    /// The timer of a wait in `interest`'s kinds: the shortest of their directions'
+    /// timeouts, with the direction it belongs to (named by the `TimedOut` error); none
+    /// without timeouts. Priority counts as reading; error has no direction (see the
+    /// module's docs).
     fn interest_timer(&self, interest: Interest) -> (Option<Sleep>, Direction) {
-        let read = interest
-            .is_readable()
+        let read = (interest.is_readable() || interest.is_priority())
             .then(|| self.timeout(Direction::Read));
         let write = interest
             .is_writable()
@@ -157,17 +174,11 @@ impl<S: AsRawFd> Source<S> {
     }
 }
 
-/// Panics if `interest` has a kind beyond the two directions: the sockets wait in those
-/// only, and a wait for priority or error readiness alone would wait for nothing.
-#[track_caller]
-fn check_directions(interest: Interest) {
-    if let Some(other) = interest.remove(Interest::READABLE | Interest::WRITABLE) {
-        panic!(
-            "a socket's ready, try_io or async_io asked for {other:?}: sockets wait for \
-             READABLE and WRITABLE only; wrap the descriptor in mirage::io::AsyncFd with \
-             that interest instead"
-        );
-    }
+/// Whether `interest` has a kind beyond the two directions: priority or error.
+fn has_extra(interest: Interest) -> bool {
+    interest
+        .remove(Interest::READABLE | Interest::WRITABLE)
+        .is_some()
 }
 
 /// The directions of `interest`.

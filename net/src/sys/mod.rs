@@ -291,25 +291,40 @@ pub(crate) fn ready_now(fd: RawFd, direction: Direction) -> io::Result<bool> {
     Ok(poll_now(fd, events)? & (events | libc::POLLERR | libc::POLLHUP) != 0)
 }
 
-/// What `fd` is ready for now in `interest`'s directions, by `poll(2)` with no wait, as
+/// What `fd` is ready for now in `interest`'s kinds, by `poll(2)` with no wait, as
 /// [`ready_now`]: data or urgent data is readable, room writable, end of stream read
 /// closed, and a hang-up both halves closed. A pending error shows as readable and
-/// writable: the next operation returns it at once.
+/// writable: the next operation returns it at once. Under `PRIORITY`, urgent data is
+/// priority and end of stream read closed (none can come after it), as tokio reports
+/// them; under `ERROR`, a pending error or a queued one (`MSG_ERRQUEUE`) is error, which
+/// `poll(2)` reports unasked.
 pub(crate) fn readiness_now(fd: RawFd, interest: Interest) -> io::Result<Ready> {
     let mut events = 0;
     if interest.is_readable() {
         events |= libc::POLLIN | libc::POLLPRI | libc::POLLRDHUP;
+    }
+    if interest.is_priority() {
+        events |= libc::POLLPRI | libc::POLLRDHUP;
     }
     if interest.is_writable() {
         events |= libc::POLLOUT;
     }
     let revents = poll_now(fd, events)?;
     let mut ready = Ready::EMPTY;
+    let read_closed = revents & (libc::POLLRDHUP | libc::POLLHUP) != 0;
     if interest.is_readable() {
         if revents & (libc::POLLIN | libc::POLLPRI | libc::POLLERR) != 0 {
             ready |= Ready::READABLE;
         }
-        if revents & (libc::POLLRDHUP | libc::POLLHUP) != 0 {
+        if read_closed {
+            ready |= Ready::READ_CLOSED;
+        }
+    }
+    if interest.is_priority() {
+        if revents & libc::POLLPRI != 0 {
+            ready |= Ready::PRIORITY;
+        }
+        if read_closed {
             ready |= Ready::READ_CLOSED;
         }
     }
@@ -320,6 +335,9 @@ pub(crate) fn readiness_now(fd: RawFd, interest: Interest) -> io::Result<Ready> 
         if revents & libc::POLLHUP != 0 {
             ready |= Ready::WRITE_CLOSED;
         }
+    }
+    if interest.is_error() && revents & libc::POLLERR != 0 {
+        ready |= Ready::ERROR;
     }
     Ok(ready)
 }
