@@ -724,3 +724,47 @@ fn a_dropped_wait_for_priority_or_error_leaves_no_waiter() {
         }
     });
 }
+
+/// A UDP socket with `IP_RECVERR` whose error queue holds an entry but no datagram: the
+/// entry is not data, so once a `recv` has reported the pending error and then found
+/// nothing, `readable()` waits for a datagram instead of returning at once, each time, to a
+/// `try_recv` that finds nothing (a spin). It did spin while the socket was unregistered
+/// (only ever asked the kernel, never waited): the first `WouldBlock` now registers it.
+/// The error queue stays for a wait for `ERROR`.
+#[test]
+fn a_queued_error_alone_does_not_make_a_udp_socket_readable() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let nobody = set_recv_err(&socket);
+        socket.connect(nobody).await.unwrap();
+        socket.send(b"ping").await.unwrap();
+        timeout(GENEROUS, socket.ready(Interest::ERROR))
+            .await
+            .expect("the ICMP error never came")
+            .unwrap();
+        // A recv reports the pending error, once, as std's does.
+        let mut buf = [0u8; 16];
+        let mut spins = 0;
+        loop {
+            let readable = timeout(NOT_READY, socket.readable()).await;
+            if readable.is_err() {
+                break; // waiting, as it should with no datagram queued
+            }
+            match socket.try_recv(&mut buf) {
+                Err(err) if err.kind() == ErrorKind::ConnectionRefused => {}
+                Err(err) if err.kind() == ErrorKind::WouldBlock => spins += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+            assert!(spins < 3, "readable() keeps returning with nothing to read");
+        }
+        let ready = timeout(GENEROUS, socket.ready(Interest::ERROR))
+            .await
+            .expect("the queued entry is gone")
+            .unwrap();
+        assert!(
+            ready.is_error(),
+            "the queued entry is still there: {ready:?}"
+        );
+    });
+}

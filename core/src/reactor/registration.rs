@@ -378,6 +378,8 @@ impl Registration {
     }
 
     /// Forgets readiness in `direction`; call it when an operation returned `WouldBlock`.
+    /// Before the descriptor's first wait, inside a Core, it registers the descriptor, so
+    /// that the next wait waits for an edge (outside one there is nothing to forget).
     ///
     /// # Examples
     ///
@@ -405,9 +407,25 @@ impl Registration {
     /// # drop(a);
     /// ```
     pub fn clear_ready(&self, direction: Direction) {
-        if let Some(registered) = self.registered.get() {
-            registered.io.clear_ready(direction);
+        match self.registered.get() {
+            Some(registered) => registered.io.clear_ready(direction),
+            None => self.register_to_forget(),
         }
+    }
+
+    /// [`clear_ready`](Registration::clear_ready) before the first wait: registers now, if
+    /// a Core is current, so that what the operation learned sticks. Unregistered, every
+    /// direction counts as ready (nothing is known), so a loop of `readable()` and a `try_`
+    /// operation that asks the kernel would go on finding it "ready" where the kernel's
+    /// word is ambiguous (a UDP socket's queued error entry, which no `recv` returns) and
+    /// spin. A new registration starts knowing nothing ready, and epoll reports the
+    /// descriptor's state at that moment as a first edge: nothing is lost. The `epoll_ctl`
+    /// is the one the first wait would make. A failure to register is left for that wait
+    /// to report.
+    #[cold]
+    #[inline(never)]
+    fn register_to_forget(&self) {
+        let _ = self.register_if_current();
     }
 
     /// Forgets readiness in `direction` but for end-of-stream (see
