@@ -209,3 +209,76 @@ fn removing_a_binding_needs_privileges_or_leaves_the_socket_unbound() {
         }
     }
 }
+
+/// `IPV6_TCLASS` of `socket` read directly, for the types that have no getter of their own.
+fn raw_tclass(socket: &impl AsRawFd) -> u32 {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_TCLASS,
+            std::ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+    value as u32
+}
+
+#[test]
+fn tclass_set_on_a_tcp_socket_is_kept_by_the_stream_it_connects() {
+    let listener = TcpListener::bind("[::1]:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let socket = TcpSocket::new_v6().unwrap();
+    assert_eq!(socket.tclass_v6().unwrap(), 0);
+    socket.set_tclass_v6(0x28).unwrap();
+    assert_eq!(socket.tclass_v6().unwrap(), 0x28);
+    let mut core = Core::new().unwrap();
+    let stream = core.run(socket.connect(addr)).unwrap();
+    assert_eq!(raw_tclass(&stream), 0x28);
+}
+
+#[test]
+fn udp_tclass_round_trips_every_bit_and_datagrams_still_flow() {
+    let mut core = Core::new().unwrap();
+    let a = UdpSocket::bind("[::1]:0").unwrap();
+    let b = UdpSocket::bind("[::1]:0").unwrap();
+    a.set_tclass_v6(0xb9).unwrap();
+    assert_eq!(a.tclass_v6().unwrap(), 0xb9);
+    assert_eq!(b.tclass_v6().unwrap(), 0, "per socket");
+    core.run(async move {
+        a.send_to(b"marked", b.local_addr().unwrap()).await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"marked"[..], a.local_addr().unwrap()));
+    });
+}
+
+#[test]
+fn tclass_above_one_byte_is_invalid_input_and_changes_nothing() {
+    let tcp = TcpSocket::new_v6().unwrap();
+    let udp = UdpSocket::bind("[::1]:0").unwrap();
+    tcp.set_tclass_v6(0x08).unwrap();
+    udp.set_tclass_v6(0x08).unwrap();
+    // u32::MAX would reach the kernel as -1, "the route's default", if passed on.
+    for tclass in [256, 0x108, u32::MAX] {
+        let err = tcp.set_tclass_v6(tclass).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tclass}");
+        assert!(err.to_string().contains(&tclass.to_string()), "{err}");
+        let err = udp.set_tclass_v6(tclass).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tclass}");
+    }
+    assert_eq!(tcp.tclass_v6().unwrap(), 0x08);
+    assert_eq!(udp.tclass_v6().unwrap(), 0x08);
+}
+
+#[test]
+fn an_ipv4_socket_refuses_a_traffic_class() {
+    let tcp = TcpSocket::new_v4().unwrap();
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert!(tcp.set_tclass_v6(0x28).is_err());
+    assert!(udp.set_tclass_v6(0x28).is_err());
+}

@@ -70,6 +70,7 @@ mod poll_datagram;
 mod poll_stream;
 mod source;
 mod sys;
+mod tclass;
 pub mod tcp;
 mod tos;
 mod udp;
