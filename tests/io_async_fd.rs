@@ -1,5 +1,7 @@
 //! `AsyncFd` drives descriptors Mirage does not wrap: here a pipe.
 
+mod net_common;
+
 use std::future::poll_fn;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use mirage::io::{AsyncFd, Interest, Ready};
 use mirage::time::timeout;
 use mirage::{Core, JoinSet};
+use net_common::error_queue;
 
 fn nonblocking_pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
     let (reader, writer) = std::io::pipe().unwrap();
@@ -961,47 +964,15 @@ fn a_wait_for_priority_outside_the_interest_panics() {
 /// A UDP socket with `IP_RECVERR`, non-blocking, and the address of a port nobody listens
 /// on: a datagram sent there comes back as an ICMP error, queued on the socket.
 fn udp_socket_with_error_queue() -> (std::net::UdpSocket, std::net::SocketAddr) {
-    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let nobody = closed.local_addr().unwrap();
-    drop(closed);
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_nonblocking(true).unwrap();
-    let on: libc::c_int = 1;
-    // SAFETY: `on` is a valid `c_int` for the length given, for the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_RECVERR,
-            (&raw const on).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "IP_RECVERR: {}", std::io::Error::last_os_error());
-    (socket, nobody)
+    error_queue::set_recv_err(socket.as_raw_fd());
+    (socket, error_queue::closed_udp_port())
 }
 
-/// Takes one entry of the socket's error queue (`MSG_ERRQUEUE`): the bytes of the datagram
-/// that failed. `WouldBlock` once the queue is empty.
+/// Takes one entry of the socket's error queue: see `error_queue::recv_error_queue`.
 fn recv_error_queue(socket: &std::net::UdpSocket) -> std::io::Result<usize> {
-    let mut data = [0u8; 64];
-    let mut control = [0u64; 32];
-    let mut iov = libc::iovec {
-        iov_base: data.as_mut_ptr().cast(),
-        iov_len: data.len(),
-    };
-    // SAFETY: an all-zero `msghdr` is a valid empty one.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = size_of_val(&control) as _;
-    // SAFETY: `msg` points at `iov`, `data` and `control`, all alive and writable for the call.
-    let n = unsafe { libc::recvmsg(socket.as_raw_fd(), &raw mut msg, libc::MSG_ERRQUEUE) };
-    match n {
-        0.. => Ok(n as usize),
-        _ => Err(std::io::Error::last_os_error()),
-    }
+    error_queue::recv_error_queue(socket.as_raw_fd())
 }
 
 /// An ICMP error queued on a socket makes it error-ready (`EPOLLERR`, which epoll reports

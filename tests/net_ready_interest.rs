@@ -18,6 +18,7 @@ use mirage::io::Interest;
 use mirage::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixStream};
 use mirage::time::{pause, timeout, Instant};
 use mirage::Core;
+use net_common::error_queue::{self, recv_error_queue};
 use net_common::{bytes, checksum};
 
 /// Far beyond what any step needs: only a hang reaches it.
@@ -523,49 +524,11 @@ fn a_wait_for_readable_or_priority_ends_at_either() {
     });
 }
 
-/// A UDP socket with `IP_RECVERR`: a datagram sent to a closed port comes back as an
-/// ICMP error, queued on the socket. Returns the closed port's address.
+/// Sets `IP_RECVERR` on `socket`, so that a datagram sent to a closed port comes back as an
+/// ICMP error queued on it; returns such a port's address.
 fn set_recv_err(socket: &UdpSocket) -> std::net::SocketAddr {
-    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let nobody = closed.local_addr().unwrap();
-    drop(closed);
-    let on: libc::c_int = 1;
-    // SAFETY: `on` is a valid `c_int` for the length given, for the whole call.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_RECVERR,
-            (&raw const on).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "IP_RECVERR: {}", io::Error::last_os_error());
-    nobody
-}
-
-/// Takes one entry of `fd`'s error queue (`recvmsg` with `MSG_ERRQUEUE`): the bytes of the
-/// datagram that failed. `WouldBlock` once the queue is empty.
-fn recv_error_queue(fd: i32) -> io::Result<usize> {
-    let mut data = [0u8; 64];
-    let mut control = [0u64; 32];
-    let mut iov = libc::iovec {
-        iov_base: data.as_mut_ptr().cast(),
-        iov_len: data.len(),
-    };
-    // SAFETY: an all-zero `msghdr` is a valid empty one.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = size_of_val(&control) as _;
-    // SAFETY: `msg` points at `iov`, `data` and `control`, all alive and writable for the
-    // whole call.
-    let n = unsafe { libc::recvmsg(fd, &raw mut msg, libc::MSG_ERRQUEUE) };
-    match n {
-        0.. => Ok(n as usize),
-        _ => Err(io::Error::last_os_error()),
-    }
+    error_queue::set_recv_err(socket.as_raw_fd());
+    error_queue::closed_udp_port()
 }
 
 /// A queued ICMP error wakes `ready(ERROR)`, which an ordinary datagram does not;

@@ -53,22 +53,28 @@ fn a_stream_out_of_quickack_mode_still_carries_data() {
     });
 }
 
-/// `IP_TOS` of `socket` read directly, for the types that have no getter of their own.
-fn raw_tos(socket: &impl AsRawFd) -> u32 {
+/// An `int` option of `socket` read directly, for the types that have no getter of their
+/// own.
+fn raw_int_option(socket: &impl AsRawFd, level: libc::c_int, name: libc::c_int) -> u32 {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`.
     let rc = unsafe {
         libc::getsockopt(
             socket.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_TOS,
+            level,
+            name,
             std::ptr::from_mut(&mut value).cast(),
             &mut len,
         )
     };
     assert_eq!(rc, 0, "{}", io::Error::last_os_error());
     value as u32
+}
+
+/// `IP_TOS` of `socket` read directly.
+fn raw_tos(socket: &impl AsRawFd) -> u32 {
+    raw_int_option(socket, libc::IPPROTO_IP, libc::IP_TOS)
 }
 
 #[test]
@@ -210,22 +216,9 @@ fn removing_a_binding_needs_privileges_or_leaves_the_socket_unbound() {
     }
 }
 
-/// `IPV6_TCLASS` of `socket` read directly, for the types that have no getter of their own.
+/// `IPV6_TCLASS` of `socket` read directly.
 fn raw_tclass(socket: &impl AsRawFd) -> u32 {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`.
-    let rc = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_TCLASS,
-            std::ptr::from_mut(&mut value).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
-    value as u32
+    raw_int_option(socket, libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
 }
 
 #[test]

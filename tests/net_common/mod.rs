@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod error_queue;
 pub mod streams;
 
 /// A small deterministic generator, so failures reproduce.
