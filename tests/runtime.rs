@@ -1,5 +1,7 @@
 //! `mirage::runtime`: tokio's `Builder`, `Runtime` and `Handle` over a Core.
 
+mod guard;
+
 use std::cell::Cell;
 use std::future::poll_fn;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -11,24 +13,9 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
 use mirage::sync::cross_thread::oneshot;
-
-/// Runs `f` on a thread of its own and fails the test if it takes longer than 10 s, so a
-/// bug shows as a failure, not a hung suite.
-fn within_10s(f: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    let worker = thread::spawn(move || {
-        f();
-        let _ = done.send(());
-    });
-    match finished.recv_timeout(Duration::from_secs(10)) {
-        Ok(()) => worker.join().unwrap(),
-        // The closure panicked: show its panic.
-        Err(mpsc::RecvTimeoutError::Disconnected) => worker.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish in 10 s"),
-    }
-}
 
 /// The message of a caught panic.
 fn message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -284,7 +271,7 @@ fn handle_current_reaches_the_running_runtime() {
 
 #[test]
 fn a_handle_spawns_from_another_thread_and_the_task_runs_on_the_runtime() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -386,7 +373,7 @@ fn a_leaked_enter_guard_outlives_its_runtime_safely() {
 
 #[test]
 fn a_spawn_through_a_leaked_enter_guard_after_the_runtime_is_gone_is_cancelled() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         std::mem::forget(runtime.enter());
         drop(runtime);
@@ -419,7 +406,7 @@ fn a_spawn_through_a_leaked_enter_guard_after_the_runtime_is_gone_is_cancelled()
 
 #[test]
 fn spawn_blocking_holds_the_paused_clock() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Builder::new_current_thread()
             .start_paused(true)
             .build()
@@ -484,7 +471,7 @@ fn max_io_events_per_tick_zero_panics() {
 
 #[test]
 fn one_io_event_per_tick_still_serves_every_socket() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Builder::new_current_thread()
             .max_io_events_per_tick(1)
             .build()

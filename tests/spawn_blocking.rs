@@ -2,30 +2,18 @@
 //! runtime's, with the settings of its `runtime::Builder`, inside a runtime; the calling
 //! thread's, with the defaults, anywhere else.
 
+mod guard;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::runtime::{Builder, Runtime};
 use mirage::time::Instant;
 use mirage::{spawn_blocking, Core, RemoteJoinHandle};
-
-/// Runs `f` on a thread of its own and fails the test if it takes longer than 10 s, so a
-/// bug shows as a failure, not a hung suite.
-fn within_10s(f: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    let worker = thread::spawn(move || {
-        f();
-        let _ = done.send(());
-    });
-    match finished.recv_timeout(Duration::from_secs(10)) {
-        // The closure panicked (`Disconnected`): joining shows its panic.
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => worker.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish in 10 s"),
-    }
-}
 
 /// The name of the thread the blocking job runs on.
 fn job_thread_name() -> Option<String> {
@@ -178,7 +166,7 @@ fn a_handle_may_be_awaited_on_another_thread_and_core() {
 
 #[test]
 fn at_a_limit_of_one_thread_the_second_job_runs_after_the_first() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Builder::new_current_thread()
             .max_blocking_threads(1)
             .build()
@@ -235,7 +223,7 @@ fn hooked(builder: &mut Builder) -> Hooks {
 
 #[test]
 fn an_idle_thread_exits_after_the_keep_alive_time_and_runs_its_stop_hook() {
-    within_10s(|| {
+    within_guard(|| {
         let mut builder = Builder::new_current_thread();
         builder.thread_keep_alive(Duration::from_millis(50));
         let hooks = hooked(&mut builder);
@@ -260,7 +248,7 @@ fn an_idle_thread_exits_after_the_keep_alive_time_and_runs_its_stop_hook() {
 
 #[test]
 fn dropping_the_runtime_lets_its_idle_threads_exit() {
-    within_10s(|| {
+    within_guard(|| {
         let mut builder = Builder::new_current_thread();
         let hooks = hooked(&mut builder); // keep-alive: 10 s, the default
         let runtime = builder.build().unwrap();
@@ -277,7 +265,7 @@ fn dropping_the_runtime_lets_its_idle_threads_exit() {
 
 #[test]
 fn the_runtimes_pool_runs_its_work_wherever_it_is_handed_out() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Builder::new_current_thread()
             .thread_name("runtime-pool")
             .build()
@@ -309,7 +297,7 @@ fn the_runtimes_pool_runs_its_work_wherever_it_is_handed_out() {
 
 #[test]
 fn fs_calls_run_on_the_runtimes_pool() {
-    within_10s(|| {
+    within_guard(|| {
         let names = Arc::new(Mutex::new(Vec::new()));
         let runtime = Builder::new_current_thread()
             .thread_name("fs-pool")
@@ -327,7 +315,7 @@ fn fs_calls_run_on_the_runtimes_pool() {
 
 #[test]
 fn two_runtimes_on_one_thread_each_have_their_own_pool() {
-    within_10s(|| {
+    within_guard(|| {
         let named = |name: &str| {
             Builder::new_current_thread()
                 .thread_name(name)
@@ -350,7 +338,7 @@ fn two_runtimes_on_one_thread_each_have_their_own_pool() {
 
 #[test]
 fn the_name_function_names_each_new_thread() {
-    within_10s(|| {
+    within_guard(|| {
         let next = AtomicUsize::new(0);
         let runtime = Builder::new_current_thread()
             .thread_name_fn(move || format!("worker-{}", next.fetch_add(1, Ordering::SeqCst)))
@@ -381,7 +369,7 @@ fn the_name_function_names_each_new_thread() {
 
 #[test]
 fn a_handle_whose_runtime_is_gone_reports_blocking_work_cancelled() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let handle = runtime.handle().clone();
         drop(runtime);

@@ -2,6 +2,8 @@
 //! dropped `wait` that does not count. Virtual time orders the arrivals.
 //! `cross_thread::Barrier` keeps the same rules for tasks on several Cores.
 
+mod guard;
+
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
@@ -12,6 +14,7 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::sync::{cross_thread, Barrier};
 use mirage::time::{sleep, timeout};
 
@@ -185,20 +188,6 @@ async fn a_barrier_of_one_in_a_loop_still_lets_other_tasks_run() {
 }
 
 // `cross_thread::Barrier`: the same barrier for the tasks of several Cores, one per thread.
-
-/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
-/// longer than a generous guard (a lost wake-up would otherwise hang the test).
-fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = std_mpsc::channel();
-    thread::spawn(move || done.send(f()).unwrap());
-    // Under Miri, which runs the test a hundred times slower, ten minutes.
-    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
-    match result.recv_timeout(guard) {
-        Ok(result) => result,
-        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in {guard:?}"),
-        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
-    }
-}
 
 #[test]
 fn a_barrier_across_cores_releases_each_generation_whole_with_one_leader() {

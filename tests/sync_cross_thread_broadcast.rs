@@ -6,29 +6,16 @@
 //! blocked in its poller wakes for a send from another thread; `closed` completes when the
 //! last receiver drops on another thread.
 
+mod guard;
+
 use std::sync::{mpsc as std_mpsc, Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::sync::cross_thread::broadcast::{self, error::RecvError};
 use mirage::sync::cross_thread::oneshot;
 use mirage::Core;
-
-/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
-/// longer than a generous guard (a lost wake-up would otherwise hang the test).
-fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = std_mpsc::channel();
-    thread::spawn(move || done.send(f()).unwrap());
-    // Under Miri, which runs the test a hundred times slower, ten minutes.
-    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
-    match result.recv_timeout(guard) {
-        Ok(result) => result,
-        Err(std_mpsc::RecvTimeoutError::Timeout) => {
-            panic!("no progress in {guard:?}: a lost wake-up")
-        }
-        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
-    }
-}
 
 /// A bound for one wait inside a Core, well above what it takes.
 const WAIT: Duration = Duration::from_secs(5);

@@ -7,29 +7,16 @@
 //! channel usable from the others; `wait_for` returns a value it accepted; every value is
 //! dropped exactly once.
 
+mod guard;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::sync::cross_thread::watch;
 use mirage::Core;
-
-/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
-/// longer than a generous guard (a lost wake-up would otherwise hang the test).
-fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = std_mpsc::channel();
-    thread::spawn(move || done.send(f()).unwrap());
-    // Under Miri, which runs the test a hundred times slower, ten minutes.
-    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
-    match result.recv_timeout(guard) {
-        Ok(result) => result,
-        Err(std_mpsc::RecvTimeoutError::Timeout) => {
-            panic!("no progress in {guard:?}: a lost wake-up")
-        }
-        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
-    }
-}
 
 #[test]
 fn a_core_blocked_in_its_poller_wakes_for_a_send_from_another_thread() {

@@ -4,6 +4,8 @@
 //! orders the sleeps. `cross_thread::SetOnce` keeps the same rules for tasks on several
 //! Cores, set from a plain thread.
 
+mod guard;
+
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
@@ -12,6 +14,7 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::sync::{cross_thread, SetOnce, SetOnceError};
 use mirage::time::{sleep, timeout, Instant};
 
@@ -101,20 +104,6 @@ async fn select_takes_the_value_or_the_shutdown_whichever_comes_first() {
 }
 
 // `cross_thread::SetOnce`: the same cell for the tasks of several Cores, one per thread.
-
-/// Runs `f` on a thread of its own and returns its result, failing the test if that takes
-/// longer than a generous guard (a lost wake-up would otherwise hang the test).
-fn within_guard<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = std_mpsc::channel();
-    thread::spawn(move || done.send(f()).unwrap());
-    // Under Miri, which runs the test a hundred times slower, ten minutes.
-    let guard = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
-    match result.recv_timeout(guard) {
-        Ok(result) => result,
-        Err(std_mpsc::RecvTimeoutError::Timeout) => panic!("no progress in {guard:?}"),
-        Err(std_mpsc::RecvTimeoutError::Disconnected) => panic!("the test's thread panicked"),
-    }
-}
 
 /// Polls `fut` once, with the task's waker; `None` if it is pending.
 async fn poll_once<F: Future>(fut: Pin<&mut F>) -> Option<F::Output> {
