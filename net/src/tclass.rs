@@ -10,31 +10,17 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use libc::c_int;
-
 use crate::{sys, TcpSocket, UdpSocket};
 
 /// Sets `IPV6_TCLASS` on `fd`, refusing values that do not fit its one byte.
 fn set_tclass_v6(fd: BorrowedFd<'_>, tclass: u32) -> io::Result<()> {
-    let tclass = u8::try_from(tclass).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("IPV6_TCLASS is one byte; {tclass} does not fit"),
-        )
-    })?;
-    sys::set_int_option(
-        fd,
-        libc::IPPROTO_IPV6,
-        libc::IPV6_TCLASS,
-        c_int::from(tclass),
-    )
+    let (level, name) = (libc::IPPROTO_IPV6, libc::IPV6_TCLASS);
+    sys::set_byte_option(fd, level, name, "IPV6_TCLASS", tclass)
 }
 
 /// Reads `IPV6_TCLASS` from `fd`.
 fn tclass_v6(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    let tclass = sys::int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS)?;
-    // The kernel reports the stored byte, never a negative value.
-    Ok(u32::try_from(tclass).unwrap_or(0))
+    sys::byte_option(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS)
 }
 
 impl TcpSocket {

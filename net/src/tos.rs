@@ -11,26 +11,16 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use libc::c_int;
-
 use crate::{sys, TcpSocket, UdpSocket};
 
 /// Sets `IP_TOS` on `fd`, refusing values that do not fit its one byte.
 fn set_tos_v4(fd: BorrowedFd<'_>, tos: u32) -> io::Result<()> {
-    let tos = u8::try_from(tos).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("IP_TOS is one byte; {tos} does not fit"),
-        )
-    })?;
-    sys::set_int_option(fd, libc::IPPROTO_IP, libc::IP_TOS, c_int::from(tos))
+    sys::set_byte_option(fd, libc::IPPROTO_IP, libc::IP_TOS, "IP_TOS", tos)
 }
 
 /// Reads `IP_TOS` from `fd`.
 fn tos_v4(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    let tos = sys::int_option(fd, libc::IPPROTO_IP, libc::IP_TOS)?;
-    // The kernel reports the stored byte, never a negative value.
-    Ok(u32::try_from(tos).unwrap_or(0))
+    sys::byte_option(fd, libc::IPPROTO_IP, libc::IP_TOS)
 }
 
 impl TcpSocket {

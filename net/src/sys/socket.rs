@@ -69,6 +69,32 @@ pub(crate) fn int_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
     Ok(value)
 }
 
+/// Sets the `c_int` socket option `name` at `level` to `value`, an option that holds one
+/// byte (`IP_TOS`, `IPV6_TCLASS`): a value above 255 fails with `InvalidInput` naming the
+/// option, rather than reach the kernel, which would keep its low byte or, for a value
+/// that becomes negative as an `int`, read it as "the default".
+pub(crate) fn set_byte_option(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    option: &str,
+    value: u32,
+) -> io::Result<()> {
+    let byte = u8::try_from(value).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{option} is one byte; {value} does not fit"),
+        )
+    })?;
+    set_int_option(fd, level, name, c_int::from(byte))
+}
+
+/// Reads the one-byte socket option `name` at `level` (see [`set_byte_option`]).
+pub(crate) fn byte_option(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<u32> {
+    // The kernel reports the stored byte, never a negative value.
+    Ok(u32::try_from(int_option(fd, level, name)?).unwrap_or(0))
+}
+
 /// Sets `SO_LINGER`: `None` turns it off (the default: `close` returns at once and the
 /// kernel sends what is queued in the background); `Some(time)` turns it on, in whole
 /// seconds rounded down (as socket2 does) and capped at `c_int::MAX`.
