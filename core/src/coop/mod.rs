@@ -309,4 +309,34 @@ mod tests {
         assert_eq!(left(), u64::from(BUDGET), "restored on the way out");
         restore(UNCONSTRAINED);
     }
+
+    /// The wrappers project their pin onto a future that borrows from itself across an
+    /// await (an `async` block, `!Unpin`): under Miri this checks the projection.
+    #[test]
+    fn the_wrappers_poll_a_self_borrowing_future_in_place() {
+        let counter = Arc::new(CountWakes(0.into()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        let self_borrowing = |start: u8| async move {
+            let bytes = [start; 8];
+            let first = &bytes[0];
+            crate::yield_now().await;
+            *first + bytes[7]
+        };
+        refill();
+        let mut free = std::pin::pin!(unconstrained(self_borrowing(2)));
+        let mut counted = std::pin::pin!(cooperative(self_borrowing(3)));
+        // Pending once each (the yield), spending nothing while pending.
+        assert!(free.as_mut().poll(&mut cx).is_pending());
+        assert!(counted.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(left(), u64::from(BUDGET), "pending polls spend nothing");
+        assert_eq!(free.as_mut().poll(&mut cx), Poll::Ready(4));
+        assert_eq!(counted.as_mut().poll(&mut cx), Poll::Ready(6));
+        assert_eq!(
+            left(),
+            u64::from(BUDGET) - 1,
+            "the completed cooperative poll spent one"
+        );
+        restore(UNCONSTRAINED);
+    }
 }
