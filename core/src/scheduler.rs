@@ -33,6 +33,7 @@ pub(crate) struct Local {
     queue: RefCell<VecDeque<TaskPtr>>,
     /// Every task whose future is alive (`IN_LIST`); a task's `slot` is its index here.
     /// Removal swaps the last task into the hole, so a slot costs 8 bytes and no search.
+    /// Each change of its length is stored in `shared` too, for the runtime's metrics.
     tasks: RefCell<Vec<TaskPtr>>,
     /// The task being polled, or whose future is being dropped: what `task::id` names.
     current: Cell<Option<TaskPtr>>,
@@ -67,7 +68,7 @@ impl Local {
     /// task that receives the spawned work.
     pub(crate) fn spawner(&self) -> Spawner {
         self.spawner
-            .get_or_init(|| Spawner::new(|jobs| drop(self.spawn(jobs.run()))))
+            .get_or_init(|| Spawner::new(|jobs| drop(self.spawn_internal(jobs.run()))))
             .clone()
     }
 
@@ -83,11 +84,39 @@ impl Local {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let task = TaskPtr::allocate(future, Arc::clone(&self.shared), IN_LIST | JOIN | QUEUED);
+        self.spawn_as::<F, true>(future)
+    }
+
+    /// Spawns `future` as one of Mirage's own tasks (a `Spawner`'s dispatcher, a process
+    /// reaper, a `LocalSet`'s member), which the runtime's metrics do not count.
+    pub(crate) fn spawn_internal<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // Counted before it is listed: a reader on another thread may, for a moment, read
+        // one task too few, never this one as the user's.
+        self.shared.internal_task_spawned();
+        self.spawn_as::<F, false>(future)
+    }
+
+    #[inline]
+    fn spawn_as<F, const COUNTED: bool>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let task = TaskPtr::allocate::<F, COUNTED>(
+            future,
+            Arc::clone(&self.shared),
+            IN_LIST | JOIN | QUEUED,
+        );
         {
             let mut tasks = self.tasks.borrow_mut();
-            let slot = u32::try_from(tasks.len()).expect("more than 4 billion tasks on one Core");
+            let len = tasks.len();
+            let slot = u32::try_from(len).expect("more than 4 billion tasks on one Core");
             task.header().slot.set(slot);
+            self.shared.set_task_list_len(len + 1);
             tasks.push(task);
         }
         self.queue.borrow_mut().push_back(task);
@@ -173,6 +202,7 @@ impl Local {
         let slot = task.header().slot.get() as usize;
         debug_assert!(tasks[slot] == task, "task list slot out of sync");
         tasks.swap_remove(slot);
+        self.shared.set_task_list_len(tasks.len());
         if let Some(moved) = tasks.get(slot) {
             moved.header().slot.set(slot as u32);
         }
@@ -225,6 +255,9 @@ impl Local {
             // SAFETY: owner thread; a listed task's stage holds its future.
             unsafe { task.cancel() };
             self.current.set(outer);
+            // Recorded once the future is gone, as `run_task` does: its destructor still saw
+            // the task counted.
+            self.shared.set_task_list_len(self.tasks.borrow().len());
             self.finish(task);
         }
         for task in self.shared.close() {

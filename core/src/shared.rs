@@ -23,6 +23,19 @@
 //! the remote store is one `xchg`. x86 itself never shows the stale read, but the language's
 //! memory model allows it, and Miri emulates it: with release/acquire here, Miri runs of
 //! `tests/sync_cross_thread.rs`'s three-Cores test hung at seeds 4 and 7 (of 3 to 8).
+//!
+//! # The task counts
+//!
+//! `task_list` and `internal_tasks` are what `runtime::RuntimeMetrics` reads from any
+//! thread. Only the Core's thread writes them, and only with plain `Relaxed` stores (no
+//! read-modify-write, which would cost a locked instruction per spawn): `task_list` mirrors
+//! the length of the scheduler's task list after each change, `internal_tasks` counts the
+//! listed tasks that are Mirage's own (a `Spawner`'s dispatcher, a process reaper, a
+//! `LocalSet`'s members), which the metrics leave out. On the Core's thread the difference
+//! is exact whenever user code runs (in the Core's drop, a destructor that spawns a task
+//! reads one too few until it returns). Another thread may see one store before the
+//! other, so it reads a count that was true a moment ago, or off by one for that moment
+//! (hence the saturating subtraction).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -40,6 +53,10 @@ pub(crate) struct Shared {
     /// `spawn_blocking` jobs spawned from this Core and not yet over: while any is, paused
     /// time does not jump to the next deadline.
     blocking: AtomicUsize,
+    /// The length of the Core's task list (see "The task counts").
+    task_list: AtomicUsize,
+    /// How many listed tasks are Mirage's own (see "The task counts").
+    internal_tasks: AtomicUsize,
     /// Wakes the Core's poller.
     waker: mio::Waker,
 }
@@ -60,6 +77,8 @@ impl Shared {
             notified: AtomicBool::new(false),
             root_woken: AtomicBool::new(false),
             blocking: AtomicUsize::new(0),
+            task_list: AtomicUsize::new(0),
+            internal_tasks: AtomicUsize::new(0),
             waker,
         }
     }
@@ -121,6 +140,46 @@ impl Shared {
     /// Whether a `spawn_blocking` job of this Core is not over; read before blocking.
     pub(crate) fn is_blocking(&self) -> bool {
         self.blocking.load(Ordering::SeqCst) != 0
+    }
+
+    /// Records the length of the task list; the Core's thread only.
+    #[inline]
+    pub(crate) fn set_task_list_len(&self, len: usize) {
+        self.task_list.store(len, Ordering::Relaxed);
+    }
+
+    /// Counts one of Mirage's own tasks spawned; the Core's thread only, so a load and a
+    /// store do what `fetch_add` would.
+    pub(crate) fn internal_task_spawned(&self) {
+        let count = self.internal_tasks.load(Ordering::Relaxed);
+        self.internal_tasks.store(count + 1, Ordering::Relaxed);
+    }
+
+    /// Counts one of Mirage's own tasks gone, its future dropped; the Core's thread only.
+    pub(crate) fn internal_task_dropped(&self) {
+        let count = self.internal_tasks.load(Ordering::Relaxed);
+        debug_assert!(count > 0, "an internal task dropped that was never counted");
+        self.internal_tasks
+            .store(count.saturating_sub(1), Ordering::Relaxed);
+    }
+
+    /// The user's tasks whose future is alive: the task list less Mirage's own tasks.
+    pub(crate) fn alive_tasks(&self) -> usize {
+        let internal = self.internal_tasks.load(Ordering::Relaxed);
+        self.task_list
+            .load(Ordering::Relaxed)
+            .saturating_sub(internal)
+    }
+
+    /// How many of the user's tasks were woken from outside the Core and wait in the remote
+    /// queue (Mirage's own tasks left out).
+    pub(crate) fn remote_depth(&self) -> usize {
+        let remote = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        remote
+            .tasks
+            .iter()
+            .filter(|task| task.ptr().is_counted())
+            .count()
     }
 
     fn notify(&self) {

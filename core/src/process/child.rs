@@ -314,7 +314,10 @@ impl Drop for Child {
                 child: Some(child),
                 exit,
             };
-            drop(crate::spawn(async move { reaper.wait().await }));
+            // One of Mirage's own tasks: the runtime's metrics do not count it.
+            crate::context::with_current(|local| {
+                drop(local.spawn_internal(async move { reaper.wait().await }))
+            });
             return;
         }
         reap_on_pool(child);

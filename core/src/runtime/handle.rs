@@ -3,9 +3,11 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Weak};
 
-use super::RuntimeFlavor;
+use super::{RuntimeFlavor, RuntimeMetrics};
 use crate::scheduler::Local;
+use crate::shared::Shared;
 use crate::task::RuntimePool;
 use crate::{context, RemoteJoinHandle, Spawner};
 
@@ -48,6 +50,9 @@ pub struct Handle {
     spawner: Spawner,
     /// The runtime's blocking pool; `None` for a bare [`Core`](crate::Core)'s handle.
     blocking: Option<RuntimePool>,
+    /// The Core's thread-safe half, for [`metrics`](Handle::metrics); weak, so that a kept
+    /// handle does not keep the Core's eventfd open.
+    shared: Weak<Shared>,
 }
 
 impl Handle {
@@ -56,6 +61,7 @@ impl Handle {
         Handle {
             spawner: local.spawner(),
             blocking: RuntimePool::of(local),
+            shared: Arc::downgrade(&local.shared),
         }
     }
 
@@ -182,6 +188,25 @@ impl Handle {
     /// ```
     pub fn spawner(&self) -> &Spawner {
         &self.spawner
+    }
+
+    /// The counts of this handle's Core (see [`RuntimeMetrics`]), readable from any thread;
+    /// 0s once the Core is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let handle = runtime.handle().clone();
+    /// let task = runtime.spawn(async {});
+    /// let seen = std::thread::spawn(move || handle.metrics().num_alive_tasks());
+    /// assert_eq!(seen.join().unwrap(), 1);
+    /// runtime.block_on(task).unwrap();
+    /// assert_eq!(runtime.handle().metrics().num_alive_tasks(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.shared.clone(), self.spawner.clone())
     }
 
     /// Which scheduler the runtime has: always [`RuntimeFlavor::CurrentThread`].

@@ -17,12 +17,13 @@
 //! | `Runtime::new()` | builds one Core (tokio's builds a multi-thread runtime) |
 //! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
 //! | `Handle::spawn` | `Send` futures, from any thread, as tokio's; returns a [`RemoteJoinHandle`](crate::RemoteJoinHandle) |
+//! | `Runtime::metrics`, `Handle::metrics` | [`RuntimeMetrics`] with tokio's stable counts: `num_workers` (1), `num_alive_tasks`, `global_queue_depth` |
 //!
 //! Left out, as Mirage has nothing they would set: `global_queue_interval` (a Core
 //! takes in work from other threads at every turn), `on_thread_park`/`on_thread_unpark`,
 //! `worker_threads`, `Handle::block_on` (a Core is driven only by its own thread: from
-//! another, `handle.spawn(future).blocking_join()`), `Handle::enter`, runtime names, ids and
-//! metrics, and tokio's unstable options.
+//! another, `handle.spawn(future).blocking_join()`), `Handle::enter`, runtime names and ids,
+//! the per-worker metrics, and tokio's unstable options.
 //!
 //! # Examples
 //!
@@ -42,6 +43,7 @@ mod builder;
 mod enter;
 mod flavor;
 mod handle;
+mod metrics;
 // Named as tokio names it, where a newcomer looks for it.
 #[allow(clippy::module_inception)]
 mod runtime;
@@ -50,4 +52,5 @@ pub use builder::Builder;
 pub use enter::EnterGuard;
 pub use flavor::RuntimeFlavor;
 pub use handle::{Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;

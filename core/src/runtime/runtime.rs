@@ -7,7 +7,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::{Builder, EnterGuard, Handle};
+use super::{Builder, EnterGuard, Handle, RuntimeMetrics};
 use crate::scheduler::Local;
 use crate::{context, Core, JoinHandle, RemoteJoinHandle};
 
@@ -164,6 +164,25 @@ impl Runtime {
     /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// The counts of this runtime's Core (see [`RuntimeMetrics`]), as
+    /// [`Handle::metrics`]: the returned value may go to another thread, and reads 0s once
+    /// the runtime is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let metrics = runtime.metrics();
+    /// let _task = runtime.spawn(async {});
+    /// assert_eq!(metrics.num_alive_tasks(), 1);
+    /// drop(runtime);
+    /// assert_eq!(metrics.num_alive_tasks(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
     }
 
     /// Makes this runtime current on this thread until the guard drops, without running it:

@@ -6,7 +6,9 @@
 //! (`Core` is `!Send`). The header splits its fields by who may touch them:
 //!
 //! * `refs` and `remote_queued` are atomics: a [`Waker`] may be cloned, woken or dropped on
-//!   any thread, so these are the only fields a foreign thread ever reads or writes.
+//!   any thread, so these are the only fields a foreign thread ever writes. It may also
+//!   read `vtable`, which never changes (the runtime's metrics ask it whether a task in the
+//!   remote queue is counted).
 //! * `state`, `slot` and `join_waker` are plain cells, touched only on the owner thread.
 //!   The waker code proves it is on the owner thread before touching them: the thread-local
 //!   "current Core" must be this task's Core (see `context.rs`).

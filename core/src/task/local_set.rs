@@ -376,7 +376,9 @@ impl Set {
             future: Rc::clone(&slot),
         };
         // The task runs no sooner than the caller yields, so it is listed below in time.
-        let Some(handle) = context::with_current(|local| local.spawn(member)) else {
+        // Internal, so that the runtime's metrics leave it out, as tokio's leave out the
+        // tasks of a `LocalSet`.
+        let Some(handle) = context::with_current(|local| local.spawn_internal(member)) else {
             panic!(
                 "LocalSet::spawn_local called outside a mirage Core: call it inside \
                  Runtime::block_on or Core::run (or a task spawned there), or after \

@@ -48,6 +48,10 @@ pub(crate) struct Vtable {
     drop_output: unsafe fn(TaskPtr),
     /// Frees the allocation. The stage must be empty.
     dealloc: unsafe fn(TaskPtr),
+    /// Whether the task is the user's, counted by the runtime's metrics, rather than one of
+    /// Mirage's own (see `Shared`'s task counts). Immutable, so any thread holding a
+    /// reference may read it.
+    counted: bool,
 }
 
 /// A borrowed pointer to a live task.
@@ -60,7 +64,14 @@ pub(crate) struct TaskPtr(NonNull<Header>);
 impl TaskPtr {
     /// Allocates a task holding `future`. Its only reference is the owner reference, so the
     /// caller must set at least one owner flag before anything can release it.
-    pub(crate) fn allocate<F>(future: F, shared: Arc<Shared>, state: u8) -> TaskPtr
+    ///
+    /// `COUNTED` is false for Mirage's own tasks, which the runtime's metrics leave out: when
+    /// the future of one is dropped, its Core's count of them goes down (see `Shared`).
+    pub(crate) fn allocate<F, const COUNTED: bool>(
+        future: F,
+        shared: Arc<Shared>,
+        state: u8,
+    ) -> TaskPtr
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -71,7 +82,7 @@ impl TaskPtr {
                 remote_queued: AtomicBool::new(false),
                 state: std::cell::Cell::new(state | FUTURE),
                 slot: std::cell::Cell::new(0),
-                vtable: vtable::<F, F::Output>(),
+                vtable: vtable::<F, F::Output, COUNTED>(),
                 shared,
                 join_waker: UnsafeCell::new(None),
             },
@@ -89,6 +100,12 @@ impl TaskPtr {
     pub(crate) unsafe fn from_raw(data: *const ()) -> TaskPtr {
         // SAFETY: the caller passes a pointer from `as_raw`, which is never null.
         TaskPtr(unsafe { NonNull::new_unchecked(data as *mut Header) })
+    }
+
+    /// Whether the runtime's metrics count this task: false for Mirage's own. Any thread
+    /// holding a reference to the task may ask.
+    pub(crate) fn is_counted(self) -> bool {
+        self.header().vtable.counted
     }
 
     /// The pointer a waker carries.
@@ -218,27 +235,31 @@ impl Drop for TaskRef {
     }
 }
 
-fn vtable<F, T>() -> &'static Vtable
+fn vtable<F, T, const COUNTED: bool>() -> &'static Vtable
 where
     F: Future<Output = T> + 'static,
     T: 'static,
 {
-    struct Of<F, T>(F, T);
-    impl<F: Future<Output = T> + 'static, T: 'static> Of<F, T> {
+    struct Of<F, T, const COUNTED: bool>(F, T);
+    impl<F: Future<Output = T> + 'static, T: 'static, const COUNTED: bool> Of<F, T, COUNTED> {
         const VTABLE: Vtable = Vtable {
-            poll: poll::<F, T>,
-            cancel: cancel::<F, T>,
+            poll: poll::<F, T, COUNTED>,
+            cancel: cancel::<F, T, COUNTED>,
             take_output: take_output::<F, T>,
             drop_output: drop_output::<F, T>,
             dealloc: dealloc::<F, T>,
+            counted: COUNTED,
         };
     }
-    &Of::<F, T>::VTABLE
+    &Of::<F, T, COUNTED>::VTABLE
 }
 
 /// # Safety
 /// See [`TaskPtr::poll`].
-unsafe fn poll<F: Future<Output = T>, T>(ptr: TaskPtr, cx: &mut Context<'_>) -> bool {
+unsafe fn poll<F: Future<Output = T>, T, const COUNTED: bool>(
+    ptr: TaskPtr,
+    cx: &mut Context<'_>,
+) -> bool {
     let cell = ptr.0.cast::<TaskCell<F, T>>().as_ptr();
     // SAFETY: `FUTURE` is set, so the stage holds the future; it never moves until it is
     // dropped in place, so pinning it is sound; the task is not running, so this is the
@@ -252,17 +273,22 @@ unsafe fn poll<F: Future<Output = T>, T>(ptr: TaskPtr, cx: &mut Context<'_>) -> 
         Err(payload) => Err(JoinError::panic(Id::of(ptr), payload)),
     };
     // SAFETY: as above; the future is dropped once, then the output takes its place.
-    unsafe { finish(cell, output) };
+    unsafe { finish::<F, T, COUNTED>(cell, output) };
     true
 }
 
 /// Drops the future and stores `output`, catching a panic from the future's destructor.
+/// For one of Mirage's own tasks (`!COUNTED`), then counts it gone: after the destructor,
+/// so that code run by it still sees the task counted, as for any task.
 ///
 /// Nothing may unwind out of here: the Core would later drop the future a second time.
 ///
 /// # Safety
 /// The stage must hold the future.
-unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, output: Result<T, JoinError>) {
+unsafe fn finish<F, T, const COUNTED: bool>(
+    cell: *mut TaskCell<F, T>,
+    output: Result<T, JoinError>,
+) {
     // SAFETY: the task is not running, so this is the only reference into the stage.
     let stage = unsafe { &mut *(*cell).stage.get() };
     // SAFETY: the stage holds the future (caller); it is dropped exactly once, here, and the
@@ -289,6 +315,9 @@ unsafe fn finish<F, T>(cell: *mut TaskCell<F, T>, output: Result<T, JoinError>) 
     let header = unsafe { &(*cell).header };
     header.unset(FUTURE);
     header.set(OUTPUT);
+    if !COUNTED {
+        header.shared.internal_task_dropped();
+    }
     if let Some(value) = discarded {
         drop_caught(catch_unwind(AssertUnwindSafe(move || drop(value))));
     }
@@ -309,10 +338,10 @@ pub(crate) fn drop_caught(mut caught: std::thread::Result<()>) {
 
 /// # Safety
 /// See [`TaskPtr::cancel`].
-unsafe fn cancel<F, T>(ptr: TaskPtr) {
+unsafe fn cancel<F, T, const COUNTED: bool>(ptr: TaskPtr) {
     // SAFETY: forwarded from the caller: the stage holds the future.
     unsafe {
-        finish::<F, T>(
+        finish::<F, T, COUNTED>(
             ptr.0.cast().as_ptr(),
             Err(JoinError::cancelled(Id::of(ptr))),
         )

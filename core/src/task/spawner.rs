@@ -134,6 +134,12 @@ impl Spawner {
     pub fn is_closed(&self) -> bool {
         self.jobs.is_closed()
     }
+
+    /// How many spawns wait for the Core to take them in: sent, and not yet received by its
+    /// dispatcher task. 0 once the Core is gone.
+    pub(crate) fn queued(&self) -> usize {
+        self.jobs.queued()
+    }
 }
 
 impl fmt::Debug for Spawner {

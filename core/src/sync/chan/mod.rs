@@ -135,6 +135,12 @@ impl<C: StateCell> Tx<C> {
         }
     }
 
+    /// Messages queued and not yet received: 0 once the receiver is dropped, which drops
+    /// them.
+    pub(super) fn queued(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
     /// Live `Tx`s, this one included.
     pub(super) fn strong_count(&self) -> usize {
         self.shared.lock().tx_count

@@ -99,6 +99,12 @@ impl<T> UnboundedSender<T> {
         self.tx.is_closed()
     }
 
+    /// How many messages wait to be received (tokio's sender has no such method; a
+    /// `Spawner` needs it for the runtime's metrics).
+    pub(crate) fn queued(&self) -> usize {
+        self.tx.queued()
+    }
+
     /// Waits until the receiver is dropped or closed.
     ///
     /// # Examples
