@@ -68,7 +68,6 @@ fn a_runtime_that_spawned_nothing_reads_zeros_though_it_has_its_own_tasks() {
         let mut core = mirage::Core::new().unwrap();
         let metrics = core.run(async {
             let metrics = Handle::current().metrics();
-            let _spawner = mirage::runtime::Handle::current().spawner().clone();
             mirage::yield_now().await;
             assert_eq!(metrics.num_alive_tasks(), 0);
             metrics

@@ -115,7 +115,7 @@ impl RuntimeMetrics {
     /// run queue, and futures sent by [`Handle::spawn`](super::Handle::spawn) or a
     /// [`Spawner`] that it has not yet taken in. This is the depth of tokio's global
     /// (injection) queue, where its current-thread runtime puts the same work. A running
-    /// Core takes it in at every turn, so it stays near 0 but while the Core is blocked in a
+    /// Core takes it in at every turn, so it stays near 0 except while the Core is blocked in a
     /// long poll of a task, or not running at all.
     ///
     /// # Examples
