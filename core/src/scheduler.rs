@@ -144,9 +144,10 @@ impl Local {
         self.current.get()
     }
 
-    /// How many tasks are alive.
+    /// How many of the user's tasks are alive: Mirage's own (a `Spawner`'s dispatcher, ...)
+    /// left out, as the runtime's metrics count them.
     pub(crate) fn task_count(&self) -> usize {
-        self.tasks.borrow().len()
+        self.shared.alive_tasks()
     }
 
     /// Whether a task is waiting to run.
