@@ -415,3 +415,25 @@ fn debug_names_the_end() {
     assert!(format!("{rx:?}").starts_with("Receiver("), "{rx:?}");
     assert!(format!("{:?}", OpenOptions::new()).contains("unchecked: false"));
 }
+
+/// A sender's wait for `Interest::ERROR` (which pipes share with the sockets' `ready`) ends
+/// when the last receiver closes, which Linux reports as an error on the write end; data
+/// and room alone do not end it.
+#[test]
+fn a_senders_wait_for_error_ends_when_the_receiver_closes() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (tx, rx) = pipe::pipe().unwrap();
+        // Room to write does not end a wait for errors.
+        let early = timeout(Duration::from_millis(30), tx.ready(Interest::ERROR)).await;
+        assert!(early.is_err(), "a writable pipe ended a wait for errors");
+        drop(rx);
+        let ready = timeout(GENEROUS, tx.ready(Interest::ERROR))
+            .await
+            .expect("closing the receiver did not end the wait for errors")
+            .unwrap();
+        assert!(ready.is_error(), "{ready:?}");
+        let err = tx.try_write(b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    });
+}
