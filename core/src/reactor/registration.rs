@@ -520,6 +520,56 @@ impl Registration {
         Poll::Pending
     }
 
+    /// Waits for an edge in any of `interest`'s kinds: a waiter in each of its directions
+    /// ([`ready`](Registration::ready)) and, if it names priority or error, one among those
+    /// waiters ([`extra_ready`](Registration::extra_ready)), so that whichever comes first
+    /// ends the wait. What both `AsyncFd` and the sockets wait on for a combined interest.
+    /// Cancel-safe: dropping the future forgets every waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use mirage::io::{Direction, Interest, Registration};
+    ///
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// b.set_nonblocking(true)?;
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new()?;
+    /// core.run(async {
+    ///     a.write_all(b"x")?;
+    ///     registration.ready_any(Interest::READABLE | Interest::PRIORITY).await?;
+    ///     assert!(registration.is_ready(Direction::Read));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn ready_any(&self, interest: Interest) -> io::Result<()> {
+        let mut extra = interest.has_extra().then(|| self.extra_ready(interest));
+        let mut read = interest.is_readable().then(|| self.ready(Direction::Read));
+        let mut write = interest.is_writable().then(|| self.ready(Direction::Write));
+        if let (None, Some(only), None) | (None, None, Some(only)) =
+            (&mut extra, &mut read, &mut write)
+        {
+            // One direction alone: its own future, with nothing to choose between.
+            return only.await;
+        }
+        std::future::poll_fn(|cx| {
+            if let Some(Poll::Ready(result)) = extra.as_mut().map(|wait| Pin::new(wait).poll(cx)) {
+                return Poll::Ready(result);
+            }
+            for wait in [read.as_mut(), write.as_mut()].into_iter().flatten() {
+                if let Poll::Ready(result) = Pin::new(wait).poll(cx) {
+                    return Poll::Ready(result);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
     /// Waits for priority or error readiness, the kinds of `interest` beyond the two
     /// directions (which it ignores): [`ready`](Registration::ready)'s counterpart for
     /// [`Interest::PRIORITY`] (urgent data, `EPOLLPRI`; a wait for it also ends at end of
@@ -647,7 +697,7 @@ impl Registration {
     }
 
     /// Forgets the priority and error readiness of `interest`'s kinds (its directions are
-    /// left alone), so that the next [`extra_ready`](Registration::extra_ready) waits for a
+    /// left alone; an interest in the directions alone forgets nothing), so that the next [`extra_ready`](Registration::extra_ready) waits for a
     /// new event: call it when an operation under those kinds returned `WouldBlock` (the
     /// urgent byte or the error queue is taken). End of stream stays: its direction clears
     /// it, and a reader still needs it.

@@ -1,18 +1,15 @@
 //! Readiness in the kinds of an [`Interest`]: the sockets' `ready`, `try_io` and
 //! `async_io`, as tokio's sockets have them. The two directions wait as the sockets'
 //! `readable` and `writable` do; priority (urgent data) and error readiness wait in the
-//! reactor's extra list (`Registration::extra_ready`), woken by those events only.
+//! reactor's extra list, woken by those events only. A wait in several kinds is
+//! `Registration::ready_any`, which `AsyncFd` uses too.
 //!
 //! Timeouts: the read timeout bounds a wait that asks for `READABLE` or `PRIORITY`, the
 //! write timeout one that asks for `WRITABLE`; `ERROR` has none (`crate::interest_io`
 //! says why).
 
-use std::future::poll_fn;
-use std::future::Future;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::pin::Pin;
-use std::task::Poll;
 
 use mirage_core::coop;
 use mirage_core::io::{Direction, Interest, Ready};
@@ -36,7 +33,7 @@ impl<S: AsRawFd> Source<S> {
         coop::consume_budget().await;
         let (mut timer, timer_direction) = self.interest_timer(interest);
         if !self.is_cached_ready(interest) {
-            let wait = self.ready_any(interest);
+            let wait = self.registration.ready_any(interest);
             before_timer(wait, timer.as_mut(), timer_direction).await??;
         }
         loop {
@@ -46,7 +43,7 @@ impl<S: AsRawFd> Source<S> {
             }
             // Stale readiness: the next edge in an asked direction wakes the wait.
             self.clear_interest(interest);
-            let wait = self.ready_any(interest);
+            let wait = self.registration.ready_any(interest);
             before_timer(wait, timer.as_mut(), timer_direction).await??;
         }
     }
@@ -91,7 +88,7 @@ impl<S: AsRawFd> Source<S> {
                     result => return result,
                 }
             }
-            let wait = self.ready_any(interest);
+            let wait = self.registration.ready_any(interest);
             before_timer(wait, timer.as_mut(), timer_direction).await??;
             cached_ready = true;
         }
@@ -113,7 +110,7 @@ impl<S: AsRawFd> Source<S> {
         directions(interest).any(|direction| {
             self.registration.is_ready(direction)
                 || (direction == Direction::Write && self.write_shut.get())
-        }) || (has_extra(interest) && self.registration.is_extra_ready(interest))
+        }) || self.registration.is_extra_ready(interest)
     }
 
     /// Forgets the readiness of `interest`'s kinds. A `WouldBlock` under priority or error
@@ -123,36 +120,8 @@ impl<S: AsRawFd> Source<S> {
         for direction in directions(interest) {
             self.registration.clear_ready(direction);
         }
-        if has_extra(interest) {
-            self.registration.clear_extra(interest);
-        }
-    }
-
-    /// Waits for readiness in any of `interest`'s kinds: a waiter in each direction, and
-    /// one among the priority and error waiters, so an edge in any wakes the task (ordinary
-    /// data or room does not wake a wait for priority or error alone). Cancel-safe:
-    /// dropping it forgets every waiter.
-    async fn ready_any(&self, interest: Interest) -> io::Result<()> {
-        let registration = &self.registration;
-        let mut extra = has_extra(interest).then(|| registration.extra_ready(interest));
-        let mut read = interest
-            .is_readable()
-            .then(|| registration.ready(Direction::Read));
-        let mut write = interest
-            .is_writable()
-            .then(|| registration.ready(Direction::Write));
-        poll_fn(|cx| {
-            if let Some(Poll::Ready(result)) = extra.as_mut().map(|wait| Pin::new(wait).poll(cx)) {
-                return Poll::Ready(result);
-            }
-            for wait in [read.as_mut(), write.as_mut()].into_iter().flatten() {
-                if let Poll::Ready(result) = Pin::new(wait).poll(cx) {
-                    return Poll::Ready(result);
-                }
-            }
-            Poll::Pending
-        })
-        .await
+        // Nothing to forget for an interest in the directions alone.
+        self.registration.clear_extra(interest);
     }
 
     /// The timer of a wait in `interest`'s kinds: the shortest of their directions'
@@ -172,13 +141,6 @@ impl<S: AsRawFd> Source<S> {
             (None, None) => (None, Direction::Read),
         }
     }
-}
-
-/// Whether `interest` has a kind beyond the two directions: priority or error.
-fn has_extra(interest: Interest) -> bool {
-    interest
-        .remove(Interest::READABLE | Interest::WRITABLE)
-        .is_some()
 }
 
 /// The directions of `interest`.

@@ -3,10 +3,7 @@
 //! an interest in both directions uses both. Priority and error readiness have a waiter
 //! list of their own, used only by an interest that names one of them.
 
-use std::future::{poll_fn, Future};
 use std::io;
-use std::pin::Pin;
-use std::task::Poll;
 
 use crate::io::{Interest, Ready};
 use crate::reactor::{Direction, Registration};
@@ -25,51 +22,6 @@ fn direction_kinds(interest: Interest) -> Option<Interest> {
         Some(extra) => interest.remove(extra),
         None => Some(interest),
     }
-}
-
-/// Waits for readiness in any of `interest`'s kinds. Several wait with a waiter in each,
-/// so an edge in any wakes the task. Cancel-safe: dropping the future forgets its waiters.
-pub(super) async fn ready_any(registration: &Registration, interest: Interest) -> io::Result<()> {
-    if interest.has_extra() {
-        return ready_any_extra(registration, interest).await;
-    }
-    match (interest.is_readable(), interest.is_writable()) {
-        (true, true) => {
-            let mut read = registration.ready(Direction::Read);
-            let mut write = registration.ready(Direction::Write);
-            poll_fn(|cx| match Pin::new(&mut read).poll(cx) {
-                Poll::Ready(result) => Poll::Ready(result),
-                Poll::Pending => Pin::new(&mut write).poll(cx),
-            })
-            .await
-        }
-        (true, false) => registration.ready(Direction::Read).await,
-        (false, _) => registration.ready(Direction::Write).await,
-    }
-}
-
-/// [`ready_any`] for an interest with priority or error kinds: a waiter in the extra
-/// list, and one in each of its directions.
-async fn ready_any_extra(registration: &Registration, interest: Interest) -> io::Result<()> {
-    let mut extra = registration.extra_ready(interest);
-    let mut read = interest
-        .is_readable()
-        .then(|| registration.ready(Direction::Read));
-    let mut write = interest
-        .is_writable()
-        .then(|| registration.ready(Direction::Write));
-    poll_fn(|cx| {
-        if let Poll::Ready(result) = Pin::new(&mut extra).poll(cx) {
-            return Poll::Ready(result);
-        }
-        for wait in [read.as_mut(), write.as_mut()].into_iter().flatten() {
-            if let Poll::Ready(result) = Pin::new(wait).poll(cx) {
-                return Poll::Ready(result);
-            }
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// The readiness recorded in `interest`'s kinds (see `Registration::readiness` and
@@ -174,7 +126,7 @@ pub(super) async fn io_any<R>(
         match op() {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                 let waiting = clear_blocked(registration, interest);
-                ready_any(registration, waiting).await?;
+                registration.ready_any(waiting).await?;
             }
             result => return result,
         }

@@ -432,7 +432,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.check_interest(interest);
         coop::consume_budget().await;
-        directions::ready_any(&self.registration, interest).await?;
+        self.registration.ready_any(interest).await?;
         Ok(AsyncFdReadyGuard {
             fd: self,
             interest,

@@ -94,7 +94,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         self.check_interest(interest);
         coop::consume_budget().await;
-        directions::ready_any(&self.registration, interest).await?;
+        self.registration.ready_any(interest).await?;
         let ready = directions::readiness(&self.registration, interest);
         Ok(AsyncFdReadyMutGuard {
             fd: self,
