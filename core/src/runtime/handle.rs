@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use super::{RuntimeFlavor, RuntimeMetrics};
 use crate::scheduler::Local;
 use crate::shared::Shared;
-use crate::task::RuntimePool;
+use crate::task::{spawn_on_pool, BlockingPool};
 use crate::{context, RemoteJoinHandle, Spawner};
 
 /// Reaches a [`Runtime`](super::Runtime)'s Core (or any Core) from anywhere: `Send`, `Sync`
@@ -49,9 +49,9 @@ use crate::{context, RemoteJoinHandle, Spawner};
 pub struct Handle {
     spawner: Spawner,
     /// The runtime's blocking pool; `None` for a bare [`Core`](crate::Core)'s handle.
-    blocking: Option<RuntimePool>,
-    /// The Core's thread-safe half, for [`metrics`](Handle::metrics); weak, so that a kept
-    /// handle does not keep the Core's eventfd open.
+    blocking: Option<BlockingPool>,
+    /// The Core's thread-safe half, for [`metrics`](Handle::metrics) and the blocking work
+    /// it counts; weak, so that a kept handle does not keep the Core's eventfd open.
     shared: Weak<Shared>,
 }
 
@@ -60,7 +60,7 @@ impl Handle {
     pub(super) fn of(local: &Local) -> Handle {
         Handle {
             spawner: local.spawner(),
-            blocking: RuntimePool::of(local),
+            blocking: local.blocking_pool().cloned(),
             shared: Arc::downgrade(&local.shared),
         }
     }
@@ -160,7 +160,7 @@ impl Handle {
         R: Send + 'static,
     {
         match &self.blocking {
-            Some(pool) => pool.spawn_blocking(f),
+            Some(pool) => spawn_on_pool(pool, &self.shared, f),
             None => crate::spawn_blocking(f),
         }
     }

@@ -33,8 +33,8 @@ pub(crate) mod waker;
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 pub(crate) use blocking::{
-    run_detached, try_spawn_blocking, Config as BlockingConfig, OwnedPool as OwnedBlockingPool,
-    Pool as BlockingPool, RuntimePool,
+    run_detached, spawn_on_pool, try_spawn_blocking, Config as BlockingConfig,
+    OwnedPool as OwnedBlockingPool, Pool as BlockingPool,
 };
 pub use error::JoinError;
 pub use id::{id, try_id, Id};

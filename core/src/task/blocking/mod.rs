@@ -16,7 +16,6 @@ pub(crate) use pool::{OwnedPool, Pool};
 use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
 use crate::context;
-use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sync::cross_thread::oneshot;
 
@@ -97,42 +96,24 @@ pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> 
     pool::run(Box::new(f))
 }
 
-/// The blocking pool of a runtime built by [`runtime::Builder`](crate::runtime::Builder), as
-/// its [`Handle`](crate::runtime::Handle) reaches it from any thread.
-#[derive(Clone)]
-pub(crate) struct RuntimePool {
-    pool: Pool,
-    /// The runtime's Core, whose paused clock the jobs hold. Weak: a handle kept after its
-    /// runtime is gone must not keep the Core's eventfd open.
-    core: Weak<Shared>,
-}
-
-impl RuntimePool {
-    /// The pool of `local`'s runtime, if it has one (a bare [`Core`](crate::Core) has not).
-    pub(crate) fn of(local: &Local) -> Option<RuntimePool> {
-        Some(RuntimePool {
-            pool: local.blocking_pool()?.clone(),
-            core: Arc::downgrade(&local.shared),
-        })
+/// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by
+/// [`runtime::Builder`](crate::runtime::Builder), counted as the work of `core`, that
+/// runtime's Core (weak: a [`Handle`](crate::runtime::Handle) kept after its runtime is gone
+/// must not keep the Core's eventfd open), from any thread. Once the runtime is gone, `f` is
+/// dropped unrun and the handle reports it cancelled, as
+/// [`Handle::spawn`](crate::runtime::Handle::spawn) does with a task (and tokio with either).
+pub(crate) fn spawn_on_pool<F, R>(pool: &Pool, core: &Weak<Shared>, f: F) -> RemoteJoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let (job, handle) = job_for(Running::of(core.upgrade()), f);
+    if pool.is_closed() {
+        drop(job);
+    } else if let Err(err) = pool.run(job) {
+        panic!("spawn_blocking: cannot start a thread: {err}");
     }
-
-    /// [`spawn_blocking`] on this pool, counted as the runtime's work, from any thread. Once
-    /// the runtime is gone, `f` is dropped unrun and the handle reports it cancelled, as
-    /// [`Handle::spawn`](crate::runtime::Handle::spawn) does with a task (and tokio with
-    /// either).
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> RemoteJoinHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let (job, handle) = job_for(Running::of(self.core.upgrade()), f);
-        if self.pool.is_closed() {
-            drop(job);
-        } else if let Err(err) = self.pool.run(job) {
-            panic!("spawn_blocking: cannot start a thread: {err}");
-        }
-        handle
-    }
+    handle
 }
 
 /// The pool's job that runs `f` (unless aborted before it starts), counted by `running`,
