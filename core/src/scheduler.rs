@@ -111,6 +111,32 @@ impl Local {
             Arc::clone(&self.shared),
             IN_LIST | JOIN | QUEUED,
         );
+        self.list_and_queue(task);
+        JoinHandle::new(task)
+    }
+
+    /// Takes in one of Mirage's own tasks that was spawned before any Core was known (see
+    /// `task/unbound.rs`): it becomes this Core's, ready to run (an aborted one is cancelled
+    /// when run). Its `QUEUED` hold moves to the run queue.
+    ///
+    /// # Safety
+    /// As [`TaskPtr::bind`]; the task is uncounted (`spawn_internal`'s kind), its future is
+    /// there, it holds `QUEUED`, and it is in no Core's list or queue.
+    pub(crate) unsafe fn adopt_internal(&self, task: TaskPtr) {
+        let header = task.header();
+        debug_assert!(header.has(FUTURE | QUEUED) && !header.has(IN_LIST));
+        // Counted here as it leaves the stand-in, so that both counts stay balanced.
+        self.shared.internal_task_spawned();
+        // SAFETY: forwarded from the caller.
+        let stand_in = unsafe { task.bind(Arc::clone(&self.shared)) };
+        stand_in.internal_task_dropped();
+        header.set(IN_LIST);
+        self.list_and_queue(task);
+    }
+
+    /// Lists a new task (`IN_LIST` and `QUEUED` set) and puts it on the run queue.
+    #[inline]
+    fn list_and_queue(&self, task: TaskPtr) {
         {
             let mut tasks = self.tasks.borrow_mut();
             let len = tasks.len();
@@ -120,13 +146,11 @@ impl Local {
             tasks.push(task);
         }
         self.queue.borrow_mut().push_back(task);
-        let handle = JoinHandle::new(task);
         if self.closed.get() {
             // Nothing will ever run it: drop it now, and let its handle report it cancelled,
             // as tokio does for a spawn on a runtime that has shut down.
             self.shutdown();
         }
-        handle
     }
 
     /// Puts a task of this Core on the run queue unless it is queued or finished.

@@ -57,8 +57,8 @@ pub(crate) struct Shared {
     task_list: AtomicUsize,
     /// How many listed tasks are Mirage's own (see "The task counts").
     internal_tasks: AtomicUsize,
-    /// Wakes the Core's poller.
-    waker: mio::Waker,
+    /// Wakes the Core's poller; `None` in a stand-in (see [`Shared::stand_in`]).
+    waker: Option<mio::Waker>,
 }
 
 struct Remote {
@@ -79,8 +79,32 @@ impl Shared {
             blocking: AtomicUsize::new(0),
             task_list: AtomicUsize::new(0),
             internal_tasks: AtomicUsize::new(0),
-            waker,
+            waker: Some(waker),
         }
+    }
+
+    /// The shared half of no Core, held by tasks spawned before any Core was known (a
+    /// `LocalSet`'s spawns outside a Core) until a Core takes them in. Nothing ever drives
+    /// it: its queue is closed from the start, so a stray remote wake drops its reference
+    /// instead of leaking it, and it has no poller to wake.
+    pub(crate) fn stand_in() -> Shared {
+        Shared {
+            queue: Mutex::new(Remote {
+                tasks: Vec::new(),
+                closed: true,
+            }),
+            notified: AtomicBool::new(false),
+            root_woken: AtomicBool::new(false),
+            blocking: AtomicUsize::new(0),
+            task_list: AtomicUsize::new(0),
+            internal_tasks: AtomicUsize::new(0),
+            waker: None,
+        }
+    }
+
+    /// Whether this is a [`stand_in`](Shared::stand_in), the half of no Core.
+    pub(crate) fn is_stand_in(&self) -> bool {
+        self.waker.is_none()
     }
 
     /// Hands a task to the Core from any thread. Dropped at once if the Core is gone.
@@ -187,7 +211,9 @@ impl Shared {
             // An eventfd write fails only if the counter would overflow, which mio handles by
             // draining it; there is nothing useful to do with an error here, and a wake must
             // never panic.
-            let _ = self.waker.wake();
+            if let Some(waker) = &self.waker {
+                let _ = waker.wake();
+            }
         }
     }
 

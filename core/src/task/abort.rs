@@ -115,12 +115,16 @@ impl fmt::Debug for AbortHandle {
 }
 
 /// Sets `CANCEL` on a task whose future is still there and schedules it, so that the Core
-/// drops the future; owner thread only (`JoinHandle` and `AbortHandle` are `!Send`).
+/// drops the future; owner thread only (`JoinHandle` and `AbortHandle` are `!Send`). A task
+/// that no Core has taken in yet (see `unbound.rs`) is only marked: it is queued already,
+/// so the Core that takes it in cancels it, or its set drops it.
 pub(super) fn abort(task: TaskPtr) {
     let header = task.header();
     if header.has(FUTURE) && !header.has(CANCEL) {
         header.set(CANCEL);
-        waker::schedule(task);
+        if !header.shared().is_stand_in() {
+            waker::schedule(task);
+        }
     }
 }
 

@@ -13,6 +13,12 @@
 //!   The waker code proves it is on the owner thread before touching them: the thread-local
 //!   "current Core" must be this task's Core (see `context.rs`).
 //!
+//! `shared` is written once after allocation at most, by [`TaskPtr::bind`](super::raw::TaskPtr::bind),
+//! for a task spawned before any Core was known (a `LocalSet`'s spawn outside a Core): it
+//! holds a stand-in until the first Core to drive the set takes it in. That happens on the
+//! owner thread before the task is first polled, so no `Waker` of it exists yet, and its
+//! other handles are `!Send`: no other thread can be reading the field.
+//!
 //! `refs` counts one reference per live `Waker`/[`TaskRef`](super::raw::TaskRef), plus one
 //! collective reference for the owner side. The owner side holds its reference while any of
 //! [`IN_LIST`], [`QUEUED`] or [`JOIN`] is set; clearing the last of them releases it. The
@@ -55,13 +61,23 @@ pub(crate) struct Header {
     pub(crate) slot: Cell<u32>,
     /// Functions that know the concrete future and output types.
     pub(crate) vtable: &'static Vtable,
-    /// The owning Core's thread-safe half: the remote queue wakes go through.
-    pub(crate) shared: Arc<Shared>,
+    /// The owning Core's thread-safe half: the remote queue wakes go through. Read through
+    /// [`Header::shared`]; replaced only by `TaskPtr::bind` (see the module docs).
+    pub(crate) shared: UnsafeCell<Arc<Shared>>,
     /// Owner-thread-only: the task waiting on the `JoinHandle`.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
 impl Header {
+    /// The owning Core's thread-safe half.
+    #[inline]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        // SAFETY: the field is only written by `TaskPtr::bind`, on the owner thread, while no
+        // other thread can reach the task and no borrow of the field is alive (see the
+        // module docs); every other access is this shared read.
+        unsafe { &*self.shared.get() }
+    }
+
     /// Whether any flag in `flags` is set.
     #[inline]
     pub(crate) fn has(&self, flags: u8) -> bool {

@@ -150,7 +150,8 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Outside a running or entered Core, as [`spawn`](crate::spawn) does.
+    /// Where there is neither a current `LocalSet` nor a running or entered Core, as
+    /// [`spawn`](crate::spawn) does.
     ///
     /// # Examples
     ///
@@ -319,11 +320,8 @@ impl<T: 'static> JoinSet<T> {
 
     /// Spawns `future` into `local_set` as a task of this set, as tokio's `spawn_local_on`
     /// does: it runs only while that set is driven, and is dropped with it (its result here
-    /// is then a cancellation), as [`LocalSet::spawn_local`] says.
-    ///
-    /// # Panics
-    ///
-    /// Outside a running or entered Core, as [`LocalSet::spawn_local`] does.
+    /// is then a cancellation), as [`LocalSet::spawn_local`] says. Outside any Core too:
+    /// the task then runs on the first Core that drives the set.
     ///
     /// # Examples
     ///

@@ -14,6 +14,7 @@ use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use super::unbound::Unbound;
 use super::{AbortHandle, JoinHandle};
 use crate::context;
 
@@ -38,9 +39,9 @@ thread_local! {
 /// # Where it differs from tokio's
 ///
 /// - A task of the set is a task of the Core that was current when it was spawned (running,
-///   or [entered](crate::runtime::Runtime::enter)), so `spawn_local` panics where there is no
-///   Core, where tokio's queues the task in the set; and if another Core drives the set, the
-///   task still runs only when its own Core runs.
+///   or [entered](crate::runtime::Runtime::enter)); one spawned where there is no Core
+///   becomes a task of the first Core that drives the set. If another Core drives the set
+///   later, the task still runs only when its own Core runs.
 /// - The tasks are polled by the Core among its other tasks, not from inside the driving
 ///   future's `poll`: "driven" means a driver is in progress (polled once and not yet
 ///   finished or dropped), even in turns where the task awaiting it is not polled. A task
@@ -85,6 +86,8 @@ struct Set {
     closed: Cell<bool>,
     /// The task awaiting the set itself, woken when its last task is done.
     idle: RefCell<Option<Waker>>,
+    /// Tasks spawned outside any Core, waiting for the first Core that drives the set.
+    unbound: Unbound,
 }
 
 /// The set's hold on one unfinished task.
@@ -112,6 +115,7 @@ impl LocalSet {
                 next_key: Cell::new(0),
                 closed: Cell::new(false),
                 idle: RefCell::new(None),
+                unbound: Unbound::default(),
             }),
             awaited: None,
         }
@@ -120,14 +124,43 @@ impl LocalSet {
     /// Spawns `future` as a task of this set and returns its [`JoinHandle`]. It starts once
     /// the set is driven, even if nobody awaits the handle.
     ///
-    /// # Panics
-    ///
-    /// Outside a Core (tokio's queues the task in the set; a Mirage task belongs to a Core
-    /// from the start): call it inside [`Runtime::block_on`](crate::runtime::Runtime::block_on)
-    /// or [`Core::run`](crate::Core::run), or after
-    /// [`Runtime::enter`](crate::runtime::Runtime::enter).
+    /// It may be called outside any Core, as with tokio: the task then waits in the set,
+    /// and runs on the first Core that drives it. Dropping the set before that drops the
+    /// future, and the handle reports the task cancelled.
     ///
     /// # Examples
+    ///
+    /// A thread that runs `!Send` work handed to it, tokio's pattern:
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use mirage::sync::cross_thread::unbounded_channel;
+    /// use mirage::task::LocalSet;
+    ///
+    /// let (tx, mut rx) = unbounded_channel::<u32>();
+    /// let worker = std::thread::spawn(move || {
+    ///     let runtime = mirage::runtime::Runtime::new().unwrap();
+    ///     let local = LocalSet::new();
+    ///     let sum = Rc::new(Cell::new(0)); // not Send
+    ///     let adder = Rc::clone(&sum);
+    ///     local.spawn_local(async move {
+    ///         while let Some(n) = rx.recv().await {
+    ///             let adder = Rc::clone(&adder);
+    ///             mirage::task::spawn_local(async move { adder.set(adder.get() + n) });
+    ///         }
+    ///     });
+    ///     runtime.block_on(local); // drives the set until all its tasks are done
+    ///     sum.get()
+    /// });
+    /// for n in 1..=4 {
+    ///     tx.send(n).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(worker.join().unwrap(), 10);
+    /// ```
+    ///
+    /// Inside a Core:
     ///
     /// ```
     /// use std::cell::Cell;
@@ -269,12 +302,14 @@ impl Drop for LocalSet {
         // cancelled as they are spawned, so the loop ends.
         loop {
             let tasks = std::mem::take(&mut *self.set.tasks.borrow_mut());
-            if tasks.is_empty() {
-                break;
-            }
+            let had_tasks = !tasks.is_empty();
             for (_, entry) in tasks {
                 entry.abort.abort();
                 entry.future.drop_future();
+            }
+            // Those no Core took in are cancelled here: no Core would ever run them.
+            if !self.set.unbound.cancel_all() && !had_tasks {
+                break;
             }
         }
     }
@@ -322,7 +357,8 @@ impl fmt::Debug for LocalEnterGuard {
 ///
 /// # Panics
 ///
-/// Outside a Core, as [`spawn`](crate::spawn).
+/// Where there is neither a current set nor a Core, as [`spawn`](crate::spawn). (In a set
+/// entered outside a Core, the task waits for the first Core that drives the set.)
 ///
 /// # Examples
 ///
@@ -378,12 +414,11 @@ impl Set {
         // The task runs no sooner than the caller yields, so it is listed below in time.
         // Internal, so that the runtime's metrics leave it out, as tokio's leave out the
         // tasks of a `LocalSet`.
-        let Some(handle) = context::with_current(|local| local.spawn_internal(member)) else {
-            panic!(
-                "LocalSet::spawn_local called outside a mirage Core: call it inside \
-                 Runtime::block_on or Core::run (or a task spawned there), or after \
-                 Runtime::enter"
-            )
+        // Outside any Core, it waits for the first one that drives the set.
+        let handle = match context::with_current(|_| ()) {
+            Some(()) => context::with_current(|local| local.spawn_internal(member))
+                .expect("a Core is current"),
+            None => self.unbound.spawn(member),
         };
         let abort = handle.abort_handle();
         // Finished already: its Core is gone, and cancelled it at once (the `Member` has
@@ -391,6 +426,8 @@ impl Set {
         if self.closed.get() || handle.is_finished() {
             abort.abort();
             slot.drop_future();
+            // A spawn outside a Core after the set was dropped: nothing will drive it.
+            self.unbound.cancel_all();
         } else {
             let entry = Entry {
                 abort,
@@ -439,6 +476,9 @@ impl Driving {
     /// Counts a driver and wakes the tasks that waited for one.
     fn start(set: &Rc<Set>) -> Driving {
         set.drivers.set(set.drivers.get() + 1);
+        // Tasks spawned outside a Core become this Core's. (Driven where there is no Core,
+        // by another executor, they keep waiting.)
+        set.unbound.bind_all();
         let parked: Vec<Waker> = set
             .tasks
             .borrow_mut()

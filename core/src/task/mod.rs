@@ -28,6 +28,7 @@ pub(crate) mod raw;
 mod remote_abort;
 mod remote_join;
 mod spawner;
+mod unbound;
 pub(crate) mod waker;
 
 pub use abort::AbortHandle;

@@ -83,7 +83,7 @@ impl TaskPtr {
                 state: std::cell::Cell::new(state | FUTURE),
                 slot: std::cell::Cell::new(0),
                 vtable: vtable::<F, F::Output, COUNTED>(),
-                shared,
+                shared: UnsafeCell::new(shared),
                 join_waker: UnsafeCell::new(None),
             },
             stage: UnsafeCell::new(Stage {
@@ -178,6 +178,18 @@ impl TaskPtr {
             // SAFETY: the owner reference was held (an owner flag was set) and is given up.
             unsafe { self.drop_ref() };
         }
+    }
+
+    /// Moves a task allocated with a [stand-in](Shared::stand_in) to the Core whose half is
+    /// `shared`, and returns the stand-in.
+    ///
+    /// # Safety
+    /// Owner thread. The task was never polled (so no `Waker` of it exists), no `TaskRef`
+    /// of it is held off this thread, and nothing borrows its header's `shared`.
+    pub(crate) unsafe fn bind(self, shared: Arc<Shared>) -> Arc<Shared> {
+        // SAFETY: the caller guarantees no other access to the field, on any thread, for
+        // the duration of this write (see `header.rs`).
+        unsafe { std::mem::replace(&mut *self.header().shared.get(), shared) }
     }
 
     /// Takes one more atomic reference.
@@ -316,7 +328,7 @@ unsafe fn finish<F, T, const COUNTED: bool>(
     header.unset(FUTURE);
     header.set(OUTPUT);
     if !COUNTED {
-        header.shared.internal_task_dropped();
+        header.shared().internal_task_dropped();
     }
     if let Some(value) = discarded {
         drop_caught(catch_unwind(AssertUnwindSafe(move || drop(value))));

@@ -32,7 +32,7 @@ pub(crate) unsafe fn borrowed(task: TaskPtr) -> ManuallyDrop<Waker> {
 /// Schedules `task` from any thread.
 pub(crate) fn schedule(task: TaskPtr) {
     let header = task.header();
-    let scheduled_locally = context::with_running(&header.shared, |local| local.schedule(task));
+    let scheduled_locally = context::with_running(header.shared(), |local| local.schedule(task));
     if scheduled_locally.is_none() {
         let remote = task.add_ref();
         schedule_remote(remote);
@@ -50,7 +50,7 @@ fn schedule_remote(task: TaskRef) {
     {
         return;
     }
-    let shared = Arc::clone(&header.shared);
+    let shared = Arc::clone(header.shared());
     shared.push_remote(task);
 }
 
@@ -67,7 +67,7 @@ unsafe fn wake_task(data: *const ()) {
     let task = unsafe { TaskRef::from_owned(TaskPtr::from_raw(data)) };
     let ptr = task.ptr();
     let header = ptr.header();
-    if context::with_running(&header.shared, |local| local.schedule(ptr)).is_none() {
+    if context::with_running(header.shared(), |local| local.schedule(ptr)).is_none() {
         // Reuse this waker's reference for the queue entry instead of taking another.
         schedule_remote(task);
     }
