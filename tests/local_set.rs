@@ -8,6 +8,9 @@ use mirage::runtime::Runtime;
 use mirage::task::{self, LocalSet};
 use mirage::Core;
 
+mod guard;
+use guard::within_guard;
+
 /// Sets a flag when dropped.
 struct DropFlag(Rc<Cell<bool>>);
 
@@ -236,25 +239,27 @@ fn a_runtime_can_block_on_the_set_itself() {
 
 #[test]
 fn a_task_spawned_outside_a_core_waits_for_the_first_driver() {
-    let local = LocalSet::new();
-    let ran = Rc::new(Cell::new(false));
-    let task = local.spawn_local({
-        let ran = Rc::clone(&ran);
-        async move {
-            ran.set(true);
-            mirage::yield_now().await;
-            7
-        }
+    within_guard(|| {
+        let local = LocalSet::new();
+        let ran = Rc::new(Cell::new(false));
+        let task = local.spawn_local({
+            let ran = Rc::clone(&ran);
+            async move {
+                ran.set(true);
+                mirage::yield_now().await;
+                7
+            }
+        });
+        assert!(!task.is_finished());
+        assert_eq!(task.id(), task.abort_handle().id());
+        assert!(format!("{local:?}").contains("tasks: 1"), "{local:?}");
+        let runtime = Runtime::new().unwrap();
+        runtime.block_on(let_others_run());
+        assert!(!ran.get(), "ran before the set was driven");
+        runtime.block_on(local);
+        assert!(ran.get());
+        assert_eq!(runtime.block_on(task).unwrap(), 7);
     });
-    assert!(!task.is_finished());
-    assert_eq!(task.id(), task.abort_handle().id());
-    assert!(format!("{local:?}").contains("tasks: 1"), "{local:?}");
-    let runtime = Runtime::new().unwrap();
-    runtime.block_on(let_others_run());
-    assert!(!ran.get(), "ran before the set was driven");
-    runtime.block_on(local);
-    assert!(ran.get());
-    assert_eq!(runtime.block_on(task).unwrap(), 7);
 }
 
 #[test]
@@ -280,131 +285,171 @@ fn a_task_spawned_outside_a_core_is_woken_from_another_thread() {
 
 #[test]
 fn tasks_spawned_outside_a_core_spawn_into_the_set() {
-    let local = LocalSet::new();
-    let order = Rc::new(std::cell::RefCell::new(Vec::new()));
-    let outer = {
-        let order = Rc::clone(&order);
-        local.spawn_local(async move {
-            order.borrow_mut().push("outer");
-            let inner = task::spawn_local({
-                let order = Rc::clone(&order);
-                async move { order.borrow_mut().push("inner") }
-            });
-            inner.await.unwrap();
-        })
-    };
-    let entered = {
-        let _guard = local.enter();
-        let order = Rc::clone(&order);
-        task::spawn_local(async move { order.borrow_mut().push("entered") })
-    };
-    let runtime = Runtime::new().unwrap();
-    runtime.block_on(async {
-        let metrics = mirage::runtime::Handle::current().metrics();
-        local
-            .run_until(async {
-                outer.await.unwrap();
-                entered.await.unwrap();
-                // The set's tasks are Mirage's own, also when spawned outside a Core.
-                assert_eq!(metrics.num_alive_tasks(), 0);
+    within_guard(|| {
+        let local = LocalSet::new();
+        let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let outer = {
+            let order = Rc::clone(&order);
+            local.spawn_local(async move {
+                order.borrow_mut().push("outer");
+                let inner = task::spawn_local({
+                    let order = Rc::clone(&order);
+                    async move { order.borrow_mut().push("inner") }
+                });
+                inner.await.unwrap();
             })
-            .await;
+        };
+        let entered = {
+            let _guard = local.enter();
+            let order = Rc::clone(&order);
+            task::spawn_local(async move { order.borrow_mut().push("entered") })
+        };
+        let runtime = Runtime::new().unwrap();
+        runtime.block_on(async {
+            let metrics = mirage::runtime::Handle::current().metrics();
+            local
+                .run_until(async {
+                    outer.await.unwrap();
+                    entered.await.unwrap();
+                    // The set's tasks are Mirage's own, also when spawned outside a Core.
+                    assert_eq!(metrics.num_alive_tasks(), 0);
+                })
+                .await;
+        });
+        assert_eq!(*order.borrow(), ["outer", "entered", "inner"]);
     });
-    assert_eq!(*order.borrow(), ["outer", "entered", "inner"]);
+}
+
+#[test]
+fn a_driver_still_in_progress_takes_in_later_spawns_outside_a_core() {
+    // A `run_until` given up on by one `block_on` is still a driver when a later one
+    // resumes it; a task spawned outside the Core in between must still run.
+    let runtime = Runtime::new().unwrap();
+    let local = LocalSet::new();
+    let (release, released) = mirage::sync::oneshot::channel::<()>();
+    let mut driver = std::pin::pin!(local.run_until(async move { released.await.unwrap() }));
+    let early = runtime.block_on(mirage::time::timeout(
+        Duration::from_millis(1),
+        driver.as_mut(),
+    ));
+    assert!(early.is_err(), "the driver finished early");
+    let ran = Rc::new(Cell::new(false));
+    let task = local.spawn_local({
+        let ran = Rc::clone(&ran);
+        async move {
+            ran.set(true);
+            release.send(()).unwrap();
+        }
+    });
+    runtime
+        .block_on(mirage::time::timeout(Duration::from_secs(10), driver))
+        .expect("a task spawned outside the Core never ran");
+    assert!(ran.get());
+    runtime.block_on(task).unwrap();
 }
 
 #[test]
 fn dropping_an_undriven_set_cancels_tasks_spawned_outside_a_core() {
-    let local = LocalSet::new();
-    let joined_flag = Rc::new(Cell::new(false));
-    let detached_flag = Rc::new(Cell::new(false));
-    let joined = {
-        let flag = DropFlag(Rc::clone(&joined_flag));
-        local.spawn_local(async move {
-            let _flag = flag;
-            unreachable!("never driven");
-        })
-    };
-    drop({
-        let flag = DropFlag(Rc::clone(&detached_flag));
-        local.spawn_local(async move {
-            let _flag = flag;
-        })
+    within_guard(|| {
+        let local = LocalSet::new();
+        let joined_flag = Rc::new(Cell::new(false));
+        let detached_flag = Rc::new(Cell::new(false));
+        let joined = {
+            let flag = DropFlag(Rc::clone(&joined_flag));
+            local.spawn_local(async move {
+                let _flag = flag;
+                unreachable!("never driven");
+            })
+        };
+        drop({
+            let flag = DropFlag(Rc::clone(&detached_flag));
+            local.spawn_local(async move {
+                let _flag = flag;
+            })
+        });
+        drop(local);
+        assert!(
+            joined_flag.get() && detached_flag.get(),
+            "a future outlived its set"
+        );
+        assert!(joined.is_finished());
+        let mut core = Core::new().unwrap();
+        assert!(core.run(joined).unwrap_err().is_cancelled());
     });
-    drop(local);
-    assert!(
-        joined_flag.get() && detached_flag.get(),
-        "a future outlived its set"
-    );
-    assert!(joined.is_finished());
-    let mut core = Core::new().unwrap();
-    assert!(core.run(joined).unwrap_err().is_cancelled());
 }
 
 #[test]
 fn a_join_handle_awaited_elsewhere_learns_of_the_set_dropped() {
-    let local = LocalSet::new();
-    let task = local.spawn_local(std::future::pending::<()>());
-    let mut core = Core::new().unwrap();
-    let result = core.run(async move {
-        let waiting = mirage::spawn(task);
-        let_others_run().await;
-        drop(local);
-        waiting.await.unwrap()
+    within_guard(|| {
+        let local = LocalSet::new();
+        let task = local.spawn_local(std::future::pending::<()>());
+        let mut core = Core::new().unwrap();
+        let result = core.run(async move {
+            let waiting = mirage::spawn(task);
+            let_others_run().await;
+            drop(local);
+            waiting.await.unwrap()
+        });
+        assert!(result.unwrap_err().is_cancelled());
     });
-    assert!(result.unwrap_err().is_cancelled());
 }
 
 #[test]
 fn aborting_a_task_spawned_outside_a_core_cancels_it_when_driven() {
-    let local = LocalSet::new();
-    let ran = Rc::new(Cell::new(false));
-    let dropped = Rc::new(Cell::new(false));
-    let task = local.spawn_local({
-        let ran = Rc::clone(&ran);
-        let flag = DropFlag(Rc::clone(&dropped));
-        async move {
-            let _flag = flag;
-            ran.set(true);
-        }
+    within_guard(|| {
+        let local = LocalSet::new();
+        let ran = Rc::new(Cell::new(false));
+        let dropped = Rc::new(Cell::new(false));
+        let task = local.spawn_local({
+            let ran = Rc::clone(&ran);
+            let flag = DropFlag(Rc::clone(&dropped));
+            async move {
+                let _flag = flag;
+                ran.set(true);
+            }
+        });
+        task.abort();
+        task.abort_handle().abort(); // twice is harmless
+        let runtime = Runtime::new().unwrap();
+        let result = local.block_on(&runtime, task);
+        assert!(result.unwrap_err().is_cancelled());
+        assert!(!ran.get() && dropped.get());
     });
-    task.abort();
-    task.abort_handle().abort(); // twice is harmless
-    let runtime = Runtime::new().unwrap();
-    let result = local.block_on(&runtime, task);
-    assert!(result.unwrap_err().is_cancelled());
-    assert!(!ran.get() && dropped.get());
 }
 
 #[test]
 fn join_set_spawn_local_on_works_outside_a_core() {
-    let local = LocalSet::new();
-    let mut set = mirage::JoinSet::new();
-    for n in 1..=3 {
-        set.spawn_local_on(async move { n * 10 }, &local);
-    }
-    let runtime = Runtime::new().unwrap();
-    let mut results = local.block_on(&runtime, set.join_all());
-    results.sort_unstable();
-    assert_eq!(results, [10, 20, 30]);
+    within_guard(|| {
+        let local = LocalSet::new();
+        let mut set = mirage::JoinSet::new();
+        for n in 1..=3 {
+            set.spawn_local_on(async move { n * 10 }, &local);
+        }
+        let runtime = Runtime::new().unwrap();
+        let mut results = local.block_on(&runtime, set.join_all());
+        results.sort_unstable();
+        assert_eq!(results, [10, 20, 30]);
+    });
 }
 
 #[test]
 fn a_spawn_outside_a_core_into_a_dropped_set_is_cancelled_at_once() {
-    let local = LocalSet::new();
-    let guard = local.enter();
-    drop(local);
-    let dropped = Rc::new(Cell::new(false));
-    let task = task::spawn_local({
-        let flag = DropFlag(Rc::clone(&dropped));
-        async move {
-            let _flag = flag;
-        }
+    within_guard(|| {
+        let local = LocalSet::new();
+        let guard = local.enter();
+        drop(local);
+        let dropped = Rc::new(Cell::new(false));
+        let task = task::spawn_local({
+            let flag = DropFlag(Rc::clone(&dropped));
+            async move {
+                let _flag = flag;
+            }
+        });
+        drop(guard);
+        assert!(dropped.get() && task.is_finished());
+        let mut core = Core::new().unwrap();
+        assert!(core.run(task).unwrap_err().is_cancelled());
     });
-    drop(guard);
-    assert!(dropped.get() && task.is_finished());
-    let mut core = Core::new().unwrap();
-    assert!(core.run(task).unwrap_err().is_cancelled());
 }
 
 #[test]

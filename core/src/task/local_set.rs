@@ -283,6 +283,7 @@ impl Future for LocalSet {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        this.set.bind_unbound();
         if this.set.tasks.borrow().is_empty() {
             this.awaited = None;
             return Poll::Ready(());
@@ -439,6 +440,14 @@ impl Set {
         handle
     }
 
+    /// Makes the tasks spawned outside any Core tasks of the Core polling a driver of the
+    /// set. At every poll of a driver, not only when it starts: a driver may stay in
+    /// progress across a `block_on` that returned early, around a spawn outside the Core.
+    /// (Polled where there is no Core, by another executor, they keep waiting.)
+    fn bind_unbound(&self) {
+        self.unbound.bind_all();
+    }
+
     /// Parks the task at `key` until a driver starts.
     fn park(&self, key: u64, waker: &Waker) {
         if let Some(entry) = self.tasks.borrow_mut().get_mut(&key) {
@@ -476,9 +485,6 @@ impl Driving {
     /// Counts a driver and wakes the tasks that waited for one.
     fn start(set: &Rc<Set>) -> Driving {
         set.drivers.set(set.drivers.get() + 1);
-        // Tasks spawned outside a Core become this Core's. (Driven where there is no Core,
-        // by another executor, they keep waiting.)
-        set.unbound.bind_all();
         let parked: Vec<Waker> = set
             .tasks
             .borrow_mut()
@@ -531,6 +537,7 @@ impl<F: Future> Future for InSet<'_, F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.set.bind_unbound();
         let _current = SetGuard::enter(self.set);
         self.future.as_mut().poll(cx)
     }
