@@ -15,6 +15,9 @@
 //!   always the earliest timer: tokio then wakes its own driver through its eventfd, one
 //!   `write` per timer (checked with `strace -c`), the case the timer issue describes;
 //!   Mirage's loop reads the earliest deadline when it next blocks, so it wakes nothing.
+//! - `sleep_create_only/{mirage,tokio}`: create a one-hour sleep and drop it unpolled: for
+//!   Mirage, the clock read that fixes the deadline and nothing else, so the floor under
+//!   `sleep_create_register_cancel` for any `sleep` that reads the clock once.
 //! - `sleep_fire_1m_tasks/{mirage,tokio}`: spawn a million tasks that each sleep until a
 //!   deadline spread evenly over the next 50 ms, and join them all; from the first spawn to
 //!   the last join.
@@ -194,6 +197,39 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
     group.finish();
 }
 
+/// Create and drop a sleep that is never polled: what fixing its deadline costs.
+fn sleep_create_only(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sleep_create_only");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("mirage", |b| {
+        let mut core = mirage::Core::new().unwrap();
+        b.iter_custom(|iters| {
+            core.run(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    drop(black_box(mirage::time::sleep(black_box(HOUR))));
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.bench_function("tokio", |b| {
+        let rt = tokio_rt();
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    drop(black_box(tokio::time::sleep(black_box(HOUR))));
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
 const FIRE_TASKS: usize = 1_000_000;
 const FIRE_SPAN: Duration = Duration::from_millis(50);
 
@@ -318,6 +354,7 @@ criterion_group!(
     benches,
     sleep_create_register_cancel,
     sleep_create_register_cancel_earliest,
+    sleep_create_only,
     sleep_fire_1m_tasks,
     timeout_ready
 );
