@@ -124,7 +124,12 @@ impl Local {
     /// there, it holds `QUEUED`, and it is in no Core's list or queue.
     pub(crate) unsafe fn adopt_internal(&self, task: TaskPtr) {
         let header = task.header();
-        debug_assert!(header.has(FUTURE | QUEUED) && !header.has(IN_LIST));
+        debug_assert!(header.has(FUTURE) && header.has(QUEUED) && !header.has(IN_LIST));
+        // Never polled, so never woken: no remote wake can be pending, which would have
+        // left `remote_queued` set and kept later wakes out of the queue.
+        debug_assert!(!header
+            .remote_queued
+            .load(std::sync::atomic::Ordering::Relaxed));
         // Counted here as it leaves the stand-in, so that both counts stay balanced.
         self.shared.internal_task_spawned();
         // SAFETY: forwarded from the caller.
