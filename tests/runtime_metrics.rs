@@ -315,6 +315,142 @@ fn debug_shows_the_counts() {
     let _task = runtime.spawn(async {});
     assert_eq!(
         format!("{:?}", runtime.metrics()),
-        "RuntimeMetrics { num_workers: 1, num_alive_tasks: 1, global_queue_depth: 0 }"
+        "RuntimeMetrics { num_workers: 1, num_alive_tasks: 1, global_queue_depth: 0, \
+         worker_park_count: 0, worker_total_busy_duration: 0ns }"
     );
+}
+
+/// Spins for `d`: the Core is busy, not parked.
+fn spin(d: Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+fn a_parked_core_reads_odd_from_another_thread_and_even_while_it_runs() {
+    within_10s(|| {
+        let runtime = Runtime::new().unwrap();
+        let metrics = runtime.metrics();
+        assert_eq!(metrics.worker_park_count(0), 0);
+        let (parked_seen, seen) = oneshot::channel::<()>();
+        let watcher = {
+            let metrics = metrics.clone();
+            thread::spawn(move || {
+                // The Core waits for this very message, so it is parked until it comes.
+                while metrics.worker_park_unpark_count(0).is_multiple_of(2) {
+                    thread::yield_now();
+                }
+                let parks = metrics.worker_park_count(0);
+                parked_seen.send(()).unwrap();
+                parks
+            })
+        };
+        runtime.block_on(async {
+            seen.await.unwrap();
+            let count = metrics.worker_park_unpark_count(0);
+            assert!(count.is_multiple_of(2), "read while running: {count}");
+        });
+        let parks_seen_parked = watcher.join().unwrap();
+        assert!(parks_seen_parked >= 1);
+        assert!(metrics.worker_park_count(0) >= parks_seen_parked);
+        assert_eq!(
+            metrics.worker_park_unpark_count(0),
+            2 * metrics.worker_park_count(0)
+        );
+    });
+}
+
+#[test]
+fn checking_for_events_with_tasks_ready_is_not_a_park() {
+    let runtime = Runtime::new().unwrap();
+    let metrics = runtime.metrics();
+    runtime.block_on(async {
+        let before = metrics.worker_park_count(0);
+        // Each yield turns the loop with a task ready: the Core checks for events without
+        // waiting for them.
+        for _ in 0..100 {
+            mirage::yield_now().await;
+        }
+        assert_eq!(metrics.worker_park_count(0), before);
+    });
+}
+
+#[test]
+fn busy_time_counts_work_and_not_waits() {
+    within_10s(|| {
+        let runtime = Runtime::new().unwrap();
+        let metrics = runtime.metrics();
+        runtime.block_on(async {
+            let start = metrics.worker_total_busy_duration(0);
+            spin(Duration::from_millis(30));
+            // Parking ends the busy stretch, which adds it.
+            mirage::time::sleep(Duration::from_millis(1)).await;
+            let worked = metrics.worker_total_busy_duration(0) - start;
+            assert!(worked >= Duration::from_millis(30), "{worked:?}");
+            // 200 ms parked: generous bounds, as the machine may be slow, but far from
+            // counting the wait.
+            let before_wait = metrics.worker_total_busy_duration(0);
+            mirage::time::sleep(Duration::from_millis(200)).await;
+            let waited = metrics.worker_total_busy_duration(0) - before_wait;
+            assert!(waited < Duration::from_millis(100), "{waited:?}");
+        });
+        // Time outside block_on is not busy either.
+        let after = metrics.worker_total_busy_duration(0);
+        thread::sleep(Duration::from_millis(50));
+        runtime.block_on(async {});
+        let outside = metrics.worker_total_busy_duration(0) - after;
+        assert!(outside < Duration::from_millis(40), "{outside:?}");
+    });
+}
+
+#[test]
+fn busy_time_counts_from_the_first_metrics() {
+    let runtime = Runtime::new().unwrap();
+    runtime.block_on(async { spin(Duration::from_millis(20)) });
+    let metrics = runtime.metrics();
+    assert_eq!(metrics.worker_total_busy_duration(0), Duration::ZERO);
+    runtime.block_on(async { spin(Duration::from_millis(20)) });
+    assert!(metrics.worker_total_busy_duration(0) >= Duration::from_millis(20));
+}
+
+#[test]
+fn a_worker_index_past_the_one_worker_panics() {
+    let metrics = Runtime::new().unwrap().metrics();
+    for read in [
+        |m: &RuntimeMetrics| {
+            m.worker_park_count(1);
+        },
+        |m: &RuntimeMetrics| {
+            m.worker_park_unpark_count(1);
+        },
+        |m: &RuntimeMetrics| {
+            m.worker_total_busy_duration(1);
+        },
+    ] {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&metrics)));
+        let payload = caught.expect_err("index 1 was accepted");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(message.contains("worker index 1 out of range"), "{message}");
+    }
+}
+
+#[test]
+fn kept_per_worker_metrics_read_zeros_once_the_runtime_is_dropped() {
+    let runtime = Runtime::new().unwrap();
+    let metrics = runtime.metrics();
+    runtime.block_on(async {
+        spin(Duration::from_millis(1));
+        mirage::time::sleep(Duration::from_millis(1)).await;
+    });
+    assert!(metrics.worker_park_count(0) > 0);
+    assert!(metrics.worker_total_busy_duration(0) > Duration::ZERO);
+    drop(runtime);
+    assert_eq!(metrics.worker_park_count(0), 0);
+    assert_eq!(metrics.worker_park_unpark_count(0), 0);
+    assert_eq!(metrics.worker_total_busy_duration(0), Duration::ZERO);
 }

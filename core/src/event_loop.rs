@@ -12,6 +12,7 @@ use std::time::Duration;
 use std::os::fd::AsRawFd;
 
 use crate::reactor::{Reactor, TIMER_TOKEN, WAKER_TOKEN};
+use crate::runtime::worker_stats::BusyStretch;
 use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
@@ -75,6 +76,8 @@ pub struct Core {
     io_wakers: Vec<Waker>,
     /// How many tasks one turn runs (`runtime::Builder::event_interval`).
     tasks_per_turn: usize,
+    /// When the busy stretch in progress began, for the runtime's metrics.
+    busy: BusyStretch,
 }
 
 impl Core {
@@ -120,6 +123,7 @@ impl Core {
             remote_tasks: Vec::new(),
             io_wakers: Vec::new(),
             tasks_per_turn: TASKS_PER_TURN,
+            busy: BusyStretch::default(),
         })
     }
 
@@ -150,10 +154,12 @@ impl Core {
         let root_waker = self.root_waker.clone();
         let mut cx = Context::from_waker(&root_waker);
         self.local.shared.wake_root(true);
+        self.busy.begin(&self.local.shared.worker);
         loop {
             if self.local.shared.take_root_woken() {
                 coop::refill();
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    self.busy.end(&self.local.shared.worker);
                     return output;
                 }
             }
@@ -244,8 +250,20 @@ impl Core {
         };
         let local = &*self.local;
         let mut io_events = false;
-        if timeout != Some(Duration::ZERO) || !local.reactor.is_empty() {
-            match self.poll.poll(&mut self.events, timeout) {
+        // Waiting for events, rather than only checking for them: the Core parks.
+        let parks = timeout != Some(Duration::ZERO);
+        if parks || !local.reactor.is_empty() {
+            let worker = &local.shared.worker;
+            if parks {
+                self.busy.end(worker);
+                worker.park_or_unpark();
+            }
+            let polled = self.poll.poll(&mut self.events, timeout);
+            if parks {
+                worker.park_or_unpark();
+                self.busy.begin(worker);
+            }
+            match polled {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 // epoll_wait fails only on a bad descriptor or buffer: a bug, not a condition

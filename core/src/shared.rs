@@ -40,6 +40,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use crate::runtime::worker_stats::WorkerStats;
 use crate::task::raw::TaskRef;
 
 /// The Core's thread-safe half, shared through `Arc` by every task of the Core.
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     task_list: AtomicUsize,
     /// How many listed tasks are Mirage's own (see "The task counts").
     internal_tasks: AtomicUsize,
+    /// The Core's park counts and busy time, for the runtime's metrics.
+    pub(crate) worker: WorkerStats,
     /// Wakes the Core's poller; `None` in a stand-in (see [`Shared::stand_in`]).
     waker: Option<mio::Waker>,
 }
@@ -79,6 +82,7 @@ impl Shared {
             blocking: AtomicUsize::new(0),
             task_list: AtomicUsize::new(0),
             internal_tasks: AtomicUsize::new(0),
+            worker: WorkerStats::default(),
             waker: Some(waker),
         }
     }
@@ -98,6 +102,7 @@ impl Shared {
             blocking: AtomicUsize::new(0),
             task_list: AtomicUsize::new(0),
             internal_tasks: AtomicUsize::new(0),
+            worker: WorkerStats::default(),
             waker: None,
         }
     }

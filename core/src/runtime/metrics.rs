@@ -4,15 +4,20 @@
 //! counts") without costing its own spawns more than a plain store each.
 
 use std::fmt;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use crate::shared::Shared;
 use crate::Spawner;
 
 /// What a runtime's Core is doing, as counts: tokio's `runtime::RuntimeMetrics`, with its
 /// stable methods [`num_workers`](RuntimeMetrics::num_workers),
-/// [`num_alive_tasks`](RuntimeMetrics::num_alive_tasks) and
-/// [`global_queue_depth`](RuntimeMetrics::global_queue_depth). Made by
+/// [`num_alive_tasks`](RuntimeMetrics::num_alive_tasks),
+/// [`global_queue_depth`](RuntimeMetrics::global_queue_depth), and the per-worker
+/// [`worker_park_count`](RuntimeMetrics::worker_park_count),
+/// [`worker_park_unpark_count`](RuntimeMetrics::worker_park_unpark_count) and
+/// [`worker_total_busy_duration`](RuntimeMetrics::worker_total_busy_duration), whose one
+/// worker is the Core. Made by
 /// [`Runtime::metrics`](super::Runtime::metrics) or [`Handle::metrics`](super::Handle::metrics);
 /// `Send`, `Sync` and cheap to clone, so a monitoring thread may keep one.
 ///
@@ -20,10 +25,7 @@ use crate::Spawner;
 /// exact; on another thread, they are what they were a moment ago (the Core does not
 /// synchronise with readers). A `RuntimeMetrics` kept after its Core is dropped reads 0s.
 ///
-/// Left out: tokio's per-worker counters (`worker_total_busy_duration`,
-/// `worker_park_count`, `worker_park_unpark_count`), which a Core does not keep, as they
-/// would add bookkeeping (and, for the busy time, clock reads) to every turn of its loop;
-/// and tokio's unstable metrics.
+/// Left out: tokio's unstable metrics.
 ///
 /// # Examples
 ///
@@ -49,8 +51,23 @@ pub struct RuntimeMetrics {
 }
 
 impl RuntimeMetrics {
+    /// Also starts the Core's busy-time clock (see
+    /// [`worker_total_busy_duration`](RuntimeMetrics::worker_total_busy_duration)).
     pub(super) fn new(shared: Weak<Shared>, spawner: Spawner) -> RuntimeMetrics {
+        if let Some(shared) = shared.upgrade() {
+            shared.worker.start_timing();
+        }
         RuntimeMetrics { shared, spawner }
+    }
+
+    /// The Core's shared half, for the per-worker metrics of `worker`, which must be 0.
+    #[track_caller]
+    fn worker(&self, worker: usize) -> Option<Arc<Shared>> {
+        assert!(
+            worker < self.num_workers(),
+            "worker index {worker} out of range: a Mirage runtime has one worker, index 0"
+        );
+        self.shared.upgrade()
     }
 
     /// How many threads run the runtime's tasks: always 1, the thread of its Core (tokio's
@@ -138,6 +155,92 @@ impl RuntimeMetrics {
             .map_or(0, |shared| shared.remote_depth());
         woken + self.spawner.queued()
     }
+
+    /// How many times the worker (the Core) has parked: run out of ready work and waited
+    /// for an event (I/O, a timer, a wake-up from another thread), as tokio's count is
+    /// kept. A turn that only checks for events, with tasks still ready, is not a park. A
+    /// park in progress counts.
+    ///
+    /// # Panics
+    ///
+    /// If `worker` is not 0: the Core is the runtime's one worker (tokio panics too for an
+    /// index past its workers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let metrics = runtime.metrics();
+    /// let before = metrics.worker_park_count(0);
+    /// runtime.block_on(mirage::time::sleep(Duration::from_millis(1))); // nothing else to do
+    /// assert!(metrics.worker_park_count(0) > before);
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.worker(worker)
+            .map_or(0, |shared| shared.worker.park_count())
+    }
+
+    /// How many times the worker (the Core) has parked plus how many times it has unparked:
+    /// odd while it is parked, even while it runs.
+    ///
+    /// # Panics
+    ///
+    /// If `worker` is not 0, as [`worker_park_count`](RuntimeMetrics::worker_park_count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let metrics = runtime.metrics();
+    /// runtime.block_on(async {
+    ///     // Read on the Core's own thread, while it runs: not parked.
+    ///     assert!(metrics.worker_park_unpark_count(0).is_multiple_of(2));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        self.worker(worker)
+            .map_or(0, |shared| shared.worker.park_unpark_count())
+    }
+
+    /// How long the worker (the Core) has been busy, running tasks and handling events,
+    /// rather than parked or not running at all: compared with the time passed, the load of
+    /// the Core. It grows when a busy stretch ends (the Core parks, or
+    /// [`block_on`](super::Runtime::block_on) returns), so one in progress is not counted yet.
+    ///
+    /// It counts from the first `RuntimeMetrics` made for this runtime on (where tokio's
+    /// counts from its start): timing a stretch takes a clock read at each end, which a
+    /// Core that nobody monitors is spared. Monitors compare two readings, so for them this
+    /// makes no difference.
+    ///
+    /// # Panics
+    ///
+    /// If `worker` is not 0, as [`worker_park_count`](RuntimeMetrics::worker_park_count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let runtime = mirage::runtime::Runtime::new()?;
+    /// let metrics = runtime.metrics();
+    /// runtime.block_on(async {
+    ///     let start = Instant::now();
+    ///     while start.elapsed() < Duration::from_millis(5) {} // busy
+    /// });
+    /// assert!(metrics.worker_total_busy_duration(0) >= Duration::from_millis(5));
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.worker(worker)
+            .map_or(Duration::ZERO, |shared| shared.worker.busy())
+    }
 }
 
 impl fmt::Debug for RuntimeMetrics {
@@ -146,6 +249,11 @@ impl fmt::Debug for RuntimeMetrics {
             .field("num_workers", &self.num_workers())
             .field("num_alive_tasks", &self.num_alive_tasks())
             .field("global_queue_depth", &self.global_queue_depth())
+            .field("worker_park_count", &self.worker_park_count(0))
+            .field(
+                "worker_total_busy_duration",
+                &self.worker_total_busy_duration(0),
+            )
             .finish()
     }
 }

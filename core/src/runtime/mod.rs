@@ -47,6 +47,7 @@ mod metrics;
 // Named as tokio names it, where a newcomer looks for it.
 #[allow(clippy::module_inception)]
 mod runtime;
+pub(crate) mod worker_stats;
 
 pub use builder::Builder;
 pub use enter::EnterGuard;

@@ -62,6 +62,8 @@ pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 pub use virtual_time::{advance, pause, resume};
 
+pub(crate) use clock::monotonic_nanos;
+
 /// `std::time::Duration`, under tokio's path (`tokio::time::Duration`), so that code written
 /// for tokio ports by changing the crate name.
 ///
