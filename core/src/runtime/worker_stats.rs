@@ -1,8 +1,9 @@
 //! The Core's park counts and busy time: what tokio's per-worker metrics report.
 //!
 //! [`WorkerStats`] lives in the Core's shared half, so that a `RuntimeMetrics` on any thread
-//! reads it. Only the Core's thread writes it, each count with a plain load and store (no
-//! read-modify-write), as the task counts are kept (see `shared.rs`).
+//! reads it. Only the Core's thread writes the counts, each with a plain load and store (no
+//! read-modify-write), as the task counts are kept (see `shared.rs`); the flag that starts
+//! the busy-time clock may be set from any thread.
 //!
 //! The park counts cost two such stores per blocking wait for events. The busy time needs a
 //! clock read at each end of a busy stretch, so it is kept only once someone has asked for
