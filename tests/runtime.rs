@@ -527,3 +527,95 @@ fn blocking_calls_are_allowed_while_a_runtime_is_only_entered() {
     // Nothing runs on this thread that the wait could stall, as in tokio.
     assert_eq!(rx.blocking_recv().unwrap(), 3);
 }
+
+#[test]
+fn park_hooks_run_around_each_park_and_only_then() {
+    let parks = Arc::new(AtomicUsize::new(0));
+    let unparks = Arc::new(AtomicUsize::new(0));
+    let runtime = Builder::new_current_thread()
+        .on_thread_park({
+            let (parks, unparks) = (Arc::clone(&parks), Arc::clone(&unparks));
+            move || {
+                // Pairs: each park follows the unpark of the one before.
+                assert_eq!(parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+                parks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .on_thread_unpark({
+            let unparks = Arc::clone(&unparks);
+            move || {
+                unparks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+    let metrics = runtime.metrics();
+    // Turns with a task ready only check for events: no park.
+    runtime.block_on(async {
+        for _ in 0..50 {
+            mirage::yield_now().await;
+        }
+    });
+    assert_eq!(parks.load(Ordering::SeqCst), 0);
+    for _ in 0..3 {
+        runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
+    }
+    let parked = parks.load(Ordering::SeqCst);
+    assert!(parked >= 3, "{parked}");
+    assert_eq!(unparks.load(Ordering::SeqCst), parked);
+    assert_eq!(metrics.worker_park_count(0), parked as u64);
+}
+
+#[test]
+fn a_task_spawned_by_the_park_hook_runs_without_waiting_for_an_event() {
+    within_guard(|| {
+        let (done, finished) = oneshot::channel::<()>();
+        let done = Arc::new(std::sync::Mutex::new(Some(done)));
+        let runtime = Builder::new_current_thread()
+            .on_thread_park(move || {
+                if let Some(done) = done.lock().unwrap().take() {
+                    // Nothing else would wake the Core: no timer, no I/O.
+                    drop(mirage::spawn(async move { done.send(()).unwrap() }));
+                }
+            })
+            .build()
+            .unwrap();
+        runtime.block_on(finished).unwrap();
+    });
+}
+
+#[test]
+fn a_panic_in_a_park_hook_comes_out_of_block_on() {
+    let runtime = Builder::new_current_thread()
+        .on_thread_park(|| panic!("park hook failed"))
+        .build()
+        .unwrap();
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(mirage::time::sleep(Duration::from_millis(1)))
+    }));
+    assert_eq!(message(caught.unwrap_err()), "park hook failed");
+}
+
+#[test]
+fn worker_threads_and_global_queue_interval_are_accepted_but_not_zero() {
+    let runtime = Builder::new_current_thread()
+        .worker_threads(8)
+        .global_queue_interval(31)
+        .build()
+        .unwrap();
+    assert_eq!(runtime.metrics().num_workers(), 1);
+    let zero_workers = catch_unwind(|| {
+        Builder::new_current_thread().worker_threads(0);
+    });
+    assert_eq!(
+        message(zero_workers.unwrap_err()),
+        "worker_threads cannot be set to 0"
+    );
+    let zero_interval = catch_unwind(|| {
+        Builder::new_current_thread().global_queue_interval(0);
+    });
+    assert_eq!(
+        message(zero_interval.unwrap_err()),
+        "global_queue_interval must be greater than 0"
+    );
+}

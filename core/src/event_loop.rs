@@ -12,6 +12,7 @@ use std::time::Duration;
 use std::os::fd::AsRawFd;
 
 use crate::reactor::{Reactor, TIMER_TOKEN, WAKER_TOKEN};
+use crate::runtime::park_hooks::ParkHooks;
 use crate::runtime::worker_stats::BusyStretch;
 use crate::scheduler::Local;
 use crate::shared::Shared;
@@ -78,6 +79,8 @@ pub struct Core {
     tasks_per_turn: usize,
     /// When the busy stretch in progress began, for the runtime's metrics.
     busy: BusyStretch,
+    /// `runtime::Builder`'s `on_thread_park` and `on_thread_unpark`.
+    park_hooks: ParkHooks,
 }
 
 impl Core {
@@ -124,6 +127,7 @@ impl Core {
             io_wakers: Vec::new(),
             tasks_per_turn: TASKS_PER_TURN,
             busy: BusyStretch::default(),
+            park_hooks: ParkHooks::default(),
         })
     }
 
@@ -216,6 +220,12 @@ impl Core {
         self.events = mio::Events::with_capacity(events_per_poll);
     }
 
+    /// Sets what the Core runs around each park (`runtime::Builder`'s `on_thread_park` and
+    /// `on_thread_unpark`).
+    pub(crate) fn set_park_hooks(&mut self, hooks: ParkHooks) {
+        self.park_hooks = hooks;
+    }
+
     /// The scheduler, for a `Runtime` to spawn on and enter while `run` borrows the Core.
     pub(crate) fn local(&self) -> &Rc<Local> {
         &self.local
@@ -240,7 +250,7 @@ impl Core {
         let clock = &local.timers.clock;
         let due_now =
             paused && next_timer.is_some_and(|tick| tick <= clock.tick_at_or_before(clock.now()));
-        let timeout = if ready || may_jump || due_now {
+        let mut timeout = if ready || may_jump || due_now {
             Some(Duration::ZERO)
         } else if paused {
             // No later timer comes due on a frozen clock: wait for a wake-up.
@@ -252,6 +262,13 @@ impl Core {
         let mut io_events = false;
         // Waiting for events, rather than only checking for them: the Core parks.
         let parks = timeout != Some(Duration::ZERO);
+        if parks && !self.park_hooks.is_empty() {
+            self.park_hooks.before_park();
+            // The hook may have spawned or woken a task: then only check for events.
+            if local.has_ready() || local.shared.is_root_woken() || local.shared.is_notified() {
+                timeout = Some(Duration::ZERO);
+            }
+        }
         if parks || !local.reactor.is_empty() {
             let worker = &local.shared.worker;
             if parks {
@@ -262,6 +279,7 @@ impl Core {
             if parks {
                 worker.park_or_unpark();
                 self.busy.begin(worker);
+                self.park_hooks.after_unpark();
             }
             match polled {
                 Ok(()) => {}

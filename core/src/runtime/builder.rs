@@ -4,6 +4,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::park_hooks::ParkHooks;
 use super::Runtime;
 use crate::event_loop::{EVENTS_PER_POLL, TASKS_PER_TURN};
 use crate::task::{BlockingConfig, OwnedBlockingPool};
@@ -69,6 +70,8 @@ pub struct Builder {
     max_io_events_per_tick: usize,
     /// The settings of the runtime's blocking pool.
     blocking: BlockingConfig,
+    /// `on_thread_park` and `on_thread_unpark`.
+    park_hooks: ParkHooks,
 }
 
 impl Builder {
@@ -88,6 +91,7 @@ impl Builder {
             event_interval: TASKS_PER_TURN as u32,
             max_io_events_per_tick: EVENTS_PER_POLL,
             blocking: BlockingConfig::default(),
+            park_hooks: ParkHooks::default(),
         }
     }
 
@@ -171,6 +175,50 @@ impl Builder {
     pub fn event_interval(&mut self, val: u32) -> &mut Self {
         assert!(val > 0, "event_interval must be greater than 0");
         self.event_interval = val;
+        self
+    }
+
+    /// Accepted for tokio's sake; has no effect, as in tokio's current-thread runtime: a
+    /// Mirage runtime has one worker, the thread that calls [`block_on`](Runtime::block_on).
+    ///
+    /// # Panics
+    ///
+    /// If `val` is 0, as tokio's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Builder::new_current_thread().worker_threads(4).build()?;
+    /// assert_eq!(runtime.metrics().num_workers(), 1);
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn worker_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "worker_threads cannot be set to 0");
+        self
+    }
+
+    /// Accepted for tokio's sake; has no effect: a Core takes in the work woken or spawned
+    /// from other threads (tokio's global queue) at every turn, after at most
+    /// [`event_interval`](Builder::event_interval) tasks, so it never waits longer than
+    /// that.
+    ///
+    /// # Panics
+    ///
+    /// If `val` is 0, as tokio's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runtime = mirage::runtime::Builder::new_current_thread()
+    ///     .global_queue_interval(31)
+    ///     .build()?;
+    /// # drop(runtime);
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "global_queue_interval must be greater than 0");
         self
     }
 
@@ -405,6 +453,72 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on the runtime's thread just before its Core parks: when it has no task
+    /// ready and waits for an event (I/O, a timer, a wake-up from another thread), as
+    /// tokio's does. `f` runs inside the runtime, so it may spawn or wake tasks; the Core
+    /// then only checks for events instead of waiting. A panic in `f` propagates out of
+    /// [`block_on`](Runtime::block_on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let runtime = mirage::runtime::Builder::new_current_thread()
+    ///     .on_thread_park({
+    ///         let parks = Arc::clone(&parks);
+    ///         move || {
+    ///             parks.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
+    /// assert!(parks.load(Ordering::SeqCst) >= 1);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.park_hooks.on_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on the runtime's thread just after its Core unparks: an event came (or a
+    /// deadline passed) and it goes back to its tasks. Each park is followed by one
+    /// unpark. A panic in `f` propagates out of [`block_on`](Runtime::block_on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let unparks = Arc::new(AtomicUsize::new(0));
+    /// let runtime = mirage::runtime::Builder::new_current_thread()
+    ///     .on_thread_unpark({
+    ///         let unparks = Arc::clone(&unparks);
+    ///         move || {
+    ///             unparks.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
+    /// assert_eq!(unparks.load(Ordering::SeqCst) as u64, runtime.metrics().worker_park_count(0));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.park_hooks.on_unpark = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the runtime: a [`Core`] on this thread.
     ///
     /// # Errors
@@ -423,6 +537,7 @@ impl Builder {
         let pool = OwnedBlockingPool::new(self.blocking.clone());
         let mut core = Core::with_blocking_pool(Some(pool))?;
         core.configure(self.event_interval as usize, self.max_io_events_per_tick);
+        core.set_park_hooks(self.park_hooks.clone());
         if self.start_paused {
             core.local().timers.clock.pause();
         }

@@ -13,17 +13,17 @@
 //! | `Builder::new_multi_thread()` | not provided: one Core per thread |
 //! | `enable_all`, `enable_io`, `enable_time` | accepted, no effect: a Core always has both |
 //! | `start_paused`, `event_interval`, `max_io_events_per_tick` | the same |
+//! | `on_thread_park`, `on_thread_unpark` | the same: around each park of the Core, on its thread |
+//! | `worker_threads`, `global_queue_interval` | accepted, no effect (as `worker_threads` in tokio's current-thread runtime): one worker, which takes in work from other threads at every turn |
 //! | `max_blocking_threads`, `thread_keep_alive`, `thread_name`, `thread_name_fn`, `thread_stack_size`, `on_thread_start`, `on_thread_stop` | the same, for the runtime's blocking pool (see [`Builder`'s docs](Builder#the-blocking-pool)); dropping the runtime does not wait for its blocking work, [`Runtime::shutdown_timeout`] does |
 //! | `Runtime::new()` | builds one Core (tokio's builds a multi-thread runtime) |
 //! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
 //! | `Handle::spawn` | `Send` futures, from any thread, as tokio's; returns a [`RemoteJoinHandle`](crate::RemoteJoinHandle) |
-//! | `Runtime::metrics`, `Handle::metrics` | [`RuntimeMetrics`] with tokio's stable counts: `num_workers` (1), `num_alive_tasks`, `global_queue_depth` |
+//! | `Runtime::metrics`, `Handle::metrics` | [`RuntimeMetrics`] with tokio's stable metrics: `num_workers` (1), `num_alive_tasks`, `global_queue_depth`, and the per-worker `worker_park_count`, `worker_park_unpark_count`, `worker_total_busy_duration` |
 //!
-//! Left out, as Mirage has nothing they would set: `global_queue_interval` (a Core
-//! takes in work from other threads at every turn), `on_thread_park`/`on_thread_unpark`,
-//! `worker_threads`, `Handle::block_on` (a Core is driven only by its own thread: from
-//! another, `handle.spawn(future).blocking_join()`), `Handle::enter`, runtime names and ids,
-//! the per-worker metrics, and tokio's unstable options.
+//! Left out, as Mirage has nothing they would do: `Handle::block_on` (a Core is driven only
+//! by its own thread: from another, `handle.spawn(future).blocking_join()`),
+//! `Handle::enter`, runtime names and ids, and tokio's unstable options.
 //!
 //! # Examples
 //!
@@ -44,6 +44,7 @@ mod enter;
 mod flavor;
 mod handle;
 mod metrics;
+pub(crate) mod park_hooks;
 // Named as tokio names it, where a newcomer looks for it.
 #[allow(clippy::module_inception)]
 mod runtime;
