@@ -72,19 +72,7 @@ struct Remote {
 
 impl Shared {
     pub(crate) fn new(waker: mio::Waker) -> Shared {
-        Shared {
-            queue: Mutex::new(Remote {
-                tasks: Vec::new(),
-                closed: false,
-            }),
-            notified: AtomicBool::new(false),
-            root_woken: AtomicBool::new(false),
-            blocking: AtomicUsize::new(0),
-            task_list: AtomicUsize::new(0),
-            internal_tasks: AtomicUsize::new(0),
-            worker: WorkerStats::default(),
-            waker: Some(waker),
-        }
+        Shared::with_waker(Some(waker))
     }
 
     /// The shared half of no Core, held by tasks spawned before any Core was known (a
@@ -92,10 +80,15 @@ impl Shared {
     /// it: its queue is closed from the start, so a stray remote wake drops its reference
     /// instead of leaking it, and it has no poller to wake.
     pub(crate) fn stand_in() -> Shared {
+        Shared::with_waker(None)
+    }
+
+    /// A Core's half when given the Core's poller waker, else a stand-in.
+    fn with_waker(waker: Option<mio::Waker>) -> Shared {
         Shared {
             queue: Mutex::new(Remote {
                 tasks: Vec::new(),
-                closed: true,
+                closed: waker.is_none(),
             }),
             notified: AtomicBool::new(false),
             root_woken: AtomicBool::new(false),
@@ -103,7 +96,7 @@ impl Shared {
             task_list: AtomicUsize::new(0),
             internal_tasks: AtomicUsize::new(0),
             worker: WorkerStats::default(),
-            waker: None,
+            waker,
         }
     }
 
