@@ -199,9 +199,8 @@ impl Builder {
     }
 
     /// Accepted for tokio's sake; has no effect: a Core takes in the work woken or spawned
-    /// from other threads (tokio's global queue) at every turn, after at most
-    /// [`event_interval`](Builder::event_interval) tasks, so it never waits longer than
-    /// that.
+    /// from other threads (tokio's global queue) at every turn, so that work waits behind
+    /// at most [`event_interval`](Builder::event_interval) other tasks.
     ///
     /// # Panics
     ///
