@@ -199,8 +199,9 @@ impl Builder {
     }
 
     /// Accepted for tokio's sake; has no effect: a Core takes in the work woken or spawned
-    /// from other threads (tokio's global queue) at every turn, so that work waits behind
-    /// at most [`event_interval`](Builder::event_interval) other tasks.
+    /// from other threads (tokio's global queue) at every turn, that is after at most
+    /// [`event_interval`](Builder::event_interval) tasks, and queues it behind the tasks
+    /// already ready, in the order it came.
     ///
     /// # Panics
     ///

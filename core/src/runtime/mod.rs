@@ -14,7 +14,7 @@
 //! | `enable_all`, `enable_io`, `enable_time` | accepted, no effect: a Core always has both |
 //! | `start_paused`, `event_interval`, `max_io_events_per_tick` | the same |
 //! | `on_thread_park`, `on_thread_unpark` | the same: around each park of the Core, on its thread |
-//! | `worker_threads`, `global_queue_interval` | accepted, no effect (as `worker_threads` in tokio's current-thread runtime): one worker, which takes in work from other threads at every turn |
+//! | `worker_threads`, `global_queue_interval` | accepted, no effect (as `worker_threads` in tokio's current-thread runtime): one worker, which takes in work from other threads at every turn and queues it behind the ready tasks |
 //! | `max_blocking_threads`, `thread_keep_alive`, `thread_name`, `thread_name_fn`, `thread_stack_size`, `on_thread_start`, `on_thread_stop` | the same, for the runtime's blocking pool (see [`Builder`'s docs](Builder#the-blocking-pool)); dropping the runtime does not wait for its blocking work, [`Runtime::shutdown_timeout`] does |
 //! | `Runtime::new()` | builds one Core (tokio's builds a multi-thread runtime) |
 //! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
