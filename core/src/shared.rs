@@ -100,11 +100,6 @@ impl Shared {
         }
     }
 
-    /// Whether this is a [`stand_in`](Shared::stand_in), the half of no Core.
-    pub(crate) fn is_stand_in(&self) -> bool {
-        self.waker.is_none()
-    }
-
     /// Hands a task to the Core from any thread. Dropped at once if the Core is gone.
     pub(crate) fn push_remote(&self, task: TaskRef) {
         {

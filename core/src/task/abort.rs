@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::header::{CANCEL, FUTURE};
+use super::header::{CANCEL, FUTURE, QUEUED};
 use super::id::Id;
 use super::raw::{TaskPtr, TaskRef};
 use super::waker;
@@ -116,13 +116,14 @@ impl fmt::Debug for AbortHandle {
 
 /// Sets `CANCEL` on a task whose future is still there and schedules it, so that the Core
 /// drops the future; owner thread only (`JoinHandle` and `AbortHandle` are `!Send`). A task
-/// that no Core has taken in yet (see `unbound.rs`) is only marked: it is queued already,
-/// so the Core that takes it in cancels it, or its set drops it.
+/// queued already is only marked: the Core cancels it when it comes to run it. That is
+/// also how a task no Core has taken in yet (see `unbound.rs`) is aborted: it waits in its
+/// set queued, and scheduling it would send it to the stand-in, which has no Core.
 pub(super) fn abort(task: TaskPtr) {
     let header = task.header();
     if header.has(FUTURE) && !header.has(CANCEL) {
         header.set(CANCEL);
-        if !header.shared().is_stand_in() {
+        if !header.has(QUEUED) {
             waker::schedule(task);
         }
     }
