@@ -1,29 +1,15 @@
 //! `mirage::runtime::RuntimeMetrics`: tokio's stable runtime counts, read on the Core's
 //! thread and from others.
 
-use std::sync::mpsc;
+mod guard;
+
 use std::thread;
 use std::time::Duration;
 
+use guard::within_guard;
 use mirage::runtime::{Handle, Runtime, RuntimeMetrics};
 use mirage::sync::cross_thread::oneshot;
 use mirage::task::LocalSet;
-
-/// Runs `f` on a thread of its own and fails the test if it takes longer than 10 s, so a
-/// bug shows as a failure, not a hung suite.
-fn within_10s(f: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    let worker = thread::spawn(move || {
-        f();
-        let _ = done.send(());
-    });
-    match finished.recv_timeout(Duration::from_secs(10)) {
-        Ok(()) => worker.join().unwrap(),
-        // The closure panicked: show its panic.
-        Err(mpsc::RecvTimeoutError::Disconnected) => worker.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish in 10 s"),
-    }
-}
 
 /// Lets the Core run its tasks (and take in work from other threads) until `done` holds.
 async fn until(mut done: impl FnMut() -> bool) {
@@ -48,7 +34,7 @@ fn metrics_are_send_sync_clone_and_static() {
 
 #[test]
 fn a_runtime_that_spawned_nothing_reads_zeros_though_it_has_its_own_tasks() {
-    within_10s(|| {
+    within_guard(|| {
         // A runtime's handle has a Spawner, and so a task that receives its spawns.
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
@@ -78,7 +64,7 @@ fn a_runtime_that_spawned_nothing_reads_zeros_though_it_has_its_own_tasks() {
 
 #[test]
 fn tasks_count_while_alive_and_not_once_finished_or_aborted() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let (release, released) = oneshot::channel::<()>();
@@ -115,7 +101,7 @@ fn tasks_count_while_alive_and_not_once_finished_or_aborted() {
 
 #[test]
 fn another_thread_reads_the_counts_through_a_handle() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let handle = runtime.handle().clone();
         runtime.block_on(async {
@@ -143,7 +129,7 @@ fn another_thread_reads_the_counts_through_a_handle() {
 
 #[test]
 fn a_remote_spawn_waits_in_the_global_queue_then_counts_as_alive() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let (release, released) = oneshot::channel::<()>();
@@ -177,7 +163,7 @@ fn a_remote_spawn_waits_in_the_global_queue_then_counts_as_alive() {
 
 #[test]
 fn a_task_woken_from_another_thread_waits_in_the_global_queue() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let (release, released) = oneshot::channel::<u8>();
@@ -204,7 +190,7 @@ fn a_task_woken_from_another_thread_waits_in_the_global_queue() {
 
 #[test]
 fn the_tasks_of_a_local_set_are_not_counted_as_in_tokio() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let local = LocalSet::new();
@@ -231,7 +217,7 @@ fn the_tasks_of_a_local_set_are_not_counted_as_in_tokio() {
 
 #[test]
 fn a_local_set_task_woken_from_another_thread_is_not_in_the_global_queue() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let local = LocalSet::new();
@@ -262,7 +248,7 @@ fn a_local_set_task_woken_from_another_thread_is_not_in_the_global_queue() {
 
 #[test]
 fn the_task_that_waits_for_a_dropped_child_is_not_counted() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         runtime.block_on(async {
@@ -280,7 +266,7 @@ fn the_task_that_waits_for_a_dropped_child_is_not_counted() {
 
 #[test]
 fn kept_metrics_read_zeros_once_the_runtime_is_dropped() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         let _pending = runtime.spawn(std::future::pending::<()>());
@@ -330,7 +316,7 @@ fn spin(d: Duration) {
 
 #[test]
 fn a_parked_core_reads_odd_from_another_thread_and_even_while_it_runs() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         assert_eq!(metrics.worker_park_count(0), 0);
@@ -379,7 +365,7 @@ fn checking_for_events_with_tasks_ready_is_not_a_park() {
 
 #[test]
 fn busy_time_counts_work_and_not_waits() {
-    within_10s(|| {
+    within_guard(|| {
         let runtime = Runtime::new().unwrap();
         let metrics = runtime.metrics();
         runtime.block_on(async {
