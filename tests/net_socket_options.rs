@@ -101,14 +101,20 @@ fn tcp_keeps_its_ecn_bits_out_of_tos() {
     );
 }
 
-#[test]
-fn udp_tos_round_trips_every_bit_and_datagrams_still_flow() {
+/// A one-byte IP option (`IP_TOS`, `IPV6_TCLASS`) on two UDP sockets bound to `addr`: a
+/// value with every kind of bit round-trips, the other socket keeps 0, and datagrams still
+/// flow between them.
+fn udp_byte_option_round_trips(
+    addr: &str,
+    set: impl Fn(&UdpSocket, u32) -> io::Result<()>,
+    get: impl Fn(&UdpSocket) -> io::Result<u32>,
+) {
     let mut core = Core::new().unwrap();
-    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
-    a.set_tos_v4(0xb9).unwrap();
-    assert_eq!(a.tos_v4().unwrap(), 0xb9);
-    assert_eq!(b.tos_v4().unwrap(), 0, "per socket");
+    let a = UdpSocket::bind(addr).unwrap();
+    let b = UdpSocket::bind(addr).unwrap();
+    set(&a, 0xb9).unwrap();
+    assert_eq!(get(&a).unwrap(), 0xb9);
+    assert_eq!(get(&b).unwrap(), 0, "per socket");
     core.run(async move {
         a.send_to(b"marked", b.local_addr().unwrap()).await.unwrap();
         let mut buf = [0u8; 16];
@@ -117,21 +123,33 @@ fn udp_tos_round_trips_every_bit_and_datagrams_still_flow() {
     });
 }
 
+/// A one-byte IP option given a value over 255, through `set` (`get` reads it back): each
+/// is refused with `InvalidInput`, naming the value, and the option keeps what it had.
+fn byte_option_over_255_is_refused(
+    set: impl Fn(u32) -> io::Result<()>,
+    get: impl Fn() -> io::Result<u32>,
+) {
+    set(0x08).unwrap();
+    // u32::MAX would reach the kernel as -1, "the default", if passed on.
+    for value in [256, 0x108, u32::MAX] {
+        let err = set(value).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{value}");
+        assert!(err.to_string().contains(&value.to_string()), "{err}");
+    }
+    assert_eq!(get().unwrap(), 0x08);
+}
+
+#[test]
+fn udp_tos_round_trips_every_bit_and_datagrams_still_flow() {
+    udp_byte_option_round_trips("127.0.0.1:0", UdpSocket::set_tos_v4, UdpSocket::tos_v4);
+}
+
 #[test]
 fn tos_above_one_byte_is_invalid_input_and_changes_nothing() {
     let tcp = TcpSocket::new_v4().unwrap();
+    byte_option_over_255_is_refused(|tos| tcp.set_tos_v4(tos), || tcp.tos_v4());
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    tcp.set_tos_v4(0x08).unwrap();
-    udp.set_tos_v4(0x08).unwrap();
-    for tos in [256, 0x108, u32::MAX] {
-        let err = tcp.set_tos_v4(tos).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tos}");
-        assert!(err.to_string().contains(&tos.to_string()), "{err}");
-        let err = udp.set_tos_v4(tos).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tos}");
-    }
-    assert_eq!(tcp.tos_v4().unwrap(), 0x08);
-    assert_eq!(udp.tos_v4().unwrap(), 0x08);
+    byte_option_over_255_is_refused(|tos| udp.set_tos_v4(tos), || udp.tos_v4());
 }
 
 #[test]
@@ -236,36 +254,15 @@ fn tclass_set_on_a_tcp_socket_is_kept_by_the_stream_it_connects() {
 
 #[test]
 fn udp_tclass_round_trips_every_bit_and_datagrams_still_flow() {
-    let mut core = Core::new().unwrap();
-    let a = UdpSocket::bind("[::1]:0").unwrap();
-    let b = UdpSocket::bind("[::1]:0").unwrap();
-    a.set_tclass_v6(0xb9).unwrap();
-    assert_eq!(a.tclass_v6().unwrap(), 0xb9);
-    assert_eq!(b.tclass_v6().unwrap(), 0, "per socket");
-    core.run(async move {
-        a.send_to(b"marked", b.local_addr().unwrap()).await.unwrap();
-        let mut buf = [0u8; 16];
-        let (n, from) = b.recv_from(&mut buf).await.unwrap();
-        assert_eq!((&buf[..n], from), (&b"marked"[..], a.local_addr().unwrap()));
-    });
+    udp_byte_option_round_trips("[::1]:0", UdpSocket::set_tclass_v6, UdpSocket::tclass_v6);
 }
 
 #[test]
 fn tclass_above_one_byte_is_invalid_input_and_changes_nothing() {
     let tcp = TcpSocket::new_v6().unwrap();
+    byte_option_over_255_is_refused(|tclass| tcp.set_tclass_v6(tclass), || tcp.tclass_v6());
     let udp = UdpSocket::bind("[::1]:0").unwrap();
-    tcp.set_tclass_v6(0x08).unwrap();
-    udp.set_tclass_v6(0x08).unwrap();
-    // u32::MAX would reach the kernel as -1, "the route's default", if passed on.
-    for tclass in [256, 0x108, u32::MAX] {
-        let err = tcp.set_tclass_v6(tclass).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tclass}");
-        assert!(err.to_string().contains(&tclass.to_string()), "{err}");
-        let err = udp.set_tclass_v6(tclass).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{tclass}");
-    }
-    assert_eq!(tcp.tclass_v6().unwrap(), 0x08);
-    assert_eq!(udp.tclass_v6().unwrap(), 0x08);
+    byte_option_over_255_is_refused(|tclass| udp.set_tclass_v6(tclass), || udp.tclass_v6());
 }
 
 #[test]
