@@ -239,7 +239,7 @@ impl Core {
         // Read before `ready`: a job counts until its handle has its answer, so once it is
         // seen over, the wake-up of the task awaiting it is seen too.
         let blocking = local.shared.is_blocking();
-        let ready = local.has_ready() || local.shared.is_root_woken() || local.shared.is_notified();
+        let ready = local.has_work();
         let next_timer = local.timers.next_expiration();
         let paused = local.timers.clock.is_paused();
         // Virtual time jumps to the next deadline when nothing else can happen first; not
@@ -265,7 +265,7 @@ impl Core {
         if parks && !self.park_hooks.is_empty() {
             self.park_hooks.before_park();
             // The hook may have spawned or woken a task: then only check for events.
-            if local.has_ready() || local.shared.is_root_woken() || local.shared.is_notified() {
+            if local.has_work() {
                 timeout = Some(Duration::ZERO);
             }
         }

@@ -184,6 +184,12 @@ impl Local {
         !self.queue.borrow().is_empty()
     }
 
+    /// Whether the Core has work without waiting for an event: a task ready, the root
+    /// future woken, or work handed in from another thread.
+    pub(crate) fn has_work(&self) -> bool {
+        self.has_ready() || self.shared.is_root_woken() || self.shared.is_notified()
+    }
+
     /// Runs up to `budget` tasks from the queue.
     pub(crate) fn run_tasks(&self, budget: usize) {
         for _ in 0..budget {
