@@ -72,6 +72,8 @@ pub struct Builder {
     blocking: BlockingConfig,
     /// `on_thread_park` and `on_thread_unpark`.
     park_hooks: ParkHooks,
+    /// [`Builder::timer_spin`].
+    timer_spin: Duration,
 }
 
 impl Builder {
@@ -92,6 +94,7 @@ impl Builder {
             max_io_events_per_tick: EVENTS_PER_POLL,
             blocking: BlockingConfig::default(),
             park_hooks: ParkHooks::default(),
+            timer_spin: Duration::ZERO,
         }
     }
 
@@ -245,6 +248,27 @@ impl Builder {
             "max_io_events_per_tick must be greater than 0"
         );
         self.max_io_events_per_tick = capacity;
+        self
+    }
+
+    /// Spins for up to `window` before each timer deadline instead of sleeping in the
+    /// kernel until it, so timers fire within microseconds of their deadline even where
+    /// waking a sleeping thread is slow; zero (the default) turns it off. Not in tokio; see
+    /// [`Core::set_timer_spin`](crate::Core::set_timer_spin) for what it costs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runtime = mirage::runtime::Builder::new_current_thread()
+    ///     .timer_spin(Duration::from_micros(200))
+    ///     .build()?;
+    /// runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn timer_spin(&mut self, window: Duration) -> &mut Self {
+        self.timer_spin = window;
         self
     }
 
@@ -538,6 +562,7 @@ impl Builder {
         let mut core = Core::with_blocking_pool(Some(pool))?;
         core.configure(self.event_interval as usize, self.max_io_events_per_tick);
         core.set_park_hooks(self.park_hooks.clone());
+        core.set_timer_spin(self.timer_spin);
         if self.start_paused {
             core.local().timers.clock.pause();
         }

@@ -14,6 +14,16 @@
 //! the earliest deadline moves earlier, and not at all while tasks are ready (the Core then
 //! polls without blocking), so a busy Core makes no extra system calls for its timers.
 //!
+//! What remains is the time the kernel takes to wake the sleeping thread: a few
+//! microseconds on bare metal, but on a virtual machine typically 60 to 90 µs, and now and
+//! then hundreds, while the host gets round to the idle virtual CPU. No kernel timer avoids
+//! that; staying awake does. [`Core::set_timer_spin`](crate::Core::set_timer_spin) (or
+//! `runtime::Builder::timer_spin`) makes the Core sleep only until a window before each
+//! deadline and poll without blocking from there on, still serving sockets and other
+//! threads: on the 2-core virtual machine of `BENCHMARKS.md`, a 200 µs window takes a 1 ms
+//! sleep's median lateness from about 65 µs to 1 µs, at the price of a busy CPU for those
+//! 200 µs before every deadline. It is off by default.
+//!
 //! # Virtual time
 //!
 //! [`pause`] freezes the clock; [`advance`] moves it by hand; and while paused, a Core with

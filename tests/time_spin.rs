@@ -1,0 +1,165 @@
+//! A timer spin window (`Core::set_timer_spin`, `Builder::timer_spin`): the Core stays awake
+//! for the last stretch before a deadline instead of sleeping in the kernel, and still
+//! serves sockets and other threads meanwhile. Real time, with generous bounds.
+
+mod guard;
+
+use std::time::Duration;
+
+use guard::within_guard;
+use mirage::net::TcpListener;
+use mirage::runtime::{Builder, Runtime};
+use mirage::sync::cross_thread::oneshot;
+use mirage::time::{sleep, sleep_until, Instant};
+
+fn spinning(window: Duration) -> Runtime {
+    Builder::new_current_thread()
+        .timer_spin(window)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_deadline_within_the_window_is_awaited_awake_and_never_early() {
+    within_guard(|| {
+        let runtime = spinning(Duration::from_secs(1));
+        let metrics = runtime.metrics();
+        let parks = metrics.worker_park_count(0);
+        let busy = metrics.worker_total_busy_duration(0);
+        let start = std::time::Instant::now();
+        runtime.block_on(async {
+            let deadline = Instant::now() + Duration::from_millis(20);
+            sleep_until(deadline).await;
+            assert!(Instant::now() >= deadline, "woke before its deadline");
+        });
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert_eq!(
+            metrics.worker_park_count(0),
+            parks,
+            "the Core slept in the kernel"
+        );
+        // Awake the whole time: the busy time is the whole wait.
+        assert!(metrics.worker_total_busy_duration(0) - busy >= Duration::from_millis(20));
+
+        // Without a window, the same wait parks.
+        let runtime = Runtime::new().unwrap();
+        let metrics = runtime.metrics();
+        let parks = metrics.worker_park_count(0);
+        runtime.block_on(sleep(Duration::from_millis(20)));
+        assert!(metrics.worker_park_count(0) > parks);
+    });
+}
+
+#[test]
+fn a_deadline_beyond_the_window_is_slept_for_until_the_window() {
+    within_guard(|| {
+        let runtime = spinning(Duration::from_millis(5));
+        let metrics = runtime.metrics();
+        let parks = metrics.worker_park_count(0);
+        let busy = metrics.worker_total_busy_duration(0);
+        let start = std::time::Instant::now();
+        runtime.block_on(sleep(Duration::from_millis(100)));
+        assert!(start.elapsed() >= Duration::from_millis(100));
+        assert!(metrics.worker_park_count(0) > parks, "the Core never slept");
+        // Asleep for about 95 of the 100 ms; awake, spinning, for the last 5 (generous:
+        // a loaded machine may stretch that).
+        let spun = metrics.worker_total_busy_duration(0) - busy;
+        assert!(spun < Duration::from_millis(60), "busy for {spun:?}");
+    });
+}
+
+#[test]
+fn another_thread_wakes_a_task_while_the_core_spins() {
+    within_guard(|| {
+        let runtime = spinning(Duration::from_secs(60));
+        runtime.block_on(async {
+            // Spinning toward a deadline far off, with no socket registered.
+            let sleeper = mirage::spawn(sleep(Duration::from_secs(30)));
+            let (tx, rx) = oneshot::channel();
+            let start = std::time::Instant::now();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(10));
+                tx.send("from another thread").unwrap();
+            });
+            assert_eq!(rx.await, Ok("from another thread"));
+            assert!(start.elapsed() < Duration::from_secs(10));
+            sleeper.abort();
+        });
+    });
+}
+
+#[test]
+fn sockets_are_served_while_the_core_spins() {
+    within_guard(|| {
+        let runtime = spinning(Duration::from_secs(60));
+        runtime.block_on(async {
+            let sleeper = mirage::spawn(sleep(Duration::from_secs(30)));
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let start = std::time::Instant::now();
+            // The peer is another thread, so each read waits for a real readiness event.
+            let peer = std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut stream = std::net::TcpStream::connect(addr).unwrap();
+                for _ in 0..3 {
+                    let mut byte = [0u8];
+                    stream.read_exact(&mut byte).unwrap();
+                    stream.write_all(&[byte[0] + 1]).unwrap();
+                }
+            });
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut value = 0u8;
+            for _ in 0..3 {
+                stream.write_all(&[value]).await.unwrap();
+                let mut byte = [0u8];
+                stream.read_exact(&mut byte).await.unwrap();
+                value = byte[0];
+            }
+            assert_eq!(value, 3);
+            assert!(start.elapsed() < Duration::from_secs(10));
+            peer.join().unwrap();
+            sleeper.abort();
+        });
+    });
+}
+
+#[test]
+fn virtual_time_jumps_to_the_deadline_as_without_a_window() {
+    within_guard(|| {
+        let runtime = Builder::new_current_thread()
+            .start_paused(true)
+            .timer_spin(Duration::from_secs(3600))
+            .build()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let waited = runtime.block_on(async {
+            let begin = Instant::now();
+            sleep(Duration::from_secs(600)).await;
+            begin.elapsed()
+        });
+        assert_eq!(waited, Duration::from_secs(600));
+        assert!(start.elapsed() < Duration::from_secs(10));
+    });
+}
+
+#[test]
+fn a_core_takes_the_window_too() {
+    within_guard(|| {
+        let mut core = mirage::Core::new().unwrap();
+        core.set_timer_spin(Duration::from_millis(2));
+        let start = std::time::Instant::now();
+        let deadline = Instant::now();
+        core.run(async {
+            for _ in 0..20 {
+                sleep(Duration::from_millis(1)).await;
+            }
+        });
+        assert!(Instant::now() >= deadline + Duration::from_millis(20));
+        assert!(start.elapsed() < Duration::from_secs(10));
+        // Off again: the next wait sleeps in the kernel, and still ends on time.
+        core.set_timer_spin(Duration::ZERO);
+        let deadline = Instant::now() + Duration::from_millis(5);
+        core.run(sleep_until(deadline));
+        assert!(Instant::now() >= deadline);
+    });
+}
