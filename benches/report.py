@@ -580,7 +580,7 @@ def precision_section(md: list[str], headline: list) -> None:
               "(`benches/timer_precision.rs`): 2,000 sequential sleeps per runtime, in 10 rounds "
               "that alternate between the runtimes, lateness = "
               "`Instant` after the wake-up minus the deadline. Lower is better. **Mirage** is a "
-              "plain `Core`, as every runtime starts; **Mirage, timer spin** is a `Core` with "
+              "plain `Core`, as every Core starts; **Mirage, timer spin** is a `Core` with "
               "`set_timer_spin(200 µs)`, which sleeps in the kernel only until 200 µs before "
               "each deadline and polls without blocking from there on: it takes the kernel's "
               "wake-up of a sleeping thread out of the lateness, for a busy CPU during those "

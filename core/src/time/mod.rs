@@ -14,8 +14,8 @@
 //! the earliest deadline moves earlier, and not at all while tasks are ready (the Core then
 //! polls without blocking), so a busy Core makes no extra system calls for its timers.
 //!
-//! What remains is the time the kernel takes to wake the sleeping thread: a few
-//! microseconds on bare metal, but on a virtual machine typically 60 to 90 µs, and now and
+//! What remains is the time the kernel takes to wake the sleeping thread, which on a
+//! virtual machine is typically 60 to 90 µs (on the machine of `BENCHMARKS.md`), and now and
 //! then hundreds, while the host gets round to the idle virtual CPU. No kernel timer avoids
 //! that; staying awake does. [`Core::set_timer_spin`](crate::Core::set_timer_spin) (or
 //! `runtime::Builder::timer_spin`) makes the Core sleep only until a window before each
