@@ -526,6 +526,7 @@ impl<S: AsRawFd, F> Unpin for Io<'_, S, F> {}
 impl<S: AsRawFd, R, F: FnMut(&S) -> io::Result<R>> Future for Io<'_, S, F> {
     type Output = io::Result<R>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
         let registration = &this.source.registration;

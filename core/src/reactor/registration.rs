@@ -249,6 +249,7 @@ impl Registration {
     ///     registration.forget_waiter(Direction::Read, &mut second);
     /// });
     /// ```
+    #[inline]
     pub fn poll_ready_waiter(
         &self,
         cx: &mut Context<'_>,
