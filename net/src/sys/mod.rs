@@ -177,6 +177,7 @@ fn unix_addr(addr: &libc::sockaddr_un, len: libc::socklen_t) -> io::Result<UnixA
 
 /// Sends from `buf` with `MSG_NOSIGNAL`: a closed peer gives `BrokenPipe` instead of a
 /// SIGPIPE that would kill the process.
+#[inline]
 pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `sendto` only reads `buf.len()` bytes from `buf`, valid for the call; a null
     // address of length zero means the connected peer.
