@@ -1,10 +1,10 @@
 //! `on_thread_park` and `on_thread_unpark`: code a runtime's Core runs around each park.
 
 use std::fmt;
-use std::sync::Arc;
 
-/// A hook of `runtime::Builder`, as tokio types it.
-pub(crate) type Hook = Arc<dyn Fn() + Send + Sync + 'static>;
+// A hook of `runtime::Builder`, as tokio types it: the blocking pool's thread hooks have
+// the same type.
+use crate::task::BuilderHook as Hook;
 
 /// What a Core runs just before it parks (waits for events with nothing ready) and just
 /// after it unparks; none by default.

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 /// Makes the name of each new pool thread (`thread_name`, `thread_name_fn`).
 pub(crate) type NameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
-/// Runs on a pool thread as it starts or stops (`on_thread_start`, `on_thread_stop`).
+/// Runs on a pool thread as it starts or stops (`on_thread_start`, `on_thread_stop`); the
+/// runtime's park hooks (`on_thread_park`, `on_thread_unpark`) share the type.
 pub(crate) type Hook = Arc<dyn Fn() + Send + Sync + 'static>;
 
 /// At most this many threads per pool by default (tokio's default); further jobs queue

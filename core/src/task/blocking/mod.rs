@@ -10,7 +10,7 @@ use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Weak};
 
-pub(crate) use config::Config;
+pub(crate) use config::{Config, Hook};
 pub(crate) use pool::{OwnedPool, Pool};
 
 use super::remote_abort::RemoteAbort;
