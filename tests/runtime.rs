@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::future::poll_fn;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::task::Poll;
@@ -594,6 +594,71 @@ fn a_panic_in_a_park_hook_comes_out_of_block_on() {
         runtime.block_on(mirage::time::sleep(Duration::from_millis(1)))
     }));
     assert_eq!(message(caught.unwrap_err()), "park hook failed");
+}
+
+#[test]
+fn a_panic_in_the_unpark_hook_loses_no_event() {
+    within_guard(|| {
+        let fail = Arc::new(AtomicBool::new(true));
+        let runtime = Builder::new_current_thread()
+            .on_thread_unpark({
+                let fail = Arc::clone(&fail);
+                move || {
+                    if fail.swap(false, Ordering::SeqCst) {
+                        panic!("unpark hook failed");
+                    }
+                }
+            })
+            .build()
+            .unwrap();
+        // The hook panics after the wait for this sleep's timer returned.
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(mirage::time::sleep(Duration::from_millis(5)))
+        }));
+        assert_eq!(message(caught.unwrap_err()), "unpark hook failed");
+        // The timer's event was taken in before the hook ran, so the Core knows its timer
+        // fired and arms it for the next deadline (it used to think it still armed, and
+        // waited for ever).
+        runtime.block_on(mirage::time::sleep(Duration::from_millis(10)));
+    });
+}
+
+#[test]
+fn a_park_hook_that_gives_the_core_work_makes_no_park_but_still_an_unpark() {
+    within_guard(|| {
+        let hooked = Arc::new(AtomicUsize::new(0));
+        let unhooked = Arc::new(AtomicUsize::new(0));
+        let runtime = Builder::new_current_thread()
+            .on_thread_park({
+                let hooked = Arc::clone(&hooked);
+                move || {
+                    // The first 100 times: a task to run, so the Core only checks for events.
+                    if hooked.fetch_add(1, Ordering::SeqCst) < 100 {
+                        drop(mirage::spawn(async {}));
+                    }
+                }
+            })
+            .on_thread_unpark({
+                let unhooked = Arc::clone(&unhooked);
+                move || {
+                    unhooked.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .build()
+            .unwrap();
+        let metrics = runtime.metrics();
+        runtime.block_on(mirage::time::sleep(Duration::from_millis(5)));
+        let hooked = hooked.load(Ordering::SeqCst);
+        assert!(hooked > 100, "{hooked}");
+        // As in tokio: each park hook is followed by an unpark hook, and only the turns
+        // that waited count as parks.
+        assert_eq!(unhooked.load(Ordering::SeqCst), hooked);
+        assert_eq!(metrics.worker_park_count(0), hooked as u64 - 100);
+        assert_eq!(
+            metrics.worker_park_unpark_count(0),
+            2 * metrics.worker_park_count(0)
+        );
+    });
 }
 
 #[test]

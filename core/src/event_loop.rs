@@ -313,17 +313,18 @@ impl Core {
                 timeout = Some(Duration::ZERO);
             }
         }
+        // The hook may have turned the wait into a check: only a real wait counts.
+        let waits = timeout != Some(Duration::ZERO);
         if parks || !local.reactor.is_empty() {
             let worker = &local.shared.worker;
-            if parks {
+            if waits {
                 self.busy.end(worker);
                 worker.park_or_unpark();
             }
             let polled = self.poll.poll(&mut self.events, timeout);
-            if parks {
+            if waits {
                 worker.park_or_unpark();
                 self.busy.begin(worker);
-                self.park_hooks.after_unpark();
             }
             match polled {
                 Ok(()) => {}
@@ -346,6 +347,10 @@ impl Core {
         }
         for waker in self.io_wakers.drain(..) {
             waker.wake();
+        }
+        // Last: a panic in the hook must not lose the events just taken from epoll.
+        if parks {
+            self.park_hooks.after_unpark();
         }
     }
 

@@ -512,8 +512,12 @@ impl Builder {
     }
 
     /// Runs `f` on the runtime's thread just after its Core unparks: an event came (or a
-    /// deadline passed) and it goes back to its tasks. Each park is followed by one
-    /// unpark. A panic in `f` propagates out of [`block_on`](Runtime::block_on).
+    /// deadline passed) and it goes back to its tasks. Each run of the
+    /// [`on_thread_park`](Builder::on_thread_park) hook is followed by one run of this one,
+    /// as in tokio, also when that hook gave the Core work (it then only checked for
+    /// events, which the metrics do not count as a park). `f` runs once the Core has taken
+    /// in the events it waited for, so a panic in `f`, which propagates out of
+    /// [`block_on`](Runtime::block_on), loses none of them.
     ///
     /// # Examples
     ///
