@@ -554,3 +554,72 @@ fn debug_shows_tasks_and_whether_driven() {
         assert!(format!("{:?}", local.enter()).contains("LocalEnterGuard"));
     });
 }
+
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a task's future panicked as it was dropped");
+    }
+}
+
+#[test]
+fn a_future_that_panics_as_the_set_drops_it_stops_no_other_task_being_dropped() {
+    run(async {
+        let local = LocalSet::new();
+        let bomb = PanicOnDrop;
+        let first = local.spawn_local(async move {
+            let _bomb = bomb;
+            std::future::pending::<()>().await
+        });
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(Rc::clone(&dropped));
+        let second = local.spawn_local(async move {
+            let _flag = flag;
+            std::future::pending::<()>().await
+        });
+        local.run_until(let_others_run()).await;
+        // Caught inside the set, as the Core catches it when it cancels a task.
+        drop(local);
+        assert!(dropped.get(), "the second task's future outlived its set");
+        assert!(first.await.unwrap_err().is_cancelled());
+        assert!(second.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn a_future_that_panics_as_an_undriven_set_drops_it_stops_no_other_task_being_dropped() {
+    // Spawned outside any Core: the set holds the tasks until a driver takes them in.
+    let local = LocalSet::new();
+    let bomb = PanicOnDrop;
+    let first = local.spawn_local(async move {
+        let _bomb = bomb;
+    });
+    let dropped = Rc::new(Cell::new(false));
+    let flag = DropFlag(Rc::clone(&dropped));
+    let second = local.spawn_local(async move {
+        let _flag = flag;
+    });
+    drop(local);
+    assert!(dropped.get(), "the second task's future outlived its set");
+    assert!(first.is_finished() && second.is_finished());
+}
+
+#[test]
+fn a_spawn_on_a_core_that_is_gone_cancels_only_that_task() {
+    within_guard(|| {
+        let local = LocalSet::new();
+        // Spawned where there is no Core: it waits in the set for its first driver.
+        let waiting = local.spawn_local(async { 1 });
+        let runtime = Runtime::new().unwrap();
+        // The guard is leaked, so the runtime's Core stays current after it is gone.
+        std::mem::forget(runtime.enter());
+        drop(runtime);
+        let doomed = local.spawn_local(async { 2 });
+        assert!(doomed.is_finished(), "no Core will run it");
+        assert!(!waiting.is_finished(), "cancelled by another task's spawn");
+        let mut core = Core::new().unwrap();
+        assert_eq!(core.run(local.run_until(waiting)).unwrap(), 1);
+    });
+}

@@ -10,12 +10,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::unbound::Unbound;
-use super::{AbortHandle, JoinHandle};
+use super::{raw, AbortHandle, JoinHandle};
 use crate::context;
 
 thread_local! {
@@ -427,8 +428,12 @@ impl Set {
         if self.closed.get() || handle.is_finished() {
             abort.abort();
             slot.drop_future();
-            // A spawn outside a Core after the set was dropped: nothing will drive it.
-            self.unbound.cancel_all();
+            // A spawn outside a Core after the set was dropped: nothing will drive it. (Not
+            // for a spawn on a Core that is gone while the set lives on: the tasks waiting
+            // for a driver may still get one.)
+            if self.closed.get() {
+                self.unbound.cancel_all();
+            }
         } else {
             let entry = Entry {
                 abort,
@@ -559,7 +564,9 @@ impl<F> DropFuture for Slot<F> {
             Ok(mut future) => future.take(),
             Err(_) => None,
         };
-        drop(future);
+        // Caught, as the Core catches it when it cancels a task: a destructor that panics
+        // must not keep the set from dropping its other tasks.
+        raw::drop_caught(catch_unwind(AssertUnwindSafe(move || drop(future))));
     }
 }
 
