@@ -570,3 +570,58 @@ fn join_remote_and_spawn_blocking_on_join_work_done_elsewhere() {
         assert_eq!(results[1], "from the pool");
     });
 }
+
+/// Makes a set whose first reported task is a `LocalSet` task not run yet since its local
+/// set was dropped (reported, its output not stored), with a task returning 7 finished
+/// behind it; hands the set to `check` in a task that runs between the two.
+fn with_a_cancellation_on_its_way_ahead_of_a_finished_task<R: 'static>(
+    check: impl FnOnce(JoinSet<u32>) -> R + 'static,
+) -> R {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let local = mirage::task::LocalSet::new();
+        let mut set = JoinSet::new();
+        set.spawn_local_on(std::future::pending::<u32>(), &local);
+        // The local set's task runs once (and waits for a driver).
+        mirage::yield_now().await;
+        // Run in this order: the drop (which reports the task and queues its cancellation
+        // behind the checker), the task returning 7, the checker.
+        let dropper = mirage::spawn(async move { drop(local) });
+        let finished = Rc::new(Cell::new(false));
+        let seen = Rc::clone(&finished);
+        set.spawn(async move {
+            seen.set(true);
+            7
+        });
+        let checker = mirage::spawn(async move {
+            assert!(finished.get(), "the task returning 7 has run");
+            check(set)
+        });
+        dropper.await.unwrap();
+        checker.await.unwrap()
+    })
+}
+
+#[test]
+fn try_join_next_passes_over_a_cancellation_on_its_way() {
+    let (first, mut set) = with_a_cancellation_on_its_way_ahead_of_a_finished_task(|mut set| {
+        (set.try_join_next(), set)
+    });
+    assert_eq!(first.expect("the task returning 7 is taken").unwrap(), 7);
+    // The cancellation arrives once its Core has run the task, or is gone, as here.
+    let mut core = Core::new().unwrap();
+    let rest = core.run(async move { set.join_next().await });
+    assert!(rest.unwrap().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn join_next_passes_over_a_cancellation_on_its_way() {
+    let first = with_a_cancellation_on_its_way_ahead_of_a_finished_task(|mut set| {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match set.poll_join_next(&mut cx) {
+            Poll::Ready(first) => first,
+            Poll::Pending => panic!("pending while the task returning 7 had finished"),
+        }
+    });
+    assert_eq!(first.unwrap().unwrap(), 7);
+}

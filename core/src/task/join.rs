@@ -117,10 +117,15 @@ impl<T> JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// Whether the task's result is stored, ready to be taken.
+    pub(crate) fn has_output(&self) -> bool {
+        self.task.header().has(OUTPUT)
+    }
+
     /// Takes the task's result if it has one, spending no budget: for
     /// [`JoinSet::try_join_next`](crate::JoinSet::try_join_next), which never waits.
     pub(crate) fn take_finished(&mut self) -> Option<Result<T, JoinError>> {
-        if !self.task.header().has(OUTPUT) {
+        if !self.has_output() {
             return None;
         }
         let mut output: Poll<Result<T, JoinError>> = Poll::Pending;

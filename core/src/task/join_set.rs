@@ -58,6 +58,10 @@ pub struct JoinSet<T> {
 struct Finished {
     /// `(key, spawn number)` of each task, in the order they finished. An entry whose task
     /// has left the set (an abort reported after the set dropped the handle) is skipped.
+    /// An entry can come before its task's output is stored: a dropped `LocalSet` drops its
+    /// tasks' futures at once, which reports them, and their Cores store the outputs
+    /// (cancelled) only when they next run them. Joins pass over those entries, so that
+    /// they hide none behind them, and take them once their outputs are stored.
     queue: RefCell<VecDeque<(usize, u64)>>,
     /// The task waiting in `join_next`.
     waker: RefCell<Option<Waker>>,
@@ -489,28 +493,37 @@ impl<T: 'static> JoinSet<T> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
+        let mut at = 0;
         loop {
-            let next = self.finished.queue.borrow_mut().pop_front();
+            let next = self.finished.queue.borrow().get(at).copied();
             let Some((key, spawn)) = next else {
+                // Nothing to take: wait for the next report. Any entries passed over wake
+                // this task through their handles when their outputs arrive.
                 let previous = update_waker(&mut self.finished.waker.borrow_mut(), cx.waker());
                 drop(previous);
                 return Poll::Pending;
             };
             let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
+                self.finished.queue.borrow_mut().remove(at);
                 continue;
             };
+            if !handle.has_output() {
+                // Reported, its output not stored yet (see `Finished::queue`): passed over,
+                // so that it hides none of the tasks that finished after it. Polled, so
+                // that its handle wakes this task when the output arrives.
+                let _ = Pin::new(handle).poll(cx);
+                at += 1;
+                continue;
+            }
             let id = handle.id();
             match Pin::new(handle).poll(cx) {
                 Poll::Ready(result) => {
+                    self.finished.queue.borrow_mut().remove(at);
                     self.tasks.remove(key);
                     return Poll::Ready(Some(result.map(|value| (id, value))));
                 }
-                // The task's budget is spent (the handle woke it), or its output is on its
-                // way: take it on the next poll.
-                Poll::Pending => {
-                    self.finished.queue.borrow_mut().push_front((key, spawn));
-                    return Poll::Pending;
-                }
+                // The task's budget is spent (the handle woke it): take it on the next poll.
+                Poll::Pending => return Poll::Pending,
             }
         }
     }
@@ -550,22 +563,22 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        let mut at = 0;
         loop {
-            let (key, spawn) = self.finished.queue.borrow_mut().pop_front()?;
+            let (key, spawn) = self.finished.queue.borrow().get(at).copied()?;
             let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
+                self.finished.queue.borrow_mut().remove(at);
                 continue;
             };
             let id = handle.id();
             match handle.take_finished() {
                 Some(result) => {
+                    self.finished.queue.borrow_mut().remove(at);
                     self.tasks.remove(key);
                     return Some(result.map(|value| (id, value)));
                 }
-                // Reported, its output not stored yet: only inside the task's last poll.
-                None => {
-                    self.finished.queue.borrow_mut().push_front((key, spawn));
-                    return None;
-                }
+                // Reported, its output not stored yet (see `Finished::queue`): passed over.
+                None => at += 1,
             }
         }
     }
