@@ -6,8 +6,10 @@ use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 use std::task::Poll;
+use std::time::Duration;
 
 use mirage::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use mirage::time::{sleep, timeout};
 use mirage::Core;
 
 #[test]
@@ -243,7 +245,7 @@ fn unix_datagram_poll_ready_follows_the_peers_queue() {
         }
         let readable = poll_fn(|cx| Poll::Ready(b.poll_recv_ready(cx).is_ready())).await;
         assert!(!readable, "every datagram taken");
-        mirage::time::timeout(std::time::Duration::from_secs(10), ready)
+        timeout(Duration::from_secs(10), ready)
             .await
             .expect("never woken once the peer made room")
             .unwrap()
@@ -284,5 +286,90 @@ fn an_accept_stream_is_polled_once_per_connection_and_no_more() {
                 "a spurious poll in round {round}"
             );
         }
+    });
+}
+
+// The datagram and peek poll calls have no `start_*` hook to mark a new operation, so a
+// deadline kept in the socket would pass from a call dropped while pending to the next
+// one: they ignore the timeouts, as tokio's (which have none) do. Each test drops a pending
+// call after 150 ms, then waits 250 ms in a second one: longer than the 200 ms timeout.
+
+#[test]
+fn udp_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause();
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let a_addr = a.local_addr().unwrap();
+        a.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let dropped = timeout(
+            Duration::from_millis(150),
+            poll_fn(|cx| a.poll_recv(cx, &mut buf)),
+        );
+        assert!(dropped.await.is_err(), "nothing was sent yet");
+        let sender = mirage::spawn(async move {
+            sleep(Duration::from_millis(250)).await;
+            b.send_to(b"late", a_addr).await.unwrap();
+        });
+        let got = poll_fn(|cx| a.poll_recv(cx, &mut buf)).await;
+        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
+        sender.await.unwrap();
+    });
+}
+
+#[test]
+fn unix_datagram_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause();
+        let (a, b) = UnixDatagram::pair().unwrap();
+        a.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let dropped = timeout(
+            Duration::from_millis(150),
+            poll_fn(|cx| a.poll_recv(cx, &mut buf)),
+        );
+        assert!(dropped.await.is_err(), "nothing was sent yet");
+        let sender = mirage::spawn(async move {
+            sleep(Duration::from_millis(250)).await;
+            b.send(b"late").await.unwrap();
+        });
+        let got = poll_fn(|cx| a.poll_recv(cx, &mut buf)).await;
+        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
+        sender.await.unwrap();
+    });
+}
+
+#[test]
+fn tcp_poll_peek_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        mirage::time::pause();
+        server
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let dropped = timeout(
+            Duration::from_millis(150),
+            poll_fn(|cx| server.poll_peek(cx, &mut buf)),
+        );
+        assert!(dropped.await.is_err(), "nothing was sent yet");
+        let writer = mirage::spawn(async move {
+            sleep(Duration::from_millis(250)).await;
+            client.write_all(b"late").await.unwrap();
+            client
+        });
+        let got = poll_fn(|cx| server.poll_peek(cx, &mut buf)).await;
+        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
+        drop(writer.await.unwrap());
     });
 }

@@ -48,11 +48,12 @@
 //! (`read().await`, `readable().await`, `accept().await`, …) keep a waker each: any number
 //! of them can wait on one socket, beside the poll-level calls, and each is woken.
 //!
-//! A read (write) timeout applies to the poll-level operations of its direction as to
-//! `AsyncRead::poll_read`: an operation pending longer than the timeout, counted from its
-//! first pending poll, fails with `TimedOut`; the direction keeps one timer for them,
-//! cleared when one completes or fails. The readiness polls (`poll_read_ready`, …) ignore
-//! the timeouts.
+//! A read (write) timeout applies to `AsyncRead::poll_read` (`AsyncWrite::poll_write`): a
+//! read pending longer than the timeout, counted from its first pending poll after
+//! `start_read`, fails with `TimedOut`. The other poll-level methods (`poll_recv`,
+//! `poll_send_to`, `poll_peek`, …) and the readiness polls ignore the timeouts, as tokio's
+//! have none: with no `start_*` call to mark a new operation, a deadline kept in the socket
+//! would pass from a call dropped while pending to the next one.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -164,9 +164,7 @@ impl TcpStream {
     /// have); `Ok(0)` at the end of the stream, or at once for an empty `buf`.
     ///
     /// Only the task of the most recent poll-level read call is woken (see
-    /// [the crate docs](crate#poll-level-methods)). With a read timeout set, a peek
-    /// pending longer fails with `TimedOut`, counted from its first pending poll, as with
-    /// `AsyncRead::poll_read`, whose timer it shares.
+    /// [the crate docs](crate#poll-level-methods)). The read timeout does not apply.
     ///
     /// # Examples
     ///

@@ -8,7 +8,8 @@
 //! Timeouts follow `std::net`: each operation that waits longer than the direction's timeout
 //! fails with `TimedOut`, and the socket stays usable. The `async` methods keep the timer in
 //! their own future (so each call has its own full timeout, and dropping the call drops the
-//! timer). The poll-level methods keep one timer per direction in the `Source`: it starts
+//! timer). `AsyncRead::poll_read` and `AsyncWrite::poll_write` keep one timer per
+//! direction in the `Source` (the other poll-level methods have no timeout): it starts
 //! when a poll first returns `Pending`, so that re-polls of the operation keep its deadline,
 //! and is cleared when the operation completes or times out, and when the next operation
 //! starts ([`start_poll_op`](Source::start_poll_op), from `AsyncRead::start_read` and
@@ -143,12 +144,28 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
-    /// The poll-level form of [`io`](Source::io). Only the last task to poll a direction is
-    /// woken.
+    /// The poll-level form of [`io`](Source::io), without the direction's timeout: the
+    /// public poll methods that have no `start_*` hook (`poll_accept`, `poll_recv`,
+    /// `poll_send_to`, `poll_peek`, ...). A timer kept in the socket could not tell a re-poll
+    /// from a new call after a dropped one, and would hand the dropped call's deadline on.
+    /// Only the last task to poll a direction is woken.
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_with(cx, direction, false, op)
+    }
+
+    /// [`poll_io`](Source::poll_io), with the direction's timeout when `timed`: for
+    /// `AsyncRead::poll_read` and `AsyncWrite::poll_write`, whose `start_read` and
+    /// `start_write` clear the timer a dropped operation left.
+    fn poll_io_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        timed: bool,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
@@ -168,7 +185,8 @@ impl<S: AsRawFd> Source<S> {
             match self.registration.poll_ready(cx, direction) {
                 Poll::Ready(Ok(())) => continue,
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => return self.poll_timer(cx, direction),
+                Poll::Pending if timed => return self.poll_timer(cx, direction),
+                Poll::Pending => return Poll::Pending,
             }
         }
     }
@@ -303,7 +321,7 @@ impl<S: AsRawFd> Source<S> {
                 return Poll::Ready(result);
             }
         }
-        match self.poll_io(cx, direction, op) {
+        match self.poll_io_with(cx, direction, true, op) {
             Poll::Ready(Ok(transfer)) => {
                 Poll::Ready(Ok(self.note_transfer(direction, transfer, len)))
             }
