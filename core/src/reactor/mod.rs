@@ -45,6 +45,14 @@ pub enum Direction {
     Write,
 }
 
+// A token is a registration's slab index in its low 32 bits and the registration's
+// generation in its high 32: on a narrower `usize` the two would overlap and events would
+// reach the wrong registration, or none.
+const _: () = assert!(
+    usize::BITS >= 64,
+    "mirage needs a 64-bit target: its I/O tokens pack two 32-bit halves into a usize"
+);
+
 /// The registrations of one Core.
 pub(crate) struct Reactor {
     registry: mio::Registry,
