@@ -425,7 +425,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             // A reader's permit keeps writers out while the value is formatted.
             Ok(_permit) => d.field("value", &&*self.value.borrow()),
             // A writer, or as many readers as it lets in (`with_max_readers`).
-            Err(_) if self.semaphore.available_permits() == 0 => {
+            Err(_) if self.semaphore.free_or_gathered() == 0 => {
                 d.field("value", &format_args!("<locked>"))
             }
             // Readers hold it, but a waiting writer keeps new readers out.

@@ -116,7 +116,9 @@ impl Semaphore {
         }
     }
 
-    /// How many permits are free now.
+    /// How many permits are free now: none while an acquire waits, since the free ones are
+    /// gathered for the oldest waiter (tokio assigns them to it), so `try_acquire` could take
+    /// exactly these.
     ///
     /// # Examples
     ///
@@ -128,6 +130,11 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
     pub fn available_permits(&self) -> usize {
+        self.state.borrow().available()
+    }
+
+    /// Free permits, those gathered for the oldest waiter included (`RwLock`'s `Debug`).
+    pub(crate) fn free_or_gathered(&self) -> usize {
         self.state.borrow().permits()
     }
 
@@ -148,7 +155,8 @@ impl Semaphore {
         self.release(n);
     }
 
-    /// Removes up to `n` free permits for good; returns how many it removed.
+    /// Removes up to `n` free permits for good; returns how many it removed. Permits gathered
+    /// for a waiting acquire are not free: it keeps them (as in tokio).
     ///
     /// # Examples
     ///

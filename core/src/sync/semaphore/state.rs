@@ -44,6 +44,16 @@ impl State {
         self.permits
     }
 
+    /// Permits an acquire could take now: none while someone waits, since the free ones
+    /// are gathered for the oldest waiter (tokio assigns them to it as they come back).
+    pub(crate) fn available(&self) -> usize {
+        if self.waiters.is_empty() {
+            self.permits
+        } else {
+            0
+        }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
     }
@@ -62,7 +72,8 @@ impl State {
 
     /// Removes up to `n` free permits for good; returns how many it removed.
     pub(crate) fn forget(&mut self, n: usize) -> usize {
-        let forgotten = n.min(self.permits);
+        // Not those gathered for the oldest waiter: they are its already.
+        let forgotten = n.min(self.available());
         self.permits -= forgotten;
         forgotten
     }

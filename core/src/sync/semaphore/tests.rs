@@ -69,6 +69,12 @@ fn zero_permits_are_granted_at_once_even_behind_waiters() {
     let none = poll_with(pin!(semaphore.acquire_many(0)), &waker);
     assert!(matches!(none, Poll::Ready(Ok(ref permit)) if permit.num_permits() == 0));
     assert!(semaphore.try_acquire_many(0).is_ok());
+    assert_eq!(
+        semaphore.available_permits(),
+        0,
+        "the free one is the waiter's, as in tokio"
+    );
+    drop(waiting);
     assert_eq!(semaphore.available_permits(), 1, "nothing was taken");
     semaphore.close();
     assert_eq!(
@@ -288,4 +294,23 @@ fn an_acquire_held_back_by_the_budget_wakes_its_task_outside_the_state() {
         "woken, with the state released"
     );
     assert_eq!(semaphore.available_permits(), 1, "the permit stays free");
+}
+
+#[test]
+fn permits_gathered_for_a_waiter_are_neither_available_nor_forgettable() {
+    // As in tokio, whose release hands them to the oldest waiter as they come back.
+    let semaphore = Semaphore::new(0);
+    let (_, waker) = counting_waker();
+    let mut waiting = pin!(semaphore.acquire_many(2));
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    semaphore.add_permits(1);
+    assert!(
+        semaphore.try_acquire().is_err(),
+        "the permit is the waiter's"
+    );
+    assert_eq!(semaphore.available_permits(), 0);
+    assert_eq!(semaphore.forget_permits(1), 0);
+    semaphore.add_permits(1);
+    let acquired = poll_with(waiting.as_mut(), &waker);
+    assert!(matches!(acquired, Poll::Ready(Ok(ref permit)) if permit.num_permits() == 2));
 }

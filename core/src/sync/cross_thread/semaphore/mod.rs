@@ -123,7 +123,9 @@ impl Semaphore {
         }
     }
 
-    /// How many permits are free now.
+    /// How many permits are free now: none while an acquire waits, since the free ones are
+    /// gathered for the oldest waiter (tokio assigns them to it), so `try_acquire` could take
+    /// exactly these.
     ///
     /// # Examples
     ///
@@ -135,7 +137,7 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
     pub fn available_permits(&self) -> usize {
-        self.state.with(|state| state.permits())
+        self.state.with(|state| state.available())
     }
 
     /// Adds `n` permits, waking the waiters they satisfy.
@@ -155,7 +157,8 @@ impl Semaphore {
         state::release(&self.state, n);
     }
 
-    /// Removes up to `n` free permits for good; returns how many it removed.
+    /// Removes up to `n` free permits for good; returns how many it removed. Permits gathered
+    /// for a waiting acquire are not free: it keeps them (as in tokio).
     ///
     /// # Examples
     ///

@@ -227,3 +227,23 @@ fn types_are_send_and_sync() {
     send_sync::<super::OwnedSemaphorePermit>();
     send_sync::<super::Acquire<'static>>();
 }
+
+#[test]
+fn permits_gathered_for_a_waiter_are_neither_available_nor_forgettable() {
+    // As in tokio, whose release hands them to the oldest waiter as they come back.
+    let semaphore = Semaphore::new(0);
+    let mut waiting = Box::pin(semaphore.acquire_many(2));
+    assert!(poll_once(waiting.as_mut()).is_pending());
+    semaphore.add_permits(1);
+    assert!(
+        semaphore.try_acquire().is_err(),
+        "the permit is the waiter's"
+    );
+    assert_eq!(semaphore.available_permits(), 0);
+    assert_eq!(semaphore.forget_permits(1), 0);
+    semaphore.add_permits(1);
+    assert!(matches!(
+        poll_once(waiting.as_mut()),
+        std::task::Poll::Ready(Ok(ref permit)) if permit.num_permits() == 2
+    ));
+}
