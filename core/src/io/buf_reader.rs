@@ -250,7 +250,8 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
         if this.pos == this.filled {
             let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf))?;
             this.pos = 0;
-            this.filled = n;
+            // A reader claiming more than it was given is broken; trust no more than the slice.
+            this.filled = n.min(this.buf.len());
         }
         Poll::Ready(Ok(&this.buf[this.pos..this.filled]))
     }

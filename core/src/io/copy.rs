@@ -67,7 +67,7 @@ where
         });
         let n = match read.await {
             Ok(0) => break,
-            Ok(n) => n,
+            Ok(n) => n.min(buf.len()),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
         };
@@ -129,6 +129,8 @@ where
         let written = poll_fn(|cx| {
             let buffered = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
             let n = ready!(Pin::new(&mut *writer).poll_write(cx, buffered))?;
+            // A writer claiming more than it was given: count no more than it had.
+            let n = n.min(buffered.len());
             Poll::Ready(Ok::<_, io::Error>(n))
         });
         let n = match written.await {

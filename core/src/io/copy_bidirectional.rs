@@ -191,7 +191,7 @@ impl Direction {
                 if n == 0 {
                     self.read_done = true;
                 } else {
-                    (self.pos, self.end) = (0, n);
+                    (self.pos, self.end) = (0, n.min(self.buf.len()));
                 }
             }
             while self.pos < self.end {
@@ -213,6 +213,8 @@ impl Direction {
                         "the stream accepted no more bytes",
                     )));
                 }
+                // A writer claiming more than it was given must not push `pos` past `end`.
+                let n = n.min(self.end - self.pos);
                 self.pos += n;
                 self.copied += n as u64;
             }

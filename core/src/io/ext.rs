@@ -122,7 +122,7 @@ pub trait AsyncReadExt: AsyncRead {
                             "stream ended before the buffer was filled",
                         ))
                     }
-                    Ok(n) => filled += n,
+                    Ok(n) => filled += n.min(buf.len() - filled),
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                     Err(err) => return Err(err),
                 }
@@ -147,7 +147,7 @@ pub trait AsyncReadExt: AsyncRead {
             loop {
                 match self.read(&mut chunk).await {
                     Ok(0) => return Ok(buf.len() - start),
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Ok(n) => buf.extend_from_slice(&chunk[..n.min(chunk.len())]),
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                     Err(err) => return Err(err),
                 }
@@ -362,7 +362,7 @@ pub trait AsyncWriteExt: AsyncWrite {
                             "the sink accepted no more bytes",
                         ))
                     }
-                    Ok(n) => rest = &rest[n..],
+                    Ok(n) => rest = &rest[n.min(rest.len())..],
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                     Err(err) => return Err(err),
                 }

@@ -150,6 +150,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for Take<R> {
         }
         let most = allowed(this.limit, buf.len());
         let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut buf[..most]))?;
+        let n = n.min(most);
         this.limit -= n as u64;
         Poll::Ready(Ok(n))
     }
