@@ -411,3 +411,24 @@ fn pause_and_resume_misuse_panics_at_the_caller_s_line() {
     let unpaused = || Core::new().unwrap().run(async { mirage::time::resume() });
     assert_eq!(panic_location(unpaused), file!());
 }
+
+#[test]
+fn a_deadline_past_the_clocks_range_never_fires_early() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        // About 1.1 million years: past the 2^64 µs (about 584,000 years) the Core's clock
+        // can name, where every later deadline would share the last tick.
+        let deadline = Instant::now() + Duration::from_secs(1 << 45);
+        let sleeper = mirage::spawn(sleep_until(deadline));
+        let mut moved = sleep(Duration::from_secs(1));
+        (&mut moved).await;
+        moved.reset(deadline);
+        // 600,000 years on: past that last tick, still before the deadline.
+        advance(Duration::from_secs(600_000 * 365 * 86_400)).await;
+        assert!(Instant::now() < deadline);
+        assert!(!sleeper.is_finished(), "fired before its deadline");
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(Pin::new(&mut moved).poll(&mut cx).is_pending());
+    });
+}

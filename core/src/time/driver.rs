@@ -12,6 +12,9 @@ use mirage_timer::wheel::{TimerKey, Wheel};
 
 use super::clock::Clock;
 
+/// The tick of every deadline past the clock's range (`Clock::tick_at_or_after` saturates).
+const NEVER: u64 = u64::MAX;
+
 pub(crate) struct Timers {
     pub(crate) clock: Clock,
     wheel: RefCell<Wheel<Waker>>,
@@ -69,6 +72,15 @@ impl Timers {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut wheel = self.wheel.borrow_mut();
+        if deadline == NEVER {
+            // Past the last tick the clock can name (about 584,000 years after the Core
+            // started): never due. In the wheel it would fire once time reached that last
+            // tick, long before the deadline itself.
+            let stale = key.take().and_then(|key| wheel.remove(key));
+            drop(wheel);
+            drop(stale);
+            return Poll::Pending;
+        }
         if deadline <= wheel.now() {
             let stale = key.take().and_then(|key| wheel.remove(key));
             drop(wheel);
@@ -99,6 +111,11 @@ impl Timers {
 
     /// Moves a registered timer to a new deadline; false when `key` already fired.
     pub(crate) fn reschedule(&self, key: TimerKey, deadline: u64) -> bool {
+        if deadline == NEVER {
+            // See `poll_timer`: such a timer stays out of the wheel.
+            self.remove(key);
+            return false;
+        }
         self.wheel.borrow_mut().reschedule(key, deadline)
     }
 
