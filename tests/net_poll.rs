@@ -291,8 +291,26 @@ fn an_accept_stream_is_polled_once_per_connection_and_no_more() {
 
 // The datagram and peek poll calls have no `start_*` hook to mark a new operation, so a
 // deadline kept in the socket would pass from a call dropped while pending to the next
-// one: they ignore the timeouts, as tokio's (which have none) do. Each test drops a pending
-// call after 150 ms, then waits 250 ms in a second one: longer than the 200 ms timeout.
+// one: they ignore the timeouts, as tokio's (which have none) do.
+
+/// With a 200 ms read timeout set on the socket `call` reads: drops a pending `call` after
+/// 150 ms, then makes it again while `late` sends 4 bytes 250 ms on, past the timeout. The
+/// second call must get them.
+async fn a_dropped_call_then_one_longer_than_the_timeout(
+    mut call: impl FnMut(&mut std::task::Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
+    late: impl std::future::Future<Output = ()> + 'static,
+) {
+    let mut buf = [0u8; 16];
+    let dropped = timeout(Duration::from_millis(150), poll_fn(|cx| call(cx, &mut buf)));
+    assert!(dropped.await.is_err(), "nothing was sent yet");
+    let sender = mirage::spawn(async move {
+        sleep(Duration::from_millis(250)).await;
+        late.await;
+    });
+    let got = poll_fn(|cx| call(cx, &mut buf)).await;
+    assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
+    sender.await.unwrap();
+}
 
 #[test]
 fn udp_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline() {
@@ -304,19 +322,10 @@ fn udp_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline()
         let a_addr = a.local_addr().unwrap();
         a.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        let mut buf = [0u8; 16];
-        let dropped = timeout(
-            Duration::from_millis(150),
-            poll_fn(|cx| a.poll_recv(cx, &mut buf)),
-        );
-        assert!(dropped.await.is_err(), "nothing was sent yet");
-        let sender = mirage::spawn(async move {
-            sleep(Duration::from_millis(250)).await;
+        let late = async move {
             b.send_to(b"late", a_addr).await.unwrap();
-        });
-        let got = poll_fn(|cx| a.poll_recv(cx, &mut buf)).await;
-        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
-        sender.await.unwrap();
+        };
+        a_dropped_call_then_one_longer_than_the_timeout(|cx, buf| a.poll_recv(cx, buf), late).await;
     });
 }
 
@@ -328,19 +337,10 @@ fn unix_datagram_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_
         let (a, b) = UnixDatagram::pair().unwrap();
         a.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        let mut buf = [0u8; 16];
-        let dropped = timeout(
-            Duration::from_millis(150),
-            poll_fn(|cx| a.poll_recv(cx, &mut buf)),
-        );
-        assert!(dropped.await.is_err(), "nothing was sent yet");
-        let sender = mirage::spawn(async move {
-            sleep(Duration::from_millis(250)).await;
+        let late = async move {
             b.send(b"late").await.unwrap();
-        });
-        let got = poll_fn(|cx| a.poll_recv(cx, &mut buf)).await;
-        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
-        sender.await.unwrap();
+        };
+        a_dropped_call_then_one_longer_than_the_timeout(|cx, buf| a.poll_recv(cx, buf), late).await;
     });
 }
 
@@ -357,19 +357,10 @@ fn tcp_poll_peek_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline()
         server
             .set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        let mut buf = [0u8; 16];
-        let dropped = timeout(
-            Duration::from_millis(150),
-            poll_fn(|cx| server.poll_peek(cx, &mut buf)),
-        );
-        assert!(dropped.await.is_err(), "nothing was sent yet");
-        let writer = mirage::spawn(async move {
-            sleep(Duration::from_millis(250)).await;
+        let late = async move {
             client.write_all(b"late").await.unwrap();
-            client
-        });
-        let got = poll_fn(|cx| server.poll_peek(cx, &mut buf)).await;
-        assert_eq!(got.map_err(|e| e.kind()).unwrap(), 4);
-        drop(writer.await.unwrap());
+        };
+        a_dropped_call_then_one_longer_than_the_timeout(|cx, buf| server.poll_peek(cx, buf), late)
+            .await;
     });
 }
