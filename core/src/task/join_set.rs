@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use slab::Slab;
 
@@ -493,39 +493,23 @@ impl<T: 'static> JoinSet<T> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
-        let mut at = 0;
-        loop {
-            let next = self.finished.queue.borrow().get(at).copied();
-            let Some((key, spawn)) = next else {
-                // Nothing to take: wait for the next report. Any entries passed over wake
-                // this task through their handles when their outputs arrive.
-                let previous = update_waker(&mut self.finished.waker.borrow_mut(), cx.waker());
-                drop(previous);
-                return Poll::Pending;
-            };
-            let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
-                self.finished.queue.borrow_mut().remove(at);
-                continue;
-            };
-            if !handle.has_output() {
-                // Reported, its output not stored yet (see `Finished::queue`): passed over,
-                // so that it hides none of the tasks that finished after it. Polled, so
-                // that its handle wakes this task when the output arrives.
-                let _ = Pin::new(handle).poll(cx);
-                at += 1;
-                continue;
-            }
-            let id = handle.id();
-            match Pin::new(handle).poll(cx) {
-                Poll::Ready(result) => {
-                    self.finished.queue.borrow_mut().remove(at);
-                    self.tasks.remove(key);
-                    return Poll::Ready(Some(result.map(|value| (id, value))));
-                }
-                // The task's budget is spent (the handle woke it): take it on the next poll.
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+        // Polled, an entry passed over wakes this task when its output arrives.
+        let next = self.next_finished(|handle| {
+            let _ = Pin::new(handle).poll(cx);
+        });
+        let Some((at, key)) = next else {
+            // Nothing to take: wait for the next report.
+            let previous = update_waker(&mut self.finished.waker.borrow_mut(), cx.waker());
+            drop(previous);
+            return Poll::Pending;
+        };
+        let handle = &mut self.tasks[key].1;
+        let id = handle.id();
+        // Pending only when the task's budget is spent (the handle woke it): the output
+        // stays, to be taken on the next poll.
+        let result = ready!(Pin::new(handle).poll(cx));
+        self.remove_joined(at, key);
+        Poll::Ready(Some(result.map(|value| (id, value))))
     }
 
     /// The result of a task that has finished, without waiting: `None` if no task has
@@ -563,24 +547,44 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        let (at, key) = self.next_finished(|_| {})?;
+        let handle = &mut self.tasks[key].1;
+        let id = handle.id();
+        let result = handle
+            .take_finished()
+            .expect("an entry with its output stored");
+        self.remove_joined(at, key);
+        Some(result.map(|value| (id, value)))
+    }
+
+    /// The place in the queue and the task key of the first reported task whose output is
+    /// stored. Drops the entries of tasks that left the set on the way, and passes over
+    /// (calling `passed_over` on its handle) each one whose output is not stored yet (see
+    /// `Finished::queue`), so that it hides none of the tasks that finished after it.
+    fn next_finished(
+        &mut self,
+        mut passed_over: impl FnMut(&mut JoinHandle<T>),
+    ) -> Option<(usize, usize)> {
         let mut at = 0;
         loop {
             let (key, spawn) = self.finished.queue.borrow().get(at).copied()?;
-            let Some((_, handle)) = self.tasks.get_mut(key).filter(|task| task.0 == spawn) else {
-                self.finished.queue.borrow_mut().remove(at);
-                continue;
-            };
-            let id = handle.id();
-            match handle.take_finished() {
-                Some(result) => {
+            match self.tasks.get_mut(key).filter(|task| task.0 == spawn) {
+                None => {
                     self.finished.queue.borrow_mut().remove(at);
-                    self.tasks.remove(key);
-                    return Some(result.map(|value| (id, value)));
                 }
-                // Reported, its output not stored yet (see `Finished::queue`): passed over.
-                None => at += 1,
+                Some((_, handle)) if handle.has_output() => return Some((at, key)),
+                Some((_, handle)) => {
+                    passed_over(handle);
+                    at += 1;
+                }
             }
         }
+    }
+
+    /// Removes the task `key`, whose output was just taken, and its entry `at` in the queue.
+    fn remove_joined(&mut self, at: usize, key: usize) {
+        self.finished.queue.borrow_mut().remove(at);
+        self.tasks.remove(key);
     }
 
     /// Waits for every task and returns their values, in the order they finished.
