@@ -153,19 +153,6 @@ impl<S: AsRawFd> Source<S> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_io_with(cx, direction, false, op)
-    }
-
-    /// [`poll_io`](Source::poll_io), with the direction's timeout when `timed`: for
-    /// `AsyncRead::poll_read` and `AsyncWrite::poll_write`, whose `start_read` and
-    /// `start_write` clear the timer a dropped operation left.
-    fn poll_io_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-        timed: bool,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
@@ -176,16 +163,12 @@ impl<S: AsRawFd> Source<S> {
                         self.registration.clear_ready(direction)
                     }
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    result => {
-                        self.timer_cell(direction).replace(None);
-                        return Poll::Ready(result);
-                    }
+                    result => return Poll::Ready(result),
                 }
             }
             match self.registration.poll_ready(cx, direction) {
                 Poll::Ready(Ok(())) => continue,
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending if timed => return self.poll_timer(cx, direction),
                 Poll::Pending => return Poll::Pending,
             }
         }
@@ -303,7 +286,8 @@ impl<S: AsRawFd> Source<S> {
         }
     }
 
-    /// [`poll_io`](Source::poll_io) for a byte-stream read or write; see
+    /// [`poll_io`](Source::poll_io) for a byte-stream read or write (`AsyncRead::poll_read`,
+    /// `AsyncWrite::poll_write`), with the direction's timeout; see
     /// [`io_bytes`](Source::io_bytes).
     pub(crate) fn poll_io_bytes<T: Transfer>(
         &self,
@@ -321,12 +305,14 @@ impl<S: AsRawFd> Source<S> {
                 return Poll::Ready(result);
             }
         }
-        match self.poll_io_with(cx, direction, true, op) {
-            Poll::Ready(Ok(transfer)) => {
-                Poll::Ready(Ok(self.note_transfer(direction, transfer, len)))
+        // The timer is this operation's: `start_read` and `start_write` clear one that a
+        // dropped operation left.
+        match self.poll_io(cx, direction, op) {
+            Poll::Ready(result) => {
+                self.timer_cell(direction).replace(None);
+                Poll::Ready(result.map(|transfer| self.note_transfer(direction, transfer, len)))
             }
-            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => self.poll_timer(cx, direction),
         }
     }
 
