@@ -304,7 +304,8 @@ impl Core {
         };
         let local = &*self.local;
         let mut io_events = false;
-        // Waiting for events, rather than only checking for them: the Core parks.
+        // About to wait for events, rather than only check for them: the Core parks, and
+        // the park hooks run around it.
         let parks = timeout != Some(Duration::ZERO);
         if parks && !self.park_hooks.is_empty() {
             self.park_hooks.before_park();
@@ -313,9 +314,11 @@ impl Core {
                 timeout = Some(Duration::ZERO);
             }
         }
-        // The hook may have turned the wait into a check: only a real wait counts.
+        // Whether it still waits: only a real wait counts in the metrics, and a check with
+        // no socket registered needs no poll (timers and other threads' wake-ups are seen
+        // without one).
         let waits = timeout != Some(Duration::ZERO);
-        if parks || !local.reactor.is_empty() {
+        if waits || !local.reactor.is_empty() {
             let worker = &local.shared.worker;
             if waits {
                 self.busy.end(worker);
