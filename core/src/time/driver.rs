@@ -72,20 +72,19 @@ impl Timers {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut wheel = self.wheel.borrow_mut();
-        if deadline == NEVER {
-            // Past the last tick the clock can name (about 584,000 years after the Core
-            // started): never due. In the wheel it would fire once time reached that last
-            // tick, long before the deadline itself.
+        // Past the last tick the clock can name (about 584,000 years after the Core started):
+        // never due, so kept out of the wheel, where it would fire once time reached that
+        // last tick, long before the deadline itself.
+        let never = deadline == NEVER;
+        if never || deadline <= wheel.now() {
             let stale = key.take().and_then(|key| wheel.remove(key));
             drop(wheel);
             drop(stale);
-            return Poll::Pending;
-        }
-        if deadline <= wheel.now() {
-            let stale = key.take().and_then(|key| wheel.remove(key));
-            drop(wheel);
-            drop(stale);
-            return Poll::Ready(());
+            return if never {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            };
         }
         match key.and_then(|key| wheel.get_mut(key)) {
             Some(waker) if waker.will_wake(cx.waker()) => {}
