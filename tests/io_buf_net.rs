@@ -4,23 +4,13 @@
 mod net_common;
 
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::time::Duration;
 
 use mirage::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use mirage::net::{TcpListener, TcpStream};
 use mirage::time::sleep;
 use mirage::Core;
-use net_common::{bytes, checksum};
-
-/// A connected pair of TCP streams on loopback.
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let connecting = mirage::spawn(async move { TcpStream::connect(addr).await.unwrap() });
-    let (accepted, _) = listener.accept().await.unwrap();
-    (connecting.await.unwrap(), accepted)
-}
+use net_common::{bytes, checksum, tcp_pair};
 
 #[test]
 fn a_line_cut_by_a_read_timeout_is_kept_and_completed_by_the_next_call() {

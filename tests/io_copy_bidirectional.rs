@@ -10,24 +10,14 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use mirage::io::{copy_bidirectional, AsyncReadExt};
-use mirage::net::{TcpListener, TcpStream};
+use mirage::net::TcpStream;
 use mirage::time::timeout;
 use mirage::Core;
 use net_common::streams::set_linger_zero;
-use net_common::{bytes, checksum, join};
+use net_common::{bytes, checksum, join, tcp_pair};
 
 /// Far beyond what any step needs: only a hang reaches it.
 const GUARD: Duration = Duration::from_secs(20);
-
-/// A connected TCP pair: (the end a client holds, the end the proxy holds).
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let near = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (far, _) = listener.accept().await.unwrap();
-    (near, far)
-}
 
 /// Writes `data`, then shuts down the write half.
 async fn send_all(stream: &TcpStream, data: &[u8]) {

@@ -12,6 +12,9 @@ use mirage::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener,
 use mirage::time::{sleep, timeout};
 use mirage::Core;
 
+mod net_common;
+use net_common::tcp_pair;
+
 #[test]
 fn poll_accept_waits_for_a_connection() {
     let mut core = Core::new().unwrap();
@@ -180,11 +183,7 @@ fn a_poll_level_waiter_does_not_displace_an_async_one() {
 fn poll_peek_leaves_the_bytes_for_the_next_read() {
     let mut core = Core::new().unwrap();
     core.run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = tcp_pair().await;
         assert_eq!(
             poll_fn(|cx| server.poll_peek(cx, &mut [])).await.unwrap(),
             0
@@ -348,11 +347,7 @@ fn unix_datagram_poll_recv_ignores_the_read_timeout_and_a_dropped_one_leaves_no_
 fn tcp_poll_peek_ignores_the_read_timeout_and_a_dropped_one_leaves_no_deadline() {
     let mut core = Core::new().unwrap();
     core.run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = tcp_pair().await;
         mirage::time::pause();
         server
             .set_read_timeout(Some(Duration::from_millis(200)))

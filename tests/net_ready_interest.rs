@@ -15,23 +15,14 @@ use std::task::Poll;
 use std::time::Duration;
 
 use mirage::io::Interest;
-use mirage::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixStream};
+use mirage::net::{TcpStream, UdpSocket, UnixDatagram, UnixStream};
 use mirage::time::{pause, timeout, Instant};
 use mirage::Core;
 use net_common::error_queue::{self, recv_error_queue};
-use net_common::{bytes, checksum};
+use net_common::{bytes, checksum, tcp_pair};
 
 /// Far beyond what any step needs: only a hang reaches it.
 const GENEROUS: Duration = Duration::from_secs(10);
-
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
 
 /// Polls `future` once: whether it finished.
 async fn poll_once<F: Future>(mut future: Pin<&mut F>) -> Poll<F::Output> {

@@ -5,25 +5,16 @@ mod net_common;
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use mirage::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use mirage::net::{tcp, unix, TcpListener, TcpStream, UnixStream};
+use mirage::net::{tcp, unix, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
-use net_common::{bytes, checksum};
+use net_common::{bytes, checksum, tcp_pair};
 
 /// More than the socket buffers of loopback hold: a writer has to wait for room.
 const LEN: usize = 4 << 20;
-
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let client = TcpStream::connect(addr).await.unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
 
 /// Has `peer` echo everything it reads until the end of the stream, then close.
 fn spawn_echo<S>(peer: S) -> mirage::JoinHandle<usize>

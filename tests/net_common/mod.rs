@@ -187,3 +187,13 @@ pub fn set_sockopt(fd: std::os::fd::RawFd, option: libc::c_int, value: libc::c_i
     };
     assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
 }
+
+/// A connected pair of TCP streams on loopback: (the connecting end, the accepted end).
+pub async fn tcp_pair() -> (mirage::net::TcpStream, mirage::net::TcpStream) {
+    let listener = mirage::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = mirage::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
