@@ -298,6 +298,31 @@ fn read_dir_next_entry_dropped_while_pending_loses_nothing() {
     }));
 }
 
+/// A pool that cannot start a thread refuses the batch job of `next_entry`: that call
+/// fails, and the listing goes on where it was once a pool can run the job again.
+#[test]
+fn read_dir_loses_no_entry_when_the_pool_refuses_a_batch() {
+    let dir = TempDir::new("read-dir-refused");
+    for i in 0..40 {
+        std::fs::write(dir.join(i.to_string()), "").unwrap();
+    }
+    let mut entries = run(fs::read_dir(&dir.0)).unwrap();
+    // No thread of this runtime's pool can start: its stacks do not fit in memory.
+    let no_threads = mirage::runtime::Builder::new_current_thread()
+        .thread_stack_size(usize::MAX / 4)
+        .build()
+        .unwrap();
+    let refused = no_threads.block_on(entries.next_entry()).unwrap_err();
+    assert_ne!(refused.kind(), ErrorKind::NotFound, "{refused}");
+    let mut count = 0;
+    run(async {
+        while entries.next_entry().await.unwrap().is_some() {
+            count += 1;
+        }
+    });
+    assert_eq!(count, 40);
+}
+
 #[test]
 fn open_options_and_error_kinds() {
     let dir = TempDir::new("open-options");

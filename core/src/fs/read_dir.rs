@@ -6,9 +6,10 @@ use std::fmt;
 use std::fs::{FileType, Metadata};
 use std::future::{poll_fn, Future};
 use std::io;
+use std::mem;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll};
 
 use super::asyncify;
@@ -51,11 +52,10 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     let path = path.as_ref().to_owned();
     let std = asyncify(move || std::fs::read_dir(path)).await?;
     Ok(ReadDir {
-        state: State::Idle(Some(Batch {
-            entries: VecDeque::new(),
-            std,
-            more: true,
-        })),
+        std: Arc::new(Mutex::new(std)),
+        entries: VecDeque::new(),
+        more: true,
+        job: None,
     })
 }
 
@@ -79,33 +79,43 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 /// # std::io::Result::Ok(())
 /// ```
 pub struct ReadDir {
-    state: State,
+    /// The std listing. The job reading the next batch shares it rather than taking it, so
+    /// that a job the pool refuses takes nothing with it.
+    std: Arc<Mutex<std::fs::ReadDir>>,
+    /// Entries read and not handed out yet.
+    entries: VecDeque<io::Result<DirEntry>>,
+    /// The listing may have more: no batch has ended it yet.
+    more: bool,
+    /// The job reading the next batch, while one is in flight.
+    job: Option<RemoteJoinHandle<Batch>>,
 }
 
-enum State {
-    /// No job in flight. `None` once a job was lost: the listing is over.
-    Idle(Option<Batch>),
-    /// A job reads the next batch.
-    Busy(RemoteJoinHandle<Batch>),
-}
-
-/// Entries read and not handed out yet, and the std listing they came from.
+/// What one pool job read.
 struct Batch {
     entries: VecDeque<io::Result<DirEntry>>,
-    std: std::fs::ReadDir,
     /// The listing may have more: it did not end in this batch.
     more: bool,
 }
 
 impl Batch {
-    /// Reads up to [`BATCH`] more entries, on a pool thread.
-    fn fill(&mut self) {
+    /// Reads up to [`BATCH`] entries of `std` into `entries` (empty, its allocation reused),
+    /// on a pool thread.
+    fn read(std: &Mutex<std::fs::ReadDir>, mut entries: VecDeque<io::Result<DirEntry>>) -> Batch {
+        // `ReadDir::next` does not panic, so the lock is never poisoned in practice; if it
+        // were, the listing itself would still be whole.
+        let mut std = std.lock().unwrap_or_else(PoisonError::into_inner);
         for _ in 0..BATCH {
-            let Some(entry) = self.std.next() else {
-                self.more = false;
-                return;
+            let Some(entry) = std.next() else {
+                return Batch {
+                    entries,
+                    more: false,
+                };
             };
-            self.entries.push_back(entry.map(DirEntry::new));
+            entries.push_back(entry.map(DirEntry::new));
+        }
+        Batch {
+            entries,
+            more: true,
         }
     }
 }
@@ -117,7 +127,9 @@ impl ReadDir {
     /// # Errors
     ///
     /// An entry the system could not read, as [`std::fs::ReadDir`]'s iterator reports it;
-    /// the listing goes on after it.
+    /// the listing goes on after it. A blocking pool that cannot start a thread for the
+    /// next batch is the call's error too; the listing stays where it was, for a later
+    /// call.
     ///
     /// # Cancel safety
     ///
@@ -162,63 +174,44 @@ impl ReadDir {
     /// ```
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
         loop {
-            match &mut self.state {
-                State::Idle(None) => return Poll::Ready(Ok(None)),
-                State::Idle(Some(batch)) => {
-                    if let Some(entry) = batch.entries.pop_front() {
-                        return Poll::Ready(entry.map(Some));
+            if let Some(job) = &mut self.job {
+                let batch = ready!(Pin::new(job).poll(cx));
+                self.job = None;
+                match batch {
+                    Ok(batch) => {
+                        self.entries = batch.entries;
+                        self.more = batch.more;
                     }
-                    if !batch.more {
-                        return Poll::Ready(Ok(None));
+                    // Never in practice (`ReadDir::next` does not panic). The listing
+                    // stays here: the next call reads on from where it is.
+                    Err(err) => {
+                        return Poll::Ready(Err(io::Error::other(format!(
+                            "the blocking pool lost a batch of a directory listing: {err}"
+                        ))))
                     }
-                    let Some(mut batch) = self.take_batch() else {
-                        unreachable!("the state was idle with a batch");
-                    };
-                    match try_spawn_blocking(move || {
-                        batch.fill();
-                        batch
-                    }) {
-                        Ok(job) => self.state = State::Busy(job),
-                        // The batch went with the refused job; nothing is left to list.
-                        Err(err) => return Poll::Ready(Err(err)),
-                    }
-                }
-                State::Busy(job) => {
-                    self.state = match ready!(Pin::new(job).poll(cx)) {
-                        Ok(batch) => State::Idle(Some(batch)),
-                        // Never in practice (`ReadDir::next` does not panic): the listing
-                        // went with the job.
-                        Err(err) => {
-                            self.state = State::Idle(None);
-                            return Poll::Ready(Err(io::Error::other(format!(
-                                "the blocking pool lost a directory listing: {err}"
-                            ))));
-                        }
-                    };
                 }
             }
-        }
-    }
-
-    fn take_batch(&mut self) -> Option<Batch> {
-        match &mut self.state {
-            State::Idle(batch) => batch.take(),
-            State::Busy(_) => None,
+            if let Some(entry) = self.entries.pop_front() {
+                return Poll::Ready(entry.map(Some));
+            }
+            if !self.more {
+                return Poll::Ready(Ok(None));
+            }
+            let std = Arc::clone(&self.std);
+            let entries = mem::take(&mut self.entries);
+            // A refusal is this call's error; the listing stays, for the next call.
+            self.job = Some(try_spawn_blocking(move || Batch::read(&std, entries))?);
         }
     }
 }
 
 impl fmt::Debug for ReadDir {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = f.debug_struct("ReadDir");
-        match &self.state {
-            State::Idle(Some(batch)) => out
-                .field("buffered", &batch.entries.len())
-                .field("more", &batch.more),
-            State::Idle(None) => out.field("more", &false),
-            State::Busy(_) => out.field("busy", &true),
-        };
-        out.finish_non_exhaustive()
+        f.debug_struct("ReadDir")
+            .field("buffered", &self.entries.len())
+            .field("more", &self.more)
+            .field("busy", &self.job.is_some())
+            .finish_non_exhaustive()
     }
 }
 
