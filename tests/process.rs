@@ -135,6 +135,18 @@ fn output_collects_both_streams_and_a_closed_stdin_fails_writes() {
     });
 }
 
+/// `output` gives the child a null stdin when none was set, for that run only: a later
+/// `spawn` of the same command inherits stdin again, as std and tokio leave it. std gives
+/// no way to read a command's stdin back but its `Debug` text, which names an explicit
+/// `Null`.
+#[test]
+fn output_leaves_an_unset_stdin_unset_for_the_next_spawn() {
+    let mut command = Command::new("true");
+    Core::new().unwrap().run(command.output()).unwrap();
+    let settings = format!("{:#?}", command.as_std());
+    assert!(!settings.contains("Null"), "{settings}");
+}
+
 /// Whether `pid` is still a process (a zombie counts), checked with signal 0.
 fn exists(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.

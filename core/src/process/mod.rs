@@ -341,8 +341,9 @@ impl Command {
     }
 
     /// Starts the process with stdout and stderr piped (this changes the command) and stdin
-    /// null unless set with [`stdin`](Command::stdin), reads both streams to their ends and
-    /// waits for the process to exit.
+    /// null unless set with [`stdin`](Command::stdin) (for this run only: a later
+    /// [`spawn`](Command::spawn) inherits it), reads both streams to their ends and waits
+    /// for the process to exit.
     ///
     /// # Examples
     ///
@@ -356,10 +357,14 @@ impl Command {
     /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if !self.stdin_set {
-            self.std.stdin(Stdio::null());
+        if self.stdin_set {
+            return self.spawn()?.wait_with_output().await;
         }
-        self.spawn()?.wait_with_output().await
+        self.std.stdin(Stdio::null());
+        let spawned = self.spawn();
+        // Null for this run only: a later `spawn` inherits stdin, as when it was never set.
+        self.std.stdin(Stdio::inherit());
+        spawned?.wait_with_output().await
     }
 }
 
