@@ -671,6 +671,55 @@ fn set_len_and_into_std_after_a_dropped_read_keep_the_callers_position() {
     }));
 }
 
+/// A pool that cannot start a thread refuses the job of a write, a seek or a `set_len`
+/// made after a dropped read: the call fails, and the bytes read ahead are not lost, since
+/// the caller's position is still where it was.
+#[test]
+fn a_call_the_pool_refuses_after_a_dropped_read_keeps_the_callers_position() {
+    let dir = TempDir::new("read-ahead-refused");
+    let path = dir.join("file");
+    // No thread of this runtime's pool can start: its stacks do not fit in memory.
+    let no_threads = mirage::runtime::Builder::new_current_thread()
+        .thread_stack_size(usize::MAX / 4)
+        .build()
+        .unwrap();
+    // A file whose caller is at 1, with 4 more bytes read ahead (the position is at 5).
+    let read_ahead = || {
+        run(async {
+            for _ in 0..100 {
+                let mut file = digits(&path).await;
+                assert_eq!(file.read_u8().await.unwrap(), b'0');
+                if drop_a_pending_read(&mut file, 4).await {
+                    poll_fn(|cx| Pin::new(&mut file).poll_complete(cx))
+                        .await
+                        .unwrap();
+                    return file;
+                }
+            }
+            panic!("no try had its read pending");
+        })
+    };
+    let rest_of = |mut file: File| {
+        let mut rest = String::new();
+        run(file.read_to_string(&mut rest)).unwrap();
+        rest
+    };
+
+    let mut file = read_ahead();
+    no_threads.block_on(file.write(b"ab")).unwrap_err();
+    assert_eq!(rest_of(file), "123456789", "after a refused write");
+
+    let mut file = read_ahead();
+    no_threads
+        .block_on(file.seek(SeekFrom::Current(1)))
+        .unwrap_err();
+    assert_eq!(rest_of(file), "123456789", "after a refused seek");
+
+    let file = read_ahead();
+    no_threads.block_on(file.set_len(8)).unwrap_err();
+    assert_eq!(rest_of(file), "123456789", "after a refused set_len");
+}
+
 #[test]
 fn a_write_error_surfaces_at_the_flush() {
     let dir = TempDir::new("write-error");

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::fs::{Metadata, Permissions};
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Seek, SeekFrom};
+use std::io::{self, IoSlice, SeekFrom};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
@@ -290,15 +290,9 @@ impl File {
         poll_fn(|cx| inner.poll_complete_inflight(cx)).await;
         // Bytes read ahead are past the position the caller knows: it moves back over them
         // first, as the next write or seek would.
-        let back = inner.take_read_ahead();
+        inner.discard_read()?;
         let std = Arc::clone(&self.std);
-        asyncify(move || {
-            if let Some(back) = back {
-                (&*std).seek(back)?;
-            }
-            std.set_len(size)
-        })
-        .await
+        asyncify(move || std.set_len(size)).await
     }
 
     /// The file's metadata, once the write in flight is over.
@@ -428,16 +422,13 @@ impl File {
         if self.inner.get_mut().is_busy() || Arc::strong_count(&self.std) > 2 {
             return Err(self);
         }
-        let back = self.inner.get_mut().take_read_ahead();
+        // If the move back over the bytes read ahead fails, the caller's next read starts
+        // past them.
+        let _ = self.inner.get_mut().discard_read();
         let File { std, inner, .. } = self;
         drop(inner);
         let std = Arc::try_unwrap(std)
             .expect("no call of the File is in flight, so nothing else holds the file");
-        if let Some(back) = back {
-            // A move of the position only: it does not wait for the disk. If it fails,
-            // the caller's next read starts past the bytes read ahead.
-            let _ = (&std).seek(back);
-        }
         Ok(std)
     }
 

@@ -22,6 +22,9 @@
 //! - Bytes read ahead and not handed out are at the file's position already: a write, a
 //!   seek or a `set_len` that finds them first moves the position back over them (the
 //!   [`Source::seek`] of a file; the standard streams never mix reads with the others).
+//!   It does so at once, on the Core's thread: a move of the position only, which does not
+//!   wait for the disk. So the call's own job, which the pool may refuse, owes nothing to
+//!   the bytes it forgot, and a refused call loses none.
 //! - Each job gets its handle from the [`Source`] (`std::io::stdout()` afresh, or a clone
 //!   of a file's `Arc`), so a job lost to a thread that could not start, or to a panic,
 //!   loses only the buffer.
@@ -187,13 +190,23 @@ impl<S: Source> Blocking<S> {
         Poll::Ready(Some(op))
     }
 
-    /// Forgets the bytes read ahead and not handed out, and returns how far the position
-    /// must move back over them (0 or less). Only while no call is in flight.
-    fn discard_read(&mut self) -> i64 {
-        match &mut self.state {
-            State::Idle(buf) => buf.discard(),
-            State::Busy(_) => 0,
+    /// Once nothing is in flight ([`poll_complete_inflight`](Self::poll_complete_inflight)):
+    /// forgets the bytes read ahead and not handed out, and moves the handle's position back
+    /// over them, here (see the module's docs), so that the next call made on the handle,
+    /// through the pool or directly (a file's `set_len`), starts where the caller is.
+    ///
+    /// # Errors
+    ///
+    /// The move's; the bytes are then kept for the next read.
+    pub(crate) fn discard_read(&mut self) -> io::Result<()> {
+        let State::Idle(buf) = &mut self.state else {
+            return Ok(());
+        };
+        if !buf.is_empty() {
+            S::seek(&mut self.source.get(), SeekFrom::Current(buf.back()))?;
+            buf.discard();
         }
+        Ok(())
     }
 
     /// Hands out bytes a finished read left in the buffer, or reads up to `dst.len()` bytes
@@ -262,19 +275,12 @@ impl<S: Source> Blocking<S> {
         if srcs.iter().all(|src| src.is_empty()) {
             return Poll::Ready(Ok(0));
         }
-        let back = self.discard_read();
+        self.discard_read()?;
         let mut n = 0;
         if let State::Idle(buf) = &mut self.state {
             n = buf.fill_from(srcs, self.max_buf);
         }
-        self.start(move |writer, buf| {
-            if back != 0 {
-                if let Err(err) = S::seek(writer, SeekFrom::Current(back)) {
-                    return Op::Write(Err(err));
-                }
-            }
-            Op::Write(buf.write_to(writer))
-        })?;
+        self.start(move |writer, buf| Op::Write(buf.write_to(writer)))?;
         self.need_flush = true;
         Poll::Ready(Ok(n))
     }
@@ -335,17 +341,9 @@ impl<S: Source> Blocking<S> {
         Poll::Ready(())
     }
 
-    /// Once nothing is in flight ([`poll_complete_inflight`](Self::poll_complete_inflight)):
-    /// forgets the bytes read ahead, and gives the move back over them that must come
-    /// before the next call made on the handle directly, such as a file's `set_len`.
-    pub(crate) fn take_read_ahead(&mut self) -> Option<SeekFrom> {
-        let back = self.discard_read();
-        (back != 0).then_some(SeekFrom::Current(back))
-    }
-
     /// Starts a move of the position, as [`AsyncSeek::start_seek`](super::AsyncSeek). Fails
     /// with an error of kind `Other` while a call is in flight, as tokio's file does.
-    pub(crate) fn start_seek(&mut self, mut to: SeekFrom) -> io::Result<()> {
+    pub(crate) fn start_seek(&mut self, to: SeekFrom) -> io::Result<()> {
         if let State::Busy(_) = self.state {
             return Err(io::Error::other(
                 "another call of this file is in flight: call poll_complete before start_seek",
@@ -353,26 +351,8 @@ impl<S: Source> Blocking<S> {
         }
         // The position is past the bytes read ahead: a move relative to it counts from
         // where the reader is, so it first goes back over them.
-        let back = self.discard_read();
-        let mut first = None;
-        if back != 0 {
-            match &mut to {
-                SeekFrom::Current(offset) => match offset.checked_add(back) {
-                    Some(sum) => *offset = sum,
-                    None => first = Some(SeekFrom::Current(back)),
-                },
-                // An absolute move does not care where the position was.
-                SeekFrom::Start(_) | SeekFrom::End(_) => {}
-            }
-        }
-        self.start(move |io, _| {
-            if let Some(first) = first {
-                if let Err(err) = S::seek(io, first) {
-                    return Op::Seek(Err(err));
-                }
-            }
-            Op::Seek(S::seek(io, to))
-        })
+        self.discard_read()?;
+        self.start(move |io, _| Op::Seek(S::seek(io, to)))
     }
 
     /// Waits for the move [`start_seek`](Self::start_seek) started and gives the new
@@ -463,12 +443,15 @@ impl Buf {
         Ok(self.end)
     }
 
-    /// Forgets what is left to hand out, and returns how far back that reaches (0 or
-    /// less): a buffer holds at most `max_buf` bytes, far below `i64::MAX`.
-    fn discard(&mut self) -> i64 {
-        let back = -(self.len() as i64);
+    /// How far back what is left to hand out reaches (0 or less): a buffer holds at most
+    /// `max_buf` bytes, far below `i64::MAX`.
+    fn back(&self) -> i64 {
+        -(self.len() as i64)
+    }
+
+    /// Forgets what is left to hand out.
+    fn discard(&mut self) {
         (self.start, self.end) = (0, 0);
-        back
     }
 
     /// Holds the first `max` bytes of `srcs`, in order, and returns how many that is.
