@@ -365,6 +365,27 @@ fn listener_addr_then_closed() -> SocketAddr {
     addr
 }
 
+/// A listener made from a descriptor that is no listening socket (a UDP socket here, as a
+/// misconfigured socket activation could hand over) fails its accept with the kernel's
+/// error, as std's and tokio's do: `EOPNOTSUPP` is also one of the errors Linux passes on
+/// from a lost connection, but only a listening socket has connections to lose.
+#[test]
+fn accepting_on_a_socket_that_is_no_listener_fails_instead_of_spinning() {
+    use std::os::fd::OwnedFd;
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let listener = TcpListener::from_std(OwnedFd::from(udp).into()).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let accepted = timeout(Duration::from_secs(1), listener.accept()).await;
+        let err = accepted.expect("accept spun on the error").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP), "{err}");
+        let polled = std::future::poll_fn(|cx| listener.poll_accept(cx));
+        let err = timeout(Duration::from_secs(1), polled).await;
+        let err = err.expect("poll_accept spun on the error").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP), "{err}");
+    });
+}
+
 #[test]
 fn several_tasks_accepting_on_one_listener_each_get_a_connection() {
     let mut core = Core::new().unwrap();

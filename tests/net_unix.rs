@@ -367,6 +367,25 @@ fn connecting_to_a_missing_or_dead_path_fails_as_in_std() {
     assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
 }
 
+/// A listener made from a datagram socket fails its accept with the kernel's error, as
+/// std's does, instead of retrying it for ever as if a connection had been lost.
+#[test]
+fn accepting_on_a_datagram_socket_fails_instead_of_spinning() {
+    use std::os::fd::OwnedFd;
+    let (datagram, _peer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let listener = UnixListener::from_std(OwnedFd::from(datagram).into()).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let accepted = timeout(GENEROUS, listener.accept()).await;
+        let err = accepted.expect("accept spun on the error").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP), "{err}");
+        let polled = std::future::poll_fn(|cx| listener.poll_accept(cx));
+        let err = timeout(GENEROUS, polled).await;
+        let err = err.expect("poll_accept spun on the error").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP), "{err}");
+    });
+}
+
 #[test]
 fn connect_waits_while_the_listeners_backlog_is_full() {
     const CLIENTS: usize = 20;

@@ -4,12 +4,13 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::task::{ready, Context, Poll};
 
 use mirage_core::io::Direction;
 
-use crate::sys::is_lost_connection;
+use crate::sys::is_lost_connection_of;
 use crate::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 impl TcpListener {
@@ -43,7 +44,7 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, addr) = ready!(poll_accept_skipping_lost(|| {
+        let (stream, addr) = ready!(poll_accept_skipping_lost(self.io.get_ref().as_fd(), || {
             self.io
                 .poll_io(cx, Direction::Read, |listener| listener.accept())
         }))?;
@@ -81,7 +82,7 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, UnixAddr)>> {
-        let (stream, addr) = ready!(poll_accept_skipping_lost(|| {
+        let (stream, addr) = ready!(poll_accept_skipping_lost(self.io.get_ref().as_fd(), || {
             self.io
                 .poll_io(cx, Direction::Read, |listener| listener.accept())
         }))?;
@@ -89,14 +90,15 @@ impl UnixListener {
     }
 }
 
-/// Polls `poll_accept_once` until it yields something other than a connection lost before
-/// it was accepted.
+/// Polls `poll_accept_once` on the listening socket `listener` until it yields something
+/// other than a connection lost before it was accepted.
 fn poll_accept_skipping_lost<T>(
+    listener: BorrowedFd<'_>,
     mut poll_accept_once: impl FnMut() -> Poll<io::Result<T>>,
 ) -> Poll<io::Result<T>> {
     loop {
         match ready!(poll_accept_once()) {
-            Err(err) if is_lost_connection(&err) => continue,
+            Err(err) if is_lost_connection_of(listener, &err) => continue,
             result => return Poll::Ready(result),
         }
     }

@@ -11,7 +11,7 @@
 
 use std::ffi::OsStr;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::RawFd;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
@@ -400,6 +400,17 @@ pub(crate) fn is_lost_connection(err: &io::Error) -> bool {
                 | libc::ENETUNREACH
         )
     )
+}
+
+/// Whether an `accept` on the socket `fd` failed with `err` over a connection it lost (see
+/// [`is_lost_connection`]), so the next connection should be tried. Only a listening socket
+/// has connections to lose: one that is not (a datagram socket taken over as a listener)
+/// fails with `EOPNOTSUPP` on every `accept`, one of the errors a lost connection gives
+/// too, and retrying it would spin for ever. Asks the kernel (`SO_ACCEPTCONN`) only after
+/// such an error.
+pub(crate) fn is_lost_connection_of(fd: BorrowedFd<'_>, err: &io::Error) -> bool {
+    is_lost_connection(err)
+        && int_option(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN).is_ok_and(|on| on != 0)
 }
 
 /// How many bytes one [`send_vectored`] or [`recv_vectored`] of `bufs` can move: the

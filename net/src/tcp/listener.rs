@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::{self, SocketAddr};
+use std::os::fd::AsFd;
 
 use mirage_core::io::Direction;
 
@@ -132,9 +133,10 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) =
-            accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
-                .await?;
+        let (stream, addr) = accept_with_backoff(self.io.get_ref().as_fd(), || {
+            self.io.io(Direction::Read, |listener| listener.accept())
+        })
+        .await?;
         Ok((TcpStream::from_std(stream)?, addr))
     }
 

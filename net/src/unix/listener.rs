@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::os::fd::AsFd;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
@@ -129,9 +130,10 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) =
-            accept_with_backoff(|| self.io.io(Direction::Read, |listener| listener.accept()))
-                .await?;
+        let (stream, addr) = accept_with_backoff(self.io.get_ref().as_fd(), || {
+            self.io.io(Direction::Read, |listener| listener.accept())
+        })
+        .await?;
         Ok((UnixStream::from_std(stream)?, addr))
     }
 
