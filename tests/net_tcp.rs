@@ -584,6 +584,19 @@ fn host_names_resolve_without_blocking_and_std_conversions_round_trip() {
     });
 }
 
+/// `lookup_host` lists what an address resolves to, as std's `to_socket_addrs` and tokio's
+/// `lookup_host` do: an empty list of addresses resolves to none, without an error (only
+/// `connect` and `bind`, with nothing to try, fail over it).
+#[test]
+fn lookup_host_of_no_addresses_is_an_empty_list() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let none: &[SocketAddr] = &[];
+        let addrs = mirage::net::lookup_host(none).await.unwrap();
+        assert_eq!(addrs.count(), 0);
+    });
+}
+
 #[test]
 fn sockets_created_before_the_core_runs_work_inside_it() {
     let (listener, addr) = listener();

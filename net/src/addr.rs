@@ -127,7 +127,8 @@ impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {
 ///
 /// # Errors
 ///
-/// What the system resolver reports (e.g. an unknown host), as an `io::Error`.
+/// What the system resolver reports (e.g. an unknown host), as an `io::Error`. No address
+/// (an empty `&[SocketAddr]`) is an empty iterator, not an error, as in std and tokio.
 ///
 /// Cancel-safe: dropping the future does not stop the helper thread, which finishes the
 /// lookup; its result is discarded.
@@ -142,12 +143,20 @@ impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {
 /// });
 /// ```
 pub async fn lookup_host<A: ToSocketAddrs>(host: A) -> io::Result<vec::IntoIter<SocketAddr>> {
-    resolve(host.to_target()).await.map(Vec::into_iter)
+    // As std's `to_socket_addrs` and tokio's `lookup_host`: no addresses is no error here.
+    lookup(host.to_target()).await.map(Vec::into_iter)
 }
 
-/// Resolves a target, off the Core's thread when a lookup is needed.
+/// Resolves a target, off the Core's thread when a lookup is needed; `InvalidInput` if it
+/// resolves to no address, as for std's `connect`: for the operations that need one.
 pub(crate) async fn resolve(target: Target) -> io::Result<Vec<SocketAddr>> {
-    let addrs = match target {
+    at_least_one(lookup(target).await?)
+}
+
+/// The addresses `target` resolves to, perhaps none; off the Core's thread when a lookup
+/// is needed.
+async fn lookup(target: Target) -> io::Result<Vec<SocketAddr>> {
+    Ok(match target {
         Target::Resolved(addrs) => addrs,
         Target::HostPort(host) => {
             on_helper_thread(move || std::net::ToSocketAddrs::to_socket_addrs(&host)).await?
@@ -156,8 +165,7 @@ pub(crate) async fn resolve(target: Target) -> io::Result<Vec<SocketAddr>> {
             on_helper_thread(move || std::net::ToSocketAddrs::to_socket_addrs(&(&*host, port)))
                 .await?
         }
-    };
-    at_least_one(addrs)
+    })
 }
 
 /// [`resolve`], on the calling thread: for the synchronous `bind`s, which resolve a host
