@@ -117,6 +117,86 @@ fn binding_twice_or_to_the_other_family_fails_cleanly() {
     }
 }
 
+/// Makes every duplication of a descriptor (`fcntl(F_DUPFD_CLOEXEC)`, as std's
+/// `try_clone` makes it) fail with `EMFILE` on the calling thread, as in a process that has
+/// used up its descriptors. A seccomp filter belongs to the thread that installs it: call
+/// it on a thread of its own. `false` where the sandbox refuses seccomp filters.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn run_out_of_descriptors_on_this_thread() -> bool {
+    // Offsets into `struct seccomp_data`: the system call number, then (at 24) the low
+    // half of its second argument, on a little-endian machine.
+    const NR: u32 = 0;
+    const ARG1_LOW: u32 = 24;
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump_eq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    let mut filter = [
+        stmt(load, NR),
+        jump_eq(libc::SYS_fcntl as u32, 0, 3),
+        stmt(load, ARG1_LOW),
+        jump_eq(libc::F_DUPFD_CLOEXEC as u32, 0, 1),
+        stmt(ret, libc::SECCOMP_RET_ERRNO | libc::EMFILE as u32),
+        stmt(ret, libc::SECCOMP_RET_ALLOW),
+    ];
+    let program = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_mut_ptr(),
+    };
+    // SAFETY: `prctl` with these options reads only `program`, a valid filter program
+    // that outlives the calls; the filter only makes one system call fail.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+            && libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
+                &program as *const libc::sock_fprog,
+            ) == 0
+    }
+}
+
+/// Reading a socket's address or pending error needs no new descriptor: a process that has
+/// used up its descriptors still gets them, as from std's sockets and tokio's `TcpSocket`.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[test]
+fn queries_need_no_spare_descriptor() {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(any_port()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let socket = thread::spawn(move || {
+        if !run_out_of_descriptors_on_this_thread() {
+            eprintln!(
+                "skipped: no seccomp filter here ({})",
+                io::Error::last_os_error()
+            );
+            return socket;
+        }
+        let std_socket = std::net::UdpSocket::bind(any_port()).unwrap();
+        let err = std_socket.try_clone().unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EMFILE), "the filter works");
+        assert_eq!(socket.local_addr().unwrap(), addr);
+        assert!(socket.take_error().unwrap().is_none());
+        assert!(
+            format!("{socket:?}").contains(&addr.to_string()),
+            "{socket:?}"
+        );
+        socket
+    })
+    .join()
+    .unwrap();
+    assert_eq!(socket.local_addr().unwrap(), addr);
+}
+
 #[test]
 fn a_configured_socket_connects_and_its_listener_accepts() {
     let socket = TcpSocket::new_v4().unwrap();

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::net::{self, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
@@ -346,7 +347,7 @@ impl TcpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.std_view()?.local_addr()
+        self.std_view().local_addr()
     }
 
     /// Takes the pending error of the socket (`SO_ERROR`), if any.
@@ -359,7 +360,7 @@ impl TcpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.std_view()?.take_error()
+        self.std_view().take_error()
     }
 
     /// Starts listening, with room for `backlog` connections not yet accepted (the kernel
@@ -436,10 +437,14 @@ impl TcpSocket {
         Ok(u32::try_from(size).unwrap_or(0))
     }
 
-    /// A std stream on a duplicate of the descriptor, for the queries std already answers
-    /// (`getsockname`, `SO_ERROR`) on any TCP socket. Closing it leaves this one open.
-    fn std_view(&self) -> io::Result<net::TcpStream> {
-        Ok(net::TcpStream::from(self.fd.try_clone()?))
+    /// A std stream over the descriptor, for the queries std already answers
+    /// (`getsockname`, `SO_ERROR`) on any TCP socket. Never dropped, so it leaves the
+    /// descriptor open. (A duplicate of the descriptor would cost one, and fail with
+    /// `EMFILE` in a process that has none left.)
+    fn std_view(&self) -> ManuallyDrop<net::TcpStream> {
+        // SAFETY: the descriptor is open for as long as `self`, which the view borrows;
+        // `ManuallyDrop` keeps the view from closing it, so `self.fd` stays its one owner.
+        ManuallyDrop::new(unsafe { net::TcpStream::from_raw_fd(self.fd.as_raw_fd()) })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::net;
 use std::path::Path;
@@ -297,12 +298,13 @@ impl fmt::Debug for UnixSocket {
             Ok(other) => debug.field("type", &other),
             Err(_) => &mut debug,
         };
-        // Any Unix-domain socket answers `getsockname`; a duplicate of the descriptor asks.
-        let local_addr = self
-            .fd
-            .try_clone()
-            .and_then(|fd| net::UnixDatagram::from(fd).local_addr());
-        if let Ok(addr) = local_addr {
+        // Any Unix-domain socket answers `getsockname`; a std socket over the descriptor,
+        // never dropped, asks (a duplicate would cost a descriptor the process may lack).
+        // SAFETY: the descriptor is open for as long as `self`, borrowed here; `ManuallyDrop`
+        // keeps the view from closing it, so `self.fd` stays its one owner.
+        let view =
+            ManuallyDrop::new(unsafe { net::UnixDatagram::from_raw_fd(self.fd.as_raw_fd()) });
+        if let Ok(addr) = view.local_addr() {
             debug.field("local_addr", &addr);
         }
         debug.finish()
