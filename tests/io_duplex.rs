@@ -160,3 +160,39 @@ fn a_waker_that_uses_the_stream_at_once_finds_it_free() {
     assert_eq!(&byte, b"x", "the waker's write went through");
     PEER.with(|peer| peer.borrow_mut().take());
 }
+
+#[test]
+fn a_waker_woken_by_a_spent_budget_finds_the_stream_free() {
+    use mirage::io::AsyncRead;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (mut a, mut b) = duplex(8);
+        a.write_all(b"1").await.unwrap();
+        let a = std::rc::Rc::new(std::cell::RefCell::new(a));
+        PEER.with(|peer| *peer.borrow_mut() = Some(a.clone()));
+        std::future::poll_fn(|_| {
+            // Spend the task's whole budget: the read below yields, waking its task.
+            let mut noop = Context::from_waker(Waker::noop());
+            while mirage::coop::has_budget_remaining() {
+                let _ = mirage::coop::poll_proceed(&mut noop);
+            }
+            // The wake writes to the pipe this read reads from: it must not find it
+            // borrowed by the read.
+            let waker = Waker::from(std::sync::Arc::new(WritesWhenWoken));
+            let mut reentrant = Context::from_waker(&waker);
+            let mut byte = [0u8; 1];
+            assert!(Pin::new(&mut b)
+                .poll_read(&mut reentrant, &mut byte)
+                .is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        PEER.with(|peer| peer.borrow_mut().take());
+        let mut got = [0u8; 1];
+        b.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"1");
+    });
+}

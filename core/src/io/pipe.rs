@@ -41,6 +41,16 @@ impl After {
     }
 }
 
+/// `coop::poll_proceed` for a pipe operation: when the task's budget is spent, its task is
+/// woken through `after`, once the pipe's borrow is released, not while the pipe is borrowed.
+fn yield_if_spent(cx: &Context<'_>, after: &mut After) -> Poll<()> {
+    if coop::try_spend() {
+        return Poll::Ready(());
+    }
+    after.wake = Some(cx.waker().clone());
+    Poll::Pending
+}
+
 impl Pipe {
     pub(super) fn new(name: &'static str, max: usize) -> Pipe {
         Pipe {
@@ -70,7 +80,7 @@ impl Pipe {
             after.drop = update_waker(&mut self.reader, cx.waker());
             return Poll::Pending;
         }
-        ready!(coop::poll_proceed(cx));
+        ready!(yield_if_spent(cx, after));
         let n = buf.len().min(self.buf.len());
         for (to, from) in buf.iter_mut().zip(self.buf.drain(..n)) {
             *to = from;
@@ -106,7 +116,7 @@ impl Pipe {
             after.drop = update_waker(&mut self.writer, cx.waker());
             return Poll::Pending;
         }
-        ready!(coop::poll_proceed(cx));
+        ready!(yield_if_spent(cx, after));
         let mut written = 0;
         for buf in bufs {
             let n = buf.len().min(room - written);
