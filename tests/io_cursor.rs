@@ -60,6 +60,20 @@ fn buffered_reads_see_the_rest_and_consume_advances() {
     assert_eq!(rest, [4]);
 }
 
+#[test]
+fn consuming_more_than_is_buffered_stops_at_the_end_as_the_trait_says() {
+    // `AsyncBufRead::consume` clamps `amt` to what `poll_fill_buf` returned, as the
+    // `&[u8]` and `BufReader` impls do: the position stays at the end of the data, so
+    // that a write after it does not leave a gap of zeros.
+    let mut cursor = Cursor::new(b"abc".to_vec());
+    cursor.set_position(1);
+    assert_eq!(run(cursor.fill_buf()).unwrap(), b"bc");
+    std::pin::Pin::new(&mut cursor).consume(10);
+    assert_eq!(cursor.position(), 3);
+    run(cursor.write_all(b"d")).unwrap();
+    assert_eq!(cursor.get_ref(), b"abcd");
+}
+
 /// Writes `parts` at `start` through mirage and through std into copies of `cursor`, and
 /// checks that both give the same counts, buffer and position.
 fn write_like_std<T>(cursor: Cursor<T>, start: u64, parts: &[&[u8]]) -> Cursor<T>

@@ -92,7 +92,8 @@ impl AsyncBufRead for &[u8] {
 }
 
 /// An in-memory source whose buffer is the rest of the cursor's bytes, from its position
-/// on, like `impl BufRead for Cursor<T>`; `consume` advances the position.
+/// on, like `impl BufRead for Cursor<T>`; `consume` advances the position, no further than
+/// the end of the data.
 ///
 /// # Examples
 ///
@@ -112,6 +113,10 @@ impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for Cursor<T> {
     }
 
     fn consume(self: Pin<&mut Self>, amt: usize) {
-        io::BufRead::consume(self.get_mut(), amt)
+        let cursor = self.get_mut();
+        // Clamped, as the trait says: std's moves the position past the end of the data.
+        let buffered = cursor.get_ref().as_ref().len() as u64;
+        let amt = buffered.saturating_sub(cursor.position()).min(amt as u64);
+        cursor.set_position(cursor.position() + amt);
     }
 }
