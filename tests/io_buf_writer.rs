@@ -528,3 +528,10 @@ fn buf_stream_from_either_layering_keeps_both_buffers() {
         }
     });
 }
+
+#[test]
+#[should_panic(expected = "BufStream::with_capacity: the read capacity must be at least 1 byte")]
+fn buf_stream_refuses_a_read_buffer_of_zero_in_its_own_name() {
+    // Its `BufReader` cannot have an empty buffer; the panic names the call that was made.
+    let _ = mirage::io::BufStream::with_capacity(0, 64, mirage::io::empty());
+}

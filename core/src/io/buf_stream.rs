@@ -64,6 +64,12 @@ impl<S> BufStream<S> {
     /// Wraps `stream` with a read buffer of `read_capacity` bytes and a write buffer of
     /// `write_capacity`.
     ///
+    /// # Panics
+    ///
+    /// If `read_capacity` is 0, as [`BufReader::with_capacity`] does (tokio's `BufStream`
+    /// takes it for unbuffered reads); a `write_capacity` of 0 sends every write straight
+    /// to the stream.
+    ///
     /// # Examples
     ///
     /// ```
@@ -71,6 +77,10 @@ impl<S> BufStream<S> {
     /// # let _ = stream;
     /// ```
     pub fn with_capacity(read_capacity: usize, write_capacity: usize, stream: S) -> BufStream<S> {
+        assert!(
+            read_capacity > 0,
+            "BufStream::with_capacity: the read capacity must be at least 1 byte"
+        );
         BufStream {
             inner: BufReader::with_capacity(
                 read_capacity,
