@@ -126,10 +126,10 @@ impl ReadDir {
     ///
     /// # Errors
     ///
-    /// An entry the system could not read, as [`std::fs::ReadDir`]'s iterator reports it;
-    /// the listing goes on after it. A blocking pool that cannot start a thread for the
-    /// next batch is the call's error too; the listing stays where it was, for a later
-    /// call.
+    /// The directory could not be read further, as [`std::fs::ReadDir`]'s iterator reports
+    /// it; that iterator ends the listing after such an error. A blocking pool that cannot
+    /// start a thread for the next batch is the call's error too; the listing stays where
+    /// it was, for a later call.
     ///
     /// # Cancel safety
     ///
