@@ -558,6 +558,33 @@ fn vectored_writes_and_peek() {
 }
 
 #[test]
+fn paused_time_waits_for_a_host_name_lookup_instead_of_jumping_past_it() {
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        mirage::time::pause();
+        let start = Instant::now();
+        // Jumping to the timeouts' deadlines would report timeouts that never happened:
+        // the lookups run on another thread, in real time, as `spawn_blocking` work does.
+        let found = timeout(
+            Duration::from_secs(5),
+            mirage::net::lookup_host("localhost:80"),
+        )
+        .await
+        .expect("the lookup timed out in virtual time");
+        assert!(found.unwrap().all(|found| found.ip().is_loopback()));
+        let connect = TcpStream::connect(("localhost", addr.port()));
+        let stream = timeout(Duration::from_secs(5), connect)
+            .await
+            .expect("the connect timed out in virtual time")
+            .unwrap();
+        let (_server, peer) = listener.accept().await.unwrap();
+        assert_eq!(stream.local_addr().unwrap(), peer);
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    });
+}
+
+#[test]
 fn host_names_resolve_without_blocking_and_std_conversions_round_trip() {
     let mut core = Core::new().unwrap();
     let (listener, addr) = listener();

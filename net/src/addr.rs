@@ -216,6 +216,10 @@ where
 {
     let state = Arc::new(Mutex::new(Lookup::Running(None)));
     let worker = Arc::clone(&state);
+    // Counted as the Core's blocking work, as tokio's lookups on `spawn_blocking` are: a
+    // paused clock must not jump (firing a timeout around the lookup) while DNS answers in
+    // real time.
+    let counted = mirage_core::task::BlockingWork::current();
     let spawned = std::thread::Builder::new()
         .name("mirage-resolver".into())
         .spawn(move || {
@@ -227,6 +231,8 @@ where
             if let Lookup::Running(Some(waker)) = previous {
                 waker.wake();
             }
+            // Over only once the waiting task is woken, so the Core sees that wake-up too.
+            drop(counted);
         });
     if let Err(err) = spawned {
         *state.lock().unwrap_or_else(PoisonError::into_inner) = Lookup::Done(Err(err));

@@ -33,6 +33,8 @@ pub(crate) mod waker;
 
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
+#[doc(hidden)]
+pub use blocking::BlockingWork;
 pub(crate) use blocking::{
     run_detached, spawn_on_pool, try_spawn_blocking, Config as BlockingConfig, Hook as BuilderHook,
     OwnedPool as OwnedBlockingPool, Pool as BlockingPool,

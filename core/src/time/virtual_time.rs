@@ -26,7 +26,8 @@ fn with_clock<R>(what: &str, f: impl FnOnce(&super::clock::Clock) -> R) -> R {
 /// the clock jumps straight to the next timer's deadline, so a test of a 30-second timeout
 /// runs in microseconds. Timers fire exactly at their deadlines, in deadline order. As in
 /// tokio, the clock does not jump while work given to [`spawn_blocking`](crate::spawn_blocking)
-/// on this Core waits or runs: the Core waits for it in real time.
+/// on this Core waits or runs, nor while a host-name lookup (`mirage::net::lookup_host`, a
+/// `connect` to a name) resolves: the Core waits for it in real time.
 ///
 /// # Panics
 ///

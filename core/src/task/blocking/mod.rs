@@ -96,6 +96,31 @@ pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> 
     pool::run(Box::new(f))
 }
 
+/// Blocking work done for the current Core (running, or else entered) off the blocking pool,
+/// such as a host-name lookup on a helper thread: while this guard lives, that Core counts
+/// it as [`spawn_blocking`] work, so its paused clock does not jump past it (see
+/// [`pause`](crate::time::pause)). Drop it once the waiting task has been woken. Not part of
+/// the public API: for Mirage's own crates.
+#[doc(hidden)]
+pub struct BlockingWork {
+    _running: Running,
+}
+
+impl std::fmt::Debug for BlockingWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingWork").finish_non_exhaustive()
+    }
+}
+
+impl BlockingWork {
+    /// Starts counting, for the current Core if any.
+    pub fn current() -> BlockingWork {
+        BlockingWork {
+            _running: Running::current(),
+        }
+    }
+}
+
 /// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by
 /// [`runtime::Builder`](crate::runtime::Builder), counted as the work of `core`, that
 /// runtime's Core (weak: a [`Handle`](crate::runtime::Handle) kept after its runtime is gone
