@@ -284,6 +284,26 @@ fn advance_from_the_root_runs_every_task_it_woke_before_returning() {
 }
 
 #[test]
+fn advance_from_a_task_lets_the_run_future_it_woke_see_the_time_it_woke_at() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        let driver = mirage::spawn(async {
+            // Lets the run future register its sleep first.
+            mirage::yield_now().await;
+            advance(Duration::from_secs(1)).await;
+            advance(Duration::from_secs(1)).await;
+        });
+        sleep(Duration::from_secs(1)).await;
+        // Had the first `advance` returned before this future ran, the second would have
+        // moved the clock on first (tokio polls it first too).
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        driver.await.unwrap();
+    });
+}
+
+#[test]
 fn a_sleep_that_outlives_its_core_waits_on_the_core_that_polls_it_next() {
     let mut first = Core::new().unwrap();
     let mut nap = sleep(Duration::from_millis(5));

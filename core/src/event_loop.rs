@@ -165,6 +165,7 @@ impl Core {
         self.busy.begin(&self.local.shared.worker);
         loop {
             if self.local.shared.take_root_woken() {
+                self.local.root_polled();
                 coop::refill();
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     self.busy.end(&self.local.shared.worker);

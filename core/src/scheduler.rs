@@ -43,6 +43,9 @@ pub(crate) struct Local {
     /// The scheduler may outlive it (a leaked `Runtime::enter` guard still names it), so a
     /// later spawn is cancelled at once rather than leaked.
     closed: Cell<bool>,
+    /// How many times the future given to `Core::run` has been polled, for `time::advance`,
+    /// which waits for a poll of it when it woke it.
+    root_polls: Cell<u64>,
 }
 
 impl Local {
@@ -61,7 +64,18 @@ impl Local {
             current: Cell::new(None),
             spawner: OnceCell::new(),
             closed: Cell::new(false),
+            root_polls: Cell::new(0),
         }
+    }
+
+    /// Counts a poll of the future given to `Core::run`, just before it.
+    pub(crate) fn root_polled(&self) {
+        self.root_polls.set(self.root_polls.get() + 1);
+    }
+
+    /// How many times the future given to `Core::run` has been polled.
+    pub(crate) fn root_polls(&self) -> u64 {
+        self.root_polls.get()
     }
 
     /// A handle that spawns tasks on this Core from any thread. The first call spawns the

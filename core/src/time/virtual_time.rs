@@ -1,5 +1,7 @@
 //! Virtual time for tests: pause the clock, advance it by hand, or let it jump.
 
+use std::future::poll_fn;
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::context;
@@ -83,7 +85,8 @@ pub fn resume() {
 }
 
 /// Moves paused time forward by `duration`, fires the timers that became due, and yields so
-/// the tasks they woke (however many) run before this one continues.
+/// the tasks they woke (however many), and the future given to `Core::run` if they woke it,
+/// run before this one continues.
 ///
 /// Virtual time moves on the timing wheel's whole-microsecond grid: a `duration` with a
 /// fraction of a microsecond is rounded up to the next one, so that timers a whole number
@@ -111,11 +114,11 @@ pub fn resume() {
 /// });
 /// ```
 pub async fn advance(duration: Duration) {
-    let woken = context::with_current(|local| {
+    let (woken, root_polls) = context::with_current(|local| {
         local.timers.clock.advance(duration);
         let mut wakers = Vec::new();
         local.timers.fire_due(&mut wakers);
-        wakers
+        (wakers, local.root_polls())
     })
     .unwrap_or_else(|| {
         panic!(
@@ -126,10 +129,25 @@ pub async fn advance(duration: Duration) {
     for waker in woken {
         waker.wake();
     }
+    let root_woken = context::with_current(|local| local.shared.is_root_woken()) == Some(true);
     // Wait for a task queued behind the woken ones: once it has run, so have they, however
     // many they are. (A fixed number of yields would not do: the future given to `Core::run`
     // is polled again after every turn of at most 128 tasks.) A last yield lets the tasks
     // they in turn woke at once (e.g. a `JoinHandle` waiter), queued behind it, run too.
     let _ = crate::spawn(async {}).await;
     yield_now().await;
+    // The future given to `Core::run` is not in the queue: it is polled between turns. If
+    // it was woken, wait for that poll, or a task calling `advance` again would move the
+    // clock on before it saw the time it was woken at (tokio polls it first too).
+    if root_woken {
+        poll_fn(|cx| {
+            let polled = context::with_current(|local| local.root_polls() != root_polls);
+            if polled != Some(false) {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
+    }
 }
