@@ -48,7 +48,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 }
 
 /// Waits until `deadline` on the running Core's clock. A deadline in the past completes at
-/// the Core's next turn.
+/// the first poll (unless the task's [budget](crate::task::coop) is spent: then at its next
+/// turn).
 ///
 /// # Examples
 ///
