@@ -343,7 +343,10 @@ impl Core {
             }
         }
         if let Some(tick) = next_timer {
-            if may_jump && !ready && !io_events {
+            // Checked again: another thread may have woken a task since `ready` was read
+            // (tokio checks likewise that nothing woke its driver before it jumps). No test
+            // can hit that window on purpose; it is one load per jump.
+            if may_jump && !ready && !io_events && !local.has_work() {
                 // Virtual time with nothing else to do: jump to the next deadline.
                 local.timers.clock.jump_to(tick);
             }
