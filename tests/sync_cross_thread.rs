@@ -642,3 +642,25 @@ fn a_queued_message_whose_drop_panics_leaves_the_others_dropped_and_the_channel_
     assert_eq!(drops.load(Ordering::SeqCst), 6);
     assert!(tx.is_closed());
 }
+
+#[test]
+fn a_permit_whose_message_panics_as_it_is_dropped_gives_its_slot_back_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = cross_thread::channel(2);
+    let first = tx.try_reserve().unwrap();
+    let second = tx.try_reserve().unwrap();
+    drop(rx);
+    // The receiver is gone: `send` gives the slot back and drops the message, which panics.
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        first.send(PanicOnDrop(true, Arc::clone(&drops)));
+    }));
+    assert!(sent.is_err(), "the panic reaches the caller of send");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(tx.capacity(), 1, "the other permit still holds its slot");
+    drop(second);
+    assert_eq!(
+        tx.capacity(),
+        tx.max_capacity(),
+        "every slot given back once"
+    );
+}

@@ -46,8 +46,12 @@ impl<'a, T> Permit<'a, T> {
     /// });
     /// ```
     pub fn send(self, value: T) {
-        self.tx.send_reserved(value);
+        let tx = self.tx;
+        // The slot passes to `send_reserved` before it runs code that may panic (the
+        // value's drop, once the receiver is gone): this permit's drop must not give it
+        // back a second time.
         std::mem::forget(self);
+        tx.send_reserved(value);
     }
 }
 

@@ -459,3 +459,25 @@ fn a_queued_value_whose_drop_panics_leaves_the_others_dropped_and_the_channel_cl
     assert_eq!(drops.get(), 6);
     assert!(tx.is_closed());
 }
+
+#[test]
+fn a_permit_whose_value_panics_as_it_is_dropped_gives_its_slot_back_once() {
+    let drops = Rc::new(Cell::new(0));
+    let (tx, rx) = channel(2);
+    let first = tx.try_reserve().unwrap();
+    let second = tx.try_reserve().unwrap();
+    drop(rx);
+    // The receiver is gone: `send` gives the slot back and drops the value, which panics.
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        first.send(PanicOnDrop(true, Rc::clone(&drops)));
+    }));
+    assert!(sent.is_err(), "the panic reaches the caller of send");
+    assert_eq!(drops.get(), 1);
+    assert_eq!(tx.capacity(), 1, "the other permit still holds its slot");
+    drop(second);
+    assert_eq!(
+        tx.capacity(),
+        tx.max_capacity(),
+        "every slot given back once"
+    );
+}
