@@ -85,7 +85,18 @@ impl<T> State<T> {
         self.queue.push_back(value);
         self.rx_waker.take()
     }
+
+    /// After a receive: once it emptied the queue, gives back the storage a burst of
+    /// messages left over, which the channel would otherwise hold for as long as it lives.
+    fn trim(&mut self) {
+        if self.queue.is_empty() && self.queue.capacity() > KEEP_CAPACITY {
+            self.queue.shrink_to(KEEP_CAPACITY);
+        }
+    }
 }
+
+/// When a receive empties the queue, storage for more messages than this is released.
+const KEEP_CAPACITY: usize = 64;
 
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
@@ -487,6 +498,7 @@ impl<C: StateCell> Rx<C> {
             return Poll::Ready(None);
         };
         let value = state.queue.pop_front();
+        state.trim();
         let next = state.release_slot();
         drop(state);
         wake(next);
@@ -514,6 +526,7 @@ impl<C: StateCell> Rx<C> {
         for value in state.queue.drain(..count) {
             buffer.push(value);
         }
+        state.trim();
         for _ in 0..count {
             senders.extend(state.release_slot());
         }
@@ -525,6 +538,7 @@ impl<C: StateCell> Rx<C> {
     pub(super) fn try_recv(&mut self) -> Result<C::Item, TryRecvError> {
         let mut state = self.shared.lock();
         if let Some(value) = state.queue.pop_front() {
+            state.trim();
             let next = state.release_slot();
             drop(state);
             wake(next);
@@ -570,6 +584,12 @@ impl<C: StateCell> Rx<C> {
 
     pub(super) fn max_capacity(&self) -> usize {
         self.shared.lock().max_capacity.unwrap_or(usize::MAX)
+    }
+
+    /// How many messages the queue has room for without growing.
+    #[cfg(test)]
+    pub(super) fn queue_capacity(&self) -> usize {
+        self.shared.lock().queue.capacity()
     }
 
     /// Whether a receive would not wait: a message is queued, or nothing more can come.

@@ -520,6 +520,35 @@ mod tests {
     }
 
     #[test]
+    fn a_drained_burst_gives_its_memory_back() {
+        let (tx, mut rx) = unbounded();
+        let (_, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        for i in 0..10_000 {
+            tx.send(i).unwrap();
+        }
+        assert!(rx.rx.queue_capacity() >= 10_000);
+        for i in 0..9_999 {
+            assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(i)));
+        }
+        assert!(rx.rx.queue_capacity() >= 10_000, "not while messages wait");
+        assert_eq!(rx.try_recv(), Ok(9_999));
+        assert!(rx.rx.queue_capacity() <= 64, "the burst's storage is freed");
+
+        for i in 0..10_000 {
+            tx.send(i).unwrap();
+        }
+        let mut batch = Vec::new();
+        assert_eq!(
+            rx.poll_recv_many(&mut cx, &mut batch, 20_000),
+            Poll::Ready(10_000)
+        );
+        assert!(rx.rx.queue_capacity() <= 64, "nor after a batch");
+        tx.send(1).unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+    }
+
+    #[test]
     fn dropping_receiver_drops_queued_messages_exactly_once() {
         let drops = Rc::new(Cell::new(0));
         let (tx, rx) = unbounded();
