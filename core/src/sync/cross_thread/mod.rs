@@ -190,6 +190,17 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "Reserve future polled after completion")]
+    fn a_reserve_polled_after_completion_panics() {
+        use std::future::Future;
+        let (tx, _rx) = channel::<u8>(2);
+        let mut reserve = std::pin::pin!(tx.reserve());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(reserve.as_mut().poll(&mut cx).is_ready());
+        let _ = reserve.as_mut().poll(&mut cx);
+    }
+
+    #[test]
     #[should_panic(expected = "blocking_send called on a thread running a Core")]
     fn blocking_inside_a_core_panics_with_a_clear_message() {
         let (tx, _rx) = channel(1);

@@ -14,6 +14,7 @@ use crate::sync::SendError;
 ///
 /// It waits in line with the senders in [`send`](Sender::send). Cancel-safe: dropping it
 /// loses nothing, and a slot already handed to it passes to the next sender in line.
+/// Panics if polled after completion.
 ///
 /// # Examples
 ///
@@ -31,11 +32,17 @@ pub struct Reserve<'a, T> {
     tx: &'a Tx<Local<T>>,
     /// Entry in the channel's send-waiter list while waiting.
     waiter: Option<usize>,
+    /// It returned `Ready`: polling it again would take another slot.
+    done: bool,
 }
 
 impl<'a, T> Reserve<'a, T> {
     pub(super) fn new(tx: &'a Tx<Local<T>>) -> Reserve<'a, T> {
-        Reserve { tx, waiter: None }
+        Reserve {
+            tx,
+            waiter: None,
+            done: false,
+        }
     }
 }
 
@@ -44,7 +51,10 @@ impl<'a, T> Future for Reserve<'a, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        ready!(this.tx.poll_reserve(&mut this.waiter, cx))?;
+        assert!(!this.done, "Reserve future polled after completion");
+        let reserved = ready!(this.tx.poll_reserve(&mut this.waiter, cx));
+        this.done = true;
+        reserved?;
         Poll::Ready(Ok(Permit::new(this.tx)))
     }
 }

@@ -348,6 +348,19 @@ fn send_polled_after_completion_panics() {
 }
 
 #[test]
+#[should_panic(expected = "Reserve future polled after completion")]
+fn reserve_polled_after_completion_panics() {
+    let (tx, _rx) = channel::<u8>(2);
+    let (_, waker) = counting_waker();
+    let mut reserve = pin!(tx.reserve());
+    let Poll::Ready(Ok(_permit)) = poll_with(reserve.as_mut(), &waker) else {
+        panic!("a slot is free");
+    };
+    // Not a second permit, as tokio's `async fn` would not give one either.
+    let _ = poll_with(reserve.as_mut(), &waker);
+}
+
+#[test]
 fn debug_output_does_not_need_debug_values() {
     struct Opaque;
     let (tx, rx) = channel::<Opaque>(3);
