@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 use super::state::{State, Waiting};
 use super::{AcquireError, Semaphore, SemaphorePermit};
 
-/// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
+/// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`]. Panics if polled
+/// after completion.
 ///
 /// # Examples
 ///
@@ -27,6 +28,8 @@ use super::{AcquireError, Semaphore, SemaphorePermit};
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
     waiting: Waiting<'a, RefCell<State>>,
+    /// It returned `Ready`: polling it again would take more permits.
+    done: bool,
 }
 
 impl<'a> Acquire<'a> {
@@ -34,6 +37,7 @@ impl<'a> Acquire<'a> {
         Acquire {
             semaphore,
             waiting: Waiting::new(&semaphore.state, wants),
+            done: false,
         }
     }
 }
@@ -43,11 +47,12 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        assert!(!this.done, "Acquire future polled after completion");
         let semaphore = this.semaphore;
         let wants = this.waiting.wants();
-        this.waiting
-            .poll(cx)
-            .map_ok(|()| SemaphorePermit::new(semaphore, wants))
+        let acquired = std::task::ready!(this.waiting.poll(cx));
+        this.done = true;
+        Poll::Ready(acquired.map(|()| SemaphorePermit::new(semaphore, wants)))
     }
 }
 

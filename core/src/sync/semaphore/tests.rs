@@ -314,3 +314,16 @@ fn permits_gathered_for_a_waiter_are_neither_available_nor_forgettable() {
     let acquired = poll_with(waiting.as_mut(), &waker);
     assert!(matches!(acquired, Poll::Ready(Ok(ref permit)) if permit.num_permits() == 2));
 }
+
+#[test]
+#[should_panic(expected = "Acquire future polled after completion")]
+fn acquire_polled_after_completion_panics() {
+    let semaphore = Semaphore::new(2);
+    let (_, waker) = counting_waker();
+    let mut acquire = pin!(semaphore.acquire());
+    let Poll::Ready(Ok(_permit)) = poll_with(acquire.as_mut(), &waker) else {
+        panic!("a permit is free");
+    };
+    // Not a second permit, as tokio's `async fn` would not give one either.
+    let _ = poll_with(acquire.as_mut(), &waker);
+}

@@ -10,7 +10,8 @@ use super::{Semaphore, SemaphorePermit};
 use crate::sync::semaphore::state::{State, Waiting};
 use crate::sync::AcquireError;
 
-/// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
+/// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`]. Panics if polled
+/// after completion.
 ///
 /// # Examples
 ///
@@ -28,6 +29,8 @@ use crate::sync::AcquireError;
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
     waiting: Waiting<'a, Mutex<State>>,
+    /// It returned `Ready`: polling it again would take more permits.
+    done: bool,
 }
 
 impl<'a> Acquire<'a> {
@@ -35,6 +38,7 @@ impl<'a> Acquire<'a> {
         Acquire {
             semaphore,
             waiting: Waiting::new(&semaphore.state, wants),
+            done: false,
         }
     }
 }
@@ -44,11 +48,12 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        assert!(!this.done, "Acquire future polled after completion");
         let semaphore = this.semaphore;
         let wants = this.waiting.wants();
-        this.waiting
-            .poll(cx)
-            .map_ok(|()| SemaphorePermit::new(semaphore, wants))
+        let acquired = std::task::ready!(this.waiting.poll(cx));
+        this.done = true;
+        Poll::Ready(acquired.map(|()| SemaphorePermit::new(semaphore, wants)))
     }
 }
 

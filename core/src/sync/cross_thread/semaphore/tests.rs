@@ -247,3 +247,14 @@ fn permits_gathered_for_a_waiter_are_neither_available_nor_forgettable() {
         std::task::Poll::Ready(Ok(ref permit)) if permit.num_permits() == 2
     ));
 }
+
+#[test]
+#[should_panic(expected = "Acquire future polled after completion")]
+fn acquire_polled_after_completion_panics() {
+    use std::future::Future;
+    let semaphore = Semaphore::new(2);
+    let mut acquire = std::pin::pin!(semaphore.acquire());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(acquire.as_mut().poll(&mut cx).is_ready());
+    let _ = acquire.as_mut().poll(&mut cx);
+}
