@@ -81,8 +81,10 @@ impl<T> Sender<T> {
     /// delivers, as a [`Permit`] does.
     ///
     /// Waiting senders are served first come, first served: once this future
-    /// has returned `Pending`, no later `send` or `try_send` takes a slot
-    /// ahead of it.
+    /// has returned `Pending` for want of a slot, no later `send` or
+    /// `try_send` takes a slot ahead of it. (A `Pending` from the task's
+    /// spent [budget](crate::task::coop) queues nothing: it only yields, as
+    /// in tokio.)
     ///
     /// # Cancel safety
     ///
