@@ -4,8 +4,8 @@
 //! Each client has a task and a bounded channel of outgoing lines; a registry shared by
 //! the tasks (`Rc<RefCell<..>>`, no locks: every task runs on the one thread) holds the
 //! senders. The per-client loop is one `select!` over the three things that can happen
-//! next: a line arrives from the client, a line arrives for the client, or the idle timer
-//! fires.
+//! next: a line arrives from the client, lines arrive for the client (all those queued go
+//! out in one write), or the idle timer fires.
 //!
 //! A client that stops reading must not make the server hold an ever longer queue for it:
 //! a client whose queue is full is dropped from the room, and one that accepts no bytes
@@ -130,6 +130,7 @@ async fn chat(
     // so the loop selects on `&mut idle_timer` and the timer survives each iteration.
     let mut idle_timer = sleep(idle);
     let mut lines = BufReader::new(stream).lines().max_len(MAX_LINE);
+    let mut batch = Vec::new();
     loop {
         mirage::select! {
             // `next_line` is cancel-safe: when another branch wins, the part of a line
@@ -154,15 +155,19 @@ async fn chat(
                 }
                 Err(err) => return Err(err),
             },
-            // The room holds a sender for as long as this client is registered, so `recv`
-            // yields `None` once the room dropped the client for a full queue.
-            line = outgoing.recv() => match line {
-                Some(line) => stream.write_all(line.as_bytes()).await?,
-                None => {
+            // Everything queued goes out in one write: each talker adds a line per turn, so
+            // a queue that gave up one line per turn would fill while its client reads.
+            // The room holds a sender for as long as this client is registered, so
+            // `recv_many` yields 0 once the room dropped the client for a full queue.
+            queued = outgoing.recv_many(&mut batch, MAX_QUEUED) => {
+                if queued == 0 {
                     stream.write_all(b"* you fell too far behind, goodbye\n").await?;
                     return Ok(Left::TooSlow);
                 }
-            },
+                let text = batch.concat();
+                batch.clear();
+                stream.write_all(text.as_bytes()).await?;
+            }
             _ = &mut idle_timer => {
                 let goodbye = format!("* no message for {idle:?}, goodbye\n");
                 stream.write_all(goodbye.as_bytes()).await?;
@@ -321,6 +326,36 @@ mod tests {
         }
     }
 
+    /// Sends `count` lines of about 100 bytes, as fast as the server takes them.
+    async fn talk(stream: &TcpStream, count: usize) -> io::Result<()> {
+        for n in 0..count {
+            let line = format!("line {n} {}\n", "y".repeat(90));
+            stream.write_all(line.as_bytes()).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads and drops lines until the end of the stream.
+    async fn drain(stream: &TcpStream) -> io::Result<()> {
+        let mut lines = BufReader::new(stream).lines();
+        while lines.next_line().await?.is_some() {}
+        Ok(())
+    }
+
+    /// Reads until `count` talk lines (from [`talk`]) came; fails on any other line.
+    async fn hear_talk(lines: &mut Lines<BufReader<&TcpStream>>, count: usize) -> io::Result<()> {
+        for heard in 0..count {
+            match lines.next_line().await? {
+                Some(line) if line.contains(": line ") => {}
+                Some(line) => {
+                    return Err(io::Error::other(format!("after {heard} lines: {line}")));
+                }
+                None => return Err(io::ErrorKind::UnexpectedEof.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `test` against a fresh server on a new Core; fails if it errs or runs past
     /// [`GUARD`].
     fn with_server<F: std::future::Future<Output = io::Result<()>>>(
@@ -434,6 +469,47 @@ mod tests {
             let hello = wait_for(&mut alice.lines, "guest3:").await?;
             assert_eq!(hello, "guest3: hello");
             Ok(())
+        });
+    }
+
+    #[test]
+    fn a_client_that_reads_keeps_up_with_several_clients_talking_at_once() {
+        // Each talker sends far more lines than a queue holds.
+        const LINES: usize = 2 * MAX_QUEUED;
+        // The listener sends no line: only the guard may end the test, never its idle timer.
+        with_server_idle(GUARD, |addr| async move {
+            let listener_stream = connect(addr).await?;
+            listener_stream.set_read_timeout(None)?;
+            let mut listener = DemoClient::new("listener", &listener_stream);
+            listener.hear().await?; // welcome
+            let mut talkers = Vec::new();
+            for _ in 0..3 {
+                let stream = connect(addr).await?;
+                stream.set_read_timeout(None)?;
+                talkers.push(stream);
+                listener.hear().await?; // joined
+            }
+            let [a, b, c] = &talkers[..] else {
+                unreachable!()
+            };
+            // The talkers talk at once, as fast as the server reads them; everyone reads
+            // as fast as the server writes, and the listener must hear every line.
+            let talk = async {
+                mirage::try_join!(
+                    talk(a, LINES),
+                    talk(b, LINES),
+                    talk(c, LINES),
+                    hear_talk(&mut listener.lines, 3 * LINES),
+                )
+            };
+            let drain = async {
+                mirage::try_join!(drain(a), drain(b), drain(c))?;
+                Err(io::Error::other("the server closed a talker's connection"))
+            };
+            mirage::select! {
+                done = talk => done.map(drop),
+                failed = drain => failed,
+            }
         });
     }
 }
