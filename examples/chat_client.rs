@@ -3,9 +3,8 @@
 //! `examples/connect.rs`).
 //!
 //! It shows `mirage::io::stdin` and `stdout`, which read and write on the blocking pool so
-//! that the terminal is never made non-blocking, and a `select!` loop over two streams of
-//! lines. `next_line` is cancel-safe: the branch that loses a race keeps what it read so
-//! far for its next turn, and so does `Stdin` for a read its pool thread had under way.
+//! that the terminal is never made non-blocking, and a `select!` over two loops, one per
+//! direction, so that a send waiting for the server never stops the client reading it.
 //!
 //! Start `cargo run --example chat_server`, then run
 //! `cargo run --example chat_client -- 127.0.0.1:7001` (the default address) in two or more
@@ -15,8 +14,45 @@
 
 use std::io;
 
-use mirage::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use mirage::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use mirage::net::TcpStream;
+
+/// Chats over `stream`: the lines read from `input` go to the server and the server's lines
+/// are written to `output`, until either ends. Returns why it ended.
+///
+/// The two directions are two loops raced in one `select!`, so that each goes on while the
+/// other waits: a send that waits for the server never stops the client reading it. The
+/// chat server reads nothing from a client while its own write to that client waits, so a
+/// client that stopped reading while it sent would wait on the server as the server waits
+/// on it, until the server dropped it as too slow.
+async fn chat(
+    stream: &TcpStream,
+    input: impl AsyncRead + Unpin,
+    mut output: impl AsyncWrite + Unpin,
+) -> io::Result<&'static str> {
+    let send = async {
+        let mut typed = BufReader::new(input).lines();
+        while let Some(line) = typed.next_line().await? {
+            stream.write_all(format!("{line}\n").as_bytes()).await?;
+        }
+        Ok("end of input")
+    };
+    let receive = async {
+        let mut heard = BufReader::new(stream).lines();
+        while let Some(line) = heard.next_line().await? {
+            output.write_all(format!("{line}\n").as_bytes()).await?;
+            // Waits for the write: a closed stdout (`| head -1`) ends the client at this
+            // line rather than at the next.
+            output.flush().await?;
+        }
+        Ok("the server closed the connection")
+    };
+    // The first loop to end, or to fail, ends the chat; the other is dropped.
+    mirage::select! {
+        why = send => why,
+        why = receive => why,
+    }
+}
 
 fn main() -> io::Result<()> {
     let addr = std::env::args()
@@ -26,30 +62,65 @@ fn main() -> io::Result<()> {
     core.run(async move {
         let stream = TcpStream::connect(addr.as_str()).await?;
         eprintln!("connected to {addr}: type a line to send it, end of input to leave");
-        // One handle of each for the whole run: each has a read or write in flight.
-        let mut typed = BufReader::new(mirage::io::stdin()).lines();
-        let mut stdout = mirage::io::stdout();
-        let mut heard = BufReader::new(&stream).lines();
-        let why = loop {
-            mirage::select! {
-                line = typed.next_line() => match line? {
-                    Some(line) => stream.write_all(format!("{line}\n").as_bytes()).await?,
-                    None => break "end of input",
-                },
-                line = heard.next_line() => match line? {
-                    Some(line) => {
-                        stdout.write_all(format!("{line}\n").as_bytes()).await?;
-                        // Waits for the write: a closed stdout (`| head -1`) ends the
-                        // client at this line rather than at the next.
-                        stdout.flush().await?;
-                    }
-                    None => break "the server closed the connection",
-                },
-            }
-        };
+        let why = chat(&stream, mirage::io::stdin(), mirage::io::stdout()).await?;
         // Leaving drops the connection (the server sees this client quit) and the `Stdin`,
         // whose pool thread may still wait for a line: it does not hold the process back.
         eprintln!("leaving: {why}");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    use mirage::net::TcpSocket;
+    use mirage::time::timeout;
+
+    /// The bound on each test: far beyond what it needs, so only a hang reaches it.
+    const GUARD: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_client_whose_sending_waits_for_the_server_still_reads_it() {
+        // Far more, each way, than the small socket buffers below hold.
+        let heard = format!("{}\n", "h".repeat(99)).repeat(10_000);
+        let typed = format!("{}\n", "t".repeat(99)).repeat(10_000);
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            // The accepted connection inherits the listener's small buffers.
+            let socket = TcpSocket::new_v4()?;
+            socket.set_send_buffer_size(4096)?;
+            socket.set_recv_buffer_size(4096)?;
+            socket.bind("127.0.0.1:0".parse().unwrap())?;
+            let listener = socket.listen(1)?;
+            let addr = listener.local_addr()?;
+            // A server like chat_server: while its write to a client waits, it reads
+            // nothing from that client.
+            let expected = typed.len();
+            let server = mirage::spawn(async move {
+                let (stream, _) = listener.accept().await?;
+                stream.write_all(heard.as_bytes()).await?;
+                let mut received = vec![0; expected];
+                stream.read_exact(&mut received).await?;
+                io::Result::Ok(received)
+            });
+
+            let socket = TcpSocket::new_v4()?;
+            socket.set_send_buffer_size(4096)?;
+            socket.set_recv_buffer_size(4096)?;
+            let stream = socket.connect(addr).await?;
+            let why = timeout(GUARD, chat(&stream, typed.as_bytes(), mirage::io::sink()))
+                .await
+                .expect("the client and the server wait for each other")?;
+            assert_eq!(why, "end of input");
+            let received = server.await.expect("the server panicked")?;
+            assert!(
+                received == typed.as_bytes(),
+                "the server got every typed line"
+            );
+            io::Result::Ok(())
+        })
+        .unwrap();
+    }
 }
