@@ -6,8 +6,10 @@
 //! loop until both are done. A direction ends when its source reaches end of stream or
 //! sends nothing for the idle timeout (the stream's read timeout, set the std way); either
 //! way the proxy shuts down the write half towards its destination, so the other side
-//! sees end of stream while the opposite direction goes on. An error in either direction
-//! closes the whole connection.
+//! sees end of stream while the opposite direction goes on. What a source sends after its
+//! direction idled out is read and dropped (closing a connection with unread data would
+//! reset it, losing what the other direction still has on its way to that source). An
+//! error in either direction closes the whole connection.
 //!
 //! Run it with `cargo run --example tcp_proxy -- 127.0.0.1:7002 127.0.0.1:7000 --idle 60`
 //! (listen address, upstream, idle timeout in seconds, 60 by default), for instance in
@@ -23,7 +25,7 @@ use std::time::Duration;
 
 use mirage::io::AsyncReadExt;
 use mirage::net::{TcpListener, TcpStream};
-use mirage::time::Instant;
+use mirage::time::{sleep, Instant};
 
 const DEFAULT_IDLE: Duration = Duration::from_secs(60);
 const DEMO_IDLE: Duration = Duration::from_millis(300);
@@ -48,6 +50,11 @@ impl End {
 
 /// Copies `from` to `to` until `from` ends or idles out, then shuts down `to`'s write half
 /// so that the destination sees the end too. Returns the number of bytes copied.
+///
+/// After an idle end, what `from` still sends has nowhere to go: it is read and dropped
+/// until `from` ends, fails or idles again. Left unread, it would make closing the
+/// connection reset it, and a reset throws away what the other direction has queued for
+/// `from` but not yet delivered.
 async fn copy(from: &TcpStream, to: &TcpStream) -> io::Result<(u64, End)> {
     let mut buf = [0u8; 16 * 1024];
     let mut copied = 0;
@@ -64,9 +71,13 @@ async fn copy(from: &TcpStream, to: &TcpStream) -> io::Result<(u64, End)> {
     };
     match to.shutdown(Shutdown::Write) {
         // The destination may have closed already; there is nothing left to tell it.
-        Err(err) if err.kind() != io::ErrorKind::NotConnected => Err(err),
-        _ => Ok((copied, end)),
+        Err(err) if err.kind() != io::ErrorKind::NotConnected => return Err(err),
+        _ => {}
     }
+    if let End::Idle = end {
+        while let Ok(1..) = from.read(&mut buf).await {}
+    }
+    Ok((copied, end))
 }
 
 /// Relays one client connection to `upstream` until both directions have ended.
@@ -156,6 +167,10 @@ async fn demo(proxy_addr: SocketAddr) -> io::Result<()> {
         "client 2: end of stream {:.0?} after going quiet (idle timeout {DEMO_IDLE:?})",
         sent.elapsed()
     );
+    // The proxy drops what a source sends after its direction idled out, until the source
+    // ends: closing the client ends the connection, whose summary the proxy then prints.
+    drop(client);
+    sleep(Duration::from_millis(50)).await;
     Ok(())
 }
 
@@ -212,4 +227,68 @@ fn main() -> io::Result<()> {
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nusage: tcp_proxy LISTEN UPSTREAM [--idle SECONDS] | tcp_proxy --demo");
     std::process::exit(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirage::net::TcpSocket;
+    use mirage::time::timeout;
+
+    /// The bound on each test: far beyond what it needs, so only a hang reaches it.
+    const GUARD: Duration = Duration::from_secs(10);
+    const IDLE: Duration = Duration::from_millis(50);
+
+    #[test]
+    fn a_source_that_speaks_after_its_direction_idled_out_costs_the_other_direction_nothing() {
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            let upstream = TcpListener::bind("127.0.0.1:0")?;
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let proxy_addr = listener.local_addr()?;
+            mirage::spawn(proxy(listener, upstream.local_addr()?, IDLE));
+            // A small receive buffer: most of the response waits in the proxy's send buffer.
+            let socket = TcpSocket::new_v4()?;
+            socket.set_recv_buffer_size(4096)?;
+            let client = socket.connect(proxy_addr).await?;
+            client.write_all(b"request").await?;
+            let (server, _) = upstream.accept().await?;
+
+            let test = async {
+                // The client goes quiet while the server keeps its direction busy, until the
+                // proxy ends the client's idle direction: the server sees end of stream.
+                let mut request = Vec::new();
+                let mut buf = [0; 64];
+                let mut ticks = 0;
+                loop {
+                    mirage::select! {
+                        n = server.read(&mut buf) => match n? {
+                            0 => break,
+                            n => request.extend_from_slice(&buf[..n]),
+                        },
+                        _ = sleep(IDLE / 5) => {
+                            server.write_all(b"t").await?;
+                            ticks += 1;
+                        }
+                    }
+                }
+                assert_eq!(request, b"request");
+                // Then the client speaks again, the server answers at length and closes.
+                client.write_all(b"late").await?;
+                let response = vec![b'r'; 256 * 1024];
+                server.write_all(&response).await?;
+                drop(server);
+                sleep(Duration::from_millis(20)).await;
+                // Everything the server sent reaches the client, then end of stream.
+                let mut received = Vec::new();
+                (&client).read_to_end(&mut received).await?;
+                assert_eq!(received.len(), ticks + response.len());
+                io::Result::Ok(())
+            };
+            timeout(GUARD, test)
+                .await
+                .expect("the test ran past its guard")
+        })
+        .unwrap();
+    }
 }
