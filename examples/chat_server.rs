@@ -9,7 +9,9 @@
 //!
 //! A client that stops reading must not make the server hold an ever longer queue for it:
 //! a client whose queue is full is dropped from the room, and one that accepts no bytes
-//! for the idle timeout (the stream's write timeout) is disconnected.
+//! for the idle timeout (the stream's write timeout) is disconnected. A departing client
+//! sees its goodbye, then the end of the stream: what it still sends is read and dropped
+//! for a few seconds rather than left unread, which would reset the connection.
 //!
 //! Run it with `cargo run --example chat_server -- 127.0.0.1:7001 --idle 60` (both are
 //! the defaults), then chat from a few terminals with `nc 127.0.0.1 7001` (or
@@ -20,14 +22,14 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::Duration;
 
 use mirage::io::{AsyncBufReadExt, BufReader, Lines};
 use mirage::net::{TcpListener, TcpStream};
 use mirage::sync::mpsc;
-use mirage::time::{sleep, Instant};
+use mirage::time::{sleep, timeout, Instant};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:7001";
 const DEFAULT_IDLE: Duration = Duration::from_secs(60);
@@ -41,6 +43,8 @@ const MAX_LINE: usize = 1024;
 /// that reads (each talker sends one line per turn), so that a burst of talk does not drop
 /// clients that read.
 const MAX_QUEUED: usize = 1024;
+/// How long a departing client has to read what is left for it and close.
+const LINGER: Duration = Duration::from_secs(5);
 
 /// The connected clients: each one's channel of outgoing lines, by client number.
 ///
@@ -111,6 +115,21 @@ async fn client(room: Rc<Room>, stream: TcpStream, peer: SocketAddr, idle: Durat
     };
     println!("server: {} left ({why})", name(id));
     room.broadcast(id, &format!("* {} left ({why})", name(id)));
+    linger(&stream).await;
+}
+
+/// Ends a connection gracefully: the client sees the end of the stream after all that was
+/// written to it, and what it still sends is read and dropped until it closes, for at most
+/// [`LINGER`]. Closing a socket with unread data (the rest of a line too long) resets the
+/// connection instead, and a reset throws away what waits in the send buffer for a client
+/// behind on reading: its last lines and its goodbye.
+async fn linger(stream: &TcpStream) {
+    if stream.shutdown(Shutdown::Write).is_err() {
+        return; // already reset
+    }
+    let mut buf = [0u8; 4096];
+    let drain = async { while let Ok(1..) = stream.read(&mut buf).await {} };
+    let _ = timeout(LINGER, drain).await;
 }
 
 /// The per-client loop: whichever comes first of a line from the client, a line for the
@@ -297,7 +316,7 @@ fn usage(problem: &str) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirage::time::timeout;
+    use mirage::net::TcpSocket;
 
     /// The bound on each test: far beyond what it needs, so only a hang reaches it.
     const GUARD: Duration = Duration::from_secs(30);
@@ -415,6 +434,32 @@ mod tests {
                 goodbye.as_deref(),
                 Some("* line too long or not UTF-8, goodbye")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_client_behind_on_reading_still_gets_its_goodbye() {
+        with_server(|addr| async move {
+            // Bob's receive buffer is small, and he reads nothing while alice talks: what
+            // does not fit waits in the server's send buffer.
+            let socket = TcpSocket::new_v4()?;
+            socket.set_recv_buffer_size(4096)?;
+            let bob_stream = socket.connect(addr).await?;
+            bob_stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+            let mut bob = DemoClient::new("bob", &bob_stream);
+            bob.hear().await?; // welcome
+            let alice_stream = connect(addr).await?;
+            let line = format!("{}\n", "a".repeat(MAX_LINE - 24));
+            for _ in 0..8 {
+                alice_stream.write_all(line.as_bytes()).await?;
+            }
+            sleep(Duration::from_millis(20)).await;
+            // Then bob sends far more than the server reads before it refuses the line, and
+            // reads: alice's lines, then his goodbye.
+            bob_stream.write_all(&[b'x'; 32 * 1024]).await?;
+            let goodbye = wait_for(&mut bob.lines, "* line too long").await?;
+            assert_eq!(goodbye, "* line too long or not UTF-8, goodbye");
             Ok(())
         });
     }
