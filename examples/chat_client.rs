@@ -8,11 +8,14 @@
 //!
 //! Start `cargo run --example chat_server`, then run
 //! `cargo run --example chat_client -- 127.0.0.1:7001` (the default address) in two or more
-//! terminals and type. End of input (Ctrl-D) leaves the chat, as does the server closing
-//! the connection. It also runs with a pipe for input:
+//! terminals and type. End of input (Ctrl-D) leaves the chat (the server sees the end of
+//! the stream, and closes the connection after what it still had to send), as does the
+//! server closing the connection. It also runs with a pipe for input:
 //! `printf 'hello, all\n' | cargo run --example chat_client`.
 
 use std::io;
+use std::net::Shutdown;
+use std::pin::pin;
 
 use mirage::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use mirage::net::TcpStream;
@@ -25,6 +28,11 @@ use mirage::net::TcpStream;
 /// chat server reads nothing from a client while its own write to that client waits, so a
 /// client that stopped reading while it sent would wait on the server as the server waits
 /// on it, until the server dropped it as too slow.
+///
+/// At the end of `input` the server is sent the end of the stream, and the server's lines
+/// are still read until it closes the connection: closing at once, with lines from the
+/// server unread, would reset the connection, and a reset throws away the last lines still
+/// waiting in the send buffer.
 async fn chat(
     stream: &TcpStream,
     input: impl AsyncRead + Unpin,
@@ -35,7 +43,7 @@ async fn chat(
         while let Some(line) = typed.next_line().await? {
             stream.write_all(format!("{line}\n").as_bytes()).await?;
         }
-        Ok("end of input")
+        stream.shutdown(Shutdown::Write)
     };
     let receive = async {
         let mut heard = BufReader::new(stream).lines();
@@ -45,12 +53,18 @@ async fn chat(
             // line rather than at the next.
             output.flush().await?;
         }
-        Ok("the server closed the connection")
+        io::Result::Ok(())
     };
-    // The first loop to end, or to fail, ends the chat; the other is dropped.
+    let mut receive = pin!(receive);
+    // The server closing the connection ends the chat, as does an error either way; the end
+    // of input ends it once the server has closed.
     mirage::select! {
-        why = send => why,
-        why = receive => why,
+        sent = send => {
+            sent?;
+            receive.await?;
+            Ok("end of input")
+        }
+        received = &mut receive => received.map(|()| "the server closed the connection"),
     }
 }
 
@@ -63,8 +77,9 @@ fn main() -> io::Result<()> {
         let stream = TcpStream::connect(addr.as_str()).await?;
         eprintln!("connected to {addr}: type a line to send it, end of input to leave");
         let why = chat(&stream, mirage::io::stdin(), mirage::io::stdout()).await?;
-        // Leaving drops the connection (the server sees this client quit) and the `Stdin`,
-        // whose pool thread may still wait for a line: it does not hold the process back.
+        // Leaving drops the connection, which the server has closed unless reading it failed,
+        // and the `Stdin`, whose pool thread may still wait for a line (when the server
+        // closed first): it does not hold the process back.
         eprintln!("leaving: {why}");
         Ok(())
     })
@@ -75,6 +90,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    use mirage::io::AsyncReadExt;
     use mirage::net::TcpSocket;
     use mirage::time::timeout;
 
@@ -117,6 +133,54 @@ mod tests {
             let received = server.await.expect("the server panicked")?;
             assert!(
                 received == typed.as_bytes(),
+                "the server got every typed line"
+            );
+            io::Result::Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_client_at_the_end_of_its_input_still_delivers_every_line() {
+        let typed = format!("{}\n", "t".repeat(99)).repeat(10_000);
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            // A small receive buffer: the client's last lines wait in its send buffer when
+            // its input ends.
+            let socket = TcpSocket::new_v4()?;
+            socket.set_recv_buffer_size(4096)?;
+            socket.bind("127.0.0.1:0".parse().unwrap())?;
+            let listener = socket.listen(1)?;
+            let addr = listener.local_addr()?;
+            // A server that talks all along, so the client always has lines to read, and
+            // closes once it has read the client's end of stream, as chat_server does.
+            let server = mirage::spawn(async move {
+                let (stream, _) = listener.accept().await?;
+                let talk = async {
+                    loop {
+                        stream.write_all(b"heard\n").await?;
+                        mirage::yield_now().await;
+                    }
+                };
+                let mut received = Vec::new();
+                let mut reader = &stream;
+                mirage::select! {
+                    read = reader.read_to_end(&mut received) => read.map(drop),
+                    failed = talk => failed,
+                }?;
+                io::Result::Ok(received)
+            });
+
+            let stream = TcpStream::connect(addr).await?;
+            let why = timeout(GUARD, chat(&stream, typed.as_bytes(), mirage::io::sink()))
+                .await
+                .expect("the client waited for the server too long")?;
+            assert_eq!(why, "end of input");
+            drop(stream);
+            let received = server.await.expect("the server panicked")?;
+            assert_eq!(
+                received.len(),
+                typed.len(),
                 "the server got every typed line"
             );
             io::Result::Ok(())
