@@ -754,6 +754,65 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
     assert!(TcpStream::connect(addr).is_err());
 }
 
+/// `serve` returned once the grace period had passed, but the connections still open lived
+/// on as detached tasks: as long as the Core ran (in a program that does more after
+/// serving), they held their sockets and went on serving the requests in flight, past the
+/// deadline the grace period sets. Now they are closed by the time `serve` returns.
+#[test]
+fn connections_still_busy_after_the_grace_period_are_closed_when_serve_returns() {
+    let (stop, stop_peer) = StdUnixStream::pair().unwrap();
+    let (done, done_peer) = StdUnixStream::pair().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (returned_tx, returned_rx) = std::sync::mpsc::channel();
+    let thread = thread::spawn(move || -> io::Result<()> {
+        let listener = mirage::net::TcpListener::bind("127.0.0.1:0")?;
+        addr_tx.send(listener.local_addr()?).unwrap();
+        let stop_peer = mirage::net::UnixStream::from_std(stop_peer)?;
+        let done_peer = mirage::net::UnixStream::from_std(done_peer)?;
+        let config = Config {
+            shutdown_grace: Duration::from_millis(50),
+            ..Config::default()
+        };
+        let mut core = mirage::Core::new()?;
+        core.run(async move {
+            server::serve(listener, config, async move {
+                let _ = stop_peer.read(&mut [0]).await;
+            })
+            .await?;
+            returned_tx.send(()).unwrap();
+            // The Core runs on after the server is done.
+            let _ = done_peer.read(&mut [0]).await;
+            Ok(())
+        })
+    });
+    let addr = addr_rx.recv().unwrap();
+    let mut busy = TcpStream::connect(addr).unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    busy.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(busy.try_clone().unwrap());
+    assert_eq!(read_reply(&mut reader).unwrap().status, 200);
+    // A body that never ends: in flight well past the grace period.
+    busy.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf")
+        .unwrap();
+    thread::sleep(Duration::from_millis(20));
+    drop(stop);
+    returned_rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("serve returns after the grace period");
+    busy.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let mut byte = [0u8; 1];
+    let read = reader.read(&mut byte);
+    assert!(
+        matches!(&read, Ok(0))
+            || matches!(&read, Err(err) if err.kind() == io::ErrorKind::ConnectionReset),
+        "the connection outlived serve: {read:?}"
+    );
+    drop(done);
+    thread.join().unwrap().unwrap();
+}
+
 /// Runs curl, which CI installs; a missing curl fails the test with a clear message.
 fn curl(args: &[&str]) -> String {
     let output = Command::new("curl")

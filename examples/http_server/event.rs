@@ -132,6 +132,12 @@ impl Shutdown {
     pub fn subscribe(&self) -> Subscription {
         self.event.subscribe()
     }
+
+    /// Completes once [`trigger`](Shutdown::trigger) was called.
+    pub fn triggered(&self) -> impl Future<Output = ()> + Unpin {
+        let triggered = Rc::clone(&self.triggered);
+        self.event.wait_until(move || triggered.get())
+    }
 }
 
 /// Counts live connections, so a shutdown can wait until they are all done.
