@@ -24,6 +24,9 @@ use crate::routes;
 /// Flush responses to pipelined requests once this much is buffered.
 const FLUSH_AT: usize = 64 * 1024;
 
+/// The most capacity the body and output buffers keep while the connection is idle.
+const KEEP_CAPACITY: usize = FLUSH_AT;
+
 /// After a response that ends the connection, the most the server reads and discards, and
 /// for how long, before it closes: see [`Connection::linger`].
 const LINGER_BYTES: usize = 1024 * 1024;
@@ -331,6 +334,12 @@ impl Connection {
             if self.shutdown.is_triggered() {
                 return Ok(false);
             }
+            // A large body or response grew its buffer: give the memory back rather than
+            // keep it for as long as the client keeps the connection (the body is done with,
+            // the responses are written).
+            self.body.clear();
+            self.body.shrink_to(KEEP_CAPACITY);
+            self.out.shrink_to(KEEP_CAPACITY);
             let more = self.fill_idle().await?;
             self.head_started = None;
             return Ok(more);

@@ -1,5 +1,6 @@
-//! Tests of a connection (`connection.rs`): the idle deadline, and the chunked body decoder
-//! driven over loopback, by examples and by property tests against a reference reader.
+//! Tests of a connection (`connection.rs`): the idle deadline, the chunked body decoder
+//! driven over loopback, by examples and by property tests against a reference reader, and
+//! the buffers an idle connection keeps.
 
 use super::*;
 
@@ -401,4 +402,63 @@ mod chunked_properties {
             prop_assert_eq!(decode_chunked(&[&input], limits(64, 256)), decoded);
         }
     }
+}
+
+/// A connection kept its largest body and response buffers for as long as it lived: after
+/// one large echo, an idle keep-alive connection held twice the body in memory, and a client
+/// could pin that on every connection it keeps open with a small request now and then.
+#[test]
+fn an_idle_connection_does_not_keep_a_large_body_or_response() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let answered = Arc::new(AtomicBool::new(false));
+    let body_len = 1 << 20;
+    let client = {
+        let answered = Arc::clone(&answered);
+        std::thread::spawn(move || {
+            let head =
+                format!("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {body_len}\r\n\r\n");
+            io::Write::write_all(&mut &client, head.as_bytes()).unwrap();
+            io::Write::write_all(&mut &client, &vec![b'x'; body_len]).unwrap();
+            // The whole response: more than the body echoed.
+            let (mut got, mut buf) = (0, vec![0; 64 * 1024]);
+            while got <= body_len {
+                let n = io::Read::read(&mut &client, &mut buf).unwrap();
+                assert!(n > 0, "the connection closed before the response ended");
+                got += n;
+            }
+            answered.store(true, Ordering::SeqCst);
+            client
+        })
+    };
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        let stream = TcpStream::from_std(server).unwrap();
+        let mut conn = Connection::new(stream, Rc::new(Config::default()), Shutdown::default());
+        let answered = async {
+            let limit = Instant::now() + Duration::from_secs(10);
+            while !answered.load(Ordering::SeqCst) {
+                assert!(Instant::now() < limit, "no response");
+                sleep(Duration::from_millis(1)).await;
+            }
+            // The connection is waiting for the next request by now; let it settle.
+            for _ in 0..10 {
+                mirage::yield_now().await;
+            }
+        };
+        mirage::select! {
+            served = conn.serve() => panic!("the connection ended: {served:?}"),
+            () = answered => {}
+        }
+        let kept = conn.body.capacity() + conn.out.capacity();
+        assert!(
+            kept <= 2 * FLUSH_AT,
+            "an idle connection keeps {kept} bytes of buffers"
+        );
+    });
+    drop(client.join().unwrap());
 }
