@@ -754,6 +754,72 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
     assert!(TcpStream::connect(addr).is_err());
 }
 
+/// A keep-alive connection that finished a response after the shutdown began closed at once,
+/// without reading the request the client had already sent on it (before the shutdown, on
+/// a connection the last response kept alive): the request went unanswered, and closing
+/// with it unread sent a reset. Now a request already there is answered, then the
+/// connection closes.
+#[test]
+fn a_request_already_sent_when_the_shutdown_begins_is_answered() {
+    let body_len = 16 << 20;
+    let server = TestServer::start(Config {
+        max_body: body_len,
+        ..Config::default()
+    });
+    let mut stream = server.connect();
+    // A response too large for the socket buffers (the client's held small, as autotuning
+    // may grow it to tens of megabytes): the server is still writing it when the next
+    // request comes and when the shutdown begins.
+    let size: libc::c_int = 64 * 1024;
+    // SAFETY: the descriptor is the open socket `stream` owns; the option value is a live
+    // `c_int` of the length passed.
+    let set = unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&stream),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&raw const size).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0, "{}", io::Error::last_os_error());
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        thread::spawn(move || {
+            let head =
+                format!("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {body_len}\r\n\r\n");
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&vec![b'x'; body_len]).unwrap();
+        })
+    };
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    reader.fill_buf().unwrap();
+    writer.join().unwrap();
+    stream
+        .write_all(b"GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    thread::sleep(Duration::from_millis(20));
+    let stopper = thread::spawn(move || server.stop());
+    thread::sleep(Duration::from_millis(20));
+    let reply = read_reply(&mut reader).unwrap();
+    assert_eq!((reply.status, reply.body.len()), (200, body_len));
+    assert_eq!(
+        reply.header("connection"),
+        None,
+        "answered before the shutdown"
+    );
+    let reply = read_reply(&mut reader).expect("the request sent before the shutdown is answered");
+    assert_eq!(
+        (reply.status, reply.body.as_slice()),
+        (200, &b"Hello, World!"[..])
+    );
+    assert_eq!(reply.header("connection"), Some("close"));
+    assert!(is_closed(reader));
+    // The server lingers until the client closes.
+    drop(stream);
+    stopper.join().unwrap();
+}
+
 /// `serve` returned once the grace period had passed, but the connections still open lived
 /// on as detached tasks: as long as the Core ran (in a program that does more after
 /// serving), they held their sockets and went on serving the requests in flight, past the

@@ -331,15 +331,15 @@ impl Connection {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            if self.shutdown.is_triggered() {
-                return Ok(false);
-            }
             // A large body or response grew its buffer: give the memory back rather than
             // keep it for as long as the client keeps the connection (the body is done with,
             // the responses are written).
             self.body.clear();
             self.body.shrink_to(KEEP_CAPACITY);
             self.out.shrink_to(KEEP_CAPACITY);
+            // Even during a shutdown: `fill_idle` reads a request the client already sent
+            // before it checks for a shutdown, as closing with that request unread would
+            // send a reset, which can cost the client the responses before it too.
             let more = self.fill_idle().await?;
             self.head_started = None;
             return Ok(more);
