@@ -441,6 +441,23 @@ fn a_join_set_of_finished_tasks_lets_a_later_task_run_and_loses_no_result() {
     });
 }
 
+#[test]
+fn joining_remote_handles_of_cancelled_work_lets_a_later_task_run() {
+    assert_a_later_task_runs_within_a_budget(async {
+        // Work handed to a Core that is gone: each handle reports it cancelled at once.
+        let gone = Core::new().unwrap();
+        let spawner = gone.spawner();
+        drop(gone);
+        let handles: Vec<_> = (0..QUEUED).map(|_| spawner.spawn(|| async {})).collect();
+        |other_ran: Rc<Cell<bool>>| async move {
+            await_in_order_until(&other_ran, handles, |_, joined| {
+                assert!(joined.unwrap_err().is_cancelled())
+            })
+            .await
+        }
+    });
+}
+
 /// Awaits `ready` (futures that are all ready) in order until `other_ran` is set, checking
 /// each output with its index; returns how many it awaited.
 async fn await_in_order_until<F: Future>(

@@ -17,7 +17,8 @@
 //! - a [`watch`](crate::sync::watch) change seen, and permits taken from a
 //!   [`Semaphore`](crate::sync::Semaphore) that had them free, and a
 //!   [`Barrier`](crate::sync::Barrier) wait that arrives last and so completes at once;
-//! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished, and so a
+//! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished (and a
+//!   [`RemoteJoinHandle`](crate::RemoteJoinHandle) its work over, or cancelled), and so a
 //!   [`JoinSet`](crate::JoinSet) that returns one;
 //! - a [`Sleep`](crate::time::Sleep) that finds its deadline passed, and an
 //!   [`Interval`](crate::time::Interval) tick;

@@ -41,12 +41,19 @@ pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
 pub struct RemoteJoinHandle<T> {
     rx: oneshot::Receiver<Outcome<T>>,
     abort: Arc<RemoteAbort>,
+    /// The work was dropped unfinished, seen by a poll that found the task's coop budget
+    /// spent: the next poll reports it.
+    cancelled: bool,
 }
 
 impl<T> RemoteJoinHandle<T> {
     /// Joins the work that sends its outcome through `rx` and checks `abort`.
     pub(crate) fn new(rx: oneshot::Receiver<Outcome<T>>, abort: Arc<RemoteAbort>) -> Self {
-        RemoteJoinHandle { rx, abort }
+        RemoteJoinHandle {
+            rx,
+            abort,
+            cancelled: false,
+        }
     }
 
     /// Identifies this work among live tasks and handles, as
@@ -141,13 +148,21 @@ impl<T> Future for RemoteJoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let id = self.id();
-        Poll::Ready(match ready!(Pin::new(&mut self.rx).poll(cx)) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(payload)) => Err(JoinError::panic(id, payload)),
-            // Dropped unfinished: a task whose Core was dropped, or a job whose pool could
-            // not run it.
-            Err(_) => Err(JoinError::cancelled(id)),
-        })
+        if !self.cancelled {
+            // An outcome spends a unit of the task's coop budget as the channel hands it over.
+            match ready!(Pin::new(&mut self.rx).poll(cx)) {
+                Ok(Ok(value)) => return Poll::Ready(Ok(value)),
+                Ok(Err(payload)) => return Poll::Ready(Err(JoinError::panic(id, payload))),
+                // Dropped unfinished: a task whose Core was dropped, or a job whose pool
+                // could not run it.
+                Err(_) => self.cancelled = true,
+            }
+        }
+        // The channel spends nothing to report its sender gone; a cancellation spends a unit
+        // here, as a finished `JoinHandle` does, so that a task joining many cancelled
+        // handles still yields.
+        ready!(crate::coop::poll_proceed(cx));
+        Poll::Ready(Err(JoinError::cancelled(id)))
     }
 }
 
