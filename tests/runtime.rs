@@ -470,6 +470,21 @@ fn max_io_events_per_tick_zero_panics() {
 }
 
 #[test]
+fn a_huge_max_io_events_per_tick_is_capped_to_what_one_poll_can_return() {
+    // More than one `epoll_wait` accepts (about 178 million), and more than a buffer can
+    // hold: neither may fail the build, nor every park of the Core after it.
+    for capacity in [1 << 28, usize::MAX] {
+        within_guard(move || {
+            let runtime = Builder::new_current_thread()
+                .max_io_events_per_tick(capacity)
+                .build()
+                .unwrap();
+            runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
+        });
+    }
+}
+
+#[test]
 fn one_io_event_per_tick_still_serves_every_socket() {
     within_guard(|| {
         let runtime = Builder::new_current_thread()

@@ -28,6 +28,10 @@ pub(crate) const TASKS_PER_TURN: usize = 128;
 /// How many I/O events one poll collects; more wait for the next turn.
 pub(crate) const EVENTS_PER_POLL: usize = 1024;
 
+/// The most events one `epoll_wait` accepts a buffer for: the kernel refuses a larger
+/// `maxevents` (`EP_MAX_EVENTS`, `INT_MAX` over the size of an event) with `EINVAL`.
+const MAX_EVENTS_PER_POLL: usize = i32::MAX as usize / std::mem::size_of::<libc::epoll_event>();
+
 /// A single-threaded event loop: it runs tasks and waits for I/O readiness.
 ///
 /// One `Core` per thread; it never moves between threads (`!Send`), so its tasks need not be
@@ -262,7 +266,9 @@ impl Core {
     /// poll collects (`runtime::Builder`'s `event_interval` and `max_io_events_per_tick`).
     pub(crate) fn configure(&mut self, tasks_per_turn: usize, events_per_poll: usize) {
         self.tasks_per_turn = tasks_per_turn;
-        self.events = mio::Events::with_capacity(events_per_poll);
+        // Capped at what one poll can return: a larger buffer would fail every poll (or, for
+        // the largest values, its allocation), and the events beyond wait a turn anyway.
+        self.events = mio::Events::with_capacity(events_per_poll.min(MAX_EVENTS_PER_POLL));
     }
 
     /// Sets what the Core runs around each park (`runtime::Builder`'s `on_thread_park` and

@@ -226,7 +226,8 @@ impl Builder {
     }
 
     /// How many I/O events one poll of the Core collects; more wait for the next turn.
-    /// 1024 by default, as in tokio.
+    /// 1024 by default, as in tokio. A value above what one `epoll_wait` accepts (about 178
+    /// million events) is capped there.
     ///
     /// # Panics
     ///
