@@ -564,6 +564,43 @@ fn dropping_a_core_inside_a_task_keeps_the_task_s_budget() {
 }
 
 #[test]
+fn a_park_hook_runs_outside_any_task_s_budget() {
+    let in_hook = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let runtime = mirage::runtime::Builder::new_current_thread()
+        .on_thread_park({
+            let in_hook = in_hook.clone();
+            move || {
+                // A hook that polls by hand, as code outside a task: never held back.
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                let proceeds = mirage::coop::poll_proceed(&mut cx).is_ready();
+                in_hook
+                    .lock()
+                    .unwrap()
+                    .push((mirage::coop::has_budget_remaining(), proceeds));
+            }
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // The last poll before the Core parks is a task's that spends its whole budget.
+        let spender = mirage::spawn(async {
+            for _ in 0..BUDGET {
+                mirage::coop::consume_budget().await;
+            }
+            time::sleep(Duration::from_millis(1)).await;
+        });
+        time::sleep(Duration::from_millis(5)).await;
+        spender.await.unwrap();
+    });
+    let in_hook = in_hook.lock().unwrap();
+    assert!(!in_hook.is_empty());
+    assert!(
+        in_hook.iter().all(|&seen| seen == (true, true)),
+        "{in_hook:?}"
+    );
+}
+
+#[test]
 fn sockets_make_progress_while_a_hundred_tasks_never_stop_yielding() {
     let mut core = Core::new().unwrap();
     let (a, b) = UnixStream::pair().unwrap();

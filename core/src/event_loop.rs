@@ -286,6 +286,8 @@ impl Core {
     /// event, a wake-up from another thread, or the next timer deadline. Then fires the
     /// timers that are due.
     fn park(&mut self) {
+        // The turn's polls are over: the park hooks run outside any task's budget.
+        coop::lift();
         let local = &*self.local;
         // Read before `ready`: a job counts until its handle has its answer, so once it is
         // seen over, the wake-up of the task awaiting it is seen too.

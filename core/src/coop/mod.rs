@@ -82,10 +82,18 @@ thread_local! {
 
 /// Gives the task about to be polled (or the future given to `Core::run`) a full budget.
 /// Called before every such poll, so no restore is needed after it: the polls in between
-/// belong to tasks too.
+/// belong to tasks too. What the Core runs between its turns of polls (its park hooks) is
+/// no task's: it [`lift`]s the budget first.
 #[inline]
 pub(crate) fn refill() {
     LEFT.with(|left| left.set(u64::from(BUDGET)));
+}
+
+/// Lifts what is left of the last poll's budget, as a Core's turn of polls ends: code run
+/// outside a task is never held back (as in tokio).
+#[inline]
+pub(crate) fn lift() {
+    LEFT.with(|left| left.set(UNCONSTRAINED));
 }
 
 /// What is left of the running task's budget, to [`restore`] after a nested Core's drop.
