@@ -143,6 +143,40 @@ fn blocking_join_on_a_core_panics_with_a_clear_message() {
     });
 }
 
+#[test]
+fn a_handle_polled_again_after_its_result_panics_naming_the_handle() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Waker};
+
+    fn poll_twice(mut handle: RemoteJoinHandle<()>) -> String {
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(Pin::new(&mut handle).poll(&mut cx).is_ready());
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = Pin::new(&mut handle).poll(&mut cx);
+        }));
+        let payload = again.expect_err("a second poll must panic");
+        match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => payload.downcast::<&str>().unwrap().to_string(),
+        }
+    }
+
+    let mut core = Core::new().unwrap();
+    let finished = core.spawner().spawn(|| async {});
+    core.run(mirage::yield_now());
+    let gone = Core::new().unwrap();
+    let cancelled = gone.spawner().spawn(|| async {});
+    drop(gone);
+    for handle in [finished, cancelled] {
+        let message = poll_twice(handle);
+        assert!(
+            message.contains("RemoteJoinHandle polled again after it returned"),
+            "{message}"
+        );
+    }
+}
+
 /// Sends on `dropped` when dropped: tells another thread that a task's future is gone.
 struct DropSignal(mpsc::Sender<()>);
 

@@ -42,7 +42,7 @@ pub struct RemoteJoinHandle<T> {
     rx: oneshot::Receiver<Outcome<T>>,
     abort: Arc<RemoteAbort>,
     /// The work was dropped unfinished, seen by a poll that found the task's coop budget
-    /// spent: the next poll reports it.
+    /// spent: the next poll reports it. Cleared once reported.
     cancelled: bool,
 }
 
@@ -147,6 +147,11 @@ impl<T> Future for RemoteJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        // The channel would panic too, naming a type the caller never saw.
+        assert!(
+            self.cancelled || !self.rx.is_terminated(),
+            "RemoteJoinHandle polled again after it returned the work's result"
+        );
         let id = self.id();
         if !self.cancelled {
             // An outcome spends a unit of the task's coop budget as the channel hands it over.
@@ -162,6 +167,7 @@ impl<T> Future for RemoteJoinHandle<T> {
         // here, as a finished `JoinHandle` does, so that a task joining many cancelled
         // handles still yields.
         ready!(crate::coop::poll_proceed(cx));
+        self.cancelled = false;
         Poll::Ready(Err(JoinError::cancelled(id)))
     }
 }
