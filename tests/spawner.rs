@@ -96,6 +96,36 @@ fn panics_in_the_closure_or_the_task_are_reported_and_the_core_goes_on() {
     core_thread.join().unwrap();
 }
 
+/// Panics when dropped (unless already unwinding).
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !thread::panicking() {
+            panic!("dropped badly");
+        }
+    }
+}
+
+#[test]
+fn a_spawn_whose_drop_panics_leaves_the_core_accepting_spawns() {
+    let mut core = Core::new().unwrap();
+    let spawner = core.spawner();
+    // Aborted before it is made: the closure, and what it holds, is dropped unrun.
+    let held = PanicsOnDrop;
+    let aborted = spawner.spawn(move || {
+        let _held = held;
+        async {}
+    });
+    aborted.abort();
+    // Its closure panics with a payload that panics when dropped, and nobody awaits it.
+    drop(spawner.spawn(|| -> std::future::Ready<()> { std::panic::panic_any(PanicsOnDrop) }));
+    core.run(mirage::yield_now());
+    assert!(!spawner.is_closed());
+    let later = spawner.spawn(|| async { "still serving" });
+    assert_eq!(core.run(later).unwrap(), "still serving");
+}
+
 #[test]
 fn tasks_left_when_the_core_is_dropped_report_cancelled() {
     let core = Core::new().unwrap();

@@ -7,6 +7,7 @@ use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::raw::drop_caught;
 use super::remote_abort::RemoteAbort;
 use super::remote_join::Outcome;
 use super::RemoteJoinHandle;
@@ -171,10 +172,13 @@ pub(crate) struct DispatchJobs {
 }
 
 impl DispatchJobs {
-    /// Runs until every `Spawner` is dropped. Each job catches its own panics.
+    /// Runs until every `Spawner` is dropped. Each job catches the panics of `make` and of
+    /// the task; what is left (a panic dropping an aborted job's closure, or a payload
+    /// nobody awaits) is caught here, after the panic hook reported it: the one task that
+    /// takes in every spawn must not die of one.
     pub(crate) async fn run(mut self) {
         while let Some(job) = self.queue.recv().await {
-            job();
+            drop_caught(panic::catch_unwind(AssertUnwindSafe(job)));
         }
     }
 }
