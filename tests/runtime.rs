@@ -582,6 +582,65 @@ fn park_hooks_run_around_each_park_and_only_then() {
 }
 
 #[test]
+fn on_a_paused_clock_each_jump_to_a_timer_is_a_park() {
+    // tokio's Core parks whenever it runs out of work, and its paused clock jumps to the
+    // next timer inside that park: the hooks run, and the metrics count it.
+    let parks = Arc::new(AtomicUsize::new(0));
+    let unparks = Arc::new(AtomicUsize::new(0));
+    let runtime = Builder::new_current_thread()
+        .start_paused(true)
+        .on_thread_park({
+            let parks = Arc::clone(&parks);
+            move || {
+                parks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .on_thread_unpark({
+            let unparks = Arc::clone(&unparks);
+            move || {
+                unparks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+    let metrics = runtime.metrics();
+    runtime.block_on(async {
+        for _ in 0..3 {
+            mirage::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let parked = parks.load(Ordering::SeqCst);
+    assert!(parked >= 3, "{parked}");
+    assert_eq!(unparks.load(Ordering::SeqCst), parked);
+    assert_eq!(metrics.worker_park_count(0), parked as u64);
+}
+
+#[test]
+fn on_a_paused_clock_a_task_the_park_hook_spawns_runs_before_time_jumps() {
+    // How far virtual time moved before the hook's task ran; set once.
+    let moved: Arc<std::sync::Mutex<Option<Duration>>> = Arc::default();
+    let spawned = Arc::new(AtomicBool::new(false));
+    let runtime = Builder::new_current_thread()
+        .start_paused(true)
+        .on_thread_park({
+            let (moved, spawned) = (Arc::clone(&moved), Arc::clone(&spawned));
+            move || {
+                if !spawned.swap(true, Ordering::SeqCst) {
+                    let moved = Arc::clone(&moved);
+                    let start = mirage::time::Instant::now();
+                    drop(mirage::spawn(async move {
+                        *moved.lock().unwrap() = Some(start.elapsed());
+                    }));
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(mirage::time::sleep(Duration::from_secs(10)));
+    assert_eq!(*moved.lock().unwrap(), Some(Duration::ZERO));
+}
+
+#[test]
 fn a_task_spawned_by_the_park_hook_runs_without_waiting_for_an_event() {
     within_guard(|| {
         let (done, finished) = oneshot::channel::<()>();

@@ -292,7 +292,7 @@ impl Core {
         // Read before `ready`: a job counts until its handle has its answer, so once it is
         // seen over, the wake-up of the task awaiting it is seen too.
         let blocking = local.shared.is_blocking();
-        let ready = local.has_work();
+        let mut ready = local.has_work();
         let next_timer = local.timers.next_expiration();
         let paused = local.timers.clock.is_paused();
         // Virtual time jumps to the next deadline when nothing else can happen first; not
@@ -313,29 +313,36 @@ impl Core {
         };
         let local = &*self.local;
         let mut io_events = false;
-        // About to wait for events, rather than only check for them: the Core parks, and
-        // the park hooks run around it.
-        let parks = timeout != Some(Duration::ZERO);
+        // Out of work, about to wait for events rather than only check for them: the Core
+        // parks, and the park hooks run around it. So also on a paused clock, where the wait
+        // is for a timer that virtual time jumps to (tokio's paused clock jumps inside its
+        // park too). A spin before a deadline only checks.
+        let parks = !ready && (timeout != Some(Duration::ZERO) || paused);
         if parks && !self.park_hooks.is_empty() {
             self.park_hooks.before_park();
-            // The hook may have spawned or woken a task: then only check for events.
+            // The hook may have spawned or woken a task: then only check for events, and
+            // let the task run before virtual time jumps.
             if local.has_work() {
                 timeout = Some(Duration::ZERO);
+                ready = true;
             }
         }
-        // Whether it still waits: only a real wait counts in the metrics, and a check with
-        // no socket registered needs no poll (timers and other threads' wake-ups are seen
-        // without one).
+        // A park the hook did not turn into a check counts in the metrics.
+        let counted = parks && !ready;
+        // Whether it still waits in real time: only then is the Core idle for the metrics'
+        // busy time. A check with no socket registered needs no poll (timers and other
+        // threads' wake-ups are seen without one).
         let waits = timeout != Some(Duration::ZERO);
+        let worker = &local.shared.worker;
+        if counted {
+            worker.park_or_unpark();
+        }
         if waits || !local.reactor.is_empty() {
-            let worker = &local.shared.worker;
             if waits {
                 self.busy.end(worker);
-                worker.park_or_unpark();
             }
             let polled = self.poll.poll(&mut self.events, timeout);
             if waits {
-                worker.park_or_unpark();
                 self.busy.begin(worker);
             }
             match polled {
@@ -349,6 +356,9 @@ impl Core {
             if local.reactor.dispatch(&self.events, &mut self.io_wakers) {
                 self.armed = None;
             }
+        }
+        if counted {
+            worker.park_or_unpark();
         }
         if let Some(tick) = next_timer {
             // Checked again: another thread may have woken a task since `ready` was read

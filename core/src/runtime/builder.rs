@@ -480,8 +480,9 @@ impl Builder {
 
     /// Runs `f` on the runtime's thread just before its Core parks: when it has no task
     /// ready and waits for an event (I/O, a timer, a wake-up from another thread), as
-    /// tokio's does. `f` runs inside the runtime, so it may spawn or wake tasks; the Core
-    /// then only checks for events instead of waiting. A panic in `f` propagates out of
+    /// tokio's does; on a [paused](Builder::start_paused) clock, also before each jump to
+    /// the next timer. `f` runs inside the runtime, so it may spawn or wake tasks; the Core
+    /// then only checks for events instead of waiting (or jumping). A panic in `f` propagates out of
     /// [`block_on`](Runtime::block_on).
     ///
     /// # Examples

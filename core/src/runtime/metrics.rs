@@ -157,9 +157,9 @@ impl RuntimeMetrics {
     }
 
     /// How many times the worker (the Core) has parked: run out of ready work and waited
-    /// for an event (I/O, a timer, a wake-up from another thread), as tokio's count is
-    /// kept. A turn that only checks for events, with tasks still ready, is not a park. A
-    /// park in progress counts.
+    /// for an event (I/O, a timer, a wake-up from another thread), or on a paused clock
+    /// jumped to the next timer, as tokio's count is kept. A turn that only checks for
+    /// events, with tasks still ready, is not a park. A park in progress counts.
     ///
     /// # Panics
     ///
