@@ -381,6 +381,30 @@ fn a_handle_whose_runtime_is_gone_reports_blocking_work_cancelled() {
 }
 
 #[test]
+fn a_leaked_enter_guard_does_not_keep_a_gone_runtime_s_pool_open() {
+    within_guard(|| {
+        let (stopped_tx, stopped) = mpsc::channel();
+        let runtime = Builder::new_current_thread()
+            .thread_keep_alive(Duration::from_secs(60))
+            .on_thread_stop(move || stopped_tx.send(()).unwrap())
+            .build()
+            .unwrap();
+        let handle = runtime.handle().clone();
+        runtime.block_on(runtime.spawn_blocking(|| ())).unwrap();
+        std::mem::forget(runtime.enter());
+        drop(runtime);
+        // The guard keeps the scheduler alive, not the runtime: its idle thread exits now,
+        // not after its keep-alive time,
+        assert!(stopped.recv_timeout(Duration::from_secs(5)).is_ok());
+        // and work handed to it later is dropped unrun, as without the guard.
+        let (ran, never) = mpsc::channel::<()>();
+        let job = handle.spawn_blocking(move || ran.send(()).unwrap());
+        assert!(job.blocking_join().unwrap_err().is_cancelled());
+        assert!(never.recv().is_err(), "the closure was dropped unrun");
+    });
+}
+
+#[test]
 fn a_thread_name_with_a_nul_byte_panics() {
     let panic = catch_unwind(AssertUnwindSafe(|| {
         Builder::new_current_thread().thread_name("bad\0name");

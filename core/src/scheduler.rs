@@ -26,8 +26,9 @@ pub(crate) struct Local {
     /// The clock and timing wheel (shared with timers, which may outlive the Core).
     pub(crate) timers: Rc<Timers>,
     /// The runtime's `spawn_blocking` pool, if built by `runtime::Builder`: closed when
-    /// the scheduler drops, which is when the runtime does (later only if a guard of
-    /// `Runtime::enter` is leaked). A bare `Core` has none and uses its thread's pool.
+    /// the Core shuts down, which is when the runtime drops (also if a leaked guard of
+    /// `Runtime::enter` keeps this scheduler alive). A bare `Core` has none and uses its
+    /// thread's pool.
     blocking: Option<OwnedBlockingPool>,
     /// Tasks ready to run, each at most once (`QUEUED`).
     queue: RefCell<VecDeque<TaskPtr>>,
@@ -321,5 +322,10 @@ impl Local {
             unsafe { task.release(QUEUED) };
         }
         self.closed.set(true);
+        // The tasks' destructors have handed the pool their last work: its idle threads may
+        // go, and a `Handle` reports work handed to it later cancelled.
+        if let Some(pool) = self.blocking_pool() {
+            pool.close();
+        }
     }
 }
