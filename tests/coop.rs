@@ -244,6 +244,59 @@ fn receiving_batches_from_a_channel_that_is_never_empty_lets_a_later_task_run() 
     });
 }
 
+/// A task that keeps calling a receive, send or acquire that its closed channel or
+/// semaphore ends at once still lets a later task run, as in tokio, where each such call
+/// spends a unit of budget: the call (which must end closed) is awaited in a loop until the
+/// other task has run.
+macro_rules! assert_calls_ending_closed_let_a_later_task_run {
+    ($ends_closed:expr) => {
+        assert_a_later_task_runs_within_a_budget(async {
+            |other_ran: Rc<Cell<bool>>| async move {
+                let mut receives = 0;
+                while !other_ran.get() {
+                    assert!($ends_closed);
+                    receives += 1;
+                    assert!(receives < QUEUED, "the other task never ran");
+                }
+                receives
+            }
+        })
+    };
+}
+
+#[test]
+fn calls_ending_on_a_closed_channel_or_semaphore_let_a_later_task_run() {
+    let (_, mut rx) = mpsc::unbounded::<()>();
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_none());
+    let (_, mut rx) = mpsc::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_none());
+    let (_, mut rx) = cross_thread::unbounded::<()>();
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_none());
+    let (_, mut rx) = cross_thread::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_none());
+    let (_, mut rx) = broadcast::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_err());
+    let (_, mut rx) = cross_thread::broadcast::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.recv().await.is_err());
+    let (_, mut rx) = watch::channel(());
+    assert_calls_ending_closed_let_a_later_task_run!(rx.changed().await.is_err());
+    let (_, mut rx) = cross_thread::watch::channel(());
+    assert_calls_ending_closed_let_a_later_task_run!(rx.changed().await.is_err());
+    // And the calls on the other side that a closed channel or semaphore ends at once.
+    let (tx, _) = mpsc::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(tx.send(()).await.is_err());
+    let (tx, _) = mpsc::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(tx.reserve().await.is_err());
+    let (tx, _) = cross_thread::channel::<()>(1);
+    assert_calls_ending_closed_let_a_later_task_run!(tx.send(()).await.is_err());
+    let closed = Semaphore::new(1);
+    closed.close();
+    assert_calls_ending_closed_let_a_later_task_run!(closed.acquire().await.is_err());
+    let closed = cross_thread::Semaphore::new(1);
+    closed.close();
+    assert_calls_ending_closed_let_a_later_task_run!(closed.acquire().await.is_err());
+}
+
 #[test]
 fn a_broadcast_receiver_that_always_has_a_value_lets_a_later_task_run() {
     assert_a_later_task_runs_within_a_budget(async {

@@ -12,11 +12,14 @@
 //! - each attempt of a socket operation, and each wait for readiness of an
 //!   [`AsyncFd`](crate::io::AsyncFd) or a socket's `readable()`/`writable()`;
 //! - a value received from an [`mpsc`](crate::sync::mpsc),
-//!   [`oneshot`](crate::sync::oneshot) or [`cross_thread`](crate::sync::cross_thread)
-//!   channel, and a bounded send that finds room;
+//!   [`oneshot`](crate::sync::oneshot), [`broadcast`](crate::sync::broadcast) or
+//!   [`cross_thread`](crate::sync::cross_thread) channel, and a bounded send that finds
+//!   room;
 //! - a [`watch`](crate::sync::watch) change seen, and permits taken from a
 //!   [`Semaphore`](crate::sync::Semaphore) that had them free, and a
 //!   [`Barrier`](crate::sync::Barrier) wait that arrives last and so completes at once;
+//! - the error of a receive, send or acquire that finds its channel or semaphore closed,
+//!   so that a loop that ignores it still yields;
 //! - a [`JoinHandle`](crate::JoinHandle) that finds its task finished (and a
 //!   [`RemoteJoinHandle`](crate::RemoteJoinHandle) its work over, or cancelled), and so a
 //!   [`JoinSet`](crate::JoinSet) that returns one;

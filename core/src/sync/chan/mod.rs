@@ -291,6 +291,13 @@ impl<C: StateCell> Tx<C> {
             && (state.rx_dropped
                 || !matches!(*waiter, Some(key) if state.send_waiters.is_notified(key)))
         {
+            // The end spends a unit too, as in tokio: a loop that keeps sending on a closed
+            // channel still yields. Nothing changes before the task's next turn.
+            if !coop::try_spend() {
+                drop(state);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             let (next, old) = match waiter.take() {
                 Some(key) => {
                     let removed = state.send_waiters.remove(key);
@@ -469,23 +476,23 @@ pub(super) struct Rx<C: StateCell> {
 }
 
 impl<C: StateCell> Rx<C> {
-    /// Waits for a message: `Ready(Some(state))`, with a unit of coop budget spent, once
-    /// one is queued; `Ready(None)` once none can come; `Pending`, the task woken later,
-    /// otherwise. What `recv` and `recv_many` share.
+    /// Waits for a message: `Ready(Some(state))` once one is queued; `Ready(None)` once
+    /// none can come, each with a unit of coop budget spent; `Pending`, the task woken
+    /// later, otherwise. What `recv` and `recv_many` share.
     #[inline]
     fn poll_queued(&mut self, cx: &mut Context<'_>) -> Poll<Option<C::Guard<'_>>> {
         let mut state = self.shared.lock();
-        if !state.queue.is_empty() {
+        let queued = !state.queue.is_empty();
+        if queued || state.is_finished() {
+            // A receive that ends spends a unit too, as in tokio: a loop that keeps
+            // receiving from a closed channel still yields.
             if !coop::try_spend() {
                 // The messages stay queued for the task's next turn.
                 drop(state);
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            return Poll::Ready(Some(state));
-        }
-        if state.is_finished() {
-            return Poll::Ready(None);
+            return Poll::Ready(queued.then_some(state));
         }
         let old = update_waker(&mut state.rx_waker, cx.waker());
         drop(state);

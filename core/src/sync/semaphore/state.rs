@@ -171,6 +171,11 @@ impl State {
             }
         }
         if self.closed {
+            // The end spends a unit too, as in tokio: a loop that keeps acquiring from a
+            // closed semaphore still yields.
+            if !spend() {
+                return (Poll::Pending, None);
+            }
             let removed = key
                 .take()
                 .and_then(|parked| self.waiters.remove(parked).waker);

@@ -144,19 +144,17 @@ pub(crate) fn poll_changed(
         (outcome, removed.and_then(|removed| removed.waker))
     });
     drop(stale);
-    match outcome {
-        None => Poll::Pending,
-        Some(Ok(version)) => {
-            if !coop::try_spend() {
-                // The change stays unseen for the task's next turn.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            *seen = version;
-            Poll::Ready(Ok(()))
-        }
-        Some(Err(err)) => Poll::Ready(Err(err)),
+    let Some(outcome) = outcome else {
+        return Poll::Pending;
+    };
+    // The end spends a unit too, as in tokio: a loop that keeps waiting on a closed channel
+    // still yields.
+    if !coop::try_spend() {
+        // The change stays unseen for the task's next turn.
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
     }
+    Poll::Ready(outcome.map(|version| *seen = version))
 }
 
 /// One poll of `Sender::closed`, whose future holds `key`.
