@@ -16,7 +16,9 @@ pub struct Config {
     /// much silence, plus at most [`COARSE_LAG`](crate::date::COARSE_LAG) (the requests are
     /// timed by a coarse clock that ticks once a second).
     pub idle_timeout: Duration,
-    /// Time to receive a whole request body.
+    /// Time to receive a whole request body. Also the stream's write timeout: the longest
+    /// one write of responses may wait for the client to make room, so a client that stops
+    /// reading is cut off (one that keeps taking a few bytes within it is not).
     pub body_timeout: Duration,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
