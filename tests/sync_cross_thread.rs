@@ -664,3 +664,27 @@ fn a_permit_whose_message_panics_as_it_is_dropped_gives_its_slot_back_once() {
         "every slot given back once"
     );
 }
+
+/// `closed()` is cancel-safe: a `closed` future dropped while it waits (a losing `select!`
+/// branch) leaves nothing behind, and another one, waiting alongside or made later, still
+/// completes when the receiver goes on another thread.
+#[test]
+fn a_dropped_closed_future_leaves_the_others_to_complete() {
+    within_guard(|| {
+        let (bounded, rx) = cross_thread::channel::<u8>(1);
+        let (unbounded, urx) = cross_thread::unbounded::<u8>();
+        Core::new().unwrap().run(async {
+            for _ in 0..3 {
+                let lost = mirage::time::timeout(Duration::from_millis(1), bounded.closed());
+                assert!(lost.await.is_err(), "the receiver is alive");
+                let lost = mirage::time::timeout(Duration::from_millis(1), unbounded.closed());
+                assert!(lost.await.is_err(), "the receiver is alive");
+            }
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(5));
+                drop((rx, urx));
+            });
+            mirage::join!(bounded.closed(), unbounded.closed());
+        });
+    });
+}

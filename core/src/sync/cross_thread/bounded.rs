@@ -305,7 +305,8 @@ impl<T> Sender<T> {
         self.tx.is_closed()
     }
 
-    /// Waits until the receiver is dropped or closed.
+    /// Waits until the receiver is dropped or closed. Cancel-safe: a dropped `closed`
+    /// future leaves no waker behind.
     ///
     /// # Examples
     ///

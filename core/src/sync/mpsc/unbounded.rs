@@ -103,7 +103,8 @@ impl<T> UnboundedSender<T> {
         self.tx.is_closed()
     }
 
-    /// Waits until the receiver is dropped or closed.
+    /// Waits until the receiver is dropped or closed. Cancel-safe: a dropped `closed`
+    /// future leaves no waker behind.
     ///
     /// # Examples
     ///

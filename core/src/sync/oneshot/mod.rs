@@ -141,7 +141,8 @@ impl<T> Sender<T> {
         self.inner.borrow().rx_closed
     }
 
-    /// Waits until the receiver is dropped or closed.
+    /// Waits until the receiver is dropped or closed. Cancel-safe: a dropped `closed`
+    /// future leaves no waker behind.
     ///
     /// Useful to abandon work whose result nobody wants any more. Only the
     /// task that polled the returned future most recently is woken.
