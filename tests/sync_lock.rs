@@ -347,3 +347,32 @@ fn an_owned_guard_moved_into_a_task_holds_the_lock_across_its_awaits() {
     });
     assert_eq!(events, ["holder in", "holder out", "waiter saw 1"]);
 }
+
+/// The owned acquires are cancel-safe as the borrowed ones are: an owned `write` that gives
+/// up its turn just after the lock was handed to it (a losing `select!` branch) passes the
+/// lock on to the readers behind it, on a Core's own `RwLock` and on a cross-thread one.
+#[test]
+fn an_owned_writer_dropped_with_its_turn_passes_the_lock_on() {
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        let lock = Rc::new(RwLock::new(0));
+        let held = lock.write().await;
+        let writer = mirage::spawn(Rc::clone(&lock).write_owned());
+        let reader = mirage::spawn(Rc::clone(&lock).read_owned());
+        mirage::yield_now().await; // both wait: the writer first
+        drop(held); // the lock goes to the writer, which has not run since
+        writer.abort();
+        let reading = time::timeout(Duration::from_secs(5), reader).await;
+        assert_eq!(*reading.expect("the reader waits on").unwrap(), 0);
+
+        let lock = std::sync::Arc::new(mirage::sync::cross_thread::RwLock::new(0));
+        let held = lock.write().await;
+        let writer = mirage::spawn(std::sync::Arc::clone(&lock).write_owned());
+        let reader = mirage::spawn(std::sync::Arc::clone(&lock).read_owned());
+        mirage::yield_now().await;
+        drop(held);
+        writer.abort();
+        let reading = time::timeout(Duration::from_secs(5), reader).await;
+        assert_eq!(*reading.expect("the reader waits on").unwrap(), 0);
+    });
+}

@@ -243,7 +243,7 @@ impl Semaphore {
     }
 
     /// [`acquire`](Semaphore::acquire) for a permit that owns a handle to the semaphore,
-    /// so it can move into a spawned task.
+    /// so it can move into a spawned task. Cancel-safe, as `acquire`.
     ///
     /// # Examples
     ///
@@ -266,7 +266,7 @@ impl Semaphore {
     }
 
     /// [`acquire_many`](Semaphore::acquire_many) for a permit that owns a handle to the
-    /// semaphore.
+    /// semaphore. Cancel-safe, as `acquire_many`.
     ///
     /// # Examples
     ///

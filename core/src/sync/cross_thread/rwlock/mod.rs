@@ -306,6 +306,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// [`read`](RwLock::read) for a lock shared by `Arc`: the guard keeps the lock alive
     /// instead of borrowing it, so it can be stored or move to another task or thread.
+    /// Cancel-safe.
     ///
     /// # Examples
     ///
@@ -325,7 +326,7 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// [`write`](RwLock::write) for a lock shared by `Arc`: the guard keeps the lock alive
-    /// instead of borrowing it.
+    /// instead of borrowing it. Cancel-safe.
     ///
     /// # Examples
     ///

@@ -247,7 +247,7 @@ impl Semaphore {
     }
 
     /// [`acquire`](Semaphore::acquire) for a permit that owns a handle to the semaphore,
-    /// so it can move to another task or thread.
+    /// so it can move to another task or thread. Cancel-safe, as `acquire`.
     ///
     /// # Examples
     ///
@@ -265,7 +265,7 @@ impl Semaphore {
     }
 
     /// [`acquire_many`](Semaphore::acquire_many) for a permit that owns a handle to the
-    /// semaphore.
+    /// semaphore. Cancel-safe, as `acquire_many`.
     ///
     /// # Examples
     ///
