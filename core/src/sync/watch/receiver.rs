@@ -173,7 +173,10 @@ impl<T> Receiver<T> {
     /// returns a borrow of it (marked seen). Fails with [`RecvError`] if every sender is
     /// gone and the last value sent does not satisfy `condition`.
     ///
-    /// Cancel-safe.
+    /// Cancel-safe, as tokio's: dropped while it waits, it has marked seen only the
+    /// values its `condition` looked at and rejected, so a later
+    /// [`changed`](Receiver::changed) does not report them; a value sent after its last
+    /// look stays unseen.
     ///
     /// # Examples
     ///

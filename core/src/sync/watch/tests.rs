@@ -187,6 +187,28 @@ fn wait_for_checks_the_current_value_first_and_fails_once_the_sender_is_gone() {
     assert_eq!(never, Poll::Ready(Err(RecvError)));
 }
 
+/// A `wait_for` dropped while it waits has marked seen what its condition rejected, and
+/// nothing sent after its last look.
+#[test]
+fn a_dropped_wait_for_marks_seen_only_the_values_it_rejected() {
+    let (tx, mut rx) = channel(0);
+    let (_, waker) = counting_waker();
+    {
+        let mut waiting = pin!(rx.wait_for(|&n| n > 10));
+        assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+        tx.send(7).unwrap();
+    }
+    assert!(rx.has_changed().unwrap(), "7 was never looked at");
+    {
+        let mut waiting = pin!(rx.wait_for(|&n| n > 10));
+        assert!(
+            poll_with(waiting.as_mut(), &waker).is_pending(),
+            "7 does not do"
+        );
+    }
+    assert!(!rx.has_changed().unwrap(), "7 was looked at and rejected");
+}
+
 #[test]
 #[should_panic(expected = "sent while a `Ref` to it is held")]
 fn sending_while_a_ref_is_held_panics_with_a_clear_message() {

@@ -188,7 +188,10 @@ impl<T> Receiver<T> {
     /// `condition` runs under the value's read lock, and the value returned is the one it
     /// accepted: no send can slip in between.
     ///
-    /// Cancel-safe.
+    /// Cancel-safe, as tokio's: dropped while it waits, it has marked seen only the
+    /// values its `condition` looked at and rejected, so a later
+    /// [`changed`](Receiver::changed) does not report them; a value sent after its last
+    /// look stays unseen.
     ///
     /// # Examples
     ///
