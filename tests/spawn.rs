@@ -152,3 +152,26 @@ fn join_handle_reports_is_finished() {
         assert!(handle.await.unwrap());
     });
 }
+
+/// Awaiting `&mut handle` is cancel-safe: a wait given up on (here by a `select!` whose
+/// other branch wins as the task finishes) leaves the output for the next await.
+#[test]
+fn a_join_through_mut_given_up_on_leaves_the_output_in_the_handle() {
+    let mut core = Core::new().unwrap();
+    let value = core.run(async {
+        let mut handle = mirage::spawn(async {
+            mirage::yield_now().await;
+            7
+        });
+        let mut given_up = 0;
+        loop {
+            mirage::select! {
+                biased;
+                _ = mirage::yield_now() => given_up += 1,
+                value = &mut handle => break (value.unwrap(), given_up),
+            }
+        }
+    });
+    assert_eq!(value.0, 7);
+    assert!(value.1 > 0, "the join lost at least once");
+}

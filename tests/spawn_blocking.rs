@@ -413,3 +413,22 @@ fn a_thread_name_with_a_nul_byte_panics() {
     let message = panic.downcast_ref::<String>().unwrap();
     assert!(message.contains("NUL"), "{message}");
 }
+
+/// Awaiting `&mut handle` is cancel-safe: a wait given up on leaves the result in the
+/// handle for the next await.
+#[test]
+fn a_join_through_mut_given_up_on_leaves_the_result_in_the_handle() {
+    let mut core = Core::new().unwrap();
+    let value = core.run(async {
+        let (go, wait) = mpsc::channel::<()>();
+        let mut handle = spawn_blocking(move || {
+            wait.recv().unwrap();
+            7
+        });
+        let gave_up = mirage::time::timeout(Duration::from_millis(1), &mut handle).await;
+        assert!(gave_up.is_err(), "the job waits for `go`");
+        go.send(()).unwrap();
+        mirage::time::timeout(Duration::from_secs(10), &mut handle).await
+    });
+    assert_eq!(value.expect("the result waits in the handle").unwrap(), 7);
+}

@@ -18,6 +18,9 @@ use super::raw::TaskPtr;
 /// panicked or was aborted. Dropping the handle *detaches* the task: it keeps running and
 /// its output is dropped when it completes.
 ///
+/// Awaiting `&mut handle` is cancel-safe, as in tokio: given up on (a losing `select!`
+/// branch, a `timeout`), it leaves the task's output in the handle for the next await.
+///
 /// Like the task itself, a `JoinHandle` stays on its Core's thread (it is `!Send`).
 ///
 /// # Examples

@@ -24,7 +24,8 @@ pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
 /// Await it from any task, on any Core; on a thread with no Core,
 /// [`blocking_join`](RemoteJoinHandle::blocking_join) waits for it. It is `Send` for a
 /// `Send` value. Dropping it lets the work run on and drops its result;
-/// [`abort`](RemoteJoinHandle::abort) stops it.
+/// [`abort`](RemoteJoinHandle::abort) stops it. Awaiting `&mut handle` is cancel-safe: given
+/// up on, it leaves the result in the handle for the next await.
 ///
 /// # Examples
 ///
