@@ -1,6 +1,7 @@
 //! `mirage::process`: child processes whose exit and pipes are awaited through the Core.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::io::{ErrorKind, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
@@ -503,4 +504,56 @@ fn a_child_is_waited_for_by_a_core_other_than_the_one_it_started_in() {
         .expect("the child's exit was lost with its first Core")
         .unwrap();
     assert!(status.success());
+}
+
+/// A `status()` future given up on drops its child as a dropped `Child` is: killed with
+/// `kill_on_drop`, and reaped. The shell tells its pid through a file, then becomes `sleep`.
+#[test]
+fn a_status_given_up_on_kills_its_child_with_kill_on_drop() {
+    let pidfile =
+        std::env::temp_dir().join(format!("mirage-status-given-up-{}", std::process::id()));
+    let _ = std::fs::remove_file(&pidfile);
+    let mut core = Core::new().unwrap();
+    let script = format!("echo $$ > {}; exec sleep 100", pidfile.display());
+    let pid = core.run(async {
+        let mut command = Command::new("sh");
+        command.args(["-c", &script]).kill_on_drop(true);
+        let mut status = std::pin::pin!(command.status());
+        let start = Instant::now();
+        let pid = loop {
+            let gave_up = mirage::time::timeout(Duration::from_millis(5), status.as_mut()).await;
+            assert!(gave_up.is_err(), "sleep 100 exited");
+            match std::fs::read_to_string(&pidfile) {
+                Ok(pid) if pid.ends_with('\n') => break pid.trim().parse::<u32>().unwrap(),
+                _ => assert!(start.elapsed() < Duration::from_secs(10), "no pid written"),
+            }
+        };
+        assert!(exists(pid), "the child runs while the future waits");
+        pid
+    });
+    std::fs::remove_file(&pidfile).unwrap();
+    wait_until_gone(pid);
+}
+
+/// A `kill()` given up on after it sent the signal leaves the child dying: `wait` then
+/// reports the SIGKILL.
+#[test]
+fn a_kill_given_up_on_still_kills_and_wait_reports_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("sleep").arg("100").spawn().unwrap();
+        {
+            let mut kill = std::pin::pin!(child.kill());
+            let waker = std::task::Waker::noop();
+            let polled = kill
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
+            assert!(
+                polled.is_pending(),
+                "the signal is sent, the exit not yet seen"
+            );
+        }
+        let status = mirage::time::timeout(Duration::from_secs(10), child.wait()).await;
+        assert_eq!(status.unwrap().unwrap().signal(), Some(libc::SIGKILL));
+    });
 }

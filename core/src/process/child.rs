@@ -208,7 +208,8 @@ impl Child {
             .kill()
     }
 
-    /// Sends SIGKILL and waits for the process to exit.
+    /// Sends SIGKILL and waits for the process to exit. Cancel-safe: dropped after the
+    /// signal went, it leaves the process dying, for [`wait`](Child::wait) to see.
     ///
     /// # Examples
     ///
@@ -229,6 +230,10 @@ impl Child {
 
     /// Reads the child's stdout and stderr to their ends (those that were piped) while
     /// waiting for it to exit, and returns all three.
+    ///
+    /// Not cancel-safe: it owns the `Child`, so dropping the future loses what was read
+    /// and drops the `Child` (killed if [`kill_on_drop`](super::Command::kill_on_drop) is
+    /// set, otherwise left to run on).
     ///
     /// # Examples
     ///

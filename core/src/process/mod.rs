@@ -326,6 +326,10 @@ impl Command {
     /// default). Those set to [`Stdio::piped`] are closed at once, as in tokio: nobody could
     /// read or write them, and a child blocked writing to a full pipe would never exit.
     ///
+    /// Dropping the future before the child exits drops its [`Child`]: the process is
+    /// killed if [`kill_on_drop`](Command::kill_on_drop) is set, and otherwise runs on
+    /// (and is reaped when it exits), as in tokio.
+    ///
     /// # Examples
     ///
     /// ```
@@ -344,6 +348,10 @@ impl Command {
     /// null unless set with [`stdin`](Command::stdin) (for this run only: a later
     /// [`spawn`](Command::spawn) inherits it), reads both streams to their ends and waits
     /// for the process to exit.
+    ///
+    /// Dropping the future before the child exits loses what it read, and drops the
+    /// [`Child`] as [`status`](Command::status) does: killed if
+    /// [`kill_on_drop`](Command::kill_on_drop) is set, otherwise left to run on.
     ///
     /// # Examples
     ///
