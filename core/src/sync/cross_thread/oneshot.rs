@@ -191,6 +191,8 @@ impl<T> fmt::Debug for Sender<T> {
 /// value type). Polling it again after it completed panics.
 ///
 /// Dropping it drops a value sent and not received, and wakes a [`Sender::closed`].
+/// Awaiting `&mut rx` instead is cancel-safe: given up on, it leaves the value in the
+/// channel for the next await.
 ///
 /// # Examples
 ///

@@ -261,7 +261,9 @@ impl<T> fmt::Debug for Closed<'_, T> {
 /// [`TryRecvError::Closed`], if you need to ask again).
 ///
 /// Dropping the receiver drops a value that was sent but not received, and
-/// wakes a task waiting in [`Sender::closed`].
+/// wakes a task waiting in [`Sender::closed`]. Awaiting `&mut rx` instead is
+/// cancel-safe: given up on (a losing `select!` branch, a `timeout`), it leaves
+/// the value in the channel for the next await.
 ///
 /// # Examples
 ///
