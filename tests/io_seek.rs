@@ -270,6 +270,27 @@ fn a_dropped_seek_s_move_is_finished_by_the_next() {
     }
 }
 
+/// A read after a seek dropped while its move was under way (a losing `select!` branch)
+/// finishes the move first, as the next seek does: it reads from the seek's target, not
+/// the bytes buffered before the seek followed by the target's, from neither position.
+#[test]
+fn a_read_after_a_dropped_seek_finishes_its_move_first() {
+    for read_directly in [false, true] {
+        let mut reader = BufReader::with_capacity(4, SlowSeeker::new(DIGITS));
+        run(reader.read_exact(&mut [0; 1])).unwrap();
+        {
+            let mut seek = pin!(reader.seek(SeekFrom::Start(10)));
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(seek.as_mut().poll(&mut cx).is_pending());
+        }
+        // A read larger than the buffer would go to the reader inside, past the buffer.
+        let mut read = vec![0; if read_directly { 8 } else { 5 }];
+        run(reader.read_exact(&mut read)).unwrap();
+        assert_eq!(read, &DIGITS[10..10 + read.len()]);
+        assert_eq!(reader.get_ref().moves, 1);
+    }
+}
+
 #[test]
 fn a_buf_writer_writes_out_its_buffer_before_it_moves() {
     let mut writer = BufWriter::with_capacity(16, SlowSeeker::new(b""));

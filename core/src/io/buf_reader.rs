@@ -54,7 +54,14 @@ pub struct BufReader<R> {
     filled: usize,
     /// Where a seek through the buffer stands; see `AsyncSeek for BufReader`.
     seek_state: SeekState,
+    /// `poll_complete` of `AsyncSeek for BufReader`, recorded by `start_seek` (where the
+    /// reader inside is known to seek), so that a read can finish the move of a seek that
+    /// was dropped under way.
+    finish_move: Option<FinishMove<R>>,
 }
+
+/// The type of [`BufReader`]'s `AsyncSeek::poll_complete`.
+type FinishMove<R> = fn(Pin<&mut BufReader<R>>, &mut Context<'_>) -> Poll<io::Result<u64>>;
 
 /// The steps of a seek through a [`BufReader`]: `start_seek` only records the target,
 /// since moving the reader inside may take polls, and `poll_complete` drives the rest.
@@ -112,6 +119,7 @@ impl<R> BufReader<R> {
             pos: 0,
             filled: 0,
             seek_state: SeekState::Idle,
+            finish_move: None,
         }
     }
 
@@ -196,7 +204,8 @@ impl<R> BufReader<R> {
 
 impl<R> BufReader<R> {
     /// Puts `inner` in place of the reader, keeping the buffer and its state; returns the
-    /// reader taken out. For `BufStream`'s conversions, which turn the layers around.
+    /// reader taken out. For `BufStream`'s conversions, which turn the layers around. A
+    /// move left under way by a dropped seek is then finished by the next seek only.
     pub(super) fn replace_inner<S>(self, inner: S) -> (BufReader<S>, R) {
         let BufReader {
             inner: taken,
@@ -204,6 +213,7 @@ impl<R> BufReader<R> {
             pos,
             filled,
             seek_state,
+            finish_move: _,
         } = self;
         let reader = BufReader {
             inner,
@@ -211,6 +221,7 @@ impl<R> BufReader<R> {
             pos,
             filled,
             seek_state,
+            finish_move: None,
         };
         (reader, taken)
     }
@@ -229,6 +240,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        ready!(this.poll_finish_move(cx));
         if this.pos == this.filled && buf.len() >= this.buf.len() {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
         }
@@ -244,9 +256,26 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
     }
 }
 
+impl<R: AsyncRead + Unpin> BufReader<R> {
+    /// Finishes the move of a seek dropped while the reader inside was moving (a losing
+    /// `select!` branch), as the next seek would: until then the buffer holds bytes from
+    /// before the seek and the reader inside is going to its target, so a read from both
+    /// would be from neither position. The move's error was the dropped seek's to report:
+    /// a failed move keeps the buffer, and the read goes on from the position it left.
+    fn poll_finish_move(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let (SeekState::Moving | SeekState::Unreading(_), Some(finish)) =
+            (self.seek_state, self.finish_move)
+        {
+            let _ = ready!(finish(Pin::new(self), cx));
+        }
+        Poll::Ready(())
+    }
+}
+
 impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
+        ready!(this.poll_finish_move(cx));
         if this.pos == this.filled {
             let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf))?;
             this.pos = 0;
@@ -276,6 +305,10 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
 /// position before the start) leaves the position unchanged; when the second of two moves
 /// fails, the position is where the first left it, as after `SeekFrom::Current(0)`.
 ///
+/// A seek dropped while the reader inside is moving (a losing `select!` branch) leaves the
+/// move under way; the next seek or read finishes it first, so a read after it reads from
+/// the dropped seek's target.
+///
 /// # Examples
 ///
 /// ```
@@ -296,7 +329,9 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
 /// ```
 impl<R: AsyncRead + AsyncSeek + Unpin> AsyncSeek for BufReader<R> {
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.get_mut().seek_state = SeekState::Submitted(position);
+        let this = self.get_mut();
+        this.seek_state = SeekState::Submitted(position);
+        this.finish_move = Some(<Self as AsyncSeek>::poll_complete);
         Ok(())
     }
 
