@@ -21,13 +21,15 @@ const DIGITS: &[u8] = b"0123456789abcdefghij";
 
 /// A cursor whose moves take one extra poll each, and which refuses a second move while
 /// one is under way: a wrapper that forgets to finish a move before the next shows up as
-/// an error of kind `Other`. Its writes fail with `BrokenPipe` while `failing_writes`.
+/// an error of kind `Other`. Its writes fail with `BrokenPipe` while `failing_writes`, and
+/// the next `pending_writes` writes each take one extra poll.
 struct SlowSeeker {
     cursor: Cursor<Vec<u8>>,
     under_way: Option<SeekFrom>,
     waited: bool,
     moves: usize,
     failing_writes: bool,
+    pending_writes: usize,
 }
 
 impl SlowSeeker {
@@ -38,6 +40,7 @@ impl SlowSeeker {
             waited: false,
             moves: 0,
             failing_writes: false,
+            pending_writes: 0,
         }
     }
 }
@@ -63,6 +66,11 @@ impl AsyncWrite for SlowSeeker {
         assert!(this.under_way.is_none(), "write while a move is under way");
         if this.failing_writes {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        if this.pending_writes > 0 {
+            this.pending_writes -= 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         Pin::new(&mut this.cursor).poll_write(cx, buf)
     }
@@ -309,6 +317,36 @@ fn a_buf_writer_writes_out_its_buffer_before_it_moves() {
     );
     assert_eq!(writer.get_ref().cursor.get_ref(), b"hiplo");
     assert_eq!(run(writer.seek(SeekFrom::End(2))).unwrap(), 7);
+}
+
+/// A write, flush or close after a seek dropped under way (a losing `select!` branch)
+/// finishes the seek first, as the next seek does: the bytes buffered before the seek land
+/// before its target, and the new ones at it. Dropped while writing out its buffer, the
+/// seek would otherwise be made by the next seek, after the new bytes went to the old
+/// position; dropped while moving, the writer inside would be written while it moves.
+#[test]
+fn a_write_after_a_dropped_seek_finishes_the_seek_first() {
+    for dropped_while_moving in [false, true] {
+        let mut writer = BufWriter::with_capacity(16, SlowSeeker::new(b""));
+        run(writer.write_all(b"abc")).unwrap();
+        if !dropped_while_moving {
+            writer.get_mut().pending_writes = 1; // writing out "abc" takes a poll
+        }
+        {
+            let mut seek = pin!(writer.seek(SeekFrom::Start(6)));
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(seek.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(writer.get_ref().under_way.is_some(), dropped_while_moving);
+        run(writer.write_all(b"XY")).unwrap();
+        run(writer.flush()).unwrap();
+        assert_eq!(
+            run(writer.stream_position()).unwrap(),
+            8,
+            "after \"XY\", at 6"
+        );
+        assert_eq!(writer.get_ref().cursor.get_ref(), b"abc\0\0\0XY");
+    }
 }
 
 /// A seek whose buffer could not be written out fails with the write's error and is

@@ -71,7 +71,14 @@ pub struct BufWriter<W> {
     filled: usize,
     /// Where a seek through the buffer stands; see `AsyncSeek for BufWriter`.
     seek_state: SeekState,
+    /// `poll_complete` of `AsyncSeek for BufWriter`, recorded by `start_seek` (where the
+    /// writer inside is known to seek), so that a write can finish a seek that was dropped
+    /// under way.
+    finish_seek: Option<FinishSeek<W>>,
 }
+
+/// The type of [`BufWriter`]'s `AsyncSeek::poll_complete`.
+type FinishSeek<W> = fn(Pin<&mut BufWriter<W>>, &mut Context<'_>) -> Poll<io::Result<u64>>;
 
 /// The steps of a seek through a [`BufWriter`]: `start_seek` only records the target,
 /// since writing out the buffer first may take polls, and `poll_complete` drives the rest.
@@ -119,6 +126,7 @@ impl<W> BufWriter<W> {
             pos: 0,
             filled: 0,
             seek_state: SeekState::Idle,
+            finish_seek: None,
         }
     }
 
@@ -249,7 +257,8 @@ impl<W> BufWriter<W> {
 
 impl<W> BufWriter<W> {
     /// Puts `inner` in place of the writer, keeping the buffer and its state; returns the
-    /// writer taken out. For `BufStream`'s conversions, which turn the layers around.
+    /// writer taken out. For `BufStream`'s conversions, which turn the layers around. A
+    /// seek left under way by a dropped seek future is then finished by the next seek only.
     pub(super) fn replace_inner<V>(self, inner: V) -> (BufWriter<V>, W) {
         let BufWriter {
             inner: taken,
@@ -257,6 +266,7 @@ impl<W> BufWriter<W> {
             pos,
             filled,
             seek_state,
+            finish_seek: _,
         } = self;
         let writer = BufWriter {
             inner,
@@ -264,12 +274,27 @@ impl<W> BufWriter<W> {
             pos,
             filled,
             seek_state,
+            finish_seek: None,
         };
         (writer, taken)
     }
 }
 
 impl<W: AsyncWrite + Unpin> BufWriter<W> {
+    /// Finishes a seek dropped under way (a losing `select!` branch), as the next seek
+    /// would: writing out the buffer, then moving the writer inside. Until then the bytes
+    /// buffered belong before the seek's target and the writer inside may be moving, so a
+    /// write, flush or close in between would land at neither position. The seek's error
+    /// was the dropped seek's to report: a failed one is forgotten, as the seek's docs say.
+    fn poll_finish_seek(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let (SeekState::Submitted(_) | SeekState::Moving, Some(finish)) =
+            (self.seek_state, self.finish_seek)
+        {
+            let _ = ready!(finish(Pin::new(self), cx));
+        }
+        Poll::Ready(())
+    }
+
     /// Writes the whole buffer to the writer inside; on `Pending` or an error, what it
     /// accepted so far has left the buffer and the rest is still there.
     fn poll_flush_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -306,6 +331,7 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        ready!(this.poll_finish_seek(cx));
         // No overflow: each length is at most `isize::MAX`.
         if this.buffer().len() + buf.len() > this.capacity() {
             ready!(this.poll_flush_buf(cx))?;
@@ -327,6 +353,7 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        ready!(this.poll_finish_seek(cx));
         let total = bufs
             .iter()
             .fold(0usize, |total, buf| total.saturating_add(buf.len()));
@@ -350,6 +377,7 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
     /// Writes out the buffer, then flushes the writer inside.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        ready!(this.poll_finish_seek(cx));
         ready!(this.poll_flush_buf(cx))?;
         Pin::new(&mut this.inner).poll_flush(cx)
     }
@@ -357,6 +385,7 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
     /// Writes out the buffer, then closes the writer inside.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        ready!(this.poll_finish_seek(cx));
         ready!(this.poll_flush_buf(cx))?;
         Pin::new(&mut this.inner).poll_close(cx)
     }
@@ -372,6 +401,10 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
 /// writer inside still has under way, then moves it. When writing out the buffer fails, the
 /// seek is dropped with the error (the bytes not written stay buffered, as for a failed
 /// [`flush`](super::AsyncWriteExt::flush)) and the position is unchanged.
+///
+/// A seek future dropped before it completed (a losing `select!` branch) leaves its seek
+/// under way: the next write, flush, close or seek finishes it first, so the bytes written
+/// after it land at its target.
 ///
 /// # Examples
 ///
@@ -391,7 +424,9 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
 /// ```
 impl<W: AsyncWrite + AsyncSeek + Unpin> AsyncSeek for BufWriter<W> {
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.get_mut().seek_state = SeekState::Submitted(position);
+        let this = self.get_mut();
+        this.seek_state = SeekState::Submitted(position);
+        this.finish_seek = Some(<Self as AsyncSeek>::poll_complete);
         Ok(())
     }
 
