@@ -4,7 +4,7 @@
 mod select_common;
 
 use std::cell::{Cell, RefCell};
-use std::future::ready;
+use std::future::{ready, Future};
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
@@ -143,6 +143,62 @@ async fn try_join_stops_at_the_first_error_and_drops_the_rest_before_returning()
     );
     assert_eq!(result, Err("refused"));
     assert_eq!(start.elapsed(), Duration::from_secs(1));
+}
+
+/// Counts its drops; panics in `drop` if `panics`.
+struct CountDrops {
+    drops: Rc<Cell<u32>>,
+    panics: bool,
+}
+
+impl Drop for CountDrops {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+        if self.panics {
+            panic!("a future's destructor panicked");
+        }
+    }
+}
+
+#[test]
+fn try_join_drops_the_error_when_a_destructor_panics_on_the_way_out() {
+    let dropped = Rc::new(Cell::new(0));
+    let error = Rc::new(Cell::new(0));
+    let guard = |panics| CountDrops {
+        drops: dropped.clone(),
+        panics,
+    };
+    let (panicking, other) = (guard(true), guard(false));
+    let failure = CountDrops {
+        drops: error.clone(),
+        panics: false,
+    };
+    let join = async move {
+        let pending = |guard: CountDrops| async move {
+            let _guard = guard;
+            std::future::pending::<Result<(), CountDrops>>().await
+        };
+        let result = mirage::try_join!(
+            pending(panicking),
+            ready(Err::<(), _>(failure)),
+            pending(other)
+        );
+        result.map(drop)
+    };
+    let mut join = Box::pin(join);
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = join
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    }));
+    assert!(polled.is_err(), "the destructor's panic reaches the poller");
+    drop(join);
+    assert_eq!(dropped.get(), 2, "every other future was dropped, once");
+    assert_eq!(
+        error.get(),
+        1,
+        "the error was dropped while the panic unwound, not leaked"
+    );
 }
 
 #[mirage::test]

@@ -4,7 +4,7 @@
 mod select_common;
 
 use std::cell::Cell;
-use std::future::{ready, IntoFuture};
+use std::future::{ready, Future, IntoFuture};
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
@@ -44,6 +44,65 @@ async fn losers_are_dropped_before_the_handler_runs() {
         _ = loser => unreachable!("the loser never completes"),
         _ = gate.wait(()) => assert!(dropped.get(), "the loser was dropped before the handler"),
     }
+}
+
+/// Counts its drops; panics in `drop` if `panics`.
+struct CountDrops {
+    drops: Rc<Cell<u32>>,
+    panics: bool,
+}
+
+impl Drop for CountDrops {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+        if self.panics {
+            panic!("a loser's destructor panicked");
+        }
+    }
+}
+
+/// A future that holds `guard` and never completes.
+async fn holding(guard: CountDrops) {
+    let _guard = guard;
+    std::future::pending::<()>().await;
+}
+
+#[test]
+fn a_loser_whose_destructor_panics_leaks_neither_the_other_losers_nor_the_winner_s_output() {
+    let losers = Rc::new(Cell::new(0));
+    let output = Rc::new(Cell::new(0));
+    let loser = |panics| CountDrops {
+        drops: losers.clone(),
+        panics,
+    };
+    let (first, panicking, last) = (loser(false), loser(true), loser(false));
+    let winner = CountDrops {
+        drops: output.clone(),
+        panics: false,
+    };
+    let select = async move {
+        mirage::select! {
+            biased;
+            () = holding(first) => None,
+            () = holding(panicking) => None,
+            won = ready(winner) => Some(won),
+            () = holding(last) => None,
+        }
+    };
+    let mut select = Box::pin(select);
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = select
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    }));
+    assert!(polled.is_err(), "the destructor's panic reaches the poller");
+    drop(select);
+    assert_eq!(losers.get(), 3, "every loser was dropped, once");
+    assert_eq!(
+        output.get(),
+        1,
+        "the winner's output was dropped while the panic unwound, not leaked"
+    );
 }
 
 #[test]

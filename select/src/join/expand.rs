@@ -25,9 +25,10 @@
 //! }
 //! ```
 //!
-//! In `try_join!`, `Ready(Ok(v))` stores `v` and `Ready(Err(e))` wins with `e`: the block's
-//! value is kept (`let error = { .. };`), the other futures are dropped at once and the
-//! macro gives `Err(e)`. So a wake-up polls only the
+//! In `try_join!`, `Ready(Ok(v))` stores `v` and `Ready(Err(e))` wins with `e`: what the
+//! state machine gives is kept (`let error; { ..; error = poll_fn(..).await; }`, assigned
+//! rather than the block's value, which a panicking destructor would leak), the other
+//! futures are dropped at once and the macro gives `Err(e)`. So a wake-up polls only the
 //! futures whose waker fired, as in `select!`, and nothing is boxed.
 
 use proc_macro2::{Span, TokenStream};
@@ -139,13 +140,17 @@ pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream 
         },
     };
     // `join!` never wins a branch, so only `try_join!` keeps what the state machine gives.
-    let keep_error = match kind {
-        Kind::Join => quote!(),
-        Kind::TryJoin => quote!(let #error =),
+    // Assigned inside the block rather than taken as its value: a block's value is leaked
+    // when a local's destructor panics (rust-lang/rust#47949); a local of the outer scope
+    // is dropped as the panic unwinds.
+    let (declare_error, keep_error) = match kind {
+        Kind::Join => (quote!(), quote!()),
+        Kind::TryJoin => (quote!(let #error;), quote!(#error =)),
     };
     quote! {{
         #(let mut #outputs = ::core::option::Option::None;)*
-        #keep_error {
+        #declare_error
+        {
             // Declared before the futures, so dropped after them (see `select!`).
             let mut #state = #private::Select::new(#len, #all, #biased);
             #(#pinned)*
@@ -155,8 +160,8 @@ pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream 
                     _ => ::core::unreachable!(),
                 }
             });
-            ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await
-        };
+            #keep_error ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await;
+        }
         #result
     }}
 }

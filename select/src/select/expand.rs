@@ -7,7 +7,8 @@
 //!     enum Output<T0, T1> { B0(T0), B1(T1) }
 //!     let mut enabled: u64 = <bits of the branches without a precondition>;
 //!     if c_1 { enabled |= 1 << 1; }
-//!     let mut output = {
+//!     let mut output;
+//!     {
 //!         let mut select = ::mirage::__private::Select::new(2, enabled, biased);
 //!         let mut future_0 = pin!(into_future(f_0));
 //!         let mut future_1 = pin!(into_future(f_1));
@@ -18,8 +19,9 @@
 //!             },
 //!             1 => ...
 //!         };
-//!         poll_fn(|cx| select.poll(cx, &mut poll_branch)).await
-//!     }; // the futures are dropped here, before any handler runs
+//!         output = poll_fn(|cx| select.poll(cx, &mut poll_branch)).await;
+//!     } // the futures are dropped here, before any handler runs; should a destructor
+//!       // panic, `output` (assigned, not the block's value) is dropped, not leaked
 //!     match output {
 //!         Some(Output::B0(p_0)) => h_0,
 //!         Some(Output::B1(p_1)) => h_1,
@@ -180,8 +182,12 @@ fn expand_select(select: &Select) -> TokenStream {
         let #enabled_mut #enabled: u64 = #always_enabled;
         #(#preconditions)*
         // `mut`: the handlers match on this place, and a `ref mut` binding borrows it mutably.
+        // Assigned inside the block rather than taken as its value: a block's value is
+        // leaked when a local's destructor panics (rust-lang/rust#47949), and a loser's may;
+        // a local of this scope is dropped as the panic unwinds.
         #[allow(unused_mut)]
-        let mut #output = {
+        let mut #output;
+        {
             // Declared before the futures, so dropped after them: its wake set goes back to
             // the pool once the losers have dropped (or left behind) their wakers.
             let mut #state = #private::Select::new(#len, #enabled, #biased);
@@ -195,8 +201,8 @@ fn expand_select(select: &Select) -> TokenStream {
                 #(#poll_arms)*
                 _ => ::core::unreachable!(),
             });
-            ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await
-        };
+            #output = ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await;
+        } // the futures are dropped here, before any handler runs
         match #output {
             #(#handler_arms)*
             ::core::option::Option::None => #else_arm,
