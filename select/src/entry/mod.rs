@@ -30,8 +30,9 @@ impl Kind {
 pub(crate) fn entry(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed = parse::parse(kind, args, item.clone());
     match parsed {
-        Ok(entry) => {
-            let (entry, errors) = valid::validate(entry);
+        Ok((entry, args_error)) => {
+            let (entry, mut errors) = valid::validate(entry);
+            errors.splice(0..0, args_error);
             expand::expand(entry, errors)
         }
         Err(error) => expand::unchanged(item, error),

@@ -1,0 +1,2 @@
+#[mirage::main(start_paused = )]
+async fn main() {}
