@@ -70,8 +70,8 @@ pub enum Branch<O> {
 /// ```
 pub struct Select {
     /// Bit `i` set: branch `i` still races. Cleared for a false precondition (before the
-    /// first poll) and for a completion whose pattern did not match; a cleared branch is
-    /// never polled again.
+    /// first poll), for a completion whose pattern did not match and for the winner; a
+    /// cleared branch is never polled again.
     enabled: u64,
     /// The branch the next pass starts from; passes go round from there in index order. A
     /// value of `len` or more starts at branch 0.
@@ -192,7 +192,12 @@ impl Select {
             let poll_branch = hint::black_box(&mut *poll_branch);
             match poll_branch(index as usize, &mut Context::from_waker(&waker)) {
                 Branch::Pending => {}
-                Branch::Won(output) => return Poll::Ready(Some(output)),
+                Branch::Won(output) => {
+                    // Its future is finished: a later poll (of a caller that polls on after
+                    // `Ready`) must not poll it again, as `poll` promises.
+                    self.enabled &= !(1 << index);
+                    return Poll::Ready(Some(output));
+                }
                 Branch::Mismatched => self.enabled &= !(1 << index),
             }
         }

@@ -375,6 +375,31 @@ fn after_the_first_poll_only_woken_branches_are_polled() {
 }
 
 #[test]
+fn a_branch_that_won_is_never_polled_again() {
+    // `Select::poll` promises `poll_branch` no call for a branch after it reported `Won`:
+    // polled again, with the winner's waker fired, it must not poll the finished future.
+    let (_, parent) = counter();
+    let mut cx = Context::from_waker(&parent);
+    let mut select = Select::new(2, 0b11, true);
+    let mut winner = None;
+    let poll = select.poll(&mut cx, &mut |i, cx| {
+        if i == 0 {
+            winner = Some(cx.waker().clone());
+            Branch::Won(i)
+        } else {
+            Branch::Pending
+        }
+    });
+    assert_eq!(poll, Poll::Ready(Some(0)));
+    winner.unwrap().wake();
+    let poll = select.poll(&mut cx, &mut |i, _| -> Branch<usize> {
+        assert_ne!(i, 0, "the branch that won was polled again");
+        Branch::Pending
+    });
+    assert!(poll.is_pending());
+}
+
+#[test]
 fn every_branch_disabled_gives_none() {
     let (_, parent) = counter();
     let mut cx = Context::from_waker(&parent);
