@@ -148,6 +148,32 @@ fn output_leaves_an_unset_stdin_unset_for_the_next_spawn() {
     assert!(!settings.contains("Null"), "{settings}");
 }
 
+/// `output` leaves the stdin of a command made from a std one, or changed through
+/// `as_std_mut`, as the std command has it (a file to read, say), as tokio's `output` does:
+/// Mirage cannot read a stdin set there back, so it does not replace it.
+#[test]
+fn output_keeps_a_stdin_set_on_the_std_command() {
+    let path = std::env::temp_dir().join(format!("mirage-output-stdin-{}", std::process::id()));
+    std::fs::write(&path, b"from the file\n").unwrap();
+    let mut core = Core::new().unwrap();
+
+    let mut std_command = std::process::Command::new("cat");
+    std_command.stdin(std::fs::File::open(&path).unwrap());
+    let output = core.run(Command::from(std_command).output()).unwrap();
+    assert_eq!(
+        output.stdout, b"from the file\n",
+        "set before the conversion"
+    );
+
+    let mut command = Command::new("cat");
+    command
+        .as_std_mut()
+        .stdin(std::fs::File::open(&path).unwrap());
+    let output = core.run(command.output()).unwrap();
+    assert_eq!(output.stdout, b"from the file\n", "set through as_std_mut");
+    std::fs::remove_file(&path).unwrap();
+}
+
 /// Whether `pid` is still a process (a zombie counts), checked with signal 0.
 fn exists(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.

@@ -57,7 +57,9 @@ pub use pipe::{ChildStderr, ChildStdin, ChildStdout};
 pub struct Command {
     std: std::process::Command,
     kill_on_drop: bool,
-    /// `stdin` was called: `output` keeps what it set.
+    /// The stdin is the caller's to decide: `stdin` was called, or the std command may have
+    /// one set (it came through `From`, or was changed through `as_std_mut`), which std
+    /// gives no way to read back. `output` then leaves it as it is.
     stdin_set: bool,
 }
 
@@ -71,7 +73,11 @@ impl Command {
     /// assert_eq!(command.as_std().get_program(), "ls");
     /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Command {
-        Command::from(std::process::Command::new(program))
+        Command {
+            std: std::process::Command::new(program),
+            kill_on_drop: false,
+            stdin_set: false,
+        }
     }
 
     /// Adds an argument.
@@ -277,7 +283,8 @@ impl Command {
         &self.std
     }
 
-    /// The std command, for the settings not repeated here.
+    /// The std command, for the settings not repeated here. Once it was taken, a stdin set
+    /// on it or not, [`output`](Command::output) leaves stdin as the std command has it.
     ///
     /// # Examples
     ///
@@ -287,6 +294,8 @@ impl Command {
     /// assert_eq!(command.as_std().get_args().count(), 1);
     /// ```
     pub fn as_std_mut(&mut self) -> &mut std::process::Command {
+        // It may set a stdin, which `output` must then not replace.
+        self.stdin_set = true;
         &mut self.std
     }
 
@@ -349,6 +358,11 @@ impl Command {
     /// [`spawn`](Command::spawn) inherits it), reads both streams to their ends and waits
     /// for the process to exit.
     ///
+    /// A command made from a std one ([`From`]), or changed through
+    /// [`as_std_mut`](Command::as_std_mut), keeps the stdin the std command has (inherited
+    /// if none is set), as tokio's `output` does: std gives no way to read back whether one
+    /// was set there, and replacing it would lose it.
+    ///
     /// Dropping the future before the child exits loses what it read, and drops the
     /// [`Child`] as [`status`](Command::status) does: killed if
     /// [`kill_on_drop`](Command::kill_on_drop) is set, otherwise left to run on.
@@ -381,7 +395,8 @@ impl From<std::process::Command> for Command {
         Command {
             std,
             kill_on_drop: false,
-            stdin_set: false,
+            // Whatever stdin it has (or none: inherited), `output` keeps.
+            stdin_set: true,
         }
     }
 }
