@@ -150,6 +150,57 @@ fn retain_ready_keeps_readiness_and_clear_ready_forgets_it() {
     });
 }
 
+/// `clear_ready` forgets the readiness the guard saw, not an edge that came while it was
+/// held: data written after the wait, whose edge the Core took in before the clear, is
+/// still waiting, and no further edge will come for it. tokio keeps readiness that a later
+/// event set (its guard clears only if no event came since the wait); forgetting it left the
+/// next wait hanging with the data queued. Both guards, and `clear_ready_matching`, alike.
+#[test]
+fn clear_ready_keeps_an_edge_that_came_while_the_guard_was_held() {
+    let (reader, mut writer) = nonblocking_pipe();
+    writer.write_all(b"a").unwrap();
+    let mut reader = AsyncFd::new(reader).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut rest = [0u8; 8];
+        for clear in 0..3 {
+            let mut guard = reader.readable().await.unwrap();
+            assert_eq!(
+                guard.get_inner().read(&mut rest).unwrap(),
+                1,
+                "drained by hand"
+            );
+            writer.write_all(b"b").unwrap();
+            // The Core turns, and takes in the write's edge, while the guard is held.
+            mirage::time::sleep(Duration::from_millis(1)).await;
+            match clear {
+                0 => guard.clear_ready(),
+                _ => guard.clear_ready_matching(Ready::READABLE),
+            }
+            let waited = timeout(Duration::from_millis(50), reader.readable()).await;
+            assert!(
+                waited.is_ok(),
+                "clear {clear}: the byte written since waits unseen"
+            );
+        }
+        let mut guard = reader.readable_mut().await.unwrap();
+        assert_eq!(
+            guard.get_inner().read(&mut rest).unwrap(),
+            1,
+            "drained by hand"
+        );
+        writer.write_all(b"c").unwrap();
+        mirage::time::sleep(Duration::from_millis(1)).await;
+        guard.clear_ready();
+        drop(guard);
+        let waited = timeout(Duration::from_millis(50), reader.readable()).await;
+        assert!(
+            waited.is_ok(),
+            "mut guard: the byte written since waits unseen"
+        );
+    });
+}
+
 /// A reader whose reads need `&mut self`: it counts them.
 struct CountingReader {
     pipe: std::io::PipeReader,

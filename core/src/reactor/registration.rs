@@ -429,6 +429,14 @@ impl Registration {
         let _ = self.register_if_current();
     }
 
+    /// How many times the reactor set readiness (an event, or `mark_closed`), wrapping; 0
+    /// unregistered. For `AsyncFd`'s guard, which clears what it saw only if none came since.
+    pub(crate) fn readiness_sets(&self) -> u32 {
+        self.registered
+            .get()
+            .map_or(0, |registered| registered.io.sets())
+    }
+
     /// Forgets readiness in `direction` but for end-of-stream (see
     /// `ScheduledIo::clear_ready_but_closed`): for `AsyncFd`'s guard.
     pub(crate) fn clear_ready_but_closed(&self, direction: Direction) {

@@ -117,6 +117,9 @@ pub(crate) struct ScheduledIo {
     /// Set by the reactor that registers the descriptor, again if it moves to another Core.
     pub(crate) token: Cell<usize>,
     readiness: Cell<u8>,
+    /// Counts the times readiness was set (each event, each `mark_closed`), wrapping: a
+    /// guard that saw one count clears only if none came since, as tokio's tick.
+    sets: Cell<u32>,
     pub(crate) readers: RefCell<Waiters>,
     pub(crate) writers: RefCell<Waiters>,
     /// Tasks waiting for priority or error readiness (`AsyncFd` under `Interest::PRIORITY`
@@ -132,6 +135,7 @@ impl ScheduledIo {
         ScheduledIo {
             token: Cell::new(ORPHANED),
             readiness: Cell::new(0),
+            sets: Cell::new(0),
             readers: RefCell::default(),
             writers: RefCell::default(),
             extra: RefCell::default(),
@@ -196,6 +200,7 @@ impl ScheduledIo {
     /// of an event that only makes room to write.
     pub(crate) fn set_ready(&self, bits: u8, wake: &mut Vec<Waker>) {
         self.readiness.set(self.readiness.get() | bits);
+        self.sets.set(self.sets.get().wrapping_add(1));
         if bits & mask(Direction::Read) != 0 {
             self.readers.borrow_mut().take_all(wake);
             if bits & EXTRA_WAKE != 0 {
@@ -225,6 +230,11 @@ impl ScheduledIo {
 
     /// The readiness bits among `bits` (made of [`EXTRA_PRIORITY`], [`EXTRA_ERROR`] and
     /// [`READ_CLOSED`]), for the extra waiters.
+    /// How many times readiness was set, wrapping (see the field).
+    pub(crate) fn sets(&self) -> u32 {
+        self.sets.get()
+    }
+
     pub(crate) fn extra_readiness(&self, bits: u8) -> u8 {
         self.readiness.get() & bits
     }

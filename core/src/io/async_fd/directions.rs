@@ -81,6 +81,16 @@ fn clear_blocked_directions(registration: &Registration, interest: Interest) -> 
     interest
 }
 
+/// A guard's `clear_ready` (of `interest`'s kinds): [`clear_but_closed`], unless readiness
+/// was set since the guard's wait, when the reactor's count of sets was `sets`. An edge
+/// that came while the guard was held may bring what the caller's operation did not see
+/// (more data, more room), and no other edge reports it; tokio keeps it too, by its tick.
+pub(super) fn clear_seen(registration: &Registration, interest: Interest, sets: u32) {
+    if registration.readiness_sets() == sets {
+        clear_but_closed(registration, interest);
+    }
+}
+
 /// Forgets readiness in `interest`'s kinds but for end of stream, on the caller's word (a
 /// guard's `clear_ready`): reported by one edge only, it must stay.
 pub(super) fn clear_but_closed(registration: &Registration, interest: Interest) {

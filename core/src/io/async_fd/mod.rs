@@ -437,6 +437,7 @@ impl<T: AsRawFd> AsyncFd<T> {
             fd: self,
             interest,
             ready: directions::readiness(&self.registration, interest),
+            sets: self.registration.readiness_sets(),
         })
     }
 
@@ -509,6 +510,7 @@ impl<T: AsRawFd> AsyncFd<T> {
             fd: self,
             interest,
             ready: self.registration.readiness(direction),
+            sets: self.registration.readiness_sets(),
         }))
     }
 

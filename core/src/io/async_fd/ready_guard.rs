@@ -40,6 +40,9 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     pub(super) interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyGuard::ready).
     pub(super) ready: Ready,
+    /// The reactor's count of readiness sets at the wait: `clear_ready` forgets nothing
+    /// set since.
+    pub(super) sets: u32,
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
@@ -74,6 +77,8 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// stream (the peer hung up) is kept, as tokio keeps it: the kernel reports it once, and
     /// a wait that forgot it would never end, so after a short read that cleared readiness
     /// the next wait still returns at once, for the read that sees the end.
+    /// Readiness that an edge set after the wait is kept too, as in tokio: it may report
+    /// data (or room) the caller's operation never saw, and no other edge would.
     ///
     /// # Examples
     ///
@@ -95,7 +100,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// # drop(b);
     /// ```
     pub fn clear_ready(&mut self) {
-        directions::clear_but_closed(&self.fd.registration, self.interest);
+        directions::clear_seen(&self.fd.registration, self.interest, self.sets);
     }
 
     /// Forgets the readiness of the guard's kinds that `ready` names (readable, writable,
@@ -130,7 +135,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
         if let Some(matching) = directions::matching(self.interest, ready) {
-            directions::clear_but_closed(&self.fd.registration, matching);
+            directions::clear_seen(&self.fd.registration, matching, self.sets);
         }
     }
 

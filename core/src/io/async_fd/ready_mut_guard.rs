@@ -96,10 +96,12 @@ impl<T: AsRawFd> AsyncFd<T> {
         coop::consume_budget().await;
         self.registration.ready_any(interest).await?;
         let ready = directions::readiness(&self.registration, interest);
+        let sets = self.registration.readiness_sets();
         Ok(AsyncFdReadyMutGuard {
             fd: self,
             interest,
             ready,
+            sets,
         })
     }
 
@@ -171,10 +173,12 @@ impl<T: AsRawFd> AsyncFd<T> {
         ready!(self.registration.poll_ready(cx, direction))?;
         ready!(coop::poll_proceed(cx));
         let ready = self.registration.readiness(direction);
+        let sets = self.registration.readiness_sets();
         Poll::Ready(Ok(AsyncFdReadyMutGuard {
             fd: self,
             interest,
             ready,
+            sets,
         }))
     }
 
@@ -281,6 +285,9 @@ pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     interest: Interest,
     /// The readiness the wait saw, for [`ready`](AsyncFdReadyMutGuard::ready).
     ready: Ready,
+    /// The reactor's count of readiness sets at the wait: `clear_ready` forgets nothing
+    /// set since.
+    sets: u32,
 }
 
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
@@ -331,7 +338,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// # drop(b);
     /// ```
     pub fn clear_ready(&mut self) {
-        directions::clear_but_closed(&self.fd.registration, self.interest);
+        directions::clear_seen(&self.fd.registration, self.interest, self.sets);
     }
 
     /// Forgets the readiness of the guard's kinds that `ready` names (readable, writable,
@@ -362,7 +369,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
         if let Some(matching) = directions::matching(self.interest, ready) {
-            directions::clear_but_closed(&self.fd.registration, matching);
+            directions::clear_seen(&self.fd.registration, matching, self.sets);
         }
     }
 
