@@ -1134,3 +1134,34 @@ fn a_datagram_receive_after_shutting_down_the_read_half_returns_zero() {
         assert_eq!(b.try_recv_from(&mut buf).unwrap().0, 0);
     });
 }
+
+/// The read half shut before Mirage took the socket (before `from_std`, or through another
+/// descriptor of it): the kernel knows, though this `UnixDatagram` never shut it. A
+/// receive returns `Ok(0)` as std's blocking one does, where it waited for ever for an edge
+/// that never comes; `readable` and `try_recv` agree.
+#[test]
+fn a_datagram_socket_shut_for_reading_before_mirage_took_it_receives_end_of_file() {
+    let (a, b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    b.shutdown(Shutdown::Read).unwrap();
+    assert_eq!(b.recv(&mut [0u8; 8]).unwrap(), 0, "std's blocking receive");
+    let b = UnixDatagram::from_std(b).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        let mut buf = [0u8; 8];
+        let wait = Duration::from_millis(50);
+        for _ in 0..2 {
+            let got = timeout(wait, b.recv(&mut buf)).await;
+            assert_eq!(got.expect("recv hung").unwrap(), 0);
+        }
+        let got = timeout(wait, b.peek(&mut buf)).await;
+        assert_eq!(got.expect("peek hung").unwrap(), 0);
+        for _ in 0..3 {
+            timeout(wait, b.readable())
+                .await
+                .expect("readable hung")
+                .unwrap();
+            assert_eq!(b.try_recv(&mut buf).unwrap(), 0);
+        }
+        drop(a);
+    });
+}

@@ -243,18 +243,32 @@ impl<S: AsRawFd> Source<S> {
     }
 
     /// A datagram receive's `result`, with `WouldBlock` turned into end of file (`eof`) once
-    /// this side shut its read half. No datagram can arrive then (a sender gets `EPIPE`), so
+    /// the read half is shut. No datagram can arrive then (a sender gets `EPIPE`), so
     /// the queue is drained for good: std's blocking receive returns `Ok(0)`, where the
     /// non-blocking system call reports `WouldBlock`, and waiting for an edge would hang.
+    ///
+    /// Shut by this side's [`shutdown`](Source::shutdown), or before Mirage took the socket,
+    /// or through another descriptor of it: the kernel then reports it (`EPOLLRDHUP`) with
+    /// the first event after registration, and it is remembered from then on.
     pub(crate) fn eof_if_read_shut<R>(
         &self,
         result: io::Result<R>,
         eof: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
         match result {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock && self.read_shut.get() => eof(),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock && self.is_read_shut() => eof(),
             result => result,
         }
+    }
+
+    /// Whether the read half is shut, as [`eof_if_read_shut`](Source::eof_if_read_shut)
+    /// says; once the reactor reports it, kept (a shut half never reopens), since the next
+    /// `WouldBlock` elsewhere would clear the reactor's record.
+    fn is_read_shut(&self) -> bool {
+        if !self.read_shut.get() && self.registration.is_closed(Direction::Read) {
+            self.read_shut.set(true);
+        }
+        self.read_shut.get()
     }
 
     /// Forgets readiness in `direction`.

@@ -820,6 +820,45 @@ impl Registration {
         }
     }
 
+    /// Whether `direction` is known closed: an event reported the hang-up (for reading, end
+    /// of stream, `EPOLLRDHUP`, or `EPOLLHUP`; for writing, `EPOLLHUP`, or an error on a
+    /// writable descriptor, as mio reads them), or
+    /// [`mark_closed`](Registration::mark_closed) recorded it, and no operation in
+    /// `direction` has cleared its readiness since. False until the descriptor registers.
+    /// For an operation that gets `WouldBlock` where the kernel also reports the end, as a
+    /// datagram socket's receive once its read half is shut.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixDatagram;
+    /// use mirage::io::{Direction, Registration};
+    ///
+    /// let (a, b) = UnixDatagram::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let registration = Registration::new(b.as_raw_fd());
+    /// let mut core = mirage::Core::new().unwrap();
+    /// core.run(async {
+    ///     assert!(!registration.is_closed(Direction::Read)); // not registered: unknown
+    ///     b.shutdown(Shutdown::Read).unwrap();
+    ///     registration.ready(Direction::Read).await.unwrap(); // registers; the event says
+    ///     assert!(registration.is_closed(Direction::Read));
+    ///     assert!(!registration.is_closed(Direction::Write));
+    /// });
+    /// # drop(a);
+    /// ```
+    pub fn is_closed(&self, direction: Direction) -> bool {
+        let closed = match direction {
+            Direction::Read => READ_CLOSED,
+            Direction::Write => WRITE_CLOSED,
+        };
+        self.registered
+            .get()
+            .is_some_and(|registered| registered.io.readiness(direction) & closed != 0)
+    }
+
     /// Runs the non-blocking `op` until it stops reporting `WouldBlock`, waiting for
     /// readiness in `direction` in between. The first attempt happens before any readiness
     /// check, so an operation that can complete at once costs one system call.
