@@ -166,6 +166,11 @@ impl TcpSocket {
     /// connections (the kernel picks one per connection by a hash of its addresses), which
     /// is how one Core per thread serves one port without a shared accept queue.
     ///
+    /// Each listener has its own queue of connections not yet accepted: when one listener
+    /// closes, the kernel resets those in its queue rather than hand them to the others
+    /// (unless the `net.ipv4.tcp_migrate_req` sysctl is set). A server that stops one Core
+    /// of several drains its listener's queue first, or accepts that loss.
+    ///
     /// # Examples
     ///
     /// ```
