@@ -667,7 +667,8 @@ def net_section(name: str, md: list[str], headline: list) -> None:
                   "under callgrind) on CPU 1; depth 16 = 16 pipelined requests per write. "
                   "**syscalls/req** and **instr/req** are the figures to judge by. Lower "
                   "counts are better. **epoll_wait/req** is the waiting part of syscalls/req "
-                  "(the rest is one read and one write per request, or per 16 at depth 16); "
+                  "(the rest is the server's reads, writes and other calls: at least one read "
+                  "and one write per request, or per 16 at depth 16); "
                   "it depends on how many requests each wake finds, as for echo. **p99** is "
                   "wrk's; where wrk prints none (pipelining breaks its coordinated-omission "
                   "correction) it is that of the benchmark's own client, **client p99 ms**.\n")
@@ -893,10 +894,11 @@ def write_report() -> None:
         "and latency are still shown, as information.",
         "- This is a **2-core shared virtual machine**: timings are noisy (a few percent to "
         "tens of percent between runs, more for the network benchmarks). The server and the "
-        "load generator are pinned to different cores. The network benchmarks run with "
-        "shortened settings (fewer and shorter timed runs, fewer callgrind pairs: the "
-        "environment variables are listed in each section) to fit the whole run in about a "
-        "quarter of an hour; their own defaults take medians of three. The 1-minute load "
+        "load generator are pinned to different cores. The network benchmarks run with the "
+        "settings listed in each section (their environment variables): unless the caller's "
+        "environment sets them, `report.py` shortens the benches' own defaults (one timed run "
+        "where they take the median of three, shorter windows, one callgrind pair for HTTP) "
+        "to fit the whole run in about a quarter of an hour. The 1-minute load "
         "average before and after each benchmark is recorded in its section: on 2 cores, "
         "values well above 1 mean other work was sharing the machine during that run.",
         "- Each chart shows the same numbers as the table above it: one group of horizontal "
