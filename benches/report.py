@@ -279,7 +279,10 @@ def fmt_num(v: float | None, digits: int = 3) -> str:
 
 
 def fmt_ratio(r: float | None) -> str:
-    return "n/a" if r is None else f"{r:.2f}×"
+    if r is None:
+        return "n/a"
+    # Below 0.005 two decimals would print a ratio of zero (timer spin's p50 is 0.0012×).
+    return f"{r:.2g}×" if 0 < abs(r) < 0.005 else f"{r:.2f}×"
 
 
 def ratio(a, b):
