@@ -5,7 +5,11 @@
 //!
 //! - `two_branches_one_ready`: the read-versus-timeout shape. A ready future races a
 //!   `sleep(1 s)` on each runtime's own timer; time per `select!`, including creating and
-//!   dropping the sleep.
+//!   dropping the sleep. As a server's loop is, each runtime is set up with an earlier timer
+//!   pending (0.5 s) and has turned once since, so tokio's driver has recorded that deadline
+//!   and a new 1 s sleep does not wake it (tokio wakes its driver, through an eventfd
+//!   `write`, for a timer earlier than the one it will wake for: the case
+//!   `timers.rs`' `sleep_create_register_cancel_earliest` measures).
 //! - `wakeup_to_winner/{channels,trivial}/N`: N branches are pending; a message arrives on
 //!   one of them (its waker fires and its future is now ready) and the `select!` is polled.
 //!   Timed: the send, and the poll up to the end of the handler (finding the winner, dropping
@@ -34,7 +38,7 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::cell::{Cell, RefCell};
-use std::future::{ready, Future};
+use std::future::{poll_fn, ready, Future};
 use std::hint::black_box;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,12 +48,17 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
+/// tokio's current-thread runtime with its I/O driver, as Mirage's Core always has its
+/// reactor (and as `benches/timers.rs` runs it): the read-versus-timeout shape needs one.
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .unwrap()
 }
+
+/// The timer pending before `two_branches_one_ready`'s loop: earlier than its 1 s sleeps.
+const EARLIER: Duration = Duration::from_millis(500);
 
 fn two_branches_one_ready(c: &mut Criterion) {
     let mut group = c.benchmark_group("two_branches_one_ready");
@@ -57,6 +66,14 @@ fn two_branches_one_ready(c: &mut Criterion) {
         let mut core = mirage::Core::new().unwrap();
         b.iter_custom(|iters| {
             core.run(async {
+                // An earlier timer pending, and one turn of the loop, as in a server.
+                let mut earlier = pin!(mirage::time::sleep(EARLIER));
+                poll_fn(|cx| {
+                    assert!(earlier.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+                mirage::yield_now().await;
                 let start = Instant::now();
                 for _ in 0..iters {
                     let n = mirage::select! {
@@ -73,6 +90,14 @@ fn two_branches_one_ready(c: &mut Criterion) {
         let rt = tokio_rt();
         b.iter_custom(|iters| {
             rt.block_on(async {
+                // The same: the loop turn makes tokio's driver record the earlier deadline.
+                let mut earlier = pin!(tokio::time::sleep(EARLIER));
+                poll_fn(|cx| {
+                    assert!(earlier.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+                tokio::task::yield_now().await;
                 let start = Instant::now();
                 for _ in 0..iters {
                     let n = tokio::select! {
