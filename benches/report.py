@@ -405,7 +405,12 @@ GOALS_CRITERION = {
 
 DESCRIPTIONS = {
     "tasks": "Task machinery: Mirage's `Core` beside tokio's current-thread runtime + "
-             "`LocalSet` (`benches/tasks.rs`). Time per operation.",
+             "`LocalSet` (`benches/tasks.rs`), built with `enable_all()` as a networking "
+             "program builds it (Mirage's Core always has its reactor and timers). With its "
+             "I/O driver tokio's scheduler calls `epoll_wait` whenever it runs out of ready "
+             "tasks, which these loops do at nearly every operation: a tokio runtime built "
+             "with no driver ran spawn, `yield_now` and ping-pong about 1.5-3x faster on this "
+             "machine, and their ratios would be that much higher. Time per operation.",
     "timers": "Timers (`benches/timers.rs`): create + register + cancel a sleep with N other "
               "timers pending (per timer), the same when the new sleep is the earliest, a "
               "sleep created and dropped unpolled (its clock read: the floor of the first), a "
@@ -878,7 +883,9 @@ def write_report() -> None:
         "",
         "- Every benchmark runs Mirage and its peer **in the same run, side by side**, on the same "
         "machine, with the same load: tokio's current-thread runtime (with a `LocalSet` where "
-        "tasks are spawned) for the runtime benchmarks, and also hyper 1.x and `may_minihttp` for "
+        "tasks are spawned) for the runtime benchmarks, built with `enable_all()` (its I/O and "
+        "time drivers, which Mirage's Core always has; `enable_io()` for the echo and hyper "
+        "servers), and also hyper 1.x and `may_minihttp` for "
         "HTTP. Absolute numbers on this machine mean little; **the ratio Mirage / peer** is "
         "what is compared against the goals of the issues. For times and counts, lower is "
         "better (a ratio of 0.5× means Mirage takes half the time); for throughput the "

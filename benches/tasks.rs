@@ -1,7 +1,11 @@
 //! Task benchmarks, Mirage beside tokio's current-thread runtime + `LocalSet`, same run.
 //!
 //! `cargo bench --bench tasks`. Each benchmark id has a `mirage` and a `tokio` variant;
-//! compare them as a ratio (absolute times on a shared machine are noise).
+//! compare them as a ratio (absolute times on a shared machine are noise). tokio's runtime
+//! is built with `enable_all()`, as Mirage's Core always has its reactor and timers; with
+//! its I/O driver, tokio's scheduler calls `epoll_wait` whenever it runs out of ready tasks,
+//! which these loops do at nearly every operation (`strace -c`): with no driver, tokio ran
+//! spawn, `yield_now` and ping-pong about 1.5-3x faster.
 //! `cross_thread_mutex_uncontended` compares the mutexes that threads share, Mirage's
 //! `sync::cross_thread::Mutex` beside `tokio::sync::Mutex`.
 
