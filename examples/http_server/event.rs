@@ -1,15 +1,12 @@
-//! `Event`: wakes every task subscribed to it; used for shutdown and for draining
-//! connections.
+//! `Event`: wakes every task subscribed to it; used for shutdown.
 //!
 //! A task subscribes once and keeps its slot for as long as it waits on the event now and
 //! then: a connection checks for shutdown on every idle wait, so that wait must cost a
 //! `will_wake` comparison, not an insertion and a removal.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 /// Tasks waiting for a condition that other tasks change. Cloning shares the event.
 #[derive(Clone, Default)]
@@ -61,14 +58,6 @@ impl Event {
             slot,
         }
     }
-
-    /// Completes once `ready()` is true, re-checked after each notification.
-    pub fn wait_until<F: FnMut() -> bool + Unpin>(&self, ready: F) -> WaitUntil<F> {
-        WaitUntil {
-            subscription: self.subscribe(),
-            ready,
-        }
-    }
 }
 
 impl Subscription {
@@ -89,24 +78,6 @@ impl Drop for Subscription {
         let waker = self.event.inner.slots.borrow_mut()[self.slot].take();
         drop(waker);
         self.event.inner.free.borrow_mut().push(self.slot);
-    }
-}
-
-/// The future of [`Event::wait_until`].
-pub struct WaitUntil<F> {
-    subscription: Subscription,
-    ready: F,
-}
-
-impl<F: FnMut() -> bool + Unpin> Future for WaitUntil<F> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if (self.ready)() {
-            return Poll::Ready(());
-        }
-        self.subscription.register(cx);
-        Poll::Pending
     }
 }
 
@@ -131,49 +102,5 @@ impl Shutdown {
     /// [`is_triggered`](Shutdown::is_triggered) in its own polls.
     pub fn subscribe(&self) -> Subscription {
         self.event.subscribe()
-    }
-
-    /// Completes once [`trigger`](Shutdown::trigger) was called.
-    pub fn triggered(&self) -> impl Future<Output = ()> + Unpin {
-        let triggered = Rc::clone(&self.triggered);
-        self.event.wait_until(move || triggered.get())
-    }
-}
-
-/// Counts live connections, so a shutdown can wait until they are all done.
-#[derive(Clone, Default)]
-pub struct Tracker {
-    event: Event,
-    live: Rc<Cell<usize>>,
-}
-
-impl Tracker {
-    /// Counts one more connection until the guard drops.
-    pub fn enter(&self) -> TrackerGuard {
-        self.live.set(self.live.get() + 1);
-        TrackerGuard {
-            tracker: self.clone(),
-        }
-    }
-
-    /// Completes once no connection is live.
-    pub fn idle(&self) -> impl Future<Output = ()> + Unpin {
-        let live = Rc::clone(&self.live);
-        self.event.wait_until(move || live.get() == 0)
-    }
-}
-
-/// One live connection; see [`Tracker::enter`].
-pub struct TrackerGuard {
-    tracker: Tracker,
-}
-
-impl Drop for TrackerGuard {
-    fn drop(&mut self) {
-        let live = self.tracker.live.get() - 1;
-        self.tracker.live.set(live);
-        if live == 0 {
-            self.tracker.event.notify_all();
-        }
     }
 }

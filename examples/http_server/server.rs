@@ -6,16 +6,18 @@ use std::pin::pin;
 use std::rc::Rc;
 
 use mirage::net::TcpListener;
+use mirage::JoinSet;
 
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::date;
-use crate::event::{Shutdown, Tracker};
+use crate::event::Shutdown;
 
 /// Serves HTTP on `listener` until `stop` completes; then stops accepting, lets requests in
 /// flight finish (idle keep-alive connections close at once), and returns once every
 /// connection is done or `config.shutdown_grace` has passed: the connections still open
-/// then are closed first, their requests unanswered.
+/// then are closed first, their requests unanswered. The connections are the server's own:
+/// if it returns early (a fatal accept error) or is dropped, they close with it.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
@@ -23,9 +25,10 @@ pub async fn serve(
 ) -> io::Result<()> {
     let config = Rc::new(config);
     let shutdown = Shutdown::default();
-    // Ends the connections still open when the grace period is over.
-    let cut_off = Shutdown::default();
-    let connections = Tracker::default();
+    // One task per connection; dropping the set (or `shutdown`) aborts those still live,
+    // which closes their sockets. (Cheaper than a `select!` in each connection's task,
+    // which every poll of it would go through.)
+    let mut connections = JoinSet::new();
     let mut stop = pin!(stop);
     // Ends with this function, however it returns.
     let _date = StopOnDrop(mirage::spawn(date::keep_fresh()));
@@ -34,17 +37,10 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let (stream, _peer) = accepted?;
                 let _ = stream.set_nodelay(true);
-                let guard = connections.enter();
                 let connection = Connection::new(stream, Rc::clone(&config), shutdown.clone());
-                let cut_off = cut_off.triggered();
-                mirage::spawn(async move {
-                    // Dropping the connection closes its socket.
-                    mirage::select! {
-                        () = connection.run() => {}
-                        () = cut_off => {}
-                    }
-                    drop(guard);
-                });
+                connections.spawn(connection.run());
+                // Forgets the connections that ended, so that the set holds the live ones.
+                while connections.try_join_next().is_some() {}
             }
             _ = &mut stop => break,
         }
@@ -52,14 +48,13 @@ pub async fn serve(
     // New connections are refused from here on.
     drop(listener);
     shutdown.trigger();
-    if mirage::time::timeout(config.shutdown_grace, connections.idle())
+    let finished = async { while connections.join_next().await.is_some() {} };
+    if mirage::time::timeout(config.shutdown_grace, finished)
         .await
         .is_err()
     {
         // Detached, they would live on, past the deadline, for as long as the Core runs.
-        // Each ends at its next poll, which the trigger wakes it for.
-        cut_off.trigger();
-        connections.idle().await;
+        connections.shutdown().await;
     }
     Ok(())
 }
