@@ -269,51 +269,16 @@ fn connect_and_bind_try_each_address_in_turn() {
 }
 
 /// Makes `socket(AF_INET6, ...)` fail with `EAFNOSUPPORT` on the calling thread (and on the
-/// threads it starts later), as on a kernel booted without IPv6. A seccomp filter belongs to
-/// the thread that installs it: call it on a thread of its own, so the rest of the process
-/// keeps IPv6. `false` where the sandbox refuses seccomp filters.
+/// threads it starts later), as on a kernel booted without IPv6; see
+/// [`net_common::seccomp::fail_on_this_thread`].
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]
 fn lose_ipv6_on_this_thread() -> bool {
-    // Offsets into `struct seccomp_data`: the system call number, then (at 16) the low
-    // half of its first argument, on a little-endian machine.
-    const NR: u32 = 0;
-    const ARG0_LOW: u32 = 16;
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jump_eq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
-    };
-    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-    let ret = libc::BPF_RET | libc::BPF_K;
-    let mut filter = [
-        stmt(load, NR),
-        jump_eq(libc::SYS_socket as u32, 0, 3),
-        stmt(load, ARG0_LOW),
-        jump_eq(libc::AF_INET6 as u32, 0, 1),
-        stmt(ret, libc::SECCOMP_RET_ERRNO | libc::EAFNOSUPPORT as u32),
-        stmt(ret, libc::SECCOMP_RET_ALLOW),
-    ];
-    let program = libc::sock_fprog {
-        len: filter.len() as u16,
-        filter: filter.as_mut_ptr(),
-    };
-    // SAFETY: `prctl` with these options reads only `program`, a valid filter program
-    // that outlives the calls; the filter only makes one system call fail.
-    unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-            && libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
-                &program as *const libc::sock_fprog,
-            ) == 0
-    }
+    net_common::seccomp::fail_on_this_thread(
+        libc::SYS_socket,
+        0,
+        libc::AF_INET6 as u32,
+        libc::EAFNOSUPPORT,
+    )
 }
 
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]

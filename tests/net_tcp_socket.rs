@@ -1,6 +1,8 @@
 //! `TcpSocket`: options set before listening or connecting, and one port shared by the
 //! listeners of several Cores on several threads through `SO_REUSEPORT`.
 
+mod net_common;
+
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
@@ -119,50 +121,15 @@ fn binding_twice_or_to_the_other_family_fails_cleanly() {
 
 /// Makes every duplication of a descriptor (`fcntl(F_DUPFD_CLOEXEC)`, as std's
 /// `try_clone` makes it) fail with `EMFILE` on the calling thread, as in a process that has
-/// used up its descriptors. A seccomp filter belongs to the thread that installs it: call
-/// it on a thread of its own. `false` where the sandbox refuses seccomp filters.
+/// used up its descriptors; see [`net_common::seccomp::fail_on_this_thread`].
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]
 fn run_out_of_descriptors_on_this_thread() -> bool {
-    // Offsets into `struct seccomp_data`: the system call number, then (at 24) the low
-    // half of its second argument, on a little-endian machine.
-    const NR: u32 = 0;
-    const ARG1_LOW: u32 = 24;
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jump_eq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
-    };
-    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-    let ret = libc::BPF_RET | libc::BPF_K;
-    let mut filter = [
-        stmt(load, NR),
-        jump_eq(libc::SYS_fcntl as u32, 0, 3),
-        stmt(load, ARG1_LOW),
-        jump_eq(libc::F_DUPFD_CLOEXEC as u32, 0, 1),
-        stmt(ret, libc::SECCOMP_RET_ERRNO | libc::EMFILE as u32),
-        stmt(ret, libc::SECCOMP_RET_ALLOW),
-    ];
-    let program = libc::sock_fprog {
-        len: filter.len() as u16,
-        filter: filter.as_mut_ptr(),
-    };
-    // SAFETY: `prctl` with these options reads only `program`, a valid filter program
-    // that outlives the calls; the filter only makes one system call fail.
-    unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-            && libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
-                &program as *const libc::sock_fprog,
-            ) == 0
-    }
+    net_common::seccomp::fail_on_this_thread(
+        libc::SYS_fcntl,
+        1,
+        libc::F_DUPFD_CLOEXEC as u32,
+        libc::EMFILE,
+    )
 }
 
 /// Reading a socket's address or pending error needs no new descriptor: a process that has

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod error_queue;
+pub mod seccomp;
 pub mod streams;
 
 /// A small deterministic generator, so failures reproduce.
