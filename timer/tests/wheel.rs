@@ -102,6 +102,23 @@ fn stale_keys_never_reach_a_reused_slot() {
 }
 
 #[test]
+fn keys_of_another_wheel_reach_no_timer_here() {
+    // Two wheels fill their slabs and generation counters alike, so a key handed out by one
+    // names the same index and generation as a timer in the other.
+    let mut mine = Wheel::new();
+    let mut other = Wheel::new();
+    let foreign = other.insert(10, "other's");
+    let own = mine.insert(20, "mine");
+    assert_eq!(mine.remove(foreign), None);
+    assert!(!mine.reschedule(foreign, 1));
+    assert_eq!(mine.deadline(foreign), None);
+    assert!(mine.get_mut(foreign).is_none());
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine.deadline(own), Some(20));
+    assert_eq!(other.remove(foreign), Some("other's"));
+}
+
+#[test]
 fn reset_churn_reuses_one_slot() {
     // A `Sleep` reset over and over: one slab slot, a fresh deadline each
     // time, every key distinct.

@@ -71,6 +71,7 @@ impl<T> Wheel<T> {
             );
             let key = TimerKey {
                 index,
+                wheel: self.id,
                 generation: entry.generation,
             };
             on_expired(key, entry.value);
@@ -97,6 +98,7 @@ impl<T> Wheel<T> {
             let entry = self.entries.remove(index as usize);
             let key = TimerKey {
                 index,
+                wheel: self.id,
                 generation: entry.generation,
             };
             on_expired(key, entry.value);

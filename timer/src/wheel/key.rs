@@ -6,7 +6,8 @@ use std::num::NonZeroU64;
 ///
 /// A key stays valid until its timer fires or is removed; after that every
 /// method taking it treats it as unknown (`None` / `false`), even when the
-/// wheel has reused the same storage slot for a newer timer.
+/// wheel has reused the same storage slot for a newer timer. A key handed
+/// out by another wheel is unknown too: it never reaches a timer of this one.
 ///
 /// # Generations
 ///
@@ -19,6 +20,11 @@ use std::num::NonZeroU64;
 /// wrap after ~71 minutes at one insert per microsecond, which is why it is
 /// 64 bits.) The generation is never zero, so `Option<TimerKey>` is no
 /// larger than `TimerKey`.
+///
+/// Every wheel numbers its timers the same way, so the key also names its
+/// wheel, by a 32-bit number drawn from a process-wide counter when the
+/// wheel is created (it fits in what would otherwise be padding); only a
+/// wheel created 2^32 wheels later could share it.
 ///
 /// # Examples
 ///
@@ -38,6 +44,8 @@ use std::num::NonZeroU64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerKey {
     pub(crate) index: u32,
+    /// The number of the wheel that handed the key out.
+    pub(crate) wheel: u32,
     pub(crate) generation: NonZeroU64,
 }
 

@@ -45,6 +45,7 @@ mod model_tests;
 mod tests;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use self::entry::{Entries, Entry, Home, List, NIL};
 use self::events::Source;
@@ -89,6 +90,8 @@ pub struct Wheel<T> {
     due: List,
     /// Generation of the next inserted timer; never 0.
     next_generation: u64,
+    /// This wheel's number, which its keys carry (see [`TimerKey`]).
+    id: u32,
     /// Reused buffer for sorting the due list.
     scratch: Vec<u32>,
     /// Events (slot fires, cascades, unparks) processed so far, for tests
@@ -133,6 +136,7 @@ impl<T> Wheel<T> {
             parked: List::EMPTY,
             due: List::EMPTY,
             next_generation: 1,
+            id: next_wheel_id(),
             scratch: Vec::new(),
             #[cfg(test)]
             events: 0,
@@ -241,6 +245,7 @@ impl<T> Wheel<T> {
         entry.home = home;
         let key = TimerKey {
             index,
+            wheel: self.id,
             generation: entry.generation,
         };
         let stored = self.entries.insert(entry);
@@ -458,9 +463,12 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// Looks a key up, checking its generation.
+    /// Looks a key up, checking its wheel and generation.
     #[inline]
     fn resolve(&self, key: TimerKey) -> Option<u32> {
+        if key.wheel != self.id {
+            return None;
+        }
         let entry = self.entries.get(key.index as usize)?;
         (entry.generation == key.generation).then_some(key.index)
     }
@@ -506,6 +514,13 @@ impl<T> Wheel<T> {
             Home::Due => self.due.unlink(&mut self.entries, index),
         }
     }
+}
+
+/// A number for a new wheel, for its keys to carry: distinct from those of
+/// the last 2^32 - 1 wheels created in the process.
+fn next_wheel_id() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl<T> Default for Wheel<T> {
