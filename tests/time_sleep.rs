@@ -452,3 +452,26 @@ fn a_deadline_past_the_clocks_range_never_fires_early() {
         assert!(Pin::new(&mut moved).poll(&mut cx).is_pending());
     });
 }
+
+#[test]
+fn a_sleep_past_the_clocks_range_reset_from_elsewhere_wakes_its_task() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        let start = Instant::now();
+        // Past the last tick the clock can name (see above): such a sleep stays out of the
+        // wheel, but the task waiting on it must still be woken at a deadline moved earlier.
+        let nap = Rc::new(RefCell::new(sleep_until(
+            start + Duration::from_secs(1 << 45),
+        )));
+        let waiting = Rc::clone(&nap);
+        let sleeper = mirage::spawn(std::future::poll_fn(move |cx| {
+            Pin::new(&mut *waiting.borrow_mut()).poll(cx)
+        }));
+        mirage::task::yield_now().await;
+        nap.borrow_mut().reset(start + Duration::from_secs(1));
+        let woke = mirage::time::timeout(Duration::from_secs(10), sleeper).await;
+        assert!(woke.is_ok(), "the reset sleep never woke its task");
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    });
+}

@@ -72,15 +72,16 @@ impl Timers {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut wheel = self.wheel.borrow_mut();
-        // Past the last tick the clock can name (about 584,000 years after the Core started):
-        // never due, so kept out of the wheel, where it would fire once time reached that
-        // last tick, long before the deadline itself.
-        let never = deadline == NEVER;
-        if never || deadline <= wheel.now() {
+        if deadline <= wheel.now() {
             let stale = key.take().and_then(|key| wheel.remove(key));
             drop(wheel);
             drop(stale);
-            return if never {
+            // Past the last tick the clock can name (about 584,000 years after the Core
+            // started): never due. Such a timer waits in the wheel at that last tick, so that
+            // a `reset` to an earlier deadline still wakes its task; its entry fires only if
+            // time reaches that tick, long before the deadline itself, and this poll then
+            // finds nothing left to wait for.
+            return if deadline == NEVER {
                 Poll::Pending
             } else {
                 Poll::Ready(())
@@ -110,11 +111,6 @@ impl Timers {
 
     /// Moves a registered timer to a new deadline; false when `key` already fired.
     pub(crate) fn reschedule(&self, key: TimerKey, deadline: u64) -> bool {
-        if deadline == NEVER {
-            // See `poll_timer`: such a timer stays out of the wheel.
-            self.remove(key);
-            return false;
-        }
         self.wheel.borrow_mut().reschedule(key, deadline)
     }
 
@@ -128,10 +124,15 @@ impl Timers {
         }
     }
 
-    /// The earliest tick at which a timer is due, if any.
+    /// The earliest tick at which a timer is due, if any; `None` when only timers past the
+    /// clock's range wait (see `poll_timer`), which nothing need wake up or jump to before
+    /// time reaches the last tick.
     #[inline]
     pub(crate) fn next_expiration(&self) -> Option<u64> {
-        self.wheel.borrow().next_expiration()
+        let wheel = self.wheel.borrow();
+        wheel
+            .next_expiration()
+            .filter(|&tick| tick != NEVER || wheel.now() == NEVER)
     }
 
     /// Advances the wheel to the clock's now, collecting the wakers of due timers in
