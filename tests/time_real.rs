@@ -116,3 +116,49 @@ fn a_kernel_timer_armed_before_pause_is_rearmed_after_resume() {
         );
     });
 }
+
+#[test]
+fn no_timer_fires_before_its_deadline_across_many_random_short_sleeps() {
+    // Sleeps, deadlines, resets and timeouts of 0 to 1.5 ms from eight tasks at once, with
+    // and without a spin window: at every wake-up the system clock is past the deadline.
+    for spin in [Duration::ZERO, Duration::from_micros(300)] {
+        let mut core = Core::new().unwrap();
+        core.set_timer_spin(spin);
+        core.run(async {
+            let tasks: Vec<_> = (1..=8u64)
+                .map(|seed| {
+                    mirage::spawn(async move {
+                        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                        for _ in 0..100 {
+                            state ^= state << 13;
+                            state ^= state >> 7;
+                            state ^= state << 17;
+                            let wait = Duration::from_nanos(state % 1_500_000);
+                            let deadline = std::time::Instant::now() + wait;
+                            match state % 4 {
+                                0 => sleep(wait).await,
+                                1 => sleep_until(deadline.into()).await,
+                                2 => {
+                                    // Registered for later first, then moved to the deadline.
+                                    let mut nap = sleep(Duration::from_secs(10));
+                                    let _ = timeout(wait / 3, &mut nap).await;
+                                    nap.reset(deadline.into());
+                                    nap.await;
+                                }
+                                _ => {
+                                    let pending = std::future::pending::<()>();
+                                    assert!(timeout(wait, pending).await.is_err());
+                                }
+                            }
+                            let now = std::time::Instant::now();
+                            assert!(now >= deadline, "woke {:?} early", deadline - now);
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+    }
+}
