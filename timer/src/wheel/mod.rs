@@ -204,7 +204,7 @@ impl<T> Wheel<T> {
     ///
     /// # Panics
     ///
-    /// If `u32::MAX - 1` timers are already pending, or after 2^64 - 1
+    /// If `u32::MAX` timers are already pending, or after 2^64 - 1
     /// inserts.
     ///
     /// # Examples
@@ -224,7 +224,7 @@ impl<T> Wheel<T> {
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
         let index = match u32::try_from(self.entries.vacant_key()) {
             Ok(index) if index != NIL => index,
-            _ => panic!("a Wheel holds at most u32::MAX - 1 timers"),
+            _ => panic!("a Wheel holds at most u32::MAX timers"),
         };
         let generation = self.next_generation;
         self.next_generation = generation
