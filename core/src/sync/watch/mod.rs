@@ -104,12 +104,16 @@ impl<T> Shared<T> {
     }
 
     /// Borrows the value to replace or modify it, with a clear message for a [`Ref`] still
-    /// held (across an `.await`, or in the closure of a `send_modify`).
+    /// held (across an `.await`, or in the closure of a `send_modify`), and for a send made
+    /// from inside the closure of a `send_modify` (or `send_if_modified`), which holds the
+    /// value itself.
     fn borrow_mut(&self) -> cell::RefMut<'_, T> {
         self.value.try_borrow_mut().unwrap_or_else(|_| {
             panic!(
-                "a watch channel's value sent while a `Ref` to it is held: drop every `Ref` \
-                 before sending (never hold one across an .await)"
+                "a watch channel's value sent while a `Ref` to it is held, or from inside \
+                 send_modify's (or send_if_modified's) closure: drop every `Ref` before \
+                 sending (never hold one across an .await), and modify the value through the \
+                 closure's argument instead of sending from it"
             )
         })
     }

@@ -107,8 +107,9 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     ///
-    /// If a [`Ref`] to the value is held, or `modify` borrows it. If `modify` panics, the
-    /// value keeps what it did before the panic, and the receivers are not notified.
+    /// If a [`Ref`] to the value is held, or `modify` borrows it or sends on the channel.
+    /// If `modify` panics, the value keeps what it did before the panic, and the receivers
+    /// are not notified.
     ///
     /// # Examples
     ///

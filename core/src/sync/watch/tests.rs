@@ -218,6 +218,17 @@ fn sending_while_a_ref_is_held_panics_with_a_clear_message() {
 }
 
 #[test]
+#[should_panic(expected = "from inside send_modify")]
+fn sending_from_inside_send_modify_panics_with_a_message_that_names_it() {
+    // No `Ref` is held here: the message must not send the reader looking for one.
+    let (tx, _rx) = channel(0);
+    tx.send_modify(|n| {
+        *n += 1;
+        let _ = tx.send(2);
+    });
+}
+
+#[test]
 fn values_are_dropped_once() {
     let drops = Rc::new(Cell::new(0));
     let (tx, rx) = channel(DropCounter(drops.clone()));
