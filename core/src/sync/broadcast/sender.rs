@@ -36,7 +36,7 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0.
+    /// If `capacity` is 0 or above `usize::MAX / 2`.
     ///
     /// # Examples
     ///
