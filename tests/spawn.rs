@@ -175,3 +175,54 @@ fn a_join_through_mut_given_up_on_leaves_the_output_in_the_handle() {
     assert_eq!(value.0, 7);
     assert!(value.1 > 0, "the join lost at least once");
 }
+
+/// A `JoinHandle` polled outside any Core, by an executor whose waker runs code when
+/// cloned: here the clone runs the task's Core, so the task completes while the handle is
+/// storing that clone. The poll must then see the output, or its waker be woken; a clone
+/// stored after the completion is never woken (a lost wake-up, and the cell that holds it
+/// written by the Core while the poll borrowed it).
+#[test]
+fn a_waker_whose_clone_completes_the_task_does_not_lose_the_wake_up() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+    thread_local! {
+        static CORE: RefCell<Option<Core>> = const { RefCell::new(None) };
+        static WOKEN: Cell<u32> = const { Cell::new(0) };
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+    fn raw() -> RawWaker {
+        RawWaker::new(std::ptr::null(), &VTABLE)
+    }
+    unsafe fn clone(_: *const ()) -> RawWaker {
+        // Runs the task's Core, if the poll's thread holds it (only on the first clone).
+        if let Some(mut core) = CORE.with(|c| c.borrow_mut().take()) {
+            core.run(mirage::yield_now());
+            CORE.with(|c| *c.borrow_mut() = Some(core));
+        }
+        raw()
+    }
+    unsafe fn wake(_: *const ()) {
+        WOKEN.with(|w| w.set(w.get() + 1));
+    }
+    unsafe fn drop(_: *const ()) {}
+
+    let core = Core::new().unwrap();
+    let mut handle = core.spawn(async { 5 });
+    CORE.with(|c| *c.borrow_mut() = Some(core));
+    // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
+    let waker = unsafe { Waker::from_raw(raw()) };
+    let mut cx = Context::from_waker(&waker);
+    let first = Pin::new(&mut handle).poll(&mut cx).map(Result::unwrap);
+    assert!(
+        first == Poll::Ready(5) || WOKEN.with(Cell::get) > 0,
+        "the task completed while the handle stored the waker: {first:?}, never woken"
+    );
+    if first.is_pending() {
+        let second = Pin::new(&mut handle).poll(&mut cx).map(Result::unwrap);
+        assert_eq!(second, Poll::Ready(5));
+    }
+    std::mem::drop(handle);
+    CORE.with(|c| c.borrow_mut().take());
+}

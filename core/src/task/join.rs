@@ -163,10 +163,20 @@ impl<T> Future for JoinHandle<T> {
             header.has(FUTURE),
             "JoinHandle polled again after it returned the task's result"
         );
-        // SAFETY: owner thread; nothing else borrows the join waker cell during this call.
-        let slot = unsafe { &mut *header.join_waker.get() };
-        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            let previous = slot.replace(cx.waker().clone());
+        // SAFETY: owner thread; the borrow ends before any user code runs.
+        let stored = unsafe { &*header.join_waker.get() }
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if !stored {
+            // Cloned before the cell is borrowed: a waker's clone may run any code, even
+            // this task's Core, which completes the task and empties the cell.
+            let waker = cx.waker().clone();
+            if header.has(OUTPUT) {
+                drop(waker);
+                return self.poll(cx);
+            }
+            // SAFETY: owner thread; nothing runs while the cell is borrowed.
+            let previous = unsafe { (*header.join_waker.get()).replace(waker) };
             drop(previous);
         }
         Poll::Pending
