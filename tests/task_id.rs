@@ -119,9 +119,22 @@ fn a_panic_reports_the_task_id_in_the_error_and_its_message() {
         );
         assert_eq!(
             format!("{err:?}"),
-            format!("JoinError::Panic({id:?}, \"boom\")")
+            format!("JoinError::Panic({id:?}, \"boom\", ...)"),
+            "tokio's text"
         );
         assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    });
+}
+
+#[test]
+fn a_panic_without_a_message_is_described_as_tokio_does() {
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        let handle = mirage::spawn(async { std::panic::panic_any(42u8) });
+        let id = handle.id();
+        let err = handle.await.unwrap_err();
+        assert_eq!(err.to_string(), format!("task {id} panicked"));
+        assert_eq!(format!("{err:?}"), format!("JoinError::Panic({id:?}, ...)"));
     });
 }
 

@@ -177,9 +177,9 @@ impl fmt::Debug for JoinError {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled(id), _) => write!(f, "JoinError::Cancelled({id:?})"),
             (Repr::Panic(panicked), Some(msg)) => {
-                write!(f, "JoinError::Panic({:?}, {msg:?})", panicked.id)
+                write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", panicked.id)
             }
-            (Repr::Panic(panicked), None) => write!(f, "JoinError::Panic({:?}, ..)", panicked.id),
+            (Repr::Panic(panicked), None) => write!(f, "JoinError::Panic({:?}, ...)", panicked.id),
         }
     }
 }
