@@ -97,3 +97,45 @@ fn a_waker_outliving_its_core_is_harmless() {
     std::thread::spawn(move || clone.wake()).join().unwrap();
     drop(waker);
 }
+
+/// A destructor that the Core's drop runs may run another Core (or block on a runtime), as
+/// a destructor run by a tokio runtime's drop may: the Core being dropped runs nothing
+/// that the nested run would hold up. Inside a running Core's task it is still refused.
+#[test]
+fn a_destructor_run_by_the_drop_may_run_another_core() {
+    struct RunOnDrop(Rc<Cell<u32>>);
+    impl Drop for RunOnDrop {
+        fn drop(&mut self) {
+            let ran = std::panic::catch_unwind(|| {
+                let a = Core::new()
+                    .unwrap()
+                    .run(async { mirage::spawn(async { 2 }).await });
+                let runtime = mirage::runtime::Runtime::new().unwrap();
+                a.unwrap() + runtime.block_on(async { 3 })
+            });
+            self.0.set(ran.unwrap_or(0));
+        }
+    }
+    let got = Rc::new(Cell::new(u32::MAX));
+    let mut core = Core::new().unwrap();
+    let guard = RunOnDrop(Rc::clone(&got));
+    core.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    core.run(mirage::yield_now());
+    drop(core);
+    assert_eq!(got.get(), 5, "the destructor ran both");
+
+    // A Core dropped by a task of a running Core: the nested run would block the outer one.
+    let got = Rc::new(Cell::new(u32::MAX));
+    let mut inner = Core::new().unwrap();
+    let guard = RunOnDrop(Rc::clone(&got));
+    inner.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    inner.run(mirage::yield_now());
+    Core::new().unwrap().run(async move { drop(inner) });
+    assert_eq!(got.get(), 0, "refused inside a running Core");
+}

@@ -25,6 +25,10 @@ thread_local! {
     /// so reading it is a plain thread-local load and never fails, even during thread exit.
     static CURRENT: Cell<*const Local> = const { Cell::new(ptr::null()) };
 
+    /// Whether a Core is running on this thread: set by [`enter`] only. `CURRENT` also names
+    /// a Core being dropped, which runs nothing, so its destructors may run another Core.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+
     /// Cores entered by `enter_idle`, innermost last.
     static ENTERED: RefCell<Entered> = const {
         RefCell::new(Entered {
@@ -94,10 +98,12 @@ fn innermost_entered() -> *const Local {
         .unwrap_or(ptr::null())
 }
 
-/// Whether a Core is running on this thread (or being dropped): blocking the thread now
-/// would stop its tasks. A Core that is only entered does not count.
+/// Whether a Core is running on this thread: blocking the thread now would stop its tasks.
+/// A Core that is only entered does not count, nor one being dropped (its tasks are going,
+/// as in tokio, where a destructor run by a runtime's drop may block on another runtime),
+/// unless it is dropped inside a running Core's task.
 pub(crate) fn is_running_any() -> bool {
-    !CURRENT.try_with(Cell::get).unwrap_or(ptr::null()).is_null()
+    RUNNING.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Makes `local` the current Core for `with_current` until the guard drops, without running
@@ -146,6 +152,8 @@ impl Drop for EnterIdle {
 /// guard lives (`Core::run` and `Core::drop` hold the `Core` throughout).
 pub(crate) struct Enter {
     previous: *const Local,
+    /// Whether a Core was running before (`RUNNING`), restored on exit.
+    was_running: bool,
     /// The budget of whatever ran before (a task that drops a Core it owns, or nothing),
     /// given back on exit: the Core's last task must not hold back what runs after it,
     /// and the task must not come out of the drop unconstrained.
@@ -157,18 +165,19 @@ pub(crate) struct Enter {
 /// # Panics
 /// If a Core is already running on this thread: the inner `run` would block the outer Core
 /// for as long as it runs, and a future waiting on the outer Core would never complete.
+/// A Core being dropped is not running: a destructor its drop runs may run another Core.
 pub(crate) fn enter(local: &Local) -> Enter {
-    let previous = CURRENT.with(|current| current.replace(local));
-    if !previous.is_null() {
-        CURRENT.with(|current| current.set(previous));
+    if RUNNING.with(|running| running.replace(true)) {
         panic!(
             "Core::run called while a mirage Core is already running on this thread; \
              a nested run would block the outer Core (deadlock). \
              Use mirage::spawn, or .await the future, instead"
         );
     }
+    let previous = CURRENT.with(|current| current.replace(local));
     Enter {
         previous,
+        was_running: false,
         budget: crate::coop::left(),
     }
 }
@@ -178,6 +187,7 @@ pub(crate) fn enter_for_drop(local: &Local) -> Enter {
     let previous = CURRENT.with(|current| current.replace(local));
     Enter {
         previous,
+        was_running: RUNNING.with(Cell::get),
         budget: crate::coop::left(),
     }
 }
@@ -186,5 +196,6 @@ impl Drop for Enter {
     fn drop(&mut self) {
         crate::coop::restore(self.budget);
         CURRENT.with(|current| current.set(self.previous));
+        RUNNING.with(|running| running.set(self.was_running));
     }
 }
