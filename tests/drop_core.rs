@@ -139,3 +139,43 @@ fn a_destructor_run_by_the_drop_may_run_another_core() {
     Core::new().unwrap().run(async move { drop(inner) });
     assert_eq!(got.get(), 0, "refused inside a running Core");
 }
+
+/// A `JoinHandle` polled by a hand-written executor whose waker panics when woken: the
+/// Core's drop wakes it as the task is cancelled, and must still drop every other task,
+/// as tokio does (it catches the joiner's panic).
+#[test]
+fn a_joiner_whose_waker_panics_does_not_stop_the_drop() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |_| RawWaker::new(std::ptr::null(), &VTABLE),
+        |_| panic!("the joiner's waker panics"),
+        |_| panic!("the joiner's waker panics"),
+        |_| {},
+    );
+    let drops = Rc::new(Cell::new(0));
+    let mut core = Core::new().unwrap();
+    let guard = CountDrop(Rc::clone(&drops));
+    core.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    let mut joined = core.spawn(std::future::pending::<()>());
+    let guard = CountDrop(Rc::clone(&drops));
+    core.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    core.run(mirage::yield_now());
+    // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+    assert!(Pin::new(&mut joined)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(core)));
+    assert!(dropped.is_ok(), "the waker's panic escaped the Core's drop");
+    assert_eq!(drops.get(), 2, "every task was dropped");
+    assert!(joined.is_finished());
+}

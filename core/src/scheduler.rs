@@ -279,7 +279,10 @@ impl Local {
         // SAFETY: owner thread; the task held `IN_LIST` until now. `task` is not used after.
         unsafe { task.release(IN_LIST) };
         if let Some(joiner) = joiner {
-            joiner.wake();
+            // A waker is the joiner's code (a hand-written executor's, say): as in tokio,
+            // its panic must not escape the Core, least of all its drop, which would then
+            // leave the remaining tasks undropped.
+            raw::drop_caught(catch_unwind(AssertUnwindSafe(|| joiner.wake())));
         }
     }
 
