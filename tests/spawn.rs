@@ -226,3 +226,48 @@ fn a_waker_whose_clone_completes_the_task_does_not_lose_the_wake_up() {
     std::mem::drop(handle);
     CORE.with(|c| c.borrow_mut().take());
 }
+
+/// A `JoinHandle` dropped after a hand-written executor polled it with a waker that panics
+/// when dropped: the panic reaches the dropper, but the task is still detached, so its
+/// output is dropped when it completes (not kept for a handle that is gone).
+#[test]
+fn a_handle_whose_stored_waker_panics_when_dropped_still_detaches_its_task() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+    struct Output(Rc<Cell<u32>>);
+    impl Drop for Output {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |_| RawWaker::new(std::ptr::null(), &VTABLE),
+        |_| {},
+        |_| {},
+        |_| panic!("the stored waker panics when dropped"),
+    );
+    let mut core = Core::new().unwrap();
+    let drops = Rc::new(Cell::new(0));
+    let output = Output(Rc::clone(&drops));
+    let mut handle = core.spawn(async move {
+        mirage::yield_now().await;
+        output
+    });
+    // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
+    let waker = std::mem::ManuallyDrop::new(unsafe {
+        Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE))
+    });
+    assert!(Pin::new(&mut handle)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
+    assert!(dropped.is_err(), "the waker's panic reaches the dropper");
+    core.run(async {
+        for _ in 0..3 {
+            mirage::yield_now().await;
+        }
+    });
+    assert_eq!(drops.get(), 1, "the detached task's output was dropped");
+}

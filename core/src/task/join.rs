@@ -188,11 +188,12 @@ impl<T> Drop for JoinHandle<T> {
         let header = self.task.header();
         // SAFETY: owner thread; nothing else borrows the join waker cell during this call.
         let joiner = unsafe { (*header.join_waker.get()).take() };
-        drop(joiner);
-        // Released by a guard, so that a panicking destructor of the output does not skip
-        // it: the task, and the Core's shared half it holds, would never be freed. (A guard
-        // costs nothing unless the output panics; `catch_unwind` cost a call per drop.)
+        // Released by a guard, so that a panicking destructor of the output, or of the
+        // waker, does not skip it: the task would be kept joined, its output never dropped,
+        // and neither it nor the Core's shared half it holds would be freed. (A guard costs
+        // nothing unless something panics; `catch_unwind` cost a call per drop.)
         let _release = ReleaseJoin(self.task);
+        drop(joiner);
         if header.has(OUTPUT) {
             // SAFETY: owner thread, `OUTPUT` is set.
             unsafe { self.task.drop_output() };
