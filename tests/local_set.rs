@@ -380,6 +380,44 @@ fn dropping_an_undriven_set_cancels_tasks_spawned_outside_a_core() {
     });
 }
 
+/// A task spawned outside a Core, whose `JoinHandle` was polled by a hand-written executor
+/// whose waker panics when woken: the set's drop wakes it as it cancels the task, and must
+/// still cancel every other task, as a Core's drop does.
+#[test]
+fn a_joiner_whose_waker_panics_does_not_stop_the_drop_of_an_undriven_set() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |_| RawWaker::new(std::ptr::null(), &VTABLE),
+        |_| panic!("the joiner's waker panics"),
+        |_| panic!("the joiner's waker panics"),
+        |_| {},
+    );
+    within_guard(|| {
+        let local = LocalSet::new();
+        let mut joined = local.spawn_local(std::future::pending::<()>());
+        let later_flag = Rc::new(Cell::new(false));
+        let later = {
+            let flag = DropFlag(Rc::clone(&later_flag));
+            local.spawn_local(async move {
+                let _flag = flag;
+                std::future::pending::<()>().await
+            })
+        };
+        // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
+        let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+        assert!(Pin::new(&mut joined)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(local)));
+        assert!(dropped.is_ok(), "the waker's panic escaped the set's drop");
+        assert!(later_flag.get(), "a task after it outlived its set");
+        assert!(later.is_finished() && joined.is_finished());
+    });
+}
+
 #[test]
 fn a_join_handle_awaited_elsewhere_learns_of_the_set_dropped() {
     within_guard(|| {

@@ -90,6 +90,8 @@ fn cancel(task: TaskPtr) {
     // SAFETY: owner thread; the list's hold was `QUEUED`. `task` is not used after.
     unsafe { task.release(QUEUED) };
     if let Some(joiner) = joiner {
-        joiner.wake();
+        // The joiner's code (a hand-written executor's waker): its panic must not stop the
+        // cancellation of the tasks after this one, as in the Core's `finish`.
+        raw::drop_caught(catch_unwind(AssertUnwindSafe(|| joiner.wake())));
     }
 }
