@@ -508,6 +508,22 @@ fn a_write_larger_than_the_buffer_goes_out_in_pieces() {
 }
 
 #[test]
+fn a_clone_keeps_the_maximum_buffer_size() {
+    // As tokio's `try_clone`: the clone moves as much per read or write as the original.
+    let dir = TempDir::new("clone-max-buf");
+    run(async {
+        let path = dir.join("file");
+        let mut file = File::create(&path).await.unwrap();
+        file.set_max_buf_size(4);
+        let mut clone = file.try_clone().await.unwrap();
+        assert_eq!(clone.max_buf_size(), 4);
+        assert_eq!(clone.write(b"0123456789").await.unwrap(), 4);
+        clone.flush().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"0123");
+    });
+}
+
+#[test]
 fn a_file_written_through_another_handle_reads_back() {
     let dir = TempDir::new("two-handles");
     run(async {

@@ -324,7 +324,8 @@ impl File {
 
     /// A second `File` for the same open file (a duplicated descriptor: it shares the
     /// position and the options), once the write in flight is over. Each handle has its own
-    /// buffer, so mixing reads and writes through both is not ordered by either.
+    /// buffer, so mixing reads and writes through both is not ordered by either; the clone
+    /// starts with this file's [maximum buffer size](File::set_max_buf_size), as tokio's.
     ///
     /// # Errors
     ///
@@ -351,7 +352,9 @@ impl File {
     /// ```
     pub async fn try_clone(&self) -> io::Result<File> {
         let std = self.after_inflight(|std| std.try_clone()).await?;
-        Ok(File::from_std(std))
+        let mut clone = File::from_std(std);
+        clone.set_max_buf_size(self.max_buf_size);
+        Ok(clone)
     }
 
     /// The std file, once the call in flight is over, with the position moved back over
