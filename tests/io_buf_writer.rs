@@ -1,6 +1,7 @@
 //! `mirage::io::BufWriter`: what reaches the writer inside and when, and what a failing
 //! writer leaves in the buffer; and `BufStream`, a buffer on each side of one stream.
 
+mod panic_site;
 mod prop_config;
 
 use std::collections::VecDeque;
@@ -534,4 +535,13 @@ fn buf_stream_from_either_layering_keeps_both_buffers() {
 fn buf_stream_refuses_a_read_buffer_of_zero_in_its_own_name() {
     // Its `BufReader` cannot have an empty buffer; the panic names the call that was made.
     let _ = mirage::io::BufStream::with_capacity(0, 64, mirage::io::empty());
+}
+
+#[test]
+fn a_zero_read_buffer_panics_at_the_caller_s_line() {
+    use mirage::io::{empty, BufReader, BufStream};
+    let stream = || drop(BufStream::with_capacity(0, 64, empty()));
+    assert_eq!(panic_site::panic_location(stream), file!());
+    let reader = || drop(BufReader::with_capacity(0, empty()));
+    assert_eq!(panic_site::panic_location(reader), file!());
 }

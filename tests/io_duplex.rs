@@ -1,5 +1,7 @@
 //! `mirage::io::duplex`: two connected in-memory streams.
 
+mod panic_site;
+
 use std::io::ErrorKind;
 
 use mirage::io::{duplex, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -101,6 +103,11 @@ fn generic_protocol_code_runs_over_it() {
 #[should_panic(expected = "duplex: max_buf_size must be greater than zero")]
 fn a_zero_buffer_panics_with_a_clear_message() {
     let _ = duplex(0);
+}
+
+#[test]
+fn a_zero_buffer_panics_at_the_caller_s_line() {
+    assert_eq!(panic_site::panic_location(|| drop(duplex(0))), file!());
 }
 
 thread_local! {

@@ -1,5 +1,7 @@
 //! `mirage::io::simplex` and `SimplexStream`: a one-way in-memory stream.
 
+mod panic_site;
+
 use std::future::{poll_fn, Future};
 use std::io::ErrorKind;
 use std::pin::pin;
@@ -106,6 +108,13 @@ fn the_halves_put_back_together_are_one_stream() {
 #[should_panic(expected = "max_buf_size must be greater than zero")]
 fn a_zero_size_panics() {
     let _ = simplex(0);
+}
+
+#[test]
+fn a_zero_size_panics_at_the_caller_s_line() {
+    assert_eq!(panic_site::panic_location(|| drop(simplex(0))), file!());
+    let unsplit = || drop(SimplexStream::new_unsplit(0));
+    assert_eq!(panic_site::panic_location(unsplit), file!());
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! `mirage::io::split`: a stream's halves in two tasks, and back together.
 
+mod panic_site;
+
 use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
@@ -102,6 +104,15 @@ fn unsplit_of_halves_of_two_streams_panics_with_a_clear_message() {
     let (a_reader, _a_writer) = split(a);
     let (_b_reader, b_writer) = split(b);
     let _ = a_reader.unsplit(b_writer);
+}
+
+#[test]
+fn unsplit_of_halves_of_two_streams_panics_at_the_caller_s_line() {
+    let (a, b) = duplex(16);
+    let (a_reader, _a_writer) = split(a);
+    let (_b_reader, b_writer) = split(b);
+    let location = panic_site::panic_location(move || drop(a_reader.unsplit(b_writer)));
+    assert_eq!(location, file!());
 }
 
 #[test]

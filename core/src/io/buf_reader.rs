@@ -108,6 +108,7 @@ impl<R> BufReader<R> {
     /// let reader = BufReader::with_capacity(64, &b"abc"[..]);
     /// assert_eq!(reader.capacity(), 64);
     /// ```
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> BufReader<R> {
         assert!(
             capacity > 0,

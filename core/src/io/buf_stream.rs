@@ -76,6 +76,7 @@ impl<S> BufStream<S> {
     /// let stream = mirage::io::BufStream::with_capacity(64, 128, mirage::io::empty());
     /// # let _ = stream;
     /// ```
+    #[track_caller]
     pub fn with_capacity(read_capacity: usize, write_capacity: usize, stream: S) -> BufStream<S> {
         assert!(
             read_capacity > 0,

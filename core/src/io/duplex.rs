@@ -41,6 +41,7 @@ use super::{AsyncRead, AsyncWrite};
 ///     assert_eq!(reply, b"pong");
 /// });
 /// ```
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     assert!(
         max_buf_size > 0,

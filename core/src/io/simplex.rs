@@ -39,6 +39,7 @@ use super::{split, AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 ///     producer.await.unwrap();
 /// });
 /// ```
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -92,6 +93,7 @@ impl SimplexStream {
     ///     assert_eq!(&buf[..2], b"ab");
     /// });
     /// ```
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         assert!(
             max_buf_size > 0,

@@ -250,6 +250,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> ReadHalf<T> {
     ///     assert_eq!(&got, b"whole again");
     /// });
     /// ```
+    #[track_caller]
     pub fn unsplit(self, write: WriteHalf<T>) -> T {
         assert!(
             self.is_pair_of(&write),
