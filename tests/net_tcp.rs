@@ -407,6 +407,29 @@ fn a_reset_connection_reports_connection_reset() {
 }
 
 #[test]
+fn poll_level_shutdown_after_the_peer_reset_succeeds_as_in_tokio() {
+    // tokio's `AsyncWriteExt::shutdown` is a cleanup call: after the peer's reset it
+    // returns `Ok`, where `shutdown(2)` says `ENOTCONN`. The std-shaped `shutdown` keeps
+    // std's `NotConnected`.
+    let mut core = Core::new().unwrap();
+    let (listener, addr) = listener();
+    core.run(async move {
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.set_zero_linger().unwrap();
+        drop(server);
+        let err = client.read(&mut [0; 8]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+        let err = client.shutdown(Shutdown::Write).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotConnected);
+        AsyncWriteExt::shutdown(&mut client).await.unwrap();
+        AsyncWriteExt::shutdown(&mut &client).await.unwrap();
+        let (_, mut write_half) = client.into_split();
+        AsyncWriteExt::shutdown(&mut write_half).await.unwrap();
+    });
+}
+
+#[test]
 fn orderly_close_reads_zero_and_writing_to_it_breaks_the_pipe() {
     let mut core = Core::new().unwrap();
     let (listener, addr) = listener();

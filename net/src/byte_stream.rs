@@ -32,7 +32,8 @@ macro_rules! impl_byte_stream {
         /// Poll-level writes; with a write timeout set, a write that stays pending longer
         /// fails with `TimedOut`, counted from its first pending poll after `start_write`.
         /// An empty write does not wait for room, as with the stream's `write`. `poll_close`
-        /// shuts down the write half.
+        /// shuts down the write half; as tokio's `poll_shutdown`, it succeeds on a stream
+        /// the peer has already reset or closed, where `shutdown(2)` says `ENOTCONN`.
         impl mirage_core::io::AsyncWrite for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
@@ -65,7 +66,11 @@ macro_rules! impl_byte_stream {
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+                // A cleanup call: a stream with no connection left to shut is shut.
+                std::task::Poll::Ready(match self.shutdown(std::net::Shutdown::Write) {
+                    Err(err) if err.kind() == std::io::ErrorKind::NotConnected => Ok(()),
+                    result => result,
+                })
             }
 
             fn start_write(self: std::pin::Pin<&mut Self>) {
