@@ -1012,6 +1012,27 @@ fn a_wait_for_priority_outside_the_interest_panics() {
     );
 }
 
+/// epoll reports errors whatever a descriptor was registered for, so a wait for error
+/// readiness needs no `ERROR` in the interest: tokio's `AsyncFd::new` descriptor waits for
+/// it (its own test `await_error_readiness_invalid_address`), and so does Mirage's.
+#[test]
+fn a_wait_for_errors_needs_no_error_interest() {
+    let (socket, nobody) = udp_socket_with_error_queue();
+    let socket = AsyncFd::new(socket).unwrap();
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        socket.get_ref().send_to(b"ping", nobody).unwrap();
+        let guard = timeout(GUARD, socket.ready(Interest::ERROR))
+            .await
+            .expect("the queued error did not wake the wait for errors")
+            .unwrap();
+        assert_eq!(guard.ready(), Ready::ERROR);
+        drop(guard);
+        let n = socket.async_io(Interest::ERROR, recv_error_queue);
+        assert_eq!(timeout(GUARD, n).await.expect("hung").unwrap(), 4);
+    });
+}
+
 /// A UDP socket with `IP_RECVERR`, non-blocking, and the address of a port nobody listens
 /// on: a datagram sent there comes back as an ICMP error, queued on the socket.
 fn udp_socket_with_error_queue() -> (std::net::UdpSocket, std::net::SocketAddr) {

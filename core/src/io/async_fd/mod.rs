@@ -52,7 +52,7 @@ pub use register_error::{AsyncFdRegisterError, AsyncFdTryNewError};
 /// tokio asks for `EPOLLPRI` only under [`Interest::PRIORITY`]: so urgent data can make a
 /// descriptor readable under any interest (a read then returns at once, or `WouldBlock`,
 /// which clears it). [`Interest::ERROR`] registers nothing more, as epoll always reports
-/// errors.
+/// errors: a wait for errors is allowed under any interest, as in tokio.
 ///
 /// A wait for priority or error readiness is woken only by those (and, for priority, end of
 /// stream), not by ordinary data; an operation that returns `WouldBlock` under such an
@@ -277,7 +277,9 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Panics if `interest` has a direction outside the one this `AsyncFd` was created with.
     #[track_caller]
     fn check_interest(&self, interest: Interest) {
-        if let Some(outside) = interest.remove(self.interest) {
+        // epoll reports errors unasked, in tokio too: a wait for them never hangs.
+        let allowed = self.interest | Interest::ERROR;
+        if let Some(outside) = interest.remove(allowed) {
             panic!(
                 "AsyncFd used for {outside:?}, outside the interest it was created with \
                  ({:?}): add it to the interest given to AsyncFd::with_interest",
