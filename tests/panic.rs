@@ -227,3 +227,27 @@ fn a_root_panic_unwinds_through_a_core_drop_whose_destructors_wake_tasks() {
     let payload = caught.unwrap_err();
     assert_eq!(*payload.downcast::<&str>().unwrap(), "boom");
 }
+
+#[test]
+fn dropping_a_join_handle_does_not_raise_its_outputs_destructor_panic() {
+    // As in tokio (its `join_handle_panic.rs`): the output of a finished task, dropped with
+    // its handle, is the task's value, and its destructor's panic is contained like the
+    // task's own would be, not thrown into whatever code drops the handle.
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("output destructor");
+        }
+    }
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let handle = mirage::spawn(async { PanicsOnDrop });
+        mirage::yield_now().await;
+        assert!(handle.is_finished());
+        let dropped = catch_unwind(AssertUnwindSafe(|| drop(handle)));
+        assert!(
+            dropped.is_ok(),
+            "the output's panic escaped the handle's drop"
+        );
+    });
+}
