@@ -386,6 +386,23 @@ async fn a_branch_that_spends_the_budget_at_every_pass_does_not_starve_the_other
     }
 }
 
+#[mirage::test]
+async fn a_select_yields_once_the_task_s_budget_is_spent() {
+    // As tokio's `select!` does: with the budget spent, a branch that spends it can only be
+    // pending, so a loop whose other branch never spends it (a future of another library,
+    // always ready) would keep the Core to itself. The `select!` yields instead.
+    let other = mirage::spawn(async {});
+    let mut passes = 0;
+    while !other.is_finished() {
+        mirage::select! {
+            _ = mirage::coop::consume_budget() => {}
+            _ = ready(()) => {}
+        }
+        passes += 1;
+        assert!(passes < 10_000, "the select! loop never yielded");
+    }
+}
+
 async fn fill(buf: &mut [u8], after: Duration) -> usize {
     sleep(after).await;
     buf[..3].copy_from_slice(b"abc");

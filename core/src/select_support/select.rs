@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 use super::branch_waker::BranchWaker;
 use super::wake_set::{parent_id, ParentId, WakeSet};
 use super::{fairness, pool};
+use crate::coop;
 
 /// The most branches one `select!` takes: one bit each in a `u64`.
 pub(crate) const MAX_BRANCHES: usize = 64;
@@ -127,6 +128,32 @@ impl Select {
             parent: None,
             polled: false,
         }
+    }
+
+    /// [`poll`](Select::poll) for a `select!`, which, as tokio's, polls no branch and yields
+    /// (wakes the task and returns `Pending`) once the task's cooperative budget is spent:
+    /// a branch that spends it could then only be pending, and one that never does (always
+    /// ready) would win at every pass of a loop that then keeps the Core to itself. (`join!`
+    /// needs no such check, as tokio's has none: it completes only when every branch has.)
+    ///
+    /// # Examples
+    ///
+    /// See [`Select`].
+    #[inline]
+    pub fn poll_select<O, F>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll_branch: &mut F,
+    ) -> Poll<Option<O>>
+    where
+        F: FnMut(usize, &mut Context<'_>) -> Branch<O>,
+    {
+        // Before `poll` takes the woken branches, so that they stay due for the next poll.
+        if self.enabled != 0 && !coop::has_budget_remaining() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.poll(cx, poll_branch)
     }
 
     /// Polls the branches that are due and returns the first winner's output, `None` once

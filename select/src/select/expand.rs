@@ -19,7 +19,7 @@
 //!             },
 //!             1 => ...
 //!         };
-//!         output = poll_fn(|cx| select.poll(cx, &mut poll_branch)).await;
+//!         output = poll_fn(|cx| select.poll_select(cx, &mut poll_branch)).await;
 //!     } // the futures are dropped here, before any handler runs; should a destructor
 //!       // panic, `output` (assigned, not the block's value) is dropped, not leaked
 //!     match output {
@@ -201,7 +201,7 @@ fn expand_select(select: &Select) -> TokenStream {
                 #(#poll_arms)*
                 _ => ::core::unreachable!(),
             });
-            #output = ::core::future::poll_fn(|#cx| #state.poll(#cx, &mut #poll_branch)).await;
+            #output = ::core::future::poll_fn(|#cx| #state.poll_select(#cx, &mut #poll_branch)).await;
         } // the futures are dropped here, before any handler runs
         match #output {
             #(#handler_arms)*
