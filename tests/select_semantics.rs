@@ -403,6 +403,17 @@ async fn a_select_yields_once_the_task_s_budget_is_spent() {
     }
 }
 
+#[mirage::test]
+async fn a_branch_may_borrow_a_temporary_of_its_own_expression() {
+    // Temporary lifetime extension, as in tokio (tokio-rs/tokio#6721): the temporary lives
+    // as long as the branch's future.
+    let n = mirage::select! {
+        n = &mut ready(7) => n,
+        _ = &mut std::future::pending::<()>() => 0,
+    };
+    assert_eq!(n, 7);
+}
+
 async fn fill(buf: &mut [u8], after: Duration) -> usize {
     sleep(after).await;
     buf[..3].copy_from_slice(b"abc");

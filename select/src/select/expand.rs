@@ -10,8 +10,10 @@
 //!     let mut output;
 //!     {
 //!         let mut select = ::mirage::__private::Select::new(2, enabled, biased);
-//!         let mut future_0 = pin!(into_future(f_0));
-//!         let mut future_1 = pin!(into_future(f_1));
+//!         let init_0 = f_0; // a temporary that `f_0` borrows lives on
+//!         let mut future_0 = pin!(into_future(init_0));
+//!         let init_1 = f_1;
+//!         let mut future_1 = pin!(into_future(init_1));
 //!         let mut poll_branch = |i, cx| match i {
 //!             0 => match future_0.as_mut().poll(cx) {
 //!                 Ready(v) => if test(v, p_0') { Won(Output::B0(v)) } else { Mismatched },
@@ -127,8 +129,15 @@ fn expand_select(select: &Select) -> TokenStream {
     let pinned = select.branches.iter().enumerate().map(|(i, branch)| {
         let future = &branch.future;
         let local = future_local(i, branch);
+        // The expression is bound on its own first, as in tokio: there a temporary it borrows
+        // (`&mut std::future::ready(())`) lives as long as the binding (temporary lifetime
+        // extension), where as an argument of `into_future` it would die at the `let`'s end.
+        // Named and spanned as `future_local` is, so that "`X` is not a future" still
+        // points at the expression, once.
+        let init = Ident::new(&format!("__mirage_future_init_{i}"), future.span());
         quote_spanned! {future.span()=>
-            let mut #local = ::core::pin::pin!(::core::future::IntoFuture::into_future(#future));
+            let #init = #future;
+            let mut #local = ::core::pin::pin!(::core::future::IntoFuture::into_future(#init));
         }
     });
 
