@@ -219,3 +219,21 @@ fn a_detached_task_has_its_id_while_its_output_drops() {
     });
     assert_eq!(*seen.borrow(), [Some(id)]);
 }
+
+#[test]
+fn a_finished_task_has_its_id_while_its_output_drops_with_its_handle() {
+    // As in tokio: the output is the task's, whether the Core drops it (detached) or the
+    // handle does, unread.
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let mut core = mirage::Core::new().unwrap();
+    let record = RecordOnDrop(Rc::clone(&seen));
+    let id = core.run(async move {
+        let handle = mirage::spawn(async move { record });
+        let id = handle.id();
+        mirage::yield_now().await;
+        assert!(handle.is_finished());
+        drop(handle);
+        id
+    });
+    assert_eq!(*seen.borrow(), [Some(id)]);
+}

@@ -188,6 +188,11 @@ impl Local {
         self.current.get()
     }
 
+    /// Makes `task` the current one (for `task::id`), returning the one it replaces.
+    pub(crate) fn replace_current_task(&self, task: Option<TaskPtr>) -> Option<TaskPtr> {
+        self.current.replace(task)
+    }
+
     /// How many of the user's tasks are alive: Mirage's own (a `Spawner`'s dispatcher, ...)
     /// left out, as the runtime's metrics count them.
     pub(crate) fn task_count(&self) -> usize {

@@ -12,6 +12,7 @@ use super::error::JoinError;
 use super::header::{FUTURE, JOIN, OUTPUT};
 use super::id::Id;
 use super::raw::{self, TaskPtr};
+use crate::context;
 
 /// An owned permission to await a spawned task's result, or to abort it.
 ///
@@ -199,10 +200,19 @@ impl<T> Drop for JoinHandle<T> {
             // The output is the task's value, unread: as in tokio, a panic of its destructor
             // is contained as the task's own panic would be, not thrown at whoever drops
             // the handle (a `select!` arm, a `JoinSet`'s drop, any other destructor).
+            // It runs as the task, as when the Core drops a detached task's output (and as in
+            // tokio), so that its destructor sees the task's id.
+            let task = self.task;
+            let shared = header.shared();
+            let outer =
+                context::with_running(shared, |local| local.replace_current_task(Some(task)));
             // SAFETY: owner thread, `OUTPUT` is set.
             raw::drop_caught(catch_unwind(AssertUnwindSafe(|| unsafe {
-                self.task.drop_output()
+                task.drop_output()
             })));
+            if let Some(outer) = outer {
+                context::with_running(shared, |local| local.replace_current_task(outer));
+            }
         }
     }
 }
