@@ -156,3 +156,48 @@ async fn futures_poll<F: std::future::Future>(
 ) -> std::task::Poll<F::Output> {
     std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await
 }
+
+/// Runs `f`, which must panic, and gives the file its panic names as its location.
+fn panic_location(f: impl FnOnce()) -> String {
+    thread_local! {
+        static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let file = info.location().map(|at| at.file().to_string());
+            // Only the panics of `panic_location` on this thread are recorded; the other
+            // tests' panics go on to the previous hook.
+            let recorded = CAUGHT.with(|caught| match &mut *caught.borrow_mut() {
+                Some(slot) if slot.is_empty() => {
+                    *slot = file.clone().unwrap_or_default();
+                    true
+                }
+                _ => false,
+            });
+            if !recorded {
+                previous(info);
+            }
+        }));
+    });
+    CAUGHT.with(|caught| *caught.borrow_mut() = Some(String::new()));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    assert!(result.is_err(), "it did not panic");
+    CAUGHT.with(|caught| caught.borrow_mut().take().unwrap())
+}
+
+#[test]
+fn misuse_panics_at_the_caller_s_line() {
+    // As tokio's: a read outside the key's scope, or a scope entered while the value is
+    // borrowed, is the caller's mistake, and the panic names the caller's line.
+    mirage::task_local! {
+        static NUMBER: u32;
+    }
+    assert_eq!(panic_location(|| NUMBER.with(|_| {})), file!());
+    assert_eq!(panic_location(|| _ = NUMBER.get()), file!());
+    assert_eq!(
+        panic_location(|| NUMBER.sync_scope(1, || NUMBER.with(|_| NUMBER.sync_scope(2, || {})))),
+        file!()
+    );
+}

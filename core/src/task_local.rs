@@ -157,6 +157,7 @@ impl<T: 'static> LocalKey<T> {
     /// assert_eq!(LEVEL.sync_scope(7, || LEVEL.get()), 7);
     /// assert!(LEVEL.try_with(|_| ()).is_err());
     /// ```
+    #[track_caller]
     pub fn sync_scope<F: FnOnce() -> R, R>(&'static self, value: T, f: F) -> R {
         let mut value = Some(value);
         let _entered = self.enter(&mut value);
@@ -179,13 +180,17 @@ impl<T: 'static> LocalKey<T> {
     /// let len = PATH.sync_scope("/index.html".into(), || PATH.with(|path| path.len()));
     /// assert_eq!(len, 11);
     /// ```
+    #[track_caller]
     pub fn with<F: FnOnce(&T) -> R, R>(&'static self, f: F) -> R {
-        self.try_with(f).unwrap_or_else(|_| {
-            panic!(
+        // A `match`, not `unwrap_or_else`: a panic in a closure names the closure's line,
+        // not the caller's.
+        match self.try_with(f) {
+            Ok(r) => r,
+            Err(_) => panic!(
                 "a task-local value read outside its scope: run the code inside \
                  KEY.scope(value, future), or use try_with"
-            )
-        })
+            ),
+        }
     }
 
     /// Calls `f` with a reference to the value of the scope this code runs in, or fails
@@ -225,6 +230,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// assert_eq!(TENANT.sync_scope("acme".into(), || TENANT.get()), "acme");
     /// ```
+    #[track_caller]
     pub fn get(&'static self) -> T
     where
         T: Clone,
@@ -254,22 +260,27 @@ impl<T: 'static> LocalKey<T> {
 
     /// Puts `value` in the slot until the returned guard drops, which puts it back in
     /// `value` (and the slot's previous value, for a nested scope, back in the slot).
+    #[track_caller]
     fn enter<'a>(&'static self, value: &'a mut Option<T>) -> Entered<'a, T> {
         self.swap(value);
         Entered { key: self, value }
     }
 
     /// Swaps `value` with the slot's value.
+    #[track_caller]
     fn swap(&'static self, value: &mut Option<T>) {
-        self.slot.with(|slot| {
-            let mut slot = slot.try_borrow_mut().unwrap_or_else(|_| {
-                panic!(
-                    "a task-local scope entered or left while its value is borrowed (inside \
-                     with or try_with on the same key)"
-                )
-            });
+        let swapped = self.slot.with(|slot| {
+            let mut slot = slot.try_borrow_mut().ok()?;
             mem::swap(&mut *slot, value);
+            Some(())
         });
+        // Outside the closures, so that the panic names the caller's line (`sync_scope`'s).
+        if swapped.is_none() {
+            panic!(
+                "a task-local scope entered or left while its value is borrowed (inside \
+                 with or try_with on the same key)"
+            );
+        }
     }
 }
 
