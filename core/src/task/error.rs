@@ -117,6 +117,7 @@ impl JoinError {
     /// let payload = err.into_panic();
     /// assert_eq!(*payload.downcast_ref::<&str>().unwrap(), "oops");
     /// ```
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
             .expect("JoinError::into_panic called on a cancelled task's error, not a panic")
