@@ -6,6 +6,9 @@ use std::rc::Rc;
 
 use mirage::Core;
 
+mod panic_site;
+use panic_site::panic_location;
+
 #[test]
 fn a_panicking_task_reaches_its_join_handle_and_others_keep_running() {
     let mut core = Core::new().unwrap();
@@ -250,36 +253,6 @@ fn dropping_a_join_handle_does_not_raise_its_outputs_destructor_panic() {
             "the output's panic escaped the handle's drop"
         );
     });
-}
-
-/// Runs `f`, which must panic, and gives the file its panic names as its location.
-fn panic_location(f: impl FnOnce()) -> String {
-    thread_local! {
-        static CAUGHT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-    }
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let file = info.location().map(|at| at.file().to_string());
-            // Only the panics of `panic_location` on this thread are recorded; the other
-            // tests' panics go on to the previous hook.
-            let recorded = CAUGHT.with(|caught| match &mut *caught.borrow_mut() {
-                Some(slot) if slot.is_empty() => {
-                    *slot = file.clone().unwrap_or_default();
-                    true
-                }
-                _ => false,
-            });
-            if !recorded {
-                previous(info);
-            }
-        }));
-    });
-    CAUGHT.with(|caught| *caught.borrow_mut() = Some(String::new()));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    assert!(result.is_err(), "it did not panic");
-    CAUGHT.with(|caught| caught.borrow_mut().take().unwrap())
 }
 
 #[test]

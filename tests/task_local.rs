@@ -6,6 +6,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Duration;
 
+mod panic_site;
+use panic_site::panic_location;
+
 mirage::task_local! {
     static ID: u32;
     static NAME: String;
@@ -155,36 +158,6 @@ async fn futures_poll<F: std::future::Future>(
     mut future: std::pin::Pin<&mut F>,
 ) -> std::task::Poll<F::Output> {
     std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await
-}
-
-/// Runs `f`, which must panic, and gives the file its panic names as its location.
-fn panic_location(f: impl FnOnce()) -> String {
-    thread_local! {
-        static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
-    }
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            let file = info.location().map(|at| at.file().to_string());
-            // Only the panics of `panic_location` on this thread are recorded; the other
-            // tests' panics go on to the previous hook.
-            let recorded = CAUGHT.with(|caught| match &mut *caught.borrow_mut() {
-                Some(slot) if slot.is_empty() => {
-                    *slot = file.clone().unwrap_or_default();
-                    true
-                }
-                _ => false,
-            });
-            if !recorded {
-                previous(info);
-            }
-        }));
-    });
-    CAUGHT.with(|caught| *caught.borrow_mut() = Some(String::new()));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    assert!(result.is_err(), "it did not panic");
-    CAUGHT.with(|caught| caught.borrow_mut().take().unwrap())
 }
 
 #[test]
