@@ -284,10 +284,7 @@ impl Local {
         // SAFETY: owner thread; the task held `IN_LIST` until now. `task` is not used after.
         unsafe { task.release(IN_LIST) };
         if let Some(joiner) = joiner {
-            // A waker is the joiner's code (a hand-written executor's, say): as in tokio,
-            // its panic must not escape the Core, least of all its drop, which would then
-            // leave the remaining tasks undropped.
-            raw::drop_caught(catch_unwind(AssertUnwindSafe(|| joiner.wake())));
+            raw::wake_joiner(joiner);
         }
     }
 

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::error::JoinError;
 use super::header::{Header, FUTURE, OUTPUT, OWNER_FLAGS};
@@ -333,6 +333,14 @@ unsafe fn finish<F, T, const COUNTED: bool>(
     if let Some(value) = discarded {
         drop_caught(catch_unwind(AssertUnwindSafe(move || drop(value))));
     }
+}
+
+/// Wakes a `JoinHandle`'s stored waker, the joiner's code (a hand-written executor's, say),
+/// as a task finishes or is cancelled: its panic is caught, as in tokio, so that it never
+/// escapes the Core (least of all its drop, or a `LocalSet`'s, which would leave the tasks
+/// after this one undropped).
+pub(crate) fn wake_joiner(joiner: Waker) {
+    drop_caught(catch_unwind(AssertUnwindSafe(|| joiner.wake())));
 }
 
 /// Drops what `catch_unwind` returned without unwinding: a panic payload is user data

@@ -90,8 +90,6 @@ fn cancel(task: TaskPtr) {
     // SAFETY: owner thread; the list's hold was `QUEUED`. `task` is not used after.
     unsafe { task.release(QUEUED) };
     if let Some(joiner) = joiner {
-        // The joiner's code (a hand-written executor's waker): its panic must not stop the
-        // cancellation of the tasks after this one, as in the Core's `finish`.
-        raw::drop_caught(catch_unwind(AssertUnwindSafe(|| joiner.wake())));
+        raw::wake_joiner(joiner);
     }
 }
