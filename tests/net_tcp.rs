@@ -599,6 +599,45 @@ fn host_names_resolve_without_blocking_and_std_conversions_round_trip() {
     });
 }
 
+/// Host names resolve on the runtime's blocking pool, as tokio's do: within its thread
+/// limit, reusing its threads, rather than on a new thread per lookup.
+#[test]
+fn host_name_lookups_run_on_the_blocking_pool_within_its_thread_limit() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let started = Arc::new(AtomicUsize::new(0));
+    let runtime = mirage::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .on_thread_start({
+            let started = Arc::clone(&started);
+            move || {
+                started.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut lookups = mirage::task::JoinSet::new();
+        for port in 0..8u16 {
+            lookups.spawn(async move {
+                let addrs = mirage::net::lookup_host(("localhost", port)).await.unwrap();
+                assert!(addrs
+                    .into_iter()
+                    .all(|a| a.port() == port && a.ip().is_loopback()));
+            });
+        }
+        while let Some(done) = lookups.join_next().await {
+            done.unwrap();
+        }
+    });
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        1,
+        "one pool thread did every lookup"
+    );
+}
+
 /// `lookup_host` lists what an address resolves to, as std's `to_socket_addrs` and tokio's
 /// `lookup_host` do: an empty list of addresses resolves to none, without an error (only
 /// `connect` and `bind`, with nothing to try, fail over it).

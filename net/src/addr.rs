@@ -1,15 +1,12 @@
 //! Socket addresses, and host-name resolution that never blocks the Core.
 //!
-//! `getaddrinfo` blocks for as long as DNS takes, so a host name is resolved on a short-lived
-//! helper thread while the Core keeps running; literal addresses are parsed in place.
+//! `getaddrinfo` blocks for as long as DNS takes, so a host name is resolved on the blocking
+//! pool (see `spawn_blocking`) while the Core keeps running, as tokio resolves one; literal
+//! addresses are parsed in place.
 
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
 use std::vec;
 
 /// What can be turned into socket addresses: the same types as [`std::net::ToSocketAddrs`]
@@ -122,16 +119,19 @@ impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {
 }
 
 /// Resolves `host` (e.g. `"example.com:443"` or `("localhost", 8080)`) to socket
-/// addresses, on a helper thread so the Core keeps running meanwhile. Literal IP addresses
-/// are parsed without a lookup.
+/// addresses, on a thread of the blocking pool (the one
+/// [`spawn_blocking`](mirage_core::spawn_blocking) uses, with its thread limit) so the Core
+/// keeps running meanwhile. Literal IP addresses are parsed without a lookup.
 ///
 /// # Errors
 ///
 /// What the system resolver reports (e.g. an unknown host), as an `io::Error`. No address
-/// (an empty `&[SocketAddr]`) is an empty iterator, not an error, as in std and tokio.
+/// (an empty `&[SocketAddr]`) is an empty iterator, not an error, as in std and tokio. A
+/// pool that cannot start a thread (with none of its own running), or that shut down with
+/// the runtime before the lookup ran, is an error too.
 ///
-/// Cancel-safe: dropping the future does not stop the helper thread, which finishes the
-/// lookup; its result is discarded.
+/// Cancel-safe: dropping the future does not stop a lookup that started, which finishes on
+/// its pool thread; its result is discarded.
 ///
 /// # Examples
 ///
@@ -159,11 +159,10 @@ async fn lookup(target: Target) -> io::Result<Vec<SocketAddr>> {
     Ok(match target {
         Target::Resolved(addrs) => addrs,
         Target::HostPort(host) => {
-            on_helper_thread(move || std::net::ToSocketAddrs::to_socket_addrs(&host)).await?
+            off_the_core(move || std::net::ToSocketAddrs::to_socket_addrs(&host)).await?
         }
         Target::Host(host, port) => {
-            on_helper_thread(move || std::net::ToSocketAddrs::to_socket_addrs(&(&*host, port)))
-                .await?
+            off_the_core(move || std::net::ToSocketAddrs::to_socket_addrs(&(&*host, port))).await?
         }
     })
 }
@@ -209,71 +208,19 @@ where
     Err(last_err.expect("resolve returns at least one address"))
 }
 
-/// Runs a blocking lookup on a new thread and wakes the waiting task when it is done.
-fn on_helper_thread<I>(lookup: impl FnOnce() -> io::Result<I> + Send + 'static) -> HelperThread
+/// Runs a blocking lookup on the blocking pool and awaits its addresses. The pool counts it
+/// as the current Core's blocking work, so a paused clock does not jump past it.
+async fn off_the_core<I>(
+    lookup: impl FnOnce() -> io::Result<I> + Send + 'static,
+) -> io::Result<Vec<SocketAddr>>
 where
     I: Iterator<Item = SocketAddr>,
 {
-    let state = Arc::new(Mutex::new(Lookup::Running(None)));
-    let worker = Arc::clone(&state);
-    // Counted as the Core's blocking work, as tokio's lookups on `spawn_blocking` are: a
-    // paused clock must not jump (firing a timeout around the lookup) while DNS answers in
-    // real time.
-    let counted = mirage_core::task::BlockingWork::current();
-    let spawned = std::thread::Builder::new()
-        .name("mirage-resolver".into())
-        .spawn(move || {
-            let result = lookup().map(Iterator::collect);
-            let previous = std::mem::replace(
-                &mut *worker.lock().unwrap_or_else(PoisonError::into_inner),
-                Lookup::Done(result),
-            );
-            if let Lookup::Running(Some(waker)) = previous {
-                waker.wake();
-            }
-            // Over only once the waiting task is woken, so the Core sees that wake-up too.
-            drop(counted);
-        });
-    if let Err(err) = spawned {
-        *state.lock().unwrap_or_else(PoisonError::into_inner) = Lookup::Done(Err(err));
-    }
-    HelperThread { state }
-}
-
-enum Lookup {
-    Running(Option<Waker>),
-    Done(io::Result<Vec<SocketAddr>>),
-    Taken,
-}
-
-/// The future of a lookup running on a helper thread.
-struct HelperThread {
-    state: Arc<Mutex<Lookup>>,
-}
-
-impl Future for HelperThread {
-    type Output = io::Result<Vec<SocketAddr>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match &mut *state {
-            Lookup::Running(waker) => {
-                if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *waker = Some(cx.waker().clone());
-                }
-                Poll::Pending
-            }
-            Lookup::Done(_) => match std::mem::replace(&mut *state, Lookup::Taken) {
-                Lookup::Done(result) => Poll::Ready(result),
-                _ => unreachable!(),
-            },
-            Lookup::Taken => panic!("lookup future polled after completion"),
-        }
-    }
-}
-
-impl fmt::Debug for HelperThread {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HelperThread").finish_non_exhaustive()
+    let job = mirage_core::task::try_spawn_blocking(move || lookup().map(Iterator::collect))?;
+    match job.await {
+        Ok(addrs) => addrs,
+        Err(err) => Err(io::Error::other(format!(
+            "the blocking pool lost a host-name lookup: {err}"
+        ))),
     }
 }

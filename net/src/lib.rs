@@ -8,7 +8,7 @@
 //!
 //! Sockets can be created (`bind`, `from_std`) before any Core runs; each registers with the
 //! Core that first polls it, and moves to another Core once that one is dropped. Host names
-//! are resolved on a helper thread, never blocking the Core.
+//! are resolved on the blocking pool, never blocking the Core.
 //!
 //! # Two system calls per message
 //!

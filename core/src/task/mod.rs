@@ -34,9 +34,9 @@ pub(crate) mod waker;
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 #[doc(hidden)]
-pub use blocking::BlockingWork;
+pub use blocking::try_spawn_blocking;
 pub(crate) use blocking::{
-    run_detached, spawn_on_pool, try_spawn_blocking, Config as BlockingConfig, Hook as BuilderHook,
+    run_detached, spawn_on_pool, Config as BlockingConfig, Hook as BuilderHook,
     OwnedPool as OwnedBlockingPool, Pool as BlockingPool,
 };
 pub use error::JoinError;

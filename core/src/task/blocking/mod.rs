@@ -75,10 +75,12 @@ where
     }
 }
 
-/// [`spawn_blocking`] for I/O that runs on the pool (the standard streams): a thread that
-/// cannot be started, with none of the pool's running to take the job later, is the
-/// operation's error rather than a panic. `f` is then dropped unrun.
-pub(crate) fn try_spawn_blocking<F, R>(f: F) -> io::Result<RemoteJoinHandle<R>>
+/// [`spawn_blocking`] for I/O that runs on the pool (the standard streams, file system
+/// calls, host-name lookups): a thread that cannot be started, with none of the pool's
+/// running to take the job later, is the operation's error rather than a panic. `f` is then
+/// dropped unrun. Not part of the public API: for Mirage's own crates.
+#[doc(hidden)]
+pub fn try_spawn_blocking<F, R>(f: F) -> io::Result<RemoteJoinHandle<R>>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -94,31 +96,6 @@ where
 /// which may outlive the Core and must not hold back its paused clock.
 pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> {
     pool::run(Box::new(f))
-}
-
-/// Blocking work done for the current Core (running, or else entered) off the blocking pool,
-/// such as a host-name lookup on a helper thread: while this guard lives, that Core counts
-/// it as [`spawn_blocking`] work, so its paused clock does not jump past it (see
-/// [`pause`](crate::time::pause)). Drop it once the waiting task has been woken. Not part of
-/// the public API: for Mirage's own crates.
-#[doc(hidden)]
-pub struct BlockingWork {
-    _running: Running,
-}
-
-impl std::fmt::Debug for BlockingWork {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockingWork").finish_non_exhaustive()
-    }
-}
-
-impl BlockingWork {
-    /// Starts counting, for the current Core if any.
-    pub fn current() -> BlockingWork {
-        BlockingWork {
-            _running: Running::current(),
-        }
-    }
 }
 
 /// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by
