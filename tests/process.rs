@@ -174,6 +174,40 @@ fn output_keeps_a_stdin_set_on_the_std_command() {
     std::fs::remove_file(&path).unwrap();
 }
 
+/// `status` and `output` start the process at the call, as tokio's do, not at the
+/// future's first poll: a caller may start a child, do other work, and await it later.
+#[test]
+fn status_and_output_start_the_process_before_their_future_is_polled() {
+    let mut core = Core::new().unwrap();
+    for which in ["status", "output"] {
+        let path =
+            std::env::temp_dir().join(format!("mirage-started-{which}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("echo started > {}", path.display()));
+        let exited: std::pin::Pin<Box<dyn Future<Output = bool>>> = if which == "status" {
+            let status = command.status();
+            Box::pin(async move { status.await.unwrap().success() })
+        } else {
+            let output = command.output();
+            Box::pin(async move { output.await.unwrap().status.success() })
+        };
+        // Not polled yet: the child must run all the same (within a generous bound).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read(&path).map_or(true, |text| text != b"started\n") {
+            assert!(
+                Instant::now() < deadline,
+                "{which}: the child never started"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(core.run(exited), "{which}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
 /// Whether `pid` is still a process (a zombie counts), checked with signal 0.
 fn exists(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.

@@ -23,6 +23,7 @@ mod unix_settings;
 
 use std::ffi::OsStr;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::process::{ExitStatus, Output, Stdio};
@@ -335,9 +336,11 @@ impl Command {
     /// default). Those set to [`Stdio::piped`] are closed at once, as in tokio: nobody could
     /// read or write them, and a child blocked writing to a full pipe would never exit.
     ///
-    /// Dropping the future before the child exits drops its [`Child`]: the process is
-    /// killed if [`kill_on_drop`](Command::kill_on_drop) is set, and otherwise runs on
-    /// (and is reaped when it exits), as in tokio.
+    /// The process starts at the call, as in tokio, not when the future is first polled; a
+    /// failure to start is the future's output. The future borrows nothing from the command.
+    /// Dropping it before the child exits drops its [`Child`]: the process is killed if
+    /// [`kill_on_drop`](Command::kill_on_drop) is set, and otherwise runs on (and is
+    /// reaped when it exits), as in tokio.
     ///
     /// # Examples
     ///
@@ -346,11 +349,14 @@ impl Command {
     /// let status = core.run(mirage::process::Command::new("false").status()).unwrap();
     /// assert_eq!(status.code(), Some(1));
     /// ```
-    pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        let mut child = self.spawn()?;
-        child.stdout = None;
-        child.stderr = None;
-        child.wait().await
+    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> {
+        let spawned = self.spawn();
+        async move {
+            let mut child = spawned?;
+            child.stdout = None;
+            child.stderr = None;
+            child.wait().await
+        }
     }
 
     /// Starts the process with stdout and stderr piped (this changes the command) and stdin
@@ -363,9 +369,10 @@ impl Command {
     /// if none is set), as tokio's `output` does: std gives no way to read back whether one
     /// was set there, and replacing it would lose it.
     ///
-    /// Dropping the future before the child exits loses what it read, and drops the
-    /// [`Child`] as [`status`](Command::status) does: killed if
-    /// [`kill_on_drop`](Command::kill_on_drop) is set, otherwise left to run on.
+    /// The process starts at the call, as with [`status`](Command::status). Dropping the
+    /// future before the child exits loses what it read, and drops the [`Child`] as
+    /// `status` does: killed if [`kill_on_drop`](Command::kill_on_drop) is set, otherwise
+    /// left to run on.
     ///
     /// # Examples
     ///
@@ -377,16 +384,18 @@ impl Command {
     /// assert_eq!(output.stdout, b"to-out\n");
     /// assert_eq!(output.stderr, b"to-err\n");
     /// ```
-    pub async fn output(&mut self) -> io::Result<Output> {
+    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if self.stdin_set {
-            return self.spawn()?.wait_with_output().await;
-        }
-        self.std.stdin(Stdio::null());
-        let spawned = self.spawn();
-        // Null for this run only: a later `spawn` inherits stdin, as when it was never set.
-        self.std.stdin(Stdio::inherit());
-        spawned?.wait_with_output().await
+        let spawned = if self.stdin_set {
+            self.spawn()
+        } else {
+            self.std.stdin(Stdio::null());
+            let spawned = self.spawn();
+            // Null for this run only: a later `spawn` inherits stdin, as when it was never set.
+            self.std.stdin(Stdio::inherit());
+            spawned
+        };
+        async move { spawned?.wait_with_output().await }
     }
 }
 
