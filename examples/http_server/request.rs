@@ -133,6 +133,21 @@ fn other_version(version: &[u8]) -> Result<bool, Stop> {
     }
 }
 
+/// The refusal of a request with a transfer coding other than chunked (`chunked`: chunked is
+/// the final one). Without chunked last, the body's length cannot be known (RFC 9112 §6.3:
+/// 400), nor with a Content-Length beside it (400, as for chunked alone); else the framing
+/// is sound, but the other coding is not implemented (§6.1: 501). Out of line: such
+/// requests are rare.
+#[cold]
+#[inline(never)]
+fn other_coding_error(chunked: bool, length: Option<u64>) -> HeadError {
+    match (chunked, length) {
+        (true, None) => HeadError::NotImplemented("only the chunked transfer coding is supported"),
+        (true, Some(_)) => HeadError::BadRequest("both Content-Length and Transfer-Encoding"),
+        (false, _) => HeadError::BadRequest("chunked is not the final transfer coding"),
+    }
+}
+
 /// Parses the head that starts at `buf[at..]`.
 #[inline]
 fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
@@ -182,6 +197,9 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
         len: 0,
     };
     let (mut length, mut chunked, mut host, mut close) = (None::<u64>, false, false, false);
+    // A transfer coding other than chunked: 501 if chunked frames the body after it, else
+    // 400. Which, only the last Transfer-Encoding field can tell.
+    let mut other_coding = false;
     // Header fields up to the blank line: field-name ":" OWS field-value OWS CRLF.
     loop {
         match buf.get(at) {
@@ -233,7 +251,7 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
             17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
                 // A list of codings, maybe over several lines (RFC 9112 §6.1), of which
                 // chunked must be the last and is applied once; else the body's length
-                // cannot be known (§6.3: 400). Other codings are not implemented.
+                // cannot be known (§6.3: 400). Other codings are not implemented (501).
                 let mut codings = 0;
                 for coding in value.split(|&b| b == b',').map(trim_ows) {
                     if coding.is_empty() {
@@ -242,13 +260,11 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
                     if chunked {
                         return Err(bad("chunked is not the final transfer coding, once"));
                     }
-                    if !coding.eq_ignore_ascii_case(b"chunked") {
-                        return Err(HeadError::NotImplemented(
-                            "only the chunked transfer coding is supported",
-                        )
-                        .into());
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        chunked = true;
+                    } else {
+                        other_coding = true;
                     }
-                    chunked = true;
                     codings += 1;
                 }
                 if codings == 0 {
@@ -274,6 +290,9 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
             }
             _ => {}
         }
+    }
+    if other_coding {
+        return Err(other_coding_error(chunked, length).into());
     }
     if !host && !http10 {
         return Err(bad("HTTP/1.1 request without a Host header"));

@@ -57,7 +57,7 @@ fn smuggling_and_malformed_heads_are_refused() {
         .unwrap()
         .expect("a complete head");
     assert!(!later_minor.http10 && later_minor.keep_alive);
-    let gzip = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n";
+    let gzip = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
     assert!(matches!(
         parse(gzip, 8192),
         Err(HeadError::NotImplemented(_))
@@ -319,6 +319,10 @@ fn chunked_must_be_the_one_final_transfer_coding() {
         b"Transfer-Encoding: chunked, chunked\r\n",
         b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
         b"Transfer-Encoding: chunked, gzip\r\n",
+        // Without chunked last, the body's length cannot be known (RFC 9112 §6.3).
+        b"Transfer-Encoding: gzip\r\n",
+        b"Transfer-Encoding: xchunked\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n",
         b"Transfer-Encoding: \r\n",
         b"Transfer-Encoding: ,\r\n",
     ] {
@@ -328,10 +332,16 @@ fn chunked_must_be_the_one_final_transfer_coding() {
             String::from_utf8_lossy(bad)
         );
     }
-    assert!(matches!(
-        with_te(b"Transfer-Encoding: gzip, chunked\r\n"),
-        Err(HeadError::NotImplemented(_))
-    ));
+    for unimplemented in [
+        &b"Transfer-Encoding: gzip, chunked\r\n"[..],
+        b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+    ] {
+        assert!(
+            matches!(with_te(unimplemented), Err(HeadError::NotImplemented(_))),
+            "{}",
+            String::from_utf8_lossy(unimplemented)
+        );
+    }
     // HTTP/1.0 has no transfer codings: the connection closes after the response.
     let head = parse(
         b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n",
