@@ -423,6 +423,25 @@ fn oversized_and_malformed_requests_get_4xx_and_a_closed_connection() {
     server.stop();
 }
 
+/// An `http` or `https` URI with an empty host is invalid, and a recipient MUST reject it
+/// (RFC 9110 §4.2.1, §4.2.2): an absolute-form target with only a port for its authority was
+/// served, its path routed as if the authority had been a host.
+#[test]
+fn an_absolute_form_target_with_an_empty_host_gets_400() {
+    let server = TestServer::start(Config::default());
+    for target in [
+        "http://:80/plaintext",
+        "https://:/plaintext",
+        "http://:8080",
+    ] {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: t\r\n\r\n");
+        let (reply, mut reader) = exchange(&server, request.as_bytes());
+        assert_eq!(reply.status, 400, "{target}");
+        assert!(is_closed(&mut reader));
+    }
+    server.stop();
+}
+
 /// A request whose Transfer-Encoding does not end in chunked has a body whose length cannot
 /// be known, which RFC 9112 §6.3 answers with 400 and a close (hyper does too). These got
 /// 501, the status for a coding the server does not implement, which is right only when

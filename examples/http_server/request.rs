@@ -321,7 +321,8 @@ fn parse_head(buf: &[u8], mut at: usize) -> Result<Head<'_>, Stop> {
 /// The path of an absolute-form target (`http://authority/path`, RFC 9112 §3.2.2, as sent
 /// to proxies, and which a server must accept too), without its query: `/` if it has none.
 /// The authority is not checked against `Host` (the server has one name), but it must be
-/// present and, like a `Host` value, a host and port (RFC 9110 §4.2, §7.2): no user
+/// present, with a host that is not empty (RFC 9110 §4.2.1), and, like a `Host` value, a
+/// host and port (RFC 9110 §4.2, §7.2): no user
 /// information, and no `#`, which would end it (RFC 3986 §3.2) and make the path after it a
 /// fragment to other parsers. Other targets that do not start with `/` (`*`, `host:port`)
 /// are returned as they are, and match no route.
@@ -347,7 +348,8 @@ fn absolute_path(target: &[u8]) -> Result<&[u8], Stop> {
         Err(Stop::Partial) => authority.first() != Some(&b'[') || authority.contains(&b']'),
         Err(_) => false,
     };
-    if authority.is_empty() || !whole {
+    // An empty host (`http://:80/`) makes the URI invalid (RFC 9110 §4.2.1).
+    if !whole || matches!(authority.first(), None | Some(b':')) {
         return Err(bad("invalid authority in the request target"));
     }
     Ok(path)

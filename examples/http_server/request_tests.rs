@@ -210,7 +210,12 @@ fn absolute_form_targets_are_routed_on_their_path() {
         let parsed = parse(&head, 8192).unwrap().unwrap();
         assert_eq!(parsed.path, path, "{}", String::from_utf8_lossy(target));
     }
-    for bad in [&b"http:/x/"[..], b"http:///plaintext", b"http://user@x/"] {
+    for bad in [
+        &b"http:/x/"[..],
+        b"http:///plaintext",
+        b"http://user@x/",
+        b"http://:80/plaintext",
+    ] {
         let head = [&b"GET "[..], bad, b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
         assert!(
             matches!(parse(&head, 8192), Err(HeadError::BadRequest(_))),
@@ -696,7 +701,9 @@ mod properties {
                     select(HOST_CHARS).prop_filter("no user information", |&b| b != b'@'),
                     1..10
                 )
-                .prop_filter("a host and port", |a| host_and_port(a)),
+                .prop_filter("a host, not empty, and a port", |a| {
+                    host_and_port(a) && a[0] != b':'
+                }),
                 vec(select(&b"abc/"[..]), 0..6)
             )
                 .prop_map(|(a, p)| cat(&[b"http://", &a, b"/", &p])),
@@ -837,14 +844,18 @@ mod properties {
             return Some(path);
         }
         // The authority runs to the first "/", "?" or "#" (RFC 3986 §3.2); a request
-        // target has no fragment, and its authority is a host and port.
+        // target has no fragment, and its authority is a host and port, the host not
+        // empty (RFC 9110 §4.2.1).
         let rest = rest.strip_prefix(b"//")?;
         let end = rest
             .iter()
             .position(|&b| matches!(b, b'/' | b'#'))
             .unwrap_or(rest.len());
         let authority = &rest[..end];
-        if authority.is_empty() || !host_and_port(authority) || rest.get(end) == Some(&b'#') {
+        if matches!(authority.first(), None | Some(b':'))
+            || !host_and_port(authority)
+            || rest.get(end) == Some(&b'#')
+        {
             return None;
         }
         Some(if end == rest.len() {
