@@ -212,6 +212,11 @@ impl<T: 'static> JoinSet<T> {
     /// does, as a task of this set: its result (or its panic) is joined like any other
     /// task's. Aborting it before the closure starts keeps the closure from running; once it
     /// runs, it runs to its end (a thread cannot be interrupted) and its result is dropped.
+    /// Either way, unless it has finished, the set joins it as cancelled at once:
+    /// [`shutdown`](JoinSet::shutdown) and `join_next` after
+    /// [`abort_all`](JoinSet::abort_all) do not wait for a closure that has started, where
+    /// tokio's wait for it and return its value. To let such work finish (a file being
+    /// written) before going on, join the set without aborting it.
     ///
     /// # Panics
     ///
@@ -641,7 +646,9 @@ impl<T: 'static> JoinSet<T> {
         }
     }
 
-    /// Aborts every task and waits until all have finished; the set is empty then.
+    /// Aborts every task and waits until all have finished; the set is empty then. A
+    /// [`spawn_blocking`](JoinSet::spawn_blocking) closure that has started is not waited
+    /// for (tokio's `shutdown` waits for it): it runs on, and its result is dropped.
     ///
     /// # Examples
     ///
