@@ -21,7 +21,11 @@ const BUFFER: usize = 8 * 1024;
 /// [`copy`](super::copy). `Interrupted` reads and writes are retried. Any other error ends
 /// both directions and is returned; what was read and not yet written is lost, so, as with
 /// [`copy`](super::copy), it is not cancel-safe. A read timeout set on a socket bounds each
-/// wait for data in that direction, which makes it an idle timeout.
+/// wait for data in that direction, which makes it an idle timeout of that direction, not
+/// of the connection: a download whose client sends nothing while it lasts fails with
+/// `TimedOut`, ending both directions, once the client has been quiet that long, however
+/// busy the download. The `tcp_proxy` example copies each direction on its own instead,
+/// and ends an idle one with a half-close while the other goes on.
 ///
 /// # Examples
 ///
