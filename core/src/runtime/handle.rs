@@ -114,7 +114,10 @@ impl Handle {
     /// Spawns `future` on this handle's Core, from any thread, and returns a handle to its
     /// output. It starts when the Core runs: at once if it is running, else at its next
     /// run. The bounds are tokio's: the future travels to the Core's thread. For a future
-    /// that is not `Send`, use [`spawner`](Handle::spawner).
+    /// that is not `Send`, use [`spawner`](Handle::spawner). Unlike tokio's, Mirage's own
+    /// futures are mostly not `Send`: a future that awaits a `mirage::time::sleep`, a
+    /// socket or a `mirage::sync` channel (but for `sync::cross_thread`) is made on the
+    /// Core's thread through the spawner.
     ///
     /// A panic in the task is reported through the handle; if the Core is dropped before the
     /// task completes, the handle reports it cancelled.
