@@ -10,6 +10,12 @@
 //! Core that first polls it, and moves to another Core once that one is dropped. Host names
 //! are resolved on the blocking pool, never blocking the Core.
 //!
+//! Unlike tokio's, the sockets are not `Send`: one stays on its thread, with the Cores that
+//! thread runs. To hand a connection to a Core on another thread (an acceptor feeding
+//! workers), send what `into_std` returns, through a
+//! [`cross_thread`](mirage_core::sync::cross_thread) channel, and wrap it there with
+//! `from_std`.
+//!
 //! # Two system calls per message
 //!
 //! An echo server that reads into a buffer and writes back makes one `read` and one `write`
