@@ -625,6 +625,10 @@ impl UnixStream {
     /// [`BrokenPipe`](io::ErrorKind::BrokenPipe), as blocking writes in other threads do in
     /// std.
     ///
+    /// Being std's, this method comes before tokio's `AsyncWriteExt::shutdown`: tokio's
+    /// `stream.shutdown().await` is `stream.shutdown(Shutdown::Write)` here, or
+    /// [`AsyncWriteExt::shutdown(&mut stream).await`](mirage_core::io::AsyncWriteExt::shutdown).
+    ///
     /// # Examples
     ///
     /// ```
