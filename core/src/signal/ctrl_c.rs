@@ -15,6 +15,12 @@ use super::{signal, Signal, SignalKind};
 /// [`recv`](Signal::recv), with the same rules: the handler is installed by this call (not
 /// by the first poll, so a Ctrl-C between the two is not lost) and stays installed.
 ///
+/// So in a `select!` loop, make it once, before the loop, and select on `&mut ctrl_c`
+/// (see [`CtrlC`]): a `ctrl_c()` written in the loop's `select!` is a new listener at
+/// each iteration, and misses a Ctrl-C that comes while the winning branch's handler
+/// runs, which then neither stops the loop nor kills the process. (tokio's catches one
+/// that comes while the handler runs without awaiting.)
+///
 /// # Examples
 ///
 /// ```
