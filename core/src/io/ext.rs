@@ -79,6 +79,12 @@ macro_rules! write_numbers {
 /// Each read calls [`AsyncRead::start_read`] first, so it never inherits the state (such
 /// as a socket's read timeout timer) of an earlier read dropped while pending.
 ///
+/// tokio's `read_buf`, which appends to a `bytes::BufMut` (a `BytesMut` that a frame
+/// parser keeps), is not here, nor `AsyncWriteExt`'s `write_buf` and `write_all_buf`:
+/// Mirage does not depend on `bytes`. Read into the end of a `Vec` instead:
+/// `let at = buf.len(); buf.resize(at + 4096, 0); let n = reader.read(&mut buf[at..]).await?;
+/// buf.truncate(at + n);`.
+///
 /// # Examples
 ///
 /// ```
