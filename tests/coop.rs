@@ -289,6 +289,16 @@ fn calls_ending_on_a_closed_channel_or_semaphore_let_a_later_task_run() {
     assert_calls_ending_closed_let_a_later_task_run!(tx.reserve().await.is_err());
     let (tx, _) = cross_thread::channel::<()>(1);
     assert_calls_ending_closed_let_a_later_task_run!(tx.send(()).await.is_err());
+    let (tx, _) = watch::channel(());
+    assert_calls_ending_closed_let_a_later_task_run!({
+        tx.closed().await;
+        tx.is_closed()
+    });
+    let (tx, _) = cross_thread::watch::channel(());
+    assert_calls_ending_closed_let_a_later_task_run!({
+        tx.closed().await;
+        tx.is_closed()
+    });
     let closed = Semaphore::new(1);
     closed.close();
     assert_calls_ending_closed_let_a_later_task_run!(closed.acquire().await.is_err());
@@ -425,6 +435,14 @@ fn a_watch_that_always_changed_lets_a_later_task_run() {
             }
         }
     });
+}
+
+#[test]
+fn a_watch_whose_value_wait_for_accepts_lets_a_later_task_run() {
+    let (_tx, mut rx) = watch::channel(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.wait_for(|&n| n == 1).await.is_ok());
+    let (_tx, mut rx) = cross_thread::watch::channel(1);
+    assert_calls_ending_closed_let_a_later_task_run!(rx.wait_for(|&n| n == 1).await.is_ok());
 }
 
 #[test]

@@ -18,7 +18,8 @@
 //! event loop that created it. A [`Ref`] borrows the value; sending while one is held
 //! panics, so never hold a `Ref` across an `.await`.
 //!
-//! A `changed` that completes spends one unit of the task's [`coop`](crate::coop) budget.
+//! A `changed`, `wait_for` or [`Sender::closed`] that completes spends one unit of the
+//! task's [`coop`](crate::coop) budget.
 //!
 //! # Examples
 //!

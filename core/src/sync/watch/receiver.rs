@@ -198,6 +198,9 @@ impl<T> Receiver<T> {
         &mut self,
         mut condition: F,
     ) -> Result<Ref<'_, T>, RecvError> {
+        // Spends a unit even when the current value is accepted at once, as tokio's does:
+        // a loop over a value that always satisfies `condition` still yields.
+        crate::coop::consume_budget().await;
         let mut has_changed = self.seen != self.shared.version();
         loop {
             self.seen = self.shared.version();

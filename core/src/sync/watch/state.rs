@@ -173,11 +173,16 @@ pub(crate) fn poll_closed(
         }
     });
     drop(stale);
-    if closed {
-        Poll::Ready(())
-    } else {
-        Poll::Pending
+    if !closed {
+        return Poll::Pending;
     }
+    // Spends a unit, as tokio's does: a loop that keeps awaiting `closed` on a closed
+    // channel still yields.
+    if !coop::try_spend() {
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
+    }
+    Poll::Ready(())
 }
 
 /// A `changed` future is dropped: forgets its waiter `key`, if it has one.

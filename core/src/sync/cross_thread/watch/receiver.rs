@@ -212,6 +212,9 @@ impl<T> Receiver<T> {
         &mut self,
         mut condition: F,
     ) -> Result<Ref<'_, T>, RecvError> {
+        // Spends a unit even when the current value is accepted at once, as tokio's does:
+        // a loop over a value that always satisfies `condition` still yields.
+        crate::coop::consume_budget().await;
         // Borrowed apart, so that a borrow of the value can be returned from the loop.
         let Receiver { shared, seen } = self;
         let shared: &Shared<T> = shared;
