@@ -16,6 +16,7 @@
 //!   to read it: every copy made is dropped, and a value read by its last reader is handed
 //!   over rather than cloned.
 
+mod panic_site;
 mod prop_config;
 
 use std::cell::RefCell;
@@ -439,4 +440,10 @@ proptest! {
         let dropped = harness.ledger.dropped.borrow();
         prop_assert_eq!(&*made, &*dropped, "every copy made was dropped");
     }
+}
+
+#[test]
+fn a_zero_capacity_panics_at_the_caller_s_line() {
+    let zero = || drop(mirage::sync::broadcast::channel::<()>(0));
+    assert_eq!(panic_site::panic_location(zero), file!());
 }

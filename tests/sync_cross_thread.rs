@@ -8,6 +8,7 @@
 //! the receiving Core runs on. A plain thread takes messages one at a time or in batches.
 
 mod guard;
+mod panic_site;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -686,5 +687,51 @@ fn a_dropped_closed_future_leaves_the_others_to_complete() {
             });
             mirage::join!(bounded.closed(), unbounded.closed());
         });
+    });
+}
+
+#[test]
+fn misuse_panics_name_the_caller_s_line() {
+    use mirage::sync::cross_thread::{Mutex, RwLock, Semaphore};
+    use panic_site::panic_location;
+
+    assert_eq!(
+        panic_location(|| _ = cross_thread::channel::<()>(0)),
+        file!()
+    );
+    let lock = RwLock::with_max_readers((), 1);
+    assert_eq!(
+        panic_location(|| _ = RwLock::with_max_readers((), 0)),
+        file!()
+    );
+    let (one, other) = (Semaphore::new(1), Semaphore::new(1));
+    let mut permit = one.try_acquire().unwrap();
+    let stranger = other.try_acquire().unwrap();
+    assert_eq!(panic_location(move || permit.merge(stranger)), file!());
+    // The blocking forms, called on a thread that runs a Core.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (tx, mut rx) = cross_thread::channel::<()>(1);
+        assert_eq!(panic_location(|| _ = tx.blocking_send(())), file!());
+        assert_eq!(panic_location(|| _ = rx.blocking_recv()), file!());
+        let mut batch = Vec::new();
+        let many = panic_location(|| _ = rx.blocking_recv_many(&mut batch, 1));
+        assert_eq!(many, file!());
+        let (_tx, mut rx) = cross_thread::unbounded::<()>();
+        assert_eq!(panic_location(|| _ = rx.blocking_recv()), file!());
+        let many = panic_location(|| _ = rx.blocking_recv_many(&mut batch, 1));
+        assert_eq!(many, file!());
+        let (_tx, rx) = cross_thread::oneshot::channel::<()>();
+        assert_eq!(panic_location(|| _ = rx.blocking_recv()), file!());
+        let mutex = Arc::new(Mutex::new(()));
+        assert_eq!(panic_location(|| _ = mutex.blocking_lock()), file!());
+        let owned = panic_location(|| _ = Arc::clone(&mutex).blocking_lock_owned());
+        assert_eq!(owned, file!());
+        assert_eq!(panic_location(|| _ = lock.blocking_read()), file!());
+        assert_eq!(panic_location(|| _ = lock.blocking_write()), file!());
+        let semaphore = Arc::new(Semaphore::new(1));
+        assert_eq!(panic_location(|| _ = semaphore.blocking_acquire()), file!());
+        let owned = panic_location(|| _ = Arc::clone(&semaphore).blocking_acquire_owned());
+        assert_eq!(owned, file!());
     });
 }

@@ -7,6 +7,7 @@
 //! last receiver drops on another thread.
 
 mod guard;
+mod panic_site;
 
 use std::sync::{mpsc as std_mpsc, Arc, Barrier};
 use std::thread;
@@ -218,4 +219,19 @@ fn closed_on_a_core_completes_when_the_last_receiver_drops_on_another_thread() {
     });
     assert_eq!(closed, (true, 0, true));
     dropper.join().unwrap();
+}
+
+#[test]
+fn misuse_panics_name_the_caller_s_line() {
+    use panic_site::panic_location;
+
+    assert_eq!(
+        panic_location(|| drop(broadcast::channel::<()>(0))),
+        file!()
+    );
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let (_tx, mut rx) = broadcast::channel::<()>(1);
+        assert_eq!(panic_location(|| _ = rx.blocking_recv()), file!());
+    });
 }

@@ -1,6 +1,8 @@
 //! `mirage::sync::{Mutex, RwLock}`: held across `.await`, granted first come, first served.
 //! Virtual time keeps the sleeps that hold the locks quick and in deadline order.
 
+mod panic_site;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -375,4 +377,18 @@ fn an_owned_writer_dropped_with_its_turn_passes_the_lock_on() {
         let reading = time::timeout(Duration::from_secs(5), reader).await;
         assert_eq!(*reading.expect("the reader waits on").unwrap(), 0);
     });
+}
+
+#[test]
+fn a_rwlock_with_no_readers_panics_at_the_caller_s_line() {
+    use panic_site::panic_location;
+
+    assert_eq!(
+        panic_location(|| drop(RwLock::with_max_readers((), 0))),
+        file!()
+    );
+    assert_eq!(
+        panic_location(|| drop(RwLock::const_with_max_readers((), 0))),
+        file!()
+    );
 }

@@ -32,6 +32,7 @@
 //! The receiver may see one late wake-up on a waker it registered before a successful
 //! receive (as tokio's does).
 
+mod panic_site;
 mod prop_config;
 
 use std::cell::{Cell, RefCell};
@@ -1341,4 +1342,10 @@ proptest! {
     fn oneshot_follows_the_model(ops in proptest::collection::vec(oneshot_op(), 1..16)) {
         run_oneshot(&ops);
     }
+}
+
+#[test]
+fn a_zero_capacity_bounded_channel_panics_at_the_caller_s_line() {
+    let zero = || drop(mirage::sync::mpsc::channel::<()>(0));
+    assert_eq!(panic_site::panic_location(zero), file!());
 }

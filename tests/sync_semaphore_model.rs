@@ -10,6 +10,7 @@
 //! served. A waiter is woken exactly when it is served or the semaphore closes, never for
 //! nothing, and the permits free, held and handed out always add up.
 
+mod panic_site;
 mod prop_config;
 
 use std::collections::VecDeque;
@@ -269,4 +270,15 @@ proptest! {
     ) {
         run(initial, &ops);
     }
+}
+
+#[test]
+fn merging_permits_of_two_semaphores_panics_at_the_caller_s_line() {
+    let (one, other) = (Semaphore::new(1), Semaphore::new(1));
+    let mut permit = one.try_acquire().unwrap();
+    let stranger = other.try_acquire().unwrap();
+    assert_eq!(
+        panic_site::panic_location(move || permit.merge(stranger)),
+        file!()
+    );
 }

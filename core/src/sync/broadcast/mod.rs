@@ -75,6 +75,7 @@ pub use weak_sender::WeakSender;
 /// assert_eq!(rx.try_recv(), Ok(3));
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Rc::new(StateCell(RefCell::new(State::new(capacity, 1))));
     let receiver = Receiver::new(Rc::clone(&shared), 0);

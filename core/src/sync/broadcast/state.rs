@@ -56,6 +56,7 @@ impl<T> State<T> {
     /// # Panics
     ///
     /// If `capacity` is 0 or above `usize::MAX / 2`, as tokio's.
+    #[track_caller]
     pub(crate) fn new(capacity: usize, receivers: usize) -> State<T> {
         assert!(
             capacity > 0,

@@ -30,6 +30,7 @@ impl Wake for Unpark {
 ///
 /// Panics, naming `operation`, on a thread that is running a Core: blocking it would stop
 /// every task of that Core, including, perhaps, the one that would end the wait.
+#[track_caller]
 pub(crate) fn block_on<F: Future>(operation: &str, future: F) -> F::Output {
     assert!(
         !context::is_running_any(),
@@ -89,6 +90,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(jobs, (0..10).collect::<Vec<_>>());
     /// assert!(batches >= 3, "at most 4 jobs a batch");
     /// ```
+    #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         block_on(
             "cross_thread::Receiver::blocking_recv_many",
@@ -121,6 +123,7 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(rx.blocking_recv_many(&mut batch, 3), 0, "closed and drained");
     /// assert_eq!(batch, [0, 1, 2, 3, 4]);
     /// ```
+    #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         block_on(
             "cross_thread::UnboundedReceiver::blocking_recv_many",

@@ -56,6 +56,7 @@ pub use reserve::{Reserve, ReserveOwned};
 /// assert_eq!(sum, 4950);
 /// producer.join().unwrap();
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(
         capacity > 0,
@@ -147,6 +148,7 @@ impl<T> Sender<T> {
     /// assert_eq!(core.run(rx.recv()), Some(2));
     /// producer.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         block_on("cross_thread::Sender::blocking_send", self.send(value))
     }

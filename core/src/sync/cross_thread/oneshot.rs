@@ -299,6 +299,7 @@ impl<T> Receiver<T> {
     /// mirage::Core::new().unwrap().run(async move { tx.send("from a Core").unwrap() });
     /// assert_eq!(waiting.join().unwrap(), Ok("from a Core"));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         block_on("cross_thread::oneshot::Receiver::blocking_recv", self)
     }

@@ -288,6 +288,7 @@ impl<T> UnboundedReceiver<T> {
     /// core.run(async move { tx.send("job").unwrap() });
     /// assert_eq!(worker.join().unwrap(), Some("job"));
     /// ```
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         block_on(
             "cross_thread::UnboundedReceiver::blocking_recv",

@@ -99,6 +99,7 @@ impl<T> RwLock<T> {
     /// drop((first, second));
     /// assert!(lock.try_write().is_ok());
     /// ```
+    #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
         assert!(
             max_reads <= MAX_READERS,
@@ -145,6 +146,7 @@ impl<T> RwLock<T> {
     ///     drop((first, second));
     /// });
     /// ```
+    #[track_caller]
     pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
         assert!(
             max_reads <= MAX_READERS,

@@ -42,6 +42,7 @@ pub use reserve::{Reserve, ReserveOwned};
 ///     assert_eq!(rx.recv().await, None);
 /// });
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(
         capacity > 0,

@@ -78,6 +78,7 @@ impl Semaphore {
     /// let semaphore = mirage::sync::Semaphore::new(3);
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         assert!(
             permits <= Semaphore::MAX_PERMITS,
@@ -106,6 +107,7 @@ impl Semaphore {
     ///     assert_eq!(connections.available_permits(), 1);
     /// });
     /// ```
+    #[track_caller]
     pub const fn const_new(permits: usize) -> Semaphore {
         assert!(
             permits <= Semaphore::MAX_PERMITS,

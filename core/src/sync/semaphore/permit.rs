@@ -72,6 +72,7 @@ impl<'a> SemaphorePermit<'a> {
     /// drop(permit);
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, other: SemaphorePermit<'a>) {
         assert!(
             std::ptr::eq(self.semaphore, other.semaphore),
@@ -229,6 +230,7 @@ impl OwnedSemaphorePermit {
     /// drop(permit);
     /// assert_eq!(semaphore.available_permits(), 2);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         assert!(
             Rc::ptr_eq(&self.semaphore, &other.semaphore),
@@ -276,6 +278,7 @@ impl fmt::Debug for OwnedSemaphorePermit {
 }
 
 /// The count of a merged permit; panics past `u32::MAX`, the most one permit holds.
+#[track_caller]
 pub(crate) fn merged(permits: u32, other: u32) -> u32 {
     permits.checked_add(other).unwrap_or_else(|| {
         panic!("a merged semaphore permit holds at most u32::MAX permits: {permits} + {other}")

@@ -108,6 +108,7 @@ impl<T> Receiver<T> {
     /// });
     /// assert_eq!(worker.join().unwrap(), 55);
     /// ```
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         block_on("cross_thread::Receiver::blocking_recv", self.recv())
     }

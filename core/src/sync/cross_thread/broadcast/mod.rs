@@ -112,6 +112,7 @@ pub use weak_sender::WeakSender;
 /// assert_eq!(rx.try_recv(), Ok(3));
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(StateMutex {
         state: Mutex::new(State::new(capacity, 1)),

@@ -224,6 +224,7 @@ impl<T: Clone> Receiver<T> {
     /// });
     /// assert_eq!(listener.join().unwrap(), [1, 2]);
     /// ```
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         block_on(
             "cross_thread::broadcast::Receiver::blocking_recv",

@@ -162,6 +162,7 @@ impl<T: ?Sized> Mutex<T> {
     /// worker.join().unwrap();
     /// assert_eq!(*mutex.blocking_lock(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         super::block_on("Mutex::blocking_lock", self.lock())
     }
@@ -186,6 +187,7 @@ impl<T: ?Sized> Mutex<T> {
     /// worker.join().unwrap();
     /// assert_eq!(*mutex.blocking_lock(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         super::block_on("Mutex::blocking_lock_owned", self.lock_owned())
     }

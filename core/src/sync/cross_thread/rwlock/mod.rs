@@ -130,6 +130,7 @@ impl<T> RwLock<T> {
     /// drop((first, second));
     /// assert!(lock.try_write().is_ok());
     /// ```
+    #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
         assert!(
             max_reads <= MAX_READERS,
@@ -170,6 +171,7 @@ impl<T> RwLock<T> {
     /// assert!(PAIR.try_read().is_err(), "two readers at most");
     /// drop((first, second));
     /// ```
+    #[track_caller]
     pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
         assert!(
             max_reads <= MAX_READERS,
@@ -250,6 +252,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let lock = mirage::sync::cross_thread::RwLock::new(3);
     /// assert_eq!(*lock.blocking_read(), 3);
     /// ```
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         super::block_on("RwLock::blocking_read", self.read())
     }
@@ -268,6 +271,7 @@ impl<T: ?Sized> RwLock<T> {
     /// *lock.blocking_write() += 1;
     /// assert_eq!(lock.into_inner(), 4);
     /// ```
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         super::block_on("RwLock::blocking_write", self.write())
     }

@@ -85,6 +85,7 @@ impl Semaphore {
     /// let semaphore = mirage::sync::cross_thread::Semaphore::new(3);
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         assert!(
             permits <= Semaphore::MAX_PERMITS,
@@ -113,6 +114,7 @@ impl Semaphore {
     /// assert_eq!(permit, 1);
     /// assert_eq!(BACKEND.available_permits(), 8);
     /// ```
+    #[track_caller]
     pub const fn const_new(permits: usize) -> Semaphore {
         assert!(
             permits <= Semaphore::MAX_PERMITS,
@@ -354,6 +356,7 @@ impl Semaphore {
     /// drop(held);
     /// assert_eq!(worker.join().unwrap(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         super::block_on("Semaphore::blocking_acquire", self.acquire())
     }
@@ -373,6 +376,7 @@ impl Semaphore {
     /// assert_eq!(permit.num_permits(), 2);
     /// assert_eq!(semaphore.available_permits(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         super::block_on("Semaphore::blocking_acquire_many", self.acquire_many(n))
     }
@@ -394,6 +398,7 @@ impl Semaphore {
     /// std::thread::spawn(move || drop(permit)).join().unwrap();
     /// assert_eq!(semaphore.available_permits(), 1);
     /// ```
+    #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         super::block_on("Semaphore::blocking_acquire_owned", self.acquire_owned())
     }
@@ -414,6 +419,7 @@ impl Semaphore {
     /// semaphore.close();
     /// assert!(Arc::clone(&semaphore).blocking_acquire_many_owned(2).is_err());
     /// ```
+    #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
         n: u32,

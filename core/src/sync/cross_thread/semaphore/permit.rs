@@ -74,6 +74,7 @@ impl<'a> SemaphorePermit<'a> {
     /// drop(permit);
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, other: SemaphorePermit<'a>) {
         assert!(
             std::ptr::eq(self.semaphore, other.semaphore),
@@ -229,6 +230,7 @@ impl OwnedSemaphorePermit {
     /// drop(permit);
     /// assert_eq!(semaphore.available_permits(), 2);
     /// ```
+    #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         assert!(
             Arc::ptr_eq(&self.semaphore, &other.semaphore),
