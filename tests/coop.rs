@@ -289,6 +289,16 @@ fn calls_ending_on_a_closed_channel_or_semaphore_let_a_later_task_run() {
     assert_calls_ending_closed_let_a_later_task_run!(tx.reserve().await.is_err());
     let (tx, _) = cross_thread::channel::<()>(1);
     assert_calls_ending_closed_let_a_later_task_run!(tx.send(()).await.is_err());
+    let (mut tx, _) = oneshot::channel::<()>();
+    assert_calls_ending_closed_let_a_later_task_run!({
+        tx.closed().await;
+        tx.is_closed()
+    });
+    let (tx, _) = cross_thread::oneshot::channel::<()>();
+    assert_calls_ending_closed_let_a_later_task_run!({
+        tx.closed().await;
+        tx.is_closed()
+    });
     let (tx, _) = watch::channel(());
     assert_calls_ending_closed_let_a_later_task_run!({
         tx.closed().await;

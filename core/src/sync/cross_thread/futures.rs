@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use crate::sync::chan::{Rx, Synced, Tx};
 
@@ -128,7 +128,10 @@ impl<T> Future for Closed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.tx.poll_closed(&mut this.waiter, cx)
+        ready!(this.tx.poll_closed(&mut this.waiter, cx));
+        // Spends a unit, as tokio's oneshot `closed` does: a loop that keeps awaiting it
+        // on a closed channel still yields.
+        crate::coop::poll_proceed(cx)
     }
 }
 

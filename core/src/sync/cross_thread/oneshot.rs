@@ -33,7 +33,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use super::blocking::block_on;
 use super::futures::Closed;
@@ -130,7 +130,8 @@ impl<T> Sender<T> {
         self.tx.is_closed()
     }
 
-    /// Waits until the receiver is dropped or closed. Cancel-safe.
+    /// Waits until the receiver is dropped or closed. Cancel-safe. Completing spends one
+    /// unit of the task's [`coop`](crate::coop) budget, as tokio's does.
     ///
     /// # Examples
     ///
@@ -165,7 +166,10 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.tx.poll_closed(&mut self.closed_waiter, cx)
+        ready!(self.tx.poll_closed(&mut self.closed_waiter, cx));
+        // Spends a unit, as tokio's does: a loop that keeps awaiting `closed` on a closed
+        // channel still yields.
+        crate::coop::poll_proceed(cx)
     }
 }
 

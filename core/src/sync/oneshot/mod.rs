@@ -145,7 +145,8 @@ impl<T> Sender<T> {
     /// future leaves no waker behind.
     ///
     /// Useful to abandon work whose result nobody wants any more. Only the
-    /// task that polled the returned future most recently is woken.
+    /// task that polled the returned future most recently is woken. Completing spends one
+    /// unit of the task's [`coop`](crate::coop) budget, as tokio's does.
     ///
     /// # Examples
     ///
@@ -181,7 +182,10 @@ impl<T> Sender<T> {
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let mut inner = self.inner.borrow_mut();
         if inner.rx_closed {
-            return Poll::Ready(());
+            drop(inner);
+            // Spends a unit, as tokio's does: a loop that keeps awaiting `closed` on a
+            // closed channel still yields.
+            return coop::poll_proceed(cx);
         }
         let old = update_waker(&mut inner.tx_waker, cx.waker());
         drop(inner);
