@@ -152,6 +152,9 @@ impl Waiter {
     /// `waker` as its waker, or, for `None`, the waker it has (none yet: a no-op one).
     #[inline]
     fn check(&mut self, lock: &impl Lock<State>, waker: Option<&Waker>) -> Seen {
+        // Cloned before the state is taken, as tokio's `Notify` does: a waker's `clone` may
+        // run code that uses this `Notify`. What is left of it is dropped after.
+        let mut cloned = waker.cloned();
         let (seen, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
             if picked || state.calls != self.calls {
@@ -167,8 +170,11 @@ impl Waiter {
                 state.permit = false;
                 return (Seen::One(Pick::Oldest), None);
             }
-            match waker {
-                Some(waker) => (Seen::Nothing, state.waiters.park(&mut self.key, waker)),
+            match cloned.take() {
+                Some(waker) => (
+                    Seen::Nothing,
+                    state.waiters.park_cloned(&mut self.key, waker),
+                ),
                 None if self.key.is_none() => (
                     Seen::Nothing,
                     state.waiters.park(&mut self.key, Waker::noop()),
@@ -177,6 +183,7 @@ impl Waiter {
             }
         });
         drop(stale);
+        drop(cloned);
         seen
     }
 

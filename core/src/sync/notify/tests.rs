@@ -286,3 +286,74 @@ fn a_waker_whose_drop_notifies_again_does_not_trip_the_state_borrow() {
         "the notify_one from the drop left a permit"
     );
 }
+
+/// A waker whose `clone` calls `notify_one` on the `Notify` it points to: code that a
+/// waiting future must not run while it holds the state (tokio clones first, too).
+macro_rules! waker_that_notifies_when_cloned {
+    ($notify:ty, $ptr:ident) => {{
+        use std::task::{RawWaker, RawWakerVTable, Waker};
+
+        const VTABLE: &RawWakerVTable = &RawWakerVTable::new(clone, wake, wake, drop);
+        unsafe fn clone(data: *const ()) -> RawWaker {
+            // SAFETY: `data` came from `into_raw` of a `$ptr<$notify>` that this waker
+            // (or a clone) keeps alive; the new waker counts one more reference.
+            unsafe {
+                $ptr::<$notify>::increment_strong_count(data.cast());
+                (*data.cast::<$notify>()).notify_one();
+            }
+            RawWaker::new(data, VTABLE)
+        }
+        unsafe fn wake(_: *const ()) {}
+        unsafe fn drop(data: *const ()) {
+            // SAFETY: each waker owns one reference, from `into_raw` or `clone`.
+            unsafe { $ptr::<$notify>::decrement_strong_count(data.cast()) };
+        }
+        |notify: &$ptr<$notify>| {
+            let data = $ptr::into_raw($ptr::clone(notify)).cast::<()>();
+            // SAFETY: the vtable's functions keep the contract for this `data`.
+            unsafe { Waker::from_raw(RawWaker::new(data, VTABLE)) }
+        }
+    }};
+}
+
+#[test]
+fn a_waker_whose_clone_notifies_is_cloned_outside_the_state() {
+    use std::rc::Rc;
+
+    let notify = Rc::new(Notify::new());
+    let waker = waker_that_notifies_when_cloned!(Notify, Rc)(&notify);
+    {
+        let mut notified = pin!(notify.notified());
+        // The clone's notify_one finds the state free; whether this poll sees it is not
+        // the point.
+        let _ = poll_with(notified.as_mut(), &waker);
+    }
+    drop(waker);
+    assert_eq!(
+        Rc::strong_count(&notify),
+        1,
+        "the clone's references are given back"
+    );
+}
+
+#[test]
+fn a_waker_whose_clone_notifies_is_cloned_outside_the_cross_thread_lock() {
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    use crate::sync::cross_thread::Notify;
+
+    let (done, finished) = mpsc::channel();
+    // On its own thread: a clone under the lock would deadlock it, not the test.
+    std::thread::spawn(move || {
+        let notify = Arc::new(Notify::new());
+        let waker = waker_that_notifies_when_cloned!(Notify, Arc)(&notify);
+        let mut notified = pin!(notify.notified());
+        let _ = poll_with(notified.as_mut(), &waker);
+        done.send(()).unwrap();
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(5)).is_ok(),
+        "the poll deadlocked: the waker was cloned with the Notify's lock held"
+    );
+}
