@@ -152,9 +152,15 @@ impl Waiter {
     /// `waker` as its waker, or, for `None`, the waker it has (none yet: a no-op one).
     #[inline]
     fn check(&mut self, lock: &impl Lock<State>, waker: Option<&Waker>) -> Seen {
-        // Cloned before the state is taken, as tokio's `Notify` does: a waker's `clone` may
-        // run code that uses this `Notify`. What is left of it is dropped after.
-        let mut cloned = waker.cloned();
+        // At the first poll, cloned before the state is taken, as tokio's `Notify` does: a
+        // waker's `clone` may run code that uses this `Notify`. What is left of it is dropped
+        // after. Later polls clone under the state only a waker that changed, as tokio's do,
+        // so a wait that ends (or a spurious poll) costs no clone.
+        let mut cloned = if self.key.is_none() {
+            waker.cloned()
+        } else {
+            None
+        };
         let (seen, stale) = lock.with(|state| {
             let picked = self.key.is_some_and(|key| state.waiters.is_notified(key));
             if picked || state.calls != self.calls {
@@ -170,16 +176,17 @@ impl Waiter {
                 state.permit = false;
                 return (Seen::One(Pick::Oldest), None);
             }
-            match cloned.take() {
-                Some(waker) => (
+            match (cloned.take(), waker) {
+                (Some(cloned), _) => (
                     Seen::Nothing,
-                    state.waiters.park_cloned(&mut self.key, waker),
+                    state.waiters.park_cloned(&mut self.key, cloned),
                 ),
-                None if self.key.is_none() => (
+                (None, Some(waker)) => (Seen::Nothing, state.waiters.park(&mut self.key, waker)),
+                (None, None) if self.key.is_none() => (
                     Seen::Nothing,
                     state.waiters.park(&mut self.key, Waker::noop()),
                 ),
-                None => (Seen::Nothing, None),
+                (None, None) => (Seen::Nothing, None),
             }
         });
         drop(stale);

@@ -357,3 +357,36 @@ fn a_waker_whose_clone_notifies_is_cloned_outside_the_cross_thread_lock() {
         "the poll deadlocked: the waker was cloned with the Notify's lock held"
     );
 }
+
+/// A waker that counts its clones, in `CLONES`.
+fn clone_counting_waker() -> std::task::Waker {
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    const VTABLE: &RawWakerVTable = &RawWakerVTable::new(clone, noop, noop, noop);
+    unsafe fn clone(_: *const ()) -> RawWaker {
+        CLONES.with(|clones| clones.set(clones.get() + 1));
+        RawWaker::new(std::ptr::null(), VTABLE)
+    }
+    unsafe fn noop(_: *const ()) {}
+    // SAFETY: the vtable's functions ignore the data pointer, so any value keeps the
+    // contract.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), VTABLE)) }
+}
+
+thread_local! {
+    static CLONES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Only the first poll clones the waker before taking the state; a poll that finds the
+/// wait over, or the same waker stored, clones nothing.
+#[test]
+fn a_wait_clones_its_waker_once() {
+    let notify = Notify::new();
+    let waker = clone_counting_waker();
+    let mut notified = pin!(notify.notified());
+    assert!(poll_with(notified.as_mut(), &waker).is_pending());
+    assert!(poll_with(notified.as_mut(), &waker).is_pending());
+    notify.notify_one();
+    assert_eq!(poll_with(notified.as_mut(), &waker), Poll::Ready(()));
+    assert_eq!(CLONES.with(std::cell::Cell::get), 1);
+}
