@@ -3,6 +3,7 @@
 //! thread's, with the defaults, anywhere else.
 
 mod guard;
+mod panic_site;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -431,4 +432,18 @@ fn a_join_through_mut_given_up_on_leaves_the_result_in_the_handle() {
         mirage::time::timeout(Duration::from_secs(10), &mut handle).await
     });
     assert_eq!(value.expect("the result waits in the handle").unwrap(), 7);
+}
+
+/// `blocking_join` on a thread running a Core panics naming the caller's line, as the other
+/// blocking calls' misuse panics do.
+#[test]
+fn blocking_join_on_a_core_s_thread_names_the_caller_s_line() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let job = spawn_blocking(|| ());
+        assert_eq!(
+            panic_site::panic_location(move || _ = job.blocking_join()),
+            file!()
+        );
+    });
 }

@@ -139,6 +139,7 @@ impl<T> RemoteJoinHandle<T> {
     /// let handle = mirage::spawn_blocking(|| 2 + 2);
     /// assert_eq!(handle.blocking_join().unwrap(), 4);
     /// ```
+    #[track_caller]
     pub fn blocking_join(self) -> Result<T, JoinError> {
         crate::sync::cross_thread::block_on("RemoteJoinHandle::blocking_join", self)
     }
