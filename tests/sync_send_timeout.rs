@@ -70,3 +70,25 @@ async fn the_cross_thread_channel_times_out_the_same_way() {
     tx.send_timeout(3, TIMEOUT).await.unwrap();
     assert_eq!(rx.recv().await, Some(3));
 }
+
+/// A `send_timeout` that finds a free slot (or a closed channel) needs no timer, so it
+/// completes outside a Core, as the docs say; only one that must wait needs the Core.
+#[test]
+fn a_send_that_need_not_wait_completes_outside_a_core() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
+        pin!(future).poll(&mut Context::from_waker(Waker::noop()))
+    }
+    let (tx, rx) = mpsc::channel(1);
+    assert_eq!(poll_once(tx.send_timeout(1, TIMEOUT)), Poll::Ready(Ok(())));
+    drop(rx);
+    assert_eq!(
+        poll_once(tx.send_timeout(2, TIMEOUT)),
+        Poll::Ready(Err(SendTimeoutError::Closed(2)))
+    );
+    let (tx, _rx) = cross_thread::channel(1);
+    assert_eq!(poll_once(tx.send_timeout(3, TIMEOUT)), Poll::Ready(Ok(())));
+}

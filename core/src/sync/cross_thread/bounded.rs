@@ -203,7 +203,8 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     ///
-    /// Polled outside a Core: the deadline needs the Core's timer.
+    /// Polled outside a Core when it must wait (no slot is free and the channel is open):
+    /// the deadline needs the Core's timer. One that can send at once needs no Core.
     ///
     /// # Examples
     ///
