@@ -106,7 +106,6 @@ impl Select {
     /// let select = mirage::__private::Select::new(3, 0b101, true);
     /// # drop(select);
     /// ```
-    #[inline]
     pub fn new(len: usize, enabled: u64, biased: bool) -> Select {
         assert!(
             (1..=MAX_BRANCHES).contains(&len),
