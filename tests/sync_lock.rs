@@ -133,16 +133,16 @@ fn readers_share_the_lock_across_awaits() {
 #[test]
 fn debug_shows_the_value_unless_a_writer_holds_it() {
     let mutex = Mutex::new(7);
-    assert_eq!(format!("{mutex:?}"), "Mutex { value: 7 }");
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: 7 }");
     let guard = mutex.try_lock().unwrap();
-    assert_eq!(format!("{mutex:?}"), "Mutex { value: <locked> }");
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: <locked> }");
     assert_eq!(format!("{guard:?}"), "7");
     let lock = RwLock::new("v");
     let reading = lock.try_read().unwrap();
-    assert_eq!(format!("{lock:?}"), "RwLock { value: \"v\" }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: \"v\" }");
     drop(reading);
     let _writing = lock.try_write().unwrap();
-    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: <locked> }");
 }
 
 #[test]

@@ -249,8 +249,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
         let mut d = f.debug_struct("Mutex");
         match self.semaphore.try_acquire() {
             // The permit keeps every guard out while the value is formatted.
-            Ok(_permit) => d.field("value", &&*self.value.borrow()),
-            Err(_) => d.field("value", &format_args!("<locked>")),
+            Ok(_permit) => d.field("data", &&*self.value.borrow()),
+            Err(_) => d.field("data", &format_args!("<locked>")),
         };
         d.finish()
     }

@@ -425,13 +425,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
         let mut d = f.debug_struct("RwLock");
         match self.semaphore.try_acquire() {
             // A reader's permit keeps writers out while the value is formatted.
-            Ok(_permit) => d.field("value", &&*self.value.borrow()),
+            Ok(_permit) => d.field("data", &&*self.value.borrow()),
             // A writer, or as many readers as it lets in (`with_max_readers`).
             Err(_) if self.semaphore.free_or_gathered() == 0 => {
-                d.field("value", &format_args!("<locked>"))
+                d.field("data", &format_args!("<locked>"))
             }
             // Readers hold it, but a waiting writer keeps new readers out.
-            Err(_) => d.field("value", &format_args!("<locked: a writer waits>")),
+            Err(_) => d.field("data", &format_args!("<locked: a writer waits>")),
         };
         d.finish()
     }

@@ -120,24 +120,24 @@ fn debug_of_a_lock_does_not_read_the_value_an_owned_guard_holds() {
     let mutex = Rc::new(Mutex::new(1));
     let mut guard = Rc::clone(&mutex).try_lock_owned().unwrap();
     *guard = 2;
-    assert_eq!(format!("{mutex:?}"), "Mutex { value: <locked> }");
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: <locked> }");
     assert_eq!(format!("{guard:?} {guard}"), "2 2");
     drop(guard);
-    assert_eq!(format!("{mutex:?}"), "Mutex { value: 2 }");
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: 2 }");
 
     let lock = Rc::new(RwLock::new(1));
     let writing = Rc::clone(&lock).try_write_owned().unwrap();
-    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: <locked> }");
     assert_eq!(format!("{writing:?} {writing}"), "1 1");
     drop(writing);
     let reading = Rc::clone(&lock).try_read_owned().unwrap();
-    assert_eq!(format!("{lock:?}"), "RwLock { value: 1 }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: 1 }");
     let (_, waker) = counting_waker();
     let mut writer = pin!(Rc::clone(&lock).write_owned());
     assert!(poll_with(writer.as_mut(), &waker).is_pending());
     assert_eq!(
         format!("{lock:?}"),
-        "RwLock { value: <locked: a writer waits> }"
+        "RwLock { data: <locked: a writer waits> }"
     );
     assert_eq!(format!("{reading:?} {reading}"), "1 1");
 }
@@ -206,9 +206,9 @@ fn a_downgraded_writer_of_a_one_reader_lock_holds_its_one_permit() {
 fn debug_of_a_lock_full_of_readers_shows_it_locked() {
     let lock = RwLock::with_max_readers(1, 1);
     let reading = lock.try_read().unwrap();
-    assert_eq!(format!("{lock:?}"), "RwLock { value: <locked> }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: <locked> }");
     drop(reading);
-    assert_eq!(format!("{lock:?}"), "RwLock { value: 1 }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: 1 }");
 }
 
 #[test]

@@ -309,8 +309,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
         let mut d = f.debug_struct("Mutex");
         match self.try_lock() {
             // The guard keeps every other one out while the value is formatted.
-            Ok(guard) => d.field("value", &&*guard),
-            Err(_) => d.field("value", &format_args!("<locked>")),
+            Ok(guard) => d.field("data", &&*guard),
+            Err(_) => d.field("data", &format_args!("<locked>")),
         };
         d.finish()
     }

@@ -74,7 +74,7 @@ fn try_lock_respects_the_queue() {
     assert!(waiting.as_mut().poll(&mut cx).is_ready());
     drop(waiting);
     assert!(mutex.try_lock().is_ok());
-    assert_eq!(format!("{mutex:?}"), "Mutex { value: 0 }");
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: 0 }");
 }
 
 #[test]

@@ -458,8 +458,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
         let mut d = f.debug_struct("RwLock");
         match self.try_read() {
             // The guard keeps every writer out while the value is formatted.
-            Ok(guard) => d.field("value", &&*guard),
-            Err(_) => d.field("value", &format_args!("<locked>")),
+            Ok(guard) => d.field("data", &&*guard),
+            Err(_) => d.field("data", &format_args!("<locked>")),
         };
         d.finish()
     }

@@ -69,7 +69,7 @@ fn a_waiting_writer_holds_off_later_readers() {
     }
     drop(writing);
     assert_eq!(*lock.try_read().unwrap(), 1);
-    assert_eq!(format!("{lock:?}"), "RwLock { value: 1 }");
+    assert_eq!(format!("{lock:?}"), "RwLock { data: 1 }");
 }
 
 /// A write guard dropped on another thread lets a reader on a Core in.
