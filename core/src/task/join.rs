@@ -239,8 +239,11 @@ impl<T> fmt::Debug for JoinHandle<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
     use std::panic::{catch_unwind, AssertUnwindSafe};
-    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Wake, Waker};
 
     struct PanicOnDrop;
 
@@ -268,5 +271,89 @@ mod tests {
             0,
             "the task, and the Core's shared half (and eventfd) it holds, were freed"
         );
+    }
+
+    /// A joiner's waker that counts its wakes, from any thread.
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_joiner_waker_replaced_at_each_poll_while_another_thread_completes_the_task() {
+        // The task waits for a flag that another thread sets, then wakes it: the wake comes
+        // through the remote queue and the task completes on the Core while its handle is
+        // polled with a new waker each time, which another thread also holds, wakes and
+        // drops. The last one stored is woken once as the task completes, on the Core's
+        // thread, and all the others were dropped unwoken by it. Under Miri this checks the
+        // remote wake, the joiner's replacement and its wake for races.
+        let done = Arc::new(AtomicBool::new(false));
+        let task_waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let (send, recv) = std::sync::mpsc::channel::<Waker>();
+        let thread = {
+            let (done, task_waker) = (Arc::clone(&done), Arc::clone(&task_waker));
+            std::thread::spawn(move || {
+                for (round, joiner) in recv.into_iter().enumerate() {
+                    joiner.wake_by_ref();
+                    if round == 2 {
+                        done.store(true, Ordering::Release);
+                        if let Some(waker) = task_waker.lock().unwrap().take() {
+                            waker.wake();
+                        }
+                    }
+                }
+            })
+        };
+        let mut core = crate::Core::new().unwrap();
+        let joiners: Vec<Arc<Counter>> = core.run(async {
+            let mut handle = crate::spawn({
+                let (done, task_waker) = (Arc::clone(&done), Arc::clone(&task_waker));
+                std::future::poll_fn(move |cx| {
+                    *task_waker.lock().unwrap() = Some(cx.waker().clone());
+                    if done.load(Ordering::Acquire) {
+                        Poll::Ready(7)
+                    } else {
+                        Poll::Pending
+                    }
+                })
+            });
+            let mut joiners = Vec::new();
+            let output = loop {
+                let joiner = Arc::new(Counter::default());
+                let waker = Waker::from(Arc::clone(&joiner));
+                joiners.push(joiner);
+                let polled = std::pin::Pin::new(&mut handle).poll(&mut Context::from_waker(&waker));
+                send.send(waker).unwrap();
+                if let Poll::Ready(output) = polled {
+                    break output;
+                }
+                crate::yield_now().await;
+            };
+            assert_eq!(output.unwrap(), 7);
+            drop(send);
+            joiners
+        });
+        thread.join().unwrap();
+        let (last, earlier) = joiners.split_last().unwrap();
+        // The thread woke each waker it was sent once; the one stored as the task completed
+        // was woken by the Core as well.
+        let woken: usize = earlier.iter().map(|j| j.0.load(Ordering::SeqCst)).sum();
+        assert_eq!(woken, earlier.len() + 1);
+        assert_eq!(
+            last.0.load(Ordering::SeqCst),
+            1,
+            "the final poll stored nothing"
+        );
+        for joiner in joiners.iter() {
+            assert_eq!(
+                Arc::strong_count(joiner),
+                1,
+                "every stored waker was released"
+            );
+        }
     }
 }

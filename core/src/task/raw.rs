@@ -425,4 +425,56 @@ mod tests {
     fn stage_has_no_discriminant() {
         assert_eq!(std::mem::size_of::<Stage<[u64; 4], ()>>(), 32);
     }
+
+    #[test]
+    fn a_task_waker_woken_and_dropped_on_another_thread_while_its_core_drops() {
+        // Another thread keeps waking a pending task (by reference, and clones by value)
+        // while the Core runs, drains its remote queue, and is dropped: the task's future is
+        // dropped and its owner reference released on the Core's thread, and the thread's
+        // waker is then the last reference, so the task (and the Core's shared half it holds)
+        // is freed there. Under Miri this checks the reference count, the remote queue and
+        // the free for races.
+        let (send, recv) = std::sync::mpsc::channel::<Waker>();
+        let stop = Arc::new(AtomicBool::new(false));
+        let waking = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let waker = recv.recv().unwrap();
+                while !stop.load(Ordering::Acquire) {
+                    waker.wake_by_ref();
+                    let clone = waker.clone();
+                    clone.wake();
+                    std::thread::yield_now();
+                }
+                // After the Core is gone: a wake finds its queue closed.
+                waker.wake_by_ref();
+                drop(waker);
+            })
+        };
+        let mut core = crate::Core::new().unwrap();
+        let shared = Arc::downgrade(core.shared());
+        let polls = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counted = std::rc::Rc::clone(&polls);
+        let mut send = Some(send);
+        drop(core.spawn(std::future::poll_fn(move |cx| {
+            counted.set(counted.get() + 1);
+            if let Some(send) = send.take() {
+                send.send(cx.waker().clone()).unwrap();
+            }
+            Poll::<()>::Pending
+        })));
+        core.run(async {
+            while polls.get() < 3 {
+                crate::yield_now().await;
+            }
+        });
+        drop(core);
+        stop.store(true, Ordering::Release);
+        waking.join().unwrap();
+        assert_eq!(
+            shared.strong_count(),
+            0,
+            "the task and the shared half were freed"
+        );
+    }
 }
