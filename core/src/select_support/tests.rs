@@ -488,3 +488,69 @@ fn a_pooled_parent_does_not_keep_a_dropped_core_alive() {
          Core's shared half (and its eventfd) alive"
     );
 }
+
+#[test]
+fn a_branch_waker_woken_on_another_thread_after_its_set_went_back_to_the_pool() {
+    // A losing branch hands its waker to another thread, which keeps waking it (by
+    // reference, and clones by value) while its `select!` wins, its set goes back to the
+    // pool with the task's waker as parent, `select!`s of other tasks and of the root future
+    // reuse the set (replacing that parent), and the Core is dropped (which forgets the
+    // pooled parents). Under Miri this checks the parent slot, the set's counts and the
+    // task wakers' remote path for races; after the Core is gone the waker is harmless.
+    use std::sync::atomic::AtomicBool;
+    const ROUNDS: usize = if cfg!(miri) { 4 } else { 200 };
+    drain_pool();
+    let (send, recv) = std::sync::mpsc::channel::<Waker>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let waking = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let waker = recv.recv().unwrap();
+            while !stop.load(Ordering::Acquire) {
+                waker.wake_by_ref();
+                let clone = waker.clone();
+                clone.wake();
+                std::thread::yield_now();
+            }
+            waker
+        })
+    };
+    let mut core = crate::Core::new().unwrap();
+    core.run(async {
+        crate::spawn(async move {
+            let mut select = Select::new(2, 0b11, true);
+            let mut send = Some(send);
+            let mut polls = 0;
+            std::future::poll_fn(|cx| {
+                select.poll(cx, &mut |i, cx| {
+                    if i == 0 {
+                        if let Some(send) = send.take() {
+                            send.send(cx.waker().clone()).unwrap();
+                        }
+                        return Branch::Pending;
+                    }
+                    polls += 1;
+                    if polls == 1 {
+                        cx.waker().wake_by_ref();
+                        Branch::Pending
+                    } else {
+                        Branch::Won(())
+                    }
+                })
+            })
+            .await
+        })
+        .await
+        .unwrap();
+        for _ in 0..ROUNDS {
+            crate::spawn(select_pending_once()).await.unwrap();
+            select_pending_once().await;
+            crate::yield_now().await;
+        }
+    });
+    drop(core);
+    stop.store(true, Ordering::Release);
+    let waker = waking.join().unwrap();
+    waker.wake();
+    drain_pool();
+}
