@@ -10,6 +10,10 @@ use mirage::sync::oneshot;
 use mirage::time::{sleep, timeout, Instant};
 use mirage::{Core, JoinSet};
 
+/// How long a test waits for another thread's Core: 10 s, or 600 s under Miri, where that
+/// thread may wait that long for its turn behind other tests' threads.
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
+
 /// Sets its flag when dropped: shows a task's future was dropped.
 struct SetOnDrop(Rc<Cell<bool>>);
 
@@ -355,7 +359,7 @@ fn aborted_blocking_work_reports_cancelled_and_its_result_is_dropped() {
         // gate and flag with it: then there is no one to release.
         let _ = release.send(());
         // Either way its result (or the unrun closure's capture) goes.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + LIMIT;
         while !dropped.load(std::sync::atomic::Ordering::SeqCst) {
             assert!(std::time::Instant::now() < deadline, "the result was kept");
             sleep(Duration::from_millis(1)).await;
@@ -418,7 +422,7 @@ impl Drop for SetOnDropAnywhere {
 
 /// Waits (in real time, bounded) for `flag` to be set by another thread.
 async fn wait_for(flag: &std::sync::atomic::AtomicBool, what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + LIMIT;
     while !flag.load(std::sync::atomic::Ordering::SeqCst) {
         assert!(std::time::Instant::now() < deadline, "{what}");
         sleep(Duration::from_millis(1)).await;
@@ -440,7 +444,7 @@ fn spawn_on_runs_on_the_other_core_and_joins_here() {
                 &other.handle,
             );
         }
-        let results = timeout(Duration::from_secs(10), set.join_all())
+        let results = timeout(LIMIT, set.join_all())
             .await
             .expect("every remote task reported");
         let mut numbers: Vec<u32> = results.iter().map(|(n, _)| *n).collect();
@@ -450,7 +454,7 @@ fn spawn_on_runs_on_the_other_core_and_joins_here() {
         // A panic on the other Core is this set's panic.
         let mut set = JoinSet::new();
         set.spawn_on(async { panic!("remote boom") }, &other.handle);
-        let err = timeout(Duration::from_secs(10), set.join_next())
+        let err = timeout(LIMIT, set.join_next())
             .await
             .expect("the panic was reported")
             .unwrap()
@@ -511,7 +515,7 @@ fn a_spawn_on_task_whose_core_is_dropped_is_reported_cancelled() {
         );
         started.await.unwrap();
         other.stop();
-        let result = timeout(Duration::from_secs(10), set.join_next())
+        let result = timeout(LIMIT, set.join_next())
             .await
             .expect("the cancellation was reported");
         assert!(result.unwrap().unwrap_err().is_cancelled());
@@ -540,7 +544,7 @@ fn spawn_local_on_runs_only_while_the_local_set_is_driven() {
         let mut set = JoinSet::new();
         set.spawn_local_on(async { 1 }, &local);
         drop(local);
-        let err = timeout(Duration::from_secs(10), set.join_next())
+        let err = timeout(LIMIT, set.join_next())
             .await
             .expect("the cancellation was reported")
             .unwrap()
@@ -562,9 +566,7 @@ fn join_remote_and_spawn_blocking_on_join_work_done_elsewhere() {
             format!("{:?}", *local)
         }));
         set.spawn_blocking_on(|| "from the pool".to_string(), &handle);
-        let mut results = timeout(Duration::from_secs(10), set.join_all())
-            .await
-            .expect("both reported");
+        let mut results = timeout(LIMIT, set.join_all()).await.expect("both reported");
         results.sort();
         assert_eq!(results[0], format!("{:?}", other.thread));
         assert_eq!(results[1], "from the pool");

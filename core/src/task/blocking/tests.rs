@@ -8,6 +8,10 @@ use super::config::{Config, Hook};
 use super::pool::{Job, OwnedPool, Pool};
 use super::Running;
 
+/// How long a test waits for a worker thread before it fails: a generous 10 s, or 600 s
+/// under Miri, where a thread may wait that long for its turn behind other tests' threads.
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
+
 /// A pool with the default settings but these two, closed when dropped.
 fn pool(max_threads: usize, keep_alive: Duration) -> OwnedPool {
     OwnedPool::new(Config {
@@ -17,9 +21,9 @@ fn pool(max_threads: usize, keep_alive: Duration) -> OwnedPool {
     })
 }
 
-/// Waits (up to a generous 10 s) until `pool` has `threads` threads, `idle` of them idle.
+/// Waits (up to [`LIMIT`]) until `pool` has `threads` threads, `idle` of them idle.
 fn wait_for(pool: &Pool, threads: usize, idle: usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + LIMIT;
     while pool.counts() != (threads, idle) {
         assert!(
             Instant::now() < deadline,
@@ -63,7 +67,7 @@ fn jobs_that_wait_for_each_other_each_get_a_thread() {
         .unwrap();
     }
     for _ in 0..8 {
-        rx.recv_timeout(Duration::from_secs(10))
+        rx.recv_timeout(LIMIT)
             .expect("every job got past the barrier");
     }
 }
@@ -109,7 +113,7 @@ fn dropping_the_pool_lets_idle_threads_go_and_busy_ones_finish_the_queue() {
     drop(pool);
     gate_tx.send(()).unwrap();
     assert_eq!(rx.recv().unwrap(), "queued job ran");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + LIMIT;
     while shared.lock().threads > 0 {
         assert!(Instant::now() < deadline, "the worker never exited");
         thread::sleep(Duration::from_millis(1));
@@ -159,7 +163,7 @@ fn a_worker_that_leaves_is_uncounted_as_it_stops_being_idle() {
         let (tx, rx) = mpsc::channel();
         pool.run(report_thread(&tx)).unwrap();
         rx.recv().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + LIMIT;
         let mut was_idle = false;
         loop {
             let counts = pool.counts();
@@ -191,16 +195,16 @@ fn a_job_whose_panic_payload_panics_when_dropped_keeps_its_worker() {
     let (tx, rx) = mpsc::channel();
     pool.run(report_thread(&tx)).unwrap();
     assert!(
-        rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+        rx.recv_timeout(LIMIT).is_ok(),
         "the only worker died on the payload's drop, still counted"
     );
 }
 
-/// Waits (up to a generous 10 s) until `done` holds.
+/// Waits (up to [`LIMIT`]) until `done` holds.
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + LIMIT;
     while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        assert!(Instant::now() < deadline, "{what}: not within {LIMIT:?}");
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -212,8 +216,7 @@ fn job_thread_name(pool: &Pool) -> Option<String> {
         tx.send(thread::current().name().map(String::from)).unwrap();
     }))
     .unwrap();
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("the job ran")
+    rx.recv_timeout(LIMIT).expect("the job ran")
 }
 
 #[test]
@@ -289,7 +292,7 @@ fn the_stack_size_is_applied() {
     let (tx, rx) = mpsc::channel();
     pool.run(Box::new(move || tx.send(current_stack_size()).unwrap()))
         .unwrap();
-    let size = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let size = rx.recv_timeout(LIMIT).unwrap();
     assert!(
         size >= SIZE,
         "the thread's stack is {size} bytes, not {SIZE}"
@@ -354,9 +357,7 @@ fn the_hooks_run_once_as_each_thread_starts_and_stops() {
         }))
         .unwrap();
     }
-    let workers: HashSet<_> = (0..2)
-        .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
-        .collect();
+    let workers: HashSet<_> = (0..2).map(|_| rx.recv_timeout(LIMIT).unwrap()).collect();
     assert_eq!(workers.len(), 2);
     let started = started.lock().unwrap().clone();
     assert_eq!(started.len(), 2, "one start per thread");
