@@ -210,12 +210,13 @@ impl Future for Flag {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         self.polls.fetch_add(1, Ordering::SeqCst);
-        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        // Read before the waker is stored: the thread sets the flag only once it took the
+        // waker, so the first poll always finds it unset, and is always followed by a wake.
         if self.set.load(Ordering::SeqCst) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+            return Poll::Ready(());
         }
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
     }
 }
 
