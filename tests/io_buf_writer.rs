@@ -104,6 +104,10 @@ impl AsyncWrite for Sink {
         this.write(cx, &bytes)
     }
 
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().events.push("flush");
         Poll::Ready(Ok(()))
@@ -314,6 +318,71 @@ fn vectored_writes_are_buffered_whole_or_handed_on_whole() {
             "the large one as one vectored write"
         );
         assert_eq!(writer.get_ref().taken, b"abcd01234567");
+    });
+}
+
+/// A writer without a vectored write of its own (the provided one writes the first
+/// non-empty buffer), recording the size of each write it is given.
+#[derive(Default)]
+struct Plain {
+    taken: Vec<u8>,
+    writes: Vec<usize>,
+}
+
+impl AsyncWrite for Plain {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.writes.push(buf.len());
+        this.taken.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn vectored_writes_larger_than_the_buffer_are_gathered_for_a_writer_without_vectored_writes() {
+    // As std's and tokio's `BufWriter`: small buffers are gathered into the buffer however
+    // many there are, rather than handed one at a time to a writer that would write only
+    // the first.
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut writer = BufWriter::with_capacity(8, Plain::default());
+        let bytes = b"0123456789";
+        let mut written = 0;
+        while written < bytes.len() {
+            let rest: Vec<IoSlice<'_>> = bytes[written..].chunks(1).map(IoSlice::new).collect();
+            written += writer.write_vectored(&rest).await.unwrap();
+        }
+        writer.flush().await.unwrap();
+        assert_eq!(writer.get_ref().taken, bytes);
+        assert_eq!(
+            writer.get_ref().writes,
+            [8, 2],
+            "gathered into the buffer, not written a byte at a time"
+        );
+
+        // A first buffer as large as the buffer still goes straight to the writer, and
+        // empty buffers ahead of it are skipped.
+        let mut writer = BufWriter::with_capacity(4, Plain::default());
+        let large = [
+            IoSlice::new(b""),
+            IoSlice::new(b"abcd"),
+            IoSlice::new(b"ef"),
+        ];
+        assert_eq!(writer.write_vectored(&large).await.unwrap(), 4);
+        assert_eq!(writer.get_ref().writes, [4]);
+        assert!(writer.buffer().is_empty());
     });
 }
 

@@ -318,6 +318,36 @@ impl<W: AsyncWrite + Unpin> BufWriter<W> {
         self.filled = 0;
         Poll::Ready(Ok(()))
     }
+
+    /// `poll_write_vectored` for a writer inside that writes only the first buffer: the
+    /// first non-empty buffer as `poll_write` takes it, then the buffers after it that fit
+    /// in the buffer, up to the first that does not.
+    fn poll_gather(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let mut bufs = bufs.iter().skip_while(|buf| buf.is_empty());
+        let Some(first) = bufs.next() else {
+            return Poll::Ready(Ok(0));
+        };
+        if self.buffer().len() + first.len() > self.capacity() {
+            ready!(self.poll_flush_buf(cx))?;
+        }
+        if first.len() >= self.capacity() {
+            return Pin::new(&mut self.inner).poll_write(cx, first);
+        }
+        self.append(first);
+        let mut total = first.len();
+        for buf in bufs {
+            if self.buffer().len() + buf.len() > self.capacity() {
+                break;
+            }
+            self.append(buf);
+            total += buf.len();
+        }
+        Poll::Ready(Ok(total))
+    }
 }
 
 impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
@@ -347,6 +377,10 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
 
     /// As `poll_write`, for all of `bufs` together: they are buffered whole, or, when
     /// together at least as large as the buffer, handed to the writer's vectored write.
+    /// For a writer without vectored writes (`is_write_vectored` false), which would write
+    /// only the first buffer, the buffers are gathered into the buffer as far as they fit
+    /// (a first one as large as the buffer goes straight to the writer), as `std`'s and
+    /// tokio's `BufWriter` do.
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -354,6 +388,9 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         ready!(this.poll_finish_seek(cx));
+        if !this.inner.is_write_vectored() {
+            return this.poll_gather(cx, bufs);
+        }
         let total = bufs
             .iter()
             .fold(0usize, |total, buf| total.saturating_add(buf.len()));
@@ -369,7 +406,8 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
         Poll::Ready(Ok(total))
     }
 
-    /// `true`: vectored writes gather into the buffer, or go whole to the writer inside.
+    /// `true`: vectored writes gather into the buffer, or go whole to a writer inside
+    /// that writes vectored.
     fn is_write_vectored(&self) -> bool {
         true
     }
