@@ -367,6 +367,55 @@ fn aborted_blocking_work_reports_cancelled_and_its_result_is_dropped() {
     });
 }
 
+/// `abort_all` and `shutdown` treat blocking work as tokio's do: a closure that has started
+/// cannot be stopped, so the set waits for it and joins its value; one still queued never
+/// runs and is joined as cancelled.
+#[test]
+fn shutdown_waits_for_started_blocking_work_and_cancels_queued_work() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+
+    let runtime = mirage::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (started_tx, started) = mpsc::channel::<()>();
+        let (release, gate) = mpsc::channel::<()>();
+        let queued_ran = Arc::new(AtomicBool::new(false));
+        let mut set = JoinSet::new();
+        set.spawn_blocking(move || {
+            started_tx.send(()).unwrap();
+            gate.recv().unwrap();
+            "finished"
+        });
+        let ran = queued_ran.clone();
+        // Behind the first on the pool's one thread.
+        set.spawn_blocking(move || {
+            ran.store(true, Ordering::SeqCst);
+            "ran"
+        });
+        let deadline = std::time::Instant::now() + LIMIT;
+        while started.try_recv().is_err() {
+            assert!(std::time::Instant::now() < deadline, "never started");
+            sleep(Duration::from_millis(1)).await;
+        }
+        set.abort_all();
+        // Released only later: the set must wait for it.
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            release.send(()).unwrap();
+        });
+        let mut joined = Vec::new();
+        while let Some(result) = timeout(LIMIT, set.join_next()).await.unwrap() {
+            joined.push(result.map_err(|err| err.is_cancelled()));
+        }
+        joined.sort();
+        assert_eq!(joined, [Ok("finished"), Err(true)]);
+        assert!(!queued_ran.load(Ordering::SeqCst), "the queued closure ran");
+    });
+}
+
 /// A second Core on a thread of its own, reached through its `Handle`; stopped and joined
 /// when dropped.
 struct OtherCore {

@@ -6,10 +6,12 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
 use slab::Slab;
 
+use super::remote_abort::RemoteAbort;
 use super::{AbortHandle, Id, JoinError, JoinHandle, LocalSet, RemoteJoinHandle};
 use crate::runtime::Handle;
 use crate::sync::update_waker;
@@ -47,8 +49,10 @@ use crate::sync::update_waker;
 /// assert_eq!(order, [10, 20, 30]);
 /// ```
 pub struct JoinSet<T> {
-    /// Each task's handle, by key, with the number of its spawn (keys are reused).
-    tasks: Slab<(u64, JoinHandle<T>)>,
+    /// Each task's handle, by key, with the number of its spawn (keys are reused) and, for
+    /// blocking work, the flag that aborts the closure if it has not started: what
+    /// [`abort_all`](JoinSet::abort_all) raises instead of aborting the task.
+    tasks: Slab<(u64, JoinHandle<T>, Option<Arc<RemoteAbort>>)>,
     finished: Rc<Finished>,
     spawned: u64,
 }
@@ -187,6 +191,21 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
+        self.insert_with(future, place, None)
+    }
+
+    /// [`insert`](JoinSet::insert), keeping `blocking`, the abort flag of the blocking work
+    /// the task waits for, if any.
+    #[track_caller]
+    fn insert_with<F>(
+        &mut self,
+        future: F,
+        place: Where<'_>,
+        blocking: Option<Arc<RemoteAbort>>,
+    ) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
         let entry = self.tasks.vacant_entry();
         self.spawned += 1;
         let report = ReportFinished {
@@ -204,19 +223,21 @@ impl<T: 'static> JoinSet<T> {
             Where::Set(local_set) => local_set.spawn_local(task),
         };
         let abort = handle.abort_handle();
-        entry.insert((self.spawned, handle));
+        entry.insert((self.spawned, handle, blocking));
         abort
     }
 
     /// Runs `f` on the blocking thread pool, as [`spawn_blocking`](crate::spawn_blocking)
     /// does, as a task of this set: its result (or its panic) is joined like any other
-    /// task's. Aborting it before the closure starts keeps the closure from running; once it
-    /// runs, it runs to its end (a thread cannot be interrupted) and its result is dropped.
-    /// Either way, unless it has finished, the set joins it as cancelled at once:
-    /// [`shutdown`](JoinSet::shutdown) and `join_next` after
-    /// [`abort_all`](JoinSet::abort_all) do not wait for a closure that has started, where
-    /// tokio's wait for it and return its value. To let such work finish (a file being
-    /// written) before going on, join the set without aborting it.
+    /// task's.
+    ///
+    /// [`abort_all`](JoinSet::abort_all) and [`shutdown`](JoinSet::shutdown) treat it as
+    /// tokio's do: a closure that has not started never runs, and is joined as cancelled;
+    /// one that has started runs to its end (a thread cannot be interrupted), and is
+    /// joined with its value, so `shutdown` waits for it. The returned handle's
+    /// [`abort`](AbortHandle::abort) and dropping the set stop a closure from starting too,
+    /// but do not wait for one that has: it runs on, its result dropped, and the set joins
+    /// it as cancelled at once.
     ///
     /// # Panics
     ///
@@ -237,12 +258,13 @@ impl<T: 'static> JoinSet<T> {
     ///     assert_eq!(factorials, [1, 2, 6, 24]);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_remote(crate::task::spawn_blocking(f))
+        self.join_blocking(crate::task::spawn_blocking(f))
     }
 
     /// Runs `f` on the blocking pool of `handle`'s runtime as a task of this set, as
@@ -267,12 +289,25 @@ impl<T: 'static> JoinSet<T> {
     /// assert_eq!(sum, 55);
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_remote(handle.spawn_blocking(f))
+        self.join_blocking(handle.spawn_blocking(f))
+    }
+
+    /// [`join_remote`](JoinSet::join_remote) for blocking work, which
+    /// [`abort_all`](JoinSet::abort_all) aborts through its own flag, leaving the task to
+    /// join it: cancelled if it had not started, with its value if it had.
+    #[track_caller]
+    fn join_blocking(&mut self, work: RemoteJoinHandle<T>) -> AbortHandle
+    where
+        T: Send,
+    {
+        let flag = work.abort_flag();
+        self.insert_with(wait_for_remote(work), Where::Core, Some(flag))
     }
 
     /// Spawns `future` on the Core that `handle` reaches, usually another thread's, as a task
@@ -391,20 +426,7 @@ impl<T: 'static> JoinSet<T> {
     where
         T: Send,
     {
-        let work = AbortOnDrop(work);
-        self.spawn(async move {
-            let mut work = work;
-            match (&mut work.0).await {
-                Ok(value) => value,
-                // The task fails with the work's panic, as a task's own panic would.
-                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-                // Cancelled where it ran (its Core or pool is gone): so is this task.
-                Err(_) => {
-                    super::abort::cancel_current();
-                    std::future::pending().await
-                }
-            }
-        })
+        self.spawn(wait_for_remote(work))
     }
 
     /// Waits for the next task to finish and returns its result: `Ok(value)`, or a
@@ -577,8 +599,8 @@ impl<T: 'static> JoinSet<T> {
                 None => {
                     self.finished.queue.borrow_mut().remove(at);
                 }
-                Some((_, handle)) if handle.has_output() => return Some((at, key)),
-                Some((_, handle)) => {
+                Some((_, handle, _)) if handle.has_output() => return Some((at, key)),
+                Some((_, handle, _)) => {
                     passed_over(handle);
                     at += 1;
                 }
@@ -627,7 +649,8 @@ impl<T: 'static> JoinSet<T> {
 
     /// Aborts every task in the set. They stay in it until joined: each then yields a
     /// [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is true, unless it
-    /// finished first.
+    /// finished first. A [`spawn_blocking`](JoinSet::spawn_blocking) closure that has
+    /// already started cannot be stopped: it is joined with its value once it ends.
     ///
     /// # Examples
     ///
@@ -641,14 +664,17 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn abort_all(&mut self) {
-        for (_, (_, handle)) in &self.tasks {
-            handle.abort();
+        for (_, (_, handle, blocking)) in &self.tasks {
+            match blocking {
+                Some(flag) => flag.request(),
+                None => handle.abort(),
+            }
         }
     }
 
     /// Aborts every task and waits until all have finished; the set is empty then. A
-    /// [`spawn_blocking`](JoinSet::spawn_blocking) closure that has started is not waited
-    /// for (tokio's `shutdown` waits for it): it runs on, and its result is dropped.
+    /// [`spawn_blocking`](JoinSet::spawn_blocking) closure that has started is waited
+    /// for, as in tokio: it cannot be stopped.
     ///
     /// # Examples
     ///
@@ -785,6 +811,25 @@ impl<T: 'static, F: Future<Output = T> + 'static> Extend<F> for JoinSet<T> {
     }
 }
 
+/// The task of a set that waits for remote work: it ends with the work's value, fails with
+/// its panic (as a task's own panic would), or is cancelled if the work was (its Core or
+/// pool gone, or aborted before it started). Aborting the task, or dropping the set,
+/// aborts the work, also before the task first runs.
+fn wait_for_remote<T>(work: RemoteJoinHandle<T>) -> impl Future<Output = T> {
+    // Outside the async block, so that a task aborted before its first poll aborts the work.
+    let mut work = AbortOnDrop(work);
+    async move {
+        match (&mut work.0).await {
+            Ok(value) => value,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => {
+                super::abort::cancel_current();
+                std::future::pending().await
+            }
+        }
+    }
+}
+
 /// Aborts blocking work whose task in the set was aborted (or whose set was dropped).
 struct AbortOnDrop<T>(RemoteJoinHandle<T>);
 
@@ -797,7 +842,7 @@ impl<T> Drop for AbortOnDrop<T> {
 impl<T> Drop for JoinSet<T> {
     /// Aborts every task still in the set.
     fn drop(&mut self) {
-        for (_, (_, handle)) in &self.tasks {
+        for (_, (_, handle, _)) in &self.tasks {
             handle.abort();
         }
     }

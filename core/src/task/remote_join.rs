@@ -57,6 +57,13 @@ impl<T> RemoteJoinHandle<T> {
         }
     }
 
+    /// The flag [`abort`](RemoteJoinHandle::abort) raises, for a holder that must abort the
+    /// work after the handle moved into a task (a [`JoinSet`](super::JoinSet)'s blocking
+    /// work).
+    pub(crate) fn abort_flag(&self) -> Arc<RemoteAbort> {
+        Arc::clone(&self.abort)
+    }
+
     /// Identifies this work among live tasks and handles, as
     /// [`JoinHandle::id`](crate::JoinHandle::id) does for a local task; the
     /// [`JoinError`] it may yield carries the same [`Id`].
