@@ -735,3 +735,21 @@ fn misuse_panics_name_the_caller_s_line() {
         assert_eq!(owned, file!());
     });
 }
+
+/// The errors the cross-thread types return can be named from `cross_thread`, where the
+/// types are, as tokio's can from `tokio::sync` and `tokio::sync::mpsc::error`.
+#[test]
+fn the_errors_are_named_beside_the_types_that_return_them() {
+    use cross_thread::error::TrySendError as ErrorModule;
+    use cross_thread::{Mutex, Semaphore, TryAcquireError, TryLockError, TrySendError};
+
+    let (tx, _rx) = cross_thread::channel::<u8>(1);
+    tx.try_send(1).unwrap();
+    assert!(matches!(tx.try_send(2), Err(TrySendError::Full(2))));
+    assert!(matches!(tx.try_send(3), Err(ErrorModule::Full(3))));
+    let mutex = Mutex::new(());
+    let _held = mutex.try_lock().unwrap();
+    let _: TryLockError = mutex.try_lock().unwrap_err();
+    let none = Semaphore::new(0);
+    assert_eq!(none.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+}

@@ -37,7 +37,7 @@
 //! ([`Sender::reserve`]) and batches (`recv_many`) included: `recv` yields
 //! `None` once every sender is dropped (or the receiver is closed) and the queue is drained;
 //! dropping the receiver drops what is queued; later sends hand their value back in
-//! [`SendError`](super::SendError); receiving, and a bounded send that finds room, spend the
+//! [`SendError`]; receiving, and a bounded send that finds room, spend the
 //! task's [`coop`](crate::coop) budget. The difference is the state's home: an
 //! `Arc<Mutex<_>>` instead of an `Rc<RefCell<_>>`. The lock is held for a few queue and
 //! list operations, never while a waker runs or a message is dropped. Between the tasks of
@@ -104,11 +104,18 @@ pub use set_once::SetOnce;
 pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub use weak::{WeakSender, WeakUnboundedSender};
 
-// The local cells' and barrier's types, which the cross-thread ones share: here too, so
+// The local types' results and errors, which the cross-thread ones share: here too, so
 // that `use mirage::sync::cross_thread::{OnceCell, SetError}` ports tokio's
-// `use tokio::sync::{OnceCell, SetError}`.
+// `use tokio::sync::{OnceCell, SetError}`, and `cross_thread::error::TrySendError` its
+// `tokio::sync::mpsc::error::TrySendError`.
 #[doc(no_inline)]
-pub use super::{BarrierWaitResult, SetError, SetOnceError};
+pub use super::mpsc::error;
+#[doc(no_inline)]
+pub use super::mpsc::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
+#[doc(no_inline)]
+pub use super::{
+    AcquireError, BarrierWaitResult, SetError, SetOnceError, TryAcquireError, TryLockError,
+};
 
 #[cfg(test)]
 mod tests {
