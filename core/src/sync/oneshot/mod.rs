@@ -146,7 +146,7 @@ impl<T> Sender<T> {
     ///
     /// Useful to abandon work whose result nobody wants any more. Only the
     /// task that polled the returned future most recently is woken. Completing spends one
-    /// unit of the task's [`coop`](crate::coop) budget, as tokio's does.
+    /// unit of the task's [`coop`] budget, as tokio's does.
     ///
     /// # Examples
     ///
