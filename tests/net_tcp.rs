@@ -169,6 +169,28 @@ fn a_zero_timeout_is_invalid_input_as_in_std() {
 }
 
 #[test]
+fn timeouts_survive_from_std_and_into_std() {
+    // std keeps a stream's timeouts in the socket, so they travel with it; Mirage keeps
+    // its own, and must take them over and hand them back, or a stream passed through
+    // `into_std` and `from_std` (to a Core on another thread) silently loses them.
+    let (read, write) = (Duration::from_secs(2), Duration::from_secs(3));
+    let (listener, addr) = listener();
+    let std_stream = std::net::TcpStream::connect(addr).unwrap();
+    std_stream.set_read_timeout(Some(read)).unwrap();
+    std_stream.set_write_timeout(Some(write)).unwrap();
+    let stream = TcpStream::from_std(std_stream).unwrap();
+    assert_eq!(stream.read_timeout().unwrap(), Some(read));
+    assert_eq!(stream.write_timeout().unwrap(), Some(write));
+
+    stream.set_read_timeout(Some(write)).unwrap();
+    stream.set_write_timeout(None).unwrap();
+    let std_stream = stream.into_std().unwrap();
+    assert_eq!(std_stream.read_timeout().unwrap(), Some(write));
+    assert_eq!(std_stream.write_timeout().unwrap(), None);
+    drop(listener);
+}
+
+#[test]
 fn write_timeout_fires_when_the_peer_does_not_read() {
     let mut core = Core::new().unwrap();
     let (listener, addr) = listener();

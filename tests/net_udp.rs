@@ -227,6 +227,25 @@ fn a_zero_timeout_is_invalid_input_as_in_std() {
 }
 
 #[test]
+fn timeouts_survive_from_std_and_into_std() {
+    // std keeps a socket's timeouts in the kernel, so they travel with it; Mirage keeps its
+    // own, and must take them over and hand them back.
+    let (read, write) = (Duration::from_secs(2), Duration::from_secs(3));
+    let std_socket = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    std_socket.set_read_timeout(Some(read)).unwrap();
+    std_socket.set_write_timeout(Some(write)).unwrap();
+    let socket = UdpSocket::from_std(std_socket).unwrap();
+    assert_eq!(socket.read_timeout().unwrap(), Some(read));
+    assert_eq!(socket.write_timeout().unwrap(), Some(write));
+
+    socket.set_read_timeout(Some(write)).unwrap();
+    socket.set_write_timeout(None).unwrap();
+    let std_socket = socket.into_std().unwrap();
+    assert_eq!(std_socket.read_timeout().unwrap(), Some(write));
+    assert_eq!(std_socket.write_timeout().unwrap(), None);
+}
+
+#[test]
 fn sockets_bound_before_the_core_runs_work_inside_it_and_convert_to_std() {
     // Bound (and one converted from std) with no Core anywhere.
     let a = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();

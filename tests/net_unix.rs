@@ -264,6 +264,35 @@ fn a_zero_timeout_is_invalid_input_as_in_std() {
 }
 
 #[test]
+fn timeouts_survive_from_std_and_into_std() {
+    // std keeps a socket's timeouts in the kernel, so they travel with it; Mirage keeps its
+    // own, and must take them over and hand them back.
+    let (read, write) = (Duration::from_secs(2), Duration::from_secs(3));
+    let (std_stream, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    std_stream.set_read_timeout(Some(read)).unwrap();
+    std_stream.set_write_timeout(Some(write)).unwrap();
+    let stream = UnixStream::from_std(std_stream).unwrap();
+    assert_eq!(stream.read_timeout().unwrap(), Some(read));
+    assert_eq!(stream.write_timeout().unwrap(), Some(write));
+    stream.set_read_timeout(Some(write)).unwrap();
+    stream.set_write_timeout(None).unwrap();
+    let std_stream = stream.into_std().unwrap();
+    assert_eq!(std_stream.read_timeout().unwrap(), Some(write));
+    assert_eq!(std_stream.write_timeout().unwrap(), None);
+
+    let (std_datagram, _peer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    std_datagram.set_read_timeout(Some(read)).unwrap();
+    std_datagram.set_write_timeout(Some(write)).unwrap();
+    let datagram = UnixDatagram::from_std(std_datagram).unwrap();
+    assert_eq!(datagram.read_timeout().unwrap(), Some(read));
+    assert_eq!(datagram.write_timeout().unwrap(), Some(write));
+    datagram.set_read_timeout(None).unwrap();
+    let std_datagram = datagram.into_std().unwrap();
+    assert_eq!(std_datagram.read_timeout().unwrap(), None);
+    assert_eq!(std_datagram.write_timeout().unwrap(), Some(write));
+}
+
+#[test]
 fn half_close_lets_the_peer_answer_after_reading_to_the_end() {
     let (client, server) = UnixStream::pair().unwrap();
     let mut core = Core::new().unwrap();

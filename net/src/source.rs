@@ -523,6 +523,62 @@ impl<S: AsRawFd> Source<S> {
     }
 }
 
+/// A std socket whose std timeouts live in the kernel (`SO_RCVTIMEO`, `SO_SNDTIMEO`), where a
+/// Mirage socket keeps its own (the kernel's do not apply to a non-blocking socket): the
+/// conversions take them over and hand them back, so that a socket passed between std and
+/// Mirage, or through `into_std` and `from_std` to a Core on another thread, keeps them.
+pub(crate) trait StdTimeouts {
+    fn std_timeouts(&self) -> io::Result<(Option<Duration>, Option<Duration>)>;
+    fn set_std_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> io::Result<()>;
+}
+
+macro_rules! impl_std_timeouts {
+    ($($ty:ty),*) => {$(
+        impl StdTimeouts for $ty {
+            fn std_timeouts(&self) -> io::Result<(Option<Duration>, Option<Duration>)> {
+                Ok((self.read_timeout()?, self.write_timeout()?))
+            }
+
+            fn set_std_timeouts(
+                &self,
+                read: Option<Duration>,
+                write: Option<Duration>,
+            ) -> io::Result<()> {
+                self.set_read_timeout(read)?;
+                self.set_write_timeout(write)
+            }
+        }
+    )*};
+}
+
+impl_std_timeouts!(
+    std::net::TcpStream,
+    std::net::UdpSocket,
+    std::os::unix::net::UnixStream,
+    std::os::unix::net::UnixDatagram
+);
+
+impl<S: AsRawFd + StdTimeouts> Source<S> {
+    /// [`new`](Source::new), taking over the timeouts std set on `inner`: the sockets'
+    /// `from_std`.
+    pub(crate) fn with_std_timeouts(inner: S) -> io::Result<Source<S>> {
+        let (read, write) = inner.std_timeouts()?;
+        let source = Source::new(inner);
+        source.read_timeout.set(read);
+        source.write_timeout.set(write);
+        Ok(source)
+    }
+
+    /// [`into_inner`](Source::into_inner), handing this socket's timeouts to std (in the
+    /// kernel), for its blocking calls: the sockets' `into_std`.
+    pub(crate) fn into_inner_with_std_timeouts(self) -> io::Result<S> {
+        let (read, write) = (self.read_timeout.get(), self.write_timeout.get());
+        let inner = self.into_inner();
+        inner.set_std_timeouts(read, write)?;
+        Ok(inner)
+    }
+}
+
 /// The future of [`Source::io`]: one socket operation, retried on readiness.
 ///
 /// Written by hand rather than as an `async fn` over [`Registration::ready`]: it is on

@@ -881,7 +881,8 @@ impl UdpSocket {
         self.io.get_ref().take_error()
     }
 
-    /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    /// Wraps a std socket, putting it in non-blocking mode; the read and write timeouts
+    /// std set on it become this one's. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -903,11 +904,12 @@ impl UdpSocket {
     pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: Source::new(socket),
+            io: Source::with_std_timeouts(socket)?,
         })
     }
 
-    /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    /// Deregisters the socket and returns it as a std socket, in blocking mode, with this
+    /// socket's read and write timeouts.
     ///
     /// # Examples
     ///
@@ -920,7 +922,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> io::Result<net::UdpSocket> {
-        let socket = self.io.into_inner();
+        let socket = self.io.into_inner_with_std_timeouts()?;
         socket.set_nonblocking(false)?;
         Ok(socket)
     }

@@ -882,7 +882,8 @@ impl TcpStream {
         self.io.get_ref().take_error()
     }
 
-    /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    /// Wraps a connected std stream, putting it in non-blocking mode; the read and write
+    /// timeouts std set on it become this one's. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -907,11 +908,22 @@ impl TcpStream {
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
+            io: Source::with_std_timeouts(stream)?,
+        })
+    }
+
+    /// Wraps a stream just accepted, as [`from_std`](TcpStream::from_std) without reading its
+    /// timeouts: the two system calls per connection would find none, as the listener they
+    /// pass on from has none (Mirage and std set none on a listener).
+    pub(crate) fn from_accepted(stream: net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
             io: Source::new(stream),
         })
     }
 
-    /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    /// Deregisters the stream and returns it as a std stream, in blocking mode, with this
+    /// stream's read and write timeouts.
     ///
     /// # Examples
     ///
@@ -930,7 +942,7 @@ impl TcpStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> io::Result<net::TcpStream> {
-        let stream = self.io.into_inner();
+        let stream = self.io.into_inner_with_std_timeouts()?;
         stream.set_nonblocking(false)?;
         Ok(stream)
     }

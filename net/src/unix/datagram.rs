@@ -843,7 +843,8 @@ impl UnixDatagram {
         self.io.get_ref().take_error()
     }
 
-    /// Wraps a std socket, putting it in non-blocking mode. Needs no running Core.
+    /// Wraps a std socket, putting it in non-blocking mode; the read and write timeouts
+    /// std set on it become this one's. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -862,11 +863,12 @@ impl UnixDatagram {
     pub fn from_std(socket: net::UnixDatagram) -> io::Result<UnixDatagram> {
         socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
-            io: Source::new(socket),
+            io: Source::with_std_timeouts(socket)?,
         })
     }
 
-    /// Deregisters the socket and returns it as a std socket, in blocking mode.
+    /// Deregisters the socket and returns it as a std socket, in blocking mode, with this
+    /// socket's read and write timeouts.
     ///
     /// # Examples
     ///
@@ -883,7 +885,7 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> io::Result<net::UnixDatagram> {
-        let socket = self.io.into_inner();
+        let socket = self.io.into_inner_with_std_timeouts()?;
         socket.set_nonblocking(false)?;
         Ok(socket)
     }

@@ -839,7 +839,8 @@ impl UnixStream {
         self.io.get_ref().take_error()
     }
 
-    /// Wraps a connected std stream, putting it in non-blocking mode. Needs no running Core.
+    /// Wraps a connected std stream, putting it in non-blocking mode; the read and write
+    /// timeouts std set on it become this one's. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -859,11 +860,22 @@ impl UnixStream {
     pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
+            io: Source::with_std_timeouts(stream)?,
+        })
+    }
+
+    /// Wraps a stream just accepted, as [`from_std`](UnixStream::from_std) without reading its
+    /// timeouts: the two system calls per connection would find none, as the listener they
+    /// pass on from has none (Mirage and std set none on a listener).
+    pub(crate) fn from_accepted(stream: net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
             io: Source::new(stream),
         })
     }
 
-    /// Deregisters the stream and returns it as a std stream, in blocking mode.
+    /// Deregisters the stream and returns it as a std stream, in blocking mode, with this
+    /// stream's read and write timeouts.
     ///
     /// # Examples
     ///
@@ -881,7 +893,7 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> io::Result<net::UnixStream> {
-        let stream = self.io.into_inner();
+        let stream = self.io.into_inner_with_std_timeouts()?;
         stream.set_nonblocking(false)?;
         Ok(stream)
     }
