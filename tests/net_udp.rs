@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -224,6 +225,104 @@ fn a_zero_timeout_is_invalid_input_as_in_std() {
     // A refused timeout leaves the previous one in place.
     assert_eq!(a.read_timeout().unwrap(), None);
     assert_eq!(a.write_timeout().unwrap(), Some(Duration::from_secs(1)));
+}
+
+/// Shuts the read half of `socket` through its descriptor: neither std's `UdpSocket` nor
+/// Mirage's has a `shutdown`, but `shutdown(2)` works on one (it is how a thread blocked in
+/// std's `recv` is woken), and a socket may come to `from_std` shut.
+fn shut_read_half(socket: &impl AsRawFd) {
+    // SAFETY: a plain system call on a descriptor that `socket` keeps open.
+    let result = unsafe { libc::shutdown(socket.as_raw_fd(), libc::SHUT_RD) };
+    assert_eq!(result, 0, "{}", io::Error::last_os_error());
+}
+
+/// Once the read half is shut and the queue drained, std's blocking receive returns
+/// `Ok(0)` (and `recv_from`, with no sender to name, `InvalidInput`), where the
+/// non-blocking system call reports `WouldBlock`: a receive must not wait for ever for an
+/// edge that never comes, whether the shutdown comes while it waits or before Mirage took
+/// the socket.
+#[test]
+fn a_receive_after_the_read_half_is_shut_returns_zero_as_in_std() {
+    let (a, a_addr) = socket();
+    let (b, b_addr) = socket();
+    let b = Rc::new(b);
+    let mut core = Core::new().unwrap();
+    core.run(async move {
+        b.connect(a_addr).await.unwrap();
+        let receiver = {
+            let b = b.clone();
+            mirage::spawn(async move { b.recv(&mut [0u8; 8]).await })
+        };
+        mirage::time::sleep(Duration::from_millis(5)).await;
+        a.send_to(b"queued", b_addr).await.unwrap();
+        let got = timeout(GENEROUS, receiver).await.unwrap();
+        assert_eq!(got.unwrap().unwrap(), 6);
+        let waiting = {
+            let b = b.clone();
+            mirage::spawn(async move { b.recv(&mut [0u8; 8]).await })
+        };
+        mirage::time::sleep(Duration::from_millis(5)).await;
+        shut_read_half(&*b);
+        let got = timeout(GENEROUS, waiting)
+            .await
+            .expect("a waiting recv hung");
+        assert_eq!(got.unwrap().unwrap(), 0);
+
+        let mut buf = [0u8; 8];
+        let wait = Duration::from_millis(500);
+        for _ in 0..2 {
+            let got = timeout(wait, b.recv(&mut buf)).await;
+            assert_eq!(got.expect("recv hung").unwrap(), 0);
+        }
+        let got = timeout(wait, b.peek(&mut buf)).await;
+        assert_eq!(got.expect("peek hung").unwrap(), 0);
+        let err = timeout(wait, b.recv_from(&mut buf))
+            .await
+            .expect("recv_from hung");
+        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        let err = timeout(wait, b.peek_from(&mut buf))
+            .await
+            .expect("peek_from hung");
+        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        let err = timeout(wait, b.peek_sender())
+            .await
+            .expect("peek_sender hung");
+        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        let polled = std::future::poll_fn(|cx| b.poll_recv(cx, &mut buf));
+        assert_eq!(
+            timeout(wait, polled)
+                .await
+                .expect("poll_recv hung")
+                .unwrap(),
+            0
+        );
+        // `readable` reports the end at once, so a loop of it and `try_recv` must end too.
+        timeout(wait, b.readable()).await.unwrap().unwrap();
+        assert_eq!(b.try_recv(&mut buf).unwrap(), 0);
+        assert_eq!(b.try_peek(&mut buf).unwrap(), 0);
+        let err = b.try_recv_from(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    });
+
+    let std_socket = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    std_socket.connect(b_addr).unwrap();
+    shut_read_half(&std_socket);
+    assert_eq!(
+        std_socket.recv(&mut [0u8; 8]).unwrap(),
+        0,
+        "std's blocking receive"
+    );
+    let err = std_socket.recv_from(&mut [0u8; 8]).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        io::ErrorKind::InvalidInput,
+        "std's blocking receive"
+    );
+    let socket = UdpSocket::from_std(std_socket).unwrap();
+    core.run(async move {
+        let got = timeout(Duration::from_millis(500), socket.recv(&mut [0u8; 8])).await;
+        assert_eq!(got.expect("recv hung").unwrap(), 0);
+    });
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 
 use mirage_core::io::Direction;
 
+use crate::udp::no_sender;
 use crate::UdpSocket;
 
 /// The sender of the datagram at the head of `socket`'s queue, leaving it there.
@@ -41,7 +42,11 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io.io(Direction::Read, peek_sender).await
+        self.io
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(peek_sender(socket), no_sender)
+            })
+            .await
     }
 
     /// The sender of the next datagram without waiting, leaving the datagram queued, as
@@ -67,6 +72,8 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io.try_io(Direction::Read, peek_sender)
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(peek_sender(socket), no_sender)
+        })
     }
 }

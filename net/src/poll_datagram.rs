@@ -13,7 +13,7 @@ use mirage_core::io::Direction;
 
 use crate::peek_sender::peek_sender;
 use crate::sys::send_vectored;
-use crate::udp::not_connected_for_no_destination;
+use crate::udp::{no_sender as udp_no_sender, not_connected_for_no_destination};
 use crate::unix::datagram::no_sender;
 use crate::{UdpSocket, UnixDatagram};
 
@@ -45,8 +45,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
+        self.io.poll_io(cx, Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.recv(buf), || Ok(0))
+        })
     }
 
     /// Polls to send `buf` as one datagram to the connected peer, as tokio's
@@ -112,8 +113,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io
-            .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
+        self.io.poll_io(cx, Direction::Read, |socket| {
+            self.io
+                .eof_if_read_shut(socket.recv_from(buf), udp_no_sender)
+        })
     }
 
     /// Polls to send `buf` as one datagram to `target`, as tokio's
@@ -236,8 +239,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io
-            .poll_io(cx, Direction::Read, |socket| socket.peek_from(buf))
+        self.io.poll_io(cx, Direction::Read, |socket| {
+            self.io
+                .eof_if_read_shut(socket.peek_from(buf), udp_no_sender)
+        })
     }
 
     /// Polls to read the next datagram into `buf` without taking it from the queue, as
@@ -269,8 +274,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |socket| socket.peek(buf))
+        self.io.poll_io(cx, Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.peek(buf), || Ok(0))
+        })
     }
 
     /// Polls for the sender of the next datagram, leaving the datagram queued, as tokio's
@@ -300,7 +306,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
-        self.io.poll_io(cx, Direction::Read, peek_sender)
+        self.io.poll_io(cx, Direction::Read, |socket| {
+            self.io.eof_if_read_shut(peek_sender(socket), udp_no_sender)
+        })
     }
 }
 

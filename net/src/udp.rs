@@ -20,6 +20,12 @@ use crate::source::Source;
 /// and returns `Ok(0)` (discarding the datagram; a peek leaves it queued), unlike a stream
 /// read, which returns `Ok(0)` at once. An empty datagram is received as `Ok(0)` too.
 ///
+/// Once the read half is shut (through the socket's descriptor: std's `UdpSocket` has no
+/// `shutdown`, nor has this one) and the queue drained, a receive or peek returns `Ok(0)`
+/// at once, and `recv_from`, `peek_from` and `peek_sender` fail with
+/// [`InvalidInput`](io::ErrorKind::InvalidInput), having no sender to name, as std's
+/// blocking ones do.
+///
 /// With a read (write) timeout set, each receive (send) that waits longer fails with
 /// [`TimedOut`](io::ErrorKind::TimedOut) and the socket stays usable.
 ///
@@ -164,7 +170,11 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |socket| socket.recv(buf)).await
+        self.io
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.recv(buf), || Ok(0))
+            })
+            .await
     }
 
     /// Sends `buf` as one datagram to `addr`; returns how many bytes were sent. Like std,
@@ -223,7 +233,9 @@ impl UdpSocket {
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .io(Direction::Read, |socket| socket.recv_from(buf))
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.recv_from(buf), no_sender)
+            })
             .await
     }
 
@@ -253,7 +265,9 @@ impl UdpSocket {
     /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .io(Direction::Read, |socket| socket.peek_from(buf))
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.peek_from(buf), no_sender)
+            })
             .await
     }
 
@@ -283,7 +297,11 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |socket| socket.peek(buf)).await
+        self.io
+            .io(Direction::Read, |socket| {
+                self.io.eof_if_read_shut(socket.peek(buf), || Ok(0))
+            })
+            .await
     }
 
     /// Waits until a datagram (or an error) is ready to receive.
@@ -405,7 +423,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |socket| socket.recv(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.recv(buf), || Ok(0))
+        })
     }
 
     /// Sends `buf` as one datagram to `target` without waiting: fails with
@@ -465,8 +485,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .try_io(Direction::Read, |socket| socket.recv_from(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.recv_from(buf), no_sender)
+        })
     }
 
     /// Like [`try_recv_from`](UdpSocket::try_recv_from), but leaves the datagram queued:
@@ -493,8 +514,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .try_io(Direction::Read, |socket| socket.peek_from(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.peek_from(buf), no_sender)
+        })
     }
 
     /// Like [`try_recv`](UdpSocket::try_recv), but leaves the datagram queued: the next
@@ -525,7 +547,9 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |socket| socket.peek(buf))
+        self.io.try_io(Direction::Read, |socket| {
+            self.io.eof_if_read_shut(socket.peek(buf), || Ok(0))
+        })
     }
 
     /// Sets the read timeout: each later receive (or peek) that waits longer fails with
@@ -940,6 +964,16 @@ pub(crate) fn not_connected_for_no_destination(err: io::Error) -> io::Error {
     } else {
         err
     }
+}
+
+/// What `recv_from`, `peek_from` and `peek_sender` return once the read half is shut and
+/// the queue drained (see `Source::eof_if_read_shut`): std's blocking `recv_from` gets end
+/// of file with no sender address then, and fails with `InvalidInput`.
+pub(crate) fn no_sender<T>() -> io::Result<T> {
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the read half is shut down: no datagram, and no sender to name",
+    ))
 }
 
 impl fmt::Debug for UdpSocket {
