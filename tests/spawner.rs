@@ -261,3 +261,42 @@ fn abort_after_the_task_finished_keeps_its_output() {
     handle.abort();
     assert_eq!(handle.blocking_join().unwrap(), 5);
 }
+
+#[test]
+fn a_task_whose_future_panics_when_dropped_reports_the_panic_and_drops_its_output() {
+    /// A future that finishes at its first poll, and panics when dropped.
+    struct ReadyThenPanicsOnDrop(Option<DropSignal>, PanicsOnDrop);
+
+    impl std::future::Future for ReadyThenPanicsOnDrop {
+        type Output = DropSignal;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<DropSignal> {
+            std::task::Poll::Ready(self.0.take().unwrap())
+        }
+    }
+
+    let mut core = Core::new().unwrap();
+    let spawner = core.spawner();
+    let spawn = |output: DropSignal| {
+        spawner.spawn(move || ReadyThenPanicsOnDrop(Some(output), PanicsOnDrop))
+    };
+    // Awaited: the destructor's panic is the task's result, as for a local task.
+    let (output_tx, output_dropped) = mpsc::channel();
+    let Err(err) = core.run(spawn(DropSignal(output_tx))) else {
+        panic!("the destructor's panic was not reported");
+    };
+    assert!(err.is_panic(), "{err:?}");
+    assert!(output_dropped.try_recv().is_ok(), "the output was leaked");
+    // Not awaited: the output is dropped all the same.
+    let (output_tx, output_dropped) = mpsc::channel();
+    drop(spawn(DropSignal(output_tx)));
+    core.run(async {
+        for _ in 0..4 {
+            mirage::yield_now().await;
+        }
+    });
+    assert!(output_dropped.try_recv().is_ok(), "the output was leaked");
+}

@@ -103,14 +103,37 @@ impl Spawner {
                 }
             };
             drop(crate::spawn(async move {
-                let outcome = {
-                    let future = pin!(future);
-                    task_abort.run_unless_aborted(CatchUnwind(future)).await
+                let mut future = pin!(Some(future));
+                let running = future
+                    .as_mut()
+                    .as_pin_mut()
+                    .expect("the future is in place");
+                let outcome = task_abort.run_unless_aborted(CatchUnwind(running)).await;
+                // Dropped here, where a panic of its destructor is caught: it is then the
+                // task's result, as for a local task, and the output it displaces is
+                // dropped. (`set` leaves `None` even if the destructor panics.)
+                let mut displaced = None;
+                let outcome = match panic::catch_unwind(AssertUnwindSafe(|| future.set(None))) {
+                    Ok(()) => outcome,
+                    Err(payload) => match outcome {
+                        Some(Ok(value)) => {
+                            displaced = Some(value);
+                            Some(Err(payload))
+                        }
+                        // The task had already failed, or was aborted: that stands.
+                        failed => {
+                            drop_caught(Err(payload));
+                            failed
+                        }
+                    },
                 };
-                // The future is dropped by now. Aborted, dropping `tx` reports the task
-                // cancelled. The handle may be gone: the output is then dropped here.
+                // Aborted, dropping `tx` reports the task cancelled. The handle may be
+                // gone: the output is then dropped here.
                 if let Some(outcome) = outcome {
                     let _ = tx.send(outcome);
+                }
+                if let Some(value) = displaced {
+                    drop_caught(panic::catch_unwind(AssertUnwindSafe(move || drop(value))));
                 }
             }));
         });
