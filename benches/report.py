@@ -86,7 +86,8 @@ def run_bench(name: str, timeout: int) -> None:
     net_env = {}
     for key, value in NET_DEFAULTS.get(name, {}).items():
         net_env[key] = env.setdefault(key, value)
-    status = {"bench": name, "env": net_env, "started": utc_now()}
+    commit = sh(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]) or "?"
+    status = {"bench": name, "env": net_env, "started": utc_now(), "commit": commit}
     log = out / f"{name}.log"
     print(f"[report] building {name} ...", flush=True)
     build = subprocess.run(
@@ -449,6 +450,8 @@ def status_line(name: str) -> str | None:
 def run_info(name: str) -> str:
     st = load_status(name) or {}
     bits = [f"run {st.get('started', '?')}"]
+    if st.get("commit"):
+        bits.append(f"at `{st['commit']}`")
     if st.get("seconds") is not None:
         bits.append(f"{st['seconds']:.0f} s")
     if st.get("command"):
@@ -818,7 +821,9 @@ def machine() -> list[str]:
         f"- Memory: {mem or '?'}",
         f"- Kernel: Linux {platform.release()}",
         f"- Rust: `{sh(['rustc', '--version']) or '?'}`",
-        f"- Commit: `{sh(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD']) or '?'}`"
+        f"- Commit: `{sh(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD']) or '?'}` when the report was "
+        "written; each section's run line names the commit its benchmark ran at (a `--only` run "
+        "keeps the other sections' saved results)"
         # The report's own outputs (rewritten by this run) do not count as changes.
         + (" (plus uncommitted changes)" if sh(['git', '-C', str(ROOT), 'status', '--porcelain',
                                                 '--untracked-files=no', '--', '.',
