@@ -417,8 +417,9 @@ fn a_deadline_past_the_clocks_range_never_fires_early() {
         let mut moved = sleep(Duration::from_secs(1));
         (&mut moved).await;
         moved.reset(deadline);
-        // 600,000 years on: past that last tick, still before the deadline.
-        advance(Duration::from_secs(600_000 * 365 * 86_400)).await;
+        // 580,000 years on: just short of that last tick (the clock goes no further; see
+        // below), still before the deadline.
+        advance(Duration::from_secs(580_000 * 365 * 86_400)).await;
         assert!(Instant::now() < deadline);
         assert!(!sleeper.is_finished(), "fired before its deadline");
         let mut cx = Context::from_waker(std::task::Waker::noop());
@@ -446,5 +447,26 @@ fn a_sleep_past_the_clocks_range_reset_from_elsewhere_wakes_its_task() {
         let woke = mirage::time::timeout(Duration::from_secs(10), sleeper).await;
         assert!(woke.is_ok(), "the reset sleep never woke its task");
         assert_eq!(start.elapsed(), Duration::from_secs(1));
+    });
+}
+
+#[test]
+#[should_panic(expected = "past the last instant the Core's timers can name")]
+fn advancing_past_the_clocks_range_panics_instead_of_stranding_sleeps() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        pause();
+        // A deadline past the clock's range waits at its last tick. Were the clock moved
+        // past both that tick and the deadline, the sleep would be due but never complete.
+        let deadline = Instant::now() + Duration::from_secs(1 << 45);
+        let sleeper = mirage::spawn(sleep_until(deadline));
+        mirage::task::yield_now().await;
+        advance(Duration::from_secs(1 << 46)).await;
+        assert!(Instant::now() > deadline);
+        mirage::task::yield_now().await;
+        assert!(
+            sleeper.is_finished(),
+            "the sleep is due but never completes"
+        );
     });
 }

@@ -172,6 +172,7 @@ impl Clock {
 
     /// Moves paused time forward by `by`, rounded up to the tick grid (by less than a
     /// microsecond), so deadlines a whole number of microseconds away fire exactly at them.
+    /// Panics if that would reach the clock's last tick.
     pub(crate) fn advance(&self, by: Duration) {
         let frozen = self.frozen.get().expect(
             "mirage::time::advance called while time is not paused; call mirage::time::pause first",
@@ -179,7 +180,16 @@ impl Clock {
         let target = frozen.checked_add(by).unwrap_or_else(|| {
             panic!("mirage::time::advance({by:?}) would move the clock past the end of time")
         });
-        let on_grid = self.instant_of(self.tick_at_or_after(target));
+        // Deadlines past the clock's range share its last tick and wait there, never due;
+        // time must not reach that tick, or a sleep whose deadline it passed would never
+        // complete.
+        let tick = self.tick_at_or_after(target);
+        assert!(
+            tick < u64::MAX,
+            "mirage::time::advance({by:?}) would move the clock past the last instant the \
+             Core's timers can name (about 584,000 years after the Core started)"
+        );
+        let on_grid = self.instant_of(tick);
         self.frozen.set(Some(on_grid.max(target)));
     }
 

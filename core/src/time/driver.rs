@@ -79,8 +79,8 @@ impl Timers {
             // Past the last tick the clock can name (about 584,000 years after the Core
             // started): never due. Such a timer waits in the wheel at that last tick, so that
             // a `reset` to an earlier deadline still wakes its task; its entry fires only if
-            // time reaches that tick, long before the deadline itself, and this poll then
-            // finds nothing left to wait for.
+            // time reaches that tick (which `advance` refuses to move it to), long before the
+            // deadline itself, and this poll then finds nothing left to wait for.
             return if deadline == NEVER {
                 Poll::Pending
             } else {

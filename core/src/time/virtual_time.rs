@@ -95,7 +95,8 @@ pub fn resume() {
 /// # Panics
 ///
 /// When polled outside a running or entered Core, if time is not paused, or if the clock would move
-/// past what `Instant` can represent.
+/// past what `Instant` can represent or past the last instant the Core's timers can name (about
+/// 584,000 years after the Core started).
 ///
 /// # Examples
 ///
