@@ -263,7 +263,8 @@ impl File {
 
     /// Cuts the file to `size` bytes, or grows it with zeros, once the write in flight is
     /// over. The position does not move (it may then be past the end, where a write fills
-    /// the gap with zeros).
+    /// the gap with zeros). Dropped while pending, the cut may still be made; if so, it is
+    /// made before the next read, write or seek, as in tokio.
     ///
     /// # Errors
     ///
@@ -291,8 +292,11 @@ impl File {
         // Bytes read ahead are past the position the caller knows: it moves back over them
         // first, as the next write or seek would.
         inner.discard_read()?;
-        let std = Arc::clone(&self.std);
-        asyncify(move || std.set_len(size)).await
+        // The cut is the call in flight, as a write is: dropped while pending, it still
+        // comes before the next read, write or seek (which would otherwise run beside it on
+        // the pool, and a write could land before it and be cut away).
+        inner.start_call(move |std| std.set_len(size))?;
+        poll_fn(|cx| inner.poll_call(cx)).await
     }
 
     /// The file's metadata, once the write in flight is over.

@@ -124,6 +124,9 @@ enum Op {
     /// A write or a flush.
     Write(io::Result<()>),
     Seek(io::Result<u64>),
+    /// A call on the handle itself ([`start_call`](Blocking::start_call)): a file's
+    /// `set_len`.
+    Call(io::Result<()>),
     /// The pool lost the job (see [`Blocking::poll_idle`]): whatever it was, it failed.
     Lost(io::Error),
 }
@@ -193,7 +196,7 @@ impl<S: Source> Blocking<S> {
     /// Once nothing is in flight ([`poll_complete_inflight`](Self::poll_complete_inflight)):
     /// forgets the bytes read ahead and not handed out, and moves the handle's position back
     /// over them, here (see the module's docs), so that the next call made on the handle,
-    /// through the pool or directly (a file's `set_len`), starts where the caller is.
+    /// through the pool (a file's `set_len` too), starts where the caller is.
     ///
     /// # Errors
     ///
@@ -245,7 +248,7 @@ impl<S: Source> Blocking<S> {
                 // A write's error is the next write's or flush's to report, as in tokio.
                 Some(Op::Write(Err(err))) => self.last_write_err = Some(err),
                 Some(Op::Seek(Ok(pos))) => self.pos = pos,
-                Some(Op::Write(Ok(()))) | Some(Op::Seek(Err(_))) | None => {}
+                Some(Op::Write(Ok(()))) | Some(Op::Seek(Err(_))) | Some(Op::Call(_)) | None => {}
             }
         }
     }
@@ -369,8 +372,31 @@ impl<S: Source> Blocking<S> {
                 }
                 Some(Op::Lost(err)) => return Poll::Ready(Err(err)),
                 Some(Op::Write(Err(err))) => self.last_write_err = Some(err),
-                Some(Op::Write(Ok(()))) | Some(Op::Read(_)) => {}
+                Some(Op::Write(Ok(()))) | Some(Op::Read(_)) | Some(Op::Call(_)) => {}
             }
+        }
+    }
+
+    /// Once nothing is in flight ([`poll_complete_inflight`](Self::poll_complete_inflight)):
+    /// runs `call` on a handle from the source on the pool, as the call in flight, so that
+    /// the next read, write or seek waits for it even if its caller stops waiting (as
+    /// tokio's file does for `set_len`: a write must not land before a cut that was asked
+    /// for first). Its outcome is [`poll_call`](Self::poll_call)'s; a read, write or seek
+    /// that finds it instead ignores it.
+    pub(crate) fn start_call(
+        &mut self,
+        call: impl FnOnce(&mut S::Io) -> io::Result<()> + Send + 'static,
+    ) -> io::Result<()> {
+        self.start(move |io, _| Op::Call(call(io)))
+    }
+
+    /// Waits for the call [`start_call`](Self::start_call) started and gives its outcome.
+    /// The caller holds the handle meanwhile, so nothing else can be in flight.
+    pub(crate) fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match ready!(self.poll_idle(cx)) {
+            Some(Op::Call(result)) => Poll::Ready(result),
+            Some(Op::Lost(err)) => Poll::Ready(Err(err)),
+            _ => unreachable!("poll_call follows start_call, with nothing else in between"),
         }
     }
 
