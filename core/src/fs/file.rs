@@ -27,7 +27,9 @@ use crate::sync::cross_thread::Mutex;
 ///   next write, or [`flush`], first waits for it and fails with its error. So **flush
 ///   before relying on the bytes being in the file**, or before dropping the `File` if a
 ///   write error matters: a write in flight when the `File` is dropped still completes, but
-///   its error is lost. A vectored write gathers its slices into one such copy.
+///   its error is lost; and if the process exits first (dropping a Core or runtime does
+///   not wait for the blocking pool, unlike tokio's), it may not complete at all. A
+///   vectored write gathers its slices into one such copy.
 /// - A read, a seek, or a call such as [`metadata`](File::metadata) waits for the write in
 ///   flight first; a seek or a write first moves the position back over bytes a read took
 ///   ahead and did not hand out, so the file is read and written where the caller thinks.
