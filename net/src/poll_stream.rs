@@ -48,7 +48,7 @@ impl TcpListener {
             self.io
                 .poll_io(cx, Direction::Read, |listener| listener.accept())
         }))?;
-        Poll::Ready(Ok((TcpStream::from_accepted(stream)?, addr)))
+        Poll::Ready(Ok((TcpStream::from_fresh(stream)?, addr)))
     }
 }
 
@@ -86,7 +86,7 @@ impl UnixListener {
             self.io
                 .poll_io(cx, Direction::Read, |listener| listener.accept())
         }))?;
-        Poll::Ready(Ok((UnixStream::from_accepted(stream)?, addr)))
+        Poll::Ready(Ok((UnixStream::from_fresh(stream)?, addr)))
     }
 }
 

@@ -78,7 +78,7 @@ impl UdpSocket {
     /// ```
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         let addrs = resolve_now(addr.to_target())?;
-        UdpSocket::from_std(net::UdpSocket::bind(&addrs[..])?)
+        UdpSocket::from_fresh(net::UdpSocket::bind(&addrs[..])?)
     }
 
     /// Connects the socket to `addr`: `send` and `recv` then talk to it alone, and
@@ -929,6 +929,15 @@ impl UdpSocket {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
             io: Source::with_std_timeouts(socket)?,
+        })
+    }
+
+    /// Wraps a socket Mirage itself just bound, as [`from_std`](UdpSocket::from_std) without
+    /// reading its timeouts: the two system calls would find none.
+    fn from_fresh(socket: net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: Source::new(socket),
         })
     }
 

@@ -137,7 +137,7 @@ impl TcpListener {
             self.io.io(Direction::Read, |listener| listener.accept())
         })
         .await?;
-        Ok((TcpStream::from_accepted(stream)?, addr))
+        Ok((TcpStream::from_fresh(stream)?, addr))
     }
 
     /// The address this listener is bound to.

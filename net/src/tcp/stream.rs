@@ -912,10 +912,11 @@ impl TcpStream {
         })
     }
 
-    /// Wraps a stream just accepted, as [`from_std`](TcpStream::from_std) without reading its
-    /// timeouts: the two system calls per connection would find none, as the listener they
-    /// pass on from has none (Mirage and std set none on a listener).
-    pub(crate) fn from_accepted(stream: net::TcpStream) -> io::Result<TcpStream> {
+    /// Wraps a stream Mirage itself just made (accepted, or one of a pair), as
+    /// [`from_std`](TcpStream::from_std) without reading its timeouts: the two system calls per
+    /// stream would find none, as nothing set any on it (nor on the listener it came from:
+    /// Mirage and std set none on a listener).
+    pub(crate) fn from_fresh(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
             io: Source::new(stream),

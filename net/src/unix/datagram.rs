@@ -82,7 +82,7 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(net::UnixDatagram::bind(path)?)
+        UnixDatagram::from_fresh(net::UnixDatagram::bind(path)?)
     }
 
     /// Creates a socket bound to `addr`, which may be a Linux abstract-namespace address,
@@ -110,7 +110,7 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(net::UnixDatagram::bind_addr(addr)?)
+        UnixDatagram::from_fresh(net::UnixDatagram::bind_addr(addr)?)
     }
 
     /// Creates a socket bound to no address: it can send, but receives only replies sent
@@ -128,7 +128,7 @@ impl UnixDatagram {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(net::UnixDatagram::unbound()?)
+        UnixDatagram::from_fresh(net::UnixDatagram::unbound()?)
     }
 
     /// Creates a pair of connected, unnamed sockets (`socketpair`). Needs no running Core.
@@ -151,7 +151,7 @@ impl UnixDatagram {
     /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
+        Ok((UnixDatagram::from_fresh(a)?, UnixDatagram::from_fresh(b)?))
     }
 
     /// Connects the socket to the socket bound at `path`: `send` and `recv` then talk to it
@@ -864,6 +864,16 @@ impl UnixDatagram {
         socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
             io: Source::with_std_timeouts(socket)?,
+        })
+    }
+
+    /// Wraps a socket Mirage itself just made (bound, unbound, or one of a pair), as
+    /// [`from_std`](UnixDatagram::from_std) without reading its timeouts: the two system
+    /// calls would find none.
+    fn from_fresh(socket: net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        Ok(UnixDatagram {
+            io: Source::new(socket),
         })
     }
 

@@ -134,7 +134,7 @@ impl UnixListener {
             self.io.io(Direction::Read, |listener| listener.accept())
         })
         .await?;
-        Ok((UnixStream::from_accepted(stream)?, addr))
+        Ok((UnixStream::from_fresh(stream)?, addr))
     }
 
     /// The address this listener is bound to.

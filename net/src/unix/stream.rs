@@ -206,7 +206,7 @@ impl UnixStream {
     /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = net::UnixStream::pair()?;
-        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+        Ok((UnixStream::from_fresh(a)?, UnixStream::from_fresh(b)?))
     }
 
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
@@ -864,10 +864,11 @@ impl UnixStream {
         })
     }
 
-    /// Wraps a stream just accepted, as [`from_std`](UnixStream::from_std) without reading its
-    /// timeouts: the two system calls per connection would find none, as the listener they
-    /// pass on from has none (Mirage and std set none on a listener).
-    pub(crate) fn from_accepted(stream: net::UnixStream) -> io::Result<UnixStream> {
+    /// Wraps a stream Mirage itself just made (accepted, or one of a pair), as
+    /// [`from_std`](UnixStream::from_std) without reading its timeouts: the two system calls per
+    /// stream would find none, as nothing set any on it (nor on the listener it came from:
+    /// Mirage and std set none on a listener).
+    pub(crate) fn from_fresh(stream: net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
             io: Source::new(stream),
