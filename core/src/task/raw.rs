@@ -309,19 +309,9 @@ unsafe fn finish<F, T, const COUNTED: bool>(
         ManuallyDrop::drop(&mut stage.future)
     }));
     // What the destructor's panic displaced: dropped once the stage is consistent.
-    let mut discarded = None;
-    let output = match (dropped, output) {
-        (Err(payload), Ok(value)) => {
-            discarded = Some(value);
-            Err(JoinError::panic(Id::from_addr(cell as usize), payload))
-        }
-        // The task had already failed: that error stands.
-        (Err(payload), failed) => {
-            drop_caught(Err(payload));
-            failed
-        }
-        (Ok(()), output) => output,
-    };
+    let (output, discarded) = with_drop_panic(dropped, output, |payload| {
+        JoinError::panic(Id::from_addr(cell as usize), payload)
+    });
     stage.output = ManuallyDrop::new(output);
     // SAFETY: the header is valid for the task's lifetime.
     let header = unsafe { &(*cell).header };
@@ -332,6 +322,26 @@ unsafe fn finish<F, T, const COUNTED: bool>(
     }
     if let Some(value) = discarded {
         drop_caught(catch_unwind(AssertUnwindSafe(move || drop(value))));
+    }
+}
+
+/// A finished task's outcome once its future was dropped, `dropped` being what
+/// `catch_unwind` returned for that: a panic of the destructor becomes the outcome (through
+/// `panic`) in place of a value, which is handed back for the caller to drop once its own
+/// state is consistent; after a failure, the failure stands and the panic is dropped.
+#[inline]
+pub(crate) fn with_drop_panic<T, E>(
+    dropped: std::thread::Result<()>,
+    outcome: Result<T, E>,
+    panic: impl FnOnce(Box<dyn std::any::Any + Send>) -> E,
+) -> (Result<T, E>, Option<T>) {
+    match (dropped, outcome) {
+        (Err(payload), Ok(value)) => (Err(panic(payload)), Some(value)),
+        (Err(payload), failed) => {
+            drop_caught(Err(payload));
+            (failed, None)
+        }
+        (Ok(()), outcome) => (outcome, None),
     }
 }
 

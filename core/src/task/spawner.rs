@@ -7,7 +7,7 @@ use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::raw::drop_caught;
+use super::raw::{drop_caught, with_drop_panic};
 use super::remote_abort::RemoteAbort;
 use super::remote_join::Outcome;
 use super::RemoteJoinHandle;
@@ -112,20 +112,17 @@ impl Spawner {
                 // Dropped here, where a panic of its destructor is caught: it is then the
                 // task's result, as for a local task, and the output it displaces is
                 // dropped. (`set` leaves `None` even if the destructor panics.)
-                let mut displaced = None;
-                let outcome = match panic::catch_unwind(AssertUnwindSafe(|| future.set(None))) {
-                    Ok(()) => outcome,
-                    Err(payload) => match outcome {
-                        Some(Ok(value)) => {
-                            displaced = Some(value);
-                            Some(Err(payload))
-                        }
-                        // The task had already failed, or was aborted: that stands.
-                        failed => {
-                            drop_caught(Err(payload));
-                            failed
-                        }
-                    },
+                let dropped = panic::catch_unwind(AssertUnwindSafe(|| future.set(None)));
+                let (outcome, displaced) = match outcome {
+                    Some(outcome) => {
+                        let (outcome, displaced) = with_drop_panic(dropped, outcome, |p| p);
+                        (Some(outcome), displaced)
+                    }
+                    // Aborted: reported cancelled, whatever the destructor did.
+                    None => {
+                        drop_caught(dropped);
+                        (None, None)
+                    }
                 };
                 // Aborted, dropping `tx` reports the task cancelled. The handle may be
                 // gone: the output is then dropped here.
