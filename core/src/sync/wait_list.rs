@@ -218,33 +218,6 @@ impl WaitList {
         }
     }
 
-    /// [`park`](Self::park) with a waker the caller cloned before taking its borrow: for a
-    /// `Notify`, whose waiters may pass a waker whose `clone` runs code that uses the same
-    /// `Notify` (tokio's allows it). Returns the waker left over, the replaced one or
-    /// `waker` itself (when the entry's own `will_wake` it), which the caller drops after
-    /// releasing its borrow.
-    #[must_use = "the left-over waker must be dropped outside the channel borrow"]
-    pub(crate) fn park_cloned(&mut self, key: &mut Option<usize>, waker: Waker) -> Option<Waker> {
-        match *key {
-            Some(queued) if self.node_mut(queued).linked => {
-                let slot = &mut self.node_mut(queued).waker;
-                match slot {
-                    Some(current) if current.will_wake(&waker) => Some(waker),
-                    _ => slot.replace(waker),
-                }
-            }
-            Some(unlinked) => {
-                let old = self.remove(unlinked).waker;
-                *key = Some(self.push_back(waker));
-                old
-            }
-            None => {
-                *key = Some(self.push_back(waker));
-                None
-            }
-        }
-    }
-
     /// Frees entry `key`, unlinking it if still queued.
     #[must_use = "the removed waker must be dropped outside the channel borrow"]
     pub(crate) fn remove(&mut self, key: usize) -> Removed {

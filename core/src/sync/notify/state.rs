@@ -177,10 +177,11 @@ impl Waiter {
                 return (Seen::One(Pick::Oldest), None);
             }
             match (cloned.take(), waker) {
-                (Some(cloned), _) => (
-                    Seen::Nothing,
-                    state.waiters.park_cloned(&mut self.key, cloned),
-                ),
+                // Cloned only while not in line (the first poll): join it with the clone.
+                (Some(cloned), _) => {
+                    self.key = Some(state.waiters.push_back(cloned));
+                    (Seen::Nothing, None)
+                }
                 (None, Some(waker)) => (Seen::Nothing, state.waiters.park(&mut self.key, waker)),
                 (None, None) if self.key.is_none() => (
                     Seen::Nothing,
