@@ -178,11 +178,7 @@ pub(crate) fn poll_closed(
     }
     // Spends a unit, as tokio's does: a loop that keeps awaiting `closed` on a closed
     // channel still yields.
-    if !coop::try_spend() {
-        cx.waker().wake_by_ref();
-        return Poll::Pending;
-    }
-    Poll::Ready(())
+    coop::poll_proceed(cx)
 }
 
 /// A `changed` future is dropped: forgets its waiter `key`, if it has one.
