@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use mirage::time::{sleep, sleep_until, timeout, Instant};
+use mirage::time::{sleep, sleep_until, timeout, Instant, TimerSpin};
 use mirage::Core;
 
 #[test]
@@ -119,9 +119,13 @@ fn a_kernel_timer_armed_before_pause_is_rearmed_after_resume() {
 
 #[test]
 fn no_timer_fires_before_its_deadline_across_many_random_short_sleeps() {
-    // Sleeps, deadlines, resets and timeouts of 0 to 1.5 ms from eight tasks at once, with
-    // and without a spin window: at every wake-up the system clock is past the deadline.
-    for spin in [Duration::ZERO, Duration::from_micros(300)] {
+    // Sleeps, deadlines, resets and timeouts of 0 to 1.5 ms from eight tasks at once, in
+    // each way of waiting for a deadline: at every wake-up the system clock is past it.
+    for spin in [
+        TimerSpin::Off,
+        TimerSpin::Adaptive,
+        TimerSpin::Window(Duration::from_micros(300)),
+    ] {
         let mut core = Core::new().unwrap();
         core.set_timer_spin(spin);
         core.run(async {

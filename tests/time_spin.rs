@@ -1,6 +1,7 @@
-//! A timer spin window (`Core::set_timer_spin`, `Builder::timer_spin`): the Core stays awake
-//! for the last stretch before a deadline instead of sleeping in the kernel, and still
-//! serves sockets and other threads meanwhile. Real time, with generous bounds.
+//! Timer spinning (`Core::set_timer_spin`, `Builder::timer_spin`, `TimerSpin`): the Core
+//! stays awake for the last stretch before a deadline instead of sleeping in the kernel, and
+//! still serves sockets and other threads meanwhile; a fixed window, the adaptive default,
+//! or off. Real time, with generous bounds.
 
 mod guard;
 
@@ -10,7 +11,7 @@ use guard::within_guard;
 use mirage::net::TcpListener;
 use mirage::runtime::{Builder, Runtime};
 use mirage::sync::cross_thread::oneshot;
-use mirage::time::{sleep, sleep_until, Instant};
+use mirage::time::{sleep, sleep_until, Instant, TimerSpin};
 
 fn spinning(window: Duration) -> Runtime {
     Builder::new_current_thread()
@@ -42,7 +43,7 @@ fn a_deadline_within_the_window_is_awaited_awake_and_never_early() {
         assert!(metrics.worker_total_busy_duration(0) - busy >= Duration::from_millis(20));
 
         // Without a window, the same wait parks.
-        let runtime = Runtime::new().unwrap();
+        let runtime = spinning(Duration::ZERO);
         let metrics = runtime.metrics();
         let parks = metrics.worker_park_count(0);
         runtime.block_on(sleep(Duration::from_millis(20)));
@@ -162,4 +163,64 @@ fn a_core_takes_the_window_too() {
         core.run(sleep_until(deadline));
         assert!(Instant::now() >= deadline);
     });
+}
+
+#[test]
+fn the_default_sleeps_through_most_of_each_wait_and_spins_only_at_its_end() {
+    within_guard(|| {
+        // Adaptive: each wait parks until shortly before the deadline (never more than
+        // `TimerSpin::ADAPTIVE_MAX`), however much the Core has learned.
+        let runtime = Runtime::new().unwrap();
+        let metrics = runtime.metrics();
+        let parks = metrics.worker_park_count(0);
+        let busy = metrics.worker_total_busy_duration(0);
+        let start = std::time::Instant::now();
+        runtime.block_on(async {
+            for _ in 0..100 {
+                let deadline = Instant::now() + Duration::from_millis(2);
+                sleep_until(deadline).await;
+                assert!(Instant::now() >= deadline, "woke before its deadline");
+            }
+        });
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(200));
+        let slept = metrics.worker_park_count(0) - parks;
+        assert!(slept >= 100, "parked {slept} times for 100 sleeps");
+        // Awake for at most 250 µs of each 2 ms; generous, as a loaded machine may stretch it.
+        let spun = metrics.worker_total_busy_duration(0) - busy;
+        assert!(spun < waited / 2, "busy for {spun:?} of {waited:?}");
+    });
+}
+
+#[test]
+fn spinning_off_sleeps_until_each_deadline() {
+    within_guard(|| {
+        let runtime = Builder::new_current_thread()
+            .timer_spin(TimerSpin::Off)
+            .build()
+            .unwrap();
+        let metrics = runtime.metrics();
+        let parks = metrics.worker_park_count(0);
+        runtime.block_on(async {
+            for _ in 0..100 {
+                let deadline = Instant::now() + Duration::from_micros(20);
+                sleep_until(deadline).await;
+                assert!(Instant::now() >= deadline, "woke before its deadline");
+            }
+        });
+        // One park per sleep, however short: a spinning Core stays awake for a 20 µs sleep
+        // once its lead is longer (a window's always is; the adaptive lead is on a machine
+        // slow to wake threads, as a virtual machine is).
+        assert!(metrics.worker_park_count(0) - parks >= 100);
+    });
+}
+
+#[test]
+fn a_duration_converts_to_off_or_a_window() {
+    assert_eq!(TimerSpin::default(), TimerSpin::Adaptive);
+    assert_eq!(TimerSpin::from(Duration::ZERO), TimerSpin::Off);
+    assert_eq!(
+        TimerSpin::from(Duration::from_micros(200)),
+        TimerSpin::Window(Duration::from_micros(200))
+    );
 }

@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant as StdInstant};
 
 use std::os::fd::AsRawFd;
 
@@ -19,6 +19,8 @@ use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
 use crate::task::{waker, JoinHandle, OwnedBlockingPool, Spawner};
+use crate::time::wake_latency::WakeLatency;
+use crate::time::TimerSpin;
 use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that
@@ -73,9 +75,8 @@ pub struct Core {
     root_waker: Waker,
     /// Wakes a blocked Core at the next timer deadline (see `time`'s docs on precision).
     timerfd: TimerFd,
-    /// The tick the timerfd is armed for, until it fires, and the clock epoch it was armed
-    /// in (after a `pause`/`resume` the same tick maps to another real time).
-    armed: Option<(u64, u64)>,
+    /// What the timerfd is armed for, until it fires.
+    armed: Option<Armed>,
     /// Reused buffers, so a turn allocates nothing.
     remote_tasks: Vec<TaskRef>,
     io_wakers: Vec<Waker>,
@@ -86,8 +87,27 @@ pub struct Core {
     /// `runtime::Builder`'s `on_thread_park` and `on_thread_unpark`.
     park_hooks: ParkHooks,
     /// How long before a timer deadline the Core stops sleeping in the kernel and polls
-    /// without blocking instead ([`Core::set_timer_spin`]); zero: never.
-    timer_spin: Duration,
+    /// without blocking instead ([`Core::set_timer_spin`]).
+    timer_spin: TimerSpin,
+    /// How late the kernel wakes this Core after the timerfd expires, for
+    /// [`TimerSpin::Adaptive`].
+    wake_latency: WakeLatency,
+}
+
+/// The timerfd's setting, from arming until it fires.
+#[derive(Clone, Copy)]
+struct Armed {
+    /// The tick of the deadline it is armed for.
+    tick: u64,
+    /// The clock epoch it was armed in: after a `pause`/`resume` the same tick maps to
+    /// another real time.
+    epoch: u64,
+    /// When it expires, on the clock's axis: the deadline less the spin lead.
+    expires: StdInstant,
+    /// Whether the park in progress armed it, just before it waits: only then does the wait
+    /// begin before the expiry, so that the wake-up measures the kernel's latency (a wait
+    /// that began after a busy stretch would count the stretch too).
+    fresh: bool,
 }
 
 impl Core {
@@ -135,7 +155,8 @@ impl Core {
             tasks_per_turn: TASKS_PER_TURN,
             busy: BusyStretch::default(),
             park_hooks: ParkHooks::default(),
-            timer_spin: Duration::ZERO,
+            timer_spin: TimerSpin::default(),
+            wake_latency: WakeLatency::default(),
         })
     }
 
@@ -222,21 +243,12 @@ impl Core {
         self.local.spawner()
     }
 
-    /// Makes timers fire within microseconds of their deadline even where waking a sleeping
-    /// thread is slow, by spinning for up to `window` before each deadline; zero (the
-    /// default) turns it off.
-    ///
-    /// A Core with nothing to do sleeps in the kernel until its next timer, and waking a
-    /// sleeping thread takes tens of microseconds on a virtual machine, now and then
-    /// hundreds (see the [`time`](crate::time) module on precision). With a window, the
-    /// Core sleeps only until `window` before the deadline, then stays awake: it keeps
-    /// polling for I/O without blocking, so sockets, wake-ups from other threads and the
-    /// timer itself are all seen at once. That costs one busy CPU for up to `window` before
-    /// every deadline the Core waits for, so keep it for latency-critical periodic work (a
-    /// control loop, a pacer); 100 to 300 µs covers a typical virtual machine's wake-up.
-    /// Timers never fire early, with or without it, and virtual time (`time::pause`) is
-    /// unaffected. A spinning Core does not park: a runtime's `on_thread_park` hook does not
-    /// run for that stretch, and its metrics count it as busy.
+    /// Sets how this Core waits for a timer deadline when it has nothing else to do:
+    /// asleep in the kernel until it, or awake for the last stretch before it, so that the
+    /// timer fires within microseconds even where waking a sleeping thread is slow. The
+    /// default, [`TimerSpin::Adaptive`], learns how long that stretch needs to be; see
+    /// [`TimerSpin`] for each mode and what it costs. A [`Duration`] converts: zero turns
+    /// spinning off, anything else is a fixed window.
     ///
     /// [`runtime::Builder::timer_spin`](crate::runtime::Builder::timer_spin) sets it for a
     /// `Runtime`.
@@ -256,8 +268,8 @@ impl Core {
     /// });
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn set_timer_spin(&mut self, window: Duration) {
-        self.timer_spin = window;
+    pub fn set_timer_spin(&mut self, spin: impl Into<TimerSpin>) {
+        self.timer_spin = spin.into();
         // An armed timerfd may be set for the deadline itself: let the next park re-arm it.
         self.armed = None;
     }
@@ -333,6 +345,12 @@ impl Core {
         // busy time. A check with no socket registered needs no poll (timers and other
         // threads' wake-ups are seen without one).
         let waits = timeout != Some(Duration::ZERO);
+        // Only a wait in the park that armed the timerfd measures how late the kernel wakes.
+        let armed_now = self
+            .armed
+            .as_mut()
+            .is_some_and(|armed| std::mem::take(&mut armed.fresh));
+        let measures_wake_up = waits && armed_now;
         let worker = &local.shared.worker;
         if counted {
             worker.park_or_unpark();
@@ -354,7 +372,11 @@ impl Core {
             }
             io_events = !self.events.is_empty();
             if local.reactor.dispatch(&self.events, &mut self.io_wakers) {
-                self.armed = None;
+                if let Some(armed) = self.armed.take().filter(|_| measures_wake_up) {
+                    let clock = &local.timers.clock;
+                    self.wake_latency
+                        .record(clock.now().saturating_duration_since(armed.expires));
+                }
             }
         }
         if counted {
@@ -381,37 +403,41 @@ impl Core {
 
     /// The poll timeout for a Core with nothing to do before the timer due at `tick`: none,
     /// with the timerfd armed to end the wait, or zero once the deadline is within the spin
-    /// window ([`Core::set_timer_spin`]): the Core then polls without blocking, turn after
+    /// lead ([`Core::set_timer_spin`]): the Core then polls without blocking, turn after
     /// turn, until the timer is due or something else happens.
     fn wait_for_timer(&mut self, tick: u64) -> Option<Duration> {
-        if self.timer_spin.is_zero() {
-            return self.arm_timer(tick, Duration::ZERO);
+        let epoch = self.local.timers.clock.epoch();
+        // Armed at or before this deadline already (a wake-up that comes early re-arms): no
+        // clock read, so a Core woken by I/O goes back to sleep as cheaply as without a lead.
+        if self
+            .armed
+            .is_some_and(|armed| armed.tick <= tick && armed.epoch == epoch)
+        {
+            return None;
         }
-        let until = self.local.timers.clock.real_duration_until(tick);
-        if until <= self.timer_spin {
+        let lead = match self.timer_spin {
+            TimerSpin::Off => Duration::ZERO,
+            TimerSpin::Adaptive => self.wake_latency.lead(),
+            TimerSpin::Window(window) => window,
+        };
+        let clock = &self.local.timers.clock;
+        let until = clock.real_duration_until(tick);
+        if !lead.is_zero() && until <= lead {
             // A pause between two turns of the spin: kind to a hyper-threaded sibling, and
             // nothing next to the clock read (and poll) of each turn.
             std::hint::spin_loop();
             return Some(Duration::ZERO);
         }
-        self.arm_timer(tick, self.timer_spin)
-    }
-
-    /// Arms the timerfd for `lead` before `tick` unless it is already armed at or before it
-    /// (an early wake-up re-arms). Returns a fallback poll timeout if arming failed.
-    fn arm_timer(&mut self, tick: u64, lead: Duration) -> Option<Duration> {
-        let clock = &self.local.timers.clock;
-        let epoch = clock.epoch();
-        if self
-            .armed
-            .is_some_and(|(armed, armed_epoch)| armed <= tick && armed_epoch == epoch)
-        {
-            return None;
-        }
-        let after = clock.real_duration_until(tick).saturating_sub(lead);
+        let after = until - lead;
         match self.timerfd.set(after) {
             Ok(()) => {
-                self.armed = Some((tick, epoch));
+                let expires = clock.instant_of(tick) - lead;
+                self.armed = Some(Armed {
+                    tick,
+                    epoch,
+                    expires,
+                    fresh: true,
+                });
                 None
             }
             // Cannot happen with a valid descriptor and duration; epoll's own timeout

@@ -14,9 +14,12 @@
 //! and wake-up. Mirage's `Core` uses one-microsecond ticks (deadlines
 //! rounded up, the clock rounded down) and wakes for the earliest deadline
 //! through a `timerfd` rather than `epoll_wait`'s millisecond timeout: a
-//! timerfd has nanosecond resolution and no timer slack, so on an idle Core
-//! a timer fires microseconds after its deadline. The `mirage::time` module
-//! docs say more.
+//! timerfd has nanosecond resolution and no timer slack. What is left is
+//! the kernel's wake-up of the sleeping thread (60 to 90 µs on a virtual
+//! machine), so by default the Core learns how long that takes and wakes
+//! that much before the deadline, spinning for the rest: on an idle Core a
+//! timer then fires a microsecond or two after its deadline, nine times in
+//! ten. The `mirage::time` module docs and `TimerSpin` say more.
 //!
 //! # Examples
 //!

@@ -8,6 +8,7 @@ use super::park_hooks::ParkHooks;
 use super::Runtime;
 use crate::event_loop::{EVENTS_PER_POLL, TASKS_PER_TURN};
 use crate::task::{BlockingConfig, OwnedBlockingPool};
+use crate::time::TimerSpin;
 use crate::Core;
 
 /// Configures and builds a [`Runtime`]: tokio's `runtime::Builder`, for code ported from
@@ -73,7 +74,7 @@ pub struct Builder {
     /// `on_thread_park` and `on_thread_unpark`.
     park_hooks: ParkHooks,
     /// [`Builder::timer_spin`].
-    timer_spin: Duration,
+    timer_spin: TimerSpin,
 }
 
 impl Builder {
@@ -94,7 +95,7 @@ impl Builder {
             max_io_events_per_tick: EVENTS_PER_POLL,
             blocking: BlockingConfig::default(),
             park_hooks: ParkHooks::default(),
-            timer_spin: Duration::ZERO,
+            timer_spin: TimerSpin::default(),
         }
     }
 
@@ -252,10 +253,12 @@ impl Builder {
         self
     }
 
-    /// Spins for up to `window` before each timer deadline instead of sleeping in the
-    /// kernel until it, so timers fire within microseconds of their deadline even where
-    /// waking a sleeping thread is slow; zero (the default) turns it off. Not in tokio; see
-    /// [`Core::set_timer_spin`](crate::Core::set_timer_spin) for what it costs.
+    /// Sets how the runtime's Core waits for a timer deadline when it has nothing else to
+    /// do: asleep in the kernel until it, or awake for the last stretch before it, so that
+    /// timers fire within microseconds of their deadline even where waking a sleeping thread
+    /// is slow. [`TimerSpin::Adaptive`] by default; a [`Duration`] converts (zero turns
+    /// spinning off, anything else is a fixed window). Not in tokio; see [`TimerSpin`] for
+    /// what each mode costs.
     ///
     /// # Examples
     ///
@@ -268,8 +271,8 @@ impl Builder {
     /// runtime.block_on(mirage::time::sleep(Duration::from_millis(1)));
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn timer_spin(&mut self, window: Duration) -> &mut Self {
-        self.timer_spin = window;
+    pub fn timer_spin(&mut self, spin: impl Into<TimerSpin>) -> &mut Self {
+        self.timer_spin = spin.into();
         self
     }
 

@@ -20,7 +20,7 @@
 //! | `Runtime::spawn` | needs no `Send`: the `Runtime` stays on its thread |
 //! | `Handle::spawn` | `Send` futures, from any thread, as tokio's; returns a [`RemoteJoinHandle`](crate::RemoteJoinHandle) |
 //! | `Runtime::metrics`, `Handle::metrics` | [`RuntimeMetrics`] with tokio's stable metrics: `num_workers` (1), `num_alive_tasks`, `global_queue_depth`, and the per-worker `worker_park_count`, `worker_park_unpark_count`, `worker_total_busy_duration` |
-//! | (none) | [`Builder::timer_spin`]: Mirage's own, for timers that must fire within microseconds of their deadline on a machine slow to wake a sleeping thread (see [`Core::set_timer_spin`](crate::Core::set_timer_spin)) |
+//! | (none) | [`Builder::timer_spin`]: Mirage's own: how the Core waits for a timer deadline, so that timers fire within microseconds of it on a machine slow to wake a sleeping thread (adaptive by default; see [`TimerSpin`](crate::time::TimerSpin)) |
 //!
 //! Left out, as Mirage has nothing they would do: `Handle::block_on` (a Core is driven only
 //! by its own thread: from another, `handle.spawn(future).blocking_join()`),
