@@ -55,9 +55,9 @@ NET_DEFAULTS = {
 }
 
 COLORS = {"mirage": "#e8590c", "tokio": "#1971c2", "hyper": "#2f9e44", "may": "#7048e8",
-          "spin": "#f59f00"}
+          "spin": "#f59f00", "off": "#c2255c"}
 LABELS = {"mirage": "Mirage", "tokio": "tokio", "hyper": "hyper", "may": "may_minihttp",
-          "spin": "Mirage, timer spin"}
+          "spin": "Mirage, 200 µs window", "off": "Mirage, spin off"}
 
 
 def target_dir() -> Path:
@@ -587,61 +587,77 @@ def timers_extras(md: list[str]) -> None:
 def precision_section(md: list[str], headline: list) -> None:
     name = "timer_precision"
     md.append(f"## {name}\n")
-    md.append("How late a 1 ms `sleep_until` wakes on an otherwise idle runtime "
-              "(`benches/timer_precision.rs`): 2,000 sequential sleeps per runtime, in 10 rounds "
-              "that alternate between the runtimes, lateness = "
-              "`Instant` after the wake-up minus the deadline. Lower is better. **Mirage** is a "
-              "plain `Core`, as every Core starts; **Mirage, timer spin** is a `Core` with "
-              "`set_timer_spin(200 µs)`, which sleeps in the kernel only until 200 µs before "
-              "each deadline and polls without blocking from there on: it takes the kernel's "
-              "wake-up of a sleeping thread out of the lateness, for a busy CPU during those "
-              "200 µs (off by default).\n")
+    md.append("How late a 1 ms `sleep_until` wakes on an otherwise idle runtime, and what the "
+              "waiting costs in CPU time (`benches/timer_precision.rs`): 2,000 sequential "
+              "sleeps per runtime, in 10 rounds that alternate between the runtimes, lateness "
+              "= `Instant` after the wake-up minus the deadline; CPU = the thread's CPU time "
+              "per sleep (`CLOCK_THREAD_CPUTIME_ID`). Lower is better. **Mirage** is a plain "
+              "`Core`, as every Core starts (`TimerSpin::Adaptive`): it learns how late the "
+              "kernel wakes it and sleeps until that long before each deadline (at most "
+              "250 µs), polling without blocking for the rest; its learning, over the first "
+              "few dozen wake-ups, is in its figures. **Mirage, spin off** "
+              "(`TimerSpin::Off`) sleeps in the kernel until the deadline, so its lateness is "
+              "the kernel's wake-up of a sleeping thread. **Mirage, 200 µs window** "
+              "(`TimerSpin::Window`) stays awake for the last 200 µs before every deadline.\n")
     note = status_line(name)
     if note:
         md.append(note + "\n")
     log = load_log(name)
     rows = {}
-    for m in re.finditer(r"^(mirage|spin|tokio)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+(\d+)",
-                         log, re.M):
-        rows[m.group(1)] = [float(m.group(i)) for i in range(2, 6)] + [int(m.group(6))]
+    for m in re.finditer(r"^(mirage|off|spin|tokio)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+"
+                         r"([-\d.]+)\s+(\d+)(?:\s+([\d.]+))?", log, re.M):
+        cpu = float(m.group(7)) if m.group(7) else None
+        rows[m.group(1)] = [float(m.group(i)) for i in range(2, 6)] + [int(m.group(6)), cpu]
     if "mirage" not in rows or "tokio" not in rows:
         md.append("No results.\n")
         return
     md.append(run_info(name) + "\n")
-    has_spin = "spin" in rows
-    series = ["mirage", "spin", "tokio"] if has_spin else ["mirage", "tokio"]
-    md.append("| lateness | " + " | ".join(LABELS[r] for r in series) + " | Mirage/tokio"
-              + (" | spin/tokio" if has_spin else "") + " | goal | |")
-    md.append("|---|" + "---:|" * (len(series) + len(series) - 1) + "---|---|")
+    series = [r for r in ["mirage", "off", "spin", "tokio"] if r in rows]
+    mirages = [r for r in series if r != "tokio"]
+    md.append("| lateness | " + " | ".join(LABELS[r] for r in series) + " | "
+              + " | ".join(f"{LABELS[r]}/tokio" for r in mirages) + " | goal | |")
+    md.append("|---|" + "---:|" * (len(series) + len(mirages)) + "---|---|")
     cats = []
     for i, p in enumerate(["p50", "p90", "p99", "max"]):
         vals = {r: rows[r][i] for r in series}
         m, t = vals["mirage"], vals["tokio"]
-        ratios = [fmt_ratio(ratio(vals[r], t)) for r in series if r != "tokio"]
+        ratios = [fmt_ratio(ratio(vals[r], t)) for r in mirages]
         if p == "p99":
-            met = [f"{LABELS[r]} {verdict(vals[r] <= 100)}" for r in series if r != "tokio"]
+            met = [f"{LABELS[r]} {verdict(vals[r] <= 100)}" for r in mirages]
             goal, mark = "≤ 100 µs", ", ".join(met)
         else:
             goal, mark = "—", ""
         md.append(f"| {p} | " + " | ".join(f"{vals[r]:.1f} µs" for r in series) + " | "
                   + " | ".join(ratios) + f" | {goal} | {mark} |")
         if p != "max":
-            mk = (" ✓" if m <= 100 else " ✗") if p == "p99" else ""
-            note = f"ratio {fmt_ratio(ratio(m, t))}{mk}"
-            if has_spin:
-                sk = (" ✓" if vals["spin"] <= 100 else " ✗") if p == "p99" else ""
-                note += f"; spin {fmt_ratio(ratio(vals['spin'], t))}{sk}"
+            marks = {r: ((" ✓" if vals[r] <= 100 else " ✗") if p == "p99" else "")
+                     for r in mirages}
+            note = "; ".join(f"{LABELS[r]} {fmt_ratio(ratio(vals[r], t))}{marks[r]}"
+                             for r in mirages)
             cats.append((p, note, vals))
         if p == "p99":
             headline.append(("timer_precision: p99 lateness of a 1 ms sleep",
                              [("p99", ratio(m, t), m <= 100)], f"p99 ≤ 100 µs (Mirage: {m:.1f} µs)"))
-            if has_spin:
-                sp = vals["spin"]
-                headline.append(("timer_precision: the same with a 200 µs timer spin window",
-                                 [("p99", ratio(sp, t), sp <= 100)],
-                                 f"p99 ≤ 100 µs (Mirage, timer spin: {sp:.1f} µs)"))
+            if "off" in vals:
+                headline.append((f"timer_precision: the same, {LABELS['off']}",
+                                 [("p99", ratio(vals["off"], t), None)],
+                                 f"none: the kernel's wake-up alone, for reference "
+                                 f"({vals['off']:.1f} µs)"))
+            if "spin" in vals:
+                headline.append((f"timer_precision: the same, {LABELS['spin']}",
+                                 [("p99", ratio(vals["spin"], t), vals["spin"] <= 100)],
+                                 f"p99 ≤ 100 µs ({LABELS['spin']}: {vals['spin']:.1f} µs)"))
     md.append("| early wake-ups | " + " | ".join(str(rows[r][4]) for r in series)
-              + " |" + " |" * (len(series) - 1) + " 0 | |")
+              + " |" + " |" * (len(mirages) - 1) + " | 0 | |")
+    if all(rows[r][5] is not None for r in series):
+        t = rows["tokio"][5]
+        headline.append(("timer_precision: CPU per 1 ms sleep",
+                         [(LABELS[r], ratio(rows[r][5], t), None) for r in mirages],
+                         "none set: the price of the lateness above ("
+                         + ", ".join(f"{LABELS[r]} {rows[r][5]:.1f} µs" for r in series) + ")"))
+        md.append("| CPU per sleep | " + " | ".join(f"{rows[r][5]:.1f} µs" for r in series)
+                  + " | " + " | ".join(fmt_ratio(ratio(rows[r][5], t)) for r in mirages)
+                  + " | — | |")
     md.append("")
     rounds = re.search(r"^median of the .*$", log, re.M)
     if rounds:
@@ -649,7 +665,7 @@ def precision_section(md: list[str], headline: list) -> None:
                   "move it).\n")
     svg = CHARTS / "timer_precision.svg"
     svg_chart(svg, "timer_precision: lateness of a 1 ms sleep",
-              "µs after the deadline (lower is better); max is in the table",
+              "µs after the deadline (lower is better); max and CPU are in the table",
               series, cats, lambda v: f"{sig(v)} µs", goal_line=100,
               goal_label="goal p99 ≤ 100 µs")
     md.append(f"![timer precision: lateness percentiles, Mirage vs tokio](benches/charts/{svg.name})\n")
