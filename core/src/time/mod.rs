@@ -20,9 +20,11 @@
 //! that; waking early does. So by default ([`TimerSpin::Adaptive`]) a Core learns how late
 //! the kernel wakes it, sleeps until that long before each deadline (at most 250 µs), and
 //! stays awake for the rest, still serving sockets and other threads. On the 2-core virtual
-//! machine of `BENCHMARKS.md` this takes a 1 ms sleep's lateness from about 60 µs (p50) and
-//! 120 µs (p99) to about 1 µs and 40 to 55 µs, for 15 to 20 µs of CPU per timer wake-up.
-//! Where threads wake at once, it learns a lead of next to nothing and costs nothing.
+//! machine of `BENCHMARKS.md` this takes a 1 ms sleep's lateness from about 65 µs (p50) and
+//! 120 to 160 µs (p99) to about 1 µs and 40 to 80 µs, for 15 to 25 µs of CPU per timer
+//! wake-up. While the host keeps the virtual CPU from running for longer stretches, the p99
+//! follows those (300 µs and more, as for a fixed window). Where threads wake at once, it
+//! learns a lead of next to nothing and costs nothing.
 //! [`Core::set_timer_spin`](crate::Core::set_timer_spin) (or `runtime::Builder::timer_spin`)
 //! chooses otherwise: [`TimerSpin::Off`] never spins, and [`TimerSpin::Window`] spins for a
 //! fixed stretch before every deadline (200 µs takes even the p99 to a few µs, for a busy

@@ -47,9 +47,9 @@ pub enum TimerSpin {
     /// The default. The Core learns how late the kernel wakes it, as it runs, and sleeps
     /// until that long before each deadline (at most 250 µs), so about nine wake-ups in ten
     /// come before the deadline and fire it within a microsecond or two. Where waking is
-    /// quick this spins for next to nothing; on a virtual machine, 15 to 20 µs of CPU per
+    /// quick this spins for next to nothing; on a virtual machine, 15 to 25 µs of CPU per
     /// timer wake-up (measured on the machine of `BENCHMARKS.md`, where a 1 ms sleep's p99
-    /// lateness falls from about 120 µs to 40 to 55 µs). Only a Core that would otherwise
+    /// lateness falls from 120 to 160 µs to 40 to 80 µs). Only a Core that would otherwise
     /// sleep until a timer spins: a busy Core never does, and one woken by I/O long before
     /// its next deadline goes back to sleep.
     #[default]
