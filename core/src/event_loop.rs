@@ -477,6 +477,7 @@ impl fmt::Debug for Core {
             .field("tasks", &self.local.task_count())
             .field("ready", &self.local.has_ready())
             .field("timers", &self.local.timers.len())
+            .field("timer_spin", &self.timer_spin)
             .finish_non_exhaustive()
     }
 }

@@ -486,7 +486,8 @@ impl Builder {
     /// tokio's does; on a [paused](Builder::start_paused) clock, also before each jump to
     /// the next timer. `f` runs inside the runtime, so it may spawn or wake tasks; the Core
     /// then only checks for events instead of waiting (or jumping). A panic in `f` propagates out of
-    /// [`block_on`](Runtime::block_on).
+    /// [`block_on`](Runtime::block_on). The stretch the Core stays awake just before a timer
+    /// deadline ([`TimerSpin`]) is not a park: `f` runs before the sleep that precedes it.
     ///
     /// # Examples
     ///

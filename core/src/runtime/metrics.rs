@@ -212,6 +212,8 @@ impl RuntimeMetrics {
     /// rather than parked or not running at all: compared with the time passed, the load of
     /// the Core. It grows when a busy stretch ends (the Core parks, or
     /// [`block_on`](super::Runtime::block_on) returns), so one in progress is not counted yet.
+    /// The stretch a Core stays awake just before a timer deadline
+    /// ([`TimerSpin`](crate::time::TimerSpin)) counts as busy.
     ///
     /// It counts from the first `RuntimeMetrics` made for this runtime on (where tokio's
     /// counts from its start): timing a stretch takes a clock read at each end, which a
