@@ -92,6 +92,9 @@ pub struct Core {
     /// How late the kernel wakes this Core after the timerfd expires, for
     /// [`TimerSpin::Adaptive`].
     wake_latency: WakeLatency,
+    /// The deadline (tick and clock epoch) whose spin lead last woke the Core: until it,
+    /// the Core stays awake ([`TimerSpin::Adaptive`]).
+    woke_early_for: Option<(u64, u64)>,
 }
 
 /// The timerfd's setting, from arming until it fires.
@@ -104,6 +107,9 @@ struct Armed {
     epoch: u64,
     /// When it expires, on the clock's axis: the deadline less the spin lead.
     expires: StdInstant,
+    /// Whether it expires before the deadline (a spin lead), so that the Core stays awake
+    /// from then on.
+    early: bool,
     /// Whether the park in progress armed it, just before it waits: only then does the wait
     /// begin before the expiry, so that the wake-up measures the kernel's latency (a wait
     /// that began after a busy stretch would count the stretch too).
@@ -157,6 +163,7 @@ impl Core {
             park_hooks: ParkHooks::default(),
             timer_spin: TimerSpin::default(),
             wake_latency: WakeLatency::default(),
+            woke_early_for: None,
         })
     }
 
@@ -372,10 +379,15 @@ impl Core {
             }
             io_events = !self.events.is_empty();
             if local.reactor.dispatch(&self.events, &mut self.io_wakers) {
-                if let Some(armed) = self.armed.take().filter(|_| measures_wake_up) {
-                    let clock = &local.timers.clock;
-                    self.wake_latency
-                        .record(clock.now().saturating_duration_since(armed.expires));
+                if let Some(armed) = self.armed.take() {
+                    if armed.early {
+                        self.woke_early_for = Some((armed.tick, armed.epoch));
+                    }
+                    if measures_wake_up {
+                        let clock = &local.timers.clock;
+                        self.wake_latency
+                            .record(clock.now().saturating_duration_since(armed.expires));
+                    }
                 }
             }
         }
@@ -402,9 +414,10 @@ impl Core {
     }
 
     /// The poll timeout for a Core with nothing to do before the timer due at `tick`: none,
-    /// with the timerfd armed to end the wait, or zero once the deadline is within the spin
-    /// lead ([`Core::set_timer_spin`]): the Core then polls without blocking, turn after
-    /// turn, until the timer is due or something else happens.
+    /// with the timerfd armed to end the wait (at the deadline, or the spin lead before it),
+    /// or zero while the Core stays awake for the last stretch ([`Core::set_timer_spin`]):
+    /// it then polls without blocking, turn after turn, until the timer is due or something
+    /// else happens.
     fn wait_for_timer(&mut self, tick: u64) -> Option<Duration> {
         let epoch = self.local.timers.clock.epoch();
         // Armed at or before this deadline already (a wake-up that comes early re-arms): no
@@ -415,18 +428,24 @@ impl Core {
         {
             return None;
         }
-        let lead = match self.timer_spin {
-            TimerSpin::Off => Duration::ZERO,
-            TimerSpin::Adaptive => self.wake_latency.lead(),
-            TimerSpin::Window(window) => window,
-        };
+        // Woken by the adaptive lead for this deadline (or a later one, since cancelled): stay
+        // awake until it.
+        if self.timer_spin == TimerSpin::Adaptive
+            && self
+                .woke_early_for
+                .is_some_and(|(woke_for, woke_epoch)| tick <= woke_for && woke_epoch == epoch)
+        {
+            return Some(spin_turn());
+        }
         let clock = &self.local.timers.clock;
         let until = clock.real_duration_until(tick);
+        let lead = match self.timer_spin {
+            TimerSpin::Off => Duration::ZERO,
+            TimerSpin::Adaptive => self.wake_latency.lead(until),
+            TimerSpin::Window(window) => window,
+        };
         if !lead.is_zero() && until <= lead {
-            // A pause between two turns of the spin: kind to a hyper-threaded sibling, and
-            // nothing next to the clock read (and poll) of each turn.
-            std::hint::spin_loop();
-            return Some(Duration::ZERO);
+            return Some(spin_turn());
         }
         let after = until - lead;
         match self.timerfd.set(after) {
@@ -436,6 +455,7 @@ impl Core {
                     tick,
                     epoch,
                     expires,
+                    early: !lead.is_zero(),
                     fresh: true,
                 });
                 None
@@ -445,6 +465,14 @@ impl Core {
             Err(_) => Some(after),
         }
     }
+}
+
+/// One turn of staying awake before a deadline: a pause, kind to a hyper-threaded sibling
+/// and nothing next to the clock read (and poll) of each turn, then a poll that does not
+/// block.
+fn spin_turn() -> Duration {
+    std::hint::spin_loop();
+    Duration::ZERO
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@
 //! virtual machine is typically 60 to 90 µs (on the machine of `BENCHMARKS.md`), and now and
 //! then hundreds, while the host gets round to the idle virtual CPU. No kernel timer avoids
 //! that; waking early does. So by default ([`TimerSpin::Adaptive`]) a Core learns how late
-//! the kernel wakes it, sleeps until that long before each deadline (at most 250 µs), and
-//! stays awake for the rest, still serving sockets and other threads. On the 2-core virtual
+//! the kernel wakes it, sleeps until that long before each deadline (at most 250 µs, and
+//! at most a quarter of the wait), and stays awake for the rest, still serving sockets and
+//! other threads. On the 2-core virtual
 //! machine of `BENCHMARKS.md` this takes a 1 ms sleep's lateness from about 65 µs (p50) and
 //! 120 to 160 µs (p99) to about 1 µs and 40 to 80 µs, for 15 to 25 µs of CPU per timer
 //! wake-up. While the host keeps the virtual CPU from running for longer stretches, the p99

@@ -45,8 +45,10 @@ pub enum TimerSpin {
     /// battery, a CPU quota).
     Off,
     /// The default. The Core learns how late the kernel wakes it, as it runs, and sleeps
-    /// until that long before each deadline (at most 250 µs), so about nine wake-ups in ten
-    /// come before the deadline and fire it within a microsecond or two. Where waking is
+    /// until that long before each deadline, so about nine wake-ups in ten come before the
+    /// deadline and fire it within a microsecond or two. The lead is at most 250 µs, and at
+    /// most a quarter of the wait, so timers close together never keep the Core spinning
+    /// most of the time (a short wait is then late by the rest of the wake-up). Where waking is
     /// quick this spins for next to nothing; on a virtual machine, 15 to 25 µs of CPU per
     /// timer wake-up (measured on the machine of `BENCHMARKS.md`, where a 1 ms sleep's p99
     /// lateness falls from 120 to 160 µs to 40 to 80 µs). Only a Core that would otherwise

@@ -7,10 +7,11 @@
 //! at zero, it costs nothing on a machine that wakes threads at once, and on a virtual
 //! machine (60 to 90 µs) it settles within about fifty timer wake-ups.
 //!
-//! Two bounds keep it from spinning a CPU for nothing. The estimate never exceeds
-//! [`MAX_LEAD`]. And a wake-up later than that is ignored: it is the host running something
-//! else on the virtual CPU, which no lead within the bound would have covered, and counting
-//! it would drive the estimate to the bound and make every other wake-up spin for most of it.
+//! Three bounds keep it from spinning a CPU for nothing. The estimate never exceeds
+//! [`MAX_LEAD`]. The lead it gives is at most a quarter of the wait. And a wake-up later
+//! than [`MAX_LEAD`] is ignored: it is the host running something else on the virtual CPU,
+//! which no lead within the bound would have covered, and counting it would drive the
+//! estimate to the bound and make every other wake-up spin for most of it.
 
 use std::time::Duration;
 
@@ -43,9 +44,11 @@ impl WakeLatency {
         };
     }
 
-    /// How long before a deadline to wake: the estimate.
-    pub(crate) fn lead(&self) -> Duration {
-        self.estimate
+    /// How long before a deadline `until` away to wake: the estimate, but at most a quarter
+    /// of the wait, so that timers close together (a busy server's timeouts) never keep the
+    /// Core spinning most of the time.
+    pub(crate) fn lead(&self, until: Duration) -> Duration {
+        self.estimate.min(until / 4)
     }
 }
 
@@ -65,7 +68,7 @@ mod tests {
         for late in uniform_latencies(20_000) {
             latency.record(late);
         }
-        let lead = latency.lead();
+        let lead = latency.lead(Duration::MAX);
         assert!(
             (Duration::from_micros(84)..=Duration::from_micros(96)).contains(&lead),
             "lead {lead:?}"
@@ -75,11 +78,11 @@ mod tests {
     #[test]
     fn starts_at_zero_and_stays_there_on_a_machine_that_wakes_at_once() {
         let mut latency = WakeLatency::default();
-        assert_eq!(latency.lead(), Duration::ZERO);
+        assert_eq!(latency.lead(Duration::MAX), Duration::ZERO);
         for _ in 0..1_000 {
             latency.record(Duration::ZERO);
         }
-        assert_eq!(latency.lead(), Duration::ZERO);
+        assert_eq!(latency.lead(Duration::MAX), Duration::ZERO);
     }
 
     #[test]
@@ -92,9 +95,9 @@ mod tests {
             latency.record(Duration::from_micros(5));
         }
         assert!(
-            latency.lead() <= Duration::from_micros(5),
+            latency.lead(Duration::MAX) <= Duration::from_micros(5),
             "{:?}",
-            latency.lead()
+            latency.lead(Duration::MAX)
         );
     }
 
@@ -103,10 +106,18 @@ mod tests {
         let mut latency = WakeLatency::default();
         for _ in 0..10_000 {
             latency.record(MAX_LEAD);
-            assert!(latency.lead() <= MAX_LEAD, "{:?}", latency.lead());
+            assert!(
+                latency.lead(Duration::MAX) <= MAX_LEAD,
+                "{:?}",
+                latency.lead(Duration::MAX)
+            );
         }
         // Settled at the bound, give or take the step down.
-        assert!(latency.lead() >= MAX_LEAD - STEP_UP, "{:?}", latency.lead());
+        assert!(
+            latency.lead(Duration::MAX) >= MAX_LEAD - STEP_UP,
+            "{:?}",
+            latency.lead(Duration::MAX)
+        );
     }
 
     #[test]
@@ -115,11 +126,27 @@ mod tests {
         for late in uniform_latencies(20_000) {
             latency.record(late);
         }
-        let before = latency.lead();
+        let before = latency.lead(Duration::MAX);
         // A stretch where the host kept the virtual CPU for milliseconds.
         for _ in 0..1_000 {
             latency.record(Duration::from_millis(3));
         }
-        assert_eq!(latency.lead(), before);
+        assert_eq!(latency.lead(Duration::MAX), before);
+    }
+
+    #[test]
+    fn leads_by_at_most_a_quarter_of_the_wait() {
+        let mut latency = WakeLatency::default();
+        for late in uniform_latencies(20_000) {
+            latency.record(late);
+        }
+        let learned = latency.lead(Duration::MAX);
+        assert!(learned > Duration::from_micros(80), "{learned:?}");
+        assert_eq!(latency.lead(Duration::from_millis(1)), learned);
+        assert_eq!(
+            latency.lead(Duration::from_micros(100)),
+            Duration::from_micros(25)
+        );
+        assert_eq!(latency.lead(Duration::ZERO), Duration::ZERO);
     }
 }
