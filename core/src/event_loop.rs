@@ -110,9 +110,9 @@ struct Armed {
     /// Whether it expires before the deadline (a spin lead), so that the Core stays awake
     /// from then on.
     early: bool,
-    /// Whether the park in progress armed it, just before it waits: only then does the wait
-    /// begin before the expiry, so that the wake-up measures the kernel's latency (a wait
-    /// that began after a busy stretch would count the stretch too).
+    /// Whether the park in progress armed it, just before it waits: only such a wait, if it
+    /// begins before the expiry, measures the kernel's latency (a wait that began after a
+    /// busy stretch or a long park hook would count those too).
     fresh: bool,
 }
 
@@ -352,12 +352,15 @@ impl Core {
         // busy time. A check with no socket registered needs no poll (timers and other
         // threads' wake-ups are seen without one).
         let waits = timeout != Some(Duration::ZERO);
-        // Only a wait in the park that armed the timerfd measures how late the kernel wakes.
+        // Only a wait in the park that armed the timerfd measures how late the kernel wakes,
+        // and only if it begins before the expiry: a deadline already past (a busy stretch
+        // ran over it) or a park hook that ran past the expiry would measure themselves.
         let armed_now = self
             .armed
             .as_mut()
-            .is_some_and(|armed| std::mem::take(&mut armed.fresh));
-        let measures_wake_up = waits && armed_now;
+            .and_then(|armed| std::mem::take(&mut armed.fresh).then_some(armed.expires));
+        let measures_wake_up =
+            waits && armed_now.is_some_and(|expires| local.timers.clock.now() < expires);
         let worker = &local.shared.worker;
         if counted {
             worker.park_or_unpark();
@@ -480,6 +483,11 @@ impl Core {
     /// The Core's thread-safe half, for tests that check what keeps it alive.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.local.shared
+    }
+
+    /// The lead [`TimerSpin::Adaptive`] would take now before a deadline `until` away.
+    pub(crate) fn wake_lead(&self, until: Duration) -> Duration {
+        self.wake_latency.lead(until)
     }
 }
 

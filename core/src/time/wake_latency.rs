@@ -149,4 +149,55 @@ mod tests {
         );
         assert_eq!(latency.lead(Duration::ZERO), Duration::ZERO);
     }
+
+    /// Stays busy for `stretch` of real time, as a task computing would.
+    fn busy_for(stretch: Duration) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < stretch {
+            std::hint::spin_loop();
+        }
+    }
+
+    #[test]
+    fn a_deadline_passed_before_the_core_waits_teaches_nothing() {
+        // A timer registered, then a busy stretch past its deadline: the Core arms the
+        // timerfd for a moment already gone and its wait ends at once. How long the stretch
+        // ran past the deadline is not how late the kernel wakes, and none of these waits
+        // began before the expiry.
+        let mut core = crate::Core::new().unwrap();
+        core.run(async {
+            for _ in 0..200 {
+                let deadline = crate::time::Instant::now() + Duration::from_micros(20);
+                let sleep = crate::time::sleep_until(deadline);
+                busy_for(Duration::from_micros(170));
+                sleep.await;
+            }
+        });
+        let lead = core.wake_lead(Duration::MAX);
+        assert!(
+            lead < Duration::from_micros(50),
+            "learned a lead of {lead:?}"
+        );
+    }
+
+    #[test]
+    fn a_park_hook_that_outlasts_the_wait_teaches_nothing() {
+        // The timerfd is armed before the park hook runs: a hook longer than the wait lets
+        // it expire before the Core waits, and the wait's end measures the hook.
+        let mut core = crate::Core::new().unwrap();
+        core.set_park_hooks(crate::runtime::park_hooks::ParkHooks {
+            on_park: Some(std::sync::Arc::new(|| busy_for(Duration::from_micros(200)))),
+            on_unpark: None,
+        });
+        core.run(async {
+            for _ in 0..200 {
+                crate::time::sleep(Duration::from_micros(100)).await;
+            }
+        });
+        let lead = core.wake_lead(Duration::MAX);
+        assert!(
+            lead < Duration::from_micros(50),
+            "learned a lead of {lead:?}"
+        );
+    }
 }
