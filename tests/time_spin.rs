@@ -165,29 +165,36 @@ fn a_core_takes_the_window_too() {
     });
 }
 
+/// What `count` sleeps of `each`, one after another on `runtime`, cost: how many times the
+/// Core parked, how long it was busy, and how long they took. Checks that none woke early.
+fn sleep_in_turn(runtime: &Runtime, count: u64, each: Duration) -> (u64, Duration, Duration) {
+    let metrics = runtime.metrics();
+    let parks = metrics.worker_park_count(0);
+    let busy = metrics.worker_total_busy_duration(0);
+    let start = std::time::Instant::now();
+    runtime.block_on(async {
+        for _ in 0..count {
+            let deadline = Instant::now() + each;
+            sleep_until(deadline).await;
+            assert!(Instant::now() >= deadline, "woke before its deadline");
+        }
+    });
+    let waited = start.elapsed();
+    let parks = metrics.worker_park_count(0) - parks;
+    let busy = metrics.worker_total_busy_duration(0) - busy;
+    (parks, busy, waited)
+}
+
 #[test]
 fn the_default_sleeps_through_most_of_each_wait_and_spins_only_at_its_end() {
     within_guard(|| {
         // Adaptive: each wait parks until shortly before the deadline (never more than
         // `TimerSpin::ADAPTIVE_MAX`), however much the Core has learned.
         let runtime = Runtime::new().unwrap();
-        let metrics = runtime.metrics();
-        let parks = metrics.worker_park_count(0);
-        let busy = metrics.worker_total_busy_duration(0);
-        let start = std::time::Instant::now();
-        runtime.block_on(async {
-            for _ in 0..100 {
-                let deadline = Instant::now() + Duration::from_millis(2);
-                sleep_until(deadline).await;
-                assert!(Instant::now() >= deadline, "woke before its deadline");
-            }
-        });
-        let waited = start.elapsed();
+        let (parks, spun, waited) = sleep_in_turn(&runtime, 100, Duration::from_millis(2));
         assert!(waited >= Duration::from_millis(200));
-        let slept = metrics.worker_park_count(0) - parks;
-        assert!(slept >= 100, "parked {slept} times for 100 sleeps");
+        assert!(parks >= 100, "parked {parks} times for 100 sleeps");
         // Awake for at most 250 µs of each 2 ms; generous, as a loaded machine may stretch it.
-        let spun = metrics.worker_total_busy_duration(0) - busy;
         assert!(spun < waited / 2, "busy for {spun:?} of {waited:?}");
     });
 }
@@ -199,17 +206,9 @@ fn spinning_off_sleeps_until_each_deadline() {
             .timer_spin(TimerSpin::Off)
             .build()
             .unwrap();
-        let metrics = runtime.metrics();
-        let parks = metrics.worker_park_count(0);
-        runtime.block_on(async {
-            for _ in 0..100 {
-                let deadline = Instant::now() + Duration::from_micros(20);
-                sleep_until(deadline).await;
-                assert!(Instant::now() >= deadline, "woke before its deadline");
-            }
-        });
+        let (parks, _, _) = sleep_in_turn(&runtime, 100, Duration::from_micros(20));
         // One park per sleep, however short: a 1 ms window would stay awake for every one.
-        assert!(metrics.worker_park_count(0) - parks >= 100);
+        assert!(parks >= 100, "parked {parks} times for 100 sleeps");
     });
 }
 
@@ -230,21 +229,8 @@ fn the_default_sleeps_first_and_spins_for_at_most_a_quarter_of_a_short_wait() {
         // sleeps in the kernel for most of each, so timers close together cannot keep it
         // spinning.
         let runtime = Runtime::new().unwrap();
-        let metrics = runtime.metrics();
-        let parks = metrics.worker_park_count(0);
-        let busy = metrics.worker_total_busy_duration(0);
-        let start = std::time::Instant::now();
-        runtime.block_on(async {
-            for _ in 0..500 {
-                let deadline = Instant::now() + Duration::from_micros(100);
-                sleep_until(deadline).await;
-                assert!(Instant::now() >= deadline, "woke before its deadline");
-            }
-        });
-        let waited = start.elapsed();
-        let slept = metrics.worker_park_count(0) - parks;
-        assert!(slept >= 500, "parked {slept} times for 500 sleeps");
-        let spun = metrics.worker_total_busy_duration(0) - busy;
+        let (parks, spun, waited) = sleep_in_turn(&runtime, 500, Duration::from_micros(100));
+        assert!(parks >= 500, "parked {parks} times for 500 sleeps");
         assert!(spun < waited / 2, "busy for {spun:?} of {waited:?}");
     });
 }
