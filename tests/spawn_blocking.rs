@@ -1,6 +1,6 @@
 //! `mirage::spawn_blocking`: blocking work on a pool, awaited by tasks. The pool is the
 //! runtime's, with the settings of its `runtime::Builder`, inside a runtime; the calling
-//! thread's, with the defaults, anywhere else.
+//! thread's, with the defaults, anywhere else; inside a blocking closure, the pool it runs on.
 
 mod guard;
 mod panic_site;
@@ -445,5 +445,72 @@ fn blocking_join_on_a_core_s_thread_names_the_caller_s_line() {
             panic_site::panic_location(move || _ = job.blocking_join()),
             file!()
         );
+    });
+}
+
+#[test]
+fn handle_current_inside_a_blocking_closure_is_the_core_that_handed_it_out() {
+    within_guard(|| {
+        // tokio's blocking threads have their runtime entered; a port that bridges back
+        // with `Handle::current()` inside `spawn_blocking` must work the same.
+        let runtime = Runtime::new().unwrap();
+        let answer = runtime.block_on(async {
+            spawn_blocking(|| {
+                let handle = mirage::runtime::Handle::current();
+                handle.spawn(async { 6 * 7 }).blocking_join().unwrap()
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(answer, 42);
+
+        // A bare Core's too.
+        let mut core = Core::new().unwrap();
+        let seen = core.run(async {
+            spawn_blocking(|| mirage::runtime::Handle::try_current().is_ok())
+                .await
+                .unwrap()
+        });
+        assert!(seen, "no Core was current inside the blocking closure");
+    });
+}
+
+#[test]
+fn spawn_blocking_inside_a_blocking_closure_runs_on_the_same_runtime_pool() {
+    within_guard(|| {
+        let runtime = Builder::new_current_thread()
+            .thread_name("runtime-pool")
+            .build()
+            .unwrap();
+        let nested = runtime.block_on(async {
+            spawn_blocking(|| spawn_blocking(job_thread_name).blocking_join().unwrap())
+                .await
+                .unwrap()
+        });
+        assert_eq!(nested.as_deref(), Some("runtime-pool"));
+    });
+}
+
+#[test]
+fn blocking_work_handed_out_from_a_blocking_closure_holds_back_the_paused_clock() {
+    within_guard(|| {
+        let runtime = Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let finished = runtime.block_on(async {
+            // The outer job hands out an inner one and returns at once; the inner one takes
+            // real time, which the paused clock must wait for rather than jump past.
+            let inner = spawn_blocking(|| {
+                spawn_blocking(|| {
+                    thread::sleep(Duration::from_millis(50));
+                    "inner finished"
+                })
+            })
+            .await
+            .unwrap();
+            mirage::time::timeout(Duration::from_secs(3600), inner).await
+        });
+        assert_eq!(finished.unwrap().unwrap(), "inner finished");
     });
 }

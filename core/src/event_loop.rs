@@ -556,7 +556,8 @@ where
         None => panic!(
             "mirage::spawn called outside a running or entered Core: call it from inside \
              Core::run or Runtime::block_on (or a task on it), under Runtime::enter, or use \
-             Core::spawn"
+             Core::spawn; from another thread or a spawn_blocking closure, spawn a Send \
+             future with Handle::spawn (Handle::current() inside spawn_blocking)"
         ),
     }
 }

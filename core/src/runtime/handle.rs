@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use super::{RuntimeFlavor, RuntimeMetrics};
 use crate::scheduler::Local;
 use crate::shared::Shared;
-use crate::task::{spawn_on_pool, BlockingPool};
+use crate::task::{job_core, spawn_on_pool, BlockingPool};
 use crate::{context, RemoteJoinHandle, Spawner};
 
 /// Reaches a [`Runtime`](super::Runtime)'s Core (or any Core) from anywhere: `Send`, `Sync`
@@ -57,7 +57,7 @@ pub struct Handle {
 
 impl Handle {
     /// The handle of the Core whose scheduler is `local`.
-    pub(super) fn of(local: &Local) -> Handle {
+    pub(crate) fn of(local: &Local) -> Handle {
         Handle {
             spawner: local.spawner(),
             blocking: local.blocking_pool().cloned(),
@@ -67,7 +67,8 @@ impl Handle {
 
     /// The handle of the Core that is current on this thread: the one running (inside
     /// [`Runtime::block_on`](super::Runtime::block_on), [`Core::run`](crate::Core::run) or a task),
-    /// or else the one [entered](super::Runtime::enter).
+    /// or else the one [entered](super::Runtime::enter); on a blocking pool thread, the Core
+    /// whose [`spawn_blocking`](crate::spawn_blocking) closure runs there, as in tokio.
     ///
     /// # Panics
     ///
@@ -108,7 +109,14 @@ impl Handle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(Handle::of).ok_or(TryCurrentError(()))
+        context::with_current(Handle::of)
+            .or_else(job_core::current)
+            .ok_or(TryCurrentError(()))
+    }
+
+    /// The Core's thread-safe half, while the Core lives.
+    pub(crate) fn core(&self) -> Option<Arc<Shared>> {
+        self.shared.upgrade()
     }
 
     /// Spawns `future` on this handle's Core, from any thread, and returns a handle to its
@@ -163,7 +171,7 @@ impl Handle {
         R: Send + 'static,
     {
         match &self.blocking {
-            Some(pool) => spawn_on_pool(pool, &self.shared, f),
+            Some(pool) => spawn_on_pool(pool, &self.shared, self, f),
             None => crate::spawn_blocking(f),
         }
     }

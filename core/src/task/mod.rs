@@ -36,7 +36,7 @@ pub use blocking::spawn_blocking;
 #[doc(hidden)]
 pub use blocking::try_spawn_blocking;
 pub(crate) use blocking::{
-    run_detached, spawn_on_pool, Config as BlockingConfig, Hook as BuilderHook,
+    job_core, run_detached, spawn_on_pool, Config as BlockingConfig, Hook as BuilderHook,
     OwnedPool as OwnedBlockingPool, Pool as BlockingPool,
 };
 pub use error::JoinError;

@@ -2,6 +2,7 @@
 //! thread of its own, and await its result without stalling the Core.
 
 mod config;
+pub(crate) mod job_core;
 mod pool;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ pub(crate) use pool::{OwnedPool, Pool};
 use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
 use crate::context;
+use crate::runtime::Handle;
 use crate::shared::Shared;
 use crate::sync::cross_thread::oneshot;
 
@@ -42,6 +44,13 @@ use crate::sync::cross_thread::oneshot;
 ///
 /// While `f` waits or runs, the calling Core's [paused](crate::time::pause) clock does not
 /// jump to its next timer, as in tokio: `f` takes real time, which a jump would not wait for.
+///
+/// Inside `f`, as on tokio's blocking threads, the calling Core is current:
+/// [`Handle::current`](crate::runtime::Handle::current) names it (so
+/// `Handle::current().spawn(future).blocking_join()` runs a future there and waits for it),
+/// and a `spawn_blocking` inside `f` goes to the same pool, counted as that Core's work.
+/// [`mirage::spawn`](crate::spawn) still panics there: the Core runs on another thread, and
+/// its tasks need not be `Send`.
 ///
 /// # Panics
 ///
@@ -104,12 +113,18 @@ pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> 
 /// must not keep the Core's eventfd open), from any thread. Once the runtime is gone, `f` is
 /// dropped unrun and the handle reports it cancelled, as
 /// [`Handle::spawn`](crate::runtime::Handle::spawn) does with a task (and tokio with either).
-pub(crate) fn spawn_on_pool<F, R>(pool: &Pool, core: &Weak<Shared>, f: F) -> RemoteJoinHandle<R>
+pub(crate) fn spawn_on_pool<F, R>(
+    pool: &Pool,
+    core: &Weak<Shared>,
+    handle: &Handle,
+    f: F,
+) -> RemoteJoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let (job, handle) = job_for(Running::of(core.upgrade()), f);
+    let running = Running::of(core.upgrade(), Some(handle.clone()));
+    let (job, handle) = job_for(running, f);
     if pool.is_closed() {
         drop(job);
     } else if let Err(err) = pool.run(job) {
@@ -128,12 +143,15 @@ where
     let (tx, rx) = oneshot::channel();
     let abort = Arc::new(RemoteAbort::default());
     let job_abort = Arc::clone(&abort);
+    let mut running = running;
     let job = Box::new(move || {
         if job_abort.is_requested() {
             // Aborted before it started: dropping `tx` reports it cancelled.
             drop(tx);
         } else {
+            let entered = job_core::Enter::new(running.handle.take());
             let outcome = panic::catch_unwind(AssertUnwindSafe(f));
+            drop(entered);
             // The handle may be gone: the result is then dropped here.
             let _ = tx.send(outcome);
         }
@@ -146,27 +164,38 @@ where
 
 /// Travels with a job spawned for a Core, which counts it from the spawn until the job is
 /// over (run, or dropped unrun): meanwhile that Core's paused clock does not jump (see
-/// [`pause`](crate::time::pause)).
-struct Running(Option<Arc<Shared>>);
+/// [`pause`](crate::time::pause)). It also carries that Core's handle, current on the pool
+/// thread while the job runs ([`job_core`]).
+struct Running {
+    core: Option<Arc<Shared>>,
+    handle: Option<Handle>,
+}
 
 impl Running {
-    /// Counted by the current Core (running, or else entered), if any.
+    /// Counted by the current Core (running, or else entered), if any; on a pool thread
+    /// with no Core of its own, by the Core whose job runs there.
     fn current() -> Running {
-        Running::of(context::with_current(|local| Arc::clone(&local.shared)))
+        match context::with_current(|local| (Arc::clone(&local.shared), Handle::of(local))) {
+            Some((core, handle)) => Running::of(Some(core), Some(handle)),
+            None => {
+                let handle = job_core::current();
+                Running::of(handle.as_ref().and_then(Handle::core), handle)
+            }
+        }
     }
 
-    /// Counted by `core`, if any.
-    fn of(core: Option<Arc<Shared>>) -> Running {
+    /// Counted by `core`, if any, with `handle` current while the job runs.
+    fn of(core: Option<Arc<Shared>>, handle: Option<Handle>) -> Running {
         if let Some(core) = &core {
             core.blocking_started();
         }
-        Running(core)
+        Running { core, handle }
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Some(shared) = &self.0 {
+        if let Some(shared) = &self.core {
             shared.blocking_finished();
         }
     }

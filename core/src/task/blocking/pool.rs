@@ -30,17 +30,30 @@ thread_local! {
     /// This thread's pool, made at its first use, with the default settings. Dropped when
     /// the thread exits, which lets the idle workers go at once.
     static POOL: RefCell<Option<OwnedPool>> = const { RefCell::new(None) };
+
+    /// On a pool's worker thread, that pool.
+    static WORKER_OF: RefCell<Option<Pool>> = const { RefCell::new(None) };
 }
 
 /// Runs `job` on the pool of the current runtime (the one running on this thread, or else
-/// the one entered) if it has one, or else on this thread's pool. Fails only if no thread
-/// could be started and none is running to take the job later; the job is then dropped.
+/// the one entered) if it has one; with no Core on this thread, on the pool this thread
+/// works for, if it is a pool thread (as tokio's blocking threads hand work to their own
+/// runtime's pool); or else on this thread's pool. Fails only if no thread could be started
+/// and none is running to take the job later; the job is then dropped.
 pub(super) fn run(job: Job) -> io::Result<()> {
     // Cloned out, so that no user code (the thread name function) runs while the current
     // Core's scheduler is borrowed.
-    match context::with_current(|local| local.blocking_pool().cloned()).flatten() {
-        Some(pool) => pool.run(job),
-        None => run_on_thread_pool(job),
+    match context::with_current(|local| local.blocking_pool().cloned()) {
+        Some(Some(pool)) => pool.run(job),
+        Some(None) => run_on_thread_pool(job),
+        None => match WORKER_OF
+            .try_with(|pool| pool.borrow().clone())
+            .ok()
+            .flatten()
+        {
+            Some(pool) => pool.run(job),
+            None => run_on_thread_pool(job),
+        },
     }
 }
 
@@ -349,6 +362,11 @@ impl State {
 
 /// A worker thread: the start hook, the jobs (see [`serve`]), then the stop hook.
 fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
+    WORKER_OF.with(|pool| {
+        *pool.borrow_mut() = Some(Pool {
+            shared: Arc::clone(&shared),
+        });
+    });
     if let Some(hook) = &shared.config.on_start {
         run_hook(hook);
     }
