@@ -1,6 +1,6 @@
 //! Timers in real time, with generous bounds: never early, and a blocked Core wakes up.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -165,4 +165,37 @@ fn no_timer_fires_before_its_deadline_across_many_random_short_sleeps() {
             }
         });
     }
+}
+
+#[test]
+fn a_timer_already_due_when_the_core_would_wait_fires_without_a_park() {
+    // A task registers a sleep, then computes past its deadline: when the Core runs out
+    // of work, the timer is due already. It fires at once, with no kernel timer armed and
+    // no park (no `on_thread_park`, no wait counted in the metrics).
+    let runtime = mirage::runtime::Runtime::new().unwrap();
+    let metrics = runtime.metrics();
+    runtime.block_on(async {
+        for _ in 0..20 {
+            let deadline = Instant::now() + Duration::from_micros(100);
+            let mut nap = std::pin::pin!(sleep_until(deadline));
+            poll_fn(|cx| {
+                assert!(
+                    nap.as_mut().poll(cx).is_pending(),
+                    "due before its deadline"
+                );
+                Poll::Ready(())
+            })
+            .await;
+            while Instant::now() < deadline + Duration::from_micros(200) {
+                std::hint::spin_loop();
+            }
+            let parks = metrics.worker_park_count(0);
+            nap.await;
+            assert_eq!(
+                metrics.worker_park_count(0),
+                parks,
+                "parked for a timer already due"
+            );
+        }
+    });
 }

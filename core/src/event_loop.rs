@@ -442,6 +442,11 @@ impl Core {
         }
         let clock = &self.local.timers.clock;
         let until = clock.real_duration_until(tick);
+        if until.is_zero() {
+            // Due already (a task ran past the deadline): a check, then the timer fires,
+            // with no kernel timer to arm and no wait.
+            return Some(Duration::ZERO);
+        }
         let lead = match self.timer_spin {
             TimerSpin::Off => Duration::ZERO,
             TimerSpin::Adaptive => self.wake_latency.lead(until),
