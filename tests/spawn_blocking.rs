@@ -514,3 +514,42 @@ fn blocking_work_handed_out_from_a_blocking_closure_holds_back_the_paused_clock(
         assert_eq!(finished.unwrap().unwrap(), "inner finished");
     });
 }
+
+/// Hands out, when dropped, a job that waits for a job it hands out itself, and sends what
+/// that one returned.
+struct NestsWhenDropped(mpsc::Sender<Result<u32, String>>);
+
+impl Drop for NestsWhenDropped {
+    fn drop(&mut self) {
+        let report = self.0.clone();
+        drop(spawn_blocking(move || {
+            let nested = spawn_blocking(|| 7).blocking_join();
+            let _ = report.send(nested.map_err(|err| err.to_string()));
+        }));
+    }
+}
+
+thread_local! {
+    /// Dropped among the thread-locals when its thread exits.
+    static NESTS_WHEN_DROPPED: std::cell::RefCell<Option<NestsWhenDropped>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_job_handed_out_during_thread_exit_may_wait_for_a_job_it_hands_out() {
+    within_guard(|| {
+        let (report, reported) = mpsc::channel();
+        thread::spawn(move || {
+            NESTS_WHEN_DROPPED.with(|kept| *kept.borrow_mut() = Some(NestsWhenDropped(report)));
+            // The thread's pool is made after the thread-local above, so it is destroyed
+            // first: the job is handed out with the pool already gone.
+            spawn_blocking(|| ()).blocking_join().unwrap();
+        })
+        .join()
+        .unwrap();
+        let nested = reported
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the nested job queued behind the job waiting for it");
+        assert_eq!(nested, Ok(7));
+    });
+}

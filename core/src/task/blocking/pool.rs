@@ -61,7 +61,9 @@ pub(super) fn run(job: Job) -> io::Result<()> {
 ///
 /// While the thread exits, the pool may already be gone when the destructor of another
 /// thread-local (a Core kept in one, whose tasks drop a child) hands over a job: a pool of
-/// its own runs it, and closes after it.
+/// its own runs it, and closes after it. That pool has the defaults, as the thread's had:
+/// its worker hands it the jobs its job hands out (see [`WORKER_OF`]), which a limit of 1
+/// would queue behind the job that waits for them.
 fn run_on_thread_pool(job: Job) -> io::Result<()> {
     let mut job = Some(job);
     let pooled = POOL.try_with(|pool| {
@@ -71,11 +73,8 @@ fn run_on_thread_pool(job: Job) -> io::Result<()> {
     });
     // `job` is still here only if the pool was not reachable.
     pooled.unwrap_or_else(|_| {
-        let config = Config {
-            max_threads: 1,
-            ..Config::default()
-        };
-        OwnedPool::new(config).run(job.take().expect("the pool was gone; the job is here"))
+        OwnedPool::new(Config::default())
+            .run(job.take().expect("the pool was gone; the job is here"))
     })
 }
 
