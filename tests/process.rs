@@ -248,6 +248,36 @@ fn a_dropped_child_is_reaped_when_it_exits_by_the_core_or_outside_one() {
 }
 
 #[test]
+fn a_child_dropped_in_a_blocking_closure_takes_no_thread_of_the_runtime_s_pool() {
+    // One thread in the runtime's pool. The closure runs there with no Core of its own, and
+    // drops a child that runs on: the thread that waits to reap it must not be the pool's
+    // only one, which the runtime's next blocking call would wait for as long as the child
+    // runs.
+    let runtime = mirage::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let (pid, next) = runtime.block_on(async {
+        let pid = mirage::spawn_blocking(|| {
+            let child = Command::new("sleep").arg("30").spawn().unwrap();
+            child.id()
+        })
+        .await
+        .unwrap();
+        let next =
+            mirage::time::timeout(Duration::from_secs(5), mirage::spawn_blocking(|| ())).await;
+        (pid, next)
+    });
+    // SAFETY: sends SIGKILL to the child started above, which is not reaped before it exits.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    wait_until_gone(pid);
+    assert!(
+        next.is_ok(),
+        "the runtime's next blocking call waited for a dropped child to exit"
+    );
+}
+
+#[test]
 fn a_dropped_child_is_reaped_even_if_its_core_is_dropped_before_it_exits() {
     let mut core = Core::new().unwrap();
     let (held, dropped) = core.run(async {

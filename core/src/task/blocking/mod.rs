@@ -99,12 +99,16 @@ where
     Ok(handle)
 }
 
-/// Runs `f` on the current blocking pool (as [`spawn_blocking`] chooses it) with no handle,
-/// neither counted as work of the
+/// Runs `f` on the current blocking pool (as [`spawn_blocking`] chooses it outside a
+/// blocking closure) with no handle, neither counted as work of the
 /// running Core nor holding it: for chores no task awaits, such as reaping a dropped child,
 /// which may outlive the Core and must not hold back its paused clock.
+///
+/// On a pool thread with no Core of its own, on that thread's own pool, not the one it works
+/// for: a chore is no Core's work, and must not take for the child's whole life a thread
+/// that the limit of a runtime's pool keeps for that runtime's work.
 pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> {
-    pool::run(Box::new(f))
+    pool::run_chore(Box::new(f))
 }
 
 /// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by

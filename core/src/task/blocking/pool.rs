@@ -57,6 +57,16 @@ pub(super) fn run(job: Job) -> io::Result<()> {
     }
 }
 
+/// Runs `job`, a chore that is no Core's work, on the pool of the current runtime if it has
+/// one, or else on this thread's pool: on a pool thread, not the pool it works for (see
+/// [`run_detached`](super::run_detached)).
+pub(super) fn run_chore(job: Job) -> io::Result<()> {
+    match context::with_current(|local| local.blocking_pool().cloned()).flatten() {
+        Some(pool) => pool.run(job),
+        None => run_on_thread_pool(job),
+    }
+}
+
 /// Runs `job` on this thread's pool.
 ///
 /// While the thread exits, the pool may already be gone when the destructor of another
