@@ -32,8 +32,9 @@ use crate::Core;
 /// what runs on the pool ([`fs`](crate::fs), the standard streams) called inside the
 /// runtime's `block_on`, in its tasks, or after [`Runtime::enter`]; and
 /// [`Runtime::spawn_blocking`] and [`Handle::spawn_blocking`](super::Handle::spawn_blocking)
-/// from anywhere. Two runtimes on one thread have a pool each, with its own settings and
-/// limit. Work handed out elsewhere (on a thread that runs no runtime, or inside a bare
+/// from anywhere; and, as on tokio's blocking threads, `spawn_blocking` inside a closure
+/// that runs on the pool. Two runtimes on one thread have a pool each, with its own settings
+/// and limit. Work handed out elsewhere (on a thread that runs no runtime, or inside a bare
 /// [`Core`]) goes to the calling thread's own pool, with the defaults, as before.
 ///
 /// Why a pool per runtime rather than one per thread set by the last runtime built: the

@@ -154,7 +154,9 @@ impl Handle {
     ///
     /// The handle of a bare [`Core`](crate::Core) (which has no pool of its own) runs `f` as
     /// [`mirage::spawn_blocking`](crate::spawn_blocking) does where it is called: on the pool
-    /// of the calling thread, counted as the work of the Core running there, if any.
+    /// of the calling thread, counted as the work of the Core running there, if any (inside
+    /// a blocking closure, on the pool it runs on, counted as the work of the Core that handed
+    /// it out).
     ///
     /// # Examples
     ///

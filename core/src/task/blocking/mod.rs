@@ -27,9 +27,10 @@ use crate::sync::cross_thread::oneshot;
 /// There is no process-wide pool, in keeping with a Core sharing nothing. Inside a runtime
 /// built by [`runtime::Builder`](crate::runtime::Builder) (in its `block_on`, its tasks, or
 /// after [`Runtime::enter`](crate::runtime::Runtime::enter)), `f` runs on that runtime's
-/// pool, with the builder's settings. Anywhere else (a bare [`Core`](crate::Core), or no
-/// Core at all), on the calling thread's own pool, with the defaults, whose idle threads exit
-/// when the thread does.
+/// pool, with the builder's settings. Inside a closure running on a pool (with no Core
+/// running there), on that pool (see below). Anywhere else (a bare [`Core`](crate::Core),
+/// or no Core at all), on the calling thread's own pool, with the defaults, whose idle
+/// threads exit when the thread does.
 ///
 /// A pool starts a thread when no idle one is waiting, up to its limit
 /// ([`max_blocking_threads`](crate::runtime::Builder::max_blocking_threads), 512 by

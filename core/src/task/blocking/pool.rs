@@ -1,6 +1,7 @@
 //! The threads that run blocking work: a pool per runtime built by `runtime::Builder`, with
-//! its settings, and one per thread, with the defaults, for work handed out anywhere else;
-//! each grown on demand, each worker kept for a while after its last job.
+//! its settings, and one per thread, with the defaults, for work handed out anywhere else
+//! (but for a pool's own threads, which hand their work to that pool); each grown on
+//! demand, each worker kept for a while after its last job.
 //!
 //! A job goes straight to an idle worker (through that worker's own queue) or to a new
 //! thread, so it never waits behind another job while the pool is below its thread limit:
