@@ -248,6 +248,40 @@ fn an_idle_thread_exits_after_the_keep_alive_time_and_runs_its_stop_hook() {
 }
 
 #[test]
+fn blocking_work_handed_out_by_a_stop_hook_is_not_the_runtime_s() {
+    within_guard(|| {
+        // The stop hook runs outside any runtime: work it hands out goes to the thread's own
+        // pool, not to the runtime's, where each job would start a thread whose stop hook
+        // hands out another, for good (a dropped runtime's pool starts a thread per job).
+        let armed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let stops = Arc::new(AtomicUsize::new(0));
+        let runtime = Builder::new_current_thread()
+            .on_thread_stop({
+                let (armed, stops) = (Arc::clone(&armed), Arc::clone(&stops));
+                move || {
+                    stops.fetch_add(1, Ordering::SeqCst);
+                    if armed.load(Ordering::SeqCst) {
+                        drop(spawn_blocking(|| ()));
+                    }
+                }
+            })
+            .build()
+            .unwrap();
+        runtime.block_on(runtime.spawn_blocking(|| ())).unwrap();
+        let began = std::time::Instant::now();
+        runtime.shutdown_timeout(Duration::from_secs(5));
+        let waited = began.elapsed();
+        armed.store(false, Ordering::SeqCst);
+        assert!(
+            waited < Duration::from_secs(4),
+            "the pool's threads never all stopped ({} stop hooks ran)",
+            stops.load(Ordering::SeqCst)
+        );
+        assert_eq!(stops.load(Ordering::SeqCst), 1, "one thread, one stop");
+    });
+}
+
+#[test]
 fn dropping_the_runtime_lets_its_idle_threads_exit() {
     within_guard(|| {
         let mut builder = Builder::new_current_thread();

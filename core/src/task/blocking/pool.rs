@@ -32,7 +32,8 @@ thread_local! {
     /// the thread exits, which lets the idle workers go at once.
     static POOL: RefCell<Option<OwnedPool>> = const { RefCell::new(None) };
 
-    /// On a pool's worker thread, that pool.
+    /// On a pool's worker thread, while it serves jobs (not while it runs its start or stop
+    /// hook), that pool.
     static WORKER_OF: RefCell<Option<Pool>> = const { RefCell::new(None) };
 }
 
@@ -372,15 +373,18 @@ impl State {
 
 /// A worker thread: the start hook, the jobs (see [`serve`]), then the stop hook.
 fn work(shared: Arc<Shared>, id: u64, first: Option<Job>) {
+    if let Some(hook) = &shared.config.on_start {
+        run_hook(hook);
+    }
+    // The pool the jobs hand their work to; not the hooks, which run outside any runtime (a
+    // stop hook's job would start a thread whose stop hook hands out another, for good).
     WORKER_OF.with(|pool| {
         *pool.borrow_mut() = Some(Pool {
             shared: Arc::clone(&shared),
         });
     });
-    if let Some(hook) = &shared.config.on_start {
-        run_hook(hook);
-    }
     serve(&shared, id, first);
+    drop(WORKER_OF.with(|pool| pool.borrow_mut().take()));
     if let Some(hook) = &shared.config.on_stop {
         run_hook(hook);
     }
