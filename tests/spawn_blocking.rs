@@ -587,3 +587,36 @@ fn a_job_handed_out_during_thread_exit_may_wait_for_a_job_it_hands_out() {
         assert_eq!(nested, Ok(7));
     });
 }
+
+#[test]
+fn spawn_blocking_inside_a_closure_whose_runtime_is_gone_is_cancelled() {
+    within_guard(|| {
+        // As tokio cancels work handed to a runtime that is gone, through the handle or not.
+        let (runtime_gone, wait_for_it) = mpsc::channel::<()>();
+        let (report, reported) = mpsc::channel();
+        let runtime = Runtime::new().unwrap();
+        runtime.block_on(async {
+            drop(spawn_blocking(move || {
+                wait_for_it.recv().unwrap();
+                let nested = spawn_blocking(|| 7).blocking_join();
+                let through_handle = mirage::runtime::Handle::current()
+                    .spawn_blocking(|| 7)
+                    .blocking_join();
+                report
+                    .send((nested.map_err(|err| err.is_cancelled()), {
+                        through_handle.map_err(|err| err.is_cancelled())
+                    }))
+                    .unwrap();
+            }));
+        });
+        drop(runtime);
+        runtime_gone.send(()).unwrap();
+        let (nested, through_handle) = reported.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(through_handle, Err(true));
+        assert_eq!(
+            nested,
+            Err(true),
+            "the nested job ran on the gone runtime's pool"
+        );
+    });
+}

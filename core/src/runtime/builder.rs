@@ -569,7 +569,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let pool = OwnedBlockingPool::new(self.blocking.clone());
+        let pool = OwnedBlockingPool::for_runtime(self.blocking.clone());
         let mut core = Core::with_blocking_pool(Some(pool))?;
         core.configure(self.event_interval as usize, self.max_io_events_per_tick);
         core.set_park_hooks(self.park_hooks.clone());

@@ -130,9 +130,7 @@ where
 {
     let running = Running::of(core.upgrade(), Some(handle.clone()));
     let (job, handle) = job_for(running, f);
-    if pool.is_closed() {
-        drop(job);
-    } else if let Err(err) = pool.run(job) {
+    if let Err(err) = pool.run_unless_closed(job) {
         panic!("spawn_blocking: cannot start a thread: {err}");
     }
     handle

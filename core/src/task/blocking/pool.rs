@@ -40,7 +40,8 @@ thread_local! {
 /// Runs `job` on the pool of the current runtime (the one running on this thread, or else
 /// the one entered) if it has one; with no Core on this thread, on the pool this thread
 /// works for, if it is a pool thread (as tokio's blocking threads hand work to their own
-/// runtime's pool); or else on this thread's pool. Fails only if no thread could be started
+/// runtime's pool; once that runtime is gone, the job is dropped unrun, cancelled); or else
+/// on this thread's pool. Fails only if no thread could be started
 /// and none is running to take the job later; the job is then dropped.
 pub(super) fn run(job: Job) -> io::Result<()> {
     // Cloned out, so that no user code (the thread name function) runs while the current
@@ -53,6 +54,7 @@ pub(super) fn run(job: Job) -> io::Result<()> {
             .ok()
             .flatten()
         {
+            Some(pool) if pool.shared.runtime => pool.run_unless_closed(job),
             Some(pool) => pool.run(job),
             None => run_on_thread_pool(job),
         },
@@ -105,6 +107,10 @@ pub(super) struct Shared {
     /// Notified when `live` drops to 0, for [`Pool::wait_for_threads`].
     all_exited: Condvar,
     config: Config,
+    /// Whether a runtime owns the pool (rather than a thread): closed, it is gone, and work
+    /// its own threads hand out is cancelled, as tokio cancels work handed to a runtime
+    /// that is gone.
+    runtime: bool,
 }
 
 pub(super) struct State {
@@ -137,6 +143,11 @@ enum NotStarted {
 
 impl Pool {
     pub(crate) fn new(config: Config) -> Pool {
+        Pool::with_owner(config, false)
+    }
+
+    /// A pool that a runtime owns (`runtime`) or a thread.
+    fn with_owner(config: Config, runtime: bool) -> Pool {
         debug_assert!(config.max_threads > 0, "the builder refuses a limit of 0");
         Pool {
             shared: Arc::new(Shared {
@@ -150,6 +161,7 @@ impl Pool {
                 }),
                 all_exited: Condvar::new(),
                 config,
+                runtime,
             }),
         }
     }
@@ -161,7 +173,27 @@ impl Pool {
     ///
     /// If the thread name function panics (the job is then dropped), with its panic.
     pub(super) fn run(&self, job: Job) -> io::Result<()> {
-        let mut state = self.shared.lock();
+        self.run_locked(self.shared.lock(), job)
+    }
+
+    /// [`run`](Pool::run), unless the pool is [closed](Pool::close): then `job` is dropped
+    /// unrun, so that its handle reports it cancelled, as tokio cancels work handed to a
+    /// runtime that is gone. Checked under the lock that hands the job over, so that a close
+    /// cannot come between the check and the hand-over.
+    pub(super) fn run_unless_closed(&self, job: Job) -> io::Result<()> {
+        let state = self.shared.lock();
+        if state.closed {
+            drop(state);
+            // Outside the lock: the job's drop reports to its handle, and drops what `f`
+            // captured.
+            drop(job);
+            return Ok(());
+        }
+        self.run_locked(state, job)
+    }
+
+    /// [`run`](Pool::run) with the pool's lock taken.
+    fn run_locked(&self, mut state: MutexGuard<'_, State>, job: Job) -> io::Result<()> {
         let Some(job) = state.hand_to_idle(job) else {
             return Ok(());
         };
@@ -298,7 +330,8 @@ impl Pool {
     }
 
     /// Whether the pool was [closed](Pool::close).
-    pub(crate) fn is_closed(&self) -> bool {
+    #[cfg(test)]
+    pub(super) fn is_closed(&self) -> bool {
         self.shared.lock().closed
     }
 
@@ -318,6 +351,11 @@ impl Pool {
 impl OwnedPool {
     pub(crate) fn new(config: Config) -> OwnedPool {
         OwnedPool(Pool::new(config))
+    }
+
+    /// The pool of a runtime built by `runtime::Builder`.
+    pub(crate) fn for_runtime(config: Config) -> OwnedPool {
+        OwnedPool(Pool::with_owner(config, true))
     }
 }
 
