@@ -41,8 +41,8 @@ thread_local! {
 /// the one entered) if it has one; with no Core on this thread, on the pool this thread
 /// works for, if it is a pool thread (as tokio's blocking threads hand work to their own
 /// runtime's pool; once that runtime is gone, the job is dropped unrun, cancelled); or else
-/// on this thread's pool. Fails only if no thread could be started
-/// and none is running to take the job later; the job is then dropped.
+/// on this thread's pool. Fails only if no thread could be started and none is running to
+/// take the job later; the job is then dropped.
 pub(super) fn run(job: Job) -> io::Result<()> {
     // Cloned out, so that no user code (the thread name function) runs while the current
     // Core's scheduler is borrowed.
