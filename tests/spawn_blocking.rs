@@ -602,10 +602,11 @@ fn spawn_blocking_inside_a_closure_whose_runtime_is_gone_is_cancelled() {
                 let through_handle = mirage::runtime::Handle::current()
                     .spawn_blocking(|| 7)
                     .blocking_join();
+                let cancelled = |result: Result<u32, mirage::JoinError>| {
+                    result.map_err(|err| err.is_cancelled())
+                };
                 report
-                    .send((nested.map_err(|err| err.is_cancelled()), {
-                        through_handle.map_err(|err| err.is_cancelled())
-                    }))
+                    .send((cancelled(nested), cancelled(through_handle)))
                     .unwrap();
             }));
         });
