@@ -173,7 +173,7 @@ impl Handle {
         R: Send + 'static,
     {
         match &self.blocking {
-            Some(pool) => spawn_on_pool(pool, &self.shared, self, f),
+            Some(pool) => spawn_on_pool(pool, self, f),
             None => crate::spawn_blocking(f),
         }
     }

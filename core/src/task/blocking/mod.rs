@@ -9,14 +9,13 @@ mod tests;
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 pub(crate) use config::{Config, Hook};
 pub(crate) use pool::{OwnedPool, Pool};
 
 use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
-use crate::context;
 use crate::runtime::Handle;
 use crate::shared::Shared;
 use crate::sync::cross_thread::oneshot;
@@ -113,23 +112,17 @@ pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> 
 }
 
 /// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by
-/// [`runtime::Builder`](crate::runtime::Builder), counted as the work of `core`, that
-/// runtime's Core (weak: a [`Handle`](crate::runtime::Handle) kept after its runtime is gone
-/// must not keep the Core's eventfd open), from any thread. Once the runtime is gone, `f` is
-/// dropped unrun and the handle reports it cancelled, as
-/// [`Handle::spawn`](crate::runtime::Handle::spawn) does with a task (and tokio with either).
-pub(crate) fn spawn_on_pool<F, R>(
-    pool: &Pool,
-    core: &Weak<Shared>,
-    handle: &Handle,
-    f: F,
-) -> RemoteJoinHandle<R>
+/// [`runtime::Builder`](crate::runtime::Builder), counted as the work of `core`'s Core (the
+/// handle holds it weakly: one kept after its runtime is gone must not keep the Core's
+/// eventfd open), from any thread. Once the runtime is gone, `f` is dropped unrun and the
+/// handle reports it cancelled, as [`Handle::spawn`](crate::runtime::Handle::spawn) does
+/// with a task (and tokio with either).
+pub(crate) fn spawn_on_pool<F, R>(pool: &Pool, core: &Handle, f: F) -> RemoteJoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let running = Running::of(core.upgrade(), Some(handle.clone()));
-    let (job, handle) = job_for(running, f);
+    let (job, handle) = job_for(Running::of(Some(core.clone())), f);
     if let Err(err) = pool.run_unless_closed(job) {
         panic!("spawn_blocking: cannot start a thread: {err}");
     }
@@ -175,24 +168,22 @@ struct Running {
 }
 
 impl Running {
-    /// Counted by the current Core (running, or else entered), if any; on a pool thread
-    /// with no Core of its own, by the Core whose job runs there.
+    /// Counted by the current Core (running, or else entered, or on a pool thread the Core
+    /// whose job runs there; see [`Handle::try_current`]), if any.
     fn current() -> Running {
-        match context::with_current(|local| (Arc::clone(&local.shared), Handle::of(local))) {
-            Some((core, handle)) => Running::of(Some(core), Some(handle)),
-            None => {
-                let handle = job_core::current();
-                Running::of(handle.as_ref().and_then(Handle::core), handle)
-            }
-        }
+        Running::of(Handle::try_current().ok())
     }
 
-    /// Counted by `core`, if any, with `handle` current while the job runs.
-    fn of(core: Option<Arc<Shared>>, handle: Option<Handle>) -> Running {
-        if let Some(core) = &core {
-            core.blocking_started();
+    /// Counted by `core`'s Core while it lives, with `core` current while the job runs.
+    fn of(core: Option<Handle>) -> Running {
+        let counted = core.as_ref().and_then(Handle::core);
+        if let Some(counted) = &counted {
+            counted.blocking_started();
         }
-        Running { core, handle }
+        Running {
+            core: counted,
+            handle: core,
+        }
     }
 }
 

@@ -126,7 +126,7 @@ fn an_abort_before_the_closure_starts_keeps_it_from_running() {
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
     pool.run(Box::new(move || gate_rx.recv().unwrap())).unwrap();
     let (ran_tx, ran_rx) = mpsc::channel::<()>();
-    let (job, handle) = super::job_for(Running::of(None, None), move || ran_tx.send(()).unwrap());
+    let (job, handle) = super::job_for(Running::of(None), move || ran_tx.send(()).unwrap());
     pool.run(job).unwrap(); // queued behind the gate
     handle.abort();
     assert!(!handle.is_finished());
@@ -140,7 +140,7 @@ fn an_abort_once_the_closure_runs_lets_it_finish_with_its_result() {
     let pool = pool(1, Duration::from_secs(60));
     let (started_tx, started_rx) = mpsc::channel::<()>();
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
-    let (job, handle) = super::job_for(Running::of(None, None), move || {
+    let (job, handle) = super::job_for(Running::of(None), move || {
         started_tx.send(()).unwrap();
         gate_rx.recv().unwrap();
         "finished"
