@@ -238,3 +238,52 @@ fn the_default_sleeps_first_and_spins_for_at_most_a_quarter_of_a_short_wait() {
         assert!(spun < waited / 2, "busy for {spun:?} of {waited:?}");
     });
 }
+
+/// Returns once the Core running it has parked and unparked `turns` more times (an
+/// odd count: once it is parked), as another thread sees in its metrics.
+async fn until_parks_and_unparks(turns: u64) {
+    let metrics = mirage::runtime::Handle::current().metrics();
+    let target = metrics.worker_park_unpark_count(0) + turns;
+    let (tx, rx) = oneshot::channel();
+    std::thread::spawn(move || {
+        while metrics.worker_park_unpark_count(0) < target {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let _ = tx.send(());
+    });
+    rx.await.unwrap();
+}
+
+#[test]
+fn a_core_switched_to_adaptive_in_a_windows_spin_sleeps_before_the_deadline() {
+    within_guard(|| {
+        use std::cell::Cell;
+        use std::rc::Rc;
+
+        let mut core = mirage::Core::new().unwrap();
+        core.set_timer_spin(Duration::from_millis(500));
+        let fired = Rc::new(Cell::new(false));
+        let sleeper = core.spawn({
+            let fired = Rc::clone(&fired);
+            async move {
+                sleep(Duration::from_millis(520)).await;
+                fired.set(true);
+            }
+        });
+        // The Core sleeps until 500 ms before the sleeper's deadline, wakes, and spins: the
+        // run ends in that spin (unless the machine took half a second to get there).
+        core.run(until_parks_and_unparks(2));
+        if fired.get() {
+            return;
+        }
+        // Adaptive leads by at most `TimerSpin::ADAPTIVE_MAX`: the Core sleeps through most
+        // of the ~500 ms left, so it parks long before the sleeper's deadline.
+        core.set_timer_spin(TimerSpin::Adaptive);
+        core.run(until_parks_and_unparks(1));
+        assert!(
+            !fired.get(),
+            "the Core spun until the deadline instead of sleeping"
+        );
+        sleeper.abort();
+    });
+}

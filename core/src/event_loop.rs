@@ -279,6 +279,9 @@ impl Core {
         self.timer_spin = spin.into();
         // An armed timerfd may be set for the deadline itself: let the next park re-arm it.
         self.armed = None;
+        // An early wake-up under the old setting (a window's, as long as that window) must
+        // not keep the Core awake under the new one: the next park works out its own lead.
+        self.woke_early_for = None;
     }
 
     /// Sets how many tasks a turn runs before polling for I/O, and how many I/O events a
