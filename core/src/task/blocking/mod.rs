@@ -80,7 +80,7 @@ where
 {
     match try_spawn_blocking(f) {
         Ok(handle) => handle,
-        Err(err) => panic!("spawn_blocking: cannot start a thread: {err}"),
+        Err(err) => panic!("spawn_blocking: {err}"),
     }
 }
 
@@ -124,7 +124,7 @@ where
 {
     let (job, handle) = job_for(Running::of(Some(core.clone())), f);
     if let Err(err) = pool.run_unless_closed(job) {
-        panic!("spawn_blocking: cannot start a thread: {err}");
+        panic!("spawn_blocking: {err}");
     }
     handle
 }

@@ -132,6 +132,21 @@ pub(super) struct State {
     closed: bool,
 }
 
+/// The error of a thread the system refused to start, as the operations that needed it
+/// report it: saying so (the system's own message names no thread), and of kind `Other`
+/// where the system's `EAGAIN` (a limit on threads) would read as `WouldBlock`, which tells
+/// async code to wait for readiness and try again.
+pub(super) fn thread_refused(err: io::Error) -> io::Error {
+    let kind = match err.kind() {
+        io::ErrorKind::WouldBlock => io::ErrorKind::Other,
+        kind => kind,
+    };
+    io::Error::new(
+        kind,
+        format!("the blocking pool could not start a thread: {err}"),
+    )
+}
+
 /// Why a thread counted for a job did not start.
 enum NotStarted {
     /// The operating system refused it.
@@ -246,7 +261,7 @@ impl Pool {
             Ok(_) => Ok(()),
             Err(err) => {
                 let job = take(&slot).expect("the thread that would have taken it never started");
-                Err((job, NotStarted::Spawn(err)))
+                Err((job, NotStarted::Spawn(thread_refused(err))))
             }
         }
     }

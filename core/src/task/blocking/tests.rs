@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::config::{Config, Hook};
-use super::pool::{Job, OwnedPool, Pool};
+use super::pool::{thread_refused, Job, OwnedPool, Pool};
 use super::Running;
 
 /// How long a test waits for a worker thread before it fails: a generous 10 s, or 600 s
@@ -296,6 +296,37 @@ fn the_stack_size_is_applied() {
     assert!(
         size >= SIZE,
         "the thread's stack is {size} bytes, not {SIZE}"
+    );
+}
+
+#[test]
+#[cfg(not(miri))] // Miri does not fail the allocation of a thread's stack
+fn a_thread_the_system_refuses_is_an_error_that_says_so() {
+    // No thread fits: its stack would not fit in memory.
+    let pool = OwnedPool::new(Config {
+        stack_size: Some(usize::MAX / 4),
+        ..Config::default()
+    });
+    let err = pool.run(Box::new(|| {})).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the blocking pool could not start a thread: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_limit_on_threads_is_no_would_block() {
+    // What `std::thread::spawn` returns at the system's or the user's limit on threads: an
+    // async caller takes `WouldBlock` for "wait for readiness and try again".
+    let at_limit = thread_refused(std::io::Error::from_raw_os_error(libc::EAGAIN));
+    assert_eq!(at_limit.kind(), std::io::ErrorKind::Other, "{at_limit}");
+    // Other kinds stay as the system gave them.
+    let no_memory = thread_refused(std::io::Error::from_raw_os_error(libc::ENOMEM));
+    assert_eq!(
+        no_memory.kind(),
+        std::io::ErrorKind::OutOfMemory,
+        "{no_memory}"
     );
 }
 
