@@ -12,6 +12,10 @@ use mirage::io::{AsyncReadExt, AsyncWriteExt};
 use mirage::process::Command;
 use mirage::Core;
 
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[path = "net_common/seccomp.rs"]
+mod seccomp;
+
 #[test]
 fn a_megabyte_through_cat_while_the_core_reads_and_writes_at_once() {
     let mut core = Core::new().unwrap();
@@ -646,4 +650,86 @@ fn a_kill_given_up_on_still_kills_and_wait_reports_it() {
         let status = mirage::time::timeout(Duration::from_secs(10), child.wait()).await;
         assert_eq!(status.unwrap().unwrap().signal(), Some(libc::SIGKILL));
     });
+}
+
+/// Makes `pidfd_open` fail with `errno` on the calling thread (and on the threads it starts
+/// later), as on a kernel before 5.3 (`ENOSYS`) or in a sandbox that refuses it (`EPERM`);
+/// see [`seccomp::fail_on_this_thread`]. Mirage always passes flags 0.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn lose_pidfd_on_this_thread(errno: i32) -> bool {
+    seccomp::fail_on_this_thread(libc::SYS_pidfd_open, 1, 0, errno)
+}
+
+/// Without pidfds, a child's exit is learnt from SIGCHLD: `wait`, `output` and the reaping
+/// of a dropped child all still work. Each child lives on a little after it starts (and
+/// after it closes its pipes), so that its exit is learnt through the exit watch, not found
+/// by the first `try_wait`.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn children_without_pidfd(errno: i32) {
+    if !lose_pidfd_on_this_thread(errno) {
+        eprintln!(
+            "skipped: no seccomp filter here ({})",
+            std::io::Error::last_os_error()
+        );
+        return;
+    }
+    // SAFETY: `pidfd_open` takes a pid and flags, no pointers.
+    let refused = unsafe { libc::syscall(libc::SYS_pidfd_open, std::process::id(), 0) };
+    assert_eq!(refused, -1, "the filter works");
+    assert_eq!(std::io::Error::last_os_error().raw_os_error(), Some(errno));
+    // Generous: a loaded machine may be slow, but not seconds slow.
+    let limit = Duration::from_secs(10);
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 0.02; exit 3"])
+            .spawn()
+            .unwrap();
+        let status = mirage::time::timeout(limit, child.wait())
+            .await
+            .expect("wait never saw the child exit");
+        assert_eq!(status.unwrap().code(), Some(3));
+
+        let output = Command::new("sh")
+            .args([
+                "-c",
+                "echo out; echo err >&2; exec >&- 2>&-; sleep 0.02; exit 4",
+            ])
+            .output();
+        let output = mirage::time::timeout(limit, output)
+            .await
+            .expect("output never saw the child exit")
+            .unwrap();
+        assert_eq!(output.status.code(), Some(4));
+        assert_eq!(
+            (&output.stdout[..], &output.stderr[..]),
+            (&b"out\n"[..], &b"err\n"[..])
+        );
+
+        // Dropped unkilled: a task of this Core reaps it once it exits.
+        let child = Command::new("sleep").arg("0.02").spawn().unwrap();
+        let pid = child.id();
+        drop(child);
+        let deadline = Instant::now() + limit;
+        while exists(pid) {
+            assert!(Instant::now() < deadline, "process {pid} was never reaped");
+            mirage::time::sleep(Duration::from_millis(2)).await;
+        }
+    });
+}
+
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[test]
+fn children_are_waited_for_through_sigchld_on_a_kernel_without_pidfd() {
+    std::thread::spawn(|| children_without_pidfd(libc::ENOSYS))
+        .join()
+        .unwrap();
+}
+
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[test]
+fn children_are_waited_for_through_sigchld_where_a_sandbox_refuses_pidfd() {
+    std::thread::spawn(|| children_without_pidfd(libc::EPERM))
+        .join()
+        .unwrap();
 }
