@@ -9,6 +9,10 @@ use std::time::Duration;
 use mirage::time::{sleep, sleep_until, timeout, Instant, TimerSpin};
 use mirage::Core;
 
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[path = "net_common/seccomp.rs"]
+mod seccomp;
+
 #[test]
 fn real_sleeps_never_complete_early_and_complete_eventually() {
     let mut core = Core::new().unwrap();
@@ -198,4 +202,92 @@ fn a_timer_already_due_when_the_core_would_wait_fires_without_a_park() {
             );
         }
     });
+}
+
+/// Makes `timerfd_settime` fail with `EINVAL` on the calling thread (and on the threads it
+/// starts later); see [`seccomp::fail_on_this_thread`]. Mirage always passes flags 0.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn lose_the_kernel_timer_on_this_thread() -> bool {
+    seccomp::fail_on_this_thread(libc::SYS_timerfd_settime, 1, 0, libc::EINVAL)
+}
+
+/// A kernel timer that cannot be set leaves the Core to `epoll_wait`'s own timeout: its
+/// sleeps and timeouts still end, and never early, with or without a spin before them.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[test]
+fn timers_fall_back_to_the_poll_timeout_where_the_kernel_timer_cannot_be_set() {
+    let (done, finished) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        timers_without_timerfd();
+        let _ = done.send(());
+    });
+    // Generous: a loaded machine may be slow, but not seconds slow. A Core that waits for
+    // the kernel timer that was never set would block for good.
+    let waited = finished.recv_timeout(Duration::from_secs(10));
+    assert_ne!(
+        waited,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout),
+        "the Core never woke for its timers"
+    );
+    thread.join().unwrap();
+}
+
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn timers_without_timerfd() {
+    if !lose_the_kernel_timer_on_this_thread() {
+        eprintln!(
+            "skipped: no seccomp filter here ({})",
+            std::io::Error::last_os_error()
+        );
+        return;
+    }
+    // SAFETY: plain integer arguments; `spec` is a valid itimerspec that outlives the
+    // call; the descriptor is ours, closed once.
+    unsafe {
+        let fd = libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC);
+        assert!(fd >= 0);
+        let mut spec: libc::itimerspec = std::mem::zeroed();
+        spec.it_value.tv_sec = 1;
+        let set = libc::timerfd_settime(fd, 0, &spec, std::ptr::null_mut());
+        let err = std::io::Error::last_os_error();
+        libc::close(fd);
+        assert_eq!(set, -1, "the filter works");
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+    }
+    for spin in [
+        TimerSpin::default(),
+        TimerSpin::Off,
+        TimerSpin::Window(Duration::from_micros(200)),
+    ] {
+        let mut core = Core::new().unwrap();
+        core.set_timer_spin(spin);
+        // No I/O, no other tasks: only the poll timeout can end each wait.
+        core.run(async {
+            for ms in [1, 3, 10] {
+                let wait = Duration::from_millis(ms);
+                let start = std::time::Instant::now();
+                sleep(wait).await;
+                let slept = start.elapsed();
+                assert!(slept >= wait, "{spin:?}: a {wait:?} sleep took {slept:?}");
+                assert!(slept < Duration::from_secs(2), "{spin:?}: {slept:?}");
+
+                let start = std::time::Instant::now();
+                let gave_up = timeout(wait, std::future::pending::<()>()).await;
+                let waited = start.elapsed();
+                assert!(gave_up.is_err());
+                assert!(
+                    waited >= wait,
+                    "{spin:?}: a {wait:?} timeout took {waited:?}"
+                );
+                assert!(waited < Duration::from_secs(2), "{spin:?}: {waited:?}");
+            }
+            let start = std::time::Instant::now();
+            let slept = timeout(Duration::from_secs(5), sleep(Duration::from_millis(2))).await;
+            assert!(
+                slept.is_ok(),
+                "{spin:?}: the timeout fired before the sleep"
+            );
+            assert!(start.elapsed() >= Duration::from_millis(2));
+        });
+    }
 }
