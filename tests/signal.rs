@@ -15,6 +15,10 @@ use std::time::Duration;
 use mirage::signal::{ctrl_c, signal, Signal, SignalKind};
 use mirage::Core;
 
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[path = "net_common/seccomp.rs"]
+mod seccomp;
+
 fn raise(signo: libc::c_int) {
     // SAFETY: every signal raised here has a handler installed first (by `signal`).
     assert_eq!(unsafe { libc::raise(signo) }, 0);
@@ -283,4 +287,84 @@ fn a_signal_from_another_process_is_heard() {
     Core::new().unwrap().run(async {
         recv_or_fail(&mut listener, "the signal sent by another process").await;
     });
+}
+
+/// Makes `eventfd2` with the flags Mirage passes fail with `EMFILE` on the calling thread
+/// (and on the threads it starts later), as in a process that has used up its
+/// descriptors; see [`seccomp::fail_on_this_thread`].
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+fn lose_eventfds_on_this_thread() -> bool {
+    seccomp::fail_on_this_thread(
+        libc::SYS_eventfd2,
+        1,
+        (libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) as u32,
+        libc::EMFILE,
+    )
+}
+
+/// A listener the system refuses an eventfd is an error, not a panic, and leaves nothing
+/// broken: a later listener for the same signal, on a thread the refusal does not apply
+/// to, hears it.
+#[cfg(all(target_arch = "x86_64", target_endian = "little"))]
+#[test]
+fn a_listener_refused_an_eventfd_is_an_error_and_a_later_one_works() {
+    let signo = realtime(8);
+    let kind = SignalKind::from_raw(signo);
+    let (refused_tx, refused_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let refusing = thread::spawn(move || {
+        // Made before the filter: the Core's own eventfd, for wake-ups from other threads.
+        let mut core = Core::new().unwrap();
+        if !lose_eventfds_on_this_thread() {
+            eprintln!(
+                "skipped: no seccomp filter here ({})",
+                io::Error::last_os_error()
+            );
+            refused_tx.send(false).unwrap();
+            return;
+        }
+        // SAFETY: plain integer arguments; no descriptor comes back to close.
+        let refused = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        assert_eq!(refused, -1, "the filter works");
+        assert_eq!(
+            io::Error::last_os_error().raw_os_error(),
+            Some(libc::EMFILE)
+        );
+        core.run(async {
+            // A listener takes over the eventfd of a slot an earlier listener (of another
+            // test here) left: hold all of those, until one needs a new eventfd.
+            let mut held = Vec::new();
+            let err = loop {
+                match signal(kind) {
+                    Ok(listener) => held.push(listener),
+                    Err(err) => break err,
+                }
+                assert!(held.len() < 10_000, "no listener needed a new eventfd");
+            };
+            assert_eq!(err.raw_os_error(), Some(libc::EMFILE), "{err}");
+            refused_tx.send(true).unwrap();
+            // Held until the other listener is made, so that it takes a slot with no
+            // eventfd yet (the refused one, unless another test frees one first) and must
+            // open one, as the refused listener could not.
+            let _ = done_rx.recv_timeout(Duration::from_secs(10));
+        });
+    });
+    let refused = match refused_rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(refused) => refused,
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            refusing.join().unwrap();
+            unreachable!("the refusing thread ended without an answer")
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the refusing thread never answered"),
+    };
+    if refused {
+        let mut later = signal(kind).unwrap();
+        Core::new().unwrap().run(async {
+            assert!(!has_delivery(&mut later).await);
+            raise(signo);
+            recv_or_fail(&mut later, "the signal a refused listener was made for").await;
+        });
+    }
+    drop(done_tx);
+    refusing.join().unwrap();
 }
