@@ -131,7 +131,7 @@ where
 
 /// The pool's job that runs `f` (unless aborted before it starts), counted by `running`,
 /// and its handle.
-fn job_for<F, R>(running: Running, f: F) -> (pool::Job, RemoteJoinHandle<R>)
+fn job_for<F, R>(mut running: Running, f: F) -> (pool::Job, RemoteJoinHandle<R>)
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -139,7 +139,6 @@ where
     let (tx, rx) = oneshot::channel();
     let abort = Arc::new(RemoteAbort::default());
     let job_abort = Arc::clone(&abort);
-    let mut running = running;
     let job = Box::new(move || {
         if job_abort.is_requested() {
             // Aborted before it started: dropping `tx` reports it cancelled.
