@@ -10,8 +10,9 @@
 //!   left behind by an earlier `select!` may add a spurious poll: see `pool.rs`).
 //! - `WakeSet` (`wake_set.rs`): the shared half, behind an `Arc` because branch wakers are
 //!   `Send + Sync` and may outlive the `select!` (a losing future may have left its waker in
-//!   a channel, or handed it to another thread). It holds the woken bits and the task to wake
-//!   (in a `ParentSlot`, `parent.rs`).
+//!   a channel, or handed it to another thread). It holds the woken bits (in two words: one
+//!   that the set's own thread sets without a read-modify-write, one for other threads) and
+//!   the task to wake (in a `ParentSlot`, `parent.rs`).
 //! - `branch_waker.rs`: the waker of branch `i`, a tagged pointer to the `WakeSet`.
 //! - `pool.rs`: a per-thread free list of `WakeSet`s, so a `select!` in a loop allocates
 //!   nothing once warm.

@@ -17,7 +17,8 @@
 //! skips storing it, which spares two lock round trips and a waker clone and drop per
 //! `select!` (an eighth of a loop iteration over 32 trivial branches: 0.44 s instead of
 //! 0.50 s per million, median of 20 alternating runs). The price: while the set waits here,
-//! a straggler's wake reaches that task, once, as a spurious wake; and up to [`CAPACITY`]
+//! a straggler's wake from another thread reaches that task, once, as a spurious wake (one
+//! on the set's own thread is ignored: see `wake_set.rs`); and up to [`CAPACITY`]
 //! wakers per thread stay alive until their set is reused by another task or freed, or the
 //! Core they belong to is dropped, which forgets them all ([`forget_parents`]): each would
 //! keep that Core's shared half, and its eventfd, alive. A set that does not fit in the list
@@ -46,7 +47,7 @@ pub(crate) fn acquire() -> (Arc<WakeSet>, Option<ParentId>) {
         .flatten();
     match reused {
         Some((set, parent)) => {
-            set.reset();
+            set.lease();
             (set, parent)
         }
         None => (Arc::new(WakeSet::new()), None),
@@ -54,9 +55,14 @@ pub(crate) fn acquire() -> (Arc<WakeSet>, Option<ParentId>) {
 }
 
 /// Gives `set` back with `parent`, the id of the waker it holds (if any); hands it back
-/// instead when the list is full or, at thread exit, gone.
+/// instead when the list is full or, at thread exit, gone, and when this thread is not the
+/// set's home (a `select!` that a work-stealing executor moved): only the home thread
+/// stores bits plainly (see `wake_set.rs`), so a set never changes threads.
 #[inline]
 pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc<WakeSet>> {
+    if !set.is_home() {
+        return Some(set);
+    }
     let mut set = Some(set);
     let _ = FREE.try_with(|free| {
         if let Ok(mut free) = free.try_borrow_mut() {
@@ -64,6 +70,7 @@ pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc
                 // A push of the taken set, not `extend` with the option: extend's general path
                 // cost 4 instructions more per `select!` (callgrind, a 32-branch loop).
                 if let Some(set) = set.take() {
+                    set.unlease();
                     free.push((set, parent));
                 }
             }

@@ -47,17 +47,54 @@ fn branch_wakers_count_references_and_set_their_bit() {
 }
 
 #[test]
-fn only_the_first_wake_since_the_last_take_wakes_the_parent() {
+fn from_another_thread_only_the_first_wake_since_the_last_take_wakes_the_parent() {
+    let set = Arc::new(WakeSet::new());
+    let (parent, parent_waker) = counter();
+    set.set_parent(&parent_waker);
+    let wakers: Vec<Waker> = [3, 5, 3, 0]
+        .into_iter()
+        .map(|branch| (*BranchWaker::new(&set, branch)).clone())
+        .collect();
+    let [first, second, third, fourth] = <[Waker; 4]>::try_from(wakers).ok().unwrap();
+    std::thread::spawn(move || [first, second, third].into_iter().for_each(Waker::wake))
+        .join()
+        .unwrap();
+    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    assert_eq!(set.take_woken(), (1 << 3) | (1 << 5));
+    std::thread::spawn(move || fourth.wake()).join().unwrap();
+    assert_eq!(parent.0.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn on_its_home_thread_every_wake_wakes_the_parent() {
+    // The plain path cannot tell whether a `select!` polled on another thread swapped the
+    // bits out between its load and its store, so it never relies on an earlier wake.
     let set = Arc::new(WakeSet::new());
     let (parent, parent_waker) = counter();
     set.set_parent(&parent_waker);
     for branch in [3, 5, 3] {
         BranchWaker::new(&set, branch).wake_by_ref();
     }
-    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    assert_eq!(parent.0.load(Ordering::SeqCst), 3);
     assert_eq!(set.take_woken(), (1 << 3) | (1 << 5));
-    BranchWaker::new(&set, 0).wake_by_ref();
-    assert_eq!(parent.0.load(Ordering::SeqCst), 2);
+    assert_eq!(set.take_woken(), 0, "taken, not copied");
+}
+
+#[test]
+fn a_set_polled_away_from_home_takes_the_home_threads_bits_too() {
+    let set = Arc::new(WakeSet::new());
+    BranchWaker::new(&set, 2).wake_by_ref();
+    let remote = (*BranchWaker::new(&set, 9)).clone();
+    let elsewhere = Arc::clone(&set);
+    let taken = std::thread::spawn(move || {
+        assert!(!elsewhere.is_home());
+        remote.wake();
+        (elsewhere.take_woken(), elsewhere.take_woken())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(taken, ((1 << 2) | (1 << 9), 0));
+    assert_eq!(set.take_woken(), 0);
 }
 
 #[test]
@@ -352,7 +389,11 @@ fn after_the_first_poll_only_woken_branches_are_polled() {
     wakers.sort_by_key(|(i, _)| *i);
     wakers[40].1.wake_by_ref();
     wakers[7].1.wake_by_ref();
-    assert_eq!(parent.0.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        parent.0.load(Ordering::SeqCst),
+        2,
+        "on the set's own thread each wake wakes the parent"
+    );
     let mut polled = Vec::new();
     let poll = select.poll(&mut cx, &mut |i, _| {
         polled.push(i);
@@ -449,6 +490,156 @@ fn a_wake_racing_a_new_parent_is_never_lost() {
         );
     }
     remote.join().unwrap();
+}
+
+#[test]
+fn a_home_wake_racing_a_new_parent_stored_elsewhere_is_never_lost() {
+    // The same race with the roles swapped: the `select!` is polled on another thread (a
+    // work-stealing executor moved it), and the wake comes on the set's home thread, which
+    // stores its bit plainly.
+    let set = Arc::new(WakeSet::new());
+    let waker = (*BranchWaker::new(&set, 17)).clone();
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let rounds = 2_000;
+    let poller = {
+        let (set, barrier) = (Arc::clone(&set), Arc::clone(&barrier));
+        std::thread::spawn(move || {
+            for round in 0..rounds {
+                set.take_woken();
+                set.clear_parent();
+                let (fresh, fresh_waker) = counter();
+                barrier.wait();
+                set.set_parent(&fresh_waker);
+                barrier.wait();
+                assert!(
+                    fresh.0.load(Ordering::SeqCst) >= 1,
+                    "round {round}: wake lost"
+                );
+            }
+        })
+    };
+    for _ in 0..rounds {
+        barrier.wait();
+        waker.wake_by_ref();
+        barrier.wait();
+    }
+    poller.join().unwrap();
+}
+
+#[test]
+fn home_wakes_reach_a_select_polled_on_another_thread() {
+    // A one-branch `select!` first polled on this thread (the set's home), then moved to
+    // another thread and polled there only when its parent is woken, as an executor would.
+    // This thread sends 20,000 items, waking the branch after each; the branch is ready
+    // once it has seen them all. A wake lost in the race between this thread's plain store
+    // and the poller's swap would leave it parked for good (the bounded park turns that
+    // into a failure).
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Mutex;
+    const ITEMS: usize = 20_000;
+    struct Unpark(std::thread::Thread, AtomicBool);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.1.store(true, Ordering::Release);
+            self.0.unpark();
+        }
+    }
+    let sent = Arc::new(AtomicUsize::new(0));
+    let branch_waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let mut select = Select::new(1, 0b1, true);
+    let mut poll_branch = {
+        let (sent, branch_waker) = (Arc::clone(&sent), Arc::clone(&branch_waker));
+        move |_: usize, cx: &mut Context<'_>| {
+            *branch_waker.lock().unwrap() = Some(cx.waker().clone());
+            if sent.load(Ordering::Acquire) == ITEMS {
+                Branch::Won(())
+            } else {
+                Branch::Pending
+            }
+        }
+    };
+    let (_, first_parent) = counter();
+    let first = select.poll(&mut Context::from_waker(&first_parent), &mut poll_branch);
+    assert!(first.is_pending());
+    let poller = std::thread::spawn(move || {
+        let unpark = Arc::new(Unpark(std::thread::current(), AtomicBool::new(true)));
+        let parent = Waker::from(Arc::clone(&unpark));
+        let mut polls = 0;
+        loop {
+            if unpark.1.swap(false, Ordering::Acquire) {
+                polls += 1;
+                if select
+                    .poll(&mut Context::from_waker(&parent), &mut poll_branch)
+                    .is_ready()
+                {
+                    return polls;
+                }
+                continue;
+            }
+            let parked = std::time::Instant::now();
+            std::thread::park_timeout(std::time::Duration::from_secs(10));
+            assert!(
+                unpark.1.load(Ordering::Acquire)
+                    || parked.elapsed() < std::time::Duration::from_secs(10),
+                "a wake-up was lost: the select! was never woken again"
+            );
+        }
+    });
+    for item in 1..=ITEMS {
+        sent.store(item, Ordering::Release);
+        let waker = branch_waker.lock().unwrap().clone();
+        waker
+            .expect("the first poll stored the branch's waker")
+            .wake();
+    }
+    let polls = poller.join().unwrap();
+    assert!(polls >= 1);
+}
+
+#[test]
+fn a_set_in_the_pool_ignores_wakes_on_its_home_thread() {
+    drain_pool();
+    let (set, _) = pool::acquire();
+    let (parent, parent_waker) = counter();
+    let kept = Some(set.set_parent(&parent_waker));
+    let straggler = (*BranchWaker::new(&set, 6)).clone();
+    assert!(pool::release(set, kept).is_none());
+    straggler.wake_by_ref();
+    assert_eq!(
+        parent.0.load(Ordering::SeqCst),
+        0,
+        "no select! holds the set: the kept parent is not woken"
+    );
+    let remote = straggler.clone();
+    std::thread::spawn(move || remote.wake()).join().unwrap();
+    assert_eq!(
+        parent.0.load(Ordering::SeqCst),
+        1,
+        "from another thread, once, as before"
+    );
+    let (reused, _) = pool::acquire();
+    assert_eq!(reused.take_woken(), 0, "the lease starts clean");
+    straggler.wake_by_ref();
+    assert_eq!(parent.0.load(Ordering::SeqCst), 2, "leased again: woken");
+    drop(straggler);
+}
+
+#[test]
+fn a_set_released_away_from_home_is_not_pooled_there() {
+    let set = Arc::new(WakeSet::new());
+    std::thread::spawn(move || {
+        drain_pool();
+        assert!(
+            pool::release(set, None).is_some(),
+            "another thread's set is handed back, not kept"
+        );
+        assert_eq!(pool::free_len(), 0);
+    })
+    .join()
+    .unwrap();
 }
 
 /// A `select!` that went pending once, then won: its set goes back to the pool with the
