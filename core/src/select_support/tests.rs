@@ -457,73 +457,89 @@ fn every_branch_disabled_gives_none() {
     );
 }
 
-#[test]
-fn a_wake_racing_a_new_parent_is_never_lost() {
-    // Each round a wake on another thread races the owner storing a fresh parent, as when a
-    // branch is woken while its `select!` finishes a poll. Whichever comes first, the fresh
-    // parent must end up woken: the wake either found it stored, or left a bit that
-    // `set_parent` saw.
+/// Rounds of a race between a wake of branch 17 and the owner storing a fresh parent, as
+/// when a branch is woken while its `select!` finishes a poll. Whichever comes first, the
+/// fresh parent must end up woken: the wake either found it stored, or left a bit that
+/// `set_parent` saw. The wakes run on this thread when `wake_here`, else on another one;
+/// the set is made on this thread, its home. Each side spins a varying while after the
+/// barrier, so that either may come first.
+fn race_wakes_against_new_parents(wake_here: bool) {
+    const ROUNDS: usize = 2_000;
     let set = Arc::new(WakeSet::new());
     let waker = (*BranchWaker::new(&set, 17)).clone();
     let barrier = Arc::new(std::sync::Barrier::new(2));
-    let rounds = 2_000;
-    let remote = {
-        let barrier = barrier.clone();
-        std::thread::spawn(move || {
-            for _ in 0..rounds {
+    let wakes = {
+        let barrier = Arc::clone(&barrier);
+        move || {
+            for round in 0..ROUNDS {
                 barrier.wait();
+                jitter(round);
                 waker.wake_by_ref();
                 barrier.wait();
             }
-        })
+        }
     };
-    for round in 0..rounds {
-        set.take_woken();
-        set.clear_parent();
-        let (fresh, fresh_waker) = counter();
-        barrier.wait();
-        set.set_parent(&fresh_waker);
-        barrier.wait();
-        assert!(
-            fresh.0.load(Ordering::SeqCst) >= 1,
-            "round {round}: wake lost"
-        );
+    // Counts the rounds that lost the wake, rather than panicking in one: the other side
+    // would then wait at the barrier for ever.
+    let parents = move || {
+        let mut lost = Vec::new();
+        for round in 0..ROUNDS {
+            set.take_woken();
+            set.clear_parent();
+            let (fresh, fresh_waker) = counter();
+            barrier.wait();
+            jitter(round / 2 + 13);
+            set.set_parent(&fresh_waker);
+            barrier.wait();
+            if fresh.0.load(Ordering::SeqCst) == 0 {
+                lost.push(round);
+            }
+        }
+        lost
+    };
+    let lost = if wake_here {
+        let other = std::thread::spawn(parents);
+        wakes();
+        other.join().unwrap()
+    } else {
+        let other = std::thread::spawn(wakes);
+        let lost = parents();
+        other.join().unwrap();
+        lost
+    };
+    assert!(lost.is_empty(), "wake lost in rounds {lost:?}");
+}
+
+/// Spins for 0 to 255 rounds, varying with `seed`.
+fn jitter(seed: usize) {
+    for _ in 0..(seed.wrapping_mul(2_654_435_761) >> 8) % 256 {
+        std::hint::spin_loop();
     }
-    remote.join().unwrap();
+}
+
+#[test]
+fn a_parent_stored_elsewhere_after_a_home_wake_is_woken_at_once() {
+    let set = Arc::new(WakeSet::new());
+    BranchWaker::new(&set, 1).wake_by_ref(); // on the home thread, nobody to wake yet
+    let elsewhere = Arc::clone(&set);
+    let parent = std::thread::spawn(move || {
+        let (parent, parent_waker) = counter();
+        elsewhere.set_parent(&parent_waker);
+        parent.0.load(Ordering::SeqCst)
+    });
+    assert_eq!(parent.join().unwrap(), 1, "the home thread's bit was seen");
+}
+
+#[test]
+fn a_wake_racing_a_new_parent_is_never_lost() {
+    race_wakes_against_new_parents(false);
 }
 
 #[test]
 fn a_home_wake_racing_a_new_parent_stored_elsewhere_is_never_lost() {
-    // The same race with the roles swapped: the `select!` is polled on another thread (a
-    // work-stealing executor moved it), and the wake comes on the set's home thread, which
-    // stores its bit plainly.
-    let set = Arc::new(WakeSet::new());
-    let waker = (*BranchWaker::new(&set, 17)).clone();
-    let barrier = Arc::new(std::sync::Barrier::new(2));
-    let rounds = 2_000;
-    let poller = {
-        let (set, barrier) = (Arc::clone(&set), Arc::clone(&barrier));
-        std::thread::spawn(move || {
-            for round in 0..rounds {
-                set.take_woken();
-                set.clear_parent();
-                let (fresh, fresh_waker) = counter();
-                barrier.wait();
-                set.set_parent(&fresh_waker);
-                barrier.wait();
-                assert!(
-                    fresh.0.load(Ordering::SeqCst) >= 1,
-                    "round {round}: wake lost"
-                );
-            }
-        })
-    };
-    for _ in 0..rounds {
-        barrier.wait();
-        waker.wake_by_ref();
-        barrier.wait();
-    }
-    poller.join().unwrap();
+    // The `select!` polled on another thread (a work-stealing executor moved it), and the
+    // wake on the set's home thread, which stores its bit plainly.
+    race_wakes_against_new_parents(true);
 }
 
 #[test]
@@ -744,4 +760,99 @@ fn a_branch_waker_woken_on_another_thread_after_its_set_went_back_to_the_pool() 
     let waker = waking.join().unwrap();
     waker.wake();
     drain_pool();
+}
+
+/// A parent waker that wakes the wakers handed to it, as `futures`' `Shared` does for the
+/// clones that polled it; `before` runs first on each wake.
+struct Relay {
+    wakers: std::sync::Mutex<Vec<Waker>>,
+    wakes: AtomicUsize,
+    before: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Wake for Relay {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        (self.before)();
+        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap());
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Runs `body` on a thread of its own, failing (rather than hanging the harness) if it does
+/// not finish within 5 s.
+fn on_a_thread_within_5s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(body()).unwrap());
+    finished
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("a wake deadlocked on the set's own parent lock")
+}
+
+#[test]
+fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_on_its_home_thread() {
+    // A `select!` inside a shared future, one of whose branches awaits a clone of that
+    // shared future: waking another branch reaches the set again from inside its parent's
+    // wake, with the parent lock held.
+    let (woken, wakes) = on_a_thread_within_5s(|| {
+        let set = Arc::new(WakeSet::new());
+        let relay = Arc::new(Relay {
+            wakers: Default::default(),
+            wakes: AtomicUsize::new(0),
+            before: Box::new(|| {}),
+        });
+        set.set_parent(&Waker::from(Arc::clone(&relay)));
+        relay
+            .wakers
+            .lock()
+            .unwrap()
+            .push((*BranchWaker::new(&set, 0)).clone());
+        BranchWaker::new(&set, 1).wake_by_ref();
+        (set.take_woken(), relay.wakes.load(Ordering::SeqCst))
+    });
+    assert_eq!(woken, 0b11);
+    assert_eq!(
+        wakes, 2,
+        "the inner wake gets a parent wake of its own, after its bit"
+    );
+}
+
+#[test]
+fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_from_another_thread() {
+    // The same from another thread, where a branch wake takes the lock only when its bit
+    // is the first since the owner last took them: here the owner (polled on yet another
+    // thread at each parent wake) takes them inside the parent's wake, before the inner
+    // branch wake.
+    let set = Arc::new(WakeSet::new());
+    let polls: Arc<std::sync::Mutex<Vec<u64>>> = Arc::default();
+    let relay = {
+        let (set, polls) = (Arc::clone(&set), Arc::clone(&polls));
+        Arc::new(Relay {
+            wakers: Default::default(),
+            wakes: AtomicUsize::new(0),
+            before: Box::new(move || {
+                let set = Arc::clone(&set);
+                let taken = std::thread::spawn(move || set.take_woken()).join().unwrap();
+                polls.lock().unwrap().push(taken);
+            }),
+        })
+    };
+    set.set_parent(&Waker::from(Arc::clone(&relay)));
+    relay
+        .wakers
+        .lock()
+        .unwrap()
+        .push((*BranchWaker::new(&set, 0)).clone());
+    let branch = (*BranchWaker::new(&set, 1)).clone();
+    on_a_thread_within_5s(move || branch.wake());
+    assert_eq!(
+        *polls.lock().unwrap(),
+        [0b10, 0b01],
+        "the inner wake's bit is taken by the poll its own parent wake caused"
+    );
+    set.clear_parent(); // the relay holds the set: break the cycle
 }

@@ -46,7 +46,7 @@
 //!   first, and then its bit was set before the owner's read, which sees it; or it took the
 //!   lock after, and found the new parent.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::Waker;
 
 use super::parent::ParentSlot;
@@ -67,6 +67,12 @@ pub(crate) struct WakeSet {
     /// Whether a `select!` holds the set: false while it waits in `home`'s pool. Only
     /// `home` reads or writes it (the pool is `home`'s alone).
     leased: AtomicBool,
+    /// The thread waking the parent, while it holds the lock; 0 otherwise. Written only by
+    /// the lock holder ([`WakeSet::wake_parent`]).
+    waking: AtomicUsize,
+    /// A branch of this set was woken from inside its own parent wake: wake the parent once
+    /// more. Only the thread in `waking` touches it.
+    wake_again: AtomicBool,
     /// The task to wake when a bit goes up; `None` until a pending poll stores one. A pooled
     /// set keeps the last one.
     parent: ParentSlot,
@@ -99,6 +105,8 @@ impl WakeSet {
             local: AtomicU64::new(0),
             home: this_thread(),
             leased: AtomicBool::new(true),
+            waking: AtomicUsize::new(0),
+            wake_again: AtomicBool::new(false),
             parent: ParentSlot::new(),
         }
     }
@@ -114,7 +122,8 @@ impl WakeSet {
     pub(crate) fn wake(&self, branch: u32) {
         debug_assert!(branch < 64, "branch index {branch} out of range");
         let bit = 1 << branch;
-        if self.is_home() {
+        let thread = this_thread();
+        if self.home == thread {
             // A set in the pool has no `select!` to wake: its next lease zeroes the bits and
             // polls every branch first. (The parent it keeps would only get a spurious wake.)
             if !self.leased.load(Ordering::Relaxed) {
@@ -132,12 +141,35 @@ impl WakeSet {
                 return;
             }
         }
-        // Woken under the lock so the owner cannot drop the waker meanwhile. A parent's wake
-        // never re-enters this set: a set's parent belongs to the code polling the
-        // `select!`, never to one of its own branches.
+        self.wake_parent(thread);
+    }
+
+    /// Wakes the parent, if any, under the lock so the owner cannot drop it meanwhile.
+    ///
+    /// A parent's wake may reach this set again on the same thread: a parent that wakes
+    /// wakers it was handed, as `futures`' `Shared` does, one of them a branch waker of this
+    /// set (a `select!` inside a shared future, with a branch awaiting a clone of it). The
+    /// lock is held then, and not re-entrant, so the inner wake only asks this one to wake
+    /// the parent once more when it is done: after the inner bit was stored, so that a
+    /// `select!` polled meanwhile on another thread cannot have taken the bits without it.
+    fn wake_parent(&self, thread: usize) {
+        // Only the thread holding the lock stores its id here, and clears it before letting
+        // go: reading this thread's own id means this thread holds the lock, below us.
+        if self.waking.load(Ordering::Relaxed) == thread {
+            self.wake_again.store(true, Ordering::Relaxed);
+            return;
+        }
         self.parent.with(|parent| {
-            if let Some(parent) = parent {
+            let Some(parent) = parent else { return };
+            // Cleared by the guard, also if the wake panics.
+            self.waking.store(thread, Ordering::Relaxed);
+            let _waking = ClearWaking(self);
+            loop {
                 parent.wake_by_ref();
+                if !self.wake_again.load(Ordering::Relaxed) {
+                    break;
+                }
+                self.wake_again.store(false, Ordering::Relaxed);
             }
         });
     }
@@ -212,6 +244,16 @@ impl WakeSet {
             "a wake set pooled away from its home thread"
         );
         self.leased.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Clears [`WakeSet::wake_parent`]'s marks when its wake is over.
+struct ClearWaking<'a>(&'a WakeSet);
+
+impl Drop for ClearWaking<'_> {
+    fn drop(&mut self) {
+        self.0.wake_again.store(false, Ordering::Relaxed);
+        self.0.waking.store(0, Ordering::Relaxed);
     }
 }
 
