@@ -25,7 +25,9 @@
 //!   kept parent that is not the waker the owner is polled with (one the pool kept, or one
 //!   of an earlier poller of the same `select!`) is replaced at the start of the poll,
 //!   before any branch runs, so the parent is always the waker of the set's latest poller:
-//!   never a waker of a set nested inside it, and so never part of a cycle of wakes.
+//!   never a waker of a set nested inside it, and so never part of a cycle of wakes of
+//!   Mirage's own making (a parent that relays its wake to wakers it was handed can still
+//!   reach this set again: see [`WakeSet::wake_parent`]).
 //!
 //! # No lost wake-ups
 //!
@@ -152,6 +154,13 @@ impl WakeSet {
     /// lock is held then, and not re-entrant, so the inner wake only asks this one to wake
     /// the parent once more when it is done: after the inner bit was stored, so that a
     /// `select!` polled meanwhile on another thread cannot have taken the bits without it.
+    ///
+    /// Across threads relays can still deadlock: two sets whose parents relay wakes to each
+    /// other's branches, woken at the same moment on two threads, each hold one lock and
+    /// wait for the other. Waking a clone of the parent after releasing the lock would end
+    /// that, for a waker clone and drop per wake (two more read-modify-writes on a task
+    /// waker); a lock that a waker finding it held hands its wake to instead of waiting
+    /// would too, for one.
     fn wake_parent(&self, thread: usize) {
         // Only the thread holding the lock stores its id here, and clears it before letting
         // go: reading this thread's own id means this thread holds the lock, below us.
