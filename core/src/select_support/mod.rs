@@ -19,7 +19,7 @@
 //! - `fairness.rs`: which branch a pass starts from, without a random number generator.
 //!
 //! The `unsafe` code is in `branch_waker.rs` (the `RawWaker` functions) and `parent.rs` (the
-//! spin lock); everything else is safe code on top of them.
+//! slot's lock, which a wake never waits for); everything else is safe code on top of them.
 
 mod branch_waker;
 mod fairness;

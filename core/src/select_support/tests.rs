@@ -783,6 +783,15 @@ impl Wake for Relay {
     }
 }
 
+/// A [`Relay`] that runs `before` first on each wake.
+fn relay(before: impl Fn() + Send + Sync + 'static) -> Arc<Relay> {
+    Arc::new(Relay {
+        wakers: Default::default(),
+        wakes: AtomicUsize::new(0),
+        before: Box::new(before),
+    })
+}
+
 /// Runs `body` on a thread of its own, failing (rather than hanging the harness) if it does
 /// not finish within 5 s.
 fn on_a_thread_within_5s<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
@@ -800,11 +809,7 @@ fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_on_its_home_thread() {
     // wake, with the parent lock held.
     let (woken, wakes) = on_a_thread_within_5s(|| {
         let set = Arc::new(WakeSet::new());
-        let relay = Arc::new(Relay {
-            wakers: Default::default(),
-            wakes: AtomicUsize::new(0),
-            before: Box::new(|| {}),
-        });
+        let relay = relay(|| {});
         set.set_parent(&Waker::from(Arc::clone(&relay)));
         relay
             .wakers
@@ -831,14 +836,10 @@ fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_from_another_thread() {
     let polls: Arc<std::sync::Mutex<Vec<u64>>> = Arc::default();
     let relay = {
         let (set, polls) = (Arc::clone(&set), Arc::clone(&polls));
-        Arc::new(Relay {
-            wakers: Default::default(),
-            wakes: AtomicUsize::new(0),
-            before: Box::new(move || {
-                let set = Arc::clone(&set);
-                let taken = std::thread::spawn(move || set.take_woken()).join().unwrap();
-                polls.lock().unwrap().push(taken);
-            }),
+        relay(move || {
+            let set = Arc::clone(&set);
+            let taken = std::thread::spawn(move || set.take_woken()).join().unwrap();
+            polls.lock().unwrap().push(taken);
         })
     };
     set.set_parent(&Waker::from(Arc::clone(&relay)));
@@ -855,4 +856,130 @@ fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_from_another_thread() {
         "the inner wake's bit is taken by the poll its own parent wake caused"
     );
     set.clear_parent(); // the relay holds the set: break the cycle
+}
+
+#[test]
+fn a_chain_of_relays_across_two_sets_on_one_thread_ends() {
+    // X's parent relays its wake to a branch of Y, and Y's to a branch of X, all on one
+    // thread: the wake that reaches X again is handed to X's wake further up the stack,
+    // which wakes X's parent once more; nothing waits.
+    let (x_woken, y_woken, x_wakes, y_wakes) = on_a_thread_within_5s(|| {
+        let (x, y) = (Arc::new(WakeSet::new()), Arc::new(WakeSet::new()));
+        let (rx, ry) = (relay(|| {}), relay(|| {}));
+        x.set_parent(&Waker::from(Arc::clone(&rx)));
+        y.set_parent(&Waker::from(Arc::clone(&ry)));
+        rx.wakers
+            .lock()
+            .unwrap()
+            .push((*BranchWaker::new(&y, 0)).clone());
+        ry.wakers
+            .lock()
+            .unwrap()
+            .push((*BranchWaker::new(&x, 0)).clone());
+        BranchWaker::new(&x, 1).wake_by_ref();
+        let r = (
+            x.take_woken(),
+            y.take_woken(),
+            rx.wakes.load(Ordering::SeqCst),
+            ry.wakes.load(Ordering::SeqCst),
+        );
+        x.clear_parent();
+        y.clear_parent();
+        r
+    });
+    assert_eq!((x_woken, y_woken), (0b11, 0b01));
+    assert_eq!((x_wakes, y_wakes), (2, 1));
+}
+
+/// A parent that relays its wake to the waker it holds, then panics on its first wake.
+struct WakeThenPanic(std::sync::Mutex<Option<Waker>>, AtomicUsize);
+impl Wake for WakeThenPanic {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        let n = self.1.fetch_add(1, Ordering::SeqCst);
+        let inner = self.0.lock().unwrap().take();
+        if let Some(inner) = inner {
+            inner.wake(); // re-enters the set: asks for a wake again
+        }
+        if n == 0 {
+            panic!("parent wake panics after the re-entrant wake");
+        }
+    }
+}
+
+#[test]
+fn a_parent_wake_that_panics_leaves_the_set_usable() {
+    let (first, woken, wakes) = on_a_thread_within_5s(|| {
+        let set = Arc::new(WakeSet::new());
+        let p = Arc::new(WakeThenPanic(Default::default(), AtomicUsize::new(0)));
+        set.set_parent(&Waker::from(Arc::clone(&p)));
+        *p.0.lock().unwrap() = Some((*BranchWaker::new(&set, 0)).clone());
+        let s2 = Arc::clone(&set);
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            BranchWaker::new(&s2, 1).wake_by_ref();
+        }));
+        assert!(res.is_err());
+        let first = set.take_woken();
+        // Lock released, marks cleared: a plain wake wakes the parent exactly once.
+        BranchWaker::new(&set, 3).wake_by_ref();
+        let out = (first, set.take_woken(), p.1.load(Ordering::SeqCst));
+        set.clear_parent();
+        out
+    });
+    assert_eq!(first, 0b11);
+    assert_eq!(woken, 0b1000);
+    assert_eq!(
+        wakes, 2,
+        "the panicking wake, then one; no stale wake_again"
+    );
+}
+
+/// Two sets, each made on its own thread (its home), whose parents each wake a branch of
+/// the other set (e.g. a `select!` inside each of two `Shared` futures, each with a branch
+/// awaiting the other). Each thread wakes a branch of its own set; inside the parent wake
+/// (lock held) it wakes a branch of the other set, whose lock the other thread holds.
+#[test]
+fn a_chain_of_relays_across_two_sets_on_two_threads_ends() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{mpsc, Barrier};
+    let done = on_a_thread_within_5s(|| {
+        let barrier = Arc::new(Barrier::new(2));
+        let (to_b, from_a) = mpsc::channel::<Arc<WakeSet>>();
+        let (to_a, from_b) = mpsc::channel::<Arc<WakeSet>>();
+        let side = |tx: mpsc::Sender<Arc<WakeSet>>,
+                    rx: mpsc::Receiver<Arc<WakeSet>>,
+                    barrier: Arc<Barrier>| {
+            move || {
+                let mine = Arc::new(WakeSet::new());
+                let first = Arc::new(AtomicBool::new(true));
+                let r = {
+                    let barrier = Arc::clone(&barrier);
+                    relay(move || {
+                        if first.swap(false, Ordering::SeqCst) {
+                            barrier.wait(); // both threads hold their own set's lock
+                        }
+                    })
+                };
+                mine.set_parent(&Waker::from(Arc::clone(&r)));
+                tx.send(Arc::clone(&mine)).unwrap();
+                let other = rx.recv().unwrap();
+                r.wakers
+                    .lock()
+                    .unwrap()
+                    .push((*BranchWaker::new(&other, 0)).clone());
+                barrier.wait();
+                BranchWaker::new(&mine, 1).wake_by_ref();
+                barrier.wait();
+                mine.clear_parent();
+            }
+        };
+        let a = std::thread::spawn(side(to_b, from_b, Arc::clone(&barrier)));
+        let b = std::thread::spawn(side(to_a, from_a, barrier));
+        a.join().unwrap();
+        b.join().unwrap();
+        true
+    });
+    assert!(done);
 }

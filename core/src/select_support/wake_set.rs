@@ -26,8 +26,9 @@
 //!   of an earlier poller of the same `select!`) is replaced at the start of the poll,
 //!   before any branch runs, so the parent is always the waker of the set's latest poller:
 //!   never a waker of a set nested inside it, and so never part of a cycle of wakes of
-//!   Mirage's own making (a parent that relays its wake to wakers it was handed can still
-//!   reach this set again: see [`WakeSet::wake_parent`]).
+//!   Mirage's own making. A parent that relays its wake to wakers it was handed can still
+//!   lead back to this set, or to another whose parent relays back here; a branch wake
+//!   therefore never waits for the lock, but hands its wake to the holder (`parent.rs`).
 //!
 //! # No lost wake-ups
 //!
@@ -35,8 +36,9 @@
 //!   at that moment ([`WakeSet::wake`]); bits set on a non-zero word rely on the wake of the
 //!   transition before them, which the owner has not consumed yet (it consumes bits only by
 //!   zeroing the word).
-//! - **`local`**: every wake on the home thread wakes the parent after storing its bit,
-//!   whatever the word held. A plain load and store is not atomic, and a `select!` polled on
+//! - **`local`**: every wake on the home thread wakes the parent (or hands the wake to the
+//!   thread holding the parent's slot, which then wakes it: `parent.rs`) after storing its
+//!   bit, whatever the word held. A plain load and store is not atomic, and a `select!` polled on
 //!   another thread may swap the word out between the two: the store then puts back bits
 //!   that poll already took (a spurious poll of those branches later, which is harmless),
 //!   and a wake that skipped the parent because the word it loaded was non-zero would be
@@ -44,11 +46,12 @@
 //! - **A new parent**: the one gap left is a parent that changes, or is stored for the first
 //!   time: a wake may have woken the old one (or nobody). So after storing a new parent the
 //!   owner reads both words again and wakes the new parent itself if any bit is set
-//!   ([`WakeSet::set_parent`]). The lock orders the two sides: either the waker took the lock
-//!   first, and then its bit was set before the owner's read, which sees it; or it took the
-//!   lock after, and found the new parent.
+//!   ([`WakeSet::set_parent`]). The slot's lock orders the two sides: either the waker took
+//!   the lock first, and then its bit was set before the owner's read, which sees it; or it
+//!   took the lock after, and found the new parent; or it found the owner holding it and
+//!   handed its wake over, which the owner carries out, to the new parent, as it lets go.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::Waker;
 
 use super::parent::ParentSlot;
@@ -69,12 +72,6 @@ pub(crate) struct WakeSet {
     /// Whether a `select!` holds the set: false while it waits in `home`'s pool. Only
     /// `home` reads or writes it (the pool is `home`'s alone).
     leased: AtomicBool,
-    /// The thread waking the parent, while it holds the lock; 0 otherwise. Written only by
-    /// the lock holder ([`WakeSet::wake_parent`]).
-    waking: AtomicUsize,
-    /// A branch of this set was woken from inside its own parent wake: wake the parent once
-    /// more. Only the thread in `waking` touches it.
-    wake_again: AtomicBool,
     /// The task to wake when a bit goes up; `None` until a pending poll stores one. A pooled
     /// set keeps the last one.
     parent: ParentSlot,
@@ -107,8 +104,6 @@ impl WakeSet {
             local: AtomicU64::new(0),
             home: this_thread(),
             leased: AtomicBool::new(true),
-            waking: AtomicUsize::new(0),
-            wake_again: AtomicBool::new(false),
             parent: ParentSlot::new(),
         }
     }
@@ -124,8 +119,7 @@ impl WakeSet {
     pub(crate) fn wake(&self, branch: u32) {
         debug_assert!(branch < 64, "branch index {branch} out of range");
         let bit = 1 << branch;
-        let thread = this_thread();
-        if self.home == thread {
+        if self.is_home() {
             // A set in the pool has no `select!` to wake: its next lease zeroes the bits and
             // polls every branch first. (The parent it keeps would only get a spurious wake.)
             if !self.leased.load(Ordering::Relaxed) {
@@ -143,44 +137,8 @@ impl WakeSet {
                 return;
             }
         }
-        self.wake_parent(thread);
-    }
-
-    /// Wakes the parent, if any, under the lock so the owner cannot drop it meanwhile.
-    ///
-    /// A parent's wake may reach this set again on the same thread: a parent that wakes
-    /// wakers it was handed, as `futures`' `Shared` does, one of them a branch waker of this
-    /// set (a `select!` inside a shared future, with a branch awaiting a clone of it). The
-    /// lock is held then, and not re-entrant, so the inner wake only asks this one to wake
-    /// the parent once more when it is done: after the inner bit was stored, so that a
-    /// `select!` polled meanwhile on another thread cannot have taken the bits without it.
-    ///
-    /// Across threads relays can still deadlock: two sets whose parents relay wakes to each
-    /// other's branches, woken at the same moment on two threads, each hold one lock and
-    /// wait for the other. Waking a clone of the parent after releasing the lock would end
-    /// that, for a waker clone and drop per wake (two more read-modify-writes on a task
-    /// waker); a lock that a waker finding it held hands its wake to instead of waiting
-    /// would too, for one.
-    fn wake_parent(&self, thread: usize) {
-        // Only the thread holding the lock stores its id here, and clears it before letting
-        // go: reading this thread's own id means this thread holds the lock, below us.
-        if self.waking.load(Ordering::Relaxed) == thread {
-            self.wake_again.store(true, Ordering::Relaxed);
-            return;
-        }
-        self.parent.with(|parent| {
-            let Some(parent) = parent else { return };
-            // Cleared by the guard, also if the wake panics.
-            self.waking.store(thread, Ordering::Relaxed);
-            let _waking = ClearWaking(self);
-            loop {
-                parent.wake_by_ref();
-                if !self.wake_again.load(Ordering::Relaxed) {
-                    break;
-                }
-                self.wake_again.store(false, Ordering::Relaxed);
-            }
-        });
+        // Never waits: a parent's wake may lead back here (see `parent.rs`).
+        self.parent.wake();
     }
 
     /// Takes the woken bits, leaving none.
@@ -253,16 +211,6 @@ impl WakeSet {
             "a wake set pooled away from its home thread"
         );
         self.leased.store(false, Ordering::Relaxed);
-    }
-}
-
-/// Clears [`WakeSet::wake_parent`]'s marks when its wake is over.
-struct ClearWaking<'a>(&'a WakeSet);
-
-impl Drop for ClearWaking<'_> {
-    fn drop(&mut self) {
-        self.0.wake_again.store(false, Ordering::Relaxed);
-        self.0.waking.store(0, Ordering::Relaxed);
     }
 }
 
