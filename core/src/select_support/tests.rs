@@ -783,6 +783,16 @@ impl Wake for Relay {
     }
 }
 
+impl Relay {
+    /// Hands the relay the waker of branch `index` of `set`, for its next wake.
+    fn hand(&self, set: &Arc<WakeSet>, index: u32) {
+        self.wakers
+            .lock()
+            .unwrap()
+            .push((*BranchWaker::new(set, index)).clone());
+    }
+}
+
 /// A [`Relay`] that runs `before` first on each wake.
 fn relay(before: impl Fn() + Send + Sync + 'static) -> Arc<Relay> {
     Arc::new(Relay {
@@ -811,11 +821,7 @@ fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_on_its_home_thread() {
         let set = Arc::new(WakeSet::new());
         let relay = relay(|| {});
         set.set_parent(&Waker::from(Arc::clone(&relay)));
-        relay
-            .wakers
-            .lock()
-            .unwrap()
-            .push((*BranchWaker::new(&set, 0)).clone());
+        relay.hand(&set, 0);
         BranchWaker::new(&set, 1).wake_by_ref();
         (set.take_woken(), relay.wakes.load(Ordering::SeqCst))
     });
@@ -843,11 +849,7 @@ fn a_parent_whose_wake_wakes_a_branch_of_the_same_set_from_another_thread() {
         })
     };
     set.set_parent(&Waker::from(Arc::clone(&relay)));
-    relay
-        .wakers
-        .lock()
-        .unwrap()
-        .push((*BranchWaker::new(&set, 0)).clone());
+    relay.hand(&set, 0);
     let branch = (*BranchWaker::new(&set, 1)).clone();
     on_a_thread_within_5s(move || branch.wake());
     assert_eq!(
@@ -868,14 +870,8 @@ fn a_chain_of_relays_across_two_sets_on_one_thread_ends() {
         let (rx, ry) = (relay(|| {}), relay(|| {}));
         x.set_parent(&Waker::from(Arc::clone(&rx)));
         y.set_parent(&Waker::from(Arc::clone(&ry)));
-        rx.wakers
-            .lock()
-            .unwrap()
-            .push((*BranchWaker::new(&y, 0)).clone());
-        ry.wakers
-            .lock()
-            .unwrap()
-            .push((*BranchWaker::new(&x, 0)).clone());
+        rx.hand(&y, 0);
+        ry.hand(&x, 0);
         BranchWaker::new(&x, 1).wake_by_ref();
         let r = (
             x.take_woken(),
@@ -965,10 +961,7 @@ fn a_chain_of_relays_across_two_sets_on_two_threads_ends() {
                 mine.set_parent(&Waker::from(Arc::clone(&r)));
                 tx.send(Arc::clone(&mine)).unwrap();
                 let other = rx.recv().unwrap();
-                r.wakers
-                    .lock()
-                    .unwrap()
-                    .push((*BranchWaker::new(&other, 0)).clone());
+                r.hand(&other, 0);
                 barrier.wait();
                 BranchWaker::new(&mine, 1).wake_by_ref();
                 barrier.wait();
