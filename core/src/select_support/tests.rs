@@ -928,7 +928,7 @@ fn a_parent_wake_that_panics_leaves_the_set_usable() {
     assert_eq!(woken, 0b1000);
     assert_eq!(
         wakes, 2,
-        "the panicking wake, then one; no stale wake_again"
+        "the panicking wake, then one; no hand-over left behind"
     );
 }
 
