@@ -27,6 +27,7 @@ pub mod sync;
 mod sys;
 pub mod task;
 pub mod task_local;
+mod thread_id;
 pub mod time;
 mod yield_now;
 

@@ -18,6 +18,8 @@ use std::hint;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::Waker;
 
+/// The parent waker of one `select!`, behind the lock that a wake hands over instead of
+/// waiting for (see the module docs).
 pub(crate) struct ParentSlot {
     /// [`LOCKED`] and [`HANDED`].
     state: AtomicU8,

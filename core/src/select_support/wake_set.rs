@@ -55,6 +55,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::Waker;
 
 use super::parent::ParentSlot;
+use crate::thread_id::this_thread;
 
 /// The shared half of a `select!`. Aligned to 64 bytes so the low 6 bits of its address are
 /// zero and a branch waker can keep its branch index there (see `branch_waker.rs`); the
@@ -212,20 +213,4 @@ impl WakeSet {
         );
         self.leased.store(false, Ordering::Relaxed);
     }
-}
-
-thread_local! {
-    /// Nothing but an address that differs from every other live thread's.
-    static THREAD: u8 = const { 0 };
-}
-
-/// An id of the calling thread: the address of its [`THREAD`]. Two threads alive at once
-/// never share one; a thread started after another ended may reuse its id, which can only
-/// make it the home of sets whose home is gone, and one thread at a time is all the plain
-/// path needs.
-#[inline]
-pub(crate) fn this_thread() -> usize {
-    // A `u8` with a `const` initialiser has no destructor, so it is there for the whole life
-    // of the thread, even while other thread-locals are destroyed.
-    THREAD.with(|thread| std::ptr::from_ref(thread).addr())
 }

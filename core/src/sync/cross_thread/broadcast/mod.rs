@@ -78,6 +78,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use crate::sync::broadcast::state::{Lock, State};
+use crate::thread_id::{this_thread, NO_THREAD};
 
 pub use error::{RecvError, SendError, TryRecvError};
 pub use receiver::{Receiver, Recv};
@@ -137,21 +138,6 @@ struct StateMutex<T> {
     /// number here holds the lock; it never reads its number otherwise (its own last store
     /// was the clear, and no other thread stores its number).
     holder: AtomicUsize,
-}
-
-/// No thread, or one that cannot be told apart (in its thread-local teardown).
-const NO_THREAD: usize = 0;
-
-thread_local! {
-    /// Its address tells the threads apart.
-    static THREAD: u8 = const { 0 };
-}
-
-/// A number for this thread, unique among the live threads.
-fn this_thread() -> usize {
-    THREAD
-        .try_with(|byte| byte as *const u8 as usize)
-        .unwrap_or(NO_THREAD)
 }
 
 /// Clears the holder as the lock is released, also when a `Clone` under it panics.
