@@ -126,6 +126,34 @@ fn a_deadline_in_the_past_completes_at_once() {
     });
 }
 
+/// `sleep_until` promises a past deadline completes at the first poll, which combinators
+/// that poll once (`now_or_never`) rely on. A Core with no timer registered does not advance
+/// its wheel, which then stands behind the clock: the first timer into it reads the clock.
+#[test]
+fn a_past_deadline_is_ready_at_the_first_poll_after_the_core_held_no_timers() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // Real time moves on while no timer is registered (`advance` would move the wheel
+        // too): the wheel stays where the Core started.
+        std::thread::sleep(Duration::from_millis(20));
+        let past = Instant::now() - Duration::from_millis(10);
+        let mut nap = sleep_until(past);
+        std::future::poll_fn(|cx| {
+            assert!(
+                Pin::new(&mut nap).poll(cx).is_ready(),
+                "a deadline 10 ms in the past is ready at the first poll"
+            );
+            Poll::Ready(())
+        })
+        .await;
+        // A later deadline still waits, and fires on time, in virtual time.
+        pause();
+        let start = Instant::now();
+        sleep(Duration::from_millis(3)).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(3));
+    });
+}
+
 /// Polls a sleep once, drops it, then stays pending forever, counting its own polls.
 struct PollOnceThenDrop {
     sleep: Option<Sleep>,

@@ -72,7 +72,19 @@ impl Timers {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut wheel = self.wheel.borrow_mut();
-        if deadline <= wheel.now() {
+        // The Core advances the wheel to the clock only while it holds timers: an empty
+        // wheel may stand far behind the clock (since the last timer left it, or since the
+        // Core started). A timer registering into one checks the clock itself, so that a
+        // deadline already past completes at this first poll, as `sleep_until` promises (and
+        // `now_or_never`, which polls once, relies on), not after a trip through the wheel.
+        // A wheel holding timers is as of the Core's last turn (or, holding only never-due
+        // ones, as of the turn that last fired one): a timer whose deadline passed since then
+        // completes at the next turn, which costs no clock read here.
+        if deadline <= wheel.now()
+            || (key.is_none()
+                && wheel.is_empty()
+                && deadline <= self.clock.tick_at_or_before(self.clock.now()))
+        {
             let stale = key.take().and_then(|key| wheel.remove(key));
             drop(wheel);
             drop(stale);
