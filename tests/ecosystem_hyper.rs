@@ -518,6 +518,13 @@ fn spawn_server_with(
     addr
 }
 
+/// A `spawn_server_with` configuration: a 2 s socket read timeout on each accepted stream.
+fn read_timeout_2s(stream: &TcpStream) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+}
+
 /// A hyper client connection, its connection future spawned on the Core.
 async fn client(
     stream: TcpStream,
@@ -996,11 +1003,7 @@ fn socket_read_timeout_is_a_fresh_idle_timeout_for_each_hyper_read() {
             listener(false),
             http1::Builder::new(),
             Rc::clone(&state),
-            |stream| {
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(2)))
-                    .unwrap()
-            },
+            read_timeout_2s,
         );
         let (mut sender, conn) = client(TcpStream::connect(addr).await.unwrap()).await;
         let start = Instant::now();
@@ -1188,11 +1191,7 @@ fn socket_read_timeout_also_cuts_a_slow_handler() {
             listener(false),
             http1::Builder::new(),
             Rc::clone(&state),
-            |stream| {
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(2)))
-                    .unwrap()
-            },
+            read_timeout_2s,
         );
         let (mut sender, conn) = client(TcpStream::connect(addr).await.unwrap()).await;
         let start = Instant::now();
