@@ -30,6 +30,12 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Runs the future `test` makes on a fresh Core, on a thread of its own with a time limit
+/// (`within_guard`: a lost wake-up fails the test instead of hanging it).
+fn on_core<F: Future<Output = ()>>(test: impl FnOnce() -> F + Send + 'static) {
+    within_guard(|| Core::new().unwrap().run(test()));
+}
+
 /// A permutation of `0..n` (multiplication by a unit modulo a prime `p > n`, filtered).
 fn shuffled(n: u64) -> Vec<u64> {
     let p = 10_007;
@@ -47,98 +53,89 @@ fn shuffled(n: u64) -> Vec<u64> {
 
 #[test]
 fn futures_unordered_of_sleeps_completes_in_deadline_order_at_the_deadlines() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let mut set = FuturesUnordered::new();
-            for i in shuffled(600) {
-                set.push(async move {
-                    sleep(ms(10 * (i + 1))).await;
-                    (i, start.elapsed())
-                });
-            }
-            let mut seen = Vec::new();
-            while let Some((i, at)) = set.next().await {
-                assert_eq!(at, ms(10 * (i + 1)), "sleep {i} fired at the wrong time");
-                seen.push(i);
-            }
-            assert_eq!(seen, (0..600).collect::<Vec<_>>());
-        });
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let mut set = FuturesUnordered::new();
+        for i in shuffled(600) {
+            set.push(async move {
+                sleep(ms(10 * (i + 1))).await;
+                (i, start.elapsed())
+            });
+        }
+        let mut seen = Vec::new();
+        while let Some((i, at)) = set.next().await {
+            assert_eq!(at, ms(10 * (i + 1)), "sleep {i} fired at the wrong time");
+            seen.push(i);
+        }
+        assert_eq!(seen, (0..600).collect::<Vec<_>>());
     });
 }
 
 #[test]
 fn futures_unordered_of_due_sleeps_beyond_the_coop_budget_all_complete() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let mut set: FuturesUnordered<_> = (0..2000)
-                .map(|i| async move {
-                    sleep(Duration::ZERO).await;
-                    sleep(Duration::ZERO).await;
-                    i
-                })
-                .collect();
-            let mut count = 0;
-            while set.next().await.is_some() {
-                count += 1;
-            }
-            assert_eq!(count, 2000);
-        });
+    on_core(|| async {
+        pause();
+        let mut set: FuturesUnordered<_> = (0..2000)
+            .map(|i| async move {
+                sleep(Duration::ZERO).await;
+                sleep(Duration::ZERO).await;
+                i
+            })
+            .collect();
+        let mut count = 0;
+        while set.next().await.is_some() {
+            count += 1;
+        }
+        assert_eq!(count, 2000);
     });
 }
 
 #[test]
 fn futures_unordered_of_selects_sleep_against_oneshot() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let mut senders = Vec::new();
-            let mut set = FuturesUnordered::new();
-            for i in 0..300u64 {
-                let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
-                senders.push(tx);
-                set.push(async move {
-                    // Even branches are answered at 5 ms * i / 2; odd ones time out at 1 s + i ms.
-                    mirage::select! {
-                        v = rx => (i, v.ok(), start.elapsed()),
-                        _ = sleep(Duration::from_secs(1) + ms(i)) => (i, None, start.elapsed()),
-                    }
-                });
-            }
-            let sender = mirage::spawn(async move {
-                for (i, tx) in senders.into_iter().enumerate() {
-                    if i % 2 == 0 {
-                        sleep(ms(5)).await;
-                        tx.send(i as u64 * 10).unwrap();
-                    } else {
-                        // Kept alive until the end so the odd branches' channels stay open.
-                        std::mem::forget(tx);
-                    }
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let mut senders = Vec::new();
+        let mut set = FuturesUnordered::new();
+        for i in 0..300u64 {
+            let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
+            senders.push(tx);
+            set.push(async move {
+                // Even branches are answered at 5 ms * i / 2; odd ones time out at 1 s + i ms.
+                mirage::select! {
+                    v = rx => (i, v.ok(), start.elapsed()),
+                    _ = sleep(Duration::from_secs(1) + ms(i)) => (i, None, start.elapsed()),
                 }
             });
-            let mut got = Vec::new();
-            while let Some(r) = set.next().await {
-                got.push(r);
-            }
-            sender.await.unwrap();
-            assert_eq!(got.len(), 300);
-            for (n, &(i, v, at)) in got.iter().enumerate() {
+        }
+        let sender = mirage::spawn(async move {
+            for (i, tx) in senders.into_iter().enumerate() {
                 if i % 2 == 0 {
-                    assert_eq!(v, Some(i * 10));
-                    assert_eq!(at, ms(5 * (i / 2 + 1)));
-                    assert_eq!(n as u64, i / 2, "answered branches finish in send order");
+                    sleep(ms(5)).await;
+                    tx.send(i as u64 * 10).unwrap();
                 } else {
-                    assert_eq!(v, None);
-                    assert_eq!(at, Duration::from_secs(1) + ms(i));
+                    // Kept alive until the end so the odd branches' channels stay open.
+                    std::mem::forget(tx);
                 }
             }
         });
+        let mut got = Vec::new();
+        while let Some(r) = set.next().await {
+            got.push(r);
+        }
+        sender.await.unwrap();
+        assert_eq!(got.len(), 300);
+        for (n, &(i, v, at)) in got.iter().enumerate() {
+            if i % 2 == 0 {
+                assert_eq!(v, Some(i * 10));
+                assert_eq!(at, ms(5 * (i / 2 + 1)));
+                assert_eq!(n as u64, i / 2, "answered branches finish in send order");
+            } else {
+                assert_eq!(v, None);
+                assert_eq!(at, Duration::from_secs(1) + ms(i));
+            }
+        }
     });
 }
 
@@ -146,50 +143,47 @@ fn futures_unordered_of_selects_sleep_against_oneshot() {
 /// losing branch (a fresh sleep) dropped on every pass.
 #[test]
 fn selects_nested_in_futures_unordered_nested_in_select() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let (tx, mut rx) = mirage::sync::mpsc::unbounded_channel::<u64>();
-            let mut set = FuturesUnordered::new();
-            for i in 0..64u64 {
-                let tx = tx.clone();
-                set.push(async move {
-                    let mut rounds = 0;
-                    loop {
-                        mirage::select! {
-                            _ = sleep(ms(3 + i)) => rounds += 1,
-                            _ = sleep(ms(1000)) => unreachable!(),
-                        }
-                        if rounds == 5 {
-                            let _ = tx.send(i);
-                            return (i, start.elapsed());
-                        }
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let (tx, mut rx) = mirage::sync::mpsc::unbounded_channel::<u64>();
+        let mut set = FuturesUnordered::new();
+        for i in 0..64u64 {
+            let tx = tx.clone();
+            set.push(async move {
+                let mut rounds = 0;
+                loop {
+                    mirage::select! {
+                        _ = sleep(ms(3 + i)) => rounds += 1,
+                        _ = sleep(ms(1000)) => unreachable!(),
                     }
-                });
-            }
-            drop(tx);
-            let mut done = Vec::new();
-            let mut ticks = 0u32;
-            let mut messages = 0;
-            loop {
-                mirage::select! {
-                    Some((i, at)) = set.next() => {
-                        assert_eq!(at, ms(5 * (3 + i)));
-                        done.push(i);
+                    if rounds == 5 {
+                        let _ = tx.send(i);
+                        return (i, start.elapsed());
                     }
-                    Some(_) = rx.recv() => messages += 1,
-                    _ = sleep(ms(2)) => ticks += 1,
-                    else => break,
                 }
-                if done.len() == 64 && messages == 64 {
-                    break;
+            });
+        }
+        drop(tx);
+        let mut done = Vec::new();
+        let mut ticks = 0u32;
+        let mut messages = 0;
+        loop {
+            mirage::select! {
+                Some((i, at)) = set.next() => {
+                    assert_eq!(at, ms(5 * (3 + i)));
+                    done.push(i);
                 }
+                Some(_) = rx.recv() => messages += 1,
+                _ = sleep(ms(2)) => ticks += 1,
+                else => break,
             }
-            assert_eq!(done, (0..64).collect::<Vec<_>>());
-            assert!(ticks > 0);
-        });
+            if done.len() == 64 && messages == 64 {
+                break;
+            }
+        }
+        assert_eq!(done, (0..64).collect::<Vec<_>>());
+        assert!(ticks > 0);
     });
 }
 
@@ -220,33 +214,30 @@ impl<F: Future> Future for FreshWaker<F> {
 
 #[test]
 fn select_and_join_polled_with_a_new_waker_every_poll() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            for round in 0..200u64 {
-                let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
-                mirage::spawn(async move {
-                    sleep(ms(1)).await;
-                    mirage::yield_now().await;
-                    let _ = tx.send(round);
-                });
-                let got = FreshWaker(Box::pin(async {
-                    mirage::select! {
-                        v = rx => {
-                            let (a, b) = mirage::join!(sleep(ms(1)), FreshWaker(Box::pin(sleep(ms(2)))));
-                            let _ = (a, b);
-                            v.unwrap()
-                        }
-                        _ = sleep(ms(500)) => u64::MAX,
-                    }
-                }))
-                .await;
-                assert_eq!(got, round);
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        for round in 0..200u64 {
+            let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
+            mirage::spawn(async move {
+                sleep(ms(1)).await;
+                mirage::yield_now().await;
+                let _ = tx.send(round);
+            });
+            let got = FreshWaker(Box::pin(async {
+            mirage::select! {
+                v = rx => {
+                    let (a, b) = mirage::join!(sleep(ms(1)), FreshWaker(Box::pin(sleep(ms(2)))));
+                    let _ = (a, b);
+                    v.unwrap()
+                }
+                _ = sleep(ms(500)) => u64::MAX,
             }
-            assert_eq!(start.elapsed(), ms(200 * 3));
-        });
+        }))
+        .await;
+            assert_eq!(got, round);
+        }
+        assert_eq!(start.elapsed(), ms(200 * 3));
     });
 }
 
@@ -256,42 +247,39 @@ fn select_and_join_polled_with_a_new_waker_every_poll() {
 
 #[test]
 fn shared_sleep_awaited_by_tasks_and_selects() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let shared = async {
-                sleep(ms(50)).await;
-                42u32
-            }
-            .boxed_local()
-            .shared();
-            let mut handles = Vec::new();
-            for i in 0..50u64 {
-                let s = shared.clone();
-                handles.push(mirage::spawn(async move {
-                    if i % 2 == 0 {
-                        (s.await, start.elapsed())
-                    } else {
-                        mirage::select! {
-                            v = s => (v, start.elapsed()),
-                            _ = sleep(ms(1000)) => (0, start.elapsed()),
-                        }
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let shared = async {
+            sleep(ms(50)).await;
+            42u32
+        }
+        .boxed_local()
+        .shared();
+        let mut handles = Vec::new();
+        for i in 0..50u64 {
+            let s = shared.clone();
+            handles.push(mirage::spawn(async move {
+                if i % 2 == 0 {
+                    (s.await, start.elapsed())
+                } else {
+                    mirage::select! {
+                        v = s => (v, start.elapsed()),
+                        _ = sleep(ms(1000)) => (0, start.elapsed()),
                     }
-                }));
-            }
-            let mut set: FuturesUnordered<_> = (0..50).map(|_| shared.clone()).collect();
-            let mut n = 0;
-            while let Some(v) = set.next().await {
-                assert_eq!(v, 42);
-                n += 1;
-            }
-            assert_eq!(n, 50);
-            for h in handles {
-                assert_eq!(h.await.unwrap(), (42, ms(50)));
-            }
-        });
+                }
+            }));
+        }
+        let mut set: FuturesUnordered<_> = (0..50).map(|_| shared.clone()).collect();
+        let mut n = 0;
+        while let Some(v) = set.next().await {
+            assert_eq!(v, 42);
+            n += 1;
+        }
+        assert_eq!(n, 50);
+        for h in handles {
+            assert_eq!(h.await.unwrap(), (42, ms(50)));
+        }
     });
 }
 
@@ -299,60 +287,57 @@ fn shared_sleep_awaited_by_tasks_and_selects() {
 /// awaits another `Shared` whose inner future is a `select!`: three levels of relayed wakes.
 #[test]
 fn shared_of_select_chains() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            for round in 0..50u64 {
-                let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
-                let inner = async move {
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        for round in 0..50u64 {
+            let (tx, rx) = mirage::sync::oneshot::channel::<u64>();
+            let inner = async move {
+                mirage::select! {
+                    v = rx => v.unwrap(),
+                    _ = sleep(ms(100)) => u64::MAX,
+                }
+            }
+            .boxed_local()
+            .shared();
+            let middle = {
+                let inner = inner.clone();
+                async move {
                     mirage::select! {
-                        v = rx => v.unwrap(),
-                        _ = sleep(ms(100)) => u64::MAX,
+                        v = inner => v + 1,
+                        _ = sleep(ms(200)) => u64::MAX,
                     }
                 }
                 .boxed_local()
-                .shared();
-                let middle = {
+                .shared()
+            };
+            let waiters: Vec<_> = (0..8)
+                .map(|k| {
+                    let middle = middle.clone();
                     let inner = inner.clone();
-                    async move {
-                        mirage::select! {
-                            v = inner => v + 1,
-                            _ = sleep(ms(200)) => u64::MAX,
-                        }
-                    }
-                    .boxed_local()
-                    .shared()
-                };
-                let waiters: Vec<_> = (0..8)
-                    .map(|k| {
-                        let middle = middle.clone();
-                        let inner = inner.clone();
-                        mirage::spawn(async move {
-                            if k % 2 == 0 {
-                                mirage::select! {
-                                    v = middle => v,
-                                    _ = sleep(ms(300)) => 0,
-                                }
-                            } else {
-                                mirage::select! {
-                                    v = inner => v + 1,
-                                    _ = sleep(ms(300)) => 0,
-                                }
+                    mirage::spawn(async move {
+                        if k % 2 == 0 {
+                            mirage::select! {
+                                v = middle => v,
+                                _ = sleep(ms(300)) => 0,
                             }
-                        })
+                        } else {
+                            mirage::select! {
+                                v = inner => v + 1,
+                                _ = sleep(ms(300)) => 0,
+                            }
+                        }
                     })
-                    .collect();
-                sleep(ms(3)).await;
-                tx.send(round).unwrap();
-                for w in waiters {
-                    assert_eq!(w.await.unwrap(), round + 1);
-                }
-                assert_eq!(middle.clone().await, round + 1);
+                })
+                .collect();
+            sleep(ms(3)).await;
+            tx.send(round).unwrap();
+            for w in waiters {
+                assert_eq!(w.await.unwrap(), round + 1);
             }
-            assert_eq!(start.elapsed(), ms(150));
-        });
+            assert_eq!(middle.clone().await, round + 1);
+        }
+        assert_eq!(start.elapsed(), ms(150));
     });
 }
 
@@ -361,42 +346,39 @@ fn shared_of_select_chains() {
 /// parent). The other branch completes it.
 #[test]
 fn shared_whose_inner_select_awaits_itself() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            for round in 0..50u32 {
-                let (tx, rx) = mirage::sync::oneshot::channel::<u32>();
-                let slot: std::rc::Rc<std::cell::RefCell<Option<future::Shared<_>>>> =
-                    Default::default();
-                let slot2 = slot.clone();
-                let shared = async move {
-                    let me = slot2.borrow().clone().unwrap();
-                    let me: future::Shared<futures::future::LocalBoxFuture<'static, u32>> = me;
-                    mirage::select! {
-                        v = me => v + 1000,
-                        v = rx => v.unwrap(),
-                    }
+    on_core(|| async {
+        pause();
+        for round in 0..50u32 {
+            let (tx, rx) = mirage::sync::oneshot::channel::<u32>();
+            let slot: std::rc::Rc<std::cell::RefCell<Option<future::Shared<_>>>> =
+                Default::default();
+            let slot2 = slot.clone();
+            let shared = async move {
+                let me = slot2.borrow().clone().unwrap();
+                let me: future::Shared<futures::future::LocalBoxFuture<'static, u32>> = me;
+                mirage::select! {
+                    v = me => v + 1000,
+                    v = rx => v.unwrap(),
                 }
-                .boxed_local()
-                .shared();
-                *slot.borrow_mut() = Some(shared.clone());
-                let w = {
-                    let s = shared.clone();
-                    mirage::spawn(async move {
-                        mirage::select! {
-                            v = s => v,
-                            _ = sleep(ms(100)) => u32::MAX,
-                        }
-                    })
-                };
-                mirage::yield_now().await;
-                sleep(ms(1)).await;
-                tx.send(round).unwrap();
-                assert_eq!(w.await.unwrap(), round);
-                slot.borrow_mut().take();
             }
-        });
+            .boxed_local()
+            .shared();
+            *slot.borrow_mut() = Some(shared.clone());
+            let w = {
+                let s = shared.clone();
+                mirage::spawn(async move {
+                    mirage::select! {
+                        v = s => v,
+                        _ = sleep(ms(100)) => u32::MAX,
+                    }
+                })
+            };
+            mirage::yield_now().await;
+            sleep(ms(1)).await;
+            tx.send(round).unwrap();
+            assert_eq!(w.await.unwrap(), round);
+            slot.borrow_mut().take();
+        }
     });
 }
 
@@ -506,62 +488,59 @@ fn shared_select_awaited_on_two_cores() {
 
 #[test]
 fn futures_select_and_join_combinators_over_mirage_timers() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            match future::select(sleep(ms(10)), sleep(ms(20))).await {
-                Either::Left(((), _loser)) => {}
-                Either::Right(_) => panic!("the later sleep won"),
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        match future::select(sleep(ms(10)), sleep(ms(20))).await {
+            Either::Left(((), _loser)) => {}
+            Either::Right(_) => panic!("the later sleep won"),
+        }
+        assert_eq!(start.elapsed(), ms(10));
+        let sleeps: Vec<_> = (1..=50).rev().map(|i| sleep(ms(i)).boxed_local()).collect();
+        let ((), index, rest) = future::select_all(sleeps).await;
+        assert_eq!((index, rest.len()), (49, 49));
+        drop(rest);
+        assert_eq!(start.elapsed(), ms(11));
+        let all = future::join_all((1..=50).map(|i| async move {
+            sleep(ms(i)).await;
+            i
+        }))
+        .await;
+        assert_eq!(all, (1..=50).collect::<Vec<_>>());
+        assert_eq!(start.elapsed(), ms(61));
+        let r: Result<Vec<u64>, u64> = future::try_join_all((1..=50u64).map(|i| async move {
+            match timeout(ms(25), sleep(ms(i))).await {
+                Ok(()) => Ok(i),
+                Err(_) => Err(i),
             }
-            assert_eq!(start.elapsed(), ms(10));
-            let sleeps: Vec<_> = (1..=50).rev().map(|i| sleep(ms(i)).boxed_local()).collect();
-            let ((), index, rest) = future::select_all(sleeps).await;
-            assert_eq!((index, rest.len()), (49, 49));
-            drop(rest);
-            assert_eq!(start.elapsed(), ms(11));
-            let all = future::join_all((1..=50).map(|i| async move {
-                sleep(ms(i)).await;
-                i
-            }))
-            .await;
-            assert_eq!(all, (1..=50).collect::<Vec<_>>());
-            assert_eq!(start.elapsed(), ms(61));
-            let r: Result<Vec<u64>, u64> = future::try_join_all((1..=50u64).map(|i| async move {
-                match timeout(ms(25), sleep(ms(i))).await {
-                    Ok(()) => Ok(i),
-                    Err(_) => Err(i),
-                }
-            }))
-            .await;
-            assert_eq!(r, Err(26));
-            assert_eq!(start.elapsed(), ms(86));
-            let (a, b) = futures::join!(sleep(ms(5)), async {
-                sleep(ms(7)).await;
-                7
-            });
-            assert_eq!((a, b), ((), 7));
-            assert_eq!(start.elapsed(), ms(93));
-            let mut long = sleep(Duration::from_secs(3600)).fuse();
-            let mut short = sleep(ms(1)).fuse();
-            futures::select! {
-                _ = long => panic!("the hour passed"),
-                _ = short => {}
-            }
-            assert_eq!(start.elapsed(), ms(94));
-            drop(long);
-            // Nothing else waits: a oneshot answered an hour of virtual time later by a task
-            // must arrive exactly then (a loser left in the wheel is harmless but would show
-            // up below as an early wake-up count).
-            let (tx, rx) = mirage::sync::oneshot::channel();
-            mirage::spawn(async move {
-                sleep(Duration::from_secs(7200)).await;
-                tx.send(()).unwrap();
-            });
-            rx.await.unwrap();
-            assert_eq!(start.elapsed(), Duration::from_secs(7200) + ms(94));
+        }))
+        .await;
+        assert_eq!(r, Err(26));
+        assert_eq!(start.elapsed(), ms(86));
+        let (a, b) = futures::join!(sleep(ms(5)), async {
+            sleep(ms(7)).await;
+            7
         });
+        assert_eq!((a, b), ((), 7));
+        assert_eq!(start.elapsed(), ms(93));
+        let mut long = sleep(Duration::from_secs(3600)).fuse();
+        let mut short = sleep(ms(1)).fuse();
+        futures::select! {
+            _ = long => panic!("the hour passed"),
+            _ = short => {}
+        }
+        assert_eq!(start.elapsed(), ms(94));
+        drop(long);
+        // Nothing else waits: a oneshot answered an hour of virtual time later by a task
+        // must arrive exactly then (a loser left in the wheel is harmless but would show
+        // up below as an early wake-up count).
+        let (tx, rx) = mirage::sync::oneshot::channel();
+        mirage::spawn(async move {
+            sleep(Duration::from_secs(7200)).await;
+            tx.send(()).unwrap();
+        });
+        rx.await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(7200) + ms(94));
     });
 }
 
@@ -569,39 +548,35 @@ fn futures_select_and_join_combinators_over_mirage_timers() {
 /// socket: the peer sees EOF.
 #[test]
 fn futures_select_loser_closes_its_socket() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            for round in 0..20 {
-                let (ready_tx, ready_rx) = mirage::sync::oneshot::channel::<()>();
-                let reader = async move {
-                    let stream = TcpStream::connect(addr).await.unwrap();
-                    ready_tx.send(()).unwrap();
-                    let mut buf = [0u8; 16];
-                    let n = stream.read(&mut buf).await;
-                    panic!("the read completed: {n:?}");
-                }
-                .boxed_local();
-                let timer = async move {
-                    ready_rx.await.unwrap();
-                    sleep(ms(5)).await;
-                }
-                .boxed_local();
-                let (accepted, r) =
-                    futures::join!(listener.accept(), future::select(reader, timer));
-                let (peer, _) = accepted.unwrap();
-                assert!(matches!(r, Either::Right(_)), "round {round}");
-                drop(r);
-                let mut buf = [0u8; 4];
-                let n = timeout(Duration::from_secs(5), peer.read(&mut buf))
-                    .await
-                    .expect("the loser's socket stayed open")
-                    .unwrap();
-                assert_eq!(n, 0);
+    on_core(|| async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        for round in 0..20 {
+            let (ready_tx, ready_rx) = mirage::sync::oneshot::channel::<()>();
+            let reader = async move {
+                let stream = TcpStream::connect(addr).await.unwrap();
+                ready_tx.send(()).unwrap();
+                let mut buf = [0u8; 16];
+                let n = stream.read(&mut buf).await;
+                panic!("the read completed: {n:?}");
             }
-        });
+            .boxed_local();
+            let timer = async move {
+                ready_rx.await.unwrap();
+                sleep(ms(5)).await;
+            }
+            .boxed_local();
+            let (accepted, r) = futures::join!(listener.accept(), future::select(reader, timer));
+            let (peer, _) = accepted.unwrap();
+            assert!(matches!(r, Either::Right(_)), "round {round}");
+            drop(r);
+            let mut buf = [0u8; 4];
+            let n = timeout(Duration::from_secs(5), peer.read(&mut buf))
+                .await
+                .expect("the loser's socket stayed open")
+                .unwrap();
+            assert_eq!(n, 0);
+        }
     });
 }
 
@@ -641,34 +616,31 @@ async fn echo_once(addr: std::net::SocketAddr, i: u32) -> io::Result<u32> {
 
 #[test]
 fn buffer_unordered_and_for_each_concurrent_over_tcp_echo() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = mirage::spawn(echo_server(listener));
-            let mut got: Vec<u32> = stream::iter(0..300)
-                .map(|i| echo_once(addr, i))
-                .buffer_unordered(32)
-                .map(|r| r.unwrap())
-                .collect()
-                .await;
-            got.sort();
-            assert_eq!(got, (0..300).collect::<Vec<_>>());
-            let count = std::cell::Cell::new(0);
-            stream::iter(0..300)
-                .for_each_concurrent(50, |i| {
-                    let count = &count;
-                    async move {
-                        let r = timeout(Duration::from_secs(10), echo_once(addr, i)).await;
-                        r.expect("echo timed out").unwrap();
-                        count.set(count.get() + 1);
-                    }
-                })
-                .await;
-            assert_eq!(count.get(), 300);
-            server.abort();
-        });
+    on_core(|| async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = mirage::spawn(echo_server(listener));
+        let mut got: Vec<u32> = stream::iter(0..300)
+            .map(|i| echo_once(addr, i))
+            .buffer_unordered(32)
+            .map(|r| r.unwrap())
+            .collect()
+            .await;
+        got.sort();
+        assert_eq!(got, (0..300).collect::<Vec<_>>());
+        let count = std::cell::Cell::new(0);
+        stream::iter(0..300)
+            .for_each_concurrent(50, |i| {
+                let count = &count;
+                async move {
+                    let r = timeout(Duration::from_secs(10), echo_once(addr, i)).await;
+                    r.expect("echo timed out").unwrap();
+                    count.set(count.get() + 1);
+                }
+            })
+            .await;
+        assert_eq!(count.get(), 300);
+        server.abort();
     });
 }
 
@@ -931,132 +903,120 @@ fn futures_channels_wake_selects_inside_futures_unordered() {
 
 #[test]
 fn abortable_mirage_futures_abort_from_the_core_and_from_another_thread() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let (fut, handle) = future::abortable(async {
-                mirage::select! {
-                    _ = sleep(Duration::from_secs(3600)) => 1,
-                    _ = future::pending::<()>() => 2,
-                }
-            });
-            let task = mirage::spawn(fut);
-            sleep(ms(5)).await;
-            handle.abort();
-            assert!(task.await.unwrap().is_err());
-            assert_eq!(start.elapsed(), ms(5));
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let (fut, handle) = future::abortable(async {
+            mirage::select! {
+                _ = sleep(Duration::from_secs(3600)) => 1,
+                _ = future::pending::<()>() => 2,
+            }
         });
+        let task = mirage::spawn(fut);
+        sleep(ms(5)).await;
+        handle.abort();
+        assert!(task.await.unwrap().is_err());
+        assert_eq!(start.elapsed(), ms(5));
     });
 }
 
 #[test]
 fn abort_handle_from_another_thread_wakes_a_waiting_task() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            for _ in 0..200 {
-                let (fut, handle) = future::abortable(async {
-                    let (_tx, rx) = mirage::sync::oneshot::channel::<()>();
-                    mirage::select! {
-                        _ = rx => 1,
-                        _ = sleep(Duration::from_secs(3600)) => 2,
-                    }
-                });
-                let task = mirage::spawn(fut);
-                mirage::yield_now().await;
-                let t = thread::spawn(move || handle.abort());
-                let r = timeout(Duration::from_secs(10), task)
-                    .await
-                    .expect("abort lost");
-                assert!(r.unwrap().is_err());
-                t.join().unwrap();
-            }
-        });
+    on_core(|| async {
+        for _ in 0..200 {
+            let (fut, handle) = future::abortable(async {
+                let (_tx, rx) = mirage::sync::oneshot::channel::<()>();
+                mirage::select! {
+                    _ = rx => 1,
+                    _ = sleep(Duration::from_secs(3600)) => 2,
+                }
+            });
+            let task = mirage::spawn(fut);
+            mirage::yield_now().await;
+            let t = thread::spawn(move || handle.abort());
+            let r = timeout(Duration::from_secs(10), task)
+                .await
+                .expect("abort lost");
+            assert!(r.unwrap().is_err());
+            t.join().unwrap();
+        }
     });
 }
 
 #[test]
 fn now_or_never_and_poll_immediate_on_mirage_timers() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            for _ in 0..1000 {
-                // Each pass spends a few units of the task's coop budget: a fresh budget.
-                mirage::yield_now().await;
-                assert_eq!(sleep(ms(1)).now_or_never(), None);
-                // (Not `sleep(ZERO)`: its deadline rounds up to the next microsecond tick.)
-                assert_eq!(
-                    mirage::time::sleep_until(Instant::now() - ms(1)).now_or_never(),
-                    Some(())
-                );
-                assert!(timeout(ms(1), future::pending::<()>())
-                    .now_or_never()
-                    .is_none());
-                assert_eq!(timeout(ms(1), async { 3 }).now_or_never(), Some(Ok(3)));
-                let s = async {
-                    mirage::select! {
-                        _ = sleep(ms(1)) => 1,
-                        _ = future::pending::<()>() => 2,
-                    }
-                };
-                assert_eq!(s.now_or_never(), None);
-                let mut nap = sleep(ms(2));
-                assert_eq!(future::poll_immediate(&mut nap).await, None);
-                assert_eq!(future::poll_immediate(&mut nap).await, None);
-                drop(nap);
-            }
-            // Nothing registered above remains: the clock has not moved, and a sleep of 1 ms
-            // completes exactly 1 ms later.
-            assert_eq!(start.elapsed(), Duration::ZERO);
-            sleep(ms(1)).await;
-            assert_eq!(start.elapsed(), ms(1));
-            // A sleep polled once with a noop waker, then awaited by the task: the task's
-            // waker replaces the noop one.
-            let mut nap = sleep(ms(3));
-            let waker = futures::task::noop_waker();
-            assert!(Pin::new(&mut nap)
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending());
-            nap.await;
-            assert_eq!(start.elapsed(), ms(4));
-        });
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        for _ in 0..1000 {
+            // Each pass spends a few units of the task's coop budget: a fresh budget.
+            mirage::yield_now().await;
+            assert_eq!(sleep(ms(1)).now_or_never(), None);
+            // (Not `sleep(ZERO)`: its deadline rounds up to the next microsecond tick.)
+            assert_eq!(
+                mirage::time::sleep_until(Instant::now() - ms(1)).now_or_never(),
+                Some(())
+            );
+            assert!(timeout(ms(1), future::pending::<()>())
+                .now_or_never()
+                .is_none());
+            assert_eq!(timeout(ms(1), async { 3 }).now_or_never(), Some(Ok(3)));
+            let s = async {
+                mirage::select! {
+                    _ = sleep(ms(1)) => 1,
+                    _ = future::pending::<()>() => 2,
+                }
+            };
+            assert_eq!(s.now_or_never(), None);
+            let mut nap = sleep(ms(2));
+            assert_eq!(future::poll_immediate(&mut nap).await, None);
+            assert_eq!(future::poll_immediate(&mut nap).await, None);
+            drop(nap);
+        }
+        // Nothing registered above remains: the clock has not moved, and a sleep of 1 ms
+        // completes exactly 1 ms later.
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        sleep(ms(1)).await;
+        assert_eq!(start.elapsed(), ms(1));
+        // A sleep polled once with a noop waker, then awaited by the task: the task's
+        // waker replaces the noop one.
+        let mut nap = sleep(ms(3));
+        let waker = futures::task::noop_waker();
+        assert!(Pin::new(&mut nap)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        nap.await;
+        assert_eq!(start.elapsed(), ms(4));
     });
 }
 
 #[test]
 fn futures_mutex_held_across_mirage_sleeps() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let lock = std::rc::Rc::new(futures::lock::Mutex::new(Vec::new()));
-            let tasks: Vec<_> = (0..20u64)
-                .map(|i| {
-                    let lock = lock.clone();
-                    mirage::spawn(async move {
-                        let mut g = lock.lock().await;
-                        sleep(ms(2)).await;
-                        g.push(i);
-                        drop(g);
-                        // And through a select!: the lock or a timeout.
-                        mirage::select! {
-                            mut g = lock.lock() => { g.push(100 + i); }
-                            _ = sleep(Duration::from_secs(60)) => panic!("lock starved"),
-                        }
-                    })
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let lock = std::rc::Rc::new(futures::lock::Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..20u64)
+            .map(|i| {
+                let lock = lock.clone();
+                mirage::spawn(async move {
+                    let mut g = lock.lock().await;
+                    sleep(ms(2)).await;
+                    g.push(i);
+                    drop(g);
+                    // And through a select!: the lock or a timeout.
+                    mirage::select! {
+                        mut g = lock.lock() => { g.push(100 + i); }
+                        _ = sleep(Duration::from_secs(60)) => panic!("lock starved"),
+                    }
                 })
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
-            }
-            assert_eq!(lock.lock().await.len(), 40);
-            assert_eq!(start.elapsed(), ms(40));
-        });
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(lock.lock().await.len(), 40);
+        assert_eq!(start.elapsed(), ms(40));
     });
 }
 
@@ -1065,23 +1025,20 @@ fn futures_mutex_held_across_mirage_sleeps() {
 /// timer registered never advanced its wheel, so a past deadline used to look pending.
 #[test]
 fn a_past_deadline_is_ready_at_the_first_poll_of_now_or_never() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            // The Core runs for a while with no timer registered.
-            thread::sleep(ms(50));
-            let past = Instant::now() - ms(10);
-            assert_eq!(mirage::time::sleep_until(past).now_or_never(), Some(()));
-            let limited = mirage::time::timeout_at(past, future::pending::<()>());
-            assert!(matches!(limited.now_or_never(), Some(Err(_))));
-            let mut nap = mirage::time::sleep_until(past);
-            assert_eq!(future::poll_immediate(&mut nap).await, Some(()));
-            // The same after a pause: virtual time starts where the clock stood.
-            thread::sleep(ms(50));
-            pause();
-            let past = Instant::now() - ms(10);
-            assert_eq!(mirage::time::sleep_until(past).now_or_never(), Some(()));
-        });
+    on_core(|| async {
+        // The Core runs for a while with no timer registered.
+        thread::sleep(ms(50));
+        let past = Instant::now() - ms(10);
+        assert_eq!(mirage::time::sleep_until(past).now_or_never(), Some(()));
+        let limited = mirage::time::timeout_at(past, future::pending::<()>());
+        assert!(matches!(limited.now_or_never(), Some(Err(_))));
+        let mut nap = mirage::time::sleep_until(past);
+        assert_eq!(future::poll_immediate(&mut nap).await, Some(()));
+        // The same after a pause: virtual time starts where the clock stood.
+        thread::sleep(ms(50));
+        pause();
+        let past = Instant::now() - ms(10);
+        assert_eq!(mirage::time::sleep_until(past).now_or_never(), Some(()));
     });
 }
 
@@ -1133,62 +1090,59 @@ fn futures_unordered_outlives_its_core() {
 /// a loop (a fresh loser every pass), FuturesUnordered of handles, Shared of a handle.
 #[test]
 fn join_handles_and_join_sets_through_futures_combinators() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let start = Instant::now();
-            let mut set = mirage::JoinSet::new();
-            for i in 0..50u64 {
-                set.spawn(async move {
-                    sleep(ms(10 * (50 - i))).await;
+    on_core(|| async {
+        pause();
+        let start = Instant::now();
+        let mut set = mirage::JoinSet::new();
+        for i in 0..50u64 {
+            set.spawn(async move {
+                sleep(ms(10 * (50 - i))).await;
+                i
+            });
+        }
+        let mut order = Vec::new();
+        let mut ticks = 0;
+        loop {
+            let next = std::future::poll_fn(|cx| set.poll_join_next(cx));
+            match future::select(next.boxed_local(), sleep(ms(7))).await {
+                Either::Left((Some(r), _)) => order.push(r.unwrap()),
+                Either::Left((None, _)) => break,
+                Either::Right(_) => ticks += 1,
+            }
+        }
+        assert_eq!(order, (0..50).rev().collect::<Vec<_>>());
+        assert!(ticks >= 50);
+        assert_eq!(start.elapsed(), ms(500));
+        let handles: FuturesUnordered<_> = (0..50u64)
+            .map(|i| {
+                mirage::spawn(async move {
+                    sleep(ms(50 - i)).await;
                     i
-                });
-            }
-            let mut order = Vec::new();
-            let mut ticks = 0;
-            loop {
-                let next = std::future::poll_fn(|cx| set.poll_join_next(cx));
-                match future::select(next.boxed_local(), sleep(ms(7))).await {
-                    Either::Left((Some(r), _)) => order.push(r.unwrap()),
-                    Either::Left((None, _)) => break,
-                    Either::Right(_) => ticks += 1,
-                }
-            }
-            assert_eq!(order, (0..50).rev().collect::<Vec<_>>());
-            assert!(ticks >= 50);
-            assert_eq!(start.elapsed(), ms(500));
-            let handles: FuturesUnordered<_> = (0..50u64)
-                .map(|i| {
-                    mirage::spawn(async move {
-                        sleep(ms(50 - i)).await;
-                        i
-                    })
                 })
-                .collect();
-            let got: Vec<u64> = handles.map(|r| r.unwrap()).collect().await;
-            assert_eq!(got, (0..50).rev().collect::<Vec<_>>());
-            let shared = mirage::spawn(async {
-                sleep(ms(5)).await;
-                9u8
             })
-            .map(|r| r.unwrap())
-            .shared();
-            let waiters: Vec<_> = (0..10)
-                .map(|_| {
-                    let s = shared.clone();
-                    mirage::spawn(async move {
-                        mirage::select! {
-                            v = s => v,
-                            _ = sleep(ms(100)) => 0,
-                        }
-                    })
+            .collect();
+        let got: Vec<u64> = handles.map(|r| r.unwrap()).collect().await;
+        assert_eq!(got, (0..50).rev().collect::<Vec<_>>());
+        let shared = mirage::spawn(async {
+            sleep(ms(5)).await;
+            9u8
+        })
+        .map(|r| r.unwrap())
+        .shared();
+        let waiters: Vec<_> = (0..10)
+            .map(|_| {
+                let s = shared.clone();
+                mirage::spawn(async move {
+                    mirage::select! {
+                        v = s => v,
+                        _ = sleep(ms(100)) => 0,
+                    }
                 })
-                .collect();
-            for w in waiters {
-                assert_eq!(w.await.unwrap(), 9);
-            }
-        });
+            })
+            .collect();
+        for w in waiters {
+            assert_eq!(w.await.unwrap(), 9);
+        }
     });
 }
 
@@ -1197,64 +1151,58 @@ fn join_handles_and_join_sets_through_futures_combinators() {
 /// the other thread's wake may still be on its way.
 #[test]
 fn shared_cross_thread_oneshot_races_a_select_timeout() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            let (won, lost) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-            for round in 0..3000u32 {
-                let (tx, rx) = cross_thread::oneshot::channel::<u32>();
-                let shared = rx.map(|r| r.ok()).shared();
-                let t = thread::spawn(move || {
-                    if round % 3 == 0 {
-                        thread::yield_now();
-                    }
-                    let _ = tx.send(round);
-                });
-                let s2 = shared.clone();
-                mirage::select! {
-                    v = shared => { assert_eq!(v, Some(round)); won.set(won.get() + 1); }
-                    _ = mirage::yield_now() => lost.set(lost.get() + 1),
+    on_core(|| async {
+        let (won, lost) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        for round in 0..3000u32 {
+            let (tx, rx) = cross_thread::oneshot::channel::<u32>();
+            let shared = rx.map(|r| r.ok()).shared();
+            let t = thread::spawn(move || {
+                if round % 3 == 0 {
+                    thread::yield_now();
                 }
-                // Whatever won, the other clone sees the value, woken in time.
-                let v = timeout(Duration::from_secs(10), s2)
-                    .await
-                    .expect("lost wake-up");
-                assert_eq!(v, Some(round));
-                t.join().unwrap();
+                let _ = tx.send(round);
+            });
+            let s2 = shared.clone();
+            mirage::select! {
+                v = shared => { assert_eq!(v, Some(round)); won.set(won.get() + 1); }
+                _ = mirage::yield_now() => lost.set(lost.get() + 1),
             }
-            assert_eq!(won.get() + lost.get(), 3000);
-        });
+            // Whatever won, the other clone sees the value, woken in time.
+            let v = timeout(Duration::from_secs(10), s2)
+                .await
+                .expect("lost wake-up");
+            assert_eq!(v, Some(round));
+            t.join().unwrap();
+        }
+        assert_eq!(won.get() + lost.get(), 3000);
     });
 }
 
 /// futures' stream::select_all over Mirage channel receivers turned into streams.
 #[test]
 fn stream_select_all_over_mirage_receivers() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let mut streams = Vec::new();
-            for lane in 0..16u64 {
-                let (tx, rx) = mirage::sync::mpsc::channel::<u64>(2);
-                mirage::spawn(async move {
-                    for i in 0..100 {
-                        sleep(ms(lane + 1)).await;
-                        tx.send(lane * 1000 + i).await.unwrap();
-                    }
-                });
-                streams.push(
-                    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
-                        .boxed_local(),
-                );
-            }
-            let all: Vec<u64> = stream::select_all(streams).collect().await;
-            assert_eq!(all.len(), 1600);
-            for lane in 0..16u64 {
-                let mine: Vec<u64> = all.iter().copied().filter(|v| v / 1000 == lane).collect();
-                assert_eq!(mine, (0..100).map(|i| lane * 1000 + i).collect::<Vec<_>>());
-            }
-        });
+    on_core(|| async {
+        pause();
+        let mut streams = Vec::new();
+        for lane in 0..16u64 {
+            let (tx, rx) = mirage::sync::mpsc::channel::<u64>(2);
+            mirage::spawn(async move {
+                for i in 0..100 {
+                    sleep(ms(lane + 1)).await;
+                    tx.send(lane * 1000 + i).await.unwrap();
+                }
+            });
+            streams.push(
+                stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+                    .boxed_local(),
+            );
+        }
+        let all: Vec<u64> = stream::select_all(streams).collect().await;
+        assert_eq!(all.len(), 1600);
+        for lane in 0..16u64 {
+            let mine: Vec<u64> = all.iter().copied().filter(|v| v / 1000 == lane).collect();
+            assert_eq!(mine, (0..100).map(|i| lane * 1000 + i).collect::<Vec<_>>());
+        }
     });
 }
 
@@ -1345,66 +1293,63 @@ fn shared_looping_select_polled_from_two_cores_fed_from_three_threads() {
 /// each times out at its own limit, and a loser's socket closes when it is dropped.
 #[test]
 fn socket_read_timeouts_under_futures_combinators() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let mut clients = Vec::new();
-            let mut peers = Vec::new();
-            for i in 0..20u64 {
-                let (c, p) = futures::join!(TcpStream::connect(addr), listener.accept());
-                let c = c.unwrap();
-                c.set_read_timeout(Some(ms(100 * (i + 1)))).unwrap();
-                clients.push(c);
-                peers.push(p.unwrap().0);
-            }
-            pause();
-            let start = Instant::now();
-            let reads = clients.iter().map(|c| async move {
-                let mut buf = [0u8; 8];
-                let err = c.read(&mut buf).await.unwrap_err();
-                (err.kind(), start.elapsed())
-            });
-            let mut set: FuturesUnordered<_> = reads.collect();
-            let mut n = 0u64;
-            while let Some((kind, at)) = set.next().await {
-                n += 1;
-                assert_eq!(kind, io::ErrorKind::TimedOut);
-                assert_eq!(at, ms(100 * n));
-            }
-            drop(set);
-            // select_all over reads of the first ten, whose peers answer one by one.
-            let reads: Vec<_> = clients
-                .drain(..10)
-                .map(|c| {
-                    async move {
-                        let mut buf = [0u8; 8];
-                        c.set_read_timeout(None).unwrap();
-                        let n = c.read(&mut buf).await.unwrap();
-                        (buf[0], n)
-                    }
-                    .boxed_local()
-                })
-                .collect();
-            peers[7].write_all(&[7]).await.unwrap();
-            let ((byte, len), index, rest) = future::select_all(reads).await;
-            assert_eq!((byte, len, index), (7, 1, 7));
-            drop(rest);
-            // The nine losers owned their streams: their peers see EOF.
-            for (i, peer) in peers.iter().enumerate().take(10) {
-                if i == 7 {
-                    continue;
-                }
-                let mut buf = [0u8; 1];
-                let n = timeout(Duration::from_secs(5), peer.read(&mut buf)).await;
-                assert_eq!(
-                    n.expect("a loser's socket stayed open").unwrap(),
-                    0,
-                    "peer {i}"
-                );
-            }
+    on_core(|| async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut clients = Vec::new();
+        let mut peers = Vec::new();
+        for i in 0..20u64 {
+            let (c, p) = futures::join!(TcpStream::connect(addr), listener.accept());
+            let c = c.unwrap();
+            c.set_read_timeout(Some(ms(100 * (i + 1)))).unwrap();
+            clients.push(c);
+            peers.push(p.unwrap().0);
+        }
+        pause();
+        let start = Instant::now();
+        let reads = clients.iter().map(|c| async move {
+            let mut buf = [0u8; 8];
+            let err = c.read(&mut buf).await.unwrap_err();
+            (err.kind(), start.elapsed())
         });
+        let mut set: FuturesUnordered<_> = reads.collect();
+        let mut n = 0u64;
+        while let Some((kind, at)) = set.next().await {
+            n += 1;
+            assert_eq!(kind, io::ErrorKind::TimedOut);
+            assert_eq!(at, ms(100 * n));
+        }
+        drop(set);
+        // select_all over reads of the first ten, whose peers answer one by one.
+        let reads: Vec<_> = clients
+            .drain(..10)
+            .map(|c| {
+                async move {
+                    let mut buf = [0u8; 8];
+                    c.set_read_timeout(None).unwrap();
+                    let n = c.read(&mut buf).await.unwrap();
+                    (buf[0], n)
+                }
+                .boxed_local()
+            })
+            .collect();
+        peers[7].write_all(&[7]).await.unwrap();
+        let ((byte, len), index, rest) = future::select_all(reads).await;
+        assert_eq!((byte, len, index), (7, 1, 7));
+        drop(rest);
+        // The nine losers owned their streams: their peers see EOF.
+        for (i, peer) in peers.iter().enumerate().take(10) {
+            if i == 7 {
+                continue;
+            }
+            let mut buf = [0u8; 1];
+            let n = timeout(Duration::from_secs(5), peer.read(&mut buf)).await;
+            assert_eq!(
+                n.expect("a loser's socket stayed open").unwrap(),
+                0,
+                "peer {i}"
+            );
+        }
     });
 }
 
@@ -1413,82 +1358,79 @@ fn socket_read_timeouts_under_futures_combinators() {
 /// were handed passes on.
 #[test]
 fn mirage_mutex_and_notify_waiters_inside_futures_unordered() {
-    within_guard(|| {
-        let mut core = Core::new().unwrap();
-        core.run(async {
-            pause();
-            let lock = std::rc::Rc::new(mirage::sync::Mutex::new(0u32));
-            let guard = lock.lock().await;
-            let mut set: FuturesUnordered<_> = (0..50u32)
-                .map(|i| {
-                    let lock = lock.clone();
-                    async move {
-                        let mut g = lock.lock().await;
-                        *g += 1;
-                        sleep(ms(1)).await;
-                        i
-                    }
-                    .boxed_local()
-                })
-                .collect();
-            // Every waiter queued; then the lock is handed to the first, and the whole set is
-            // dropped before that waiter runs.
-            assert!(future::poll_immediate(set.next()).await.is_none());
-            drop(guard);
-            drop(set);
-            let g = timeout(ms(10), lock.lock())
-                .await
-                .expect("a dropped waiter kept the lock");
-            assert_eq!(*g, 0);
-            drop(g);
-            // Half of a new set is dropped mid-way (each one holds the lock for a millisecond).
-            let mut set: FuturesUnordered<_> = (0..20u32)
-                .map(|i| {
-                    let lock = lock.clone();
-                    async move {
-                        let mut g = lock.lock().await;
-                        *g += 1;
-                        sleep(ms(1)).await;
-                        i
-                    }
-                    .boxed_local()
-                })
-                .collect();
-            for _ in 0..10 {
-                set.next().await.unwrap();
-            }
-            drop(set);
-            let g = timeout(ms(10), lock.lock()).await.expect("lock lost");
-            assert!((10..=11).contains(&*g), "{}", *g);
-            drop(g);
-            // Notify: one permit for fifty waiters; the first notified is dropped, so it goes
-            // to another.
-            let notify = std::rc::Rc::new(mirage::sync::Notify::new());
-            let mut waiters: Vec<_> = (0..50u32)
-                .map(|i| {
-                    let notify = notify.clone();
-                    async move {
-                        notify.notified().await;
-                        i
-                    }
-                    .boxed_local()
-                })
-                .collect();
-            // Queued in order 0..50, each with a waker of its own.
-            for w in &mut waiters {
-                assert!(future::poll_immediate(w).await.is_none());
-            }
-            notify.notify_one();
-            // The oldest waiter was notified; it is dropped unpolled, so the notification
-            // passes to the next one.
-            drop(waiters.remove(0));
-            let rest: FuturesUnordered<_> = waiters.into_iter().collect();
-            let (got, rest) = timeout(ms(10), rest.into_future())
-                .await
-                .expect("notification lost");
-            assert_eq!(got, Some(1));
-            assert!(future::poll_immediate(rest.into_future()).await.is_none());
-        });
+    on_core(|| async {
+        pause();
+        let lock = std::rc::Rc::new(mirage::sync::Mutex::new(0u32));
+        let guard = lock.lock().await;
+        let mut set: FuturesUnordered<_> = (0..50u32)
+            .map(|i| {
+                let lock = lock.clone();
+                async move {
+                    let mut g = lock.lock().await;
+                    *g += 1;
+                    sleep(ms(1)).await;
+                    i
+                }
+                .boxed_local()
+            })
+            .collect();
+        // Every waiter queued; then the lock is handed to the first, and the whole set is
+        // dropped before that waiter runs.
+        assert!(future::poll_immediate(set.next()).await.is_none());
+        drop(guard);
+        drop(set);
+        let g = timeout(ms(10), lock.lock())
+            .await
+            .expect("a dropped waiter kept the lock");
+        assert_eq!(*g, 0);
+        drop(g);
+        // Half of a new set is dropped mid-way (each one holds the lock for a millisecond).
+        let mut set: FuturesUnordered<_> = (0..20u32)
+            .map(|i| {
+                let lock = lock.clone();
+                async move {
+                    let mut g = lock.lock().await;
+                    *g += 1;
+                    sleep(ms(1)).await;
+                    i
+                }
+                .boxed_local()
+            })
+            .collect();
+        for _ in 0..10 {
+            set.next().await.unwrap();
+        }
+        drop(set);
+        let g = timeout(ms(10), lock.lock()).await.expect("lock lost");
+        assert!((10..=11).contains(&*g), "{}", *g);
+        drop(g);
+        // Notify: one permit for fifty waiters; the first notified is dropped, so it goes
+        // to another.
+        let notify = std::rc::Rc::new(mirage::sync::Notify::new());
+        let mut waiters: Vec<_> = (0..50u32)
+            .map(|i| {
+                let notify = notify.clone();
+                async move {
+                    notify.notified().await;
+                    i
+                }
+                .boxed_local()
+            })
+            .collect();
+        // Queued in order 0..50, each with a waker of its own.
+        for w in &mut waiters {
+            assert!(future::poll_immediate(w).await.is_none());
+        }
+        notify.notify_one();
+        // The oldest waiter was notified; it is dropped unpolled, so the notification
+        // passes to the next one.
+        drop(waiters.remove(0));
+        let rest: FuturesUnordered<_> = waiters.into_iter().collect();
+        let (got, rest) = timeout(ms(10), rest.into_future())
+            .await
+            .expect("notification lost");
+        assert_eq!(got, Some(1));
+        assert!(future::poll_immediate(rest.into_future()).await.is_none());
     });
 }
 
