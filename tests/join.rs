@@ -357,3 +357,31 @@ async fn biased_try_join_and_a_future_named_biased() {
     let biased = ready(5);
     assert_eq!(mirage::join!(biased, ready(6)), (5, 6));
 }
+
+/// The expansion unwraps each future's slot with the macro's span, not the future's: with
+/// the future's, Clippy took that `expect` for the caller's own, so every documented
+/// `pub fn` using `join!` or `try_join!` needed a `# Panics` section
+/// (`clippy::missing_panics_doc`, in `clippy::pedantic`). Denied here, `cargo clippy
+/// --all-targets` fails on it.
+#[deny(clippy::expect_used, clippy::missing_panics_doc)]
+mod no_clippy_lints_about_the_expansion {
+    /// Both outputs.
+    pub async fn joined() -> (u32, u32) {
+        mirage::join!(async { 1 }, async { 2 })
+    }
+
+    /// Both outputs, or the first error.
+    ///
+    /// # Errors
+    ///
+    /// The second future's.
+    pub async fn try_joined() -> Result<(u32, u32), u32> {
+        mirage::try_join!(async { Ok(1) }, async { Err(2) })
+    }
+
+    #[mirage::test]
+    async fn they_run() {
+        assert_eq!(joined().await, (1, 2));
+        assert_eq!(try_joined().await, Err(2));
+    }
+}

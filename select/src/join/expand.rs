@@ -87,14 +87,16 @@ pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream 
     });
     let poll_arms = futures.iter().enumerate().map(|(i, future)| {
         let local = future_local(i, future);
+        // Spanned as the poll is: a mixed-site argument would report "`X` is not a future"
+        // a second time, at the whole macro.
+        let pinned_future = Ident::new("__mirage_pinned", future.span());
         let output = &outputs[i];
-        // A finished future's branch is disabled, so it is never polled again: the
-        // `Option` is `Some` at every poll.
+        // Only the poll itself takes the expression's span. The unwrapping of the `Option`
+        // keeps the macro's: written with the user's span, its `expect` was the user's own
+        // call to Clippy, which then asked every `pub fn` using `join!` for a `# Panics`
+        // section (`clippy::missing_panics_doc`), and `clippy::expect_used` flagged it.
         let poll = quote_spanned! {future.span()=>
-            ::core::future::Future::poll(
-                #local.as_mut().as_pin_mut().expect("a finished future is never polled"),
-                #cx,
-            )
+            ::core::future::Future::poll(#pinned_future, #cx)
         };
         let finished = quote! {
             #local.set(::core::option::Option::None);
@@ -112,10 +114,17 @@ pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream 
                 }
             },
         };
+        // A finished future's branch is disabled, so it is never polled again: the
+        // `Option` is `Some` at every poll.
         quote! {
-            #i => match #poll {
-                #ready
-                ::core::task::Poll::Pending => #private::Branch::Pending,
+            #i => match #local.as_mut().as_pin_mut() {
+                ::core::option::Option::Some(#pinned_future) => match #poll {
+                    #ready
+                    ::core::task::Poll::Pending => #private::Branch::Pending,
+                },
+                ::core::option::Option::None => {
+                    ::core::unreachable!("a finished future is never polled")
+                }
             },
         }
     });

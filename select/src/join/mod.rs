@@ -52,6 +52,19 @@ mod tests {
         }
     }
 
+    /// The expansion panics only through `unreachable!`, written with the macro's span: an
+    /// `expect` was spanned as the future, so Clippy counted it as the caller's own call
+    /// (`clippy::missing_panics_doc`, `clippy::expect_used`).
+    #[test]
+    fn the_expansion_calls_no_expect_or_unwrap() {
+        for kind in [Kind::Join, Kind::TryJoin] {
+            let expansion = join(kind, "a, b".parse().unwrap()).to_string();
+            for forbidden in [". expect", ". unwrap"] {
+                assert!(!expansion.contains(forbidden), "{forbidden} in {expansion}");
+            }
+        }
+    }
+
     #[test]
     fn biased_is_a_keyword_only_before_a_semicolon() {
         let biased = join(Kind::Join, "biased; a, b".parse().unwrap()).to_string();
