@@ -78,6 +78,47 @@ fn main_may_return_the_never_type() {
     main_that_never_returns()
 }
 
+/// `impl Trait` may be anywhere in a return type, but not in the type argument the
+/// expansion gives the body (`entry_body::<R>`): there it was an error, nested in another
+/// type or passed through a `macro_rules!` as `$t:ty` (which wraps it in an invisible group).
+#[mirage::main]
+async fn main_with_a_nested_impl_trait() -> Result<u32, impl std::fmt::Debug> {
+    sleep(Duration::ZERO).await;
+    Err::<u32, _>("nested")
+}
+
+macro_rules! main_returning {
+    ($name:ident, $output:ty, $body:expr) => {
+        #[mirage::main]
+        async fn $name() -> $output {
+            $body
+        }
+    };
+}
+
+main_returning!(
+    main_returning_an_impl_trait_type_fragment,
+    impl std::fmt::Debug,
+    5u8
+);
+main_returning!(main_returning_a_type_fragment, Result<u8, std::num::ParseIntError>, {
+    let n: u8 = "7".parse()?;
+    Ok(n)
+});
+
+#[test]
+fn a_return_type_may_hold_impl_trait() {
+    assert_eq!(
+        format!("{:?}", main_with_a_nested_impl_trait()),
+        r#"Err("nested")"#
+    );
+    assert_eq!(
+        format!("{:?}", main_returning_an_impl_trait_type_fragment()),
+        "5"
+    );
+    assert_eq!(main_returning_a_type_fragment(), Ok(7));
+}
+
 #[mirage::main]
 async fn main_with_inner_attributes() -> bool {
     #![allow(clippy::nonminimal_bool)]

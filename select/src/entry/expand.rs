@@ -18,14 +18,16 @@
 //! around it: wrapped in another block or assigned to a `let`, it would make the compiler
 //! warn about the user's code (unnecessary braces around a one-line body, or unreachable
 //! code after a body that ends in `panic!()`), as tokio's issues #3403 and #4175 did.
-//! `impl Trait` cannot name the type, nor can `!` on stable: those bodies get their type
-//! from the function's return type, through `run`.
+//! A type with `impl Trait` anywhere in it cannot be named there (`Result<(), impl Debug>`,
+//! or an `impl Trait` passed through a `macro_rules!` as `$t:ty`), nor can `!` on stable:
+//! those bodies get their type from the function's return type, through `run`.
 //!
 //! `::mirage` is the crate's path unless `crate = "path"` names another (a renamed
 //! dependency, or a crate that re-exports mirage).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
+use syn::visit_mut::{self, VisitMut};
 use syn::{AttrStyle, Attribute, Error, Ident, ItemFn, ReturnType, Type};
 
 use super::args::Args;
@@ -83,7 +85,7 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
         .start_paused
         .then(|| quote!(#core_var.run(async { #krate::time::pause() });));
     let body = match output {
-        ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_) | Type::Never(_)) => quote! {
+        ReturnType::Type(_, ty) if nameable(ty) => quote! {
             #krate::__private::entry_body::<#ty>(async move #block)
         },
         _ => quote!(async move #block),
@@ -99,6 +101,25 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
             #core_var.run(#body_var)
         }
     }
+}
+
+/// Whether `ty` may be written as `entry_body`'s type argument: it holds no `impl Trait`
+/// (allowed in a return type, not in a path: `Result<(), impl Debug>`, or an `impl Trait`
+/// passed through a `macro_rules!` as `$t:ty`, which arrives in a `Type::Group`) and no `!`
+/// (unstable there).
+fn nameable(ty: &Type) -> bool {
+    struct Find(bool);
+    impl VisitMut for Find {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            match ty {
+                Type::ImplTrait(_) | Type::Never(_) => self.0 = true,
+                _ => visit_mut::visit_type_mut(self, ty),
+            }
+        }
+    }
+    let mut find = Find(false);
+    find.visit_type_mut(&mut ty.clone());
+    !find.0
 }
 
 fn stub(kind: Kind, function: &ItemFn) -> TokenStream {
