@@ -23,12 +23,43 @@ pub use mirage_core::{
     time, yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
     YieldNow,
 };
-pub use mirage_select::{join, main, select, test, try_join};
+pub use mirage_select::{main, test};
+
+// `select!`, `join!` and `try_join!` are `macro_rules!` that hand their input, after
+// `$crate;`, to the proc macros: the expansion then names mirage by `$crate`, and works in a
+// crate that renames the dependency (`rt = { package = "mirage", .. }`) or reaches mirage
+// through another crate's re-export, as tokio's do. A proc macro alone can only guess the
+// crate's name (`::mirage`).
+
+#[doc = include_str!("../select/docs/select.md")]
+#[macro_export]
+macro_rules! select {
+    ($($input:tt)*) => {
+        $crate::__private::select_in!($crate; $($input)*)
+    };
+}
+
+#[doc = include_str!("../select/docs/join.md")]
+#[macro_export]
+macro_rules! join {
+    ($($input:tt)*) => {
+        $crate::__private::join_in!($crate; $($input)*)
+    };
+}
+
+#[doc = include_str!("../select/docs/try_join.md")]
+#[macro_export]
+macro_rules! try_join {
+    ($($input:tt)*) => {
+        $crate::__private::try_join_in!($crate; $($input)*)
+    };
+}
 
 /// What the expansions of [`select!`], [`main`] and [`test`] call. Not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use mirage_core::select_support::{branch_poller, Branch, Select};
+    pub use mirage_select::{join_in, select_in, try_join_in};
 
     /// Gives the body of `#[mirage::main]` or `#[mirage::test]`, an `async` block, the
     /// function's return type up front: `?` in the body then knows the error type to convert

@@ -6,4 +6,6 @@
 fn compile_errors_point_at_the_mistake() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
+    // Uses that once failed to compile, and must compile and run.
+    cases.pass("tests/ui/pass/*.rs");
 }

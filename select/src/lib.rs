@@ -36,6 +36,46 @@ pub fn try_join(input: TokenStream) -> TokenStream {
     join::join(join::Kind::TryJoin, input.into()).into()
 }
 
+/// The path to the mirage crate, written before the first `;` of the input, and the rest
+/// of the input. The facade's `select!`, `join!` and `try_join!` are `macro_rules!` that
+/// call [`select_in!`], [`join_in!`] and [`try_join_in!`] with `$crate;` first, so that
+/// the expansion finds mirage however the user's crate names it (a renamed dependency, a
+/// crate that re-exports mirage), as tokio's `$crate` does.
+fn split_crate(input: TokenStream) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {
+    let mut tokens = proc_macro2::TokenStream::from(input).into_iter();
+    let krate = tokens
+        .by_ref()
+        .take_while(
+            |token| !matches!(token, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'),
+        )
+        .collect();
+    (krate, tokens.collect())
+}
+
+/// [`select!`] for the facade: `select_in!($crate; ...)`. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_in(input: TokenStream) -> TokenStream {
+    let (krate, input) = split_crate(input);
+    select::select_in(&krate, input).into()
+}
+
+/// [`join!`] for the facade: `join_in!($crate; ...)`. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_in(input: TokenStream) -> TokenStream {
+    let (krate, input) = split_crate(input);
+    join::join_in(join::Kind::Join, &krate, input).into()
+}
+
+/// [`try_join!`] for the facade: `try_join_in!($crate; ...)`. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_in(input: TokenStream) -> TokenStream {
+    let (krate, input) = split_crate(input);
+    join::join_in(join::Kind::TryJoin, &krate, input).into()
+}
+
 #[doc = include_str!("../docs/main.md")]
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {

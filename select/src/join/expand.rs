@@ -48,7 +48,12 @@ fn future_local(i: usize, future: &Expr) -> Ident {
     Ident::new(&format!("__mirage_future_{i}"), future.span())
 }
 
-pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream {
+pub(super) fn expand(
+    kind: Kind,
+    krate: &TokenStream,
+    biased: bool,
+    futures: &[Expr],
+) -> TokenStream {
     if futures.is_empty() {
         return match kind {
             Kind::Join => quote!(()),
@@ -62,7 +67,7 @@ pub(super) fn expand(kind: Kind, biased: bool, futures: &[Expr]) -> TokenStream 
     let poll_branch = mixed("__mirage_poll_branch");
     let value = mixed("__mirage_value");
     let error = mixed("__mirage_error");
-    let private = quote!(::mirage::__private);
+    let private = quote!(#krate::__private);
     let outputs: Vec<Ident> = (0..len)
         .map(|i| mixed(&format!("__mirage_output_{i}")))
         .collect();

@@ -26,8 +26,13 @@ impl Kind {
 
 /// The whole macro: tokens in, tokens out. A mistake comes out as a `compile_error!`.
 pub(crate) fn join(kind: Kind, input: TokenStream) -> TokenStream {
+    join_in(kind, &quote::quote!(::mirage), input)
+}
+
+/// [`join`], naming the mirage crate `krate` (the facade passes its `$crate`).
+pub(crate) fn join_in(kind: Kind, krate: &TokenStream, input: TokenStream) -> TokenStream {
     match parse::parse(kind, input) {
-        Ok(input) => expand::expand(kind, input.biased, &input.futures),
+        Ok(input) => expand::expand(kind, krate, input.biased, &input.futures),
         Err(error) => error.to_compile_error(),
     }
 }
@@ -62,6 +67,21 @@ mod tests {
             for forbidden in [". expect", ". unwrap"] {
                 assert!(!expansion.contains(forbidden), "{forbidden} in {expansion}");
             }
+        }
+    }
+
+    /// The facade's `join!` and `try_join!` pass their `$crate`: the expansion names that
+    /// path only.
+    #[test]
+    fn the_expansion_names_mirage_by_the_path_it_is_given() {
+        for kind in [Kind::Join, Kind::TryJoin] {
+            let krate = quote::quote!(rt);
+            let expansion = super::join_in(kind, &krate, "a, b".parse().unwrap()).to_string();
+            assert!(
+                expansion.contains("rt :: __private :: Select"),
+                "{expansion}"
+            );
+            assert!(!expansion.contains("mirage ::"), "{expansion}");
         }
     }
 

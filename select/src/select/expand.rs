@@ -49,11 +49,15 @@ use super::valid::Select;
 
 /// The expansion of a valid `select!`, preceded by `errors` (mistakes that did not prevent
 /// expanding it).
-pub(crate) fn expand(select: Option<Select>, errors: Vec<Error>) -> TokenStream {
+pub(crate) fn expand(
+    krate: &TokenStream,
+    select: Option<Select>,
+    errors: Vec<Error>,
+) -> TokenStream {
     match select {
         Some(select) => {
             let errors = errors.iter().map(Error::to_compile_error);
-            let body = expand_select(&select);
+            let body = expand_select(krate, &select);
             quote!({ #(#errors)* #body })
         }
         None => fallback(errors),
@@ -86,7 +90,7 @@ fn mixed(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-fn expand_select(select: &Select) -> TokenStream {
+fn expand_select(krate: &TokenStream, select: &Select) -> TokenStream {
     let len = select.branches.len();
     let output_enum = mixed("__MirageSelectOutput");
     let enabled = mixed("__mirage_enabled");
@@ -98,7 +102,7 @@ fn expand_select(select: &Select) -> TokenStream {
     let value = mixed("__mirage_value");
     let matched = mixed("__mirage_matched");
     let precondition = mixed("__mirage_precondition");
-    let private = quote!(::mirage::__private);
+    let private = quote!(#krate::__private);
 
     let type_params: Vec<Ident> = (0..len).map(|i| format_ident!("T{}", i)).collect();
     let variants: Vec<Ident> = (0..len).map(|i| format_ident!("B{}", i)).collect();

@@ -11,10 +11,15 @@ use proc_macro2::TokenStream;
 /// The whole macro: tokens in, tokens out. Mistakes come out as `compile_error!`s beside a
 /// best-effort expansion (see [`expand::expand`] and [`expand::fallback`]).
 pub(crate) fn select(input: TokenStream) -> TokenStream {
+    select_in(&quote::quote!(::mirage), input)
+}
+
+/// [`select`], naming the mirage crate `krate` (the facade passes its `$crate`).
+pub(crate) fn select_in(krate: &TokenStream, input: TokenStream) -> TokenStream {
     match syn::parse2::<ast::Input>(input) {
         Ok(input) => {
             let (select, errors) = valid::validate(input);
-            expand::expand(select, errors)
+            expand::expand(krate, select, errors)
         }
         Err(error) => expand::fallback(vec![error]),
     }
@@ -37,6 +42,18 @@ mod tests {
             assert!(!expansion.contains(forbidden), "{forbidden} in {expansion}");
         }
         assert!(!expansion.contains("compile_error"), "{expansion}");
+    }
+
+    /// The facade's `select!` passes its `$crate`: the expansion names that path only.
+    #[test]
+    fn the_expansion_names_mirage_by_the_path_it_is_given() {
+        let input = "Some(n) = rx.recv(), if open => n, else => 1";
+        let expansion = super::select_in(&quote::quote!(rt), input.parse().unwrap()).to_string();
+        assert!(
+            expansion.contains("rt :: __private :: Select"),
+            "{expansion}"
+        );
+        assert!(!expansion.contains("mirage ::"), "{expansion}");
     }
 
     #[test]
