@@ -119,6 +119,20 @@ fn a_return_type_may_hold_impl_trait() {
     assert_eq!(main_returning_a_type_fragment(), Ok(7));
 }
 
+/// `unsafe` (and an ABI) stay as written, as tokio keeps them: dropped, a function declared
+/// `unsafe` became safe to call, and the `unsafe` block around a call was reported unused.
+#[mirage::main]
+async unsafe fn main_declared_unsafe() -> u32 {
+    9
+}
+
+#[test]
+#[deny(unused_unsafe)]
+fn an_unsafe_function_stays_unsafe() {
+    // SAFETY: `main_declared_unsafe` has no requirement; it is `unsafe` to test that it stays so.
+    assert_eq!(unsafe { main_declared_unsafe() }, 9);
+}
+
 #[mirage::main]
 async fn main_with_inner_attributes() -> bool {
     #![allow(clippy::nonminimal_bool)]

@@ -76,6 +76,8 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
     let name = &sig.ident;
     let output = &sig.output;
     let block = &function.block;
+    // Kept as written, as tokio keeps them: dropped, an `unsafe fn` became safe to call.
+    let (unsafety, abi) = (&sig.unsafety, &sig.abi);
     let test = test_attribute(kind);
     let core_var = Ident::new("__mirage_core", Span::mixed_site());
     let body_var = Ident::new("__mirage_body", Span::mixed_site());
@@ -93,7 +95,7 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
     quote! {
         #test
         #(#attrs)*
-        #vis fn #name() #output {
+        #vis #unsafety #abi fn #name() #output {
             #(#inner_attrs)*
             let mut #core_var = #krate::Core::new().expect("failed to create the mirage Core");
             #pause
@@ -129,11 +131,12 @@ fn stub(kind: Kind, function: &ItemFn) -> TokenStream {
     let (attrs, inner_attrs) = split_attrs(attrs);
     let name = &sig.ident;
     let output = &sig.output;
+    let (unsafety, abi) = (&sig.unsafety, &sig.abi);
     let test = test_attribute(kind);
     quote! {
         #test
         #(#attrs)*
-        #vis fn #name() #output {
+        #vis #unsafety #abi fn #name() #output {
             #(#inner_attrs)*
             ::core::unimplemented!()
         }
