@@ -61,9 +61,17 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
         runnable = false;
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        // `Generics` prints its parameters only: a function with a `where` clause and no
+        // parameters gave no tokens to point at, and the error fell on the attribute.
+        let (params, where_clause) = (&sig.generics, &sig.generics.where_clause);
+        let what = if sig.generics.params.is_empty() {
+            "a function with a `where` clause"
+        } else {
+            "a generic function"
+        };
         errors.push(Error::new_spanned(
-            &sig.generics,
-            format!("{attribute} cannot be used on a generic function"),
+            quote::quote!(#params #where_clause),
+            format!("{attribute} cannot be used on {what}"),
         ));
         runnable = false;
     }

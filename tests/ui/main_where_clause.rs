@@ -1,0 +1,6 @@
+#[mirage::main]
+async fn main()
+where
+    u8: Copy,
+{
+}

@@ -1,0 +1,6 @@
+#[mirage::test]
+async fn generic<T: Default>() {
+    let _ = T::default();
+}
+
+fn main() {}
