@@ -49,6 +49,14 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
         return (Checked::AsWritten(function), errors);
     }
     let mut runnable = true;
+    if let Some(constness) = sig.constness {
+        // Rust refuses a `const async fn`; the expansion's plain `fn` would hide that.
+        errors.push(Error::new(
+            constness.span,
+            format!("{attribute} cannot be used on a `const fn`: remove `const`"),
+        ));
+        runnable = false;
+    }
     if !sig.inputs.is_empty() {
         let what = match kind {
             Kind::Main => "the `main` function takes no arguments",

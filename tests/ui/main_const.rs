@@ -1,0 +1,2 @@
+#[mirage::main]
+const async fn main() {}
