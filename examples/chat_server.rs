@@ -557,4 +557,143 @@ mod tests {
             }
         });
     }
+
+    /// A short idle timeout, for the tests of idle clients.
+    const SHORT_IDLE: Duration = Duration::from_millis(200);
+
+    #[test]
+    fn a_client_that_sends_nothing_is_told_goodbye_after_the_idle_timeout_then_sees_the_end() {
+        with_server_idle(SHORT_IDLE, |addr| async move {
+            let stream = connect(addr).await?;
+            let mut client = DemoClient::new("client", &stream);
+            client.hear().await?; // welcome
+            let started = Instant::now();
+            let goodbye = client.hear().await?;
+            assert_eq!(goodbye.as_deref(), Some("* no message for 200ms, goodbye"));
+            assert!(started.elapsed() >= SHORT_IDLE * 9 / 10);
+            assert_eq!(client.hear().await?, None);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_partial_line_does_not_count_as_a_message_and_is_never_broadcast() {
+        with_server_idle(SHORT_IDLE, |addr| async move {
+            let alice_stream = connect(addr).await?;
+            let mut alice = DemoClient::new("alice", &alice_stream);
+            alice.hear().await?; // welcome
+            let bob_stream = connect(addr).await?;
+            let mut bob = DemoClient::new("bob", &bob_stream);
+            bob.hear().await?; // welcome
+            alice.hear().await?; // bob joined
+                                 // Bob starts a line and stalls: to the idle timer, he sent nothing.
+            bob_stream.write_all(b"half a li").await?;
+            // Alice speaks halfway, which moves her deadline past bob's.
+            sleep(SHORT_IDLE / 2).await;
+            alice.say("anyone?").await?;
+            let goodbye = wait_for(&mut bob.lines, "* no message").await?;
+            assert_eq!(goodbye, "* no message for 200ms, goodbye");
+            assert_eq!(
+                alice.hear().await?.as_deref(),
+                Some("* guest2 left (idle for 200ms)")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn crlf_and_lf_lines_and_a_line_exactly_at_the_limit_go_through() {
+        with_server(|addr| async move {
+            let alice_stream = connect(addr).await?;
+            let mut alice = DemoClient::new("alice", &alice_stream);
+            alice.hear().await?; // welcome
+            let bob_stream = connect(addr).await?;
+            let mut bob = DemoClient::new("bob", &bob_stream);
+            bob.hear().await?; // welcome
+            alice.hear().await?; // bob joined
+            let longest = "z".repeat(MAX_LINE);
+            alice_stream
+                .write_all(format!("crlf\r\nlf\n{longest}\n{longest}\r\n").as_bytes())
+                .await?;
+            assert_eq!(bob.hear().await?.as_deref(), Some("guest1: crlf"));
+            assert_eq!(bob.hear().await?.as_deref(), Some("guest1: lf"));
+            let expected = format!("guest1: {longest}");
+            assert_eq!(bob.hear().await?.as_deref(), Some(expected.as_str()));
+            assert_eq!(bob.hear().await?.as_deref(), Some(expected.as_str()));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_client_that_half_closes_after_its_last_line_gets_an_orderly_end() {
+        with_server(|addr| async move {
+            let alice_stream = connect(addr).await?;
+            let mut alice = DemoClient::new("alice", &alice_stream);
+            alice.hear().await?; // welcome
+            let bob_stream = connect(addr).await?;
+            let mut bob = DemoClient::new("bob", &bob_stream);
+            bob.hear().await?; // welcome
+            alice.hear().await?; // bob joined
+            bob.say("bye all").await?;
+            bob_stream.shutdown(Shutdown::Write)?;
+            assert_eq!(alice.hear().await?.as_deref(), Some("guest2: bye all"));
+            assert_eq!(alice.hear().await?.as_deref(), Some("* guest2 left (quit)"));
+            // Bob sees the end of the stream, not a reset.
+            assert_eq!(bob.hear().await?, None);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn many_clients_joining_talking_and_leaving_at_once_leave_the_room_working() {
+        with_server(|addr| async move {
+            let listener_stream = connect(addr).await?;
+            listener_stream.set_read_timeout(None)?;
+            let mut listener = DemoClient::new("listener", &listener_stream);
+            listener.hear().await?; // welcome
+            let mut tasks = Vec::new();
+            for n in 0..100u32 {
+                tasks.push(mirage::spawn(async move {
+                    let stream = TcpStream::connect(addr).await?;
+                    for k in 0..n % 7 {
+                        stream.write_all(format!("hello {k}\n").as_bytes()).await?;
+                    }
+                    match n % 3 {
+                        0 => {
+                            stream.shutdown(Shutdown::Write)?;
+                            drain(&stream).await?;
+                        }
+                        1 => stream.set_zero_linger()?,
+                        _ => {}
+                    }
+                    io::Result::Ok(())
+                }));
+            }
+            for task in tasks {
+                task.await.unwrap()?;
+            }
+            // Every one of them came and went: the listener hears 100 joins and 100 leaves.
+            let (mut joined, mut left) = (0, 0);
+            while left < 100 {
+                let line = listener
+                    .lines
+                    .next_line()
+                    .await?
+                    .expect("the end of the stream");
+                if line.ends_with(" joined") {
+                    joined += 1;
+                } else if line.contains(" left (") {
+                    left += 1;
+                }
+            }
+            assert_eq!(joined, 100);
+            // And the room still works.
+            let carol_stream = connect(addr).await?;
+            let carol = DemoClient::new("carol", &carol_stream);
+            carol.say("still here?").await?;
+            let heard = wait_for(&mut listener.lines, "guest102:").await?;
+            assert_eq!(heard, "guest102: still here?");
+            Ok(())
+        });
+    }
 }
