@@ -9,9 +9,12 @@
 //!
 //! A client that stops reading must not make the server hold an ever longer queue for it:
 //! a client whose queue is full is dropped from the room, and one that accepts no bytes
-//! for the idle timeout (the stream's write timeout) is disconnected. A departing client
-//! sees its goodbye, then the end of the stream: what it still sends is read and dropped
-//! for a few seconds rather than left unread, which would reset the connection.
+//! for the idle timeout (the stream's write timeout) is disconnected. A client the server
+//! drops sees its goodbye, then the end of the stream: what it still sends is read and
+//! dropped for a few seconds rather than left unread, which would reset the connection. A
+//! client that ends its side (a half-close counts) has quit: it sees the end of the stream,
+//! and lines the room had not yet written to it are dropped, as a chat drops a user's
+//! messages once they quit.
 //!
 //! Run it with `cargo run --example chat_server -- 127.0.0.1:7001 --idle 60` (both are
 //! the defaults), then chat from a few terminals with `nc 127.0.0.1 7001` (or
