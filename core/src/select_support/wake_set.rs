@@ -8,7 +8,10 @@
 //!   woken on any other thread sets it in `remote` with a `fetch_or`. The home thread is
 //!   where nearly every wake-up comes from (the Core's reactor, its timers, its tasks), and
 //!   the plain path spares it two of the three read-modify-writes of a wake-up and the poll
-//!   that follows (the `fetch_or`, and the `swap` that takes the bit).
+//!   that follows (the `fetch_or`, and the `swap` that takes the bit). The home is a thread
+//!   number (`thread_id.rs`): a thread started after the home ended may get the same number
+//!   and then is the set's home, which keeps the rule (one live thread stores plainly, and
+//!   it is the one whose pool takes the set back).
 //! - **Only the `select!` that leased the set clears bits**, at the start of each poll
 //!   ([`WakeSet::take_woken`]): `remote` with a `swap`, and `local` with a plain store on
 //!   the home thread, or a `swap` when the `select!` is polled elsewhere (a `Send` future
