@@ -146,6 +146,21 @@ fn a_past_deadline_is_ready_at_the_first_poll_after_the_core_held_no_timers() {
             Poll::Ready(())
         })
         .await;
+        // The same once a timer has gone into that wheel, in the same turn: the first timer
+        // brought the wheel up to the clock, so the next one compares with a fresh time.
+        std::thread::sleep(Duration::from_millis(20));
+        let mut later = sleep(Duration::from_secs(3600));
+        register(&mut later).await;
+        let mut nap = sleep_until(Instant::now() - Duration::from_millis(10));
+        std::future::poll_fn(|cx| {
+            assert!(
+                Pin::new(&mut nap).poll(cx).is_ready(),
+                "a past deadline after a timer entered the empty wheel is ready at once"
+            );
+            Poll::Ready(())
+        })
+        .await;
+        drop(later);
         // A later deadline still waits, and fires on time, in virtual time.
         pause();
         let start = Instant::now();

@@ -74,17 +74,19 @@ impl Timers {
         let mut wheel = self.wheel.borrow_mut();
         // The Core advances the wheel to the clock only while it holds timers: an empty
         // wheel may stand far behind the clock (since the last timer left it, or since the
-        // Core started). A timer registering into one checks the clock itself, so that a
-        // deadline already past completes at this first poll, as `sleep_until` promises (and
-        // `now_or_never`, which polls once, relies on), not after a trip through the wheel.
-        // A wheel holding timers is as of the Core's last turn (or, holding only never-due
-        // ones, as of the turn that last fired one): a timer whose deadline passed since then
-        // completes at the next turn, which costs no clock read here.
-        if deadline <= wheel.now()
-            || (key.is_none()
-                && wheel.is_empty()
-                && deadline <= self.clock.tick_at_or_before(self.clock.now()))
-        {
+        // Core started). A timer registering into one first brings it up to the clock (O(1):
+        // there is nothing to fire), so that a deadline already past completes at this first
+        // poll, as `sleep_until` promises (and `now_or_never`, which polls once, relies on),
+        // and so do the later timers of this turn. A wheel holding timers is as of the Core's
+        // last turn (or, holding only never-due ones, of the turn that last fired one): a
+        // deadline passed since then completes at the next turn, at no clock read here.
+        if key.is_none() && wheel.is_empty() {
+            let now = self.clock.tick_at_or_before(self.clock.now());
+            wheel.advance(now, |_, _| {
+                unreachable!("an empty wheel has no timer to fire")
+            });
+        }
+        if deadline <= wheel.now() {
             let stale = key.take().and_then(|key| wheel.remove(key));
             drop(wheel);
             drop(stale);

@@ -49,9 +49,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline` on the running Core's clock. A deadline in the past completes at
 /// the first poll (unless the task's [budget](crate::task::coop) is spent: then at its next
-/// turn), but for one that passed only during the Core's current turn while other timers
-/// are pending: that one completes at the Core's next turn. As in tokio, a timer is compared
-/// with the time of the Core's last turn, so that registering one costs no clock read.
+/// turn), but for one that passed only since the Core last read its clock (at its last
+/// turn, or when a timer registered while no other was pending): that one completes at the
+/// Core's next turn. As in tokio, a timer is compared with the time the Core last read, so
+/// that registering one next to others costs no clock read.
 ///
 /// # Examples
 ///

@@ -418,6 +418,13 @@ impl<T> Wheel<T> {
     /// ```
     pub fn advance(&mut self, now: u64, mut on_expired: impl FnMut(TimerKey, T)) {
         let target = now.max(self.now);
+        if self.is_empty() {
+            // Nothing to fire or cascade: what the loop below would find, without looking
+            // through every level (the Core brings an empty wheel up to its clock when a
+            // timer registers into it).
+            self.now = target;
+            return;
+        }
         self.fire_due(&mut on_expired);
         while let Some(event) = self.next_event() {
             if event.at > target {
