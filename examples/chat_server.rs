@@ -5,7 +5,8 @@
 //! the tasks (`Rc<RefCell<..>>`, no locks: every task runs on the one thread) holds the
 //! senders. The per-client loop is one `select!` over the three things that can happen
 //! next: a line arrives from the client, lines arrive for the client (all those queued go
-//! out in one write), or the idle timer fires.
+//! out in one write), or the idle timer fires. A client is idle only if no line of its
+//! had come in by then: one that waited unread while the server was busy still counts.
 //!
 //! A client that stops reading must not make the server hold an ever longer queue for it:
 //! a client whose queue is full is dropped from the room, and one that accepts no bytes
@@ -154,48 +155,86 @@ async fn chat(
     let mut lines = BufReader::new(stream).lines().max_len(MAX_LINE);
     let mut batch = Vec::new();
     loop {
-        mirage::select! {
+        let next = mirage::select! {
             // `next_line` is cancel-safe: when another branch wins, the part of a line
             // read so far stays buffered for the next call.
-            line = lines.next_line() => match line {
-                Ok(Some(line)) => {
-                    // An idle timeout too long to be a deadline (`--idle 1e19`) never
-                    // fires: the timer keeps the far-future deadline `sleep` gave it.
-                    if let Some(deadline) = Instant::now().checked_add(idle) {
-                        idle_timer.reset(deadline);
-                    }
-                    room.broadcast(id, &format!("{}: {line}", name(id)));
-                    // One line per turn: a client that sends without pause would
-                    // otherwise get a whole cooperative budget of reads (128, thousands of
-                    // lines) in one turn, while the others' queues fill.
-                    mirage::yield_now().await;
-                }
-                Ok(None) => return Ok(Left::Quit),
-                Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-                    stream.write_all(b"* line too long or not UTF-8, goodbye\n").await?;
-                    return Ok(Left::BadLine);
-                }
-                Err(err) => return Err(err),
-            },
-            // Everything queued goes out in one write: each talker adds a line per turn, so
-            // a queue that gave up one line per turn would fill while its client reads.
+            line = lines.next_line() => Next::Line(line),
             // The room holds a sender for as long as this client is registered, so
             // `recv_many` yields 0 once the room dropped the client for a full queue.
-            queued = outgoing.recv_many(&mut batch, MAX_QUEUED) => {
-                if queued == 0 {
-                    stream.write_all(b"* you fell too far behind, goodbye\n").await?;
-                    return Ok(Left::TooSlow);
+            queued = outgoing.recv_many(&mut batch, MAX_QUEUED) => Next::Queued(queued),
+            _ = &mut idle_timer => Next::Idle,
+        };
+        // A line and the deadline can both be there when the task runs (it was writing to
+        // this client, or the Core was busy, as the deadline passed), and the `select!`
+        // may then take either: a line that came in meanwhile still counts.
+        let next = match next {
+            Next::Idle => line_already_here(&mut lines)
+                .await
+                .map_or(Next::Idle, Next::Line),
+            next => next,
+        };
+        match next {
+            Next::Line(Ok(Some(line))) => {
+                // An idle timeout too long to be a deadline (`--idle 1e19`) never fires:
+                // the timer keeps the far-future deadline `sleep` gave it.
+                if let Some(deadline) = Instant::now().checked_add(idle) {
+                    idle_timer.reset(deadline);
                 }
+                room.broadcast(id, &format!("{}: {line}", name(id)));
+                // One line per turn: a client that sends without pause would otherwise
+                // get a whole cooperative budget of reads (128, thousands of lines) in one
+                // turn, while the others' queues fill.
+                mirage::yield_now().await;
+            }
+            Next::Line(Ok(None)) => return Ok(Left::Quit),
+            Next::Line(Err(err)) if err.kind() == io::ErrorKind::InvalidData => {
+                stream
+                    .write_all(b"* line too long or not UTF-8, goodbye\n")
+                    .await?;
+                return Ok(Left::BadLine);
+            }
+            Next::Line(Err(err)) => return Err(err),
+            Next::Queued(0) => {
+                stream
+                    .write_all(b"* you fell too far behind, goodbye\n")
+                    .await?;
+                return Ok(Left::TooSlow);
+            }
+            // Everything queued goes out in one write: each talker adds a line per turn,
+            // so a queue that gave up one line per turn would fill while its client reads.
+            Next::Queued(_) => {
                 let text = batch.concat();
                 batch.clear();
                 stream.write_all(text.as_bytes()).await?;
             }
-            _ = &mut idle_timer => {
+            Next::Idle => {
                 let goodbye = format!("* no message for {idle:?}, goodbye\n");
                 stream.write_all(goodbye.as_bytes()).await?;
                 return Ok(Left::Idle);
             }
         }
+    }
+}
+
+/// What happened next to a client, in [`chat`]'s loop.
+enum Next {
+    /// A line from the client (or the end of its stream, or a read error).
+    Line(io::Result<Option<String>>),
+    /// How many lines for the client `recv_many` moved to the batch.
+    Queued(usize),
+    /// The idle deadline passed.
+    Idle,
+}
+
+/// The client's next line if it has already arrived (or the end of the stream, or an
+/// error), without waiting for one.
+async fn line_already_here(
+    lines: &mut Lines<BufReader<&TcpStream>>,
+) -> Option<io::Result<Option<String>>> {
+    mirage::select! {
+        biased;
+        line = lines.next_line() => Some(line),
+        () = std::future::ready(()) => None,
     }
 }
 
@@ -600,6 +639,36 @@ mod tests {
                 alice.hear().await?.as_deref(),
                 Some("* guest2 left (idle for 200ms)")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_line_that_arrived_before_the_idle_deadline_counts_though_the_core_was_busy_past_it() {
+        with_server_idle(SHORT_IDLE, |addr| async move {
+            // Each round, alice and a new client each send a line well within their idle
+            // timeouts, and the Core then stays busy past both deadlines (as it would under
+            // a burst of work, or while a client's task writes to it): when the server turns
+            // again, each line and its sender's deadline are both there, and the line came
+            // first. Several rounds, so that each order of the `select!`'s branches gets its
+            // turn.
+            let alice_stream = connect(addr).await?;
+            alice_stream.set_read_timeout(None)?;
+            let mut alice = DemoClient::new("alice", &alice_stream);
+            alice.hear().await?; // welcome
+            for round in 2..8 {
+                let stream = connect(addr).await?;
+                let mut client = DemoClient::new("client", &stream);
+                client.hear().await?; // welcome
+                wait_for(&mut alice.lines, &format!("* guest{round} joined")).await?;
+                alice.say(&format!("round {round}")).await?;
+                client.say("made it").await?;
+                std::thread::sleep(SHORT_IDLE * 2); // blocks the Core, server included
+                let made_it = format!("guest{round}: made it");
+                assert_eq!(alice.hear().await?.as_deref(), Some(made_it.as_str()));
+                let said = format!("guest1: round {round}");
+                assert_eq!(client.hear().await?.as_deref(), Some(said.as_str()));
+            }
             Ok(())
         });
     }
