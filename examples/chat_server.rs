@@ -468,8 +468,9 @@ mod tests {
             let stream = connect(addr).await?;
             let mut client = DemoClient::new("client", &stream);
             client.hear().await?; // welcome
-                                  // Far more than the server reads before it refuses the line: the rest is still
-                                  // unread when it says goodbye.
+
+            // Far more than the server reads before it refuses the line: the rest is still
+            // unread when it says goodbye.
             stream.write_all(&[b'x'; 32 * 1024]).await?;
             let goodbye = client.hear().await?;
             assert_eq!(
@@ -628,7 +629,8 @@ mod tests {
             let mut bob = DemoClient::new("bob", &bob_stream);
             bob.hear().await?; // welcome
             alice.hear().await?; // bob joined
-                                 // Bob starts a line and stalls: to the idle timer, he sent nothing.
+
+            // Bob starts a line and stalls: to the idle timer, he sent nothing.
             bob_stream.write_all(b"half a li").await?;
             // Alice speaks halfway, which moves her deadline past bob's.
             sleep(SHORT_IDLE / 2).await;
