@@ -45,6 +45,9 @@ async fn read_before(
     deadline: Instant,
 ) -> io::Result<Option<usize>> {
     mirage::select! {
+        // The read first: data that came in while the task waited its turn wins over a
+        // deadline that passed meanwhile, as it would for a blocking read.
+        biased;
         n = stream.read(buf) => n.map(Some),
         _ = sleep_until(deadline) => Ok(None),
     }
