@@ -44,15 +44,16 @@ const MAX_EVENTS_PER_POLL: usize = i32::MAX as usize / std::mem::size_of::<libc:
 ///
 /// [`run`](Core::run) repeats these steps until its future completes:
 /// 1. the future given to `run` is polled, if it was woken;
-/// 2. up to 128 tasks from the run queue are polled, in the order they were woken (a task
+/// 2. tasks woken from other threads (or on this one while the Core was not running) join
+///    the run queue;
+/// 3. up to 128 tasks from the run queue are polled, in the order they were woken (a task
 ///    woken meanwhile goes to the back), each with a fresh [cooperative budget](crate::coop);
-/// 3. tasks woken from other threads join the run queue;
 /// 4. the Core polls for I/O: without blocking if anything is ready to run, otherwise until
 ///    an I/O event, a wake-up from another thread, or the next timer deadline. Then it wakes
 ///    the tasks whose sockets became ready, then those whose timers are due (in virtual time,
 ///    with nothing else to do, the clock first jumps to the next deadline).
 ///
-/// Tasks woken in step 4 run at step 2 of the next turn, and tasks that keep waking one
+/// Tasks woken in step 4 run at step 3 of the next turn, and tasks that keep waking one
 /// another still let sockets and timers in after every 128 polls.
 ///
 /// # Examples
@@ -204,11 +205,15 @@ impl Core {
                     return output;
                 }
             }
-            self.local.run_tasks(self.tasks_per_turn);
+            // Tasks woken from other threads, or on this one while the Core was not running
+            // (between two `run`s), join the queue before this turn's tasks run: a task that
+            // was ready before the future above yielded then runs before it continues, as
+            // every locally woken one does (and as in tokio's current-thread runtime).
             if self.local.shared.is_notified() {
                 self.local.shared.drain(&mut self.remote_tasks);
                 self.local.schedule_remote(&mut self.remote_tasks);
             }
+            self.local.run_tasks(self.tasks_per_turn);
             self.park();
         }
     }

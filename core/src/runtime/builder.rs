@@ -162,7 +162,7 @@ impl Builder {
     }
 
     /// How many tasks the Core runs in a turn before it polls for I/O and timers again
-    /// (step 2 of [a turn](crate::Core#a-turn-of-the-loop)). Mirage's default is 128 (tokio's,
+    /// (step 3 of [a turn](crate::Core#a-turn-of-the-loop)). Mirage's default is 128 (tokio's,
     /// 61). Lower lets I/O in sooner when tasks take long to poll; higher costs fewer polls.
     ///
     /// # Panics
