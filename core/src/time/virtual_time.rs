@@ -92,6 +92,11 @@ pub fn resume() {
 /// fraction of a microsecond is rounded up to the next one, so that timers a whole number
 /// of microseconds away still fire exactly at their deadlines.
 ///
+/// Polled under [`Runtime::enter`](crate::runtime::Runtime::enter) while the runtime is
+/// not running (from another executor's `block_on`, say), it moves the clock and fires the
+/// due timers, then yields once, as tokio's does: the tasks they woke run at the runtime's
+/// next `block_on`.
+///
 /// # Panics
 ///
 /// When polled outside a running or entered Core, if time is not paused, or if the clock would move
@@ -115,11 +120,12 @@ pub fn resume() {
 /// });
 /// ```
 pub async fn advance(duration: Duration) {
-    let (woken, root_polls) = context::with_current(|local| {
+    let (woken, root_polls, running) = context::with_current(|local| {
         local.timers.clock.advance(duration);
         let mut wakers = Vec::new();
         local.timers.fire_due(&mut wakers);
-        (wakers, local.root_polls())
+        let running = context::is_running(std::sync::Arc::as_ptr(&local.shared));
+        (wakers, local.root_polls(), running)
     })
     .unwrap_or_else(|| {
         panic!(
@@ -129,6 +135,13 @@ pub async fn advance(duration: Duration) {
     });
     for waker in woken {
         waker.wake();
+    }
+    if !running {
+        // Entered (`Runtime::enter`) but not running: the woken tasks run at the Core's
+        // next run, which nothing here can wait for (a task spawned to wait behind them
+        // would never run, and this would hang). Yield once, as tokio's `advance` does.
+        yield_now().await;
+        return;
     }
     let root_woken = context::with_current(|local| local.shared.is_root_woken()) == Some(true);
     // Wait for a task queued behind the woken ones: once it has run, so have they, however
