@@ -55,3 +55,26 @@ fn advance_under_an_entered_runtime_that_is_not_running_returns() {
         "woken at the advanced time, no later"
     );
 }
+
+/// A documented difference, pinned: inside a `spawn_blocking` closure `Instant::now` reads
+/// the system clock, not its Core's paused clock (tokio's blocking threads read the paused
+/// clock of their runtime).
+#[test]
+fn on_a_blocking_thread_instant_now_is_the_system_clock_not_the_paused_one() {
+    let runtime = Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        sleep(Duration::from_secs(3600)).await; // virtual time runs an hour ahead
+        let on_core = Instant::now();
+        let system_before = std::time::Instant::now();
+        let on_pool = mirage::spawn_blocking(Instant::now).await.unwrap();
+        assert!(on_pool.into_std() >= system_before, "the system clock");
+        assert!(
+            on_core - on_pool > Duration::from_secs(3000),
+            "not the Core's paused clock"
+        );
+    });
+}

@@ -11,7 +11,10 @@ use crate::context;
 /// is [paused](super::pause).
 ///
 /// It has the arithmetic of [`std::time::Instant`] and converts to and from it. Outside a
-/// running Core, [`Instant::now`] reads the system clock.
+/// running (or [entered](crate::runtime::Runtime::enter)) Core, [`Instant::now`] reads the
+/// system clock. That includes a [`spawn_blocking`](crate::spawn_blocking) closure: there it
+/// does not follow its Core's virtual time, where tokio's blocking threads read their
+/// runtime's paused clock. Pass the instant in from the Core if the closure needs it.
 ///
 /// # Examples
 ///
@@ -32,7 +35,8 @@ use crate::context;
 pub struct Instant(std::time::Instant);
 
 impl Instant {
-    /// The current time of the running Core's clock (the system clock outside a Core).
+    /// The current time of the running Core's clock (the system clock outside a Core, and
+    /// on a [`spawn_blocking`](crate::spawn_blocking) thread).
     ///
     /// # Examples
     ///

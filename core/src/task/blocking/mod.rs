@@ -50,7 +50,9 @@ use crate::sync::cross_thread::oneshot;
 /// `Handle::current().spawn(future).blocking_join()` runs a future there and waits for it),
 /// and a `spawn_blocking` inside `f` goes to the same pool, counted as that Core's work.
 /// [`mirage::spawn`](crate::spawn) still panics there: the Core runs on another thread, and
-/// its tasks need not be `Send`.
+/// its tasks need not be `Send`. Nor is the Core's clock current there:
+/// [`time::Instant::now`](crate::time::Instant::now) inside `f` reads the system clock, even
+/// while the Core's clock is [paused](crate::time::pause) (tokio's reads the paused clock).
 ///
 /// # Panics
 ///
