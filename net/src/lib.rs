@@ -31,8 +31,13 @@
 //! writable once enough of its send buffer is free (the kernel's low-water mark), and
 //! `writable` may wait while a `try_write` would still take a few bytes; the wait ends as
 //! the peer reads. tokio answers these from the readiness it caches instead, writable
-//! until a write fails. Code that loops on `writable` and `try_write` until `WouldBlock`
-//! works the same with both.
+//! until a write fails. Code that waits on `writable` again after each `WouldBlock` of
+//! `try_write` works the same with both. A loop that fills a socket, awaiting `writable`
+//! before each `try_write` and stopping at the first `WouldBlock` (as tokio's own
+//! `tcp_stream`, `uds_stream` and `uds_datagram` tests do), does not: once the send buffer
+//! (or a datagram peer's queue) is full, Mirage's `writable` waits for the peer to read,
+//! so with no other task reading, the loop never reaches its `WouldBlock`. Fill with
+//! `try_write` (`try_send`) alone, which returns `WouldBlock` as soon as there is no room.
 //!
 //! # Poll-level methods
 //!
