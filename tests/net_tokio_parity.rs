@@ -1,18 +1,105 @@
 //! Behaviours of tokio's `net` that code ported from tokio relies on, checked against
 //! Mirage's sockets: where Mirage does the same, and where its docs say it does not.
 
+use std::ffi::OsStr;
 use std::future::Future;
 use std::io::ErrorKind;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use mirage::net::UnixStream;
+use mirage::net::{UnixListener, UnixSocket, UnixStream};
 use mirage::time::timeout;
 use mirage::Core;
 
 /// Far beyond what any step needs: only a hang reaches it.
 const GENEROUS: Duration = Duration::from_secs(10);
+
+/// A name in Linux's abstract namespace, unique to this process and test, written as tokio
+/// takes one in a path: a leading NUL, then the name.
+fn abstract_path(test: &str) -> (PathBuf, Vec<u8>) {
+    let name = format!("mirage-parity-{}-{test}", std::process::id()).into_bytes();
+    let mut path = vec![0];
+    path.extend_from_slice(&name);
+    (PathBuf::from(OsStr::from_bytes(&path)), name)
+}
+
+/// tokio's `UnixListener::bind` and `UnixStream::connect` read a path that starts with a
+/// NUL byte as a name in Linux's abstract namespace (no file is made), where std refuses
+/// the path for its NUL.
+#[test]
+fn a_path_with_a_leading_nul_names_an_abstract_socket() {
+    let (path, name) = abstract_path("stream");
+    let listener = UnixListener::bind(&path).expect("bind to an abstract name");
+    assert_eq!(
+        listener.local_addr().unwrap().as_abstract_name(),
+        Some(&name[..])
+    );
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let client = timeout(GENEROUS, UnixStream::connect(&path))
+            .await
+            .expect("connect hung")
+            .expect("connect to an abstract name");
+        let (server, _) = listener.accept().await.unwrap();
+        assert_eq!(
+            client.peer_addr().unwrap().as_abstract_name(),
+            Some(&name[..])
+        );
+        client.write_all(b"ping").await.unwrap();
+        let mut buf = [0; 4];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+    });
+}
+
+/// `UnixSocket`'s `bind` and `connect` take the same paths as tokio's, which hand them to
+/// `socket2`: a leading NUL names an abstract socket.
+#[test]
+fn unix_socket_binds_and_connects_to_a_path_with_a_leading_nul() {
+    let (path, name) = abstract_path("socket");
+    let socket = UnixSocket::new_stream().unwrap();
+    socket.bind(&path).expect("bind to an abstract name");
+    let listener = socket.listen(8).unwrap();
+    assert_eq!(
+        listener.local_addr().unwrap().as_abstract_name(),
+        Some(&name[..])
+    );
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let client = UnixSocket::new_stream().unwrap();
+        let client = timeout(GENEROUS, client.connect(&path))
+            .await
+            .expect("connect hung")
+            .expect("connect to an abstract name");
+        let (_server, _) = listener.accept().await.unwrap();
+        assert_eq!(
+            client.peer_addr().unwrap().as_abstract_name(),
+            Some(&name[..])
+        );
+    });
+}
+
+/// A path name still may not hold a NUL past its first byte, and an abstract name may be
+/// no longer than `sun_path`, which (with no terminator to keep room for) it may fill.
+#[test]
+fn nul_bytes_elsewhere_and_overlong_abstract_names_are_still_refused() {
+    let err = UnixListener::bind("/tmp/mirage-parity\0name").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let mut long = vec![0u8];
+    long.extend(std::iter::repeat_n(b'x', 108));
+    let err = UnixListener::bind(OsStr::from_bytes(&long)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    long.pop(); // 108 bytes, the leading NUL among them: it fits
+    let listener = UnixListener::bind(OsStr::from_bytes(&long)).expect("a full sun_path");
+    assert_eq!(
+        listener.local_addr().unwrap().as_abstract_name(),
+        Some(&long[1..])
+    );
+}
 
 fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     let mut future = pin!(future);

@@ -250,14 +250,17 @@ pub(crate) fn connect_unix(fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
 }
 
 /// Calls `f` with `path` as a `sockaddr_un` pointer and its length, valid during the call.
-/// `InvalidInput` for a path that holds a NUL byte or does not fit `sun_path` with its
-/// terminating NUL, as std's Unix sockets.
+/// A path that starts with a NUL byte names the abstract socket of the bytes after it, as
+/// tokio (through `socket2`) reads it: those bytes may hold more NULs, and with no
+/// terminator they may fill `sun_path`. `InvalidInput` for another path that holds a NUL
+/// byte or does not fit `sun_path` with its terminating NUL, as std's Unix sockets.
 fn with_unix_sockaddr<R>(
     path: &Path,
     f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R,
 ) -> io::Result<R> {
     let bytes = path.as_os_str().as_bytes();
-    if bytes.contains(&0) {
+    let is_abstract = bytes.first() == Some(&0);
+    if !is_abstract && bytes.contains(&0) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "paths must not contain interior null bytes",
@@ -265,7 +268,7 @@ fn with_unix_sockaddr<R>(
     }
     // SAFETY: `sockaddr_un` is plain data; all-zero is valid (and NUL-terminates the path).
     let mut addr: libc::sockaddr_un = unsafe { mem::zeroed() };
-    if bytes.len() >= addr.sun_path.len() {
+    if bytes.len() > addr.sun_path.len() || (!is_abstract && bytes.len() == addr.sun_path.len()) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "path must be shorter than SUN_LEN",
@@ -275,9 +278,10 @@ fn with_unix_sockaddr<R>(
     for (dst, &src) in addr.sun_path.iter_mut().zip(bytes) {
         *dst = src as libc::c_char;
     }
-    // The family, the path and its NUL; an empty path is the family alone, as std makes it.
+    // The family, the path and its NUL; an empty path is the family alone, as std makes it,
+    // and an abstract name is counted by the length alone, with no NUL after it.
     let mut len = mem::offset_of!(libc::sockaddr_un, sun_path) + bytes.len();
-    if !bytes.is_empty() {
+    if !bytes.is_empty() && !is_abstract {
         len += 1;
     }
     Ok(f(ptr::from_ref(&addr).cast(), len as libc::socklen_t))

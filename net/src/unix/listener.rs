@@ -46,7 +46,10 @@ pub struct UnixListener {
 
 impl UnixListener {
     /// Creates the socket file at `path` and listens on it, like
-    /// [`std::os::unix::net::UnixListener::bind`].
+    /// [`std::os::unix::net::UnixListener::bind`]. A `path` that starts with a NUL byte
+    /// (`"\0name"`) names a socket in Linux's abstract namespace instead, as in tokio
+    /// (std refuses it): the same as [`bind_addr`](UnixListener::bind_addr) with
+    /// `SocketAddr::from_abstract_name(b"name")`.
     ///
     /// # Errors
     ///
@@ -70,7 +73,7 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        UnixListener::from_std(net::UnixListener::bind(path)?)
+        UnixListener::bind_addr(&super::path_addr(path.as_ref())?)
     }
 
     /// Listens on `addr`, which may be a Linux abstract-namespace address (no file to

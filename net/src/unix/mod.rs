@@ -47,7 +47,22 @@ pub use crate::UCred;
 #[doc(no_inline)]
 pub use std::os::unix::net::SocketAddr;
 
+use std::io;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
 use crate::UnixStream;
+
+/// The address that `path` names, read as tokio reads it: a path that starts with a NUL
+/// byte names the abstract socket of the bytes after it (std refuses any NUL in a path),
+/// and any other path the file there.
+pub(crate) fn path_addr(path: &Path) -> io::Result<SocketAddr> {
+    match path.as_os_str().as_bytes().split_first() {
+        Some((0, name)) => SocketAddr::from_abstract_name(name),
+        _ => SocketAddr::from_pathname(path),
+    }
+}
 
 crate::borrowed_split::impl_borrowed_split!(
     UnixStream,

@@ -86,13 +86,16 @@ impl UnixSocket {
     }
 
     /// Binds the socket to `path`, creating the socket file there. Synchronous, like std's.
+    /// A `path` that starts with a NUL byte (`"\0name"`) names a socket in Linux's abstract
+    /// namespace instead, and no file is made, as in tokio; [`connect`](UnixSocket::connect)
+    /// reads its `path` the same way.
     ///
     /// # Errors
     ///
     /// [`AddrInUse`](io::ErrorKind::AddrInUse) if a file exists at `path` (a socket left
     /// by an earlier run included: remove it first), `NotFound` if its directory does not
     /// exist, `InvalidInput` for a path too long for a socket address (about 107 bytes)
-    /// or holding a NUL byte, or for a socket bound already.
+    /// or holding a NUL byte past its first, or for a socket bound already.
     ///
     /// # Examples
     ///

@@ -64,7 +64,10 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket named by `path`.
+    /// Connects to the socket named by `path`. A `path` that starts with a NUL byte
+    /// (`"\0name"`) names a socket in Linux's abstract namespace, as in tokio (std refuses
+    /// it): the same as [`connect_addr`](UnixStream::connect_addr) with
+    /// `SocketAddr::from_abstract_name(b"name")`.
     ///
     /// Where std's blocking `connect` waits while the listener's backlog is full, this
     /// retries with a growing backoff (up to 100 ms) without blocking the Core.
@@ -98,8 +101,8 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let path = path.as_ref();
-        UnixStream::connect_with(|| mio::net::UnixStream::connect(path)).await
+        let addr = super::path_addr(path.as_ref())?;
+        UnixStream::connect_with(|| mio::net::UnixStream::connect_addr(&addr)).await
     }
 
     /// Connects to the socket at `addr`, which may be a Linux abstract-namespace address
