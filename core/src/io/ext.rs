@@ -164,8 +164,9 @@ pub trait AsyncReadExt: AsyncRead {
     /// Reads until end of stream and appends what it read to `buf` as text; returns how
     /// many bytes were read. Fails with `InvalidData`, leaving `buf` as it was, if the
     /// bytes are not UTF-8, as [`std::io::Read::read_to_string`] does. Another error leaves
-    /// in `buf` what was read before it, if that much is UTF-8, as `std` does. Not
-    /// cancel-safe: the bytes read before the future is dropped are lost.
+    /// in `buf` what was read before it, if that much is UTF-8, as `std` does, where tokio's
+    /// `read_to_string` takes it back out and leaves `buf` as it was. Not cancel-safe: the
+    /// bytes read before the future is dropped are lost.
     ///
     /// # Examples
     ///
