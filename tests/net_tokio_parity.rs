@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io::ErrorKind;
+use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -11,7 +12,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use mirage::net::{UnixListener, UnixSocket, UnixStream};
+use mirage::net::{
+    TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixSocket, UnixStream,
+};
 use mirage::time::timeout;
 use mirage::Core;
 
@@ -140,4 +143,43 @@ fn writable_waits_on_a_full_stream_where_try_write_says_would_block() {
             .unwrap();
         writer.try_write(b"x").expect("room after writable()");
     });
+}
+
+fn is_nonblocking(fd: &impl AsRawFd) -> bool {
+    // SAFETY: `F_GETFL` reads the flags of a descriptor the caller keeps open.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert!(flags >= 0, "{}", std::io::Error::last_os_error());
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// tokio's `into_std` returns a non-blocking socket; Mirage's a blocking one, as std makes
+/// them and as the crate docs say, for every socket type.
+#[test]
+fn into_std_hands_back_a_blocking_socket_where_tokio_s_stays_non_blocking() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut core = Core::new().unwrap();
+    let (client, server) = core.run(async {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, server)
+    });
+    assert!(
+        is_nonblocking(&client),
+        "non-blocking while Mirage drives it"
+    );
+    assert!(!is_nonblocking(&client.into_std().unwrap()));
+    assert!(!is_nonblocking(&server.into_std().unwrap()));
+    assert!(!is_nonblocking(&listener.into_std().unwrap()));
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert!(!is_nonblocking(&udp.into_std().unwrap()));
+    let (a, b) = UnixStream::pair().unwrap();
+    assert!(!is_nonblocking(&a.into_std().unwrap()));
+    drop(b);
+    let (a, b) = UnixDatagram::pair().unwrap();
+    assert!(!is_nonblocking(&a.into_std().unwrap()));
+    drop(b);
+    let (path, _) = abstract_path("into-std");
+    let unix_listener = UnixListener::bind(&path).unwrap();
+    assert!(!is_nonblocking(&unix_listener.into_std().unwrap()));
 }

@@ -16,6 +16,12 @@
 //! [`cross_thread`](mirage_core::sync::cross_thread) channel, and wrap it there with
 //! `from_std`.
 //!
+//! `into_std` hands a socket back in blocking mode, as std makes its own (with the read
+//! and write timeouts set on it, for a stream or datagram socket), and Mirage's `from_std`
+//! makes it non-blocking again. tokio's `into_std` leaves the socket non-blocking, and
+//! tokio's `from_std` needs it so: call `set_nonblocking(true)` on what Mirage's
+//! `into_std` returns before handing it to tokio (or to any other event loop).
+//!
 //! # Two system calls per message
 //!
 //! An echo server that reads into a buffer and writes back makes one `read` and one `write`
