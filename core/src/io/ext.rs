@@ -114,6 +114,10 @@ pub trait AsyncReadExt: AsyncRead {
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first. Not
     /// cancel-safe: dropping it may leave part of `buf` filled and those bytes consumed.
+    ///
+    /// Returns `()`, as [`std::io::Read::read_exact`] does, where tokio's returns the
+    /// count, always `buf.len()`: code ported from tokio that uses the count uses
+    /// `buf.len()` instead.
     fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<()>> + 'a
     where
         Self: Unpin,
