@@ -26,9 +26,22 @@ impl<T> State<T> {
     }
 
     /// Gives back `n` slots (a cancelled waiter's, or the unused ones of a `reserve_many`),
-    /// returning the wakers to wake.
+    /// returning the wakers to wake: as `n` calls of [`release_slot`](Self::release_slot),
+    /// in one step whatever `n` (a `reserve_many` may hold nearly `usize::MAX` slots), so
+    /// its cost is in the waiters served, not in the slots.
     pub(super) fn release_slots(&mut self, n: usize) -> Vec<Waker> {
-        (0..n).filter_map(|_| self.release_slot()).collect()
+        if n == 0 || self.max_capacity.is_none() {
+            return Vec::new();
+        }
+        self.permits += n;
+        let mut next = Vec::new();
+        while let Some(waker) = self.grant_oldest() {
+            next.push(waker);
+        }
+        if self.send_waiters.is_empty() && self.rx_closed && self.held_slots() == 0 {
+            next.extend(self.rx_waker.take());
+        }
+        next
     }
 
     /// Hands the oldest waiting sender its slots if enough are free, returning its waker.

@@ -1,0 +1,62 @@
+//! Edge cases of `mirage::sync` that tokio's own tests pin down (`tokio/tests/sync_*.rs`),
+//! checked against Mirage: the behaviour a port from tokio relies on.
+
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use mirage::sync::{cross_thread, mpsc};
+
+/// Runs `f` on a thread of its own and fails if it has not returned within a generous
+/// bound: a hang shows as a failure, not as a test run that never ends.
+fn finishes_promptly(what: &str, f: impl FnOnce() + Send + 'static) {
+    let (done_tx, done_rx) = std_mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = done_tx.send(());
+    });
+    assert!(
+        done_rx.recv_timeout(Duration::from_secs(20)).is_ok(),
+        "{what} did not finish within 20 s"
+    );
+}
+
+#[test]
+fn unused_slots_of_a_huge_reserve_many_are_given_back_at_once() {
+    // tokio gives a `PermitIterator`'s unused slots back to its semaphore in one step,
+    // whatever their number; giving them back one by one would take centuries here.
+    finishes_promptly("dropping a local PermitIterator", || {
+        let (tx, _rx) = mpsc::channel::<u8>(usize::MAX);
+        let permits = tx.try_reserve_many(usize::MAX).unwrap();
+        assert_eq!(tx.capacity(), 0);
+        drop(permits);
+        assert_eq!(tx.capacity(), usize::MAX);
+    });
+    finishes_promptly("dropping a cross-thread PermitIterator", || {
+        let (tx, _rx) = cross_thread::channel::<u8>(usize::MAX);
+        let permits = tx.try_reserve_many(usize::MAX - 1).unwrap();
+        assert_eq!(tx.capacity(), 1);
+        drop(permits);
+        assert_eq!(tx.capacity(), usize::MAX);
+    });
+}
+
+#[test]
+fn a_cancelled_reserve_many_passes_on_a_huge_grant_at_once() {
+    finishes_promptly("cancelling a granted reserve_many", || {
+        let mut core = mirage::Core::new().unwrap();
+        core.run(async {
+            let (tx, mut rx) = mpsc::channel::<u8>(usize::MAX);
+            tx.try_send(1).unwrap();
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            {
+                // Waits for every slot: one is queued.
+                let mut all = Box::pin(tx.reserve_many(usize::MAX));
+                assert!(std::future::Future::poll(all.as_mut(), &mut cx).is_pending());
+                assert_eq!(rx.recv().await, Some(1)); // grants it every slot
+                                                      // Dropped before it takes them: they go back.
+            }
+            assert_eq!(tx.capacity(), usize::MAX);
+        });
+    });
+}
