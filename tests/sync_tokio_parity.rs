@@ -60,3 +60,33 @@ fn a_cancelled_reserve_many_passes_on_a_huge_grant_at_once() {
         });
     });
 }
+
+#[test]
+fn a_lagging_broadcast_receiver_s_len_counts_the_values_it_missed() {
+    // tokio's `Receiver::len` counts every value sent since the receiver's position,
+    // overwritten ones included, so that `len() > capacity` tells a receiver it lags.
+    let (tx, mut rx) = mirage::sync::broadcast::channel(2);
+    for n in 0..5 {
+        tx.send(n).unwrap();
+    }
+    assert_eq!(rx.len(), 5, "3 missed and 2 held");
+    assert!(!rx.is_empty());
+    assert_eq!(
+        rx.try_recv(),
+        Err(mirage::sync::broadcast::error::TryRecvError::Lagged(3))
+    );
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(rx.len(), 1);
+
+    let (tx, mut rx) = cross_thread::broadcast::channel(2);
+    for n in 0..5 {
+        tx.send(n).unwrap();
+    }
+    assert_eq!(rx.len(), 5, "3 missed and 2 held");
+    assert_eq!(
+        rx.try_recv(),
+        Err(cross_thread::broadcast::error::TryRecvError::Lagged(3))
+    );
+    assert_eq!(rx.len(), 2);
+}

@@ -99,10 +99,11 @@ impl<T> State<T> {
         self.receivers
     }
 
-    /// How many of the values held the receiver whose next position is `next` has yet to
-    /// read.
+    /// How many values were sent since position `next` (a receiver's next one): those held
+    /// that it has yet to read, plus those overwritten before it read them, as tokio's
+    /// `Receiver::len` counts.
     pub(crate) fn unread_by(&self, next: u64) -> usize {
-        (self.tail() - next.max(self.head)) as usize
+        usize::try_from(self.tail() - next).unwrap_or(usize::MAX)
     }
 
     /// Counts a new sender, cloned from a live one.

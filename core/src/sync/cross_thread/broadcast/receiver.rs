@@ -48,7 +48,10 @@ impl<T> Receiver<T> {
         Receiver { shared, next }
     }
 
-    /// How many values this receiver has yet to read (of those the channel still holds).
+    /// How many values were sent that this receiver has yet to read, as tokio counts them:
+    /// those the channel still holds, plus those it missed, overwritten before it read
+    /// them. More than the channel's capacity means the next receive reports a
+    /// [`Lagged`](RecvError::Lagged) error.
     ///
     /// # Examples
     ///
