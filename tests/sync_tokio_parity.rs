@@ -90,3 +90,60 @@ fn a_lagging_broadcast_receiver_s_len_counts_the_values_it_missed() {
     );
     assert_eq!(rx.len(), 2);
 }
+
+/// A value whose `Clone` panics for 0.
+#[derive(Debug, PartialEq)]
+struct NoCloneOfZero(u32);
+
+impl Clone for NoCloneOfZero {
+    fn clone(&self) -> NoCloneOfZero {
+        assert_ne!(self.0, 0, "a zero may not be cloned");
+        NoCloneOfZero(self.0)
+    }
+}
+
+fn panics(f: impl FnOnce()) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+}
+
+#[test]
+fn a_broadcast_value_whose_clone_panics_is_skipped_by_that_receiver() {
+    // As in tokio: the receiver moves past the value before it clones it, so a panicking
+    // `Clone` costs that receiver the value, once, instead of leaving it to panic on
+    // every receive from then on.
+    use mirage::sync::broadcast::{self, error::TryRecvError};
+    let (tx, mut first) = broadcast::channel(4);
+    let mut second = tx.subscribe();
+    tx.send(NoCloneOfZero(0)).unwrap();
+    tx.send(NoCloneOfZero(1)).unwrap();
+    assert!(panics(|| drop(first.try_recv())));
+    assert_eq!(first.try_recv(), Ok(NoCloneOfZero(1)));
+    // `second` is the zero's last reader: it takes the value itself, with no clone.
+    assert_eq!(second.try_recv(), Ok(NoCloneOfZero(0)));
+    assert_eq!(second.try_recv(), Ok(NoCloneOfZero(1)));
+    assert_eq!(first.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(
+        tx.len(),
+        0,
+        "every value was read, or skipped, by every receiver"
+    );
+
+    // The same through `recv`, on the cross-thread channel (a `Mutex` the panic poisons).
+    let (tx, mut first) = cross_thread::broadcast::channel(4);
+    let mut second = tx.subscribe();
+    tx.send(NoCloneOfZero(0)).unwrap();
+    tx.send(NoCloneOfZero(1)).unwrap();
+    let mut core = mirage::Core::new().unwrap();
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(panics(|| {
+        let mut recv = std::pin::pin!(first.recv());
+        let _ = std::future::Future::poll(recv.as_mut(), &mut cx);
+    }));
+    core.run(async {
+        assert_eq!(first.recv().await, Ok(NoCloneOfZero(1)));
+        assert_eq!(second.recv().await, Ok(NoCloneOfZero(0)));
+        assert_eq!(second.recv().await, Ok(NoCloneOfZero(1)));
+    });
+    assert_eq!(tx.len(), 0);
+}

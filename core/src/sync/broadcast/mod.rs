@@ -6,7 +6,9 @@
 //! overwritten, and its next [`recv`](Receiver::recv) reports how many it missed
 //! ([`RecvError::Lagged`](error::RecvError::Lagged)) before it goes on from the oldest
 //! value still held. A value is dropped as soon as every receiver has read it (the last
-//! reader gets the value itself, not a clone) or skipped it.
+//! reader gets the value itself, not a clone) or skipped it. A receive whose clone of the
+//! value panics has moved the receiver past it, as in tokio: the next receive goes on
+//! from the value after.
 //!
 //! Receivers join with [`Sender::subscribe`] or [`Receiver::resubscribe`] and see the
 //! values sent from then on. Once every sender is dropped, receivers read what is left,

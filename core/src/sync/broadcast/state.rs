@@ -6,7 +6,8 @@
 //! No waker is woken or dropped, and no value dropped, under the borrow or the lock: each
 //! operation hands them out to be woken or dropped after. The one call out of the channel
 //! under it is the value's `Clone`, for a receiver that is not a value's last reader: it
-//! runs before anything changes, so a `Clone` that panics leaves the state as it was.
+//! runs once the receiver has moved past the value (as in tokio), so a `Clone` that panics
+//! leaves a consistent state in which that receiver skipped the value.
 
 use std::collections::VecDeque;
 use std::task::{Context, Poll, Waker};
@@ -152,11 +153,13 @@ impl<T> State<T> {
         }
         let index = (*next - self.head) as usize;
         if self.slots[index].unread > 1 {
-            // Cloned first: if the clone panics, nothing has changed, `next` included.
-            let value = self.slots[index].value.clone();
+            // Past the value first, then the clone, as in tokio: a `Clone` that panics costs
+            // this receiver that one value (others still read it), where leaving `next`
+            // on it would make every later receive panic again. The slot stays, read by
+            // the others, so the state is whole whether the clone returns or not.
             self.slots[index].unread -= 1;
             *next += 1;
-            return Ok(value);
+            return Ok(self.slots[index].value.clone());
         }
         *next += 1;
         // The last reader: by the invariant this is the oldest value.
@@ -270,8 +273,8 @@ pub(crate) fn poll_recv<T: Clone>(
         if !coop::try_spend() {
             return Polled::OutOfBudget;
         }
-        // First: if the value's `Clone` panics, the future still holds its entry, which
-        // its drop removes.
+        // First: if the value's `Clone` panics (the receiver then skipped the value), the
+        // future still holds its entry, which its drop removes.
         let outcome = state.try_recv(next);
         let removed = key.take().map(|key| state.recv_waiters.remove(key));
         Polled::Done(outcome, removed.and_then(|removed| removed.waker))
