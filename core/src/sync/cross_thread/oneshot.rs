@@ -102,6 +102,10 @@ impl<T> Sender<T> {
     /// Sends `value` without waiting, waking the receiving task (or thread). Fails, handing
     /// `value` back in [`SendError`], if the receiver was dropped or closed.
     ///
+    /// Unlike tokio's, whose `send` hands back the bare `T` (`Result<(), T>`), the value
+    /// comes back wrapped, as from every other channel's send: a port that uses the error
+    /// as the value takes it out with [`SendError::into_inner`] (or `.0`).
+    ///
     /// # Examples
     ///
     /// ```
