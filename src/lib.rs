@@ -20,8 +20,8 @@
 
 pub use mirage_core::{
     coop, fs, io, pin, process, runtime, signal, spawn, spawn_blocking, sync, task, task_local,
-    time, yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
-    YieldNow,
+    time, yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteAbortHandle,
+    RemoteJoinHandle, Spawner, YieldNow,
 };
 pub use mirage_select::{main, test};
 

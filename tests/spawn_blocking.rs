@@ -191,6 +191,38 @@ fn at_a_limit_of_one_thread_the_second_job_runs_after_the_first() {
 }
 
 #[test]
+fn an_abort_handle_stops_a_queued_job_from_another_thread_and_a_running_one_finishes() {
+    within_guard(|| {
+        let runtime = Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let (release, released) = mpsc::channel::<()>();
+        let running = runtime.spawn_blocking(move || {
+            released.recv_timeout(Duration::from_secs(10)).unwrap();
+            "ran"
+        });
+        let queued = runtime.spawn_blocking(|| -> &str { panic!("started after its abort") });
+        let (running_abort, queued_abort) = (running.abort_handle(), queued.abort_handle());
+        thread::spawn(move || {
+            // The only thread is busy with the first job: the second has not started.
+            queued_abort.abort();
+            // Too late for the first: a running closure runs to its end.
+            running_abort.abort();
+        })
+        .join()
+        .unwrap();
+        let (running_abort, queued_abort) = (running.abort_handle(), queued.abort_handle());
+        assert!(!running_abort.is_finished());
+        release.send(()).unwrap();
+        let (running, queued) = runtime.block_on(async { (running.await, queued.await) });
+        assert_eq!(running.unwrap(), "ran");
+        assert!(queued.unwrap_err().is_cancelled());
+        assert!(running_abort.is_finished() && queued_abort.is_finished());
+    });
+}
+
+#[test]
 fn a_limit_of_zero_threads_panics() {
     let panic = catch_unwind(|| {
         Builder::new_current_thread().max_blocking_threads(0);

@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use mirage::sync::cross_thread::oneshot;
-use mirage::{Core, RemoteJoinHandle, Spawner};
+use mirage::{Core, RemoteAbortHandle, RemoteJoinHandle, Spawner};
 
 /// A Core running on its own thread until `stop` is sent, with its spawner.
 fn core_on_a_thread() -> (Spawner, oneshot::Sender<()>, thread::JoinHandle<()>) {
@@ -156,6 +156,7 @@ fn the_spawner_is_send_sync_and_the_handle_send() {
     fn send<T: Send>() {}
     send_sync::<Spawner>();
     send::<RemoteJoinHandle<String>>();
+    send_sync::<RemoteAbortHandle>();
     let core = Core::new().unwrap();
     let a = core.spawner();
     let b = core.spawner();
@@ -236,6 +237,43 @@ fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
     assert!(handle.blocking_join().unwrap_err().is_cancelled());
     stop.send(()).unwrap();
     core_thread.join().unwrap();
+}
+
+#[test]
+fn an_abort_handle_on_another_thread_stops_a_waiting_task_and_then_reports_it_finished() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (dropped_tx, dropped_rx) = mpsc::channel();
+    let handle = spawner.spawn(move || async move {
+        let _signal = DropSignal(dropped_tx);
+        started_tx.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    let abort = handle.abort_handle();
+    assert_eq!(abort.id(), handle.id());
+    started_rx.recv().unwrap();
+    assert!(!abort.is_finished(), "the task waits");
+    // A clone, on a third thread, while the join handle stays here.
+    let clone = abort.clone();
+    thread::spawn(move || clone.abort()).join().unwrap();
+    dropped_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the aborted task's future was dropped");
+    assert!(handle.blocking_join().unwrap_err().is_cancelled());
+    assert!(abort.is_finished(), "over once the handle had its answer");
+    stop.send(()).unwrap();
+    core_thread.join().unwrap();
+}
+
+#[test]
+fn an_abort_handle_sees_work_finished_when_its_core_is_dropped_unrun() {
+    let core = Core::new().unwrap();
+    let queued = core.spawner().spawn(|| async { "never" });
+    let abort = queued.abort_handle();
+    assert!(!abort.is_finished());
+    drop(core);
+    assert!(abort.is_finished(), "the task will never run");
+    assert!(queued.blocking_join().unwrap_err().is_cancelled());
 }
 
 #[test]

@@ -33,6 +33,7 @@ mod yield_now;
 
 pub use event_loop::{spawn, Core};
 pub use task::{
-    spawn_blocking, AbortHandle, JoinError, JoinHandle, JoinSet, RemoteJoinHandle, Spawner,
+    spawn_blocking, AbortHandle, JoinError, JoinHandle, JoinSet, RemoteAbortHandle,
+    RemoteJoinHandle, Spawner,
 };
 pub use yield_now::{yield_now, YieldNow};

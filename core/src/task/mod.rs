@@ -26,6 +26,7 @@ mod join_set;
 mod local_set;
 pub(crate) mod raw;
 mod remote_abort;
+mod remote_abort_handle;
 mod remote_join;
 mod spawner;
 mod unbound;
@@ -44,6 +45,7 @@ pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
+pub use remote_abort_handle::RemoteAbortHandle;
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
 

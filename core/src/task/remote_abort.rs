@@ -1,22 +1,45 @@
-//! `RemoteAbort`: a request, made from any thread, that work running elsewhere stop.
+//! `RemoteAbort`: a request, made from any thread, that work running elsewhere stop, and
+//! whether that work is over; `Reply`, the end through which the work reports.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Poll, Waker};
 
-use crate::sync::cross_thread::Notify;
+use super::id::Id;
+use crate::sync::cross_thread::{oneshot, Notify};
 
-/// Shared by a [`RemoteJoinHandle`](super::RemoteJoinHandle) (which requests) and the work
-/// it joins (which checks): a flag that is set once, and a wake-up for a task waiting on
-/// another Core.
+/// Shared by a [`RemoteJoinHandle`](super::RemoteJoinHandle) and its
+/// [`RemoteAbortHandle`](super::RemoteAbortHandle)s (which request) and the work they join
+/// (which checks): a flag that is set once, a wake-up for a task waiting on another Core,
+/// and whether the work has reported (see [`Reply`]).
 #[derive(Debug, Default)]
 pub(crate) struct RemoteAbort {
     requested: AtomicBool,
     wake: Notify,
+    finished: AtomicBool,
 }
 
 impl RemoteAbort {
+    /// The work's [`Id`], which its join and abort handles report: the address of this
+    /// state, which lives as long as any of them.
+    pub(crate) fn id(self: &Arc<Self>) -> Id {
+        Id::from_addr(Arc::as_ptr(self) as usize)
+    }
+
+    /// Whether the work is over: its outcome sent, or its [`Reply`] dropped unsent.
+    pub(crate) fn is_finished(&self) -> bool {
+        // Acquire: pairs with the Release in `finish`.
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Marks the work over, just before its [`Reply`] settles the channel: the join handle
+    /// that has the outcome then has this too (the channel's own synchronisation carries it).
+    fn finish(&self) {
+        self.finished.store(true, Ordering::Release);
+    }
+
     /// Asks the work to stop; it sees the request at its next check, or is woken for it.
     pub(crate) fn request(&self) {
         // Release: pairs with the Acquire in `is_requested`.
@@ -53,6 +76,48 @@ impl RemoteAbort {
             future.as_mut().poll(cx).map(Some)
         })
         .await
+    }
+}
+
+/// The end through which remote work reports its outcome to its
+/// [`RemoteJoinHandle`](super::RemoteJoinHandle), with the request to stop it. Sent or
+/// dropped unsent (the work aborted, or dropped unrun), it marks the work finished just
+/// before the outcome goes out: whoever has the outcome (or the cancellation) from the
+/// join handle then sees the work finished through an abort handle too.
+pub(crate) struct Reply<T> {
+    tx: Option<oneshot::Sender<T>>,
+    abort: Arc<RemoteAbort>,
+}
+
+impl<T> Reply<T> {
+    pub(crate) fn new(tx: oneshot::Sender<T>, abort: Arc<RemoteAbort>) -> Reply<T> {
+        Reply {
+            tx: Some(tx),
+            abort,
+        }
+    }
+
+    /// The request to stop, for the work to check.
+    pub(crate) fn abort(&self) -> &RemoteAbort {
+        &self.abort
+    }
+
+    /// Reports `outcome`; dropped here if the join handle is gone.
+    pub(crate) fn send(mut self, outcome: T) {
+        if let Some(tx) = self.tx.take() {
+            self.abort.finish();
+            let _ = tx.send(outcome);
+        }
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        // Unsent: dropping the sender reports the work cancelled.
+        if let Some(tx) = self.tx.take() {
+            self.abort.finish();
+            drop(tx);
+        }
     }
 }
 

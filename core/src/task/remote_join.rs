@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use super::id::Id;
-use super::remote_abort::RemoteAbort;
+use super::remote_abort::{RemoteAbort, Reply};
+use super::RemoteAbortHandle;
 use crate::sync::cross_thread::oneshot;
 use crate::JoinError;
 
@@ -48,13 +49,17 @@ pub struct RemoteJoinHandle<T> {
 }
 
 impl<T> RemoteJoinHandle<T> {
-    /// Joins the work that sends its outcome through `rx` and checks `abort`.
-    pub(crate) fn new(rx: oneshot::Receiver<Outcome<T>>, abort: Arc<RemoteAbort>) -> Self {
-        RemoteJoinHandle {
+    /// A handle, and the [`Reply`] through which the work it joins reports (and checks
+    /// for an abort).
+    pub(crate) fn pair() -> (Reply<Outcome<T>>, Self) {
+        let (tx, rx) = oneshot::channel();
+        let abort = Arc::new(RemoteAbort::default());
+        let handle = RemoteJoinHandle {
             rx,
-            abort,
+            abort: Arc::clone(&abort),
             cancelled: false,
-        }
+        };
+        (Reply::new(tx, abort), handle)
     }
 
     /// The flag [`abort`](RemoteJoinHandle::abort) raises, for a holder that must abort the
@@ -82,8 +87,7 @@ impl<T> RemoteJoinHandle<T> {
     /// # b.blocking_join().unwrap();
     /// ```
     pub fn id(&self) -> Id {
-        // The abort state is shared with the work and lives as long as this handle.
-        Id::from_addr(Arc::as_ptr(&self.abort) as usize)
+        self.abort.id()
     }
 
     /// Asks the work to stop, from any thread, like [`JoinHandle::abort`](crate::JoinHandle::abort).
@@ -116,6 +120,26 @@ impl<T> RemoteJoinHandle<T> {
     /// ```
     pub fn abort(&self) {
         self.abort.request();
+    }
+
+    /// A handle that aborts this work without the right to its result, as tokio's
+    /// `JoinHandle::abort_handle`: unlike the local [`AbortHandle`](crate::AbortHandle), it
+    /// is `Send` and `Sync`, for any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut core = mirage::Core::new().unwrap();
+    /// let spawner = core.spawner();
+    /// let forever = spawner.spawn(|| std::future::pending::<()>());
+    /// let abort = forever.abort_handle();
+    /// assert_eq!(abort.id(), forever.id());
+    /// std::thread::spawn(move || abort.abort()).join().unwrap();
+    /// let err = core.run(forever).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// ```
+    pub fn abort_handle(&self) -> RemoteAbortHandle {
+        RemoteAbortHandle::new(Arc::clone(&self.abort))
     }
 
     /// Whether the work is over (finished, panicked, or cancelled), so that awaiting the

@@ -4,14 +4,12 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::raw::{drop_caught, with_drop_panic};
-use super::remote_abort::RemoteAbort;
 use super::remote_join::Outcome;
 use super::RemoteJoinHandle;
-use crate::sync::cross_thread::{self, oneshot};
+use crate::sync::cross_thread;
 
 /// Work for the Core's dispatcher task: makes the future and spawns it.
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -87,18 +85,16 @@ impl Spawner {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let abort = Arc::new(RemoteAbort::default());
-        let task_abort = Arc::clone(&abort);
+        let (reply, handle) = RemoteJoinHandle::pair();
         let job: Job = Box::new(move || {
-            if task_abort.is_requested() {
-                // Aborted before it was made: dropping `tx` reports it cancelled.
+            if reply.abort().is_requested() {
+                // Aborted before it was made: dropping the reply unsent reports it cancelled.
                 return;
             }
             let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
-                    let _ = tx.send(Err(payload));
+                    reply.send(Err(payload));
                     return;
                 }
             };
@@ -108,7 +104,7 @@ impl Spawner {
                     .as_mut()
                     .as_pin_mut()
                     .expect("the future is in place");
-                let outcome = task_abort.run_unless_aborted(CatchUnwind(running)).await;
+                let outcome = reply.abort().run_unless_aborted(CatchUnwind(running)).await;
                 // Dropped here, where a panic of its destructor is caught: it is then the
                 // task's result, as for a local task, and the output it displaces is
                 // dropped. (`set` leaves `None` even if the destructor panics.)
@@ -124,20 +120,21 @@ impl Spawner {
                         (None, None)
                     }
                 };
-                // Aborted, dropping `tx` reports the task cancelled. The handle may be
-                // gone: the output is then dropped here.
-                if let Some(outcome) = outcome {
-                    let _ = tx.send(outcome);
+                // Aborted, dropping the reply unsent reports the task cancelled. The handle
+                // may be gone: the output is then dropped here.
+                match outcome {
+                    Some(outcome) => reply.send(outcome),
+                    None => drop(reply),
                 }
                 if let Some(value) = displaced {
                     drop_caught(panic::catch_unwind(AssertUnwindSafe(move || drop(value))));
                 }
             }));
         });
-        // With the Core gone the job is dropped, and with it `tx`: the handle reports
+        // With the Core gone the job is dropped, and with it the reply: the handle reports
         // the task cancelled.
         let _ = self.jobs.send(job);
-        RemoteJoinHandle::new(rx, abort)
+        handle
     }
 
     /// Whether the Core is gone: tasks spawned now are dropped unrun.

@@ -14,11 +14,9 @@ use std::sync::Arc;
 pub(crate) use config::{Config, Hook};
 pub(crate) use pool::{OwnedPool, Pool};
 
-use super::remote_abort::RemoteAbort;
 use super::RemoteJoinHandle;
 use crate::runtime::Handle;
 use crate::shared::Shared;
-use crate::sync::cross_thread::oneshot;
 
 /// Runs `f` on a thread of a blocking pool and returns a handle that completes with its
 /// result, so a task can wait for blocking work while the Core serves the others.
@@ -138,25 +136,23 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let (tx, rx) = oneshot::channel();
-    let abort = Arc::new(RemoteAbort::default());
-    let job_abort = Arc::clone(&abort);
+    let (reply, handle) = RemoteJoinHandle::pair();
     let job = Box::new(move || {
-        if job_abort.is_requested() {
-            // Aborted before it started: dropping `tx` reports it cancelled.
-            drop(tx);
+        if reply.abort().is_requested() {
+            // Aborted before it started: dropping the reply unsent reports it cancelled.
+            drop(reply);
         } else {
             let entered = job_core::Enter::new(running.handle.take());
             let outcome = panic::catch_unwind(AssertUnwindSafe(f));
             drop(entered);
             // The handle may be gone: the result is then dropped here.
-            let _ = tx.send(outcome);
+            reply.send(outcome);
         }
         // Over only once the handle has its answer: a Core that sees the job over then also
         // sees the task the answer woke, and does not jump time past it.
         drop(running);
     });
-    (job, RemoteJoinHandle::new(rx, abort))
+    (job, handle)
 }
 
 /// Travels with a job spawned for a Core, which counts it from the spawn until the job is
