@@ -881,6 +881,42 @@ fn from_std_and_from_fd_keep_the_position() {
     });
 }
 
+/// tokio's `File` is `FromRawFd`, so code that hands a descriptor through a raw number
+/// (`into_raw_fd`, a C library) ports as it is; the position stays where it was.
+#[test]
+fn a_file_is_made_from_a_raw_descriptor() {
+    use std::io::{Seek, Write};
+    use std::os::fd::{FromRawFd, IntoRawFd};
+
+    let dir = TempDir::new("from-raw-fd");
+    let path = dir.join("file");
+    let mut std = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    std.write_all(b"0123456789").unwrap();
+    std.seek(SeekFrom::Start(4)).unwrap();
+    let fd = std.into_raw_fd();
+    run(async {
+        // SAFETY: `fd` was given up by the std file just above; this `File` owns it alone.
+        let mut file = unsafe { File::from_raw_fd(fd) };
+        let mut rest = String::new();
+        file.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "456789");
+        // Handed back through a raw number again, the descriptor is the same open file.
+        let fd = file.into_std().await.into_raw_fd();
+        // SAFETY: as above, `into_raw_fd` gave it up.
+        let mut file = unsafe { File::from_raw_fd(fd) };
+        file.rewind().await.unwrap();
+        file.write_all(b"ab").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "ab23456789");
+    });
+}
+
 #[test]
 fn a_buf_reader_over_a_file_reads_lines_and_seeks() {
     use mirage::io::{AsyncBufReadExt, BufReader};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::fs::{Metadata, Permissions};
 use std::future::poll_fn;
 use std::io::{self, IoSlice, SeekFrom};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -684,6 +684,40 @@ impl From<std::fs::File> for File {
 impl From<OwnedFd> for File {
     fn from(fd: OwnedFd) -> File {
         File::from_std(std::fs::File::from(fd))
+    }
+}
+
+/// Takes over `fd`, an open file's descriptor, as tokio's `File` does: what `File::from`
+/// does with an [`OwnedFd`], for code that holds a raw descriptor (one handed back by
+/// [`IntoRawFd`](std::os::fd::IntoRawFd), or from C). The position stays where it was.
+///
+/// # Safety
+///
+/// As [`std::fs::File::from_raw_fd`]: `fd` must be open, and nothing else may own it (the
+/// `File` closes it when dropped).
+///
+/// # Examples
+///
+/// ```
+/// use std::os::fd::{FromRawFd, IntoRawFd};
+/// use mirage::io::AsyncReadExt;
+///
+/// let path = std::env::temp_dir().join(format!("mirage-doc-file-from-raw-{}", std::process::id()));
+/// std::fs::write(&path, "raw")?;
+/// let fd = std::fs::File::open(&path)?.into_raw_fd();
+/// // SAFETY: `fd` was just given up by the std file, so this `File` is its only owner.
+/// let mut file = unsafe { mirage::fs::File::from_raw_fd(fd) };
+/// let mut core = mirage::Core::new()?;
+/// let mut text = String::new();
+/// core.run(file.read_to_string(&mut text))?;
+/// assert_eq!(text, "raw");
+/// std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(())
+/// ```
+impl FromRawFd for File {
+    unsafe fn from_raw_fd(fd: RawFd) -> File {
+        // SAFETY: the caller promises that `fd` is open and owned by nothing else.
+        File::from_std(unsafe { std::fs::File::from_raw_fd(fd) })
     }
 }
 
