@@ -251,7 +251,8 @@ fn signals_that_cannot_or_must_not_be_caught_are_refused() {
         libc::SIGFPE,
         0,
         -1,
-        32, // kept by glibc's threads
+        32, // kept by glibc's threads (tokio would take these two over)
+        33,
         libc::SIGRTMAX() + 1,
         1000,
     ];

@@ -25,6 +25,12 @@ use crate::sys::eventfd;
 /// must not be caught: `SIGKILL`, `SIGSTOP`, and the faults `SIGSEGV`, `SIGBUS`, `SIGILL`,
 /// `SIGFPE`. Otherwise only if the operating system refuses an eventfd.
 ///
+/// tokio's `signal` refuses fewer, and with another kind: `ErrorKind::Other`, for numbers
+/// of 0 or less and `SIGKILL`, `SIGSTOP`, `SIGSEGV`, `SIGILL` and `SIGFPE` only. It takes
+/// over `SIGBUS` (whose handler returns into the faulting instruction) and the numbers
+/// glibc keeps for its threads (32 and 33), which Mirage refuses; and code that matched
+/// on `ErrorKind::Other` for a refused signal matches on `InvalidInput` here.
+///
 /// # Examples
 ///
 /// ```
