@@ -66,6 +66,11 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 /// `Signal` was created are not reported. Every `Signal` for the same signal, on any Core
 /// or thread, hears every delivery.
 ///
+/// tokio differs there: its handler only marks a delivery, which its driver hands to the
+/// listeners at its next turn, so a listener made in between (a signal raised, then
+/// `signal()` called, with no `.await` between) hears it. Its own tests rely on that; here
+/// such a `recv` waits for the next delivery. Make the listener before the signal can come.
+///
 /// # Examples
 ///
 /// ```
