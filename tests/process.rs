@@ -733,3 +733,11 @@ fn children_are_waited_for_through_sigchld_where_a_sandbox_refuses_pidfd() {
         .join()
         .unwrap();
 }
+
+/// A `Command` may be built on one thread and spawned on another, as tokio's (the `Child`
+/// it spawns stays on the thread that spawned it: see the module's docs).
+#[test]
+fn a_command_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Command>();
+}

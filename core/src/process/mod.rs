@@ -6,6 +6,13 @@
 //! Piped streams are non-blocking pipes implementing [`AsyncRead`](crate::io::AsyncRead)
 //! and [`AsyncWrite`](crate::io::AsyncWrite).
 //!
+//! Unlike tokio's, a [`Child`] and its [`ChildStdin`], [`ChildStdout`] and [`ChildStderr`]
+//! stay on the thread that made them (they are `!Send`, as Mirage's sockets are: their
+//! link to a Core's reactor is an `Rc`). Any Core of that thread may wait on them, one
+//! after another. To hand a stream to another thread, pass its descriptor
+//! ([`ChildStdout::into_owned_fd`], which puts the pipe back in blocking mode); to wait
+//! for a child from another thread, spawn it there. [`Command`] itself is `Send`.
+//!
 //! # Examples
 //!
 //! ```

@@ -4,6 +4,9 @@
 //! The names are tokio's, flattened: `tokio::signal::unix::{signal, SignalKind}` are
 //! [`mirage::signal::signal`](signal) and [`SignalKind`] here. [`Signal::recv`] returns
 //! `io::Result<()>`, not tokio's `Option<()>`: a listener never runs out of deliveries.
+//! A [`Signal`] (and a [`CtrlC`]) stays on the thread that made it, unlike tokio's: it is
+//! `!Send`, as Mirage's sockets are. Each thread that wants a signal makes a listener of its
+//! own, which hears every delivery as the others do.
 //!
 //! # How it works
 //!
