@@ -301,7 +301,11 @@ impl Notified<'_> {
     /// [`notify_one`](Notify::notify_one) picks this future instead of leaving a permit; as
     /// polling does, but with no waker. Returns whether the future is ready: it was
     /// notified, or it took the permit a `notify_one` had left. A notification it took
-    /// passes on to the next waiter if the future is dropped before it completes.
+    /// passes on to the next waiter (or is left as the permit) if the future is dropped
+    /// before it completes. tokio's differs here: once its `enable` has returned `true`,
+    /// the future counts as complete, and dropping it unpolled loses the notification. So
+    /// a port that enables, finds its condition already met and drops the future leaves a
+    /// permit behind on Mirage: the next `notified().await` completes at once.
     ///
     /// [`notify_waiters`](Notify::notify_waiters) needs no `enable`: it completes every
     /// `Notified` created before it.
