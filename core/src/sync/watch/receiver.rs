@@ -173,6 +173,11 @@ impl<T> Receiver<T> {
     /// returns a borrow of it (marked seen). Fails with [`RecvError`] if every sender is
     /// gone and the last value sent does not satisfy `condition`.
     ///
+    /// The borrow's [`has_changed`](Ref::has_changed) says whether the value it accepted
+    /// was unseen when `wait_for` began or arrived while it waited. tokio's says so only
+    /// for a value accepted at once: one that arrived while it waited is marked seen before
+    /// `condition` looks at it, and its borrow says `false`.
+    ///
     /// Cancel-safe, as tokio's: dropped while it waits, it has marked seen only the
     /// values its `condition` looked at and rejected, so a later
     /// [`changed`](Receiver::changed) does not report them; a value sent after its last

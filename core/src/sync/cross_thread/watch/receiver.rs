@@ -185,6 +185,11 @@ impl<T> Receiver<T> {
     /// returns a borrow of it (marked seen). Fails with [`RecvError`] if every sender is
     /// gone and the last value sent does not satisfy `condition`.
     ///
+    /// The borrow's [`has_changed`](Ref::has_changed) says whether the value it accepted
+    /// was unseen when `wait_for` began or arrived while it waited. tokio's says so only
+    /// for a value accepted at once: one that arrived while it waited is marked seen before
+    /// `condition` looks at it, and its borrow says `false`.
+    ///
     /// `condition` runs under the value's read lock, and the value returned is the one it
     /// accepted: no send can slip in between.
     ///
