@@ -257,3 +257,84 @@ fn an_acquire_held_back_by_the_budget_and_dropped_gives_its_permits_back() {
         );
     });
 }
+
+#[test]
+fn a_barrier_s_last_arrival_with_the_budget_spent_still_completes_its_generation() {
+    // tokio counts a task at the barrier when its `wait` is first polled, whatever its
+    // budget: the last of a generation to arrive releases it then, and a task that arrives
+    // after it belongs to the next generation. Mirage's leader yields when its budget is
+    // spent, but it arrives, and leads, at that first poll all the same.
+    use std::future::{poll_fn, Future};
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use std::task::Poll;
+    use std::time::Duration;
+
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        mirage::time::pause(); // a hang shows as a timeout, at once
+        let local = Rc::new(mirage::sync::Barrier::new(2));
+        let shared = Arc::new(cross_thread::Barrier::new(2));
+        let first_local = mirage::spawn({
+            let local = Rc::clone(&local);
+            async move { local.wait().await.is_leader() }
+        });
+        let first_shared = mirage::spawn({
+            let shared = Arc::clone(&shared);
+            async move { shared.wait().await.is_leader() }
+        });
+        mirage::yield_now().await; // each arrives first at its barrier, and waits
+
+        spend_the_budget().await;
+        let mut last_local = pin!(local.wait());
+        let mut last_shared = pin!(shared.wait());
+        let pending = poll_fn(|cx| {
+            Poll::Ready((
+                last_local.as_mut().poll(cx).is_pending(),
+                last_shared.as_mut().poll(cx).is_pending(),
+            ))
+        })
+        .await;
+        assert_eq!(pending, (true, true), "no budget left: both yield");
+
+        // Arriving now, these belong to the next generation.
+        let next_local = mirage::spawn({
+            let local = Rc::clone(&local);
+            async move { local.wait().await.is_leader() }
+        });
+        let next_shared = mirage::spawn({
+            let shared = Arc::clone(&shared);
+            async move { shared.wait().await.is_leader() }
+        });
+        mirage::yield_now().await;
+
+        let bound = Duration::from_secs(1);
+        let led = mirage::time::timeout(bound, last_local).await;
+        assert_eq!(
+            led.map(|r| r.is_leader()),
+            Ok(true),
+            "the second to arrive leads"
+        );
+        let led = mirage::time::timeout(bound, last_shared).await;
+        assert_eq!(
+            led.map(|r| r.is_leader()),
+            Ok(true),
+            "the second to arrive leads"
+        );
+        assert!(!first_local.await.unwrap());
+        assert!(!first_shared.await.unwrap());
+        assert!(
+            !next_local.is_finished(),
+            "the next generation waits for one more"
+        );
+        assert!(
+            !next_shared.is_finished(),
+            "the next generation waits for one more"
+        );
+        assert!(local.wait().await.is_leader());
+        assert!(shared.wait().await.is_leader());
+        assert!(!next_local.await.unwrap());
+        assert!(!next_shared.await.unwrap());
+    });
+}

@@ -105,7 +105,9 @@ impl Barrier {
     /// only its result, which is not the leader's, is lost.
     ///
     /// The last task to arrive spends a unit of its [`coop`](crate::coop) budget; with the
-    /// budget spent, it yields first and arrives at its next turn.
+    /// budget spent, it yields, and completes as the leader at its next turn: it has
+    /// arrived all the same, and released its generation, as tokio's does at its first
+    /// poll, so a task that arrives meanwhile waits for the next generation.
     ///
     /// # Examples
     ///
@@ -203,7 +205,37 @@ enum WaitState<'a> {
         generation: u64,
         released: Notified<'a>,
     },
+    /// Arrived last and released its generation, but yielded for a spent budget: it
+    /// returns the leader's result at its next poll.
+    Led,
     Done,
+}
+
+/// One poll of the `wait` of the last task to arrive, once it has released its
+/// generation: the leader's result, once it may spend a unit of its task's budget. Until
+/// then it yields, arrived all the same (tokio's counts a task at its first poll), so a
+/// task that arrives meanwhile belongs to the next generation. Shared with the
+/// cross-thread barrier.
+pub(in crate::sync) fn lead(cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+    if coop::try_spend() {
+        Poll::Ready(BarrierWaitResult { is_leader: true })
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl Wait<'_> {
+    /// Polls as the leader, which has released its generation: done, or led and yielded.
+    fn lead(&mut self, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+        let led = lead(cx);
+        self.state = if led.is_ready() {
+            WaitState::Done
+        } else {
+            WaitState::Led
+        };
+        led
+    }
 }
 
 impl Future for Wait<'_> {
@@ -215,19 +247,13 @@ impl Future for Wait<'_> {
         if let WaitState::Arriving = this.state {
             let arrived = barrier.arrived.get() + 1;
             if arrived == barrier.n {
-                if !coop::try_spend() {
-                    // Not counted yet: it arrives at the task's next turn.
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                this.state = WaitState::Done;
                 barrier.arrived.set(0);
                 barrier
                     .generation
                     .set(barrier.generation.get().wrapping_add(1));
                 // The next generation's count is ready before any woken code runs.
                 barrier.released.notify_waiters();
-                return Poll::Ready(BarrierWaitResult { is_leader: true });
+                return this.lead(cx);
             }
             barrier.arrived.set(arrived);
             this.state = WaitState::Waiting {
@@ -235,8 +261,12 @@ impl Future for Wait<'_> {
                 released: barrier.released.notified(),
             };
         }
-        let WaitState::Waiting { released, .. } = &mut this.state else {
-            unreachable!("Barrier::wait polled after it completed");
+        let released = match &mut this.state {
+            WaitState::Waiting { released, .. } => released,
+            WaitState::Led => return this.lead(cx),
+            WaitState::Arriving | WaitState::Done => {
+                unreachable!("Barrier::wait polled after it completed")
+            }
         };
         if Pin::new(released).poll(cx).is_pending() {
             return Poll::Pending;

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use super::{Notified, Notify};
-use crate::coop;
 use crate::sync::state_lock::Lock;
 use crate::sync::BarrierWaitResult;
 
@@ -121,7 +120,9 @@ impl Barrier {
     /// generation went on, and only its result, which is not the leader's, is lost.
     ///
     /// The last task to arrive spends a unit of its [`coop`](crate::coop) budget; with the
-    /// budget spent, it yields first and arrives at its next turn.
+    /// budget spent, it yields, and completes as the leader at its next turn: it has
+    /// arrived all the same, and released its generation, as tokio's does at its first
+    /// poll, so a task that arrives meanwhile waits for the next generation.
     ///
     /// # Examples
     ///
@@ -171,17 +172,31 @@ enum WaitState<'a> {
         generation: u64,
         released: Notified<'a>,
     },
+    /// Arrived last and released its generation, but yielded for a spent budget: it
+    /// returns the leader's result at its next poll.
+    Led,
     Done,
 }
 
 /// What a task finds as it arrives.
 enum Arrival<'a> {
-    /// It would be the last, but its coop budget is spent: not counted yet.
-    Deferred,
     /// The last: it released the generation, and leads.
     Leads,
     /// Counted in this generation, with the `Notified` its release completes.
     Waits(u64, Notified<'a>),
+}
+
+impl Wait<'_> {
+    /// Polls as the leader, which has released its generation: done, or led and yielded.
+    fn lead(&mut self, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+        let led = crate::sync::barrier::lead(cx);
+        self.state = if led.is_ready() {
+            WaitState::Done
+        } else {
+            WaitState::Led
+        };
+        led
+    }
 }
 
 impl Future for Wait<'_> {
@@ -193,9 +208,6 @@ impl Future for Wait<'_> {
         if let WaitState::Arriving = this.state {
             let arrival = barrier.state.with(|state| {
                 if state.arrived + 1 == barrier.n {
-                    if !coop::try_spend() {
-                        return Arrival::Deferred;
-                    }
                     state.arrived = 0;
                     state.generation = state.generation.wrapping_add(1);
                     return Arrival::Leads;
@@ -205,16 +217,10 @@ impl Future for Wait<'_> {
                 Arrival::Waits(state.generation, barrier.released.notified())
             });
             match arrival {
-                Arrival::Deferred => {
-                    // Not counted yet: it arrives at the task's next turn.
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
                 Arrival::Leads => {
-                    this.state = WaitState::Done;
                     // The next generation's count is ready before any woken code runs.
                     barrier.released.notify_waiters();
-                    return Poll::Ready(BarrierWaitResult { is_leader: true });
+                    return this.lead(cx);
                 }
                 Arrival::Waits(generation, released) => {
                     this.state = WaitState::Waiting {
@@ -224,12 +230,15 @@ impl Future for Wait<'_> {
                 }
             }
         }
-        let WaitState::Waiting {
-            generation,
-            released,
-        } = &mut this.state
-        else {
-            unreachable!("Barrier::wait polled after it completed");
+        let (generation, released) = match &mut this.state {
+            WaitState::Waiting {
+                generation,
+                released,
+            } => (generation, released),
+            WaitState::Led => return this.lead(cx),
+            WaitState::Arriving | WaitState::Done => {
+                unreachable!("Barrier::wait polled after it completed")
+            }
         };
         loop {
             if Pin::new(&mut *released).poll(cx).is_pending() {
