@@ -649,3 +649,21 @@ async fn a_branch_that_never_returns_raises_no_warning() {
     };
     assert_eq!(value, 7);
 }
+
+/// An `else` with no branch is the `else` handler's value, as tokio's `select!` (with or
+/// without `biased;`); Mirage's refused to compile it.
+#[mirage::test]
+async fn an_else_without_branches_is_its_handler_s_value() {
+    let plain = mirage::select! {
+        else => 1,
+    };
+    let biased = mirage::select! {
+        biased;
+        else => { 2 }
+    };
+    let mut ran = 0;
+    for _ in 0..3 {
+        mirage::select! { else => ran += 1 }
+    }
+    assert_eq!((plain, biased, ran), (1, 2, 3));
+}

@@ -1,6 +1,6 @@
 async fn race() -> u32 {
     mirage::select! {
-        else => 0,
+        biased;
     }
 }
 

@@ -56,8 +56,11 @@ pub(crate) fn expand(
 ) -> TokenStream {
     match select {
         Some(select) => {
-            let errors = errors.iter().map(Error::to_compile_error);
             let body = expand_select(krate, &select);
+            if errors.is_empty() {
+                return body;
+            }
+            let errors = errors.iter().map(Error::to_compile_error);
             quote!({ #(#errors)* #body })
         }
         None => fallback(errors),
@@ -92,6 +95,13 @@ fn mixed(name: &str) -> Ident {
 
 fn expand_select(krate: &TokenStream, select: &Select) -> TokenStream {
     let len = select.branches.len();
+    if len == 0 {
+        // Only an `else` (validated): every branch is disabled, trivially, so it runs; as
+        // in tokio, nothing is awaited. Not wrapped in a block of its own: a handler that is
+        // a block would then draw the `unused_braces` lint on the caller's code.
+        let handler = &select.else_handler;
+        return quote!(#handler);
+    }
     let output_enum = mixed("__MirageSelectOutput");
     let enabled = mixed("__mirage_enabled");
     let output = mixed("__mirage_output");

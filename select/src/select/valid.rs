@@ -12,7 +12,7 @@ pub(crate) const MAX_BRANCHES: usize = 64;
 /// A `select!` that can be expanded.
 pub(crate) struct Select {
     pub(crate) biased: bool,
-    /// 1 to [`MAX_BRANCHES`] of them.
+    /// Up to [`MAX_BRANCHES`] of them; none only beside an `else`.
     pub(crate) branches: Vec<Branch>,
     pub(crate) else_handler: Option<Expr>,
 }
@@ -60,13 +60,16 @@ pub(crate) fn validate(input: Input) -> (Option<Select>, Vec<Error>) {
             Entry::Else(else_branch) => else_handler = Some(else_branch.handler),
         }
     }
-    if branches.is_empty() {
+    // With no branch, an `else` alone is the value, as in tokio (code that builds a
+    // `select!` from a list may leave it with no branch).
+    if branches.is_empty() && else_handler.is_none() {
         errors.push(Error::new(
             Span::call_site(),
             "`select!` needs at least one branch, written `pattern = future => handler`",
         ));
     }
-    let expandable = (1..=MAX_BRANCHES).contains(&branches.len());
+    let expandable =
+        branches.len() <= MAX_BRANCHES && !(branches.is_empty() && else_handler.is_none());
     let select = expandable.then_some(Select {
         biased,
         branches,
