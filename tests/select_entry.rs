@@ -244,3 +244,46 @@ fn the_crate_argument_names_the_mirage_crate() {
     );
     assert_eq!(runs(), 3);
 }
+
+// As tokio's: `#[main]` on a function other than `main` keeps its parameters (a trait
+// method's `self` too) and generics, and each call runs the body on a new Core. Mirage's
+// refused every parameter ("the `main` function takes no arguments").
+#[mirage::main(start_paused = true)]
+async fn main_with_parameters(label: &str, mut waits: u32, (a, b): (u32, u32)) -> String {
+    let start = Instant::now();
+    while waits > 0 {
+        sleep(Duration::from_secs(1)).await;
+        waits -= 1;
+    }
+    format!("{label}: {} after {:?}", a + b, start.elapsed())
+}
+
+#[mirage::main]
+async fn main_generic<T>(value: T) -> String
+where
+    T: std::fmt::Display + Clone + 'static,
+{
+    let copy = value.clone();
+    mirage::spawn(async move { copy.to_string() })
+        .await
+        .unwrap()
+}
+
+trait Compute {
+    fn compute(self, by: u32) -> u32;
+}
+
+impl Compute for u32 {
+    #[mirage::main]
+    async fn compute(self, by: u32) -> u32 {
+        mirage::spawn(async move { self * by }).await.unwrap()
+    }
+}
+
+#[test]
+fn main_on_another_function_keeps_its_parameters_and_generics() {
+    let label = String::from("sum");
+    assert_eq!(main_with_parameters(&label, 3, (2, 5)), "sum: 7 after 3s");
+    assert_eq!(main_generic(42u8), "42");
+    assert_eq!(6.compute(7), 42);
+}

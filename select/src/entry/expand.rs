@@ -73,11 +73,14 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
         attrs, vis, sig, ..
     } = function;
     let (attrs, inner_attrs) = split_attrs(attrs);
-    let name = &sig.ident;
     let output = &sig.output;
     let block = &function.block;
-    // Kept as written, as tokio keeps them: dropped, an `unsafe fn` became safe to call.
-    let (unsafety, abi) = (&sig.unsafety, &sig.abi);
+    // The signature as written but for `async`: `unsafe` and the ABI are kept, as tokio
+    // keeps them (dropped, an `unsafe fn` became safe to call), and so are the parameters
+    // and generics of a `#[main]` helper (`valid.rs` allows them only there); the body
+    // takes the parameters by move.
+    let mut sig = sig.clone();
+    sig.asyncness = None;
     let test = test_attribute(kind);
     let core_var = Ident::new("__mirage_core", Span::mixed_site());
     let body_var = Ident::new("__mirage_body", Span::mixed_site());
@@ -95,7 +98,7 @@ fn run(kind: Kind, args: &Args, function: &ItemFn) -> TokenStream {
     quote! {
         #test
         #(#attrs)*
-        #vis #unsafety #abi fn #name() #output {
+        #vis #sig {
             #(#inner_attrs)*
             let mut #core_var = #krate::Core::new().expect("failed to create the mirage Core");
             #pause

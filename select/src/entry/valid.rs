@@ -1,5 +1,5 @@
-//! What the function must be: an `async fn` without parameters or generics. Its arguments
-//! are checked in `args.rs`.
+//! What the function must be: an `async fn`, without parameters or generics unless it is a
+//! `#[main]` function not named `main`. The attribute's arguments are checked in `args.rs`.
 
 use syn::{Attribute, Error, ItemFn, Meta};
 
@@ -49,6 +49,10 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
         return (Checked::AsWritten(function), errors);
     }
     let mut runnable = true;
+    // As tokio's: `#[main]` on a function other than `main` keeps its parameters and
+    // generics (a helper, or a trait method taking `self`), and each call runs the body on
+    // a new Core. `main` and tests are called with no arguments.
+    let takes_arguments = kind == Kind::Main && sig.ident != "main";
     if let Some(constness) = sig.constness {
         // Rust refuses a `const async fn`; the expansion's plain `fn` would hide that.
         errors.push(Error::new(
@@ -57,7 +61,7 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
         ));
         runnable = false;
     }
-    if !sig.inputs.is_empty() {
+    if !sig.inputs.is_empty() && !takes_arguments {
         let what = match kind {
             Kind::Main => "the `main` function takes no arguments",
             Kind::Test => "a test function takes no arguments",
@@ -68,7 +72,8 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
         ));
         runnable = false;
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if (!sig.generics.params.is_empty() || sig.generics.where_clause.is_some()) && !takes_arguments
+    {
         // `Generics` prints its parameters only: a function with a `where` clause and no
         // parameters gave no tokens to point at, and the error fell on the attribute.
         let (params, where_clause) = (&sig.generics, &sig.generics.where_clause);
