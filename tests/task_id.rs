@@ -237,3 +237,33 @@ fn a_finished_task_has_its_id_while_its_output_drops_with_its_handle() {
     });
     assert_eq!(*seen.borrow(), [Some(id)]);
 }
+
+/// tokio's `spawn_blocking` closure runs as a task with an id: `task::id()` inside it is its
+/// handle's id. Mirage's reported no id there, and `task::id()` panicked.
+#[test]
+fn a_spawn_blocking_closure_sees_its_handle_s_id() {
+    let mut core = mirage::Core::new().unwrap();
+    core.run(async {
+        let handle = mirage::spawn_blocking(task::id);
+        let expected = handle.id();
+        assert_eq!(handle.await.unwrap(), expected);
+        // A job inside a job has its own id, and the outer one's comes back after it.
+        let outer = mirage::spawn_blocking(|| {
+            let before = task::id();
+            let inner = mirage::spawn_blocking(task::try_id);
+            let inner_id = inner.id();
+            let seen = inner.blocking_join().unwrap();
+            (before, inner_id, seen, task::id())
+        });
+        let outer_id = outer.id();
+        let (before, inner_id, seen, after) = outer.await.unwrap();
+        assert_eq!((before, after), (outer_id, outer_id));
+        assert_eq!(seen, Some(inner_id));
+        assert_ne!(inner_id, outer_id);
+    });
+    // Handed out from a thread with no Core, too.
+    let handle = mirage::spawn_blocking(task::try_id);
+    let expected = handle.id();
+    assert_eq!(handle.blocking_join().unwrap(), Some(expected));
+    assert_eq!(task::try_id(), None, "nothing left behind on this thread");
+}

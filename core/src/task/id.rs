@@ -65,6 +65,8 @@ impl fmt::Debug for Id {
 ///
 /// Outside a task: on a thread running no Core, or in the future given to
 /// [`Core::run`](crate::Core::run), which is not a task. [`try_id`] returns `None` there.
+/// A [`spawn_blocking`](crate::spawn_blocking) closure counts as a task, as in tokio: there
+/// it is the id of the closure's handle.
 ///
 /// # Examples
 ///
@@ -88,8 +90,9 @@ pub fn id() -> Id {
 }
 
 /// The [`Id`] of the task being polled, or whose future (or unclaimed output) its Core is
-/// dropping; `None` outside a task, including in the future given to
-/// [`Core::run`](crate::Core::run).
+/// dropping, or of the [`spawn_blocking`](crate::spawn_blocking) closure running on this
+/// thread (its handle's id, as in tokio); `None` outside a task, including in the future
+/// given to [`Core::run`](crate::Core::run).
 ///
 /// # Examples
 ///
@@ -103,7 +106,9 @@ pub fn id() -> Id {
 /// });
 /// ```
 pub fn try_id() -> Option<Id> {
-    context::with_current(|local| local.current_task())
-        .flatten()
-        .map(Id::of)
+    match context::with_current(|local| local.current_task()) {
+        Some(task) => task.map(Id::of),
+        // No Core here: on a blocking pool thread, the job's id, as tokio's.
+        None => super::job_core::current_id(),
+    }
 }

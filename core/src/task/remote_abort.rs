@@ -102,6 +102,11 @@ impl<T> Reply<T> {
         &self.abort
     }
 
+    /// The [`Id`] the work reports as its [`task::id`](crate::task::id): its handle's.
+    pub(crate) fn task_id(&self) -> Id {
+        self.abort.id()
+    }
+
     /// Reports `outcome`; dropped here if the join handle is gone.
     pub(crate) fn send(mut self, outcome: T) {
         if let Some(tx) = self.tx.take() {

@@ -47,6 +47,8 @@ use crate::shared::Shared;
 /// [`Handle::current`](crate::runtime::Handle::current) names it (so
 /// `Handle::current().spawn(future).blocking_join()` runs a future there and waits for it),
 /// and a `spawn_blocking` inside `f` goes to the same pool, counted as that Core's work.
+/// [`task::id`](crate::task::id) inside `f` is the id of the returned handle, as in tokio
+/// (wherever `f` was spawned from).
 /// [`mirage::spawn`](crate::spawn) still panics there: the Core runs on another thread, and
 /// its tasks need not be `Send`. Nor is the Core's clock current there:
 /// [`time::Instant::now`](crate::time::Instant::now) inside `f` reads the system clock, even
@@ -142,7 +144,7 @@ where
             // Aborted before it started: dropping the reply unsent reports it cancelled.
             drop(reply);
         } else {
-            let entered = job_core::Enter::new(running.handle.take());
+            let entered = job_core::Enter::new(running.handle.take(), reply.task_id());
             let outcome = panic::catch_unwind(AssertUnwindSafe(f));
             drop(entered);
             // The handle may be gone: the result is then dropped here.
