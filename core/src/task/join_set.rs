@@ -264,7 +264,7 @@ impl<T: 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_blocking(crate::task::spawn_blocking(f))
+        self.join_blocking(None, f)
     }
 
     /// Runs `f` on the blocking pool of `handle`'s runtime as a task of this set, as
@@ -295,19 +295,26 @@ impl<T: 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_blocking(handle.spawn_blocking(f))
+        self.join_blocking(Some(handle), f)
     }
 
-    /// [`join_remote`](JoinSet::join_remote) for blocking work, which
-    /// [`abort_all`](JoinSet::abort_all) aborts through its own flag, leaving the task to
-    /// join it: cancelled if it had not started, with its value if it had.
+    /// Runs `f` on the blocking pool (`handle`'s runtime's, or the current one) as a task of
+    /// this set: `task::id()` inside `f` is the entry's id, as in tokio. As
+    /// [`join_remote`](JoinSet::join_remote), but [`abort_all`](JoinSet::abort_all) aborts
+    /// the work through its own flag, leaving the task to join it: cancelled if it had not
+    /// started, with its value if it had.
     #[track_caller]
-    fn join_blocking(&mut self, work: RemoteJoinHandle<T>) -> AbortHandle
+    fn join_blocking<F>(&mut self, handle: Option<&Handle>, f: F) -> AbortHandle
     where
+        F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        let flag = work.abort_flag();
-        self.insert_with(wait_for_remote(work), Where::Core, Some(flag))
+        super::blocking::spawn_blocking_waited(handle, f, |work| {
+            let flag = work.abort_flag();
+            let abort = self.insert_with(wait_for_remote(work), Where::Core, Some(flag));
+            let id = abort.id();
+            (abort, id)
+        })
     }
 
     /// Spawns `future` on the Core that `handle` reaches, usually another thread's, as a task
