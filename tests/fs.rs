@@ -4,12 +4,16 @@
 //! writes not yet reported, after reads dropped while pending, across writes larger than
 //! one buffer.
 
+mod temp_dir;
+
 use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, IoSlice, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::Duration;
+
+use temp_dir::TempDir;
 
 use mirage::fs::{self, DirBuilder, File, OpenOptions};
 use mirage::io::{AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
@@ -21,29 +25,6 @@ const GUARD: Duration = Duration::from_secs(20);
 fn run<F: Future>(test: F) -> F::Output {
     let mut core = mirage::Core::new().unwrap();
     core.run(async { timeout(GUARD, test).await.expect("the test hung") })
-}
-
-/// A fresh directory under the system's temporary one, named after the process and the
-/// test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("mirage-fs-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: impl AsRef<Path>) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Runs `scenario` afresh until a call it drops while pending was pending (`true`), which
@@ -178,7 +159,7 @@ fn metadata_permissions_and_existence() {
         let meta = fs::metadata(&path).await.unwrap();
         assert!(meta.is_file());
         assert_eq!(meta.len(), 5);
-        assert!(fs::metadata(&dir.0).await.unwrap().is_dir());
+        assert!(fs::metadata(dir.path()).await.unwrap().is_dir());
         let missing = fs::metadata(dir.join("missing")).await.unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound);
 
@@ -189,9 +170,12 @@ fn metadata_permissions_and_existence() {
         let missing = fs::set_permissions(dir.join("missing"), meta.permissions()).await;
         assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
 
-        let roundabout = dir.join(".").join("..").join(dir.0.file_name().unwrap());
+        let roundabout = dir
+            .join(".")
+            .join("..")
+            .join(dir.path().file_name().unwrap());
         let canonical = fs::canonicalize(&roundabout).await.unwrap();
-        assert_eq!(canonical, std::fs::canonicalize(&dir.0).unwrap());
+        assert_eq!(canonical, std::fs::canonicalize(dir.path()).unwrap());
         let missing = fs::canonicalize(dir.join("missing")).await.unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound);
     });
@@ -241,7 +225,7 @@ fn read_dir_lists_more_entries_than_one_batch() {
     }
     std::fs::create_dir(dir.join("sub")).unwrap();
     run(async {
-        let mut entries = fs::read_dir(&dir.0).await.unwrap();
+        let mut entries = fs::read_dir(dir.path()).await.unwrap();
         let mut names = Vec::new();
         while let Some(entry) = entries.next_entry().await.unwrap() {
             let name = entry.file_name().into_string().unwrap();
@@ -279,7 +263,7 @@ fn read_dir_next_entry_dropped_while_pending_loses_nothing() {
         std::fs::write(dir.join(i.to_string()), "").unwrap();
     }
     run(retried(|| async {
-        let mut entries = fs::read_dir(&dir.0).await.unwrap();
+        let mut entries = fs::read_dir(dir.path()).await.unwrap();
         // The first poll starts the batch's job; dropped while pending, it leaves the batch
         // for the next call.
         {
@@ -306,7 +290,7 @@ fn read_dir_loses_no_entry_when_the_pool_refuses_a_batch() {
     for i in 0..40 {
         std::fs::write(dir.join(i.to_string()), "").unwrap();
     }
-    let mut entries = run(fs::read_dir(&dir.0)).unwrap();
+    let mut entries = run(fs::read_dir(dir.path())).unwrap();
     // No thread of this runtime's pool can start: its stacks do not fit in memory.
     let no_threads = mirage::runtime::Builder::new_current_thread()
         .thread_stack_size(usize::MAX / 4)

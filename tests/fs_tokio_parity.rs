@@ -2,10 +2,13 @@
 //! `tests/fs.rs` does not already: writes through a `BufReader` then a seek, and the
 //! pool's calls holding back a paused clock.
 
+mod temp_dir;
+
 use std::future::Future;
 use std::io::SeekFrom;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use temp_dir::TempDir;
 
 use mirage::fs::{self, File};
 use mirage::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader};
@@ -17,29 +20,6 @@ const GUARD: Duration = Duration::from_secs(20);
 fn run<F: Future>(test: F) -> F::Output {
     let mut core = mirage::Core::new().unwrap();
     core.run(async { timeout(GUARD, test).await.expect("the test hung") })
-}
-
-/// A fresh directory under the system's temporary one, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("mirage-fs-parity-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: impl AsRef<Path>) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A write through a `BufReader` is still in flight on the pool when the seek comes: the
@@ -108,7 +88,7 @@ fn calls_on_the_pool_hold_back_a_paused_clock() {
         let synced = timeout(tiny, copy.sync_all()).await;
         synced.expect("sync_all outran by the clock").unwrap();
 
-        let mut listing = fs::read_dir(&dir.0).await.unwrap();
+        let mut listing = fs::read_dir(dir.path()).await.unwrap();
         let mut seen = 0;
         while timeout(tiny, listing.next_entry())
             .await

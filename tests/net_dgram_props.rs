@@ -20,6 +20,7 @@
 
 mod net_common;
 mod prop_config;
+mod temp_dir;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -30,8 +31,9 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use temp_dir::TempDir;
 
 use mirage::net::{UdpSocket, UnixDatagram};
 use mirage::time::{sleep, timeout, Instant};
@@ -197,30 +199,6 @@ impl Socket {
     }
 }
 
-/// A fresh directory for socket paths, removed on drop (pass or fail).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("mirage-dgram-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A sender and a receiver.
 struct Pair {
     kind: Kind,
@@ -264,7 +242,7 @@ impl Pair {
                 }
             }
             Kind::UnixPath | Kind::UnixPathUnconnected => {
-                let dir = TempDir::new();
+                let dir = TempDir::new("dgram");
                 let (sender_path, receiver_path) = (dir.join("sender"), dir.join("receiver"));
                 let receiver = UnixDatagram::bind(&receiver_path).unwrap();
                 let sender = UnixDatagram::bind(&sender_path).unwrap();
@@ -1214,7 +1192,7 @@ fn unix_dests(dir: &TempDir) -> [PathBuf; 4] {
 /// `close_at`: the oracle for [`unix_send_errors`].
 fn unix_send_errors_with_std(dests: &[UnixDest], close_at: usize) -> Vec<Outcome> {
     use std::os::unix::net::UnixDatagram;
-    let dir = TempDir::new();
+    let dir = TempDir::new("dgram");
     let paths = unix_dests(&dir);
     let live = UnixDatagram::bind(&paths[3]).unwrap();
     let sender = UnixDatagram::unbound().unwrap();
@@ -1257,7 +1235,7 @@ fn unix_send_errors(dests: &[UnixDest], close_at: usize) {
     }
     let mut core = Core::new().unwrap();
     let outcomes = core.run(async {
-        let dir = TempDir::new();
+        let dir = TempDir::new("dgram");
         let paths = unix_dests(&dir);
         let live = UnixDatagram::bind(&paths[3]).unwrap();
         let sender = UnixDatagram::unbound().unwrap();
@@ -1343,15 +1321,15 @@ fn unix_addr_parts(
 /// `recv_from` (std's conversion) does, and as it was bound.
 fn peeks_name_the_sender(name: &Name) {
     use std::os::linux::net::SocketAddrExt;
-    let dir = TempDir::new();
+    let dir = TempDir::new("dgram");
     let receiver_path = dir.join("r");
     let receiver = UnixDatagram::bind(&receiver_path).unwrap();
     let sender = match name {
         Name::Unnamed => UnixDatagram::unbound().unwrap(),
         Name::Path(len) => {
             // `sun_path` holds 108 bytes, the terminating NUL included.
-            let room = 107 - dir.0.as_os_str().len() - 1;
-            let path = dir.join(&"s".repeat((*len).min(room)));
+            let room = 107 - dir.path().as_os_str().len() - 1;
+            let path = dir.join("s".repeat((*len).min(room)));
             UnixDatagram::bind(path).unwrap()
         }
         Name::Abstract(bytes) => {
