@@ -165,18 +165,27 @@ fn a_handle_may_be_awaited_on_another_thread_and_core() {
     assert_eq!(other.join().unwrap(), "made here");
 }
 
+/// A runtime whose pool has one thread, busy with a first job until `release` is sent: that
+/// job then returns what `then` makes.
+fn one_busy_thread<R: Send + 'static>(
+    then: impl FnOnce() -> R + Send + 'static,
+) -> (Runtime, mpsc::Sender<()>, RemoteJoinHandle<R>) {
+    let runtime = Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    let first = runtime.spawn_blocking(move || {
+        released.recv_timeout(Duration::from_secs(10)).unwrap();
+        then()
+    });
+    (runtime, release, first)
+}
+
 #[test]
 fn at_a_limit_of_one_thread_the_second_job_runs_after_the_first() {
     within_guard(|| {
-        let runtime = Builder::new_current_thread()
-            .max_blocking_threads(1)
-            .build()
-            .unwrap();
-        let (release, released) = mpsc::channel::<()>();
-        let first = runtime.spawn_blocking(move || {
-            released.recv_timeout(Duration::from_secs(10)).unwrap();
-            thread::current().id()
-        });
+        let (runtime, release, first) = one_busy_thread(|| thread::current().id());
         let second = runtime.spawn_blocking(|| thread::current().id());
         // Released only once both are handed over: the first is busy, so the second either
         // starts a thread of its own (over the limit) or waits for the first's.
@@ -193,15 +202,7 @@ fn at_a_limit_of_one_thread_the_second_job_runs_after_the_first() {
 #[test]
 fn an_abort_handle_stops_a_queued_job_from_another_thread_and_a_running_one_finishes() {
     within_guard(|| {
-        let runtime = Builder::new_current_thread()
-            .max_blocking_threads(1)
-            .build()
-            .unwrap();
-        let (release, released) = mpsc::channel::<()>();
-        let running = runtime.spawn_blocking(move || {
-            released.recv_timeout(Duration::from_secs(10)).unwrap();
-            "ran"
-        });
+        let (runtime, release, running) = one_busy_thread(|| "ran");
         let queued = runtime.spawn_blocking(|| -> &str { panic!("started after its abort") });
         let (running_abort, queued_abort) = (running.abort_handle(), queued.abort_handle());
         thread::spawn(move || {

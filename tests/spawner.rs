@@ -217,9 +217,9 @@ impl Drop for DropSignal {
     }
 }
 
-#[test]
-fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
-    let (spawner, stop, core_thread) = core_on_a_thread();
+/// Spawns, through `spawner`, a task that waits forever, and returns once it has started:
+/// its handle, and a receiver that hears when its future is dropped.
+fn spawn_waiting(spawner: &Spawner) -> (RemoteJoinHandle<()>, mpsc::Receiver<()>) {
     let (started_tx, started_rx) = mpsc::channel();
     let (dropped_tx, dropped_rx) = mpsc::channel();
     let handle = spawner.spawn(move || async move {
@@ -228,6 +228,13 @@ fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
         std::future::pending::<()>().await
     });
     started_rx.recv().unwrap();
+    (handle, dropped_rx)
+}
+
+#[test]
+fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
+    let (spawner, stop, core_thread) = core_on_a_thread();
+    let (handle, dropped_rx) = spawn_waiting(&spawner);
     assert!(!handle.is_finished());
     handle.abort();
     // The Core, blocked in epoll, is woken to drop the task.
@@ -242,16 +249,9 @@ fn abort_from_another_thread_drops_a_waiting_task_and_reports_it_cancelled() {
 #[test]
 fn an_abort_handle_on_another_thread_stops_a_waiting_task_and_then_reports_it_finished() {
     let (spawner, stop, core_thread) = core_on_a_thread();
-    let (started_tx, started_rx) = mpsc::channel();
-    let (dropped_tx, dropped_rx) = mpsc::channel();
-    let handle = spawner.spawn(move || async move {
-        let _signal = DropSignal(dropped_tx);
-        started_tx.send(()).unwrap();
-        std::future::pending::<()>().await
-    });
+    let (handle, dropped_rx) = spawn_waiting(&spawner);
     let abort = handle.abort_handle();
     assert_eq!(abort.id(), handle.id());
-    started_rx.recv().unwrap();
     assert!(!abort.is_finished(), "the task waits");
     // A clone, on a third thread, while the join handle stays here.
     let clone = abort.clone();
