@@ -165,8 +165,8 @@ fn a_handle_may_be_awaited_on_another_thread_and_core() {
     assert_eq!(other.join().unwrap(), "made here");
 }
 
-/// A runtime whose pool has one thread, busy with a first job until `release` is sent: that
-/// job then returns what `then` makes.
+/// A runtime whose pool has one thread, busy (from before this returns) with a first job
+/// until `release` is sent: that job then returns what `then` makes.
 fn one_busy_thread<R: Send + 'static>(
     then: impl FnOnce() -> R + Send + 'static,
 ) -> (Runtime, mpsc::Sender<()>, RemoteJoinHandle<R>) {
@@ -174,11 +174,16 @@ fn one_busy_thread<R: Send + 'static>(
         .max_blocking_threads(1)
         .build()
         .unwrap();
+    let (started, has_started) = mpsc::channel::<()>();
     let (release, released) = mpsc::channel::<()>();
     let first = runtime.spawn_blocking(move || {
+        started.send(()).unwrap();
         released.recv_timeout(Duration::from_secs(10)).unwrap();
         then()
     });
+    has_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the first job started");
     (runtime, release, first)
 }
 
@@ -206,7 +211,8 @@ fn an_abort_handle_stops_a_queued_job_from_another_thread_and_a_running_one_fini
         let queued = runtime.spawn_blocking(|| -> &str { panic!("started after its abort") });
         let (running_abort, queued_abort) = (running.abort_handle(), queued.abort_handle());
         thread::spawn(move || {
-            // The only thread is busy with the first job: the second has not started.
+            // The only thread is busy with the first job, which has started: the second has
+            // not.
             queued_abort.abort();
             // Too late for the first: a running closure runs to its end.
             running_abort.abort();
