@@ -267,27 +267,3 @@ fn a_spawn_blocking_closure_sees_its_handle_s_id() {
     assert_eq!(handle.blocking_join().unwrap(), Some(expected));
     assert_eq!(task::try_id(), None, "nothing left behind on this thread");
 }
-
-/// A `JoinSet`'s blocking work is one of its tasks, as in tokio: `task::id()` inside the
-/// closure is the id of the entry's `AbortHandle` and of what `join_next_with_id` reports.
-#[test]
-fn a_join_set_s_blocking_closure_sees_the_entry_s_id() {
-    let runtime = mirage::runtime::Runtime::new().unwrap();
-    let handle = runtime.handle().clone();
-    runtime.block_on(async {
-        let mut set = mirage::JoinSet::new();
-        let here = set.spawn_blocking(task::id).id();
-        let there = set.spawn_blocking_on(task::id, &handle).id();
-        assert_ne!(here, there);
-        let mut seen = Vec::new();
-        while let Some(joined) = set.join_next_with_id().await {
-            let (entry, inside) = joined.unwrap();
-            assert_eq!(inside, entry, "the closure saw its entry's id");
-            seen.push(entry);
-        }
-        seen.sort();
-        let mut expected = vec![here, there];
-        expected.sort();
-        assert_eq!(seen, expected);
-    });
-}

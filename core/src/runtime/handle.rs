@@ -114,11 +114,6 @@ impl Handle {
             .ok_or(TryCurrentError(()))
     }
 
-    /// The blocking pool of the runtime this handle reaches; `None` for a bare Core's.
-    pub(crate) fn blocking_pool(&self) -> Option<&BlockingPool> {
-        self.blocking.as_ref()
-    }
-
     /// The Core's thread-safe half, while the Core lives.
     pub(crate) fn core(&self) -> Option<Arc<Shared>> {
         self.shared.upgrade()

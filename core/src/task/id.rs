@@ -40,11 +40,6 @@ impl Id {
         Id::from_addr(task.as_raw() as usize)
     }
 
-    /// The id as a number (never 0), for an atomic.
-    pub(crate) fn as_u64(self) -> u64 {
-        self.0.get()
-    }
-
     /// The id named by the address of an allocation that lives as long as what it names.
     pub(crate) fn from_addr(addr: usize) -> Id {
         Id(NonZeroU64::new(addr as u64).expect("a live allocation is never at address zero"))

@@ -239,6 +239,11 @@ impl<T: 'static> JoinSet<T> {
     /// but do not wait for one that has: it runs on, its result dropped, and the set joins
     /// it as cancelled at once.
     ///
+    /// Inside `f`, [`task::id`](crate::task::id) names the blocking job, as it does in any
+    /// `spawn_blocking` closure, not the set's entry: tokio gives both the entry's id (the
+    /// returned handle's, and `join_next_with_id`'s). The entry's task may end while the
+    /// closure runs on, and its id could then go to a new task.
+    ///
     /// # Panics
     ///
     /// Outside a running or entered Core, or if no thread can be started, as
@@ -264,7 +269,7 @@ impl<T: 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_blocking(None, f)
+        self.join_blocking(crate::task::spawn_blocking(f))
     }
 
     /// Runs `f` on the blocking pool of `handle`'s runtime as a task of this set, as
@@ -295,26 +300,19 @@ impl<T: 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        self.join_blocking(Some(handle), f)
+        self.join_blocking(handle.spawn_blocking(f))
     }
 
-    /// Runs `f` on the blocking pool (`handle`'s runtime's, or the current one) as a task of
-    /// this set: `task::id()` inside `f` is the entry's id, as in tokio. As
-    /// [`join_remote`](JoinSet::join_remote), but [`abort_all`](JoinSet::abort_all) aborts
-    /// the work through its own flag, leaving the task to join it: cancelled if it had not
-    /// started, with its value if it had.
+    /// [`join_remote`](JoinSet::join_remote) for blocking work, which
+    /// [`abort_all`](JoinSet::abort_all) aborts through its own flag, leaving the task to
+    /// join it: cancelled if it had not started, with its value if it had.
     #[track_caller]
-    fn join_blocking<F>(&mut self, handle: Option<&Handle>, f: F) -> AbortHandle
+    fn join_blocking(&mut self, work: RemoteJoinHandle<T>) -> AbortHandle
     where
-        F: FnOnce() -> T + Send + 'static,
         T: Send,
     {
-        super::blocking::spawn_blocking_waited(handle, f, |work| {
-            let flag = work.abort_flag();
-            let abort = self.insert_with(wait_for_remote(work), Where::Core, Some(flag));
-            let id = abort.id();
-            (abort, id)
-        })
+        let flag = work.abort_flag();
+        self.insert_with(wait_for_remote(work), Where::Core, Some(flag))
     }
 
     /// Spawns `future` on the Core that `handle` reaches, usually another thread's, as a task

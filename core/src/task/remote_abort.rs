@@ -3,7 +3,7 @@
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
@@ -19,10 +19,6 @@ pub(crate) struct RemoteAbort {
     requested: AtomicBool,
     wake: Notify,
     finished: AtomicBool,
-    /// The id the work reports as its `task::id()`, when not its handle's (0): a
-    /// [`JoinSet`](super::JoinSet)'s blocking work is named as the set's task that waits
-    /// for it. Set before the work starts.
-    named: AtomicU64,
 }
 
 impl RemoteAbort {
@@ -49,21 +45,6 @@ impl RemoteAbort {
         // Release: pairs with the Acquire in `is_requested`.
         self.requested.store(true, Ordering::Release);
         self.wake.notify_one();
-    }
-
-    /// Names the work `id` for its [`task::id`](crate::task::id) (see the field). Called
-    /// before the work is handed out, which orders it before the work's read.
-    pub(crate) fn name(&self, id: Id) {
-        self.named.store(id.as_u64(), Ordering::Relaxed);
-    }
-
-    /// The [`Id`] the work reports as its [`task::id`](crate::task::id): the one it was
-    /// [`name`](RemoteAbort::name)d, or else its handle's.
-    pub(crate) fn task_id(self: &Arc<Self>) -> Id {
-        match self.named.load(Ordering::Relaxed) {
-            0 => self.id(),
-            named => Id::from_addr(named as usize),
-        }
     }
 
     /// Whether a stop was asked for.
@@ -121,9 +102,9 @@ impl<T> Reply<T> {
         &self.abort
     }
 
-    /// The [`Id`] the work reports as its [`task::id`](crate::task::id).
+    /// The [`Id`] the work reports as its [`task::id`](crate::task::id): its handle's.
     pub(crate) fn task_id(&self) -> Id {
-        self.abort.task_id()
+        self.abort.id()
     }
 
     /// Reports `outcome`; dropped here if the join handle is gone.

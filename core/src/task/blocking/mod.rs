@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub(crate) use config::{Config, Hook};
 pub(crate) use pool::{OwnedPool, Pool};
 
-use super::{Id, RemoteJoinHandle};
+use super::RemoteJoinHandle;
 use crate::runtime::Handle;
 use crate::shared::Shared;
 
@@ -113,40 +113,6 @@ pub(crate) fn run_detached(f: impl FnOnce() + Send + 'static) -> io::Result<()> 
     pool::run_chore(Box::new(f))
 }
 
-/// [`spawn_blocking`] (or, given a runtime's `handle`, its
-/// [`Handle::spawn_blocking`](crate::runtime::Handle::spawn_blocking)) for work that a task
-/// waits for: `wait` gets the job's handle before the job reaches the pool, spawns the task
-/// that waits for it, and returns what it makes and that task's id, which the job then
-/// reports as its [`task::id`](crate::task::id) (a [`JoinSet`](super::JoinSet)'s blocking
-/// entry is that task). Made up front, the job cannot start under another id.
-pub(crate) fn spawn_blocking_waited<F, R, W>(
-    handle: Option<&Handle>,
-    f: F,
-    wait: impl FnOnce(RemoteJoinHandle<R>) -> (W, Id),
-) -> W
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    let pool = handle.and_then(|handle| Some((handle.blocking_pool()?, handle)));
-    let running = match pool {
-        Some((_, handle)) => Running::of(Some(handle.clone())),
-        None => Running::current(),
-    };
-    let (job, remote) = job_for(running, f);
-    let abort = remote.abort_flag();
-    let (waiter, id) = wait(remote);
-    abort.name(id);
-    let handed = match pool {
-        Some((pool, _)) => pool.run_unless_closed(job),
-        None => pool::run(job),
-    };
-    if let Err(err) = handed {
-        panic!("spawn_blocking: {err}");
-    }
-    waiter
-}
-
 /// [`spawn_blocking`] on `pool`, the blocking pool of a runtime built by
 /// [`runtime::Builder`](crate::runtime::Builder), counted as the work of `core`'s Core (the
 /// handle holds it weakly: one kept after its runtime is gone must not keep the Core's
@@ -178,7 +144,6 @@ where
             // Aborted before it started: dropping the reply unsent reports it cancelled.
             drop(reply);
         } else {
-            // Its handle's id, unless a JoinSet named it after the task that waits for it.
             let entered = job_core::Enter::new(running.handle.take(), reply.task_id());
             let outcome = panic::catch_unwind(AssertUnwindSafe(f));
             drop(entered);
