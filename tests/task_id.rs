@@ -267,3 +267,17 @@ fn a_spawn_blocking_closure_sees_its_handle_s_id() {
     assert_eq!(handle.blocking_join().unwrap(), Some(expected));
     assert_eq!(task::try_id(), None, "nothing left behind on this thread");
 }
+
+/// Entering a runtime does not make a thread a task's, nor stop it being one: inside a
+/// `spawn_blocking` closure that enters a runtime (its own, made there, say) to build
+/// timers or sockets, `task::id()` is still the closure's, as in tokio.
+#[test]
+fn a_spawn_blocking_closure_keeps_its_id_under_an_entered_runtime() {
+    let handle = mirage::spawn_blocking(|| {
+        let runtime = mirage::runtime::Runtime::new().unwrap();
+        let _entered = runtime.enter();
+        task::try_id()
+    });
+    let expected = handle.id();
+    assert_eq!(handle.blocking_join().unwrap(), Some(expected));
+}

@@ -107,8 +107,11 @@ pub fn id() -> Id {
 /// ```
 pub fn try_id() -> Option<Id> {
     match context::with_current(|local| local.current_task()) {
-        Some(task) => task.map(Id::of),
-        // No Core here: on a blocking pool thread, the job's id, as tokio's.
-        None => super::job_core::current_id(),
+        Some(Some(task)) => Some(Id::of(task)),
+        // The future given to a running Core's `run`: not a task.
+        Some(None) if context::is_running_any() => None,
+        // No Core here, or one only entered (which makes no thread a task's, nor stops it
+        // being one): on a blocking pool thread, the job's id, as tokio's.
+        _ => super::job_core::current_id(),
     }
 }
