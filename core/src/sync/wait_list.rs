@@ -103,33 +103,6 @@ impl WaitList {
             notified: false,
             popped_back: false,
         };
-        let key = self.insert(node);
-        if self.tail == NIL {
-            self.head = key;
-        } else {
-            self.node_mut(self.tail).next = key;
-        }
-        self.tail = key;
-        key
-    }
-
-    /// Adds an entry that is already served, as if queued and popped at once: not in line,
-    /// with no waker, [`is_notified`](WaitList::is_notified). For a waiter handed what it
-    /// asked for before it could take it, which takes it at its next poll, or gives it back
-    /// once [`remove`](WaitList::remove)d unused.
-    pub(crate) fn push_served(&mut self) -> usize {
-        self.insert(Node {
-            waker: None,
-            prev: NIL,
-            next: NIL,
-            linked: false,
-            notified: true,
-            popped_back: false,
-        })
-    }
-
-    /// Stores `node` in a free slot; returns its key.
-    fn insert(&mut self, node: Node) -> usize {
         let key = if self.free == NIL {
             self.slots.push(Slot::Occupied(node));
             self.slots.len() - 1
@@ -141,6 +114,12 @@ impl WaitList {
             }
             key
         };
+        if self.tail == NIL {
+            self.head = key;
+        } else {
+            self.node_mut(self.tail).next = key;
+        }
+        self.tail = key;
         self.occupied += 1;
         key
     }

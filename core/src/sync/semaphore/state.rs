@@ -153,8 +153,7 @@ impl State {
     /// with `Ok` once it holds the permits: handed them while it waited, or found them free
     /// with no one waiting before it and `spend` (the task's budget) allowing. Also returns
     /// a waker to drop once the state is released. When `spend` refuses, it is `Pending`
-    /// (holding the permits if it found them free, for its next poll) and wakes nobody: the
-    /// caller wakes its task once it has released the state.
+    /// and wakes nobody: the caller wakes its task once it has released the state.
     pub(crate) fn poll_acquire(
         &mut self,
         key: &mut Option<usize>,
@@ -184,15 +183,11 @@ impl State {
         }
         let n = wants as usize;
         if key.is_none() && self.is_free(n) {
-            self.permits -= n;
             if !spend() {
-                // Taken, as tokio's acquire takes them before it checks the budget: they
-                // are this acquire's at the task's next turn (the `is_notified` case above),
-                // and no later acquire, nor a `try_acquire`, takes its turn meanwhile. A drop
-                // before then gives them back.
-                *key = Some(self.waiters.push_served());
+                // The permits stay free for the task's next turn.
                 return (Poll::Pending, None);
             }
+            self.permits -= n;
             return (Poll::Ready(Ok(())), None);
         }
         let old = self.waiters.park(key, cx.waker());
