@@ -183,3 +183,17 @@ fn into_std_hands_back_a_blocking_socket_where_tokio_s_stays_non_blocking() {
     let unix_listener = UnixListener::bind(&path).unwrap();
     assert!(!is_nonblocking(&unix_listener.into_std().unwrap()));
 }
+
+#[test]
+fn an_abstract_unix_name_may_hold_more_nuls_where_a_file_path_may_not() {
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("\0mirage-nul\0inside-{}", std::process::id());
+    let socket = mirage::net::UnixSocket::new_stream().unwrap();
+    socket.bind(&name).expect("an abstract name may hold NULs");
+    let listener = socket.listen(1).unwrap();
+    let local = listener.local_addr().unwrap();
+    assert_eq!(local.as_abstract_name(), Some(&name.as_bytes()[1..]));
+    let file = mirage::net::UnixSocket::new_stream().unwrap();
+    let err = file.bind("mirage-nul\0inside").unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}

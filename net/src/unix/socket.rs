@@ -94,8 +94,10 @@ impl UnixSocket {
     ///
     /// [`AddrInUse`](io::ErrorKind::AddrInUse) if a file exists at `path` (a socket left
     /// by an earlier run included: remove it first), `NotFound` if its directory does not
-    /// exist, `InvalidInput` for a path too long for a socket address (about 107 bytes)
-    /// or holding a NUL byte past its first, or for a socket bound already.
+    /// exist, `InvalidInput` for a path too long for a socket address (107 bytes, or 108
+    /// for an abstract name with its leading NUL), for a file path (one that does not start
+    /// with a NUL byte) holding a NUL byte (an abstract name may hold more), or for a socket
+    /// bound already.
     ///
     /// # Examples
     ///
