@@ -26,6 +26,9 @@ pub(crate) enum Home {
     Parked,
     /// The due list: inserted with a deadline not after `now`.
     Due,
+    /// The unsettled list, waiting for [`Wheel::settle`](super::Wheel::settle): the
+    /// entry's `deadline` holds its delay.
+    Unsettled,
 }
 
 /// One pending timer, as stored in the slab.

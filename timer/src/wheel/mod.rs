@@ -12,6 +12,8 @@
 //!   earliest of them comes into the top level's reach.
 //! * **Due list**: timers inserted (or rescheduled) with a deadline at or
 //!   before `now`; the next [`Wheel::advance`] yields them first.
+//! * **Unsettled list** (`unsettled.rs`): timers whose deadline is a delay
+//!   after a moment not known yet; [`Wheel::settle`] schedules them all.
 //!
 //! Every list is index-linked through the entries of one slab
 //! (`entry.rs`), so insert, remove and reschedule are O(1) and a pending
@@ -43,6 +45,7 @@ mod level;
 mod model_tests;
 #[cfg(test)]
 mod tests;
+mod unsettled;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -88,6 +91,9 @@ pub struct Wheel<T> {
     parked: List,
     /// Timers whose deadline was not after `now` when scheduled.
     due: List,
+    /// Timers waiting for [`settle`](Wheel::settle), and how many.
+    unsettled: List,
+    unsettled_len: usize,
     /// Generation of the next inserted timer; never 0.
     next_generation: u64,
     /// This wheel's number, which its keys carry (see [`TimerKey`]).
@@ -135,6 +141,8 @@ impl<T> Wheel<T> {
             levels: Box::new(std::array::from_fn(Level::new)),
             parked: List::EMPTY,
             due: List::EMPTY,
+            unsettled: List::EMPTY,
+            unsettled_len: 0,
             next_generation: 1,
             id: next_wheel_id(),
             scratch: Vec::new(),
@@ -161,7 +169,8 @@ impl<T> Wheel<T> {
         self.now
     }
 
-    /// Number of pending timers.
+    /// Number of pending timers, [unsettled](Wheel::insert_unsettled) ones
+    /// included.
     ///
     /// # Examples
     ///
@@ -222,6 +231,15 @@ impl<T> Wheel<T> {
     /// ```
     #[inline]
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        let home = self.home_of(deadline);
+        self.insert_at(home, deadline, value)
+    }
+
+    /// Stores a new timer at the end of `home`'s list: due at `deadline`, or for
+    /// [`Home::Unsettled`], `deadline` later than the moment [`settle`](Wheel::settle)
+    /// is given.
+    #[inline]
+    fn insert_at(&mut self, home: Home, deadline: u64, value: T) -> TimerKey {
         let index = match u32::try_from(self.entries.vacant_key()) {
             Ok(index) if index != NIL => index,
             _ => panic!("a Wheel holds at most u32::MAX timers"),
@@ -233,13 +251,16 @@ impl<T> Wheel<T> {
         let mut entry = Entry::new(value, deadline, generation);
         // Link first, then store: the new entry is written once, with its
         // links and home, instead of being looked up again for each.
-        let home = self.home_of(deadline);
         let list = match home {
             Home::Slot { level, slot } => {
                 self.levels[usize::from(level)].slot_for_push(usize::from(slot))
             }
             Home::Parked => &mut self.parked,
             Home::Due => &mut self.due,
+            Home::Unsettled => {
+                self.unsettled_len += 1;
+                &mut self.unsettled
+            }
         };
         entry.prev = list.push_back_new(&mut self.entries, index, deadline);
         entry.home = home;
@@ -280,6 +301,10 @@ impl<T> Wheel<T> {
             ),
             Home::Parked => self.parked.unlink_removed(&mut self.entries, prev, next),
             Home::Due => self.due.unlink_removed(&mut self.entries, prev, next),
+            Home::Unsettled => {
+                self.unsettled_len -= 1;
+                self.unsettled.unlink_removed(&mut self.entries, prev, next);
+            }
         }
         Some(entry.value)
     }
@@ -312,7 +337,9 @@ impl<T> Wheel<T> {
     }
 
     /// The deadline of a pending timer, as last given to
-    /// [`insert`](Wheel::insert) or [`reschedule`](Wheel::reschedule).
+    /// [`insert`](Wheel::insert) or [`reschedule`](Wheel::reschedule), or
+    /// as [`settle`](Wheel::settle) worked it out; `None` for an unsettled
+    /// timer, which has none yet.
     ///
     /// # Examples
     ///
@@ -324,8 +351,8 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(1 << 50));
     /// ```
     pub fn deadline(&self, key: TimerKey) -> Option<u64> {
-        let index = self.resolve(key)?;
-        Some(self.entries[index as usize].deadline)
+        let entry = &self.entries[self.resolve(key)? as usize];
+        (entry.home != Home::Unsettled).then_some(entry.deadline)
     }
 
     /// Mutable access to a pending timer's payload, e.g. to replace a
@@ -348,7 +375,8 @@ impl<T> Wheel<T> {
     }
 
     /// The tick at which the next timer is due: the event loop's poll
-    /// deadline. `None` when no timer is pending.
+    /// deadline. `None` when no timer is pending. [Unsettled](Wheel::settle)
+    /// timers have no deadline yet, so they count only once settled.
     ///
     /// Never earlier than [`now`](Wheel::now) (exactly `now` while a timer
     /// with a past deadline waits) and never later than the earliest
@@ -519,6 +547,10 @@ impl<T> Wheel<T> {
             }
             Home::Parked => self.parked.unlink(&mut self.entries, index),
             Home::Due => self.due.unlink(&mut self.entries, index),
+            Home::Unsettled => {
+                self.unsettled_len -= 1;
+                self.unsettled.unlink(&mut self.entries, index);
+            }
         }
     }
 }
@@ -554,6 +586,7 @@ impl<T> fmt::Debug for Wheel<T> {
             .field("occupancy_masks", &masks)
             .field("has_due", &!self.due.is_empty())
             .field("has_parked", &!self.parked.is_empty())
+            .field("unsettled", &self.unsettled_len)
             .field(
                 "parked_min_deadline",
                 &(!self.parked.is_empty()).then(|| self.parked.min_deadline()),

@@ -35,6 +35,10 @@ enum Step {
 #[derive(Debug, Clone)]
 enum Op {
     Insert(Deadline),
+    /// `insert_unsettled` with this delay.
+    InsertUnsettled(u64),
+    /// `settle` at `now` moved by this.
+    Settle(Deadline),
     Remove(Index),
     Reschedule(Index, Deadline),
     Advance(Step),
@@ -68,6 +72,8 @@ fn step() -> impl Strategy<Value = Step> {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         8 => deadline().prop_map(Op::Insert),
+        3 => prop_oneof![0u64..64, 0u64..1 << 40, Just(u64::MAX)].prop_map(Op::InsertUnsettled),
+        2 => deadline().prop_map(Op::Settle),
         2 => any::<Index>().prop_map(Op::Remove),
         2 => (any::<Index>(), deadline()).prop_map(|(i, d)| Op::Reschedule(i, d)),
         5 => step().prop_map(Op::Advance),
@@ -81,6 +87,8 @@ fn op() -> impl Strategy<Value = Op> {
 struct Model {
     keys: Vec<TimerKey>,
     live: BTreeMap<usize, (u64, u64)>,
+    /// Unsettled timers: id to (delay, insertion number); settled in that order.
+    unsettled: BTreeMap<usize, (u64, u64)>,
     seq: u64,
 }
 
@@ -112,15 +120,37 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 let seq = model.next_seq();
                 model.live.insert(id, (deadline, seq));
             }
+            Op::InsertUnsettled(delay) => {
+                let id = model.keys.len();
+                model.keys.push(wheel.insert_unsettled(delay, id));
+                let seq = model.next_seq();
+                model.unsettled.insert(id, (delay, seq));
+            }
+            Op::Settle(d) => {
+                let base = resolve(now, d);
+                let mut order: Vec<(u64, usize, u64)> = model
+                    .unsettled
+                    .iter()
+                    .map(|(&id, &(delay, seq))| (seq, id, delay))
+                    .collect();
+                order.sort_unstable();
+                model.unsettled.clear();
+                for (_, id, delay) in order {
+                    let seq = model.next_seq();
+                    model.live.insert(id, (base.saturating_add(delay), seq));
+                }
+                wheel.settle(|delay| base.saturating_add(delay));
+            }
             Op::Remove(i) if !model.keys.is_empty() => {
                 let id = i.index(model.keys.len());
-                let expected = model.live.remove(&id).map(|_| id);
+                let unsettled = model.unsettled.remove(&id).map(|_| id);
+                let expected = model.live.remove(&id).map(|_| id).or(unsettled);
                 prop_assert_eq!(wheel.remove(model.keys[id]), expected);
             }
             Op::Reschedule(i, d) if !model.keys.is_empty() => {
                 let id = i.index(model.keys.len());
                 let deadline = resolve(now, d);
-                let live = model.live.contains_key(&id);
+                let live = model.live.contains_key(&id) || model.unsettled.remove(&id).is_some();
                 prop_assert_eq!(wheel.reschedule(model.keys[id], deadline), live);
                 if live {
                     let seq = model.next_seq();
@@ -132,7 +162,8 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 let key = model.keys[id];
                 let expected = model.live.get(&id).map(|&(deadline, _)| deadline);
                 prop_assert_eq!(wheel.deadline(key), expected);
-                prop_assert_eq!(wheel.get_mut(key).map(|v| *v), expected.map(|_| id));
+                let present = expected.is_some() || model.unsettled.contains_key(&id);
+                prop_assert_eq!(wheel.get_mut(key).map(|v| *v), present.then_some(id));
             }
             Op::Remove(_) | Op::Reschedule(..) | Op::Inspect(_) => {}
             Op::Advance(step) => {
@@ -176,7 +207,8 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
             }
         }
         check_invariants(&wheel);
-        prop_assert_eq!(wheel.len(), model.live.len());
+        prop_assert_eq!(wheel.len(), model.live.len() + model.unsettled.len());
+        prop_assert_eq!(wheel.unsettled_len(), model.unsettled.len());
         let min = model.live.values().map(|&(deadline, _)| deadline).min();
         match (wheel.next_expiration(), min) {
             (None, None) => {}

@@ -68,6 +68,15 @@ pub(super) fn check_invariants<T>(wheel: &Wheel<T>) {
         assert_eq!(placement(now, deadline), Placement::Parked, "{deadline}");
     });
     walk(&wheel.due, Home::Due, &|deadline| assert!(deadline <= now));
+    let unsettled = std::cell::Cell::new(0);
+    walk(&wheel.unsettled, Home::Unsettled, &|_| {
+        unsettled.set(unsettled.get() + 1)
+    });
+    assert_eq!(
+        unsettled.get(),
+        wheel.unsettled_len,
+        "unsettled count: {wheel:?}"
+    );
     assert_eq!(seen, wheel.entries.len(), "unreachable entries: {wheel:?}");
 }
 
