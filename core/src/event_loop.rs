@@ -191,6 +191,9 @@ impl Core {
     /// ```
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
         let _running = context::enter(&self.local);
+        // Sleeps may defer their clock read to the end of their poll while the Core runs,
+        // and the last poll's are settled however `run` ends (see `time/unsettled.rs`).
+        let _settle = crate::time::unsettled::RunSettle::start(&self.local.timers);
         let mut future = pin!(future);
         let root_waker = self.root_waker.clone();
         let mut cx = Context::from_waker(&root_waker);
@@ -200,7 +203,9 @@ impl Core {
             if self.local.shared.take_root_woken() {
                 self.local.root_polled();
                 coop::refill();
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                let polled = future.as_mut().poll(&mut cx);
+                self.local.timers.settle();
+                if let Poll::Ready(output) = polled {
                     self.busy.end(&self.local.shared.worker);
                     return output;
                 }
@@ -316,6 +321,9 @@ impl Core {
         // The turn's polls are over: the park hooks run outside any task's budget.
         coop::lift();
         let local = &*self.local;
+        // Every poll settles its sleeps; this catches those started elsewhere in the turn
+        // (a waker's `wake`, a destructor run by the scheduler).
+        local.timers.settle();
         // Read before `ready`: a job counts until its handle has its answer, so once it is
         // seen over, the wake-up of the task awaiting it is seen too.
         let blocking = local.shared.is_blocking();
@@ -347,6 +355,7 @@ impl Core {
         let parks = !ready && (timeout != Some(Duration::ZERO) || paused);
         if parks && !self.park_hooks.is_empty() {
             self.park_hooks.before_park();
+            local.timers.settle();
             // The hook may have spawned or woken a task: then only check for events, and
             // let the task run before virtual time jumps.
             if local.has_work() {

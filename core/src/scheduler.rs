@@ -245,6 +245,8 @@ impl Local {
             // (nested `Core::run` is refused).
             unsafe { task.poll(&mut cx) }
         };
+        // The poll is over: it fixes the deadlines of the sleeps it started.
+        self.timers.settle();
         self.current.set(outer);
         if completed {
             self.unlist(task);

@@ -129,12 +129,19 @@ impl Clock {
     /// clock (never paused); `None` in virtual time.
     #[inline]
     pub(crate) fn monotonic_deadline(&self, duration: Duration) -> Option<u64> {
-        if self.frozen.get().is_some() || self.shifted.get() {
+        if !self.is_system_time() {
             return None;
         }
         let duration = duration.min(FAR_FUTURE);
         let nanos = duration.as_secs() * 1_000_000_000 + u64::from(duration.subsec_nanos());
         Some(monotonic_nanos().saturating_add(nanos))
+    }
+
+    /// Whether this clock is the system's: never paused, so never shifted either. Only then
+    /// do `CLOCK_MONOTONIC` readings name its instants.
+    #[inline]
+    pub(crate) fn is_system_time(&self) -> bool {
+        self.frozen.get().is_none() && !self.shifted.get()
     }
 
     pub(crate) fn is_paused(&self) -> bool {
@@ -219,6 +226,12 @@ impl Clock {
     }
 
     /// The last tick at or before `instant`: how far the wheel may advance at that time.
+    /// The last tick at or before `CLOCK_MONOTONIC` reading `nanos`.
+    #[inline]
+    pub(crate) fn tick_at_or_before_monotonic(&self, nanos: u64) -> u64 {
+        nanos.saturating_sub(self.origin_nanos) / u64::from(TICK_NANOS)
+    }
+
     pub(crate) fn tick_at_or_before(&self, instant: StdInstant) -> u64 {
         let since = instant.saturating_duration_since(self.origin);
         (since.as_secs().saturating_mul(TICKS_PER_SEC))

@@ -5,19 +5,21 @@
 //! dropped. The event loop asks for the next expiration before it blocks and calls
 //! [`Timers::fire_due`] after every poll.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::task::{Context, Poll, Waker};
 
 use mirage_timer::wheel::{TimerKey, Wheel};
+use slab::Slab;
 
 use super::clock::Clock;
+use super::unsettled::Record;
 
 /// The tick of every deadline past the clock's range (`Clock::tick_at_or_after` saturates).
 const NEVER: u64 = u64::MAX;
 
 pub(crate) struct Timers {
     pub(crate) clock: Clock,
-    wheel: RefCell<Wheel<Waker>>,
+    pub(super) wheel: RefCell<Wheel<Waker>>,
     /// The waker of the last timer removed before it fired, kept for the next registration:
     /// when that comes from the same task (`will_wake`), as in a loop that races a fresh
     /// sleep against a read, it is reused instead of cloning one waker and dropping the
@@ -27,6 +29,16 @@ pub(crate) struct Timers {
     /// Cleared when the Core drops: nothing drives this wheel any more, so a timer that
     /// outlived its Core registers with the next Core that polls it.
     live: Cell<bool>,
+    /// Sleeps whose clock read waits for the end of the poll that started them (see
+    /// `unsettled.rs`): one record per poll that started any, while one of them still
+    /// needs the moment it was settled at.
+    pub(super) records: RefCell<Slab<Record>>,
+    /// The record of the poll under way, if that poll started a sleep, and how many of
+    /// that poll's sleeps hold it.
+    pub(super) open: Cell<Option<u32>>,
+    pub(super) open_holders: Cell<u32>,
+    /// Whether the Core is inside `run`, where every poll ends in a settle.
+    pub(super) running: Cell<bool>,
 }
 
 impl Timers {
@@ -36,6 +48,10 @@ impl Timers {
             wheel: RefCell::new(Wheel::new()),
             spare: Cell::new(None),
             live: Cell::new(true),
+            records: RefCell::new(Slab::new()),
+            open: Cell::new(None),
+            open_holders: Cell::new(0),
+            running: Cell::new(false),
         }
     }
 
@@ -51,6 +67,7 @@ impl Timers {
     /// entries fire here, which nothing can take for the deadline: every poll checks the
     /// wheel is live before it reads it.
     pub(crate) fn close(&self) {
+        self.settle();
         self.live.set(false);
         let mut waiting = Vec::new();
         self.wheel
@@ -75,12 +92,13 @@ impl Timers {
         // The Core advances the wheel to the clock only while it holds timers: an empty
         // wheel may stand far behind the clock (since the last timer left it, or since the
         // Core started). A timer registering into one first brings it up to the clock (O(1):
-        // there is nothing to fire), so that a deadline already past completes at this first
+        // there is nothing to fire; unsettled timers, which have no deadline yet, do not
+        // count), so that a deadline already past completes at this first
         // poll, as `sleep_until` promises (and `now_or_never`, which polls once, relies on),
         // and so do the later timers of this turn. A wheel holding timers is as of the Core's
         // last turn (or, holding only never-due ones, of the turn that last fired one): a
         // deadline passed since then completes at the next turn, at no clock read here.
-        if key.is_none() && wheel.is_empty() {
+        if key.is_none() && wheel.len() == wheel.unsettled_len() {
             let now = self.clock.tick_at_or_before(self.clock.now());
             wheel.advance(now, |_, _| {
                 unreachable!("an empty wheel has no timer to fire")
@@ -101,6 +119,37 @@ impl Timers {
                 Poll::Ready(())
             };
         }
+        self.store_waker(wheel, key, cx, |wheel, waker| wheel.insert(deadline, waker));
+        Poll::Pending
+    }
+
+    /// Polls a timer started during the poll under way, which waits for the settle that
+    /// ends it (see `unsettled.rs`): registers it unsettled, `delay_nanos` after that
+    /// settle, or refreshes its waker. Never ready: its deadline is not before the settle.
+    #[inline]
+    pub(crate) fn poll_unsettled(
+        &self,
+        key: &mut Option<TimerKey>,
+        delay_nanos: u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let wheel = self.wheel.borrow_mut();
+        self.store_waker(wheel, key, cx, |wheel, waker| {
+            wheel.insert_unsettled(delay_nanos, waker)
+        });
+        Poll::Pending
+    }
+
+    /// Makes `key`'s entry hold the waker of `cx`, inserting the entry with `insert` when
+    /// `key` names none.
+    #[inline]
+    fn store_waker(
+        &self,
+        mut wheel: RefMut<'_, Wheel<Waker>>,
+        key: &mut Option<TimerKey>,
+        cx: &mut Context<'_>,
+        insert: impl FnOnce(&mut Wheel<Waker>, Waker) -> TimerKey,
+    ) {
         match key.and_then(|key| wheel.get_mut(key)) {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             Some(waker) => {
@@ -115,12 +164,11 @@ impl Timers {
                     Some(spare) if spare.will_wake(cx.waker()) => (spare, None),
                     other => (cx.waker().clone(), other),
                 };
-                *key = Some(wheel.insert(deadline, waker));
+                *key = Some(insert(&mut wheel, waker));
                 drop(wheel);
                 drop(unused);
             }
         }
-        Poll::Pending
     }
 
     /// Moves a registered timer to a new deadline; false when `key` already fired.

@@ -4,6 +4,16 @@
 //! register on their first poll in O(1), leave the wheel in O(1) when dropped, and never
 //! fire before their deadline. The wheel ticks in microseconds.
 //!
+//! # Clock reads
+//!
+//! A [`sleep`] started in a poll of a running Core (a task's, or that of the future given to
+//! `run`) counts its duration from the end of that poll: the Core then reads its clock once
+//! for every sleep the poll started and still holds, and not at all if they were all
+//! dropped within it, as in a loop that races a fresh timeout against a read that is ready.
+//! No timer fires before its Core's next turn anyway, so this delays a deadline only by the
+//! rest of that poll; [`Sleep::deadline`] fixes it at once. [`sleep_until`], [`interval`]
+//! and [`Instant::now`] work as in std.
+//!
 //! # Precision
 //!
 //! When a Core has nothing to do until a timer's deadline, it blocks in `epoll_wait` with no
@@ -72,6 +82,7 @@ mod interval;
 mod sleep;
 mod timeout;
 mod timer_spin;
+pub(crate) mod unsettled;
 mod virtual_time;
 pub(crate) mod wake_latency;
 

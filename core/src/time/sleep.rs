@@ -1,5 +1,6 @@
 //! `Sleep`: a future that completes at a deadline.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -9,17 +10,26 @@ use std::time::Duration;
 
 use mirage_timer::wheel::TimerKey;
 
-use super::clock::instant_of_monotonic;
+use super::clock::{instant_of_monotonic, FAR_FUTURE};
 use super::driver::Timers;
 use super::Instant;
 use crate::{context, coop};
 
 /// Waits until `duration` has elapsed on the running Core's clock.
 ///
-/// The deadline is fixed when `sleep` is called. A sleep never completes before its
-/// deadline; on an idle Core it completes within microseconds after it. A `duration` over
-/// about 30 years (e.g. `Duration::MAX`, for "never") is capped there, which no real program
-/// waits out; under virtual time the cap is visible.
+/// The deadline is `duration` after the poll that calls `sleep` ends, when the task (or the
+/// future given to `run`) yields back to the Core: it then costs one clock read shared by
+/// every sleep that poll started, and none at all if they were dropped within it (as when a
+/// fresh timeout races a read that is ready). No timer can fire before that point anyway, so
+/// this is later than counting from the call only by the rest of that poll: code that calls
+/// `sleep`, computes at length without an `.await`, then awaits the sleep waits the whole
+/// `duration` after the computation. [`Sleep::deadline`] fixes the deadline at once, and
+/// outside a running Core, or in virtual time, `sleep` fixes it when called.
+///
+/// A sleep never completes before its deadline; on an idle Core it completes within
+/// microseconds after it. A `duration` over about 30 years (e.g. `Duration::MAX`, for
+/// "never") is capped there, which no real program waits out; under virtual time the cap is
+/// visible.
 ///
 /// # Examples
 ///
@@ -35,16 +45,48 @@ use crate::{context, coop};
 /// ```
 #[inline]
 pub fn sleep(duration: Duration) -> Sleep {
-    let monotonic = context::with_current(|local| local.timers.clock.monotonic_deadline(duration));
-    match monotonic.flatten() {
-        Some(nanos) => Sleep {
-            deadline: Deadline::Monotonic(nanos),
-            tick: 0,
+    let start = context::with_current(|local| {
+        let timers = &local.timers;
+        match timers.start_unsettled() {
+            Some(record) => Start::Unsettled(record, Rc::clone(timers)),
+            None => match timers.clock.monotonic_deadline(duration) {
+                Some(nanos) => Start::Monotonic(nanos),
+                None => Start::Virtual,
+            },
+        }
+    });
+    match start {
+        Some(Start::Unsettled(record, timers)) => Sleep {
+            deadline: Cell::new(Deadline::Unsettled {
+                delay: nanos_of(duration.min(FAR_FUTURE)),
+                record,
+            }),
+            tick: Cell::new(0),
+            timers: Some(timers),
+            key: None,
+        },
+        Some(Start::Monotonic(nanos)) => Sleep {
+            deadline: Cell::new(Deadline::Monotonic(nanos)),
+            tick: Cell::new(0),
             timers: None,
             key: None,
         },
-        None => sleep_until(Instant::now().far_future_saturating(duration)),
+        Some(Start::Virtual) | None => sleep_until(Instant::now().far_future_saturating(duration)),
     }
+}
+
+/// How [`sleep`] fixes its deadline.
+enum Start {
+    /// When the poll under way ends (the record of that poll, and the Core's timers).
+    Unsettled(u32, Rc<Timers>),
+    /// Now: `CLOCK_MONOTONIC` nanoseconds.
+    Monotonic(u64),
+    /// Now, on a clock that is not the system's.
+    Virtual,
+}
+
+fn nanos_of(duration: Duration) -> u64 {
+    duration.as_secs() * 1_000_000_000 + u64::from(duration.subsec_nanos())
 }
 
 /// Waits until `deadline` on the running Core's clock. A deadline in the past completes at
@@ -69,8 +111,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        deadline: Deadline::At(deadline),
-        tick: 0,
+        deadline: Cell::new(Deadline::At(deadline)),
+        tick: Cell::new(0),
         timers: None,
         key: None,
     }
@@ -101,10 +143,12 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
-    deadline: Deadline,
-    /// `deadline` as a wheel tick of `timers`' clock; valid while `timers` is set.
-    tick: u64,
-    /// The Core this sleep registered with.
+    /// In a `Cell`, so that [`deadline`](Sleep::deadline) can settle it.
+    deadline: Cell<Deadline>,
+    /// `deadline` as a wheel tick of `timers`' clock; valid while `timers` is set and the
+    /// deadline is settled (in a `Cell`, as settling sets both).
+    tick: Cell<u64>,
+    /// The Core this sleep registered with (or, unsettled, was started on).
     timers: Option<Rc<Timers>>,
     /// Its wheel entry, while registered and not yet fired.
     key: Option<TimerKey>,
@@ -118,22 +162,29 @@ enum Deadline {
     /// From [`sleep`] on a Core in system time: `CLOCK_MONOTONIC` nanoseconds, which convert
     /// to a wheel tick without `Instant` arithmetic.
     Monotonic(u64),
+    /// From [`sleep`] during a running Core's poll: `delay` nanoseconds after the moment
+    /// that poll's `record` is settled at (see `unsettled.rs`).
+    Unsettled { delay: u64, record: u32 },
 }
 
 impl Deadline {
+    /// A settled deadline as an instant.
     fn instant(self) -> Instant {
         match self {
             Deadline::At(instant) => instant,
             Deadline::Monotonic(nanos) => Instant::from_std(instant_of_monotonic(nanos)),
+            Deadline::Unsettled { .. } => unreachable!("an unsettled deadline has no instant"),
         }
     }
 
-    /// The wheel tick of `timers`' clock this deadline fires at.
+    /// The wheel tick of `timers`' clock a settled deadline fires at (the tick `settle`
+    /// gives an unsettled entry, for a deadline that was one).
     #[inline]
     fn tick(self, timers: &Timers) -> u64 {
         match self {
             Deadline::At(instant) => timers.clock.tick_at_or_after(instant.into_std()),
             Deadline::Monotonic(nanos) => timers.clock.tick_at_or_after_monotonic(nanos),
+            Deadline::Unsettled { .. } => unreachable!("an unsettled deadline has no tick"),
         }
     }
 }
@@ -151,7 +202,24 @@ impl Sleep {
     /// assert_eq!(sleep_until(deadline).deadline(), deadline);
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline.instant()
+        self.settled().instant()
+    }
+
+    /// The deadline, settled: an unsettled one learns the moment its poll was settled at
+    /// (settling it now if that poll is still under way) and keeps the result, with its tick.
+    fn settled(&self) -> Deadline {
+        let deadline = self.deadline.get();
+        let Deadline::Unsettled { delay, record } = deadline else {
+            return deadline;
+        };
+        let timers = self
+            .timers
+            .as_ref()
+            .expect("an unsettled sleep keeps the timers it started on");
+        let settled = Deadline::Monotonic(timers.learn(record).saturating_add(delay));
+        self.deadline.set(settled);
+        self.tick.set(settled.tick(timers));
+        settled
     }
 
     /// Whether the deadline has been reached on the running Core's clock.
@@ -187,11 +255,14 @@ impl Sleep {
     /// });
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
-        self.deadline = Deadline::At(deadline);
+        let previous = self.deadline.replace(Deadline::At(deadline));
         if let Some(timers) = &self.timers {
-            self.tick = self.deadline.tick(timers);
+            if let Deadline::Unsettled { record, .. } = previous {
+                timers.forget(record);
+            }
+            self.tick.set(Deadline::At(deadline).tick(timers));
             if let Some(key) = self.key {
-                if !timers.reschedule(key, self.tick) {
+                if !timers.reschedule(key, self.tick.get()) {
                     self.key = None;
                 }
             }
@@ -205,11 +276,23 @@ impl Sleep {
     /// limits spends the whole budget at every poll, and [`Interval`](super::Interval),
     /// which spends once per tick itself.
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Deadline::Unsettled { delay, record } = self.deadline.get() {
+            let timers = self
+                .timers
+                .as_ref()
+                .expect("an unsettled sleep keeps the timers it started on");
+            if timers.is_open(record) {
+                // Started during this very poll: the settle that ends it gives the deadline.
+                return timers.poll_unsettled(&mut self.key, delay, cx);
+            }
+            // Settled since: its wheel entry (if any) waits at the tick this works out.
+            self.settled();
+        }
         if !self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
             self.register_here();
         }
         let timers = self.timers.as_ref().expect("registered just above");
-        timers.poll_timer(&mut self.key, self.tick, cx)
+        timers.poll_timer(&mut self.key, self.tick.get(), cx)
     }
 
     /// Takes the running Core's wheel: at the first poll, or when the Core this sleep
@@ -224,7 +307,7 @@ impl Sleep {
         if let (Some(old), Some(key)) = (self.timers.take(), self.key.take()) {
             old.remove(key);
         }
-        self.tick = self.deadline.tick(&timers);
+        self.tick.set(self.deadline.get().tick(&timers));
         self.timers = Some(timers);
     }
 }
@@ -243,8 +326,13 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let (Some(timers), Some(key)) = (&self.timers, self.key) {
-            timers.remove(key);
+        if let Some(timers) = &self.timers {
+            if let Some(key) = self.key {
+                timers.remove(key);
+            }
+            if let Deadline::Unsettled { record, .. } = self.deadline.get() {
+                timers.forget(record);
+            }
         }
     }
 }

@@ -56,6 +56,8 @@ pub fn pause() {
         !paused,
         "mirage::time::pause called while time is already paused"
     );
+    // Sleeps waiting for this poll to end count from the system clock: settle them on it.
+    context::with_current(|local| local.timers.settle());
     with_clock("pause", |clock| clock.pause());
 }
 

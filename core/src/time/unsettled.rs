@@ -1,0 +1,255 @@
+//! `sleep(d)` without a clock read per sleep: the deadline is `d` after the poll that
+//! started the sleep ends.
+//!
+//! A running Core settles after every poll (of a task, or of the future given to `run`),
+//! before it parks, when `run` returns, before `pause`, and when it closes. A `sleep` started
+//! during a poll records only its delay, counted in the poll's [`Record`]; if it registers
+//! before the poll ends, its wheel entry is unsettled (it has no deadline yet). The settle
+//! reads the clock once for them all, gives every unsettled entry its deadline (that moment
+//! plus its delay) and notes the moment in the record, where a sleep looks it up the next
+//! time it needs its deadline. A poll whose sleeps were all dropped before it ended, as in a
+//! loop that races a fresh timeout against a read that is ready, reads no clock at all.
+//!
+//! No timer can fire before its Core's next turn, which comes after the settle, so a
+//! deadline counted from the settle is never earlier than one counted from the call; it is
+//! later by the rest of that poll, which is all the lateness this adds. Asking a sleep for
+//! its deadline (`Sleep::deadline`, `is_elapsed`) settles at once, so an answer, once given,
+//! never changes.
+//!
+//! Records live in a slab, each until the last of its sleeps has learned its deadline or
+//! been dropped, so there are never more records than such sleeps.
+
+use std::rc::Rc;
+
+use super::clock::monotonic_nanos;
+use super::driver::Timers;
+
+/// The sleeps one poll started that still need the moment it was settled at.
+pub(crate) struct Record {
+    /// `CLOCK_MONOTONIC` nanoseconds at the settle; `None` while the poll is under way.
+    base: Option<u64>,
+    /// Sleeps of this poll still holding it: not dropped, and their deadline not learned.
+    /// Counted in `Timers::open_holders` instead while the poll is under way.
+    holders: u32,
+}
+
+/// Held by `Core::run`: while it lives, every poll ends in a settle, so sleeps may defer
+/// their clock read. Its drop settles a poll that panicked.
+pub(crate) struct RunSettle(Rc<Timers>);
+
+impl RunSettle {
+    pub(crate) fn start(timers: &Rc<Timers>) -> RunSettle {
+        timers.running.set(true);
+        RunSettle(Rc::clone(timers))
+    }
+}
+
+impl Drop for RunSettle {
+    fn drop(&mut self) {
+        self.0.settle();
+        self.0.running.set(false);
+    }
+}
+
+impl Timers {
+    /// For a `sleep` starting now: the record of the poll under way, counting the sleep as
+    /// one of its holders; `None` where the sleep must read the clock itself (outside
+    /// `run`, in virtual time, or on a closed Core).
+    #[inline]
+    pub(crate) fn start_unsettled(&self) -> Option<u32> {
+        // A running Core is live: it closes only when dropped.
+        if !self.running.get() || !self.clock.is_system_time() {
+            return None;
+        }
+        let record = match self.open.get() {
+            Some(record) => record,
+            None => self.open_record(),
+        };
+        self.open_holders.set(self.open_holders.get() + 1);
+        Some(record)
+    }
+
+    /// Opens a record for the poll under way, at its first sleep.
+    fn open_record(&self) -> u32 {
+        let record = self.records.borrow_mut().insert(Record {
+            base: None,
+            holders: 0,
+        });
+        let record = u32::try_from(record).expect("fewer than 2^32 polls hold unsettled sleeps");
+        self.open.set(Some(record));
+        record
+    }
+
+    /// Whether `record` belongs to the poll under way, not settled yet.
+    #[inline]
+    pub(crate) fn is_open(&self, record: u32) -> bool {
+        self.open.get() == Some(record)
+    }
+
+    /// The moment `record`'s poll was settled at (settling it now if it is still under
+    /// way), as `CLOCK_MONOTONIC` nanoseconds, for one of its holders, which stops holding it.
+    pub(crate) fn learn(&self, record: u32) -> u64 {
+        if self.is_open(record) {
+            self.settle();
+        }
+        let mut records = self.records.borrow_mut();
+        let entry = &mut records[record as usize];
+        let base = entry.base.expect("a record not open is settled");
+        entry.holders -= 1;
+        if entry.holders == 0 {
+            records.remove(record as usize);
+        }
+        base
+    }
+
+    /// A holder of `record` that no longer needs it (dropped, or given a deadline of its own).
+    #[inline]
+    pub(crate) fn forget(&self, record: u32) {
+        if self.is_open(record) {
+            // The open record stays for the poll's next sleep; the settle removes it if unheld.
+            self.open_holders.set(self.open_holders.get() - 1);
+            return;
+        }
+        let mut records = self.records.borrow_mut();
+        let entry = &mut records[record as usize];
+        entry.holders -= 1;
+        if entry.holders == 0 {
+            records.remove(record as usize);
+        }
+    }
+
+    /// Ends the poll under way for the sleeps it started: one clock read for all of them if
+    /// any is still held, none otherwise. O(1) when the poll started none.
+    #[inline]
+    pub(crate) fn settle(&self) {
+        if let Some(record) = self.open.take() {
+            self.settle_record(record);
+        }
+    }
+
+    fn settle_record(&self, record: u32) {
+        let holders = self.open_holders.replace(0);
+        let mut records = self.records.borrow_mut();
+        if holders == 0 {
+            // Every sleep of the poll is gone already: nothing needs the time.
+            records.remove(record as usize);
+            return;
+        }
+        let now = monotonic_nanos();
+        records[record as usize] = Record {
+            base: Some(now),
+            holders,
+        };
+        drop(records);
+        let mut wheel = self.wheel.borrow_mut();
+        if wheel.unsettled_len() == 0 {
+            return;
+        }
+        // A wheel with no settled timer may stand far behind the clock (see `poll_timer`):
+        // bring it up first, so the new deadlines are placed from the present.
+        if wheel.len() == wheel.unsettled_len() {
+            let tick = self.clock.tick_at_or_before_monotonic(now);
+            wheel.advance(tick, |_, _| {
+                unreachable!("a wheel holding only unsettled timers has none to fire")
+            });
+        }
+        let clock = &self.clock;
+        wheel.settle(|delay| clock.tick_at_or_after_monotonic(now.saturating_add(delay)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::{poll_fn, Future};
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::Poll;
+    use std::time::Duration;
+
+    use crate::context;
+    use crate::time::{sleep, Sleep};
+
+    /// Records held, and timers waiting for a settle, on the running Core.
+    fn held() -> (usize, usize) {
+        context::with_current(|local| {
+            let timers = &local.timers;
+            (
+                timers.records.borrow().len(),
+                timers.wheel.borrow().unsettled_len(),
+            )
+        })
+        .unwrap()
+    }
+
+    fn register(nap: &mut Sleep) -> impl Future<Output = ()> + '_ {
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut *nap).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+    }
+
+    #[test]
+    fn every_way_a_sleep_ends_gives_its_record_back() {
+        let mut core = crate::Core::new().unwrap();
+        core.run(async {
+            let second = Duration::from_secs(1);
+            // Dropped within its poll: the settle finds no holder and reads no clock.
+            drop(sleep(second));
+            assert_eq!(held(), (1, 0));
+            crate::yield_now().await;
+            assert_eq!(held(), (0, 0));
+
+            // Registered in its poll, then learned at a later poll.
+            let mut registered = sleep(second);
+            register(&mut registered).await;
+            assert_eq!(held(), (1, 1));
+            crate::yield_now().await;
+            assert_eq!(held(), (1, 0), "settled, still unlearned");
+            register(&mut registered).await;
+            assert_eq!(held(), (0, 0));
+
+            // Never polled: its record stays until it is dropped, in a later poll.
+            let unpolled = sleep(second);
+            crate::yield_now().await;
+            assert_eq!(held(), (1, 0));
+            drop(unpolled);
+            assert_eq!(held(), (0, 0));
+
+            // Asked for its deadline, or reset, while its poll is under way.
+            let asked = sleep(second);
+            let deadline = asked.deadline();
+            assert_eq!(held(), (0, 0));
+            let mut reset = sleep(second);
+            register(&mut reset).await;
+            reset.reset(deadline);
+            assert_eq!(held(), (1, 0), "the open record waits for the settle");
+            crate::yield_now().await;
+            assert_eq!(held(), (0, 0));
+
+            // Two polls' sleeps, outliving each other in either order.
+            let first = sleep(second);
+            crate::yield_now().await;
+            let later = sleep(second);
+            crate::yield_now().await;
+            assert_eq!(held(), (2, 0));
+            drop(first);
+            assert_eq!(held(), (1, 0));
+            drop(later);
+            assert_eq!(held(), (0, 0));
+        });
+    }
+
+    #[test]
+    fn a_core_s_drop_settles_a_sleep_that_outlives_it() {
+        let mut core = crate::Core::new().unwrap();
+        let (nap, timers) = core.run(async {
+            let timers = context::with_current(|local| Rc::clone(&local.timers)).unwrap();
+            (sleep(Duration::from_millis(1)), timers)
+        });
+        drop(core);
+        assert_eq!(timers.records.borrow().len(), 1);
+        let mut other = crate::Core::new().unwrap();
+        other.run(nap);
+        assert_eq!(timers.records.borrow().len(), 0);
+    }
+}

@@ -1,0 +1,194 @@
+//! `sleep(d)` on a running Core counts `d` from the end of the poll that calls it (one clock
+//! read for all the sleeps a poll starts): never before the call, never after that poll,
+//! and fixed for good once asked for. Real time, with generous bounds.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use mirage::time::{advance, pause, sleep, Instant};
+use mirage::Core;
+
+/// Blocks the Core's thread, as a long computation between two `.await`s does.
+fn compute_for(duration: Duration) {
+    std::thread::sleep(duration);
+}
+
+#[test]
+fn a_sleep_never_completes_before_its_duration_after_the_call() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        for micros in [0u64, 1, 7, 150, 999, 1_000, 2_500, 10_000] {
+            let duration = Duration::from_micros(micros);
+            let called = std::time::Instant::now();
+            sleep(duration).await;
+            let elapsed = called.elapsed();
+            assert!(elapsed >= duration, "{duration:?} took {elapsed:?}");
+            assert!(elapsed < duration + Duration::from_secs(2), "{elapsed:?}");
+        }
+    });
+}
+
+#[test]
+fn the_deadline_counts_from_the_end_of_the_poll_that_called_sleep() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let nap = sleep(Duration::from_millis(20));
+        compute_for(Duration::from_millis(50));
+        let work_done = Instant::now();
+        mirage::yield_now().await;
+        let deadline = nap.deadline();
+        assert!(
+            deadline >= work_done + Duration::from_millis(20),
+            "the deadline {:?} counts from before the poll ended",
+            deadline - work_done
+        );
+        assert!(deadline < work_done + Duration::from_secs(2));
+        nap.await;
+        assert!(Instant::now() >= deadline);
+    });
+}
+
+#[test]
+fn a_sleep_first_polled_polls_later_keeps_the_deadline_its_own_poll_gave_it() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let nap = sleep(Duration::from_millis(40));
+        let poll_ends = Instant::now();
+        mirage::yield_now().await;
+        // Later polls take long; they must not push the deadline back.
+        for _ in 0..3 {
+            compute_for(Duration::from_millis(30));
+            mirage::yield_now().await;
+        }
+        let deadline = nap.deadline();
+        assert!(deadline >= poll_ends + Duration::from_millis(40));
+        assert!(
+            deadline < poll_ends + Duration::from_millis(40 + 60),
+            "settled {:?} after the poll that started it ended",
+            deadline - poll_ends - Duration::from_millis(40)
+        );
+        // Its deadline passed during the computation: ready at the first poll.
+        let mut nap = nap;
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_ready());
+            Poll::Ready(())
+        })
+        .await;
+    });
+}
+
+#[test]
+fn asking_for_the_deadline_fixes_it_at_once_and_for_good() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let called = Instant::now();
+        let nap = sleep(Duration::from_secs(1));
+        let first = nap.deadline();
+        let asked = Instant::now();
+        assert!(first >= called + Duration::from_secs(1));
+        assert!(first <= asked + Duration::from_secs(1));
+        compute_for(Duration::from_millis(20));
+        mirage::yield_now().await;
+        assert_eq!(nap.deadline(), first);
+        assert!(!nap.is_elapsed());
+    });
+}
+
+#[test]
+fn a_sleep_registered_in_its_own_poll_fires_after_the_poll_ends() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let mut nap = sleep(Duration::from_millis(5));
+        // Registered while its deadline is still unknown.
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        compute_for(Duration::from_millis(30));
+        let work_done = Instant::now();
+        nap.await;
+        assert!(Instant::now() >= work_done + Duration::from_millis(5));
+    });
+}
+
+#[test]
+fn a_sleep_reset_before_its_poll_ends_takes_the_new_deadline() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let start = Instant::now();
+        let mut nap = sleep(Duration::from_secs(30));
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            nap.reset(start + Duration::from_millis(5));
+            Poll::Ready(())
+        })
+        .await;
+        assert_eq!(nap.deadline(), start + Duration::from_millis(5));
+        nap.await;
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(5));
+        assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    });
+}
+
+#[test]
+fn a_sleep_returned_out_of_run_counts_from_that_run_not_the_next() {
+    let mut core = Core::new().unwrap();
+    // Made in the run's own poll and handed out unawaited.
+    let nap = core.run(std::future::poll_fn(|_| {
+        Poll::Ready(sleep(Duration::from_millis(300)))
+    }));
+    let returned = std::time::Instant::now();
+    compute_for(Duration::from_millis(400));
+    core.run(nap);
+    let waited = returned.elapsed();
+    assert!(waited >= Duration::from_millis(400));
+    assert!(
+        waited < Duration::from_millis(650),
+        "{waited:?}: the deadline counted from the second run"
+    );
+}
+
+#[test]
+fn a_sleep_started_just_before_pause_is_settled_on_the_system_clock() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let called = Instant::now();
+        let mut nap = sleep(Duration::from_secs(1));
+        pause();
+        // The pause settled it on the system clock at that moment: one virtual second on.
+        assert!(nap.deadline() >= called + Duration::from_secs(1));
+        assert!(nap.deadline() <= Instant::now() + Duration::from_secs(1));
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        advance(Duration::from_secs(1)).await;
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut nap).poll(cx).is_ready());
+            Poll::Ready(())
+        })
+        .await;
+    });
+}
+
+#[test]
+fn a_million_sleeps_started_and_dropped_in_one_poll_leave_no_timer() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        poll_fn(|cx| {
+            for i in 0..1_000_000u64 {
+                let mut nap = sleep(Duration::from_micros(i % 5_000));
+                assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            }
+            Poll::Ready(())
+        })
+        .await;
+    });
+    let debug = format!("{core:?}");
+    assert!(debug.contains("timers: 0"), "{debug}");
+}
