@@ -192,3 +192,19 @@ fn a_million_sleeps_started_and_dropped_in_one_poll_leave_no_timer() {
     let debug = format!("{core:?}");
     assert!(debug.contains("timers: 0"), "{debug}");
 }
+
+#[test]
+fn a_sleep_started_on_one_core_and_first_awaited_on_another_waits_there() {
+    let mut first = Core::new().unwrap();
+    let mut second = Core::new().unwrap();
+    let nap = first.run(std::future::poll_fn(|_| {
+        Poll::Ready(sleep(Duration::from_millis(20)))
+    }));
+    // `first` stays alive but does not run: the sleep must wait on the Core awaiting it.
+    let waited = second.run(mirage::time::timeout(Duration::from_secs(5), nap));
+    assert!(
+        waited.is_ok(),
+        "the sleep waited on the Core that was not running"
+    );
+    drop(first);
+}

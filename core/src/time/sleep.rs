@@ -255,11 +255,16 @@ impl Sleep {
     /// });
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
-        let previous = self.deadline.replace(Deadline::At(deadline));
-        if let Some(timers) = &self.timers {
-            if let Deadline::Unsettled { record, .. } = previous {
+        if let Deadline::Unsettled { record, .. } = self.deadline.replace(Deadline::At(deadline)) {
+            if let Some(timers) = &self.timers {
                 timers.forget(record);
             }
+            // Not registered: it takes the wheel of the Core that first polls it.
+            if self.key.is_none() {
+                self.timers = None;
+            }
+        }
+        if let Some(timers) = &self.timers {
             self.tick.set(Deadline::At(deadline).tick(timers));
             if let Some(key) = self.key {
                 if !timers.reschedule(key, self.tick.get()) {
@@ -285,8 +290,13 @@ impl Sleep {
                 // Started during this very poll: the settle that ends it gives the deadline.
                 return timers.poll_unsettled(&mut self.key, delay, cx);
             }
-            // Settled since: its wheel entry (if any) waits at the tick this works out.
+            // Settled since: its wheel entry (if any) waits at the tick this works out. One
+            // never registered takes the wheel of the Core polling it, as a sleep that fixed
+            // its deadline when called does.
             self.settled();
+            if self.key.is_none() {
+                self.timers = None;
+            }
         }
         if !self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
             self.register_here();
