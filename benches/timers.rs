@@ -15,9 +15,13 @@
 //!   always the earliest timer: tokio then wakes its own driver through its eventfd, one
 //!   `write` per timer (checked with `strace -c`), the case the timer issue describes;
 //!   Mirage's loop reads the earliest deadline when it next blocks, so it wakes nothing.
-//! - `sleep_create_only/{mirage,tokio}`: create a one-hour sleep and drop it unpolled: for
-//!   Mirage, the clock read that fixes the deadline and nothing else, so the floor under
-//!   `sleep_create_register_cancel` for any `sleep` that reads the clock once.
+//!   Inside a running Core a Mirage `sleep` fixes its deadline when the poll that started it
+//!   ends, with one clock read for all the sleeps that poll started and still holds, so
+//!   these two shapes, whose sleeps are all dropped within the poll, read no clock.
+//! - `sleep_register_outliving_poll/{mirage,tokio}`: the shape that pays for that: a poll
+//!   creates and registers 64 one-hour sleeps, then yields (Mirage reads its clock and
+//!   places the 64 in the wheel), and the next poll drops them. Per batch of 64.
+//! - `sleep_create_only/{mirage,tokio}`: create a one-hour sleep and drop it unpolled.
 //! - `sleep_fire_1m_tasks/{mirage,tokio}`: spawn a million tasks that each sleep until a
 //!   deadline spread evenly over the next 50 ms, and join them all; from the first spawn to
 //!   the last join.
@@ -197,7 +201,77 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
     group.finish();
 }
 
-/// Create and drop a sleep that is never polled: what fixing its deadline costs.
+/// Sleeps per poll in `sleep_register_outliving_poll`.
+const BATCH: usize = 64;
+
+/// Create and register `BATCH` one-hour sleeps in one poll, yield, drop them in the next.
+fn sleep_register_outliving_poll(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sleep_register_outliving_poll");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("mirage", |b| {
+        let mut core = mirage::Core::new().unwrap();
+        b.iter_custom(|iters| {
+            core.run(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let sleeps: [mirage::time::Sleep; BATCH] =
+                        std::array::from_fn(|_| mirage::time::sleep(HOUR));
+                    register_all(pin!(sleeps)).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.bench_function("tokio", |b| {
+        let rt = tokio_rt();
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let sleeps: [tokio::time::Sleep; BATCH] =
+                        std::array::from_fn(|_| tokio::time::sleep(HOUR));
+                    register_all(pin!(sleeps)).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Polls each of `sleeps` once (all pending), then yields, so that they outlive the poll
+/// that registered them; they drop with the caller's next poll.
+async fn register_all<S: Future<Output = ()>>(mut sleeps: Pin<&mut [S; BATCH]>) {
+    poll_fn(|cx| {
+        for i in 0..BATCH {
+            // SAFETY: structural projection to an element of a pinned array, which is never
+            // moved out of it.
+            let sleep = unsafe { sleeps.as_mut().map_unchecked_mut(|all| &mut all[i]) };
+            black_box(sleep.poll(cx).is_pending());
+        }
+        Poll::Ready(())
+    })
+    .await;
+    yield_once().await;
+}
+
+/// Returns `Pending` once, waking itself: the same yield for both runtimes.
+async fn yield_once() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
+
+/// Create and drop a sleep that is never polled: what starting one costs.
 fn sleep_create_only(c: &mut Criterion) {
     let mut group = c.benchmark_group("sleep_create_only");
     group
@@ -354,6 +428,7 @@ criterion_group!(
     benches,
     sleep_create_register_cancel,
     sleep_create_register_cancel_earliest,
+    sleep_register_outliving_poll,
     sleep_create_only,
     sleep_fire_1m_tasks,
     timeout_ready
