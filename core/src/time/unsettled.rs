@@ -19,6 +19,7 @@
 //! Records live in a slab, each until the last of its sleeps has learned its deadline or
 //! been dropped, so there are never more records than such sleeps.
 
+use std::num::NonZeroU64;
 use std::rc::Rc;
 
 use super::clock::monotonic_nanos;
@@ -26,8 +27,9 @@ use super::driver::Timers;
 
 /// The sleeps one poll started that still need the moment it was settled at.
 pub(crate) struct Record {
-    /// `CLOCK_MONOTONIC` nanoseconds at the settle; `None` while the poll is under way.
-    base: Option<u64>,
+    /// `CLOCK_MONOTONIC` nanoseconds at the settle (never zero: that clock counts from
+    /// boot); `None` while the poll is under way. Non-zero, so that a record takes 16 bytes.
+    base: Option<NonZeroU64>,
     /// Sleeps of this poll still holding it: not dropped, and their deadline not learned.
     /// Counted in `Timers::open_holders` instead while the poll is under way.
     holders: u32,
@@ -94,7 +96,7 @@ impl Timers {
         }
         let mut records = self.records.borrow_mut();
         let entry = &mut records[record as usize];
-        let base = entry.base.expect("a record not open is settled");
+        let base = entry.base.expect("a record not open is settled").get();
         entry.holders -= 1;
         if entry.holders == 0 {
             records.remove(record as usize);
@@ -137,7 +139,7 @@ impl Timers {
         }
         let now = monotonic_nanos();
         records[record as usize] = Record {
-            base: Some(now),
+            base: Some(NonZeroU64::new(now).unwrap_or(NonZeroU64::MIN)),
             holders,
         };
         drop(records);
@@ -237,6 +239,11 @@ mod tests {
             drop(later);
             assert_eq!(held(), (0, 0));
         });
+    }
+
+    #[test]
+    fn a_record_takes_16_bytes() {
+        assert_eq!(std::mem::size_of::<super::Record>(), 16);
     }
 
     #[test]
