@@ -506,7 +506,7 @@ def criterion_section(name: str, md: list[str], headline: list) -> None:
                 ratios.append((case, r, ok))
         # extra goals
         extra = []
-        if group.startswith("sleep_create_register_cancel"):
+        if group.startswith("sleep_create_register_cancel") or group == "sleep_register_outliving_poll":
             m1k, m10m = cases.get("1k", {}).get("mirage"), cases.get("10M", {}).get("mirage")
             r = ratio(m10m, m1k)
             extra.append(f"Mirage at 10M pending vs 1k pending: {fmt_ratio(r)} (goal ≤ 1.5×: "

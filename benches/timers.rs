@@ -18,9 +18,10 @@
 //!   Inside a running Core a Mirage `sleep` fixes its deadline when the poll that started it
 //!   ends, with one clock read for all the sleeps that poll started and still holds, so
 //!   these two shapes, whose sleeps are all dropped within the poll, read no clock.
-//! - `sleep_register_outliving_poll/{mirage,tokio}`: the shape that pays for that: a poll
-//!   creates and registers 64 one-hour sleeps, then yields (Mirage reads its clock and
-//!   places the 64 in the wheel), and the next poll drops them. Per batch of 64.
+//! - `sleep_register_outliving_poll/{mirage,tokio}/{1k,10M}`: the shape that pays for
+//!   that: with N other timers pending, a poll creates and registers 64 one-hour sleeps,
+//!   then yields (Mirage reads its clock and places the 64 in the wheel), and the next poll
+//!   drops them. Per batch of 64; 1k against 10M shows the wheel's O(1) here too.
 //! - `sleep_create_only/{mirage,tokio}`: create a one-hour sleep and drop it unpolled.
 //! - `sleep_fire_1m_tasks/{mirage,tokio}`: spawn a million tasks that each sleep until a
 //!   deadline spread evenly over the next 50 ms, and join them all; from the first spawn to
@@ -204,40 +205,57 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
 /// Sleeps per poll in `sleep_register_outliving_poll`.
 const BATCH: usize = 64;
 
-/// Create and register `BATCH` one-hour sleeps in one poll, yield, drop them in the next.
+/// Create and register `BATCH` one-hour sleeps in one poll, yield, drop them in the next,
+/// beside 1k and 10M pending timers (one to two hours out).
 fn sleep_register_outliving_poll(c: &mut Criterion) {
     let mut group = c.benchmark_group("sleep_register_outliving_poll");
     group
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    group.bench_function("mirage", |b| {
-        let mut core = mirage::Core::new().unwrap();
-        b.iter_custom(|iters| {
-            core.run(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let sleeps: [mirage::time::Sleep; BATCH] =
-                        std::array::from_fn(|_| mirage::time::sleep(HOUR));
-                    register_all(pin!(sleeps)).await;
-                }
-                start.elapsed()
+    for (label, n) in [("1k", 1_000), ("10M", 10_000_000)] {
+        group.sample_size(if n >= 10_000_000 { 10 } else { 30 });
+        let mut mirage: Option<(mirage::Core, Vec<mirage::time::Sleep>)> = None;
+        group.bench_function(BenchmarkId::new("mirage", label), |b| {
+            let (core, _pending) = mirage.get_or_insert_with(|| {
+                let mut core = mirage::Core::new().unwrap();
+                let pending = mirage_pending(&mut core, n);
+                (core, pending)
+            });
+            b.iter_custom(|iters| {
+                core.run(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let sleeps: [mirage::time::Sleep; BATCH] =
+                            std::array::from_fn(|_| mirage::time::sleep(HOUR));
+                        register_all(pin!(sleeps)).await;
+                    }
+                    start.elapsed()
+                })
             })
-        })
-    });
-    group.bench_function("tokio", |b| {
-        let rt = tokio_rt();
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let sleeps: [tokio::time::Sleep; BATCH] =
-                        std::array::from_fn(|_| tokio::time::sleep(HOUR));
-                    register_all(pin!(sleeps)).await;
-                }
-                start.elapsed()
+        });
+        drop(mirage);
+
+        let mut tokio: Option<(tokio::runtime::Runtime, Vec<Pin<Box<tokio::time::Sleep>>>)> = None;
+        group.bench_function(BenchmarkId::new("tokio", label), |b| {
+            let (rt, _pending) = tokio.get_or_insert_with(|| {
+                let rt = tokio_rt();
+                let pending = tokio_pending(&rt, n);
+                (rt, pending)
+            });
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let sleeps: [tokio::time::Sleep; BATCH] =
+                            std::array::from_fn(|_| tokio::time::sleep(HOUR));
+                        register_all(pin!(sleeps)).await;
+                    }
+                    start.elapsed()
+                })
             })
-        })
-    });
+        });
+        drop(tokio);
+    }
     group.finish();
 }
 
