@@ -69,11 +69,7 @@ impl<T> Wheel<T> {
                 entry.deadline, self.now,
                 "level 0 slot {slot} holds a timer due at another tick: {self:?}"
             );
-            let key = TimerKey {
-                index,
-                wheel: self.id,
-                generation: entry.generation,
-            };
+            let key = TimerKey::new(index, self.id, entry.generation);
             on_expired(key, entry.value);
         }
     }
@@ -96,11 +92,7 @@ impl<T> Wheel<T> {
         for &index in &order {
             self.due.unlink(&mut self.entries, index);
             let entry = self.entries.remove(index as usize);
-            let key = TimerKey {
-                index,
-                wheel: self.id,
-                generation: entry.generation,
-            };
+            let key = TimerKey::new(index, self.id, entry.generation);
             on_expired(key, entry.value);
         }
         self.scratch = order;

@@ -264,11 +264,7 @@ impl<T> Wheel<T> {
         };
         entry.prev = list.push_back_new(&mut self.entries, index, deadline);
         entry.home = home;
-        let key = TimerKey {
-            index,
-            wheel: self.id,
-            generation: entry.generation,
-        };
+        let key = TimerKey::new(index, self.id, entry.generation);
         let stored = self.entries.insert(entry);
         debug_assert_eq!(stored, index as usize);
         key
@@ -501,11 +497,11 @@ impl<T> Wheel<T> {
     /// Looks a key up, checking its wheel and generation.
     #[inline]
     fn resolve(&self, key: TimerKey) -> Option<u32> {
-        if key.wheel != self.id {
+        if key.wheel() != self.id {
             return None;
         }
-        let entry = self.entries.get(key.index as usize)?;
-        (entry.generation == key.generation).then_some(key.index)
+        let entry = self.entries.get(key.index() as usize)?;
+        (entry.generation == key.generation).then_some(key.index())
     }
 
     /// Links an unlinked entry according to its deadline: the due list if
