@@ -18,7 +18,7 @@ can be regenerated (or restyled) without running anything. Outputs: `BENCHMARKS.
 repository root and `benches/charts/*.svg`.
 
 Criterion benches run with `-- --warm-up-time 0.5 --measurement-time 2 --noplot` (groups
-that set their own times keep them). The network benches are narrowed through their
+that set their own times keep them), pinned to core 0 with `taskset` where it exists. The network benches are narrowed through their
 environment variables to keep the run short (see NET_DEFAULTS); any of those variables set in
 the caller's environment wins, e.g. `ECHO_REPEATS=3 python3 benches/report.py --only echo`.
 `--timeout SECONDS` bounds each benchmark's run (default 900); a benchmark that fails to
@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -103,6 +104,9 @@ def run_bench(name: str, timeout: int) -> None:
     cmd = ["cargo", "bench", "--bench", name]
     if name in CRITERION:
         cmd += ["--"] + CRITERION_ARGS
+        # Both columns of every comparison on one core (the servers' core in echo and http).
+        if shutil.which("taskset"):
+            cmd = ["taskset", "-c", "0"] + cmd
     status["command"] = " ".join(cmd)
     print(f"[report] running {' '.join(cmd)} ...", flush=True)
     status["load_before"] = loadavg()
@@ -925,7 +929,12 @@ def write_report() -> None:
         "and latency are still shown, as information.",
         "- This is a **2-core shared virtual machine**: timings are noisy (a few percent to "
         "tens of percent between runs, more for the network benchmarks). The server and the "
-        "load generator are pinned to different cores. The network benchmarks run with the "
+        "load generator are pinned to different cores; the criterion benchmarks (tasks, timers, "
+        "select) are pinned to core 0, the servers' core, so that both columns of a comparison "
+        "run on the same core (the two virtual cores need not be equally fast: on this host "
+        "core 1 has at times run Mirage's tightest loops, such as a timer created and "
+        "cancelled, about twice as fast as core 0, and tokio's about 15% faster). The network "
+        "benchmarks run with the "
         "settings listed in each section (their environment variables): unless the caller's "
         "environment sets them, `report.py` shortens the benches' own defaults (one timed run "
         "where they take the median of three, shorter windows, one callgrind pair for HTTP) "

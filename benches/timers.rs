@@ -163,7 +163,8 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
                         for _ in 0..iters {
                             let mut sleep = mirage::time::sleep(new_sleep);
                             black_box(Pin::new(&mut sleep).poll(cx).is_pending());
-                            drop(sleep);
+                            // Dropped in place here, as tokio's pinned one is below: a
+                            // `drop(sleep)` would first copy the 56 bytes the poll just wrote.
                         }
                         Poll::Ready(start.elapsed())
                     })
