@@ -521,7 +521,7 @@ def criterion_section(name: str, md: list[str], headline: list) -> None:
             extra.append(f"Mirage at 10M pending vs 1k pending: {fmt_ratio(ratio(m10m, m1k))}; tokio: "
                          f"{fmt_ratio(ratio(cases.get('10M', {}).get('tokio'), cases.get('1k', {}).get('tokio')))} "
                          f"(informative: the issue's ≤ 1.5× goal is set on create + register + cancel "
-                         f"above; here both columns grow by about as much).")
+                         f"above).")
         if group == "sleep_fire_1m_tasks":
             r = ratio(cases[group].get("tokio"), cases[group].get("mirage"))
             extra.append(f"Throughput (timers fired per second) is the inverse: Mirage fires "
