@@ -93,6 +93,36 @@ fn mirage_pending(core: &mut mirage::Core, n: usize) -> Vec<mirage::time::Sleep>
     pending
 }
 
+/// A Core and the pending timers it holds, built on a benchmark's first sample and kept
+/// across the others (criterion calls the routine once per sample; a filter that skips the
+/// benchmark skips building them).
+type MiragePending = Option<(mirage::Core, Vec<mirage::time::Sleep>)>;
+
+/// The same for tokio.
+type TokioPending = Option<(tokio::runtime::Runtime, Vec<Pin<Box<tokio::time::Sleep>>>)>;
+
+/// The Core of `slot`, holding `n` pending timers (built now if `slot` is empty).
+fn mirage_with_pending(slot: &mut MiragePending, n: usize) -> &mut mirage::Core {
+    &mut slot
+        .get_or_insert_with(|| {
+            let mut core = mirage::Core::new().unwrap();
+            let pending = mirage_pending(&mut core, n);
+            (core, pending)
+        })
+        .0
+}
+
+/// The runtime of `slot`, holding `n` pending timers (built now if `slot` is empty).
+fn tokio_with_pending(slot: &mut TokioPending, n: usize) -> &tokio::runtime::Runtime {
+    &slot
+        .get_or_insert_with(|| {
+            let rt = tokio_rt();
+            let pending = tokio_pending(&rt, n);
+            (rt, pending)
+        })
+        .0
+}
+
 /// `n` tokio sleeps at one to two hours from now, each polled once so it is registered.
 fn tokio_pending(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Pin<Box<tokio::time::Sleep>>> {
     let rss_before = rss_bytes();
@@ -145,15 +175,9 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
     ] {
         group.sample_size(if n >= 10_000_000 { 10 } else { 30 });
 
-        // Built once per benchmark on its first sample (and not at all when a filter skips
-        // it), kept across the samples: criterion calls the routine once per sample.
-        let mut mirage: Option<(mirage::Core, Vec<mirage::time::Sleep>)> = None;
+        let mut mirage: MiragePending = None;
         group.bench_function(BenchmarkId::new("mirage", label), |b| {
-            let (core, _pending) = mirage.get_or_insert_with(|| {
-                let mut core = mirage::Core::new().unwrap();
-                let pending = mirage_pending(&mut core, n);
-                (core, pending)
-            });
+            let core = mirage_with_pending(&mut mirage, n);
             b.iter_custom(|iters| {
                 core.run(async {
                     // One turn of the loop first, as a server's loop turns between events.
@@ -174,13 +198,9 @@ fn create_register_cancel(c: &mut Criterion, name: &str, new_sleep: Duration) {
         });
         drop(mirage);
 
-        let mut tokio: Option<(tokio::runtime::Runtime, Vec<Pin<Box<tokio::time::Sleep>>>)> = None;
+        let mut tokio: TokioPending = None;
         group.bench_function(BenchmarkId::new("tokio", label), |b| {
-            let (rt, _pending) = tokio.get_or_insert_with(|| {
-                let rt = tokio_rt();
-                let pending = tokio_pending(&rt, n);
-                (rt, pending)
-            });
+            let rt = tokio_with_pending(&mut tokio, n);
             b.iter_custom(|iters| {
                 rt.block_on(async {
                     // One turn of the loop first: tokio's timer driver then records the
@@ -215,13 +235,9 @@ fn sleep_register_outliving_poll(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(1));
     for (label, n) in [("1k", 1_000), ("10M", 10_000_000)] {
         group.sample_size(if n >= 10_000_000 { 10 } else { 30 });
-        let mut mirage: Option<(mirage::Core, Vec<mirage::time::Sleep>)> = None;
+        let mut mirage: MiragePending = None;
         group.bench_function(BenchmarkId::new("mirage", label), |b| {
-            let (core, _pending) = mirage.get_or_insert_with(|| {
-                let mut core = mirage::Core::new().unwrap();
-                let pending = mirage_pending(&mut core, n);
-                (core, pending)
-            });
+            let core = mirage_with_pending(&mut mirage, n);
             b.iter_custom(|iters| {
                 core.run(async {
                     let start = Instant::now();
@@ -236,13 +252,9 @@ fn sleep_register_outliving_poll(c: &mut Criterion) {
         });
         drop(mirage);
 
-        let mut tokio: Option<(tokio::runtime::Runtime, Vec<Pin<Box<tokio::time::Sleep>>>)> = None;
+        let mut tokio: TokioPending = None;
         group.bench_function(BenchmarkId::new("tokio", label), |b| {
-            let (rt, _pending) = tokio.get_or_insert_with(|| {
-                let rt = tokio_rt();
-                let pending = tokio_pending(&rt, n);
-                (rt, pending)
-            });
+            let rt = tokio_with_pending(&mut tokio, n);
             b.iter_custom(|iters| {
                 rt.block_on(async {
                     let start = Instant::now();
