@@ -191,8 +191,8 @@ impl Core {
     /// ```
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
         let _running = context::enter(&self.local);
-        // Sleeps may defer their clock read to the end of their poll while the Core runs,
-        // and the last poll's are settled however `run` ends (see `time/unsettled.rs`).
+        // While the Core runs, sleeps may defer their clock read to the end of their poll
+        // (see `time/unsettled.rs`); a poll that panics is settled as `run` unwinds.
         let _settle = crate::time::unsettled::RunSettle::start(&self.local.timers);
         let mut future = pin!(future);
         let root_waker = self.root_waker.clone();

@@ -91,11 +91,11 @@ impl Timers {
         let mut wheel = self.wheel.borrow_mut();
         // The Core advances the wheel to the clock only while it holds timers: an empty
         // wheel may stand far behind the clock (since the last timer left it, or since the
-        // Core started). A timer registering into one first brings it up to the clock (O(1):
-        // there is nothing to fire; unsettled timers, which have no deadline yet, do not
-        // count), so that a deadline already past completes at this first
-        // poll, as `sleep_until` promises (and `now_or_never`, which polls once, relies on),
-        // and so do the later timers of this turn. A wheel holding timers is as of the Core's
+        // Core started). A timer registering into one (unsettled timers, with no deadline
+        // yet, do not count) first brings it up to the clock (O(1): there is nothing to
+        // fire), so that a deadline already past completes at this first poll, as
+        // `sleep_until` promises (and `now_or_never`, which polls once, relies on), and so
+        // do the later timers of this turn. A wheel holding timers is as of the Core's
         // last turn (or, holding only never-due ones, of the turn that last fired one): a
         // deadline passed since then completes at the next turn, at no clock read here.
         if key.is_none() && wheel.len() == wheel.unsettled_len() {
