@@ -6,12 +6,12 @@
 //!
 //! # Clock reads
 //!
-//! A [`sleep`] started in a poll of a running Core (a task's, or that of the future given to
+//! A [`sleep()`] started in a poll of a running Core (a task's, or that of the future given to
 //! `run`) counts its duration from the end of that poll: the Core then reads its clock once
 //! for every sleep the poll started and still holds, and not at all if they were all
 //! dropped within it, as in a loop that races a fresh timeout against a read that is ready.
 //! No timer fires before its Core's next turn anyway, so this delays a deadline only by the
-//! rest of that poll; [`Sleep::deadline`] fixes it at once. [`sleep_until`], [`interval`]
+//! rest of that poll; [`Sleep::deadline`] fixes it at once. [`sleep_until`], [`interval()`]
 //! and [`Instant::now`] work as in std.
 //!
 //! # Precision
