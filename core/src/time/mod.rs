@@ -11,8 +11,9 @@
 //! for every sleep the poll started and still holds, and not at all if they were all
 //! dropped within it, as in a loop that races a fresh timeout against a read that is ready.
 //! No timer fires before its Core's next turn anyway, so this delays a deadline only by the
-//! rest of that poll; [`Sleep::deadline`] fixes it at once. [`sleep_until`], [`interval()`]
-//! and [`Instant::now`] work as in std.
+//! rest of that poll; [`Sleep::deadline`] fixes it at once. [`sleep_until`] and
+//! [`interval()`] take instants, fixed when they are called, and [`Instant::now`] reads the
+//! clock at every call.
 //!
 //! # Precision
 //!
