@@ -7,8 +7,13 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use mirage::time::{advance, pause, sleep, Instant};
+use mirage::time::{advance, pause, sleep, Instant, Sleep};
 use mirage::Core;
+
+/// Polls `nap` once, within the poll under way, and returns what it answered.
+async fn poll_once(nap: &mut Sleep) -> Poll<()> {
+    poll_fn(|cx| Poll::Ready(Pin::new(&mut *nap).poll(cx))).await
+}
 
 /// Blocks the Core's thread, as a long computation between two `.await`s does.
 fn compute_for(duration: Duration) {
@@ -71,11 +76,7 @@ fn a_sleep_first_polled_polls_later_keeps_the_deadline_its_own_poll_gave_it() {
         );
         // Its deadline passed during the computation: ready at the first poll.
         let mut nap = nap;
-        poll_fn(|cx| {
-            assert!(Pin::new(&mut nap).poll(cx).is_ready());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(poll_once(&mut nap).await.is_ready());
     });
 }
 
@@ -102,11 +103,7 @@ fn a_sleep_registered_in_its_own_poll_fires_after_the_poll_ends() {
     core.run(async {
         let mut nap = sleep(Duration::from_millis(5));
         // Registered while its deadline is still unknown.
-        poll_fn(|cx| {
-            assert!(Pin::new(&mut nap).poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(poll_once(&mut nap).await.is_pending());
         compute_for(Duration::from_millis(30));
         let work_done = Instant::now();
         nap.await;
@@ -138,7 +135,7 @@ fn a_sleep_reset_before_its_poll_ends_takes_the_new_deadline() {
 fn a_sleep_returned_out_of_run_counts_from_that_run_not_the_next() {
     let mut core = Core::new().unwrap();
     // Made in the run's own poll and handed out unawaited.
-    let nap = core.run(std::future::poll_fn(|_| {
+    let nap = core.run(poll_fn(|_| {
         Poll::Ready(sleep(Duration::from_millis(1_000)))
     }));
     let returned = std::time::Instant::now();
@@ -163,17 +160,9 @@ fn a_sleep_started_just_before_pause_is_settled_on_the_system_clock() {
         // The pause settled it on the system clock at that moment: one virtual second on.
         assert!(nap.deadline() >= called + Duration::from_secs(1));
         assert!(nap.deadline() <= Instant::now() + Duration::from_secs(1));
-        poll_fn(|cx| {
-            assert!(Pin::new(&mut nap).poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(poll_once(&mut nap).await.is_pending());
         advance(Duration::from_secs(1)).await;
-        poll_fn(|cx| {
-            assert!(Pin::new(&mut nap).poll(cx).is_ready());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(poll_once(&mut nap).await.is_ready());
     });
 }
 
@@ -198,9 +187,7 @@ fn a_million_sleeps_started_and_dropped_in_one_poll_leave_no_timer() {
 fn a_sleep_started_on_one_core_and_first_awaited_on_another_waits_there() {
     let mut first = Core::new().unwrap();
     let mut second = Core::new().unwrap();
-    let nap = first.run(std::future::poll_fn(|_| {
-        Poll::Ready(sleep(Duration::from_millis(20)))
-    }));
+    let nap = first.run(poll_fn(|_| Poll::Ready(sleep(Duration::from_millis(20)))));
     // `first` stays alive but does not run: the sleep must wait on the Core awaiting it.
     let waited = second.run(mirage::time::timeout(Duration::from_secs(5), nap));
     assert!(
