@@ -49,12 +49,12 @@ pub(crate) struct Entry<T> {
 }
 
 impl<T> Entry<T> {
-    /// An unlinked entry. `generation` must be non-zero.
-    pub(crate) fn new(value: T, deadline: u64, generation: u64) -> Self {
+    /// An unlinked entry.
+    pub(crate) fn new(value: T, deadline: u64, generation: NonZeroU64) -> Self {
         Entry {
             value,
             deadline,
-            generation: NonZeroU64::new(generation).expect("generation 0 is never issued"),
+            generation,
             prev: NIL,
             next: NIL,
             home: Home::Due,
@@ -80,6 +80,9 @@ pub(crate) struct Entries<T> {
 enum Slot<T> {
     /// Free; holds the next free slot (`slots.len()` at the end of the list).
     Vacant(usize),
+    /// Off the free list for a key whose timer is not stored yet; holds that key's
+    /// generation.
+    Reserved(NonZeroU64),
     Occupied(Entry<T>),
 }
 
@@ -100,30 +103,77 @@ impl<T> Entries<T> {
         self.len == 0
     }
 
-    /// The index the next [`insert`](Entries::insert) uses.
-    pub(crate) fn vacant_key(&self) -> usize {
-        self.next_free
+    /// The index the next [`insert`](Entries::insert) or
+    /// [`reserve`](Entries::reserve) takes.
+    ///
+    /// # Panics
+    ///
+    /// If that index would not fit a link (`u32`, less [`NIL`]).
+    #[inline]
+    pub(crate) fn vacant_index(&self) -> u32 {
+        match u32::try_from(self.next_free) {
+            Ok(index) if index != NIL => index,
+            _ => panic!("a Wheel holds at most u32::MAX timers"),
+        }
     }
 
-    /// Stores `entry` at [`vacant_key`](Entries::vacant_key) and returns
-    /// that index.
+    /// Stores `entry` at [`vacant_index`](Entries::vacant_index) and returns that index.
     #[inline]
     pub(crate) fn insert(&mut self, entry: Entry<T>) -> usize {
+        let index = self.pop_free(Slot::Occupied(entry));
+        self.len += 1;
+        index
+    }
+
+    /// Takes a vacant slot for an entry stored later by
+    /// [`fill`](Entries::fill), or given back by [`release`](Entries::release);
+    /// it is marked with the `generation` of the key that holds it.
+    #[inline]
+    pub(crate) fn reserve(&mut self, generation: NonZeroU64) -> u32 {
+        let index = self.vacant_index();
+        self.pop_free(Slot::Reserved(generation));
+        index
+    }
+
+    /// Whether `index` is reserved for the key of `generation`.
+    #[inline]
+    pub(crate) fn is_reserved(&self, index: usize, generation: NonZeroU64) -> bool {
+        matches!(self.slots.get(index), Some(Slot::Reserved(held)) if *held == generation)
+    }
+
+    /// Gives a slot [`is_reserved`](Entries::is_reserved) back to the free list.
+    #[inline]
+    pub(crate) fn release(&mut self, index: usize) {
+        debug_assert!(matches!(self.slots[index], Slot::Reserved(_)));
+        self.slots[index] = Slot::Vacant(self.next_free);
+        self.next_free = index;
+    }
+
+    /// Stores `entry` in a slot [`is_reserved`](Entries::is_reserved).
+    #[inline]
+    pub(crate) fn fill(&mut self, index: usize, entry: Entry<T>) {
+        debug_assert!(matches!(self.slots[index], Slot::Reserved(_)));
+        self.slots[index] = Slot::Occupied(entry);
+        self.len += 1;
+    }
+
+    /// Puts `slot` in the first vacant slot (or a new one), returning its index.
+    #[inline]
+    fn pop_free(&mut self, slot: Slot<T>) -> usize {
         let index = self.next_free;
         match self.slots.get_mut(index) {
-            Some(slot) => {
-                let Slot::Vacant(next) = *slot else {
-                    unreachable!("free list reaches occupied slot {index}")
+            Some(vacant) => {
+                let Slot::Vacant(next) = *vacant else {
+                    unreachable!("free list reaches taken slot {index}")
                 };
                 self.next_free = next;
-                *slot = Slot::Occupied(entry);
+                *vacant = slot;
             }
             None => {
-                self.slots.push(Slot::Occupied(entry));
+                self.slots.push(slot);
                 self.next_free = index + 1;
             }
         }
-        self.len += 1;
         index
     }
 
@@ -163,7 +213,7 @@ impl<T> Index<usize> for Entries<T> {
     fn index(&self, index: usize) -> &Entry<T> {
         match &self.slots[index] {
             Slot::Occupied(entry) => entry,
-            Slot::Vacant(_) => panic!("no timer entry at {index}"),
+            Slot::Vacant(_) | Slot::Reserved(_) => panic!("no timer entry at {index}"),
         }
     }
 }
@@ -173,7 +223,7 @@ impl<T> IndexMut<usize> for Entries<T> {
     fn index_mut(&mut self, index: usize) -> &mut Entry<T> {
         match &mut self.slots[index] {
             Slot::Occupied(entry) => entry,
-            Slot::Vacant(_) => panic!("no timer entry at {index}"),
+            Slot::Vacant(_) | Slot::Reserved(_) => panic!("no timer entry at {index}"),
         }
     }
 }
@@ -328,17 +378,26 @@ mod tests {
     #[test]
     fn entries_reuse_freed_slots_last_freed_first() {
         let mut entries = Entries::new();
-        let a = entries.insert(Entry::new('a', 1, 1));
-        let b = entries.insert(Entry::new('b', 2, 2));
-        let c = entries.insert(Entry::new('c', 3, 3));
+        let a = entries.insert(Entry::new('a', 1, NonZeroU64::MIN));
+        let b = entries.insert(Entry::new('b', 2, NonZeroU64::MIN));
+        let c = entries.insert(Entry::new('c', 3, NonZeroU64::MIN));
         assert_eq!((a, b, c, entries.len()), (0, 1, 2, 3));
         assert_eq!(entries.remove(a).value, 'a');
         assert_eq!(entries.remove(c).value, 'c');
         assert!(entries.get(a).is_none() && entries.get(c).is_none() && entries.get(9).is_none());
-        assert_eq!(entries.vacant_key(), c);
-        assert_eq!(entries.insert(Entry::new('d', 4, 4)), c);
-        assert_eq!(entries.insert(Entry::new('e', 5, 5)), a);
-        assert_eq!(entries.insert(Entry::new('f', 6, 6)), 3);
+        let reserved = entries.reserve(NonZeroU64::MIN);
+        assert_eq!(
+            reserved as usize, c,
+            "a reservation takes the slot freed last"
+        );
+        assert!(entries.is_reserved(c, NonZeroU64::MIN) && entries.get(c).is_none());
+        assert!(
+            !entries.is_reserved(c, NonZeroU64::MAX) && !entries.is_reserved(a, NonZeroU64::MIN)
+        );
+        entries.release(c);
+        assert_eq!(entries.insert(Entry::new('d', 4, NonZeroU64::MIN)), c);
+        assert_eq!(entries.insert(Entry::new('e', 5, NonZeroU64::MIN)), a);
+        assert_eq!(entries.insert(Entry::new('f', 6, NonZeroU64::MIN)), 3);
         assert_eq!(entries.len(), 4);
         assert_eq!(entries[b].value, 'b');
         entries[b].value = 'B';
@@ -353,7 +412,7 @@ mod tests {
     #[should_panic(expected = "no timer entry at 0")]
     fn removing_a_vacant_slot_panics() {
         let mut entries = Entries::new();
-        let a = entries.insert(Entry::new((), 1, 1));
+        let a = entries.insert(Entry::new((), 1, NonZeroU64::MIN));
         entries.remove(a);
         entries.remove(a);
     }
@@ -377,7 +436,7 @@ mod tests {
         let mut entries = Entries::new();
         let mut list = List::EMPTY;
         let ids: Vec<u32> = (0..5u32)
-            .map(|i| entries.insert(Entry::new(i, 100 - u64::from(i), 1)) as u32)
+            .map(|i| entries.insert(Entry::new(i, 100 - u64::from(i), NonZeroU64::MIN)) as u32)
             .collect();
         for &id in &ids {
             list.push_back(&mut entries, id);

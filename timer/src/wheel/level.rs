@@ -415,7 +415,9 @@ mod tests {
     fn next_occupied_uses_distance_from_now() {
         let mut entries = Entries::<()>::new();
         let mut level = Level::new(1);
-        let index = u32::try_from(entries.insert(Entry::new((), 64 * 5 + 7, 1))).unwrap();
+        let index =
+            u32::try_from(entries.insert(Entry::new((), 64 * 5 + 7, std::num::NonZeroU64::MIN)))
+                .unwrap();
         level.push(&mut entries, 5, index);
         assert_eq!(level.next_occupied(70), Some((5, 320)));
         assert_eq!(level.pop_front(&mut entries, 5), Some(index));

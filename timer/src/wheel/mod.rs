@@ -15,6 +15,10 @@
 //! * **Unsettled list** (`unsettled.rs`): timers whose deadline is a delay
 //!   after a moment not known yet; [`Wheel::settle`] schedules them all.
 //!
+//! A key can also be taken before its timer is stored (`reserved.rs`), so
+//! that a caller can hand it out at once and store the timer later, or
+//! never.
+//!
 //! Every list is index-linked through the entries of one slab
 //! (`entry.rs`), so insert, remove and reschedule are O(1) and a pending
 //! timer costs one slab slot (48 bytes for a 16-byte payload).
@@ -43,14 +47,16 @@ mod key;
 mod level;
 #[cfg(test)]
 mod model_tests;
+mod reserved;
 #[cfg(test)]
 mod tests;
 mod unsettled;
 
 use std::fmt;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use self::entry::{Entries, Entry, Home, List, NIL};
+use self::entry::{Entries, Entry, Home, List};
 use self::events::Source;
 pub use self::key::TimerKey;
 pub use self::level::HORIZON;
@@ -240,17 +246,27 @@ impl<T> Wheel<T> {
     /// is given.
     #[inline]
     fn insert_at(&mut self, home: Home, deadline: u64, value: T) -> TimerKey {
-        let index = match u32::try_from(self.entries.vacant_key()) {
-            Ok(index) if index != NIL => index,
-            _ => panic!("a Wheel holds at most u32::MAX timers"),
-        };
-        let generation = self.next_generation;
-        self.next_generation = generation
-            .checked_add(1)
-            .expect("timer generation counter exhausted");
-        let mut entry = Entry::new(value, deadline, generation);
-        // Link first, then store: the new entry is written once, with its
-        // links and home, instead of being looked up again for each.
+        let key = TimerKey::new(self.entries.vacant_index(), self.id, self.next_generation());
+        let entry = self.linked_entry(key, home, deadline, value);
+        let stored = self.entries.insert(entry);
+        debug_assert_eq!(stored, key.index() as usize);
+        key
+    }
+
+    /// Stores a timer at the end of `home`'s list under `key`, which
+    /// [`reserve`](Wheel::reserve) gave and nothing has filled or released since.
+    #[inline]
+    fn fill(&mut self, key: TimerKey, home: Home, deadline: u64, value: T) {
+        let entry = self.linked_entry(key, home, deadline, value);
+        self.entries.fill(key.index() as usize, entry);
+    }
+
+    /// The entry of a timer about to be stored under `key`, already linked at the
+    /// end of `home`'s list: linked first, so that the entry is written once, with
+    /// its links and home, instead of being looked up again for each.
+    #[inline]
+    fn linked_entry(&mut self, key: TimerKey, home: Home, deadline: u64, value: T) -> Entry<T> {
+        let mut entry = Entry::new(value, deadline, key.generation);
         let list = match home {
             Home::Slot { level, slot } => {
                 self.levels[usize::from(level)].slot_for_push(usize::from(slot))
@@ -262,12 +278,19 @@ impl<T> Wheel<T> {
                 &mut self.unsettled
             }
         };
-        entry.prev = list.push_back_new(&mut self.entries, index, deadline);
+        entry.prev = list.push_back_new(&mut self.entries, key.index(), deadline);
         entry.home = home;
-        let key = TimerKey::new(index, self.id, entry.generation);
-        let stored = self.entries.insert(entry);
-        debug_assert_eq!(stored, index as usize);
-        key
+        entry
+    }
+
+    /// The generation of the next key handed out.
+    #[inline]
+    fn next_generation(&mut self) -> NonZeroU64 {
+        let generation = self.next_generation;
+        self.next_generation = generation
+            .checked_add(1)
+            .expect("timer generation counter exhausted");
+        NonZeroU64::new(generation).expect("generations start at 1")
     }
 
     /// Removes a pending timer in O(1), returning its payload; `None` if

@@ -1,7 +1,7 @@
 //! Model-based property test: random operation sequences run against the
 //! wheel and against a plain map, compared after every step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -39,6 +39,14 @@ enum Op {
     InsertUnsettled(u64),
     /// `settle` at `now` moved by this.
     Settle(Deadline),
+    /// `reserve` a key for a timer stored later, or never.
+    Reserve,
+    /// `release` a reserved key.
+    Release(Index),
+    /// `insert_reserved` under a reserved key.
+    InsertReserved(Index, Deadline),
+    /// `insert_unsettled_reserved` under a reserved key, with this delay.
+    InsertUnsettledReserved(Index, u64),
     Remove(Index),
     Reschedule(Index, Deadline),
     Advance(Step),
@@ -74,6 +82,10 @@ fn op() -> impl Strategy<Value = Op> {
         8 => deadline().prop_map(Op::Insert),
         3 => prop_oneof![0u64..64, 0u64..1 << 40, Just(u64::MAX)].prop_map(Op::InsertUnsettled),
         2 => deadline().prop_map(Op::Settle),
+        2 => Just(Op::Reserve),
+        1 => any::<Index>().prop_map(Op::Release),
+        1 => (any::<Index>(), deadline()).prop_map(|(i, d)| Op::InsertReserved(i, d)),
+        1 => (any::<Index>(), 0u64..1 << 40).prop_map(|(i, d)| Op::InsertUnsettledReserved(i, d)),
         2 => any::<Index>().prop_map(Op::Remove),
         2 => (any::<Index>(), deadline()).prop_map(|(i, d)| Op::Reschedule(i, d)),
         5 => step().prop_map(Op::Advance),
@@ -89,6 +101,8 @@ struct Model {
     live: BTreeMap<usize, (u64, u64)>,
     /// Unsettled timers: id to (delay, insertion number); settled in that order.
     unsettled: BTreeMap<usize, (u64, u64)>,
+    /// Reserved keys not stored nor released yet, by id.
+    reserved: BTreeSet<usize>,
     seq: u64,
 }
 
@@ -96,6 +110,16 @@ impl Model {
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    /// Takes the reserved id `i` picks, if any is reserved.
+    fn take_reserved(&mut self, i: Index) -> Option<usize> {
+        if self.reserved.is_empty() {
+            return None;
+        }
+        let id = *self.reserved.iter().nth(i.index(self.reserved.len()))?;
+        self.reserved.remove(&id);
+        Some(id)
     }
 }
 
@@ -140,6 +164,30 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                     model.live.insert(id, (base.saturating_add(delay), seq));
                 }
                 wheel.settle(|delay| base.saturating_add(delay));
+            }
+            Op::Reserve => {
+                model.reserved.insert(model.keys.len());
+                model.keys.push(wheel.reserve());
+            }
+            Op::Release(i) => {
+                if let Some(id) = model.take_reserved(i) {
+                    wheel.release(model.keys[id]);
+                }
+            }
+            Op::InsertReserved(i, d) => {
+                if let Some(id) = model.take_reserved(i) {
+                    let deadline = resolve(now, d);
+                    wheel.insert_reserved(model.keys[id], deadline, id);
+                    let seq = model.next_seq();
+                    model.live.insert(id, (deadline, seq));
+                }
+            }
+            Op::InsertUnsettledReserved(i, delay) => {
+                if let Some(id) = model.take_reserved(i) {
+                    wheel.insert_unsettled_reserved(model.keys[id], delay, id);
+                    let seq = model.next_seq();
+                    model.unsettled.insert(id, (delay, seq));
+                }
             }
             Op::Remove(i) if !model.keys.is_empty() => {
                 let id = i.index(model.keys.len());

@@ -301,3 +301,59 @@ fn debug_is_a_summary() {
     assert!(text.contains("has_parked: true"), "{text}");
     assert!(text.len() < 1_000, "{text}");
 }
+
+#[test]
+fn a_reserved_key_names_no_timer_until_stored_and_its_slot_comes_back_on_release() {
+    let mut wheel = Wheel::new();
+    let kept = wheel.insert(10, 'k');
+    let reserved = wheel.reserve();
+    assert_eq!(wheel.len(), 1);
+    assert_eq!(
+        wheel.remove(reserved),
+        None,
+        "remove must not release a reservation"
+    );
+    assert!(!wheel.reschedule(reserved, 20));
+    assert_eq!(wheel.get_mut(reserved), None);
+    wheel.release(reserved);
+    let reused = wheel.insert(30, 'r');
+    assert_eq!(
+        reused.index(),
+        reserved.index(),
+        "the released slot is reused"
+    );
+    assert_eq!(
+        wheel.remove(reserved),
+        None,
+        "an old key does not reach the new timer"
+    );
+    check_invariants(&wheel);
+    assert_eq!(drain(&mut wheel, 100), ['k', 'r']);
+    assert_eq!(wheel.remove(kept), None);
+}
+
+#[test]
+#[should_panic(expected = "is not an unused reservation of this Wheel")]
+fn releasing_a_stored_key_panics() {
+    let mut wheel = Wheel::new();
+    let key = wheel.reserve();
+    wheel.insert_reserved(key, 5, ());
+    wheel.release(key);
+}
+
+#[test]
+#[should_panic(expected = "is not an unused reservation of this Wheel")]
+fn storing_twice_under_one_reservation_panics() {
+    let mut wheel = Wheel::new();
+    let key = wheel.reserve();
+    wheel.insert_unsettled_reserved(key, 5, ());
+    wheel.insert_reserved(key, 5, ());
+}
+
+#[test]
+#[should_panic(expected = "is not an unused reservation of this Wheel")]
+fn a_reservation_of_another_wheel_panics() {
+    let mut other = Wheel::<()>::new();
+    let key = other.reserve();
+    Wheel::<()>::new().release(key);
+}
