@@ -1,8 +1,9 @@
 //! The timers of one Core: its clock and its timing wheel.
 //!
-//! The wheel holds one `Waker` per registered timer. A timer future registers on its first
-//! pending poll, refreshes its waker when polled by another task, and removes its entry when
-//! dropped. The event loop asks for the next expiration before it blocks and calls
+//! The wheel holds one `Waker` per registered timer (but for the sleep registered last in
+//! the poll under way, which waits beside it: see `unsettled/fresh.rs`). A timer future
+//! registers on its first pending poll, refreshes its waker when polled by another task, and
+//! removes its entry when dropped. The event loop asks for the next expiration before it blocks and calls
 //! [`Timers::fire_due`] after every poll.
 
 use std::cell::{Cell, RefCell, RefMut};
@@ -12,7 +13,7 @@ use mirage_timer::wheel::{TimerKey, Wheel};
 use slab::Slab;
 
 use super::clock::Clock;
-use super::unsettled::Record;
+use super::unsettled::{Fresh, Record};
 
 /// The tick of every deadline past the clock's range (`Clock::tick_at_or_after` saturates).
 const NEVER: u64 = u64::MAX;
@@ -39,6 +40,9 @@ pub(crate) struct Timers {
     pub(super) open_holders: Cell<u32>,
     /// Whether the Core is inside `run`, where every poll ends in a settle.
     pub(super) running: Cell<bool>,
+    /// The sleep registered last in the poll under way, beside the wheel rather than in it
+    /// (see `unsettled/fresh.rs`).
+    pub(super) fresh: Fresh,
 }
 
 impl Timers {
@@ -52,6 +56,7 @@ impl Timers {
             open: Cell::new(None),
             open_holders: Cell::new(0),
             running: Cell::new(false),
+            fresh: Fresh::default(),
         }
     }
 
@@ -123,27 +128,10 @@ impl Timers {
         Poll::Pending
     }
 
-    /// Polls a timer started during the poll under way, which waits for the settle that
-    /// ends it (see `unsettled.rs`): registers it unsettled, `delay_nanos` after that
-    /// settle, or refreshes its waker. Never ready: its deadline is not before the settle.
-    #[inline]
-    pub(crate) fn poll_unsettled(
-        &self,
-        key: &mut Option<TimerKey>,
-        delay_nanos: u64,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
-        let wheel = self.wheel.borrow_mut();
-        self.store_waker(wheel, key, cx, |wheel, waker| {
-            wheel.insert_unsettled(delay_nanos, waker)
-        });
-        Poll::Pending
-    }
-
     /// Makes `key`'s entry hold the waker of `cx`, inserting the entry with `insert` when
     /// `key` names none.
     #[inline]
-    fn store_waker(
+    pub(super) fn store_waker(
         &self,
         mut wheel: RefMut<'_, Wheel<Waker>>,
         key: &mut Option<TimerKey>,
@@ -158,12 +146,7 @@ impl Timers {
                 drop(previous);
             }
             None => {
-                // Wakers are dropped only once the wheel is released: a drop may free a
-                // task whose own timers then leave the wheel.
-                let (waker, unused) = match self.spare.take() {
-                    Some(spare) if spare.will_wake(cx.waker()) => (spare, None),
-                    other => (cx.waker().clone(), other),
-                };
+                let (waker, unused) = self.waker_for(cx);
                 *key = Some(insert(&mut wheel, waker));
                 drop(wheel);
                 drop(unused);
@@ -171,8 +154,21 @@ impl Timers {
         }
     }
 
+    /// A waker for a new registration from `cx`: the spare (see `spare`) if it wakes the
+    /// same task, else a clone. The second is a spare that did not match, for the caller
+    /// to drop once it has released the wheel: a drop may free a task whose own timers
+    /// then leave the wheel.
+    #[inline]
+    pub(super) fn waker_for(&self, cx: &Context<'_>) -> (Waker, Option<Waker>) {
+        match self.spare.take() {
+            Some(spare) if spare.will_wake(cx.waker()) => (spare, None),
+            other => (cx.waker().clone(), other),
+        }
+    }
+
     /// Moves a registered timer to a new deadline; false when `key` already fired.
     pub(crate) fn reschedule(&self, key: TimerKey, deadline: u64) -> bool {
+        self.store_fresh_if(key);
         self.wheel.borrow_mut().reschedule(key, deadline)
     }
 
@@ -180,7 +176,10 @@ impl Timers {
     /// is dropped after the wheel is released.
     #[inline]
     pub(crate) fn remove(&self, key: TimerKey) {
-        let waker = self.wheel.borrow_mut().remove(key);
+        let waker = match self.take_fresh(key) {
+            Some(waker) => Some(waker),
+            None => self.wheel.borrow_mut().remove(key),
+        };
         if let Some(waker) = waker {
             drop(self.spare.replace(Some(waker)));
         }
@@ -208,6 +207,6 @@ impl Timers {
 
     /// How many timers are registered.
     pub(crate) fn len(&self) -> usize {
-        self.wheel.borrow().len()
+        self.wheel.borrow().len() + usize::from(self.fresh.is_set())
     }
 }

@@ -18,12 +18,20 @@
 //!
 //! Records live in a slab, each until the last of its sleeps has learned its deadline or
 //! been dropped, so there are never more records than such sleeps.
+//!
+//! The sleep registered last in the poll under way does not enter the wheel's lists at once:
+//! it waits beside the wheel under a reserved key (`fresh.rs`), so that one dropped within
+//! its poll touches no list at all.
 
 use std::num::NonZeroU64;
 use std::rc::Rc;
 
 use super::clock::monotonic_nanos;
 use super::driver::Timers;
+
+mod fresh;
+
+pub(crate) use self::fresh::Fresh;
 
 /// The sleeps one poll started that still need the moment it was settled at.
 pub(crate) struct Record {
@@ -124,12 +132,17 @@ impl Timers {
     /// any is still held, none otherwise. O(1) when the poll started none.
     #[inline]
     pub(crate) fn settle(&self) {
+        debug_assert!(
+            self.open.get().is_some() || !self.fresh.is_set(),
+            "a fresh sleep outside an open poll"
+        );
         if let Some(record) = self.open.take() {
             self.settle_record(record);
         }
     }
 
     fn settle_record(&self, record: u32) {
+        self.store_fresh();
         let holders = self.open_holders.replace(0);
         let mut records = self.records.borrow_mut();
         if holders == 0 {

@@ -15,7 +15,7 @@ fn held() -> (usize, usize) {
         let timers = &local.timers;
         (
             timers.records.borrow().len(),
-            timers.wheel.borrow().unsettled_len(),
+            timers.wheel.borrow().unsettled_len() + usize::from(timers.fresh.is_set()),
         )
     })
     .unwrap()
@@ -96,4 +96,55 @@ fn a_core_s_drop_settles_a_sleep_that_outlives_it() {
     let mut other = crate::Core::new().unwrap();
     other.run(nap);
     assert_eq!(timers.records.borrow().len(), 0);
+}
+
+/// Wheel entries, and whether a sleep waits beside the wheel, on the running Core.
+fn placed() -> (usize, bool) {
+    context::with_current(|local| {
+        let timers = &local.timers;
+        (timers.wheel.borrow().len(), timers.fresh.is_set())
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_sleep_registered_last_in_a_poll_waits_beside_the_wheel() {
+    let mut core = crate::Core::new().unwrap();
+    core.run(async {
+        let second = Duration::from_secs(1);
+        let mut first = sleep(second);
+        register(&mut first).await;
+        assert_eq!(placed(), (0, true), "the first waits beside the wheel");
+        let mut next = sleep(second);
+        register(&mut next).await;
+        assert_eq!(
+            placed(),
+            (1, true),
+            "the next one moves the first into the wheel"
+        );
+        assert_eq!(held(), (1, 2));
+        drop(next);
+        assert_eq!(
+            placed(),
+            (1, false),
+            "dropped beside the wheel, it leaves nothing"
+        );
+        drop(first);
+        assert_eq!(placed(), (0, false));
+
+        let mut outliving = sleep(second);
+        register(&mut outliving).await;
+        let mut reset = sleep(second);
+        register(&mut reset).await;
+        reset.reset(crate::time::Instant::now() + second);
+        assert_eq!(placed(), (2, false), "a reset stores it in the wheel first");
+        assert_eq!(held(), (1, 1), "only the other waits for the settle");
+        crate::yield_now().await;
+        assert_eq!(placed(), (2, false));
+        assert_eq!(held(), (1, 0), "the settle placed both");
+        register(&mut outliving).await;
+        assert!(outliving.deadline() > crate::time::Instant::now());
+        drop((outliving, reset));
+        assert_eq!((placed(), held()), ((0, false), (0, 0)));
+    });
 }
