@@ -158,7 +158,8 @@ impl<T> Entries<T> {
     }
 
     /// Puts `slot` in the first vacant slot (or a new one), returning its index.
-    #[inline]
+    /// Always inlined, so that each caller writes only the variant it stores.
+    #[inline(always)]
     fn pop_free(&mut self, slot: Slot<T>) -> usize {
         let index = self.next_free;
         match self.slots.get_mut(index) {
