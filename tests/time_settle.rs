@@ -196,3 +196,49 @@ fn a_sleep_started_on_one_core_and_first_awaited_on_another_waits_there() {
     );
     drop(first);
 }
+
+/// A way to ask a sleep for its deadline, and its name.
+type Asker = (&'static str, fn(&mut Sleep));
+
+#[test]
+fn a_sleep_asked_for_its_deadline_then_awaited_on_another_core_waits_there() {
+    let askers: [Asker; 4] = [
+        ("deadline", |nap| assert!(nap.deadline() > Instant::now())),
+        ("is_elapsed", |nap| assert!(!nap.is_elapsed())),
+        ("Debug", |nap| drop(format!("{nap:?}"))),
+        ("deadline, then reset", |nap| {
+            let later = nap.deadline() + Duration::from_millis(10);
+            nap.reset(later);
+        }),
+    ];
+    for (asked, ask) in askers {
+        let mut first = Core::new().unwrap();
+        let mut second = Core::new().unwrap();
+        let mut nap = first.run(poll_fn(|_| Poll::Ready(sleep(Duration::from_millis(20)))));
+        // Asked on the thread while no Core runs: the deadline is learned from `first`'s
+        // record, and `first` then stands idle while `second` awaits the sleep.
+        ask(&mut nap);
+        let waited = second.run(mirage::time::timeout(Duration::from_secs(5), nap));
+        assert!(
+            waited.is_ok(),
+            "after {asked}, the sleep waited on the Core that was not running"
+        );
+        drop(first);
+    }
+}
+
+#[test]
+fn a_sleep_reset_into_the_past_in_its_registering_poll_is_ready_at_once() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        // No timer yet: the wheel has stood still since the Core started.
+        compute_for(Duration::from_millis(30));
+        let mut nap = sleep(Duration::from_secs(3_600));
+        assert!(poll_once(&mut nap).await.is_pending());
+        nap.reset(Instant::now() - Duration::from_millis(10));
+        assert!(
+            poll_once(&mut nap).await.is_ready(),
+            "a deadline already past must complete at the first poll after the reset"
+        );
+    });
+}

@@ -225,12 +225,6 @@ impl Clock {
             .div_ceil(u64::from(TICK_NANOS))
     }
 
-    /// The last tick at or before `CLOCK_MONOTONIC` reading `nanos`.
-    #[inline]
-    pub(crate) fn tick_at_or_before_monotonic(&self, nanos: u64) -> u64 {
-        nanos.saturating_sub(self.origin_nanos) / u64::from(TICK_NANOS)
-    }
-
     /// The last tick at or before `instant`: how far the wheel may advance at that time.
     pub(crate) fn tick_at_or_before(&self, instant: StdInstant) -> u64 {
         let since = instant.saturating_duration_since(self.origin);

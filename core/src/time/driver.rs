@@ -94,20 +94,8 @@ impl Timers {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut wheel = self.wheel.borrow_mut();
-        // The Core advances the wheel to the clock only while it holds timers: an empty
-        // wheel may stand far behind the clock (since the last timer left it, or since the
-        // Core started). A timer registering into one (unsettled timers, with no deadline
-        // yet, do not count) first brings it up to the clock (O(1): there is nothing to
-        // fire), so that a deadline already past completes at this first poll, as
-        // `sleep_until` promises (and `now_or_never`, which polls once, relies on), and so
-        // do the later timers of this turn. A wheel holding timers is as of the Core's
-        // last turn (or, holding only never-due ones, of the turn that last fired one): a
-        // deadline passed since then completes at the next turn, at no clock read here.
-        if key.is_none() && wheel.len() == wheel.unsettled_len() {
-            let now = self.clock.tick_at_or_before(self.clock.now());
-            wheel.advance(now, |_, _| {
-                unreachable!("an empty wheel has no timer to fire")
-            });
+        if key.is_none() {
+            self.catch_up_idle(&mut wheel);
         }
         if deadline <= wheel.now() {
             let stale = key.take().and_then(|key| wheel.remove(key));
@@ -126,6 +114,27 @@ impl Timers {
         }
         self.store_waker(wheel, key, cx, |wheel, waker| wheel.insert(deadline, waker));
         Poll::Pending
+    }
+
+    /// Brings a wheel that holds no settled timer up to the clock, in O(1): there is none
+    /// to fire. The Core advances the wheel to the clock only while it holds timers, so an
+    /// empty one may stand far behind the clock (since the last timer left it, or since the
+    /// Core started); unsettled timers, with no deadline yet, do not count. A timer given a
+    /// deadline in such a wheel (registering, rescheduled, or settled) first brings it up,
+    /// so that a deadline already past completes at this first poll, as `sleep_until` and
+    /// `reset` promise (and `now_or_never`, which polls once, relies on), and so do the
+    /// later timers of this turn; settled deadlines are placed from the present. A wheel
+    /// holding timers is as of the Core's last turn (or, holding only never-due ones, of the
+    /// turn that last fired one): a deadline passed since then completes at the next turn,
+    /// at no clock read here.
+    #[inline]
+    pub(super) fn catch_up_idle(&self, wheel: &mut Wheel<Waker>) {
+        if wheel.len() == wheel.unsettled_len() {
+            let now = self.clock.tick_at_or_before(self.clock.now());
+            wheel.advance(now, |_, _| {
+                unreachable!("a wheel holding no settled timer has none to fire")
+            });
+        }
     }
 
     /// Makes `key`'s entry hold the waker of `cx`, inserting the entry with `insert` when
@@ -169,7 +178,9 @@ impl Timers {
     /// Moves a registered timer to a new deadline; false when `key` already fired.
     pub(crate) fn reschedule(&self, key: TimerKey, deadline: u64) -> bool {
         self.store_fresh_if(key);
-        self.wheel.borrow_mut().reschedule(key, deadline)
+        let mut wheel = self.wheel.borrow_mut();
+        self.catch_up_idle(&mut wheel);
+        wheel.reschedule(key, deadline)
     }
 
     /// Removes a timer; its waker becomes the spare (see `spare`), and the one it replaces

@@ -290,30 +290,33 @@ impl Sleep {
                 // Started during this very poll: the settle that ends it gives the deadline.
                 return timers.poll_unsettled(&mut self.key, delay, cx);
             }
-            // Settled since: its wheel entry (if any) waits at the tick this works out. One
-            // never registered takes the wheel of the Core polling it, as a sleep that fixed
-            // its deadline when called does.
+            // Settled since: its wheel entry (if any) waits at the tick this works out.
             self.settled();
-            if self.key.is_none() {
-                self.timers = None;
-            }
         }
-        if !self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
+        // Not in a wheel (never registered, or fired): it takes the wheel of the Core polling
+        // it, whichever Core it was started on or learned its deadline from, as that one may
+        // stand idle. Registered with a Core that is gone: nothing would ever fire it there.
+        if self.key.is_none() || !self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
             self.register_here();
         }
         let timers = self.timers.as_ref().expect("registered just above");
         timers.poll_timer(&mut self.key, self.tick.get(), cx)
     }
 
-    /// Takes the running Core's wheel: at the first poll, or when the Core this sleep
-    /// registered with is gone (nothing would ever fire it there).
+    /// Takes the running Core's wheel: when not registered, or when the Core this sleep
+    /// registered with is gone. Polled outside any Core, it keeps a live Core it has.
     #[inline]
     fn register_here(&mut self) {
-        let timers = context::with_current(|local| Rc::clone(&local.timers)).expect(
-            "mirage::time::Sleep polled outside a running or entered Core: timers must be \
-             awaited inside Core::run or Runtime::block_on (or a task spawned there), or \
-             under Runtime::enter",
-        );
+        let Some(timers) = context::with_current(|local| Rc::clone(&local.timers)) else {
+            if self.timers.as_ref().is_some_and(|timers| timers.is_live()) {
+                return;
+            }
+            panic!(
+                "mirage::time::Sleep polled outside a running or entered Core: timers must be \
+                 awaited inside Core::run or Runtime::block_on (or a task spawned there), or \
+                 under Runtime::enter"
+            );
+        };
         if let (Some(old), Some(key)) = (self.timers.take(), self.key.take()) {
             old.remove(key);
         }

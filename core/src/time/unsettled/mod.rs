@@ -160,14 +160,10 @@ impl Timers {
         if wheel.unsettled_len() == 0 {
             return;
         }
-        // A wheel with no settled timer may stand far behind the clock (see `poll_timer`):
-        // bring it up first, so the new deadlines are placed from the present.
-        if wheel.len() == wheel.unsettled_len() {
-            let tick = self.clock.tick_at_or_before_monotonic(now);
-            wheel.advance(tick, |_, _| {
-                unreachable!("a wheel holding only unsettled timers has none to fire")
-            });
-        }
+        // Read from the clock a second time, as an `Instant`, which places ticks without
+        // ever moving the wheel past the present (a tick of `now` could, by the few
+        // nanoseconds between the reads that tie the two clocks together).
+        self.catch_up_idle(&mut wheel);
         let clock = &self.clock;
         wheel.settle(|delay| clock.tick_at_or_after_monotonic(now.saturating_add(delay)));
     }
