@@ -3,8 +3,8 @@
 //! The wheel holds one `Waker` per registered timer (but for the sleep registered last in
 //! the poll under way, which waits beside it: see `unsettled/fresh.rs`). A timer future
 //! registers on its first pending poll, refreshes its waker when polled by another task, and
-//! removes its entry when dropped. The event loop asks for the next expiration before it blocks and calls
-//! [`Timers::fire_due`] after every poll.
+//! removes its entry when dropped. The event loop asks for the next expiration before it
+//! blocks and calls [`Timers::fire_due`] after every poll.
 
 use std::cell::{Cell, RefCell, RefMut};
 use std::task::{Context, Poll, Waker};
