@@ -242,3 +242,24 @@ fn a_sleep_reset_into_the_past_in_its_registering_poll_is_ready_at_once() {
         );
     });
 }
+
+#[test]
+fn a_sleep_polled_again_under_another_waker_in_its_poll_wakes_that_one() {
+    let mut core = Core::new().unwrap();
+    let woke = core.run(async {
+        let mut nap = sleep(Duration::from_millis(5));
+        assert!(poll_once(&mut nap).await.is_pending());
+        // In the same poll, awaited as a `select!` branch: only that branch's own waker
+        // makes the `select!` poll it again, so the timer must now hold that waker.
+        mirage::time::timeout(Duration::from_secs(5), async {
+            mirage::select! {
+                () = &mut nap => {}
+            }
+        })
+        .await
+    });
+    assert!(
+        woke.is_ok(),
+        "the sleep woke the waker it was first polled with"
+    );
+}
