@@ -259,10 +259,6 @@ impl Sleep {
             if let Some(timers) = &self.timers {
                 timers.forget(record);
             }
-            // Not registered: it takes the wheel of the Core that first polls it.
-            if self.key.is_none() {
-                self.timers = None;
-            }
         }
         if let Some(timers) = &self.timers {
             self.tick.set(Deadline::At(deadline).tick(timers));
