@@ -1426,11 +1426,13 @@ fn mirage_mutex_and_notify_waiters_inside_futures_unordered() {
         // passes to the next one.
         drop(waiters.remove(0));
         let rest: FuturesUnordered<_> = waiters.into_iter().collect();
-        let (got, rest) = timeout(ms(10), rest.into_future())
+        let (got, rest) = timeout(ms(10), StreamExt::into_future(rest))
             .await
             .expect("notification lost");
         assert_eq!(got, Some(1));
-        assert!(future::poll_immediate(rest.into_future()).await.is_none());
+        assert!(future::poll_immediate(StreamExt::into_future(rest))
+            .await
+            .is_none());
     });
 }
 

@@ -39,7 +39,7 @@ async fn let_others_run() {
     }
 }
 
-fn counter_task(counter: &Rc<Cell<u32>>) -> impl std::future::Future<Output = ()> + 'static {
+fn counter_task(counter: &Rc<Cell<u32>>) -> impl std::future::Future<Output = ()> + use<> {
     let counter = Rc::clone(counter);
     async move {
         loop {

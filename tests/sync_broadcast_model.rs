@@ -213,11 +213,10 @@ impl Harness {
             if let Handle::Waiting {
                 expected, parked, ..
             } = &mut rx.handle
+                && *parked
             {
-                if *parked {
-                    *expected += 1;
-                    *parked = false;
-                }
+                *expected += 1;
+                *parked = false;
             }
         }
     }

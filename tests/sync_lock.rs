@@ -39,8 +39,7 @@ fn mutex_waiters_are_served_in_the_order_they_asked_and_a_dropped_one_loses_its_
         for task in tasks {
             task.await.unwrap();
         }
-        let order = order.borrow().clone();
-        order
+        order.borrow().clone()
     });
     assert_eq!(order, [0, 1, 3]);
 }
@@ -85,8 +84,7 @@ fn a_waiting_writer_holds_back_later_readers() {
             1,
             "the later reader saw the write"
         );
-        let events = events.borrow().clone();
-        events
+        events.borrow().clone()
     });
     assert_eq!(
         events,
@@ -124,8 +122,7 @@ fn readers_share_the_lock_across_awaits() {
         for task in tasks {
             task.await.unwrap();
         }
-        let most = inside.borrow().1;
-        most
+        inside.borrow().1
     });
     assert_eq!(most, 5, "all five readers held the lock at once");
 }
@@ -186,8 +183,7 @@ fn a_mapped_guard_keeps_the_lock_until_it_drops() {
         for task in waiters {
             task.await.unwrap();
         }
-        let events = events.borrow().clone();
-        events
+        events.borrow().clone()
     });
     assert_eq!(
         events,
@@ -300,8 +296,7 @@ fn a_downgraded_writer_lets_earlier_readers_in_but_no_writer_between() {
         for task in [early_reader, writer, late_reader] {
             task.await.unwrap();
         }
-        let events = events.borrow().clone();
-        events
+        events.borrow().clone()
     });
     assert_eq!(
         events,
@@ -344,8 +339,7 @@ fn an_owned_guard_moved_into_a_task_holds_the_lock_across_its_awaits() {
         });
         holder.await.unwrap();
         waiter.await.unwrap();
-        let events = mutex.lock().await.clone();
-        events
+        mutex.lock().await.clone()
     });
     assert_eq!(events, ["holder in", "holder out", "waiter saw 1"]);
 }

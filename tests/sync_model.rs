@@ -1230,10 +1230,8 @@ fn run_oneshot(ops: &[OneshotOp]) {
                     assert!(res.is_pending(), "{at}: {res:?}");
                     rx_waker = Some((w, true));
                 }
-                if rx_done {
-                    if let Some((_, waiting)) = &mut rx_waker {
-                        *waiting = false;
-                    }
+                if rx_done && let Some((_, waiting)) = &mut rx_waker {
+                    *waiting = false;
                 }
             }
             OneshotOp::Close => {

@@ -398,16 +398,16 @@ impl Core {
                 Err(err) => panic!("mirage Core: polling for I/O failed: {err}"),
             }
             io_events = !self.events.is_empty();
-            if local.reactor.dispatch(&self.events, &mut self.io_wakers) {
-                if let Some(armed) = self.armed.take() {
-                    if armed.early {
-                        self.woke_early_for = Some((armed.tick, armed.epoch));
-                    }
-                    if measures_wake_up {
-                        let clock = &local.timers.clock;
-                        self.wake_latency
-                            .record(clock.now().saturating_duration_since(armed.expires));
-                    }
+            if local.reactor.dispatch(&self.events, &mut self.io_wakers)
+                && let Some(armed) = self.armed.take()
+            {
+                if armed.early {
+                    self.woke_early_for = Some((armed.tick, armed.epoch));
+                }
+                if measures_wake_up {
+                    let clock = &local.timers.clock;
+                    self.wake_latency
+                        .record(clock.now().saturating_duration_since(armed.expires));
                 }
             }
         }

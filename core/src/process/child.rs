@@ -281,15 +281,15 @@ async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     let (mut a, mut b) = (pin!(a), pin!(b));
     let (mut first, mut second) = (None, None);
     poll_fn(|cx| {
-        if first.is_none() {
-            if let Poll::Ready(output) = a.as_mut().poll(cx) {
-                first = Some(output);
-            }
+        if first.is_none()
+            && let Poll::Ready(output) = a.as_mut().poll(cx)
+        {
+            first = Some(output);
         }
-        if second.is_none() {
-            if let Poll::Ready(output) = b.as_mut().poll(cx) {
-                second = Some(output);
-            }
+        if second.is_none()
+            && let Poll::Ready(output) = b.as_mut().poll(cx)
+        {
+            second = Some(output);
         }
         if first.is_some() && second.is_some() {
             Poll::Ready((first.take().unwrap(), second.take().unwrap()))

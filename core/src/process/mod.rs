@@ -356,7 +356,7 @@ impl Command {
     /// let status = core.run(mirage::process::Command::new("false").status()).unwrap();
     /// assert_eq!(status.code(), Some(1));
     /// ```
-    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> {
+    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + use<> {
         let spawned = self.spawn();
         async move {
             let mut child = spawned?;
@@ -391,7 +391,7 @@ impl Command {
     /// assert_eq!(output.stdout, b"to-out\n");
     /// assert_eq!(output.stderr, b"to-err\n");
     /// ```
-    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> {
+    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> + use<> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
         let spawned = if self.stdin_set {
             self.spawn()

@@ -77,10 +77,10 @@ impl Waiters {
 
     /// Forgets waiter `id` (its future was dropped or completed).
     pub(crate) fn remove(&mut self, id: u64) -> Option<Waker> {
-        if let Some((key, _)) = &self.first {
-            if *key == id {
-                return self.first.take().map(|(_, waker)| waker);
-            }
+        if let Some((key, _)) = &self.first
+            && *key == id
+        {
+            return self.first.take().map(|(_, waker)| waker);
         }
         if self.rest.is_empty() {
             return None;

@@ -241,10 +241,10 @@ impl Runtime {
         // `None` for a duration past what the clock can count: no deadline.
         let deadline = Instant::now().checked_add(duration);
         drop(self);
-        if let Some(pool) = pool {
-            if !context::is_running_any() {
-                pool.wait_for_threads(deadline);
-            }
+        if let Some(pool) = pool
+            && !context::is_running_any()
+        {
+            pool.wait_for_threads(deadline);
         }
     }
 

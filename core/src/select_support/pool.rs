@@ -65,14 +65,14 @@ pub(crate) fn release(set: Arc<WakeSet>, parent: Option<ParentId>) -> Option<Arc
     }
     let mut set = Some(set);
     let _ = FREE.try_with(|free| {
-        if let Ok(mut free) = free.try_borrow_mut() {
-            if free.len() < CAPACITY {
-                // A push of the taken set, not `extend` with the option: extend's general path
-                // cost 4 instructions more per `select!` (callgrind, a 32-branch loop).
-                if let Some(set) = set.take() {
-                    set.unlease();
-                    free.push((set, parent));
-                }
+        if let Ok(mut free) = free.try_borrow_mut()
+            && free.len() < CAPACITY
+        {
+            // A push of the taken set, not `extend` with the option: extend's general path
+            // cost 4 instructions more per `select!` (callgrind, a 32-branch loop).
+            if let Some(set) = set.take() {
+                set.unlease();
+                free.push((set, parent));
             }
         }
     });

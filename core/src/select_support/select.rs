@@ -273,12 +273,11 @@ where
 
 impl Drop for Select {
     fn drop(&mut self) {
-        if let Some(set) = self.set.take() {
-            if let Some(set) = pool::release(set, self.parent) {
-                if self.parent.is_some() {
-                    set.clear_parent();
-                }
-            }
+        if let Some(set) = self.set.take()
+            && let Some(set) = pool::release(set, self.parent)
+            && self.parent.is_some()
+        {
+            set.clear_parent();
         }
     }
 }

@@ -255,17 +255,17 @@ impl Sleep {
     /// });
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
-        if let Deadline::Unsettled { record, .. } = self.deadline.replace(Deadline::At(deadline)) {
-            if let Some(timers) = &self.timers {
-                timers.forget(record);
-            }
+        if let Deadline::Unsettled { record, .. } = self.deadline.replace(Deadline::At(deadline))
+            && let Some(timers) = &self.timers
+        {
+            timers.forget(record);
         }
         if let Some(timers) = &self.timers {
             self.tick.set(Deadline::At(deadline).tick(timers));
-            if let Some(key) = self.key {
-                if !timers.reschedule(key, self.tick.get()) {
-                    self.key = None;
-                }
+            if let Some(key) = self.key
+                && !timers.reschedule(key, self.tick.get())
+            {
+                self.key = None;
             }
         }
     }

@@ -31,14 +31,14 @@ pub(crate) fn validate(entry: Entry) -> (Checked, Vec<Error>) {
     let attribute = kind.attribute();
     let mut errors = Vec::new();
     let args = args::check(kind, &args, &mut errors);
-    if kind == Kind::Test {
-        if let Some(test) = function.attrs.iter().position(is_test_attribute) {
-            let test = function.attrs.remove(test);
-            errors.push(Error::new_spanned(
-                test,
-                "#[mirage::test] already makes this function a test; remove this `#[test]`",
-            ));
-        }
+    if kind == Kind::Test
+        && let Some(test) = function.attrs.iter().position(is_test_attribute)
+    {
+        let test = function.attrs.remove(test);
+        errors.push(Error::new_spanned(
+            test,
+            "#[mirage::test] already makes this function a test; remove this `#[test]`",
+        ));
     }
     let sig = &function.sig;
     if sig.asyncness.is_none() {

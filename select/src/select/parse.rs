@@ -87,14 +87,14 @@ impl Parse for Else {
 /// `future => handler`, the pattern is what is missing.
 fn missing_eq(start: ParseStream<'_>, input: ParseStream<'_>) -> Error {
     let fork = start.fork();
-    if let Ok(future) = fork.call(Expr::parse_without_eager_brace) {
-        if fork.peek(Token![=>]) || (fork.peek(Token![,]) && fork.peek2(Token![if])) {
-            return Error::new_spanned(
-                future,
-                "this branch has no pattern: write `_ = future => handler` to ignore the \
-                 output, or `pattern = future => handler` to use it",
-            );
-        }
+    if let Ok(future) = fork.call(Expr::parse_without_eager_brace)
+        && (fork.peek(Token![=>]) || (fork.peek(Token![,]) && fork.peek2(Token![if])))
+    {
+        return Error::new_spanned(
+            future,
+            "this branch has no pattern: write `_ = future => handler` to ignore the \
+             output, or `pattern = future => handler` to use it",
+        );
     }
     if input.is_empty() {
         return input.error(format!(

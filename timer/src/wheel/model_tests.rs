@@ -229,7 +229,7 @@ fn run(start: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 let mut expected: Vec<(u64, u64, usize)> = model
                     .live
                     .iter()
-                    .filter(|(_, &(deadline, _))| deadline <= effective)
+                    .filter(|&(_, &(deadline, _))| deadline <= effective)
                     .map(|(&id, &(deadline, seq))| (deadline, seq, id))
                     .collect();
                 expected.sort_unstable();

@@ -10,7 +10,7 @@ use super::OnceCell;
 use crate::sync::test_util::{counting_waker, poll_with, wake_hook_waker};
 
 /// An initializer that stays pending until `go` is set, then returns `value`.
-fn gated(go: &Rc<Cell<bool>>, value: u32) -> impl Future<Output = u32> {
+fn gated(go: &Rc<Cell<bool>>, value: u32) -> impl Future<Output = u32> + use<> {
     let go = Rc::clone(go);
     poll_fn(move |_| {
         if go.get() {

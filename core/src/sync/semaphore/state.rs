@@ -161,14 +161,14 @@ impl State {
         cx: &mut Context<'_>,
         spend: impl FnOnce() -> bool,
     ) -> (Poll<Result<(), AcquireError>>, Option<Waker>) {
-        if let Some(parked) = *key {
-            if self.waiters.is_notified(parked) {
-                // Handed the permits while it waited: it completes, as a bounded send that
-                // was handed room does, whatever the budget says.
-                let removed = self.waiters.remove(parked);
-                *key = None;
-                return (Poll::Ready(Ok(())), removed.waker);
-            }
+        if let Some(parked) = *key
+            && self.waiters.is_notified(parked)
+        {
+            // Handed the permits while it waited: it completes, as a bounded send that
+            // was handed room does, whatever the budget says.
+            let removed = self.waiters.remove(parked);
+            *key = None;
+            return (Poll::Ready(Ok(())), removed.waker);
         }
         if self.closed {
             // The end spends a unit too, as in tokio: a loop that keeps acquiring from a
