@@ -113,8 +113,8 @@ mod may_server;
 mod common;
 
 use common::{
-    announce, command, dispatch, env_list, env_num, fmt_opt, invalid, median, parse, perf_counts,
-    ratio, tool_works, SyscallCounts, Tools, EPOLL_EVENTS,
+    EPOLL_EVENTS, SyscallCounts, Tools, announce, command, dispatch, env_list, env_num, fmt_opt,
+    invalid, median, parse, perf_counts, ratio, tool_works,
 };
 use std::cell::{Cell, RefCell};
 use std::env;

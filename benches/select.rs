@@ -38,15 +38,15 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, ready, Future};
+use std::future::{Future, poll_fn, ready};
 use std::hint::black_box;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 /// tokio's current-thread runtime with its I/O driver, as Mirage's Core always has its
 /// reactor (and as `benches/timers.rs` runs it): the read-versus-timeout shape needs one.
@@ -300,11 +300,7 @@ fn drive(
         // Enters the next select! and polls every branch once.
         let _ = body.as_mut().poll(&mut cx);
     }
-    if wake_up_only {
-        timed
-    } else {
-        all.elapsed()
-    }
+    if wake_up_only { timed } else { all.elapsed() }
 }
 
 macro_rules! bench_n {

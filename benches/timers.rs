@@ -30,13 +30,13 @@
 
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::hint::black_box;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 
 const HOUR: Duration = Duration::from_secs(3600);
 

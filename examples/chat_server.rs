@@ -33,7 +33,7 @@ use std::time::Duration;
 use mirage::io::{AsyncBufReadExt, BufReader, Lines};
 use mirage::net::{TcpListener, TcpStream};
 use mirage::sync::mpsc;
-use mirage::time::{sleep, timeout, Instant};
+use mirage::time::{Instant, sleep, timeout};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:7001";
 const DEFAULT_IDLE: Duration = Duration::from_secs(60);

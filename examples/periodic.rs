@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use mirage::sync::mpsc;
-use mirage::time::{interval, sleep, timeout, Instant, MissedTickBehavior};
+use mirage::time::{Instant, MissedTickBehavior, interval, sleep, timeout};
 
 const HEARTBEATS: u32 = 5;
 const PERIOD: Duration = Duration::from_millis(100);

@@ -19,7 +19,7 @@ use std::pin::pin;
 use std::time::Duration;
 
 use mirage::net::{TcpListener, TcpStream};
-use mirage::time::{sleep, Instant};
+use mirage::time::{Instant, sleep};
 
 /// How long the primary address has to itself before the secondary one joins the race.
 const HEAD_START: Duration = Duration::from_millis(250);
@@ -98,7 +98,7 @@ fn black_hole() -> io::Result<(std::net::TcpListener, Vec<std::net::TcpStream>, 
         match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
             Ok(stream) => queued.push(stream),
             Err(err) if err.kind() == io::ErrorKind::TimedOut => {
-                return Ok((listener, queued, addr))
+                return Ok((listener, queued, addr));
             }
             Err(err) => return Err(err),
         }

@@ -18,7 +18,7 @@ use std::io;
 use std::time::Duration;
 
 use mirage::net::{TcpListener, TcpStream};
-use mirage::time::{sleep, sleep_until, Instant};
+use mirage::time::{Instant, sleep, sleep_until};
 
 /// How long each read may wait in the demo.
 const LIMIT: Duration = Duration::from_millis(200);

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use mirage::io::AsyncReadExt;
 use mirage::net::{TcpListener, TcpStream};
-use mirage::time::{sleep, Instant};
+use mirage::time::{Instant, sleep};
 
 const DEFAULT_IDLE: Duration = Duration::from_secs(60);
 const DEMO_IDLE: Duration = Duration::from_millis(300);
@@ -79,7 +79,7 @@ async fn copy(from: &TcpStream, to: &TcpStream) -> io::Result<(u64, End)> {
                         io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
                     ) =>
                 {
-                    break End::Closed
+                    break End::Closed;
                 }
                 Err(err) => return Err(err),
             },

@@ -19,9 +19,9 @@
 #![forbid(unsafe_code)]
 
 pub use mirage_core::{
-    coop, fs, io, pin, process, runtime, signal, spawn, spawn_blocking, sync, task, task_local,
-    time, yield_now, AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteAbortHandle,
-    RemoteJoinHandle, Spawner, YieldNow,
+    AbortHandle, Core, JoinError, JoinHandle, JoinSet, RemoteAbortHandle, RemoteJoinHandle,
+    Spawner, YieldNow, coop, fs, io, pin, process, runtime, signal, spawn, spawn_blocking, sync,
+    task, task_local, time, yield_now,
 };
 pub use mirage_select::{main, test};
 
@@ -58,7 +58,7 @@ macro_rules! try_join {
 /// What the expansions of [`select!`], [`main`] and [`test`] call. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use mirage_core::select_support::{branch_poller, Branch, Select};
+    pub use mirage_core::select_support::{Branch, Select, branch_poller};
     pub use mirage_select::{join_in, select_in, try_join_in};
 
     /// Gives the body of `#[mirage::main]` or `#[mirage::test]`, an `async` block, the

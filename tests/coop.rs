@@ -9,9 +9,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use mirage::coop::BUDGET;
-use mirage::io::{copy, copy_bidirectional, copy_buf, join, AsyncFd, AsyncReadExt, AsyncWriteExt};
+use mirage::io::{AsyncFd, AsyncReadExt, AsyncWriteExt, copy, copy_bidirectional, copy_buf, join};
 use mirage::net::UnixStream;
-use mirage::sync::{broadcast, cross_thread, mpsc, oneshot, watch, Semaphore};
+use mirage::sync::{Semaphore, broadcast, cross_thread, mpsc, oneshot, watch};
 use mirage::time::{self, Instant, MissedTickBehavior};
 use mirage::{Core, JoinSet};
 

@@ -171,9 +171,11 @@ fn a_joiner_whose_waker_panics_does_not_stop_the_drop() {
     core.run(mirage::yield_now());
     // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
     let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
-    assert!(Pin::new(&mut joined)
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(
+        Pin::new(&mut joined)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(core)));
     assert!(dropped.is_ok(), "the waker's panic escaped the Core's drop");
     assert_eq!(drops.get(), 2, "every task was dropped");

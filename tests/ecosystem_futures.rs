@@ -10,8 +10,8 @@ use std::future::Future;
 use std::io;
 use std::panic::catch_unwind;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
@@ -21,10 +21,10 @@ use futures::future::{self, Either, FutureExt};
 use futures::stream::{self, FuturesUnordered, StreamExt};
 
 use guard::within_guard;
+use mirage::Core;
 use mirage::net::{TcpListener, TcpStream};
 use mirage::sync::cross_thread;
-use mirage::time::{pause, sleep, timeout, Instant};
-use mirage::Core;
+use mirage::time::{Instant, pause, sleep, timeout};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -957,9 +957,11 @@ fn now_or_never_and_poll_immediate_on_mirage_timers() {
                 mirage::time::sleep_until(Instant::now() - ms(1)).now_or_never(),
                 Some(())
             );
-            assert!(timeout(ms(1), future::pending::<()>())
-                .now_or_never()
-                .is_none());
+            assert!(
+                timeout(ms(1), future::pending::<()>())
+                    .now_or_never()
+                    .is_none()
+            );
             assert_eq!(timeout(ms(1), async { 3 }).now_or_never(), Some(Ok(3)));
             let s = async {
                 mirage::select! {
@@ -982,9 +984,11 @@ fn now_or_never_and_poll_immediate_on_mirage_timers() {
         // waker replaces the noop one.
         let mut nap = sleep(ms(3));
         let waker = futures::task::noop_waker();
-        assert!(Pin::new(&mut nap)
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending());
+        assert!(
+            Pin::new(&mut nap)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         nap.await;
         assert_eq!(start.elapsed(), ms(4));
     });
@@ -1430,9 +1434,11 @@ fn mirage_mutex_and_notify_waiters_inside_futures_unordered() {
             .await
             .expect("notification lost");
         assert_eq!(got, Some(1));
-        assert!(future::poll_immediate(StreamExt::into_future(rest))
-            .await
-            .is_none());
+        assert!(
+            future::poll_immediate(StreamExt::into_future(rest))
+                .await
+                .is_none()
+        );
     });
 }
 

@@ -936,10 +936,12 @@ fn timer_sleep_is_thread_affine() {
         // Off the Core's thread: polling panics, dropping leaks without touching the Rc.
         let mut registered = MirageTimer.sleep(Duration::from_secs(60));
         let waker = std::task::Waker::noop();
-        assert!(registered
-            .as_mut()
-            .poll(&mut Context::from_waker(waker))
-            .is_pending());
+        assert!(
+            registered
+                .as_mut()
+                .poll(&mut Context::from_waker(waker))
+                .is_pending()
+        );
         let outcome = thread::spawn(move || {
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let _ = registered
@@ -987,11 +989,13 @@ fn many_concurrent_clients_on_one_core() {
         }
         state.wait_finished(CLIENTS).await;
         assert_eq!(state.accepted.get(), CLIENTS);
-        assert!(state
-            .finished
-            .borrow()
-            .iter()
-            .all(|(result, _)| result.is_ok()));
+        assert!(
+            state
+                .finished
+                .borrow()
+                .iter()
+                .all(|(result, _)| result.is_ok())
+        );
     });
 }
 
@@ -1317,10 +1321,12 @@ fn concurrent_large_echoes_through_small_buffers() {
                 let response = sender.send_request(post("/echo", body)).await.unwrap();
                 let echoed = body_of(response).await;
                 assert_eq!(echoed.len(), TOTAL);
-                assert!(echoed
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &b)| b == pattern_byte(i)));
+                assert!(
+                    echoed
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &b)| b == pattern_byte(i))
+                );
                 drop(sender);
                 conn.await.unwrap().unwrap();
             });
@@ -1329,11 +1335,13 @@ fn concurrent_large_echoes_through_small_buffers() {
             done.unwrap();
         }
         state.wait_finished(CLIENTS).await;
-        assert!(state
-            .finished
-            .borrow()
-            .iter()
-            .all(|(result, _)| result.is_ok()));
+        assert!(
+            state
+                .finished
+                .borrow()
+                .iter()
+                .all(|(result, _)| result.is_ok())
+        );
     });
 }
 
@@ -1352,10 +1360,11 @@ fn slow_reader_backpressures_a_large_response() {
         let (mut received, mut frames) = (0, 0);
         while let Some(frame) = body.frame().await {
             let data = frame.unwrap().into_data().unwrap();
-            assert!(data
-                .iter()
-                .enumerate()
-                .all(|(i, &b)| b == pattern_byte(received + i)));
+            assert!(
+                data.iter()
+                    .enumerate()
+                    .all(|(i, &b)| b == pattern_byte(received + i))
+            );
             received += data.len();
             frames += 1;
             mirage::time::sleep(Duration::from_millis(10)).await;
@@ -1416,10 +1425,12 @@ fn timer_reset_in_real_time() {
         let start = std::time::Instant::now();
         let mut sleep = MirageTimer.sleep(Duration::from_secs(10));
         let waker = std::task::Waker::noop();
-        assert!(sleep
-            .as_mut()
-            .poll(&mut Context::from_waker(waker))
-            .is_pending());
+        assert!(
+            sleep
+                .as_mut()
+                .poll(&mut Context::from_waker(waker))
+                .is_pending()
+        );
         MirageTimer.reset(&mut sleep, MirageTimer.now() + Duration::from_millis(30));
         sleep.as_mut().await;
         let waited = start.elapsed();
@@ -1496,10 +1507,12 @@ fn connections_polled_from_select_loops_against_an_interval() {
             let response = sender.send_request(post("/echo", body)).await.unwrap();
             let echoed = body_of(response).await;
             assert_eq!(echoed.len(), TOTAL, "round {round}");
-            assert!(echoed
-                .iter()
-                .enumerate()
-                .all(|(i, &b)| b == pattern_byte(i)));
+            assert!(
+                echoed
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| b == pattern_byte(i))
+            );
             let response = sender.send_request(get("/small")).await.unwrap();
             assert_eq!(body_of(response).await, "hello /small");
         }

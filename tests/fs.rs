@@ -6,10 +6,10 @@
 
 mod temp_dir;
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{ErrorKind, IoSlice, SeekFrom};
 use std::path::Path;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 

@@ -988,7 +988,7 @@ mod exchanges {
 
     use proptest::collection::vec;
     use proptest::prelude::*;
-    use proptest::sample::{select, Index};
+    use proptest::sample::{Index, select};
 
     use crate::prop_config::config;
 
@@ -1242,7 +1242,7 @@ mod exchanges {
                     return Expected {
                         head: valid.method == "HEAD",
                         ..refused(431)
-                    }
+                    };
                 }
                 Request::Valid(valid) => valid,
             };
@@ -1520,11 +1520,7 @@ mod exchanges {
     }
 
     fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
-        if ok {
-            Ok(())
-        } else {
-            Err(what())
-        }
+        if ok { Ok(()) } else { Err(what()) }
     }
 
     /// Sends `requests` on one connection as `pacing` says, and checks the replies against

@@ -7,9 +7,9 @@ use std::io;
 use std::net::Shutdown;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use mirage::time::sleep;
-use mirage::Core;
 use net_common::{bytes, checksum, tcp_pair};
 
 #[test]

@@ -8,11 +8,11 @@ mod prop_config;
 
 use std::future::Future;
 use std::io::{self, BufRead};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
-use mirage::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use mirage::Core;
+use mirage::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use proptest::prelude::*;
 
 /// What the source does at one poll.

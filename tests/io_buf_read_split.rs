@@ -1,13 +1,13 @@
 //! `AsyncBufReadExt::{fill_buf, consume, split}`: as `std::io::BufRead`'s, and
 //! `Split::next_segment` cancel-safe.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{BufRead, ErrorKind};
 use std::pin::pin;
 use std::task::Poll;
 
-use mirage::io::{duplex, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use mirage::Core;
+use mirage::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, duplex};
 
 /// Polls `future` once and drops it; true if it was pending.
 async fn poll_once_and_drop(future: impl Future) -> bool {

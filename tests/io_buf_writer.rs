@@ -7,15 +7,15 @@ mod prop_config;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, ErrorKind, IoSlice};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use mirage::io::{
-    duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
-    BufStream, BufWriter,
-};
 use mirage::Core;
+use mirage::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, BufStream,
+    BufWriter, duplex,
+};
 use proptest::prelude::*;
 
 /// What the sink does at one write.
@@ -608,7 +608,7 @@ fn buf_stream_refuses_a_read_buffer_of_zero_in_its_own_name() {
 
 #[test]
 fn a_zero_read_buffer_panics_at_the_caller_s_line() {
-    use mirage::io::{empty, BufReader, BufStream};
+    use mirage::io::{BufReader, BufStream, empty};
     let stream = || drop(BufStream::with_capacity(0, 64, empty()));
     assert_eq!(panic_site::panic_location(stream), file!());
     let reader = || drop(BufReader::with_capacity(0, empty()));

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use mirage::io::{copy, duplex, AsyncReadExt, AsyncWriteExt, BufWriter};
 use mirage::Core;
+use mirage::io::{AsyncReadExt, AsyncWriteExt, BufWriter, copy, duplex};
 
 #[test]
 fn copy_flushes_a_buffering_writer_while_the_reader_waits() {

@@ -9,10 +9,10 @@ use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use mirage::io::{copy_bidirectional, AsyncReadExt};
+use mirage::Core;
+use mirage::io::{AsyncReadExt, copy_bidirectional};
 use mirage::net::TcpStream;
 use mirage::time::timeout;
-use mirage::Core;
 use net_common::streams::set_linger_zero;
 use net_common::{bytes, checksum, join, tcp_pair};
 

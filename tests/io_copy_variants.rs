@@ -6,11 +6,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use mirage::io::{
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join, AsyncRead,
-    AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, BufWriter, DuplexStream,
-};
 use mirage::Core;
+use mirage::io::{
+    AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, BufWriter, DuplexStream, copy,
+    copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join,
+};
 
 /// A stream that records the size of every write it takes, and, with `fail_after`, takes
 /// no more than that many bytes in all, then fails.

@@ -3,8 +3,8 @@
 
 use std::io::{self, Cursor, IoSlice};
 
-use mirage::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use mirage::Core;
+use mirage::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 fn run<F: std::future::Future>(future: F) -> F::Output {
     Core::new().unwrap().run(future)

@@ -4,8 +4,8 @@ mod panic_site;
 
 use std::io::ErrorKind;
 
-use mirage::io::{duplex, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use mirage::Core;
+use mirage::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, duplex};
 
 #[test]
 fn a_megabyte_crosses_a_64_byte_pipe_intact_with_back_pressure() {
@@ -150,9 +150,11 @@ fn a_waker_that_uses_the_stream_at_once_finds_it_free() {
     // Full: this write waits, with the re-entrant waker.
     let waker = Waker::from(std::sync::Arc::new(WritesWhenWoken));
     let mut reentrant = Context::from_waker(&waker);
-    assert!(Pin::new(&mut *a.borrow_mut())
-        .poll_write(&mut reentrant, b"2")
-        .is_pending());
+    assert!(
+        Pin::new(&mut *a.borrow_mut())
+            .poll_write(&mut reentrant, b"2")
+            .is_pending()
+    );
     PEER.with(|peer| *peer.borrow_mut() = Some(a.clone()));
     // Reading makes room and wakes the writer, which writes at once.
     let mut byte = [0u8; 1];
@@ -191,9 +193,11 @@ fn a_waker_woken_by_a_spent_budget_finds_the_stream_free() {
             let waker = Waker::from(std::sync::Arc::new(WritesWhenWoken));
             let mut reentrant = Context::from_waker(&waker);
             let mut byte = [0u8; 1];
-            assert!(Pin::new(&mut b)
-                .poll_read(&mut reentrant, &mut byte)
-                .is_pending());
+            assert!(
+                Pin::new(&mut b)
+                    .poll_read(&mut reentrant, &mut byte)
+                    .is_pending()
+            );
             Poll::Ready(())
         })
         .await;

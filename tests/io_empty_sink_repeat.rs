@@ -5,8 +5,8 @@ use std::future::poll_fn;
 use std::io::{BufRead, IoSlice, Read, Write};
 use std::pin::Pin;
 
-use mirage::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use mirage::Core;
+use mirage::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 #[test]
 fn empty_reads_and_writes_as_std_empty_does() {

@@ -1,10 +1,10 @@
 //! `mirage::io::join`: a reader and a writer used as one stream.
 
-use mirage::io::{
-    copy_bidirectional, duplex, join, split, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt,
-    BufReader,
-};
 use mirage::Core;
+use mirage::io::{
+    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, copy_bidirectional, duplex, join,
+    split,
+};
 
 #[test]
 fn a_joined_stream_reads_from_one_side_and_writes_to_the_other() {

@@ -7,8 +7,8 @@ mod prop_config;
 
 use std::io;
 
-use mirage::io::{duplex, AsyncReadExt, AsyncWriteExt};
 use mirage::Core;
+use mirage::io::{AsyncReadExt, AsyncWriteExt, duplex};
 use proptest::prelude::*;
 
 /// One number of each kind, as a property test draws them.

@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 
 use guard::within_guard;
 use mirage::io::{
-    copy, copy_bidirectional, duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite,
-    AsyncWriteExt, BufReader,
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, copy,
+    copy_bidirectional, duplex,
 };
 
 /// Fills what it is given, once, claiming twice as many bytes and one more; then the end.

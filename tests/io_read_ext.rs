@@ -4,8 +4,8 @@ use std::io::{self, Read};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use mirage::io::{AsyncRead, AsyncReadExt};
 use mirage::Core;
+use mirage::io::{AsyncRead, AsyncReadExt};
 
 /// Gives `data`, then fails with `ConnectionReset`.
 struct ThenReset<'a> {

@@ -6,8 +6,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
-use mirage::io::{Direction, Registration};
 use mirage::Core;
+use mirage::io::{Direction, Registration};
 
 fn pair() -> (UnixStream, UnixStream) {
     let (a, b) = UnixStream::pair().unwrap();

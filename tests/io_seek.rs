@@ -4,14 +4,14 @@
 
 use std::future::Future;
 use std::io::{self, Cursor, SeekFrom};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
+use mirage::Core;
 use mirage::io::{
     AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt, BufReader,
     BufStream, BufWriter,
 };
-use mirage::Core;
 
 fn run<F: Future>(future: F) -> F::Output {
     Core::new().unwrap().run(future)

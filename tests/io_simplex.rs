@@ -2,13 +2,13 @@
 
 mod panic_site;
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::ErrorKind;
 use std::pin::pin;
 use std::task::Poll;
 
-use mirage::io::{simplex, AsyncReadExt, AsyncWriteExt, SimplexStream};
 use mirage::Core;
+use mirage::io::{AsyncReadExt, AsyncWriteExt, SimplexStream, simplex};
 
 /// Polls `future` once and drops it; true if it was pending.
 async fn poll_once_and_drop(future: impl Future) -> bool {

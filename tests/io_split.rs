@@ -6,15 +6,15 @@ use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use mirage::io::{
-    copy, duplex, split, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
-    BufReader, DuplexStream, WriteHalf,
-};
 use mirage::Core;
+use mirage::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
+    WriteHalf, copy, duplex, split,
+};
 
 #[test]
 fn a_pending_read_and_a_pending_write_in_two_tasks_are_both_woken() {
@@ -177,9 +177,11 @@ fn a_half_used_from_a_waker_the_other_half_wakes_waits_and_is_woken() {
     ));
     // Full: the peer's next write waits, with the re-entrant waker.
     let reentrant = Waker::from(Arc::new(WritesWhenWoken));
-    assert!(Pin::new(&mut theirs)
-        .poll_write(&mut Context::from_waker(&reentrant), b"2")
-        .is_pending());
+    assert!(
+        Pin::new(&mut theirs)
+            .poll_write(&mut Context::from_waker(&reentrant), b"2")
+            .is_pending()
+    );
     let flag = Arc::new(Flag(AtomicBool::new(false)));
     WRITER.with(|slot| *slot.borrow_mut() = Some((writer, flag.clone())));
     // Reading makes room in the peer's direction and wakes its writer, from inside the read.
@@ -283,14 +285,18 @@ fn a_start_made_while_the_other_half_is_in_the_stream_reaches_it_before_the_next
 
     PROBE_READER.with(|slot| *slot.borrow_mut() = Some(reader));
     let waker = Waker::from(Arc::new(StartsReadWhenWoken));
-    assert!(Pin::new(&mut writer)
-        .poll_write(&mut Context::from_waker(&waker), b"x")
-        .is_ready());
+    assert!(
+        Pin::new(&mut writer)
+            .poll_write(&mut Context::from_waker(&waker), b"x")
+            .is_ready()
+    );
     assert_eq!(*log.borrow(), ["write"], "the stream was busy: deferred");
     let mut reader = PROBE_READER.with(|slot| slot.borrow_mut().take()).unwrap();
-    assert!(Pin::new(&mut reader)
-        .poll_read(&mut cx, &mut [0; 4])
-        .is_ready());
+    assert!(
+        Pin::new(&mut reader)
+            .poll_read(&mut cx, &mut [0; 4])
+            .is_ready()
+    );
     assert_eq!(*log.borrow(), ["write", "start_read", "read"]);
 }
 

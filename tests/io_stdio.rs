@@ -12,10 +12,10 @@ use std::io::Write as _;
 use std::process::Stdio;
 use std::time::Duration;
 
-use mirage::io::{stderr, stdin, stdout, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use mirage::Core;
+use mirage::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, stderr, stdin, stdout};
 use mirage::process::{Child, Command};
 use mirage::time::timeout;
-use mirage::Core;
 
 /// The environment variable that makes this binary a child in the role it names.
 const ROLE: &str = "MIRAGE_STDIO_ROLE";

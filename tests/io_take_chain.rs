@@ -4,8 +4,8 @@ use std::future::poll_fn;
 use std::io::{BufRead, Read};
 use std::pin::Pin;
 
-use mirage::io::{duplex, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt};
 use mirage::Core;
+use mirage::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, duplex};
 
 const DATA: &[u8] = b"the quick brown fox jumps over the lazy dog";
 

@@ -6,13 +6,13 @@ use std::io::{self, Cursor, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use mirage::Core;
 use mirage::io::{
-    duplex, empty, join, simplex, sink, split, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader,
-    BufStream, BufWriter,
+    AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufStream, BufWriter, duplex, empty, join,
+    simplex, sink, split,
 };
 use mirage::net::unix::pipe;
 use mirage::net::{TcpListener, TcpStream, UnixStream};
-use mirage::Core;
 
 /// A writer with only `poll_write`: the provided `poll_write_vectored` writes the first
 /// non-empty buffer. It reads nothing, so that it can be split and buffered as a stream.

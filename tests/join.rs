@@ -4,12 +4,12 @@
 mod select_common;
 
 use std::cell::{Cell, RefCell};
-use std::future::{ready, Future};
+use std::future::{Future, ready};
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
-use mirage::time::{sleep, Instant};
+use mirage::time::{Instant, sleep};
 use select_common::{Gate, SetOnDrop};
 
 #[mirage::test(start_paused = true)]

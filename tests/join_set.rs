@@ -7,7 +7,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use mirage::sync::oneshot;
-use mirage::time::{sleep, timeout, Instant};
+use mirage::time::{Instant, sleep, timeout};
 use mirage::{Core, JoinSet};
 
 /// How long a test waits for another thread's Core: 10 s, or 600 s under Miri, where that
@@ -373,7 +373,7 @@ fn aborted_blocking_work_reports_cancelled_and_its_result_is_dropped() {
 #[test]
 fn shutdown_waits_for_started_blocking_work_and_cancels_queued_work() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{mpsc, Arc};
+    use std::sync::{Arc, mpsc};
 
     let runtime = mirage::runtime::Builder::new_current_thread()
         .max_blocking_threads(1)

@@ -4,9 +4,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::runtime::Runtime;
 use mirage::task::{self, LocalSet};
-use mirage::Core;
 
 mod guard;
 use guard::within_guard;
@@ -408,9 +408,11 @@ fn a_joiner_whose_waker_panics_does_not_stop_the_drop_of_an_undriven_set() {
         };
         // SAFETY: the vtable's functions ignore the data pointer and keep no resources.
         let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
-        assert!(Pin::new(&mut joined)
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending());
+        assert!(
+            Pin::new(&mut joined)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(local)));
         assert!(dropped.is_ok(), "the waker's panic escaped the set's drop");
         assert!(later_flag.get(), "a task after it outlived its set");

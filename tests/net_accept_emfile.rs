@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::TcpListener;
 use mirage::time::Instant;
-use mirage::Core;
 
 /// CPU time this process has used (user + system).
 fn cpu_time() -> Duration {

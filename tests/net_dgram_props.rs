@@ -24,7 +24,7 @@ mod temp_dir;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
@@ -35,10 +35,10 @@ use std::time::Duration;
 
 use temp_dir::TempDir;
 
-use mirage::net::{UdpSocket, UnixDatagram};
-use mirage::time::{sleep, timeout, Instant};
 use mirage::Core;
-use net_common::{bytes, join, race, set_sockopt, Lcg, Pace, Race};
+use mirage::net::{UdpSocket, UnixDatagram};
+use mirage::time::{Instant, sleep, timeout};
+use net_common::{Lcg, Pace, Race, bytes, join, race, set_sockopt};
 use prop_config::config;
 use proptest::prelude::*;
 

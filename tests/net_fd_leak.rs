@@ -4,9 +4,9 @@ mod net_common;
 
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{TcpListener, TcpSocket, TcpStream};
 use mirage::time::timeout;
-use mirage::Core;
 use net_common::open_fds;
 
 #[test]
@@ -21,13 +21,17 @@ fn sockets_and_pending_operations_release_their_descriptors() {
             let (server, _) = listener.accept().await.unwrap();
             // A read left pending and dropped by its timeout.
             let mut buf = [0u8; 8];
-            assert!(timeout(Duration::from_millis(1), server.read(&mut buf))
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), server.read(&mut buf))
+                    .await
+                    .is_err()
+            );
             // An accept left pending and dropped.
-            assert!(timeout(Duration::from_millis(1), listener.accept())
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), listener.accept())
+                    .await
+                    .is_err()
+            );
             // A connect refused after the listener is gone, plain and through a TcpSocket.
             drop((client, server, listener));
             assert!(TcpStream::connect(addr).await.is_err());

@@ -8,9 +8,9 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 use mirage::time::{sleep, timeout};
-use mirage::Core;
 
 mod net_common;
 use net_common::tcp_pair;

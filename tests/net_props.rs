@@ -22,13 +22,13 @@ use std::net::Shutdown;
 use std::rc::Rc;
 use std::time::Duration;
 
-use mirage::time::timeout;
 use mirage::Core;
+use mirage::time::timeout;
 use net_common::streams::{
-    pace_strategy, prompt, race_strategy, set_linger_zero, small_buffers, Kind, StdPeer, Stream,
-    GUARD,
+    GUARD, Kind, StdPeer, Stream, pace_strategy, prompt, race_strategy, set_linger_zero,
+    small_buffers,
 };
-use net_common::{bytes, join, race, send_urgent, yields, Lcg, Pace, Race};
+use net_common::{Lcg, Pace, Race, bytes, join, race, send_urgent, yields};
 use prop_config::config;
 use proptest::prelude::*;
 

@@ -5,19 +5,19 @@
 mod net_common;
 
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{self, ErrorKind};
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::Interest;
 use mirage::net::{TcpStream, UdpSocket, UnixDatagram, UnixStream};
-use mirage::time::{pause, timeout, Instant};
-use mirage::Core;
+use mirage::time::{Instant, pause, timeout};
 use net_common::error_queue::{self, recv_error_queue};
 use net_common::{bytes, checksum, tcp_pair};
 

@@ -4,8 +4,8 @@
 use std::io::{self, IoSlice};
 use std::time::Duration;
 
-use mirage::net::{TcpListener, TcpStream};
 use mirage::Core;
+use mirage::net::{TcpListener, TcpStream};
 
 #[test]
 fn writes_to_a_closed_peer_fail_without_sigpipe() {

@@ -6,8 +6,8 @@
 use std::io;
 use std::os::fd::AsRawFd;
 
-use mirage::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 use mirage::Core;
+use mirage::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 
 /// A connected pair on loopback: the client's stream and the one the listener accepted.
 fn connected_pair(core: &mut Core) -> (TcpStream, TcpStream) {

@@ -7,10 +7,10 @@ use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::time::Duration;
 
-use mirage::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use mirage::net::{tcp, unix, UnixStream};
-use mirage::time::timeout;
 use mirage::Core;
+use mirage::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use mirage::net::{UnixStream, tcp, unix};
+use mirage::time::timeout;
 use net_common::{bytes, checksum, tcp_pair};
 
 /// More than the socket buffers of loopback hold: a writer has to wait for room.

@@ -8,11 +8,11 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::{AsyncReadExt, AsyncWriteExt};
 use mirage::net::{TcpListener, TcpStream};
-use mirage::time::{timeout, Instant};
-use mirage::Core;
-use net_common::{checksum, Lcg};
+use mirage::time::{Instant, timeout};
+use net_common::{Lcg, checksum};
 
 fn listener() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -625,8 +625,8 @@ fn host_names_resolve_without_blocking_and_std_conversions_round_trip() {
 /// limit, reusing its threads, rather than on a new thread per lookup.
 #[test]
 fn host_name_lookups_run_on_the_blocking_pool_within_its_thread_limit() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     let started = Arc::new(AtomicUsize::new(0));
     let runtime = mirage::runtime::Builder::new_current_thread()
@@ -644,9 +644,11 @@ fn host_name_lookups_run_on_the_blocking_pool_within_its_thread_limit() {
         for port in 0..8u16 {
             lookups.spawn(async move {
                 let addrs = mirage::net::lookup_host(("localhost", port)).await.unwrap();
-                assert!(addrs
-                    .into_iter()
-                    .all(|a| a.port() == port && a.ip().is_loopback()));
+                assert!(
+                    addrs
+                        .into_iter()
+                        .all(|a| a.port() == port && a.ip().is_loopback())
+                );
             });
         }
         while let Some(done) = lookups.join_next().await {
@@ -698,9 +700,11 @@ fn a_dropped_pending_read_loses_no_data() {
         let (server, _) = listener.accept().await.unwrap();
         let mut buf = [0u8; 4];
         mirage::time::pause();
-        assert!(timeout(Duration::from_millis(5), client.read(&mut buf))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(5), client.read(&mut buf))
+                .await
+                .is_err()
+        );
         mirage::time::resume();
         server.write_all(b"data").await.unwrap();
         client.read_exact(&mut buf).await.unwrap();
@@ -720,9 +724,11 @@ fn a_short_read_then_end_of_stream_reported_in_the_same_edge_does_not_hang() {
         let (server, _) = listener.accept().await.unwrap();
         // A read that waits registers the client with the reactor.
         let mut buf = [0u8; 64];
-        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(1), client.read(&mut buf))
+                .await
+                .is_err()
+        );
         server.write_all(b"last words").await.unwrap();
         drop(server);
         mirage::time::sleep(Duration::from_millis(20)).await;
@@ -746,9 +752,11 @@ fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
         // A read that waits registers the client with the reactor, which is what tracks
         // readiness.
         let mut byte = [0u8; 1];
-        assert!(timeout(Duration::from_millis(1), client.read(&mut byte))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(1), client.read(&mut byte))
+                .await
+                .is_err()
+        );
 
         let ones = vec![IoSlice::new(&[1]); 1500];
         let sent = client.write_vectored(&ones).await.unwrap();
@@ -786,9 +794,11 @@ fn urgent_data_amid_queued_data_does_not_stall_the_reads() {
         let server = server.into_std().unwrap();
         // A read that waits registers the client with the reactor.
         let mut buf = [0u8; 64];
-        assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(1), client.read(&mut buf))
+                .await
+                .is_err()
+        );
         (&server).write_all(b"before").unwrap();
         assert!(net_common::send_urgent(server.as_raw_fd()));
         (&server).write_all(b"after").unwrap();

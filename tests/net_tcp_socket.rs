@@ -10,9 +10,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{TcpListener, TcpSocket, TcpStream};
 use mirage::time::timeout;
-use mirage::Core;
 
 fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()

@@ -12,11 +12,11 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{
     TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixSocket, UnixStream,
 };
 use mirage::time::timeout;
-use mirage::Core;
 
 /// Far beyond what any step needs: only a hang reaches it.
 const GENEROUS: Duration = Duration::from_secs(10);

@@ -7,9 +7,9 @@ mod net_common;
 use std::io::{self, ErrorKind};
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{TcpStream, UdpSocket, UnixDatagram, UnixStream};
 use mirage::time::{sleep, timeout};
-use mirage::Core;
 use net_common::streams::{Kind, Stream};
 use net_common::{bytes, checksum, join};
 

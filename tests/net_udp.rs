@@ -6,9 +6,9 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-use mirage::net::{lookup_host, UdpSocket};
-use mirage::time::{timeout, Instant};
 use mirage::Core;
+use mirage::net::{UdpSocket, lookup_host};
+use mirage::time::{Instant, timeout};
 
 fn socket() -> (UdpSocket, SocketAddr) {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();

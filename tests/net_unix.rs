@@ -9,11 +9,11 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use mirage::net::{UnixDatagram, UnixListener, UnixStream};
-use mirage::time::{sleep, timeout, Instant};
-use mirage::Core;
-use net_common::{checksum, Lcg};
+use mirage::time::{Instant, sleep, timeout};
+use net_common::{Lcg, checksum};
 
 /// A socket path unique to this process and test, removed on drop (pass or fail).
 struct SocketPath(PathBuf);
@@ -647,9 +647,11 @@ fn more_vectored_buffers_than_iov_max_do_not_stall_the_stream() {
     core.run(async move {
         // A read that waits registers `a` with the reactor, which is what tracks readiness.
         let mut byte = [0u8; 1];
-        assert!(timeout(Duration::from_millis(1), a.read(&mut byte))
-            .await
-            .is_err());
+        assert!(
+            timeout(Duration::from_millis(1), a.read(&mut byte))
+                .await
+                .is_err()
+        );
 
         let ones = vec![IoSlice::new(&[1]); 1500];
         let sent = a.write_vectored(&ones).await.unwrap();
@@ -897,9 +899,11 @@ async fn reads_after(feed: impl FnOnce(&std::os::unix::net::UnixStream) -> bool,
     let server = server.into_std().unwrap();
     // A read that waits registers the client with the reactor.
     let mut buf = [0u8; 64];
-    assert!(timeout(Duration::from_millis(1), client.read(&mut buf))
-        .await
-        .is_err());
+    assert!(
+        timeout(Duration::from_millis(1), client.read(&mut buf))
+            .await
+            .is_err()
+    );
     if !feed(&server) {
         return;
     }

@@ -8,10 +8,10 @@ mod net_common;
 
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::unix::pipe::{self, OpenOptions, Receiver, Sender};
 use mirage::net::{UnixDatagram, UnixListener, UnixSocket, UnixStream};
 use mirage::time::timeout;
-use mirage::Core;
 use net_common::open_fds;
 
 #[test]
@@ -29,13 +29,17 @@ fn unix_sockets_pipes_and_pending_operations_release_their_descriptors() {
             let (server, _) = listener.accept().await.unwrap();
             // A read left pending and dropped by its timeout.
             let mut buf = [0u8; 8];
-            assert!(timeout(Duration::from_millis(1), server.read(&mut buf))
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), server.read(&mut buf))
+                    .await
+                    .is_err()
+            );
             // An accept left pending and dropped.
-            assert!(timeout(Duration::from_millis(1), listener.accept())
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), listener.accept())
+                    .await
+                    .is_err()
+            );
             // A connect refused after the listener is gone, and one to a missing path.
             drop((client, server, listener));
             assert!(UnixStream::connect(&path).await.is_err());
@@ -44,18 +48,22 @@ fn unix_sockets_pipes_and_pending_operations_release_their_descriptors() {
 
             // Datagram sockets, with a receive left pending and dropped.
             let (a, b) = UnixDatagram::pair().unwrap();
-            assert!(timeout(Duration::from_millis(1), a.recv(&mut buf))
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), a.recv(&mut buf))
+                    .await
+                    .is_err()
+            );
             drop((a, b));
             let (a, b) = UnixStream::pair().unwrap();
             drop((a.into_std().unwrap(), b));
 
             // Pipes, with a read left pending and dropped, and handed-back descriptors.
             let (tx, rx) = pipe::pipe().unwrap();
-            assert!(timeout(Duration::from_millis(1), rx.readable())
-                .await
-                .is_err());
+            assert!(
+                timeout(Duration::from_millis(1), rx.readable())
+                    .await
+                    .is_err()
+            );
             drop((tx.into_blocking_fd().unwrap(), rx));
             // Descriptors refused for the wrong kind or direction are closed.
             let (tx, rx) = pipe::pipe().unwrap();
@@ -64,11 +72,13 @@ fn unix_sockets_pipes_and_pending_operations_release_their_descriptors() {
             assert!(Receiver::from_file(std::fs::File::open("/dev/null").unwrap()).is_err());
             drop(tx);
             // FIFOs: a sender refused for want of a reader, a path that is no FIFO.
-            assert!(std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success());
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
             assert!(OpenOptions::new().open_sender(&fifo).is_err());
             let rx = OpenOptions::new().open_receiver(&fifo).unwrap();
             let tx = OpenOptions::new().open_sender(&fifo).unwrap();

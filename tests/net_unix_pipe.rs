@@ -12,10 +12,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use mirage::net::unix::pipe::{self, OpenOptions, Receiver, Sender};
 use mirage::time::timeout;
-use mirage::Core;
 use net_common::{bytes, checksum};
 
 /// Fails the test instead of hanging it.

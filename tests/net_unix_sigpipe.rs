@@ -7,9 +7,9 @@
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 
+use mirage::Core;
 use mirage::io::AsyncWriteExt;
 use mirage::net::{UnixDatagram, UnixStream};
-use mirage::Core;
 
 #[test]
 fn writes_to_a_closed_unix_peer_fail_without_sigpipe() {

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::net::{UnixSocket, UnixStream};
 use mirage::time::{sleep, timeout};
-use mirage::Core;
 
 /// Fails the test instead of hanging it.
 const GENEROUS: Duration = Duration::from_secs(10);

@@ -27,12 +27,12 @@ use std::net::Shutdown;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use mirage::time::{sleep, timeout};
 use mirage::Core;
+use mirage::time::{sleep, timeout};
 use net_common::streams::{
-    pace_strategy, prompt, race_strategy, set_linger_zero, small_buffers, Kind, Stream, GUARD,
+    GUARD, Kind, Stream, pace_strategy, prompt, race_strategy, set_linger_zero, small_buffers,
 };
-use net_common::{join, race, yields, Lcg, Pace, Race};
+use net_common::{Lcg, Pace, Race, join, race, yields};
 use prop_config::config;
 use proptest::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Panics in tasks are contained; a panic in the root future propagates.
 
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use mirage::Core;

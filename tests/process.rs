@@ -8,9 +8,9 @@ use std::process::Stdio;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use mirage::Core;
 use mirage::io::{AsyncReadExt, AsyncWriteExt};
 use mirage::process::Command;
-use mirage::Core;
 
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]
 #[path = "net_common/seccomp.rs"]

@@ -10,10 +10,10 @@ use std::process::Stdio;
 use std::task::Poll;
 use std::time::Duration;
 
+use mirage::Core;
 use mirage::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use mirage::process::{ChildStdin, Command};
 use mirage::time::timeout;
-use mirage::Core;
 
 /// Bounds every wait: a pipe that is never woken fails the test instead of hanging it.
 const GUARD: Duration = Duration::from_secs(10);
@@ -127,12 +127,14 @@ fn a_full_stdin_wakes_its_writer_once_the_child_reads() {
         let mut written = 0;
         timeout(GUARD, async {
             // Unconstrained, so that a pending write means a full pipe, not a spent budget.
-            mirage::coop::unconstrained(poll_fn(|cx| loop {
-                match Pin::new(&mut stdin).poll_write(cx, &[b'x'; 8192]) {
-                    Poll::Ready(Ok(n)) => written += n,
-                    Poll::Ready(Err(err)) => panic!("writing to stdin failed: {err}"),
-                    Poll::Pending if written == 0 => return Poll::Pending,
-                    Poll::Pending => return Poll::Ready(()),
+            mirage::coop::unconstrained(poll_fn(|cx| {
+                loop {
+                    match Pin::new(&mut stdin).poll_write(cx, &[b'x'; 8192]) {
+                        Poll::Ready(Ok(n)) => written += n,
+                        Poll::Ready(Err(err)) => panic!("writing to stdin failed: {err}"),
+                        Poll::Pending if written == 0 => return Poll::Pending,
+                        Poll::Pending => return Poll::Ready(()),
+                    }
                 }
             }))
             .await;

@@ -4,11 +4,11 @@ mod guard;
 
 use std::cell::Cell;
 use std::future::poll_fn;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
@@ -397,10 +397,12 @@ fn a_spawn_through_a_leaked_enter_guard_after_the_runtime_is_gone_is_cancelled()
         );
         let mut other = mirage::Core::new().unwrap();
         let result = other.run(mirage::time::timeout(Duration::from_secs(1), task));
-        assert!(result
-            .expect("the handle never completed")
-            .unwrap_err()
-            .is_cancelled());
+        assert!(
+            result
+                .expect("the handle never completed")
+                .unwrap_err()
+                .is_cancelled()
+        );
     });
 }
 

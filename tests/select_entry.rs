@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mirage::time::{sleep, timeout, Instant};
+use mirage::time::{Instant, sleep, timeout};
 
 #[mirage::main]
 async fn main_like() -> u32 {

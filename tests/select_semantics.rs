@@ -4,13 +4,13 @@
 mod select_common;
 
 use std::cell::Cell;
-use std::future::{ready, Future, IntoFuture};
+use std::future::{Future, IntoFuture, ready};
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
 
 use mirage::sync::mpsc;
-use mirage::time::{sleep, Instant};
+use mirage::time::{Instant, sleep};
 use select_common::{Gate, PanicIfPolled, SetOnDrop};
 
 #[mirage::test]

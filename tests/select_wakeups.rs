@@ -4,7 +4,7 @@
 mod select_common;
 
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -230,13 +230,15 @@ async fn a_branch_woken_from_another_thread_wins() {
         waker: waker.clone(),
         polls: polls.clone(),
     };
-    let thread = std::thread::spawn(move || loop {
-        if let Some(waker) = waker.lock().unwrap().take() {
-            set.store(true, Ordering::SeqCst);
-            waker.wake();
-            return;
+    let thread = std::thread::spawn(move || {
+        loop {
+            if let Some(waker) = waker.lock().unwrap().take() {
+                set.store(true, Ordering::SeqCst);
+                waker.wake();
+                return;
+            }
+            std::thread::sleep(Duration::from_micros(100));
         }
-        std::thread::sleep(Duration::from_micros(100));
     });
     let won = mirage::select! {
         _ = flag => true,

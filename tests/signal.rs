@@ -12,8 +12,8 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
-use mirage::signal::{ctrl_c, signal, Signal, SignalKind};
 use mirage::Core;
+use mirage::signal::{Signal, SignalKind, ctrl_c, signal};
 
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]
 #[path = "net_common/seccomp.rs"]
@@ -55,9 +55,11 @@ fn ctrl_c_completes_at_the_next_sigint_and_no_earlier() {
         first.await.unwrap();
         // A later ctrl_c waits for a later SIGINT.
         let mut second = ctrl_c();
-        assert!(mirage::time::timeout(Duration::ZERO, &mut second)
-            .await
-            .is_err());
+        assert!(
+            mirage::time::timeout(Duration::ZERO, &mut second)
+                .await
+                .is_err()
+        );
         raise(libc::SIGINT);
         second.await.unwrap();
     });

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use mirage::signal::{signal, SignalKind};
-use mirage::time::timeout;
 use mirage::Core;
+use mirage::signal::{SignalKind, signal};
+use mirage::time::timeout;
 
 /// Bounds every wait: a delivery never heard fails the test instead of hanging it.
 const GUARD: Duration = Duration::from_secs(10);

@@ -259,9 +259,11 @@ fn a_handle_whose_stored_waker_panics_when_dropped_still_detaches_its_task() {
     let waker = std::mem::ManuallyDrop::new(unsafe {
         Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE))
     });
-    assert!(Pin::new(&mut handle)
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(
+        Pin::new(&mut handle)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
     assert!(dropped.is_err(), "the waker's panic reaches the dropper");
     core.run(async {

@@ -5,16 +5,16 @@
 mod guard;
 mod panic_site;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
 use mirage::runtime::{Builder, Runtime};
 use mirage::time::Instant;
-use mirage::{spawn_blocking, Core, RemoteJoinHandle};
+use mirage::{Core, RemoteJoinHandle, spawn_blocking};
 
 /// The name of the thread the blocking job runs on.
 fn job_thread_name() -> Option<String> {

@@ -135,11 +135,13 @@ fn tasks_left_when_the_core_is_dropped_report_cancelled() {
     drop(core);
     assert!(queued.blocking_join().unwrap_err().is_cancelled());
     assert!(spawner.is_closed());
-    assert!(spawner
-        .spawn(|| async {})
-        .blocking_join()
-        .unwrap_err()
-        .is_cancelled());
+    assert!(
+        spawner
+            .spawn(|| async {})
+            .blocking_join()
+            .unwrap_err()
+            .is_cancelled()
+    );
 
     // Started, then dropped with its Core while pending.
     let mut core = Core::new().unwrap();

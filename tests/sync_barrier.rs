@@ -5,17 +5,17 @@
 mod guard;
 
 use std::cell::RefCell;
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
-use mirage::sync::{cross_thread, Barrier};
+use mirage::sync::{Barrier, cross_thread};
 use mirage::time::{sleep, timeout};
 
 /// Polls `fut` once, with the task's waker; `None` if it is pending.

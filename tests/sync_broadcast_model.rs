@@ -24,14 +24,13 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use mirage::sync::broadcast::{
-    self,
+    self, Receiver, Sender,
     error::{RecvError, TryRecvError},
-    Receiver, Sender,
 };
 use prop_config::config;
 use proptest::prelude::*;

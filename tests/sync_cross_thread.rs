@@ -11,13 +11,13 @@ mod guard;
 mod panic_site;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
-use mirage::sync::cross_thread;
 use mirage::Core;
+use mirage::sync::cross_thread;
 
 #[test]
 fn messages_from_many_threads_all_arrive_in_each_senders_order() {

@@ -9,14 +9,14 @@
 mod guard;
 mod panic_site;
 
-use std::sync::{mpsc as std_mpsc, Arc, Barrier};
+use std::sync::{Arc, Barrier, mpsc as std_mpsc};
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
+use mirage::Core;
 use mirage::sync::cross_thread::broadcast::{self, error::RecvError};
 use mirage::sync::cross_thread::oneshot;
-use mirage::Core;
 
 /// A bound for one wait inside a Core, well above what it takes.
 const WAIT: Duration = Duration::from_secs(5);

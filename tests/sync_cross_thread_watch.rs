@@ -10,13 +10,13 @@
 mod guard;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
-use mirage::sync::cross_thread::watch;
 use mirage::Core;
+use mirage::sync::cross_thread::watch;
 
 #[test]
 fn a_core_blocked_in_its_poller_wakes_for_a_send_from_another_thread() {

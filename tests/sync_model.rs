@@ -38,18 +38,18 @@ mod prop_config;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use mirage::sync::mpsc::{
     self,
     error::{TryRecvError, TrySendError},
 };
-use mirage::sync::{cross_thread, oneshot, SendError};
+use mirage::sync::{SendError, cross_thread, oneshot};
 use prop_config::config;
 use proptest::prelude::*;
 

@@ -7,17 +7,17 @@
 mod guard;
 
 use std::cell::{Cell, RefCell};
-use std::future::{pending, poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::{Future, pending, poll_fn};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
-use mirage::sync::{cross_thread, OnceCell, SetError};
+use mirage::sync::{OnceCell, SetError, cross_thread};
 use mirage::time::{sleep, timeout};
 
 /// A value that counts its drops.

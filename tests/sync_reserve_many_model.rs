@@ -16,8 +16,8 @@ mod prop_config;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use mirage::sync::mpsc::error::{TryRecvError, TrySendError};
@@ -179,7 +179,7 @@ macro_rules! run_program {
                         let i = usize::from(k) % pending.len();
                         let waker = Waker::from(pending[i].3.clone());
                         let res = pending[i].0.as_mut().poll(&mut Context::from_waker(&waker));
-                        pending[i].4 = pending[i].3 .0.load(Ordering::SeqCst);
+                        pending[i].4 = pending[i].3.0.load(Ordering::SeqCst);
                         let (n, state) = (pending[i].1, pending[i].2);
                         let granted_usable = state == State::Granted && m.rx_alive;
                         if m.rx_closed && !granted_usable {

@@ -16,8 +16,8 @@ mod prop_config;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use mirage::sync::{AcquireError, Semaphore, SemaphorePermit, TryAcquireError};

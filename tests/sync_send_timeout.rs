@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mirage::sync::cross_thread;
 use mirage::sync::mpsc::{self, error::SendTimeoutError};
-use mirage::time::{sleep, Instant};
+use mirage::time::{Instant, sleep};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -6,8 +6,8 @@
 
 mod guard;
 
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::mpsc as std_mpsc;
 use std::task::Poll;
@@ -15,8 +15,8 @@ use std::thread;
 use std::time::Duration;
 
 use guard::within_guard;
-use mirage::sync::{cross_thread, SetOnce, SetOnceError};
-use mirage::time::{sleep, timeout, Instant};
+use mirage::sync::{SetOnce, SetOnceError, cross_thread};
+use mirage::time::{Instant, sleep, timeout};
 
 #[mirage::test(start_paused = true)]
 async fn every_waiting_task_wakes_for_the_one_set_and_reads_the_same_value() {

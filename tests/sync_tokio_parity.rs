@@ -54,7 +54,7 @@ fn a_cancelled_reserve_many_passes_on_a_huge_grant_at_once() {
                 let mut all = Box::pin(tx.reserve_many(usize::MAX));
                 assert!(std::future::Future::poll(all.as_mut(), &mut cx).is_pending());
                 assert_eq!(rx.recv().await, Some(1)); // grants it every slot
-                                                      // Dropped before it takes them: they go back.
+                // Dropped before it takes them: they go back.
             }
             assert_eq!(tx.capacity(), usize::MAX);
         });
@@ -160,7 +160,7 @@ fn an_acquire_with_the_budget_spent_yields_before_it_takes_a_permit() {
     // tokio's `Acquire::poll` checks the task's budget first (`ready!(poll_proceed(cx))`)
     // and only then the semaphore: with the budget spent it yields holding nothing, so a
     // `try_lock` meanwhile gets the lock, and a dropped acquire has nothing to give back.
-    use std::future::{poll_fn, Future};
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
     use std::task::Poll;
 
@@ -207,7 +207,7 @@ fn a_barrier_s_last_arrival_with_the_budget_spent_still_completes_its_generation
     // budget: the last of a generation to arrive releases it then, and a task that arrives
     // after it belongs to the next generation. Mirage's leader yields when its budget is
     // spent, but it arrives, and leads, at that first poll all the same.
-    use std::future::{poll_fn, Future};
+    use std::future::{Future, poll_fn};
     use std::pin::pin;
     use std::rc::Rc;
     use std::sync::Arc;

@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::future::poll_fn;
 use std::rc::Rc;
 
-use mirage::runtime::Runtime;
 use mirage::Core;
+use mirage::runtime::Runtime;
 
 /// A task woken while its Core is not running (between two `run`s, from the Core's own
 /// thread) goes through the Core's remote queue. A `yield_now` in the next `run` must let it

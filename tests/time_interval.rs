@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use mirage::time::{interval, interval_at, pause, sleep, timeout, Instant, MissedTickBehavior};
 use mirage::Core;
+use mirage::time::{Instant, MissedTickBehavior, interval, interval_at, pause, sleep, timeout};
 
 const MS: Duration = Duration::from_millis(1);
 

@@ -15,7 +15,7 @@
 mod prop_config;
 
 use std::cell::{Cell, RefCell};
-use std::future::{pending, poll_fn, Future};
+use std::future::{Future, pending, poll_fn};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use mirage::sync::oneshot;
 use mirage::time::{
-    advance, interval, interval_at, pause, resume, sleep, sleep_until, timeout, timeout_at,
-    Instant, Interval, MissedTickBehavior, Sleep,
+    Instant, Interval, MissedTickBehavior, Sleep, advance, interval, interval_at, pause, resume,
+    sleep, sleep_until, timeout, timeout_at,
 };
 use mirage::{Core, JoinHandle};
 use prop_config::config;

@@ -1,13 +1,13 @@
 //! Timers in real time, with generous bounds: never early, and a blocked Core wakes up.
 
-use std::future::{poll_fn, Future};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::{Future, poll_fn};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use mirage::time::{sleep, sleep_until, timeout, Instant, TimerSpin};
 use mirage::Core;
+use mirage::time::{Instant, TimerSpin, sleep, sleep_until, timeout};
 
 #[cfg(all(target_arch = "x86_64", target_endian = "little"))]
 #[path = "net_common/seccomp.rs"]

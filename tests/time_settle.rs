@@ -2,13 +2,13 @@
 //! read for all the sleeps a poll starts): never before the call, never after that poll,
 //! and fixed for good once asked for. Real time, with generous bounds.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use mirage::time::{advance, pause, sleep, Instant, Sleep};
 use mirage::Core;
+use mirage::time::{Instant, Sleep, advance, pause, sleep};
 
 /// Polls `nap` once, within the poll under way, and returns what it answered.
 async fn poll_once(nap: &mut Sleep) -> Poll<()> {

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use mirage::time::{advance, pause, sleep, sleep_until, Instant, Sleep};
 use mirage::Core;
+use mirage::time::{Instant, Sleep, advance, pause, sleep, sleep_until};
 
 mod panic_site;
 use panic_site::panic_location;

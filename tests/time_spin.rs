@@ -11,7 +11,7 @@ use guard::within_guard;
 use mirage::net::TcpListener;
 use mirage::runtime::{Builder, Runtime};
 use mirage::sync::cross_thread::oneshot;
-use mirage::time::{sleep, sleep_until, Instant, TimerSpin};
+use mirage::time::{Instant, TimerSpin, sleep, sleep_until};
 
 fn spinning(window: Duration) -> Runtime {
     Builder::new_current_thread()

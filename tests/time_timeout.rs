@@ -3,8 +3,8 @@
 use std::io;
 use std::time::Duration;
 
-use mirage::time::{advance, pause, sleep, timeout, timeout_at, Elapsed, Instant};
 use mirage::Core;
+use mirage::time::{Elapsed, Instant, advance, pause, sleep, timeout, timeout_at};
 
 #[test]
 fn a_slow_future_times_out_at_the_deadline() {

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mirage::runtime::Builder;
-use mirage::time::{advance, sleep, Instant};
+use mirage::time::{Instant, advance, sleep};
 
 /// Far more than any step below takes; reached only if something hangs.
 const LIMIT: Duration = Duration::from_secs(10);

@@ -18,9 +18,9 @@ use crate::scheduler::Local;
 use crate::shared::Shared;
 use crate::sys::timerfd::TimerFd;
 use crate::task::raw::TaskRef;
-use crate::task::{waker, JoinHandle, OwnedBlockingPool, Spawner};
-use crate::time::wake_latency::WakeLatency;
+use crate::task::{JoinHandle, OwnedBlockingPool, Spawner, waker};
 use crate::time::TimerSpin;
+use crate::time::wake_latency::WakeLatency;
 use crate::{context, coop};
 
 /// How many tasks one turn of the loop runs before it checks for I/O again, so a task that

@@ -31,9 +31,9 @@ mod thread_id;
 pub mod time;
 mod yield_now;
 
-pub use event_loop::{spawn, Core};
+pub use event_loop::{Core, spawn};
 pub use task::{
-    spawn_blocking, AbortHandle, JoinError, JoinHandle, JoinSet, RemoteAbortHandle,
-    RemoteJoinHandle, Spawner,
+    AbortHandle, JoinError, JoinHandle, JoinSet, RemoteAbortHandle, RemoteJoinHandle, Spawner,
+    spawn_blocking,
 };
-pub use yield_now::{yield_now, YieldNow};
+pub use yield_now::{YieldNow, yield_now};

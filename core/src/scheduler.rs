@@ -3,7 +3,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Context;
@@ -13,7 +13,7 @@ use crate::reactor::Reactor;
 use crate::shared::Shared;
 use crate::task::header::{CANCEL, FUTURE, IN_LIST, JOIN, QUEUED};
 use crate::task::raw::{self, TaskPtr, TaskRef};
-use crate::task::{waker, BlockingPool, JoinHandle, OwnedBlockingPool, Spawner};
+use crate::task::{BlockingPool, JoinHandle, OwnedBlockingPool, Spawner, waker};
 use crate::time::driver::Timers;
 
 /// A Core's scheduler state. Lives in an `Rc` so the thread-local pointer to it stays valid
@@ -142,9 +142,11 @@ impl Local {
         debug_assert!(header.has(FUTURE) && header.has(QUEUED) && !header.has(IN_LIST));
         // Never polled, so never woken: no remote wake can be pending, which would have
         // left `remote_queued` set and kept later wakes out of the queue.
-        debug_assert!(!header
-            .remote_queued
-            .load(std::sync::atomic::Ordering::Relaxed));
+        debug_assert!(
+            !header
+                .remote_queued
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
         // Counted here as it leaves the stand-in, so that both counts stay balanced.
         self.shared.internal_task_spawned();
         // SAFETY: forwarded from the caller.

@@ -1,17 +1,17 @@
 //! One client connection: reads requests (pipelined ones in order), answers them, and
 //! enforces the limits and timeouts of [`Config`].
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::Shutdown as HalfClose;
 use std::ops::Range;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
 use mirage::net::TcpStream;
-use mirage::time::{sleep, timeout, timeout_at, Instant, Sleep};
+use mirage::time::{Instant, Sleep, sleep, timeout, timeout_at};
 
 use crate::chunked;
 use crate::config::Config;

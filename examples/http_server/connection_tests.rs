@@ -155,7 +155,7 @@ fn the_trailer_limit_counts_the_blank_line() {
 mod chunked_properties {
     use proptest::collection::vec;
     use proptest::prelude::*;
-    use proptest::sample::{select, Index};
+    use proptest::sample::{Index, select};
 
     use super::*;
 
@@ -409,8 +409,8 @@ mod chunked_properties {
 /// could pin that on every connection it keeps open with a small request now and then.
 #[test]
 fn an_idle_connection_does_not_keep_a_large_body_or_response() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();

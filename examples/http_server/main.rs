@@ -28,7 +28,7 @@ mod prop_config;
 use std::io;
 
 use mirage::net::TcpListener;
-use mirage::signal::{ctrl_c, signal, SignalKind};
+use mirage::signal::{SignalKind, ctrl_c, signal};
 
 fn main() -> io::Result<()> {
     // Before the address is printed: a signal from whoever read it shuts down gracefully.

@@ -15,9 +15,11 @@ fn a_simple_get_parses_and_pipelined_data_stays_unread() {
 
 #[test]
 fn incomplete_heads_wait_and_oversized_ones_fail() {
-    assert!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n", 8192)
-        .unwrap()
-        .is_none());
+    assert!(
+        parse(b"GET / HTTP/1.1\r\nHost: x\r\n", 8192)
+            .unwrap()
+            .is_none()
+    );
     let big = [b'a'; 100];
     assert_eq!(parse(&big, 64).unwrap_err(), HeadError::TooLarge);
 }
@@ -410,7 +412,7 @@ mod properties {
     use super::super::*;
     use proptest::collection::vec;
     use proptest::prelude::*;
-    use proptest::sample::{select, Index};
+    use proptest::sample::{Index, select};
 
     /// Large enough that no generated head is too large, unless a test says otherwise.
     const ROOMY: usize = 1 << 16;

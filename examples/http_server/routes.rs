@@ -1,7 +1,7 @@
 //! What each path answers.
 
 use crate::request::Method;
-use crate::response::{Response, Status, METHOD_NOT_ALLOWED, NOT_FOUND, OK};
+use crate::response::{METHOD_NOT_ALLOWED, NOT_FOUND, OK, Response, Status};
 
 const INDEX: &[u8] = b"<!doctype html>\n<title>Mirage</title>\n<h1>Hello from Mirage</h1>\n\
 <p>Try <a href=\"/plaintext\">/plaintext</a>, or POST a body to /echo.</p>\n";

@@ -5,8 +5,8 @@ use std::io;
 use std::pin::pin;
 use std::rc::Rc;
 
-use mirage::net::TcpListener;
 use mirage::JoinSet;
+use mirage::net::TcpListener;
 
 use crate::config::Config;
 use crate::connection::Connection;

@@ -12,7 +12,7 @@
 use std::io;
 use std::os::fd::AsFd;
 
-use crate::{sys, TcpSocket, UdpSocket};
+use crate::{TcpSocket, UdpSocket, sys};
 
 impl TcpSocket {
     /// Sets `SO_BINDTODEVICE`, as tokio's `TcpSocket::bind_device`: the socket, and the

@@ -94,7 +94,7 @@ mod tos;
 mod udp;
 pub mod unix;
 
-pub use addr::{lookup_host, ToSocketAddrs};
+pub use addr::{ToSocketAddrs, lookup_host};
 pub use tcp::listener::TcpListener;
 pub use tcp::socket::TcpSocket;
 pub use tcp::stream::TcpStream;

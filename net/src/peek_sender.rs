@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 
 use mirage_core::io::Direction;
 
-use crate::udp::no_sender;
 use crate::UdpSocket;
+use crate::udp::no_sender;
 
 /// The sender of the datagram at the head of `socket`'s queue, leaving it there.
 pub(crate) fn peek_sender(socket: &std::net::UdpSocket) -> io::Result<SocketAddr> {

@@ -6,7 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::SocketAddr as UnixAddr;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use mirage_core::io::Direction;
 

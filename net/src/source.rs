@@ -18,17 +18,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
-use std::pin::{pin, Pin};
-use std::task::{ready, Context, Poll};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use mirage_core::coop;
 use mirage_core::io::{Direction, Registration};
-use mirage_core::time::{sleep, Sleep};
+use mirage_core::time::{Sleep, sleep};
 
 use crate::sys::{self, StreamRead};
 
@@ -798,8 +798,8 @@ mod tests {
     use std::io::Write;
     use std::os::unix::net::UnixStream;
 
-    use mirage_core::time::{pause, Instant};
     use mirage_core::Core;
+    use mirage_core::time::{Instant, pause};
 
     use super::*;
 

@@ -10,7 +10,7 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use crate::{sys, TcpSocket, UdpSocket};
+use crate::{TcpSocket, UdpSocket, sys};
 
 /// Sets `IPV6_TCLASS` on `fd`, refusing values that do not fit its one byte.
 fn set_tclass_v6(fd: BorrowedFd<'_>, tclass: u32) -> io::Result<()> {

@@ -11,7 +11,7 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use crate::{sys, TcpSocket, UdpSocket};
+use crate::{TcpSocket, UdpSocket, sys};
 
 /// Sets `IP_TOS` on `fd`, refusing values that do not fit its one byte.
 fn set_tos_v4(fd: BorrowedFd<'_>, tos: u32) -> io::Result<()> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mirage_core::io::Direction;
 
-use crate::addr::{each_addr, resolve, resolve_now, ToSocketAddrs};
+use crate::addr::{ToSocketAddrs, each_addr, resolve, resolve_now};
 use crate::source::Source;
 
 /// A UDP socket, shaped like [`std::net::UdpSocket`]: the same method names, borrowed

@@ -13,7 +13,7 @@ use mirage::net::{TcpListener, TcpStream, UnixStream};
 use mirage::time::timeout;
 use proptest::prelude::*;
 
-use super::{set_sockopt, Pace, Race};
+use super::{Pace, Race, set_sockopt};
 
 /// The guard on one whole case: far beyond what a case needs, so only a hang reaches it.
 pub const GUARD: Duration = Duration::from_secs(20);

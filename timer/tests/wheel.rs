@@ -1,6 +1,6 @@
 //! Black-box scenarios through the public API only.
 
-use mirage_timer::wheel::{TimerKey, Wheel, HORIZON};
+use mirage_timer::wheel::{HORIZON, TimerKey, Wheel};
 
 /// xorshift64: deterministic pseudo-random numbers without a dependency.
 fn rng(seed: u64) -> impl FnMut() -> u64 {
@@ -44,9 +44,11 @@ fn many_concurrent_sleeps_wake_in_deadline_order() {
         wakeups += 1;
         let before = fired.len();
         wheel.advance(next, |_, item| fired.push(item));
-        assert!(fired[before..]
-            .iter()
-            .all(|&(deadline, _)| deadline == next));
+        assert!(
+            fired[before..]
+                .iter()
+                .all(|&(deadline, _)| deadline == next)
+        );
     }
     assert_eq!(fired, expected);
     assert!(wheel.is_empty());

@@ -50,8 +50,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-pub use cooperative::{cooperative, Coop};
-pub use unconstrained::{unconstrained, Unconstrained};
+pub use cooperative::{Coop, cooperative};
+pub use unconstrained::{Unconstrained, unconstrained};
 
 /// Operations a task may complete in one poll before it yields to the others. The figure
 /// tokio uses: large enough that a task rarely notices (a pipelined HTTP connection spends

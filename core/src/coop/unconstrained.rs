@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{left, restore, UNCONSTRAINED};
+use super::{UNCONSTRAINED, left, restore};
 
 /// Polls `future` with no budget: the operations inside it never yield for fairness, and
 /// spend none of the task's budget. For a future that must not be held back (a shutdown

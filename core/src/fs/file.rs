@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::{asyncify, OpenOptions};
+use super::{OpenOptions, asyncify};
 use crate::io::blocking::{Blocking, MAX_BUF};
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use crate::sync::cross_thread::Mutex;

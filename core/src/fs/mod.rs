@@ -57,7 +57,7 @@ pub use file::File;
 pub use links::{hard_link, read_link, remove_file, rename, symlink};
 pub use metadata::{canonicalize, metadata, set_permissions, symlink_metadata, try_exists};
 pub use open_options::OpenOptions;
-pub use read_dir::{read_dir, DirEntry, ReadDir};
+pub use read_dir::{DirEntry, ReadDir, read_dir};
 pub use read_write::{copy, read, read_to_string, write};
 
 /// `std::fs`'s types that the calls here return or take, under tokio's paths' neighbours:

@@ -4,7 +4,7 @@ use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use super::{asyncify, File};
+use super::{File, asyncify};
 
 /// How to open a file (for reading, writing, appending, creating it, ...), as
 /// [`std::fs::OpenOptions`] with an `async` [`open`](OpenOptions::open) that runs on the

@@ -4,17 +4,17 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{FileType, Metadata};
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::mem;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::asyncify;
-use crate::task::try_spawn_blocking;
 use crate::RemoteJoinHandle;
+use crate::task::try_spawn_blocking;
 
 /// How many entries one pool job reads: iterating a directory costs one thread hop per
 /// batch, not one per entry, and a batch stays small enough to hand over at once.
@@ -187,7 +187,7 @@ impl ReadDir {
                     Err(err) => {
                         return Poll::Ready(Err(io::Error::other(format!(
                             "the blocking pool lost a batch of a directory listing: {err}"
-                        ))))
+                        ))));
                     }
                 }
             }

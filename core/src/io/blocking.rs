@@ -36,12 +36,12 @@ use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use crate::RemoteJoinHandle;
 use crate::coop;
 use crate::sync::cross_thread::park_on;
 use crate::task::try_spawn_blocking;
-use crate::RemoteJoinHandle;
 
 /// The most bytes one read or write moves by default, as tokio's bound: a `write_all` of up
 /// to this much goes out in one blocking write, and a large read buffer costs no more than

@@ -1,9 +1,9 @@
 //! `read_line().await`-style methods on top of [`AsyncBufRead`].
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::{AsyncBufRead, Lines, Split};
 

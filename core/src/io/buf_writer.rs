@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
@@ -305,7 +305,7 @@ impl<W: AsyncWrite + Unpin> BufWriter<W> {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
                         "the sink accepted none of the buffered bytes",
-                    )))
+                    )));
                 }
                 // `min`: a sink claiming more than it was given must not push `pos` past
                 // the end of what is buffered.

@@ -3,7 +3,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::{AsyncBufRead, AsyncRead, AsyncWrite, AsyncWriteExt};
 use crate::coop;
@@ -138,7 +138,7 @@ where
                 return Err(io::Error::new(
                     io::ErrorKind::WriteZero,
                     "the sink accepted no more bytes",
-                ))
+                ));
             }
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,

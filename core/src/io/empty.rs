@@ -2,7 +2,7 @@
 
 use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 use crate::coop;

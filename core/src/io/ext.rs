@@ -1,10 +1,10 @@
 //! `read().await`-style methods on top of the poll-level traits.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 
-use super::buf_read_ext::{not_utf8, TextInString};
+use super::buf_read_ext::{TextInString, not_utf8};
 use super::{AsyncRead, AsyncWrite, Chain, Take};
 
 /// Defines `AsyncReadExt`'s number readers: for each `type: big_endian, little_endian;`,
@@ -130,7 +130,7 @@ pub trait AsyncReadExt: AsyncRead {
                         return Err(io::Error::new(
                             io::ErrorKind::UnexpectedEof,
                             "stream ended before the buffer was filled",
-                        ))
+                        ));
                     }
                     Ok(n) => filled += n.min(buf.len() - filled),
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -371,7 +371,7 @@ pub trait AsyncWriteExt: AsyncWrite {
                         return Err(io::Error::new(
                             io::ErrorKind::WriteZero,
                             "the sink accepted no more bytes",
-                        ))
+                        ));
                     }
                     Ok(n) => rest = &rest[n.min(rest.len())..],
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

@@ -1,14 +1,14 @@
 //! `Lines`: the lines of a buffered reader, one `next_line().await` at a time.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use super::AsyncBufRead;
 use super::buf_read_ext::not_utf8;
 use super::delimited::{Delimited, Record};
-use super::AsyncBufRead;
 
 /// The lines of a reader, made by [`AsyncBufReadExt::lines`](super::AsyncBufReadExt::lines).
 ///

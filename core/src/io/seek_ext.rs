@@ -1,6 +1,6 @@
 //! `seek().await`-style methods on top of the poll-level seek trait.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::ready;

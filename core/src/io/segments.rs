@@ -2,13 +2,13 @@
 //! `next_segment().await` at a time.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use super::delimited::{Delimited, Record};
 use super::AsyncBufRead;
+use super::delimited::{Delimited, Record};
 
 /// The segments of a reader between occurrences of a delimiter byte, made by
 /// [`AsyncBufReadExt::split`](super::AsyncBufReadExt::split); tokio's `io::Split`, and the

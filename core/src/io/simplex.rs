@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::pipe::{After, Pipe};
-use super::{split, AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
+use super::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf, split};
 
 /// Creates a one-way in-memory stream: bytes written to the write half are read from the
 /// read half. It buffers at most `max_buf_size` bytes; a write to a full stream waits for

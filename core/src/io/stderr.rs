@@ -6,8 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::blocking::Blocking;
 use super::AsyncWrite;
+use super::blocking::Blocking;
 
 /// Returns a handle to the process's standard error, as tokio's `io::stderr`: an
 /// [`AsyncWrite`] whose writes run on the blocking pool (see [`Stderr`]).

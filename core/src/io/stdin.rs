@@ -6,8 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::blocking::Blocking;
 use super::AsyncRead;
+use super::blocking::Blocking;
 
 /// Returns a handle to the process's standard input, as tokio's `io::stdin`: an
 /// [`AsyncRead`] whose reads run on the blocking pool (see [`Stdin`]).

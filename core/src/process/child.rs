@@ -1,7 +1,7 @@
 //! `Child`: a running child process, and waiting for it to exit.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::pin::pin;

@@ -10,7 +10,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::scheduled_io::{
-    ScheduledIo, ERROR, EXTRA_ERROR, EXTRA_PRIORITY, POLL_WAITER, PRIORITY, READABLE, READ_CLOSED,
+    ERROR, EXTRA_ERROR, EXTRA_PRIORITY, POLL_WAITER, PRIORITY, READ_CLOSED, READABLE, ScheduledIo,
     WRITABLE, WRITE_CLOSED,
 };
 use super::{Direction, Reactor};

@@ -4,12 +4,12 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::park_hooks::ParkHooks;
 use super::Runtime;
+use super::park_hooks::ParkHooks;
+use crate::Core;
 use crate::event_loop::{EVENTS_PER_POLL, TASKS_PER_TURN};
 use crate::task::{BlockingConfig, OwnedBlockingPool};
 use crate::time::TimerSpin;
-use crate::Core;
 
 /// Configures and builds a [`Runtime`]: tokio's `runtime::Builder`, for code ported from
 /// tokio that builds its runtime by hand.

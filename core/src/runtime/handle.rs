@@ -8,8 +8,8 @@ use std::sync::{Arc, Weak};
 use super::{RuntimeFlavor, RuntimeMetrics};
 use crate::scheduler::Local;
 use crate::shared::Shared;
-use crate::task::{job_core, spawn_on_pool, BlockingPool};
-use crate::{context, RemoteJoinHandle, Spawner};
+use crate::task::{BlockingPool, job_core, spawn_on_pool};
+use crate::{RemoteJoinHandle, Spawner, context};
 
 /// Reaches a [`Runtime`](super::Runtime)'s Core (or any Core) from anywhere: `Send`, `Sync`
 /// and cheap to clone, as tokio's `runtime::Handle`.

@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::shared::Shared;
 use crate::Spawner;
+use crate::shared::Shared;
 
 /// What a runtime's Core is doing, as counts: tokio's `runtime::RuntimeMetrics`, with its
 /// stable methods [`num_workers`](RuntimeMetrics::num_workers),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{Builder, EnterGuard, Handle, RuntimeMetrics};
 use crate::scheduler::Local;
-use crate::{context, Core, JoinHandle, RemoteJoinHandle};
+use crate::{Core, JoinHandle, RemoteJoinHandle, context};
 
 /// A [`Core`] with tokio's `Runtime` API: [`block_on`](Runtime::block_on) through `&self`,
 /// [`spawn`](Runtime::spawn), [`handle`](Runtime::handle), [`enter`](Runtime::enter).

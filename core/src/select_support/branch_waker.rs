@@ -12,7 +12,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::wake_set::{WakeSet, INDEX_BITS};
+use super::wake_set::{INDEX_BITS, WakeSet};
 
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 

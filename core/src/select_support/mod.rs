@@ -31,6 +31,6 @@ mod wake_set;
 #[cfg(test)]
 mod tests;
 
-pub use select::{branch_poller, Branch, Select};
+pub use select::{Branch, Select, branch_poller};
 
 pub(crate) use pool::forget_parents;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::branch_waker::BranchWaker;
-use super::wake_set::{parent_id, ParentId, WakeSet};
+use super::wake_set::{ParentId, WakeSet, parent_id};
 use super::{fairness, pool};
 use crate::coop;
 

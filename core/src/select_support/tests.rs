@@ -1,12 +1,12 @@
 //! Unit tests of the pieces: branch wakers, the pool, fairness and the poll order.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::branch_waker::BranchWaker;
-use super::wake_set::{parent_id, WakeSet};
-use super::{fairness, pool, Branch, Select};
+use super::wake_set::{WakeSet, parent_id};
+use super::{Branch, Select, fairness, pool};
 
 /// A parent waker that counts its wakes.
 #[derive(Default)]
@@ -550,8 +550,8 @@ fn home_wakes_reach_a_select_polled_on_another_thread() {
     // once it has seen them all. A wake lost in the race between this thread's plain store
     // and the poller's swap would leave it parked for good (the bounded park turns that
     // into a failure).
-    use std::sync::atomic::AtomicBool;
     use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
     const ITEMS: usize = 20_000;
     struct Unpark(std::thread::Thread, AtomicBool);
     impl Wake for Unpark {
@@ -939,7 +939,7 @@ fn a_parent_wake_that_panics_leaves_the_set_usable() {
 #[test]
 fn a_chain_of_relays_across_two_sets_on_two_threads_ends() {
     use std::sync::atomic::AtomicBool;
-    use std::sync::{mpsc, Barrier};
+    use std::sync::{Barrier, mpsc};
     let done = on_a_thread_within_5s(|| {
         let barrier = Arc::new(Barrier::new(2));
         let (to_b, from_a) = mpsc::channel::<Arc<WakeSet>>();

@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{signal, Signal, SignalKind};
+use super::{Signal, SignalKind, signal};
 
 /// Completes at the next `SIGINT` (Ctrl-C in a terminal) delivered after this call, which
 /// then no longer kills the process: the way a server learns it should shut down gracefully.

@@ -5,8 +5,8 @@ use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 
-use super::registry::{self, SlotClaim};
 use super::SignalKind;
+use super::registry::{self, SlotClaim};
 use crate::reactor::{Direction, Registration};
 use crate::sys::eventfd;
 

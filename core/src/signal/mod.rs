@@ -57,9 +57,9 @@ mod kind;
 mod listener;
 pub(crate) mod registry;
 
-pub use ctrl_c::{ctrl_c, CtrlC};
+pub use ctrl_c::{CtrlC, ctrl_c};
 pub use kind::SignalKind;
-pub use listener::{signal, Signal};
+pub use listener::{Signal, signal};
 
 /// The same items under tokio's path, `tokio::signal::unix`, so that code written for tokio
 /// ports by changing the crate name (Mirage runs on Unix only, so they are also at the top
@@ -75,5 +75,5 @@ pub use listener::{signal, Signal};
 /// ```
 pub mod unix {
     #[doc(no_inline)]
-    pub use super::{signal, Signal, SignalKind};
+    pub use super::{Signal, SignalKind, signal};
 }

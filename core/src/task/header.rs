@@ -26,8 +26,8 @@
 //! so the final free, wherever it happens, only frees memory and drops `Send` fields.
 
 use std::cell::{Cell, UnsafeCell};
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::task::Waker;
 
 use super::raw::Vtable;

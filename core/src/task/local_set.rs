@@ -10,13 +10,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::unbound::Unbound;
-use super::{raw, AbortHandle, JoinHandle};
+use super::{AbortHandle, JoinHandle, raw};
 use crate::context;
 
 thread_local! {

@@ -37,19 +37,19 @@ pub use blocking::spawn_blocking;
 #[doc(hidden)]
 pub use blocking::try_spawn_blocking;
 pub(crate) use blocking::{
-    job_core, run_detached, spawn_on_pool, Config as BlockingConfig, Hook as BuilderHook,
-    OwnedPool as OwnedBlockingPool, Pool as BlockingPool,
+    Config as BlockingConfig, Hook as BuilderHook, OwnedPool as OwnedBlockingPool,
+    Pool as BlockingPool, job_core, run_detached, spawn_on_pool,
 };
 pub use error::JoinError;
-pub use id::{id, try_id, Id};
+pub use id::{Id, id, try_id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
-pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
+pub use local_set::{LocalEnterGuard, LocalSet, spawn_local};
 pub use remote_abort_handle::RemoteAbortHandle;
 pub use remote_join::RemoteJoinHandle;
 pub use spawner::Spawner;
 
-pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
+pub use crate::coop::{Unconstrained, consume_budget, unconstrained};
 pub use crate::event_loop::spawn;
 
 /// [`crate::coop`] under tokio's path, `tokio::task::coop`: the same module, so that code
@@ -107,4 +107,4 @@ pub mod futures {
     pub use crate::task_local::TaskLocalFuture;
 }
 
-pub use crate::yield_now::{yield_now, YieldNow};
+pub use crate::yield_now::{YieldNow, yield_now};

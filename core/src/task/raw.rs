@@ -7,15 +7,15 @@
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::task::{Context, Poll, Waker};
 
 use super::error::JoinError;
-use super::header::{Header, FUTURE, OUTPUT, OWNER_FLAGS};
+use super::header::{FUTURE, Header, OUTPUT, OWNER_FLAGS};
 use super::id::Id;
 use crate::shared::Shared;
 

@@ -1,14 +1,14 @@
 //! `RemoteAbort`: a request, made from any thread, that work running elsewhere stop, and
 //! whether that work is over; `Reply`, the end through which the work reports.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Poll, Waker};
 
 use super::id::Id;
-use crate::sync::cross_thread::{oneshot, Notify};
+use crate::sync::cross_thread::{Notify, oneshot};
 
 /// Shared by a [`RemoteJoinHandle`](super::RemoteJoinHandle) and its
 /// [`RemoteAbortHandle`](super::RemoteAbortHandle)s (which request) and the work they join

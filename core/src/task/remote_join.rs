@@ -6,13 +6,13 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use super::RemoteAbortHandle;
 use super::id::Id;
 use super::remote_abort::{RemoteAbort, Reply};
-use super::RemoteAbortHandle;
-use crate::sync::cross_thread::oneshot;
 use crate::JoinError;
+use crate::sync::cross_thread::oneshot;
 
 /// What remote work produced: its value, or the payload of its panic.
 pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;

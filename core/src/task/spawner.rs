@@ -3,12 +3,12 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
+use super::RemoteJoinHandle;
 use super::raw::{drop_caught, with_drop_panic};
 use super::remote_join::Outcome;
-use super::RemoteJoinHandle;
 use crate::sync::cross_thread;
 
 /// Work for the Core's dispatcher task: makes the future and spawns it.

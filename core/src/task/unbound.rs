@@ -9,12 +9,12 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use super::JoinHandle;
 use super::header::{JOIN, QUEUED};
 use super::raw::{self, TaskPtr};
-use super::JoinHandle;
 use crate::context;
 use crate::shared::Shared;
 

@@ -1,11 +1,11 @@
 //! `Interval`: ticks at a fixed period.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
-use std::task::{ready, Context, Poll};
+use std::future::{Future, poll_fn};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use super::{sleep_until, Instant, Sleep};
+use super::{Instant, Sleep, sleep_until};
 use crate::coop;
 
 /// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes at once.

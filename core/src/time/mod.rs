@@ -88,9 +88,9 @@ mod virtual_time;
 pub(crate) mod wake_latency;
 
 pub use instant::Instant;
-pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
-pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use timer_spin::TimerSpin;
 pub use virtual_time::{advance, pause, resume};
 

@@ -5,14 +5,14 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use mirage_timer::wheel::TimerKey;
 
-use super::clock::{instant_of_monotonic, FAR_FUTURE};
-use super::driver::Timers;
 use super::Instant;
+use super::clock::{FAR_FUTURE, instant_of_monotonic};
+use super::driver::Timers;
 use crate::{context, coop};
 
 /// Waits until `duration` has elapsed on the running Core's clock.

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{sleep, sleep_until, Instant, Sleep};
+use super::{Instant, Sleep, sleep, sleep_until};
 
 /// Requires `future` to complete within `duration`, or yields [`Elapsed`].
 ///

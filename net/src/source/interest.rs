@@ -13,9 +13,9 @@ use std::os::fd::AsRawFd;
 
 use mirage_core::coop;
 use mirage_core::io::{Direction, Interest, Ready};
-use mirage_core::time::{sleep, Sleep};
+use mirage_core::time::{Sleep, sleep};
 
-use super::{before_timer, Source};
+use super::{Source, before_timer};
 use crate::sys;
 
 impl<S: AsRawFd> Source<S> {

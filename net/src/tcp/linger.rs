@@ -11,7 +11,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use crate::{sys, TcpSocket, TcpStream};
+use crate::{TcpSocket, TcpStream, sys};
 
 impl TcpStream {
     /// Sets `SO_LINGER`, as tokio's `TcpStream::set_linger`: `Some(Duration::ZERO)` makes

@@ -8,7 +8,7 @@ use std::os::fd::AsFd;
 use mirage_core::io::Direction;
 
 use crate::accept::accept_with_backoff;
-use crate::addr::{resolve_now, ToSocketAddrs};
+use crate::addr::{ToSocketAddrs, resolve_now};
 use crate::source::Source;
 use crate::{TcpSocket, TcpStream};
 

@@ -10,7 +10,7 @@ use std::os::fd::AsFd;
 
 use libc::c_int;
 
-use crate::{sys, TcpStream};
+use crate::{TcpStream, sys};
 
 impl TcpStream {
     /// Sets `TCP_QUICKACK` (Linux), as tokio's `TcpStream::set_quickack`: `true` sends

@@ -11,7 +11,7 @@ use std::time::Duration;
 use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
-use crate::addr::{each_addr, ToSocketAddrs};
+use crate::addr::{ToSocketAddrs, each_addr};
 use crate::source::Source;
 use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 
@@ -155,7 +155,7 @@ impl TcpStream {
                 .await
             {
                 Err(err) if err.kind() == io::ErrorKind::TimedOut => {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"));
                 }
                 result => result?,
             }

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use mirage_core::io::Direction;
 
+use crate::UnixStream;
 use crate::accept::accept_with_backoff;
 use crate::source::Source;
-use crate::UnixStream;
 
 /// A Unix-domain socket server, listening for connections; shaped like
 /// [`std::os::unix::net::UnixListener`].

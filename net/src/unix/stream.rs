@@ -13,9 +13,9 @@ use std::time::Duration;
 use mirage_core::io::Direction;
 use mirage_core::time::sleep;
 
+use crate::UCred;
 use crate::source::Source;
 use crate::sys::{self, send_vectored, vectored_len};
-use crate::UCred;
 
 /// The first wait after a listener's backlog was found full; it doubles up to
 /// [`MAX_CONNECT_BACKOFF`].

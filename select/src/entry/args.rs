@@ -8,7 +8,7 @@
 //! over threads instead (a Core per thread, as the README's `reuseport` example does).
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::{Error, Expr, ExprLit, Lit, LitStr, Meta, Path};
 
 use super::Kind;

@@ -26,13 +26,13 @@
 //! dependency, or a crate that re-exports mirage).
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::visit_mut::{self, VisitMut};
 use syn::{AttrStyle, Attribute, Error, Ident, ItemFn, ReturnType, Type};
 
+use super::Kind;
 use super::args::Args;
 use super::valid::Checked;
-use super::Kind;
 
 pub(crate) fn expand(checked: Checked, errors: Vec<Error>) -> TokenStream {
     let errors = errors.iter().map(Error::to_compile_error);

@@ -5,8 +5,8 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Error, ItemFn, Meta, Result, Token};
 
-use super::ast::Entry;
 use super::Kind;
+use super::ast::Entry;
 
 /// The entry, and the error of arguments that do not parse: the function is then expanded
 /// as if it had none, since left as written an `async fn main` would add a second error

@@ -3,9 +3,9 @@
 
 use syn::{Attribute, Error, ItemFn, Meta};
 
+use super::Kind;
 use super::args::{self, Args};
 use super::ast::Entry;
-use super::Kind;
 
 /// What to expand into.
 pub(crate) enum Checked {

@@ -39,7 +39,7 @@ pub(crate) fn join_in(kind: Kind, krate: &TokenStream, input: TokenStream) -> To
 
 #[cfg(test)]
 mod tests {
-    use super::{join, Kind};
+    use super::{Kind, join};
 
     /// Like `select!`'s: the runtime only through `::mirage::__private`, no boxing.
     #[test]

@@ -60,7 +60,7 @@ use self::entry::{Entries, Entry, Home, List};
 use self::events::Source;
 pub use self::key::TimerKey;
 pub use self::level::HORIZON;
-use self::level::{placement, slot_of, Level, Placement, LEVELS};
+use self::level::{LEVELS, Level, Placement, placement, slot_of};
 
 /// A hierarchical timing wheel holding timers with payloads of type `T`.
 ///

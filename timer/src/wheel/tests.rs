@@ -2,7 +2,7 @@
 
 use super::entry::{Home, NIL};
 use super::level::{
-    placement, slot_of, slot_span, unpark_tick, Placement, HORIZON, LEVELS, SLOTS, TOP_SHIFT,
+    HORIZON, LEVELS, Placement, SLOTS, TOP_SHIFT, placement, slot_of, slot_span, unpark_tick,
 };
 use super::*;
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use crate::coop;
 use crate::io::Interest;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
 
-use super::{directions, AsyncFd};
+use super::{AsyncFd, directions};
 use crate::io::{Interest, Ready};
 
 /// Proof that an [`AsyncFd`] was ready in one of the kinds a wait asked for; returned

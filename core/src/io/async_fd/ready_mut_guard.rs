@@ -4,9 +4,9 @@
 use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use super::{directions, AsyncFd, TryIoError};
+use super::{AsyncFd, TryIoError, directions};
 use crate::coop;
 use crate::io::{Interest, Ready};
 use crate::reactor::Direction;

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use super::error::{RecvError, TryRecvError};
 use super::state::{self, Lock};
-use super::{sender, Shared};
+use super::{Shared, sender};
 
 /// A receiving half of a [`broadcast`](super) channel: it reads, in order, every value sent
 /// since it subscribed. Make another with [`resubscribe`](Receiver::resubscribe) or

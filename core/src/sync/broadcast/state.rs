@@ -14,8 +14,8 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, TryRecvError};
 use crate::coop;
-use crate::sync::wait_list::WaitList;
 use crate::sync::SendError;
+use crate::sync::wait_list::WaitList;
 
 pub(crate) use crate::sync::state_lock::Lock;
 

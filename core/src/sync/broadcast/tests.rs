@@ -2,8 +2,8 @@ use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::error::{RecvError, TryRecvError};
@@ -252,10 +252,11 @@ fn a_waker_whose_drop_sends_does_not_trip_the_channel_borrow() {
     let waker = drop_hook_waker(move || {
         tx.send(1).unwrap();
     });
-    assert!(recv
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(
+        recv.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     drop(waker);
     let (count, other) = counting_waker();
     let mut cx = Context::from_waker(&other);
@@ -274,10 +275,11 @@ fn a_waker_whose_drop_sends_does_not_trip_the_channel_borrow() {
             tx.send(2).unwrap();
         }
     });
-    assert!(recv
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(
+        recv.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     drop(waker);
     tx.send(1).unwrap();
     drop(recv);

@@ -33,10 +33,10 @@ mod slots;
 mod state_cell;
 
 use std::collections::VecDeque;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{Context, Poll, Waker, ready};
 
 use super::mpsc::error::{SendError, TryRecvError, TrySendError};
-use super::wait_list::{update_waker, WaitList};
+use super::wait_list::{WaitList, update_waker};
 use crate::coop;
 
 pub(super) use many::ReserveSlots;

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use super::{Notified, Notify};
-use crate::sync::state_lock::Lock;
 use crate::sync::BarrierWaitResult;
+use crate::sync::state_lock::Lock;
 
 /// Makes tasks on any Cores wait for each other, like [`sync::Barrier`](crate::sync::Barrier),
 /// shared between threads (`Send + Sync`, behind an `Arc` or in a `static`): each task calls

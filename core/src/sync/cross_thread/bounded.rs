@@ -12,12 +12,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::WeakSender;
 use super::blocking::block_on;
 use super::futures::Closed;
-use super::WeakSender;
+use crate::sync::SendError;
 use crate::sync::chan::{self, Synced, Tx};
 use crate::sync::mpsc::error::{SendTimeoutError, TrySendError};
-use crate::sync::SendError;
 pub use many::PermitIterator;
 pub use permit::{OwnedPermit, Permit};
 pub use receiver::Receiver;

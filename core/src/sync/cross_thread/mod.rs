@@ -89,7 +89,7 @@ mod weak;
 
 pub use barrier::Barrier;
 pub use bounded::{
-    channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
+    OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender, channel,
 };
 pub use futures::{Closed, Recv, RecvMany};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
@@ -101,7 +101,7 @@ pub use rwlock::{
 };
 pub use semaphore::{Acquire, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use set_once::SetOnce;
-pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use unbounded::{UnboundedReceiver, UnboundedSender, unbounded, unbounded_channel};
 pub use weak::{WeakSender, WeakUnboundedSender};
 
 // The local types' results and errors, which the cross-thread ones share: here too, so

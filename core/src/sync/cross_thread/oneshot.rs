@@ -33,13 +33,13 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::blocking::block_on;
 use super::futures::Closed;
+use crate::sync::SendError;
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc;
-use crate::sync::SendError;
 
 pub use error::{RecvError, TryRecvError};
 
@@ -362,7 +362,7 @@ impl<T> fmt::Debug for Receiver<T> {
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
-    use std::pin::{pin, Pin};
+    use std::pin::{Pin, pin};
     use std::rc::Rc;
     use std::task::Poll;
 

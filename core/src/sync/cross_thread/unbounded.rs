@@ -4,12 +4,12 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
+use super::WeakUnboundedSender;
 use super::blocking::block_on;
 use super::futures::{Closed, Recv, RecvMany};
-use super::WeakUnboundedSender;
+use crate::sync::SendError;
 use crate::sync::chan::{self, Rx, Synced, Tx};
 use crate::sync::mpsc::error::TryRecvError;
-use crate::sync::SendError;
 
 /// Creates a channel whose queue grows without limit and whose [`UnboundedSender`] may be
 /// used from any thread. A send never waits, so nothing slows down a producer that outpaces

@@ -9,7 +9,7 @@ use super::{
     Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedRwLockMappedWriteGuard,
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
-use crate::sync::test_util::{counting_waker, poll_with, DropCounter};
+use crate::sync::test_util::{DropCounter, counting_waker, poll_with};
 
 #[test]
 fn a_downgraded_writer_keeps_a_waiting_writer_out_until_the_read_guard_drops() {

@@ -12,9 +12,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::WeakSender;
 use super::error::{SendError, SendTimeoutError, TrySendError};
 use super::futures::Closed;
-use super::WeakSender;
 use crate::sync::chan::{self, Local, Tx};
 pub use many::PermitIterator;
 pub use permit::{OwnedPermit, Permit};

@@ -43,9 +43,9 @@ mod unbounded;
 mod weak;
 
 pub use bounded::{
-    channel, OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender,
+    OwnedPermit, Permit, PermitIterator, Receiver, Reserve, ReserveOwned, Send, Sender, channel,
 };
 pub use error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use futures::{Closed, Recv, RecvMany};
-pub use unbounded::{unbounded, unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use unbounded::{UnboundedReceiver, UnboundedSender, unbounded, unbounded_channel};
 pub use weak::{WeakSender, WeakUnboundedSender};

@@ -4,9 +4,9 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
+use super::WeakUnboundedSender;
 use super::error::{SendError, TryRecvError};
 use super::futures::{Closed, Recv, RecvMany};
-use super::WeakUnboundedSender;
 use crate::sync::chan::{self, Local, Rx, Tx};
 
 /// Creates a channel whose queue grows without limit.

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::state::Waiter;
 use super::Notify;
+use super::state::Waiter;
 
 /// The future of [`Notify::notified_owned`]: a [`Notified`](super::Notified) that owns an
 /// `Rc<Notify>`, so it is `'static`. It behaves as `Notified` in every way, cancel safety

@@ -338,7 +338,7 @@ fn a_waker_whose_clone_notifies_is_cloned_outside_the_state() {
 
 #[test]
 fn a_waker_whose_clone_notifies_is_cloned_outside_the_cross_thread_lock() {
-    use std::sync::{mpsc, Arc};
+    use std::sync::{Arc, mpsc};
     use std::time::Duration;
 
     use crate::sync::cross_thread::Notify;

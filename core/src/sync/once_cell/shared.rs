@@ -6,7 +6,7 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 
 use crate::sync::semaphore::state::{self, State, Waiting};
 use crate::sync::slot::Slot;

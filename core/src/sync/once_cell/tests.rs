@@ -1,7 +1,7 @@
 //! Wake-ups and hand-offs of `OnceCell`, polled by hand.
 
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};

@@ -3,8 +3,8 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use super::{channel, RecvError};
-use crate::sync::test_util::{counting_waker, poll_with, DropCounter};
+use super::{RecvError, channel};
+use crate::sync::test_util::{DropCounter, counting_waker, poll_with};
 
 #[test]
 fn changed_waits_for_a_send_and_its_waker_is_woken_once() {

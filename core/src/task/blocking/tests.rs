@@ -4,9 +4,9 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::config::{Config, Hook};
-use super::pool::{thread_refused, Job, OwnedPool, Pool};
 use super::Running;
+use super::config::{Config, Hook};
+use super::pool::{Job, OwnedPool, Pool, thread_refused};
 
 /// How long a test waits for a worker thread before it fails: a generous 10 s, or 600 s
 /// under Miri, where a thread may wait that long for its turn behind other tests' threads.

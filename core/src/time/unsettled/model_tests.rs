@@ -4,13 +4,13 @@
 //! that every deadline lies between the call to `sleep` plus its duration and the moment
 //! it was first asked for plus that duration, and never changes once given.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::context;
-use crate::time::{sleep, Instant, Sleep};
+use crate::time::{Instant, Sleep, sleep};
 
 /// One sleep of a run, beside what the model expects of it.
 struct Tracked {

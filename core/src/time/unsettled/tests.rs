@@ -1,13 +1,13 @@
 //! What happens to the records of unsettled sleeps, case by case.
 
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
 use crate::context;
-use crate::time::{sleep, Sleep};
+use crate::time::{Sleep, sleep};
 
 /// Records held, and timers waiting for a settle, on the running Core.
 fn held() -> (usize, usize) {

@@ -5,7 +5,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use super::{not_a_pipe, End, Receiver, Sender};
+use super::{End, Receiver, Sender, not_a_pipe};
 use crate::sys;
 
 /// How to open a FIFO (a named pipe, made with `mkfifo`) as a [`Receiver`] or a

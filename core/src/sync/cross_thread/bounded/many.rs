@@ -5,9 +5,9 @@ use std::fmt;
 use std::iter::FusedIterator;
 
 use super::{Permit, Sender};
+use crate::sync::SendError;
 use crate::sync::chan::{ReserveSlots, Synced, Tx};
 use crate::sync::mpsc::error::TrySendError;
-use crate::sync::SendError;
 
 impl<T> Sender<T> {
     /// Waits for `n` free slots and takes them all at once, as a [`PermitIterator`] of

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::{OwnedPermit, Permit, Sender};
-use crate::sync::chan::{Synced, Tx};
 use crate::sync::SendError;
+use crate::sync::chan::{Synced, Tx};
 
 /// Future returned by [`Sender::reserve`]: a [`Permit`] once a slot is free, or
 /// `SendError(())` if the receiver is dropped or closed first.

@@ -78,7 +78,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use crate::sync::broadcast::state::{Lock, State};
-use crate::thread_id::{this_thread, NO_THREAD};
+use crate::thread_id::{NO_THREAD, this_thread};
 
 pub use error::{RecvError, SendError, TryRecvError};
 pub use receiver::{Receiver, Recv};

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::{sender, RecvError, Shared, TryRecvError};
+use super::{RecvError, Shared, TryRecvError, sender};
 use crate::sync::broadcast::state::{self, Lock};
 use crate::sync::cross_thread::block_on;
 

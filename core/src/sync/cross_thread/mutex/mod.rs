@@ -9,8 +9,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::Semaphore;
-use crate::sync::held_permits::GiveBack;
 use crate::sync::TryLockError;
+use crate::sync::held_permits::GiveBack;
 
 pub use guard::{MappedMutexGuard, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 

@@ -8,9 +8,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 
+use crate::sync::SetError;
 use crate::sync::once_cell::shared::Shared;
 use crate::sync::semaphore::state::State;
-use crate::sync::SetError;
 
 /// A value, like [`sync::OnceCell`](crate::sync::OnceCell)'s, that the tasks of every Core
 /// compute once and then share: the first task to call

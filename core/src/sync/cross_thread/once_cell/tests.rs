@@ -2,7 +2,7 @@
 //! polled by hand.
 
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,8 +11,8 @@ use std::task::{Poll, Wake, Waker};
 use std::thread;
 
 use super::OnceCell;
-use crate::sync::test_util::{assert_not_impl, counting_waker, poll_with};
 use crate::sync::SetError;
+use crate::sync::test_util::{assert_not_impl, counting_waker, poll_with};
 
 /// An initializer that stays pending until `go` is set, then returns `value`.
 fn gated(go: &AtomicBool, value: u32) -> impl Future<Output = u32> + '_ {

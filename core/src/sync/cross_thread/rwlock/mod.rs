@@ -13,8 +13,8 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::Semaphore;
-use crate::sync::held_permits::GiveBack;
 use crate::sync::TryLockError;
+use crate::sync::held_permits::GiveBack;
 
 pub use owned_read_guard::OwnedRwLockReadGuard;
 pub use owned_write_guard::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard};

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use super::{Semaphore, SemaphorePermit};
-use crate::sync::semaphore::state::{State, Waiting};
 use crate::sync::AcquireError;
+use crate::sync::semaphore::state::{State, Waiting};
 
 /// The future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`]. Panics if polled
 /// after completion.

@@ -8,8 +8,8 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use super::Notify;
-use crate::sync::set_once::shared::Shared;
 use crate::sync::SetOnceError;
+use crate::sync::set_once::shared::Shared;
 
 /// A cell, like [`sync::SetOnce`](crate::sync::SetOnce), that is set once, by whoever has
 /// the value on any thread, and that tasks on every Core [`wait`](SetOnce::wait) on until it

@@ -9,8 +9,8 @@ use std::task::{Poll, Waker};
 use std::thread;
 
 use super::SetOnce;
-use crate::sync::test_util::{assert_not_impl, counting_waker, poll_with};
 use crate::sync::SetOnceError;
+use crate::sync::test_util::{assert_not_impl, counting_waker, poll_with};
 
 #[test]
 fn send_and_sync_exactly_where_tokio_s_cell_is() {

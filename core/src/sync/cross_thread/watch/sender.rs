@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::{Receiver, Ref, Shared};
-use crate::sync::watch::state::{self, Lock, State};
 use crate::sync::SendError;
+use crate::sync::watch::state::{self, Lock, State};
 
 /// The sending half of a cross-thread [`watch`](super) channel; `Send + Sync` when `T` is.
 /// Clone it to send from several threads; dropping the last clone makes the receivers'

@@ -1,12 +1,12 @@
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::thread;
 
-use super::{channel, Changed, Closed, Receiver, RecvError, Ref, Sender};
-use crate::sync::test_util::{counting_waker, poll_with, DropCounter};
+use super::{Changed, Closed, Receiver, RecvError, Ref, Sender, channel};
+use crate::sync::test_util::{DropCounter, counting_waker, poll_with};
 use crate::sync::watch::state::Lock;
 
 #[test]

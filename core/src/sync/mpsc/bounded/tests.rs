@@ -184,10 +184,11 @@ fn dropping_receiver_drops_queue_once_and_wakes_senders() {
     drop(back);
     assert_eq!(drops.get(), 3);
     assert!(poll_with(closed.as_mut(), &wc).is_ready());
-    assert!(tx
-        .try_send(DropCounter(drops.clone()))
-        .unwrap_err()
-        .is_closed());
+    assert!(
+        tx.try_send(DropCounter(drops.clone()))
+            .unwrap_err()
+            .is_closed()
+    );
     assert_eq!(drops.get(), 4);
 }
 
@@ -280,9 +281,10 @@ fn wakers_may_reenter_the_channel() {
         let (tx, seen) = (tx.clone(), seen.clone());
         wake_hook_waker(move || seen.borrow_mut().push(tx.try_send(10).is_ok()))
     };
-    assert!(rx
-        .poll_recv(&mut Context::from_waker(&rx_waker))
-        .is_pending());
+    assert!(
+        rx.poll_recv(&mut Context::from_waker(&rx_waker))
+            .is_pending()
+    );
     tx.try_send(1).unwrap();
     assert_eq!(*seen.borrow(), [true]);
     assert_eq!(rx.len(), 2);
