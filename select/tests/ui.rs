@@ -1,6 +1,6 @@
 //! The macros' compile errors, one `tests/ui/<mistake>.rs` with its expected
 //! `tests/ui/<mistake>.stderr` each. After changing a message, regenerate the expected
-//! output with `TRYBUILD=overwrite cargo test --test select_ui` and read the diff.
+//! output with `TRYBUILD=overwrite cargo test -p mirage-select --test ui` and read the diff.
 
 #[test]
 fn compile_errors_point_at_the_mistake() {
