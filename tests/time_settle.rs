@@ -2,13 +2,14 @@
 //! read for all the sleeps a poll starts): never before the call, never after that poll,
 //! and fixed for good once asked for. Real time, with generous bounds.
 
+use std::cell::Cell;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 
 use mirage::Core;
-use mirage::time::{Instant, Sleep, advance, pause, sleep};
+use mirage::time::{Instant, Sleep, advance, pause, sleep, sleep_until};
 
 /// Polls `nap` once, within the poll under way, and returns what it answered.
 async fn poll_once(nap: &mut Sleep) -> Poll<()> {
@@ -262,4 +263,68 @@ fn a_sleep_polled_again_under_another_waker_in_its_poll_wakes_that_one() {
         woke.is_ok(),
         "the sleep woke the waker it was first polled with"
     );
+}
+
+thread_local! {
+    /// The clones and wake-ups of `waker_that_uses_the_timers_when_cloned`'s wakers.
+    static CLONES: Cell<usize> = const { Cell::new(0) };
+    static WAKES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A waker whose `clone` asks a new sleep whether it has elapsed, which settles this Core's
+/// open poll and so takes its timers (tokio, too, clones a timer's waker outside its driver's
+/// lock). Counts its clones and wake-ups.
+fn waker_that_uses_the_timers_when_cloned() -> Waker {
+    const VTABLE: &RawWakerVTable = &RawWakerVTable::new(clone, wake, wake, noop);
+    unsafe fn clone(_: *const ()) -> RawWaker {
+        let _ = sleep(Duration::from_secs(1)).is_elapsed();
+        CLONES.with(|clones| clones.set(clones.get() + 1));
+        RawWaker::new(std::ptr::null(), VTABLE)
+    }
+    unsafe fn wake(_: *const ()) {
+        WAKES.with(|wakes| wakes.set(wakes.get() + 1));
+    }
+    unsafe fn noop(_: *const ()) {}
+    // SAFETY: the vtable's functions ignore the data pointer, so any value keeps the
+    // contract.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), VTABLE)) }
+}
+
+#[test]
+fn a_waker_whose_clone_uses_the_timers_is_cloned_outside_them() {
+    let mut core = Core::new().unwrap();
+    core.run(async {
+        let hook = waker_that_uses_the_timers_when_cloned();
+        let poll_with = |nap: &mut Sleep, waker: &Waker| {
+            let mut cx = Context::from_waker(waker);
+            assert!(Pin::new(nap).poll(&mut cx).is_pending());
+        };
+        let in_a_moment = || Instant::now() + Duration::from_millis(20);
+        // Each way a timer stores a waker: a first registration; a new waker for a timer in
+        // the wheel; the sleep registered last in the poll, which waits beside the wheel; and
+        // an earlier sleep of the poll, in the wheel waiting for the settle.
+        let mut first = sleep_until(in_a_moment());
+        poll_with(&mut first, &hook);
+        let mut replaced = sleep_until(in_a_moment());
+        poll_with(&mut replaced, Waker::noop());
+        poll_with(&mut replaced, &hook);
+        let mut earlier = sleep(Duration::from_millis(20));
+        poll_with(&mut earlier, Waker::noop());
+        let mut fresh = sleep(Duration::from_millis(20));
+        poll_with(&mut fresh, Waker::noop());
+        poll_with(&mut fresh, &hook);
+        poll_with(&mut earlier, &hook);
+        assert_eq!(
+            CLONES.with(Cell::get),
+            4,
+            "each store cloned the waker once"
+        );
+        // Later than all four: by the time it fires, they have.
+        sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            WAKES.with(Cell::get),
+            4,
+            "each timer woke the waker stored last"
+        );
+    });
 }

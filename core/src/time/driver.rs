@@ -138,7 +138,8 @@ impl Timers {
     }
 
     /// Makes `key`'s entry hold the waker of `cx`, inserting the entry with `insert` when
-    /// `key` names none.
+    /// `key` names none. A clone of the waker is made with the wheel released: it may run
+    /// any code, this Core's timers included (tokio, too, clones outside its driver's lock).
     #[inline]
     pub(super) fn store_waker(
         &self,
@@ -149,18 +150,41 @@ impl Timers {
     ) {
         match key.and_then(|key| wheel.get_mut(key)) {
             Some(waker) if waker.will_wake(cx.waker()) => {}
-            Some(waker) => {
-                let previous = std::mem::replace(waker, cx.waker().clone());
+            Some(_) => {
                 drop(wheel);
-                drop(previous);
+                self.store_cloned(key, cx.waker().clone(), insert);
             }
-            None => {
-                let (waker, unused) = self.waker_for(cx);
-                *key = Some(insert(&mut wheel, waker));
-                drop(wheel);
-                drop(unused);
-            }
+            None => match self.spare.take() {
+                Some(spare) if spare.will_wake(cx.waker()) => {
+                    *key = Some(insert(&mut wheel, spare));
+                }
+                unused => {
+                    drop(wheel);
+                    self.store_cloned(key, cx.waker().clone(), insert);
+                    drop(unused);
+                }
+            },
         }
+    }
+
+    /// Stores `waker` in `key`'s entry, or inserts the entry with `insert` when `key` names
+    /// none: after a clone, which may have run code that moved or registered this timer.
+    pub(super) fn store_cloned(
+        &self,
+        key: &mut Option<TimerKey>,
+        waker: Waker,
+        insert: impl FnOnce(&mut Wheel<Waker>, Waker) -> TimerKey,
+    ) {
+        let mut wheel = self.wheel.borrow_mut();
+        let previous = match key.and_then(|key| wheel.get_mut(key)) {
+            Some(stored) => Some(std::mem::replace(stored, waker)),
+            None => {
+                *key = Some(insert(&mut wheel, waker));
+                None
+            }
+        };
+        drop(wheel);
+        drop(previous);
     }
 
     /// A waker for a new registration from `cx`: the spare (see `spare`) if it wakes the

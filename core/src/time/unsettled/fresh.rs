@@ -65,13 +65,21 @@ impl Timers {
             }
             Some(registered) if self.fresh.key.get() == Some(registered) => {
                 let waker = self.fresh.waker.take().expect("a fresh key has its waker");
-                if waker.will_wake(cx.waker()) {
-                    self.fresh.waker.set(Some(waker));
-                } else {
-                    // Polled by another task, or through a `select!` branch: the new waker
-                    // goes in before the old one drops (a drop may run any code).
-                    self.fresh.waker.set(Some(cx.waker().clone()));
-                    drop(waker);
+                let same = waker.will_wake(cx.waker());
+                self.fresh.waker.set(Some(waker));
+                if !same {
+                    // Polled by another task, or through a `select!` branch. The clone may run
+                    // any code, so it runs with this place whole, and may have moved the
+                    // sleep into the wheel (a later registration, or a settle); the old
+                    // waker drops last, for the same reason.
+                    let waker = cx.waker().clone();
+                    if self.fresh.key.get() == Some(registered) {
+                        drop(self.fresh.waker.replace(Some(waker)));
+                    } else {
+                        self.store_cloned(key, waker, |wheel, waker| {
+                            wheel.insert_unsettled(delay_nanos, waker)
+                        });
+                    }
                 }
             }
             Some(_) => {
