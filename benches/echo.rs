@@ -57,9 +57,10 @@
 //! - **instr/msg**: user-space instructions of the server (callgrind `Ir`), from two runs of
 //!   N and 2N messages: (Ir(2N) − Ir(N)) / N, which cancels start-up, accept and teardown.
 //!   The server is slow under valgrind, so it sees more connections ready per `epoll_wait`
-//!   than natively, and at 4 KiB the read that follows a full-buffer read sometimes already
-//!   finds the next message (sparing the `WouldBlock` read); that varies from run to run by
-//!   up to ~15% for tokio, hence the median of several pairs. Both runtimes see the same.
+//!   than natively, and at 4 KiB tokio's read that follows a full-buffer read sometimes
+//!   already finds the next message (sparing the `WouldBlock` read); that varies from run
+//!   to run by up to ~15%, hence the median of several pairs. (Mirage makes no such read:
+//!   the kernel's `TCP_INQ` count tells it the socket is empty.)
 //! - **msgs/s**, **p50/p99 µs**: round trips completed in the window and their latency, as
 //!   the client sees them. On loopback most of the CPU is kernel TCP work and a shared
 //!   machine is noisy: judge the runtime by the two counts, which noise hardly moves.

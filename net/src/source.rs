@@ -30,7 +30,7 @@ use mirage_core::coop;
 use mirage_core::io::{Direction, Registration};
 use mirage_core::time::{Sleep, sleep};
 
-use crate::sys::{self, StreamRead};
+use crate::sys::{self, StreamRead, TcpRead};
 
 mod interest;
 
@@ -392,12 +392,10 @@ impl<S: AsRawFd> Source<S> {
     /// Notes what a transfer of up to `len` bytes showed (see [`io_bytes`](Source::io_bytes))
     /// and returns its byte count.
     fn note_transfer(&self, direction: Direction, transfer: impl Transfer, len: usize) -> usize {
-        let n = transfer.bytes();
-        // Zero bytes is end of stream (or an empty buffer): nothing to learn.
-        if 0 < n && n < len && !transfer.cut_short() {
+        if transfer.shows_drained(len) {
             self.registration.mark_drained(direction);
         }
-        n
+        transfer.bytes()
     }
 
     /// Waits until the socket is ready in `direction` (see [`sys::ready_now`]), honouring
@@ -746,6 +744,16 @@ pub(crate) trait Transfer {
     fn cut_short(&self) -> bool {
         false
     }
+
+    /// Whether this transfer of up to `len` bytes showed the socket drained, so that the
+    /// next one in this direction waits for an edge before trying: by default, a short
+    /// count that was not cut short. Zero bytes is end of stream (or an empty buffer):
+    /// nothing to learn.
+    #[inline]
+    fn shows_drained(&self, len: usize) -> bool {
+        let n = self.bytes();
+        0 < n && n < len && !self.cut_short()
+    }
 }
 
 impl Transfer for usize {
@@ -764,6 +772,21 @@ impl Transfer for StreamRead {
     #[inline]
     fn cut_short(&self) -> bool {
         self.cut_short
+    }
+}
+
+impl Transfer for TcpRead {
+    #[inline]
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+
+    /// Drained when the kernel counted nothing left, even after a read that filled the
+    /// buffer; as any short read otherwise.
+    #[inline]
+    fn shows_drained(&self, len: usize) -> bool {
+        let n = self.len();
+        self.emptied() || (0 < n && n < len)
     }
 }
 

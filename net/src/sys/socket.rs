@@ -31,6 +31,14 @@ pub(crate) fn tcp_socket(domain: c_int) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// Turns `TCP_INQ` on or off for the TCP socket `fd`. With it on, each `recvmsg` also
+/// brings back how many bytes are left to read (see `TcpRead`), so a read that fills its
+/// buffer needs no second read to learn the socket drained. A listener passes it on to
+/// the sockets it accepts. It needs Linux 4.18; earlier kernels refuse it.
+pub(crate) fn set_inq(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    set_int_option(fd, libc::SOL_TCP, libc::TCP_INQ, c_int::from(on))
+}
+
 /// Sets the `c_int` socket option `name` at `level`.
 pub(crate) fn set_int_option(
     fd: BorrowedFd<'_>,

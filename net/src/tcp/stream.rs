@@ -1,10 +1,11 @@
 //! `TcpStream`.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{self, Shutdown, SocketAddr};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use mirage_core::time::sleep;
 
 use crate::addr::{ToSocketAddrs, each_addr};
 use crate::source::Source;
-use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
+use crate::sys::{recv_tcp, recv_tcp_vectored, send, send_vectored, vectored_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -64,6 +65,8 @@ use crate::sys::{recv, recv_vectored, send, send_vectored, vectored_len};
 /// ```
 pub struct TcpStream {
     pub(crate) io: Source<net::TcpStream>,
+    /// Whether the last read filled its buffer: see [`recv_tcp`].
+    filled: Cell<bool>,
 }
 
 impl TcpStream {
@@ -141,8 +144,12 @@ impl TcpStream {
         stream: net::TcpStream,
         timeout: Option<Duration>,
     ) -> io::Result<TcpStream> {
+        // Best effort, as in `from_std`: without it (before Linux 4.18), a read learns the
+        // socket drained only from a short count.
+        let _ = crate::sys::set_inq(stream.as_fd(), true);
         let stream = TcpStream {
             io: Source::new(stream),
+            filled: Cell::new(false),
         };
         // One timer for the whole connect: a wake-up before the handshake completes must not
         // start a new full timeout.
@@ -176,10 +183,10 @@ impl TcpStream {
     /// Reads into `buf`, returning how many bytes were read; `Ok(0)` after the peer's
     /// orderly close, or at once for an empty `buf`.
     ///
-    /// A read that fills all of `buf` leaves the next read to try a system call that may
-    /// find nothing: a buffer larger than the messages in flight keeps a request-response
-    /// exchange at two system calls per message (see
-    /// [the crate docs](crate#two-system-calls-per-message)).
+    /// A read that fills all of `buf`, after one that did too, also learns from the kernel
+    /// whether it left the socket empty, so the next read then waits for data without a
+    /// system call: a request-response exchange takes two system calls per message at any
+    /// size (see [the crate docs](crate#two-system-calls-per-message)).
     ///
     /// Cancel-safe: if the future is dropped before it completes, no data was read.
     ///
@@ -208,7 +215,7 @@ impl TcpStream {
         // A plain function returning the operation's future: an `async fn` would wrap it in
         // one more state machine on the hottest path.
         self.io.io_bytes(Direction::Read, buf.len(), move |stream| {
-            recv(stream.as_raw_fd(), buf)
+            recv_tcp(stream.as_raw_fd(), buf, &self.filled)
         })
     }
 
@@ -241,7 +248,7 @@ impl TcpStream {
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
-                recv_vectored(stream.as_raw_fd(), bufs)
+                recv_tcp_vectored(stream.as_raw_fd(), bufs, &self.filled)
             })
             .await
     }
@@ -274,7 +281,9 @@ impl TcpStream {
     /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
-            .read_exact(buf, |stream, buf| recv(stream.as_raw_fd(), buf))
+            .read_exact(buf, |stream, buf| {
+                recv_tcp(stream.as_raw_fd(), buf, &self.filled)
+            })
             .await
     }
 
@@ -505,7 +514,7 @@ impl TcpStream {
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_io_bytes(Direction::Read, buf.len(), |stream| {
-            recv(stream.as_raw_fd(), buf)
+            recv_tcp(stream.as_raw_fd(), buf, &self.filled)
         })
     }
 
@@ -544,7 +553,7 @@ impl TcpStream {
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .try_io_bytes(Direction::Read, vectored_len(bufs), |stream| {
-                recv_vectored(stream.as_raw_fd(), bufs)
+                recv_tcp_vectored(stream.as_raw_fd(), bufs, &self.filled)
             })
     }
 
@@ -883,7 +892,9 @@ impl TcpStream {
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode; the read and write
-    /// timeouts std set on it become this one's. Needs no running Core.
+    /// timeouts std set on it become this one's. Turns on its `TCP_INQ` option, as on the
+    /// streams Mirage connects and accepts (see [`read`](TcpStream::read)). Needs no
+    /// running Core.
     ///
     /// # Examples
     ///
@@ -907,8 +918,13 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
+        // As on the streams Mirage connects or accepts: see `TcpStream::read`. Best effort:
+        // without it (before Linux 4.18), a read learns the socket drained only from a
+        // short count.
+        let _ = crate::sys::set_inq(stream.as_fd(), true);
         Ok(TcpStream {
             io: Source::with_std_timeouts(stream)?,
+            filled: Cell::new(false),
         })
     }
 
@@ -920,11 +936,12 @@ impl TcpStream {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
             io: Source::new(stream),
+            filled: Cell::new(false),
         })
     }
 
     /// Deregisters the stream and returns it as a std stream, in blocking mode, with this
-    /// stream's read and write timeouts.
+    /// stream's read and write timeouts, and its `TCP_INQ` option off, as std leaves it.
     ///
     /// # Examples
     ///
@@ -945,13 +962,15 @@ impl TcpStream {
     pub fn into_std(self) -> io::Result<net::TcpStream> {
         let stream = self.io.into_inner_with_std_timeouts()?;
         stream.set_nonblocking(false)?;
+        // As std makes it: its `recvmsg` brings back no byte count.
+        let _ = crate::sys::set_inq(stream.as_fd(), false);
         Ok(stream)
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
-                recv(stream.as_raw_fd(), buf)
+                recv_tcp(stream.as_raw_fd(), buf, &self.filled)
             })
     }
 
