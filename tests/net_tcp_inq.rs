@@ -13,16 +13,7 @@ use std::time::Duration;
 use mirage::Core;
 use mirage::net::{TcpListener, TcpStream};
 use mirage::time::{sleep, timeout};
-
-/// A connected pair on loopback: (client, server).
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
+use net_common::tcp_pair;
 
 /// Sends `rounds` messages of 4096 bytes, each read by the server with one read that fills
 /// its 4096-byte buffer: from the second on, such a read asks the kernel for the bytes left.
@@ -40,26 +31,13 @@ async fn fill_reads(client: &TcpStream, server: &TcpStream, rounds: usize) {
 
 /// The socket's `TCP_INQ` option: whether its reads bring back the bytes left.
 fn inq_enabled(fd: &impl AsRawFd) -> bool {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`, and
-    // the option's length into `len`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_TCP,
-            libc::TCP_INQ,
-            (&raw mut value).cast(),
-            &raw mut len,
-        )
-    };
-    rc == 0 && value != 0
+    net_common::int_sockopt(fd.as_raw_fd(), libc::SOL_TCP, libc::TCP_INQ).is_ok_and(|on| on != 0)
 }
 
 #[test]
 fn data_sent_after_a_read_that_filled_its_buffer_still_arrives() {
     Core::new().unwrap().run(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         fill_reads(&client, &server, 3).await;
         let mut buf = [0; 4096];
         let later = async {
@@ -79,7 +57,7 @@ fn data_sent_after_a_read_that_filled_its_buffer_still_arrives() {
 #[test]
 fn an_end_of_stream_behind_a_read_that_filled_its_buffer_is_read_next() {
     Core::new().unwrap().run(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         fill_reads(&client, &server, 1).await;
         client.write_all(&[2; 4096]).await.unwrap();
         client.shutdown(Shutdown::Write).unwrap();
@@ -98,7 +76,7 @@ fn an_end_of_stream_behind_a_read_that_filled_its_buffer_is_read_next() {
 #[test]
 fn the_streams_mirage_makes_or_takes_count_their_bytes_and_those_it_hands_back_do_not() {
     Core::new().unwrap().run(async {
-        let (client, server) = pair().await;
+        let (client, server) = tcp_pair().await;
         assert!(inq_enabled(&client), "a connected stream");
         assert!(inq_enabled(&server), "an accepted stream");
         let server = server.into_std().unwrap();
@@ -125,7 +103,7 @@ fn the_streams_mirage_makes_or_takes_count_their_bytes_and_those_it_hands_back_d
 fn a_read_after_one_that_filled_its_buffer_and_emptied_the_socket_makes_no_system_call() {
     std::thread::spawn(|| {
         Core::new().unwrap().run(async {
-            let (client, server) = pair().await;
+            let (client, server) = tcp_pair().await;
             if !inq_enabled(&server) {
                 eprintln!("skipped: this kernel has no TCP_INQ (Linux 4.18 and later)");
                 return;

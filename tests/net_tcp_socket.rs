@@ -27,20 +27,7 @@ fn reuseport_listener(addr: SocketAddr) -> io::Result<TcpListener> {
 
 /// Whether `SO_KEEPALIVE` is set on `stream`.
 fn keepalive(stream: &TcpStream) -> bool {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`.
-    let rc = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_KEEPALIVE,
-            std::ptr::from_mut(&mut value).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
-    value != 0
+    net_common::int_sockopt(stream.as_raw_fd(), libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap() != 0
 }
 
 #[test]

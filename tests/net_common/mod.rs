@@ -189,6 +189,32 @@ pub fn set_sockopt(fd: std::os::fd::RawFd, option: libc::c_int, value: libc::c_i
     assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
 }
 
+/// The integer socket option `name` at `level` of `fd`, or the kernel's refusal.
+pub fn int_sockopt(
+    fd: std::os::fd::RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> std::io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes at `&mut value`, a live `c_int`, and
+    // the option's length into `len`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            std::ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(value)
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// A connected pair of TCP streams on loopback: (the connecting end, the accepted end).
 pub async fn tcp_pair() -> (mirage::net::TcpStream, mirage::net::TcpStream) {
     let listener = mirage::net::TcpListener::bind("127.0.0.1:0").unwrap();
