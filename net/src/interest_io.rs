@@ -150,7 +150,9 @@ impl TcpStream {
     /// `f` must make its system call on this stream (a borrowed or duplicated descriptor),
     /// in the kinds `interest` names (a `recv` with `MSG_OOB` under `PRIORITY`); a
     /// `WouldBlock` from anything else would make the stream's next operation wait for an
-    /// edge that may never come.
+    /// edge that may never come. Once a read of the stream has filled its buffer, a
+    /// `recvmsg` in `f` also gets a `TCP_CM_INQ` control message, or `MSG_CTRUNC` without
+    /// room for one (see [the crate docs](crate#two-system-calls-per-message)).
     ///
     /// # Examples
     ///

@@ -27,15 +27,16 @@
 //! An echo server that reads into a buffer and writes back makes one `read` and one `write`
 //! per message, plus a share of `epoll_wait` when it runs dry. A read that returns less than
 //! its buffer shows the socket empty, so the next read waits for data without trying it.
-//! When a read fills the whole buffer, the socket may hold more. For TCP, a read that
-//! follows one that filled its buffer also brings back how many bytes are left (the
-//! `TCP_INQ` socket option, Linux 4.18 and later, which Mirage sets on the streams it
-//! connects, accepts or takes in with `from_std`, and clears on those `into_std` hands
-//! back): so a stream whose messages fill the buffer stays at two system calls per
-//! message, after one `WouldBlock` read for the first. A Unix stream has no such count:
-//! after each read that fills the buffer, the next read is tried before waiting and
-//! returns `WouldBlock`, a third system call. A buffer larger than the messages in flight
-//! keeps either at two.
+//! When a read fills the whole buffer, the socket may hold more. A TCP stream's first read
+//! that fills its buffer turns on the socket's `TCP_INQ` option (Linux 4.18 and later), and
+//! from then on a read that follows a full one also brings back how many bytes are left:
+//! a stream whose messages fill the buffer stays at two system calls per message, after
+//! one `WouldBlock` read for the first. (A `recvmsg` made on such a socket by other means,
+//! through `try_io` or the descriptor, then gets a `TCP_CM_INQ` control message, or
+//! `MSG_CTRUNC` when its control buffer has no room for one. `into_std` turns the option
+//! off again if Mirage turned it on.) A Unix stream has no such count: after each read that
+//! fills the buffer, the next read is tried before waiting and returns `WouldBlock`, a third
+//! system call. A buffer larger than the messages in flight keeps either at two.
 //!
 //! # Readiness
 //!

@@ -176,12 +176,22 @@ pub async fn join<A: std::future::Future<Output = ()>, B: std::future::Future<Ou
 
 /// Sets an integer `SOL_SOCKET` option.
 pub fn set_sockopt(fd: std::os::fd::RawFd, option: libc::c_int, value: libc::c_int) {
+    set_int_sockopt(fd, libc::SOL_SOCKET, option, value);
+}
+
+/// Sets the integer socket option `name` at `level`.
+pub fn set_int_sockopt(
+    fd: std::os::fd::RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) {
     // SAFETY: `value` is a live `c_int` and its size is passed with it.
     let rc = unsafe {
         libc::setsockopt(
             fd,
-            libc::SOL_SOCKET,
-            option,
+            level,
+            name,
             std::ptr::from_ref(&value).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )

@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::ffi::OsStr;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
@@ -225,7 +225,7 @@ pub(crate) fn recv_stream_vectored(
 }
 
 /// What a read of a TCP socket got: its byte count, and whether the kernel's count of the
-/// bytes left (`TCP_INQ`, which [`set_inq`] turns on) showed the socket empty after it,
+/// bytes left (`TCP_INQ`, which [`ReadHints`] turns on) showed the socket empty after it,
 /// even if the read filled its buffer. One word, so that a read's result comes back in
 /// registers.
 #[derive(Debug, Clone, Copy)]
@@ -244,46 +244,112 @@ impl TcpRead {
 
     /// Whether the kernel counted no byte left after this read, which took at least one.
     /// After the peer's end of stream the kernel counts one byte more, so the read that
-    /// returns the end still comes. Never set when the kernel sent no count (the option is
-    /// off: a socket Mirage did not make or take in, or a kernel before Linux 4.18).
+    /// returns the end still comes. Never set when the kernel sent no count.
     #[inline]
     pub(crate) fn emptied(self) -> bool {
         self.0 & TcpRead::EMPTIED != 0
     }
 }
 
-/// Reads a TCP socket into `buf`. The read after one that filled its buffer (as `filled`
-/// records) is a `recvmsg` that also brings back how many bytes are left (see
-/// [`TcpRead`]), so that when it fills its buffer too it needs no second read to learn the
-/// socket empty. Any other is a plain `recv`, about 25 user-space instructions cheaper: a
-/// short read shows the socket empty by itself. Records in `filled` whether this read
-/// filled `buf`.
+/// What a TCP stream's reads carry from one to the next: see [`recv_tcp`].
+#[derive(Debug, Default)]
+pub(crate) struct ReadHints {
+    /// Whether the last read filled its buffer.
+    filled: Cell<bool>,
+    /// Where the socket's `TCP_INQ` option stands.
+    inq: Cell<Inq>,
+}
+
+/// Where a TCP socket's `TCP_INQ` option stands, as far as Mirage knows.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Inq {
+    /// Not looked at: no read has filled its buffer yet.
+    #[default]
+    Unasked,
+    /// Turned on by Mirage, which turns it off again when it hands the socket back.
+    Set,
+    /// Found on (its owner turned it on before handing it to Mirage): left as it is.
+    Found,
+    /// Refused by the kernel (before Linux 4.18): reads go without the count.
+    Refused,
+}
+
+impl ReadHints {
+    /// Whether the next read asks for the count: the last one filled its buffer, and the
+    /// option is on.
+    #[inline]
+    fn counted(&self) -> bool {
+        self.filled.get() && matches!(self.inq.get(), Inq::Set | Inq::Found)
+    }
+
+    /// Records a read of `len` bytes into `capacity`. At the first that fills its buffer,
+    /// turns `TCP_INQ` on for the reads after it: once per stream, and never on a stream
+    /// whose reads stay short, which the option would not help.
+    #[inline]
+    fn note(&self, fd: BorrowedFd<'_>, len: usize, capacity: usize) {
+        let filled = len == capacity && capacity > 0;
+        self.filled.set(filled);
+        if filled && self.inq.get() == Inq::Unasked {
+            self.inq.set(Inq::turn_on(fd));
+        }
+    }
+
+    /// Turns `TCP_INQ` off again if Mirage turned it on: for `into_std`, which hands the
+    /// socket back as it came.
+    pub(crate) fn give_back(&self, fd: BorrowedFd<'_>) {
+        if self.inq.get() == Inq::Set && set_inq(fd, false).is_ok() {
+            self.inq.set(Inq::Unasked);
+        }
+    }
+}
+
+impl Inq {
+    /// Turns the option on, unless it is on already.
+    #[cold]
+    fn turn_on(fd: BorrowedFd<'_>) -> Inq {
+        match int_option(fd, libc::SOL_TCP, libc::TCP_INQ) {
+            Ok(0) if set_inq(fd, true).is_ok() => Inq::Set,
+            Ok(0) | Err(_) => Inq::Refused,
+            Ok(_) => Inq::Found,
+        }
+    }
+}
+
+/// Reads a TCP socket into `buf`. A read that follows one that filled its buffer, once
+/// `TCP_INQ` is on (see [`ReadHints`]), is a `recvmsg` that also brings back how many bytes
+/// are left (see [`TcpRead`]), so that when it fills its buffer too it needs no second read
+/// to learn the socket empty. Any other is a plain `recv`, about 25 user-space
+/// instructions cheaper: a short read shows the socket empty by itself.
 #[inline]
-pub(crate) fn recv_tcp(fd: RawFd, buf: &mut [u8], filled: &Cell<bool>) -> io::Result<TcpRead> {
+pub(crate) fn recv_tcp(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    hints: &ReadHints,
+) -> io::Result<TcpRead> {
     let capacity = buf.len();
-    let read = if filled.get() {
-        recvmsg_counted(fd, &mut [IoSliceMut::new(buf)])?
+    let read = if hints.counted() {
+        recvmsg_counted(fd.as_raw_fd(), &mut [IoSliceMut::new(buf)])?
     } else {
-        TcpRead(recv_flags(fd, buf, 0)?)
+        TcpRead(recv_flags(fd.as_raw_fd(), buf, 0)?)
     };
-    filled.set(read.len() == capacity && capacity > 0);
+    hints.note(fd, read.len(), capacity);
     Ok(read)
 }
 
 /// [`recv_tcp`] into several buffers (only the first [`IOV_MAX`]).
 #[inline]
 pub(crate) fn recv_tcp_vectored(
-    fd: RawFd,
+    fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    filled: &Cell<bool>,
+    hints: &ReadHints,
 ) -> io::Result<TcpRead> {
     let capacity = vectored_len(bufs);
-    let read = if filled.get() {
-        recvmsg_counted(fd, bufs)?
+    let read = if hints.counted() {
+        recvmsg_counted(fd.as_raw_fd(), bufs)?
     } else {
-        TcpRead(recvmsg(fd, bufs)?.0)
+        TcpRead(recvmsg(fd.as_raw_fd(), bufs)?.0)
     };
-    filled.set(read.len() == capacity && capacity > 0);
+    hints.note(fd, read.len(), capacity);
     Ok(read)
 }
 

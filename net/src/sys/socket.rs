@@ -33,8 +33,8 @@ pub(crate) fn tcp_socket(domain: c_int) -> io::Result<OwnedFd> {
 
 /// Turns `TCP_INQ` on or off for the TCP socket `fd`. With it on, each `recvmsg` also
 /// brings back how many bytes are left to read (see `TcpRead`), so a read that fills its
-/// buffer needs no second read to learn the socket drained. A listener passes it on to
-/// the sockets it accepts. It needs Linux 4.18; earlier kernels refuse it.
+/// buffer needs no second read to learn the socket drained. It needs Linux 4.18; earlier
+/// kernels refuse it.
 pub(crate) fn set_inq(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     set_int_option(fd, libc::SOL_TCP, libc::TCP_INQ, c_int::from(on))
 }

@@ -198,8 +198,7 @@ impl TcpListener {
         self.io.get_ref().take_error()
     }
 
-    /// Wraps a std listener, putting it in non-blocking mode. Turns on its `TCP_INQ` option,
-    /// which the streams it accepts inherit (see [`TcpStream::read`]). Needs no running Core.
+    /// Wraps a std listener, putting it in non-blocking mode. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -220,15 +219,12 @@ impl TcpListener {
     /// ```
     pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
-        // Passed on to the streams it accepts, as on a listener Mirage binds.
-        let _ = crate::sys::set_inq(listener.as_fd(), true);
         Ok(TcpListener {
             io: Source::new(listener),
         })
     }
 
-    /// Deregisters the listener and returns it as a std listener, in blocking mode, with its
-    /// `TCP_INQ` option off, as std leaves it.
+    /// Deregisters the listener and returns it as a std listener, in blocking mode.
     ///
     /// # Examples
     ///
@@ -244,8 +240,6 @@ impl TcpListener {
     pub fn into_std(self) -> io::Result<net::TcpListener> {
         let listener = self.io.into_inner();
         listener.set_nonblocking(false)?;
-        // As std makes it: streams it accepts from now on bring no byte counts.
-        let _ = crate::sys::set_inq(listener.as_fd(), false);
         Ok(listener)
     }
 }

@@ -1,6 +1,5 @@
 //! `TcpStream`.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut};
@@ -14,7 +13,7 @@ use mirage_core::time::sleep;
 
 use crate::addr::{ToSocketAddrs, each_addr};
 use crate::source::Source;
-use crate::sys::{recv_tcp, recv_tcp_vectored, send, send_vectored, vectored_len};
+use crate::sys::{ReadHints, recv_tcp, recv_tcp_vectored, send, send_vectored, vectored_len};
 
 /// A TCP connection, shaped like [`std::net::TcpStream`]: the same method names, borrowed
 /// buffers, and timeouts set the std way.
@@ -65,8 +64,8 @@ use crate::sys::{recv_tcp, recv_tcp_vectored, send, send_vectored, vectored_len}
 /// ```
 pub struct TcpStream {
     pub(crate) io: Source<net::TcpStream>,
-    /// Whether the last read filled its buffer: see [`recv_tcp`].
-    filled: Cell<bool>,
+    /// What its reads carry from one to the next: see [`recv_tcp`].
+    reads: ReadHints,
 }
 
 impl TcpStream {
@@ -144,12 +143,9 @@ impl TcpStream {
         stream: net::TcpStream,
         timeout: Option<Duration>,
     ) -> io::Result<TcpStream> {
-        // Best effort, as in `from_std`: without it (before Linux 4.18), a read learns the
-        // socket drained only from a short count.
-        let _ = crate::sys::set_inq(stream.as_fd(), true);
         let stream = TcpStream {
             io: Source::new(stream),
-            filled: Cell::new(false),
+            reads: ReadHints::default(),
         };
         // One timer for the whole connect: a wake-up before the handshake completes must not
         // start a new full timeout.
@@ -215,7 +211,7 @@ impl TcpStream {
         // A plain function returning the operation's future: an `async fn` would wrap it in
         // one more state machine on the hottest path.
         self.io.io_bytes(Direction::Read, buf.len(), move |stream| {
-            recv_tcp(stream.as_raw_fd(), buf, &self.filled)
+            recv_tcp(stream.as_fd(), buf, &self.reads)
         })
     }
 
@@ -248,7 +244,7 @@ impl TcpStream {
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .io_bytes(Direction::Read, vectored_len(bufs), |stream| {
-                recv_tcp_vectored(stream.as_raw_fd(), bufs, &self.filled)
+                recv_tcp_vectored(stream.as_fd(), bufs, &self.reads)
             })
             .await
     }
@@ -282,7 +278,7 @@ impl TcpStream {
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         self.io
             .read_exact(buf, |stream, buf| {
-                recv_tcp(stream.as_raw_fd(), buf, &self.filled)
+                recv_tcp(stream.as_fd(), buf, &self.reads)
             })
             .await
     }
@@ -514,7 +510,7 @@ impl TcpStream {
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_io_bytes(Direction::Read, buf.len(), |stream| {
-            recv_tcp(stream.as_raw_fd(), buf, &self.filled)
+            recv_tcp(stream.as_fd(), buf, &self.reads)
         })
     }
 
@@ -553,7 +549,7 @@ impl TcpStream {
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io
             .try_io_bytes(Direction::Read, vectored_len(bufs), |stream| {
-                recv_tcp_vectored(stream.as_raw_fd(), bufs, &self.filled)
+                recv_tcp_vectored(stream.as_fd(), bufs, &self.reads)
             })
     }
 
@@ -892,9 +888,7 @@ impl TcpStream {
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode; the read and write
-    /// timeouts std set on it become this one's. Turns on its `TCP_INQ` option, as on the
-    /// streams Mirage connects and accepts (see [`read`](TcpStream::read)). Needs no
-    /// running Core.
+    /// timeouts std set on it become this one's. Needs no running Core.
     ///
     /// # Examples
     ///
@@ -918,13 +912,9 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        // As on the streams Mirage connects or accepts: see `TcpStream::read`. Best effort:
-        // without it (before Linux 4.18), a read learns the socket drained only from a
-        // short count.
-        let _ = crate::sys::set_inq(stream.as_fd(), true);
         Ok(TcpStream {
             io: Source::with_std_timeouts(stream)?,
-            filled: Cell::new(false),
+            reads: ReadHints::default(),
         })
     }
 
@@ -936,12 +926,13 @@ impl TcpStream {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
             io: Source::new(stream),
-            filled: Cell::new(false),
+            reads: ReadHints::default(),
         })
     }
 
     /// Deregisters the stream and returns it as a std stream, in blocking mode, with this
-    /// stream's read and write timeouts, and its `TCP_INQ` option off, as std leaves it.
+    /// stream's read and write timeouts, and its `TCP_INQ` option as it came (see
+    /// [`read`](TcpStream::read)).
     ///
     /// # Examples
     ///
@@ -962,15 +953,14 @@ impl TcpStream {
     pub fn into_std(self) -> io::Result<net::TcpStream> {
         let stream = self.io.into_inner_with_std_timeouts()?;
         stream.set_nonblocking(false)?;
-        // As std makes it: its `recvmsg` brings back no byte count.
-        let _ = crate::sys::set_inq(stream.as_fd(), false);
+        self.reads.give_back(stream.as_fd());
         Ok(stream)
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io_bytes(cx, Direction::Read, buf.len(), |stream| {
-                recv_tcp(stream.as_raw_fd(), buf, &self.filled)
+                recv_tcp(stream.as_fd(), buf, &self.reads)
             })
     }
 
