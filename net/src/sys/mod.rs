@@ -297,8 +297,8 @@ impl ReadHints {
     /// Turns `TCP_INQ` off again if Mirage turned it on: for `into_std`, which hands the
     /// socket back as it came.
     pub(crate) fn give_back(&self, fd: BorrowedFd<'_>) {
-        if self.inq.get() == Inq::Set && set_inq(fd, false).is_ok() {
-            self.inq.set(Inq::Unasked);
+        if self.inq.get() == Inq::Set {
+            let _ = set_inq(fd, false);
         }
     }
 }
@@ -358,25 +358,10 @@ pub(crate) fn recv_tcp_vectored(
 /// read slower (callgrind: 1,920 instructions per HTTP request against 1,908).
 #[inline(never)]
 fn recvmsg_counted(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<TcpRead> {
-    // Room for one control message carrying a `c_int` (`CMSG_SPACE(4)`, 24 bytes), aligned
-    // as `cmsghdr` needs.
+    // Room for one control message carrying a `c_int` (`CMSG_SPACE(4)`, 24 bytes).
     let mut control = [0u64; 3];
-    // SAFETY: `msghdr` is plain data; all-zero is a valid empty header.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
-    msg.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
-    msg.msg_iovlen = bufs.len().min(IOV_MAX) as _;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&control) as _;
-    // SAFETY: `msg` points to `bufs`, exclusively borrowed for the call, and to `control`,
-    // a local that outlives it; the kernel writes at most each buffer's length into them,
-    // then the control length and `msg_flags` into `msg`, which is mutable and ours.
-    let len = unsafe {
-        syscall6(
-            libc::SYS_recvmsg,
-            [fd as usize, ptr::from_mut(&mut msg) as usize, 0, 0, 0, 0],
-        )
-    }?;
+    let (len, msg) = recvmsg_with(fd, bufs, &mut control)?;
+    // `msg` points into `control`, which lives on here.
     let emptied = len > 0 && inq_count(&msg) == Some(0);
     Ok(TcpRead(if emptied { len | TcpRead::EMPTIED } else { len }))
 }
@@ -415,22 +400,40 @@ fn inq_count(msg: &libc::msghdr) -> Option<u32> {
 }
 
 /// `recvmsg(2)` into `bufs` with no name or control buffer: the count and `msg_flags`.
+#[inline]
 fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, libc::c_int)> {
+    recvmsg_with(fd, bufs, &mut []).map(|(len, msg)| (len, msg.msg_flags))
+}
+
+/// `recvmsg(2)` into `bufs` (only the first [`IOV_MAX`]), with `control` (none if empty)
+/// as its control buffer: the count, and the header as the kernel left it (`msg_flags`,
+/// and `msg_controllen` for what it wrote into `control`).
+#[inline]
+fn recvmsg_with(
+    fd: RawFd,
+    bufs: &mut [IoSliceMut<'_>],
+    control: &mut [u64],
+) -> io::Result<(usize, libc::msghdr)> {
     // SAFETY: `msghdr` is plain data; all-zero is a valid empty header.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     // `IoSliceMut` is guaranteed ABI-compatible with `iovec` on Unix.
     msg.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
     msg.msg_iovlen = bufs.len().min(IOV_MAX) as _;
-    // SAFETY: `msg` points to `bufs`, exclusively borrowed for the call; the kernel writes
-    // at most each buffer's length into it. No name or control buffer is passed, so the
-    // kernel writes nothing else but `msg_flags`, in `msg`, which is mutable and ours.
+    if !control.is_empty() {
+        // `u64`s: aligned as `cmsghdr` needs.
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(control) as _;
+    }
+    // SAFETY: `msg` points to `bufs` and `control`, exclusively borrowed for the call; the
+    // kernel writes at most each buffer's length into them (no name buffer is passed), then
+    // `msg_flags` and `msg_controllen` into `msg`, which is mutable and ours.
     let len = unsafe {
         syscall6(
             libc::SYS_recvmsg,
             [fd as usize, ptr::from_mut(&mut msg) as usize, 0, 0, 0, 0],
         )
     }?;
-    Ok((len, msg.msg_flags))
+    Ok((len, msg))
 }
 
 /// Writes `bufs` with one `sendmsg(MSG_NOSIGNAL)`: like `writev`, but a closed peer gives
