@@ -733,27 +733,25 @@ fn try_empty_write<S, T: Transfer>(
     }
 }
 
-/// What one byte-stream system call moved: a byte count, and whether it stopped short of
-/// what the socket could take or give for another reason than a drained (or full) buffer.
+/// What one byte-stream system call moved: a byte count, and whether it showed the socket
+/// drained (empty, or full).
 pub(crate) trait Transfer {
     /// Bytes moved.
     fn bytes(&self) -> usize;
 
-    /// Whether a short count may leave more to move at once; then it does not show the
-    /// socket drained.
-    fn cut_short(&self) -> bool {
-        false
-    }
-
     /// Whether this transfer of up to `len` bytes showed the socket drained, so that the
     /// next one in this direction waits for an edge before trying: by default, a short
-    /// count that was not cut short. Zero bytes is end of stream (or an empty buffer):
-    /// nothing to learn.
+    /// count. Zero bytes is end of stream (or an empty buffer): nothing to learn.
     #[inline]
     fn shows_drained(&self, len: usize) -> bool {
-        let n = self.bytes();
-        0 < n && n < len && !self.cut_short()
+        short(self.bytes(), len)
     }
+}
+
+/// Whether `n` bytes moved of `len` asked is a short, non-empty count.
+#[inline]
+pub(crate) fn short(n: usize, len: usize) -> bool {
+    0 < n && n < len
 }
 
 impl Transfer for usize {
@@ -769,9 +767,10 @@ impl Transfer for StreamRead {
         self.len
     }
 
+    /// A read cut short at a message whose ancillary data was dropped shows nothing.
     #[inline]
-    fn cut_short(&self) -> bool {
-        self.cut_short
+    fn shows_drained(&self, len: usize) -> bool {
+        !self.cut_short && short(self.len, len)
     }
 }
 
@@ -785,8 +784,7 @@ impl Transfer for TcpRead {
     /// buffer; as any short read otherwise.
     #[inline]
     fn shows_drained(&self, len: usize) -> bool {
-        let n = self.len();
-        self.emptied() || (0 < n && n < len)
+        self.emptied() || short(self.len(), len)
     }
 }
 

@@ -170,8 +170,8 @@ impl Transfer for PipeTransfer {
         self.len
     }
 
-    fn cut_short(&self) -> bool {
-        !self.short_shows_drained
+    fn shows_drained(&self, len: usize) -> bool {
+        self.short_shows_drained && crate::source::short(self.len, len)
     }
 }
 
